@@ -1,0 +1,217 @@
+// Typed views of the Kubernetes/Istio objects the lab reads, each tied to where it stands in its file.
+// Positions are 0-based (line, character), like VS Code's; the CLI prints 1-based lines.
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A path into a document's value, e.g. ['spec', 'http', 0, 'match', 1]. */
+export type YamlPath = readonly (string | number)[];
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+}
+
+/** One Kubernetes object read from YAML (or from the cluster, where `file` is the object's API path). */
+export interface KubeObject<Spec = Record<string, unknown>> {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Spec;
+  /** The file (or document URI) the object was read from, as given. */
+  file: string;
+  /** Index of the YAML document within the file. */
+  docIndex: number;
+  /** Range of the whole document. */
+  range: Range;
+  /** Range of the value at `path` within this document (falls back to the nearest parent that exists). */
+  rangeAt(path: YamlPath): Range;
+}
+
+// ---- networking.istio.io ----
+
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+export interface HTTPMatchRequest {
+  name?: string;
+  uri?: StringMatch;
+  scheme?: StringMatch;
+  method?: StringMatch;
+  authority?: StringMatch;
+  headers?: Record<string, StringMatch>;
+  withoutHeaders?: Record<string, StringMatch>;
+  queryParams?: Record<string, StringMatch>;
+  ignoreUriCase?: boolean;
+  port?: number;
+  gateways?: string[];
+  sourceLabels?: Record<string, string>;
+  sourceNamespace?: string;
+}
+
+export interface PortSelector {
+  number?: number;
+}
+
+export interface Destination {
+  host: string;
+  subset?: string;
+  port?: PortSelector;
+}
+
+export interface HeaderOperations {
+  set?: Record<string, string>;
+  add?: Record<string, string>;
+  remove?: string[];
+}
+
+export interface Headers {
+  request?: HeaderOperations;
+  response?: HeaderOperations;
+}
+
+export interface HTTPRouteDestination {
+  destination: Destination;
+  weight?: number;
+  headers?: Headers;
+}
+
+export interface HTTPRewrite {
+  uri?: string;
+  authority?: string;
+  uriRegexRewrite?: { match: string; rewrite: string };
+}
+
+export interface HTTPRedirect {
+  uri?: string;
+  authority?: string;
+  port?: number;
+  derivePort?: 'FROM_PROTOCOL_DEFAULT' | 'FROM_REQUEST_PORT';
+  scheme?: string;
+  redirectCode?: number;
+}
+
+export interface HTTPDirectResponse {
+  status: number;
+  body?: { string?: string; bytes?: string };
+}
+
+export interface HTTPRetry {
+  attempts?: number;
+  perTryTimeout?: string;
+  retryOn?: string;
+  retryRemoteLocalities?: boolean;
+}
+
+export interface HTTPRoute {
+  name?: string;
+  match?: HTTPMatchRequest[];
+  route?: HTTPRouteDestination[];
+  redirect?: HTTPRedirect;
+  directResponse?: HTTPDirectResponse;
+  rewrite?: HTTPRewrite;
+  timeout?: string;
+  retries?: HTTPRetry;
+  headers?: Headers;
+  mirror?: Destination;
+  mirrors?: { destination: Destination; percentage?: { value: number } }[];
+  mirrorPercentage?: { value: number };
+  fault?: Record<string, unknown>;
+  corsPolicy?: Record<string, unknown>;
+}
+
+export interface VirtualServiceSpec {
+  hosts?: string[];
+  gateways?: string[];
+  http?: HTTPRoute[];
+  exportTo?: string[];
+}
+
+export interface ServerPort {
+  number: number;
+  name?: string;
+  protocol?: string;
+  targetPort?: number;
+}
+
+export interface GatewayServer {
+  port: ServerPort;
+  hosts?: string[];
+  bind?: string;
+  name?: string;
+  tls?: { mode?: string; credentialName?: string; httpsRedirect?: boolean };
+}
+
+export interface GatewaySpec {
+  selector?: Record<string, string>;
+  servers?: GatewayServer[];
+}
+
+export interface DestinationRuleSpec {
+  host: string;
+  subsets?: { name: string; labels?: Record<string, string> }[];
+  exportTo?: string[];
+}
+
+// ---- core/v1, apps/v1 ----
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  nodePort?: number;
+  protocol?: string;
+  appProtocol?: string;
+}
+
+export interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  selector?: Record<string, string>;
+  ports?: ServicePort[];
+}
+
+export interface DeploymentSpec {
+  replicas?: number;
+  selector?: { matchLabels?: Record<string, string> };
+  template?: {
+    metadata?: { labels?: Record<string, string> };
+    spec?: { containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[] };
+  };
+}
+
+export type VirtualService = KubeObject<VirtualServiceSpec>;
+export type Gateway = KubeObject<GatewaySpec>;
+export type DestinationRule = KubeObject<DestinationRuleSpec>;
+export type Service = KubeObject<ServiceSpec> & { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
+export type Deployment = KubeObject<DeploymentSpec>;
+
+/** Everything the engine reads, grouped by kind, in input order. */
+export interface ResourceSet {
+  virtualServices: VirtualService[];
+  gateways: Gateway[];
+  destinationRules: DestinationRule[];
+  services: Service[];
+  deployments: Deployment[];
+}
+
+/** A YAML document that could not be read; the rest of the file still is. */
+export interface YamlProblem {
+  file: string;
+  range: Range;
+  message: string;
+  severity: 'error' | 'warning';
+}
