@@ -23,7 +23,7 @@ export interface ObjectMeta {
 }
 
 /** One Kubernetes object read from YAML (or from the cluster, where `file` is the object's API path). */
-export interface KubeObject<Spec = Record<string, unknown>> {
+export interface KubeObject<Spec = unknown> {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;

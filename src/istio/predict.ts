@@ -1,0 +1,412 @@
+// Offline prediction of the HTTP route configurations Istio pushes to a gateway proxy, following
+// pilot/pkg/model/gateway.go (mergeGateways) and pilot/pkg/networking/core/gateway.go
+// (buildGatewayHTTPRouteConfig). Every generated route remembers the VirtualService match it came
+// from, so the editor can put it on the exact YAML line; every match that yields no route says why.
+import type { Route, RouteConfiguration, VirtualHost } from '../envoy/types';
+import { findGatewayWorkloads, resolveListenerPort, selectorMatches, type GatewayWorkload } from './gatewayWorkloads';
+import { compareSpecificity, intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
+import type { Gateway, GatewayServer, HTTPMatchRequest, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
+import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
+import { isCatchAllRoute, translateRoute } from './routeTranslation';
+
+export interface PredictOptions {
+  /** API version Istio writes into route metadata (`v1` since Istio 1.22; older gateways show `v1alpha3`). */
+  metadataApiVersion?: string;
+}
+
+/** Istio's DefaultMaxDirectResponseBodySizeBytes. */
+const MAX_DIRECT_RESPONSE_BODY = 1024 * 1024;
+
+const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
+const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
+
+/** Istio orders configs by creation time, then name, then namespace. */
+function byCreation(a: KubeObject, b: KubeObject): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta && tb && ta !== tb) return Date.parse(ta) - Date.parse(tb);
+  if (a.metadata.name !== b.metadata.name) return a.metadata.name < b.metadata.name ? -1 : 1;
+  return nsOf(a) < nsOf(b) ? -1 : nsOf(a) > nsOf(b) ? 1 : 0;
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
+const protocolOf = (s: GatewayServer) => (s.port?.protocol ?? '').toUpperCase();
+const isHTTP = (s: GatewayServer) => HTTP_PROTOCOLS.has(protocolOf(s));
+const isTLSServer = (s: GatewayServer) => ['HTTPS', 'TLS'].includes(protocolOf(s));
+const isPassthrough = (s: GatewayServer) => ['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes((s.tls?.mode ?? '').toUpperCase());
+
+/** A VirtualService with Istio's name resolution applied. */
+interface ResolvedVS {
+  obj: VirtualService;
+  key: string;
+  namespace: string;
+  hosts: string[];
+  gateways: string[];
+}
+
+interface BoundServer {
+  server: GatewayServer;
+  hosts: string[];
+  gatewayName: string;
+  gateway: Gateway;
+}
+
+interface RouteGroup {
+  routeName: string;
+  listener: string;
+  servers: BoundServer[];
+}
+
+function resolveVS(vs: VirtualService): ResolvedVS {
+  const namespace = nsOf(vs);
+  const gateways = vs.spec.gateways?.length ? vs.spec.gateways.map((g) => resolveGatewayName(g, namespace)) : ['mesh'];
+  return {
+    obj: vs,
+    key: keyOf(vs),
+    namespace,
+    hosts: (vs.spec.hosts ?? []).map((h) => resolveShortname(h, namespace)),
+    gateways,
+  };
+}
+
+/** exportTo as seen from the gateway proxy's namespace; the result keeps Istio's private, exported, public order. */
+function visibleVirtualServices(all: ResolvedVS[], gatewayName: string, proxyNamespace: string): ResolvedVS[] {
+  const priv: ResolvedVS[] = [];
+  const exported: ResolvedVS[] = [];
+  const pub: ResolvedVS[] = [];
+  for (const vs of all) {
+    if (!vs.gateways.includes(gatewayName)) continue;
+    const exportTo = vs.obj.spec.exportTo?.length ? vs.obj.spec.exportTo : ['*'];
+    if (exportTo.includes('*')) pub.push(vs);
+    else if (!exportTo.includes('~')) {
+      const targets = exportTo.map((e) => (e === '.' ? vs.namespace : e));
+      if (targets.includes(proxyNamespace)) (vs.namespace === proxyNamespace ? priv : exported).push(vs);
+    }
+  }
+  return [...priv, ...exported, ...pub];
+}
+
+/** mergeGateways, reduced to what the HTTP routes need: which servers feed which route configuration. */
+function mergeServers(workload: GatewayWorkload, gateways: Gateway[], resources: ResourceSet, skipped: Map<string, string>): RouteGroup[] {
+  const groups = new Map<string, RouteGroup>();
+  const plainByPort = new Map<number, { protocol: string; bind: string }>();
+  for (const gw of gateways) {
+    const gatewayName = keyOf(gw);
+    (gw.spec.servers ?? []).forEach((server, index) => {
+      if (!server?.port?.number) return;
+      const hosts = sanitizeServerHosts(server.hosts ?? [], nsOf(gw));
+      const port = resolveListenerPort(workload, server.port.number, resources.deployments);
+      const bind = server.bind ?? '';
+      let routeName = '';
+      if (isHTTP(server)) routeName = `http.${port}${bind ? `.${bind}` : ''}`;
+      else if (protocolOf(server) === 'HTTPS' && !isPassthrough(server)) {
+        routeName = `https.${server.port.number}.${server.port.name ?? ''}.${gw.metadata.name}.${nsOf(gw)}${bind ? `.${bind}` : ''}`;
+      }
+      const current = plainByPort.get(port);
+      if (current && current.bind === bind && !isTLSServer(server)) {
+        const canMerge = (HTTP_PROTOCOLS.has(current.protocol) || current.protocol === protocolOf(server)) && isHTTP(server);
+        if (!canMerge) {
+          skipped.set(`${gatewayName}#${index}`, `port ${port} already serves ${current.protocol}; Istio skips this ${protocolOf(server)} server`);
+          return;
+        }
+      } else if (!isTLSServer(server)) plainByPort.set(port, { protocol: protocolOf(server), bind });
+      if (!routeName) return; // TCP/TLS passthrough servers carry no HTTP routes
+      if (isTLSServer(server) && groups.has(routeName)) {
+        skipped.set(`${gatewayName}#${index}`, `HTTPS route name ${routeName} is already taken by another server`);
+        return;
+      }
+      const group = groups.get(routeName) ?? { routeName, listener: `${bind || '0.0.0.0'}_${port}`, servers: [] };
+      group.servers.push({ server, hosts, gatewayName, gateway: gw });
+      groups.set(routeName, group);
+    });
+  }
+  return [...groups.values()];
+}
+
+interface Built {
+  config: RouteConfiguration;
+  gatewayOf: Map<Route, string>;
+}
+
+function buildRouteConfig(
+  group: RouteGroup,
+  workload: GatewayWorkload,
+  vss: ResolvedVS[],
+  services: Map<string, ServiceSpec>,
+  origins: Map<Route, RouteOrigin>,
+  filtered: Map<string, string>,
+  options: Required<PredictOptions>,
+): Built {
+  const vhosts = new Map<string, VirtualHost & { routes: Route[] }>();
+  const routeCache = new Map<string, Route[] | null>();
+  const gatewayOf = new Map<Route, string>();
+  for (const bs of group.servers) {
+    const port = bs.server.port.number;
+    const isTLS = !!bs.server.tls;
+    for (const vs of visibleVirtualServices(vss, bs.gatewayName, workload.namespace)) {
+      const serverHosts = namesForNamespace(bs.hosts, vs.namespace);
+      const hosts = intersectHosts(serverHosts, vs.hosts);
+      if (!hosts.length) continue;
+      const cacheKey = `${bs.gatewayName}|${vs.key}`;
+      let routes = routeCache.get(cacheKey);
+      if (routes === undefined) {
+        routes = buildRoutesForVirtualService(vs, port, isTLS, bs.gatewayName, workload, services, origins, filtered, options);
+        routeCache.set(cacheKey, routes);
+        for (const r of routes ?? []) gatewayOf.set(r, bs.gatewayName);
+      }
+      if (!routes) continue;
+      for (const h of hosts) {
+        const hostname = h.toLowerCase();
+        const existing = vhosts.get(hostname);
+        if (existing) {
+          existing.routes.push(...routes);
+          if (bs.server.tls?.httpsRedirect) existing.requireTls = 'ALL';
+        } else {
+          const vh: VirtualHost & { routes: Route[] } = { name: `${hostname}:${port}`, domains: [hostname], routes: [...routes], includeRequestAttemptCount: true };
+          if (bs.server.tls?.httpsRedirect) vh.requireTls = 'ALL';
+          vhosts.set(hostname, vh);
+        }
+      }
+    }
+    if (bs.server.tls?.httpsRedirect) {
+      for (const h of bs.hosts) {
+        const hostname = h.toLowerCase();
+        const existing = vhosts.get(hostname);
+        if (existing) existing.requireTls = 'ALL';
+        else vhosts.set(hostname, { name: `${hostname}:${port}`, domains: [hostname], routes: [], includeRequestAttemptCount: true, requireTls: 'ALL' });
+      }
+    }
+  }
+
+  let virtualHosts: VirtualHost[];
+  if (vhosts.size === 0) {
+    virtualHosts = [{ name: `blackhole:${group.servers[0]!.server.port.number}`, domains: ['*'] }];
+  } else {
+    virtualHosts = collapseDuplicateRoutes(vhosts).map((v) => ({ ...v, routes: sortVHostRoutes(v.routes) }));
+  }
+  virtualHosts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const v of virtualHosts) if (v.routes && v.routes.length === 0) delete v.routes;
+  return {
+    config: {
+      name: group.routeName,
+      virtualHosts,
+      validateClusters: false,
+      maxDirectResponseBodySizeBytes: MAX_DIRECT_RESPONSE_BODY,
+      ignorePortInHostMatching: true,
+    },
+    gatewayOf,
+  };
+}
+
+/** Hosts whose route lists are the very same routes merge into the alphabetically first (most specific) host. */
+function collapseDuplicateRoutes(vhosts: Map<string, VirtualHost & { routes: Route[] }>): (VirtualHost & { routes: Route[] })[] {
+  const keys = [...vhosts.keys()].sort(compareSpecificity);
+  const out: (VirtualHost & { routes: Route[] })[] = [];
+  for (const k of keys) {
+    const vh = vhosts.get(k)!;
+    const same = out.find(
+      (o) =>
+        o.routes.length === vh.routes.length &&
+        o.routes.every((r, i) => r === vh.routes[i]) &&
+        o.requireTls === vh.requireTls &&
+        o.includeRequestAttemptCount === vh.includeRequestAttemptCount,
+    );
+    if (same) same.domains.push(...vh.domains);
+    else out.push({ ...vh, domains: [...vh.domains] });
+  }
+  return out;
+}
+
+function sortVHostRoutes(routes: Route[]): Route[] {
+  return [...routes.filter((r) => !isCatchAllRoute(r)), ...routes.filter(isCatchAllRoute)];
+}
+
+const matchKey = (vsKey: string, http: number, match: number | null) => `${vsKey}|${http}|${match ?? '-'}`;
+
+/** The Istio check of a match against this gateway (port, gateways, source labels); a reason when it fails. */
+function matchFilteredOut(match: HTTPMatchRequest | undefined, listenPort: number, gatewayName: string, workload: GatewayWorkload, vs: ResolvedVS): string | undefined {
+  if (!match) return undefined;
+  if (match.port && match.port !== listenPort) return `match.port ${match.port} is not the Gateway server port ${listenPort}`;
+  if (match.gateways?.length) {
+    const resolved = match.gateways.map((g) => resolveGatewayName(g, vs.namespace));
+    if (!resolved.includes(gatewayName)) return `match.gateways [${resolved.join(', ')}] does not name ${gatewayName}`;
+    return undefined;
+  }
+  if (!selectorMatches(match.sourceLabels, workload.labels)) return `match.sourceLabels do not select the gateway pods`;
+  if (match.sourceNamespace && match.sourceNamespace !== workload.namespace) return `match.sourceNamespace ${match.sourceNamespace} is not the gateway's namespace ${workload.namespace}`;
+  return undefined;
+}
+
+function buildRoutesForVirtualService(
+  vs: ResolvedVS,
+  listenPort: number,
+  isTLS: boolean,
+  gatewayName: string,
+  workload: GatewayWorkload,
+  services: Map<string, ServiceSpec>,
+  origins: Map<Route, RouteOrigin>,
+  filtered: Map<string, string>,
+  options: Required<PredictOptions>,
+): Route[] | null {
+  const out: Route[] = [];
+  const ctx = {
+    vsName: vs.obj.metadata.name,
+    vsNamespace: vs.namespace,
+    listenPort,
+    isTLS,
+    lookupService: (h: string) => services.get(resolveShortname(h, vs.namespace)) ?? services.get(h),
+    metadataApiVersion: options.metadataApiVersion,
+  };
+  const http = vs.obj.spec.http ?? [];
+  const origin = (i: number, j: number | null): RouteOrigin => {
+    const range: Range = vs.obj.rangeAt(j === null ? ['spec', 'http', i] : ['spec', 'http', i, 'match', j]);
+    return {
+      virtualService: { name: vs.obj.metadata.name, namespace: vs.namespace },
+      file: vs.obj.file,
+      range,
+      line: range.start.line + 1,
+      http: i,
+      match: j,
+    };
+  };
+  let catchall: string | undefined;
+  for (let i = 0; i < http.length && !catchall; i++) {
+    const entry = http[i]!;
+    // Istio resolves short destination hosts before translating.
+    const resolved = {
+      ...entry,
+      route: entry.route?.map((d) => ({ ...d, destination: { ...d.destination, host: resolveShortname(d.destination?.host ?? '', vs.namespace) } })),
+      mirror: entry.mirror ? { ...entry.mirror, host: resolveShortname(entry.mirror.host, vs.namespace) } : undefined,
+      mirrors: entry.mirrors?.map((m) => ({ ...m, destination: { ...m.destination, host: resolveShortname(m.destination.host, vs.namespace) } })),
+    };
+    if (!entry.match?.length) {
+      const r = translateRoute(resolved, undefined, ctx);
+      origins.set(r, origin(i, null));
+      out.push(r);
+      catchall = `http[${i}]`;
+      continue;
+    }
+    for (let j = 0; j < entry.match.length; j++) {
+      const m = entry.match[j]!;
+      const why = matchFilteredOut(m, listenPort, gatewayName, workload, vs);
+      if (why) {
+        if (!filtered.has(matchKey(vs.key, i, j))) filtered.set(matchKey(vs.key, i, j), why);
+        continue;
+      }
+      const r = translateRoute(resolved, m, ctx);
+      origins.set(r, origin(i, j));
+      out.push(r);
+      if (isCatchAllRoute(r)) {
+        catchall = `http[${i}].match[${j}]`;
+        // later matches of this same entry are dropped too
+        for (let k = j + 1; k < entry.match.length; k++) markUnreachable(i, k);
+        break;
+      }
+    }
+    if (catchall) for (let k = i + 1; k < http.length; k++) (http[k]!.match?.length ? http[k]!.match!.map((_, j) => j) : [null]).forEach((j) => markUnreachable(k, j));
+  }
+  return out.length ? out : null;
+
+  function markUnreachable(i: number, j: number | null) {
+    const k = matchKey(vs.key, i, j);
+    if (!filtered.has(k)) filtered.set(k, `unreachable: ${catchall} before it catches every request, so Istio drops the rest of this VirtualService`);
+  }
+}
+
+/** Predicts every HTTP route configuration the gateways get, and where each route comes from. */
+export function predict(resources: ResourceSet, options: PredictOptions = {}): Prediction {
+  const opts: Required<PredictOptions> = { metadataApiVersion: options.metadataApiVersion ?? 'v1' };
+  const vss = [...resources.virtualServices].sort(byCreation).map(resolveVS);
+  const gateways = [...resources.gateways].sort(byCreation);
+  const services = new Map<string, ServiceSpec>();
+  for (const s of resources.services) services.set(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, s.spec);
+
+  const origins = new Map<Route, RouteOrigin>();
+  const filtered = new Map<string, string>();
+  const skippedServers = new Map<string, string>();
+  const routes: PredictedRoute[] = [];
+  const routeConfigs: RouteConfiguration[] = [];
+  const produced = new Set<string>();
+
+  for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
+    const selected = gateways.filter((g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels));
+    for (const group of mergeServers(workload, selected, resources, skippedServers)) {
+      const { config, gatewayOf } = buildRouteConfig(group, workload, vss, services, origins, filtered, opts);
+      routeConfigs.push(config);
+      for (const vh of config.virtualHosts ?? []) {
+        for (const r of vh.routes ?? []) {
+          const o = origins.get(r);
+          if (!o) continue;
+          produced.add(matchKey(`${o.virtualService.namespace}/${o.virtualService.name}`, o.http, o.match));
+          routes.push({
+            ...o,
+            gateway: gatewayOf.get(r) ?? group.servers[0]!.gatewayName,
+            listener: group.listener,
+            routeConfig: config.name,
+            virtualHost: vh.name,
+            domains: vh.domains,
+            route: r,
+          });
+        }
+      }
+    }
+  }
+  routes.sort((a, b) => (a.file === b.file ? a.range.start.line - b.range.start.line : a.file < b.file ? -1 : 1));
+  return { routes, routeConfigs, notOnGateway: explainMissing(vss, gateways, produced, filtered) };
+}
+
+/** Why each VirtualService (or match) that produced no route is not on any gateway. */
+function explainMissing(vss: ResolvedVS[], gateways: Gateway[], produced: Set<string>, filtered: Map<string, string>): NotOnGateway[] {
+  const out: NotOnGateway[] = [];
+  const gwByName = new Map(gateways.map((g) => [keyOf(g), g]));
+  for (const vs of vss) {
+    const ref = { name: vs.obj.metadata.name, namespace: vs.namespace };
+    const http = vs.obj.spec.http ?? [];
+    const anyProduced = http.some((e, i) => (e.match?.length ? e.match.map((_, j) => j) : [null]).some((j) => produced.has(matchKey(vs.key, i, j))));
+    if (!anyProduced) {
+      out.push({ virtualService: ref, file: vs.obj.file, range: vs.obj.rangeAt(['spec']), reason: vsReason(vs, gwByName, http.length) });
+      continue;
+    }
+    http.forEach((e, i) => {
+      for (const j of e.match?.length ? e.match.map((_, j) => j) : [null]) {
+        const k = matchKey(vs.key, i, j);
+        if (produced.has(k)) continue;
+        out.push({
+          virtualService: ref,
+          file: vs.obj.file,
+          range: vs.obj.rangeAt(j === null ? ['spec', 'http', i] : ['spec', 'http', i, 'match', j]),
+          http: i,
+          match: j,
+          reason: filtered.get(k) ?? 'no route generated for it',
+        });
+      }
+    });
+  }
+  return out;
+}
+
+function vsReason(vs: ResolvedVS, gwByName: Map<string, Gateway>, httpCount: number): string {
+  if (httpCount === 0) return 'no http routes (tcp/tls routes are not shown)';
+  const gws = vs.gateways.filter((g) => g !== 'mesh');
+  if (!gws.length) return 'bound to the mesh only (no `gateways`), so the ingress gateway gets no route from it';
+  const reasons: string[] = [];
+  for (const g of gws) {
+    const gw = gwByName.get(g);
+    if (!gw) {
+      reasons.push(`Gateway ${g} not found`);
+      continue;
+    }
+    const serverHosts = (gw.spec.servers ?? []).flatMap((s) => namesForNamespace(sanitizeServerHosts(s.hosts ?? [], nsOf(gw)), vs.namespace));
+    if (!intersectHosts(serverHosts, vs.hosts).length) {
+      reasons.push(`no server of Gateway ${g} accepts ${vs.hosts.join(', ') || '(no hosts)'} (servers take ${serverHosts.join(', ') || 'nothing from this namespace'})`);
+      continue;
+    }
+    const exportTo = vs.obj.spec.exportTo;
+    if (exportTo?.length && !exportTo.includes('*')) {
+      reasons.push(`exportTo [${exportTo.join(', ')}] hides it from the gateway's namespace`);
+      continue;
+    }
+    reasons.push(`every match is filtered out for Gateway ${g}`);
+  }
+  return reasons.join('; ');
+}

@@ -1,0 +1,317 @@
+// One VirtualService http entry + one of its matches -> one Envoy route, following Istio's
+// pilot/pkg/networking/core/route/route.go (TranslateRoute and helpers). Output is the camelCase
+// protobuf JSON Envoy's admin prints, with default values omitted as protojson omits them.
+import type { HeaderMatcher, QueryParameterMatcher, Route, RouteAction, RouteMatch, StringMatcher } from '../envoy/types';
+import { formatProtoDuration, parseDuration } from './duration';
+import { parseSubsetKey, subsetKey } from './hosts';
+import type { Destination, HTTPMatchRequest, HTTPRoute, Headers, ServiceSpec, StringMatch } from './model';
+
+export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
+
+const PREVIOUS_HOSTS = {
+  name: 'envoy.retry_host_predicates.previous_hosts',
+  typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+};
+
+/** What translation needs to know about the surroundings of one VirtualService. */
+export interface TranslationContext {
+  vsName: string;
+  vsNamespace: string;
+  /** The Gateway server port (not the targetPort): Istio's `listenPort` for routes. */
+  listenPort: number;
+  isTLS: boolean;
+  /** Services by resolved FQDN, to default the destination port. */
+  lookupService(host: string): ServiceSpec | undefined;
+  /** `networking.istio.io/<version>` used in route metadata; Istio >= 1.22 writes v1. */
+  metadataApiVersion: string;
+}
+
+/** A StringMatch that Istio turns into `present_match` (absent, empty, or regex `*`). */
+export function isPresentMatch(m: StringMatch | undefined | null): boolean {
+  if (!m || (m.exact === undefined && m.prefix === undefined && m.regex === undefined)) return true;
+  return m.regex === '*';
+}
+
+function toStringMatcher(m: StringMatch): StringMatcher | undefined {
+  if (m.exact !== undefined) return { exact: m.exact };
+  if (m.prefix !== undefined) return { prefix: m.prefix };
+  if (m.regex !== undefined) return { safeRegex: { regex: m.regex } };
+  return undefined;
+}
+
+function headerMatcher(name: string, m: StringMatch | undefined | null): HeaderMatcher {
+  if (isPresentMatch(m)) return { name, presentMatch: true };
+  const sm = toStringMatcher(m!);
+  return sm ? { name, stringMatch: sm } : { name };
+}
+
+function queryMatcher(name: string, m: StringMatch | undefined | null): QueryParameterMatcher {
+  if (isPresentMatch(m)) return { name, presentMatch: true };
+  const sm = toStringMatcher(m!);
+  return sm ? { name, stringMatch: sm } : { name };
+}
+
+/** JWT claim "headers" become dynamic metadata matchers in Istio; they never reach Envoy's header list. */
+const isClaimHeader = (name: string) => name.startsWith('@request.auth.claims');
+
+export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteMatch {
+  if (!match) return { prefix: '/' };
+  const out: RouteMatch = {};
+  const headers: HeaderMatcher[] = [];
+  for (const [name, m] of Object.entries(match.headers ?? {})) {
+    if (!isClaimHeader(name)) headers.push(headerMatcher(name, m));
+  }
+  for (const [name, m] of Object.entries(match.withoutHeaders ?? {})) {
+    if (isClaimHeader(name)) continue;
+    const h = headerMatcher(name, m);
+    h.invertMatch = true;
+    // treat_missing_header_as_empty conflicts with present_match
+    if (!isPresentMatch(m)) (h as HeaderMatcher & { treatMissingHeaderAsEmpty?: boolean }).treatMissingHeaderAsEmpty = true;
+    headers.push(h);
+  }
+  headers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const uri = match.uri;
+  if (uri?.exact !== undefined) out.path = uri.exact;
+  else if (uri?.prefix !== undefined) out.prefix = uri.prefix;
+  else if (uri?.regex !== undefined) out.safeRegex = { regex: uri.regex };
+  else out.prefix = '/';
+  out.caseSensitive = !match.ignoreUriCase;
+
+  if (match.method) headers.push(headerMatcher(':method', match.method));
+  if (match.authority) headers.push(headerMatcher(':authority', match.authority));
+  if (match.scheme) headers.push(headerMatcher(':scheme', match.scheme));
+  if (headers.length) out.headers = headers;
+
+  // Go iterates this map in random order; sorting gives the one stable answer we can predict.
+  const query = Object.entries(match.queryParams ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, m]) => queryMatcher(name, m));
+  if (query.length) out.queryParameters = query;
+  return out;
+}
+
+/** A route that matches everything, after which Istio drops the rest of the VirtualService. */
+export function isCatchAllRoute(r: Route): boolean {
+  const m = r.match;
+  const catchall =
+    m.prefix !== undefined ? m.prefix === '/' : m.pathSeparatedPrefix !== undefined ? m.pathSeparatedPrefix === '/' : m.safeRegex?.regex === '.*';
+  return catchall && !m.headers?.length && !m.queryParameters?.length;
+}
+
+interface HeaderOps {
+  requestHeadersToAdd: Record<string, unknown>[];
+  responseHeadersToAdd: Record<string, unknown>[];
+  requestHeadersToRemove: string[];
+  responseHeadersToRemove: string[];
+  authority: string;
+}
+
+const isInternalHeader = (k: string) => k.startsWith(':') || k.toLowerCase() === 'host';
+const isAuthorityHeader = (k: string) => k.toLowerCase() === ':authority' || k.toLowerCase() === 'host';
+
+function appendHeaders(headers: Record<string, string> | undefined, append: boolean): [Record<string, unknown>[], string] {
+  if (!headers) return [[], ''];
+  let authority = '';
+  const list: { key: string; opt: Record<string, unknown> }[] = [];
+  for (const [key, value] of Object.entries(headers)) {
+    if (isAuthorityHeader(key)) authority = value;
+    if (isInternalHeader(key)) continue;
+    // APPEND_IF_EXISTS_OR_ADD is the enum's zero value, so protojson leaves it out.
+    const opt: Record<string, unknown> = { header: { key, value: String(value) } };
+    if (!append) opt.appendAction = 'OVERWRITE_IF_EXISTS_OR_ADD';
+    list.push({ key, opt });
+  }
+  list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [list.map((l) => l.opt), authority];
+}
+
+function headerOperations(h: Headers): HeaderOps {
+  const [reqSet, setAuthority] = appendHeaders(h.request?.set, false);
+  const [reqAdd, addAuthority] = appendHeaders(h.request?.add, true);
+  const [respSet] = appendHeaders(h.response?.set, false);
+  const [respAdd] = appendHeaders(h.response?.add, true);
+  return {
+    requestHeadersToAdd: [...reqSet, ...reqAdd],
+    responseHeadersToAdd: [...respSet, ...respAdd],
+    requestHeadersToRemove: (h.request?.remove ?? []).filter((k) => !isInternalHeader(k)),
+    responseHeadersToRemove: (h.response?.remove ?? []).filter((k) => !isInternalHeader(k)),
+    authority: setAuthority || addAuthority,
+  };
+}
+
+/** The cluster a destination goes to (GetDestinationCluster): port from the destination, the Service's only port, or the listen port. */
+export function destinationCluster(dest: Destination, service: ServiceSpec | undefined, listenPort: number): string {
+  if (!dest.host) return 'UnknownService';
+  let port = listenPort;
+  if (dest.port?.number) port = dest.port.number;
+  else if (service?.ports?.length === 1) port = service.ports[0]!.port;
+  return subsetKey(port, dest.subset, dest.host);
+}
+
+function retryPolicy(retries: HTTPRoute['retries']): Record<string, unknown> | undefined {
+  if (retries && (retries.attempts ?? 0) <= 0) return undefined;
+  const out: Record<string, unknown> = { retryOn: DEFAULT_RETRY_ON, numRetries: 2, retryHostPredicate: [PREVIOUS_HOSTS], hostSelectionRetryMaxAttempts: '5' };
+  if (!retries) return out;
+  out.numRetries = retries.attempts;
+  if (retries.retryOn) {
+    const parts = retries.retryOn.split(',').map((s) => s.trim()).filter(Boolean);
+    const codes = parts.filter((p) => /^\d+$/.test(p)).map(Number);
+    let on = parts.filter((p) => !/^\d+$/.test(p)).join(',');
+    if (codes.length && !on.includes('retriable-status-codes')) on = on ? `${on},retriable-status-codes` : 'retriable-status-codes';
+    out.retryOn = on;
+    if (codes.length) out.retriableStatusCodes = codes;
+  }
+  if (retries.perTryTimeout) {
+    const ns = parseDuration(retries.perTryTimeout);
+    if (ns !== undefined) out.perTryTimeout = formatProtoDuration(ns);
+  }
+  // keep protojson field order: retryOn, numRetries, perTryTimeout, ..., retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes
+  const { retryOn, numRetries, perTryTimeout, retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes } = out;
+  return {
+    retryOn,
+    numRetries,
+    ...(perTryTimeout ? { perTryTimeout } : {}),
+    retryHostPredicate,
+    hostSelectionRetryMaxAttempts,
+    ...(retriableStatusCodes ? { retriableStatusCodes } : {}),
+  };
+}
+
+function mirrorFraction(percentage: { value: number } | undefined): Record<string, unknown> | undefined {
+  if (!percentage) return { defaultValue: { numerator: 100 } };
+  if (!(percentage.value > 0)) return undefined;
+  return { defaultValue: { numerator: Math.round(percentage.value * 10000), denominator: 'MILLION' } };
+}
+
+const REDIRECT_CODES: Record<number, string | undefined> = { 0: undefined, 301: undefined, 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
+
+function redirectAction(r: NonNullable<HTTPRoute['redirect']>, port: number, isTLS: boolean): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (r.authority) out.hostRedirect = r.authority;
+  const prefixRewrite = (r as { prefixRewrite?: string }).prefixRewrite;
+  if (prefixRewrite) out.prefixRewrite = prefixRewrite;
+  else if (r.uri) out.pathRedirect = r.uri;
+  if (r.scheme) out.schemeRedirect = r.scheme;
+  if (r.port !== undefined || r.derivePort !== undefined) {
+    let p = r.port ?? (r.derivePort === 'FROM_REQUEST_PORT' ? port : 0);
+    const scheme = r.scheme || (isTLS ? 'https' : 'http');
+    if ((p === 80 && scheme === 'http') || (p === 443 && scheme === 'https')) p = 0;
+    if (p) out.portRedirect = p;
+  }
+  const code = r.redirectCode ?? 0;
+  if (!(code in REDIRECT_CODES)) return undefined;
+  const rc = REDIRECT_CODES[code];
+  if (rc) out.responseCode = rc;
+  return out;
+}
+
+/** Istio's decorator: `<fqdn>:<port><path>` for one cluster, else `<vsName>:<listenPort><path>`. */
+export function routeOperation(r: Route, vsName: string, listenPort: number): string {
+  const m = r.match;
+  let path = '/*';
+  if (m.prefix !== undefined) path = `${m.prefix}*`;
+  else if (m.path !== undefined) path = m.path;
+  else if (m.safeRegex) path = m.safeRegex.regex;
+  const key = r.route?.cluster ? parseSubsetKey(r.route.cluster) : undefined;
+  if (key) return `${key.host}:${key.port}${path}`;
+  return `${vsName}:${listenPort}${path}`;
+}
+
+/** TranslateRoute for a gateway: the http entry `http` with one of its matches (or none). */
+export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefined, ctx: TranslationContext): Route {
+  let name = http.name ?? '';
+  if (match?.name) name = `${name}.${match.name}`;
+  const out: Route = { match: translateRouteMatch(match) };
+  if (name) out.name = name;
+
+  let authority = '';
+  let ops: HeaderOps | undefined;
+  if (http.headers) {
+    ops = headerOperations(http.headers);
+    authority = ops.authority;
+  }
+  const extra: Partial<HeaderOps> = { ...ops };
+
+  if (http.redirect) {
+    const redirect = redirectAction(http.redirect, ctx.listenPort, ctx.isTLS);
+    if (redirect) out.redirect = redirect;
+  } else if (http.directResponse) {
+    const dr: Route['directResponse'] = { status: http.directResponse.status };
+    if (http.directResponse.body?.string !== undefined) dr.body = { inlineString: http.directResponse.body.string };
+    else if (http.directResponse.body?.bytes !== undefined) (dr as Record<string, unknown>).body = { inlineBytes: http.directResponse.body.bytes };
+    out.directResponse = dr;
+  } else {
+    out.route = routeAction(http, ctx, authority, extra);
+  }
+
+  out.metadata = {
+    filterMetadata: {
+      istio: { config: `/apis/networking.istio.io/${ctx.metadataApiVersion}/namespaces/${ctx.vsNamespace}/virtual-service/${ctx.vsName}` },
+    },
+  };
+  out.decorator = { operation: routeOperation(out, ctx.vsName, ctx.listenPort) };
+  if (extra.requestHeadersToAdd?.length) out.requestHeadersToAdd = extra.requestHeadersToAdd;
+  if (extra.responseHeadersToAdd?.length) out.responseHeadersToAdd = extra.responseHeadersToAdd;
+  if (extra.requestHeadersToRemove?.length) out.requestHeadersToRemove = extra.requestHeadersToRemove;
+  if (extra.responseHeadersToRemove?.length) out.responseHeadersToRemove = extra.responseHeadersToRemove;
+  return out;
+}
+
+function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: string, extra: Partial<HeaderOps>): RouteAction {
+  const action: RouteAction = {};
+  let authority = authorityIn;
+  const timeout = http.timeout !== undefined ? parseDuration(http.timeout) : undefined;
+  const timeoutText = formatProtoDuration(timeout ?? 0);
+
+  const dests = http.route ?? [];
+  if (dests.length === 1) {
+    const d = dests[0]!;
+    action.cluster = destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort);
+    if (d.headers) {
+      const o = headerOperations(d.headers);
+      extra.requestHeadersToAdd = [...(extra.requestHeadersToAdd ?? []), ...o.requestHeadersToAdd];
+      extra.requestHeadersToRemove = [...(extra.requestHeadersToRemove ?? []), ...o.requestHeadersToRemove];
+      extra.responseHeadersToAdd = [...(extra.responseHeadersToAdd ?? []), ...o.responseHeadersToAdd];
+      extra.responseHeadersToRemove = [...(extra.responseHeadersToRemove ?? []), ...o.responseHeadersToRemove];
+      if (o.authority && !authority && !http.rewrite?.authority) authority = o.authority;
+    }
+  } else {
+    const clusters = dests
+      .filter((d) => (d.weight ?? 0) !== 0)
+      .map((d) => ({
+        name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort),
+        weight: d.weight ?? 0,
+      }));
+    action.weightedClusters = { clusters };
+  }
+
+  if (http.rewrite) {
+    if (http.rewrite.uriRegexRewrite) {
+      action.regexRewrite = { pattern: { regex: http.rewrite.uriRegexRewrite.match }, substitution: http.rewrite.uriRegexRewrite.rewrite };
+    } else if (http.rewrite.uri) {
+      action.prefixRewrite = http.rewrite.uri;
+    }
+    if (http.rewrite.authority) authority = http.rewrite.authority;
+  }
+  if (authority) action.hostRewriteLiteral = authority;
+  action.timeout = timeoutText;
+
+  const mirrors: Record<string, unknown>[] = [];
+  if (http.mirror) {
+    const frac = mirrorFraction(http.mirrorPercentage);
+    if (frac) mirrors.push({ cluster: destinationCluster(http.mirror, ctx.lookupService(http.mirror.host), ctx.listenPort), runtimeFraction: frac, traceSampled: false });
+  }
+  for (const m of http.mirrors ?? []) {
+    const frac = mirrorFraction(m.percentage);
+    if (frac && m.destination) {
+      mirrors.push({ cluster: destinationCluster(m.destination, ctx.lookupService(m.destination.host), ctx.listenPort), runtimeFraction: frac, traceSampled: false });
+    }
+  }
+  if (mirrors.length) action.requestMirrorPolicies = mirrors;
+
+  const retry = retryPolicy(http.retries);
+  if (retry) action.retryPolicy = retry;
+  action.maxGrpcTimeout = timeoutText;
+  return action;
+}

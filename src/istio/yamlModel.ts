@@ -1,0 +1,243 @@
+// Reads multi-document YAML into typed Kubernetes/Istio objects that remember where each value stands.
+//
+// The `yaml` package keeps source ranges but is slow (about 0.9 s for 100k lines), so a file is split
+// into its documents first (a `---` line at column 0 always starts a document, even inside a block
+// scalar) and each document is parsed on its own and cached by its text: an edit re-reads only the
+// document that changed.
+import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './model';
+
+/** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
+const MAX_ALIAS_COUNT = 100;
+/** Documents kept in the parse cache; plenty for a workspace, bounded for a long session. */
+const CACHE_LIMIT = 4000;
+
+interface DocumentChunk {
+  text: string;
+  /** 0-based line of the chunk's first line within the file. */
+  startLine: number;
+}
+
+/** What one document parses to, positions relative to the document's first line. */
+interface ParsedChunk {
+  value: unknown;
+  doc: Document.Parsed | undefined;
+  lineCounter: LineCounter;
+  problems: { range: Range; message: string }[];
+}
+
+const cache = new Map<string, ParsedChunk>();
+
+export function emptyResourceSet(): ResourceSet {
+  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [] };
+}
+
+export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
+  const out = emptyResourceSet();
+  for (const s of sets) {
+    out.virtualServices.push(...s.virtualServices);
+    out.gateways.push(...s.gateways);
+    out.destinationRules.push(...s.destinationRules);
+    out.services.push(...s.services);
+    out.deployments.push(...s.deployments);
+  }
+  return out;
+}
+
+/** Splits a YAML stream into documents at `---` lines, keeping line numbers. */
+export function splitDocuments(text: string): DocumentChunk[] {
+  const chunks: DocumentChunk[] = [];
+  let start = 0;
+  let startLine = 0;
+  let line = 0;
+  let pos = 0;
+  while (pos <= text.length) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl === -1 ? text.length : nl;
+    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text[pos + 3]!))) {
+      if (pos > start || chunks.length > 0 || line > 0) chunks.push({ text: text.slice(start, pos), startLine });
+      start = pos;
+      startLine = line;
+    }
+    if (nl === -1) break;
+    pos = nl + 1;
+    line++;
+  }
+  chunks.push({ text: text.slice(start), startLine });
+  return chunks.filter((c) => c.text.trim() !== '' && c.text.trim() !== '---');
+}
+
+function parseChunk(text: string): ParsedChunk {
+  const hit = cache.get(text);
+  if (hit) {
+    // refresh LRU position
+    cache.delete(text);
+    cache.set(text, hit);
+    return hit;
+  }
+  const lineCounter = new LineCounter();
+  const problems: ParsedChunk['problems'] = [];
+  let doc: Document.Parsed | undefined;
+  let value: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    const nbsp = nbspIndentation(text);
+    if (doc.errors.length && nbsp !== undefined) {
+      // Copying YAML from a web page often brings non-breaking spaces; the parser's own message hides that.
+      problems.push({
+        range: { start: { line: nbsp, character: 0 }, end: { line: nbsp, character: 1 } },
+        message: 'this line is indented with a non-breaking space (U+00A0), often pasted from a web page; YAML needs plain spaces: replace them',
+      });
+    } else {
+      for (const e of doc.errors) {
+        problems.push({ range: offsetsToRange(lineCounter, e.pos[0], e.pos[1]), message: firstLine(e.message) });
+      }
+    }
+    if (doc.errors.length === 0) value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const bomb = /alias/i.test(message);
+    problems.push({
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      message: bomb
+        ? `too many YAML aliases (over ${MAX_ALIAS_COUNT}) in this document; it looks like an alias bomb and was not read`
+        : firstLine(message),
+    });
+    value = undefined;
+  }
+  const parsed = { value, doc, lineCounter, problems };
+  cache.set(text, parsed);
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  return parsed;
+}
+
+/** 0-based line of the first line whose indentation holds a non-breaking space. */
+function nbspIndentation(text: string): number | undefined {
+  const i = text.split('\n').findIndex((l) => /^[ \t]*\u00a0/.test(l));
+  return i < 0 ? undefined : i;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
+
+function offsetsToRange(lc: LineCounter, startOffset: number, endOffset: number): Range {
+  const s = lc.linePos(startOffset);
+  const e = lc.linePos(Math.max(startOffset, endOffset));
+  return { start: { line: s.line - 1, character: s.col - 1 }, end: { line: e.line - 1, character: e.col - 1 } };
+}
+
+function shift(r: Range, lines: number): Range {
+  return {
+    start: { line: r.start.line + lines, character: r.start.character },
+    end: { line: r.end.line + lines, character: r.end.character },
+  };
+}
+
+/** Finds the node at `path`, or the deepest parent that exists. */
+function nodeAt(doc: Document.Parsed, path: YamlPath): Node | undefined {
+  let node: unknown = doc.contents;
+  let found = node as Node | undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      if (!pair) break;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+    } else break;
+    if (!node) break;
+    found = node as Node;
+  }
+  return found;
+}
+
+const KINDS: Record<string, keyof ResourceSet> = {
+  VirtualService: 'virtualServices',
+  Gateway: 'gateways',
+  DestinationRule: 'destinationRules',
+  Service: 'services',
+  Deployment: 'deployments',
+};
+
+function isIstioOrCore(apiVersion: string, kind: string): boolean {
+  if (kind === 'Service') return apiVersion === 'v1';
+  if (kind === 'Deployment') return apiVersion.startsWith('apps/');
+  return apiVersion.startsWith('networking.istio.io/');
+}
+
+export interface ReadResult {
+  resources: ResourceSet;
+  problems: YamlProblem[];
+}
+
+/** Reads every document of a YAML file; non-Istio documents are skipped, broken ones reported. */
+export function readResources(text: string, file: string): ReadResult {
+  const resources = emptyResourceSet();
+  const problems: YamlProblem[] = [];
+  const chunks = splitDocuments(text);
+  chunks.forEach((chunk, docIndex) => {
+    const parsed = parseChunk(chunk.text);
+    for (const p of parsed.problems) {
+      problems.push({ file, range: shift(p.range, chunk.startLine), message: p.message, severity: 'error' });
+    }
+    const v = parsed.value;
+    if (!parsed.doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
+    const raw = v as Record<string, unknown>;
+    const kind = typeof raw.kind === 'string' ? raw.kind : '';
+    const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
+    const bucket = KINDS[kind];
+    if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
+    const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+    const doc = parsed.doc;
+    const lc = parsed.lineCounter;
+    const whole = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
+    if (typeof metadata.name !== 'string' || metadata.name === '') {
+      problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
+      return;
+    }
+    const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+    const rangeAt = (path: YamlPath): Range => {
+      const n = nodeAt(doc, path);
+      if (!n?.range) return whole;
+      return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
+    };
+    const obj: KubeObject = {
+      apiVersion,
+      kind,
+      metadata: { ...metadata, name: String(metadata.name) },
+      spec: spec as Record<string, unknown>,
+      file,
+      docIndex,
+      range: whole,
+      rangeAt,
+    };
+    if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
+    (resources[bucket] as KubeObject[]).push(obj);
+  });
+  return { resources, problems };
+}
+
+/** Builds a KubeObject from an object read from the cluster (no source text: ranges are empty). */
+export function fromClusterObject(raw: Record<string, unknown>, file: string): KubeObject | undefined {
+  const kind = String(raw.kind ?? '');
+  if (!KINDS[kind]) return undefined;
+  const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  return {
+    apiVersion: String(raw.apiVersion ?? ''),
+    kind,
+    metadata,
+    spec: (raw.spec ?? {}) as Record<string, unknown>,
+    file,
+    docIndex: 0,
+    range: empty,
+    rangeAt: () => empty,
+    ...(raw.status ? { status: raw.status } : {}),
+  } as KubeObject;
+}
+
+/** Clears the per-document cache (tests and benchmarks measure cold reads with it). */
+export function clearYamlCache(): void {
+  cache.clear();
+}
