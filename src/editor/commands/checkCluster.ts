@@ -1,0 +1,55 @@
+// Step 1: kube context, API reachable, Istio's ingress gateway present and Ready, optional tools.
+import * as vscode from 'vscode';
+import { buildCheckReport, formatCheckReport, type CheckFacts } from '../../lab/checks';
+import type { LabContext } from '../ctx';
+import { parseSelector } from '../settings';
+import { errorText, showText } from '../show';
+import type { CommandFactory } from './index';
+
+export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): Promise<CheckFacts> {
+  const { gateway } = ctx.settings;
+  const tool = (name: 'istioctl' | 'curl') => {
+    const r = ctx.tool(name);
+    return r.ok ? { found: true, detail: `${r.tool.path} (${r.tool.from})` } : { found: false, detail: r.message };
+  };
+  const facts: CheckFacts = { gatewayNamespace: gateway.namespace, gatewaySelector: gateway.selector, istioctl: tool('istioctl'), curl: tool('curl') };
+  let cluster;
+  try {
+    cluster = ctx.getCluster();
+    const id = cluster.identity;
+    facts.context = { name: id.context, server: id.server, kubeconfig: id.kubeconfig };
+  } catch (e) {
+    facts.kubeconfigError = errorText(e);
+    return facts;
+  }
+  try {
+    facts.serverVersion = await cluster.serverVersion(signal);
+  } catch (e) {
+    facts.apiError = errorText(e);
+    return facts;
+  }
+  facts.namespaceExists = await cluster.namespaceExists(gateway.namespace);
+  if (!facts.namespaceExists) return facts;
+  const selector = parseSelector(gateway.selector);
+  const [services, pods] = await Promise.all([cluster.gatewayServices(gateway.namespace, selector), cluster.gatewayPods(gateway.namespace, selector)]);
+  facts.gatewayServices = services.map((s) => ({ name: s.name, type: s.type }));
+  facts.gatewayPods = pods.map((p) => ({ name: p.name, ready: p.ready, phase: p.phase }));
+  return facts;
+}
+
+export const checkCluster: CommandFactory = (ctx) => async () => {
+  if (!ctx.requireTrust('Check Cluster')) return undefined;
+  const report = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: checking the cluster', cancellable: true },
+    async (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return buildCheckReport(await gatherCheckFacts(ctx, abort.signal));
+    },
+  );
+  await ctx.setStep('clusterReady', report.ok);
+  await showText(formatCheckReport(report));
+  if (report.ok) void ctx.prompts.info('Istio Ingress Lab: the cluster is ready for the lab.');
+  else void ctx.prompts.error(`Istio Ingress Lab: ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'the cluster is not ready.'}`);
+  return report;
+};

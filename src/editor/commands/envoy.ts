@@ -1,0 +1,125 @@
+// Step 6 and the gateway views: istioctl proxy-config when present, else the built-in reader of the
+// gateway's Envoy admin (through the Kubernetes port-forward API), printed in istioctl's table format.
+import * as vscode from 'vscode';
+import { formatEndpoint, formatRoute } from '../../lab/lensText';
+import { endpointsArgs, listenersArgs, routesArgs, type ProxyTarget } from '../../tools/istioctl';
+import { runTool } from '../../tools/run';
+import type { LabContext } from '../ctx';
+import { resolveRoute } from '../resolveRoute';
+import type { RouteCommandArgs } from '../routeLens';
+import { parseSelector } from '../settings';
+import { showText } from '../show';
+import type { CommandFactory } from './index';
+import { findPredicted } from './requests';
+
+/** Listener port, route config names and clusters the sample's prediction puts on the gateway. */
+async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConfigs: string[]; clusters: string[] }> {
+  const prediction = await ctx.engine.predictWorkspace();
+  const host = ctx.settings.sample.host;
+  const routes = prediction.routes.filter((r) => r.domains.includes(host));
+  const port = Number(/_(\d+)$/.exec(routes[0]?.listener ?? '')?.[1] ?? 8080);
+  const routeConfigs = [...new Set(routes.map((r) => r.routeConfig))];
+  const clusters = [...new Set(routes.flatMap((r) => (r.route.route?.cluster ? [r.route.route.cluster] : (r.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name))))];
+  return { port, routeConfigs: routeConfigs.length ? routeConfigs : [`http.${port}`], clusters };
+}
+
+async function requirePod(ctx: LabContext) {
+  const pod = await ctx.live.gatewayPod();
+  if (typeof pod === 'string') throw new Error(`No gateway pod to inspect: ${pod}.`);
+  return pod;
+}
+
+export const inspectEnvoy: CommandFactory = (ctx) => async () => {
+  if (!ctx.requireTrust('Inspect Envoy')) return undefined;
+  const pod = await requirePod(ctx);
+  const targets = await sampleTargets(ctx);
+  const sections: string[] = [];
+  let listenerSeen = false;
+  const istioctl = ctx.tool('istioctl');
+  if (istioctl.ok) {
+    const t: ProxyTarget = { pod: pod.name, namespace: pod.namespace, kubeconfig: ctx.settings.kubeconfig || undefined };
+    const runs = [
+      listenersArgs(t, targets.port),
+      ...targets.routeConfigs.map((n) => routesArgs(t, n)),
+      ...targets.clusters.map((c) => endpointsArgs(t, c)),
+    ];
+    for (const args of runs) {
+      const r = await runTool(istioctl.tool, args, { log: (l) => ctx.log.info(l) });
+      sections.push(`$ ${r.commandLine}\n${r.failure ? `✗ ${r.failure}: ${r.stderr.trim()}` : r.stdout.trimEnd()}`);
+      if (args[1] === 'listeners' && !r.failure && r.stdout.includes(String(targets.port))) listenerSeen = true;
+    }
+  } else {
+    const live = await ctx.live.get();
+    if (!live.ok) throw new Error(live.reason);
+    const g = live.gateway;
+    const pre = `# built in (${istioctl.message}), read from ${pod.name}'s Envoy admin`;
+    const listeners = g.listenersTable(targets.port);
+    listenerSeen = listeners.split('\n').length > 1;
+    sections.push(pre);
+    sections.push(`$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}\n${listeners.trimEnd()}`);
+    for (const n of targets.routeConfigs) sections.push(`$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`);
+    for (const c of targets.clusters) sections.push(`$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`);
+  }
+  const text = sections.join('\n\n') + '\n';
+  await showText(text, 'shellscript');
+  await ctx.setStep('envoyInspected', listenerSeen);
+  return text;
+};
+
+export const openConfigDump: CommandFactory = (ctx) => async () => {
+  if (!ctx.requireTrust('Open Config Dump')) return undefined;
+  const live = await ctx.live.get();
+  if (!live.ok) throw new Error(live.reason);
+  let text = live.gateway.configDump;
+  try {
+    text = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // keep Envoy's own text
+  }
+  return showText(text, 'json');
+};
+
+export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
+  if (!ctx.requireTrust('Choose Gateway Pod')) return undefined;
+  const { gateway } = ctx.settings;
+  const pods = await ctx.getCluster().gatewayPods(gateway.namespace, parseSelector(gateway.selector));
+  if (!pods.length) throw new Error(`No pod in ${gateway.namespace} matches ${gateway.selector}.`);
+  const picked = await ctx.prompts.pick(
+    pods.map((p) => ({ label: p.name, description: `${p.ready ? 'Ready' : (p.phase ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`, pod: p })),
+    { title: 'Gateway pod whose Envoy the lab reads' },
+  );
+  if (!picked) return undefined;
+  await vscode.workspace.getConfiguration('istioIngressLab').update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
+  ctx.live.clear();
+  ctx.refreshLenses();
+  return picked.pod.name;
+};
+
+export const refresh: CommandFactory = (ctx) => async () => {
+  ctx.resetCluster();
+  ctx.log.info('refresh: live gateway data dropped; lenses re-read on display');
+};
+
+export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
+  if (!args) throw new Error('Use a lens above a VirtualService match to show its route.');
+  const predicted = await findPredicted(ctx, args);
+  const r = await resolveRoute(ctx, predicted);
+  const vs = predicted.virtualService;
+  const lines = [
+    `# ${vs.namespace}/${vs.name} http[${predicted.http}]${predicted.match === null ? '' : `.match[${predicted.match}]`} on gateway ${predicted.gateway}`,
+    `# ${r.source === 'live' ? `live from ${r.gatewayPod}` : 'predicted'}${r.missing ? ` · NOT ON THE GATEWAY: ${r.missing}` : ''}${r.note ? ` · ${r.note}` : ''}`,
+    `# ${formatRoute(r.view)}`,
+    '',
+    JSON.stringify(r.view.route, null, 2),
+    '',
+  ];
+  if (r.source === 'live') {
+    lines.push('ENDPOINTS', ...(r.endpoints.length ? r.endpoints.map(formatEndpoint) : ['(none)']));
+    const live = await ctx.live.get();
+    if (live.ok) {
+      const clusters = r.view.route.route?.cluster ? [r.view.route.route.cluster] : (r.view.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
+      for (const c of clusters) lines.push('', live.gateway.endpointsTable(c).trimEnd());
+    }
+  }
+  return showText(lines.join('\n') + '\n', 'jsonc');
+};

@@ -1,0 +1,85 @@
+// Step 5 and the lens's "send request": curl (argument arrays) when present, the built-in client otherwise;
+// the exact curl command is always shown for copying.
+import * as vscode from 'vscode';
+import type { PredictedRoute } from '../../istio/prediction';
+import {
+  examplePathForMatch,
+  exampleHeadersForMatch,
+  formatExchange,
+  hostForDomains,
+  type LabRequest,
+  type LabResponse,
+} from '../../lab/requests';
+import { sendWithCurl, sendWithNode, type SendResult } from '../../tools/curl';
+import type { LabContext } from '../ctx';
+import type { RouteCommandArgs } from '../routeLens';
+import { showText } from '../show';
+import type { CommandFactory } from './index';
+import { ingressAddressFor } from './ingress';
+
+export const ARTICLE_PATHS = ['/simple/httpserver', '/simple/nginx'];
+
+export async function send(ctx: LabContext, req: LabRequest, signal?: AbortSignal): Promise<SendResult> {
+  const curl = ctx.tool('curl');
+  if (curl.ok) return sendWithCurl(curl.tool, req, { signal, log: (l) => ctx.log.info(l) });
+  ctx.log.info(`request (built-in client, ${curl.message}): GET http://${req.address}${req.path} Host: ${req.host}`);
+  return sendWithNode(req, { signal });
+}
+
+async function sendAll(ctx: LabContext, reqs: LabRequest[]): Promise<{ text: string; responses: (LabResponse | undefined)[] }> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: sending requests', cancellable: true },
+    async (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const blocks: string[] = [];
+      const responses: (LabResponse | undefined)[] = [];
+      for (const req of reqs) {
+        const r = await send(ctx, req, abort.signal);
+        responses.push(r.ok ? r.response : undefined);
+        blocks.push(formatExchange(req, r.ok ? { response: r.response } : { error: r.message }));
+      }
+      return { text: blocks.join('\n'), responses };
+    },
+  );
+}
+
+export const sendRequests: CommandFactory = (ctx) => async () => {
+  if (!ctx.requireTrust('Send Requests')) return undefined;
+  const address = await ingressAddressFor(ctx);
+  if (!address) throw new Error('No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.');
+  const host = ctx.settings.sample.host;
+  const { text, responses } = await sendAll(ctx, ARTICLE_PATHS.map((path) => ({ address, host, path })));
+  await showText(text, 'shellscript');
+  const ok = responses.every((r) => r && r.status < 400);
+  await ctx.setStep('requestsSent', ok);
+  if (!ok) void ctx.prompts.error('Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).');
+  return text;
+};
+
+export async function findPredicted(ctx: LabContext, args: RouteCommandArgs): Promise<PredictedRoute> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(args.file));
+  const p = await ctx.engine.predictDocument(doc);
+  const r = p.routes.find(
+    (x) => x.http === args.http && x.match === args.match && x.routeConfig === args.routeConfig && x.virtualHost === args.virtualHost,
+  );
+  if (!r) throw new Error('That route is no longer in the file (it was edited): hover the match again.');
+  return r;
+}
+
+export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
+  if (!args) throw new Error('Use the "send request" lens above a VirtualService match.');
+  if (!ctx.requireTrust('Send Request')) return undefined;
+  const predicted = await findPredicted(ctx, args);
+  let path = examplePathForMatch(predicted.route.match);
+  if (path === undefined) {
+    path = await ctx.prompts.input({ prompt: `A path that matches the regex ${predicted.route.match.safeRegex?.regex}`, value: '/' });
+    if (!path) return undefined;
+  }
+  const address = await ingressAddressFor(ctx);
+  if (!address) throw new Error('No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.');
+  const req: LabRequest = { address, host: hostForDomains(args.domains, ctx.settings.sample.host), path, headers: exampleHeadersForMatch(predicted.route.match) };
+  const { text } = await sendAll(ctx, [req]);
+  await showText(text, 'shellscript');
+  return text;
+};

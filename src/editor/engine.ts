@@ -1,0 +1,114 @@
+// Joins the engine's offline prediction to the workspace: every YAML file's resources, merged, predicted,
+// then the routes of one document picked out. Cached per document version and workspace generation.
+import * as vscode from 'vscode';
+import { mergeResourceSets, readResources } from '../istio/yamlModel';
+import { predict } from '../istio/predict';
+import type { ResourceSet, YamlProblem } from '../istio/model';
+import type { NotOnGateway, PredictedRoute, Prediction } from '../istio/prediction';
+
+export interface DocumentPrediction {
+  routes: PredictedRoute[];
+  notOnGateway: NotOnGateway[];
+  problems: YamlProblem[];
+  prediction: Prediction;
+}
+
+const MAX_WORKSPACE_YAML = 500;
+
+export class WorkspaceEngine implements vscode.Disposable {
+  private readonly others = new Map<string, { mtime: number; resources: ResourceSet }>();
+  private scanned: Promise<void> | undefined;
+  /** Files created or changed on disk since the scan, loaded on the next prediction. */
+  private readonly pending = new Map<string, vscode.Uri>();
+  private generation = 0;
+  private readonly docCache = new Map<string, { key: string; value: DocumentPrediction }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when another YAML file of the workspace changed (so lenses of open files may change too). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
+    const invalidate = (uri: vscode.Uri, deleted: boolean) => {
+      if (!this.isCandidate(uri)) return;
+      this.others.delete(uri.toString());
+      if (deleted) this.pending.delete(uri.toString());
+      else this.pending.set(uri.toString(), uri);
+      this.generation++;
+      this.changed.fire();
+    };
+    watcher.onDidChange((u) => invalidate(u, false), undefined, this.disposables);
+    watcher.onDidCreate((u) => invalidate(u, false), undefined, this.disposables);
+    watcher.onDidDelete((u) => invalidate(u, true), undefined, this.disposables);
+    this.disposables.push(watcher, this.changed);
+  }
+
+  private isCandidate(uri: vscode.Uri): boolean {
+    return !/[\\/](node_modules|\.git)[\\/]/.test(uri.path);
+  }
+
+  private async scan(): Promise<void> {
+    const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
+    await Promise.all(files.map((f) => this.loadFile(f)));
+  }
+
+  private async loadFile(uri: vscode.Uri): Promise<void> {
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      const cached = this.others.get(uri.toString());
+      if (cached && cached.mtime === stat.mtime) return;
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      this.others.set(uri.toString(), { mtime: stat.mtime, resources: readResources(text, uri.toString()).resources });
+    } catch (e) {
+      this.log.debug(`engine: skipped ${uri.fsPath}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Resources of every YAML file except `skip`, open editors' unsaved text winning over the disk. */
+  private async workspaceResources(skip: string): Promise<ResourceSet[]> {
+    this.scanned ??= this.scan();
+    await this.scanned;
+    if (this.pending.size) {
+      const uris = [...this.pending.values()];
+      this.pending.clear();
+      await Promise.all(uris.map((u) => this.loadFile(u)));
+    }
+    const open = new Map(
+      vscode.workspace.textDocuments.filter((d) => d.languageId === 'yaml').map((d) => [d.uri.toString(), d] as const),
+    );
+    const sets: ResourceSet[] = [];
+    for (const [key, entry] of this.others) {
+      if (key === skip) continue;
+      const doc = open.get(key);
+      sets.push(doc?.isDirty ? readResources(doc.getText(), key).resources : entry.resources);
+    }
+    return sets;
+  }
+
+  async predictDocument(doc: vscode.TextDocument): Promise<DocumentPrediction> {
+    const file = doc.uri.toString();
+    const key = `${doc.version}:${this.generation}`;
+    const cached = this.docCache.get(file);
+    if (cached?.key === key) return cached.value;
+    const own = readResources(doc.getText(), file);
+    const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
+    const prediction = predict(mergeResourceSets(own.resources, ...others));
+    const value: DocumentPrediction = {
+      routes: prediction.routes.filter((r) => r.file === file),
+      notOnGateway: prediction.notOnGateway.filter((n) => n.file === file),
+      problems: own.problems,
+      prediction,
+    };
+    this.docCache.set(file, { key, value });
+    return value;
+  }
+
+  /** The prediction of the whole workspace (for showRoute and the request commands). */
+  async predictWorkspace(): Promise<Prediction> {
+    return predict(mergeResourceSets(...(await this.workspaceResources(''))));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,52 @@
+// For one predicted route: what the live gateway holds for it (if anything), and what to show.
+import type { PredictedRoute } from '../istio/prediction';
+import { describeMatch, type EndpointView, type LensSource, type RouteView } from '../lab/lensText';
+import type { LabContext } from './ctx';
+
+export interface ResolvedRoute {
+  predicted: PredictedRoute;
+  source: LensSource;
+  view: RouteView;
+  endpoints: EndpointView[];
+  /** Set when the live Envoy lacks the route although it has the VirtualService: the reason, for "not on the gateway". */
+  missing?: string;
+  /** Why the view is only predicted, or where the live data came from. */
+  note?: string;
+  gatewayPod?: string;
+}
+
+export function clustersOf(route: PredictedRoute['route']): string[] {
+  if (route.route?.cluster) return [route.route.cluster];
+  return (route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
+}
+
+export async function resolveRoute(ctx: LabContext, p: PredictedRoute): Promise<ResolvedRoute> {
+  const predictedView: RouteView = { routeConfig: p.routeConfig, virtualHost: p.virtualHost, route: p.route };
+  const base = { predicted: p, view: predictedView, endpoints: [] as EndpointView[] };
+  const live = await ctx.live.get();
+  if (!live.ok) return { ...base, source: 'predicted', note: `Predicted: ${live.reason}` };
+  const g = live.gateway;
+  const pod = `${g.pod.namespace}/${g.pod.name}`;
+  const hit = g.findRoute(p.routeConfig, p.domains, p.route.match);
+  if (hit) {
+    const endpoints = clustersOf(hit.route).flatMap((c) => g.endpoints(c));
+    return {
+      predicted: p,
+      source: 'live',
+      view: { routeConfig: hit.routeConfig, virtualHost: hit.virtualHost, route: hit.route },
+      endpoints,
+      note: `Live from ${pod}'s Envoy, read at ${new Date(g.fetchedAt).toLocaleTimeString()}`,
+      gatewayPod: pod,
+    };
+  }
+  const vs = p.virtualService;
+  if (g.hasVirtualService(vs.namespace, vs.name)) {
+    return {
+      ...base,
+      source: 'predicted',
+      missing: `${pod} has no route "${describeMatch(p.route.match)}" in ${p.routeConfig} for ${p.domains.join(', ')}`,
+      gatewayPod: pod,
+    };
+  }
+  return { ...base, source: 'predicted', note: `Predicted: VirtualService ${vs.namespace}/${vs.name} is not on ${pod} (not applied yet?)`, gatewayPod: pod };
+}

@@ -1,0 +1,93 @@
+// CodeLens on every http[].match of a VirtualService: the Envoy route it becomes and the endpoints behind it.
+// provideCodeLenses only places lenses (ranges from the engine's prediction, cached per document version);
+// resolveCodeLens adds live data from the per-gateway cache, read once per refresh.
+import * as vscode from 'vscode';
+import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
+import { formatEndpoints, formatNotOnGateway, formatRouteLens, SEND_REQUEST_TITLE } from '../lab/lensText';
+import { commandId } from '../lab/steps';
+import type { LabContext } from './ctx';
+import { resolveRoute, type ResolvedRoute } from './resolveRoute';
+
+type LensKind = 'route' | 'endpoints' | 'send';
+
+class RouteLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly kind: LensKind,
+    readonly predicted: PredictedRoute,
+  ) {
+    super(range);
+  }
+}
+
+export function toVsRange(r: { start: { line: number; character: number }; end: { line: number; character: number } }): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+export class RouteLensProvider implements vscode.CodeLensProvider {
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
+
+  constructor(private readonly ctx: LabContext) {
+    this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    // Cheap exit for YAML without VirtualServices (the engine caches the parse per document version).
+    if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
+    const p = await this.ctx.engine.predictDocument(doc);
+    const lenses: vscode.CodeLens[] = [];
+    for (const r of p.routes) {
+      const range = toVsRange(r.range);
+      lenses.push(new RouteLens(range, 'route', r), new RouteLens(range, 'endpoints', r), new RouteLens(range, 'send', r));
+    }
+    for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
+    return lenses;
+  }
+
+  async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
+    if (!(lens instanceof RouteLens)) return lens;
+    const resolved = await resolveRoute(this.ctx, lens.predicted);
+    lens.command = lensCommand(lens.kind, resolved);
+    return lens;
+  }
+}
+
+function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {
+  const args = [routeArgs(r)];
+  if (kind === 'send') {
+    return { title: SEND_REQUEST_TITLE, command: commandId('sendRequestForMatch'), arguments: args, tooltip: 'Send a request that this match selects, through the ingress gateway' };
+  }
+  if (r.missing) {
+    return kind === 'route'
+      ? { title: formatNotOnGateway(r.missing), command: commandId('showRoute'), arguments: args, tooltip: 'Show the predicted route and what the gateway holds' }
+      : { title: formatRouteLens(r.view, 'predicted'), command: commandId('showRoute'), arguments: args, tooltip: 'What the prediction expected on the gateway' };
+  }
+  if (kind === 'route') {
+    return { title: formatRouteLens(r.view, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Open the Envoy route JSON and its endpoints' };
+  }
+  return { title: formatEndpoints(r.endpoints, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Endpoints of the route\'s cluster' };
+}
+
+/** What the showRoute / sendRequestForMatch commands receive from a lens (plain data, JSON-serialisable). */
+export interface RouteCommandArgs {
+  file: string;
+  http: number;
+  match: number | null;
+  gateway: string;
+  routeConfig: string;
+  virtualHost: string;
+  domains: string[];
+}
+
+function routeArgs(r: ResolvedRoute): RouteCommandArgs {
+  const p = r.predicted;
+  return { file: p.file, http: p.http, match: p.match, gateway: p.gateway, routeConfig: p.routeConfig, virtualHost: p.virtualHost, domains: p.domains };
+}
+
+function notOnGatewayLens(n: NotOnGateway): vscode.CodeLens {
+  return new vscode.CodeLens(toVsRange(n.range), {
+    title: formatNotOnGateway(n.reason),
+    command: '',
+    tooltip: `VirtualService ${n.virtualService.namespace}/${n.virtualService.name} puts no route on any gateway`,
+  });
+}

@@ -1,0 +1,79 @@
+// Activation: build the LabContext, register providers and commands, wire the refresh triggers. Nothing else.
+import * as vscode from 'vscode';
+import * as lensText from './lab/lensText';
+import { STEPS, stepContextKey } from './lab/steps';
+import { checkCluster } from './editor/commands/checkCluster';
+import { cleanUp } from './editor/commands/cleanUp';
+import { deploySample } from './editor/commands/deploy';
+import { chooseGatewayPod, inspectEnvoy, openConfigDump, refresh, showRoute } from './editor/commands/envoy';
+import { registerCommands } from './editor/commands/index';
+import { findIngressAddress } from './editor/commands/ingress';
+import { sendRequestForMatch, sendRequests } from './editor/commands/requests';
+import { SAMPLE_SCHEME, sampleContentProvider, scaffoldSample } from './editor/commands/scaffold';
+import { LabContext } from './editor/ctx';
+import { watchKubeconfig } from './editor/kubeconfigWatch';
+import type { PromptSeam } from './editor/prompts';
+import { RouteHoverProvider } from './editor/routeHover';
+import { RouteLensProvider } from './editor/routeLens';
+import { SECTION } from './editor/settings';
+
+/** What extension tests reach through `extension.exports`. */
+export interface LabApi {
+  ctx: LabContext;
+  /** The prompt seam: tests answer modals and fake workspace trust through it. */
+  setPrompts(seam: PromptSeam): void;
+  lensText: typeof lensText;
+}
+
+const YAML: vscode.DocumentSelector = [{ language: 'yaml' }];
+
+export function activate(context: vscode.ExtensionContext): LabApi {
+  const log = vscode.window.createOutputChannel('Istio Ingress Lab', { log: true });
+  const ctx = new LabContext(context.extensionUri, log);
+  let kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
+
+  context.subscriptions.push(
+    log,
+    ctx,
+    { dispose: () => kubeWatch.dispose() },
+    ...registerCommands(ctx, {
+      checkCluster,
+      scaffoldSample,
+      deploySample,
+      findIngressAddress,
+      sendRequests,
+      inspectEnvoy,
+      cleanUp,
+      refresh,
+      chooseGatewayPod,
+      openConfigDump,
+      showRoute,
+      sendRequestForMatch,
+    }),
+    vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
+    vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
+    vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
+    ctx.engine.onDidChange(() => ctx.refreshLenses()),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document.languageId === 'yaml' && e.contentChanges.length) ctx.refreshLenses();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.resetCluster()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      log.info('settings changed');
+      if (e.affectsConfiguration(`${SECTION}.kubeconfig`)) {
+        kubeWatch.dispose();
+        kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
+      }
+      ctx.ingressAddress = undefined;
+      ctx.resetCluster();
+    }),
+  );
+  // Steps start unchecked in every window; the cluster has to confirm them again.
+  for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context), false);
+  log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);
+
+  return { ctx, setPrompts: (seam) => (ctx.prompts = seam), lensText };
+}
+
+export function deactivate(): void {}

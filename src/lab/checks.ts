@@ -1,0 +1,71 @@
+// Step 1, "Check your cluster": the facts gathered, turned into lines that each say what is fine or what to do.
+export interface CheckFacts {
+  context?: { name: string; server: string; kubeconfig: string };
+  /** The error text when the kubeconfig could not be read. */
+  kubeconfigError?: string;
+  serverVersion?: string;
+  apiError?: string;
+  gatewayNamespace: string;
+  gatewaySelector: string;
+  namespaceExists?: boolean;
+  gatewayServices?: { name: string; type: string }[];
+  gatewayPods?: { name: string; ready: boolean; phase?: string }[];
+  istioctl: { found: boolean; detail: string };
+  curl: { found: boolean; detail: string };
+}
+
+export interface CheckLine {
+  ok: boolean;
+  /** Optional checks (istioctl, curl) never fail the step. */
+  optional: boolean;
+  text: string;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  lines: CheckLine[];
+}
+
+export function buildCheckReport(f: CheckFacts): CheckReport {
+  const lines: CheckLine[] = [];
+  const must = (ok: boolean, text: string) => lines.push({ ok, optional: false, text });
+  const may = (ok: boolean, text: string) => lines.push({ ok, optional: true, text });
+
+  if (f.context) must(true, `kube context "${f.context.name}" → ${f.context.server} (from ${f.context.kubeconfig})`);
+  else must(false, `No usable kube context: ${f.kubeconfigError ?? 'unknown error'}`);
+
+  if (f.serverVersion) must(true, `API server reachable (Kubernetes ${f.serverVersion})`);
+  else if (f.context) must(false, `API server not reachable: ${f.apiError ?? 'unknown error'}`);
+
+  if (f.namespaceExists === true) must(true, `namespace ${f.gatewayNamespace} exists`);
+  else if (f.namespaceExists === false) {
+    must(false, `namespace ${f.gatewayNamespace} does not exist: Istio is not installed there. Install it (\`istioctl install --set profile=demo -y\`) or set istioIngressLab.gateway.namespace.`);
+  }
+
+  if (f.gatewayServices) {
+    if (f.gatewayServices.length) {
+      const s = f.gatewayServices[0]!;
+      must(true, `ingress gateway Service ${f.gatewayNamespace}/${s.name} (type ${s.type})`);
+    } else {
+      must(false, `no Service in ${f.gatewayNamespace} matches ${f.gatewaySelector}: install the ingress gateway, or set istioIngressLab.gateway.selector to its labels.`);
+    }
+  }
+  if (f.gatewayPods) {
+    const ready = f.gatewayPods.filter((p) => p.ready);
+    if (ready.length) must(true, `gateway pod Ready: ${ready.map((p) => p.name).join(', ')}`);
+    else if (f.gatewayPods.length) {
+      must(false, `no gateway pod is Ready (${f.gatewayPods.map((p) => `${p.name} ${p.phase ?? 'not ready'}`).join(', ')}): check \`kubectl -n ${f.gatewayNamespace} describe pod\`.`);
+    } else must(false, `no pod in ${f.gatewayNamespace} matches ${f.gatewaySelector}: the ingress gateway is not running.`);
+  }
+
+  may(f.istioctl.found, f.istioctl.found ? `istioctl: ${f.istioctl.detail}` : `istioctl not found (optional): "Look inside Envoy" uses the built-in reader through the Envoy admin instead. ${f.istioctl.detail}`);
+  may(f.curl.found, f.curl.found ? `curl: ${f.curl.detail}` : `curl not found (optional): requests go through the built-in HTTP client, and the curl command is shown to copy. ${f.curl.detail}`);
+
+  return { ok: lines.every((l) => l.ok || l.optional), lines };
+}
+
+export function formatCheckReport(r: CheckReport): string {
+  const mark = (l: CheckLine) => (l.ok ? '✓' : l.optional ? '–' : '✗');
+  const head = r.ok ? 'Cluster ready for the lab.' : 'The cluster is not ready for the lab yet: fix the lines marked ✗.';
+  return [head, '', ...r.lines.map((l) => `${mark(l)} ${l.text}`), ''].join('\n');
+}

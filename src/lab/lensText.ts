@@ -1,0 +1,136 @@
+// How a VirtualService match is shown above it in the editor (CodeLens) and in its hover.
+// Pure and exported so unit tests and the UI test assert the same strings users read:
+//   (predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local
+//   10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2)
+import type { Route, RouteMatch } from '../envoy/types';
+
+export type LensSource = 'live' | 'predicted';
+
+export const SEP = ' › ';
+export const ARROW = ' → ';
+export const PREDICTED_MARK = '(predicted)';
+export const LIVE_MARK = 'live';
+
+export interface RouteView {
+  routeConfig: string;
+  virtualHost: string;
+  route: Route;
+}
+
+export interface EndpointView {
+  /** ip:port as Envoy reports it */
+  address: string;
+  /** HEALTHY, UNHEALTHY, DRAINING, ... as istioctl prints it */
+  health: string;
+  /** The pod holding that IP, when the cluster says so. */
+  pod?: string;
+}
+
+export function describeMatch(m: RouteMatch): string {
+  const parts: string[] = [];
+  if (m.path !== undefined) parts.push(`path ${m.path}`);
+  else if (m.prefix !== undefined) parts.push(`prefix ${m.prefix}`);
+  else if (m.pathSeparatedPrefix !== undefined) parts.push(`prefix ${m.pathSeparatedPrefix}/`);
+  else if (m.safeRegex) parts.push(`regex ${m.safeRegex.regex}`);
+  for (const h of m.headers ?? []) parts.push(describeHeader(h));
+  for (const q of m.queryParameters ?? []) {
+    const v = q.stringMatch?.exact ?? q.stringMatch?.prefix ?? q.stringMatch?.safeRegex?.regex;
+    parts.push(v === undefined ? `?${q.name}` : `?${q.name}=${v}`);
+  }
+  if (m.caseSensitive === false) parts.push('(any case)');
+  return parts.join(' ') || 'any path';
+}
+
+function describeHeader(h: NonNullable<RouteMatch['headers']>[number]): string {
+  const not = h.invertMatch ? '!' : '';
+  const sm = h.stringMatch;
+  const exact = sm?.exact ?? h.exactMatch;
+  const prefix = sm?.prefix ?? h.prefixMatch;
+  const regex = sm?.safeRegex?.regex ?? h.safeRegexMatch?.regex;
+  if (exact !== undefined) return `${not}${h.name}=${exact}`;
+  if (prefix !== undefined) return `${not}${h.name}=${prefix}*`;
+  if (regex !== undefined) return `${not}${h.name}~${regex}`;
+  return `${not}${h.name}`;
+}
+
+/** What happens to a matched request: rewrite, then where it goes. */
+export function describeAction(r: Route): string {
+  const parts: string[] = [];
+  const a = r.route;
+  if (a) {
+    if (a.regexRewrite) parts.push(`${ARROW.trim()} s/${a.regexRewrite.pattern.regex}/${a.regexRewrite.substitution}/`);
+    else if (a.prefixRewrite !== undefined) parts.push(`${ARROW.trim()} ${a.prefixRewrite}`);
+    if (a.hostRewriteLiteral) parts.push(`host ${a.hostRewriteLiteral}`);
+  }
+  const head = parts.join(' ');
+  const target = describeTarget(r);
+  return head ? `${head}${SEP}${target}` : target;
+}
+
+function describeTarget(r: Route): string {
+  if (r.route?.cluster) return r.route.cluster;
+  const weighted = r.route?.weightedClusters?.clusters;
+  if (weighted?.length) return weighted.map((c) => `${c.name} ${c.weight}%`).join(' + ');
+  if (r.redirect) {
+    const to = ['schemeRedirect', 'hostRedirect', 'portRedirect', 'pathRedirect', 'prefixRewrite']
+      .map((k) => r.redirect?.[k])
+      .filter((v) => v !== undefined && v !== '')
+      .join(' ');
+    return `redirect ${to}`.trim();
+  }
+  if (r.directResponse) return `direct response ${r.directResponse.status}`;
+  return 'no action';
+}
+
+/** `http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple...` */
+export function formatRoute(v: RouteView): string {
+  const match = describeMatch(v.route.match);
+  const action = describeAction(v.route);
+  // A rewrite reads as part of the match ("path /a → /b"), so it joins with a space, not a separator.
+  const joined = action.startsWith(ARROW.trim()) ? `${match} ${action}` : `${match}${SEP}${action}`;
+  return [v.routeConfig, v.virtualHost, joined].join(SEP);
+}
+
+export function formatRouteLens(v: RouteView, source: LensSource): string {
+  return `${source === 'live' ? LIVE_MARK : PREDICTED_MARK} ${formatRoute(v)}`;
+}
+
+/** `10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2)` */
+export function formatEndpoint(e: EndpointView): string {
+  return `${e.address} ${e.health}${e.pod ? ` (${e.pod})` : ''}`;
+}
+
+export function formatEndpoints(endpoints: readonly EndpointView[], source: LensSource): string {
+  if (source === 'predicted') return 'endpoints: known once applied (refresh to read the gateway)';
+  if (!endpoints.length) return 'no endpoints: the cluster has no ready pod behind this route (Envoy answers 503)';
+  return endpoints.map(formatEndpoint).join(', ');
+}
+
+export function formatNotOnGateway(reason: string): string {
+  return `not on the gateway: ${reason}`;
+}
+
+export const SEND_REQUEST_TITLE = '$(play) send request';
+
+/** Markdown for the hover: the same facts as the lenses, plus the Envoy route as JSON. */
+export function formatHoverMarkdown(
+  v: RouteView,
+  source: LensSource,
+  endpoints: readonly EndpointView[] | undefined,
+  gatewayPod?: string,
+): string {
+  const lines = [
+    `**${source === 'live' ? `Live on ${gatewayPod ?? 'the gateway'}` : 'Predicted (not read from a cluster)'}**`,
+    '',
+    `\`${formatRoute(v).replace(/`/g, "'")}\``,
+    '',
+  ];
+  if (source === 'live') {
+    lines.push('| ENDPOINT | STATUS | POD |', '|---|---|---|');
+    for (const e of endpoints ?? []) lines.push(`| ${e.address} | ${e.health} | ${e.pod ?? ''} |`);
+    if (!endpoints?.length) lines.push('| (none) | | |');
+    lines.push('');
+  }
+  lines.push('```json', JSON.stringify(v.route, null, 2), '```');
+  return lines.join('\n');
+}
