@@ -79,3 +79,107 @@ export interface RouteConfiguration {
   ignorePortInHostMatching?: boolean;
   [k: string]: unknown;
 }
+
+// ---- Listeners, clusters, endpoints (camelCase, as normalised by ./normalize) ----
+
+export interface SocketAddress {
+  address?: string;
+  portValue?: number;
+  protocol?: string;
+  [k: string]: unknown;
+}
+
+export interface Address {
+  socketAddress?: SocketAddress;
+  pipe?: { path?: string };
+  envoyInternalAddress?: { serverListenerName?: string; endpointId?: string };
+}
+
+export interface Filter {
+  name: string;
+  typedConfig?: { '@type'?: string; [k: string]: unknown };
+}
+
+export interface FilterChainMatch {
+  serverNames?: string[];
+  transportProtocol?: string;
+  applicationProtocols?: string[];
+  destinationPort?: number;
+  prefixRanges?: { addressPrefix?: string; prefixLen?: number }[];
+  [k: string]: unknown;
+}
+
+export interface FilterChain {
+  name?: string;
+  filterChainMatch?: FilterChainMatch;
+  filters?: Filter[];
+  [k: string]: unknown;
+}
+
+export interface Listener {
+  name?: string;
+  address?: Address;
+  additionalAddresses?: { address?: Address }[];
+  filterChains?: FilterChain[];
+  defaultFilterChain?: FilterChain;
+  internalListener?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export interface Cluster {
+  name: string;
+  type?: string;
+  clusterType?: { name?: string };
+  metadata?: { filterMetadata?: Record<string, Record<string, unknown>> };
+  [k: string]: unknown;
+}
+
+export interface Locality {
+  region?: string;
+  zone?: string;
+  subZone?: string;
+}
+
+export interface LbEndpoint {
+  endpoint?: { address?: Address; additionalAddresses?: { address?: Address }[]; hostname?: string };
+  healthStatus?: string;
+  loadBalancingWeight?: number;
+  metadata?: { filterMetadata?: Record<string, Record<string, unknown>> };
+  [k: string]: unknown;
+}
+
+export interface LocalityLbEndpoints {
+  locality?: Locality;
+  lbEndpoints?: LbEndpoint[];
+  loadBalancingWeight?: number;
+  priority?: number;
+}
+
+export interface ClusterLoadAssignment {
+  clusterName: string;
+  endpoints?: LocalityLbEndpoints[];
+  [k: string]: unknown;
+}
+
+/** One host of `/clusters?format=json`. */
+export interface HostStatus {
+  address?: Address;
+  healthStatus?: {
+    edsHealthStatus?: string;
+    failedOutlierCheck?: boolean;
+    failedActiveHealthCheck?: boolean;
+    [k: string]: unknown;
+  };
+  weight?: number;
+  locality?: Locality;
+  hostname?: string;
+  stats?: { name: string; value?: string | number; type?: string }[];
+  [k: string]: unknown;
+}
+
+export interface ClusterStatus {
+  name: string;
+  addedViaApi?: boolean;
+  hostStatuses?: HostStatus[];
+  [k: string]: unknown;
+}

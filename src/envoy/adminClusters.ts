@@ -1,0 +1,18 @@
+// Reader for Envoy's admin `/clusters?format=json`: every cluster with its hosts, their health and locality.
+import { normalizeKeys } from './normalize';
+import type { ClusterStatus } from './types';
+import { ConfigDumpShapeError } from './configDump';
+
+export interface AdminClusters {
+  clusterStatuses: ClusterStatus[];
+}
+
+export function readAdminClusters(json: unknown): AdminClusters {
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new ConfigDumpShapeError('not Envoy /clusters?format=json output: expected a JSON object with "cluster_statuses"');
+  const o = normalizeKeys(json) as { clusterStatuses?: unknown };
+  if (!('clusterStatuses' in o) && Object.keys(o).length > 0)
+    throw new ConfigDumpShapeError('not Envoy /clusters?format=json output: no "cluster_statuses" (was it fetched without ?format=json?)');
+  const list = Array.isArray(o.clusterStatuses) ? (o.clusterStatuses as ClusterStatus[]) : [];
+  return { clusterStatuses: list.filter((c) => c && typeof c === 'object') };
+}

@@ -1,0 +1,164 @@
+// Reader for Envoy's admin `/config_dump` (optionally `?include_eds`), in Envoy's snake_case or istioctl's
+// camelCase. Also accepts one section on its own (an object with a ...ConfigDump "@type") and the arrays that
+// `istioctl proxy-config routes|listeners|clusters|endpoints -o json` print.
+import { normalizeKeys } from './normalize';
+import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './types';
+
+export type DumpSection = 'bootstrap' | 'listeners' | 'routes' | 'clusters' | 'endpoints' | 'secrets';
+
+export const SECTION_TYPES: Record<DumpSection, string> = {
+  bootstrap: 'BootstrapConfigDump',
+  listeners: 'ListenersConfigDump',
+  routes: 'RoutesConfigDump',
+  clusters: 'ClustersConfigDump',
+  endpoints: 'EndpointsConfigDump',
+  secrets: 'SecretsConfigDump',
+};
+
+export interface RouteConfigEntry {
+  routeConfig: RouteConfiguration;
+  dynamic: boolean;
+  versionInfo?: string;
+  lastUpdated?: string;
+}
+export interface ListenerEntry {
+  listener: Listener;
+  dynamic: boolean;
+  versionInfo?: string;
+}
+export interface ClusterEntry {
+  cluster: Cluster;
+  dynamic: boolean;
+  versionInfo?: string;
+}
+export interface EndpointEntry {
+  assignment: ClusterLoadAssignment;
+  dynamic: boolean;
+}
+
+/** A config dump, normalised to camelCase, in istioctl's order: dynamic entries first, then static ones. */
+export interface ConfigDump {
+  /** Which sections the input had (a section can be present and empty). */
+  sections: Set<DumpSection>;
+  listeners: ListenerEntry[];
+  routeConfigs: RouteConfigEntry[];
+  clusters: ClusterEntry[];
+  endpoints: EndpointEntry[];
+  /** BootstrapConfigDump.bootstrap, camelCase (node.metadata kept verbatim). */
+  bootstrap?: Record<string, unknown>;
+  /** The SecretsConfigDump section as a whole, camelCase. */
+  secrets?: Record<string, unknown>;
+}
+
+/** Input that is valid JSON but not a config dump. */
+export class ConfigDumpShapeError extends Error {
+  override name = 'ConfigDumpShapeError';
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function sectionOf(type: unknown): DumpSection | undefined {
+  if (typeof type !== 'string') return undefined;
+  for (const [k, suffix] of Object.entries(SECTION_TYPES)) if (type.endsWith('.' + suffix)) return k as DumpSection;
+  return undefined;
+}
+
+export function emptyConfigDump(): ConfigDump {
+  return { sections: new Set(), listeners: [], routeConfigs: [], clusters: [], endpoints: [] };
+}
+
+/** Reads a parsed `/config_dump` JSON value (raw or istioctl form). Throws ConfigDumpShapeError when it is none. */
+export function readConfigDump(json: unknown): ConfigDump {
+  const dump = emptyConfigDump();
+  if (Array.isArray(json)) {
+    readIstioctlArray(json, dump);
+    return dump;
+  }
+  if (!isObj(json)) throw new ConfigDumpShapeError('not an Envoy config dump: expected a JSON object with "configs"');
+  if (Array.isArray(json.configs)) {
+    for (const c of json.configs) if (isObj(c)) readSection(c, dump);
+    return dump;
+  }
+  if (sectionOf(json['@type'])) {
+    readSection(json, dump);
+    return dump;
+  }
+  throw new ConfigDumpShapeError(
+    'not an Envoy config dump: no "configs" array (expected the output of /config_dump or istioctl proxy-config ... -o json)',
+  );
+}
+
+function readSection(raw: Obj, dump: ConfigDump): void {
+  const section = sectionOf(raw['@type']);
+  if (!section) return;
+  const c = normalizeKeys(raw) as Obj;
+  dump.sections.add(section);
+  switch (section) {
+    case 'routes':
+      for (const d of arr(c.dynamicRouteConfigs))
+        if (isObj(d.routeConfig))
+          dump.routeConfigs.push({
+            routeConfig: d.routeConfig as unknown as RouteConfiguration,
+            dynamic: true,
+            versionInfo: str(d.versionInfo),
+            lastUpdated: str(d.lastUpdated),
+          });
+      for (const d of arr(c.staticRouteConfigs))
+        if (isObj(d.routeConfig))
+          dump.routeConfigs.push({ routeConfig: d.routeConfig as unknown as RouteConfiguration, dynamic: false, lastUpdated: str(d.lastUpdated) });
+      break;
+    case 'listeners':
+      for (const d of arr(c.dynamicListeners)) {
+        const active = isObj(d.activeState) ? d.activeState : undefined;
+        if (active && isObj(active.listener))
+          dump.listeners.push({ listener: active.listener as Listener, dynamic: true, versionInfo: str(active.versionInfo) });
+      }
+      for (const d of arr(c.staticListeners))
+        if (isObj(d.listener)) dump.listeners.push({ listener: d.listener as Listener, dynamic: false });
+      break;
+    case 'clusters':
+      for (const d of arr(c.dynamicActiveClusters))
+        if (isObj(d.cluster)) dump.clusters.push({ cluster: d.cluster as unknown as Cluster, dynamic: true, versionInfo: str(d.versionInfo) });
+      for (const d of arr(c.staticClusters))
+        if (isObj(d.cluster)) dump.clusters.push({ cluster: d.cluster as unknown as Cluster, dynamic: false });
+      break;
+    case 'endpoints':
+      for (const d of arr(c.dynamicEndpointConfigs))
+        if (isObj(d.endpointConfig)) dump.endpoints.push({ assignment: d.endpointConfig as unknown as ClusterLoadAssignment, dynamic: true });
+      for (const d of arr(c.staticEndpointConfigs))
+        if (isObj(d.endpointConfig)) dump.endpoints.push({ assignment: d.endpointConfig as unknown as ClusterLoadAssignment, dynamic: false });
+      break;
+    case 'bootstrap':
+      if (isObj(c.bootstrap)) dump.bootstrap = c.bootstrap;
+      break;
+    case 'secrets':
+      dump.secrets = c;
+      break;
+  }
+}
+
+// `istioctl proxy-config <kind> -o json` prints a bare array of the resources.
+function readIstioctlArray(items: unknown[], dump: ConfigDump): void {
+  for (const raw of items) {
+    if (!isObj(raw)) continue;
+    const o = normalizeKeys(raw) as Obj;
+    const type = str(o['@type']) ?? '';
+    if (type.endsWith('.RouteConfiguration') || (!type && Array.isArray(o.virtualHosts))) {
+      dump.sections.add('routes');
+      dump.routeConfigs.push({ routeConfig: o as unknown as RouteConfiguration, dynamic: true });
+    } else if (type.endsWith('.Listener') || (!type && (Array.isArray(o.filterChains) || isObj(o.address)))) {
+      dump.sections.add('listeners');
+      dump.listeners.push({ listener: o as Listener, dynamic: true });
+    } else if (type.endsWith('.ClusterLoadAssignment') || (!type && typeof o.clusterName === 'string')) {
+      dump.sections.add('endpoints');
+      dump.endpoints.push({ assignment: o as unknown as ClusterLoadAssignment, dynamic: true });
+    } else if (type.endsWith('.Cluster') || (!type && typeof o.name === 'string')) {
+      dump.sections.add('clusters');
+      dump.clusters.push({ cluster: o as unknown as Cluster, dynamic: true });
+    }
+  }
+  if (dump.sections.size === 0) throw new ConfigDumpShapeError('not an Envoy config dump: a JSON array without routes, listeners, clusters or endpoints');
+}
