@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Real backends at the pods' own IPs. kwok gives pods IPs but runs no container; for each
+# application pod this creates a network namespace holding the pod's IP (veth pair to the host,
+# host side HOST_GW_IP) and runs in it, bound to podIP:port:
+#   - Debian's nginx for pods whose image is nginx,
+#   - test/harness/httpserver.mjs (stand-in for cncamp/httpserver: /hello, /healthz) otherwise.
+# The host (and the gateway's Envoy on it) then reaches every pod IP exactly, as on a real cluster.
+# Only addresses created here are ever contacted.
+# If network namespaces cannot be created (not root, no CAP_NET_ADMIN), the servers run on
+# 127.0.0.1 with free ports instead and the mapping pod IP -> loopback port is written to
+# .cluster/backends/loopback-map.json, which gateway-envoy.mjs uses for the endpoints; this
+# FALLBACK is printed loudly.
+#
+# Usage: bash test/harness/backends.sh up [NAMESPACE...]   (default: every namespace except
+#          istio-system/kube-*; run after the sample's pods have IPs; idempotent)
+#        bash test/harness/backends.sh down                 (stop all, delete the namespaces)
+#        bash test/harness/backends.sh status
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.sh
+source "$HERE/versions.sh"
+
+STATE="$CLUSTER_DIR/backends"
+KUBECTL=("$K8S_BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH")
+say() { echo "[backends] $*"; }
+die() { echo "backends: error: $*" >&2; exit 1; }
+
+short_id() { printf '%s' "$1" | md5sum | cut -c1-8; }
+
+# Pods to serve: "namespace name ip image port" lines.
+list_pods() {
+  local ns_filter=("$@")
+  "${KUBECTL[@]}" get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace} {.metadata.name} {.status.podIP} {.spec.containers[0].image} {.spec.containers[0].ports[0].containerPort}{"\n"}{end}' |
+    while read -r ns name ip image port; do
+      case "$ns" in istio-system|kube-system|kube-public|kube-node-lease) continue ;; esac
+      if ((${#ns_filter[@]})) && ! printf '%s\n' "${ns_filter[@]}" | grep -qx "$ns"; then continue; fi
+      [[ -n "$ip" ]] || { echo "skip $ns/$name: no pod IP yet" >&2; continue; }
+      echo "$ns $name $ip $image ${port:-80}"
+    done
+}
+
+netns_works() {
+  local probe="lab-probe-$$"
+  ip netns add "$probe" 2>/dev/null || return 1
+  ip netns del "$probe"
+}
+
+wait_http() { # wait_http <url> [via-netns]: the server answers (any HTTP status)
+  for _ in $(seq 1 50); do
+    if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+nginx_conf() { # nginx_conf <dir> <listen-address:port>
+  local dir=$1 listen=$2
+  mkdir -p "$dir/tmp"
+  cat > "$dir/nginx.conf" <<EOF
+# Debian's nginx as the sample's nginx pod; Debian's default welcome page.
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log notice;
+user root;
+events { worker_connections 64; }
+http {
+  include /etc/nginx/mime.types;
+  access_log $dir/access.log;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server {
+    listen $listen;
+    root /var/www/html;
+    index index.html index.htm index.nginx-debian.html;
+    location / { try_files \$uri \$uri/ =404; }
+  }
+}
+EOF
+}
+
+# start_server <dir> <kind> <ip> <port> <name> [netns]: starts detached, records the pid.
+start_server() {
+  local dir=$1 kind=$2 ip=$3 port=$4 name=$5 netns=${6:-}
+  local pre=()
+  [[ -n "$netns" ]] && pre=(ip netns exec "$netns")
+  if [[ "$kind" == nginx ]]; then
+    nginx_conf "$dir" "$ip:$port"
+    setsid "${pre[@]}" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/server.log" 2>&1 < /dev/null &
+  else
+    setsid "${pre[@]}" node "$HERE/httpserver.mjs" --host "$ip" --port "$port" --name "$name" >"$dir/server.log" 2>&1 < /dev/null &
+  fi
+  echo $! > "$dir/server.pid"
+}
+
+up() {
+  [[ -f "$KUBECONFIG_PATH" ]] || die "no cluster (missing $KUBECONFIG_PATH); run: npm run cluster:up"
+  mkdir -p "$STATE"
+  local mode=netns
+  if [[ "${LAB_BACKENDS_LOOPBACK:-}" == 1 ]] || ! netns_works; then
+    mode=loopback
+    echo "################################################################################" >&2
+    echo "# backends: FALLBACK to loopback: cannot create network namespaces here        #" >&2
+    echo "# (need root/CAP_NET_ADMIN). Servers run on 127.0.0.1; Envoy's endpoints are   #" >&2
+    echo "# rewritten to them, so endpoint addresses differ from the pods' IPs.          #" >&2
+    echo "################################################################################" >&2
+  fi
+  local pods; pods=$(list_pods "$@")
+  [[ -n "$pods" ]] || { say "no application pods with IPs (apply the sample first)"; return 0; }
+  local map="{"
+  while read -r ns name ip image port; do
+    local id; id=$(short_id "$ns/$name")
+    local dir="$STATE/$ns.$name"
+    local kind=httpserver; [[ "$image" == *nginx* ]] && kind=nginx
+    mkdir -p "$dir"
+    if [[ -f "$dir/server.pid" ]] && kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
+      say "$ns/$name ($kind) already served at $(cat "$dir/address")"
+      [[ "$mode" == loopback ]] && map+="\"$ip:$port\":\"$(cat "$dir/address")\","
+      continue
+    fi
+    if [[ "$mode" == netns ]]; then
+      local netns="lab-$id" hveth="labh$id" pveth="labp$id"
+      echo "$netns" > "$dir/netns"
+      ip netns del "$netns" 2>/dev/null || true
+      ip link del "$hveth" 2>/dev/null || true
+      ip netns add "$netns"
+      ip link add "$hveth" type veth peer name "$pveth"
+      ip link set "$pveth" netns "$netns"
+      ip -n "$netns" link set "$pveth" name eth0
+      ip -n "$netns" link set lo up
+      ip -n "$netns" link set eth0 up
+      ip -n "$netns" addr add "$ip/32" dev eth0
+      ip -n "$netns" route add "$HOST_GW_IP/32" dev eth0
+      ip -n "$netns" route add default via "$HOST_GW_IP" dev eth0
+      ip link set "$hveth" up
+      ip addr add "$HOST_GW_IP/32" dev "$hveth" 2>/dev/null || true
+      ip route replace "$ip/32" dev "$hveth" src "$HOST_GW_IP"
+      start_server "$dir" "$kind" "$ip" "$port" "$name" "$netns"
+      echo "$ip:$port" > "$dir/address"
+    else
+      local lport; lport=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+      start_server "$dir" "$kind" 127.0.0.1 "$lport" "$name"
+      echo "127.0.0.1:$lport" > "$dir/address"
+      map+="\"$ip:$port\":\"127.0.0.1:$lport\","
+    fi
+    local addr; addr=$(cat "$dir/address")
+    local probe="http://$addr/"; [[ "$kind" == httpserver ]] && probe="http://$addr/healthz"
+    if wait_http "$probe"; then
+      say "$ns/$name: $kind at $addr ($mode)"
+    else
+      die "$ns/$name: $kind did not answer at $addr; log: $dir/server.log"
+    fi
+  done <<< "$pods"
+  if [[ "$mode" == loopback ]]; then echo "${map%,}}" > "$STATE/loopback-map.json"; else rm -f "$STATE/loopback-map.json"; fi
+  # Envoy's EDS files are written from the cluster's EndpointSlices; refresh them now that
+  # the pods have IPs and servers.
+  if node "$HERE/gateway-envoy.mjs" status >/dev/null 2>&1; then node "$HERE/gateway-envoy.mjs" apply; fi
+}
+
+down() {
+  [[ -d "$STATE" ]] || { say "nothing to stop"; return 0; }
+  for dir in "$STATE"/*/; do
+    [[ -d "$dir" ]] || continue
+    if [[ -f "$dir/server.pid" ]]; then
+      local pid; pid=$(cat "$dir/server.pid")
+      if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+      fi
+    fi
+    # nginx forks a worker; it exits with its master, but make sure by its own pid file.
+    if [[ -f "$dir/nginx.pid" ]]; then kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true; fi
+    if [[ -f "$dir/netns" ]]; then
+      local netns; netns=$(cat "$dir/netns")
+      # any process still inside our namespace is ours
+      for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+      ip netns del "$netns" 2>/dev/null || true   # deleting the namespace deletes the veth pair
+    fi
+    rm -rf "$dir"
+  done
+  # Leftovers of an interrupted run: namespaces and veths named by this script only.
+  for netns in $(ip netns list 2>/dev/null | awk '/^lab-[0-9a-f]{8}( |$)/{print $1}'); do ip netns del "$netns" 2>/dev/null || true; done
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^labh[0-9a-f]{8}@/{split($2,a,"@"); print a[1]}'); do ip link del "$link" 2>/dev/null || true; done
+  rm -f "$STATE/loopback-map.json"
+  say "backends stopped"
+}
+
+status() {
+  [[ -d "$STATE" ]] || { say "none"; return 0; }
+  for dir in "$STATE"/*/; do
+    [[ -d "$dir" ]] || continue
+    local pid; pid=$(cat "$dir/server.pid" 2>/dev/null || echo 0)
+    local st=dead; kill -0 "$pid" 2>/dev/null && st=running
+    echo "$(basename "$dir") $(cat "$dir/address" 2>/dev/null) $st"
+  done
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  up) up "$@" ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: backends.sh up [NAMESPACE...] | down | status" >&2; exit 2 ;;
+esac

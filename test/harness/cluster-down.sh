@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Stops everything cluster-up.sh and backends.sh started: backends and their network
+# namespaces, the gateway's Envoy, the kwokctl cluster (apiserver, controller-manager,
+# scheduler, etcd, kwok), the dummy interface lab-lb0. Leaves nothing running; safe to run twice.
+# Processes are stopped by their own pid files and kwokctl, never by name.
+# Usage: bash test/harness/cluster-down.sh   (npm run cluster:down)
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.sh
+source "$HERE/versions.sh"
+say() { echo "[cluster-down] $*"; }
+
+bash "$HERE/backends.sh" down
+node "$HERE/gateway-envoy.mjs" stop
+
+if [[ -x "$KWOK_BIN/kwokctl" ]] && [[ -d "$KWOK_WORKDIR/clusters/$CLUSTER_NAME" ]]; then
+  "$KWOK_BIN/kwokctl" delete cluster --name "$CLUSTER_NAME" --kubeconfig "$KUBECONFIG_PATH" > "$LOG_DIR/kwokctl-delete.log" 2>&1 \
+    || { say "kwokctl delete cluster failed:"; tail -5 "$LOG_DIR/kwokctl-delete.log"; }
+  say "cluster $CLUSTER_NAME deleted"
+else
+  say "no cluster $CLUSTER_NAME"
+fi
+
+# Whatever a crashed kwokctl left behind: pid files under its work dir name our processes only.
+if [[ -d "$KWOK_WORKDIR" ]]; then
+  while IFS= read -r pidfile; do
+    pid=$(cat "$pidfile" 2>/dev/null) || continue
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -e "$KWOK_WORKDIR" -e "$HARNESS_CACHE/bin/"; then
+      say "stopping leftover pid $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -c1-60))"
+      kill "$pid" 2>/dev/null; sleep 1; kill -9 "$pid" 2>/dev/null
+    fi
+  done < <(find "$KWOK_WORKDIR" -name '*.pid' 2>/dev/null)
+  rm -rf "$KWOK_WORKDIR/clusters/$CLUSTER_NAME"
+fi
+
+ip link del lab-lb0 2>/dev/null && say "removed dummy interface lab-lb0"
+rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json"
+
+# Report anything of ours still alive (by our cache/work paths in the command line).
+left=$(pgrep -af -- "$HARNESS_CACHE/bin/|$HARNESS_CACHE/envoy-|$CLUSTER_DIR/" | grep -v -e pgrep -e cluster-down || true)
+if [[ -n "$left" ]]; then
+  say "WARNING: still running:"; echo "$left"; exit 1
+fi
+say "nothing left running"
