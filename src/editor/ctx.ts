@@ -2,8 +2,7 @@
 // seam, the trust guard, the cluster connection, the engine and the live-route cache.
 import * as vscode from 'vscode';
 import { stepContextKey, type StepContext } from '../lab/steps';
-import type { LabCluster, PortForwardHandle } from './cluster';
-import { connectCluster } from './clusterAdapter';
+import { createCluster, type Cluster, type PortForwardHandle } from '../kube/index';
 import { WorkspaceEngine } from './engine';
 import { LiveRoutes } from './liveRoutes';
 import { vscodePrompts, type PromptSeam } from './prompts';
@@ -19,7 +18,7 @@ export class LabContext implements vscode.Disposable {
   prompts: PromptSeam = vscodePrompts;
   readonly engine: WorkspaceEngine;
   readonly live: LiveRoutes;
-  private cluster: LabCluster | undefined;
+  private cluster: Cluster | undefined;
   private readonly forwards: PortForwardHandle[] = [];
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeLenses = this.lensesChanged.event;
@@ -48,15 +47,22 @@ export class LabContext implements vscode.Disposable {
   }
 
   /** The cluster client, created on first use and again after the kubeconfig or its setting changes. */
-  getCluster(): LabCluster {
-    this.cluster ??= connectCluster(this.settings.kubeconfig, this.log);
+  getCluster(): Cluster {
+    this.cluster ??= createCluster({ kubeconfigPath: this.settings.kubeconfig || undefined, log: (line) => this.log.info(`cluster: ${line}`) });
     return this.cluster;
   }
 
   /** Forgets the cluster connection and live data (kubeconfig changed, refresh). */
   resetCluster(): void {
-    this.cluster?.dispose();
+    void this.cluster?.dispose();
     this.cluster = undefined;
+    this.live.clear();
+    this.refreshLenses();
+  }
+
+  /** Next lens/hover reads go to the cluster and the gateway's Envoy again (the refresh command, after apply). */
+  refreshLive(): void {
+    this.cluster?.refresh();
     this.live.clear();
     this.refreshLenses();
   }
@@ -82,8 +88,8 @@ export class LabContext implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const f of this.forwards.splice(0)) f.close();
-    this.cluster?.dispose();
+    for (const f of this.forwards.splice(0)) void f.dispose();
+    void this.cluster?.dispose();
     this.engine.dispose();
     this.lensesChanged.dispose();
   }

@@ -1,15 +1,24 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
-import type { RouteMatch } from '../envoy/types';
-import type { GatewayPodInfo } from './cluster';
+import type { PodInfo } from '../kube/objects';
 import type { LabContext } from './ctx';
 import { buildLiveGateway, type LiveGateway } from './liveView';
-import { parseSelector } from './settings';
+import { errorText } from './show';
 
 export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string };
 
+/** Namespaces of the services behind `outbound|80||simple.simple.svc.cluster.local`-style cluster names. */
+export function clusterNamespaces(names: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    const m = /^outbound\|\d+\|[^|]*\|[^.]+\.([^.]+)\.svc\./.exec(n);
+    if (m) out.add(m[1]!);
+  }
+  return [...out];
+}
+
 export class LiveRoutes {
   private readonly byPod = new Map<string, Promise<LiveState>>();
-  private chosen: Promise<GatewayPodInfo | string> | undefined;
+  private chosen: Promise<PodInfo | string> | undefined;
 
   constructor(private readonly ctx: LabContext) {}
 
@@ -18,22 +27,25 @@ export class LiveRoutes {
     this.chosen = undefined;
   }
 
-  /** The gateway pod to read: the setting, else the first Ready pod matching the selector. A string is why none. */
-  gatewayPod(): Promise<GatewayPodInfo | string> {
+  /** The gateway pod to read: the setting, else the first Ready pod matching the selector. A string says why none. */
+  gatewayPod(): Promise<PodInfo | string> {
     this.chosen ??= (async () => {
       const { gateway } = this.ctx.settings;
       try {
-        const pods = await this.ctx.getCluster().gatewayPods(gateway.namespace, parseSelector(gateway.selector));
+        const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector });
         if (gateway.pod) {
           return (
             pods.find((p) => p.name === gateway.pod) ??
-            `the gateway pod "${gateway.pod}" (setting istioIngressLab.gateway.pod) is not in ${gateway.namespace}; run "Choose Gateway Pod"`
+            `the gateway pod "${gateway.pod}" (setting istioIngressLab.gateway.pod) is not in ${gateway.namespace}: run "Choose Gateway Pod"`
           );
         }
         const ready = pods.find((p) => p.ready);
-        return ready ?? (pods.length ? `no gateway pod is Ready in ${gateway.namespace} (${pods.map((p) => p.name).join(', ')})` : `no pod in ${gateway.namespace} matches ${gateway.selector}`);
+        if (ready) return ready;
+        return pods.length
+          ? `no gateway pod is Ready in ${gateway.namespace} (${pods.map((p) => `${p.name} ${p.notReadyReason ?? ''}`.trim()).join(', ')})`
+          : `no pod in ${gateway.namespace} matches ${gateway.selector}`;
       } catch (e) {
-        return String(e instanceof Error ? e.toString() : e);
+        return errorText(e);
       }
     })();
     return this.chosen;
@@ -41,7 +53,7 @@ export class LiveRoutes {
 
   /** Live view of the gateway; never asks the cluster in an untrusted workspace. */
   async get(): Promise<LiveState> {
-    if (!this.ctx.prompts.isTrusted()) return { ok: false, reason: 'untrusted workspace: showing predictions only' };
+    if (!this.ctx.prompts.isTrusted()) return { ok: false, reason: 'untrusted workspace, so the cluster is not read' };
     const pod = await this.gatewayPod();
     if (typeof pod === 'string') return { ok: false, reason: pod };
     const key = `${pod.namespace}/${pod.name}`;
@@ -53,24 +65,28 @@ export class LiveRoutes {
     return state;
   }
 
-  private async load(pod: GatewayPodInfo): Promise<LiveState> {
+  private async load(pod: PodInfo): Promise<LiveState> {
     const cluster = this.ctx.getCluster();
+    const admin = cluster.envoyAdmin({ namespace: pod.namespace, name: pod.name });
     const started = Date.now();
     try {
-      const [configDump, clusters, pods] = await Promise.all([
-        cluster.envoyAdmin(pod.namespace, pod.name, '/config_dump?include_eds'),
-        cluster.envoyAdmin(pod.namespace, pod.name, '/clusters?format=json'),
-        cluster.podsByIp().catch(() => new Map<string, string>()),
-      ]);
-      const gateway = buildLiveGateway(pod, configDump, clusters, pods);
-      this.ctx.log.info(`live: read ${pod.namespace}/${pod.name} Envoy in ${Date.now() - started} ms`);
+      const [configDump, clusters] = await Promise.all([admin.getConfigDump({ includeEds: true }), admin.getClusters()]);
+      const podsByIp = new Map<string, string>();
+      const names = ((clusters as { cluster_statuses?: { name?: string }[] }).cluster_statuses ?? []).map((c) => c.name ?? '');
+      await Promise.all(
+        clusterNamespaces(names).map(async (ns) => {
+          for (const p of await cluster.listPods(ns).catch(() => [])) if (p.ip) podsByIp.set(p.ip, p.name);
+        }),
+      );
+      const gateway = buildLiveGateway(pod, configDump, clusters, podsByIp);
+      this.ctx.log.info(`live: read ${pod.namespace}/${pod.name}'s Envoy in ${Date.now() - started} ms`);
       return { ok: true, gateway };
     } catch (e) {
-      const reason = e instanceof Error ? e.toString() : String(e);
+      const reason = errorText(e);
       this.ctx.log.warn(`live: ${pod.namespace}/${pod.name}: ${reason}`);
       return { ok: false, reason };
     }
   }
 }
 
-export type { LiveGateway, RouteMatch };
+export type { LiveGateway };

@@ -8,6 +8,8 @@ export interface CheckFacts {
   gatewayNamespace: string;
   gatewaySelector: string;
   namespaceExists?: boolean;
+  /** What the Istio status check found wrong (missing CRDs...), each with what to do. */
+  istioProblems?: string[];
   gatewayServices?: { name: string; type: string }[];
   gatewayPods?: { name: string; ready: boolean; phase?: string }[];
   istioctl: { found: boolean; detail: string };
@@ -37,25 +39,18 @@ export function buildCheckReport(f: CheckFacts): CheckReport {
   if (f.serverVersion) must(true, `API server reachable (Kubernetes ${f.serverVersion})`);
   else if (f.context) must(false, `API server not reachable: ${f.apiError ?? 'unknown error'}`);
 
-  if (f.namespaceExists === true) must(true, `namespace ${f.gatewayNamespace} exists`);
-  else if (f.namespaceExists === false) {
+  if (f.namespaceExists === false) {
     must(false, `namespace ${f.gatewayNamespace} does not exist: Istio is not installed there. Install it (\`istioctl install --set profile=demo -y\`) or set istioIngressLab.gateway.namespace.`);
-  }
-
-  if (f.gatewayServices) {
-    if (f.gatewayServices.length) {
-      const s = f.gatewayServices[0]!;
-      must(true, `ingress gateway Service ${f.gatewayNamespace}/${s.name} (type ${s.type})`);
-    } else {
-      must(false, `no Service in ${f.gatewayNamespace} matches ${f.gatewaySelector}: install the ingress gateway, or set istioIngressLab.gateway.selector to its labels.`);
-    }
-  }
-  if (f.gatewayPods) {
-    const ready = f.gatewayPods.filter((p) => p.ready);
+  } else if (f.namespaceExists) {
+    must(true, `namespace ${f.gatewayNamespace} exists`);
+    const svc = f.gatewayServices?.[0];
+    if (svc) must(true, `ingress gateway Service ${f.gatewayNamespace}/${svc.name} (type ${svc.type})`);
+    const ready = (f.gatewayPods ?? []).filter((p) => p.ready);
     if (ready.length) must(true, `gateway pod Ready: ${ready.map((p) => p.name).join(', ')}`);
-    else if (f.gatewayPods.length) {
-      must(false, `no gateway pod is Ready (${f.gatewayPods.map((p) => `${p.name} ${p.phase ?? 'not ready'}`).join(', ')}): check \`kubectl -n ${f.gatewayNamespace} describe pod\`.`);
-    } else must(false, `no pod in ${f.gatewayNamespace} matches ${f.gatewaySelector}: the ingress gateway is not running.`);
+    // The cluster client says what is missing (CRDs, Service, Ready pod) and what to do about it.
+    for (const p of f.istioProblems ?? []) must(false, p);
+    if (!svc && !f.istioProblems?.length) must(false, `no Service in ${f.gatewayNamespace} matches ${f.gatewaySelector}: install the ingress gateway, or set istioIngressLab.gateway.selector to its labels.`);
+    if (!ready.length && !f.istioProblems?.length) must(false, `no gateway pod is Ready in ${f.gatewayNamespace} (selector ${f.gatewaySelector}).`);
   }
 
   may(f.istioctl.found, f.istioctl.found ? `istioctl: ${f.istioctl.detail}` : `istioctl not found (optional): "Look inside Envoy" uses the built-in reader through the Envoy admin instead. ${f.istioctl.detail}`);

@@ -2,7 +2,6 @@
 import * as vscode from 'vscode';
 import { buildCheckReport, formatCheckReport, type CheckFacts } from '../../lab/checks';
 import type { LabContext } from '../ctx';
-import { parseSelector } from '../settings';
 import { errorText, showText } from '../show';
 import type { CommandFactory } from './index';
 
@@ -13,27 +12,26 @@ export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): P
     return r.ok ? { found: true, detail: `${r.tool.path} (${r.tool.from})` } : { found: false, detail: r.message };
   };
   const facts: CheckFacts = { gatewayNamespace: gateway.namespace, gatewaySelector: gateway.selector, istioctl: tool('istioctl'), curl: tool('curl') };
-  let cluster;
+  const cluster = ctx.getCluster();
   try {
-    cluster = ctx.getCluster();
-    const id = cluster.identity;
-    facts.context = { name: id.context, server: id.server, kubeconfig: id.kubeconfig };
+    const c = cluster.context();
+    facts.context = { name: c.name, server: c.server, kubeconfig: c.files.join(', ') };
   } catch (e) {
     facts.kubeconfigError = errorText(e);
     return facts;
   }
   try {
-    facts.serverVersion = await cluster.serverVersion(signal);
+    facts.serverVersion = (await cluster.checkReachable({ signal })).version;
   } catch (e) {
     facts.apiError = errorText(e);
     return facts;
   }
-  facts.namespaceExists = await cluster.namespaceExists(gateway.namespace);
-  if (!facts.namespaceExists) return facts;
-  const selector = parseSelector(gateway.selector);
-  const [services, pods] = await Promise.all([cluster.gatewayServices(gateway.namespace, selector), cluster.gatewayPods(gateway.namespace, selector)]);
-  facts.gatewayServices = services.map((s) => ({ name: s.name, type: s.type }));
-  facts.gatewayPods = pods.map((p) => ({ name: p.name, ready: p.ready, phase: p.phase }));
+  const istio = await cluster.istioStatus({ namespace: gateway.namespace, labelSelector: gateway.selector }, { signal });
+  facts.namespaceExists = istio.namespace.exists;
+  facts.istioProblems = istio.problems.map((p) => `${p.message} ${p.hint}`.trim());
+  if (!istio.namespace.exists) return facts;
+  facts.gatewayServices = istio.gatewayService ? [{ name: istio.gatewayService.metadata.name, type: istio.gatewayService.spec.type ?? 'ClusterIP' }] : [];
+  facts.gatewayPods = istio.gatewayPods.map((p) => ({ name: p.name, ready: p.ready, phase: p.notReadyReason ?? p.phase }));
   return facts;
 }
 

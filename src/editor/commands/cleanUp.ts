@@ -6,16 +6,17 @@ export const cleanUp: CommandFactory = (ctx) => async () => {
   if (!ctx.requireTrust('Clean Up')) return undefined;
   const { namespace } = ctx.settings.sample;
   const cluster = ctx.getCluster();
-  if (!(await cluster.namespaceExists(namespace))) {
+  const contents = await cluster.describeNamespaceContents(namespace);
+  if (!contents.exists) {
     await ctx.setStep('cleanedUp', true);
     void ctx.prompts.info(`Istio Ingress Lab: namespace ${namespace} does not exist; nothing to delete.`);
     return [];
   }
-  const objects = await cluster.listNamespaceObjects(namespace);
-  const listing = objects.map((o) => `${o.kind.toLowerCase()}/${o.name}`);
+  const listing = [`namespaces/${namespace}`, ...contents.lines];
+  const incomplete = contents.unlisted.length ? `\n(could not list: ${contents.unlisted.join(', ')})` : '';
   const answer = await ctx.prompts.warn(
-    `Delete namespace "${namespace}" and the ${objects.length} objects in it?`,
-    { modal: true, detail: [`namespace/${namespace}`, ...listing].join('\n') },
+    `Delete namespace "${namespace}" and the ${contents.items.length} objects in it?`,
+    { modal: true, detail: listing.join('\n') + incomplete },
     'Delete',
   );
   if (answer !== 'Delete') {
@@ -24,17 +25,16 @@ export const cleanUp: CommandFactory = (ctx) => async () => {
   }
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Istio Ingress Lab: deleting namespace ${namespace}`, cancellable: true },
-    async (_p, token) => {
+    async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      await cluster.deleteNamespace(namespace, abort.signal);
+      await cluster.deleteNamespace(namespace, { confirmed: contents, wait: true, signal: abort.signal, onProgress: (m) => progress.report({ message: m }) });
     },
   );
-  ctx.log.info(`clean up: deleted namespace/${namespace} with ${listing.join(', ')}`);
+  ctx.log.info(`clean up: deleted ${listing.join(', ')}`);
   await ctx.setStep('cleanedUp', true);
   await ctx.setStep('deployed', false);
-  ctx.live.clear();
-  ctx.refreshLenses();
+  ctx.refreshLive();
   void ctx.prompts.info(`Istio Ingress Lab: deleted namespace ${namespace}.`);
   return listing;
 };

@@ -1,13 +1,41 @@
 // Step 3: create the namespace, server-side apply the three sample files, wait for the Deployments,
 // then show what `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` would show.
 import * as vscode from 'vscode';
+import { formatNamespaceView, type NamespaceView } from '../../lab/getTable';
 import { readManifests } from '../../lab/manifests';
+import type { LabContext } from '../ctx';
 import { SAMPLE_FILES } from '../../lab/scaffold';
+import { deploymentProgress } from '../../kube/objects';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { workspaceFolder } from './scaffold';
 
 export const FIELD_MANAGER = 'istio-ingress-lab';
+
+/** The objects `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` lists. */
+export async function namespaceView(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<NamespaceView> {
+  const cluster = ctx.getCluster();
+  const o = { signal };
+  const [pods, services, deployments, virtualServices, gateways] = await Promise.all([
+    cluster.listPods(namespace, o),
+    cluster.listServices(namespace, o),
+    cluster.listDeployments(namespace, o),
+    cluster.virtualServices(namespace, o).catch(() => []),
+    cluster.gateways(namespace, o).catch(() => []),
+  ]);
+  const endpoints = await Promise.all(services.map(async (s) => ({ service: s.metadata.name, endpoints: await cluster.serviceEndpoints(namespace, s.metadata.name, o) })));
+  return {
+    pods,
+    services,
+    deployments: deployments.map((d) => deploymentProgress(d.metadata.name, d)),
+    endpoints,
+    virtualServices: virtualServices.map((v) => {
+      const spec = (v as { spec?: { gateways?: string[]; hosts?: string[] } }).spec ?? {};
+      return { name: v.metadata.name, gateways: spec.gateways ?? [], hosts: spec.hosts ?? [] };
+    }),
+    gateways: gateways.map((g) => ({ name: g.metadata.name })),
+  };
+}
 
 export const deploySample: CommandFactory = (ctx) => async () => {
   if (!ctx.requireTrust('Deploy Sample')) return undefined;
@@ -37,28 +65,25 @@ export const deploySample: CommandFactory = (ctx) => async () => {
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      progress.report({ message: `namespace ${namespace}` });
-      const ns = await cluster.ensureNamespace(namespace);
-      ctx.log.info(`deploy: namespace ${namespace} ${ns}`);
-      progress.report({ message: `server-side apply of ${read.manifests.length} objects` });
-      const outcomes = await cluster.apply(read.manifests.map((m) => m.object), FIELD_MANAGER, abort.signal);
-      for (const o of outcomes) ctx.log.info(`deploy: ${o.kind.toLowerCase()}/${o.name} ${o.result}`);
-      ctx.live.clear();
-      ctx.refreshLenses();
+      const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...read.manifests.map((m) => m.object)];
+      progress.report({ message: `server-side apply of namespace ${namespace} and ${read.manifests.length} objects` });
+      const results = await cluster.serverSideApply(objects, { fieldManager: FIELD_MANAGER, namespace, signal: abort.signal });
+      for (const r of results) ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
+      ctx.refreshLive();
       const deployments = read.manifests.filter((m) => m.object.kind === 'Deployment').map((m) => m.object.metadata.name);
       progress.report({ message: `waiting for ${deployments.join(', ')}` });
-      await cluster.waitForDeployments(namespace, deployments, {
+      await cluster.waitForDeploymentsAvailable(namespace, deployments, {
         signal: abort.signal,
         timeoutMs: 180_000,
-        onProgress: (m) => progress.report({ message: m }),
+        onProgress: (ps) => progress.report({ message: ps.map((p) => `${p.name} ${p.message}`).join(', ') }),
       });
-      const applied = outcomes.map((o) => `${o.kind.toLowerCase()}/${o.name} ${o.result}`).join('\n');
-      return `${applied}\n\n$ kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n ${namespace}\n${await cluster.describeNamespace(namespace)}`;
+      const applied = results.map((r) => `${r.ref} ${r.action}`).join('\n');
+      const view = await namespaceView(ctx, namespace, abort.signal);
+      return `${applied}\n\n$ kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n ${namespace}\n${formatNamespaceView(view)}`;
     },
   );
   await ctx.setStep('deployed', true);
-  ctx.live.clear();
-  ctx.refreshLenses();
+  ctx.refreshLive();
   await showText(summary);
   void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);
   return summary;

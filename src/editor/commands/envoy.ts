@@ -7,7 +7,6 @@ import { runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { resolveRoute } from '../resolveRoute';
 import type { RouteCommandArgs } from '../routeLens';
-import { parseSelector } from '../settings';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { findPredicted } from './requests';
@@ -70,33 +69,26 @@ export const openConfigDump: CommandFactory = (ctx) => async () => {
   if (!ctx.requireTrust('Open Config Dump')) return undefined;
   const live = await ctx.live.get();
   if (!live.ok) throw new Error(live.reason);
-  let text = live.gateway.configDump;
-  try {
-    text = JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    // keep Envoy's own text
-  }
-  return showText(text, 'json');
+  return showText(JSON.stringify(live.gateway.configDump, null, 2), 'json');
 };
 
 export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
   if (!ctx.requireTrust('Choose Gateway Pod')) return undefined;
   const { gateway } = ctx.settings;
-  const pods = await ctx.getCluster().gatewayPods(gateway.namespace, parseSelector(gateway.selector));
+  const pods = await ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector });
   if (!pods.length) throw new Error(`No pod in ${gateway.namespace} matches ${gateway.selector}.`);
   const picked = await ctx.prompts.pick(
-    pods.map((p) => ({ label: p.name, description: `${p.ready ? 'Ready' : (p.phase ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`, pod: p })),
+    pods.map((p) => ({ label: p.name, description: `${p.ready ? 'Ready' : (p.notReadyReason ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`, pod: p })),
     { title: 'Gateway pod whose Envoy the lab reads' },
   );
   if (!picked) return undefined;
   await vscode.workspace.getConfiguration('istioIngressLab').update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
-  ctx.live.clear();
-  ctx.refreshLenses();
+  ctx.refreshLive();
   return picked.pod.name;
 };
 
 export const refresh: CommandFactory = (ctx) => async () => {
-  ctx.resetCluster();
+  ctx.refreshLive();
   ctx.log.info('refresh: live gateway data dropped; lenses re-read on display');
 };
 

@@ -1,30 +1,29 @@
 // Step 4: every address of the ingress gateway, where each works, which answers from here;
 // a port-forward to the gateway pod's 8080 when none does.
 import * as vscode from 'vscode';
-import { addressCandidates, formatAddressReport, httpPort, type AddressCandidate } from '../../lab/addresses';
+import { pickHttpPort } from '../../kube/ingressAddress';
+import { candidatesOf, formatAddressReport, type ProbedAddress } from '../../lab/addresses';
 import { probeTcp } from '../../tools/probe';
 import type { LabContext } from '../ctx';
-import { parseSelector } from '../settings';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 
 export async function discoverIngressAddress(ctx: LabContext, interactive: boolean): Promise<string | undefined> {
   const { gateway, ingressAddress, probeAddresses } = ctx.settings;
   const cluster = ctx.getCluster();
-  const services = await cluster.gatewayServices(gateway.namespace, parseSelector(gateway.selector));
-  const svc = services[0];
-  if (!svc) throw new Error(`No Service in ${gateway.namespace} matches ${gateway.selector}: run "Check Cluster".`);
-  const nodes = await cluster.nodeAddresses().catch(() => []);
-  const candidates = addressCandidates(svc, nodes, ingressAddress || undefined);
-  if (probeAddresses) {
-    await Promise.all(candidates.map(async (c) => (c.reachable = await probeTcp(c.address))));
-  }
-  let chosen: AddressCandidate | undefined = candidates.find((c) => c.reachable) ?? (ingressAddress ? candidates[0] : undefined);
+  const istio = await cluster.istioStatus({ namespace: gateway.namespace, labelSelector: gateway.selector });
+  const svc = istio.gatewayService;
+  if (!svc) throw new Error(`No ingress gateway Service in ${gateway.namespace} matches ${gateway.selector}: run "Check Cluster".`);
+  const found = await cluster.ingressAddresses(svc);
+  const candidates = candidatesOf(found, ingressAddress || undefined);
+  // Probing connects to each address; a user can turn it off (e.g. on networks that alert on scans).
+  if (probeAddresses) await Promise.all(candidates.map(async (c) => (c.reachable = await probeTcp(c.address))));
+  let chosen: ProbedAddress | undefined = candidates.find((c) => c.reachable) ?? (ingressAddress ? candidates[0] : undefined);
   if (!chosen) {
-    const port = httpPort(svc);
+    const port = pickHttpPort(svc.spec.ports ?? []);
     const target = typeof port?.targetPort === 'number' ? port.targetPort : 8080;
-    const pod = await ctx.live.gatewayPod();
-    if (typeof pod !== 'string') {
+    const pod = istio.readyPod;
+    if (pod) {
       const answer = interactive
         ? await ctx.prompts.warn(
             `No ingress address answers from this machine. Port-forward 127.0.0.1 to ${pod.name}:${target} instead?`,
@@ -40,7 +39,7 @@ export async function discoverIngressAddress(ctx: LabContext, interactive: boole
       }
     }
   }
-  if (interactive) await showText(formatAddressReport(svc, candidates, chosen));
+  if (interactive) await showText(formatAddressReport(found, candidates, chosen));
   if (chosen) {
     ctx.ingressAddress = chosen.address;
     await ctx.setStep('addressFound', true);
