@@ -27,6 +27,12 @@ interface ParsedChunk {
 }
 
 const cache = new Map<string, ParsedChunk>();
+const stats = { parsed: 0, reused: 0 };
+
+/** How many documents were parsed and how many came from the cache since the last clear. */
+export function yamlCacheStats(): Readonly<typeof stats> {
+  return { ...stats };
+}
 
 export function emptyResourceSet(): ResourceSet {
   return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [] };
@@ -70,11 +76,13 @@ export function splitDocuments(text: string): DocumentChunk[] {
 function parseChunk(text: string): ParsedChunk {
   const hit = cache.get(text);
   if (hit) {
+    stats.reused++;
     // refresh LRU position
     cache.delete(text);
     cache.set(text, hit);
     return hit;
   }
+  stats.parsed++;
   const lineCounter = new LineCounter();
   const problems: ParsedChunk['problems'] = [];
   let doc: Document.Parsed | undefined;
@@ -82,7 +90,7 @@ function parseChunk(text: string): ParsedChunk {
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
     const nbsp = nbspIndentation(text);
-    if (doc.errors.length && nbsp !== undefined) {
+    if (nbsp !== undefined) {
       // Copying YAML from a web page often brings non-breaking spaces; the parser's own message hides that.
       problems.push({
         range: { start: { line: nbsp, character: 0 }, end: { line: nbsp, character: 1 } },
@@ -93,7 +101,8 @@ function parseChunk(text: string): ParsedChunk {
         problems.push({ range: offsetsToRange(lineCounter, e.pos[0], e.pos[1]), message: firstLine(e.message) });
       }
     }
-    if (doc.errors.length === 0) value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // With non-breaking spaces the tree parses into the wrong shape, so nothing of it is trusted.
+    if (doc.errors.length === 0 && nbsp === undefined) value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const bomb = /alias/i.test(message);
@@ -171,8 +180,13 @@ export interface ReadResult {
   problems: YamlProblem[];
 }
 
+export interface ReadOptions {
+  /** Namespace for objects that name none, as `kubectl apply -n` would give them. */
+  defaultNamespace?: string;
+}
+
 /** Reads every document of a YAML file; non-Istio documents are skipped, broken ones reported. */
-export function readResources(text: string, file: string): ReadResult {
+export function readResources(text: string, file: string, options: ReadOptions = {}): ReadResult {
   const resources = emptyResourceSet();
   const problems: YamlProblem[] = [];
   const chunks = splitDocuments(text);
@@ -205,7 +219,11 @@ export function readResources(text: string, file: string): ReadResult {
     const obj: KubeObject = {
       apiVersion,
       kind,
-      metadata: { ...metadata, name: String(metadata.name) },
+      metadata: {
+        ...metadata,
+        name: String(metadata.name),
+        ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+      },
       spec: spec as Record<string, unknown>,
       file,
       docIndex,
@@ -240,4 +258,6 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
 /** Clears the per-document cache (tests and benchmarks measure cold reads with it). */
 export function clearYamlCache(): void {
   cache.clear();
+  stats.parsed = 0;
+  stats.reused = 0;
 }
