@@ -1,0 +1,23 @@
+// Public surface of src/kube: everything the extension, the CLI and the tests use.
+export { createCluster } from './cluster';
+export type { Cluster, ClusterOptions, IstioKind, Reachability, WaitOptions } from './cluster';
+export { ClusterError, toClusterError } from './errors';
+export type { ClusterErrorKind, CallDescription } from './errors';
+export { loadKubeconfig, contextInfo, kubeconfigFiles } from './kubeconfig';
+export type { ContextInfo, KubeconfigSource, LoadedKubeconfig } from './kubeconfig';
+export { ingressAddresses, pickHttpPort } from './ingressAddress';
+export type { IngressAddress, IngressAddresses, IngressAddressKind, IngressAddressOptions } from './ingressAddress';
+export { defaultFieldManager } from './apply';
+export type { ApplyAction, ApplyOptions, ApplyResult } from './apply';
+export { changedFields, stripForApply } from './applyDiff';
+export { defaultGatewaySelector, istioNetworkingVersions } from './istioStatus';
+export type { GatewaySelector, IstioProblem, IstioStatus } from './istioStatus';
+export { protectedNamespaces } from './namespaceContents';
+export type { DeleteNamespaceOptions, NamespaceContents, NamespaceItem } from './namespaceContents';
+export { envoyAdminPort } from './envoyAdmin';
+export type { EnvoyAdmin, PodRef } from './envoyAdmin';
+export type { PortForwardHandle } from './portForward';
+export { parseManifests } from './manifests';
+export { deploymentProgress, endpointInfos, podInfo } from './objects';
+export type * from './objects';
+export type { Log } from './transport';

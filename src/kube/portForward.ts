@@ -1,0 +1,128 @@
+// A local TCP port on 127.0.0.1 forwarded to a pod's port through the API server's pods/portforward
+// (client-node's PortForward over a WebSocket), like `kubectl port-forward`. One WebSocket per
+// accepted socket; a failing socket is closed and logged without touching the others.
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { PortForward, type KubeConfig } from '@kubernetes/client-node';
+import type WebSocket from 'isomorphic-ws';
+import { ClusterError, toClusterError, type CallDescription } from './errors';
+import type { Log } from './transport';
+
+export interface PortForwardHandle {
+  localPort: number;
+  /** The last error a forwarded connection hit (upgrade refused, pod port closed), for messages. */
+  lastError(): ClusterError | undefined;
+  /** Number of connections currently open. */
+  openConnections(): number;
+  dispose(): Promise<void>;
+}
+
+export interface PortForwardOptions {
+  namespace: string;
+  pod: string;
+  remotePort: number;
+  who: Pick<CallDescription, 'context' | 'server' | 'user'>;
+  log: Log;
+}
+
+/** ws rejects a refused upgrade with "Unexpected server response: 403"; give it the HTTP status shape. */
+function upgradeError(err: unknown): unknown {
+  const message = err instanceof Error ? err.message : (err as { message?: string })?.message ?? String(err);
+  const m = /Unexpected server response: (\d{3})/.exec(message);
+  if (m) return { code: Number(m[1]), body: undefined };
+  return (err as { error?: unknown })?.error ?? err;
+}
+
+export async function startPortForward(kc: KubeConfig, opts: PortForwardOptions): Promise<PortForwardHandle> {
+  const { namespace, pod, remotePort, log } = opts;
+  const call: CallDescription = { ...opts.who, verb: 'create', resource: 'pods/portforward', namespace, name: pod };
+  const forwarder = new PortForward(kc, true);
+  const sockets = new Set<net.Socket>();
+  const sockets2ws = new Map<net.Socket, WebSocket>();
+  let last: ClusterError | undefined;
+
+  const onConnection = (socket: net.Socket) => {
+    sockets.add(socket);
+    const started = Date.now();
+    let remoteError = '';
+    const errors = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        remoteError += chunk.toString('utf8');
+        done();
+      },
+    });
+    const fail = (err: ClusterError) => {
+      last = err;
+      log(`portforward ${pod} -n ${namespace} ${remotePort} → ${err.kind}: ${err.message}`);
+      socket.destroy();
+    };
+    socket.on('error', () => socket.destroy()); // the client went away; the WebSocket is closed below
+    socket.on('close', () => {
+      sockets.delete(socket);
+      const ws = sockets2ws.get(socket);
+      sockets2ws.delete(socket);
+      if (ws && ws.readyState <= 1) ws.close();
+      if (remoteError) {
+        fail(
+          new ClusterError(
+            'port-forward',
+            `Port-forward to ${namespace}/${pod}:${remotePort} failed: ${remoteError.trim()}`,
+            `Is something listening on port ${remotePort} in the pod? Check the pod's containers and ports.`,
+          ),
+        );
+      }
+    });
+    forwarder
+      .portForward(namespace, pod, [remotePort], socket, errors, socket)
+      .then((result) => {
+        const ws = typeof result === 'function' ? result() : result;
+        if (!ws) return;
+        log(`portforward ${pod} -n ${namespace} ${remotePort} → connected ${Date.now() - started}ms`);
+        if (socket.destroyed) {
+          ws.close();
+          return;
+        }
+        sockets2ws.set(socket, ws);
+        // The status callback of the stream is not always delivered: the WebSocket's close ends the socket.
+        ws.on('close', () => socket.end());
+        ws.on('error', () => socket.destroy());
+      })
+      .catch((err: unknown) => {
+        const mapped = toClusterError(upgradeError(err), call);
+        fail(
+          mapped.kind === 'unknown'
+            ? new ClusterError(
+                'port-forward',
+                `Port-forward to ${namespace}/${pod}:${remotePort} failed: ${mapped.message}`,
+                'Check that the pod exists and is running (kubectl get pod).',
+              )
+            : mapped,
+        );
+      });
+  };
+
+  const server = net.createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  server.on('error', (err) => log(`portforward ${pod} -n ${namespace} ${remotePort} → local server error: ${err.message}`));
+  const localPort = (server.address() as net.AddressInfo).port;
+  log(`portforward ${pod} -n ${namespace} ${remotePort} → listening on 127.0.0.1:${localPort}`);
+
+  let disposed: Promise<void> | undefined;
+  return {
+    localPort,
+    lastError: () => last,
+    openConnections: () => sockets.size,
+    dispose() {
+      disposed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const ws of sockets2ws.values()) ws.close();
+        for (const s of sockets) s.destroy();
+        log(`portforward ${pod} -n ${namespace} ${remotePort} → closed 127.0.0.1:${localPort}`);
+      });
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,169 @@
+// One JSON request to the API server: credentials from client-node's KubeConfig (certificates, tokens,
+// exec plugins, proxies), a timeout and caller cancellation, one log line per call, errors mapped to
+// ClusterError. Failed responses are thrown as client-node's ApiException first, so the one error
+// mapper sees the shape client-node's own APIs throw.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import { ClusterError, toClusterError, type CallDescription } from './errors';
+
+export type Log = (line: string) => void;
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** What this call is, for the log line and error messages. */
+  call: CallDescription;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Summarise a successful answer for the log line (e.g. "3 items"). */
+  summarize?: (body: unknown) => string;
+}
+
+export interface Transport {
+  request<T = unknown>(spec: RequestSpec): Promise<T>;
+  /** Base call description (context, server, user) merged into every error. */
+  readonly who: Pick<CallDescription, 'context' | 'server' | 'user'>;
+  dispose(): void;
+}
+
+export const defaultTimeoutMs = 15_000;
+
+interface AuthOptions extends https.RequestOptions {
+  headers?: Record<string, string>;
+}
+
+export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log, timeoutMs = defaultTimeoutMs): Transport {
+  // Keep-alive agents, reused while the TLS material stays the same (an exec plugin may rotate it).
+  const agents = new Map<string, http.Agent>();
+
+  function agentFor(server: URL, opts: AuthOptions): http.Agent | undefined {
+    if (kc.getCurrentCluster()?.proxyUrl) return opts.agent as http.Agent | undefined; // client-node's proxy agent
+    const material = [opts.ca, opts.cert, opts.key, String(opts.rejectUnauthorized), opts.servername ?? '']
+      .map((x) => (x ? crypto.createHash('sha256').update(x as crypto.BinaryLike).digest('hex') : '-'))
+      .join(':');
+    let agent = agents.get(material);
+    if (!agent) {
+      agent =
+        server.protocol === 'https:'
+          ? new https.Agent({
+              keepAlive: true,
+              ca: opts.ca,
+              cert: opts.cert,
+              key: opts.key,
+              rejectUnauthorized: opts.rejectUnauthorized,
+              servername: opts.servername,
+            })
+          : new http.Agent({ keepAlive: true });
+      agents.set(material, agent);
+    }
+    return agent;
+  }
+
+  async function request<T>(spec: RequestSpec): Promise<T> {
+    const call: CallDescription = { ...who, ...spec.call };
+    const started = Date.now();
+    const what = describe(call, spec.query);
+    try {
+      const result = await send(spec, call);
+      log(`${what} → ${result.status}${spec.summarize ? ` (${spec.summarize(result.body)})` : ''} ${Date.now() - started}ms`);
+      return result.body as T;
+    } catch (err) {
+      const mapped = err instanceof ClusterError ? err : toClusterError(err, call);
+      log(`${what} → ${mapped.status ?? mapped.kind} ${Date.now() - started}ms`);
+      throw mapped;
+    }
+  }
+
+  async function send(spec: RequestSpec, call: CallDescription): Promise<{ status: number; body: unknown }> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
+    const opts: AuthOptions = {};
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      const mapped = toClusterError(err, call);
+      // Anything else failing while getting credentials is the exec/auth plugin's failure.
+      if (mapped.kind === 'unknown') throw toClusterError(err, { ...call, verb: 'authenticate' });
+      throw mapped;
+    }
+    const url = new URL(cluster.server.replace(/\/$/, '') + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+
+    const timeout = AbortSignal.timeout(spec.timeoutMs ?? timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}), Accept: spec.accept ?? 'application/json' };
+    let payload: string | undefined;
+    if (spec.body !== undefined) {
+      payload = typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+
+    try {
+      return await new Promise((resolve, reject) => {
+        const lib = url.protocol === 'https:' ? https : http;
+        const req = lib.request(
+          url,
+          { method: spec.method, headers, agent: agentFor(url, opts), auth: opts.auth ?? undefined, signal },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('error', reject);
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              const status = res.statusCode ?? 0;
+              if (status < 200 || status > 299) {
+                // Same shape as client-node's generated APIs: code + body text + headers.
+                reject(new ApiException(status, 'Unsuccessful HTTP Request', text, res.headers as Record<string, string>));
+                return;
+              }
+              const json = (res.headers['content-type'] ?? '').includes('json');
+              try {
+                resolve({ status, body: json && text ? JSON.parse(text) : text });
+              } catch (err) {
+                reject(err);
+              }
+            });
+          },
+        );
+        req.on('error', reject);
+        if (payload !== undefined) req.write(payload);
+        req.end();
+      });
+    } catch (err) {
+      if (timeout.aborted && !spec.signal?.aborted) {
+        const e = new Error('timeout');
+        e.name = 'TimeoutError';
+        throw toClusterError(e, call);
+      }
+      throw err;
+    }
+  }
+
+  return {
+    request,
+    who,
+    dispose() {
+      for (const a of agents.values()) a.destroy();
+      agents.clear();
+    },
+  };
+}
+
+/** "list pods -n istio-system labelSelector=istio=ingressgateway" — never headers, never bodies. */
+function describe(call: CallDescription, query: RequestSpec['query']): string {
+  const parts = [call.verb, call.resource];
+  if (call.name) parts.push(call.name);
+  if (call.namespace) parts.push(`-n ${call.namespace}`);
+  for (const key of ['labelSelector', 'fieldSelector', 'dryRun', 'fieldManager']) {
+    const v = query?.[key];
+    if (v !== undefined) parts.push(`${key}=${v}`);
+  }
+  return parts.join(' ');
+}
