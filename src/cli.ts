@@ -3,9 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { EXIT_INPUT, EXIT_OK, type CliIo, type Command } from './cli/args';
 import { envoyCommands } from './cli/envoyCommands';
+import { predictCommand } from './cli/predictCommand';
 
 /** Every subcommand, in the order `--help` lists them. Other modules add theirs here (predict, analyze, trace). */
-export const commands: Command[] = [...envoyCommands];
+export const commands: Command[] = [predictCommand, ...envoyCommands];
 
 export function helpText(list: readonly Command[] = commands): string {
   const width = Math.max(...list.map((c) => c.name.length));

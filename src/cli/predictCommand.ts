@@ -1,0 +1,91 @@
+// `ingress-lab predict FILE...`: the Envoy routes Istio would put on the gateway for every
+// VirtualService match in the files, without a cluster.
+import { readConfigDump } from '../envoy/configDump';
+import { routesTable } from '../envoy/tables';
+import type { RouteConfiguration } from '../envoy/types';
+import { predict } from '../istio/predict';
+import type { Prediction } from '../istio/prediction';
+import { mergeResourceSets, readResources } from '../istio/yamlModel';
+import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
+
+const USAGE = `Usage: ingress-lab predict FILE... [--namespace NS] [--output table|json]
+
+Predicts, offline and by Istio's own rules, the Envoy route each VirtualService match becomes on the
+ingress gateway: listener, route configuration, virtual host and the route itself.
+
+  --namespace, -n NS        namespace for objects that name none, as kubectl apply -n (default: default)
+  --output, -o FORMAT       table (as istioctl proxy-config routes prints it) or json
+  --metadata-version V      API version in route metadata: v1 (Istio >= 1.22, default) or v1alpha3
+`;
+
+/** Reads the YAML files; any YAML problem is bad input: one line per problem, `file:line:col: message`. */
+export async function loadResources(io: CliIo, files: string[], defaultNamespace: string) {
+  if (!files.length) throw new CliInputError('no YAML files given (see ingress-lab predict --help)');
+  const sets = [];
+  for (const file of files) {
+    const { resources, problems } = readResources(await readInputFile(io, file), file, { defaultNamespace });
+    if (problems.length) {
+      const p = problems[0]!;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+      throw new CliInputError(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}${more}`);
+    }
+    sets.push(resources);
+  }
+  return mergeResourceSets(...sets);
+}
+
+/** The JSON the issue fixes: one entry per (match, gateway virtual host). */
+export function predictionJson(p: Prediction) {
+  return p.routes.map((r) => ({
+    virtualService: `${r.virtualService.name}.${r.virtualService.namespace}`,
+    file: r.file,
+    line: r.line,
+    http: r.http,
+    match: r.match,
+    gateway: r.gateway,
+    listener: r.listener,
+    routeConfig: r.routeConfig,
+    virtualHost: r.virtualHost,
+    domains: r.domains,
+    route: r.route,
+  }));
+}
+
+/** The same table istioctl prints for a live gateway, from the predicted route configurations. */
+export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string {
+  const dump = readConfigDump({
+    configs: [
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+        dynamicRouteConfigs: routeConfigs.map((routeConfig) => ({ routeConfig })),
+      },
+    ],
+  });
+  return routesTable(dump);
+}
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'predict the gateway routes of VirtualService YAML, offline, by Istio rules',
+  run: (args, io) =>
+    runGuarded(io, async () => {
+      const { options, positionals, help } = parseArgs('predict', args, {
+        namespace: { kind: 'string', alias: 'n' },
+        output: { kind: 'string', alias: 'o', choices: ['table', 'json'] },
+        'metadata-version': { kind: 'string', choices: ['v1', 'v1beta1', 'v1alpha3'] },
+      });
+      if (help) {
+        io.stdout(USAGE);
+        return EXIT_OK;
+      }
+      const resources = await loadResources(io, positionals, (options.namespace as string | undefined) ?? 'default');
+      const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
+      if (options.output === 'json') io.stdout(`${JSON.stringify(predictionJson(p), null, 2)}\n`);
+      else io.stdout(p.routeConfigs.length ? predictedRoutesTable(p.routeConfigs) : 'no Gateway in the files: nothing is predicted for the ingress gateway\n');
+      for (const n of p.notOnGateway) {
+        const where = n.http === undefined ? '' : n.match === null || n.match === undefined ? ` http[${n.http}]` : ` http[${n.http}].match[${n.match}]`;
+        io.stderr(`${n.file}:${n.range.start.line + 1}: ${n.virtualService.name}.${n.virtualService.namespace}${where} is not on the gateway: ${n.reason}\n`);
+      }
+      return EXIT_OK;
+    }),
+};
