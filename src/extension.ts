@@ -10,6 +10,7 @@ import { registerCommands } from './editor/commands/index';
 import { findIngressAddress } from './editor/commands/ingress';
 import { sendRequestForMatch, sendRequests } from './editor/commands/requests';
 import { SAMPLE_SCHEME, sampleContentProvider, scaffoldSample } from './editor/commands/scaffold';
+import { openWalkthrough } from './editor/commands/walkthrough';
 import { LabContext } from './editor/ctx';
 import { watchKubeconfig } from './editor/kubeconfigWatch';
 import type { PromptSeam } from './editor/prompts';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       openConfigDump,
       showRoute,
       sendRequestForMatch,
+      openWalkthrough,
     }),
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),

@@ -1,0 +1,8 @@
+import * as vscode from 'vscode';
+import { WALKTHROUGH_ID } from '../../lab/steps';
+import type { CommandFactory } from './index';
+
+export const EXTENSION_ID = 'istio-ingress-lab.istio-ingress-lab';
+
+export const openWalkthrough: CommandFactory = () => () =>
+  vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#${WALKTHROUGH_ID}`, false);

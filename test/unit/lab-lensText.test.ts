@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { predict } from '../../src/istio/predict';
+import { formatEndpoints, formatHoverMarkdown, formatNotOnGateway, formatRoute, formatRouteLens } from '../../src/lab/lensText';
+import type { Route } from '../../src/envoy/types';
+
+function samplePrediction() {
+  const sets = ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'].map(
+    (f) => readResources(readFileSync(new URL(`../../samples/workspace/${f}`, import.meta.url), 'utf8'), f).resources,
+  );
+  return predict(mergeResourceSets(...sets));
+}
+
+test('the sample\'s two matches read as the article describes them, marked predicted', () => {
+  const lenses = samplePrediction().routes.map((r) => formatRouteLens(r, 'predicted'));
+  assert.deepEqual(lenses, [
+    '(predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local',
+    '(predicted) http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local',
+  ]);
+});
+
+test('live lenses are marked live', () => {
+  const r = samplePrediction().routes[0]!;
+  assert.match(formatRouteLens(r, 'live'), /^live http\.8080 › /);
+});
+
+test('endpoints read ip:port HEALTH (pod)', () => {
+  assert.equal(
+    formatEndpoints([{ address: '10.10.1.13:80', health: 'HEALTHY', pod: 'simple-fb6498fdb-rmdg2' }, { address: '10.10.1.14:80', health: 'UNHEALTHY' }], 'live'),
+    '10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), 10.10.1.14:80 UNHEALTHY',
+  );
+  assert.match(formatEndpoints([], 'live'), /no endpoints.*503/);
+  assert.match(formatEndpoints([], 'predicted'), /known once applied/);
+});
+
+test('headers, regex, weighted clusters, redirects and direct responses are spelled out', () => {
+  const route: Route = {
+    match: { safeRegex: { regex: '/api/v[0-9]+' }, headers: [{ name: 'x-user', stringMatch: { exact: 'jason' } }, { name: 'x-debug', presentMatch: true, invertMatch: true }] },
+    route: { weightedClusters: { clusters: [{ name: 'outbound|80|v1|r.default.svc.cluster.local', weight: 90 }, { name: 'outbound|80|v2|r.default.svc.cluster.local', weight: 10 }] } },
+  };
+  assert.equal(
+    formatRoute({ routeConfig: 'http.8080', virtualHost: 'r.example.com:80', route }),
+    'http.8080 › r.example.com:80 › regex /api/v[0-9]+ x-user=jason !x-debug › outbound|80|v1|r.default.svc.cluster.local 90% + outbound|80|v2|r.default.svc.cluster.local 10%',
+  );
+  assert.match(formatRoute({ routeConfig: 'http.80', virtualHost: 'a:80', route: { match: { prefix: '/' }, redirect: { hostRedirect: 'b.example.com' } } }), /› redirect b\.example\.com$/);
+  assert.match(formatRoute({ routeConfig: 'http.80', virtualHost: 'a:80', route: { match: { prefix: '/' }, directResponse: { status: 418 } } }), /› direct response 418$/);
+});
+
+test('not on the gateway names the reason', () => {
+  assert.equal(formatNotOnGateway('Gateway simple/missing does not exist'), 'not on the gateway: Gateway simple/missing does not exist');
+});
+
+test('the hover holds the route line, the endpoint table when live, and the route JSON', () => {
+  const r = samplePrediction().routes[1]!;
+  const md = formatHoverMarkdown(r, 'live', [{ address: '10.10.1.14:80', health: 'HEALTHY', pod: 'nginx-deployment-85b98978db-9rhvd' }], 'istio-system/gw');
+  assert.match(md, /Live on istio-system\/gw/);
+  assert.match(md, /\| 10\.10\.1\.14:80 \| HEALTHY \| nginx-deployment-85b98978db-9rhvd \|/);
+  assert.match(md, /"prefixRewrite": "\/"/);
+  assert.doesNotMatch(formatHoverMarkdown(r, 'predicted', undefined), /ENDPOINT/);
+});
