@@ -1,0 +1,150 @@
+// kube-proxy's iptables rules for a Service, computed the way kube-proxy computes them
+// (pkg/proxy/iptables/proxier.go): chain names are "KUBE-SVC-" etc. + the first 16 characters of the
+// base32 SHA-256 of "<namespace>/<name>:<portName>" + protocol (+ endpoint for KUBE-SEP-).
+// The lines match what `iptables-save` prints on a node, so users can grep for them.
+import { createHash } from 'node:crypto';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+const hash16 = (text: string) => base32(createHash('sha256').update(text).digest()).slice(0, 16);
+
+/** ServicePortName.String(): `ns/name:port`, or `ns/name` for an unnamed port. */
+export const servicePortName = (namespace: string, name: string, portName?: string) => `${namespace}/${name}${portName ? `:${portName}` : ''}`;
+
+const proto = (p?: string) => (p ?? 'TCP').toLowerCase();
+
+export const serviceChain = (spn: string, protocol?: string) => `KUBE-SVC-${hash16(spn + proto(protocol))}`;
+export const externalChain = (spn: string, protocol?: string) => `KUBE-EXT-${hash16(spn + proto(protocol))}`;
+export const localChain = (spn: string, protocol?: string) => `KUBE-SVL-${hash16(spn + proto(protocol))}`;
+export const firewallChain = (spn: string, protocol?: string) => `KUBE-FW-${hash16(spn + proto(protocol))}`;
+export const endpointChain = (spn: string, protocol: string | undefined, endpoint: string) => `KUBE-SEP-${hash16(spn + proto(protocol) + endpoint)}`;
+
+export type EntryKind = 'loadBalancer' | 'clusterIP' | 'nodePort';
+
+export interface KubeProxyService {
+  namespace: string;
+  name: string;
+  clusterIP?: string;
+  loadBalancerIPs?: string[];
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  port: { name?: string; port: number; nodePort?: number; protocol?: string };
+}
+
+export interface KubeProxyEndpoint {
+  ip: string;
+  port: number;
+  /** Endpoint is on the node the packet arrived at (only matters with externalTrafficPolicy Local). */
+  local?: boolean;
+}
+
+export interface IptablesHop {
+  chain: string;
+  /** The rule as iptables-save prints it. */
+  rule: string;
+  /** What this hop does, for the trace. */
+  explanation: string;
+}
+
+export interface IptablesPath {
+  /** Rules the packet passes, in order, for the chosen endpoint. */
+  hops: IptablesHop[];
+  /** The endpoint kube-proxy DNATs to (the first one; others are picked by probability). */
+  endpoint?: KubeProxyEndpoint;
+  /** Every KUBE-SVC rule, one per endpoint, with its probability. */
+  balancing: IptablesHop[];
+}
+
+export interface ChainOptions {
+  /**
+   * kube-proxy before 1.24 jumped from KUBE-NODEPORTS/KUBE-SERVICES straight to KUBE-SVC (the seed
+   * article's node); newer ones go through KUBE-EXT-... for traffic from outside the cluster.
+   */
+  legacy?: boolean;
+}
+
+/** The iptables rules a request entering by `entry` passes through, down to the DNAT to a pod. */
+export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint[], entry: EntryKind, options: ChainOptions = {}): IptablesPath {
+  const spn = servicePortName(svc.namespace, svc.name, svc.port.name);
+  const p = proto(svc.port.protocol);
+  const svcChain = serviceChain(spn, p);
+  const extChain = externalChain(spn, p);
+  const hops: IptablesHop[] = [];
+  const viaExt = !options.legacy && entry !== 'clusterIP';
+  const firstTarget = viaExt ? extChain : svcChain;
+
+  if (entry === 'clusterIP') {
+    hops.push({
+      chain: 'KUBE-SERVICES',
+      rule: `-A KUBE-SERVICES -d ${svc.clusterIP ?? '<clusterIP>'}/32 -p ${p} -m comment --comment "${spn} cluster IP" -m ${p} --dport ${svc.port.port} -j ${svcChain}`,
+      explanation: `a packet to the ClusterIP ${svc.clusterIP}:${svc.port.port} jumps to the Service's chain (only on cluster nodes and pods: the ClusterIP is virtual)`,
+    });
+  } else if (entry === 'loadBalancer') {
+    const ip = svc.loadBalancerIPs?.[0] ?? '<loadBalancerIP>';
+    hops.push({
+      chain: 'KUBE-SERVICES',
+      rule: `-A KUBE-SERVICES -d ${ip}/32 -p ${p} -m comment --comment "${spn} loadbalancer IP" -m ${p} --dport ${svc.port.port} -j ${firstTarget}`,
+      explanation: `a packet to the LoadBalancer IP ${ip}:${svc.port.port} that reaches a node is caught before it leaves`,
+    });
+  } else {
+    hops.push({
+      chain: 'KUBE-NODEPORTS',
+      rule: `-A KUBE-NODEPORTS -p ${p} -m comment --comment "${spn}" -m ${p} --dport ${svc.port.nodePort ?? '<nodePort>'} -j ${firstTarget}`,
+      explanation: `any node IP on port ${svc.port.nodePort} (the NodePort) jumps to the Service's chain`,
+    });
+  }
+  const local = svc.externalTrafficPolicy === 'Local' && entry !== 'clusterIP';
+  if (viaExt) {
+    hops.push({
+      chain: extChain,
+      rule: local
+        ? `-A ${extChain} -m comment --comment "${spn} external destinations" -j ${localChain(spn, p)}`
+        : `-A ${extChain} -m comment --comment "masquerade traffic for ${spn} external destinations" -j KUBE-MARK-MASQ`,
+      explanation: local
+        ? 'externalTrafficPolicy Local: only endpoints on this node, and the client IP is kept'
+        : 'traffic from outside is marked for SNAT (masquerade), so the reply comes back through this node',
+    });
+    if (!local) hops.push({ chain: extChain, rule: `-A ${extChain} -j ${svcChain}`, explanation: 'then on to the Service chain that picks an endpoint' });
+  }
+  const pickFrom = local ? endpoints.filter((e) => e.local) : endpoints;
+  const chainForPick = local && viaExt ? localChain(spn, p) : svcChain;
+  const balancing = pickFrom.map((e, i) => {
+    const n = pickFrom.length - i;
+    const ep = `${e.ip}:${e.port}`;
+    const stat = n > 1 ? ` -m statistic --mode random --probability ${(1 / n).toFixed(10)}` : '';
+    return {
+      chain: chainForPick,
+      // kube-proxy before 1.24 did not name the endpoint in the comment
+      rule: `-A ${chainForPick} -m comment --comment "${options.legacy ? spn : `${spn} -> ${ep}`}"${stat} -j ${endpointChain(spn, p, ep)}`,
+      explanation: n > 1 ? `picked with probability ${(1 / n).toFixed(2)} among the ${n} endpoints left` : pickFrom.length > 1 ? 'the last endpoint takes what the others did not' : 'the only endpoint',
+    };
+  });
+  const endpoint = pickFrom[0];
+  if (endpoint) {
+    const ep = `${endpoint.ip}:${endpoint.port}`;
+    const sep = endpointChain(spn, p, ep);
+    hops.push(balancing[0]!);
+    hops.push({
+      chain: sep,
+      rule: `-A ${sep} -p ${p} -m comment --comment "${spn}" -m ${p} -j DNAT --to-destination ${ep}`,
+      explanation: `destination rewritten (DNAT) to the pod ${ep}`,
+    });
+  }
+  return { hops, endpoint, balancing };
+}
