@@ -7,8 +7,15 @@
 /** snake_case proto field name to the lowerCamelCase JSON name protojson uses. */
 export function camelKey(key: string): string {
   if (key.indexOf('_') < 0) return key;
-  return key.replace(/_([^_])/g, (_m, c: string) => c.toUpperCase());
+  let c = camelCache.get(key);
+  if (c === undefined) {
+    c = key.replace(/_([^_])/g, (_m, ch: string) => ch.toUpperCase());
+    // field names repeat endlessly in a dump; the cache is bounded because names are few
+    if (camelCache.size < 10000) camelCache.set(key, c);
+  }
+  return c;
 }
+const camelCache = new Map<string, string>();
 
 // Fields whose value is a map: the map's keys are names, its values are messages (converted).
 const MAP_OF_MESSAGES = new Set([
@@ -48,14 +55,16 @@ export function normalizeKeys(value: unknown, parentKey = ''): unknown {
   const type = typeof obj['@type'] === 'string' ? (obj['@type'] as string) : undefined;
   if (type && STRUCT_TYPES.has(type)) return obj;
   const out: Record<string, unknown> = {};
-  for (const rawKey of Object.keys(obj)) {
+  for (const rawKey in obj) {
     const v = obj[rawKey];
     if (rawKey === '@type') {
       out[rawKey] = v;
       continue;
     }
     const key = camelKey(rawKey);
-    if (VERBATIM.has(key) || VERBATIM_UNDER[parentKey]?.has(key) || (type && TYPED_STRUCT_TYPES.has(type) && key === 'value')) {
+    if (v === null || typeof v !== 'object') {
+      out[key] = v;
+    } else if (VERBATIM.has(key) || VERBATIM_UNDER[parentKey]?.has(key) || (type && TYPED_STRUCT_TYPES.has(type) && key === 'value')) {
       out[key] = v;
     } else if (MAP_OF_MESSAGES.has(key) && v && typeof v === 'object' && !Array.isArray(v)) {
       const m: Record<string, unknown> = {};
