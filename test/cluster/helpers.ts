@@ -1,0 +1,82 @@
+// Shared by the tests against the lab's own cluster (test/harness, `npm run cluster:up`).
+// They run when .cluster/kubeconfig exists and the API server answers. With LAB_REQUIRE_CLUSTER=1
+// (CI) a missing cluster is a failure, not a skip.
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createCluster, type Cluster } from '../../src/kube/index';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const kubeconfigPath = process.env.LAB_KUBECONFIG ?? path.join(repo, '.cluster', 'kubeconfig');
+export const required = process.env.LAB_REQUIRE_CLUSTER === '1';
+
+/** Why the cluster is not usable, or undefined when it answers. */
+export async function clusterProblem(): Promise<string | undefined> {
+  if (!fs.existsSync(kubeconfigPath)) return `no ${path.relative(repo, kubeconfigPath)} (start the cluster: npm run cluster:up)`;
+  const c = createCluster({ kubeconfigPath });
+  try {
+    await c.checkReachable({ timeoutMs: 5000 });
+    return undefined;
+  } catch (err) {
+    return `the cluster in ${path.relative(repo, kubeconfigPath)} does not answer: ${String(err)}`;
+  } finally {
+    await c.dispose();
+  }
+}
+
+/**
+ * Registers the file's tests only when the cluster answers. Otherwise one test that skips, or fails
+ * when LAB_REQUIRE_CLUSTER=1, saying what is missing.
+ */
+export async function whenCluster(name: string, register: () => void): Promise<void> {
+  const problem = await clusterProblem();
+  if (!problem) {
+    register();
+    return;
+  }
+  if (required) {
+    test(`${name}: the lab cluster is required (LAB_REQUIRE_CLUSTER=1)`, () => {
+      throw new Error(problem);
+    });
+  } else {
+    test(`${name}`, { skip: problem }, () => undefined);
+  }
+}
+
+/** A cluster client on the lab kubeconfig whose log lines are kept for assertions. */
+export function labCluster(opts: { context?: string; kubeconfig?: string } = {}): { cluster: Cluster; lines: string[] } {
+  const lines: string[] = [];
+  const cluster = createCluster({
+    kubeconfigPath: opts.kubeconfig ?? kubeconfigPath,
+    context: opts.context,
+    log: (l) => {
+      lines.push(l);
+      if (process.env.LAB_TEST_LOG) console.log(`  [kube] ${l}`);
+    },
+  });
+  return { cluster, lines };
+}
+
+/** The seed's three manifests for the sample namespace and host, from samples/ (the extension's scaffold source). */
+export function seedManifestTexts(namespace = 'simple', host = 'simple.baihl.io'): { name: string; text: string }[] {
+  const dir = path.join(repo, 'samples');
+  return ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'].map((name) => ({
+    name,
+    text: fs.readFileSync(path.join(dir, name), 'utf8').replaceAll('{{namespace}}', namespace).replaceAll('{{host}}', host),
+  }));
+}
+
+export const ms = (start: number) => Math.round(performance.now() - start);
+
+/** Numbers measured against the real cluster, printed for the report and written to test-results/. */
+const metrics: Record<string, number | string> = {};
+export function metric(name: string, value: number | string): void {
+  metrics[name] = value;
+  console.log(`  metric ${name} = ${value}`);
+  const dir = path.join(repo, 'test-results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'cluster-metrics.json');
+  const all = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  fs.writeFileSync(file, JSON.stringify({ ...all, ...metrics, at: new Date().toISOString() }, null, 2));
+}
