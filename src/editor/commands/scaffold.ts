@@ -51,8 +51,9 @@ export function workspaceFolder(ctx: LabContext): vscode.WorkspaceFolder | undef
   return folder;
 }
 
-export const scaffoldSample: CommandFactory = (ctx) => async (): Promise<ScaffoldOutcome | undefined> => {
-  const folder = workspaceFolder(ctx);
+/** Writes into the first workspace folder, or into `target` when a caller (a test, another command) names one. */
+export const scaffoldSample: CommandFactory = (ctx) => async (target?: vscode.Uri): Promise<ScaffoldOutcome | undefined> => {
+  const folder = target instanceof vscode.Uri ? { uri: target } : workspaceFolder(ctx);
   if (!folder) return undefined;
   const rendered = await renderedSamples(ctx);
   const existing: Partial<Record<SampleFile, string>> = {};

@@ -1,0 +1,212 @@
+// What a user sees without a cluster: scaffolding (also over existing files), lenses and hovers on the
+// sample files in predicted mode, settings, and the untrusted-workspace guard. Runs in the real extension host.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LabApi } from '../../src/extension';
+import { labApi, ScriptedPrompts } from './seam';
+
+const PREDICTED_HTTPSERVER =
+  '(predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
+const PREDICTED_NGINX = '(predicted) http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
+
+const config = () => vscode.workspace.getConfiguration('istioIngressLab');
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests run in the sample workspace');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+async function lensTitles(uri: vscode.Uri): Promise<{ line: number; title: string }[]> {
+  // The second argument makes VS Code resolve the lenses, as the editor does when it shows them.
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses.filter((l) => l.command?.title).map((l) => ({ line: l.range.start.line, title: l.command!.title }));
+}
+
+function tempFolder(): vscode.Uri {
+  return vscode.Uri.file(mkdtempSync(join(tmpdir(), 'ilab-scaffold-')));
+}
+
+suite('lab without a cluster', () => {
+  let api: LabApi;
+  let prompts: ScriptedPrompts;
+
+  suiteSetup(async () => {
+    api = await labApi(vscode);
+    // No cluster: a kubeconfig that does not exist, so everything the lenses show is the prediction.
+    await config().update('kubeconfig', join(tmpdir(), 'ilab-no-such-kubeconfig'), vscode.ConfigurationTarget.Global);
+  });
+  setup(() => {
+    prompts = new ScriptedPrompts();
+    api.setPrompts(prompts);
+  });
+  suiteTeardown(async () => {
+    for (const key of ['kubeconfig', 'sample.host', 'sample.namespace']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('lenses on istio-specs.yaml show both predicted routes, on their match lines', async () => {
+    const uri = workspaceFile('istio-specs.yaml');
+    await vscode.window.showTextDocument(uri);
+    const titles = await lensTitles(uri);
+    const route = titles.filter((t) => t.title.startsWith('(predicted)'));
+    assert.deepEqual(route.map((t) => t.title), [PREDICTED_HTTPSERVER, PREDICTED_NGINX]);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.match(doc.lineAt(route[0]!.line).text, /- uri:/);
+    assert.match(doc.lineAt(route[0]!.line + 1).text, /exact: "\/simple\/httpserver"/);
+    assert.match(doc.lineAt(route[1]!.line + 1).text, /prefix: "\/simple\/nginx"/);
+    // Each match also gets the endpoints line (unknown until applied) and the send-request action.
+    assert.equal(titles.filter((t) => t.title.startsWith('endpoints: known once applied')).length, 2);
+    assert.equal(titles.filter((t) => t.title.includes('send request')).length, 2);
+  });
+
+  test('the lens text is the exported format', () => {
+    const r = { routeConfig: 'http.8080', virtualHost: 'simple.baihl.io:80', route: { match: { path: '/simple/httpserver' }, route: { cluster: 'outbound|80||simple.simple.svc.cluster.local', prefixRewrite: '/hello' } } };
+    assert.equal(api.lensText.formatRouteLens(r, 'predicted'), PREDICTED_HTTPSERVER);
+  });
+
+  test('files without a VirtualService get no lenses', async () => {
+    const uri = workspaceFile('simple.yaml');
+    await vscode.workspace.openTextDocument(uri);
+    assert.deepEqual(await lensTitles(uri), []);
+  });
+
+  test('hover on a match shows the predicted route, why it is predicted, and the Envoy route JSON', async () => {
+    const uri = workspaceFile('istio-specs.yaml');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('prefix: "/simple/nginx"'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 10));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /Predicted \(not read from a cluster\)/);
+    assert.ok(text.includes('http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local'), text);
+    assert.match(text, /"prefixRewrite": "\/"/);
+    assert.match(text, /ilab-no-such-kubeconfig/, 'says why there is no live data');
+  });
+
+  test('a VirtualService bound to a Gateway that exists nowhere says it is not on the gateway', async () => {
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'yaml',
+      content: [
+        'apiVersion: networking.istio.io/v1beta1',
+        'kind: VirtualService',
+        'metadata: {name: orphan, namespace: simple}',
+        'spec:',
+        '  gateways: [missing-gw]',
+        '  hosts: [orphan.example.com]',
+        '  http:',
+        '  - match:',
+        '    - uri: {prefix: /}',
+        '    route:',
+        '    - destination: {host: nginx.simple.svc.cluster.local}',
+        '',
+      ].join('\n'),
+    });
+    const titles = await lensTitles(doc.uri);
+    assert.ok(titles.length > 0, 'a lens is shown');
+    assert.ok(titles.every((t) => t.title.startsWith('not on the gateway: ')), JSON.stringify(titles));
+    assert.match(titles[0]!.title, /missing-gw/);
+  });
+
+  test('lenses follow edits of the document', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8') });
+    const edit = new vscode.WorkspaceEdit();
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('exact: "/simple/httpserver"'));
+    edit.replace(doc.uri, doc.lineAt(line).range, '        exact: "/simple/v2"');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const titles = (await lensTitles(doc.uri)).map((t) => t.title);
+    assert.ok(titles.includes('(predicted) http.8080 › simple.baihl.io:80 › path /simple/v2 → /hello › outbound|80||simple.simple.svc.cluster.local'), titles.join('\n'));
+  });
+
+  test('scaffolding into an empty folder writes the three files from the settings', async () => {
+    const folder = tempFolder();
+    const outcome = await vscode.commands.executeCommand<{ written: string[] }>('istioIngressLab.scaffoldSample', folder);
+    assert.deepEqual(outcome.written, ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml']);
+    const specs = readFileSync(join(folder.fsPath, 'istio-specs.yaml'), 'utf8');
+    assert.equal(specs, readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'), 'the defaults give the bundled sample');
+    assert.equal(prompts.shown.filter((s) => s.modal).length, 0, 'nothing asked when nothing exists');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, join(folder.fsPath, 'istio-specs.yaml'));
+  });
+
+  test('an existing file that differs is kept when the user answers Skip', async () => {
+    const folder = tempFolder();
+    const mine = '# my own istio-specs\n';
+    writeFileSync(join(folder.fsPath, 'istio-specs.yaml'), mine);
+    prompts.answer('Skip');
+    const outcome = await vscode.commands.executeCommand<{ written: string[]; skipped: string[] }>('istioIngressLab.scaffoldSample', folder);
+    assert.deepEqual(outcome.skipped, ['istio-specs.yaml']);
+    assert.deepEqual(outcome.written, ['simple.yaml', 'nginx.yaml']);
+    assert.equal(readFileSync(join(folder.fsPath, 'istio-specs.yaml'), 'utf8'), mine);
+    const asked = prompts.shown.find((s) => s.modal)!;
+    assert.match(asked.message, /istio-specs\.yaml already exists/);
+    assert.deepEqual(asked.items, ['Show Diff', 'Overwrite', 'Skip']);
+  });
+
+  test('Show Diff opens a diff of the user\'s file against the sample, then Overwrite replaces it', async () => {
+    const folder = tempFolder();
+    writeFileSync(join(folder.fsPath, 'nginx.yaml'), '# old nginx\n');
+    prompts.answer('Show Diff', 'Overwrite');
+    const outcome = await vscode.commands.executeCommand<{ written: string[] }>('istioIngressLab.scaffoldSample', folder);
+    assert.ok(outcome.written.includes('nginx.yaml'));
+    assert.equal(prompts.shown.filter((s) => s.modal).length, 2, 'asked again after the diff');
+    const diffTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.label.startsWith('nginx.yaml'));
+    assert.ok(diffTab, 'a diff editor for nginx.yaml is open');
+    const input = diffTab.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.fsPath, join(folder.fsPath, 'nginx.yaml'));
+    assert.equal(input.modified.scheme, 'istio-ingress-lab-sample');
+    assert.match(readFileSync(join(folder.fsPath, 'nginx.yaml'), 'utf8'), /name: nginx-deployment/);
+  });
+
+  test('scaffolding uses the namespace and host settings', async () => {
+    await config().update('sample.host', 'shop.example.com', vscode.ConfigurationTarget.Global);
+    await config().update('sample.namespace', 'lab2', vscode.ConfigurationTarget.Global);
+    const folder = tempFolder();
+    await vscode.commands.executeCommand('istioIngressLab.scaffoldSample', folder);
+    const specs = readFileSync(join(folder.fsPath, 'istio-specs.yaml'), 'utf8');
+    assert.match(specs, /- shop\.example\.com/);
+    assert.match(specs, /host: simple\.lab2\.svc\.cluster\.local/);
+    assert.match(readFileSync(join(folder.fsPath, 'simple.yaml'), 'utf8'), /namespace: lab2/);
+    await config().update('sample.host', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('sample.namespace', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('a bad namespace setting gets one clear message and writes nothing', async () => {
+    await config().update('sample.namespace', 'Not_Valid', vscode.ConfigurationTarget.Global);
+    const folder = tempFolder();
+    await vscode.commands.executeCommand('istioIngressLab.scaffoldSample', folder);
+    await config().update('sample.namespace', undefined, vscode.ConfigurationTarget.Global);
+    assert.equal(existsSync(join(folder.fsPath, 'simple.yaml')), false);
+    const errors = prompts.messages('error');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /"Not_Valid" is not a valid Kubernetes namespace name.*istioIngressLab\.sample\.namespace/);
+    assert.doesNotMatch(errors[0]!, /at .*\.cjs/, 'no stack trace');
+  });
+
+  test('without a cluster, a cluster command says what is wrong in one message', async () => {
+    await vscode.commands.executeCommand('istioIngressLab.cleanUp');
+    const errors = prompts.messages('error');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /ilab-no-such-kubeconfig/);
+  });
+
+  test('in an untrusted workspace no command runs a binary or touches the cluster, and says why', async () => {
+    prompts.trusted = false;
+    for (const id of ['checkCluster', 'deploySample', 'findIngressAddress', 'sendRequests', 'inspectEnvoy', 'cleanUp', 'chooseGatewayPod', 'openConfigDump']) {
+      prompts.shown.length = 0;
+      const result = await vscode.commands.executeCommand(`istioIngressLab.${id}`);
+      assert.equal(result, undefined, id);
+      const errors = prompts.messages('error');
+      assert.equal(errors.length, 1, id);
+      assert.match(errors[0]!, /disabled in an untrusted workspace: the lab runs no binary and writes nothing to a cluster/, id);
+      assert.equal(prompts.shown.filter((s) => s.modal).length, 0, `${id} asked nothing`);
+    }
+  });
+
+  test('in an untrusted workspace the lenses still show the prediction', async () => {
+    prompts.trusted = false;
+    const titles = (await lensTitles(workspaceFile('istio-specs.yaml'))).map((t) => t.title);
+    assert.ok(titles.includes(PREDICTED_HTTPSERVER));
+    assert.ok(titles.includes(PREDICTED_NGINX));
+  });
+});
