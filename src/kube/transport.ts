@@ -80,9 +80,14 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
     }
   }
 
-  async function send(spec: RequestSpec, call: CallDescription): Promise<{ status: number; body: unknown }> {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
+  // client-node runs an exec credential plugin on every request unless the plugin states an expiry;
+  // plugins like `aws eks get-token` take a second each. Reuse credentials briefly, as client-go does.
+  let cached: { opts: AuthOptions; at: number } | undefined;
+  const execUser = !!kc.getCurrentUser()?.exec || !!kc.getCurrentUser()?.authProvider;
+  const credentialTtlMs = 60_000;
+
+  async function credentials(call: CallDescription): Promise<AuthOptions> {
+    if (execUser && cached && Date.now() - cached.at < credentialTtlMs) return { ...cached.opts, headers: { ...cached.opts.headers } };
     const opts: AuthOptions = {};
     try {
       await kc.applyToHTTPSOptions(opts);
@@ -92,6 +97,14 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
       if (mapped.kind === 'unknown') throw toClusterError(err, { ...call, verb: 'authenticate' });
       throw mapped;
     }
+    if (execUser) cached = { opts: { ...opts, headers: { ...opts.headers } }, at: Date.now() };
+    return opts;
+  }
+
+  async function send(spec: RequestSpec, call: CallDescription): Promise<{ status: number; body: unknown }> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
+    const opts = await credentials(call);
     const url = new URL(cluster.server.replace(/\/$/, '') + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
 
@@ -118,6 +131,7 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
             res.on('end', () => {
               const text = Buffer.concat(chunks).toString('utf8');
               const status = res.statusCode ?? 0;
+              if (status === 401) cached = undefined; // expired credentials: ask the plugin again next time
               if (status < 200 || status > 299) {
                 // Same shape as client-node's generated APIs: code + body text + headers.
                 reject(new ApiException(status, 'Unsuccessful HTTP Request', text, res.headers as Record<string, string>));
