@@ -2,7 +2,7 @@
 // workbench in a browser) driven by Debian's Chromium through playwright-core. Used by the extension-test
 // runner, the UI test, the .vsix smoke test and `npm run lab`. Everything binds to 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,20 +92,12 @@ export function copySampleWorkspace(scratch) {
  */
 export async function startCodeServer({ install, scratch, port, folder, smokeTestDriver = false, env = {}, extraArgs = [], onOutput }) {
   port ??= await freePort();
-  const dirs = {
-    userData: join(scratch, 'user-data'),
-    extensions: join(scratch, 'extensions'),
-    config: join(scratch, 'xdg-config'),
-    data: join(scratch, 'xdg-data'),
-    tmp: join(scratch, 'tmp'),
-  };
-  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  const dirs = scratchDirs(scratch);
   const args = [
     install.entry,
     '--bind-addr', `127.0.0.1:${port}`,
     '--auth', 'none',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    ...stateArgs(dirs),
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -117,7 +109,7 @@ export async function startCodeServer({ install, scratch, port, folder, smokeTes
   const output = [];
   // Its own process group, so stop() also ends the extension host and the other children.
   const proc = spawn(install.node, args, {
-    env: { ...process.env, ...env, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, TMPDIR: dirs.tmp },
+    env: { ...process.env, ...env, ...stateEnv(dirs) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -155,6 +147,54 @@ export async function startCodeServer({ install, scratch, port, folder, smokeTes
     }
     await sleep(200);
   }
+}
+
+function scratchDirs(scratch) {
+  const dirs = {
+    userData: join(scratch, 'user-data'),
+    extensions: join(scratch, 'extensions'),
+    config: join(scratch, 'xdg-config'),
+    data: join(scratch, 'xdg-data'),
+    tmp: join(scratch, 'tmp'),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  writeDefaultSettings(dirs);
+  return dirs;
+}
+
+// A quiet workbench for tests and the lab: no welcome editor over the walkthrough, no chat panel taking
+// half the width, no extension gallery or telemetry lookups (the network is closed here anyway).
+const DEFAULT_USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'workbench.tips.enabled': false,
+  'security.workspace.trust.enabled': false,
+};
+
+/** Writes the default user settings unless the user-data folder already has a settings.json (the lab's own state). */
+function writeDefaultSettings(dirs) {
+  const file = join(dirs.userData, 'User', 'settings.json');
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(DEFAULT_USER_SETTINGS, null, 2));
+}
+
+const stateArgs = (dirs) => ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+const stateEnv = (dirs) => ({ XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, TMPDIR: dirs.tmp });
+
+/** A one-shot code-server command (--install-extension, --list-extensions) on the same scratch state. */
+export function codeServerCli(install, scratch, args) {
+  const dirs = scratchDirs(scratch);
+  const r = spawnSync(install.node, [install.entry, ...stateArgs(dirs), ...args], {
+    env: { ...process.env, ...stateEnv(dirs) },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 /** The workbench URL; development options go in `payload` (honoured only with the smoke-test driver on). */
