@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { formatNamespaceView, type NamespaceView } from '../../lab/getTable';
 import { readManifests } from '../../lab/manifests';
+import { commandLine, runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { SAMPLE_FILES } from '../../lab/scaffold';
 import { deploymentProgress } from '../../kube/objects';
@@ -11,6 +12,19 @@ import type { CommandFactory } from './index';
 import { workspaceFolder } from './scaffold';
 
 export const FIELD_MANAGER = 'istio-ingress-lab';
+
+/** The article's `kubectl get ...`: run by kubectl when it is installed, else built from the API's answers. */
+export async function namespaceListing(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<string> {
+  const kubectl = ctx.tool('kubectl');
+  const args = ['get', 'pod,svc,deployment,endpoints,virtualservice,gateway', '-n', namespace];
+  if (kubectl.ok) {
+    const kubeconfig = ctx.settings.kubeconfig;
+    const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, { signal, log: (l) => ctx.log.info(l) });
+    if (!r.failure) return `$ ${commandLine('kubectl', args)}\n${r.stdout}`;
+    ctx.log.warn(`kubectl failed (${r.failure}: ${r.stderr.trim()}); listing through the API instead`);
+  }
+  return `$ ${commandLine('kubectl', args)}   # built in${kubectl.ok ? '' : `: ${kubectl.message}`}\n${formatNamespaceView(await namespaceView(ctx, namespace, signal))}`;
+}
 
 /** The objects `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` lists. */
 export async function namespaceView(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<NamespaceView> {
@@ -78,8 +92,7 @@ export const deploySample: CommandFactory = (ctx) => async () => {
         onProgress: (ps) => progress.report({ message: ps.map((p) => `${p.name} ${p.message}`).join(', ') }),
       });
       const applied = results.map((r) => `${r.ref} ${r.action}`).join('\n');
-      const view = await namespaceView(ctx, namespace, abort.signal);
-      return `${applied}\n\n$ kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n ${namespace}\n${formatNamespaceView(view)}`;
+      return `${applied}\n\n${await namespaceListing(ctx, namespace, abort.signal)}`;
     },
   );
   await ctx.setStep('deployed', true);
