@@ -553,3 +553,20 @@ export function bootstrapSummary(dump: ConfigDump): string {
   if (envoy) w.row(['Envoy Version:', envoy]);
   return w.flush();
 }
+
+/**
+ * `istioctl proxy-config all` (summary form): bootstrap, clusters, listeners, routes, secrets, endpoints,
+ * each section followed by a blank line, names prefixed by their kind. `secrets` renders the SECRET section
+ * (see ./secrets); it is passed in so this module stays free of the X509 parser.
+ */
+export function allSummary(dump: ConfigDump, secrets: (dump: ConfigDump) => string): string {
+  const t = { withType: true };
+  return [
+    bootstrapSummary(dump),
+    clustersTable(dump, t),
+    listenersTable(dump, t),
+    routesTable(dump, t),
+    secrets(dump),
+    edsEndpointsTable(dump, t),
+  ].join('\n');
+}

@@ -6,7 +6,9 @@ import { readConfigDump } from '../../src/envoy/configDump';
 import { goSortSlice } from '../../src/envoy/goSort';
 import { GoTabwriter, goTable } from '../../src/envoy/goTabwriter';
 import { normalizeKeys } from '../../src/envoy/normalize';
+import { secretsTable } from '../../src/envoy/secrets';
 import {
+  allSummary,
   bootstrapSummary,
   clustersTable,
   describeRouteDomains,
@@ -146,4 +148,15 @@ test('Go sort.Slice port: insertion sort below 13 elements, pdqsort above, same 
   // ties on > 12 elements are reordered by pdqsort exactly as Go does; insertion sort keeps them.
   const small = goSortSlice(['b1', 'a1', 'b2', 'a2'], (a, b) => a[0] < b[0]);
   assert.deepEqual(small, ['a1', 'a2', 'b1', 'b2']);
+});
+
+test('proxy-config all: the whole config_dump_summary.txt, secrets section included', () => {
+  // VALID CERT depends on the clock (istioctl uses time.Now()): the fixture was taken while "default" had
+  // expired (2023-05-16) and ROOTCA was valid (until 2033), so any date in between reproduces it.
+  const now = new Date('2026-01-01T00:00:00Z');
+  for (const d of [dumpOf(SUMMARY + 'config_dump.json'), camelDumpOf(SUMMARY + 'config_dump.json')]) {
+    assert.equal(allSummary(d, (x) => secretsTable(x, { withType: true, now })), text(SUMMARY + 'config_dump_summary.txt'));
+  }
+  const later = secretsTable(dumpOf(SUMMARY + 'config_dump.json'), { now: new Date('2034-01-01T00:00:00Z') });
+  assert.match(later, /^ROOTCA +CA +ACTIVE +false +0193a543fe2b0d9cd4847675394dfc54 /m);
 });

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	meshconfig "istio.io/api/mesh/v1alpha1"
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pilot/test/xds"
+	"istio.io/istio/pkg/config/constants"
+	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/test"
+)
+
+// defaultProxyVersion is the Istio version of the pinned istio.io/istio commit (its VERSION file):
+// the gateway proxy claims to be as new as the control plane, as after an ordinary install.
+const defaultProxyVersion = "1.31.0"
+
+// generate runs Istio's discovery server in-process on the inputs and returns the JSON document.
+func generate(t test.Failer, in *inputs, o options) []byte {
+	var meshCfg *meshconfig.MeshConfig
+	if o.meshConfigFile != "" {
+		var err error
+		meshCfg, err = loadMeshConfig(o.meshConfigFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{
+		Configs:           in.configs,
+		KubernetesObjects: in.kube,
+		MeshConfig:        meshCfg,
+	})
+	proxy := s.SetupProxy(gatewayProxy(in, o))
+
+	listeners := s.Listeners(proxy)
+	routes := s.RoutesFromListeners(proxy, listeners)
+	clusters := s.Clusters(proxy)
+	endpoints := s.Endpoints(proxy)
+
+	var buf bytes.Buffer
+	buf.WriteString("{\n")
+	writeList(t, &buf, "listeners", listeners, false)
+	writeList(t, &buf, "routes", routes, false)
+	writeList(t, &buf, "clusters", clusters, false)
+	writeList(t, &buf, "endpoints", endpoints, true)
+	buf.WriteString("}\n")
+	return buf.Bytes()
+}
+
+// gatewayProxy describes the ingress gateway's Envoy as it connects to istiod: a Router in the
+// gateway namespace whose IP is the gateway pod's IP.
+func gatewayProxy(in *inputs, o options) *model.Proxy {
+	podName := o.gatewayPodName
+	lbls := copyMap(gatewayLabels)
+	if p := in.gatewayPod(o.gatewayIP); p != nil {
+		podName = p.Name
+		lbls = copyMap(p.Labels)
+	}
+	return &model.Proxy{
+		Type:            model.Router,
+		ID:              podName + "." + o.gatewayNamespace,
+		IPAddresses:     []string{o.gatewayIP},
+		ConfigNamespace: o.gatewayNamespace,
+		DNSDomain:       o.gatewayNamespace + ".svc." + domainSuffix,
+		Labels:          lbls,
+		Metadata: &model.NodeMetadata{
+			Labels:       lbls,
+			Namespace:    o.gatewayNamespace,
+			ClusterID:    constants.DefaultClusterName,
+			IstioVersion: o.proxyVersion,
+		},
+	}
+}
+
+func loadMeshConfig(path string) (*meshconfig.MeshConfig, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := mesh.ApplyMeshConfigDefaults(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid mesh config: %v", path, err)
+	}
+	return m, nil
+}
+
+// writeList writes `"name": [ ... ]` with one protojson object per element. protojson's output
+// is deliberately unstable in whitespace, so each object is re-indented through encoding/json
+// (which keeps protojson's field order) to make the output byte-stable for golden files.
+func writeList[T proto.Message](t test.Failer, buf *bytes.Buffer, name string, items []T, last bool) {
+	fmt.Fprintf(buf, "  %q: [", name)
+	for i, m := range items {
+		raw, err := protojson.MarshalOptions{}.Marshal(m)
+		if err != nil {
+			t.Fatalf("cannot print %s as JSON: %v", name, err)
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, raw, "    ", "  "); err != nil {
+			t.Fatalf("cannot indent %s JSON: %v", name, err)
+		}
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n    ")
+		buf.Write(pretty.Bytes())
+	}
+	if len(items) > 0 {
+		buf.WriteString("\n  ")
+	}
+	buf.WriteString("]")
+	if !last {
+		buf.WriteString(",")
+	}
+	buf.WriteString("\n")
+}
