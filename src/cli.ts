@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { EXIT_INPUT, EXIT_OK, type CliIo, type Command } from './cli/args';
 import { envoyCommands } from './cli/envoyCommands';
 import { predictCommand } from './cli/predictCommand';
+import { traceCommand } from './cli/traceCommand';
 
 /** Every subcommand, in the order `--help` lists them. Other modules add theirs here (predict, analyze, trace). */
-export const commands: Command[] = [predictCommand, ...envoyCommands];
+export const commands: Command[] = [predictCommand, traceCommand, ...envoyCommands];
 
 export function helpText(list: readonly Command[] = commands): string {
   const width = Math.max(...list.map((c) => c.name.length));

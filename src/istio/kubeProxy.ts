@@ -106,7 +106,7 @@ export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint
     hops.push({
       chain: 'KUBE-NODEPORTS',
       rule: `-A KUBE-NODEPORTS -p ${p} -m comment --comment "${spn}" -m ${p} --dport ${svc.port.nodePort ?? '<nodePort>'} -j ${firstTarget}`,
-      explanation: `any node IP on port ${svc.port.nodePort} (the NodePort) jumps to the Service's chain`,
+      explanation: `any node IP on port ${svc.port.nodePort ?? '<nodePort>'} (the NodePort) jumps to the Service's chain`,
     });
   }
   const local = svc.externalTrafficPolicy === 'Local' && entry !== 'clusterIP';

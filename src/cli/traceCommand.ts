@@ -1,0 +1,92 @@
+// `ingress-lab trace --host H --path P FILE...`: the hops of one request, from the ingress address to the pod.
+import { readAdminClusters } from '../envoy/adminClusters';
+import { readConfigDump } from '../envoy/configDump';
+import { AdminClustersIndex } from '../envoy/index';
+import type { EntryKind } from '../istio/kubeProxy';
+import { traceRequest, traceToText, type EndpointInfo, type LiveState } from '../istio/trace';
+import { CliInputError, EXIT_OK, parseArgs, readJsonFile, runGuarded, type Command } from './args';
+import { loadResources } from './predictCommand';
+
+const USAGE = `Usage: ingress-lab trace --host HOST --path PATH [options] FILE...
+
+Follows one request through the ingress: address, gateway Service, kube-proxy's iptables chains, the
+gateway pod, Envoy's listener, route configuration, virtual host, the winning route (and why each
+earlier route did not match), the rewritten path, the cluster and its endpoints.
+Offline it predicts Envoy's config from the YAML; --config-dump/--clusters use a real gateway's.
+
+  --host HOST               Host header, e.g. simple.baihl.io
+  --path PATH               request path, e.g. /simple/nginx
+  --method M                HTTP method (default GET)
+  --header K=V              extra request header (repeatable)
+  --entry KIND              loadBalancer | clusterIP | nodePort (default: loadBalancer when the Service has one)
+  --address A, --port N     the address and port the client sends to
+  --legacy-iptables         kube-proxy before 1.24 (no KUBE-EXT chains), as in the seed article
+  --config-dump FILE        the gateway's Envoy /config_dump (live routes instead of predicted ones)
+  --clusters FILE           the gateway's Envoy /clusters?format=json (live endpoints)
+  --namespace, -n NS        namespace for objects that name none (default: default)
+  --output, -o FORMAT       text (default) or json
+`;
+
+export const traceCommand: Command = {
+  name: 'trace',
+  summary: 'follow one request from the ingress address to the pod, and say why',
+  run: (args, io) =>
+    runGuarded(io, async () => {
+      const { options: o, positionals, help } = parseArgs('trace', args, {
+        host: { kind: 'string' },
+        path: { kind: 'string' },
+        method: { kind: 'string' },
+        header: { kind: 'strings' },
+        entry: { kind: 'string', choices: ['loadBalancer', 'clusterIP', 'nodePort'] },
+        address: { kind: 'string' },
+        port: { kind: 'number' },
+        'legacy-iptables': { kind: 'boolean' },
+        'config-dump': { kind: 'string' },
+        clusters: { kind: 'string' },
+        namespace: { kind: 'string', alias: 'n' },
+        output: { kind: 'string', alias: 'o', choices: ['text', 'json'] },
+      });
+      if (help) {
+        io.stdout(USAGE);
+        return EXIT_OK;
+      }
+      if (!o.host || !o.path) throw new CliInputError('trace needs --host and --path (see ingress-lab trace --help)');
+      const path = String(o.path);
+      if (!path.startsWith('/')) throw new CliInputError(`--path must start with "/", not "${path}"`);
+      const headers: Record<string, string> = {};
+      for (const h of (o.header as string[] | undefined) ?? []) {
+        const eq = h.indexOf('=');
+        if (eq <= 0) throw new CliInputError(`--header takes NAME=VALUE, not "${h}"`);
+        headers[h.slice(0, eq).toLowerCase()] = h.slice(eq + 1);
+      }
+      const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? 'default');
+      const live: LiveState = { legacyKubeProxy: o['legacy-iptables'] === true };
+      if (o['config-dump']) live.routeConfigs = readConfigDump(await readJsonFile(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
+      if (o.clusters) {
+        const index = new AdminClustersIndex(readAdminClusters(await readJsonFile(io, String(o.clusters))));
+        live.endpointsFor = (cluster): EndpointInfo[] | undefined => {
+          if (!index.cluster(cluster)) return undefined;
+          return index.hosts(cluster).map((h) => ({
+            address: h.address?.socketAddress?.address ?? '?',
+            port: Number(h.address?.socketAddress?.portValue ?? 0),
+            health: h.healthStatus?.edsHealthStatus ?? 'HEALTHY',
+          }));
+        };
+      }
+      const t = traceRequest(
+        {
+          host: String(o.host),
+          path,
+          method: o.method as string | undefined,
+          headers,
+          entry: o.entry as EntryKind | undefined,
+          address: o.address as string | undefined,
+          port: o.port as number | undefined,
+        },
+        resources,
+        live,
+      );
+      io.stdout(o.output === 'json' ? `${JSON.stringify(t, null, 2)}\n` : traceToText(t));
+      return EXIT_OK;
+    }),
+};
