@@ -2,8 +2,10 @@
 // `/config_dump` (and `/clusters?format=json` for live endpoint health).
 import { readAdminClusters, type AdminClusters } from '../envoy/adminClusters';
 import { ConfigDumpShapeError, readConfigDump, type ConfigDump, type DumpSection } from '../envoy/configDump';
+import { secretsTable } from '../envoy/secrets';
 import {
   adminEndpointsTable,
+  allSummary,
   clustersTable,
   edsEndpointsTable,
   listenerAddress,
@@ -197,4 +199,17 @@ export const endpointsCommand = makeCommand({
   },
 });
 
-export const envoyCommands: Command[] = [routesCommand, listenersCommand, clustersCommand, endpointsCommand];
+export const allCommand = makeCommand({
+  name: 'all',
+  summary: 'every section of a config dump, as istioctl proxy-config all prints it',
+  usage: usage('all', 'Prints the bootstrap, cluster, listener, route, secret and endpoint summaries (needs a dump with every section, e.g. /config_dump?include_eds).', ''),
+  options: {},
+  async run(o, path, io) {
+    const dump = await loadConfigDump(io, path);
+    for (const s of ['bootstrap', 'clusters', 'listeners', 'routes', 'secrets', 'endpoints'] as const) requireSection(dump, s, path);
+    if (o.output === 'json') return json({ ...dump, sections: [...dump.sections] });
+    return tableOrEmpty(path, () => allSummary(dump, (d) => secretsTable(d, { withType: true })));
+  },
+});
+
+export const envoyCommands: Command[] = [routesCommand, listenersCommand, clustersCommand, endpointsCommand, allCommand];

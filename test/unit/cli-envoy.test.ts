@@ -147,3 +147,14 @@ test('the bundled binary: table on stdout, exit 0; a bad file gives one stderr l
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, `ingress-lab: ${broken}:1:14: invalid JSON: Unexpected token '}'\n`);
 });
+
+test('all prints the proxy-config all summary; a dump missing a section says which', async () => {
+  const r = await run(['all', '-f', join(FIX, 'proxyconfig/testdata/config_dump.json')]);
+  assert.equal(r.code, 0);
+  const want = readFileSync(join(FIX, 'proxyconfig/testdata/config_dump_summary.txt'), 'utf8');
+  // VALID CERT follows the clock, as in istioctl; everything else is fixed
+  assert.equal(r.stdout.replace(/ (true|false) /g, ' X '), want.replace(/ (true|false) /g, ' X '));
+  const partial = await run(['all', '-f', BOOKINFO]);
+  assert.equal(partial.code, 2);
+  assert.equal(partial.stderr, `ingress-lab: ${BOOKINFO} has no bootstrap (BootstrapConfigDump)\n`);
+});
