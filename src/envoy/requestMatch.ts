@@ -95,11 +95,29 @@ function safeDecode(s: string): string {
 
 /** RE2 full match with a JS RegExp; undefined when the pattern is not valid JavaScript regex syntax. */
 export function fullMatchRegex(pattern: string, flags = ''): RegExp | undefined {
+  const { source, flags: f } = re2ToJs(pattern);
   try {
-    return new RegExp(`^(?:${pattern})$`, flags);
+    return new RegExp(`^(?:${source})$`, flags + f);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The RE2 spellings JavaScript lacks: named groups `(?P<n>...)`, `\A` / `\z` anchors, and a leading
+ * flag group such as `(?i)` (JavaScript has no inline flags, so only a leading one can be honoured).
+ */
+export function re2ToJs(pattern: string): { source: string; flags: string } {
+  let source = pattern.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>').replace(/\\A/g, '^').replace(/\\z/g, '$');
+  let flags = '';
+  const lead = /^\(\?([imsU]+)\)/.exec(source);
+  if (lead) {
+    source = source.slice(lead[0].length);
+    if (lead[1].includes('i')) flags += 'i';
+    if (lead[1].includes('s')) flags += 's';
+    if (lead[1].includes('m')) flags += 'm';
+  }
+  return { source, flags };
 }
 
 function stringMatches(m: StringMatcher, value: string): boolean {
@@ -220,8 +238,9 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
   if (!action) return { path: req.path };
   if (action.regexRewrite) {
     const re = (() => {
+      const { source, flags } = re2ToJs(action.regexRewrite!.pattern.regex);
       try {
-        return new RegExp(action.regexRewrite!.pattern.regex, 'g');
+        return new RegExp(source, 'g' + flags);
       } catch {
         return undefined;
       }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { readConfigDump } from '../../src/envoy/configDump';
-import { matchRequest, rewritePath } from '../../src/envoy/requestMatch';
+import { fullMatchRegex, matchRequest, rewritePath } from '../../src/envoy/requestMatch';
 import type { Route, RouteConfiguration } from '../../src/envoy/types';
 
 const FIX = new URL('../../../shared/fixtures/istio/', import.meta.url);
@@ -156,4 +156,11 @@ test('query parameter matchers, direct responses and redirects', () => {
   assert.equal(rd.outcome, 'redirect');
   assert.equal(rd.status, 301);
   assert.deepEqual(rd.misses[0].reasons, ['query parameter debug is "0", not equal to "1"']);
+});
+
+test('RE2 spellings: (?i) prefix, named groups (?P<n>), \\A and \\z anchors', () => {
+  assert.equal(fullMatchRegex('(?i)/Books/.*')?.test('/books/1'), true);
+  assert.equal(fullMatchRegex('/books/(?P<id>[0-9]+)')?.test('/books/12'), true);
+  assert.equal(fullMatchRegex('\\A/x\\z')?.test('/x'), true);
+  assert.equal(fullMatchRegex('/books/[0-9]+')?.test('/books/12/reviews'), false, 'full match, not search');
 });
