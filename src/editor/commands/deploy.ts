@@ -51,9 +51,10 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
   };
 }
 
-export const deploySample: CommandFactory = (ctx) => async () => {
+/** Deploys the sample files of the first workspace folder, or of `target` when a caller names one. */
+export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri) => {
   if (!ctx.requireTrust('Deploy Sample')) return undefined;
-  const folder = workspaceFolder(ctx);
+  const folder = target instanceof vscode.Uri ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
   if (!folder) return undefined;
   const files: { name: string; text: string }[] = [];
   const missing: string[] = [];

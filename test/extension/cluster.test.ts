@@ -1,0 +1,164 @@
+// The walkthrough against the lab's own cluster (test/harness: real API server, real Envoy as the gateway,
+// real backends): every step's command as a user runs it, the lenses switching to live, clean-up.
+// Runs when .cluster/kubeconfig answers (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LabApi } from '../../src/extension';
+import { EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
+
+const LIVE_HTTPSERVER = 'live http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
+const LIVE_NGINX = 'live http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
+
+const config = () => vscode.workspace.getConfiguration('istioIngressLab');
+const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+
+async function lensTitles(uri: vscode.Uri): Promise<string[]> {
+  await vscode.workspace.openTextDocument(uri);
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses.map((l) => l.command?.title ?? '');
+}
+
+suite('lab on the harness cluster', function () {
+  let api: LabApi;
+  let prompts: ScriptedPrompts;
+  const specs = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'istio-specs.yaml');
+
+  suiteSetup(async function () {
+    const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo(), '.cluster', 'kubeconfig');
+    if (!existsSync(kubeconfig)) {
+      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
+      this.skip();
+    }
+    api = await labApi(vscode);
+    await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    // Probing connects to every address, the ClusterIP included, which nothing on this machine created.
+    await config().update('ingress.probeAddresses', false, vscode.ConfigurationTarget.Global);
+  });
+  setup(() => {
+    prompts = new ScriptedPrompts();
+    api.setPrompts(prompts);
+  });
+  suiteTeardown(async () => {
+    for (const key of ['kubeconfig', 'ingress.probeAddresses', 'ingress.address', 'gateway.pod', 'sample.namespace']) {
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+      await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  test('Check Cluster: reachable, Istio gateway Ready; the step is checked off', async () => {
+    const report = await vscode.commands.executeCommand<{ ok: boolean; lines: { text: string }[] }>('istioIngressLab.checkCluster');
+    assert.ok(report?.ok, JSON.stringify(report?.lines ?? prompts.shown));
+    const text = report.lines.map((l) => l.text).join('\n');
+    assert.match(text, /API server reachable \(Kubernetes v1\.\d+/);
+    assert.match(text, /gateway pod Ready: istio-ingressgateway-/);
+    assert.equal(api.ctx.steps.get('clusterReady'), true);
+  });
+
+  test('Deploy Sample: server-side apply, Deployments available, the kubectl get listing', async () => {
+    const summary = await vscode.commands.executeCommand<string>('istioIngressLab.deploySample');
+    assert.ok(summary, JSON.stringify(prompts.shown));
+    assert.match(summary, /deployments\.apps\/simple (created|configured|unchanged)/);
+    assert.match(summary, /virtualservices\.networking\.istio\.io\/simple (created|configured|unchanged)/);
+    assert.match(summary, /\$ kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n simple/);
+    assert.match(summary, /deployment\.apps\/nginx-deployment +1\/1/);
+    assert.match(summary, /gateway\.networking\.istio\.io\/simple/);
+    assert.equal(api.ctx.steps.get('deployed'), true);
+    // The pods' IPs get real servers (the harness's stand-in for the container runtime).
+    execFileSync('bash', [join(repo(), 'test/harness/backends.sh'), 'up', 'simple'], { cwd: repo(), stdio: 'ignore' });
+  });
+
+  test('after deploy the lenses read the gateway\'s Envoy: live routes and endpoints named by pod', async () => {
+    await vscode.commands.executeCommand('istioIngressLab.refresh');
+    const titles = await lensTitles(specs());
+    assert.ok(titles.includes(LIVE_HTTPSERVER), titles.join('\n'));
+    assert.ok(titles.includes(LIVE_NGINX), titles.join('\n'));
+    assert.ok(titles.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(simple-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), titles.join('\n'));
+    assert.ok(titles.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(nginx-deployment-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), titles.join('\n'));
+  });
+
+  test('Find Ingress Address: none probed, so a port-forward to the gateway pod\'s 8080 is offered and used', async () => {
+    prompts.answer('Port-forward');
+    const address = await vscode.commands.executeCommand<string>('istioIngressLab.findIngressAddress');
+    assert.match(address ?? '', /^127\.0\.0\.1:\d+$/, JSON.stringify(prompts.shown));
+    assert.match(prompts.shown.find((s) => s.modal)!.message, /Port-forward 127\.0\.0\.1 to istio-ingressgateway-\S+:8080/);
+    const report = vscode.window.activeTextEditor!.document.getText();
+    assert.match(report, /loadBalancer +10\.244\.255\.253/);
+    assert.match(report, /port-forward +127\.0\.0\.1:\d+/);
+    assert.equal(api.ctx.steps.get('addressFound'), true);
+  });
+
+  test('Send Requests: both of the article\'s requests answer through Envoy, with the command to copy', async () => {
+    const text = await vscode.commands.executeCommand<string>('istioIngressLab.sendRequests');
+    assert.ok(text, JSON.stringify(prompts.shown));
+    assert.match(text, /\$ curl -H "Host: simple\.baihl\.io" http:\/\/127\.0\.0\.1:\d+\/simple\/httpserver\nHTTP 200/);
+    assert.match(text, /\$ curl -H "Host: simple\.baihl\.io" http:\/\/127\.0\.0\.1:\d+\/simple\/nginx\nHTTP 200/);
+    assert.match(text, /Welcome to nginx!/);
+    assert.equal(api.ctx.steps.get('requestsSent'), true);
+  });
+
+  test('the lens\'s send request sends what its match selects', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs(), 100);
+    const send = lenses.filter((l) => l.command?.command === 'istioIngressLab.sendRequestForMatch');
+    assert.equal(send.length, 2);
+    const text = await vscode.commands.executeCommand<string>(send[1]!.command!.command, ...(send[1]!.command!.arguments ?? []));
+    assert.match(text, /\/simple\/nginx\nHTTP 200/);
+  });
+
+  test('Inspect Envoy: listener 8080, route http.8080 and both clusters\' endpoints in istioctl\'s format', async () => {
+    const text = await vscode.commands.executeCommand<string>('istioIngressLab.inspectEnvoy');
+    assert.ok(text, JSON.stringify(prompts.shown));
+    assert.match(text, /proxy-config listeners istio-ingressgateway-\S+ -n istio-system --port 8080\nADDRESSES +PORT +MATCH +DESTINATION\n0\.0\.0\.0 +8080 +ALL +Route: http\.8080/);
+    assert.match(text, /http\.8080 +simple\.baihl\.io:80 +simple\.baihl\.io +\/simple\/httpserver +simple\.simple/);
+    assert.match(text, /ENDPOINT +STATUS +OUTLIER CHECK +CLUSTER\n10\.244\.\d+\.\d+:80 +HEALTHY +OK +outbound\|80\|\|nginx\.simple\.svc\.cluster\.local/);
+    assert.equal(api.ctx.steps.get('envoyInspected'), true);
+  });
+
+  test('Open Config Dump and the lens\'s Show Route open the gateway\'s own JSON', async () => {
+    const dump = await vscode.commands.executeCommand<vscode.TextDocument>('istioIngressLab.openConfigDump');
+    assert.equal(dump.languageId, 'json');
+    assert.match(dump.getText(), /envoy\.admin\.v3\.RoutesConfigDump/);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs(), 100);
+    const route = lenses.find((l) => l.command?.title === LIVE_HTTPSERVER)!;
+    const shown = await vscode.commands.executeCommand<vscode.TextDocument>(route.command!.command, ...(route.command!.arguments ?? []));
+    const text = shown.getText();
+    assert.match(text, /# live from istio-system\/istio-ingressgateway-/);
+    assert.match(text, /"prefixRewrite": "\/hello"/);
+    assert.match(text, /ENDPOINTS\n10\.244\.\d+\.\d+:80 HEALTHY \(simple-/);
+  });
+
+  test('Choose Gateway Pod stores the pick in the workspace settings', async () => {
+    const pod = await api.ctx.live.gatewayPod();
+    assert.ok(typeof pod !== 'string', String(pod));
+    const name = pod.name;
+    prompts.answer(name);
+    assert.equal(await vscode.commands.executeCommand('istioIngressLab.chooseGatewayPod'), name);
+    assert.equal(config().get('gateway.pod'), name);
+  });
+
+  test('Clean Up lists what goes, asks, deletes the namespace (its own namespace, not the shared sample)', async () => {
+    await config().update('sample.namespace', 'ilab-ext-cleanup', vscode.ConfigurationTarget.Global);
+    const folder = vscode.Uri.file(mkdtempSync(join(tmpdir(), 'ilab-cleanup-')));
+    await vscode.commands.executeCommand('istioIngressLab.scaffoldSample', folder);
+    assert.match(readFileSync(join(folder.fsPath, 'simple.yaml'), 'utf8'), /namespace: ilab-ext-cleanup/);
+    assert.ok(await vscode.commands.executeCommand('istioIngressLab.deploySample', folder), JSON.stringify(prompts.shown));
+
+    prompts.shown.length = 0;
+    prompts.answer(undefined); // first time: the user closes the dialog
+    assert.equal(await vscode.commands.executeCommand('istioIngressLab.cleanUp'), undefined);
+    const asked = prompts.shown.find((s) => s.modal)!;
+    assert.match(asked.message, /Delete namespace "ilab-ext-cleanup" and the \d+ objects in it\?/);
+    assert.match(asked.detail ?? '', /deployments\.apps\/nginx-deployment/);
+    assert.match(asked.detail ?? '', /virtualservices\.networking\.istio\.io\/simple/);
+
+    prompts.answer('Delete');
+    const deleted = await vscode.commands.executeCommand<string[]>('istioIngressLab.cleanUp');
+    assert.ok(deleted?.includes('namespaces/ilab-ext-cleanup'), JSON.stringify(prompts.shown));
+    const contents = await api.ctx.getCluster().describeNamespaceContents('ilab-ext-cleanup');
+    assert.equal(contents.exists, false);
+    assert.equal(api.ctx.steps.get('cleanedUp'), true);
+  });
+});
