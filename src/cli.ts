@@ -1,13 +1,14 @@
 // `ingress-lab`: the engine headless. The dispatch table below holds every subcommand; each is a Command
 // (src/cli/args.ts) that gets its arguments and an injectable I/O, so tests run it in-process.
 import { readFile } from 'node:fs/promises';
+import { analyzeCommand } from './cli/analyzeCommand';
 import { EXIT_INPUT, EXIT_OK, type CliIo, type Command } from './cli/args';
 import { envoyCommands } from './cli/envoyCommands';
 import { predictCommand } from './cli/predictCommand';
 import { traceCommand } from './cli/traceCommand';
 
 /** Every subcommand, in the order `--help` lists them. Other modules add theirs here (predict, analyze, trace). */
-export const commands: Command[] = [predictCommand, traceCommand, ...envoyCommands];
+export const commands: Command[] = [predictCommand, analyzeCommand, traceCommand, ...envoyCommands];
 
 export function helpText(list: readonly Command[] = commands): string {
   const width = Math.max(...list.map((c) => c.name.length));

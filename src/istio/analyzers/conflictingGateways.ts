@@ -1,0 +1,77 @@
+// IST0145, as Istio's gateway.ConflictingGatewayAnalyzer (analyzers/gateway/conflictinggateway.go): two
+// Gateways whose selectors are the same (or one contains the other and some pod matches both) with a
+// server on the same port claiming the same host string with the same bind.
+//
+// Kept as Istio keeps it: hosts compare as written (no wildcard matching), and per Gateway and port only
+// the last server counts. Left out: Istio's check mutates its host table while it iterates a Go map, so
+// its answer for three or more Gateways on one port depends on map order; ours compares each pair once.
+import type { Gateway } from '../model';
+import { fullName, podLabels, selectorMatches, selectorString, objectRef, type AnalysisContext } from './context';
+import { makeDiagnostic, type Diagnostic } from './types';
+
+type HostsBind = Map<string, string>;
+
+interface Entry {
+  gateway: Gateway;
+  serverIndex: number;
+  hosts: HostsBind;
+}
+
+export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
+  // selector~port -> gateway full name -> the last server's hosts on that port
+  const table = new Map<string, Map<string, Entry>>();
+  for (const gw of ctx.world.gateways) {
+    const sel = selectorString(gw.spec.selector);
+    (gw.spec.servers ?? []).forEach((server, i) => {
+      const key = `${sel}~${server?.port?.number ?? 0}`;
+      const byName = table.get(key) ?? new Map<string, Entry>();
+      const hosts: HostsBind = new Map();
+      for (const h of server?.hosts ?? []) hosts.set(h, server?.bind ?? '');
+      byName.set(fullName(gw), { gateway: gw, serverIndex: i, hosts });
+      table.set(key, byName);
+    });
+  }
+
+  const out: Diagnostic[] = [];
+  for (const gw of ctx.inputs.gateways) {
+    const name = fullName(gw);
+    const sel = selectorString(gw.spec.selector);
+    const hit: [string, Map<string, Entry>][] = [];
+    for (const [key, values] of table) {
+      const xSel = key.slice(0, key.lastIndexOf('~'));
+      let matched = xSel === sel;
+      if (!matched && (xSel.includes(sel) || sel.includes(xSel))) {
+        const x = Object.fromEntries(xSel.split(',').map((kv) => kv.split('=')).filter((p) => p.length === 2));
+        matched = ctx.world.deployments.some((d) => selectorMatches(gw.spec.selector, podLabels(d)) && selectorMatches(x, podLabels(d)));
+      }
+      if (matched) hit.push([key, values]);
+    }
+    (gw.spec.servers ?? []).forEach((server, i) => {
+      const port = String(server?.port?.number ?? 0);
+      const bind = server?.bind ?? '';
+      const conflicting: Entry[] = [];
+      for (const [key, values] of hit) {
+        if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
+        for (const [otherName, entry] of values) {
+          if (otherName === name) continue;
+          if ((server?.hosts ?? []).some((h) => entry.hosts.has(h) && entry.hosts.get(h) === bind)) conflicting.push(entry);
+        }
+      }
+      if (!conflicting.length) return;
+      const names = conflicting.map((e) => fullName(e.gateway)).sort();
+      out.push(
+        makeDiagnostic({
+          code: 'IST0145',
+          args: [names.join(','), sel, port, (server?.hosts ?? []).join(',')],
+          file: gw.file,
+          range: gw.rangeAt(['spec', 'servers', i, 'port']),
+          object: objectRef(gw),
+          related: conflicting
+            .filter((e) => ctx.inputs.gateways.includes(e.gateway))
+            .map((e) => ({ file: e.gateway.file, range: e.gateway.rangeAt(['spec', 'servers', e.serverIndex, 'hosts']), message: `Gateway ${fullName(e.gateway)} claims the same host on port ${port}` })),
+        }),
+      );
+    });
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+// What every analyzer sees: the objects to report on (the inputs, which have YAML ranges), the world
+// to look references up in (inputs plus, when connected, the cluster's objects), and how far an
+// offline world can be trusted to be complete.
+import type { KubeObject, ResourceSet } from '../model';
+import { emptyResourceSet } from '../yamlModel';
+import type { ObjectRef } from './types';
+
+export interface AnalyzeOptions {
+  /** Objects read from the cluster (no ranges); references are looked up in them too, diagnostics are not put on them. */
+  clusterResources?: ResourceSet;
+  /**
+   * Treat inputs (+ cluster) as everything there is, like `istioctl analyze --use-kube=false`: every reference
+   * not found is reported. Default: true with clusterResources, false offline (then a reference is judged only
+   * where the inputs show that kind of object for that namespace or host; see each analyzer).
+   */
+  assumeComplete?: boolean;
+  /** Text of an input file, to compute quick-fix edits; without it diagnostics carry no fixes. */
+  sourceText?: (file: string) => string | undefined;
+}
+
+export interface AnalysisContext {
+  inputs: ResourceSet;
+  world: ResourceSet;
+  assumeComplete: boolean;
+  clusterMode: boolean;
+  sourceText(file: string): string | undefined;
+}
+
+export const nsOf = (o: KubeObject): string => o.metadata.namespace ?? 'default';
+export const fullName = (o: KubeObject): string => `${nsOf(o)}/${o.metadata.name}`;
+export const objectRef = (o: KubeObject): ObjectRef => ({ kind: o.kind, name: o.metadata.name, namespace: nsOf(o) });
+
+const identity = (o: KubeObject) => `${o.kind}|${nsOf(o)}|${o.metadata.name}`;
+
+/** Inputs first; a cluster object with the same kind/namespace/name is shadowed by the edited one. */
+function mergeWorld(inputs: ResourceSet, cluster: ResourceSet | undefined): ResourceSet {
+  if (!cluster) return inputs;
+  const out = emptyResourceSet();
+  const keys = Object.keys(out) as (keyof ResourceSet)[];
+  for (const k of keys) {
+    const seen = new Set(inputs[k].map(identity));
+    (out[k] as KubeObject[]).push(...inputs[k], ...(cluster[k] as KubeObject[]).filter((o) => !seen.has(identity(o))));
+  }
+  return out;
+}
+
+export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {}): AnalysisContext {
+  const clusterMode = options.clusterResources !== undefined;
+  return {
+    inputs,
+    world: mergeWorld(inputs, options.clusterResources),
+    assumeComplete: options.assumeComplete ?? clusterMode,
+    clusterMode,
+    sourceText: options.sourceText ?? (() => undefined),
+  };
+}
+
+/** Kubernetes label selector semantics (klabels.SelectorFromSet): an empty selector matches everything. */
+export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => (labels ?? {})[k] === String(v));
+}
+
+/** klabels.Set(...).String(): `k=v` pairs sorted by key, joined by commas. */
+export function selectorString(selector: Record<string, string> | undefined): string {
+  return Object.keys(selector ?? {})
+    .sort()
+    .map((k) => `${k}=${selector![k]}`)
+    .join(',');
+}
+
+/** The pod labels a Deployment's pods carry (the offline stand-in for Istio's Pod objects). */
+export const podLabels = (d: KubeObject<{ template?: { metadata?: { labels?: Record<string, string> } } }>): Record<string, string> =>
+  d.spec?.template?.metadata?.labels ?? {};
