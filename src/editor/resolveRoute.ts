@@ -1,4 +1,5 @@
 // For one predicted route: what the live gateway holds for it (if anything), and what to show.
+import { jsonEqual } from '../envoy/index';
 import type { PredictedRoute } from '../istio/prediction';
 import { describeMatch, type EndpointView, type LensSource, type RouteView } from '../lab/lensText';
 import type { LabContext } from './ctx';
@@ -35,7 +36,9 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute): Promise<
       source: 'live',
       view: { routeConfig: hit.routeConfig, virtualHost: hit.virtualHost, route: hit.route },
       endpoints,
-      note: `Live from ${pod}'s Envoy, read at ${new Date(g.fetchedAt).toLocaleTimeString()}`,
+      note:
+        `Live from ${pod}'s Envoy, read at ${new Date(g.fetchedAt).toLocaleTimeString()}` +
+        (jsonEqual(hit.route, p.route) ? '' : '. The live route differs from what this file predicts: edited since it was applied?'),
       gatewayPod: pod,
     };
   }

@@ -46,6 +46,11 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
 
   async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
     if (!(lens instanceof RouteLens)) return lens;
+    if (lens.kind === 'send') {
+      // Needs no cluster data: the request follows from the match itself.
+      lens.command = { title: SEND_REQUEST_TITLE, command: commandId('sendRequestForMatch'), arguments: [routeArgs(lens.predicted)], tooltip: SEND_TOOLTIP };
+      return lens;
+    }
     const resolved = await resolveRoute(this.ctx, lens.predicted);
     lens.command = lensCommand(lens.kind, resolved);
     return lens;
@@ -53,10 +58,7 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
 }
 
 function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {
-  const args = [routeArgs(r)];
-  if (kind === 'send') {
-    return { title: SEND_REQUEST_TITLE, command: commandId('sendRequestForMatch'), arguments: args, tooltip: 'Send a request that this match selects, through the ingress gateway' };
-  }
+  const args = [routeArgs(r.predicted)];
   if (r.missing) {
     return kind === 'route'
       ? { title: formatNotOnGateway(r.missing), command: commandId('showRoute'), arguments: args, tooltip: 'Show the predicted route and what the gateway holds' }
@@ -65,6 +67,7 @@ function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {
   if (kind === 'route') {
     return { title: formatRouteLens(r.view, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Open the Envoy route JSON and its endpoints' };
   }
+  // kind === 'endpoints'
   return { title: formatEndpoints(r.endpoints, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Endpoints of the route\'s cluster' };
 }
 
@@ -79,8 +82,9 @@ export interface RouteCommandArgs {
   domains: string[];
 }
 
-function routeArgs(r: ResolvedRoute): RouteCommandArgs {
-  const p = r.predicted;
+const SEND_TOOLTIP = 'Send a request that this match selects, through the ingress gateway';
+
+function routeArgs(p: PredictedRoute): RouteCommandArgs {
   return { file: p.file, http: p.http, match: p.match, gateway: p.gateway, routeConfig: p.routeConfig, virtualHost: p.virtualHost, domains: p.domains };
 }
 
