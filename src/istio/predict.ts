@@ -200,19 +200,21 @@ function buildRouteConfig(
 
 /** Hosts whose route lists are the very same routes merge into the alphabetically first (most specific) host. */
 function collapseDuplicateRoutes(vhosts: Map<string, VirtualHost & { routes: Route[] }>): (VirtualHost & { routes: Route[] })[] {
-  const keys = [...vhosts.keys()].sort(compareSpecificity);
+  // Istio compares route pointers; an id per route object gives the same identity as a hashable key.
+  const ids = new Map<Route, number>();
+  const idOf = (r: Route) => ids.get(r) ?? (ids.set(r, ids.size), ids.size - 1);
+  const byKey = new Map<string, VirtualHost & { routes: Route[] }>();
   const out: (VirtualHost & { routes: Route[] })[] = [];
-  for (const k of keys) {
+  for (const k of [...vhosts.keys()].sort(compareSpecificity)) {
     const vh = vhosts.get(k)!;
-    const same = out.find(
-      (o) =>
-        o.routes.length === vh.routes.length &&
-        o.routes.every((r, i) => r === vh.routes[i]) &&
-        o.requireTls === vh.requireTls &&
-        o.includeRequestAttemptCount === vh.includeRequestAttemptCount,
-    );
+    const key = `${vh.requireTls ?? ''}|${vh.includeRequestAttemptCount}|${vh.routes.map(idOf).join(',')}`;
+    const same = byKey.get(key);
     if (same) same.domains.push(...vh.domains);
-    else out.push({ ...vh, domains: [...vh.domains] });
+    else {
+      const copy = { ...vh, domains: [...vh.domains] };
+      byKey.set(key, copy);
+      out.push(copy);
+    }
   }
   return out;
 }

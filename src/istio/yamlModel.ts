@@ -9,8 +9,8 @@ import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './mo
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
-/** Documents kept in the parse cache; plenty for a workspace, bounded for a long session. */
-const CACHE_LIMIT = 4000;
+/** Documents kept in the parse cache: a large workspace's worth, bounded for a long session. */
+const CACHE_LIMIT = 50_000;
 
 interface DocumentChunk {
   text: string;
