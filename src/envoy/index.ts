@@ -2,7 +2,7 @@
 // endpoints by cluster name, and a live route by (route config, request host, match).
 import type { ConfigDump } from './configDump';
 import type { AdminClusters } from './adminClusters';
-import type { Cluster, ClusterLoadAssignment, ClusterStatus, Listener, Route, RouteConfiguration, RouteMatch, VirtualHost } from './types';
+import type { Address, Cluster, ClusterLoadAssignment, ClusterStatus, Listener, Route, RouteConfiguration, RouteMatch, VirtualHost } from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
 
 /** Deep equality of JSON values, ignoring object key order. */
@@ -19,6 +19,31 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
   return ak.length === bk.length && ak.every((k) => k in bo && jsonEqual(ao[k], bo[k]));
+}
+
+/** One upstream host of a cluster, from /clusters?format=json or from EDS, in one shape. */
+export interface EndpointView {
+  /** IP, pipe path or envoy://listener/id (as istioctl prints it, without the port). */
+  address: string;
+  /** 0 for pipes and internal addresses. */
+  port: number;
+  /** HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED or UNKNOWN (Envoy omits UNKNOWN). */
+  health: string;
+  failedOutlierCheck: boolean;
+  locality: string;
+  weight?: number;
+}
+
+function addressText(a: Address | undefined, pipePrefix: string): string {
+  if (a?.socketAddress) return a.socketAddress.address ?? '';
+  if (a?.pipe) return pipePrefix + (a.pipe.path ?? '');
+  if (a?.envoyInternalAddress?.serverListenerName !== undefined)
+    return `envoy://${a.envoyInternalAddress.serverListenerName}/${a.envoyInternalAddress.endpointId ?? ''}`;
+  return 'unknown';
+}
+
+function localityText(l: { region?: string; zone?: string; subZone?: string } | undefined): string {
+  return [l?.region, l?.zone, l?.subZone].filter((x) => x).join('/');
 }
 
 export interface FoundRoute {
@@ -73,6 +98,24 @@ export class ConfigDumpIndex {
   endpoints(clusterName: string): ClusterLoadAssignment | undefined {
     return this.assignmentsByCluster.get(clusterName);
   }
+  /** Endpoints of a cluster from the dump's EDS section ([] when absent), in the shape /clusters gives. */
+  edsEndpoints(clusterName: string): EndpointView[] {
+    const cla = this.endpoints(clusterName);
+    return (cla?.endpoints ?? []).flatMap((llb) =>
+      (llb.lbEndpoints ?? []).map((ep) => ({
+        address: addressText(ep.endpoint?.address, ''),
+        port: Number(ep.endpoint?.address?.socketAddress?.portValue ?? 0),
+        health: typeof ep.healthStatus === 'string' && ep.healthStatus ? ep.healthStatus : 'UNKNOWN',
+        failedOutlierCheck: false,
+        locality: localityText(llb.locality),
+        weight: ep.loadBalancingWeight,
+      })),
+    );
+  }
+  /** The route config's virtual host by name (e.g. "simple.baihl.io:80"). */
+  virtualHostByName(routeConfigName: string, vhostName: string): VirtualHost | undefined {
+    return this.routeConfig(routeConfigName)?.virtualHosts?.find((v) => v.name === vhostName);
+  }
   /** Virtual host Envoy picks in route config `routeConfigName` for a request to `host`. */
   virtualHost(routeConfigName: string, host: string): VirtualHostChoice | undefined {
     const rc = this.routeConfig(routeConfigName);
@@ -98,6 +141,17 @@ export class AdminClustersIndex {
   }
   cluster(name: string): ClusterStatus | undefined {
     return this.byName.get(name);
+  }
+  /** Hosts of a cluster as EndpointView (address without port, health, outlier check, locality). */
+  endpoints(name: string): EndpointView[] {
+    return this.hosts(name).map((h) => ({
+      address: addressText(h.address, 'unix://'),
+      port: Number(h.address?.socketAddress?.portValue ?? 0),
+      health: h.healthStatus?.edsHealthStatus ?? 'UNKNOWN',
+      failedOutlierCheck: h.healthStatus?.failedOutlierCheck === true,
+      locality: localityText(h.locality),
+      weight: h.weight,
+    }));
   }
   /** Hosts of a cluster with their health, or [] when the cluster is unknown. */
   hosts(name: string): NonNullable<ClusterStatus['hostStatuses']> {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { readAdminClusters } from '../../src/envoy/adminClusters';
 import { ConfigDumpShapeError, readConfigDump } from '../../src/envoy/configDump';
-import { ConfigDumpIndex, jsonEqual } from '../../src/envoy/index';
+import { AdminClustersIndex, ConfigDumpIndex, jsonEqual } from '../../src/envoy/index';
 import { JsonSyntaxError, parseJsonText } from '../../src/envoy/jsonText';
 import { camelKey, normalizeKeys } from '../../src/envoy/normalize';
 import type { RouteConfiguration } from '../../src/envoy/types';
@@ -120,6 +120,12 @@ test('index: route config by name, vhost by host, route by (config, host, match)
   const eds = new ConfigDumpIndex(readConfigDump(raw(EDS)));
   const lbs = eds.endpoints('outbound|53||kube-dns.kube-system.svc.cluster.local')!.endpoints!.flatMap((l) => l.lbEndpoints ?? []);
   assert.deepEqual(lbs.map((e) => e.endpoint?.address?.socketAddress?.portValue), [53, 53]);
+  assert.deepEqual(eds.edsEndpoints('outbound|53||kube-dns.kube-system.svc.cluster.local').map((e) => `${e.address}:${e.port} ${e.health}`), [
+    '10.244.0.8:53 HEALTHY',
+    '10.244.0.3:53 HEALTHY',
+  ]);
+  assert.deepEqual(eds.edsEndpoints('nope'), []);
+  assert.equal(idx.virtualHostByName('http.8080', '*:80')?.routes?.length, 5);
 });
 
 test("Envoy domain matching: exact, longest *suffix, longest prefix*, then '*'; port ignored only when configured", () => {
@@ -175,6 +181,9 @@ test('/clusters?format=json reader normalises keys (hand-written input in Envoy 
     ],
   };
   const a = readAdminClusters(input);
+  assert.deepEqual(new AdminClustersIndex(a).endpoints('outbound|80||simple.simple.svc.cluster.local'), [
+    { address: '10.244.0.12', port: 80, health: 'HEALTHY', failedOutlierCheck: true, locality: 'r1/z1', weight: 1 },
+  ]);
   const h = a.clusterStatuses[0].hostStatuses![0];
   assert.equal(h.address?.socketAddress?.portValue, 80);
   assert.equal(h.healthStatus?.edsHealthStatus, 'HEALTHY');
