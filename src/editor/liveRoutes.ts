@@ -32,7 +32,8 @@ export class LiveRoutes {
     this.chosen ??= (async () => {
       const { gateway } = this.ctx.settings;
       try {
-        const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector });
+        // Short timeout: lenses wait on this, and a dead cluster should fall back to the prediction quickly.
+        const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
         if (gateway.pod) {
           return (
             pods.find((p) => p.name === gateway.pod) ??
