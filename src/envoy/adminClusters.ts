@@ -8,6 +8,11 @@ export interface AdminClusters {
 }
 
 export function readAdminClusters(json: unknown): AdminClusters {
+  // `istioctl proxy-config endpoints -o json` prints the cluster statuses as a bare array.
+  if (Array.isArray(json) && json.every((c) => c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string'))
+    return { clusterStatuses: normalizeKeys(json) as ClusterStatus[] };
+  if (json && typeof json === 'object' && Array.isArray((json as { configs?: unknown }).configs))
+    throw new ConfigDumpShapeError('this is a /config_dump, not /clusters?format=json output (give it as --config-dump)');
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw new ConfigDumpShapeError('not Envoy /clusters?format=json output: expected a JSON object with "cluster_statuses"');
   const o = normalizeKeys(json) as { clusterStatuses?: unknown };

@@ -82,6 +82,8 @@ export function readConfigDump(json: unknown): ConfigDump {
     for (const c of json.configs) if (isObj(c)) readSection(c, dump);
     return dump;
   }
+  if ('cluster_statuses' in json || 'clusterStatuses' in json)
+    throw new ConfigDumpShapeError('this is /clusters?format=json output, not a /config_dump (give it as --clusters to endpoints)');
   if (sectionOf(json['@type'])) {
     readSection(json, dump);
     return dump;

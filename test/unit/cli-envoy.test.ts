@@ -94,6 +94,12 @@ test('a missing file: one line naming it, exit 2', async () => {
   assert.equal(r.stderr, 'ingress-lab: cannot read /nonexistent/dump.json: no such file\n');
 });
 
+test('a directory instead of a file: one line, exit 2', async () => {
+  const r = await run(['clusters', '-f', FIX]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `ingress-lab: cannot read ${FIX}: it is a directory\n`);
+});
+
 test('broken JSON: file, line and column, exit 2', async () => {
   const r = await run(['routes', '-f', '/mem/broken.json'], { '/mem/broken.json': '{\n  "configs": [\n    {"@type": "x",}\n  ]\n}\n' });
   assert.equal(r.code, 2);

@@ -189,6 +189,10 @@ test('/clusters?format=json reader normalises keys (hand-written input in Envoy 
   assert.equal(h.healthStatus?.edsHealthStatus, 'HEALTHY');
   assert.equal(h.healthStatus?.failedOutlierCheck, true);
   assert.equal(h.locality?.zone, 'z1');
-  assert.throws(() => readAdminClusters({ configs: [] }), /no "cluster_statuses"/);
+  assert.throws(() => readAdminClusters({ stats: [] }), /no "cluster_statuses"/);
   assert.deepEqual(readAdminClusters({}).clusterStatuses, []);
+  // istioctl proxy-config endpoints -o json: a bare camelCase array
+  assert.equal(readAdminClusters(normalizeKeys(input.cluster_statuses)).clusterStatuses[0].hostStatuses![0].healthStatus?.edsHealthStatus, 'HEALTHY');
+  assert.throws(() => readAdminClusters(raw(BOOKINFO)), /this is a \/config_dump/);
+  assert.throws(() => readConfigDump(input), /this is \/clusters\?format=json output/);
 });
