@@ -64,7 +64,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
           code: 'IST0145',
           args: [names.join(','), sel, port, (server?.hosts ?? []).join(',')],
           file: gw.file,
-          range: gw.rangeAt(['spec', 'servers', i, 'port']),
+          range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
           object: objectRef(gw),
           related: conflicting
             .filter((e) => ctx.inputs.gateways.includes(e.gateway))
