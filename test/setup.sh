@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine, idempotently; what is built lives outside the
+# repo under ${XDG_CACHE_HOME:-~/.cache}/istio-ingress-lab/, keyed by version, so a second run takes seconds.
+#   npm packages (npm ci), code-server + Debian chromium (the real VS Code), the cluster harness
+#   (Kubernetes control plane, etcd, kwok, Envoy, nginx), and Istio's translation oracle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== setup: %s\n' "$*"; }
+t0=$(date +%s)
+
+step "npm ci"
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then npm ci --no-audit --no-fund; else echo "node_modules up to date"; fi
+
+step "real VS Code (code-server + chromium)"
+bash test/vscode/install.sh
+
+step "cluster harness (kube-apiserver, controller-manager, scheduler, kubectl, etcd, kwok, envoy, nginx)"
+bash test/harness/build.sh
+
+step "Istio translation oracle"
+bash test/harness/oracle/build.sh
+
+echo "setup done in $(( $(date +%s) - t0 )) s"
