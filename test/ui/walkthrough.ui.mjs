@@ -10,7 +10,7 @@
 // The environment reaches the extension host: KUBECONFIG=... shows live lenses instead of predicted ones.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LIVE_MARK, PREDICTED_MARK, SEP } from '../../src/lab/lensText.ts';
+import { ARROW, LIVE_MARK, PREDICTED_MARK, SEP } from '../../src/lab/lensText.ts';
 import { commandId } from '../../src/lab/steps.ts';
 import {
   REPO,
@@ -137,7 +137,8 @@ async function scaffoldFromPalette() {
 async function lensesOnTheSampleSpecs() {
   const opened = await openFromExplorer(page, 'istio-specs.yaml').then(() => true, (e) => e.message);
   if (!check('istio-specs.yaml opens from the explorer', opened === true, opened)) return;
-  const lenses = await lensTexts(page, { min: EXPECTED_ROUTES.length * 2, timeout: 60_000 });
+  // One decoration per line: a match's lenses (route › endpoints › send request) share it.
+  const lenses = await lensTexts(page, { min: EXPECTED_ROUTES.length, timeout: 60_000 });
   await screenshot(page, RESULTS, '3-lenses');
   console.log(`     lenses: ${JSON.stringify(lenses, null, 1)}`);
   for (const r of EXPECTED_ROUTES) {
@@ -146,8 +147,7 @@ async function lensesOnTheSampleSpecs() {
       lens !== undefined &&
       (lens.startsWith(PREDICTED_MARK) || lens.startsWith(LIVE_MARK)) &&
       lens.includes(`http.8080${SEP}simple.baihl.io:80${SEP}`) &&
-      lens.includes(r.match) &&
-      lens.includes(r.rewrite);
+      lens.includes(`${r.match}${ARROW}${r.rewrite}${SEP}${r.cluster}`);
     check(`the lens on ${r.match} reads http.8080 › simple.baihl.io:80 › ${r.match} → ${r.rewrite} › ${r.cluster}`, ok, `lens: ${lens}`);
   }
   say('lenses checked');

@@ -260,7 +260,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs main(); prints a UserError's message alone, anything else with its stack; exits with the code main returns. */
 export function runMain(main) {
-  main().then(
+  Promise.resolve().then(main).then(
     (code) => process.exit(code ?? 0),
     (err) => {
       console.error(err instanceof UserError ? `\n${err.message}` : err);
