@@ -107,8 +107,9 @@ export const routesCommand = makeCommand({
   name: 'routes',
   summary: 'route table of a config dump, as istioctl proxy-config routes prints it',
   usage: usage('routes', 'Prints NAME, VHOST NAME, DOMAINS, MATCH, VIRTUAL SERVICE for every route.', '[--name ROUTE_CONFIG] ') +
-    `  --name NAME              only the route configuration NAME (e.g. http.8080)\n`,
-  options: { name: { kind: 'string' } },
+    `  --name NAME              only the route configuration NAME (e.g. http.8080)\n` +
+    `  --verbose=false          NAME and VIRTUAL HOSTS count only\n`,
+  options: { name: { kind: 'string' }, verbose: { kind: 'boolean' } },
   async run(o, path, io) {
     const dump = await loadConfigDump(io, path);
     requireSection(dump, 'routes', path);
@@ -116,7 +117,7 @@ export const routesCommand = makeCommand({
       const rcs = tableOrEmpty(path, () => JSON.stringify(sortedRouteConfigs(dump)));
       return json((JSON.parse(rcs) as { name?: string }[]).filter((r) => !o.name || r.name === o.name));
     }
-    return tableOrEmpty(path, () => routesTable(dump, { name: o.name as string | undefined }));
+    return tableOrEmpty(path, () => routesTable(dump, { name: o.name as string | undefined, verbose: o.verbose !== false }));
   },
 });
 
@@ -124,8 +125,9 @@ export const listenersCommand = makeCommand({
   name: 'listeners',
   summary: 'listeners of a config dump, as istioctl proxy-config listeners prints them',
   usage: usage('listeners', 'Prints ADDRESSES, PORT, MATCH, DESTINATION for every filter chain.', '[--port N] [--address IP] [--type HTTP|TCP] ') +
-    `  --port N                 only listeners on port N\n  --address IP             only listeners bound to IP\n  --type T                 only listeners of type HTTP, TCP, HTTP+TCP\n`,
-  options: { port: { kind: 'number' }, address: { kind: 'string' }, type: { kind: 'string' } },
+    `  --port N                 only listeners on port N\n  --address IP             only listeners bound to IP\n  --type T                 only listeners of type HTTP, TCP, HTTP+TCP\n` +
+    `  --verbose=false          ADDRESSES, PORT and TYPE only\n`,
+  options: { port: { kind: 'number' }, address: { kind: 'string' }, type: { kind: 'string' }, verbose: { kind: 'boolean' } },
   async run(o, path, io) {
     const dump = await loadConfigDump(io, path);
     requireSection(dump, 'listeners', path);
@@ -142,7 +144,7 @@ export const listenersCommand = makeCommand({
           ),
       );
     }
-    return tableOrEmpty(path, () => listenersTable(dump, filter));
+    return tableOrEmpty(path, () => listenersTable(dump, { ...filter, verbose: o.verbose !== false }));
   },
 });
 

@@ -59,6 +59,10 @@ test('clusters and listeners subcommands', async () => {
   assert.match(c.stdout, /productpage\.default\.svc\.cluster\.local {5}9080 {5}v1 /);
   const l = await run(['listeners', '-f', join(FIX, 'proxyconfig/testdata/config_dump.json'), '--port', '15021']);
   assert.equal(l.stdout, 'ADDRESSES PORT  MATCH DESTINATION\n0.0.0.0   15021 ALL   Inline Route: /healthz/ready*\n');
+  const short = await run(['listeners', '-f', join(FIX, 'proxyconfig/testdata/config_dump.json'), '--verbose=false', '--type', 'http+tcp']);
+  assert.equal(short.stdout, 'ADDRESSES PORT TYPE\n          0    HTTP+TCP\n');
+  const rshort = await run(['routes', '-f', BOOKINFO, '--verbose=false']);
+  assert.equal(rshort.stdout, 'NAME          VIRTUAL HOSTS\nhttp.8080     1\n');
 });
 
 test('endpoints --clusters reads /clusters?format=json (hand-written input in Envoy admin form)', async () => {
