@@ -23,7 +23,7 @@ describe('the seed', () => {
   });
 
   test('with the ingress gateway Deployment and Service, every reference complete: still none', () => {
-    const files = { ...seed(), 'ingress.yaml': ingressGatewayWorkload() };
+    const files: Files = { ...seed(), 'ingress.yaml': ingressGatewayWorkload() };
     assert.deepEqual(analyzeTexts(files, { ...NS, assumeComplete: true }), []);
   });
 
@@ -185,7 +185,7 @@ ${subsets}`;
   const withSubset = (s: string) => edit(seed(), 'istio-specs.yaml', '          host: nginx.simple.svc.cluster.local\n', `          host: nginx.simple.svc.cluster.local\n          subset: ${s}\n`);
 
   test('a subset no DestinationRule of the host defines: on the subset, fixed to an existing one', () => {
-    const files = { ...withSubset('v2'), 'dr.yaml': dr('  - name: v1\n    labels: {version: v1}\n') };
+    const files: Files = { ...withSubset('v2'), 'dr.yaml': dr('  - name: v1\n    labels: {version: v1}\n') };
     const d = only(analyzeTexts(files, NS), 'IST0101');
     assert.equal(d.message, 'Referenced host+subset in destinationrule not found: "nginx.simple.svc.cluster.local+v2"');
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'subset: v2'));
@@ -344,7 +344,7 @@ describe('IST0162 and IST0101 selector', () => {
   const withPort = (port: string) => edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', `number: ${port}`);
 
   test('a server port the gateway Service lacks: on the port number; fixes change the port or add it to the Service', () => {
-    const files = { ...withPort('8000'), 'ingress.yaml': ingressGatewayWorkload() };
+    const files: Files = { ...withPort('8000'), 'ingress.yaml': ingressGatewayWorkload() };
     const d = only(analyzeTexts(files, NS), 'IST0162');
     assert.equal(d.severity, 'warning');
     assert.equal(
@@ -373,7 +373,7 @@ describe('IST0162 and IST0101 selector', () => {
 
   test('a UDP Service port does not count; a block-style ports list gets a flow item appended', () => {
     const ports = '  - name: http2\n    port: 80\n    targetPort: 8080\n  - name: dns\n    port: 8000\n    protocol: UDP\n';
-    const files = { ...withPort('8000'), 'ingress.yaml': ingressGatewayWorkload(ports) };
+    const files: Files = { ...withPort('8000'), 'ingress.yaml': ingressGatewayWorkload(ports) };
     const d = only(analyzeTexts(files, NS), 'IST0162');
     const added = applyFix(files, fixTitled(d, 'Add port 8000 to Service istio-system/istio-ingressgateway'));
     assert.ok(added['ingress.yaml']!.endsWith('    protocol: UDP\n  - {name: http-8000, port: 8000, targetPort: 8000, protocol: TCP}\n'));
@@ -381,7 +381,7 @@ describe('IST0162 and IST0101 selector', () => {
   });
 
   test('a selector that matches no gateway pod: on the selector label, fixed to the label the gateway pods carry', () => {
-    const files = { ...edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'), 'ingress.yaml': ingressGatewayWorkload() };
+    const files: Files = { ...edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'), 'ingress.yaml': ingressGatewayWorkload() };
     const d = only(analyzeTexts(files, NS), 'IST0101');
     assert.equal(d.message, 'Referenced selector not found: "istio=ingress"');
     assert.deepEqual(d.object, { kind: 'Gateway', name: 'simple', namespace: 'simple' });
@@ -408,7 +408,7 @@ spec:
 ${bind ? `    bind: ${bind}\n` : ''}`;
 
   test('two Gateways with the same selector claim the same host on the same port: an error on each server port number', () => {
-    const files = { ...seed(), 'other.yaml': second('simple.baihl.io, other.baihl.io') };
+    const files: Files = { ...seed(), 'other.yaml': second('simple.baihl.io, other.baihl.io') };
     const ds = analyzeTexts(files, NS).filter((d) => d.code === 'IST0145');
     assert.deepEqual(
       ds.map((d) => [d.object.name, d.severity, d.message]),
