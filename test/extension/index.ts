@@ -18,6 +18,19 @@ function emit(...args: unknown[]): void {
   else console.log(line);
 }
 
+/** While the suites run, what they print with console.* goes to the runner's stream too. */
+function mirrorConsole(): () => void {
+  if (!outputFile) return () => {};
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  for (const k of Object.keys(saved) as (keyof typeof saved)[]) {
+    console[k] = (...args: unknown[]) => {
+      saved[k](...args);
+      emit(...args);
+    };
+  }
+  return () => Object.assign(console, saved);
+}
+
 export function run(): Promise<void> {
   const mocha = new Mocha({
     ui: 'tdd',
@@ -34,7 +47,9 @@ export function run(): Promise<void> {
   for (const f of files) mocha.addFile(join(__dirname, f));
   return new Promise((resolve, reject) => {
     if (!files.length) return reject(new Error(`no *.test.cjs suites in ${__dirname}: run node esbuild.mjs`));
+    const restoreConsole = mirrorConsole();
     const runner = mocha.run((failures) => {
+      restoreConsole();
       const { passes = 0, pending = 0 } = runner.stats ?? {};
       // A plain closing line that CI reads whatever the reporter printed.
       emit(`${passes} passed, ${failures} failed, ${pending} skipped`);

@@ -97,7 +97,8 @@ async function main() {
     extensionDevelopmentPath: REPO,
     extensionTestsPath: join(REPO, 'out/test/extension/index.cjs'),
   });
-  await page.goto(url);
+  // The first load compiles the workbench's scripts; on a busy 2-core machine that can take a while.
+  await page.goto(url, { timeout: 120_000 });
   say(`workbench opened after ${secs()} s; running the suites`);
   const suiteStart = Date.now();
 

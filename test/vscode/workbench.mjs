@@ -16,8 +16,8 @@ export const SELECTORS = {
 };
 
 /** Opens the URL and waits until the workbench and its explorer are drawn. */
-export async function openWorkbench(page, url, { timeout = 60_000 } = {}) {
-  await page.goto(url);
+export async function openWorkbench(page, url, { timeout = 120_000 } = {}) {
+  await page.goto(url, { timeout });
   await page.locator(SELECTORS.workbench).waitFor({ timeout });
 }
 
