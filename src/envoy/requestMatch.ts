@@ -167,8 +167,14 @@ function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): strin
   }
   const sm = headerStringMatcher(h)!;
   if (!present) {
-    // Envoy: a missing header fails every value matcher, and so passes an inverted one.
-    return invert ? undefined : `header ${h.name} is missing (must be ${describeStringMatcher(sm)})`;
+    // Envoy (HeaderUtility::matchHeaders): a missing header fails every value matcher, inverted or not,
+    // unless treat_missing_header_as_empty is set. Checked against Envoy 1.40 in envoy-live-oracle.test.ts.
+    if ((h as { treatMissingHeaderAsEmpty?: boolean }).treatMissingHeaderAsEmpty === true) {
+      return stringMatches(sm, '') !== invert ? undefined : `header ${h.name} is missing (treated as empty)`;
+    }
+    return invert
+      ? `header ${h.name} is missing (an inverted matcher still needs the header to be present)`
+      : `header ${h.name} is missing (must be ${describeStringMatcher(sm)})`;
   }
   const joined = values.join(',');
   const ok = stringMatches(sm, joined) !== invert;
@@ -266,7 +272,16 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
   return { path: req.path };
 }
 
-/** Routes a request through a route configuration as Envoy would. */
+/**
+ * What Envoy's HTTP connection manager rejects before any routing (400), or undefined. Only the
+ * case seen in practice is modelled: a fragment in :path (http_reject_path_with_fragment, on by default).
+ */
+export function rejectedBeforeRouting(req: RequestSpec): { status: number; reason: string } | undefined {
+  if (req.path.includes('#')) return { status: 400, reason: 'Envoy rejects a request whose :path contains a fragment (#...) with 400 before routing' };
+  return undefined;
+}
+
+/** Routes a request through a route configuration as Envoy would (see rejectedBeforeRouting for what never gets here). */
 export function matchRequest(rc: RouteConfiguration, req: RequestSpec): RequestMatchResult {
   const choice = selectVirtualHost(rc, req.authority);
   if (!choice) return { outcome: 'no_virtual_host', misses: [], status: 404 };

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { readAdminClusters } from '../../src/envoy/adminClusters';
 import { readConfigDump } from '../../src/envoy/configDump';
 import { ConfigDumpIndex } from '../../src/envoy/index';
-import { matchRequest, type RequestSpec } from '../../src/envoy/requestMatch';
+import { matchRequest, rejectedBeforeRouting, type RequestSpec } from '../../src/envoy/requestMatch';
 import { adminEndpointsTable, listenersTable, routesTable } from '../../src/envoy/tables';
 
 function envoyBinary(): string | undefined {
@@ -185,6 +185,11 @@ const CASES: (RequestSpec & { expectStatus?: number })[] = [
   { authority: 'a.example.com', path: '/x', headers: { 'x-env': 'staging' } },
   { authority: 'b.example.com', path: '/teapot', headers: { 'x-env': 'prod' } },
   { authority: 'example.com', path: '/' },
+  { authority: 'c.example.com', path: '/y' },
+  { authority: 'c.example.com', path: '/y?v=3&v=2', headers: { 'x-env': 'prod' } },
+  { authority: 'c.example.com', path: '/y', headers: { 'end-user': 'Jason', 'x-env': 'prod' } },
+  { authority: 'c.example.com', path: '/teapot#frag', headers: { 'x-env': 'prod' } },
+  { authority: 'c.example.com', path: '/TEAPOT', headers: { 'x-env': 'prod' } },
   { authority: 'api.other.org', path: '/anything' },
 ];
 
@@ -197,7 +202,10 @@ test('matchRequest agrees with real Envoy on route choice, status and upstream p
     const live = await get(listenPort, c.path, headers);
     const predicted = matchRequest(rc, c);
     const label = `${c.authority}${c.path} ${JSON.stringify(c.headers ?? {})}`;
-    if (predicted.outcome === 'route') {
+    const rejected = rejectedBeforeRouting(c);
+    if (rejected) {
+      assert.equal(live.status, rejected.status, label);
+    } else if (predicted.outcome === 'route') {
       assert.equal(live.status, 200, label);
       const got = JSON.parse(live.body) as { path: string; route: string };
       assert.equal(got.route, predicted.route?.name, label);
