@@ -79,19 +79,13 @@ function normaliseRequest(req: RequestSpec): NormalRequest {
     const eq = part.indexOf('=');
     const name = eq >= 0 ? part.slice(0, eq) : part;
     const value = eq >= 0 ? part.slice(eq + 1) : '';
-    query.push([safeDecode(name), safeDecode(value)]);
+    // Envoy matches query parameters on the raw, undecoded text (checked live: v=%32 is not v=2).
+    query.push([name, value]);
   }
   for (const [k, v] of Object.entries(req.query ?? {})) query.push([k, v]);
   return { pathOnly, queryString, headers, query };
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
-  }
-}
 
 /** RE2 full match with a JS RegExp; undefined when the pattern is not valid JavaScript regex syntax. */
 export function fullMatchRegex(pattern: string, flags = ''): RegExp | undefined {
@@ -176,8 +170,10 @@ function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): strin
       ? `header ${h.name} is missing (an inverted matcher still needs the header to be present)`
       : `header ${h.name} is missing (must be ${describeStringMatcher(sm)})`;
   }
+  // A header sent several times: Envoy 1.40 accepts it when any single value (or the comma-joined value)
+  // matches; checked live in envoy-live-oracle.test.ts.
   const joined = values.join(',');
-  const ok = stringMatches(sm, joined) !== invert;
+  const ok = (values.some((v) => stringMatches(sm, v)) || stringMatches(sm, joined)) !== invert;
   if (ok) return undefined;
   return invert
     ? `header ${h.name} is "${joined}", which must not be ${describeStringMatcher(sm)}`

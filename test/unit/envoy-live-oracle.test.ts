@@ -30,6 +30,7 @@ const skip = BIN ? false : 'Envoy binary not built (run bash test/harness/build.
 let echo: Server;
 let envoy: ChildProcess | undefined;
 let listenPort = 0;
+let legacyPort = 0;
 let adminPort = 0;
 
 const listen = (s: Server) => new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as { port: number }).port)));
@@ -120,6 +121,32 @@ function bootstrap(echoPort: number) {
             },
           ],
         },
+        {
+          // Istio before 1.15: no ignore_port_in_host_matching, domains [host, host:*] instead
+          name: '0.0.0.0_8081',
+          address: { socket_address: { address: '127.0.0.1', port_value: legacyPort } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'legacy',
+                    route_config: {
+                      name: 'http.8081',
+                      virtual_hosts: [
+                        { name: 'exact-port', domains: ['simple.baihl.io:8000'], routes: [{ match: { prefix: '/' }, route: toBackend(), ...tag('exact-port') }] },
+                        { name: 'simple.baihl.io:80', domains: ['simple.baihl.io', 'simple.baihl.io:*'], routes: [{ match: { prefix: '/' }, route: toBackend(), ...tag('legacy') }] },
+                      ],
+                    },
+                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+                  },
+                },
+              ],
+            },
+          ],
+        },
       ],
       clusters: [
         {
@@ -144,6 +171,7 @@ before(async () => {
   });
   const echoPort = await listen(echo);
   listenPort = await freePort();
+  legacyPort = await freePort();
   adminPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lab-envoy-'));
   const cfg = join(dir, 'envoy.json');
@@ -169,7 +197,7 @@ after(() => {
   echo?.close();
 });
 
-const CASES: (RequestSpec & { expectStatus?: number })[] = [
+const CASES: (RequestSpec & { legacy?: boolean })[] = [
   { authority: 'simple.baihl.io', path: '/simple/httpserver' },
   { authority: 'simple.baihl.io:80', path: '/simple/nginx/index.html' },
   { authority: 'SIMPLE.baihl.io:31373', path: '/simple/nginx?x=1' },
@@ -186,6 +214,13 @@ const CASES: (RequestSpec & { expectStatus?: number })[] = [
   { authority: 'b.example.com', path: '/teapot', headers: { 'x-env': 'prod' } },
   { authority: 'example.com', path: '/' },
   { authority: 'c.example.com', path: '/y' },
+  { authority: 'c.example.com', path: '/y', headers: { 'end-user': ['mike', 'jason'] as unknown as string } },
+  { authority: 'c.example.com', path: '/y?v=%32', headers: { 'x-env': 'prod' } },
+  { authority: 'simple.baihl.io:31373', path: '/', legacy: true },
+  { authority: 'simple.baihl.io', path: '/', legacy: true },
+  { authority: 'simple.baihl.io:8000', path: '/', legacy: true },
+  { authority: 'Simple.Baihl.IO:8000', path: '/', legacy: true },
+  { authority: 'other.host:80', path: '/', legacy: true },
   { authority: 'c.example.com', path: '/y?v=3&v=2', headers: { 'x-env': 'prod' } },
   { authority: 'c.example.com', path: '/y', headers: { 'end-user': 'Jason', 'x-env': 'prod' } },
   { authority: 'c.example.com', path: '/teapot#frag', headers: { 'x-env': 'prod' } },
@@ -195,12 +230,12 @@ const CASES: (RequestSpec & { expectStatus?: number })[] = [
 
 test('matchRequest agrees with real Envoy on route choice, status and upstream path', { skip }, async () => {
   const dump = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
-  const rc = new ConfigDumpIndex(dump).routeConfig('http.8080');
-  assert.ok(rc, 'route config http.8080 in the live dump');
+  const index = new ConfigDumpIndex(dump);
+  assert.ok(index.routeConfig('http.8080') && index.routeConfig('http.8081'), 'both route configs in the live dump');
   for (const c of CASES) {
     const headers = { host: c.authority, ...(c.headers as Record<string, string> | undefined) };
-    const live = await get(listenPort, c.path, headers);
-    const predicted = matchRequest(rc, c);
+    const live = await get(c.legacy ? legacyPort : listenPort, c.path, headers);
+    const predicted = matchRequest(index.routeConfig(c.legacy ? 'http.8081' : 'http.8080')!, c);
     const label = `${c.authority}${c.path} ${JSON.stringify(c.headers ?? {})}`;
     const rejected = rejectedBeforeRouting(c);
     if (rejected) {
@@ -211,19 +246,24 @@ test('matchRequest agrees with real Envoy on route choice, status and upstream p
       assert.equal(got.route, predicted.route?.name, label);
       assert.equal(got.path, predicted.upstreamPath, label);
     } else {
-      assert.equal(live.status, predicted.status, `${label}: ${predicted.outcome}`);
+      assert.equal(live.status, predicted.status, `${label}: ${predicted.outcome} ${live.body}`);
     }
   }
 });
 
 test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip }, async () => {
   const dump = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
+  const listenerLines = [
+    [listenPort, 'Inline Route: simple.baihl.io /simple/httpserver, /simple/nginx*, /CI*, PathPrefix:/sep; *.example.com regex /api/v[0-9]+/.*, /*, /*, /*, /teapot; api.* /*'],
+    [legacyPort, 'Inline Route: simple.baihl.io:8000 /*; simple.baihl.io/simple.baihl.io:* /*'],
+  ] as const;
   assert.equal(
     listenersTable(dump),
-    `ADDRESSES PORT  MATCH DESTINATION\n127.0.0.1 ${String(listenPort).padEnd(5)} ALL   Inline Route: simple.baihl.io /simple/httpserver, /simple/nginx*, /CI*, PathPrefix:/sep; *.example.com regex /api/v[0-9]+/.*, /*, /*, /*, /teapot; api.* /*\n`,
+    'ADDRESSES PORT  MATCH DESTINATION\n' +
+      [...listenerLines].sort((a, b) => a[0] - b[0]).map(([port, dest]) => `127.0.0.1 ${String(port).padEnd(5)} ALL   ${dest}\n`).join(''),
   );
   // Envoy lists inline route configurations under static_route_configs, so istioctl shows them too.
-  const rows = routesTable(dump).trimEnd().split('\n');
+  const rows = routesTable(dump, { name: 'http.8080' }).trimEnd().split('\n');
   assert.match(rows[0], /^NAME {10}VHOST NAME {13}DOMAINS {13}MATCH {21}VIRTUAL SERVICE$/);
   assert.deepEqual(
     rows.slice(1).map((r) => r.split(/ {5,}/).slice(0, 4).join(' | ')),
