@@ -14,6 +14,7 @@ import { readAdminClusters } from '../../src/envoy/adminClusters';
 import { readConfigDump } from '../../src/envoy/configDump';
 import { ConfigDumpIndex } from '../../src/envoy/index';
 import { matchRequest, rejectedBeforeRouting, type RequestSpec } from '../../src/envoy/requestMatch';
+import { normalizeRequestPath, pathNormalizationOf } from '../../src/envoy/pathNormalization';
 import { adminEndpointsTable, listenersTable, routesTable } from '../../src/envoy/tables';
 
 function envoyBinary(): string | undefined {
@@ -133,6 +134,8 @@ function bootstrap(echoPort: number) {
                   typed_config: {
                     '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
                     stat_prefix: 'legacy',
+                    normalize_path: true,
+                    merge_slashes: true,
                     route_config: {
                       name: 'http.8081',
                       virtual_hosts: [
@@ -221,6 +224,13 @@ const CASES: (RequestSpec & { legacy?: boolean })[] = [
   { authority: 'simple.baihl.io:8000', path: '/', legacy: true },
   { authority: 'Simple.Baihl.IO:8000', path: '/', legacy: true },
   { authority: 'other.host:80', path: '/', legacy: true },
+  // the legacy listener also normalises paths (normalize_path + merge_slashes)
+  { authority: 'simple.baihl.io', path: '/a/./b/../c', legacy: true },
+  { authority: 'simple.baihl.io', path: '/a/%2e%2e/c?x=/../', legacy: true },
+  { authority: 'simple.baihl.io', path: '/%61b%7Ec%2Fd%20e', legacy: true },
+  { authority: 'simple.baihl.io', path: '//a///b/', legacy: true },
+  { authority: 'simple.baihl.io', path: '/a\\b/..', legacy: true },
+  { authority: 'simple.baihl.io', path: '/../../x', legacy: true },
   { authority: 'c.example.com', path: '/y?v=3&v=2', headers: { 'x-env': 'prod' } },
   { authority: 'c.example.com', path: '/y', headers: { 'end-user': 'Jason', 'x-env': 'prod' } },
   { authority: 'c.example.com', path: '/teapot#frag', headers: { 'x-env': 'prod' } },
@@ -235,7 +245,8 @@ test('matchRequest agrees with real Envoy on route choice, status and upstream p
   for (const c of CASES) {
     const headers = { host: c.authority, ...(c.headers as Record<string, string> | undefined) };
     const live = await get(c.legacy ? legacyPort : listenPort, c.path, headers);
-    const predicted = matchRequest(index.routeConfig(c.legacy ? 'http.8081' : 'http.8080')!, c);
+    const norm = pathNormalizationOf(index.listener(c.legacy ? '0.0.0.0_8081' : '0.0.0.0_8080'));
+    const predicted = matchRequest(index.routeConfig(c.legacy ? 'http.8081' : 'http.8080')!, { ...c, path: normalizeRequestPath(c.path, norm) });
     const label = `${c.authority}${c.path} ${JSON.stringify(c.headers ?? {})}`;
     const rejected = rejectedBeforeRouting(c);
     if (rejected) {

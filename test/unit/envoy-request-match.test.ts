@@ -166,3 +166,17 @@ test('RE2 spellings: (?i) prefix, named groups (?P<n>), \\A and \\z anchors', ()
   assert.equal(fullMatchRegex('\\A/x\\z')?.test('/x'), true);
   assert.equal(fullMatchRegex('/books/[0-9]+')?.test('/books/12/reviews'), false, 'full match, not search');
 });
+
+test('HCM path normalisation (normalize_path, merge_slashes) before routing', async () => {
+  const { normalizeRequestPath, pathNormalizationOf } = await import('../../src/envoy/pathNormalization');
+  const both = { normalizePath: true, mergeSlashes: true };
+  assert.equal(normalizeRequestPath('/simple/nginx/../httpserver?a=/../', both), '/simple/httpserver?a=/../');
+  assert.equal(normalizeRequestPath('/%73imple//nginx/./x', both), '/simple/nginx/x');
+  assert.equal(normalizeRequestPath('/a%2Fb', both), '/a%2Fb', 'an encoded slash stays encoded');
+  assert.equal(normalizeRequestPath('/a//b/../c', { normalizePath: false, mergeSlashes: false }), '/a//b/../c');
+  const listener = {
+    filterChains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typedConfig: { normalizePath: true, mergeSlashes: false } }] }],
+  };
+  assert.deepEqual(pathNormalizationOf(listener), { normalizePath: true, mergeSlashes: false });
+  assert.deepEqual(pathNormalizationOf(undefined), { normalizePath: false, mergeSlashes: false });
+});
