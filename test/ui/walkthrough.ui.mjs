@@ -11,7 +11,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARROW, LIVE_MARK, PREDICTED_MARK, SEP } from '../../src/lab/lensText.ts';
-import { commandId } from '../../src/lab/steps.ts';
+import { STEPS, commandId } from '../../src/lab/steps.ts';
 import {
   REPO,
   build,
@@ -109,13 +109,31 @@ async function walkthroughShowsItsSteps() {
     shown = (await titles.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
     if (shown.length >= expected.length) break;
   }
-  await screenshot(page, RESULTS, '1-walkthrough');
   check(
     `the walkthrough lists its ${expected.length} steps in order`,
     JSON.stringify(shown) === JSON.stringify(expected),
     `shown ${JSON.stringify(shown)}, package.json ${JSON.stringify(expected)}`,
   );
+  const first = walkthrough.steps[0];
+  if (first.media?.markdown) {
+    // The selected step's markdown renders in a webview frame beside the list.
+    const heading = readFileSync(join(REPO, first.media.markdown), 'utf8').match(/^#+\s+(.+)$/m)?.[1]?.trim();
+    const shownIn = await waitForFrameText(page, heading ?? '', 20_000);
+    check(`the first step shows ${first.media.markdown}`, Boolean(heading && shownIn), `no frame shows "${heading}"`);
+  }
+  await screenshot(page, RESULTS, '1-walkthrough');
   say('walkthrough checked');
+}
+
+async function waitForFrameText(page, text, timeout) {
+  for (const deadline = Date.now() + timeout; Date.now() < deadline; await sleep(250)) {
+    // Not the main frame: the step list there carries the same title.
+    for (const frame of page.frames().filter((f) => f !== page.mainFrame())) {
+      const body = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+      if (body.includes(text)) return frame;
+    }
+  }
+  return undefined;
 }
 
 async function scaffoldFromPalette() {
@@ -129,9 +147,27 @@ async function scaffoldFromPalette() {
   }
   await screenshot(page, RESULTS, '2-scaffolded');
   check(`"${label}" from F1 writes ${SAMPLE_FILES.join(', ')} into the workspace`, missing.length === 0, `missing in the explorer: ${missing}; notifications: ${JSON.stringify(await notificationTexts(page))}`);
+  await scaffoldStepIsCheckedOff();
   // Start the next check from the explorer, as a user opening the file would.
   await runFromPalette(page, 'View: Close All Editors').catch(() => {});
   say('scaffold checked');
+}
+
+/** The walkthrough ticks the step off from the context key the command sets, not because it was clicked. */
+async function scaffoldStepIsCheckedOff() {
+  const walkthrough = (contributes.walkthroughs ?? [])[0];
+  const stepId = STEPS.find((st) => st.command === 'scaffoldSample')?.id;
+  if (!walkthrough || !stepId) return;
+  await runFromPalette(page, 'Welcome: Open Walkthrough...');
+  await page.locator(SELECTORS.quickInputRow, { hasText: walkthrough.title }).first().click();
+  const step = page.locator(`button.getting-started-step[data-step-id$="#${stepId}"]`).first();
+  let checked = null;
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(250)) {
+    checked = await step.getAttribute('aria-checked', { timeout: 1000 }).catch(() => null);
+    if (checked === 'true') break;
+  }
+  await screenshot(page, RESULTS, '2-walkthrough-after-scaffold');
+  check(`the walkthrough ticks off "${walkthrough.steps.find((st) => st.id === stepId)?.title}" after scaffolding`, checked === 'true', `aria-checked=${checked}`);
 }
 
 async function lensesOnTheSampleSpecs() {

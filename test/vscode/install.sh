@@ -30,6 +30,11 @@ if ((${#missing_debs[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing_debs[@]}" >&2
 fi
 
+# One install at a time per version (setup and a test run may start together).
+mkdir -p "$CACHE_ROOT"
+exec 9>"$CACHE_ROOT.lock"
+flock 9
+
 if [[ -f "$MARKER" && -x "$CACHE_ROOT/node24/node_modules/node/bin/node" && -x "$CACHE_ROOT/cs/node_modules/.bin/code-server" ]]; then
   log "code-server $CODE_SERVER_VERSION already installed in $CACHE_ROOT"
   echo "$CACHE_ROOT"
