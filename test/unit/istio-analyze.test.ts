@@ -463,3 +463,40 @@ describe('cluster mode', () => {
     assert.deepEqual(analyze(readTexts(seed(), 'simple'), { clusterResources: cluster }), []);
   });
 });
+
+describe('hand-written YAML of any shape', () => {
+  test('every value of the seed, the gateway workload and a DestinationRule replaced by a string, null, list, map or nested list: no throw', async () => {
+    const { parseAllDocuments, stringify } = await import('yaml');
+    const base = [
+      ...seedManifests().map((m) => m.text),
+      ingressGatewayWorkload(),
+      'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: nginx, namespace: simple}\nspec:\n  host: nginx\n  subsets: [{name: v1, labels: {version: v1}}]\n',
+    ]
+      .join('\n---\n')
+      .split(/^---$/m)
+      .flatMap((t) => parseAllDocuments(t).map((d) => d.toJS() as unknown))
+      .filter((v) => v && typeof v === 'object');
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, path: (string | number)[]) => {
+      if (path.length > 1 && path[1] !== 'metadata') paths.push(path);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'kind' && k !== 'apiVersion') walk(x, [...path, k]);
+    };
+    base.forEach((doc, i) => walk(doc, [i]));
+    let runs = 0;
+    for (const path of paths) {
+      for (const replacement of ['x', null, [], {}, [['a']]]) {
+        const docs = structuredClone(base) as Record<string | number, unknown>[];
+        let parent: Record<string | number, unknown> = docs as never;
+        for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+        parent[path[path.length - 1]!] = replacement;
+        const text = docs.map((d) => stringify(d)).join('---\n');
+        const ds = analyzeTexts({ 'all.yaml': text }, NS);
+        assert.ok(Array.isArray(ds), path.join('.'));
+        for (const d of ds) assert.ok(d.range.start.line >= 0 && d.message.length > 0);
+        runs++;
+      }
+    }
+    assert.ok(runs > 500, `only ${runs} variants`);
+  });
+});

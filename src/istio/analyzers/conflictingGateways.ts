@@ -6,7 +6,7 @@
 // the last server counts. Left out: Istio's check mutates its host table while it iterates a Go map, so
 // its answer for three or more Gateways on one port depends on map order; ours compares each pair once.
 import type { Gateway } from '../model';
-import { fullName, podLabels, selectorMatches, selectorString, objectRef, type AnalysisContext } from './context';
+import { fullName, list, podLabels, selectorMatches, selectorString, objectRef, type AnalysisContext } from './context';
 import { makeDiagnostic, type Diagnostic } from './types';
 
 type HostsBind = Map<string, string>;
@@ -22,11 +22,11 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
   const table = new Map<string, Map<string, Entry>>();
   for (const gw of ctx.world.gateways) {
     const sel = selectorString(gw.spec.selector);
-    (gw.spec.servers ?? []).forEach((server, i) => {
+    list(gw.spec.servers).forEach((server, i) => {
       const key = `${sel}~${server?.port?.number ?? 0}`;
       const byName = table.get(key) ?? new Map<string, Entry>();
       const hosts: HostsBind = new Map();
-      for (const h of server?.hosts ?? []) hosts.set(h, server?.bind ?? '');
+      for (const h of list(server?.hosts)) hosts.set(h, server?.bind ?? '');
       byName.set(fullName(gw), { gateway: gw, serverIndex: i, hosts });
       table.set(key, byName);
     });
@@ -46,7 +46,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       }
       if (matched) hit.push([key, values]);
     }
-    (gw.spec.servers ?? []).forEach((server, i) => {
+    list(gw.spec.servers).forEach((server, i) => {
       const port = String(server?.port?.number ?? 0);
       const bind = server?.bind ?? '';
       const conflicting: Entry[] = [];
@@ -54,7 +54,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
         if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
         for (const [otherName, entry] of values) {
           if (otherName === name) continue;
-          if ((server?.hosts ?? []).some((h) => entry.hosts.has(h) && entry.hosts.get(h) === bind)) conflicting.push(entry);
+          if (list(server?.hosts).some((h) => entry.hosts.has(h) && entry.hosts.get(h) === bind)) conflicting.push(entry);
         }
       }
       if (!conflicting.length) return;
@@ -62,7 +62,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       out.push(
         makeDiagnostic({
           code: 'IST0145',
-          args: [names.join(','), sel, port, (server?.hosts ?? []).join(',')],
+          args: [names.join(','), sel, port, list(server?.hosts).join(',')],
           file: gw.file,
           range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
           object: objectRef(gw),

@@ -26,6 +26,13 @@ export interface AnalysisContext {
   sourceText(file: string): string | undefined;
 }
 
+/** The value when it is a list, else none: hand-written YAML may hold a string or a map where a list belongs. */
+export const list = <T>(v: readonly T[] | T | undefined | null): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/** The value when it is a mapping, else an empty one. */
+export const mapping = <T>(v: Record<string, T> | undefined | null): Record<string, T> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+
 export const nsOf = (o: KubeObject): string => o.metadata.namespace ?? 'default';
 export const fullName = (o: KubeObject): string => `${nsOf(o)}/${o.metadata.name}`;
 export const objectRef = (o: KubeObject): ObjectRef => ({ kind: o.kind, name: o.metadata.name, namespace: nsOf(o) });
@@ -57,17 +64,19 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
 
 /** Kubernetes label selector semantics (klabels.SelectorFromSet): an empty selector matches everything. */
 export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => (labels ?? {})[k] === String(v));
+  const l = mapping(labels);
+  return Object.entries(mapping(selector)).every(([k, v]) => l[k] === String(v));
 }
 
 /** klabels.Set(...).String(): `k=v` pairs sorted by key, joined by commas. */
 export function selectorString(selector: Record<string, string> | undefined): string {
-  return Object.keys(selector ?? {})
+  const s = mapping(selector);
+  return Object.keys(s)
     .sort()
-    .map((k) => `${k}=${selector![k]}`)
+    .map((k) => `${k}=${s[k]}`)
     .join(',');
 }
 
 /** The pod labels a Deployment's pods carry (the offline stand-in for Istio's Pod objects). */
 export const podLabels = (d: KubeObject<{ template?: { metadata?: { labels?: Record<string, string> } } }>): Record<string, string> =>
-  d.spec?.template?.metadata?.labels ?? {};
+  mapping(mapping(mapping(mapping(d.spec as Record<string, unknown>).template as Record<string, unknown>).metadata as Record<string, unknown>).labels as Record<string, string>);

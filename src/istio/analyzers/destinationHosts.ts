@@ -7,7 +7,7 @@
 // names (`name.ns.svc.cluster.local` or a bare name) are skipped rather than reported; offline, a host is
 // judged only when the inputs hold some Service of its namespace (or with assumeComplete).
 import type { Service, VirtualService } from '../model';
-import { nsOf, objectRef, type AnalysisContext } from './context';
+import { list, nsOf, objectRef, type AnalysisContext } from './context';
 import { clusterServiceName, mirrorDestinations, routeDestinations, type AnnotatedDestination } from './destinations';
 import { addMapEntryAfter, replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
@@ -64,7 +64,7 @@ function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination
     );
     return;
   }
-  const ports = (svc.spec.ports ?? []).map((p) => p.port);
+  const ports = list(svc.spec.ports).map((p) => p?.port);
   const port = d.destination.port;
   if (port === undefined || port === null) {
     if (ports.length > 1) {

@@ -5,7 +5,7 @@
 // Offline, a subset is judged only when the inputs hold a DestinationRule for that host (or with
 // assumeComplete): with none, the rule may simply live in the cluster.
 import type { DestinationRule, VirtualService } from '../model';
-import { nsOf, objectRef, type AnalysisContext } from './context';
+import { list, nsOf, objectRef, type AnalysisContext } from './context';
 import { mirrorDestinations, resourceNameFromHost, routeDestinations, type AnnotatedDestination } from './destinations';
 import { replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic } from './types';
@@ -32,7 +32,7 @@ function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination
   if (typeof subset !== 'string' || subset === '' || typeof d.destination.host !== 'string') return;
   const rules = rulesByHost.get(key(resourceNameFromHost(nsOf(vs), d.destination.host))) ?? [];
   if (!rules.length && !ctx.assumeComplete) return;
-  const names = rules.flatMap((r) => (r.spec.subsets ?? []).map((s) => s?.name).filter((n): n is string => typeof n === 'string'));
+  const names = rules.flatMap((r) => list(r.spec.subsets).map((s) => s?.name).filter((n): n is string => typeof n === 'string'));
   if (names.includes(subset)) return;
   const range = vs.rangeAt([...d.path, 'subset']);
   out.push(

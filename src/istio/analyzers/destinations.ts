@@ -32,7 +32,7 @@ export function routeDestinations(vs: VirtualService): AnnotatedDestination[] {
 
 export function mirrorDestinations(vs: VirtualService): AnnotatedDestination[] {
   const out: AnnotatedDestination[] = [];
-  (vs.spec.http ?? []).forEach((r, i) => {
+  (Array.isArray(vs.spec.http) ? vs.spec.http : []).forEach((r, i) => {
     if (r?.mirror && typeof r.mirror === 'object') {
       out.push({ routeRule: 'http.mirror', serviceIndex: i, destinationIndex: 0, destination: r.mirror, path: ['spec', 'http', i, 'mirror'] });
     }

@@ -9,7 +9,7 @@
 // the selector fits it.
 import { DEFAULT_INGRESS } from '../gatewayWorkloads';
 import type { Deployment, Gateway, Service, ServicePort } from '../model';
-import { nsOf, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
+import { list, mapping, nsOf, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
 import { appendToSequence, replaceRange } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
 
@@ -35,7 +35,7 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const judgeSelectors = ctx.assumeComplete || ctx.world.deployments.some(isGatewayLikeWorkload);
   for (const gw of ctx.inputs.gateways) {
-    const selector = (gw.spec.selector ?? {}) as Record<string, string>;
+    const selector = mapping(gw.spec.selector);
     const sel = selectorString(selector);
     const pods = ctx.world.deployments.filter((d) => selectorMatches(selector, podLabels(d)));
     if (!pods.length) {
@@ -51,6 +51,7 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
     const services: Service[] = [];
     const addPorts = (ports: ServicePort[]) => {
       for (const p of ports) {
+        if (!p || typeof p.port !== 'number') continue;
         if ((p.protocol ?? 'TCP') !== 'TCP') continue; // the API server defaults protocol to TCP
         const tp = intValue(p.targetPort);
         if (tp !== 0) {
@@ -63,14 +64,14 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
       for (const svc of ctx.world.services) {
         if (nsOf(svc) !== nsOf(pod) || !selectorMatches(svc.spec.selector, podLabels(pod))) continue;
         if (!services.includes(svc)) services.push(svc);
-        addPorts(svc.spec.ports ?? []);
+        addPorts(list(svc.spec.ports));
       }
     }
     if (!services.length) {
       if (ctx.clusterMode && selectorMatches(selector, DEFAULT_INGRESS.labels)) addPorts(DEFAULT_INGRESS.ports);
       else if (!ctx.assumeComplete) continue;
     }
-    (gw.spec.servers ?? []).forEach((server, i) => {
+    list(gw.spec.servers).forEach((server, i) => {
       const n = server?.port?.number;
       if (typeof n !== 'number') return;
       if (servicePorts.has(n) || portMapping.has(n)) return;
@@ -98,7 +99,7 @@ function portFixes(ctx: AnalysisContext, gw: Gateway, i: number, n: number, port
   }
   const svc = services.find((s) => ctx.inputs.services.includes(s));
   const text = svc && ctx.sourceText(svc.file);
-  const ports = svc?.spec.ports ?? [];
+  const ports = list(svc?.spec.ports);
   if (svc && text !== undefined && ports.length) {
     const protocol = (gw.spec.servers?.[i]?.port?.protocol ?? 'tcp').toLowerCase();
     const edit = appendToSequence(text, svc.file, svc.rangeAt(['spec', 'ports']), svc.rangeAt(['spec', 'ports', ports.length - 1]), `{name: ${protocol}-${n}, port: ${n}, targetPort: ${n}, protocol: TCP}`);

@@ -12,7 +12,7 @@
 // silent in istioctl. We report that too (same code and wording, source `ingress-lab`), with a request-level
 // check: an earlier match covers a later one when every request the later one accepts, the earlier one accepts.
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from '../model';
-import { objectRef } from './context';
+import { mapping, objectRef } from './context';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
 
 const MATCH_EXACT = 'exact:';
@@ -62,7 +62,7 @@ interface PrefixMatch {
   withoutHeaders: Map<string, string>;
 }
 
-const toMap = (r: Record<string, StringMatch> | undefined) => new Map(Object.entries(r ?? {}).map(([k, v]) => [k, exactOrPrefix(v)]));
+const toMap = (r: Record<string, StringMatch> | undefined) => new Map(Object.entries(mapping(r)).map(([k, v]) => [k, exactOrPrefix(v)]));
 
 function genMatchHTTPRoute(route: HTTPRoute, match: HTTPMatchRequest | undefined, rule: number, n: number): PrefixMatch | undefined {
   const prefix = match?.uri?.prefix;
@@ -109,6 +109,7 @@ const pathOf = (s: StringMatch) => s.exact ?? s.prefix;
 function stringCovers(a: StringMatch | undefined | null, b: StringMatch | undefined | null, caseA = true, caseB = true): boolean {
   if (a === undefined) return true;
   if (b === undefined) return false;
+  if (a !== null && typeof a !== 'object') return false; // not a StringMatch: unsure, so not covered
   const aEmpty = !a || (a.exact === undefined && a.prefix === undefined && a.regex === undefined);
   if (aEmpty) return true;
   if (!b) return false;
@@ -122,7 +123,8 @@ function stringCovers(a: StringMatch | undefined | null, b: StringMatch | undefi
 }
 
 function recordCovers(a: Record<string, StringMatch> | undefined, b: Record<string, StringMatch> | undefined): boolean {
-  return Object.entries(a ?? {}).every(([k, v]) => b !== undefined && k in b && stringCovers(v, b[k]));
+  const bm = mapping(b);
+  return Object.entries(mapping(a)).every(([k, v]) => k in bm && stringCovers(v, bm[k]));
 }
 
 const sameValue = (a: unknown, b: unknown) => a === undefined || matchKey({ x: a } as never) === matchKey({ x: b } as never);
@@ -130,6 +132,7 @@ const sameValue = (a: unknown, b: unknown) => a === undefined || matchKey({ x: a
 /** Every request `b` accepts, `a` accepts (conservative: false when unsure). `b` undefined: a rule without matches. */
 export function matchCovers(a: HTTPMatchRequest, b: HTTPMatchRequest | undefined): boolean {
   const bb: HTTPMatchRequest = b ?? {};
+  if (!a || typeof a !== 'object' || (a.uri !== undefined && (typeof a.uri !== 'object' || a.uri === null))) return false;
   const uriA = a.uri ?? undefined;
   const uriCoversAll = !uriA || uriA.prefix === '/' || uriA.regex === '.*' || (uriA.exact === undefined && uriA.prefix === undefined && uriA.regex === undefined);
   if (!uriCoversAll) {
@@ -141,7 +144,7 @@ export function matchCovers(a: HTTPMatchRequest, b: HTTPMatchRequest | undefined
     stringCovers(a.scheme, bb.scheme) &&
     recordCovers(a.headers, bb.headers) &&
     recordCovers(a.queryParams, bb.queryParams) &&
-    Object.entries(a.withoutHeaders ?? {}).every(([k, v]) => bb.withoutHeaders !== undefined && k in bb.withoutHeaders && matchKey(v as never) === matchKey(bb.withoutHeaders[k] as never)) &&
+    Object.entries(mapping(a.withoutHeaders)).every(([k, v]) => k in mapping(bb.withoutHeaders) && matchKey(v as never) === matchKey(mapping(bb.withoutHeaders)[k] as never)) &&
     sameValue(a.port, bb.port) &&
     sameValue(a.sourceNamespace, bb.sourceNamespace) &&
     sameValue(a.sourceLabels, bb.sourceLabels) &&

@@ -4,7 +4,7 @@
 // VirtualService's namespace). Istio reports both when the Gateway is missing; so do we.
 import { hostsMatch, namesForNamespace, sanitizeServerHosts } from '../hosts';
 import type { Gateway, VirtualService } from '../model';
-import { fullName, nsOf, objectRef, type AnalysisContext } from './context';
+import { fullName, list, nsOf, objectRef, type AnalysisContext } from './context';
 import { appendToSequence, replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
 
@@ -20,7 +20,7 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
   const out: Diagnostic[] = [];
   for (const vs of ctx.inputs.virtualServices) {
     const vsNs = nsOf(vs);
-    (vs.spec.gateways ?? []).forEach((ref, i) => {
+    list(vs.spec.gateways).forEach((ref, i) => {
       if (typeof ref !== 'string' || ref === 'mesh') return;
       const gwFull = gatewayFullName(ref, vsNs);
       const gwNs = gwFull.slice(0, gwFull.indexOf('/'));
@@ -40,7 +40,7 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
           }),
         );
       }
-      const vsHosts = (vs.spec.hosts ?? []).filter((h): h is string => typeof h === 'string');
+      const vsHosts = list(vs.spec.hosts).filter((h): h is string => typeof h === 'string');
       if (!vsHostInGateway(matching, vsHosts, vsNs)) {
         out.push(
           makeDiagnostic({
@@ -62,7 +62,7 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
 /** Gateway server hosts visible to a VirtualService in `vsNamespace`, namespace prefixes resolved. */
 export function gatewayHostsFor(gateways: Gateway[], vsNamespace: string): string[] {
   const hosts: string[] = [];
-  for (const g of gateways) for (const s of g.spec.servers ?? []) hosts.push(...sanitizeServerHosts(s?.hosts ?? [], nsOf(g)));
+  for (const g of gateways) for (const s of list(g.spec.servers)) hosts.push(...sanitizeServerHosts(list(s?.hosts).filter((h) => typeof h === 'string'), nsOf(g)));
   return namesForNamespace(hosts, vsNamespace);
 }
 
@@ -88,7 +88,7 @@ function addHostFixes(ctx: AnalysisContext, vs: VirtualService, gateways: Gatewa
   const gw = gateways.find((g) => ctx.inputs.gateways.includes(g));
   const text = gw && ctx.sourceText(gw.file);
   if (!gw || text === undefined) return [];
-  const servers = gw.spec.servers ?? [];
+  const servers = list(gw.spec.servers);
   let k = servers.findIndex((s) => Array.isArray(s?.hosts) && s.hosts.length > 0 && HTTP_LIKE.has((s.port?.protocol ?? '').toUpperCase()));
   if (k < 0) k = servers.findIndex((s) => Array.isArray(s?.hosts) && s.hosts.length > 0);
   if (k < 0) return [];
@@ -103,7 +103,7 @@ function addHostFixes(ctx: AnalysisContext, vs: VirtualService, gateways: Gatewa
 
 /** With a single VirtualService host: "Change host to g" for each plain host the Gateway accepts. */
 function changeVsHostFixes(vs: VirtualService, gateways: Gateway[], vsNs: string): QuickFix[] {
-  if ((vs.spec.hosts ?? []).length !== 1) return [];
+  if (list(vs.spec.hosts).length !== 1) return [];
   const hosts = [...new Set(gatewayHostsFor(gateways, vsNs).filter((h) => !h.startsWith('*')))].slice(0, 3);
   return hosts.map((h) => ({
     title: `Change VirtualService host to ${h} (a host of the Gateway)`,
