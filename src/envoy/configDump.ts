@@ -84,7 +84,7 @@ export function readConfigDump(json: unknown): ConfigDump {
   }
   if ('cluster_statuses' in json || 'clusterStatuses' in json)
     throw new ConfigDumpShapeError('this is /clusters?format=json output, not a /config_dump (give it as --clusters to endpoints)');
-  if (sectionOf(json['@type'])) {
+  if (sectionOf(json['@type']) || resourceEntry(json)) {
     readSection(json, dump);
     return dump;
   }
@@ -93,7 +93,34 @@ export function readConfigDump(json: unknown): ConfigDump {
   );
 }
 
+// `/config_dump?resource=<field>` answers with one entry per resource, typed as the repeated field's message
+// (e.g. "...RoutesConfigDump.DynamicRouteConfig"); wrap each into a one-entry section.
+const RESOURCE_ENTRY: Record<string, [DumpSection, string]> = {
+  'RoutesConfigDump.DynamicRouteConfig': ['routes', 'dynamic_route_configs'],
+  'RoutesConfigDump.StaticRouteConfig': ['routes', 'static_route_configs'],
+  'ListenersConfigDump.DynamicListener': ['listeners', 'dynamic_listeners'],
+  'ListenersConfigDump.StaticListener': ['listeners', 'static_listeners'],
+  'ClustersConfigDump.DynamicCluster': ['clusters', 'dynamic_active_clusters'],
+  'ClustersConfigDump.StaticCluster': ['clusters', 'static_clusters'],
+  'EndpointsConfigDump.DynamicEndpointConfig': ['endpoints', 'dynamic_endpoint_configs'],
+  'EndpointsConfigDump.StaticEndpointConfig': ['endpoints', 'static_endpoint_configs'],
+  'SecretsConfigDump.DynamicSecret': ['secrets', 'dynamic_active_secrets'],
+};
+
+function resourceEntry(raw: Obj): Obj | undefined {
+  const type = typeof raw['@type'] === 'string' ? raw['@type'] : '';
+  for (const [suffix, [section, field]] of Object.entries(RESOURCE_ENTRY)) {
+    if (!type.endsWith('.' + suffix)) continue;
+    const { '@type': _t, ...entry } = raw;
+    void _t;
+    return { '@type': `type.googleapis.com/envoy.admin.v3.${SECTION_TYPES[section]}`, [field]: [entry] };
+  }
+  return undefined;
+}
+
 function readSection(raw: Obj, dump: ConfigDump): void {
+  const wrapped = resourceEntry(raw);
+  if (wrapped) raw = wrapped;
   const section = sectionOf(raw['@type']);
   if (!section) return;
   const c = normalizeKeys(raw) as Obj;

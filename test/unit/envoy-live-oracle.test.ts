@@ -15,7 +15,7 @@ import { readConfigDump } from '../../src/envoy/configDump';
 import { ConfigDumpIndex } from '../../src/envoy/index';
 import { matchRequest, rejectedBeforeRouting, type RequestSpec } from '../../src/envoy/requestMatch';
 import { normalizeRequestPath, pathNormalizationOf } from '../../src/envoy/pathNormalization';
-import { adminEndpointsTable, listenersTable, routesTable } from '../../src/envoy/tables';
+import { adminEndpointsTable, clustersTable, edsEndpointsTable, listenersTable, routesTable } from '../../src/envoy/tables';
 
 function envoyBinary(): string | undefined {
   if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
@@ -297,5 +297,23 @@ test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip }, a
   assert.equal(
     adminEndpointsTable(clusters, { cluster: 'backend' }),
     `ENDPOINT${' '.repeat(endpoint.length + 5 - 8)}STATUS      OUTLIER CHECK     CLUSTER\n${endpoint}     HEALTHY     OK                backend\n`,
+  );
+});
+
+test('config_dump?resource=... (one entry per resource) and ?include_eds from the real Envoy', { skip }, async () => {
+  const full = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
+  const byResource = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_route_configs')).body));
+  assert.deepEqual([...byResource.sections], ['routes']);
+  assert.equal(routesTable(byResource), routesTable(full));
+  const clusters = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_clusters')).body));
+  assert.equal(clustersTable(clusters), clustersTable(full));
+  const listeners = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_listeners')).body));
+  assert.equal(listenersTable(listeners), listenersTable(full));
+  const eds = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?include_eds')).body));
+  const echoPort = (echo.address() as { port: number }).port;
+  const endpoint = `127.0.0.1:${echoPort}`;
+  assert.equal(
+    edsEndpointsTable(eds),
+    `NAME${' '.repeat(endpoint.length + 5 - 4)}STATUS      LOCALITY     CLUSTER\n${endpoint}     HEALTHY                  backend\n`,
   );
 });

@@ -98,6 +98,17 @@ test('a bare section and istioctl -o json arrays are read too', () => {
   assert.equal(d.routeConfigs[0].routeConfig.virtualHosts![0].name, '*:80');
 });
 
+test('config_dump?resource=dynamic_route_configs: one typed entry per resource', () => {
+  const section = (raw(BOOKINFO) as { configs: { dynamic_route_configs?: Record<string, unknown>[] }[] }).configs[0];
+  const entry = { '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump.DynamicRouteConfig', ...section.dynamic_route_configs![0] };
+  const d = readConfigDump({ configs: [entry] });
+  assert.deepEqual([...d.sections], ['routes']);
+  assert.equal(d.routeConfigs[0].routeConfig.name, 'http.8080');
+  assert.equal(d.routeConfigs[0].dynamic, true);
+  assert.equal(d.routeConfigs[0].versionInfo, '2022-03-04T10:22:24Z/54');
+  assert.equal(readConfigDump(entry).routeConfigs.length, 1, 'a lone entry too');
+});
+
 test('not a config dump: one clear message', () => {
   assert.throws(() => readConfigDump({ hello: 1 }), (e: unknown) => e instanceof ConfigDumpShapeError && /no "configs" array/.test(e.message));
   assert.throws(() => readConfigDump(42), ConfigDumpShapeError);
