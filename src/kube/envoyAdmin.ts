@@ -19,6 +19,8 @@ export interface EnvoyAdmin {
   getConfigDump(opts?: { includeEds?: boolean; signal?: AbortSignal }): Promise<unknown>;
   /** GET /clusters?format=json: the parsed JSON. */
   getClusters(opts?: { signal?: AbortSignal }): Promise<unknown>;
+  /** Any other JSON admin path, e.g. /config_dump?resource=dynamic_route_configs or /server_info (cached the same way). */
+  getJson(path: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   /** Forget cached answers (the next read goes to Envoy again). */
   refresh(): void;
   dispose(): Promise<void>;
@@ -122,6 +124,7 @@ export function createEnvoyAdmin(deps: EnvoyAdminDeps): EnvoyAdmin {
     pod,
     getConfigDump: (opts = {}) => read(opts.includeEds ? '/config_dump?include_eds' : '/config_dump', opts.signal),
     getClusters: (opts = {}) => read('/clusters?format=json', opts.signal),
+    getJson: (path, opts = {}) => read(path.startsWith('/') ? path : `/${path}`, opts.signal),
     refresh: () => cache.clear(),
     async dispose() {
       const f = forward;
