@@ -17,6 +17,8 @@ import type { PromptSeam } from './editor/prompts';
 import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
+import { DriftLensProvider } from './editor/driftLens';
+import { traceRequest } from './editor/traceCommand';
 
 /** What extension tests reach through `extension.exports`. */
 export interface LabApi {
@@ -51,8 +53,10 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       showRoute,
       sendRequestForMatch,
       openWalkthrough,
+      traceRequest,
     }),
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
+    vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),

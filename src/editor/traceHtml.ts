@@ -9,6 +9,8 @@ export interface TraceHtmlOptions {
   cspSource: string;
   /** webview.asWebviewUri(media/trace.css) as a string */
   styleUri: string;
+  /** A line under the request, e.g. why the trace is offline. */
+  note?: string;
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -86,7 +88,7 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
 <header>
   <h1><code class="request">${e(requestLine)}</code></h1>
   <p class="sub">via <code>${e(`${r.address}:${r.port}`)}</code> (${e(r.entry)}) · <span class="mode mode-${t.mode}">${t.mode === 'live' ? 'live: read from the cluster and the gateway\'s Envoy' : 'offline: predicted from the workspace YAML'}</span></p>
-</header>
+${o.note ? `  <p class="note">${e(o.note)}</p>\n` : ''}</header>
 <ol class="path" aria-label="hops of the request">
 ${hops}
 <li class="arrow" aria-hidden="true">→</li>

@@ -8,6 +8,9 @@
 //                                              istiod pushes in seconds), then applied but not on the gateway
 //   editor = applied, prediction says no route on any gateway → applied but not on the gateway + its reason
 
+import type { Route } from '../envoy/types';
+import { describeAction, describeMatch } from './lensText';
+
 export type DriftState = 'in-sync' | 'edited-not-applied' | 'not-applied' | 'applied-pending' | 'applied-not-on-gateway' | 'unknown';
 
 /** What the server-side apply dry run of the editor's object says. */
@@ -136,4 +139,15 @@ export function lastAppliedAt(obj: { metadata?: { managedFields?: { time?: strin
   if (times.length) return Math.max(...times);
   const created = obj?.metadata?.creationTimestamp ? Date.parse(obj.metadata.creationTimestamp) : NaN;
   return Number.isNaN(created) ? undefined : created;
+}
+
+/**
+ * What the gateway holds for a predicted route: the live route found for the same match (or none), compared
+ * by what users read of it (match, rewrite, destination), since Istio adds fields the prediction need not
+ * spell out (timeouts, retry policy, metadata).
+ */
+export function compareLiveRoute(predicted: Route, live: Route | undefined, virtualServiceSeen: boolean): LiveRoute {
+  if (!live) return { kind: 'missing', virtualServiceSeen };
+  const same = describeMatch(live.match) === describeMatch(predicted.match) && describeAction(live) === describeAction(predicted);
+  return { kind: same ? 'found' : 'differs' };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import { computeDrift, DEFAULT_GRACE_MS, lastAppliedAt, type DriftInput } from '../../src/lab/drift';
+import { compareLiveRoute, computeDrift, DEFAULT_GRACE_MS, lastAppliedAt, type DriftInput } from '../../src/lab/drift';
 
 const now = Date.parse('2026-11-25T18:00:00Z');
 const base: DriftInput = { applied: { kind: 'same', appliedAt: now - 5 * 60_000 }, predicted: { onGateway: true }, live: { kind: 'found' }, now };
@@ -87,4 +87,16 @@ test('lastAppliedAt: newest managedFields time, else the creation time', () => {
   );
   assert.equal(lastAppliedAt({ metadata: { creationTimestamp: '2026-11-25T16:00:00Z' } }), Date.parse('2026-11-25T16:00:00Z'));
   assert.equal(lastAppliedAt(undefined), undefined);
+});
+
+test('compareLiveRoute: same match and action is found, another rewrite or cluster differs, none is missing', () => {
+  const specs = readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8');
+  const predicted = predict(mergeResourceSets(readResources(specs, 'istio-specs.yaml').resources)).routes[0]!.route;
+  // Istio adds fields the comparison ignores
+  const live = { ...structuredClone(predicted), metadata: { filterMetadata: { istio: { config: '/apis/networking.istio.io/v1/namespaces/simple/virtual-service/simple' } } }, decorator: { operation: 'x' } };
+  assert.deepEqual(compareLiveRoute(predicted, live, true), { kind: 'found' });
+  const rewritten = structuredClone(live);
+  rewritten.route!.prefixRewrite = '/other';
+  assert.deepEqual(compareLiveRoute(predicted, rewritten, true), { kind: 'differs' });
+  assert.deepEqual(compareLiveRoute(predicted, undefined, true), { kind: 'missing', virtualServiceSeen: true });
 });

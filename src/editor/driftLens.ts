@@ -1,0 +1,147 @@
+// Two more lenses on each VirtualService match, next to the route lenses of routeLens.ts:
+//   "trace"  runs Trace a Request for a request the match selects;
+//   "drift: …" says whether the editor's YAML, the applied object (server-side apply dry run) and the
+//   gateway Envoy's route agree (src/lab/drift.ts decides; this file gathers the inputs).
+// Drift lenses appear only when the gateway's Envoy can be read (trusted workspace, cluster answering).
+import * as vscode from 'vscode';
+import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
+import { parseManifests } from '../kube/index';
+import { compareLiveRoute, computeDrift, driftIcon, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
+import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
+import { commandId } from '../lab/steps';
+import type { LabContext } from './ctx';
+import type { LiveGateway } from './liveRoutes';
+import { toVsRange } from './routeLens';
+import { errorText } from './show';
+import type { TraceArgs } from './traceCommand';
+
+export const TRACE_LENS_TITLE = '$(debug-start) trace';
+
+interface VsRef {
+  name: string;
+  namespace: string;
+}
+
+class DriftLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly doc: vscode.TextDocument,
+    readonly vs: VsRef,
+    readonly placement: { predicted: PredictedRoute } | { missing: NotOnGateway },
+  ) {
+    super(range);
+  }
+}
+
+/** The request a match selects, for the trace lens. */
+export function traceArgsFor(p: PredictedRoute, fallbackHost: string): TraceArgs {
+  const method = p.route.match.headers?.find((h) => h.name === ':method' && !h.invertMatch);
+  const m = method?.stringMatch?.exact ?? method?.exactMatch;
+  return {
+    host: hostForDomains(p.domains, fallbackHost),
+    path: examplePathForMatch(p.route.match),
+    headers: exampleHeadersForMatch(p.route.match),
+    method: m ?? 'GET',
+  };
+}
+
+export class DriftLensProvider implements vscode.CodeLensProvider {
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
+  /** Dry runs per document version, VirtualService and gateway read: one API call per VirtualService per refresh. */
+  private readonly applied = new Map<string, Promise<AppliedComparison>>();
+
+  constructor(private readonly ctx: LabContext) {
+    this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
+    const p = await this.ctx.engine.predictDocument(doc);
+    const host = this.ctx.settings.sample.host;
+    const lenses: vscode.CodeLens[] = p.routes.map(
+      (r) =>
+        new vscode.CodeLens(toVsRange(r.range), {
+          title: TRACE_LENS_TITLE,
+          command: commandId('traceRequest'),
+          arguments: [traceArgsFor(r, host)],
+          tooltip: 'Trace a request this match selects: ingress address, kube-proxy, Envoy, the pod',
+        }),
+    );
+    // Drift needs the cluster: without it there is nothing to compare, and no lens says so.
+    if (!this.ctx.prompts.isTrusted() || !(await this.ctx.live.get()).ok) return lenses;
+    const seen = new Set<string>();
+    for (const r of p.routes) {
+      const key = `${r.http}/${r.match}`;
+      if (seen.has(key)) continue; // one drift lens per match, even when several gateways get it
+      seen.add(key);
+      lenses.push(new DriftLens(toVsRange(r.range), doc, r.virtualService, { predicted: r }));
+    }
+    for (const n of p.notOnGateway) lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
+    return lenses;
+  }
+
+  async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
+    if (!(lens instanceof DriftLens)) return lens;
+    const d = await this.drift(lens);
+    const refresh = d.state === 'applied-pending' || d.state === 'unknown';
+    lens.command = {
+      title: `${driftIcon(d.state)} ${d.title}`,
+      command: refresh ? commandId('refresh') : '',
+      tooltip: d.detail,
+    };
+    return lens;
+  }
+
+  private async drift(lens: DriftLens): Promise<Drift> {
+    const lg = await this.ctx.live.get();
+    if (!lg.ok) return computeDrift({ applied: { kind: 'unknown', reason: lg.reason }, predicted: { onGateway: true }, live: { kind: 'unknown', reason: lg.reason }, now: Date.now() });
+    const applied = await this.appliedComparison(lens.doc, lens.vs, lg.gateway);
+    let predicted: PredictedPlacement;
+    let live: LiveRoute;
+    if ('predicted' in lens.placement) {
+      const p = lens.placement.predicted;
+      predicted = { onGateway: true };
+      live = compareLiveRoute(p.route, lg.gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route, lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name));
+    } else {
+      predicted = { onGateway: false, reason: lens.placement.missing.reason };
+      live = { kind: 'missing', virtualServiceSeen: lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name) };
+    }
+    return computeDrift({ applied, predicted, live, now: Date.now() });
+  }
+
+  private appliedComparison(doc: vscode.TextDocument, vs: VsRef, g: LiveGateway): Promise<AppliedComparison> {
+    const key = `${doc.uri.toString()}#${doc.version}#${vs.namespace}/${vs.name}#${g.fetchedAt}`;
+    let result = this.applied.get(key);
+    if (!result) {
+      if (this.applied.size > 200) this.applied.clear();
+      result = this.dryRun(doc, vs);
+      this.applied.set(key, result);
+    }
+    return result;
+  }
+
+  /** Server-side apply dry run of the editor's VirtualService: what would change in the cluster. */
+  private async dryRun(doc: vscode.TextDocument, vs: VsRef): Promise<AppliedComparison> {
+    try {
+      const obj = parseManifests(doc.getText(), doc.uri.fsPath).find(
+        (o) => o?.kind === 'VirtualService' && o.metadata?.name === vs.name && (o.metadata.namespace ?? 'default') === vs.namespace,
+      );
+      if (!obj) return { kind: 'unknown', reason: `VirtualService ${vs.namespace}/${vs.name} not found in the editor's text` };
+      const cluster = this.ctx.getCluster();
+      const [results, inCluster] = await Promise.all([
+        cluster.serverSideApply([obj], { dryRun: true, namespace: vs.namespace }),
+        cluster.virtualServices(vs.namespace).catch(() => []),
+      ]);
+      const r = results.find((x) => x.kind === 'VirtualService');
+      if (!r || r.action === 'created') return { kind: 'absent' };
+      if (r.action === 'configured') return { kind: 'changed', fields: r.changes };
+      // The dry run's own answer carries a fresh managedFields time: the live object says when it was applied.
+      const live = inCluster.find((o) => o.metadata.name === vs.name);
+      return { kind: 'same', appliedAt: lastAppliedAt(live as Parameters<typeof lastAppliedAt>[0]) };
+    } catch (e) {
+      const reason = errorText(e);
+      this.ctx.log.warn(`drift: dry run of ${vs.namespace}/${vs.name} failed: ${reason}`);
+      return { kind: 'unknown', reason };
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// What the trace needs from a connected cluster, gathered through src/kube and the shared live-gateway cache:
+// the gateway Service and pods, the gateway Envoy's route configurations and endpoints, the cluster's
+// VirtualServices, Gateways and the Services behind the routes, and the addresses a request can enter by.
+// The workspace YAML fills in what the cluster does not say (Deployments, objects not applied yet).
+import * as vscode from 'vscode';
+import { readConfigDump } from '../envoy/configDump';
+import type { EntryKind } from '../istio/kubeProxy';
+import type { KubeObject as ModelObject, ResourceSet } from '../istio/model';
+import type { EndpointInfo, LiveState } from '../istio/trace';
+import { emptyResourceSet, fromClusterObject, mergeResourceSets, readResources } from '../istio/yamlModel';
+import type { KubeObject, Service } from '../kube/index';
+import type { LabContext } from './ctx';
+import { clusterNamespaces } from './liveRoutes';
+import { errorText } from './show';
+
+const MAX_WORKSPACE_YAML = 500;
+
+/** Every YAML file of the workspace, open editors' unsaved text winning over the disk. */
+export async function workspaceResources(): Promise<ResourceSet> {
+  const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
+  const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d] as const));
+  const sets = await Promise.all(
+    files.map(async (uri) => {
+      try {
+        const doc = open.get(uri.toString());
+        const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        return readResources(text, uri.toString()).resources;
+      } catch {
+        return emptyResourceSet();
+      }
+    }),
+  );
+  return mergeResourceSets(...sets);
+}
+
+/** One way into the gateway the user can pick: `10.244.255.253:80 (LoadBalancer)`. */
+export interface EntryChoice {
+  kind: EntryKind;
+  address: string;
+  port: number;
+  label: string;
+  description: string;
+}
+
+export interface LiveTraceData {
+  live: LiveState;
+  resources: ResourceSet;
+  entries: EntryChoice[];
+  gatewayPod: string;
+}
+
+const ENTRY_LABELS: Record<EntryKind, string> = { loadBalancer: 'LoadBalancer', clusterIP: 'ClusterIP', nodePort: 'NodePort' };
+
+const keyOf = (o: ModelObject) => `${o.kind}/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+
+/** Cluster objects first; workspace objects the cluster lacks (not applied yet) and Deployments after. */
+export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: ResourceSet): ResourceSet {
+  const seen = new Set([...cluster.virtualServices, ...cluster.gateways, ...cluster.services, ...cluster.destinationRules].map(keyOf));
+  const fresh = <T extends ModelObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
+  return {
+    virtualServices: [...cluster.virtualServices, ...fresh(workspace.virtualServices)],
+    gateways: [...cluster.gateways, ...fresh(workspace.gateways)],
+    destinationRules: [...cluster.destinationRules, ...fresh(workspace.destinationRules)],
+    services: [...cluster.services, ...fresh(workspace.services)],
+    deployments: [...cluster.deployments, ...workspace.deployments],
+  };
+}
+
+function toModel(objects: KubeObject[], kind: string, apiVersion: string): ModelObject[] {
+  return objects
+    .map((o) => fromClusterObject({ ...o, kind: o.kind ?? kind, apiVersion: o.apiVersion ?? apiVersion }, `cluster:${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`))
+    .filter((o): o is ModelObject => !!o);
+}
+
+/** kube-proxy before 1.24 (no KUBE-EXT chains), told by the API server's version. */
+export function isLegacyKubeProxy(gitVersion: string | undefined): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion ?? '');
+  return !!m && Number(m[1]) === 1 && Number(m[2]) < 24;
+}
+
+/** Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline). */
+export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
+  const lg = await ctx.live.get();
+  if (!lg.ok) return { ok: false, reason: lg.reason };
+  const g = lg.gateway;
+  try {
+    const cluster = ctx.getCluster();
+    const { gateway } = ctx.settings;
+    const routeConfigs = readConfigDump(g.configDump).routeConfigs.map((e) => e.routeConfig);
+    const clusterNames = routeConfigs.flatMap((rc) =>
+      (rc.virtualHosts ?? []).flatMap((vh) =>
+        (vh.routes ?? []).flatMap((r) => (r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name))),
+      ),
+    );
+    const [gatewayServices, pods, vss, gws, reach, backendServices] = await Promise.all([
+      cluster.listServices(gateway.namespace, { labelSelector: gateway.selector }),
+      cluster.listPods(gateway.namespace, { labelSelector: gateway.selector }),
+      cluster.virtualServices().catch(() => [] as KubeObject[]),
+      cluster.gateways().catch(() => [] as KubeObject[]),
+      cluster.checkReachable({ timeoutMs: 5000 }).catch(() => undefined),
+      Promise.all(clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns).catch(() => [] as Service[]))).then((x) => x.flat()),
+    ]);
+    const svc = gatewayServices.find((s) => s.spec.type === 'LoadBalancer') ?? gatewayServices[0];
+    if (!svc) return { ok: false, reason: `no Service in ${gateway.namespace} matches ${gateway.selector}` };
+
+    const clusterSet = emptyResourceSet();
+    clusterSet.virtualServices.push(...(toModel(vss, 'VirtualService', 'networking.istio.io/v1') as ResourceSet['virtualServices']));
+    clusterSet.gateways.push(...(toModel(gws, 'Gateway', 'networking.istio.io/v1') as ResourceSet['gateways']));
+    const services = toModel([svc, ...backendServices.filter((s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace))], 'Service', 'v1');
+    clusterSet.services.push(...(services as ResourceSet['services']));
+    const gatewayService = clusterSet.services[0]!;
+
+    const live: LiveState = {
+      gatewayService,
+      gatewayPods: pods.filter((p) => p.ip).map((p) => ({ name: p.name, ip: p.ip!, ready: p.ready, nodeName: p.node })),
+      routeConfigs,
+      endpointsFor: (name): EndpointInfo[] =>
+        g.endpoints(name).map((e) => {
+          const i = e.address.lastIndexOf(':');
+          return { address: i > 0 ? e.address.slice(0, i) : e.address, port: i > 0 ? Number(e.address.slice(i + 1)) : 0, health: e.health, pod: e.pod };
+        }),
+      legacyKubeProxy: isLegacyKubeProxy(reach?.version),
+    };
+
+    const entries: EntryChoice[] = [];
+    const addresses = await cluster.ingressAddresses(svc).catch(() => undefined);
+    for (const a of addresses?.addresses ?? []) {
+      if (a.kind === 'externalIP') continue;
+      entries.push({
+        kind: a.kind,
+        address: a.host,
+        port: a.port,
+        label: `${ENTRY_LABELS[a.kind]} ${a.host}:${a.port}`,
+        description: a.reachableFrom,
+      });
+    }
+    return { ok: true, data: { live, resources: mergeClusterAndWorkspace(clusterSet, workspace), entries, gatewayPod: `${g.pod.namespace}/${g.pod.name}` } };
+  } catch (e) {
+    const reason = errorText(e);
+    ctx.log.warn(`trace: reading the cluster failed, tracing offline: ${reason}`);
+    return { ok: false, reason };
+  }
+}
