@@ -31,24 +31,26 @@ function visibleFrom(svc: Service, vsNamespace: string, exportTo: string[] | und
 
 export function analyzeDestinationHosts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const byNamespace = new Map<string, Service[]>();
+  for (const s of ctx.world.services) byNamespace.set(nsOf(s), [...(byNamespace.get(nsOf(s)) ?? []), s]);
   for (const vs of ctx.inputs.virtualServices) {
-    for (const d of routeDestinations(vs)) check(ctx, vs, d, 'host', out);
-    for (const d of mirrorDestinations(vs)) check(ctx, vs, d, 'mirror host', out);
+    for (const d of routeDestinations(vs)) check(ctx, byNamespace, vs, d, 'host', out);
+    for (const d of mirrorDestinations(vs)) check(ctx, byNamespace, vs, d, 'mirror host', out);
   }
   return out;
 }
 
-function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination, reftype: string, out: Diagnostic[]): void {
+function check(ctx: AnalysisContext, byNamespace: Map<string, Service[]>, vs: VirtualService, d: AnnotatedDestination, reftype: string, out: Diagnostic[]): void {
   const host = d.destination.host;
   if (typeof host !== 'string' || host === '') return;
   const vsNs = nsOf(vs);
   const name = clusterServiceName(vsNs, host);
   if (!name) return; // ServiceEntry territory: not modelled
-  const inNamespace = ctx.world.services.filter((s) => nsOf(s) === name.namespace);
+  const inNamespace = byNamespace.get(name.namespace) ?? [];
   if (!inNamespace.length && !ctx.assumeComplete) return;
   const svc = inNamespace.find((s) => s.metadata.name === name.name && visibleFrom(s, vsNs, vs.spec.exportTo));
-  const hostRange = vs.rangeAt([...d.path, 'host']);
   if (!svc) {
+    const hostRange = vs.rangeAt([...d.path, 'host']);
     out.push(
       makeDiagnostic({
         code: 'IST0101',
@@ -73,7 +75,7 @@ function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination
           code: 'IST0112',
           args: [host, ports],
           file: vs.file,
-          range: hostRange,
+          range: vs.rangeAt([...d.path, 'host']),
           object: objectRef(vs),
           fixes: addPortFixes(ctx, vs, d, ports),
           related: [{ file: svc.file, range: svc.rangeAt(['spec', 'ports']), message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}` }],

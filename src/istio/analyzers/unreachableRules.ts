@@ -26,23 +26,24 @@ const requestName = (m: HTTPMatchRequest | undefined, n: number) => (m?.name ? J
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 
+function canonical(v: unknown, key?: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => canonical(x));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      if (key === undefined && k === 'name') continue;
+      const c = canonical((v as Record<string, unknown>)[k], k);
+      if (isEmpty(c) || (k === 'port' && c === 0)) continue;
+      out[k] = c;
+    }
+    return out;
+  }
+  return v;
+}
+
 /** asJSON without the name: a canonical form, zero values dropped as Go's omitempty drops them. */
 export function matchKey(m: HTTPMatchRequest | undefined): string {
-  const canon = (v: unknown, key?: string): unknown => {
-    if (Array.isArray(v)) return v.map((x) => canon(x));
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) {
-        if (key === undefined && k === 'name') continue;
-        const c = canon((v as Record<string, unknown>)[k], k);
-        if (isEmpty(c) || (k === 'port' && c === 0)) continue;
-        out[k] = c;
-      }
-      return out;
-    }
-    return v;
-  };
-  return JSON.stringify(canon(m ?? null) ?? null);
+  return JSON.stringify(canonical(m ?? null) ?? null);
 }
 
 const exactOrPrefix = (s: StringMatch | undefined | null): string =>

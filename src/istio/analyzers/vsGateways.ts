@@ -27,14 +27,14 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
       const matching = ctx.world.gateways.filter((g) => fullName(g) === gwFull);
       // Offline, a namespace with no Gateway in the inputs may well have it in the cluster: not judged.
       if (!matching.length && !ctx.assumeComplete && !ctx.world.gateways.some((g) => nsOf(g) === gwNs)) return;
-      const refRange = vs.rangeAt(['spec', 'gateways', i]);
+      const refRange = () => vs.rangeAt(['spec', 'gateways', i]);
       if (!matching.length) {
         out.push(
           makeDiagnostic({
             code: 'IST0101',
             args: ['gateway', ref],
             file: vs.file,
-            range: refRange,
+            range: refRange(),
             object: objectRef(vs),
             fixes: renameGatewayFixes(vs, i, ctx.world.gateways),
           }),
@@ -47,7 +47,7 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
             code: 'IST0132',
             args: [vsHosts, fullName(vs), gwFull],
             file: vs.file,
-            range: refRange,
+            range: refRange(),
             object: objectRef(vs),
             fixes: [...addHostFixes(ctx, vs, matching, vsHosts), ...changeVsHostFixes(vs, matching, vsNs)],
             related: matching.map((g) => ({ file: g.file, range: g.rangeAt(['spec', 'servers']), message: `servers of Gateway ${gwFull}` })),
