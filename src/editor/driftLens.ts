@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import { parseManifests } from '../kube/index';
-import { compareLiveRoute, computeDrift, driftIcon, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
+import { appliedForHttp, compareLiveRoute, computeDrift, driftIcon, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
@@ -95,7 +95,8 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
   private async drift(lens: DriftLens): Promise<Drift> {
     const lg = await this.ctx.live.get();
     if (!lg.ok) return computeDrift({ applied: { kind: 'unknown', reason: lg.reason }, predicted: { onGateway: true }, live: { kind: 'unknown', reason: lg.reason }, now: Date.now() });
-    const applied = await this.appliedComparison(lens.doc, lens.vs, lg.gateway);
+    const http = 'predicted' in lens.placement ? lens.placement.predicted.http : lens.placement.missing.http;
+    const applied = appliedForHttp(await this.appliedComparison(lens.doc, lens.vs, lg.gateway), http);
     let predicted: PredictedPlacement;
     let live: LiveRoute;
     if ('predicted' in lens.placement) {
@@ -134,10 +135,10 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       ]);
       const r = results.find((x) => x.kind === 'VirtualService');
       if (!r || r.action === 'created') return { kind: 'absent' };
-      if (r.action === 'configured') return { kind: 'changed', fields: r.changes };
       // The dry run's own answer carries a fresh managedFields time: the live object says when it was applied.
-      const live = inCluster.find((o) => o.metadata.name === vs.name);
-      return { kind: 'same', appliedAt: lastAppliedAt(live as Parameters<typeof lastAppliedAt>[0]) };
+      const appliedAt = lastAppliedAt(inCluster.find((o) => o.metadata.name === vs.name) as Parameters<typeof lastAppliedAt>[0]);
+      if (r.action === 'configured') return { kind: 'changed', fields: r.changes, appliedAt };
+      return { kind: 'same', appliedAt };
     } catch (e) {
       const reason = errorText(e);
       this.ctx.log.warn(`drift: dry run of ${vs.namespace}/${vs.name} failed: ${reason}`);

@@ -17,7 +17,7 @@ export type DriftState = 'in-sync' | 'edited-not-applied' | 'not-applied' | 'app
 export type AppliedComparison =
   | { kind: 'absent' }
   /** The dry run would change these fields ("spec.http[0].match[0].uri.exact: ... → ..."). */
-  | { kind: 'changed'; fields: string[] }
+  | { kind: 'changed'; fields: string[]; appliedAt?: number }
   /** Nothing would change. `appliedAt` (ms) is when the applied object was last written, if known. */
   | { kind: 'same'; appliedAt?: number }
   /** The cluster could not be asked (offline, untrusted, error). */
@@ -150,4 +150,17 @@ export function compareLiveRoute(predicted: Route, live: Route | undefined, virt
   if (!live) return { kind: 'missing', virtualServiceSeen };
   const same = describeMatch(live.match) === describeMatch(predicted.match) && describeAction(live) === describeAction(predicted);
   return { kind: same ? 'found' : 'differs' };
+}
+
+/**
+ * The dry run's changes that concern one http entry: a change inside another entry (`spec.http[2]...`) leaves
+ * this match as applied. Changes elsewhere (hosts, gateways, the number of entries) concern every match.
+ */
+export function appliedForHttp(applied: AppliedComparison, http: number | undefined): AppliedComparison {
+  if (applied.kind !== 'changed' || http === undefined) return applied;
+  const fields = applied.fields.filter((f) => {
+    const m = /^spec\.http\[(\d+)\]/.exec(f);
+    return !m || Number(m[1]) === http;
+  });
+  return fields.length ? { ...applied, fields } : { kind: 'same', appliedAt: applied.appliedAt };
 }

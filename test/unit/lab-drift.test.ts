@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import { compareLiveRoute, computeDrift, DEFAULT_GRACE_MS, lastAppliedAt, type DriftInput } from '../../src/lab/drift';
+import { appliedForHttp, compareLiveRoute, computeDrift, DEFAULT_GRACE_MS, lastAppliedAt, type DriftInput } from '../../src/lab/drift';
 
 const now = Date.parse('2026-11-25T18:00:00Z');
 const base: DriftInput = { applied: { kind: 'same', appliedAt: now - 5 * 60_000 }, predicted: { onGateway: true }, live: { kind: 'found' }, now };
@@ -99,4 +99,14 @@ test('compareLiveRoute: same match and action is found, another rewrite or clust
   rewritten.route!.prefixRewrite = '/other';
   assert.deepEqual(compareLiveRoute(predicted, rewritten, true), { kind: 'differs' });
   assert.deepEqual(compareLiveRoute(predicted, undefined, true), { kind: 'missing', virtualServiceSeen: true });
+});
+
+test('appliedForHttp: an edit inside another http entry leaves this match applied', () => {
+  const changed = { kind: 'changed' as const, fields: ['spec.http[1].match[0].uri.prefix: "/simple/nginx" → "/simple/web"'], appliedAt: now - 60_000 };
+  assert.deepEqual(appliedForHttp(changed, 1), changed);
+  assert.deepEqual(appliedForHttp(changed, 0), { kind: 'same', appliedAt: now - 60_000 });
+  const hosts = { kind: 'changed' as const, fields: ['spec.hosts[0]: "a" → "b"', 'spec.http[1].rewrite.uri: "/" → "/x"'] };
+  assert.deepEqual(appliedForHttp(hosts, 0), { kind: 'changed', fields: ['spec.hosts[0]: "a" → "b"'] });
+  assert.deepEqual(appliedForHttp(hosts, undefined), hosts);
+  assert.equal(computeDrift({ ...base, applied: appliedForHttp(changed, 0) }).state, 'in-sync');
 });
