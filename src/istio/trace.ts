@@ -3,7 +3,8 @@
 // listener -> route configuration -> virtual host -> route (and why each earlier one did not match)
 // -> rewritten path -> cluster -> endpoint pod. Pure: the caller passes what it knows, from YAML alone
 // (offline) or from the live cluster and the gateway's Envoy.
-import { matchRequest, type RequestMatchResult } from '../envoy/requestMatch';
+import { normalizeRequestPath, type PathNormalization } from '../envoy/pathNormalization';
+import { matchRequest, rejectedBeforeRouting, type RequestMatchResult } from '../envoy/requestMatch';
 import type { Route, RouteConfiguration } from '../envoy/types';
 import { DEFAULT_INGRESS, findGatewayWorkloads, selectorMatches } from './gatewayWorkloads';
 import { parseSubsetKey } from './hosts';
@@ -40,7 +41,11 @@ export interface LiveState {
   endpointsFor?: (cluster: string) => EndpointInfo[] | undefined;
   /** kube-proxy before 1.24 (the article's node) jumps straight to KUBE-SVC. */
   legacyKubeProxy?: boolean;
+  /** The gateway listener's path options; Istio's default (meshConfig.pathNormalization BASE) when unknown. */
+  pathNormalization?: PathNormalization;
 }
+
+const ISTIO_DEFAULT_PATH_NORMALIZATION: PathNormalization = { normalizePath: true, mergeSlashes: false };
 
 export type StepStatus = 'ok' | 'fail' | 'warn';
 export type StepSource = 'live' | 'yaml' | 'predicted' | 'default';
@@ -197,8 +202,16 @@ export function traceRequest(req: TraceRequest, resources: ResourceSet, live: Li
   if (!rc) return fail(0, `connection refused: Envoy does not listen on ${targetPort}; add a Gateway server on port ${byPort.port}`);
   steps.push({ id: 'routeConfig', title: 'Route configuration', value: rcName, details: [`${(rc.virtualHosts ?? []).length} virtual host(s): ${(rc.virtualHosts ?? []).map((v) => v.name).join(', ')}.`], status: 'ok', source: configSource });
 
-  // 4. virtual host and route
-  const m: RequestMatchResult = matchRequest(rc, { authority: req.host, path: req.path, method, headers: req.headers });
+  // 4. virtual host and route, on the path as Envoy's connection manager hands it to the router
+  const rejected = rejectedBeforeRouting({ authority: req.host, path: req.path });
+  if (rejected) {
+    steps.at(-1)!.details.push(rejected.reason);
+    steps.at(-1)!.status = 'fail';
+    return fail(rejected.status, `${rejected.status}: ${rejected.reason}`);
+  }
+  const routedPath = normalizeRequestPath(req.path, live.pathNormalization ?? ISTIO_DEFAULT_PATH_NORMALIZATION);
+  if (routedPath !== req.path) steps.at(-1)!.details.push(`Envoy normalises the path to ${routedPath} before routing (Istio's default path normalization).`);
+  const m: RequestMatchResult = matchRequest(rc, { authority: req.host, path: routedPath, method, headers: req.headers });
   if (!m.virtualHost) {
     const domains = (rc.virtualHosts ?? []).flatMap((v) => v.domains);
     steps.push({

@@ -91,3 +91,14 @@ test("with a real gateway's config dump (Bookinfo): /productpage takes the exact
   assert.equal(route.value, 'path /productpage');
   assert.equal(t.steps.find((s) => s.id === 'cluster')!.value, 'outbound|9080||productpage.default.svc.cluster.local');
 });
+
+test("Envoy's path normalization happens before routing: /simple/x/../nginx takes the nginx route", () => {
+  const t = traceRequest({ host: 'simple.baihl.io', path: '/simple/x/../nginx' }, seed());
+  assert.equal(t.steps.find((s) => s.id === 'route')!.value, 'prefix /simple/nginx');
+  assert.match(t.steps.find((s) => s.id === 'routeConfig')!.details.join(' '), /normalises the path to \/simple\/nginx/);
+});
+
+test('a fragment in the path is a 400 before any route', () => {
+  const t = traceRequest({ host: 'simple.baihl.io', path: '/simple/nginx#top' }, seed());
+  assert.equal(t.outcome.status, 400);
+});
