@@ -78,7 +78,7 @@ etcd() {
   local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
   (cd "$HERE/etcd-build" && go build -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
   mkdir -p "$(dirname "$ETCD_BIN")"; rm -rf "$ETCD_BIN"; mv "$tmp" "$ETCD_BIN"
-  "$ETCD_BIN/etcd" --version | head -1
+  "$ETCD_BIN/etcd" --version | sed -n 1p
 }
 
 kwok() {
