@@ -101,7 +101,7 @@ export function formatEndpoint(e: EndpointView): string {
 }
 
 export function formatEndpoints(endpoints: readonly EndpointView[], source: LensSource): string {
-  if (source === 'predicted') return 'endpoints: known once applied (refresh to read the gateway)';
+  if (source === 'predicted') return 'endpoints: unknown until deployed';
   if (!endpoints.length) return 'no endpoints: the cluster has no ready pod behind this route (Envoy answers 503)';
   return endpoints.map(formatEndpoint).join(', ');
 }

@@ -58,7 +58,7 @@ suite('lab without a cluster', () => {
     assert.match(doc.lineAt(route[0]!.line + 1).text, /exact: "\/simple\/httpserver"/);
     assert.match(doc.lineAt(route[1]!.line + 1).text, /prefix: "\/simple\/nginx"/);
     // Each match also gets the endpoints line (unknown until applied) and the send-request action.
-    assert.equal(titles.filter((t) => t.title.startsWith('endpoints: known once applied')).length, 2);
+    assert.equal(titles.filter((t) => t.title === 'endpoints: unknown until deployed').length, 2);
     assert.equal(titles.filter((t) => t.title.includes('send request')).length, 2);
   });
 

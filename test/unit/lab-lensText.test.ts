@@ -32,7 +32,7 @@ test('endpoints read ip:port HEALTH (pod)', () => {
     '10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), 10.10.1.14:80 UNHEALTHY',
   );
   assert.match(formatEndpoints([], 'live'), /no endpoints.*503/);
-  assert.match(formatEndpoints([], 'predicted'), /known once applied/);
+  assert.match(formatEndpoints([], 'predicted'), /unknown until deployed/);
 });
 
 test('headers, regex, weighted clusters, redirects and direct responses are spelled out', () => {
