@@ -1,7 +1,7 @@
 // `istioctl analyze`, offline, for the objects the lab reads: each of Istio's analyzers that concern an
 // ingress route (one small module each under ./analyzers), with Istio's codes, levels and wording, placed on
 // the exact YAML range, with quick fixes where the fix is clear. Pure: no I/O.
-import type { ResourceSet } from './model';
+import type { KubeObject, ResourceSet } from './model';
 import { analyzeConflictingGateways } from './analyzers/conflictingGateways';
 import { createContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
@@ -30,7 +30,18 @@ export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): D
     ...analyzeDestinationSubsets(ctx),
     ...resources.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
   ];
-  return sortAndDedupe(all);
+  return sortAndDedupe(all.filter((d) => !suppressed(resources, d)));
+}
+
+/** Istio's per-object opt-out: `galley.istio.io/analyze-suppress: "IST0101,IST0132"` (or `*`). */
+export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
+
+function suppressed(resources: ResourceSet, d: Diagnostic): boolean {
+  const all: KubeObject[] = [...resources.virtualServices, ...resources.gateways];
+  const o = all.find((x) => x.kind === d.object.kind && x.metadata.name === d.object.name && (x.metadata.namespace ?? 'default') === d.object.namespace);
+  const value = o?.metadata.annotations?.[SUPPRESS_ANNOTATION];
+  if (typeof value !== 'string' || value === '') return false;
+  return value.split(',').some((c) => c === '*' || c === d.code);
 }
 
 /** The object as istioctl names it: `VirtualService simple/simple`. */

@@ -97,9 +97,13 @@ test('--istio-only leaves out the lab checks; --assume-complete judges every ref
   const istio = memoryIo(files);
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml', '--istio-only'], istio.io), 0);
   assert.equal(istio.out.stdout, '');
-  const complete = memoryIo(seedFiles());
+  const seedFilesElsewhere = seedFiles();
+  seedFilesElsewhere['istio-specs.yaml'] = seedFilesElsewhere['istio-specs.yaml']!.replace('host: nginx.simple.svc.cluster.local', 'host: nginx.web.svc.cluster.local');
+  const offline = memoryIo(seedFilesElsewhere);
+  assert.equal(await main(['analyze', '-n', 'simple', ...SEED], offline.io), 0);
+  const complete = memoryIo(seedFilesElsewhere);
   assert.equal(await main(['analyze', '-n', 'simple', ...SEED, '--assume-complete'], complete.io), 1);
-  assert.match(complete.out.stdout, /^Error \[IST0101\] \(Gateway simple\/simple istio-specs\.yaml:\d+\) Referenced selector not found: "istio=ingressgateway"\n$/);
+  assert.match(complete.out.stdout, /^Error \[IST0101\] \(VirtualService simple\/simple istio-specs\.yaml:\d+\) Referenced host not found: "nginx\.web\.svc\.cluster\.local"\n$/);
 });
 
 test('bad input: one line, exit 2', async () => {

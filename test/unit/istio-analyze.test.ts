@@ -27,11 +27,23 @@ describe('the seed', () => {
     assert.deepEqual(analyzeTexts(files, { ...NS, assumeComplete: true }), []);
   });
 
-  test('assumeComplete without the gateway workload: the selector matches no pod, as istioctl --use-kube=false says', () => {
-    const files = seed();
+  test('assumeComplete is istioctl --use-kube=false: its default ingress pod and Service (80, 443, 31400, 15443) count', () => {
+    assert.deepEqual(analyzeTexts(seed(), { ...NS, assumeComplete: true }), []);
+    const files = edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress');
     const d = only(analyzeTexts(files, { ...NS, assumeComplete: true }), 'IST0101');
-    assert.equal(d.message, 'Referenced selector not found: "istio=ingressgateway"');
-    assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'istio: ingressgateway'));
+    assert.equal(d.message, 'Referenced selector not found: "istio=ingress"');
+    assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'istio: ingress'));
+    const port = edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', 'number: 8080');
+    assert.deepEqual(codes(analyzeTexts(port, { ...NS, assumeComplete: true })), ['IST0162']);
+    assert.deepEqual(analyzeTexts(edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', 'number: 15443'), { ...NS, assumeComplete: true }), []);
+  });
+
+  test('galley.istio.io/analyze-suppress on the object silences the codes it lists', () => {
+    const broken = edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simpel\n  hosts:');
+    const annotate = (value: string) => edit(broken, 'istio-specs.yaml', 'metadata:\n  name: simple\nspec:\n  gateways:', `metadata:\n  name: simple\n  annotations:\n    galley.istio.io/analyze-suppress: "${value}"\nspec:\n  gateways:`);
+    assert.deepEqual(codes(analyzeTexts(annotate('IST0132'), NS)), ['IST0101']);
+    assert.deepEqual(analyzeTexts(annotate('IST0101,IST0132'), NS), []);
+    assert.deepEqual(analyzeTexts(annotate('*'), NS), []);
   });
 });
 

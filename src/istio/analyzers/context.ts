@@ -1,17 +1,18 @@
 // What every analyzer sees: the objects to report on (the inputs, which have YAML ranges), the world
 // to look references up in (inputs plus, when connected, the cluster's objects), and how far an
 // offline world can be trusted to be complete.
-import type { KubeObject, ResourceSet } from '../model';
-import { emptyResourceSet } from '../yamlModel';
+import type { Deployment, KubeObject, ResourceSet, Service } from '../model';
+import { emptyResourceSet, fromClusterObject } from '../yamlModel';
 import type { ObjectRef } from './types';
 
 export interface AnalyzeOptions {
   /** Objects read from the cluster (no ranges); references are looked up in them too, diagnostics are not put on them. */
   clusterResources?: ResourceSet;
   /**
-   * Treat inputs (+ cluster) as everything there is, like `istioctl analyze --use-kube=false`: every reference
-   * not found is reported. Default: true with clusterResources, false offline (then a reference is judged only
-   * where the inputs show that kind of object for that namespace or host; see each analyzer).
+   * Treat inputs (+ cluster) as everything there is: every reference not found is reported. Default: true
+   * with clusterResources, false offline (then a reference is judged only where the inputs show that kind of
+   * object for that namespace or host; see each analyzer). Offline with assumeComplete is
+   * `istioctl analyze --use-kube=false`, which also assumes its default ingress gateway pod and Service.
    */
   assumeComplete?: boolean;
   /** Text of an input file, to compute quick-fix edits; without it diagnostics carry no fixes. */
@@ -51,12 +52,53 @@ function mergeWorld(inputs: ResourceSet, cluster: ResourceSet | undefined): Reso
   return out;
 }
 
+/**
+ * What `istioctl analyze --use-kube=false` adds to the files (local.AddDefaultResources, defaults.go): a
+ * dummy ingress gateway pod labelled istio=ingressgateway and its Service in istio-system.
+ */
+export function istioctlDefaultResources(istioNamespace = 'istio-system'): ResourceSet {
+  const set = emptyResourceSet();
+  const file = 'internal-ingress';
+  const pod = fromClusterObject(
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'istio-ingressgateway-dummypod', namespace: istioNamespace },
+      spec: { template: { metadata: { labels: { istio: 'ingressgateway' } } } },
+    },
+    file,
+  );
+  const svc = fromClusterObject(
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'istio-ingressgateway', namespace: istioNamespace },
+      spec: {
+        selector: { istio: 'ingressgateway' },
+        ports: [
+          { name: 'http2', nodePort: 31380, port: 80, protocol: 'TCP', targetPort: 80 },
+          { name: 'https', nodePort: 31390, port: 443, protocol: 'TCP', targetPort: 443 },
+          { name: 'tcp', nodePort: 31400, port: 31400, protocol: 'TCP', targetPort: 31400 },
+          { name: 'tls', nodePort: 31447, port: 15443, protocol: 'TCP', targetPort: 15443 },
+        ],
+      },
+    },
+    file,
+  );
+  set.deployments.push(pod as Deployment);
+  set.services.push(svc as Service);
+  return set;
+}
+
 export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {}): AnalysisContext {
   const clusterMode = options.clusterResources !== undefined;
+  const assumeComplete = options.assumeComplete ?? clusterMode;
+  // Offline and complete is istioctl's --use-kube=false, which analyzes the files plus its default ingress.
+  const extra = options.clusterResources ?? (assumeComplete ? istioctlDefaultResources() : undefined);
   return {
     inputs,
-    world: mergeWorld(inputs, options.clusterResources),
-    assumeComplete: options.assumeComplete ?? clusterMode,
+    world: mergeWorld(inputs, extra),
+    assumeComplete,
     clusterMode,
     sourceText: options.sourceText ?? (() => undefined),
   };
