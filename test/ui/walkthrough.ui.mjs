@@ -173,8 +173,10 @@ async function scaffoldStepIsCheckedOff() {
 async function lensesOnTheSampleSpecs() {
   const opened = await openFromExplorer(page, 'istio-specs.yaml').then(() => true, (e) => e.message);
   if (!check('istio-specs.yaml opens from the explorer', opened === true, opened)) return;
-  // One decoration per line: a match's lenses (route › endpoints › send request) share it.
-  const lenses = await lensTexts(page, { min: EXPECTED_ROUTES.length, timeout: 60_000 });
+  const lenses = await lensTexts(page, {
+    until: (texts) => EXPECTED_ROUTES.every((r) => texts.some((t) => t.includes(r.cluster))),
+    timeout: 60_000,
+  });
   await screenshot(page, RESULTS, '3-lenses');
   console.log(`     lenses: ${JSON.stringify(lenses, null, 1)}`);
   for (const r of EXPECTED_ROUTES) {

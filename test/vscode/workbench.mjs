@@ -46,13 +46,19 @@ export async function runFromPalette(page, label, { timeout = 15_000 } = {}) {
   await row.click();
 }
 
-/** The texts of the CodeLenses in the active editor once at least `min` show, de-duplicated, in page order. */
-export async function lensTexts(page, { min = 1, timeout = 60_000, where = SELECTORS.activeEditor } = {}) {
-  const lenses = page.locator(`${where} ${SELECTORS.lens}`);
+/**
+ * The CodeLenses in the active editor, one text per lens, in page order, once `until(texts)` holds (or at the
+ * timeout, whatever shows then). A line's lenses share one `.codelens-decoration`, separated by " | ".
+ */
+export async function lensTexts(page, { until = (t) => t.length > 0, timeout = 60_000, where = SELECTORS.activeEditor } = {}) {
+  const decorations = page.locator(`${where} ${SELECTORS.lens}`);
   const deadline = Date.now() + timeout;
   for (;;) {
-    const texts = (await lenses.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
-    if (texts.length >= min || Date.now() > deadline) return [...new Set(texts)];
+    const texts = (await decorations.allInnerTexts())
+      .flatMap((line) => line.replace(/\s+/g, ' ').split(' | '))
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (until(texts) || Date.now() > deadline) return texts;
     await sleep(250);
   }
 }
