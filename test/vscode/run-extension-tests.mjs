@@ -5,11 +5,15 @@
 //   npm run test:extension                 all suites
 //   ILAB_TEST_GREP=activation npm run test:extension
 //   KUBECONFIG=.cluster/kubeconfig npm run test:extension    the environment reaches the extension host
+//   npm run test:extension -- --test-cli   the suites through @vscode/test-cli's runner and .vscode-test.mjs's
+//                                          mocha options (what a desktop runs), still in code-server
 //
 // Env: ILAB_RUN_TIMEOUT_S (whole run, default 600), ILAB_TEST_TIMEOUT_MS (one test, default 60000),
 //      KEEP_SCRATCH=1 keeps the scratch folder, ILAB_VERBOSE=1 echoes code-server's own output.
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import {
   REPO,
   UserError,
@@ -63,12 +67,14 @@ async function main() {
   const workspace = copySampleWorkspace(scratch);
   const outputFile = join(scratch, 'mocha-output.txt');
   writeFileSync(outputFile, '');
+  const testCli = process.argv.includes('--test-cli') ? testCliRun() : undefined;
+  if (testCli) say(`through @vscode/test-cli's runner: ${testCli.files.length} suite files from .vscode-test.mjs`);
   server = await startCodeServer({
     install,
     scratch,
     folder: workspace,
     smokeTestDriver: true,
-    env: { ILAB_TEST_OUTPUT: outputFile },
+    env: { ILAB_TEST_OUTPUT: outputFile, ...(testCli?.env ?? {}) },
     onOutput: process.env.ILAB_VERBOSE ? (t) => process.stderr.write(`[code-server] ${t}`) : undefined,
   });
   say(`code-server on ${server.url} after ${secs()} s, workspace ${workspace}`);
@@ -95,7 +101,7 @@ async function main() {
   const url = workbenchUrl(server, {
     folder: workspace,
     extensionDevelopmentPath: REPO,
-    extensionTestsPath: join(REPO, 'out/test/extension/index.cjs'),
+    extensionTestsPath: testCli?.extensionTestsPath ?? join(REPO, 'out/test/extension/index.cjs'),
   });
   // The first load compiles the workbench's scripts; on a busy 2-core machine that can take a while.
   await page.goto(url, { timeout: 120_000 });
@@ -124,6 +130,25 @@ async function main() {
 }
 
 const workbenchLog = [];
+
+/**
+ * What `vscode-test` would run on a desktop, from its own reading of .vscode-test.mjs: its runner module and
+ * VSCODE_TEST_OPTIONS (files, mocha options), with our reporter so the output reaches this runner.
+ */
+function testCliRun() {
+  const r = spawnSync(process.execPath, [join(REPO, 'node_modules/.bin/vscode-test'), '--list-configuration'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new UserError(`vscode-test --list-configuration failed:\n${r.stdout}${r.stderr}`);
+  const [cfg] = JSON.parse(r.stdout);
+  // .vscode-test.mjs makes its own scratch workspace on load; this run uses ours.
+  const own = dirname(cfg.config.workspaceFolder ?? '');
+  if (dirname(own) === tmpdir() && basename(own).startsWith('ilab-desktop-test-')) rmSync(own, { recursive: true, force: true });
+  const options = JSON.parse(cfg.env.VSCODE_TEST_OPTIONS);
+  options.mochaOpts = { ...options.mochaOpts, reporter: join(REPO, 'test/vscode/mocha-file-reporter.cjs'), color: false };
+  return { extensionTestsPath: cfg.extensionTestsPath, files: options.files, env: { VSCODE_TEST_OPTIONS: JSON.stringify(options) } };
+}
 
 /** Streams what the test index appends to `file` to our stdout, and remembers mocha's closing line. */
 function tailFile(file) {
