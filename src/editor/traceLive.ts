@@ -24,7 +24,8 @@ export async function workspaceResources(): Promise<ResourceSet> {
       try {
         const doc = open.get(uri.toString());
         const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        return readResources(text, uri.toString()).resources;
+        // Relative names read better in the trace ("istio-specs.yaml:26") than URIs.
+        return readResources(text, vscode.workspace.asRelativePath(uri)).resources;
       } catch {
         return emptyResourceSet();
       }

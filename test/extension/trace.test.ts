@@ -71,7 +71,7 @@ suite('trace a request, offline', () => {
     assert.equal(s.routeConfig!.value, 'http.8080');
     assert.equal(s.virtualHost!.value, 'simple.baihl.io:80');
     assert.equal(s.route!.value, 'prefix /simple/nginx');
-    assert.match(s.route!.details[0]!, /istio-specs\.yaml:\d+\)/);
+    assert.match(s.route!.details[0]!, /^Route #1 wins \(VirtualService simple\.simple, istio-specs\.yaml:\d+\)/);
     assert.equal(s.rewrite!.value, '/');
     assert.equal(s.cluster!.value, 'outbound|80||nginx.simple.svc.cluster.local');
     assert.equal(r.trace.outcome.status, 'forwarded');
