@@ -1,0 +1,137 @@
+// Drift lenses in the real extension host against the lab's cluster (test/harness: real API server, real
+// Envoy as the gateway; no istiod, so what is applied reaches Envoy only for the seed): each state as a user
+// gets there: the deployed sample (in sync), an unsaved edit of one match (edited, not applied), a new file
+// (not applied), a VirtualService whose host the Gateway lacks (applied but not on the gateway, with the
+// reason), a new match for the sample's host (applied, not yet on the gateway).
+// Runs when .cluster/kubeconfig exists (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
+import * as assert from 'node:assert/strict';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LabApi } from '../../src/extension';
+import { parseManifests } from '../../src/kube/manifests';
+import { EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
+
+const NS = 'ilab-drift';
+const config = () => vscode.workspace.getConfiguration('istioIngressLab');
+const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
+
+/** Drift lens titles of a document, top to bottom, without their codicon. */
+async function driftTitles(uri: vscode.Uri): Promise<string[]> {
+  await vscode.workspace.openTextDocument(uri);
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses
+    .filter((l) => l.command?.title.includes('drift: '))
+    .sort((a, b) => a.range.start.line - b.range.start.line)
+    .map((l) => l.command!.title.replace(/^\$\([a-z-]+\) /, ''));
+}
+
+function virtualService(name: string, host: string, prefix: string): string {
+  return `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: ${name}
+  namespace: ${NS}
+spec:
+  gateways:
+    - simple/simple
+  hosts:
+    - ${host}
+  http:
+  - match:
+    - uri:
+        prefix: "${prefix}"
+    route:
+      - destination:
+          host: nginx.simple.svc.cluster.local
+          port:
+            number: 80
+`;
+}
+
+suite('drift between the editor, the cluster and the gateway', function () {
+  let api: LabApi;
+  let prompts: ScriptedPrompts;
+  const specs = workspaceFile('istio-specs.yaml');
+  const written: vscode.Uri[] = [];
+
+  async function writeWorkspaceFile(name: string, text: string): Promise<vscode.Uri> {
+    const uri = workspaceFile(name);
+    writeFileSync(uri.fsPath, text);
+    written.push(uri);
+    return uri;
+  }
+  async function apply(uri: vscode.Uri): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await api.ctx.getCluster().serverSideApply(parseManifests(doc.getText()));
+    await vscode.commands.executeCommand('istioIngressLab.refresh');
+  }
+
+  suiteSetup(async function () {
+    const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo(), '.cluster', 'kubeconfig');
+    if (!existsSync(kubeconfig)) {
+      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
+      this.skip();
+    }
+    api = await labApi(vscode);
+    await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    prompts = new ScriptedPrompts();
+    api.setPrompts(prompts);
+    assert.ok(await vscode.commands.executeCommand('istioIngressLab.deploySample'), JSON.stringify(prompts.shown));
+    await vscode.commands.executeCommand('istioIngressLab.refresh');
+  });
+  suiteTeardown(async () => {
+    if (!api) return;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const uri of written) rmSync(uri.fsPath, { force: true });
+    const cluster = api.ctx.getCluster();
+    const contents = await cluster.describeNamespaceContents(NS).catch(() => undefined);
+    if (contents?.exists) await cluster.deleteNamespace(NS, { confirmed: contents, wait: true }).catch(() => undefined);
+    await config().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  test('the deployed sample: both matches in sync', async () => {
+    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync']);
+  });
+
+  test('an unsaved edit of the nginx match: that match edited, not applied (named by the dry run); the other in sync', async () => {
+    const editor = await vscode.window.showTextDocument(specs);
+    const text = editor.document.getText();
+    const at = text.indexOf('prefix: "/simple/nginx"');
+    assert.ok(at > 0);
+    const edit = new vscode.WorkspaceEdit();
+    const start = editor.document.positionAt(at + 'prefix: "'.length);
+    edit.replace(specs, new vscode.Range(start, start.translate(0, '/simple/nginx'.length)), '/simple/web');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(editor.document.isDirty);
+    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: edited, not applied (spec.http[1].match[0].uri.prefix)']);
+
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    assert.ok(!editor.document.isDirty);
+    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync'], 'back in sync once the edit is reverted');
+  });
+
+  test('a VirtualService whose host the Gateway lacks: not applied, then applied but not on the gateway, with the reason', async () => {
+    const uri = await writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
+    assert.deepEqual(await driftTitles(uri), ['drift: not applied']);
+    await apply(uri);
+    assert.deepEqual(await driftTitles(uri), [
+      'drift: applied but not on the gateway (no server of Gateway simple/simple accepts other.baihl.io (servers take simple.baihl.io))',
+    ]);
+  });
+
+  test('a new match for the sample\'s host, just applied: applied, not yet on the gateway', async () => {
+    const uri = await writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
+    assert.deepEqual(await driftTitles(uri), ['drift: not applied']);
+    await apply(uri);
+    // The harness has no istiod: Envoy never gets this route, so it stays "not yet" for the grace period.
+    assert.deepEqual(await driftTitles(uri), ['drift: applied, not yet on the gateway']);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+    const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'))!;
+    assert.equal(pending.command!.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
+    assert.match(pending.command!.tooltip ?? '', /Applied \d+ s ago\. The gateway has no route for this match yet\./);
+    // The sample's own matches are untouched by it.
+    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync']);
+  });
+});
