@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 
@@ -22,13 +23,9 @@ const defaultProxyVersion = "1.31.0"
 
 // generate runs Istio's discovery server in-process on the inputs and returns the JSON document.
 func generate(t test.Failer, in *inputs, o options) []byte {
-	var meshCfg *meshconfig.MeshConfig
-	if o.meshConfigFile != "" {
-		var err error
-		meshCfg, err = loadMeshConfig(o.meshConfigFile)
-		if err != nil {
-			t.Fatal(err)
-		}
+	meshCfg, err := loadMeshConfig(o.meshConfigFile)
+	if err != nil {
+		t.Fatal(err)
 	}
 	s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{
 		Configs:           in.configs,
@@ -77,12 +74,33 @@ func gatewayProxy(in *inputs, o options) *model.Proxy {
 	}
 }
 
+const (
+	meshDefaultInstall = "default-install"
+	meshBuiltin        = "builtin"
+)
+
+// meshDefaultInstallYAML is the mesh config a default-profile install gives istiod; without it the
+// gateway listeners lack the istio.stats filter that a real cluster's gateway has.
+//
+//go:embed mesh-default-install.yaml
+var meshDefaultInstallYAML string
+
+// loadMeshConfig returns nil for "builtin": FakeDiscoveryServer then uses mesh.DefaultMeshConfig().
 func loadMeshConfig(path string) (*meshconfig.MeshConfig, error) {
-	data, err := readFile(path)
-	if err != nil {
-		return nil, err
+	var data string
+	switch path {
+	case meshBuiltin:
+		return nil, nil
+	case meshDefaultInstall, "":
+		data = meshDefaultInstallYAML
+	default:
+		b, err := readFile(path)
+		if err != nil {
+			return nil, err
+		}
+		data = string(b)
 	}
-	m, err := mesh.ApplyMeshConfigDefaults(string(data))
+	m, err := mesh.ApplyMeshConfigDefaults(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a valid mesh config: %v", path, err)
 	}

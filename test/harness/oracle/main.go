@@ -45,7 +45,8 @@ func run() int {
 	flag.StringVar(&opts.proxyVersion, "proxy-version", defaultProxyVersion, "Istio version the gateway proxy reports (affects version-gated output)")
 	flag.BoolVar(&opts.noDefaultGateway, "no-default-gateway", false, "do not add the default istio-ingressgateway Service/pod when the input lacks them")
 	flag.BoolVar(&opts.noEndpointSlices, "no-synthesized-endpointslices", false, "do not synthesize EndpointSlices for Services whose Pods are given without slices")
-	flag.StringVar(&opts.meshConfigFile, "mesh-config", "", "mesh config YAML (the istio ConfigMap's `mesh` key) instead of Istio's built-in defaults")
+	flag.StringVar(&opts.meshConfigFile, "mesh-config", meshDefaultInstall,
+		"mesh config: a YAML file (the istio ConfigMap's `mesh` key), \""+meshDefaultInstall+"\" (the default profile's, embedded from mesh-default-install.yaml) or \""+meshBuiltin+"\" (Istio's compiled-in defaults, FakeDiscoveryServer's own choice)")
 	flag.BoolVar(&opts.verbose, "v", false, "print Istio's own logs (warnings) on stderr")
 	flag.Usage = usage
 	flag.Parse()
@@ -91,7 +92,7 @@ func configureLogging(verbose bool) {
 	o := log.DefaultOptions()
 	o.OutputPaths = []string{"stderr"}
 	o.ErrorOutputPaths = []string{"stderr"}
-	level := log.ErrorLevel
+	level := log.NoneLevel
 	if verbose {
 		level = log.WarnLevel
 	}
