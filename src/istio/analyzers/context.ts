@@ -11,8 +11,9 @@ export interface AnalyzeOptions {
   /**
    * Treat inputs (+ cluster) as everything there is: every reference not found is reported. Default: true
    * with clusterResources, false offline (then a reference is judged only where the inputs show that kind of
-   * object for that namespace or host; see each analyzer). Offline with assumeComplete is
-   * `istioctl analyze --use-kube=false`, which also assumes its default ingress gateway pod and Service.
+   * object for that namespace or host; see each analyzer). Offline with assumeComplete, istioctl's offline
+   * default ingress gateway (pod + Service istio-system/istio-ingressgateway) is assumed unless the inputs
+   * define that Service: like istioctl analyze on a cluster that holds just the inputs.
    */
   assumeComplete?: boolean;
   /** Text of an input file, to compute quick-fix edits; without it diagnostics carry no fixes. */
@@ -54,7 +55,8 @@ function mergeWorld(inputs: ResourceSet, cluster: ResourceSet | undefined): Reso
 
 /**
  * What `istioctl analyze --use-kube=false` adds to the files (local.AddDefaultResources, defaults.go): a
- * dummy ingress gateway pod labelled istio=ingressgateway and its Service in istio-system.
+ * dummy ingress gateway pod labelled istio=ingressgateway and its Service in istio-system. (istioctl offline
+ * also drops Services and Pods read from files and skips the analyzers that need them; we do not.)
  */
 export function istioctlDefaultResources(istioNamespace = 'istio-system'): ResourceSet {
   const set = emptyResourceSet();
@@ -93,8 +95,9 @@ export function istioctlDefaultResources(istioNamespace = 'istio-system'): Resou
 export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {}): AnalysisContext {
   const clusterMode = options.clusterResources !== undefined;
   const assumeComplete = options.assumeComplete ?? clusterMode;
-  // Offline and complete is istioctl's --use-kube=false, which analyzes the files plus its default ingress.
-  const extra = options.clusterResources ?? (assumeComplete ? istioctlDefaultResources() : undefined);
+  // Offline and complete: istioctl's offline default ingress stands in, unless the inputs define that Service.
+  const definesIngress = inputs.services.some((s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system');
+  const extra = options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
   return {
     inputs,
     world: mergeWorld(inputs, extra),
