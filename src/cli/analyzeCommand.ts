@@ -14,9 +14,11 @@ istioctl analyze prints it. Exit code 1 when an Error-level message is found, 2 
 
   --namespace, -n NS     namespace for objects that name none, as kubectl apply -n (default: default)
   --output, -o FORMAT    log (istioctl's lines, default) or json
-  --assume-complete      the files hold every object referenced, like istioctl analyze --use-kube=false:
-                         report every Gateway, Service, subset and gateway pod not found in them
-                         (default: judge a reference only where the files show that kind of object)
+  --assume-complete      the files hold every object referenced: report every Gateway, Service, subset
+                         and gateway pod not found in them, as istioctl analyze would on a cluster that
+                         holds just these objects (istioctl's offline default ingress gateway pod and
+                         Service count unless the files define istio-system/istio-ingressgateway).
+                         Default: judge a reference only where the files show that kind of object
   --istio-only           only what istioctl analyze itself reports (leave out the lab's extra checks,
                          such as an exact match shadowed by an earlier prefix)
 `;
