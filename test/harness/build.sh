@@ -65,7 +65,7 @@ k8s() {
   local pkg="k8s.io/component-base/version"
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX"); chmod 755 "$tmp"
   (cd "$HERE/k8s-build" && go build -ldflags "$ldflags" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
@@ -75,7 +75,7 @@ k8s() {
 
 etcd() {
   if have_all "$ETCD_BIN" etcd; then echo "cached: $ETCD_BIN"; return; fi
-  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX"); chmod 755 "$tmp"
   (cd "$HERE/etcd-build" && go build -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
   mkdir -p "$(dirname "$ETCD_BIN")"; rm -rf "$ETCD_BIN"; mv "$tmp" "$ETCD_BIN"
   "$ETCD_BIN/etcd" --version | sed -n 1p
@@ -83,7 +83,7 @@ etcd() {
 
 kwok() {
   if have_all "$KWOK_BIN" kwok kwokctl; then echo "cached: $KWOK_BIN"; return; fi
-  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX")
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX"); chmod 755 "$tmp"
   # kwok has no replace directives, so go install works. Its version constants already
   # match the tag; the Kubernetes version is set in the kwokctl configuration instead.
   GOBIN="$tmp" go install -ldflags "-s -w" \

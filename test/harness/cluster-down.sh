@@ -35,7 +35,7 @@ if [[ -d "$KWOK_WORKDIR" ]]; then
   rm -rf "$KWOK_WORKDIR/clusters/$CLUSTER_NAME"
 fi
 
-ip link del lab-lb0 2>/dev/null && say "removed dummy interface lab-lb0"
+ip link del lab-lb0 2>/dev/null && say "removed interface lab-lb0 (ingress and node addresses)"
 rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json"
 
 # Report anything of ours still alive (by our cache/work paths in the command line).

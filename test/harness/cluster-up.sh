@@ -49,14 +49,8 @@ options:
   kubectlBinary: $K8S_BIN/kubectl
   etcdBinary: $ETCD_BIN/etcd
   kwokControllerBinary: $KWOK_BIN/kwok
----
-apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokConfiguration
-options:
-  # Pods on nodes without a podCIDR would get IPs from here; our node has its own podCIDR.
-  cidr: $POD_CIDR
-  # The node's InternalIP: the host side of the backends' veths, an address the harness creates.
-  nodeIP: $HOST_GW_IP
+  # No KwokConfiguration document: one without every default makes kwok exit
+  # ("playStageParallelism must be greater than 0"). Pod IPs come from the node's podCIDR.
 EOF
   say "kwokctl create cluster $CLUSTER_NAME (kube $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
   if ! "$KWOK_BIN/kwokctl" create cluster --name "$CLUSTER_NAME" --config "$CLUSTER_DIR/kwokctl.yaml" \
@@ -115,11 +109,13 @@ GW_IP=$("${KUBECTL[@]}" -n istio-system get pod "$GW_POD" -o jsonpath='{.status.
 say "gateway pod $GW_POD Running/Ready, pod IP $GW_IP"
 
 # 6. The ingress address. No cloud assigns the LoadBalancer an IP and kube-proxy does not run,
-#    so the harness creates the addresses itself on a dummy interface: INGRESS_IP (the
+#    so the harness creates the addresses itself on an interface of its own (lab-lb0): INGRESS_IP (the
 #    LoadBalancer's IP, Service ports 80/443) and HOST_GW_IP (the node's InternalIP, NodePorts).
 #    The gateway's Envoy also listens there, where kube-proxy would forward.
 export LAB_INGRESS_IP="" LAB_NODE_IP="" LAB_NODEPORT_HTTP="" LAB_NODEPORT_HTTPS=""
-if ip link show lab-lb0 >/dev/null 2>&1 || ip link add lab-lb0 type dummy 2>/dev/null; then
+# (A veth pair with both ends on the host: the dummy module is missing in some containers.)
+if ip link show lab-lb0 >/dev/null 2>&1 || ip link add lab-lb0 type veth peer name lab-lb1 2>/dev/null; then
+  ip link set lab-lb1 up
   ip link set lab-lb0 up
   ip addr replace "$INGRESS_IP/32" dev lab-lb0
   ip addr replace "$HOST_GW_IP/32" dev lab-lb0
@@ -130,7 +126,7 @@ if ip link show lab-lb0 >/dev/null 2>&1 || ip link add lab-lb0 type dummy 2>/dev
     -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$INGRESS_IP\",\"ipMode\":\"VIP\"}]}}}" >/dev/null
   say "ingress address $INGRESS_IP (status.loadBalancer of istio-ingressgateway); node $HOST_GW_IP, NodePort $LAB_NODEPORT_HTTP"
 else
-  echo "cluster-up: NOTE: cannot create the dummy interface lab-lb0 (not root?): the LoadBalancer gets no" >&2
+  echo "cluster-up: NOTE: cannot create the interface lab-lb0 (not root?): the LoadBalancer gets no" >&2
   echo "cluster-up: NOTE: external IP; reach the gateway by kubectl port-forward or 127.0.0.1:$ENVOY_HTTP_PORT" >&2
 fi
 printf '{"ingressIP":"%s","nodeIP":"%s","nodePortHttp":"%s","nodePortHttps":"%s","envoyAdmin":"127.0.0.1:%s","envoyHttp":"127.0.0.1:%s"}\n' \
@@ -162,13 +158,9 @@ EOF
 
 # 8. Numbers: start time and the control plane's memory.
 RSS_KB=0
-for p in kube-apiserver kube-controller-manager kube-scheduler etcd kwok; do
-  for pid in $(pgrep -x "$p" || true); do
-    # only processes of this cluster (their command line names our work dir or binaries)
-    if tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -e "$KWOK_WORKDIR" -e "$HARNESS_CACHE/bin/"; then
-      RSS_KB=$((RSS_KB + $(awk '/VmRSS/{print $2}' "/proc/$pid/status")))
-    fi
-  done
+for pidfile in "$KWOK_WORKDIR/clusters/$CLUSTER_NAME/pids/"*.pid; do   # etcd, apiserver, controller-manager, scheduler, kwok
+  pid=$(cat "$pidfile")
+  [[ -r "/proc/$pid/status" ]] && RSS_KB=$((RSS_KB + $(awk '/VmRSS/{print $2}' "/proc/$pid/status")))
 done
 START_S=$(elapsed)
 printf '{"startSeconds": %s, "controlPlaneRssMiB": %d, "at": "%s"}\n' "$START_S" $((RSS_KB / 1024)) "$(date -u +%FT%TZ)" > "$CLUSTER_DIR/up-metrics.json"
