@@ -132,10 +132,15 @@ fi
 printf '{"ingressIP":"%s","nodeIP":"%s","nodePortHttp":"%s","nodePortHttps":"%s","envoyAdmin":"127.0.0.1:%s","envoyHttp":"127.0.0.1:%s"}\n' \
   "$LAB_INGRESS_IP" "$LAB_NODE_IP" "$LAB_NODEPORT_HTTP" "$LAB_NODEPORT_HTTPS" "$ENVOY_ADMIN_PORT" "$ENVOY_HTTP_PORT" > "$CLUSTER_DIR/ingress.json"
 
-# 7. The gateway's Envoy on the host (the stand-in config unless LAB_ENVOY_CONFIG names the
-#    oracle's JSON), and kwok's port-forward rules: the gateway pod's ports -> that Envoy.
+# 7. The gateway's Envoy on the host (config: LAB_ENVOY_CONFIG = from-cluster | standin | FILE of
+#    oracle JSON), and kwok's port-forward rules: the gateway pod's ports -> that Envoy.
 ENVOY_ARGS=(start)
-[[ -n "${LAB_ENVOY_CONFIG:-}" ]] && ENVOY_ARGS+=(--oracle "$LAB_ENVOY_CONFIG")
+case "${LAB_ENVOY_CONFIG:-}" in
+  "") ;;                                               # keep the last one (first time: the stand-in)
+  from-cluster) ENVOY_ARGS+=(--from-cluster) ;;        # Istio's own config for the cluster's objects
+  standin) ENVOY_ARGS+=(--standin) ;;
+  *) ENVOY_ARGS+=(--oracle "$LAB_ENVOY_CONFIG") ;;     # a file of oracle JSON
+esac
 node "$HERE/gateway-envoy.mjs" "${ENVOY_ARGS[@]}"
 "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
 apiVersion: kwok.x-k8s.io/v1alpha1

@@ -12,12 +12,15 @@
 // stats/wasm), TLS/SDS transport sockets (no istiod issues certificates here).
 //
 // CLI (all paths relative to the repo root):
-//   node test/harness/gateway-envoy.mjs start   [--oracle FILE | --standin] [--namespace-endpoints]
+//   node test/harness/gateway-envoy.mjs start   [--oracle FILE | --from-cluster | --standin]
 //   node test/harness/gateway-envoy.mjs apply   [--oracle FILE | --standin] (rewrite xDS files, endpoints
 //                                               re-read from the cluster; Envoy reloads; default: last config)
 //   node test/harness/gateway-envoy.mjs stop
 //   node test/harness/gateway-envoy.mjs status
 //   node test/harness/gateway-envoy.mjs convert --oracle FILE               (print the converted xDS JSON)
+//   --from-cluster: run test/harness/oracle on the cluster's current objects (Services, Pods,
+//   EndpointSlices, VirtualServices, Gateways, DestinationRules, ServiceEntries) and load its
+//   output: Istio's own listeners/routes/clusters/endpoints. Later `apply`s repeat that.
 // Endpoints: taken from the oracle's "endpoints"; for clusters it has none for (and for the
 // stand-in) they are read from the cluster's EndpointSlices through kubectl.
 // Env: LAB_ENVOY_ADMIN_PORT (19000), LAB_ENVOY_HTTP_PORT (18080, the gateway pod's 8080),
@@ -292,12 +295,18 @@ function gatewayPod(kubectl) {
 }
 
 const SOURCE_FILE = join(ENVOY_DIR, 'source');
+const FROM_CLUSTER = 'from-cluster (oracle on the cluster\'s objects)';
 export const STANDIN = join(HERE, 'standin', 'seed-gateway.oracle.json');
 
 /** The oracle JSON to load: --oracle FILE, --standin, else the one used last, else the stand-in. */
-function loadConfig({ oracleFile, standin }) {
+function loadConfig({ oracleFile, standin, fromCluster }) {
   let file = oracleFile;
-  if (!file && !standin && existsSync(SOURCE_FILE)) file = readFileSync(SOURCE_FILE, 'utf8').trim();
+  if (!file && !standin && !fromCluster && existsSync(SOURCE_FILE)) file = readFileSync(SOURCE_FILE, 'utf8').trim();
+  if (fromCluster || file === FROM_CLUSTER) {
+    mkdirSync(ENVOY_DIR, { recursive: true });
+    writeFileSync(SOURCE_FILE, FROM_CLUSTER);
+    return JSON.parse(readFileSync(oracleFromCluster(), 'utf8'));
+  }
   file ??= STANDIN;
   if (!existsSync(file)) throw new Error(`no such config file: ${file}`);
   mkdirSync(ENVOY_DIR, { recursive: true });
@@ -319,6 +328,29 @@ function extraAddressesFromEnv() {
   if (nodeIP && process.env.LAB_NODEPORT_HTTP) add(8080, { ip: nodeIP, port: Number(process.env.LAB_NODEPORT_HTTP) });
   if (nodeIP && process.env.LAB_NODEPORT_HTTPS) add(8443, { ip: nodeIP, port: Number(process.env.LAB_NODEPORT_HTTPS) });
   return out;
+}
+
+/**
+ * Istio's own config for what is in the cluster now: dumps the cluster's Services, Pods,
+ * EndpointSlices and Istio networking objects, runs test/harness/oracle on them (building it if
+ * needed) and returns the oracle JSON's path. Endpoints are then the ones Istio computes.
+ */
+export function oracleFromCluster({ kubectl } = {}) {
+  kubectl ??= harnessVars().kubectl;
+  const oracle = execFileSync('bash', [join(HERE, 'oracle', 'build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
+  const get = (kinds) => execFileSync(kubectl, ['--kubeconfig', KUBECONFIG, 'get', kinds, '-A', '-o', 'yaml'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  mkdirSync(ENVOY_DIR, { recursive: true });
+  const inputs = [
+    [join(ENVOY_DIR, 'cluster-core.yaml'), get('services,pods,endpointslices')],
+    [join(ENVOY_DIR, 'cluster-istio.yaml'), get('virtualservices.networking.istio.io,gateways.networking.istio.io,destinationrules.networking.istio.io,serviceentries.networking.istio.io')],
+  ];
+  for (const [file, text] of inputs) writeFileSync(file, text);
+  const { podIP } = gatewayPod(kubectl);
+  const args = podIP ? ['--gateway-ip', podIP] : [];
+  const out = execFileSync(oracle, [...args, ...inputs.map(([f]) => f)], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = join(ENVOY_DIR, 'oracle.json');
+  writeFileSync(file, out);
+  return file;
 }
 
 /** Converts `config` (oracle JSON) and writes the xDS files Envoy watches. */
@@ -375,6 +407,7 @@ function parseArgs(argv) {
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === '--oracle') args.oracleFile = resolve(argv[++i] ?? '');
     else if (argv[i] === '--standin') args.standin = true;
+    else if (argv[i] === '--from-cluster') args.fromCluster = true;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -388,6 +421,10 @@ async function main() {
       console.log(`[gateway-envoy] envoy pid ${r.pid}${r.reused ? ' (already running; config rewritten)' : ''}: admin 127.0.0.1:${ports.admin}, http 127.0.0.1:${ports.http}, status 127.0.0.1:${ports.status}; log ${ENVOY_LOG}`);
       const src = readFileSync(SOURCE_FILE, 'utf8').trim();
       console.log(`[gateway-envoy] config: ${src === STANDIN ? `STAND-IN (hand-written seed config, ${src})` : src}`);
+      break;
+    }
+    case 'which': {
+      console.log(existsSync(SOURCE_FILE) ? readFileSync(SOURCE_FILE, 'utf8').trim() : 'none');
       break;
     }
     case 'apply': {
@@ -412,7 +449,7 @@ async function main() {
       break;
     }
     default:
-      console.error('usage: gateway-envoy.mjs start|apply|convert|stop|status [--oracle FILE | --standin]');
+      console.error('usage: gateway-envoy.mjs start|apply|convert|stop|status [--oracle FILE | --from-cluster | --standin]');
       process.exitCode = 2;
   }
 }
