@@ -352,6 +352,58 @@ ${route()}`),
   });
 });
 
+describe('IST0130 and IST0131 quick fixes', () => {
+  const vs = (http: string): Files => ({
+    'vs.yaml': `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: rules
+spec:
+  hosts:
+  - sample.baz.svc.cluster.local
+  http:
+${http}`,
+  });
+  const route = (host = 'sample.foo.svc.cluster.local') => `    route:\n    - destination:\n        host: ${host}\n`;
+  const fixAndCheck = (files: Files, code: string, title: string | RegExp) => {
+    const d = analyzeTexts(files).find((x) => x.code === code)!;
+    assert.ok(d, `no ${code}`);
+    const fixed = applyFix(files, fixTitled(d, title));
+    assert.deepEqual(analyzeTexts(fixed), []);
+    return fixed['vs.yaml']!;
+  };
+
+  test('a rule whose every match came before: remove it', () => {
+    const text = fixAndCheck(
+      vs(`  - name: foo\n    match:\n    - uri: {prefix: /api}\n${route()}  - name: bar\n    match:\n    - uri: {prefix: /api}\n${route('sample.bar.svc.cluster.local')}`),
+      'IST0130',
+      'Remove rule "bar" (never used)',
+    );
+    assert.ok(!text.includes('sample.bar'));
+  });
+
+  test('a duplicate match in a rule that keeps other matches: remove the match', () => {
+    const text = fixAndCheck(
+      vs(`  - match:\n    - uri: {prefix: /api}\n${route()}  - name: bar\n    match:\n    - uri: {prefix: /api}\n    - uri: {prefix: /potato}\n${route()}`),
+      'IST0131',
+      'Remove the duplicate match #0 of rule "bar"',
+    );
+    assert.match(text, /name: bar\n {4}match:\n {4}- uri: \{prefix: \/potato\}\n/);
+  });
+
+  test('a rule without matches before others: move it to the end (also when it is the last document line)', () => {
+    const text = fixAndCheck(vs(`  - route:\n    - destination:\n        host: sample.foo.svc.cluster.local\n  - match:\n    - uri: {exact: /a}\n${route()}`), 'IST0130', 'Move rule #0 (no matches) to the end');
+    assert.match(text, /http:\n {2}- match:/);
+    const noNewline = vs(`  - route:\n    - destination:\n        host: sample.foo.svc.cluster.local\n  - match:\n    - uri: {exact: /a}\n${route().trimEnd()}`);
+    fixAndCheck(noNewline, 'IST0130', 'Move rule #0 (no matches) to the end');
+  });
+
+  test('the lab checks: remove a rule after a catch-all, or a match its own rule shadows', () => {
+    fixAndCheck(vs(`  - match:\n    - uri: {prefix: /}\n${route()}  - name: fallback\n${route()}`), 'IST0130', 'Remove rule "fallback" (never used)');
+    fixAndCheck(vs(`  - match:\n    - uri: {prefix: /}\n    - uri: {exact: /}\n      method: {exact: GET}\n${route()}`), 'IST0131', 'Remove match #1 of rule #0 (never used)');
+  });
+});
+
 describe('IST0162 and IST0101 selector', () => {
   const withPort = (port: string) => edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', `number: ${port}`);
 

@@ -192,6 +192,7 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
       if (emptyMatchEncountered >= 0) {
         push('IST0130', [routeName(route, rulen), 'route without matches defined before'], [rulen, 'match', matchn], {
           related: [{ file: vs.file, range: at([emptyMatchEncountered]), message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches` }],
+          fixes: moveRuleToEndFix(vs, sourceText, emptyMatchEncountered),
         });
         flagged.add(`${rulen}`);
         return;
@@ -201,6 +202,8 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
       if (dupn !== undefined) {
         push('IST0131', [routeName(route, rulen), requestName(match, matchn), routeName(routes[dupn], dupn)], [rulen, 'match', matchn], {
           related: [{ file: vs.file, range: at([dupn]), message: `the same match in rule ${routeName(routes[dupn], dupn)}` }],
+          // a rule keeps at least one match: with none it would take every request
+          fixes: matches.length > 1 ? removeItemFix(vs, sourceText, [rulen, 'match', matchn], `Remove the duplicate match ${requestName(match, matchn)} of rule ${routeName(route, rulen)}`) : undefined,
         });
         flagged.add(`${rulen}.${matchn}`);
         duplicates++;
@@ -211,7 +214,9 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
       if (pm) prefixMatches.push(pm);
     });
     if (duplicates === matches.length) {
-      push('IST0130', [routeName(route, rulen), 'all matches used by prior rules'], [rulen, 'match']);
+      push('IST0130', [routeName(route, rulen), 'all matches used by prior rules'], [rulen, 'match'], {
+        fixes: removeItemFix(vs, sourceText, [rulen], `Remove rule ${routeName(route, rulen)} (never used)`),
+      });
       flagged.add(`${rulen}`);
     }
   });
@@ -253,6 +258,7 @@ function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: S
             object: objectRef(vs),
             source: 'ingress-lab',
             related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: 'the earlier match that takes every request' }],
+            fixes: removeItemFix(vs, sourceText, [rulen], `Remove rule ${routeName(route, rulen)} (never used)`),
           }),
         );
       }
@@ -272,7 +278,12 @@ function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: S
               object: objectRef(vs),
               source: 'ingress-lab',
               related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier ${describeUri(a.m)}, which every request of this match also matches` }],
-              fixes: a.rule !== rulen ? moveRuleFix(vs, sourceText, rulen, a.rule) : undefined,
+              fixes:
+                a.rule !== rulen
+                  ? moveRuleFix(vs, sourceText, rulen, a.rule)
+                  : matches.length > 1
+                    ? removeItemFix(vs, sourceText, [rulen, 'match', matchn], `Remove match ${requestName(m, matchn)} of rule ${routeName(route, rulen)} (never used)`)
+                    : undefined,
             }),
           );
         }
@@ -282,9 +293,9 @@ function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: S
   });
 }
 
-/** Whole lines of a block sequence item: [first line, line after the last]. */
-function itemLines(vs: VirtualService, text: string, rule: number): [number, number] | undefined {
-  const r = vs.rangeAt(['spec', 'http', rule]);
+/** Whole lines of a block sequence item at `spec.http...path`: [first line, line after the last]. */
+function itemLines(vs: VirtualService, text: string, path: (string | number)[]): [number, number] | undefined {
+  const r = vs.rangeAt(['spec', 'http', ...path]);
   const lines = text.split('\n');
   const first = lines[r.start.line] ?? '';
   if (!/^\s*-\s+$/.test(first.slice(0, r.start.character))) return undefined;
@@ -292,25 +303,52 @@ function itemLines(vs: VirtualService, text: string, rule: number): [number, num
   return [r.start.line, Math.min(endLine, lines.length)];
 }
 
+const pos = (line: number) => ({ line, character: 0 });
+
+/** The edit that deletes whole lines [from, to) (to may be past the last line). */
+function deleteLines(file: string, lines: string[], [from, to]: [number, number]) {
+  const end = to >= lines.length ? { line: lines.length - 1, character: lines[lines.length - 1]!.length } : pos(to);
+  return { file, range: { start: pos(from), end }, newText: '' };
+}
+
 /** "Move rule #b above rule #a": cuts the later rule's lines and puts them before the earlier rule's. */
 function moveRuleFix(vs: VirtualService, text: string | undefined, later: number, before: number): QuickFix[] | undefined {
   if (text === undefined) return undefined;
-  const b = itemLines(vs, text, later);
-  const a = itemLines(vs, text, before);
+  const b = itemLines(vs, text, [later]);
+  const a = itemLines(vs, text, [before]);
   if (!a || !b || b[0] <= a[0]) return undefined;
   const lines = text.split('\n');
-  // The last item of a document may end without a newline: give the moved block one.
   const block = `${lines.slice(b[0], b[1]).join('\n')}\n`;
   const routes = vs.spec.http ?? [];
-  const pos = (line: number) => ({ line, character: 0 });
   return [
     {
       title: `Move rule ${routeName(routes[later], later)} above rule ${routeName(routes[before], before)}`,
-      edits: [
-        { file: vs.file, range: { start: pos(a[0]), end: pos(a[0]) }, newText: block },
-        { file: vs.file, range: { start: pos(b[0]), end: b[1] >= lines.length ? { line: lines.length - 1, character: lines[lines.length - 1]!.length } : pos(b[1]) }, newText: '' },
-      ],
+      edits: [{ file: vs.file, range: { start: pos(a[0]), end: pos(a[0]) }, newText: block }, deleteLines(vs.file, lines, b)],
       isPreferred: true,
     },
   ];
+}
+
+/** "Move rule #r to the end": a rule without matches takes every request, so it belongs last. */
+function moveRuleToEndFix(vs: VirtualService, text: string | undefined, rule: number): QuickFix[] | undefined {
+  const routes = vs.spec.http ?? [];
+  if (text === undefined || rule >= routes.length - 1) return undefined;
+  const r = itemLines(vs, text, [rule]);
+  const last = itemLines(vs, text, [routes.length - 1]);
+  if (!r || !last) return undefined;
+  const lines = text.split('\n');
+  const block = lines.slice(r[0], r[1]).join('\n');
+  const insert =
+    last[1] >= lines.length
+      ? { file: vs.file, range: { start: { line: lines.length - 1, character: lines[lines.length - 1]!.length }, end: { line: lines.length - 1, character: lines[lines.length - 1]!.length } }, newText: `\n${block}` }
+      : { file: vs.file, range: { start: pos(last[1]), end: pos(last[1]) }, newText: `${block}\n` };
+  return [{ title: `Move rule ${routeName(routes[rule], rule)} (no matches) to the end`, edits: [insert, deleteLines(vs.file, lines, r)], isPreferred: true }];
+}
+
+/** Deletes a block sequence item that can never take a request (a whole rule, or one match of a rule that keeps others). */
+function removeItemFix(vs: VirtualService, text: string | undefined, path: (string | number)[], title: string): QuickFix[] | undefined {
+  if (text === undefined) return undefined;
+  const r = itemLines(vs, text, path);
+  if (!r) return undefined;
+  return [{ title, edits: [deleteLines(vs.file, text.split('\n'), r)] }];
 }
