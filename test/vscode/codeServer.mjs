@@ -74,7 +74,12 @@ export function isPortFree(port) {
 
 /** A scratch folder for one run; removed by cleanup unless KEEP_SCRATCH is set. */
 export function makeScratch(prefix) {
-  return mkdtempSync(join(tmpdir(), `ilab-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `ilab-${prefix}-`));
+  // Also on an abrupt exit (a signal): code-server has been killed by then (its exit hook runs first).
+  process.once('exit', () => {
+    if (!process.env.KEEP_SCRATCH) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+  });
+  return dir;
 }
 
 /** Copies the bundled sample workspace, so scaffolding and edits in a test never touch the repo. */
@@ -123,6 +128,16 @@ export async function startCodeServer({ install, scratch, port, folder, smokeTes
   proc.stderr.on('data', collect);
   let exited = null;
   proc.on('exit', (code, signal) => (exited = { code, signal }));
+  // Last resort if this process exits without stop() (an uncaught error, process.exit elsewhere).
+  const killOnExit = () => {
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
+  proc.once('exit', () => process.removeListener('exit', killOnExit));
 
   const server = {
     port,
@@ -211,7 +226,16 @@ export function workbenchUrl(server, { folder, extensionDevelopmentPath, extensi
 
 export async function launchChromium({ headless = true } = {}) {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, headless, args: CHROMIUM_ARGS });
+  // Our scripts handle the signals: they must stop code-server too, which playwright's handlers (closing
+  // Chromium, then exiting at once) would leave running.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless,
+    args: CHROMIUM_ARGS,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
 }
 
 /** SIGTERM to the whole process group, SIGKILL after 3 s if anything is left. */
@@ -260,6 +284,16 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs main(); prints a UserError's message alone, anything else with its stack; exits with the code main returns. */
 export function runMain(main) {
+  // Ctrl+C: exit, and the exit hooks stop code-server (startCodeServer) and Chromium (playwright's own), and
+  // remove scratch folders (makeScratch). A script with its own graceful handler keeps it.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    if (process.listenerCount(sig) === 0) {
+      process.once(sig, () => {
+        console.error(`\n${sig}: stopping`);
+        process.exit(130);
+      });
+    }
+  }
   Promise.resolve().then(main).then(
     (code) => process.exit(code ?? 0),
     (err) => {
