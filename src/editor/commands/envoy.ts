@@ -22,6 +22,11 @@ async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConf
   return { port, routeConfigs: routeConfigs.length ? routeConfigs : [`http.${port}`], clusters };
 }
 
+/** Whether a listeners table sends traffic to one of these route configs ("Route: http.8080"). */
+function routesIn(listenersTable: string, routeConfigs: string[]): boolean {
+  return routeConfigs.some((rc) => listenersTable.includes(`Route: ${rc}`));
+}
+
 async function requirePod(ctx: LabContext) {
   const pod = await ctx.live.gatewayPod();
   if (typeof pod === 'string') throw new Error(`No gateway pod to inspect: ${pod}.`);
@@ -45,17 +50,23 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
     for (const args of runs) {
       const r = await runTool(istioctl.tool, args, { log: (l) => ctx.log.info(l) });
       sections.push(`$ ${r.commandLine}\n${r.failure ? `✗ ${r.failure}: ${r.stderr.trim()}` : r.stdout.trimEnd()}`);
-      if (args[1] === 'listeners' && !r.failure && r.stdout.includes(String(targets.port))) listenerSeen = true;
+      if (args[1] === 'listeners' && !r.failure && routesIn(r.stdout, targets.routeConfigs)) listenerSeen = true;
     }
   } else {
     const live = await ctx.live.get();
     if (!live.ok) throw new Error(live.reason);
     const g = live.gateway;
     const pre = `# built in (${istioctl.message}), read from ${pod.name}'s Envoy admin`;
-    const listeners = g.listenersTable(targets.port);
-    listenerSeen = listeners.split('\n').length > 1;
+    let listeners = g.listenersTable(targets.port);
+    let command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}`;
+    if (listeners.trim().split('\n').length <= 1) {
+      // Bound elsewhere (a test harness remaps ports): show every listener rather than an empty table.
+      listeners = g.listenersTable();
+      command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace}   # nothing bound to port ${targets.port}`;
+    }
+    listenerSeen = routesIn(listeners, targets.routeConfigs);
     sections.push(pre);
-    sections.push(`$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}\n${listeners.trimEnd()}`);
+    sections.push(`${command}\n${listeners.trimEnd()}`);
     for (const n of targets.routeConfigs) sections.push(`$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`);
     for (const c of targets.clusters) sections.push(`$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`);
   }
