@@ -1,7 +1,8 @@
 // `istioctl analyze`, offline, for the objects the lab reads: each of Istio's analyzers that concern an
 // ingress route (one small module each under ./analyzers), with Istio's codes, levels and wording, placed on
 // the exact YAML range, with quick fixes where the fix is clear. Pure: no I/O.
-import type { KubeObject, ResourceSet } from './model';
+import type { KubeObject, ResourceSet, YamlProblem } from './model';
+import { mergeResourceSets, readResources } from './yamlModel';
 import { analyzeConflictingGateways } from './analyzers/conflictingGateways';
 import { createContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
@@ -42,6 +43,33 @@ function suppressed(resources: ResourceSet, d: Diagnostic): boolean {
   const value = o?.metadata.annotations?.[SUPPRESS_ANNOTATION];
   if (typeof value !== 'string' || value === '') return false;
   return value.split(',').some((c) => c === '*' || c === d.code);
+}
+
+export interface AnalyzeDocumentsOptions extends Omit<AnalyzeOptions, 'sourceText'> {
+  /** Namespace for objects that name none (kubectl apply -n); default `default`. */
+  defaultNamespace?: string;
+}
+
+export interface AnalyzeDocumentsResult {
+  diagnostics: Diagnostic[];
+  /** YAML that could not be read (the rest of each file still is). */
+  problems: YamlProblem[];
+}
+
+/**
+ * For an editor: reads every open/workspace YAML text (file name -> text) and analyzes them together, with
+ * quick fixes computed from the same texts. Diagnostics land only on these files.
+ */
+export function analyzeDocuments(texts: ReadonlyMap<string, string> | Readonly<Record<string, string>>, options: AnalyzeDocumentsOptions = {}): AnalyzeDocumentsResult {
+  const entries = texts instanceof Map ? [...texts.entries()] : Object.entries(texts);
+  const byFile = new Map(entries);
+  const { defaultNamespace = 'default', ...rest } = options;
+  const read = entries.map(([file, text]) => readResources(text, file, { defaultNamespace }));
+  const resources = mergeResourceSets(...read.map((r) => r.resources));
+  return {
+    diagnostics: analyze(resources, { ...rest, sourceText: (f) => byFile.get(f) }),
+    problems: read.flatMap((r) => r.problems),
+  };
 }
 
 /** The object as istioctl names it: `VirtualService simple/simple`. */

@@ -3,7 +3,7 @@
 // removes what it fixes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyze } from '../../src/istio/analyze';
+import { analyze, analyzeDocuments } from '../../src/istio/analyze';
 import { fromClusterObject } from '../../src/istio/yamlModel';
 import { emptyResourceSet } from '../../src/istio/yamlModel';
 import type { Gateway } from '../../src/istio/model';
@@ -562,5 +562,18 @@ describe('hand-written YAML of any shape', () => {
       }
     }
     assert.ok(runs > 500, `only ${runs} variants`);
+  });
+});
+
+describe('analyzeDocuments (the editor entry point)', () => {
+  test('texts in, diagnostics with fixes and YAML problems out', () => {
+    const files = new Map(Object.entries(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simpel\n  hosts:')));
+    files.set('broken.yaml', 'kind: Gateway\nspec: [\n');
+    const { diagnostics, problems } = analyzeDocuments(files, { defaultNamespace: 'simple' });
+    assert.deepEqual(diagnostics.map((d) => d.code), ['IST0101', 'IST0132']);
+    assert.equal(diagnostics[0]!.fixes?.[0]?.title, 'Change gateway to simple (Gateway simple/simple)');
+    assert.deepEqual(problems.map((p) => p.file), ['broken.yaml']);
+    // without a namespace the seed objects are in `default`, where the VirtualService still finds its Gateway
+    assert.deepEqual(analyzeDocuments(seed()).diagnostics, []);
   });
 });
