@@ -37,6 +37,7 @@ fi
 
 ip link del lab-lb0 2>/dev/null && say "removed interface lab-lb0 (ingress and node addresses)"
 rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json"
+rm -rf "$CLUSTER_DIR/envoy" "$CLUSTER_DIR/backends"   # xDS files and the choice of config: the next up starts fresh
 
 # Report anything of ours still alive (by our cache/work paths in the command line).
 left=$(pgrep -af -- "$HARNESS_CACHE/bin/|$HARNESS_CACHE/envoy-|$CLUSTER_DIR/" | grep -v -e pgrep -e cluster-down || true)

@@ -25,7 +25,7 @@
 // stand-in) they are read from the cluster's EndpointSlices through kubectl.
 // Env: LAB_ENVOY_ADMIN_PORT (19000), LAB_ENVOY_HTTP_PORT (18080, the gateway pod's 8080),
 //      LAB_ENVOY_HTTPS_PORT (18443, pod 8443), LAB_ENVOY_STATUS_PORT (15521, pod 15021),
-//      LAB_INGRESS_IP (an extra address the harness created; listeners also bind Service ports there).
+//      listeners also bind the Service's ports on the ingress/node addresses of .cluster/ingress.json.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -318,15 +318,23 @@ function loadConfig({ oracleFile, standin, fromCluster }) {
   }
 }
 
-function extraAddressesFromEnv() {
-  const ip = process.env.LAB_INGRESS_IP;
-  const nodeIP = process.env.LAB_NODE_IP;
+/**
+ * Where kube-proxy would deliver traffic for the gateway Service: the LoadBalancer IP (Service
+ * ports 80/443) and the node IP (NodePorts). cluster-up.sh creates those addresses and records
+ * them in .cluster/ingress.json; LAB_INGRESS_IP/LAB_NODE_IP/LAB_NODEPORT_HTTP(S) override.
+ */
+function extraAddresses() {
+  let rec = {};
+  try { rec = JSON.parse(readFileSync(join(CLUSTER_DIR, 'ingress.json'), 'utf8')); } catch { /* no ingress address */ }
+  const ip = process.env.LAB_INGRESS_IP || rec.ingressIP;
+  const nodeIP = process.env.LAB_NODE_IP || rec.nodeIP;
+  const nodePortHttp = Number(process.env.LAB_NODEPORT_HTTP || rec.nodePortHttp || 0);
+  const nodePortHttps = Number(process.env.LAB_NODEPORT_HTTPS || rec.nodePortHttps || 0);
   const out = {};
   const add = (podPort, a) => (out[podPort] ??= []).push(a);
-  // Service istio-ingressgateway: 80->8080, 443->8443 (LoadBalancer address), NodePorts on the node IP.
   if (ip) { add(8080, { ip, port: 80 }); add(8443, { ip, port: 443 }); }
-  if (nodeIP && process.env.LAB_NODEPORT_HTTP) add(8080, { ip: nodeIP, port: Number(process.env.LAB_NODEPORT_HTTP) });
-  if (nodeIP && process.env.LAB_NODEPORT_HTTPS) add(8443, { ip: nodeIP, port: Number(process.env.LAB_NODEPORT_HTTPS) });
+  if (nodeIP && nodePortHttp) add(8080, { ip: nodeIP, port: nodePortHttp });
+  if (nodeIP && nodePortHttps) add(8443, { ip: nodeIP, port: nodePortHttps });
   return out;
 }
 
@@ -356,7 +364,7 @@ export function oracleFromCluster({ kubectl } = {}) {
 /** Converts `config` (oracle JSON) and writes the xDS files Envoy watches. */
 export function applyConfig(config, { kubectl } = {}) {
   kubectl ??= harnessVars().kubectl;
-  const conv = convertOracle(config, { xdsDir: XDS_DIR, extraAddresses: extraAddressesFromEnv(), endpointsFor: endpointsFromCluster(kubectl) });
+  const conv = convertOracle(config, { xdsDir: XDS_DIR, extraAddresses: extraAddresses(), endpointsFor: endpointsFromCluster(kubectl) });
   writeXds(conv);
   return conv;
 }
@@ -433,7 +441,7 @@ async function main() {
       break;
     }
     case 'convert': {
-      const conv = convertOracle(loadConfig(args), { xdsDir: XDS_DIR, extraAddresses: extraAddressesFromEnv() });
+      const conv = convertOracle(loadConfig(args), { xdsDir: XDS_DIR, extraAddresses: extraAddresses() });
       console.log(JSON.stringify({ listeners: conv.listeners, routes: conv.routes, clusters: conv.clusters, endpoints: conv.endpoints }, null, 2));
       break;
     }
