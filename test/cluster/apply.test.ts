@@ -7,7 +7,8 @@ import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, parseManifests, type ApplyResult } from '../../src/kube/index';
 import { kubeconfigPath, labCluster, metric, ms, seedManifestTexts, whenCluster } from './helpers';
 
-const ns = 'simple';
+// Another namespace can be given so the test does not disturb a lab in progress on the same cluster.
+const ns = process.env.LAB_SAMPLE_NAMESPACE ?? 'simple';
 const seedObjects = () => seedManifestTexts(ns).flatMap((f) => parseManifests(f.text, f.name));
 const summary = (rs: ApplyResult[]) => rs.map((r) => `${r.ref} ${r.action}${r.dryRun ? ' (dry run)' : ''}`);
 
@@ -24,6 +25,7 @@ async function failure(p: Promise<unknown>): Promise<ClusterError> {
 await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
   const { cluster, lines } = labCluster();
   after(() => cluster.dispose());
+  let appliedAt = 0;
 
   test('deleting a namespace needs its listed contents; protected namespaces are refused', async () => {
     const tns = 'lab-delete-test';
@@ -63,7 +65,7 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
   test('dry run on an empty cluster: the namespace and all six objects would be created, nothing is written', async () => {
     const rs = await cluster.serverSideApply(seedObjects(), { dryRun: true, namespace: ns });
     assert.deepEqual(summary(rs), [
-      'namespaces/simple created (dry run)',
+      `namespaces/${ns} created (dry run)`,
       'deployments.apps/simple created (dry run)',
       'services/simple created (dry run)',
       'deployments.apps/nginx-deployment created (dry run)',
@@ -71,16 +73,17 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
       'virtualservices.networking.istio.io/simple created (dry run)',
       'gateways.networking.istio.io/simple created (dry run)',
     ]);
-    assert.match(rs[1]!.note ?? '', /namespace "simple" does not exist yet/);
+    assert.match(rs[1]!.note ?? '', new RegExp(`namespace "${ns}" does not exist yet`));
     assert.equal((await cluster.describeNamespaceContents(ns)).exists, false, 'a dry run writes nothing');
   });
 
   test('server-side apply creates the namespace first, then the six objects, owned by field manager istio-ingress-lab', async () => {
     const t0 = performance.now();
+    appliedAt = t0;
     const rs = await cluster.serverSideApply(seedObjects(), { namespace: ns });
     metric('applySeedMs', ms(t0));
     assert.deepEqual(summary(rs), [
-      'namespaces/simple created',
+      `namespaces/${ns} created`,
       'deployments.apps/simple created',
       'services/simple created',
       'deployments.apps/nginx-deployment created',
@@ -94,7 +97,24 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: ns, name: 'simple' });
     const managers = (d.metadata?.managedFields ?? []).filter((m) => m.operation === 'Apply').map((m) => m.manager);
     assert.deepEqual(managers, ['istio-ingress-lab']);
-    assert.ok(lines.some((l) => /^patch deployments\.apps simple -n simple fieldManager=istio-ingress-lab → 201 \d+ms$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => new RegExp(`^patch deployments\\.apps simple -n ${ns} fieldManager=istio-ingress-lab → 201 \\d+ms$`).test(l)), lines.join('\n'));
+  });
+
+  test('waits for both Deployments to be available, reporting progress', async () => {
+    const seen: string[] = [];
+    const t0 = performance.now();
+    const done = await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], {
+      timeoutMs: 90_000,
+      pollMs: 500,
+      onProgress: (p) => seen.push(p.map((x) => `${x.name} ${x.message}`).join(', ')),
+    });
+    metric('rolloutWaitMs', ms(t0));
+    metric('applyToAvailableMs', ms(appliedAt));
+    assert.deepEqual(done.map((p) => [p.name, p.done, p.message]), [
+      ['simple', true, '1/1 available'],
+      ['nginx-deployment', true, '1/1 available'],
+    ]);
+    assert.ok(seen.length >= 1);
   });
 
   test('dry run of a changed manifest reports exactly the changed field; re-applying the same is unchanged', async () => {
@@ -111,22 +131,6 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
 
     const again = await cluster.serverSideApply(seedObjects(), { namespace: ns });
     assert.deepEqual(new Set(again.map((r) => r.action)), new Set(['unchanged']));
-  });
-
-  test('waits for both Deployments to be available, reporting progress', async () => {
-    const seen: string[] = [];
-    const t0 = performance.now();
-    const done = await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], {
-      timeoutMs: 90_000,
-      pollMs: 500,
-      onProgress: (p) => seen.push(p.map((x) => `${x.name} ${x.message}`).join(', ')),
-    });
-    metric('rolloutMs', ms(t0));
-    assert.deepEqual(done.map((p) => [p.name, p.done, p.message]), [
-      ['simple', true, '1/1 available'],
-      ['nginx-deployment', true, '1/1 available'],
-    ]);
-    assert.ok(seen.length >= 1);
   });
 
   test('waiting for a Deployment that never becomes available times out with the reason', async () => {

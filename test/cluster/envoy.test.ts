@@ -3,6 +3,7 @@
 // IPs, and the article's two curl requests through the real Envoy to the real backends.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildLiveGateway } from '../../src/editor/liveView';
@@ -25,7 +26,17 @@ await whenCluster('gateway Envoy through port-forward', () => {
     // The sample deployed (idempotent), its pods served by real backends at their IPs, Envoy's endpoints refreshed.
     await cluster.serverSideApply(seedManifestTexts(ns, host).flatMap((f) => parseManifests(f.text, f.name)), { namespace: ns });
     await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], { timeoutMs: 90_000, pollMs: 500 });
-    execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', ns], { cwd: repo, stdio: 'inherit' });
+    // backends.sh re-applies Envoy's config; gateway-envoy.mjs takes the ingress addresses from the
+    // environment (as cluster-up.sh sets it), else it drops the listeners on the ingress IP and NodePort.
+    const ingress = JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as Record<string, string>;
+    const env = {
+      ...process.env,
+      LAB_INGRESS_IP: ingress.ingressIP ?? '',
+      LAB_NODE_IP: ingress.nodeIP ?? '',
+      LAB_NODEPORT_HTTP: ingress.nodePortHttp ?? '',
+      LAB_NODEPORT_HTTPS: ingress.nodePortHttps ?? '',
+    };
+    execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', ns], { cwd: repo, stdio: 'inherit', env });
     const status = await cluster.istioStatus();
     assert.ok(status.readyPod, status.problems.map((p) => p.message).join('; '));
     gateway = status.readyPod;
