@@ -24,6 +24,13 @@ suite('activation', () => {
     assert.equal(extension.isActive, true);
   });
 
+  test('it activates on YAML files, never on every window start', () => {
+    const events: string[] = extension.packageJSON.activationEvents ?? [];
+    const eager = events.filter((e) => e === '*' || e === 'onStartupFinished');
+    assert.deepEqual(eager, [], 'activation on every window start slows VS Code for users who never open the lab');
+    assert.ok(events.includes('onLanguage:yaml'), `activationEvents: ${JSON.stringify(events)}`);
+  });
+
   test('it contributes commands', () => {
     const contributed: ContributedCommand[] = extension.packageJSON.contributes?.commands ?? [];
     assert.ok(contributed.length > 0, 'package.json contributes.commands is empty');
@@ -47,6 +54,7 @@ suite('activation', () => {
         for (const m of text.matchAll(/command:([\w.]+)/g)) if (ours(m[1])) used.add(m[1]);
       }
     }
+    assert.ok(used.size > 0, 'no walkthrough step has a command button (command:istioIngressLab.… link)');
     const unknown = [...used].filter((c) => !contributed.has(c));
     assert.deepEqual(unknown, [], `walkthrough steps run commands that package.json does not contribute: ${unknown.join(', ')}`);
   });
