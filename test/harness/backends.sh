@@ -89,9 +89,9 @@ start_server() {
   [[ -n "$netns" ]] && pre=(ip netns exec "$netns")
   if [[ "$kind" == nginx ]]; then
     nginx_conf "$dir" "$ip:$port"
-    setsid "${pre[@]}" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/server.log" 2>&1 < /dev/null &
+    setsid "${pre[@]}" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/server.log" 2>&1 < /dev/null 9>&- &
   else
-    setsid "${pre[@]}" node "$HERE/httpserver.mjs" --host "$ip" --port "$port" --name "$name" >"$dir/server.log" 2>&1 < /dev/null &
+    setsid "${pre[@]}" node "$HERE/httpserver.mjs" --host "$ip" --port "$port" --name "$name" >"$dir/server.log" 2>&1 < /dev/null 9>&- &
   fi
   echo $! > "$dir/server.pid"
 }
@@ -109,6 +109,18 @@ up() {
     echo "################################################################################" >&2
   fi
   local pods; pods=$(list_pods "$@")
+  # Pods that are gone (or got another IP) lose their backend, as their containers would.
+  for dir in "$STATE"/*/; do
+    [[ -d "$dir" ]] || continue
+    local key; key=$(basename "$dir")
+    local ns=${key%%.*}
+    if (($#)) && ! printf '%s\n' "$@" | grep -qx "$ns"; then continue; fi
+    local podip; podip=$(cat "$dir/pod-ip" 2>/dev/null || cut -d: -f1 "$dir/address" 2>/dev/null)
+    if ! grep -q "^${ns} ${key#*.} ${podip} " <<< "$pods"; then
+      say "$ns/${key#*.}: pod gone or re-addressed, stopping its backend"
+      stop_one "$dir"
+    fi
+  done
   [[ -n "$pods" ]] || { say "no application pods with IPs (apply the sample first)"; return 0; }
   local map="{"
   while read -r ns name ip image port; do
@@ -144,6 +156,7 @@ up() {
       local lport; lport=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
       start_server "$dir" "$kind" 127.0.0.1 "$lport" "$name"
       echo "127.0.0.1:$lport" > "$dir/address"
+      echo "$ip" > "$dir/pod-ip"
       map+="\"$ip:$port\":\"127.0.0.1:$lport\","
     fi
     local addr; addr=$(cat "$dir/address")
@@ -160,27 +173,31 @@ up() {
   if node "$HERE/gateway-envoy.mjs" status >/dev/null 2>&1; then node "$HERE/gateway-envoy.mjs" apply; fi
 }
 
+stop_one() { # stop_one <state dir>: stop the server, delete its network namespace
+  local dir=$1
+  if [[ -f "$dir/server.pid" ]]; then
+    local pid; pid=$(cat "$dir/server.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  # nginx forks a worker; it exits with its master, but make sure by its own pid file.
+  if [[ -f "$dir/nginx.pid" ]]; then kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true; fi
+  if [[ -f "$dir/netns" ]]; then
+    local netns; netns=$(cat "$dir/netns")
+    # any process still inside our namespace is ours
+    for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$netns" 2>/dev/null || true   # deleting the namespace deletes the veth pair
+  fi
+  rm -rf "$dir"
+}
+
 down() {
   [[ -d "$STATE" ]] || { say "nothing to stop"; return 0; }
   for dir in "$STATE"/*/; do
-    [[ -d "$dir" ]] || continue
-    if [[ -f "$dir/server.pid" ]]; then
-      local pid; pid=$(cat "$dir/server.pid")
-      if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-      fi
-    fi
-    # nginx forks a worker; it exits with its master, but make sure by its own pid file.
-    if [[ -f "$dir/nginx.pid" ]]; then kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true; fi
-    if [[ -f "$dir/netns" ]]; then
-      local netns; netns=$(cat "$dir/netns")
-      # any process still inside our namespace is ours
-      for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-      ip netns del "$netns" 2>/dev/null || true   # deleting the namespace deletes the veth pair
-    fi
-    rm -rf "$dir"
+    [[ -d "$dir" ]] && stop_one "$dir"
   done
   # Leftovers of an interrupted run: namespaces and veths named by this script only.
   for netns in $(ip netns list 2>/dev/null | awk '/^lab-[0-9a-f]{8}( |$)/{print $1}'); do ip netns del "$netns" 2>/dev/null || true; done
@@ -200,6 +217,10 @@ status() {
 }
 
 cmd=${1:-}; shift || true
+# One backends.sh at a time (tests and sync.mjs may call it together).
+mkdir -p "$STATE"
+exec 9>"$CLUSTER_DIR/backends.lock"
+flock -w 120 9 || die "another backends.sh holds $CLUSTER_DIR/backends.lock"
 case "$cmd" in
   up) up "$@" ;;
   down) down ;;

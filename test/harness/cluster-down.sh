@@ -11,6 +11,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/versions.sh"
 say() { echo "[cluster-down] $*"; }
 
+node "$HERE/sync.mjs" stop
 bash "$HERE/backends.sh" down
 node "$HERE/gateway-envoy.mjs" stop
 
@@ -37,7 +38,7 @@ fi
 
 ip link del lab-lb0 2>/dev/null && say "removed interface lab-lb0 (ingress and node addresses)"
 rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json"
-rm -rf "$CLUSTER_DIR/envoy" "$CLUSTER_DIR/backends"   # xDS files and the choice of config: the next up starts fresh
+rm -rf "$CLUSTER_DIR/envoy" "$CLUSTER_DIR/backends" "$CLUSTER_DIR/backends.lock"   # xDS files and the choice of config: the next up starts fresh
 
 # Report anything of ours still alive (by our cache/work paths in the command line).
 left=$(pgrep -af -- "$HARNESS_CACHE/bin/|$HARNESS_CACHE/envoy-|$CLUSTER_DIR/" | grep -v -e pgrep -e cluster-down || true)

@@ -161,7 +161,10 @@ spec:
       target: {address: 127.0.0.1, port: $ENVOY_STATUS_PORT}
 EOF
 
-# 8. Numbers: start time and the control plane's memory.
+# 8. Kubelet's and istiod's part: backends at new pods' IPs, Envoy config following the cluster.
+if [[ "${LAB_SYNC:-1}" != 0 ]]; then node "$HERE/sync.mjs" start; fi
+
+# 9. Numbers: start time and the control plane's memory.
 RSS_KB=0
 for pidfile in "$KWOK_WORKDIR/clusters/$CLUSTER_NAME/pids/"*.pid; do   # etcd, apiserver, controller-manager, scheduler, kwok
   pid=$(cat "$pidfile")
@@ -177,6 +180,6 @@ cat <<EOF
   envoy admin:  http://127.0.0.1:$ENVOY_ADMIN_PORT   (pod $GW_POD port 15000 via kubectl port-forward)
   envoy http:   http://127.0.0.1:$ENVOY_HTTP_PORT    (pod port 8080)
   ingress:      http://${LAB_INGRESS_IP:-none}:80 (LoadBalancer IP); node ${LAB_NODE_IP:-none}:${LAB_NODEPORT_HTTP}
-  backends:     after applying the sample: bash test/harness/backends.sh up
+  backends:     started by sync.mjs when pods appear (or: bash test/harness/backends.sh up)
   logs:         $LOG_DIR, $KWOK_WORKDIR/clusters/$CLUSTER_NAME/logs
 EOF
