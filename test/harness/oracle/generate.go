@@ -5,9 +5,15 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	"istio.io/istio/pilot/pkg/model"
@@ -36,8 +42,17 @@ func generate(t test.Failer, in *inputs, o options) []byte {
 
 	listeners := s.Listeners(proxy)
 	routes := s.RoutesFromListeners(proxy, listeners)
+	normalizeRoutes(routes)
 	clusters := s.Clusters(proxy)
 	endpoints := s.Endpoints(proxy)
+
+	// Listeners, route configurations, clusters and load assignments are sets in xDS (Envoy looks
+	// them up by name), and istiod builds some of them from Go maps (the gateway's listeners come
+	// out in random order). Sorting by name makes the output byte-stable for golden files.
+	sortByName(listeners, (*listener.Listener).GetName)
+	sortByName(routes, (*route.RouteConfiguration).GetName)
+	sortByName(clusters, (*cluster.Cluster).GetName)
+	sortByName(endpoints, (*endpoint.ClusterLoadAssignment).GetClusterName)
 
 	var buf bytes.Buffer
 	buf.WriteString("{\n")
@@ -135,4 +150,23 @@ func writeList[T proto.Message](t test.Failer, buf *bytes.Buffer, name string, i
 		buf.WriteString(",")
 	}
 	buf.WriteString("\n")
+}
+
+// normalizeRoutes removes the one nondeterminism found in Istio's route output: query parameter
+// matchers come from a Go map (route.go: `for name, stringMatch := range in.QueryParams`), so
+// istiod emits them in random order, push after push. The oracle sorts them by name; a
+// comparison with live Envoy config must ignore their order too.
+func normalizeRoutes(rcs []*route.RouteConfiguration) {
+	for _, rc := range rcs {
+		for _, vh := range rc.GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				qp := r.GetMatch().GetQueryParameters()
+				sort.SliceStable(qp, func(i, j int) bool { return qp[i].GetName() < qp[j].GetName() })
+			}
+		}
+	}
+}
+
+func sortByName[T any](items []T, name func(T) string) {
+	sort.SliceStable(items, func(i, j int) bool { return name(items[i]) < name(items[j]) })
 }

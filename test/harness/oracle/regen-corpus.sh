@@ -71,7 +71,7 @@ for name in "${cases[@]}"; do
       echo "ok    $name" >&2
     fi
   else
-    cp "$tmp" "$dir/oracle.json"
+    cat "$tmp" > "$dir/oracle.json"
     echo "wrote $name/oracle.json" >&2
   fi
 done
