@@ -44,33 +44,40 @@ export async function startPortForward(kc: KubeConfig, opts: PortForwardOptions)
   const onConnection = (socket: net.Socket) => {
     sockets.add(socket);
     const started = Date.now();
-    let remoteError = '';
-    const errors = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        remoteError += chunk.toString('utf8');
-        done();
-      },
-    });
+    let failed = false;
     const fail = (err: ClusterError) => {
+      if (failed) return;
+      failed = true;
       last = err;
       log(`portforward ${pod} -n ${namespace} ${remotePort} → ${err.kind}: ${err.message}`);
       socket.destroy();
     };
+    // The kubelet (here kwok) reports a failed dial on the error stream, just before it closes the
+    // WebSocket: record it at once, so the client's "socket hang up" can be explained.
+    const errors = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        // The stream's first frame carries only the port number, which PortForward strips: empty.
+        const text = chunk.toString('utf8').trim();
+        if (!text) {
+          done();
+          return;
+        }
+        fail(
+          new ClusterError(
+            'port-forward',
+            `Port-forward to ${namespace}/${pod}:${remotePort} failed: ${text}`,
+            `Is something listening on port ${remotePort} in the pod? Check the pod's containers and ports.`,
+          ),
+        );
+        done();
+      },
+    });
     socket.on('error', () => socket.destroy()); // the client went away; the WebSocket is closed below
     socket.on('close', () => {
       sockets.delete(socket);
       const ws = sockets2ws.get(socket);
       sockets2ws.delete(socket);
       if (ws && ws.readyState <= 1) ws.close();
-      if (remoteError) {
-        fail(
-          new ClusterError(
-            'port-forward',
-            `Port-forward to ${namespace}/${pod}:${remotePort} failed: ${remoteError.trim()}`,
-            `Is something listening on port ${remotePort} in the pod? Check the pod's containers and ports.`,
-          ),
-        );
-      }
     });
     forwarder
       .portForward(namespace, pod, [remotePort], socket, errors, socket)

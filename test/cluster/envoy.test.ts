@@ -145,6 +145,18 @@ await whenCluster('gateway Envoy through port-forward', () => {
     }
   });
 
+  test('port-forward to a port nothing listens on: the client\'s hang-up is explained by the kubelet\'s error', async () => {
+    const pf = await cluster.portForward(gateway.namespace, gateway.name, 9999);
+    try {
+      await assert.rejects(getJson(pf.localPort, '/server_info', 5000));
+      const err = pf.lastError();
+      assert.equal(err?.kind, 'port-forward');
+      assert.match(err!.message, new RegExp(`^Port-forward to istio-system/${gateway.name}:9999 failed: .*port 9999`));
+    } finally {
+      await pf.dispose();
+    }
+  });
+
   test('port-forward to a pod that does not exist: a clear error, not a hang', async () => {
     const admin = cluster.envoyAdmin({ namespace: 'istio-system', name: 'istio-ingressgateway-no-such-pod' });
     const t0 = performance.now();
