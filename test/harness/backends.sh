@@ -98,6 +98,7 @@ start_server() {
 
 up() {
   [[ -f "$KUBECONFIG_PATH" ]] || die "no cluster (missing $KUBECONFIG_PATH); run: npm run cluster:up"
+  [[ ! -f "$CLUSTER_DIR/stopping" ]] || die "the cluster is being stopped (cluster-down.sh); run npm run cluster:up first"
   mkdir -p "$STATE"
   local mode=netns
   if [[ "${LAB_BACKENDS_LOOPBACK:-}" == 1 ]] || ! netns_works; then
@@ -200,8 +201,13 @@ down() {
     [[ -d "$dir" ]] && stop_one "$dir"
   done
   # Leftovers of an interrupted run: namespaces and veths named by this script only.
-  for netns in $(ip netns list 2>/dev/null | awk '/^lab-[0-9a-f]{8}( |$)/{print $1}'); do ip netns del "$netns" 2>/dev/null || true; done
-  for link in $(ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^labh[0-9a-f]{8}@/{split($2,a,"@"); print a[1]}'); do ip link del "$link" 2>/dev/null || true; done
+  # (grep -E, not awk: Debian's mawk has no {n} intervals.) A process inside one is ours.
+  for netns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^lab-[0-9a-f]{8}$'); do
+    for pid in $(ip netns pids "$netns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$netns" 2>/dev/null || true
+    say "removed leftover network namespace $netns"
+  done
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{split($2,a,"@"); print a[1]}' | grep -E '^labh[0-9a-f]{8}$'); do ip link del "$link" 2>/dev/null || true; done
   rm -f "$STATE/loopback-map.json"
   say "backends stopped"
 }

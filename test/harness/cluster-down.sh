@@ -11,6 +11,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/versions.sh"
 say() { echo "[cluster-down] $*"; }
 
+# From here on backends.sh up refuses to start anything (tests may still be calling it).
+mkdir -p "$CLUSTER_DIR" && touch "$CLUSTER_DIR/stopping"
 node "$HERE/sync.mjs" stop
 bash "$HERE/backends.sh" down
 node "$HERE/gateway-envoy.mjs" stop

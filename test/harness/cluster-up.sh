@@ -18,6 +18,7 @@ say() { echo "[cluster-up +$(elapsed)s] $*"; }
 die() { echo "cluster-up: error: $*" >&2; exit 1; }
 
 mkdir -p "$CLUSTER_DIR" "$LOG_DIR" "$KWOK_WORKDIR"
+rm -f "$CLUSTER_DIR/stopping"   # set by cluster-down.sh
 
 # 1. Binaries (idempotent; seconds when cached).
 if ! [[ -x "$K8S_BIN/kube-apiserver" && -x "$ETCD_BIN/etcd" && -x "$KWOK_BIN/kwokctl" && -x "$ENVOY_BIN" ]]; then

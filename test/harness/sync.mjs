@@ -87,7 +87,10 @@ async function main() {
   }
   if (cmd === 'stop') {
     const pid = runningPid();
-    if (pid) process.kill(pid, 'SIGTERM');
+    // The loop runs in its own process group (detached); stop it with a backends.sh it may be running.
+    if (pid) {
+      try { process.kill(-pid, 'SIGTERM'); } catch { process.kill(pid, 'SIGTERM'); }
+    }
     rmSync(PID_FILE, { force: true });
     return console.log(pid ? `[sync] stopped pid ${pid}` : '[sync] not running');
   }
