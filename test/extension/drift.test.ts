@@ -130,7 +130,6 @@ suite('drift between the editor, the cluster and the gateway', function () {
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
     const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'))!;
     assert.equal(pending.command!.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
-    assert.match(pending.command!.tooltip ?? '', /Applied \d+ s ago\. The gateway has no route for this match yet\./);
     // The sample's own matches are untouched by it.
     assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync']);
   });

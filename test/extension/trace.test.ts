@@ -144,7 +144,10 @@ suite('trace a request, live on the harness cluster', function () {
     prompts.answer('LoadBalancer 10.244.255.253:80');
     const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', { host: 'simple.baihl.io', path: '/simple/httpserver', method: 'GET' });
     assert.ok(r, JSON.stringify(prompts.shown));
-    assert.deepEqual(prompts.shown.find((s) => s.kind === 'pick')?.items.map((i) => i.split(' ')[0]).sort(), ['ClusterIP', 'LoadBalancer', 'NodePort']);
+    const svc = (await api.ctx.getCluster().getService('istio-system', 'istio-ingressgateway'))!;
+    const offered = prompts.shown.find((s) => s.kind === 'pick')?.items ?? [];
+    assert.ok(offered.includes('LoadBalancer 10.244.255.253:80'), offered.join(', '));
+    assert.ok(offered.includes(`ClusterIP ${svc.spec.clusterIP}:80`), offered.join(', '));
     assert.equal(r.trace.mode, 'live');
     assert.match(r.note!, /^Live from istio-system\/istio-ingressgateway-/);
     const s = byId(r);
@@ -174,8 +177,13 @@ suite('trace a request, live on the harness cluster', function () {
     const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', { host: 'simple.baihl.io', path: '/simple/nginx', method: 'GET', entry: 'nodePort' });
     assert.deepEqual(prompts.shown, [], 'the entry came with the arguments');
     const s = byId(r);
-    assert.match(s.entry!.value, /^10\.244\.255\.254:3\d{4}$/);
-    assert.match(s.iptables!.lines![0]!, /^-A KUBE-NODEPORTS -p tcp -m comment --comment "istio-system\/istio-ingressgateway:\S+" -m tcp --dport 3\d{4} -j KUBE-EXT-/);
+    // The node's InternalIP when the node reports one (the harness's node may report only a host name).
+    const nodes = await api.ctx.getCluster().listNodes();
+    const nodeIP = nodes.flatMap((n) => n.status?.addresses ?? []).find((a) => a.type === 'InternalIP')?.address;
+    const svc = (await api.ctx.getCluster().getService('istio-system', 'istio-ingressgateway'))!;
+    const nodePort = svc.spec.ports!.find((p) => p.port === 80)!.nodePort;
+    assert.equal(s.entry!.value, `${nodeIP ?? '<node IP>'}:${nodePort}`);
+    assert.match(s.iptables!.lines![0]!, new RegExp(String.raw`^-A KUBE-NODEPORTS -p tcp -m comment --comment "istio-system/istio-ingressgateway:\S+" -m tcp --dport ${nodePort} -j KUBE-EXT-`));
     assert.equal(byId(r).cluster!.value, 'outbound|80||nginx.simple.svc.cluster.local');
     assert.equal(r.trace.outcome.status, 'forwarded');
   });
