@@ -510,12 +510,22 @@ describe('cluster mode', () => {
     cluster.deployments.push(...readTexts({ 'ingress.yaml': ingressGatewayWorkload() }).deployments);
     const inputs = readTexts(vsOnly, 'simple');
     assert.deepEqual(analyze(inputs, { clusterResources: cluster }), []);
-    cluster.gateways.length = 0;
+    cluster.gateways.splice(0, 1, clusterGateway('private', 'istio-system'));
     const ds = analyze(inputs, { clusterResources: cluster });
     assert.deepEqual(ds.map((d) => [d.code, d.message]), [
       ['IST0101', 'Referenced gateway not found: "istio-system/public"'],
       ['IST0132', 'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway istio-system/public.'],
     ]);
+  });
+
+  test('a kind the cluster snapshot holds nothing of counts as not fetched: not judged', () => {
+    const inputs = readTexts(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - istio-system/public\n  hosts:'), 'simple');
+    assert.deepEqual(analyze(inputs, { clusterResources: emptyResourceSet() }), []);
+    const selectorOff = readTexts(edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'), 'simple');
+    assert.deepEqual(analyze(selectorOff, { clusterResources: emptyResourceSet() }), []);
+    const cluster = emptyResourceSet();
+    cluster.deployments.push(...readTexts({ 'ingress.yaml': ingressGatewayWorkload() }).deployments);
+    assert.deepEqual(codes(analyze(selectorOff, { clusterResources: cluster })), ['IST0101']);
   });
 
   test("with the gateway pods in the cluster but not their Service, Istio's default ingress Service stands in", () => {

@@ -6,7 +6,11 @@ import { emptyResourceSet, fromClusterObject } from '../yamlModel';
 import type { ObjectRef } from './types';
 
 export interface AnalyzeOptions {
-  /** Objects read from the cluster (no ranges); references are looked up in them too, diagnostics are not put on them. */
+  /**
+   * Objects read from the cluster (no ranges); references are looked up in them too, diagnostics are not put
+   * on them. A kind left empty counts as not fetched: references to it are then not judged. For gateway
+   * checks give the gateway Deployments (e.g. istio-system's) and their Services.
+   */
   clusterResources?: ResourceSet;
   /**
    * Treat inputs (+ cluster) as everything there is: every reference not found is reported. Default: true
@@ -24,6 +28,11 @@ export interface AnalysisContext {
   inputs: ResourceSet;
   world: ResourceSet;
   assumeComplete: boolean;
+  /**
+   * Whether a missing object of this kind is a finding: with assumeComplete, except in cluster mode when the
+   * cluster snapshot holds no object of that kind at all (then it was most likely not fetched).
+   */
+  complete(kind: keyof ResourceSet): boolean;
   clusterMode: boolean;
   sourceText(file: string): string | undefined;
 }
@@ -102,6 +111,7 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
     inputs,
     world: mergeWorld(inputs, extra),
     assumeComplete,
+    complete: (kind) => assumeComplete && (!clusterMode || (options.clusterResources?.[kind].length ?? 0) > 0),
     clusterMode,
     sourceText: options.sourceText ?? (() => undefined),
   };

@@ -47,7 +47,7 @@ function check(ctx: AnalysisContext, byNamespace: Map<string, Service[]>, vs: Vi
   const name = clusterServiceName(vsNs, host);
   if (!name) return; // ServiceEntry territory: not modelled
   const inNamespace = byNamespace.get(name.namespace) ?? [];
-  if (!inNamespace.length && !ctx.assumeComplete) return;
+  if (!inNamespace.length && !ctx.complete('services')) return;
   const svc = inNamespace.find((s) => s.metadata.name === name.name && visibleFrom(s, vsNs, vs.spec.exportTo));
   if (!svc) {
     const hostRange = vs.rangeAt([...d.path, 'host']);

@@ -31,7 +31,7 @@ function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination
   const subset = d.destination.subset;
   if (typeof subset !== 'string' || subset === '' || typeof d.destination.host !== 'string') return;
   const rules = rulesByHost.get(key(resourceNameFromHost(nsOf(vs), d.destination.host))) ?? [];
-  if (!rules.length && !ctx.assumeComplete) return;
+  if (!rules.length && !ctx.complete('destinationRules')) return;
   const names = rules.flatMap((r) => list(r.spec.subsets).map((s) => s?.name).filter((n): n is string => typeof n === 'string'));
   if (names.includes(subset)) return;
   const range = vs.rangeAt([...d.path, 'subset']);

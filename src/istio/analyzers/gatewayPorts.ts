@@ -33,7 +33,7 @@ function selectorRange(gw: Gateway) {
 
 export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const judgeSelectors = ctx.assumeComplete || ctx.world.deployments.some(isGatewayLikeWorkload);
+  const judgeSelectors = ctx.complete('deployments') || ctx.world.deployments.some(isGatewayLikeWorkload);
   for (const gw of ctx.inputs.gateways) {
     const selector = mapping(gw.spec.selector);
     const sel = selectorString(selector);
@@ -69,7 +69,7 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
     }
     if (!services.length) {
       if (ctx.clusterMode && selectorMatches(selector, DEFAULT_INGRESS.labels)) addPorts(DEFAULT_INGRESS.ports);
-      else if (!ctx.assumeComplete) continue;
+      else if (!ctx.complete('services')) continue;
     }
     list(gw.spec.servers).forEach((server, i) => {
       const n = server?.port?.number;

@@ -26,7 +26,7 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
       const gwNs = gwFull.slice(0, gwFull.indexOf('/'));
       const matching = ctx.world.gateways.filter((g) => fullName(g) === gwFull);
       // Offline, a namespace with no Gateway in the inputs may well have it in the cluster: not judged.
-      if (!matching.length && !ctx.assumeComplete && !ctx.world.gateways.some((g) => nsOf(g) === gwNs)) return;
+      if (!matching.length && !ctx.complete('gateways') && !ctx.world.gateways.some((g) => nsOf(g) === gwNs)) return;
       const refRange = () => vs.rangeAt(['spec', 'gateways', i]);
       if (!matching.length) {
         out.push(
