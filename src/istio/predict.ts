@@ -4,6 +4,7 @@
 // from, so the editor can put it on the exact YAML line; every match that yields no route says why.
 import type { Route, RouteConfiguration, VirtualHost } from '../envoy/types';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches, type GatewayWorkload } from './gatewayWorkloads';
+import { expandHttpEntries, isDelegateEntry, type HttpEntry } from './delegation';
 import { compareSpecificity, intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { Gateway, GatewayServer, HTTPMatchRequest, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
@@ -42,6 +43,8 @@ interface ResolvedVS {
   namespace: string;
   hosts: string[];
   gateways: string[];
+  /** http entries as Istio translates them (short names resolved, delegates merged in). */
+  entries: HttpEntry[];
 }
 
 interface BoundServer {
@@ -57,7 +60,7 @@ interface RouteGroup {
   servers: BoundServer[];
 }
 
-function resolveVS(vs: VirtualService): ResolvedVS {
+function resolveVS(vs: VirtualService, delegates: Map<string, VirtualService>): ResolvedVS {
   const namespace = nsOf(vs);
   const gateways = vs.spec.gateways?.length ? vs.spec.gateways.map((g) => resolveGatewayName(g, namespace)) : ['mesh'];
   return {
@@ -66,6 +69,7 @@ function resolveVS(vs: VirtualService): ResolvedVS {
     namespace,
     hosts: (vs.spec.hosts ?? []).map((h) => resolveShortname(h, namespace)),
     gateways,
+    entries: expandHttpEntries(vs, delegates),
   };
 }
 
@@ -259,58 +263,57 @@ function buildRoutesForVirtualService(
     lookupService: (h: string) => services.get(resolveShortname(h, vs.namespace)) ?? services.get(h),
     metadataApiVersion: options.metadataApiVersion,
   };
-  const http = vs.obj.spec.http ?? [];
-  const origin = (i: number, j: number | null): RouteOrigin => {
-    const range: Range = vs.obj.rangeAt(j === null ? ['spec', 'http', i] : ['spec', 'http', i, 'match', j]);
+  const origin = (e: HttpEntry, j: number | null): RouteOrigin => {
+    const range: Range = e.source.rangeAt(j === null ? ['spec', 'http', e.httpIndex] : ['spec', 'http', e.httpIndex, 'match', j]);
     return {
-      virtualService: { name: vs.obj.metadata.name, namespace: vs.namespace },
-      file: vs.obj.file,
+      virtualService: { name: e.source.metadata.name, namespace: nsOf(e.source) },
+      file: e.source.file,
       range,
       line: range.start.line + 1,
-      http: i,
+      http: e.httpIndex,
       match: j,
     };
   };
+  const entries = vs.entries;
   let catchall: string | undefined;
-  for (let i = 0; i < http.length && !catchall; i++) {
-    const entry = http[i]!;
-    // Istio resolves short destination hosts before translating.
-    const resolved = {
-      ...entry,
-      route: entry.route?.map((d) => ({ ...d, destination: { ...d.destination, host: resolveShortname(d.destination?.host ?? '', vs.namespace) } })),
-      mirror: entry.mirror ? { ...entry.mirror, host: resolveShortname(entry.mirror.host, vs.namespace) } : undefined,
-      mirrors: entry.mirrors?.map((m) => ({ ...m, destination: { ...m.destination, host: resolveShortname(m.destination.host, vs.namespace) } })),
-    };
+  for (let i = 0; i < entries.length && !catchall; i++) {
+    const e = entries[i]!;
+    const entry = e.route;
     if (!entry.match?.length) {
-      const r = translateRoute(resolved, undefined, ctx);
-      origins.set(r, origin(i, null));
+      const r = translateRoute(entry, undefined, ctx);
+      origins.set(r, origin(e, null));
       out.push(r);
-      catchall = `http[${i}]`;
+      catchall = where(e, null);
       continue;
     }
     for (let j = 0; j < entry.match.length; j++) {
       const m = entry.match[j]!;
       const why = matchFilteredOut(m, listenPort, gatewayName, workload, vs);
       if (why) {
-        if (!filtered.has(matchKey(vs.key, i, j))) filtered.set(matchKey(vs.key, i, j), why);
+        const k = matchKey(e.sourceKey, e.httpIndex, e.matchSource[j] ?? null);
+        if (!filtered.has(k)) filtered.set(k, why);
         continue;
       }
-      const r = translateRoute(resolved, m, ctx);
-      origins.set(r, origin(i, j));
+      const r = translateRoute(entry, m, ctx);
+      origins.set(r, origin(e, e.matchSource[j] ?? null));
       out.push(r);
       if (isCatchAllRoute(r)) {
-        catchall = `http[${i}].match[${j}]`;
+        catchall = where(e, e.matchSource[j] ?? null);
         // later matches of this same entry are dropped too
-        for (let k = j + 1; k < entry.match.length; k++) markUnreachable(i, k);
+        for (let k = j + 1; k < entry.match.length; k++) markUnreachable(e, e.matchSource[k] ?? null);
         break;
       }
     }
-    if (catchall) for (let k = i + 1; k < http.length; k++) (http[k]!.match?.length ? http[k]!.match!.map((_, j) => j) : [null]).forEach((j) => markUnreachable(k, j));
+    if (catchall) for (const later of entries.slice(i + 1)) later.matchSource.forEach((j) => markUnreachable(later, j));
   }
   return out.length ? out : null;
 
-  function markUnreachable(i: number, j: number | null) {
-    const k = matchKey(vs.key, i, j);
+  function where(e: HttpEntry, j: number | null) {
+    const inOther = e.sourceKey !== vs.key ? ` of ${e.sourceKey}` : '';
+    return j === null ? `http[${e.httpIndex}]${inOther}` : `http[${e.httpIndex}].match[${j}]${inOther}`;
+  }
+  function markUnreachable(e: HttpEntry, j: number | null) {
+    const k = matchKey(e.sourceKey, e.httpIndex, j);
     if (!filtered.has(k)) filtered.set(k, `unreachable: ${catchall} before it catches every request, so Istio drops the rest of this VirtualService`);
   }
 }
@@ -318,7 +321,12 @@ function buildRoutesForVirtualService(
 /** Predicts every HTTP route configuration the gateways get, and where each route comes from. */
 export function predict(resources: ResourceSet, options: PredictOptions = {}): Prediction {
   const opts: Required<PredictOptions> = { metadataApiVersion: options.metadataApiVersion ?? 'v1' };
-  const vss = [...resources.virtualServices].sort(byCreation).map(resolveVS);
+  // VirtualServices without hosts are delegates: they route only through a root's http[].delegate.
+  const delegates = new Map(resources.virtualServices.filter((v) => !v.spec.hosts?.length).map((v) => [keyOf(v), v]));
+  const vss = [...resources.virtualServices]
+    .filter((v) => v.spec.hosts?.length)
+    .sort(byCreation)
+    .map((v) => resolveVS(v, delegates));
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();
   for (const s of resources.services) services.set(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, s.spec);
@@ -354,32 +362,49 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     }
   }
   routes.sort((a, b) => (a.file === b.file ? a.range.start.line - b.range.start.line : a.file < b.file ? -1 : 1));
-  return { routes, routeConfigs, notOnGateway: explainMissing(vss, gateways, produced, filtered) };
+  return { routes, routeConfigs, notOnGateway: explainMissing(resources.virtualServices, vss, gateways, produced, filtered) };
 }
 
 /** Why each VirtualService (or match) that produced no route is not on any gateway. */
-function explainMissing(vss: ResolvedVS[], gateways: Gateway[], produced: Set<string>, filtered: Map<string, string>): NotOnGateway[] {
+function explainMissing(
+  allVirtualServices: VirtualService[],
+  vss: ResolvedVS[],
+  gateways: Gateway[],
+  produced: Set<string>,
+  filtered: Map<string, string>,
+): NotOnGateway[] {
   const out: NotOnGateway[] = [];
   const gwByName = new Map(gateways.map((g) => [keyOf(g), g]));
-  for (const vs of vss) {
-    const ref = { name: vs.obj.metadata.name, namespace: vs.namespace };
-    const http = vs.obj.spec.http ?? [];
-    const anyProduced = http.some((e, i) => (e.match?.length ? e.match.map((_, j) => j) : [null]).some((j) => produced.has(matchKey(vs.key, i, j))));
+  const roots = new Map(vss.map((v) => [v.key, v]));
+  const entryKeys = (e: HttpEntry) => e.matchSource.map((j) => matchKey(e.sourceKey, e.httpIndex, j));
+  for (const obj of allVirtualServices) {
+    const key = keyOf(obj);
+    const ref = { name: obj.metadata.name, namespace: nsOf(obj) };
+    const root = roots.get(key);
+    const http = obj.spec.http ?? [];
+    const own = http.flatMap((e, i) => (isDelegateEntry(e) ? [] : (e.match?.length ? e.match.map((_, j) => j) : [null]).map((j) => matchKey(key, i, j))));
+    const anyProduced = own.some((k) => produced.has(k)) || (root?.entries.flatMap(entryKeys).some((k) => produced.has(k)) ?? false);
     if (!anyProduced) {
-      out.push({ virtualService: ref, file: vs.obj.file, range: vs.obj.rangeAt(['spec']), reason: vsReason(vs, gwByName, http.length) });
+      const reason = root
+        ? vsReason(root, gwByName, http.length)
+        : vss.some((r) => r.entries.some((e) => e.sourceKey === key))
+          ? 'a delegate VirtualService whose root produces no route on the gateway'
+          : 'no hosts: a delegate VirtualService, used only through a root VirtualService http[].delegate, and none here delegates to it';
+      out.push({ virtualService: ref, file: obj.file, range: obj.rangeAt(['spec']), reason });
       continue;
     }
     http.forEach((e, i) => {
+      if (isDelegateEntry(e)) return;
       for (const j of e.match?.length ? e.match.map((_, j) => j) : [null]) {
-        const k = matchKey(vs.key, i, j);
+        const k = matchKey(key, i, j);
         if (produced.has(k)) continue;
         out.push({
           virtualService: ref,
-          file: vs.obj.file,
-          range: vs.obj.rangeAt(j === null ? ['spec', 'http', i] : ['spec', 'http', i, 'match', j]),
+          file: obj.file,
+          range: obj.rangeAt(j === null ? ['spec', 'http', i] : ['spec', 'http', i, 'match', j]),
           http: i,
           match: j,
-          reason: filtered.get(k) ?? 'no route generated for it',
+          reason: filtered.get(k) ?? (root ? 'no route generated for it' : 'its match conflicts with the root VirtualService match, so Istio ignores it'),
         });
       }
     });

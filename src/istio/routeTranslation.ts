@@ -190,8 +190,9 @@ function redirectAction(r: NonNullable<HTTPRoute['redirect']>, port: number, isT
   const out: Record<string, unknown> = {};
   if (r.authority) out.hostRedirect = r.authority;
   const prefixRewrite = (r as { prefixRewrite?: string }).prefixRewrite;
+  // a oneof: protojson prints the chosen member even when empty
   if (prefixRewrite) out.prefixRewrite = prefixRewrite;
-  else if (r.uri) out.pathRedirect = r.uri;
+  else out.pathRedirect = r.uri ?? '';
   if (r.scheme) out.schemeRedirect = r.scheme;
   if (r.port !== undefined || r.derivePort !== undefined) {
     let p = r.port ?? (r.derivePort === 'FROM_REQUEST_PORT' ? port : 0);
@@ -251,6 +252,11 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
     },
   };
   out.decorator = { operation: routeOperation(out, ctx.vsName, ctx.listenPort) };
+  const perFilter: Record<string, unknown> = {};
+  const fault = http.fault ? translateFault(http.fault as FaultInjection) : undefined;
+  if (fault) perFilter['envoy.filters.http.fault'] = { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', ...fault };
+  if (http.corsPolicy) perFilter['envoy.filters.http.cors'] = { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy', ...translateCors(http.corsPolicy as CorsPolicy) };
+  if (Object.keys(perFilter).length) out.typedPerFilterConfig = perFilter;
   if (extra.requestHeadersToAdd?.length) out.requestHeadersToAdd = extra.requestHeadersToAdd;
   if (extra.responseHeadersToAdd?.length) out.responseHeadersToAdd = extra.responseHeadersToAdd;
   if (extra.requestHeadersToRemove?.length) out.requestHeadersToRemove = extra.requestHeadersToRemove;
@@ -300,12 +306,18 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
   const mirrors: Record<string, unknown>[] = [];
   if (http.mirror) {
     const frac = mirrorFraction(http.mirrorPercentage);
-    if (frac) mirrors.push({ cluster: destinationCluster(http.mirror, ctx.lookupService(http.mirror.host), ctx.listenPort), runtimeFraction: frac, traceSampled: false });
+    if (frac) mirrors.push({ cluster: destinationCluster(http.mirror, ctx.lookupService(http.mirror.host), ctx.listenPort), runtimeFraction: frac, traceSampled: false, disableShadowHostSuffixAppend: true });
   }
   for (const m of http.mirrors ?? []) {
     const frac = mirrorFraction(m.percentage);
     if (frac && m.destination) {
-      mirrors.push({ cluster: destinationCluster(m.destination, ctx.lookupService(m.destination.host), ctx.listenPort), runtimeFraction: frac, traceSampled: false });
+      mirrors.push({
+        cluster: destinationCluster(m.destination, ctx.lookupService(m.destination.host), ctx.listenPort),
+        runtimeFraction: frac,
+        traceSampled: false,
+        // Istio's DISABLE_SHADOW_HOST_SUFFIX feature flag, on by default since 1.22
+        disableShadowHostSuffixAppend: true,
+      });
     }
   }
   if (mirrors.length) action.requestMirrorPolicies = mirrors;
@@ -314,4 +326,67 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
   if (retry) action.retryPolicy = retry;
   action.maxGrpcTimeout = timeoutText;
   return action;
+}
+
+interface Percent {
+  value?: number;
+}
+interface FaultInjection {
+  delay?: { fixedDelay?: string; exponentialDelay?: string; percentage?: Percent; percent?: number };
+  abort?: { httpStatus?: number; grpcStatus?: string; percentage?: Percent };
+}
+interface CorsPolicy {
+  allowOrigins?: StringMatch[];
+  allowOrigin?: string[];
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAge?: string;
+  allowCredentials?: boolean;
+  unmatchedPreflights?: string;
+}
+
+/** networking.Percent -> FractionalPercent per million; the legacy integer percent stays per hundred (the default, omitted). */
+const perMillion = (p: Percent) => ({ numerator: Math.round((p.value ?? 0) * 10000), denominator: 'MILLION' });
+
+const GRPC_CODES: Record<string, number> = {
+  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14,
+  DATA_LOSS: 15, UNAUTHENTICATED: 16,
+};
+
+/** TranslateFault: fixed delays and HTTP/gRPC aborts; exponential delays are not supported by Istio either. */
+function translateFault(f: FaultInjection): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (f.delay?.fixedDelay !== undefined) {
+    const ns = parseDuration(f.delay.fixedDelay);
+    const percentage = f.delay.percentage ? perMillion(f.delay.percentage) : f.delay.percent ? { numerator: f.delay.percent } : {};
+    if (ns !== undefined) out.delay = { fixedDelay: formatProtoDuration(ns), percentage };
+  }
+  if (f.abort && (f.abort.httpStatus !== undefined || f.abort.grpcStatus !== undefined)) {
+    const abort: Record<string, unknown> = {};
+    if (f.abort.httpStatus !== undefined) abort.httpStatus = f.abort.httpStatus;
+    else abort.grpcStatus = GRPC_CODES[f.abort.grpcStatus!] ?? 0;
+    if (f.abort.percentage) abort.percentage = perMillion(f.abort.percentage);
+    out.abort = abort;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** TranslateCORSPolicy for the Envoy CORS filter's per-route config. */
+function translateCors(c: CorsPolicy): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (c.allowCredentials !== undefined) out.allowCredentials = c.allowCredentials;
+  if (c.allowHeaders?.length) out.allowHeaders = c.allowHeaders.join(',');
+  if (c.allowMethods?.length) out.allowMethods = c.allowMethods.join(',');
+  const origins = c.allowOrigins ? c.allowOrigins.map(toStringMatcher).filter(Boolean) : c.allowOrigin?.map((o) => ({ exact: o }));
+  if (origins?.length) out.allowOriginStringMatch = origins;
+  if (c.exposeHeaders?.length) out.exposeHeaders = c.exposeHeaders.join(',');
+  out.filterEnabled = { defaultValue: { numerator: 100 } };
+  out.forwardNotMatchingPreflights = c.unmatchedPreflights !== 'IGNORE';
+  if (c.maxAge) {
+    const ns = parseDuration(c.maxAge);
+    if (ns !== undefined) out.maxAge = String(Math.trunc(ns / 1e9));
+  }
+  return out;
 }

@@ -241,7 +241,8 @@ describe('actions', () => {
       'vs.yaml': virtualService('app', vsWith('  - match: [{uri: {exact: /old}}]\n    redirect: {uri: /new}\n  - match: [{uri: {exact: /tmp}}]\n    redirect: {authority: other.example.com, redirectCode: 302}\n')),
     });
     assert.deepEqual(p.routes[0]!.route.redirect, { pathRedirect: '/new' });
-    assert.deepEqual(p.routes[1]!.route.redirect, { hostRedirect: 'other.example.com', responseCode: 'FOUND' });
+    // pathRedirect is a oneof member: protojson prints it even when empty (Istio's output agrees)
+    assert.deepEqual(p.routes[1]!.route.redirect, { hostRedirect: 'other.example.com', pathRedirect: '', responseCode: 'FOUND' });
     assert.equal(p.routes[0]!.route.route, undefined);
     assert.equal(p.routes[0]!.route.decorator?.operation, 'app:80/old');
   });
@@ -284,7 +285,7 @@ describe('actions', () => {
   test('mirror -> requestMirrorPolicies at 100% by default', () => {
     const r = routeOf(vsWith('  - route: [{destination: {host: app}}]\n    mirror: {host: shadow}\n'));
     assert.deepEqual(r.route.route?.requestMirrorPolicies, [
-      { cluster: 'outbound|80||shadow.default.svc.cluster.local', runtimeFraction: { defaultValue: { numerator: 100 } }, traceSampled: false },
+      { cluster: 'outbound|80||shadow.default.svc.cluster.local', runtimeFraction: { defaultValue: { numerator: 100 } }, traceSampled: false, disableShadowHostSuffixAppend: true },
     ]);
   });
 });
@@ -343,5 +344,29 @@ describe('ordering and binding', () => {
     });
     assert.deepEqual(p.routes.map((r) => `${r.virtualService.namespace} ${r.virtualHost} ${r.gateway}`), ['team-a a.example.com:80 istio-system/shared']);
     assert.match(p.notOnGateway[0]!.reason, /team-b|servers take nothing/);
+  });
+});
+
+describe('delegation', () => {
+  const root = virtualService('root', `  hosts: [app.example.com]\n  gateways: [gw]\n  http:\n  - match: [{uri: {prefix: /api}}]\n    delegate: {name: api}\n`);
+  const leaf = virtualService('api', `  http:\n  - match: [{uri: {prefix: /api/v1}}]\n    route: [{destination: {host: v1}}]\n  - match: [{uri: {prefix: /other}}]\n    route: [{destination: {host: other}}]\n`);
+
+  test("a delegate's matches merge with the root's; the route points at the delegate's YAML and carries the root's metadata", () => {
+    const p = predictTexts({ 'gw.yaml': GW, 'root.yaml': root, 'api.yaml': leaf });
+    assert.equal(p.routes.length, 1);
+    const r = p.routes[0]!;
+    assert.equal(r.file, 'api.yaml');
+    assert.deepEqual([r.virtualService.name, r.http, r.match], ['api', 0, 0]);
+    assert.equal(r.route.route?.cluster, 'outbound|80||v1.default.svc.cluster.local');
+    assert.match(String(r.route.metadata?.filterMetadata?.istio?.config), /virtual-service\/root$/);
+    // /other is not under the root's /api: Istio ignores that delegate entry, and we say so
+    const other = p.notOnGateway.find((n) => n.virtualService.name === 'api')!;
+    assert.deepEqual([other.http, other.match], [1, 0]);
+    assert.match(other.reason, /conflicts with the root VirtualService match/);
+  });
+
+  test('a delegate no root references is explained', () => {
+    const p = predictTexts({ 'gw.yaml': GW, 'api.yaml': leaf });
+    assert.match(p.notOnGateway[0]!.reason, /delegate VirtualService.*none here delegates to it/);
   });
 });
