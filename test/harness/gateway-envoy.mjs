@@ -299,18 +299,17 @@ const FROM_CLUSTER = 'from-cluster (oracle on the cluster\'s objects)';
 export const STANDIN = join(HERE, 'standin', 'seed-gateway.oracle.json');
 
 /** The oracle JSON to load: --oracle FILE, --standin, else the one used last, else the stand-in. */
-function loadConfig({ oracleFile, standin, fromCluster }) {
+function loadConfig({ oracleFile, standin, fromCluster }, { persist = true } = {}) {
   let file = oracleFile;
   if (!file && !standin && !fromCluster && existsSync(SOURCE_FILE)) file = readFileSync(SOURCE_FILE, 'utf8').trim();
+  mkdirSync(ENVOY_DIR, { recursive: true });
   if (fromCluster || file === FROM_CLUSTER) {
-    mkdirSync(ENVOY_DIR, { recursive: true });
-    writeFileSync(SOURCE_FILE, FROM_CLUSTER);
+    if (persist) writeFileSync(SOURCE_FILE, FROM_CLUSTER);
     return JSON.parse(readFileSync(oracleFromCluster(), 'utf8'));
   }
   file ??= STANDIN;
   if (!existsSync(file)) throw new Error(`no such config file: ${file}`);
-  mkdirSync(ENVOY_DIR, { recursive: true });
-  writeFileSync(SOURCE_FILE, file);
+  if (persist) writeFileSync(SOURCE_FILE, file);
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
@@ -441,7 +440,7 @@ async function main() {
       break;
     }
     case 'convert': {
-      const conv = convertOracle(loadConfig(args), { xdsDir: XDS_DIR, extraAddresses: extraAddresses() });
+      const conv = convertOracle(loadConfig(args, { persist: false }), { xdsDir: XDS_DIR, extraAddresses: extraAddresses() });
       console.log(JSON.stringify({ listeners: conv.listeners, routes: conv.routes, clusters: conv.clusters, endpoints: conv.endpoints }, null, 2));
       break;
     }
