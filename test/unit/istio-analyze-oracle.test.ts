@@ -66,10 +66,11 @@ function withNamespaces(files: Files, ns: string): Files {
 }
 
 /** Ours (assumeComplete, Istio's checks only) and Istio's for `files`, objects without a namespace in `ns`. */
-async function compare(filesIn: Files, ns: string, expectDifference: { onlyIstio?: string[] } = {}) {
+async function compare(filesIn: Files, ns: string, expectDifference: { onlyIstio?: string[]; ignoreCodes?: string[] } = {}) {
   const files = withNamespaces(filesIn, ns);
-  const ours = analyzeTexts(files, { assumeComplete: true }).filter((d) => d.source === 'istio');
-  const theirs = await oracle(files, '');
+  const ignored = new Set(expectDifference.ignoreCodes ?? []);
+  const ours = analyzeTexts(files, { assumeComplete: true }).filter((d) => d.source === 'istio' && !ignored.has(d.code));
+  const theirs = (await oracle(files, '')).filter((m) => !ignored.has(m.code));
   const oursKeys = ours.map((d) => key(d.code, LEVEL[d.severity], originOf(d), d.message));
   const theirKeys = theirs.map((m) => key(m.code, m.level, m.origin, m.message));
   const onlyIstio = theirKeys.filter((k) => !oursKeys.includes(k));
@@ -182,5 +183,85 @@ describe('analyze agrees with Istio\'s own analyzers', { skip }, () => {
   test('the suppress annotation', async () => {
     const broken = edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simpel\n  hosts:');
     await compare(edit(broken, 'istio-specs.yaml', 'metadata:\n  name: simple\nspec:\n  gateways:', 'metadata:\n  name: simple\n  annotations:\n    galley.istio.io/analyze-suppress: "IST0132"\nspec:\n  gateways:'), 'simple');
+  });
+});
+
+/** A small deterministic PRNG (mulberry32), so a failing case can be regenerated from its seed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  return { next, pick };
+}
+
+describe('analyze agrees with Istio on generated cases', { skip }, () => {
+  test('IST0130/IST0131: 300 VirtualServices with random rules and matches (uri, method, authority, headers, query, port, names)', async () => {
+    const r = prng(20261125);
+    const sm = (pool: string[]) => (r.next() < 0.5 ? `{exact: "${r.pick(pool)}"}` : `{prefix: "${r.pick(pool)}"}`);
+    const match = () => {
+      const parts: string[] = [];
+      const u = r.next();
+      if (u < 0.45) parts.push(`uri: {prefix: "${r.pick(['/', '/a', '/a/b', '/ab', '/a/b/c'])}"}`);
+      else if (u < 0.8) parts.push(`uri: {exact: "${r.pick(['/', '/a', '/a/b', '/ab'])}"}`);
+      else if (u < 0.88) parts.push(`uri: {regex: "/a.*"}`);
+      if (r.next() < 0.35) parts.push(`method: ${r.pick(['{exact: GET}', '{exact: POST}', '{prefix: G}'])}`);
+      if (r.next() < 0.15) parts.push(`authority: ${sm(['a.com', 'a'])}`);
+      if (r.next() < 0.3) parts.push(`headers: {${r.pick(['x', 'y'])}: ${sm(['1', '12'])}}`);
+      if (r.next() < 0.15) parts.push(`queryParams: {q: ${sm(['v', 'vw'])}}`);
+      if (r.next() < 0.1) parts.push(`withoutHeaders: {z: {exact: "1"}}`);
+      if (r.next() < 0.15) parts.push(`port: ${r.pick([80, 8080])}`);
+      if (r.next() < 0.1) parts.push('ignoreUriCase: true');
+      if (r.next() < 0.2) parts.push(`name: "${r.pick(['m1', 'm2'])}"`);
+      return parts.length ? `    - {${parts.join(', ')}}\n` : '    - {}\n';
+    };
+    const docs: string[] = [];
+    for (let v = 0; v < 300; v++) {
+      let http = '';
+      const rules = 1 + Math.floor(r.next() * 4);
+      for (let i = 0; i < rules; i++) {
+        http += r.next() < 0.3 ? `  - name: "${r.pick(['r1', 'r2', 'r3'])}"\n` : '  - {}\n'.replace('{}', 'route: [{destination: {host: s.ns.svc.cluster.local}}]');
+        if (!http.endsWith('}]\n')) http += '    route: [{destination: {host: s.ns.svc.cluster.local}}]\n';
+        const n = r.next() < 0.2 ? 0 : 1 + Math.floor(r.next() * 3);
+        if (n) http += '    match:\n' + Array.from({ length: n }, match).join('');
+      }
+      docs.push(`apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs-${v}\n  namespace: ns\nspec:\n  hosts: [s.ns.svc.cluster.local]\n  http:\n${http}`);
+    }
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\nspec:\n  selector: {app: s}\n  ports: [{name: http, port: 80}]\n';
+    const { theirs } = await compare({ 'vs.yaml': docs.join('---\n'), 'svc.yaml': svc }, 'ns');
+    const count = (code: string) => theirs.filter((m) => m.code === code).length;
+    assert.ok(count('IST0130') >= 20 && count('IST0131') >= 20, `the generator must reach both codes: ${count('IST0130')} IST0130, ${count('IST0131')} IST0131`);
+  });
+
+  test('IST0101 gateway / IST0132: 200 VirtualService x Gateway pairs with wildcards, ./ and ns/ hosts, */*', async () => {
+    const r = prng(7);
+    const docs: string[] = [];
+    for (let c = 0; c < 200; c++) {
+      const gwNs = r.pick(['ns1', 'ns2']);
+      const vsNs = r.pick(['ns1', 'ns2']);
+      const servers = Array.from({ length: 1 + Math.floor(r.next() * 2) }, () => {
+        const hosts = Array.from({ length: 1 + Math.floor(r.next() * 2) }, () =>
+          JSON.stringify(r.pick(['a.example.com', '*.example.com', '*', './a.example.com', 'ns1/a.example.com', 'ns2/b.other.com', '*/b.other.com', '*/*', 'ns1/*'])),
+        );
+        return `  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [${hosts.join(', ')}]\n`;
+      }).join('');
+      docs.push(`apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw-${c}\n  namespace: ${gwNs}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n${servers}`);
+      const ref = r.pick([`gw-${c}`, `${gwNs}/gw-${c}`, `ns3/gw-${c}`, `gw-${c}-missing`, 'mesh']);
+      const vsHosts = Array.from({ length: 1 + Math.floor(r.next() * 2) }, () => JSON.stringify(r.pick(['a.example.com', 'x.example.com', '*.example.com', 'b.other.com', 'c.other.com', 'simple'])));
+      docs.push(
+        `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs-${c}\n  namespace: ${vsNs}\nspec:\n  hosts: [${vsHosts.join(', ')}]\n  gateways: [${ref}]\n  http:\n  - route: [{destination: {host: s.ns1.svc.cluster.local}}]\n`,
+      );
+    }
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns1}\nspec:\n  selector: {app: s}\n  ports: [{name: http, port: 80}]\n';
+    // With 200 Gateways on one selector and port, Istio's IST0145 depends on Go's map order (its check adds each
+    // server's hosts to the other Gateways' tables as it goes): not comparable, so left out here.
+    const { theirs } = await compare({ 'all.yaml': docs.join('---\n'), 'svc.yaml': svc }, 'ns1', { ignoreCodes: ['IST0145'] });
+    const count = (code: string) => theirs.filter((m) => m.code === code).length;
+    assert.ok(count('IST0132') >= 20 && count('IST0101') >= 20, `the generator must reach both codes: ${count('IST0101')} IST0101, ${count('IST0132')} IST0132`);
   });
 });
