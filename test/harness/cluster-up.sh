@@ -66,11 +66,18 @@ say "control plane ready: $("${KUBECTL[@]}" version -o json | sed -n 's/.*"gitVe
 CRD_DIR=$(cd "$HARNESS_CACHE" && GOFLAGS= go mod download -json "istio.io/api@$ISTIO_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
 CRD_FILE="$CRD_DIR/kubernetes/customresourcedefinitions.gen.yaml"
 [[ -f "$CRD_FILE" ]] || die "no Istio CRD YAML at $CRD_FILE (go mod download istio.io/api@$ISTIO_API_VERSION failed?)"
-say "installing Istio CRDs from istio.io/api@$ISTIO_API_VERSION"
-"${KUBECTL[@]}" apply --server-side --force-conflicts -f "$CRD_FILE" > "$LOG_DIR/istio-crds.log"
-"${KUBECTL[@]}" wait --for condition=established --timeout=60s \
-  crd/virtualservices.networking.istio.io crd/gateways.networking.istio.io \
-  crd/destinationrules.networking.istio.io crd/serviceentries.networking.istio.io >/dev/null
+# The marker lives in kwokctl's cluster directory, which goes away with the cluster.
+CRD_MARK="$KWOK_WORKDIR/clusters/$CLUSTER_NAME/istio-crds-$ISTIO_API_VERSION"
+if [[ -f "$CRD_MARK" ]]; then
+  say "Istio CRDs from istio.io/api@$ISTIO_API_VERSION already installed"
+else
+  say "installing Istio CRDs from istio.io/api@$ISTIO_API_VERSION"
+  "${KUBECTL[@]}" apply --server-side --force-conflicts -f "$CRD_FILE" > "$LOG_DIR/istio-crds.log"
+  "${KUBECTL[@]}" wait --for condition=established --timeout=60s \
+    crd/virtualservices.networking.istio.io crd/gateways.networking.istio.io \
+    crd/destinationrules.networking.istio.io crd/serviceentries.networking.istio.io >/dev/null
+  touch "$CRD_MARK"
+fi
 
 # 4. The fake node; kwok assigns pod IPs from its podCIDR.
 "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
