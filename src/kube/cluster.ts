@@ -76,12 +76,15 @@ export interface Cluster {
   istioStatus(selector?: GatewaySelector, opts?: CallOptions): Promise<IstioStatus>;
 
   getService(namespace: string, name: string, opts?: CallOptions): Promise<Service | undefined>;
+  /** Services of a namespace; '' lists all namespaces. */
   listServices(namespace: string, opts?: CallOptions & { labelSelector?: string }): Promise<Service[]>;
   listEndpointSlices(namespace: string, service: string, opts?: CallOptions): Promise<EndpointSlice[]>;
   /** The Service's endpoints (pod IP, ports, ready, pod name) from its EndpointSlices. */
   serviceEndpoints(namespace: string, service: string, opts?: CallOptions): Promise<EndpointInfo[]>;
+  /** Pods of a namespace ('' for all) with IP, node and readiness. */
   listPods(namespace: string, opts?: CallOptions & { labelSelector?: string }): Promise<PodInfo[]>;
   listNodes(opts?: CallOptions): Promise<Node[]>;
+  /** Deployments of a namespace ('' for all). */
   listDeployments(namespace: string, opts?: CallOptions): Promise<Deployment[]>;
   /** The gateway Service's addresses and from where each is reachable. */
   ingressAddresses(service: Service, opts?: CallOptions & IngressAddressOptions): Promise<IngressAddresses>;
@@ -149,7 +152,8 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
         summarize: itemsCount,
       })
     ).items ?? [];
-  const nsPath = (ns: string) => `/namespaces/${encodeURIComponent(ns)}`;
+  // An empty namespace lists across all namespaces (kubectl -A).
+  const nsPath = (ns: string | undefined) => (ns ? `/namespaces/${encodeURIComponent(ns)}` : '');
 
   const cluster: Cluster = {
     context() {
@@ -202,7 +206,7 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
         throw err;
       }
     },
-    listServices: (ns, o) => list<Service>(`/api/v1${nsPath(ns)}/services`, { resource: 'services', namespace: ns }, o),
+    listServices: (ns, o) => list<Service>(`/api/v1${nsPath(ns)}/services`, { resource: 'services', namespace: ns || undefined }, o),
     listEndpointSlices: (ns, service, o = {}) =>
       list<EndpointSlice>(
         `/apis/discovery.k8s.io/v1${nsPath(ns)}/endpointslices`,
@@ -213,10 +217,10 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
       return endpointInfos(await cluster.listEndpointSlices(ns, service, o));
     },
     async listPods(ns, o) {
-      return (await list<Pod>(`/api/v1${nsPath(ns)}/pods`, { resource: 'pods', namespace: ns }, o)).map(podInfo);
+      return (await list<Pod>(`/api/v1${nsPath(ns)}/pods`, { resource: 'pods', namespace: ns || undefined }, o)).map(podInfo);
     },
     listNodes: (o) => list<Node>('/api/v1/nodes', { resource: 'nodes' }, o),
-    listDeployments: (ns, o) => list<Deployment>(`/apis/apps/v1${nsPath(ns)}/deployments`, { resource: 'deployments.apps', namespace: ns }, o),
+    listDeployments: (ns, o) => list<Deployment>(`/apis/apps/v1${nsPath(ns)}/deployments`, { resource: 'deployments.apps', namespace: ns || undefined }, o),
     async ingressAddresses(service, o = {}) {
       let nodes: Node[] = [];
       const needsNodes = service.spec.type === 'NodePort' || service.spec.type === 'LoadBalancer';
@@ -245,7 +249,7 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
         );
       }
       const plural = istioPlural[kind];
-      const path = `/apis/${istioNetworkingGroup}/${version}${ns ? nsPath(ns) : ''}/${plural}`;
+      const path = `/apis/${istioNetworkingGroup}/${version}${nsPath(ns)}/${plural}`;
       return list<KubeObject>(path, { resource: `${plural}.${istioNetworkingGroup}`, namespace: ns }, o);
     },
     virtualServices: (ns, o) => cluster.listIstio('VirtualService', ns, o),

@@ -145,6 +145,10 @@ await whenCluster('reachability and error messages', () => {
     assert.ok(s.readyPod?.name.startsWith('istio-ingressgateway-'));
     assert.match(s.readyPod!.ip ?? '', /^10\.244\./);
     assert.equal(s.readyPod!.node, 'lab-node-0');
+    // '' lists across namespaces (kubectl -A), as the analyzer's cluster mode needs
+    const all = await cluster.listPods('');
+    assert.ok(all.some((p) => p.namespace === 'istio-system' && p.name === s.readyPod!.name));
+    assert.ok(lines.some((l) => /^list pods → 200 \(\d+ items\) \d+ms$/.test(l)), lines.join('\n'));
   });
 
   test('Istio status where there is no gateway: a missing namespace, then an empty one, each with what to do', async () => {
