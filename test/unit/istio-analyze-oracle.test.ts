@@ -66,14 +66,23 @@ function withNamespaces(files: Files, ns: string): Files {
 }
 
 /** Ours (assumeComplete, Istio's checks only) and Istio's for `files`, objects without a namespace in `ns`. */
-async function compare(filesIn: Files, ns: string, expectDifference: { onlyIstio?: string[]; ignoreCodes?: string[] } = {}) {
+interface ExpectedDifference {
+  /** Exactly these messages only Istio prints. */
+  onlyIstio?: string[];
+  /** Messages only Istio prints that match this are a documented difference (hosts outside the cluster domain). */
+  knownIstioOnly?: RegExp;
+  /** Codes left out of the comparison. */
+  ignoreCodes?: string[];
+}
+
+async function compare(filesIn: Files, ns: string, expectDifference: ExpectedDifference = {}) {
   const files = withNamespaces(filesIn, ns);
   const ignored = new Set(expectDifference.ignoreCodes ?? []);
   const ours = analyzeTexts(files, { assumeComplete: true }).filter((d) => d.source === 'istio' && !ignored.has(d.code));
   const theirs = (await oracle(files, '')).filter((m) => !ignored.has(m.code));
   const oursKeys = ours.map((d) => key(d.code, LEVEL[d.severity], originOf(d), d.message));
   const theirKeys = theirs.map((m) => key(m.code, m.level, m.origin, m.message));
-  const onlyIstio = theirKeys.filter((k) => !oursKeys.includes(k));
+  const onlyIstio = theirKeys.filter((k) => !oursKeys.includes(k) && !expectDifference.knownIstioOnly?.test(k));
   const onlyOurs = oursKeys.filter((k) => !theirKeys.includes(k));
   assert.deepEqual({ onlyIstio, onlyOurs }, { onlyIstio: expectDifference.onlyIstio ?? [], onlyOurs: [] });
   for (const d of ours.filter((x) => SAME_LINE.has(x.code))) {
@@ -264,4 +273,82 @@ describe('analyze agrees with Istio on generated cases', { skip }, () => {
     const count = (code: string) => theirs.filter((m) => m.code === code).length;
     assert.ok(count('IST0132') >= 20 && count('IST0101') >= 20, `the generator must reach both codes: ${count('IST0101')} IST0101, ${count('IST0132')} IST0132`);
   });
+
+  test('IST0101 host / host:port / subset, IST0112: 300 destinations over Services with 1-3 ports and DestinationRules', async () => {
+    const r = prng(42);
+    const docs: string[] = [];
+    const services: { name: string; ns: string; ports: number[] }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ns = r.pick(['ns1', 'ns2', 'ns3']);
+      const ports = [...new Set(Array.from({ length: 1 + Math.floor(r.next() * 3) }, () => r.pick([80, 443, 8080, 9090])))];
+      services.push({ name: `svc${i}`, ns, ports });
+      const exportTo = r.next() < 0.15 ? `\n  annotations: {networking.istio.io/exportTo: "${r.pick(['.', 'ns1', 'ns2,ns3'])}"}` : '';
+      docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: svc${i}\n  namespace: ${ns}${exportTo}\nspec:\n  selector: {app: svc${i}}\n  ports: [${ports.map((p) => `{name: p${p}, port: ${p}}`).join(', ')}]\n`);
+      if (r.next() < 0.5) {
+        const drNs = r.pick([ns, 'ns1']);
+        const host = drNs === ns && r.next() < 0.5 ? `svc${i}` : `svc${i}.${ns}.svc.cluster.local`;
+        docs.push(`apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: dr${i}\n  namespace: ${drNs}\nspec:\n  host: ${host}\n  subsets: [{name: v1, labels: {v: "1"}}, {name: v2, labels: {v: "2"}}]\n`);
+      }
+    }
+    for (let v = 0; v < 100; v++) {
+      const vsNs = r.pick(['ns1', 'ns2', 'ns3']);
+      const dests = Array.from({ length: 1 + Math.floor(r.next() * 3) }, () => {
+        const svc = r.pick(services);
+        const host = r.pick([`svc${services.indexOf(svc)}.${svc.ns}.svc.cluster.local`, `svc${services.indexOf(svc)}`, `missing.${svc.ns}.svc.cluster.local`, `svc${services.indexOf(svc)}.${svc.ns}`]);
+        const parts = [`host: ${host}`];
+        const p = r.next();
+        if (p < 0.4) parts.push(`port: {number: ${r.pick([...svc.ports, 81])}}`);
+        if (r.next() < 0.3) parts.push(`subset: ${r.pick(['v1', 'v2', 'v3'])}`);
+        return `    - destination: {${parts.join(', ')}}\n      weight: 50\n`;
+      });
+      const mirror = r.next() < 0.2 ? `    mirror: {host: ${r.pick(['svc0.ns1.svc.cluster.local', 'nope.ns1.svc.cluster.local'])}}\n` : '';
+      docs.push(`apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs${v}\n  namespace: ${vsNs}\nspec:\n  hosts: [vs${v}.example.com]\n  http:\n  - route:\n${dests.join('')}${mirror}`);
+    }
+    // Istio also reports dotted names that are not cluster-local (svcN.nsN): ServiceEntry territory, not judged by the lab.
+    const { theirs } = await compare({ 'all.yaml': docs.join('---\n') }, 'ns1', { knownIstioOnly: /Referenced (mirror )?host not found: "[a-z0-9]+\.ns\d"$/ });
+    const count = (re: RegExp) => theirs.filter((m) => re.test(`${m.code} ${m.message}`)).length;
+    for (const re of [/^IST0112/, /^IST0101 Referenced host not found: ".*svc.cluster.local"/, /^IST0101 Referenced host:port/, /^IST0101 Referenced host\+subset/]) {
+      assert.ok(count(re) >= 3, `the generator must reach ${re}: ${count(re)}`);
+    }
+  });
+
+  test('IST0101 selector / IST0162: 3 worlds of gateway pods and Services (named, numeric, missing targetPorts; UDP; no selector) x 40 Gateways', async () => {
+    let reached = { selector: 0, port: 0 };
+    for (const seedNo of [1, 2, 3]) {
+      const r = prng(seedNo * 1000 + 3);
+      const docs: string[] = [];
+      const workloads = [
+        { name: 'ingress-a', ns: 'istio-system', labels: '{istio: ingressgateway, app: istio-ingressgateway}' },
+        { name: 'ingress-b', ns: 'gw-ns', labels: '{istio: custom, app: gw-b}' },
+        { name: 'other', ns: 'istio-system', labels: '{app: other}' },
+      ];
+      for (const w of workloads) {
+        docs.push(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${w.name}\n  namespace: ${w.ns}\nspec:\n  selector: {matchLabels: ${w.labels}}\n  template:\n    metadata:\n      labels: ${w.labels}\n    spec:\n      containers: [{name: proxy, image: x}]\n`);
+      }
+      for (let i = 0; i < 4; i++) {
+        const ns = r.pick(['istio-system', 'gw-ns']);
+        const name = i === 0 && r.next() < 0.5 ? 'istio-ingressgateway' : `svc-${i}`;
+        const selector = r.pick(['{istio: ingressgateway}', '{app: gw-b}', '{istio: custom}', '{app: other}', '']);
+        const ports = Array.from({ length: 1 + Math.floor(r.next() * 3) }, (_, k) => {
+          const port = r.pick([80, 443, 8000, 9000]);
+          const tp = r.pick(['', ', targetPort: 8080', ', targetPort: 8443', ', targetPort: "9443"', ', targetPort: http']);
+          // always spelled out: the API server defaults a missing protocol to TCP, and so does the lab, but
+          // Istio reading a file sees "" and skips the port
+          const proto = r.pick([', protocol: TCP', ', protocol: TCP', ', protocol: UDP']);
+          return `{name: p${k}, port: ${port}${tp}${proto}}`;
+        });
+        docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n${selector ? `  selector: ${selector}\n` : ''}  ports: [${ports.join(', ')}]\n`);
+      }
+      for (let g = 0; g < 40; g++) {
+        const selector = r.pick(['{istio: ingressgateway}', '{istio: custom}', '{istio: ingress}', '{app: istio-ingressgateway, istio: ingressgateway}', '{app: gw-b}', '{app: other}']);
+        const servers = Array.from({ length: 1 + Math.floor(r.next() * 2) }, () => `  - port: {number: ${r.pick([80, 443, 8080, 8443, 9443, 15443, 31400, 9000, 8000])}, name: p, protocol: HTTP}\n    hosts: ["h${g}.example.com"]\n`).join('');
+        docs.push(`apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw-${g}\n  namespace: ${r.pick(['istio-system', 'apps'])}\nspec:\n  selector: ${selector}\n  servers:\n${servers}`);
+      }
+      const { theirs } = await compare({ 'world.yaml': docs.join('---\n') }, 'apps', { ignoreCodes: ['IST0145'] });
+      reached.selector += theirs.filter((m) => m.code === 'IST0101').length;
+      reached.port += theirs.filter((m) => m.code === 'IST0162').length;
+    }
+    assert.ok(reached.selector >= 5 && reached.port >= 10, `the generator must reach both: ${JSON.stringify(reached)}`);
+  });
 });
+
