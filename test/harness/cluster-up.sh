@@ -144,8 +144,9 @@ printf '{"ingressIP":"%s","nodeIP":"%s","nodePortHttp":"%s","nodePortHttps":"%s"
 #    oracle JSON), and kwok's port-forward rules: the gateway pod's ports -> that Envoy.
 ENVOY_ARGS=(start)
 case "${LAB_ENVOY_CONFIG:-}" in
-  "") ;;                                               # keep the last one (first time: the stand-in)
-  from-cluster) ENVOY_ARGS+=(--from-cluster) ;;        # Istio's own config for the cluster's objects
+  # Default: Istio's own translation of the cluster's objects (the oracle reruns on every change), so
+  # the gateway's Envoy holds what istiod would push. The hand-written stand-in is only a fallback.
+  ""|from-cluster) ENVOY_ARGS+=(--from-cluster) ;;
   standin) ENVOY_ARGS+=(--standin) ;;
   *) ENVOY_ARGS+=(--oracle "$LAB_ENVOY_CONFIG") ;;     # a file of oracle JSON
 esac
