@@ -31,7 +31,7 @@ if [[ "${1:-}" == "--print-path" ]]; then
   exit 0
 fi
 
-src_hash="$(cat go.mod go.sum ./*.go ./*.yaml | sha256sum | cut -d' ' -f1)"
+src_hash="$(cat go.mod go.sum $(ls ./*.go | grep -v _test.go) ./*.yaml | sha256sum | cut -d' ' -f1)"
 if [[ "${1:-}" != "--force" && -x "$binary" && -f "$stamp" && "$(cat "$stamp")" == "$src_hash" ]]; then
   echo "oracle/build.sh: up to date ($istio_version), nothing to build" >&2
   echo "$binary"
