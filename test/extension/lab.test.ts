@@ -119,6 +119,33 @@ suite('lab without a cluster', () => {
     assert.ok(titles.includes('(predicted) http.8080 › simple.baihl.io:80 › path /simple/v2 → /hello › outbound|80||simple.simple.svc.cluster.local'), titles.join('\n'));
   });
 
+  test('lenses refresh when a setting changes and when the kubeconfig file changes (a context switch)', async () => {
+    const fired = () => new Promise<boolean>((resolve) => {
+      const sub = api.ctx.onDidChangeLenses(() => {
+        sub.dispose();
+        resolve(true);
+      });
+      setTimeout(() => {
+        sub.dispose();
+        resolve(false);
+      }, 5000);
+    });
+    let event = fired();
+    await config().update('gateway.selector', 'app=other-gateway', vscode.ConfigurationTarget.Global);
+    assert.equal(await event, true, 'a settings change refreshes the lenses');
+    await config().update('gateway.selector', undefined, vscode.ConfigurationTarget.Global);
+
+    const dir = mkdtempSync(join(tmpdir(), 'ilab-kubeconfig-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, 'apiVersion: v1\nkind: Config\ncurrent-context: a\n');
+    await config().update('kubeconfig', file, vscode.ConfigurationTarget.Global);
+    await new Promise((r) => setTimeout(r, 1000)); // the watcher starts
+    event = fired();
+    writeFileSync(file, 'apiVersion: v1\nkind: Config\ncurrent-context: b\n');
+    assert.equal(await event, true, 'kubectl config use-context (a kubeconfig write) refreshes the lenses');
+    await config().update('kubeconfig', join(tmpdir(), 'ilab-no-such-kubeconfig'), vscode.ConfigurationTarget.Global);
+  });
+
   test('scaffolding into an empty folder writes the three files from the settings', async () => {
     const folder = tempFolder();
     const outcome = await vscode.commands.executeCommand<{ written: string[] }>('istioIngressLab.scaffoldSample', folder);
