@@ -12,12 +12,12 @@ import { kubeconfigPath, labCluster, metric, ms, whenCluster } from './helpers';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-cluster-'));
 
 /** The lab kubeconfig with another server or user, written as a real file. */
-function variant(name: string, edit: (cfg: { server: string; ca?: string; caFile?: string }) => { server: string; user: string }): string {
+function variant(name: string, edit: (cfg: { server: string; ca?: string; caFile?: string }) => { server: string; user: string; noCA?: boolean }): string {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const cluster = kc.getCurrentCluster()!;
   const ca = cluster.caData ?? (cluster.caFile ? fs.readFileSync(cluster.caFile).toString('base64') : undefined);
-  const { server, user } = edit({ server: cluster.server, ca });
+  const { server, user, noCA } = edit({ server: cluster.server, ca });
   const file = path.join(tmp, `${name}.yaml`);
   fs.writeFileSync(
     file,
@@ -28,7 +28,7 @@ clusters:
 - name: ${name}
   cluster:
     server: ${server}
-${ca ? `    certificate-authority-data: ${ca}` : '    insecure-skip-tls-verify: true'}
+${noCA ? '    # no certificate-authority' : ca ? `    certificate-authority-data: ${ca}` : '    insecure-skip-tls-verify: true'}
 users:
 - name: ${name}-user
   user: ${user}
@@ -89,6 +89,15 @@ await whenCluster('reachability and error messages', () => {
     assert.equal(err.message, 'Cannot reach the API server https://127.0.0.1:1 of context "nowhere" (connection refused).');
     assert.match(err.hint, /kubectl --context nowhere cluster-info/);
     assert.match(l[0]!, /^get version → unreachable \d+ms$/);
+  });
+
+  test('a kubeconfig without the cluster\'s CA fails TLS verification, and says which setting to fix', async () => {
+    const file = variant('noca', (c) => ({ server: c.server, user: '{token: not-used}', noCA: true }));
+    const { cluster: c } = labCluster({ kubeconfig: file });
+    const err = await failure(c.checkReachable());
+    assert.equal(err.kind, 'tls');
+    assert.match(err.message, /^The TLS connection to the API server https:\/\/127\.0\.0\.1:\d+ of context "noca" failed: /);
+    assert.match(err.hint, /certificate-authority/);
   });
 
   test('a wrong token is unauthorized (401), naming the kubeconfig user', async () => {
