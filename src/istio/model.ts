@@ -179,6 +179,8 @@ export interface ServicePort {
 
 export interface ServiceSpec {
   type?: string;
+  /** For type ExternalName: the DNS name the Service aliases. */
+  externalName?: string;
   clusterIP?: string;
   selector?: Record<string, string>;
   ports?: ServicePort[];

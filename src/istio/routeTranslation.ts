@@ -143,10 +143,12 @@ function headerOperations(h: Headers): HeaderOps {
 /** The cluster a destination goes to (GetDestinationCluster): port from the destination, the Service's only port, or the listen port. */
 export function destinationCluster(dest: Destination, service: ServiceSpec | undefined, listenPort: number): string {
   if (!dest.host) return 'UnknownService';
+  // An ExternalName Service is an alias: Istio routes to the concrete name.
+  const host = service?.type === 'ExternalName' && service.externalName ? service.externalName : dest.host;
   let port = listenPort;
   if (dest.port?.number) port = dest.port.number;
   else if (service?.ports?.length === 1) port = service.ports[0]!.port;
-  return subsetKey(port, dest.subset, dest.host);
+  return subsetKey(port, dest.subset, host);
 }
 
 function retryPolicy(retries: HTTPRoute['retries']): Record<string, unknown> | undefined {
