@@ -55,8 +55,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       openWalkthrough,
       traceRequest,
     }),
-    vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
+    // Registered first so VS Code shows its lenses after the route lenses (later providers come first).
     vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),
+    vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),

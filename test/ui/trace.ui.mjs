@@ -157,6 +157,11 @@ async function main() {
   mkdirSync(RESULTS, { recursive: true });
   await page.screenshot({ path: join(RESULTS, 'trace.png') });
   say(`screenshot ${join(RESULTS, 'trace.png')}`);
+  if (await frame.locator('.mode-live').count()) {
+    // Connected: the same picture under its own name, so an offline run does not overwrite it.
+    await page.screenshot({ path: join(RESULTS, 'trace-live.png') });
+    say(`live trace: screenshot ${join(RESULTS, 'trace-live.png')}`);
+  }
 
   const failed = results.filter((ok) => !ok).length;
   console.log(`ui trace: ${results.length - failed} passed, ${failed} failed`);
