@@ -20,4 +20,7 @@ bash test/harness/build.sh
 step "Istio translation oracle"
 bash test/harness/oracle/build.sh
 
+step "Istio analyzers as an oracle for ingress-lab analyze"
+bash test/harness/analyze-oracle/build.sh
+
 echo "setup done in $(( $(date +%s) - t0 )) s"
