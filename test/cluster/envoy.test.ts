@@ -63,6 +63,32 @@ await whenCluster('gateway Envoy through port-forward', () => {
     assert.ok(lines.some((l) => /^portforward istio-ingressgateway-\S+ -n istio-system 15000 → connected \d+ms$/.test(l)), lines.join('\n'));
   });
 
+  test('cost of the port-forward: /config_dump through the API server vs. Envoy\'s admin directly (median of 10)', async () => {
+    const direct = (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { envoyAdmin?: string }).envoyAdmin;
+    const directPort = Number(direct?.split(':')[1] ?? 19000);
+    const pf = await cluster.portForward(gateway.namespace, gateway.name, envoyAdminPort);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const time = async (port: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await getJson(port, '/config_dump?include_eds', 10_000);
+        out.push(performance.now() - t0);
+      }
+      return median(out);
+    };
+    try {
+      const viaPf = await time(pf.localPort);
+      const viaDirect = await time(directPort);
+      metric('configDumpMedianViaPortForwardMs', Math.round(viaPf));
+      metric('configDumpMedianDirectMs', Math.round(viaDirect));
+      metric('portForwardOverheadRatio', Number((viaPf / viaDirect).toFixed(1)));
+      assert.ok(viaPf < 2000, `a config_dump through the port-forward takes ${viaPf} ms`);
+    } finally {
+      await pf.dispose();
+    }
+  });
+
   test('envoyAdmin: a real /config_dump (listeners, routes, clusters, EDS) and /clusters JSON, read once per refresh', async () => {
     const admin = cluster.envoyAdmin({ namespace: gateway.namespace, name: gateway.name });
     const t0 = performance.now();
