@@ -39,7 +39,7 @@ func defaultGatewayPod(ns, name, ip string) *corev1.Pod {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: copyMap(gatewayLabels)},
 		Spec: corev1.PodSpec{
-			NodeName: "oracle-node",
+			// No nodeName: there is no Node object to go with it (Istio would warn while looking up locality).
 			Containers: []corev1.Container{{
 				Name: "istio-proxy",
 				Ports: []corev1.ContainerPort{
