@@ -171,3 +171,28 @@ test('createCluster with a context that does not exist: every call fails with th
   const err = await thrownBy(cluster.checkReachable());
   assert.ok(err instanceof ClusterError && err.kind === 'context-not-found');
 });
+
+test('a server that accepts the connection but never answers: timeout after timeoutMs, not a hang', async () => {
+  const net = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const silent = net.createServer((s) => sockets.push(s)); // accepts, never speaks TLS or HTTP
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const port = (silent.address() as import('node:net').AddressInfo).port;
+  const file = path.join(dir, 'silent.yaml');
+  fs.writeFileSync(file, fs.readFileSync(kubeconfigFile('silent-base', '{token: t}'), 'utf8').replace('https://127.0.0.1:1', `https://127.0.0.1:${port}`));
+  const cluster = createCluster({ kubeconfigPath: file });
+  const t0 = Date.now();
+  const err = await thrownBy(cluster.checkReachable({ timeoutMs: 400 }));
+  const took = Date.now() - t0;
+  assert.ok(err instanceof ClusterError);
+  assert.equal(err.kind, 'timeout');
+  assert.match(err.message, new RegExp(`^The API server https://127\\.0\\.0\\.1:${port} of context "lab" did not answer in time \\(get version\\)\\.$`));
+  assert.ok(took >= 350 && took < 3000, `took ${took} ms`);
+  const aborted = new AbortController();
+  setTimeout(() => aborted.abort(), 100);
+  const cancelled = await thrownBy(cluster.checkReachable({ signal: aborted.signal, timeoutMs: 5000 }));
+  assert.equal((cancelled as ClusterError).kind, 'cancelled');
+  await cluster.dispose();
+  for (const s of sockets) s.destroy();
+  silent.close();
+});
