@@ -11,6 +11,8 @@ export interface DocumentPrediction {
   notOnGateway: NotOnGateway[];
   problems: YamlProblem[];
   prediction: Prediction;
+  /** Namespace and selector of every Gateway the prediction saw, by `namespace/name` (for finding its pods). */
+  gateways: Map<string, { namespace: string; selector: Record<string, string> }>;
 }
 
 const MAX_WORKSPACE_YAML = 500;
@@ -92,8 +94,16 @@ export class WorkspaceEngine implements vscode.Disposable {
     if (cached?.key === key) return cached.value;
     const own = readResources(doc.getText(), file);
     const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
-    const prediction = predict(mergeResourceSets(own.resources, ...others));
+    const merged = mergeResourceSets(own.resources, ...others);
+    const prediction = predict(merged);
+    const gateways = new Map(
+      merged.gateways.map((g) => {
+        const namespace = g.metadata.namespace ?? 'default';
+        return [`${namespace}/${g.metadata.name}`, { namespace, selector: g.spec.selector ?? {} }] as const;
+      }),
+    );
     const value: DocumentPrediction = {
+      gateways,
       routes: prediction.routes.filter((r) => r.file === file),
       notOnGateway: prediction.notOnGateway.filter((n) => n.file === file),
       problems: own.problems,

@@ -2,6 +2,7 @@
 import type { PodInfo } from '../kube/objects';
 import type { LabContext } from './ctx';
 import { buildLiveGateway, type LiveGateway } from './liveView';
+import { parseSelector } from './settings';
 import { errorText } from './show';
 
 export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string };
@@ -16,46 +17,80 @@ export function clusterNamespaces(names: Iterable<string>): string[] {
   return [...out];
 }
 
+/** The Gateway a route comes from, as far as its pods go: its namespace and its selector. */
+export interface GatewayRef {
+  namespace: string;
+  selector: Record<string, string>;
+}
+
+function labelSelector(selector: Record<string, string>): string {
+  return Object.entries(selector)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
 export class LiveRoutes {
   private readonly byPod = new Map<string, Promise<LiveState>>();
-  private chosen: Promise<PodInfo | string> | undefined;
+  /** Gateway pod per label selector ('' = the settings' gateway). */
+  private readonly chosen = new Map<string, Promise<PodInfo | string>>();
 
   constructor(private readonly ctx: LabContext) {}
 
   clear(): void {
     this.byPod.clear();
-    this.chosen = undefined;
+    this.chosen.clear();
   }
 
-  /** The gateway pod to read: the setting, else the first Ready pod matching the selector. A string says why none. */
-  gatewayPod(): Promise<PodInfo | string> {
-    this.chosen ??= (async () => {
-      const { gateway } = this.ctx.settings;
-      try {
-        // Short timeout: lenses wait on this, and a dead cluster should fall back to the prediction quickly.
-        const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
-        if (gateway.pod) {
-          return (
-            pods.find((p) => p.name === gateway.pod) ??
-            `the gateway pod "${gateway.pod}" (setting istioIngressLab.gateway.pod) is not in ${gateway.namespace}: run "Choose Gateway Pod"`
-          );
-        }
-        const ready = pods.find((p) => p.ready);
-        if (ready) return ready;
-        return pods.length
-          ? `no gateway pod is Ready in ${gateway.namespace} (${pods.map((p) => `${p.name} ${p.notReadyReason ?? ''}`.trim()).join(', ')})`
-          : `no pod in ${gateway.namespace} matches ${gateway.selector}`;
-      } catch (e) {
-        return errorText(e);
+  /**
+   * The gateway pod to read. Without a Gateway, or for one whose selector the configured gateway's labels
+   * satisfy: the setting's pod, else the first Ready pod matching the configured selector. For a Gateway
+   * that selects other pods: the first Ready pod matching its selector. A string says why there is none.
+   */
+  gatewayPod(gw?: GatewayRef): Promise<PodInfo | string> {
+    const configured = parseSelector(this.ctx.settings.gateway.selector);
+    const own = gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);
+    const key = own ? labelSelector(gw.selector) : '';
+    let pod = this.chosen.get(key);
+    if (!pod) {
+      pod = own ? this.findPod(gw) : this.findConfiguredPod();
+      this.chosen.set(key, pod);
+    }
+    return pod;
+  }
+
+  private async findConfiguredPod(): Promise<PodInfo | string> {
+    const { gateway } = this.ctx.settings;
+    try {
+      // Short timeout: lenses wait on this, and a dead cluster should fall back to the prediction quickly.
+      const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
+      if (gateway.pod) {
+        return (
+          pods.find((p) => p.name === gateway.pod) ??
+          `the gateway pod "${gateway.pod}" (setting istioIngressLab.gateway.pod) is not in ${gateway.namespace}: run "Choose Gateway Pod"`
+        );
       }
-    })();
-    return this.chosen;
+      return readyOf(pods, gateway.namespace, gateway.selector);
+    } catch (e) {
+      return errorText(e);
+    }
   }
 
-  /** Live view of the gateway; never asks the cluster in an untrusted workspace. */
-  async get(): Promise<LiveState> {
+  private async findPod(gw: GatewayRef): Promise<PodInfo | string> {
+    const selector = labelSelector(gw.selector);
+    const namespaces = [...new Set([this.ctx.settings.gateway.namespace, gw.namespace])];
+    try {
+      const pods = (await Promise.all(namespaces.map((ns) => this.ctx.getCluster().listPods(ns, { labelSelector: selector, timeoutMs: 5000 })))).flat();
+      return readyOf(pods, namespaces.join(' or '), selector);
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  /** Live view of a gateway's Envoy; never asks the cluster in an untrusted workspace. */
+  async get(gw?: GatewayRef): Promise<LiveState> {
     if (!this.ctx.prompts.isTrusted()) return { ok: false, reason: 'untrusted workspace, so the cluster is not read' };
-    const pod = await this.gatewayPod();
+    const pod = await this.gatewayPod(gw);
     if (typeof pod === 'string') return { ok: false, reason: pod };
     const key = `${pod.namespace}/${pod.name}`;
     let state = this.byPod.get(key);
@@ -88,6 +123,14 @@ export class LiveRoutes {
       return { ok: false, reason };
     }
   }
+}
+
+function readyOf(pods: PodInfo[], where: string, selector: string): PodInfo | string {
+  const ready = pods.find((p) => p.ready);
+  if (ready) return ready;
+  return pods.length
+    ? `no gateway pod is Ready in ${where} (${pods.map((p) => `${p.name} ${p.notReadyReason ?? ''}`.trim()).join(', ')})`
+    : `no pod in ${where} matches ${selector}`;
 }
 
 export type { LiveGateway };

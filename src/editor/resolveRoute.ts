@@ -3,6 +3,7 @@ import { jsonEqual } from '../envoy/index';
 import type { PredictedRoute } from '../istio/prediction';
 import { describeMatch, type EndpointView, type LensSource, type RouteView } from '../lab/lensText';
 import type { LabContext } from './ctx';
+import type { GatewayRef } from './liveRoutes';
 
 export interface ResolvedRoute {
   predicted: PredictedRoute;
@@ -21,10 +22,11 @@ export function clustersOf(route: PredictedRoute['route']): string[] {
   return (route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
 }
 
-export async function resolveRoute(ctx: LabContext, p: PredictedRoute): Promise<ResolvedRoute> {
+/** `gw`: the route's Gateway (namespace and selector), so the right gateway's Envoy is read. */
+export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
   const predictedView: RouteView = { routeConfig: p.routeConfig, virtualHost: p.virtualHost, route: p.route };
   const base = { predicted: p, view: predictedView, endpoints: [] as EndpointView[] };
-  const live = await ctx.live.get();
+  const live = await ctx.live.get(gw);
   if (!live.ok) return { ...base, source: 'predicted', note: `Predicted: ${live.reason}` };
   const g = live.gateway;
   const pod = `${g.pod.namespace}/${g.pod.name}`;

@@ -17,7 +17,7 @@ export class RouteHoverProvider implements vscode.HoverProvider {
     if (!routes.length && !missing.length) return undefined;
     const parts: vscode.MarkdownString[] = [];
     for (const r of routes) {
-      const resolved = await resolveRoute(this.ctx, r);
+      const resolved = await resolveRoute(this.ctx, r, p.gateways.get(r.gateway));
       const md = new vscode.MarkdownString(
         (resolved.missing ? `**${formatNotOnGateway(resolved.missing)}**\n\n` : '') +
           formatHoverMarkdown(resolved.view, resolved.source, resolved.endpoints, resolved.gatewayPod) +

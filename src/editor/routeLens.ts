@@ -6,6 +6,7 @@ import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import { formatEndpoints, formatNotOnGateway, formatRouteLens, SEND_REQUEST_TITLE } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
+import type { GatewayRef } from './liveRoutes';
 import { resolveRoute, type ResolvedRoute } from './resolveRoute';
 
 type LensKind = 'route' | 'endpoints' | 'send';
@@ -15,6 +16,7 @@ class RouteLens extends vscode.CodeLens {
     range: vscode.Range,
     readonly kind: LensKind,
     readonly predicted: PredictedRoute,
+    readonly gateway: GatewayRef | undefined,
   ) {
     super(range);
   }
@@ -38,7 +40,8 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     for (const r of p.routes) {
       const range = toVsRange(r.range);
-      lenses.push(new RouteLens(range, 'route', r), new RouteLens(range, 'endpoints', r), new RouteLens(range, 'send', r));
+      const gw = p.gateways.get(r.gateway);
+      lenses.push(new RouteLens(range, 'route', r, gw), new RouteLens(range, 'endpoints', r, gw), new RouteLens(range, 'send', r, gw));
     }
     for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
     return lenses;
@@ -51,7 +54,7 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
       lens.command = { title: SEND_REQUEST_TITLE, command: commandId('sendRequestForMatch'), arguments: [routeArgs(lens.predicted)], tooltip: SEND_TOOLTIP };
       return lens;
     }
-    const resolved = await resolveRoute(this.ctx, lens.predicted);
+    const resolved = await resolveRoute(this.ctx, lens.predicted, lens.gateway);
     lens.command = lensCommand(lens.kind, resolved);
     return lens;
   }

@@ -106,7 +106,7 @@ export const refresh: CommandFactory = (ctx) => async () => {
 export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
   if (!args) throw new Error('Use a lens above a VirtualService match to show its route.');
   const predicted = await findPredicted(ctx, args);
-  const r = await resolveRoute(ctx, predicted);
+  const r = await resolveRoute(ctx, predicted, predicted.gatewayRef);
   const vs = predicted.virtualService;
   const lines = [
     `# ${vs.namespace}/${vs.name} http[${predicted.http}]${predicted.match === null ? '' : `.match[${predicted.match}]`} on gateway ${predicted.gateway}`,
@@ -118,7 +118,7 @@ export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs
   ];
   if (r.source === 'live') {
     lines.push('ENDPOINTS', ...(r.endpoints.length ? r.endpoints.map(formatEndpoint) : ['(none)']));
-    const live = await ctx.live.get();
+    const live = await ctx.live.get(predicted.gatewayRef);
     if (live.ok) {
       const clusters = r.view.route.route?.cluster ? [r.view.route.route.cluster] : (r.view.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
       for (const c of clusters) lines.push('', live.gateway.endpointsTable(c).trimEnd());

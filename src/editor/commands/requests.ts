@@ -12,6 +12,7 @@ import {
 } from '../../lab/requests';
 import { sendWithCurl, sendWithNode, type SendResult } from '../../tools/curl';
 import type { LabContext } from '../ctx';
+import type { GatewayRef } from '../liveRoutes';
 import type { RouteCommandArgs } from '../routeLens';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
@@ -57,14 +58,15 @@ export const sendRequests: CommandFactory = (ctx) => async () => {
   return text;
 };
 
-export async function findPredicted(ctx: LabContext, args: RouteCommandArgs): Promise<PredictedRoute> {
+/** The predicted route a lens stood for (found again in the current text), with its Gateway's pods selector. */
+export async function findPredicted(ctx: LabContext, args: RouteCommandArgs): Promise<PredictedRoute & { gatewayRef?: GatewayRef }> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(args.file));
   const p = await ctx.engine.predictDocument(doc);
   const r = p.routes.find(
     (x) => x.http === args.http && x.match === args.match && x.routeConfig === args.routeConfig && x.virtualHost === args.virtualHost,
   );
   if (!r) throw new Error('That route is no longer in the file (it was edited): hover the match again.');
-  return r;
+  return { ...r, gatewayRef: p.gateways.get(r.gateway) };
 }
 
 export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
