@@ -107,6 +107,17 @@ suite('trace a request, offline', () => {
     assert.match(r.html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   });
 
+  test('in an untrusted workspace the trace still runs, from the YAML only, and says why', async () => {
+    const prompts = new ScriptedPrompts();
+    prompts.trusted = false;
+    api.setPrompts(prompts);
+    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', { host: 'simple.baihl.io', path: '/simple/httpserver', method: 'GET' });
+    assert.equal(r.trace.mode, 'offline');
+    assert.equal(r.note, 'Offline (untrusted workspace, so the cluster is not read): predicted from the workspace YAML.');
+    assert.match(r.html, /untrusted workspace, so the cluster is not read/);
+    assert.deepEqual(prompts.shown, []);
+  });
+
   test('cancelling a question traces nothing', async () => {
     api.setPrompts(new ScriptedPrompts([undefined]));
     assert.equal(await vscode.commands.executeCommand('istioIngressLab.traceRequest'), undefined);
