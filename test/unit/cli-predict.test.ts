@@ -2,21 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { main } from '../../src/cli';
-import type { CliIo } from '../../src/cli/args';
+import { memoryIo } from './helpers/memoryIo';
 import { seedManifests } from './helpers/istioYaml';
-
-function memoryIo(files: Record<string, string>) {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (t) => void (out.stdout += t),
-    stderr: (t) => void (out.stderr += t),
-    readFile: async (p) => {
-      if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return files[p]!;
-    },
-  };
-  return { io, out };
-}
 
 const seedFiles = () => Object.fromEntries(seedManifests().map((m) => [m.name, m.text]));
 

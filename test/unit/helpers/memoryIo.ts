@@ -1,0 +1,15 @@
+// The CLI's I/O over an in-memory file system, so subcommands run in-process in tests.
+import type { CliIo } from '../../../src/cli/args';
+
+export function memoryIo(files: Record<string, string>) {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: (t) => void (out.stdout += t),
+    stderr: (t) => void (out.stderr += t),
+    readFile: async (p) => {
+      if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+      return files[p]!;
+    },
+  };
+  return { io, out };
+}
