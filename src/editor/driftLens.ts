@@ -68,7 +68,16 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
         }),
     );
     // Drift needs the cluster: without it there is nothing to compare, and no lens says so.
-    if (!this.ctx.prompts.isTrusted() || !(await this.ctx.live.get()).ok) return lenses;
+    if (!this.ctx.prompts.isTrusted()) return lenses;
+    // A slow or dead cluster must not hold back the trace lenses: show them now, the drift lenses once the
+    // gateway has answered (or failed), by asking VS Code for the lenses again.
+    const pending = this.ctx.live.get();
+    const live = await Promise.race([pending, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+    if (!live) {
+      void pending.then((l) => l.ok && this.ctx.refreshLenses());
+      return lenses;
+    }
+    if (!live.ok) return lenses;
     const seen = new Set<string>();
     for (const r of p.routes) {
       const key = `${r.http}/${r.match}`;

@@ -13,18 +13,29 @@ import { parseManifests } from '../../src/kube/manifests';
 import { EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
 
 const NS = 'ilab-drift';
+const IN_SYNC = ['drift: in sync', 'drift: in sync'];
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
 const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
 
 /** Drift lens titles of a document, top to bottom, without their codicon. */
-async function driftTitles(uri: vscode.Uri): Promise<string[]> {
+async function driftTitlesNow(uri: vscode.Uri): Promise<string[]> {
   await vscode.workspace.openTextDocument(uri);
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses
     .filter((l) => l.command?.title.includes('drift: '))
     .sort((a, b) => a.range.start.line - b.range.start.line)
     .map((l) => l.command!.title.replace(/^\$\([a-z-]+\) /, ''));
+}
+
+/** The drift titles once they read `expected` (they appear when the gateway has answered), else the last seen. */
+async function driftTitles(uri: vscode.Uri, expected: string[], timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const titles = await driftTitlesNow(uri);
+    if (JSON.stringify(titles) === JSON.stringify(expected) || Date.now() > deadline) return titles;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 function virtualService(name: string, host: string, prefix: string): string {
@@ -92,7 +103,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
   });
 
   test('the deployed sample: both matches in sync', async () => {
-    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync']);
+    assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC);
   });
 
   test('an unsaved edit of the nginx match: that match edited, not applied (named by the dry run); the other in sync', async () => {
@@ -105,7 +116,8 @@ suite('drift between the editor, the cluster and the gateway', function () {
     edit.replace(specs, new vscode.Range(start, start.translate(0, '/simple/nginx'.length)), '/simple/web');
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.ok(editor.document.isDirty);
-    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: edited, not applied (spec.http[1].match[0].uri.prefix)']);
+    const edited = ['drift: in sync', 'drift: edited, not applied (spec.http[1].match[0].uri.prefix)'];
+    assert.deepEqual(await driftTitles(specs, edited), edited);
 
     // Undo by hand (the edit back), then save: the file is the sample again.
     const back = new vscode.WorkspaceEdit();
@@ -113,28 +125,27 @@ suite('drift between the editor, the cluster and the gateway', function () {
     assert.ok(await vscode.workspace.applyEdit(back));
     assert.ok(await editor.document.save());
     assert.equal(editor.document.getText(), text, 'the editor shows the file again');
-    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync'], 'back in sync once the edit is undone');
+    assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC, 'back in sync once the edit is undone');
   });
 
   test('a VirtualService whose host the Gateway lacks: not applied, then applied but not on the gateway, with the reason', async () => {
     const uri = await writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
-    assert.deepEqual(await driftTitles(uri), ['drift: not applied']);
+    assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
-    assert.deepEqual(await driftTitles(uri), [
-      'drift: applied but not on the gateway (no server of Gateway simple/simple accepts other.baihl.io (servers take simple.baihl.io))',
-    ]);
+    const notOnGateway = ['drift: applied but not on the gateway (no server of Gateway simple/simple accepts other.baihl.io (servers take simple.baihl.io))'];
+    assert.deepEqual(await driftTitles(uri, notOnGateway), notOnGateway);
   });
 
   test('a new match for the sample\'s host, just applied: applied, not yet on the gateway', async () => {
     const uri = await writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
-    assert.deepEqual(await driftTitles(uri), ['drift: not applied']);
+    assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
     // The harness has no istiod: Envoy never gets this route, so it stays "not yet" for the grace period.
-    assert.deepEqual(await driftTitles(uri), ['drift: applied, not yet on the gateway']);
+    assert.deepEqual(await driftTitles(uri, ['drift: applied, not yet on the gateway']), ['drift: applied, not yet on the gateway']);
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
     const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'))!;
     assert.equal(pending.command!.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
     // The sample's own matches are untouched by it.
-    assert.deepEqual(await driftTitles(specs), ['drift: in sync', 'drift: in sync']);
+    assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC);
   });
 });
