@@ -3,7 +3,7 @@
 // Runs when .cluster/kubeconfig answers (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -80,6 +80,38 @@ suite('lab on the harness cluster', function () {
     assert.ok(titles.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(nginx-deployment-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), titles.join('\n'));
   });
 
+  test('a route of a Gateway that selects other pods is read from those pods, not the configured gateway', async () => {
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'yaml',
+      content: [
+        'apiVersion: networking.istio.io/v1beta1',
+        'kind: Gateway',
+        'metadata: {name: east, namespace: simple}',
+        'spec:',
+        '  selector: {istio: eastwestgateway}',
+        '  servers:',
+        '  - port: {number: 80, name: http, protocol: HTTP}',
+        '    hosts: [east.example.com]',
+        '---',
+        'apiVersion: networking.istio.io/v1beta1',
+        'kind: VirtualService',
+        'metadata: {name: east, namespace: simple}',
+        'spec:',
+        '  gateways: [east]',
+        '  hosts: [east.example.com]',
+        '  http:',
+        '  - route:',
+        '    - destination: {host: nginx.simple.svc.cluster.local}',
+        '',
+      ].join('\n'),
+    });
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
+    const route = lenses.find((l) => l.command?.title.includes('east.example.com:80'));
+    assert.ok(route, lenses.map((l) => l.command?.title).join('\n'));
+    assert.match(route.command!.title, /^\(predicted\) /);
+    assert.match(route.command!.tooltip ?? '', /no pod in istio-system or simple matches istio=eastwestgateway/);
+  });
+
   test('Find Ingress Address: none probed, so a port-forward to the gateway pod\'s 8080 is offered and used', async () => {
     prompts.answer('Port-forward');
     const address = await vscode.commands.executeCommand<string>('istioIngressLab.findIngressAddress');
@@ -116,6 +148,27 @@ suite('lab on the harness cluster', function () {
     assert.match(text, /http\.8080 +simple\.baihl\.io:80 +simple\.baihl\.io +\/simple\/httpserver +simple\.simple/);
     assert.match(text, /ENDPOINT +STATUS +OUTLIER CHECK +CLUSTER\n10\.244\.\d+\.\d+:80 +HEALTHY +OK +outbound\|80\|\|nginx\.simple\.svc\.cluster\.local/);
     assert.equal(api.ctx.steps.get('envoyInspected'), true);
+  });
+
+  test('with istioctl installed, Inspect Envoy runs the article\'s proxy-config commands as argument arrays', async () => {
+    // A hand-written stand-in for istioctl (none is installed here) that prints the arguments it got, one per line.
+    const dir = mkdtempSync(join(tmpdir(), 'ilab-fake-istioctl-'));
+    const fake = join(dir, 'istioctl');
+    writeFileSync(fake, '#!/bin/sh\nfor a in "$@"; do printf "<%s>\\n" "$a"; done\nprintf "Route: http.8080\\n"\n', { mode: 0o755 });
+    await config().update('tools.istioctlPath', fake, vscode.ConfigurationTarget.Global);
+    try {
+      const text = await vscode.commands.executeCommand<string>('istioIngressLab.inspectEnvoy');
+      assert.ok(text, JSON.stringify(prompts.shown));
+      const pod = /proxy-config listeners (istio-ingressgateway-\S+)/.exec(text)?.[1];
+      assert.ok(pod, text);
+      assert.ok(text.includes(`<proxy-config>\n<listeners>\n<${pod}>\n<-n>\n<istio-system>\n<--kubeconfig>`), text);
+      assert.ok(text.includes('<--port>\n<8080>'), text);
+      assert.ok(text.includes('<routes>') && text.includes('<--name>\n<http.8080>'), text);
+      assert.ok(text.includes('<--cluster>\n<outbound|80||simple.simple.svc.cluster.local>'), 'the cluster name reaches istioctl as one argument, unquoted');
+      assert.match(text, /\$ istioctl proxy-config endpoints \S+ -n istio-system --kubeconfig \S+ --cluster 'outbound\|80\|\|nginx\.simple\.svc\.cluster\.local'/);
+    } finally {
+      await config().update('tools.istioctlPath', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('Open Config Dump and the lens\'s Show Route open the gateway\'s own JSON', async () => {
