@@ -14,6 +14,7 @@ import { openWalkthrough } from './editor/commands/walkthrough';
 import { LabContext } from './editor/ctx';
 import { watchKubeconfig } from './editor/kubeconfigWatch';
 import type { PromptSeam } from './editor/prompts';
+import { registerIstioDiagnostics } from './editor/quickFixes';
 import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
@@ -59,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
+    registerIstioDiagnostics(ctx),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),
     vscode.workspace.onDidChangeTextDocument((e) => {
@@ -67,13 +69,20 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.resetCluster()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
+      const affects = (key: string) => e.affectsConfiguration(`${SECTION}.${key}`);
       log.info('settings changed');
-      if (e.affectsConfiguration(`${SECTION}.kubeconfig`)) {
+      if (affects('kubeconfig')) {
         kubeWatch.dispose();
         kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
       }
-      ctx.ingressAddress = undefined;
-      ctx.resetCluster();
+      // Another cluster or gateway: connection, port-forwards and live data go. A tool path keeps them.
+      if (affects('kubeconfig') || affects('gateway')) {
+        ctx.ingressAddress = undefined;
+        ctx.resetCluster();
+      } else {
+        if (affects('ingress')) ctx.ingressAddress = undefined;
+        ctx.refreshLenses();
+      }
     }),
   );
   // Steps start unchecked in every window; the cluster has to confirm them again.

@@ -18,7 +18,7 @@ export interface DocumentPrediction {
 const MAX_WORKSPACE_YAML = 500;
 
 export class WorkspaceEngine implements vscode.Disposable {
-  private readonly others = new Map<string, { mtime: number; resources: ResourceSet }>();
+  private readonly others = new Map<string, { mtime: number; text: string; resources: ResourceSet }>();
   private scanned: Promise<void> | undefined;
   /** Files created or changed on disk since the scan, loaded on the next prediction. */
   private readonly pending = new Map<string, vscode.Uri>();
@@ -60,14 +60,14 @@ export class WorkspaceEngine implements vscode.Disposable {
       const cached = this.others.get(uri.toString());
       if (cached && cached.mtime === stat.mtime) return;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      this.others.set(uri.toString(), { mtime: stat.mtime, resources: readResources(text, uri.toString()).resources });
+      this.others.set(uri.toString(), { mtime: stat.mtime, text, resources: readResources(text, uri.toString()).resources });
     } catch (e) {
       this.log.debug(`engine: skipped ${uri.fsPath}: ${(e as Error).message}`);
     }
   }
 
-  /** Resources of every YAML file except `skip`, open editors' unsaved text winning over the disk. */
-  private async workspaceResources(skip: string): Promise<ResourceSet[]> {
+  /** Scans the workspace once, then loads the files changed on disk since. */
+  private async loaded(): Promise<void> {
     this.scanned ??= this.scan();
     await this.scanned;
     if (this.pending.size) {
@@ -75,6 +75,22 @@ export class WorkspaceEngine implements vscode.Disposable {
       this.pending.clear();
       await Promise.all(uris.map((u) => this.loadFile(u)));
     }
+  }
+
+  /** Text of every workspace YAML file by URI, open editors' text winning over the disk (for the analyzer). */
+  async yamlTexts(): Promise<Map<string, string>> {
+    await this.loaded();
+    const out = new Map<string, string>();
+    for (const [key, entry] of this.others) out.set(key, entry.text);
+    for (const d of vscode.workspace.textDocuments) {
+      if (d.languageId === 'yaml' && (d.uri.scheme === 'file' || d.uri.scheme === 'untitled') && this.isCandidate(d.uri)) out.set(d.uri.toString(), d.getText());
+    }
+    return out;
+  }
+
+  /** Resources of every YAML file except `skip`, open editors' unsaved text winning over the disk. */
+  private async workspaceResources(skip: string): Promise<ResourceSet[]> {
+    await this.loaded();
     const open = new Map(
       vscode.workspace.textDocuments.filter((d) => d.languageId === 'yaml').map((d) => [d.uri.toString(), d] as const),
     );

@@ -1,0 +1,273 @@
+// Istio's analysis as editor diagnostics: every workspace YAML file (open editors' text winning over the disk,
+// read through the workspace engine) analyzed together by src/istio/analyze.ts, and, when the workspace is
+// trusted and the cluster answers, with the cluster's objects too, so a reference to something that exists
+// only in the cluster is not flagged. Starts after the first YAML document opens, never during activation.
+import * as vscode from 'vscode';
+import { analyzeDocuments, type QuickFix } from '../istio/analyze';
+import type { KubeObject, Range, ResourceSet } from '../istio/model';
+import { emptyResourceSet, fromClusterObject } from '../istio/yamlModel';
+import type { Cluster } from '../kube/index';
+import type { LabContext } from './ctx';
+import { itemKey, itemsByFile, type DiagnosticItem } from './diagnosticItems';
+import { SECTION } from './settings';
+import { errorText } from './show';
+
+export const COLLECTION_NAME = 'istio-ingress-lab';
+const DEBOUNCE_MS = 300;
+/** Cluster objects are read again after this long (or after the kubeconfig changes). */
+const CLUSTER_TTL_MS = 60_000;
+/** A cluster that does not answer quickly leaves the diagnostics offline rather than late. */
+const CLUSTER_TIMEOUT_MS = 5_000;
+
+const SEVERITY: Record<DiagnosticItem['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+export const toVsRange = (r: Range): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+
+const isYaml = (d: vscode.TextDocument) => d.languageId === 'yaml';
+
+function toVsDiagnostic(item: DiagnosticItem): vscode.Diagnostic {
+  const d = new vscode.Diagnostic(toVsRange(item.range), item.message, SEVERITY[item.severity]);
+  d.source = item.source;
+  if (item.code) d.code = { value: item.code.value, target: vscode.Uri.parse(item.code.target) };
+  if (item.related.length) {
+    d.relatedInformation = item.related.map(
+      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(r.file), toVsRange(r.range)), r.message),
+    );
+  }
+  return d;
+}
+
+/** The cluster's VirtualServices, Gateways, DestinationRules, Services and Deployments, read once per TTL. */
+class ClusterObjects {
+  private cluster: Cluster | undefined;
+  private readAt = 0;
+  private value: ResourceSet | undefined;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: LabContext,
+    private readonly onRead: () => void,
+  ) {}
+
+  /** The last snapshot (undefined: offline); starts a new read in the background when it is stale. */
+  current(): ResourceSet | undefined {
+    if (!this.ctx.prompts.isTrusted()) return undefined;
+    const cluster = this.ctx.getCluster();
+    if (cluster !== this.cluster) {
+      this.cluster = cluster;
+      this.value = undefined;
+      this.readAt = 0;
+    }
+    if (!this.reading && Date.now() - this.readAt > CLUSTER_TTL_MS) this.reading = this.read(cluster);
+    return this.value;
+  }
+
+  forget(): void {
+    this.readAt = 0;
+  }
+
+  private async read(cluster: Cluster): Promise<void> {
+    const o = { timeoutMs: CLUSTER_TIMEOUT_MS };
+    const before = this.value;
+    try {
+      // Services and Deployments must answer (else the cluster is not reachable); Istio's kinds may be absent.
+      const [services, deployments, virtualServices, gateways, destinationRules] = await Promise.all([
+        cluster.listServices('', o),
+        cluster.listDeployments('', o),
+        cluster.virtualServices(undefined, o).catch(() => []),
+        cluster.gateways(undefined, o).catch(() => []),
+        cluster.destinationRules(undefined, o).catch(() => []),
+      ]);
+      if (cluster !== this.cluster) return;
+      const set = emptyResourceSet();
+      const add = (kind: string, items: readonly unknown[]) => {
+        for (const raw of items) {
+          // List items carry no kind; the engine sorts objects by it.
+          const o = fromClusterObject({ ...(raw as Record<string, unknown>), kind }, `cluster:${kind}`);
+          if (o) (set[bucket[kind]!] as KubeObject[]).push(o);
+        }
+      };
+      add('Service', services);
+      add('Deployment', deployments);
+      add('VirtualService', virtualServices);
+      add('Gateway', gateways);
+      add('DestinationRule', destinationRules);
+      this.value = set;
+      this.ctx.log.info(
+        `diagnostics: cluster objects read (${virtualServices.length} VirtualServices, ${gateways.length} Gateways, ${services.length} Services, ${deployments.length} Deployments)`,
+      );
+    } catch (e) {
+      if (cluster !== this.cluster) return;
+      if (before) this.ctx.log.info(`diagnostics: cluster not read, offline analysis only: ${errorText(e)}`);
+      this.value = undefined;
+    } finally {
+      if (cluster === this.cluster) {
+        this.readAt = Date.now();
+        this.reading = undefined;
+      }
+    }
+    if (before !== this.value) this.onRead();
+  }
+}
+
+const bucket: Record<string, keyof ResourceSet> = {
+  Service: 'services',
+  Deployment: 'deployments',
+  VirtualService: 'virtualServices',
+  Gateway: 'gateways',
+  DestinationRule: 'destinationRules',
+};
+
+interface Published {
+  diagnostic: vscode.Diagnostic;
+  fixes: QuickFix[];
+}
+
+export class IstioDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(COLLECTION_NAME);
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+  private readonly cluster: ClusterObjects;
+  private started = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** What the last analysis saw; the same inputs are not analyzed twice. */
+  private lastInputs = '';
+  private readonly published = new Map<string, Map<string, Published>>();
+  private readonly updated = new vscode.EventEmitter<void>();
+  /** Fires after the diagnostics were published (tests wait on it). */
+  readonly onDidUpdate = this.updated.event;
+
+  constructor(private readonly ctx: LabContext) {
+    this.cluster = new ClusterObjects(ctx, () => this.schedule(0));
+    const schedule = () => this.schedule();
+    this.disposables.push(
+      this.updated,
+      vscode.workspace.onDidOpenTextDocument((d) => isYaml(d) && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument((e) => isYaml(e.document) && e.contentChanges.length > 0 && this.schedule()),
+      vscode.workspace.onDidSaveTextDocument((d) => isYaml(d) && this.schedule()),
+      vscode.workspace.onDidCloseTextDocument((d) => isYaml(d) && this.schedule()),
+      vscode.workspace.onDidCreateFiles(schedule),
+      vscode.workspace.onDidDeleteFiles(schedule),
+      vscode.workspace.onDidRenameFiles(schedule),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.cluster.forget();
+        this.schedule();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) return;
+        this.cluster.forget();
+        this.schedule();
+      }),
+      // Files changed on disk (saved elsewhere, created, deleted, renamed): the engine's watcher sees them.
+      ctx.engine.onDidChange(schedule),
+    );
+    // Off the activation path: the first analysis runs after the first YAML document is open.
+    if (vscode.workspace.textDocuments.some(isYaml)) this.schedule();
+  }
+
+  /** The quick fixes of a diagnostic this collection published (found by code, range and message). */
+  fixesFor(uri: vscode.Uri, d: vscode.Diagnostic): QuickFix[] {
+    const code = typeof d.code === 'object' ? String(d.code.value) : d.code === undefined ? undefined : String(d.code);
+    return this.published.get(uri.toString())?.get(itemKey(code, fromVsRange(d.range), d.message))?.fixes ?? [];
+  }
+
+  /** Analyzes now (after pending edits) and resolves when the collection is up to date. */
+  async flush(): Promise<void> {
+    this.schedule(0);
+    while (this.timer || this.running) await (this.running ?? new Promise((r) => setTimeout(r, 10)));
+  }
+
+  private schedule(delay = DEBOUNCE_MS): void {
+    if (!this.started && !vscode.workspace.textDocuments.some(isYaml)) return;
+    this.started = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.running) {
+        this.again = true;
+        return;
+      }
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule(0);
+        }
+      });
+    }, delay);
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const texts = await this.ctx.engine.yamlTexts();
+      const clusterResources = this.cluster.current();
+      const defaultNamespace = this.ctx.settings.sample.namespace;
+      const inputs = inputsKey(texts, clusterResources, defaultNamespace);
+      if (inputs === this.lastInputs) return;
+      const started = Date.now();
+      const result = analyzeDocuments(texts, { defaultNamespace, ...(clusterResources ? { clusterResources } : {}) });
+      this.publish(itemsByFile(result, texts));
+      this.lastInputs = inputs;
+      this.ctx.log.debug(
+        `diagnostics: ${texts.size} files ${clusterResources ? 'with' : 'without'} the cluster's objects in ${Date.now() - started} ms: ` +
+          `${result.diagnostics.length} findings, ${result.problems.length} YAML problems`,
+      );
+      this.updated.fire();
+    } catch (e) {
+      this.ctx.log.error(`diagnostics: analysis failed: ${errorText(e)}`);
+    }
+  }
+
+  private publish(items: Map<string, DiagnosticItem[]>): void {
+    for (const key of this.published.keys()) {
+      if (!items.has(key)) {
+        this.collection.delete(vscode.Uri.parse(key));
+        this.published.delete(key);
+      }
+    }
+    for (const [file, list] of items) {
+      const entries = new Map<string, Published>();
+      for (const item of list) entries.set(itemKey(item.code?.value, item.range, item.message), { diagnostic: toVsDiagnostic(item), fixes: item.fixes });
+      this.published.set(file, entries);
+      this.collection.set(vscode.Uri.parse(file), [...entries.values()].map((e) => e.diagnostic));
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const fromVsRange = (r: vscode.Range): Range => ({
+  start: { line: r.start.line, character: r.start.character },
+  end: { line: r.end.line, character: r.end.character },
+});
+
+/**
+ * What decides the result: every text (by length and a cheap hash, so a large workspace is not copied into a
+ * string), the cluster snapshot's identity and the default namespace.
+ */
+const snapshotIds = new WeakMap<ResourceSet, number>();
+let nextSnapshotId = 1;
+function inputsKey(texts: ReadonlyMap<string, string>, cluster: ResourceSet | undefined, ns: string): string {
+  let id = 0;
+  if (cluster) {
+    id = snapshotIds.get(cluster) ?? nextSnapshotId++;
+    snapshotIds.set(cluster, id);
+  }
+  const parts = [`${ns}|${id}`];
+  for (const [file, text] of texts) parts.push(`${file}|${text.length}|${hash(text)}`);
+  return parts.join('\n');
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
