@@ -21,7 +21,7 @@ export interface NamespaceContents {
   items: NamespaceItem[];
   /** Resource types that could not be listed (forbidden...): the list may be incomplete for them. */
   unlisted: string[];
-  /** "deployments.apps/simple" lines, sorted, as the confirmation dialog shows them. */
+  /** "deployments.apps/simple" lines, sorted, as the confirmation dialog shows them; events as one "events (N)" line. */
   lines: string[];
 }
 
@@ -70,6 +70,8 @@ async function namespacedResources(core: Core, signal?: AbortSignal): Promise<Li
       for (const r of v.resources ?? []) {
         const verbs = r.verbs ?? [];
         if (r.scope !== 'Namespaced' || !verbs.includes('list') || !verbs.includes('delete')) continue;
+        // events.k8s.io serves the same Event objects as the core group: list them once.
+        if (g.metadata.name === 'events.k8s.io' && r.resource === 'events') continue;
         out.push({ group: g.metadata.name ?? '', version: v.version, resource: r.resource, kind: r.responseKind?.kind ?? r.resource });
       }
     }
@@ -118,7 +120,13 @@ export async function describeNamespaceContents(core: Core, namespace: string, o
     }
   };
   await Promise.all(Array.from({ length: 6 }, worker));
-  const lines = items.map((i) => `${i.resource}/${i.name}`).sort();
+  // Events go with the namespace too, but one line per event would drown what the user made.
+  const events = items.filter((i) => i.resource === 'events');
+  const lines = items
+    .filter((i) => i.resource !== 'events')
+    .map((i) => `${i.resource}/${i.name}`)
+    .sort();
+  if (events.length) lines.push(`events (${events.length})`);
   return { namespace, exists: true, terminating: !!ns.metadata.deletionTimestamp, items, unlisted: unlisted.sort(), lines };
 }
 

@@ -156,6 +156,35 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     }
   });
 
+  test('the clean-up step lists exactly what deleting the sample namespace deletes', async () => {
+    const contents = await cluster.describeNamespaceContents(ns);
+    const pods = (await cluster.listPods(ns)).map((p) => p.name).sort();
+    const expected = [
+      /^configmaps\/kube-root-ca\.crt$/,
+      /^deployments\.apps\/nginx-deployment$/,
+      /^deployments\.apps\/simple$/,
+      /^endpoints\/nginx$/,
+      /^endpoints\/simple$/,
+      /^endpointslices\.discovery\.k8s\.io\/nginx-\w+$/,
+      /^endpointslices\.discovery\.k8s\.io\/simple-\w+$/,
+      /^gateways\.networking\.istio\.io\/simple$/,
+      new RegExp(`^pods/${pods[0]}$`),
+      new RegExp(`^pods/${pods[1]}$`),
+      /^replicasets\.apps\/nginx-deployment-\w+$/,
+      /^replicasets\.apps\/simple-\w+$/,
+      /^serviceaccounts\/default$/,
+      /^services\/nginx$/,
+      /^services\/simple$/,
+      /^virtualservices\.networking\.istio\.io\/simple$/,
+    ];
+    const events = contents.lines.filter((l) => l.startsWith('events'));
+    const rest = contents.lines.filter((l) => !l.startsWith('events'));
+    assert.equal(rest.length, expected.length, rest.join('\n'));
+    rest.forEach((line, i) => assert.match(line, expected[i]!));
+    assert.ok(events.length <= 1 && (events.length === 0 || /^events \(\d+\)$/.test(events[0]!)), String(events));
+    assert.ok(!contents.items.some((i) => i.resource === 'events.events.k8s.io'), 'events listed once');
+  });
+
   test('Istio objects read back in the served version (networking.istio.io/v1)', async () => {
     const vs = await cluster.virtualServices(ns);
     const gw = await cluster.gateways(ns);
