@@ -132,6 +132,16 @@ suite('lab on the harness cluster', function () {
     assert.equal(api.ctx.steps.get('requestsSent'), true);
   });
 
+  test('without curl the built-in client sends the same requests, and the curl command is still shown', async () => {
+    await config().update('tools.curlPath', join(tmpdir(), 'ilab-no-curl', 'curl'), vscode.ConfigurationTarget.Global);
+    try {
+      const text = await vscode.commands.executeCommand<string>('istioIngressLab.sendRequests');
+      assert.match(text, /\$ curl -H "Host: simple\.baihl\.io" http:\/\/127\.0\.0\.1:\d+\/simple\/nginx\nHTTP 200 OK +\(\d+ ms, via built-in http client\)/);
+    } finally {
+      await config().update('tools.curlPath', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('the lens\'s send request sends what its match selects', async () => {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs(), 100);
     const send = lenses.filter((l) => l.command?.command === 'istioIngressLab.sendRequestForMatch');

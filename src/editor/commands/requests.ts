@@ -55,10 +55,19 @@ export const sendRequests: CommandFactory = (ctx) => async () => {
   const ok = responses.every((r) => r && r.status < 400);
   await ctx.setStep('requestsSent', ok);
   if (!ok) void ctx.prompts.error('Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).');
+  else offerCopy(ctx, text);
   return text;
 };
 
 /** The predicted route a lens stood for (found again in the current text), with its Gateway's pods selector. */
+/** The curl commands, ready to paste into a terminal. */
+function offerCopy(ctx: LabContext, results: string): void {
+  const commands = results.split('\n').filter((l) => l.startsWith('$ curl ')).map((l) => l.slice(2));
+  void ctx.prompts.info(`Istio Ingress Lab: ${commands.length} requests answered through the ingress gateway.`, 'Copy curl Commands').then(async (answer) => {
+    if (answer === 'Copy curl Commands') await vscode.env.clipboard.writeText(commands.join('\n') + '\n');
+  });
+}
+
 export async function findPredicted(ctx: LabContext, args: RouteCommandArgs): Promise<PredictedRoute & { gatewayRef?: GatewayRef }> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(args.file));
   const p = await ctx.engine.predictDocument(doc);
