@@ -5,12 +5,13 @@
 import * as vscode from 'vscode';
 import { readConfigDump } from '../envoy/configDump';
 import type { EntryKind } from '../istio/kubeProxy';
-import type { KubeObject as ModelObject, ResourceSet } from '../istio/model';
+import type { ResourceSet } from '../istio/model';
 import type { EndpointInfo, LiveState } from '../istio/trace';
-import { emptyResourceSet, fromClusterObject, mergeResourceSets, readResources } from '../istio/yamlModel';
+import { emptyResourceSet, mergeResourceSets, readResources } from '../istio/yamlModel';
 import type { KubeObject, Service } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
+import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from './traceInputs';
 import { errorText } from './show';
 
 const MAX_WORKSPACE_YAML = 500;
@@ -52,33 +53,6 @@ export interface LiveTraceData {
 
 const ENTRY_LABELS: Record<EntryKind, string> = { loadBalancer: 'LoadBalancer', clusterIP: 'ClusterIP', nodePort: 'NodePort' };
 
-const keyOf = (o: ModelObject) => `${o.kind}/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
-
-/** Cluster objects first; workspace objects the cluster lacks (not applied yet) and Deployments after. */
-export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: ResourceSet): ResourceSet {
-  const seen = new Set([...cluster.virtualServices, ...cluster.gateways, ...cluster.services, ...cluster.destinationRules].map(keyOf));
-  const fresh = <T extends ModelObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
-  return {
-    virtualServices: [...cluster.virtualServices, ...fresh(workspace.virtualServices)],
-    gateways: [...cluster.gateways, ...fresh(workspace.gateways)],
-    destinationRules: [...cluster.destinationRules, ...fresh(workspace.destinationRules)],
-    services: [...cluster.services, ...fresh(workspace.services)],
-    deployments: [...cluster.deployments, ...workspace.deployments],
-  };
-}
-
-function toModel(objects: KubeObject[], kind: string, apiVersion: string): ModelObject[] {
-  return objects
-    .map((o) => fromClusterObject({ ...o, kind: o.kind ?? kind, apiVersion: o.apiVersion ?? apiVersion }, `cluster:${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`))
-    .filter((o): o is ModelObject => !!o);
-}
-
-/** kube-proxy before 1.24 (no KUBE-EXT chains), told by the API server's version. */
-export function isLegacyKubeProxy(gitVersion: string | undefined): boolean {
-  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion ?? '');
-  return !!m && Number(m[1]) === 1 && Number(m[2]) < 24;
-}
-
 /** Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline). */
 export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
   const lg = await ctx.live.get();
@@ -115,11 +89,7 @@ export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promi
       gatewayService,
       gatewayPods: pods.filter((p) => p.ip).map((p) => ({ name: p.name, ip: p.ip!, ready: p.ready, nodeName: p.node })),
       routeConfigs,
-      endpointsFor: (name): EndpointInfo[] =>
-        g.endpoints(name).map((e) => {
-          const i = e.address.lastIndexOf(':');
-          return { address: i > 0 ? e.address.slice(0, i) : e.address, port: i > 0 ? Number(e.address.slice(i + 1)) : 0, health: e.health, pod: e.pod };
-        }),
+      endpointsFor: (name): EndpointInfo[] => g.endpoints(name).map(endpointFromView),
       legacyKubeProxy: isLegacyKubeProxy(reach?.version),
     };
 

@@ -1,0 +1,75 @@
+// The live trace's pure inputs: cluster objects (as the API lists them) in the engine's model, merged with the
+// workspace's, endpoints split for the trace, kube-proxy generation from the server version; and a trace built
+// from them answers with the cluster's values, not the workspace's.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../../src/editor/traceInputs';
+import type { ResourceSet } from '../../src/istio/model';
+import { traceRequest } from '../../src/istio/trace';
+import { emptyResourceSet, mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import type { KubeObject } from '../../src/kube/index';
+
+const workspace = () =>
+  mergeResourceSets(
+    ...['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'].map(
+      (f) => readResources(readFileSync(new URL(`../../samples/workspace/${f}`, import.meta.url), 'utf8'), f).resources,
+    ),
+  );
+
+// A gateway Service as `GET /api/v1/namespaces/istio-system/services` lists it: no kind or apiVersion on the item.
+const listedGatewayService = {
+  metadata: { name: 'istio-ingressgateway', namespace: 'istio-system', labels: { istio: 'ingressgateway' } },
+  spec: {
+    type: 'LoadBalancer',
+    clusterIP: '10.0.0.18',
+    selector: { istio: 'ingressgateway' },
+    ports: [{ name: 'http2', port: 80, targetPort: 8080, nodePort: 30395, protocol: 'TCP' }],
+  },
+  status: { loadBalancer: { ingress: [{ ip: '10.244.255.253' }] } },
+} as unknown as KubeObject;
+
+test('toModel: listed items get the kind and apiVersion the list left off, and keep their status', () => {
+  const [svc] = toModel([listedGatewayService], 'Service', 'v1');
+  assert.equal(svc!.kind, 'Service');
+  assert.equal(svc!.apiVersion, 'v1');
+  assert.equal(svc!.file, 'cluster:Service/istio-system/istio-ingressgateway');
+  assert.deepEqual((svc as { status?: unknown }).status, { loadBalancer: { ingress: [{ ip: '10.244.255.253' }] } });
+});
+
+test('mergeClusterAndWorkspace: the cluster\'s object wins over the workspace\'s of the same name; the rest is added', () => {
+  const ws = workspace();
+  const cluster = emptyResourceSet();
+  const edited = readResources(readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace('/simple/nginx', '/simple/applied'), 'cluster').resources;
+  cluster.virtualServices.push(...edited.virtualServices);
+  const merged: ResourceSet = mergeClusterAndWorkspace(cluster, ws);
+  assert.equal(merged.virtualServices.length, 1, 'one VirtualService simple/simple, the cluster\'s');
+  assert.equal(merged.virtualServices[0]!.file, 'cluster');
+  assert.equal(merged.gateways.length, 1, 'the workspace\'s Gateway, not applied in this cluster');
+  assert.equal(merged.deployments.length, ws.deployments.length);
+  assert.equal(merged.services.length, ws.services.length);
+});
+
+test('a trace on the merged set uses the cluster\'s gateway Service: its LoadBalancer IP and NodePort', () => {
+  const cluster = emptyResourceSet();
+  cluster.services.push(...(toModel([listedGatewayService], 'Service', 'v1') as ResourceSet['services']));
+  const merged = mergeClusterAndWorkspace(cluster, workspace());
+  const lb = traceRequest({ host: 'simple.baihl.io', path: '/simple/nginx' }, merged);
+  assert.equal(lb.steps[0]!.value, '10.244.255.253:80');
+  assert.equal(lb.steps[1]!.source, 'yaml');
+  const np = traceRequest({ host: 'simple.baihl.io', path: '/simple/nginx', entry: 'nodePort' }, merged);
+  assert.equal(np.request.port, 30395);
+});
+
+test('endpointFromView splits ip:port (IPv4 and IPv6) and keeps health and pod', () => {
+  assert.deepEqual(endpointFromView({ address: '10.244.0.1:80', health: 'HEALTHY', pod: 'nginx-1' }), { address: '10.244.0.1', port: 80, health: 'HEALTHY', pod: 'nginx-1' });
+  assert.deepEqual(endpointFromView({ address: 'fd00::1:8080', health: 'UNHEALTHY' }), { address: 'fd00::1', port: 8080, health: 'UNHEALTHY', pod: undefined });
+  assert.deepEqual(endpointFromView({ address: 'pipe', health: 'HEALTHY' }), { address: 'pipe', port: 0, health: 'HEALTHY', pod: undefined });
+});
+
+test('isLegacyKubeProxy: before 1.24 only', () => {
+  assert.equal(isLegacyKubeProxy('v1.23.17'), true);
+  assert.equal(isLegacyKubeProxy('v1.24.0'), false);
+  assert.equal(isLegacyKubeProxy('v1.36.3'), false);
+  assert.equal(isLegacyKubeProxy(undefined), false);
+});
