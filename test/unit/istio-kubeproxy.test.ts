@@ -1,7 +1,7 @@
 // kube-proxy chain names and rules: the seed article's `iptables-save` lines, and kube-proxy's hashing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { endpointChain, externalChain, iptablesPath, serviceChain, type KubeProxyService } from '../../src/istio/kubeProxy';
+import { endpointChain, externalChain, iptablesPath, iptablesProbability, serviceChain, type KubeProxyService } from '../../src/istio/kubeProxy';
 
 const gatewaySvc: KubeProxyService = {
   namespace: 'istio-system',
@@ -37,9 +37,22 @@ test('current kube-proxy goes through KUBE-EXT for external traffic and names th
 
 test('several endpoints: probabilities 1/n, 1/(n-1), ... and the last without statistic', () => {
   const { balancing } = iptablesPath(gatewaySvc, [pod, { ip: '10.10.1.5', port: 8080 }, { ip: '10.10.1.6', port: 8080 }], 'clusterIP');
-  assert.match(balancing[0]!.rule, /--probability 0\.3333333333 /);
-  assert.match(balancing[1]!.rule, /--probability 0\.5000000000 /);
+  // kube-proxy writes 0.3333333333; the kernel keeps 31 bits and iptables-save prints 0.33333333349
+  assert.match(balancing[0]!.rule, /--probability 0\.33333333349 /);
+  assert.match(balancing[1]!.rule, /--probability 0\.50000000000 /);
   assert.doesNotMatch(balancing[2]!.rule, /statistic/);
+});
+
+test('probabilities read as iptables-save prints them (values read back from a real iptables 1.8.9)', () => {
+  const seen = [2, 3, 5, 6, 7, 10, 11, 81, 4096].map(iptablesProbability);
+  assert.deepEqual(seen, ['0.50000000000', '0.33333333349', '0.20000000019', '0.16666666651', '0.14285714272', '0.10000000009', '0.09090909082', '0.01234567910', '0.00024414062']);
+});
+
+test('endpoints are balanced in kube-proxy order: by "ip:port" string, so 10.244.0.10 comes before 10.244.0.9', () => {
+  const eps = [{ ip: '10.244.0.9', port: 80 }, { ip: '10.244.0.10', port: 80 }, { ip: '10.244.0.11', port: 80 }];
+  const { balancing, endpoint } = iptablesPath(gatewaySvc, eps, 'clusterIP');
+  assert.deepEqual(balancing.map((b) => /-> ([\d.:]+)"/.exec(b.rule)![1]), ['10.244.0.10:80', '10.244.0.11:80', '10.244.0.9:80']);
+  assert.equal(endpoint?.ip, '10.244.0.10');
 });
 
 test("chain hashes follow kube-proxy's sha256+base32 of port name, protocol and endpoint", () => {
