@@ -66,6 +66,24 @@ async function getLive(core: Core, r: ResolvedResource, ns: string | undefined, 
 }
 
 export async function serverSideApply(core: Core, input: unknown[], opts: ApplyOptions = {}): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  try {
+    return await applyAll(core, input, opts, results);
+  } catch (err) {
+    // Cancelled mid-way (between objects or during a request): say what was already written.
+    if (err instanceof ClusterError && err.kind === 'cancelled') {
+      const done = results.filter((x) => !x.dryRun).map((x) => `${x.ref} ${x.action}`);
+      throw new ClusterError(
+        'cancelled',
+        `Apply cancelled; ${done.length ? `already applied: ${done.join(', ')}` : 'nothing was applied'}.`,
+        done.length ? 'Apply again to finish, or clean up the namespace.' : '',
+      );
+    }
+    throw err;
+  }
+}
+
+async function applyAll(core: Core, input: unknown[], opts: ApplyOptions, results: ApplyResult[]): Promise<ApplyResult[]> {
   const fieldManager = opts.fieldManager ?? defaultFieldManager;
   const dryRun = !!opts.dryRun;
   const signal = opts.signal;
@@ -89,7 +107,6 @@ export async function serverSideApply(core: Core, input: unknown[], opts: ApplyO
     resolved.push({ obj, r, ns });
   }
 
-  const results: ApplyResult[] = [];
   const applied = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
   const missingNamespaces = new Set<string>();
 
@@ -107,10 +124,7 @@ export async function serverSideApply(core: Core, input: unknown[], opts: ApplyO
   }
 
   for (const { obj, r, ns } of resolved) {
-    if (signal?.aborted) {
-      const done = results.map((x) => x.ref).join(', ') || 'nothing';
-      throw new ClusterError('cancelled', `Apply cancelled; already applied: ${done}.`, '');
-    }
+    if (signal?.aborted) throw new ClusterError('cancelled', 'Apply cancelled.', '');
     if (dryRun && ns && missingNamespaces.has(ns)) {
       results.push({
         apiVersion: obj.apiVersion,

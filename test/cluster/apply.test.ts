@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, parseManifests, type ApplyResult } from '../../src/kube/index';
+import { ClusterError, createCluster, parseManifests, type ApplyResult } from '../../src/kube/index';
 import { kubeconfigPath, labCluster, metric, ms, seedManifestTexts, whenCluster } from './helpers';
 
 // Another namespace can be given so the test does not disturb a lab in progress on the same cluster.
@@ -54,6 +54,28 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     await cluster.deleteNamespace(tns, { confirmed: contents, wait: true, timeoutMs: 60_000 });
     metric('deleteNamespaceWaitMs', ms(t0));
     assert.equal((await cluster.describeNamespaceContents(tns)).exists, false);
+  });
+
+  test('cancelling an apply stops it and says what was already applied', async () => {
+    const cns = 'lab-cancel-test';
+    const abort = new AbortController();
+    const c = createCluster({
+      kubeconfigPath,
+      // Cancel as soon as the first Deployment is written, like a user pressing Cancel on the progress.
+      log: (l) => l.startsWith('patch deployments.apps simple') && l.includes(' → 201 ') && abort.abort(),
+    });
+    try {
+      const objects = seedManifestTexts(cns).flatMap((f) => parseManifests(f.text, f.name));
+      const err = await failure(c.serverSideApply(objects, { namespace: cns, signal: abort.signal }));
+      assert.equal(err.kind, 'cancelled');
+      assert.equal(err.message, `Apply cancelled; already applied: namespaces/${cns} created, deployments.apps/simple created.`);
+      assert.match(err.hint, /Apply again to finish/);
+      const contents = await c.describeNamespaceContents(cns);
+      assert.ok(!contents.lines.includes('services/simple'), 'nothing after the cancel was written');
+      await c.deleteNamespace(cns, { confirmed: contents, wait: true, timeoutMs: 60_000 });
+    } finally {
+      await c.dispose();
+    }
   });
 
   test('a fresh start: an earlier run\'s sample namespace is deleted after listing it', async () => {
