@@ -10,7 +10,7 @@ import { registerCommands } from './editor/commands/index';
 import { findIngressAddress } from './editor/commands/ingress';
 import { sendRequestForMatch, sendRequests } from './editor/commands/requests';
 import { SAMPLE_SCHEME, sampleContentProvider, scaffoldSample } from './editor/commands/scaffold';
-import { openWalkthrough } from './editor/commands/walkthrough';
+import { openWalkthrough, showLog } from './editor/commands/walkthrough';
 import { LabContext } from './editor/ctx';
 import { watchKubeconfig } from './editor/kubeconfigWatch';
 import type { PromptSeam } from './editor/prompts';
@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       showRoute,
       sendRequestForMatch,
       openWalkthrough,
+      showLog,
       traceRequest,
     }),
     // Registered first so VS Code shows its lenses after the route lenses (later providers come first).
