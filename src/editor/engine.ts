@@ -77,13 +77,18 @@ export class WorkspaceEngine implements vscode.Disposable {
     }
   }
 
-  /** Text of every workspace YAML file by URI, open editors' text winning over the disk (for the analyzer). */
+  /**
+   * Text of every workspace YAML file by URI, open editors' text winning over the disk (for the analyzer), plus
+   * unsaved and untitled YAML editors. A file deleted on disk drops out even while its editor is still open.
+   */
   async yamlTexts(): Promise<Map<string, string>> {
     await this.loaded();
     const out = new Map<string, string>();
     for (const [key, entry] of this.others) out.set(key, entry.text);
     for (const d of vscode.workspace.textDocuments) {
-      if (d.languageId === 'yaml' && (d.uri.scheme === 'file' || d.uri.scheme === 'untitled') && this.isCandidate(d.uri)) out.set(d.uri.toString(), d.getText());
+      if (d.languageId !== 'yaml' || !this.isCandidate(d.uri)) continue;
+      const key = d.uri.toString();
+      if (out.has(key) || d.uri.scheme === 'untitled' || (d.uri.scheme === 'file' && d.isDirty)) out.set(key, d.getText());
     }
     return out;
   }
