@@ -61,6 +61,7 @@ class ClusterObjects {
       this.cluster = cluster;
       this.value = undefined;
       this.readAt = 0;
+      this.reading = undefined; // a read of the old cluster still running is ignored when it ends
     }
     if (!this.reading && Date.now() - this.readAt > CLUSTER_TTL_MS) this.reading = this.read(cluster);
     return this.value;
@@ -137,16 +138,13 @@ export class IstioDiagnostics implements vscode.Disposable {
   private again = false;
   /** What the last analysis saw; the same inputs are not analyzed twice. */
   private lastInputs = '';
+  private lastRunMs = 0;
   private readonly published = new Map<string, Map<string, Published>>();
-  private readonly updated = new vscode.EventEmitter<void>();
-  /** Fires after the diagnostics were published (tests wait on it). */
-  readonly onDidUpdate = this.updated.event;
 
   constructor(private readonly ctx: LabContext) {
     this.cluster = new ClusterObjects(ctx, () => this.schedule(0));
     const schedule = () => this.schedule();
     this.disposables.push(
-      this.updated,
       vscode.workspace.onDidOpenTextDocument((d) => isYaml(d) && this.schedule()),
       vscode.workspace.onDidChangeTextDocument((e) => isYaml(e.document) && e.contentChanges.length > 0 && this.schedule()),
       vscode.workspace.onDidSaveTextDocument((d) => isYaml(d) && this.schedule()),
@@ -176,13 +174,12 @@ export class IstioDiagnostics implements vscode.Disposable {
     return this.published.get(uri.toString())?.get(itemKey(code, fromVsRange(d.range), d.message))?.fixes ?? [];
   }
 
-  /** Analyzes now (after pending edits) and resolves when the collection is up to date. */
-  async flush(): Promise<void> {
-    this.schedule(0);
-    while (this.timer || this.running) await (this.running ?? new Promise((r) => setTimeout(r, 10)));
+  /** Debounce after an edit: longer when the last analysis was slow (it runs on the extension host's thread). */
+  private get debounceMs(): number {
+    return Math.max(DEBOUNCE_MS, 2 * this.lastRunMs);
   }
 
-  private schedule(delay = DEBOUNCE_MS): void {
+  private schedule(delay = this.debounceMs): void {
     if (!this.started && !vscode.workspace.textDocuments.some(isYaml)) return;
     this.started = true;
     if (this.timer) clearTimeout(this.timer);
@@ -213,11 +210,11 @@ export class IstioDiagnostics implements vscode.Disposable {
       const result = analyzeDocuments(texts, { defaultNamespace, ...(clusterResources ? { clusterResources } : {}) });
       this.publish(itemsByFile(result, texts));
       this.lastInputs = inputs;
+      this.lastRunMs = Date.now() - started;
       this.ctx.log.debug(
-        `diagnostics: ${texts.size} files ${clusterResources ? 'with' : 'without'} the cluster's objects in ${Date.now() - started} ms: ` +
+        `diagnostics: ${texts.size} files ${clusterResources ? 'with' : 'without'} the cluster's objects in ${this.lastRunMs} ms: ` +
           `${result.diagnostics.length} findings, ${result.problems.length} YAML problems`,
       );
-      this.updated.fire();
     } catch (e) {
       this.ctx.log.error(`diagnostics: analysis failed: ${errorText(e)}`);
     }
