@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
-import { EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
+import { EXTENSION_ID, labApi, ScriptedPrompts, withUntitledYaml } from './seam';
 
 const LIVE_HTTPSERVER = 'live http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
 const LIVE_NGINX = 'live http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
@@ -81,35 +81,34 @@ suite('lab on the harness cluster', function () {
   });
 
   test('a route of a Gateway that selects other pods is read from those pods, not the configured gateway', async () => {
-    const doc = await vscode.workspace.openTextDocument({
-      language: 'yaml',
-      content: [
-        'apiVersion: networking.istio.io/v1beta1',
-        'kind: Gateway',
-        'metadata: {name: east, namespace: simple}',
-        'spec:',
-        '  selector: {istio: eastwestgateway}',
-        '  servers:',
-        '  - port: {number: 80, name: http, protocol: HTTP}',
-        '    hosts: [east.example.com]',
-        '---',
-        'apiVersion: networking.istio.io/v1beta1',
-        'kind: VirtualService',
-        'metadata: {name: east, namespace: simple}',
-        'spec:',
-        '  gateways: [east]',
-        '  hosts: [east.example.com]',
-        '  http:',
-        '  - route:',
-        '    - destination: {host: nginx.simple.svc.cluster.local}',
-        '',
-      ].join('\n'),
+    const content = [
+      'apiVersion: networking.istio.io/v1beta1',
+      'kind: Gateway',
+      'metadata: {name: east, namespace: simple}',
+      'spec:',
+      '  selector: {istio: eastwestgateway}',
+      '  servers:',
+      '  - port: {number: 80, name: http, protocol: HTTP}',
+      '    hosts: [east.example.com]',
+      '---',
+      'apiVersion: networking.istio.io/v1beta1',
+      'kind: VirtualService',
+      'metadata: {name: east, namespace: simple}',
+      'spec:',
+      '  gateways: [east]',
+      '  hosts: [east.example.com]',
+      '  http:',
+      '  - route:',
+      '    - destination: {host: nginx.simple.svc.cluster.local}',
+      '',
+    ].join('\n');
+    await withUntitledYaml(vscode, content, async (doc) => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
+      const route = lenses.find((l) => l.command?.title.includes('east.example.com:80'));
+      assert.ok(route, lenses.map((l) => l.command?.title).join('\n'));
+      assert.match(route.command!.title, /^\(predicted\) /);
+      assert.match(route.command!.tooltip ?? '', /no pod in istio-system or simple matches istio=eastwestgateway/);
     });
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
-    const route = lenses.find((l) => l.command?.title.includes('east.example.com:80'));
-    assert.ok(route, lenses.map((l) => l.command?.title).join('\n'));
-    assert.match(route.command!.title, /^\(predicted\) /);
-    assert.match(route.command!.tooltip ?? '', /no pod in istio-system or simple matches istio=eastwestgateway/);
   });
 
   test('Find Ingress Address: none probed, so a port-forward to the gateway pod\'s 8080 is offered and used', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
-import { labApi, ScriptedPrompts } from './seam';
+import { labApi, ScriptedPrompts, withUntitledYaml } from './seam';
 
 const PREDICTED_HTTPSERVER =
   '(predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
@@ -86,37 +86,37 @@ suite('lab without a cluster', () => {
   });
 
   test('a VirtualService bound to a Gateway that exists nowhere says it is not on the gateway', async () => {
-    const doc = await vscode.workspace.openTextDocument({
-      language: 'yaml',
-      content: [
-        'apiVersion: networking.istio.io/v1beta1',
-        'kind: VirtualService',
-        'metadata: {name: orphan, namespace: simple}',
-        'spec:',
-        '  gateways: [missing-gw]',
-        '  hosts: [orphan.example.com]',
-        '  http:',
-        '  - match:',
-        '    - uri: {prefix: /}',
-        '    route:',
-        '    - destination: {host: nginx.simple.svc.cluster.local}',
-        '',
-      ].join('\n'),
+    const content = [
+      'apiVersion: networking.istio.io/v1beta1',
+      'kind: VirtualService',
+      'metadata: {name: orphan, namespace: simple}',
+      'spec:',
+      '  gateways: [missing-gw]',
+      '  hosts: [orphan.example.com]',
+      '  http:',
+      '  - match:',
+      '    - uri: {prefix: /}',
+      '    route:',
+      '    - destination: {host: nginx.simple.svc.cluster.local}',
+      '',
+    ].join('\n');
+    await withUntitledYaml(vscode, content, async (doc) => {
+      const titles = await lensTitles(doc.uri);
+      assert.ok(titles.length > 0, 'a lens is shown');
+      assert.ok(titles.every((t) => t.title.startsWith('not on the gateway: ')), JSON.stringify(titles));
+      assert.match(titles[0]!.title, /missing-gw/);
     });
-    const titles = await lensTitles(doc.uri);
-    assert.ok(titles.length > 0, 'a lens is shown');
-    assert.ok(titles.every((t) => t.title.startsWith('not on the gateway: ')), JSON.stringify(titles));
-    assert.match(titles[0]!.title, /missing-gw/);
   });
 
   test('lenses follow edits of the document', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8') });
-    const edit = new vscode.WorkspaceEdit();
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('exact: "/simple/httpserver"'));
-    edit.replace(doc.uri, doc.lineAt(line).range, '        exact: "/simple/v2"');
-    assert.ok(await vscode.workspace.applyEdit(edit));
-    const titles = (await lensTitles(doc.uri)).map((t) => t.title);
-    assert.ok(titles.includes('(predicted) http.8080 › simple.baihl.io:80 › path /simple/v2 → /hello › outbound|80||simple.simple.svc.cluster.local'), titles.join('\n'));
+    await withUntitledYaml(vscode, readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'), async (doc) => {
+      const edit = new vscode.WorkspaceEdit();
+      const line = doc.getText().split('\n').findIndex((l) => l.includes('exact: "/simple/httpserver"'));
+      edit.replace(doc.uri, doc.lineAt(line).range, '        exact: "/simple/v2"');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const titles = (await lensTitles(doc.uri)).map((t) => t.title);
+      assert.ok(titles.includes('(predicted) http.8080 › simple.baihl.io:80 › path /simple/v2 → /hello › outbound|80||simple.simple.svc.cluster.local'), titles.join('\n'));
+    });
   });
 
   test('lenses refresh when a setting changes and when the kubeconfig file changes (a context switch)', async () => {

@@ -57,3 +57,17 @@ export async function labApi(vscodeApi: typeof vscode): Promise<LabApi> {
   if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
   return ext.activate();
 }
+
+/**
+ * Opens YAML as an untitled editor for one test and closes it again without saving, so later suites
+ * (analyzers that read every open YAML editor) never see it.
+ */
+export async function withUntitledYaml<T>(vscodeApi: typeof vscode, content: string, use: (doc: vscode.TextDocument) => Promise<T>): Promise<T> {
+  const doc = await vscodeApi.workspace.openTextDocument({ language: 'yaml', content });
+  try {
+    return await use(doc);
+  } finally {
+    await vscodeApi.window.showTextDocument(doc);
+    await vscodeApi.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+}
