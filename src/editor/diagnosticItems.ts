@@ -36,10 +36,18 @@ export function itemsByFile(result: AnalyzeDocumentsResult, texts: ReadonlyMap<s
   for (const d of result.diagnostics) out.get(d.file)?.push(fromDiagnostic(d, texts));
   for (const [file, problems] of groupByFile(result.problems)) {
     const list = out.get(file);
-    if (!list) continue;
+    if (!list || !looksLikeManifest(texts.get(file) ?? '')) continue;
     for (const p of firstProblemPerDocument(problems, texts.get(file) ?? '')) list.push(fromProblem(p));
   }
   return out;
+}
+
+/**
+ * Whether the lab should report a file's broken YAML: Kubernetes manifests only. Other YAML (CI workflows,
+ * compose files) is another extension's business, and Helm templates (`{{ ... }}`) are not YAML until rendered.
+ */
+export function looksLikeManifest(text: string): boolean {
+  return /^\s*apiVersion\s*:/m.test(text) && /^\s*kind\s*:/m.test(text) && !text.includes('{{');
 }
 
 function fromDiagnostic(d: Diagnostic, texts: ReadonlyMap<string, string>): DiagnosticItem {

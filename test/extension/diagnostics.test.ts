@@ -183,8 +183,9 @@ suite('diagnostics while editing', function () {
     assert.match(list[0]!.message, /non-breaking space \(U\+00A0\)/);
   });
 
-  test('a second file: the host fix edits the Gateway in istio-specs.yaml; deleting the file clears its diagnostics', async () => {
+  test('a second file: the host fix edits the Gateway in istio-specs.yaml; diagnostics follow a rename and go with a delete', async () => {
     const other = workspaceFile('diagnostics-shop.yaml');
+    const renamed = workspaceFile('diagnostics-shop-renamed.yaml');
     writeFileSync(
       other.fsPath,
       'apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: shop\n  namespace: simple\nspec:\n  gateways:\n    - simple\n  hosts:\n    - shop.baihl.io\n  http:\n  - route:\n      - destination:\n          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80\n',
@@ -200,10 +201,17 @@ suite('diagnostics while editing', function () {
       await diagnosticsUntil(other, (l) => l.length === 0, 'the new file is clean once the Gateway has its host');
       await restore();
       await diagnosticsUntil(other, (l) => l.length === 1, 'IST0132 again once the Gateway lost the host');
-      rmSync(other.fsPath);
-      await diagnosticsUntil(other, (l) => l.length === 0, 'no diagnostics for a deleted file');
+      // Renamed in the explorer: the diagnostics move with the file.
+      const rename = new vscode.WorkspaceEdit();
+      rename.renameFile(other, renamed);
+      assert.ok(await vscode.workspace.applyEdit(rename));
+      await diagnosticsUntil(renamed, (l) => l.length === 1 && codeOf(l[0]!) === 'IST0132', 'IST0132 on the renamed file');
+      await diagnosticsUntil(other, (l) => l.length === 0, 'none left on the old name');
+      rmSync(renamed.fsPath);
+      await diagnosticsUntil(renamed, (l) => l.length === 0, 'no diagnostics for a deleted file');
     } finally {
       rmSync(other.fsPath, { force: true });
+      rmSync(renamed.fsPath, { force: true });
     }
   });
 });

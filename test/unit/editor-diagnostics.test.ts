@@ -141,6 +141,20 @@ test('a mistake in each of two documents of one file: both kept, in order', () =
   assert.deepEqual(kept.map((p) => p.message), ['first', 'second doc first']);
 });
 
+test('broken YAML that is no Kubernetes manifest (a CI workflow, a Helm template) is left to other tools', () => {
+  const texts = new Map([
+    ['file:///ws/.github/workflows/ci.yaml', 'on: [push\njobs:\n  build: {}\n'],
+    ['file:///ws/chart/templates/vs.yaml', 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {{ .Values.name }}\n  labels:\n{{ include "labels" . | indent 4 }}\n'],
+    ['file:///ws/broken.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: "x\n'],
+  ]);
+  const result = analyzeDocuments(texts);
+  for (const f of ['ci.yaml', 'templates/vs.yaml']) assert.ok(result.problems.some((p) => p.file.endsWith(f)), `the reader does see ${f} as broken`);
+  const items = itemsByFile(result, texts);
+  assert.deepEqual(items.get('file:///ws/.github/workflows/ci.yaml'), []);
+  assert.deepEqual(items.get('file:///ws/chart/templates/vs.yaml'), []);
+  assert.equal(items.get('file:///ws/broken.yaml')!.length, 1);
+});
+
 test('itemKey tells diagnostics apart by code, range and message', () => {
   const r = { start: { line: 1, character: 2 }, end: { line: 1, character: 5 } };
   assert.notEqual(itemKey('IST0101', r, 'm'), itemKey('IST0132', r, 'm'));
