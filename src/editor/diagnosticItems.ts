@@ -20,6 +20,8 @@ export interface DiagnosticItem {
   /** Istio's code and its documentation page; YAML problems have none. */
   code?: { value: string; target: string };
   source: 'istio' | 'ingress-lab';
+  /** A rule or match that can never be reached: VS Code fades it, as it does unreachable code. */
+  unreachable: boolean;
   related: RelatedItem[];
   fixes: QuickFix[];
 }
@@ -57,6 +59,7 @@ function fromDiagnostic(d: Diagnostic, texts: ReadonlyMap<string, string>): Diag
     message: d.message,
     code: { value: d.code, target: d.docsUrl },
     source: d.source,
+    unreachable: d.code === 'IST0130' || d.code === 'IST0131',
     related: (d.related ?? []).filter((r) => texts.has(r.file)),
     fixes: (d.fixes ?? []).filter((f) => f.edits.every((e) => texts.has(e.file))),
   };
@@ -64,7 +67,7 @@ function fromDiagnostic(d: Diagnostic, texts: ReadonlyMap<string, string>): Diag
 
 function fromProblem(p: YamlProblem): DiagnosticItem {
   // Shown as errors, whatever the reader's level: a document that cannot be read is not analyzed at all.
-  return { range: p.range, severity: 'error', message: p.message, source: YAML_SOURCE, related: [], fixes: [] };
+  return { range: p.range, severity: 'error', message: p.message, source: YAML_SOURCE, unreachable: false, related: [], fixes: [] };
 }
 
 function groupByFile(problems: readonly YamlProblem[]): Map<string, YamlProblem[]> {

@@ -32,6 +32,7 @@ const isYaml = (d: vscode.TextDocument) => d.languageId === 'yaml';
 function toVsDiagnostic(item: DiagnosticItem): vscode.Diagnostic {
   const d = new vscode.Diagnostic(toVsRange(item.range), item.message, SEVERITY[item.severity]);
   d.source = item.source;
+  if (item.unreachable) d.tags = [vscode.DiagnosticTag.Unnecessary];
   if (item.code) d.code = { value: item.code.value, target: vscode.Uri.parse(item.code.target) };
   if (item.related.length) {
     d.relatedInformation = item.related.map(

@@ -152,6 +152,7 @@ suite('diagnostics while editing', function () {
     const diag = list[0]!;
     assert.equal(diag.source, 'ingress-lab');
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Information);
+    assert.deepEqual(diag.tags, [vscode.DiagnosticTag.Unnecessary], 'the match that never wins is faded');
     const exactLine = lineOf(doc, 'exact: "/simple/nginx"');
     assert.ok(diag.range.start.line <= exactLine && exactLine <= diag.range.end.line, `range ${diag.range.start.line}-${diag.range.end.line}, exact on ${exactLine}`);
     assert.equal(diag.range.start.line, exactLine - 1, 'it starts at the match entry (- uri:)');

@@ -42,6 +42,7 @@ test('a host the Gateway lacks: IST0132 on the VirtualService with its docs page
   const [d] = items;
   assert.deepEqual(d!.code, { value: 'IST0132', target: 'https://istio.io/latest/docs/reference/config/analysis/ist0132/' });
   assert.equal(d!.severity, 'warning');
+  assert.equal(d!.unreachable, false);
   assert.equal(d!.source, 'istio');
   assert.match(d!.message, /host \[other\.baihl\.io\] defined in VirtualService simple\/simple not found in Gateway simple\/simple/);
   assert.ok(d!.related.length >= 1 && d!.related.every((r) => r.file === SPECS));
@@ -78,6 +79,7 @@ test('prefix /simple before exact /simple/nginx: IST0131 (ingress-lab) on the li
   assert.equal(d!.code?.value, 'IST0131');
   assert.equal(d!.source, 'ingress-lab');
   assert.equal(d!.severity, 'info');
+  assert.equal(d!.unreachable, true);
   // Placed on the shadowed match (`- uri: exact: /simple/nginx`), which covers the exact line.
   const exactLine = lineOf(texts.get(SPECS)!, 'exact: "/simple/nginx"');
   assert.equal(d!.range.start.line, exactLine - 1);
