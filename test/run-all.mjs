@@ -50,7 +50,7 @@ if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
 if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...(await unitFiles())]);
 if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corpus.sh', '--check']);
 
-const clusterSuites = ['cluster', 'extension', 'ui'].filter(want);
+const clusterSuites = ['cluster', 'extension', 'ui', 'ui:trace'].filter(want);
 if (clusterSuites.length) {
   const up = await run('cluster:up', 'bash', ['test/harness/cluster-up.sh']);
   const kubeconfig = `${root}.cluster/kubeconfig`;
@@ -61,6 +61,7 @@ if (clusterSuites.length) {
     if (want('cluster')) await run('cluster', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...(await files('test/cluster', '.test.ts'))], { ...clusterEnv, ...require });
     if (want('extension')) await run('extension', process.execPath, ['test/vscode/run-extension-tests.mjs'], { ...clusterEnv, ...require });
     if (want('ui')) await run('ui', process.execPath, ['--import', 'tsx', 'test/ui/walkthrough.ui.mjs'], clusterEnv);
+    if (want('ui:trace')) await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
   } finally {
     await run('cluster:down', 'bash', ['test/harness/cluster-down.sh']);
   }

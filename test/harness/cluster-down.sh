@@ -38,6 +38,8 @@ if [[ -d "$KWOK_WORKDIR" ]]; then
   rm -rf "$KWOK_WORKDIR/clusters/$CLUSTER_NAME"
 fi
 
+# a kube-proxy check killed mid-run leaves its namespace, veth and process behind
+node "$HERE/kube-proxy.mjs" down >/dev/null 2>&1 || true
 ip link del lab-lb0 2>/dev/null && say "removed interface lab-lb0 (ingress and node addresses)"
 rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json"
 rm -rf "$CLUSTER_DIR/envoy" "$CLUSTER_DIR/backends" "$CLUSTER_DIR/backends.lock"   # xDS files and the choice of config: the next up starts fresh

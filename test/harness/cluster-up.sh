@@ -105,7 +105,11 @@ status:
   capacity: {cpu: "32", memory: 256Gi, pods: "110"}
 EOF
 "${KUBECTL[@]}" wait --for condition=Ready --timeout=60s "node/$NODE_NAME" >/dev/null
-say "node $NODE_NAME Ready (podCIDR $POD_CIDR)"
+# kwok leaves the node with only a Hostname address; give it the InternalIP its NodePorts answer on
+# (the host side of lab-lb0), as a kubelet would report it, so the lab offers "node IP + NodePort".
+"${KUBECTL[@]}" patch node "$NODE_NAME" --subresource=status --type=merge \
+  -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$HOST_GW_IP\"},{\"type\":\"Hostname\",\"address\":\"$NODE_NAME\"}]}}" >/dev/null
+say "node $NODE_NAME Ready (podCIDR $POD_CIDR, InternalIP $HOST_GW_IP)"
 
 # 5. istio-system as Istio's default profile creates it.
 "${KUBECTL[@]}" apply -f "$HERE/manifests/istio-ingressgateway.yaml" >/dev/null
