@@ -164,6 +164,8 @@ export class IstioDiagnostics implements vscode.Disposable {
       }),
       // Files changed on disk (saved elsewhere, created, deleted, renamed): the engine's watcher sees them.
       ctx.engine.onDidChange(schedule),
+      // Also fires when the kubeconfig file changes (another context): the next run sees the new cluster.
+      ctx.onDidChangeLenses(schedule),
     );
     // Off the activation path: the first analysis runs after the first YAML document is open.
     if (vscode.workspace.textDocuments.some(isYaml)) this.schedule();
