@@ -30,7 +30,7 @@ export class LabContext implements vscode.Disposable {
     readonly extensionUri: vscode.Uri,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.engine = new WorkspaceEngine(log);
+    this.engine = new WorkspaceEngine(log, () => this.settings.sample.namespace);
     this.live = new LiveRoutes(this);
   }
 

@@ -18,7 +18,7 @@ export interface DocumentPrediction {
 const MAX_WORKSPACE_YAML = 500;
 
 export class WorkspaceEngine implements vscode.Disposable {
-  private readonly others = new Map<string, { mtime: number; text: string; resources: ResourceSet }>();
+  private readonly others = new Map<string, { mtime: number; text: string; resources: ResourceSet; namespace: string }>();
   private scanned: Promise<void> | undefined;
   /** Files created or changed on disk since the scan, loaded on the next prediction. */
   private readonly pending = new Map<string, vscode.Uri>();
@@ -29,7 +29,14 @@ export class WorkspaceEngine implements vscode.Disposable {
   /** Fires when another YAML file of the workspace changed (so lenses of open files may change too). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  /**
+   * `defaultNamespace` is where objects that name no namespace land: the namespace Deploy Sample applies
+   * them to, so lenses, diagnostics and the cluster agree.
+   */
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly defaultNamespace: () => string,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
     const invalidate = (uri: vscode.Uri, deleted: boolean) => {
       if (!this.isCandidate(uri)) return;
@@ -60,10 +67,15 @@ export class WorkspaceEngine implements vscode.Disposable {
       const cached = this.others.get(uri.toString());
       if (cached && cached.mtime === stat.mtime) return;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      this.others.set(uri.toString(), { mtime: stat.mtime, text, resources: readResources(text, uri.toString()).resources });
+      this.others.set(uri.toString(), { mtime: stat.mtime, text, ...this.read(text, uri.toString()) });
     } catch (e) {
       this.log.debug(`engine: skipped ${uri.fsPath}: ${(e as Error).message}`);
     }
+  }
+
+  private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
+    const namespace = this.defaultNamespace();
+    return { resources: readResources(text, file, { defaultNamespace: namespace }).resources, namespace };
   }
 
   /** Scans the workspace once, then loads the files changed on disk since. */
@@ -103,23 +115,29 @@ export class WorkspaceEngine implements vscode.Disposable {
     for (const [key, entry] of this.others) {
       if (key === skip) continue;
       const doc = open.get(key);
-      sets.push(doc?.isDirty ? readResources(doc.getText(), key).resources : entry.resources);
+      // the parse itself is cached per YAML document, so a re-read after a namespace change is cheap
+      if (doc?.isDirty) {
+        sets.push(this.read(doc.getText(), key).resources);
+        continue;
+      }
+      if (entry.namespace !== this.defaultNamespace()) Object.assign(entry, this.read(entry.text, key));
+      sets.push(entry.resources);
     }
     return sets;
   }
 
   async predictDocument(doc: vscode.TextDocument): Promise<DocumentPrediction> {
     const file = doc.uri.toString();
-    const key = `${doc.version}:${this.generation}`;
+    const key = `${doc.version}:${this.generation}:${this.defaultNamespace()}`;
     const cached = this.docCache.get(file);
     if (cached?.key === key) return cached.value;
-    const own = readResources(doc.getText(), file);
+    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace() });
     const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);
     const gateways = new Map(
       merged.gateways.map((g) => {
-        const namespace = g.metadata.namespace ?? 'default';
+        const namespace = g.metadata.namespace ?? this.defaultNamespace();
         return [`${namespace}/${g.metadata.name}`, { namespace, selector: g.spec.selector ?? {} }] as const;
       }),
     );
