@@ -587,3 +587,13 @@ describe('analyzeDocuments (the editor entry point)', () => {
     assert.deepEqual(analyzeDocuments(seed()).diagnostics, []);
   });
 });
+
+test('a gateway name typo gets one preferred fix, so Auto Fix can apply it', async () => {
+  const { analyzeDocuments } = await import('../../src/istio/analyze');
+  const { seedManifests } = await import('./helpers/istioYaml');
+  const texts = Object.fromEntries(seedManifests().map((m) => [m.name, m.name === 'istio-specs.yaml' ? m.text.replace('gateways:\n    - simple', 'gateways:\n    - simpel') : m.text]));
+  const { diagnostics } = analyzeDocuments(texts, { defaultNamespace: 'simple' });
+  const d = diagnostics.find((x) => x.code === 'IST0101')!;
+  assert.ok(d, JSON.stringify(diagnostics.map((x) => x.message)));
+  assert.deepEqual(d.fixes?.filter((f) => f.isPreferred).map((f) => f.title), ['Change gateway to simple (Gateway simple/simple)']);
+});

@@ -74,13 +74,31 @@ function vsHostInGateway(gateways: Gateway[], vsHosts: string[], vsNamespace: st
 function renameGatewayFixes(vs: VirtualService, index: number, gateways: Gateway[]): QuickFix[] {
   const vsNs = nsOf(vs);
   const candidates = [...gateways].sort((a, b) => Number(nsOf(b) === vsNs) - Number(nsOf(a) === vsNs)).slice(0, 3);
-  return candidates.map((g) => {
+  // A typo ("simpel") has one obvious fix: prefer the only candidate, or the one clearly closest in spelling,
+  // so Auto Fix applies it.
+  const typed = String(vs.spec.gateways?.[index] ?? '');
+  const distances = candidates.map((g) => editDistance(typed, nsOf(g) === vsNs ? g.metadata.name : fullName(g)));
+  const best = Math.min(...distances);
+  const preferred = candidates.length === 1 ? 0 : best <= 2 && distances.filter((d) => d === best).length === 1 ? distances.indexOf(best) : -1;
+  return candidates.map((g, i) => {
     const ref = nsOf(g) === vsNs ? g.metadata.name : fullName(g);
     return {
       title: `Change gateway to ${ref} (Gateway ${fullName(g)})`,
       edits: [replaceRange(vs.file, vs.rangeAt(['spec', 'gateways', index]), yamlScalar(ref))],
+      ...(i === preferred ? { isPreferred: true } : {}),
     };
   });
+}
+
+/** Levenshtein distance, for telling a typo from a different name. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** "Add host h to Gateway ns/name": appended to the hosts of its first HTTP(S) server. */
