@@ -588,9 +588,7 @@ describe('analyzeDocuments (the editor entry point)', () => {
   });
 });
 
-test('a gateway name typo gets one preferred fix, so Auto Fix can apply it', async () => {
-  const { analyzeDocuments } = await import('../../src/istio/analyze');
-  const { seedManifests } = await import('./helpers/istioYaml');
+test('a gateway name typo gets one preferred fix, so Auto Fix can apply it', () => {
   const texts = Object.fromEntries(seedManifests().map((m) => [m.name, m.name === 'istio-specs.yaml' ? m.text.replace('gateways:\n    - simple', 'gateways:\n    - simpel') : m.text]));
   const { diagnostics } = analyzeDocuments(texts, { defaultNamespace: 'simple' });
   const d = diagnostics.find((x) => x.code === 'IST0101')!;
