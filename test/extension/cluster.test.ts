@@ -3,12 +3,12 @@
 // Runs when .cluster/kubeconfig answers (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
-import { EXTENSION_ID, labApi, ScriptedPrompts, withUntitledYaml } from './seam';
+import { connectLabCluster, EXTENSION_ID, ScriptedPrompts, withUntitledYaml } from './seam';
 
 const LIVE_HTTPSERVER = 'live http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
 const LIVE_NGINX = 'live http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
@@ -28,15 +28,7 @@ suite('lab on the harness cluster', function () {
   const specs = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'istio-specs.yaml');
 
   suiteSetup(async function () {
-    const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo(), '.cluster', 'kubeconfig');
-    if (!existsSync(kubeconfig)) {
-      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
-      this.skip();
-    }
-    api = await labApi(vscode);
-    await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
-    // Probing connects to every address, the ClusterIP included, which nothing on this machine created.
-    await config().update('ingress.probeAddresses', false, vscode.ConfigurationTarget.Global);
+    api = await connectLabCluster(vscode, this);
   });
   setup(() => {
     prompts = new ScriptedPrompts();

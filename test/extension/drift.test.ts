@@ -7,17 +7,15 @@
 // harness pushes whatever the API server accepts.
 // Runs when .cluster/kubeconfig exists (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
 import * as assert from 'node:assert/strict';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
 import { parseManifests } from '../../src/kube/manifests';
-import { EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
+import { connectLabCluster, ScriptedPrompts } from './seam';
 
 const NS = 'ilab-drift';
 const IN_SYNC = ['drift: in sync', 'drift: in sync'];
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
-const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
 
 /** Drift lens titles of a document, top to bottom, without their codicon. */
@@ -86,13 +84,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
   }
 
   suiteSetup(async function () {
-    const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo(), '.cluster', 'kubeconfig');
-    if (!existsSync(kubeconfig)) {
-      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
-      this.skip();
-    }
-    api = await labApi(vscode);
-    await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
+    api = await connectLabCluster(vscode, this);
     prompts = new ScriptedPrompts();
     api.setPrompts(prompts);
     assert.ok(await vscode.commands.executeCommand('istioIngressLab.deploySample'), JSON.stringify(prompts.shown));

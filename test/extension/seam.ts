@@ -1,5 +1,7 @@
 // The prompt seam for extension tests: a scripted stand-in for VS Code's dialogs (named as such), which
 // answers questions from a queue, records every message, and can say the workspace is untrusted.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
 import type { PromptSeam } from '../../src/editor/prompts';
@@ -70,4 +72,23 @@ export async function withUntitledYaml<T>(vscodeApi: typeof vscode, content: str
     await vscodeApi.window.showTextDocument(doc);
     await vscodeApi.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   }
+}
+
+/**
+ * Points the extension at the lab's own cluster for a suite that needs one: skips the suite when
+ * there is none, or fails it when LAB_REQUIRE_CLUSTER=1 (CI must not pass by skipping).
+ */
+export async function connectLabCluster(vscodeApi: typeof vscode, suite: Mocha.Context): Promise<LabApi> {
+  const repo = vscodeApi.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+  const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo, '.cluster', 'kubeconfig');
+  if (!existsSync(kubeconfig)) {
+    if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
+    suite.skip();
+  }
+  const api = await labApi(vscodeApi);
+  const config = vscodeApi.workspace.getConfiguration('istioIngressLab');
+  await config.update('kubeconfig', kubeconfig, vscodeApi.ConfigurationTarget.Global);
+  // Probing connects to every address, the ClusterIP included, which nothing on this machine created.
+  await config.update('ingress.probeAddresses', false, vscodeApi.ConfigurationTarget.Global);
+  return api;
 }

@@ -4,13 +4,12 @@
 // endpoint pods, the outcome.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
 import type { TraceResult } from '../../src/editor/traceCommand';
-import { EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
+import { connectLabCluster, EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
 
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
 const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
@@ -129,14 +128,7 @@ suite('trace a request, live on the harness cluster', function () {
   let prompts: ScriptedPrompts;
 
   suiteSetup(async function () {
-    const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo(), '.cluster', 'kubeconfig');
-    if (!existsSync(kubeconfig)) {
-      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
-      this.skip();
-    }
-    api = await labApi(vscode);
-    await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
-    await config().update('ingress.probeAddresses', false, vscode.ConfigurationTarget.Global);
+    api = await connectLabCluster(vscode, this);
     prompts = new ScriptedPrompts();
     api.setPrompts(prompts);
     assert.ok(await vscode.commands.executeCommand('istioIngressLab.deploySample'), JSON.stringify(prompts.shown));
