@@ -107,8 +107,10 @@ EOF
 "${KUBECTL[@]}" wait --for condition=Ready --timeout=60s "node/$NODE_NAME" >/dev/null
 # kwok leaves the node with only a Hostname address; give it the InternalIP its NodePorts answer on
 # (the host side of lab-lb0), as a kubelet would report it, so the lab offers "node IP + NodePort".
+# The Hostname stays "localhost": the API server dials the "kubelet" (kwok, on 127.0.0.1) by the
+# Hostname address first, and port-forward and exec go that way.
 "${KUBECTL[@]}" patch node "$NODE_NAME" --subresource=status --type=merge \
-  -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$HOST_GW_IP\"},{\"type\":\"Hostname\",\"address\":\"$NODE_NAME\"}]}}" >/dev/null
+  -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$HOST_GW_IP\"},{\"type\":\"Hostname\",\"address\":\"localhost\"}]}}" >/dev/null
 say "node $NODE_NAME Ready (podCIDR $POD_CIDR, InternalIP $HOST_GW_IP)"
 
 # 5. istio-system as Istio's default profile creates it.

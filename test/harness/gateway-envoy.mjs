@@ -369,10 +369,10 @@ export function applyConfig(config, { kubectl } = {}) {
 }
 
 /** Starts Envoy (if not running) with the given oracle JSON (default: the seed stand-in). */
-export async function startEnvoy({ oracleFile, standin } = {}) {
+export async function startEnvoy({ oracleFile, standin, fromCluster } = {}) {
   const { envoyBin, kubectl } = harnessVars();
   if (!existsSync(envoyBin)) throw new Error(`no envoy at ${envoyBin}; run: npm run harness:build`);
-  const config = loadConfig({ oracleFile, standin });
+  const config = loadConfig({ oracleFile, standin, fromCluster });
   mkdirSync(dirname(ENVOY_LOG), { recursive: true });
   applyConfig(config, { kubectl });
   const running = readPid();
