@@ -160,9 +160,22 @@ export interface GatewaySpec {
   servers?: GatewayServer[];
 }
 
+export interface ConsistentHash {
+  httpHeaderName?: string;
+  httpCookie?: { name: string; path?: string; ttl?: string; attributes?: { name: string; value?: string }[] };
+  useSourceIp?: boolean;
+  httpQueryParameterName?: string;
+}
+
+export interface TrafficPolicy {
+  loadBalancer?: { consistentHash?: ConsistentHash; simple?: string };
+  portLevelSettings?: { port?: { number?: number }; loadBalancer?: { consistentHash?: ConsistentHash } }[];
+}
+
 export interface DestinationRuleSpec {
   host: string;
-  subsets?: { name: string; labels?: Record<string, string> }[];
+  trafficPolicy?: TrafficPolicy;
+  subsets?: { name: string; labels?: Record<string, string>; trafficPolicy?: TrafficPolicy }[];
   exportTo?: string[];
 }
 

@@ -5,8 +5,9 @@
 import type { Route, RouteConfiguration, VirtualHost } from '../envoy/types';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches, type GatewayWorkload } from './gatewayWorkloads';
 import { expandHttpEntries, isDelegateEntry, type HttpEntry } from './delegation';
+import { DestinationRuleIndex } from './destinationRules';
 import { compareSpecificity, intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
-import type { Gateway, GatewayServer, HTTPMatchRequest, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
+import type { Destination, Gateway, GatewayServer, HTTPMatchRequest, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
 
@@ -137,6 +138,7 @@ function buildRouteConfig(
   workload: GatewayWorkload,
   vss: ResolvedVS[],
   services: Map<string, ServiceSpec>,
+  destinationRules: DestinationRuleIndex,
   origins: Map<Route, RouteOrigin>,
   filtered: Map<string, string>,
   options: Required<PredictOptions>,
@@ -154,7 +156,7 @@ function buildRouteConfig(
       const cacheKey = `${bs.gatewayName}|${vs.key}`;
       let routes = routeCache.get(cacheKey);
       if (routes === undefined) {
-        routes = buildRoutesForVirtualService(vs, port, isTLS, bs.gatewayName, workload, services, origins, filtered, options);
+        routes = buildRoutesForVirtualService(vs, port, isTLS, bs.gatewayName, workload, services, destinationRules, origins, filtered, options);
         routeCache.set(cacheKey, routes);
         for (const r of routes ?? []) gatewayOf.set(r, bs.gatewayName);
       }
@@ -250,6 +252,7 @@ function buildRoutesForVirtualService(
   gatewayName: string,
   workload: GatewayWorkload,
   services: Map<string, ServiceSpec>,
+  destinationRules: DestinationRuleIndex,
   origins: Map<Route, RouteOrigin>,
   filtered: Map<string, string>,
   options: Required<PredictOptions>,
@@ -261,6 +264,7 @@ function buildRoutesForVirtualService(
     listenPort,
     isTLS,
     lookupService: (h: string) => services.get(resolveShortname(h, vs.namespace)) ?? services.get(h),
+    lookupHash: (d: Destination) => destinationRules.consistentHash(d),
     metadataApiVersion: options.metadataApiVersion,
   };
   const origin = (e: HttpEntry, j: number | null): RouteOrigin => {
@@ -330,6 +334,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();
   for (const s of resources.services) services.set(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, s.spec);
+  const destinationRules = new DestinationRuleIndex([...resources.destinationRules].sort(byCreation));
 
   const origins = new Map<Route, RouteOrigin>();
   const filtered = new Map<string, string>();
@@ -341,7 +346,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
   for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
     const selected = gateways.filter((g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels));
     for (const group of mergeServers(workload, selected, resources, skippedServers)) {
-      const { config, gatewayOf } = buildRouteConfig(group, workload, vss, services, origins, filtered, opts);
+      const { config, gatewayOf } = buildRouteConfig(group, workload, vss, services, destinationRules, origins, filtered, opts);
       routeConfigs.push(config);
       for (const vh of config.virtualHosts ?? []) {
         for (const r of vh.routes ?? []) {

@@ -4,7 +4,7 @@
 import type { HeaderMatcher, QueryParameterMatcher, Route, RouteAction, RouteMatch, StringMatcher } from '../envoy/types';
 import { formatProtoDuration, parseDuration } from './duration';
 import { parseSubsetKey, subsetKey } from './hosts';
-import type { Destination, HTTPMatchRequest, HTTPRoute, Headers, ServiceSpec, StringMatch } from './model';
+import type { ConsistentHash, Destination, HTTPMatchRequest, HTTPRoute, Headers, ServiceSpec, StringMatch } from './model';
 
 export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
 
@@ -24,6 +24,8 @@ export interface TranslationContext {
   lookupService(host: string): ServiceSpec | undefined;
   /** `networking.istio.io/<version>` used in route metadata; Istio >= 1.22 writes v1. */
   metadataApiVersion: string;
+  /** The DestinationRule's consistent hash for a destination (sticky sessions), if any. */
+  lookupHash(dest: Destination): ConsistentHash | undefined;
 }
 
 /** A StringMatch that Istio turns into `present_match` (absent, empty, or regex `*`). */
@@ -151,9 +153,16 @@ export function destinationCluster(dest: Destination, service: ServiceSpec | und
   return subsetKey(port, dest.subset, host);
 }
 
-function retryPolicy(retries: HTTPRoute['retries']): Record<string, unknown> | undefined {
+/** ConvertPolicy; with a consistent hash Envoy must be free to retry the same host, so no previous-hosts predicate. */
+function retryPolicy(retries: HTTPRoute['retries'], consistentHash: boolean): Record<string, unknown> | undefined {
   if (retries && (retries.attempts ?? 0) <= 0) return undefined;
-  const out: Record<string, unknown> = { retryOn: DEFAULT_RETRY_ON, numRetries: 2, retryHostPredicate: [PREVIOUS_HOSTS], hostSelectionRetryMaxAttempts: '5' };
+  const out: Record<string, unknown> = {
+    retryOn: DEFAULT_RETRY_ON,
+    numRetries: 2,
+    retryHostPredicate: [PREVIOUS_HOSTS],
+    hostSelectionRetryMaxAttempts: '5',
+  };
+  if (consistentHash) delete out.retryHostPredicate;
   if (!retries) return out;
   out.numRetries = retries.attempts;
   if (retries.retryOn) {
@@ -174,7 +183,7 @@ function retryPolicy(retries: HTTPRoute['retries']): Record<string, unknown> | u
     retryOn,
     numRetries,
     ...(perTryTimeout ? { perTryTimeout } : {}),
-    retryHostPredicate,
+    ...(retryHostPredicate ? { retryHostPredicate } : {}),
     hostSelectionRetryMaxAttempts,
     ...(retriableStatusCodes ? { retriableStatusCodes } : {}),
   };
@@ -273,9 +282,17 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
   const timeoutText = formatProtoDuration(timeout ?? 0);
 
   const dests = http.route ?? [];
+  const hashPolicy: Record<string, unknown>[] = [];
+  const addHash = (d: { destination: Destination }) => {
+    const h = hashPolicyOf(ctx.lookupHash(d.destination));
+    if (h) hashPolicy.push(h);
+    return !!h;
+  };
+  let consistentHash = false;
   if (dests.length === 1) {
     const d = dests[0]!;
     action.cluster = destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort);
+    consistentHash = addHash(d);
     if (d.headers) {
       const o = headerOperations(d.headers);
       extra.requestHeadersToAdd = [...(extra.requestHeadersToAdd ?? []), ...o.requestHeadersToAdd];
@@ -285,12 +302,12 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
       if (o.authority && !authority && !http.rewrite?.authority) authority = o.authority;
     }
   } else {
-    const clusters = dests
-      .filter((d) => (d.weight ?? 0) !== 0)
-      .map((d) => ({
-        name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort),
-        weight: d.weight ?? 0,
-      }));
+    const kept = dests.filter((d) => (d.weight ?? 0) !== 0);
+    const clusters = kept.map((d) => ({
+      name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort),
+      weight: d.weight ?? 0,
+    }));
+    kept.forEach(addHash);
     action.weightedClusters = { clusters };
   }
 
@@ -304,6 +321,7 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
   }
   if (authority) action.hostRewriteLiteral = authority;
   action.timeout = timeoutText;
+  if (hashPolicy.length) action.hashPolicy = hashPolicy;
 
   const mirrors: Record<string, unknown>[] = [];
   if (http.mirror) {
@@ -324,7 +342,7 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
   }
   if (mirrors.length) action.requestMirrorPolicies = mirrors;
 
-  const retry = retryPolicy(http.retries);
+  const retry = retryPolicy(http.retries, consistentHash);
   if (retry) action.retryPolicy = retry;
   action.maxGrpcTimeout = timeoutText;
   return action;
@@ -391,4 +409,21 @@ function translateCors(c: CorsPolicy): Record<string, unknown> {
     if (ns !== undefined) out.maxAge = String(Math.trunc(ns / 1e9));
   }
   return out;
+}
+
+/** ConsistentHashToHashPolicy: what Envoy hashes on to keep a client on one endpoint. */
+function hashPolicyOf(h: ConsistentHash | undefined): Record<string, unknown> | undefined {
+  if (!h) return undefined;
+  if (h.httpHeaderName !== undefined) return { header: { headerName: h.httpHeaderName } };
+  if (h.httpCookie) {
+    const cookie: Record<string, unknown> = { name: h.httpCookie.name };
+    const ttl = h.httpCookie.ttl !== undefined ? parseDuration(h.httpCookie.ttl) : undefined;
+    if (ttl !== undefined) cookie.ttl = formatProtoDuration(ttl);
+    if (h.httpCookie.path) cookie.path = h.httpCookie.path;
+    if (h.httpCookie.attributes?.length) cookie.attributes = h.httpCookie.attributes.map((a) => ({ name: a.name, ...(a.value ? { value: a.value } : {}) }));
+    return { cookie };
+  }
+  if (h.useSourceIp !== undefined) return { connectionProperties: { sourceIp: h.useSourceIp } };
+  if (h.httpQueryParameterName !== undefined) return { queryParameter: { name: h.httpQueryParameterName } };
+  return undefined;
 }

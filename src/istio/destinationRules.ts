@@ -1,0 +1,40 @@
+// The DestinationRule that applies to a destination host, and the consistent hash (sticky sessions)
+// it asks for, as route.go's HashForHTTPDestination picks it: subset port-level, subset, port-level,
+// then the rule's own load balancer setting.
+import { compareSpecificity, resolveShortname, subsetOf } from './hosts';
+import type { ConsistentHash, Destination, DestinationRule, TrafficPolicy } from './model';
+
+const portHash = (dest: Destination, tp: TrafficPolicy | undefined): ConsistentHash | undefined =>
+  dest.port?.number ? tp?.portLevelSettings?.find((s) => s.port?.number === dest.port!.number)?.loadBalancer?.consistentHash : undefined;
+
+export class DestinationRuleIndex {
+  private readonly byHost = new Map<string, DestinationRule>();
+
+  constructor(rules: readonly DestinationRule[]) {
+    // The first rule for a host wins, as Istio keeps the oldest one when rules conflict.
+    for (const r of rules) {
+      const host = resolveShortname(r.spec.host ?? '', r.metadata.namespace ?? 'default');
+      if (host && !this.byHost.has(host)) this.byHost.set(host, r);
+    }
+  }
+
+  /** The rule for a host: an exact host first, else the most specific wildcard that covers it. */
+  ruleFor(host: string): DestinationRule | undefined {
+    const exact = this.byHost.get(host);
+    if (exact) return exact;
+    const wild = [...this.byHost.keys()].filter((h) => h.startsWith('*') && subsetOf(host, h)).sort(compareSpecificity)[0];
+    return wild ? this.byHost.get(wild) : undefined;
+  }
+
+  consistentHash(dest: Destination): ConsistentHash | undefined {
+    const rule = this.ruleFor(dest.host)?.spec;
+    if (!rule) return undefined;
+    const subset = rule.subsets?.find((s) => s.name === dest.subset);
+    return (
+      portHash(dest, subset?.trafficPolicy) ??
+      subset?.trafficPolicy?.loadBalancer?.consistentHash ??
+      portHash(dest, rule.trafficPolicy) ??
+      rule.trafficPolicy?.loadBalancer?.consistentHash
+    );
+  }
+}
