@@ -28,6 +28,11 @@ export interface TranslationContext {
   lookupHash(dest: Destination): ConsistentHash | undefined;
 }
 
+const PREVIOUS_PRIORITIES = {
+  name: 'envoy.retry_priorities.previous_priorities',
+  typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', updateFrequency: 2 },
+};
+
 /** A StringMatch that Istio turns into `present_match` (absent, empty, or regex `*`). */
 export function isPresentMatch(m: StringMatch | undefined | null): boolean {
   if (!m || (m.exact === undefined && m.prefix === undefined && m.regex === undefined)) return true;
@@ -177,15 +182,26 @@ function retryPolicy(retries: HTTPRoute['retries'], consistentHash: boolean): Re
     const ns = parseDuration(retries.perTryTimeout);
     if (ns !== undefined) out.perTryTimeout = formatProtoDuration(ns);
   }
+  if (retries.retryIgnorePreviousHosts !== undefined) {
+    if (retries.retryIgnorePreviousHosts) out.retryHostPredicate = [PREVIOUS_HOSTS];
+    else delete out.retryHostPredicate;
+  }
+  if (retries.retryRemoteLocalities) out.retryPriority = PREVIOUS_PRIORITIES;
+  if (retries.backoff) {
+    const ns = parseDuration(retries.backoff);
+    if (ns !== undefined) out.retryBackOff = { baseInterval: formatProtoDuration(ns) };
+  }
   // keep protojson field order: retryOn, numRetries, perTryTimeout, ..., retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes
-  const { retryOn, numRetries, perTryTimeout, retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes } = out;
+  const { retryOn, numRetries, perTryTimeout, retryPriority, retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes, retryBackOff } = out;
   return {
     retryOn,
     numRetries,
     ...(perTryTimeout ? { perTryTimeout } : {}),
+    ...(retryPriority ? { retryPriority } : {}),
     ...(retryHostPredicate ? { retryHostPredicate } : {}),
     hostSelectionRetryMaxAttempts,
     ...(retriableStatusCodes ? { retriableStatusCodes } : {}),
+    ...(retryBackOff ? { retryBackOff } : {}),
   };
 }
 
