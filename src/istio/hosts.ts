@@ -65,17 +65,17 @@ export function resolveGatewayName(ref: string, namespace: string): string {
   return ns === '.' ? `${namespace}/${name}` : ref;
 }
 
+/** A Gateway server host `ns/host` split in two; a host without a namespace part has none. */
+function splitServerHost(h: string): { ns?: string; name: string } {
+  const slash = h.indexOf('/');
+  return slash < 0 ? { name: h } : { ns: h.slice(0, slash), name: h.slice(slash + 1) };
+}
+
 /** Gateway server hosts with `./h` -> `<gwns>/h`, `*\/h` -> `h`, `*\/*` -> only `*` (sanitizeServerHostNamespace). */
 export function sanitizeServerHosts(hosts: readonly string[], gatewayNamespace: string): string[] {
   const out: string[] = [];
   for (const h of hosts) {
-    const slash = h.indexOf('/');
-    if (slash < 0) {
-      out.push(h);
-      continue;
-    }
-    const ns = h.slice(0, slash);
-    const name = h.slice(slash + 1);
+    const { ns, name } = splitServerHost(h);
     if (ns === '.') out.push(`${gatewayNamespace}/${name}`);
     else if (ns === '*') {
       if (name === '*') return ['*'];
@@ -87,18 +87,10 @@ export function sanitizeServerHosts(hosts: readonly string[], gatewayNamespace: 
 
 /** The server hosts a VirtualService in `namespace` may bind to, namespace prefixes stripped. */
 export function namesForNamespace(hosts: readonly string[], namespace: string): string[] {
-  const out: string[] = [];
-  for (const h of hosts) {
-    const slash = h.indexOf('/');
-    if (slash < 0) {
-      out.push(h);
-      continue;
-    }
-    const ns = h.slice(0, slash);
-    if (ns !== namespace && ns !== '*') continue;
-    out.push(h.slice(slash + 1));
-  }
-  return out;
+  return hosts.flatMap((h) => {
+    const { ns, name } = splitServerHost(h);
+    return ns === undefined || ns === namespace || ns === '*' ? [name] : [];
+  });
 }
 
 /** `outbound|80|v1|reviews.default.svc.cluster.local` -> its parts. */
