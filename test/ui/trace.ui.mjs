@@ -10,25 +10,23 @@
 //
 //   npm run test:ui:trace      (tsx: the expected hops come from src/istio/trace.ts on the same sample files)
 // With KUBECONFIG pointing at a cluster the trace is live and the entry question is answered with its first choice.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { traceRequest } from '../../src/istio/trace.ts';
+import { createCluster, parseManifests } from '../../src/kube/index.ts';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel.ts';
 import {
   REPO,
   build,
   copySampleWorkspace,
   ensureInstalled,
-  killGroup,
   launchChromium,
   makeScratch,
-  removeScratch,
-  runMain,
   sleep,
   startCodeServer,
   workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { SELECTORS, openFromExplorer, openWorkbench, runFromPalette, screenshot } from '../vscode/workbench.mjs';
+import { SELECTORS, openFromExplorer, openWorkbench, runFromPalette, runWorkbenchScript, screenshot } from '../vscode/workbench.mjs';
 
 const RESULTS = join(REPO, 'test-results');
 const HOST = 'simple.baihl.io';
@@ -81,6 +79,32 @@ async function frameWithText(text, timeout) {
   return undefined;
 }
 
+/**
+ * A live trace follows the deployed sample, so deploy it (as Deploy Sample does) and wait until the
+ * gateway's Envoy routes its host; the test then does not depend on another suite having done so.
+ */
+async function deploySampleWhenLive(workspace) {
+  const kubeconfig = process.env.KUBECONFIG;
+  if (!kubeconfig || !existsSync(kubeconfig)) return;
+  const cluster = createCluster({ kubeconfigPath: kubeconfig });
+  try {
+    const files = ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'];
+    await cluster.serverSideApply(files.flatMap((f) => parseManifests(readFileSync(join(workspace, f), 'utf8'), f)));
+    await cluster.waitForDeploymentsAvailable('simple', ['simple', 'nginx-deployment'], { timeoutMs: 60_000 });
+    const { readyPod } = await cluster.istioStatus();
+    if (!readyPod) throw new Error('no Ready ingress gateway pod on the cluster');
+    const admin = cluster.envoyAdmin(readyPod);
+    for (const deadline = Date.now() + 60_000; ; await sleep(1000)) {
+      admin.refresh();
+      if (JSON.stringify(await admin.getConfigDump()).includes(`"${HOST}:80"`)) break;
+      if (Date.now() > deadline) throw new Error(`the gateway's Envoy has no virtual host ${HOST}:80 a minute after the sample was applied`);
+    }
+    say('sample deployed; the gateway routes it');
+  } finally {
+    cluster.dispose();
+  }
+}
+
 async function main() {
   if (!check('package.json contributes istioIngressLab.traceRequest', Boolean(traceCommand))) return 1;
   const label = `${traceCommand.category}: ${traceCommand.title}`;
@@ -88,6 +112,7 @@ async function main() {
   build();
   scratch = makeScratch('ui-trace');
   const workspace = copySampleWorkspace(scratch);
+  await deploySampleWhenLive(workspace);
   server = await startCodeServer({ install, scratch, folder: workspace, smokeTestDriver: true });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -175,15 +200,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-runMain(async () => {
-  try {
-    return await main();
-  } catch (err) {
-    if (page) await screenshot(page, join(RESULTS, 'ui'), 'trace-error');
-    throw err;
-  } finally {
-    await Promise.race([browser?.close().catch(() => {}), sleep(5000)]);
-    await killGroup(server?.proc);
-    if (scratch) removeScratch(scratch);
-  }
-});
+runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: join(RESULTS, 'ui'), name: 'trace-error' });

@@ -17,11 +17,8 @@ import {
   build,
   copySampleWorkspace,
   ensureInstalled,
-  killGroup,
   launchChromium,
   makeScratch,
-  removeScratch,
-  runMain,
   sleep,
   startCodeServer,
   workbenchUrl,
@@ -34,6 +31,7 @@ import {
   openFromExplorer,
   openWorkbench,
   runFromPalette,
+  runWorkbenchScript,
   screenshot,
 } from '../vscode/workbench.mjs';
 
@@ -191,15 +189,4 @@ async function lensesOnTheSampleSpecs() {
   say('lenses checked');
 }
 
-runMain(async () => {
-  try {
-    return await main();
-  } catch (err) {
-    if (page) await screenshot(page, RESULTS, 'error');
-    throw err;
-  } finally {
-    await Promise.race([browser?.close().catch(() => {}), sleep(5000)]);
-    await killGroup(server?.proc);
-    if (scratch) removeScratch(scratch);
-  }
-});
+runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: RESULTS, name: 'error' });

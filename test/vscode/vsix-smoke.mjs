@@ -14,16 +14,13 @@ import {
   codeServerCli,
   copySampleWorkspace,
   ensureInstalled,
-  killGroup,
   launchChromium,
   makeScratch,
-  removeScratch,
-  runMain,
   startCodeServer,
   sleep,
   workbenchUrl,
 } from './codeServer.mjs';
-import { lensTexts, openFromExplorer, openWorkbench, screenshot } from './workbench.mjs';
+import { lensTexts, openFromExplorer, openWorkbench, runWorkbenchScript, screenshot } from './workbench.mjs';
 
 const RESULTS = join(REPO, 'test-results/vsix');
 const say = (msg) => console.log(`[vsix] ${msg}`);
@@ -106,15 +103,4 @@ function findFiles(dir, pattern) {
 
 let page;
 
-runMain(async () => {
-  try {
-    return await main();
-  } catch (err) {
-    if (page) await screenshot(page, RESULTS, 'error');
-    throw err;
-  } finally {
-    await Promise.race([browser?.close().catch(() => {}), sleep(5000)]);
-    await killGroup(server?.proc);
-    if (scratch) removeScratch(scratch);
-  }
-});
+runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: RESULTS, name: 'error' });

@@ -2,7 +2,7 @@
 // reading what the editor shows. Selectors are the workbench's own DOM classes (stable across 1.9x releases).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from './codeServer.mjs';
+import { killGroup, removeScratch, runMain, sleep } from './codeServer.mjs';
 
 export const SELECTORS = {
   workbench: '.monaco-workbench',
@@ -75,4 +75,25 @@ export async function screenshot(page, dir, name) {
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path }).catch(() => {});
   return path;
+}
+
+/**
+ * Runs a workbench script: on failure a screenshot of where it stood, and whatever happens Chromium,
+ * code-server and the scratch folder go. `state` is read at the end, so the script may fill it late.
+ */
+export function runWorkbenchScript(main, state, errorShot) {
+  runMain(async () => {
+    try {
+      return await main();
+    } catch (err) {
+      const { page } = state();
+      if (page) await screenshot(page, errorShot.dir, errorShot.name);
+      throw err;
+    } finally {
+      const { browser, server, scratch } = state();
+      await Promise.race([browser?.close().catch(() => {}), sleep(5000)]);
+      await killGroup(server?.proc);
+      if (scratch) removeScratch(scratch);
+    }
+  });
 }
