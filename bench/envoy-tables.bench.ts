@@ -8,9 +8,10 @@ import { ConfigDumpIndex } from '../src/envoy/index';
 import { parseJsonText } from '../src/envoy/jsonText';
 import { matchRequest } from '../src/envoy/requestMatch';
 import { routesTable } from '../src/envoy/tables';
+import { istioctlTestdata } from '../test/unit/helpers/istioTestdata';
 
 const copies = Number(process.argv[2] ?? 1000);
-const fixture = new URL('../../shared/fixtures/istio/describe/testdata/describe/http_config.json', import.meta.url);
+const fixture = istioctlTestdata('describe/testdata/describe/http_config.json');
 const base = JSON.parse(readFileSync(fixture, 'utf8')) as {
   configs: { '@type': string; dynamic_route_configs?: { route_config: { virtual_hosts: { name: string; domains: string[] }[] } }[] }[];
 };

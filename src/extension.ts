@@ -13,6 +13,7 @@ import { SAMPLE_SCHEME, sampleContentProvider, scaffoldSample } from './editor/c
 import { openWalkthrough, showLog } from './editor/commands/walkthrough';
 import { LabContext } from './editor/ctx';
 import { watchKubeconfig } from './editor/kubeconfigWatch';
+import { followLabCluster } from './editor/labClusterProgress';
 import type { PromptSeam } from './editor/prompts';
 import { registerIstioDiagnostics } from './editor/quickFixes';
 import { RouteHoverProvider } from './editor/routeHover';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     registerIstioDiagnostics(ctx),
+    followLabCluster(ctx),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),
     vscode.workspace.onDidChangeTextDocument((e) => {

@@ -5,49 +5,64 @@
 // Prerequisites come from `npm run setup` (CI's .ci/run calls it first). A missing prerequisite fails
 // its suite with a message saying so; nothing is skipped silently.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const only = process.argv.slice(2); // e.g. `npm test -- unit cluster`
 const results = [];
+const countsDir = mkdtempSync(join(tmpdir(), 'ilab-counts-'));
+process.once('exit', () => rmSync(countsDir, { recursive: true, force: true }));
 
+/**
+ * Runs one suite. Its counts come from the runner itself: node:test through test/reporters/counts.mjs, the
+ * other runners through test/counts.mjs, both writing the file named by $LAB_TEST_COUNTS. A suite that
+ * writes no counts (typecheck, build) is one check. A suite that exits non-zero counts at least one failure.
+ */
 function run(name, cmd, args, env = {}) {
+  const countsFile = join(countsDir, `${name.replace(/\W/g, '_')}.json`);
+  const withCounts = args.map((a) => a.replace('{counts}', countsFile));
   return new Promise((resolve) => {
     const t0 = Date.now();
-    console.log(`\n===== ${name}: ${[cmd, ...args].join(' ')}`);
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const onData = (stream) => (buf) => {
-      stream.write(buf);
-      tail = (tail + buf.toString()).slice(-20000);
-    };
-    child.stdout.on('data', onData(process.stdout));
-    child.stderr.on('data', onData(process.stderr));
-    child.on('close', (code) => {
-      const counts = countTests(tail);
-      results.push({ name, code, secs: ((Date.now() - t0) / 1000).toFixed(0), ...counts });
+    console.log(`\n===== ${name}: ${[cmd, ...withCounts].join(' ')}`);
+    const child = spawn(cmd, withCounts, { cwd: root, env: { ...process.env, ...env, LAB_TEST_COUNTS: countsFile }, stdio: 'inherit' });
+    const done = (code) => {
+      const counts = readCounts(countsFile);
+      const ok = code === 0;
+      const passed = counts?.passed ?? (ok ? 1 : 0);
+      const failed = Math.max(counts?.failed ?? 0, ok ? 0 : 1);
+      results.push({ name, code, secs: ((Date.now() - t0) / 1000).toFixed(0), passed, failed, skipped: counts?.skipped ?? 0, counted: Boolean(counts) });
       resolve(code);
+    };
+    child.on('error', (err) => {
+      console.error(`${name}: could not start ${cmd}: ${err.message}`);
+      done(127);
     });
+    child.on('close', (code, signal) => done(code ?? (signal ? 128 : 1)));
   });
 }
 
-/** node:test prints `# pass N` / `# fail N` (spec reporter: `ℹ pass N`); mocha and our runners print `N passed, N failed`. */
-function countTests(text) {
-  const node = [...text.matchAll(/^(?:#|ℹ) pass (\d+)\s*$[\s\S]*?^(?:#|ℹ) fail (\d+)\s*$/gm)].at(-1);
-  if (node) return { passed: Number(node[1]), failed: Number(node[2]) };
-  const plain = [...text.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
-  if (plain) return { passed: Number(plain[1]), failed: Number(plain[2]) };
-  return { passed: 0, failed: 0 };
+function readCounts(file) {
+  if (!existsSync(file)) return undefined;
+  try {
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    return Number.isInteger(c.passed) && Number.isInteger(c.failed) ? c : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const want = (name) => only.length === 0 || only.includes(name);
 const npx = (bin) => `${root}node_modules/.bin/${bin}`;
 const ci = process.env.CI === 'true';
+// The spec reporter for people, the counts reporter for the summary.
+const NODE_TEST_REPORTERS = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./test/reporters/counts.mjs', '--test-reporter-destination={counts}'];
 
 if (want('typecheck')) await run('typecheck', npx('tsc'), ['--noEmit', '-p', '.']);
 if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
-if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...(await unitFiles())]);
+if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
 if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corpus.sh', '--check']);
 
 const clusterSuites = ['cluster', 'extension', 'ui', 'ui:trace'].filter(want);
@@ -58,7 +73,7 @@ if (clusterSuites.length) {
   // CI must not pass by skipping: the cluster suites fail when the cluster is missing.
   const require = { LAB_REQUIRE_CLUSTER: ci || up === 0 ? '1' : '0' };
   try {
-    if (want('cluster')) await run('cluster', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...(await files('test/cluster', '.test.ts'))], { ...clusterEnv, ...require });
+    if (want('cluster')) await run('cluster', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...NODE_TEST_REPORTERS, ...(await files('test/cluster', '.test.ts'))], { ...clusterEnv, ...require });
     if (want('extension')) await run('extension', process.execPath, ['test/vscode/run-extension-tests.mjs'], { ...clusterEnv, ...require });
     if (want('ui')) await run('ui', process.execPath, ['--import', 'tsx', 'test/ui/walkthrough.ui.mjs'], clusterEnv);
     if (want('ui:trace')) await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
@@ -80,10 +95,12 @@ console.log('\n===== summary');
 let passed = 0;
 let failed = 0;
 for (const r of results) {
-  const ok = r.code === 0;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(13)} exit ${r.code}  ${r.passed} passed, ${r.failed} failed  ${r.secs} s`);
+  const ok = r.code === 0 && r.failed === 0;
+  const skipped = r.skipped ? `, ${r.skipped} skipped` : '';
+  const how = r.counted ? '' : ' (one check: exit code)';
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(13)} exit ${r.code}  ${r.passed} passed, ${r.failed} failed${skipped}${how}  ${r.secs} s`);
   passed += r.passed;
-  failed += r.failed + (!ok && r.failed === 0 ? 1 : 0); // a suite that failed without counting still counts once
+  failed += r.failed;
 }
 console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;
+process.exitCode = failed === 0 && results.every((r) => r.code === 0) ? 0 : 1;

@@ -17,6 +17,10 @@ bash test/vscode/install.sh
 step "cluster harness (kube-apiserver, controller-manager, scheduler, kubectl, etcd, kwok, envoy, nginx)"
 bash test/harness/build.sh
 
+step "Istio's own test data (istioctl's config dumps and tables, the analyzers' cases) from the pinned istio.io/istio module"
+istio_version=$(sed -n 's/^[[:space:]]*istio\.io\/istio[[:space:]]\(v[^[:space:]]*\).*/\1/p' test/harness/oracle/go.mod)
+go mod download -json "istio.io/istio@$istio_version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'
+
 step "Istio translation oracle"
 bash test/harness/oracle/build.sh
 

@@ -12,6 +12,7 @@
 // With KUBECONFIG pointing at a cluster the trace is live and the entry question is answered with its first choice.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { reportCounts } from '../counts.mjs';
 import { traceRequest } from '../../src/istio/trace.ts';
 import { createCluster, parseManifests } from '../../src/kube/index.ts';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel.ts';
@@ -196,7 +197,7 @@ async function main() {
   }
 
   const failed = results.filter((ok) => !ok).length;
-  console.log(`ui trace: ${results.length - failed} passed, ${failed} failed`);
+  reportCounts('ui trace', results.length - failed, failed);
   return failed ? 1 : 0;
 }
 

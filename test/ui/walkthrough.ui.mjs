@@ -10,6 +10,7 @@
 // The environment reaches the extension host: KUBECONFIG=... shows live lenses instead of predicted ones.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { reportCounts } from '../counts.mjs';
 import { ARROW, LIVE_MARK, PREDICTED_MARK, SEP } from '../../src/lab/lensText.ts';
 import { STEPS, commandId } from '../../src/lab/steps.ts';
 import {
@@ -84,7 +85,7 @@ async function main() {
   await lensesOnTheSampleSpecs();
 
   const failed = results.filter((ok) => !ok).length;
-  console.log(`ui: ${results.length - failed} passed, ${failed} failed`);
+  reportCounts('ui', results.length - failed, failed);
   return failed ? 1 : 0;
 }
 

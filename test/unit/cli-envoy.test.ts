@@ -11,8 +11,9 @@ import { test } from 'node:test';
 import { build } from 'esbuild';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/args';
+import { istioctlTestdata } from './helpers/istioTestdata';
 
-const FIX = fileURLToPath(new URL('../../../shared/fixtures/istio/', import.meta.url));
+const FIX = istioctlTestdata('');
 const ROUTES_DIR = join(FIX, 'writer/envoy/configdump/testdata/routes/istio-gateway-http-route-prefix');
 const EDS = join(FIX, 'writer/envoy/configdump/testdata/endpoint/configdump.json');
 const BOOKINFO = join(FIX, 'describe/testdata/describe/http_config.json');

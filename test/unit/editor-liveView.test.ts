@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildLiveGateway } from '../../src/editor/liveView';
+import { istioctlTestdata } from './helpers/istioTestdata';
 
-const dump = JSON.parse(readFileSync(new URL('../../../shared/fixtures/istio/describe/testdata/describe/http_config.json', import.meta.url), 'utf8'));
+const dump = JSON.parse(readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8'));
 const pod = { name: 'istio-ingressgateway-576c469c96-spndl', namespace: 'istio-system', ready: true, labels: {} };
 const clusters = {
   cluster_statuses: [

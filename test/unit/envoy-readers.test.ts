@@ -9,8 +9,10 @@ import { JsonSyntaxError, parseJsonText } from '../../src/envoy/jsonText';
 import { camelKey, normalizeKeys } from '../../src/envoy/normalize';
 import type { RouteConfiguration } from '../../src/envoy/types';
 import { selectVirtualHost } from '../../src/envoy/virtualHost';
+import { istioctlTestdata } from './helpers/istioTestdata';
+import { pathToFileURL } from 'node:url';
 
-const FIX = new URL('../../../shared/fixtures/istio/', import.meta.url);
+const FIX = pathToFileURL(`${istioctlTestdata('')}/`);
 const raw = (p: string) => JSON.parse(readFileSync(new URL(p, FIX), 'utf8')) as unknown;
 const BOOKINFO = 'describe/testdata/describe/http_config.json';
 const ALL = 'proxyconfig/testdata/config_dump.json';

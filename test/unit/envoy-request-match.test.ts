@@ -6,8 +6,10 @@ import { test } from 'node:test';
 import { readConfigDump } from '../../src/envoy/configDump';
 import { fullMatchRegex, matchRequest, rewritePath } from '../../src/envoy/requestMatch';
 import type { Route, RouteConfiguration } from '../../src/envoy/types';
+import { istioctlTestdata } from './helpers/istioTestdata';
+import { pathToFileURL } from 'node:url';
 
-const FIX = new URL('../../../shared/fixtures/istio/', import.meta.url);
+const FIX = pathToFileURL(`${istioctlTestdata('')}/`);
 const bookinfo = (): RouteConfiguration =>
   readConfigDump(JSON.parse(readFileSync(new URL('describe/testdata/describe/http_config.json', FIX), 'utf8'))).routeConfigs[0].routeConfig;
 

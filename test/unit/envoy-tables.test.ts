@@ -18,8 +18,10 @@ import {
   parseSubsetKey,
   routesTable,
 } from '../../src/envoy/tables';
+import { istioctlTestdata } from './helpers/istioTestdata';
+import { pathToFileURL } from 'node:url';
 
-const FIX = new URL('../../../shared/fixtures/istio/', import.meta.url);
+const FIX = pathToFileURL(`${istioctlTestdata('')}/`);
 const text = (p: string) => readFileSync(new URL(p, FIX), 'utf8');
 const dumpOf = (p: string) => readConfigDump(JSON.parse(text(p)));
 // The same dump as istioctl -o json would have it: camelCase keys, produced by the normaliser.

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { readConfigDump } from '../../src/envoy/configDump';
 import { traceRequest, traceToText } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import { SHARED, seedManifests } from './helpers/istioYaml';
+import { seedManifests } from './helpers/istioYaml';
+import { istioctlTestdata } from './helpers/istioTestdata';
 
 const seed = () => mergeResourceSets(...seedManifests().map((m) => readResources(m.text, m.name, { defaultNamespace: 'simple' }).resources));
 const gatewayService = readResources(
@@ -84,7 +85,7 @@ test('live endpoints: none healthy is a 503 naming the cluster', () => {
 });
 
 test("with a real gateway's config dump (Bookinfo): /productpage takes the exact route", () => {
-  const dump = readConfigDump(JSON.parse(readFileSync(`${SHARED}fixtures/istio/describe/testdata/describe/http_config.json`, 'utf8')));
+  const dump = readConfigDump(JSON.parse(readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8')));
   const t = traceRequest({ host: 'anything.example.com', path: '/productpage' }, mergeResourceSets(), { routeConfigs: dump.routeConfigs.map((e) => e.routeConfig) });
   assert.equal(t.mode, 'live');
   const route = t.steps.find((s) => s.id === 'route')!;

@@ -1,4 +1,4 @@
-// One case per translation rule of ../shared/notes/istio-gateway-routes.md (Istio's gateway.go and route.go).
+// One case per translation rule of Istio's gateway.go and route.go (pilot/pkg/networking/core).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gateway, httpServer, predictTexts, service, virtualService } from './helpers/istioYaml';

@@ -10,17 +10,29 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 test('seven steps, in the article\'s order, each completed only by its context key and with a button for its command', () => {
   const w = pkg.contributes.walkthroughs.find((x: { id: string }) => x.id === WALKTHROUGH_ID);
   assert.ok(w);
+  const steps = w.steps.filter((s: { id: string }) => s.id !== 'labClusterBuilding');
   assert.deepEqual(
-    w.steps.map((s: { id: string }) => s.id),
+    steps.map((s: { id: string }) => s.id),
     STEPS.map((s) => s.id),
   );
   for (const [i, s] of STEPS.entries()) {
-    const step = w.steps[i];
+    const step = steps[i];
     assert.deepEqual(step.completionEvents, [`onContext:${stepContextKey(s.context)}`]);
     assert.ok(step.description.includes(`(command:istioIngressLab.${s.command})`), s.id);
     const media = step.media.markdown ?? step.media.svg;
     assert.ok(existsSync(new URL(media, root)), media);
   }
+});
+
+test("while npm run lab builds the lab's own cluster, the first step says so, and is checked off by the same key", () => {
+  const w = pkg.contributes.walkthroughs.find((x: { id: string }) => x.id === WALKTHROUGH_ID);
+  const [check, building] = w.steps;
+  assert.equal(building.id, 'labClusterBuilding');
+  assert.equal(building.when, 'istioIngressLab.labCluster.building');
+  assert.equal(check.when, '!istioIngressLab.labCluster.building');
+  assert.deepEqual(building.completionEvents, check.completionEvents);
+  assert.match(building.description, /which part is being built and about how long is left/);
+  assert.ok(pkg.contributes.commands.some((c: { command: string }) => building.description.includes(`(command:${c.command})`)));
 });
 
 test('SVGs follow the theme: colours from VS Code variables, none hard-coded', () => {

@@ -2,7 +2,7 @@
 // workbench in a browser) driven by Debian's Chromium through playwright-core. Used by the extension-test
 // runner, the UI test, the .vsix smoke test and `npm run lab`. Everything binds to 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,10 +31,13 @@ export function installRoot() {
   return join(cache, 'istio-ingress-lab/code-server', CODE_SERVER_VERSION);
 }
 
-/** Runs test/vscode/install.sh (a no-op when already installed) and returns the node and code-server entry to run. */
-export function ensureInstalled() {
+/**
+ * Runs test/vscode/install.sh (a no-op when already installed) and returns the node and code-server entry to
+ * run. `browser: false` (the lab) leaves Chromium out: only the tests drive a browser.
+ */
+export function ensureInstalled({ browser = true } = {}) {
   const started = Date.now();
-  const r = spawnSync('bash', [join(REPO, 'test/vscode/install.sh')], {
+  const r = spawnSync('bash', [join(REPO, 'test/vscode/install.sh'), ...(browser ? [] : ['--no-browser'])], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CODE_SERVER_VERSION },
     encoding: 'utf8',
@@ -46,8 +49,42 @@ export function ensureInstalled() {
   const node = join(root, 'node24/node_modules/node/bin/node');
   const entry = join(root, 'cs/node_modules/code-server/out/node/entry.js');
   for (const f of [node, entry]) if (!existsSync(f)) throw new UserError(`${f} is missing; delete ${root} and re-run bash test/vscode/install.sh`);
-  if (!existsSync(CHROMIUM)) throw new UserError(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  if (browser && !existsSync(CHROMIUM)) throw new UserError(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return { root, node, entry, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Loads this folder as an installed extension of the code-server whose state is in `scratch`: a link in its
+ * extensions folder, as a user's installed extension (notifications show as for any user, unlike the
+ * smoke-test driver's development mode). After `node esbuild.mjs`, a window reload picks up the new build.
+ */
+export function linkExtension(scratch) {
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+  const dir = join(scratch, 'extensions');
+  mkdirSync(dir, { recursive: true });
+  const name = `${EXTENSION_ID}-${version}`;
+  let changed = false;
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith(`${EXTENSION_ID}-`) && entry !== name) {
+      rmSync(join(dir, entry), { recursive: true, force: true });
+      changed = true;
+    }
+  }
+  const link = join(dir, name);
+  let current;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    current = undefined;
+  }
+  if (current !== REPO) {
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(REPO, link, 'dir');
+    changed = true;
+  }
+  // VS Code lists installed extensions in extensions.json and rebuilds it from the folder when it is missing.
+  if (changed) rmSync(join(dir, 'extensions.json'), { force: true });
+  return link;
 }
 
 /** An error whose message is the whole story for the user: printed without a stack. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real-VS-Code tests and `npm run lab` need, outside the repo and keyed by version:
-#   Debian chromium (the browser the workbench runs in) and libkrb5-dev (code-server's kerberos addon needs gssapi.h),
+#   libkrb5-dev (code-server's kerberos addon needs gssapi.h), and Debian chromium (the browser the tests drive;
+#   `--no-browser` leaves it out: the lab's users bring their own browser),
 #   Node 24 from the npm package `node` (code-server 4.139 requires it; the extension itself stays on the machine's Node),
 #   code-server, installed with that Node first on PATH.
 # Idempotent: a finished install leaves a marker and the next run returns at once.
@@ -15,8 +16,18 @@ MARKER="$CACHE_ROOT/.installed-node-$NODE24_VERSION"
 log() { printf '[install] %s\n' "$*" >&2; }
 start=$(date +%s)
 
+browser=1
+[[ "${1:-}" == "--no-browser" ]] && browser=0
+
+# Under `npm run`, npm exports its own settings (npm_config_*, npm_package_*, npm_config_user_agent naming
+# the outer Node). The nested installs below must not inherit them: code-server's postinstall reads the
+# Node version from npm_config_user_agent and refuses Node 20 even with Node 24 first on PATH.
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(npm_|NPM_|INIT_CWD$|NODE$)')
+
 missing_debs=()
-for pkg in chromium libkrb5-dev; do
+wanted_debs=(libkrb5-dev)
+((browser)) && wanted_debs+=(chromium)
+for pkg in "${wanted_debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing_debs+=("$pkg")
 done
 if ((${#missing_debs[@]})); then

@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { reportCounts } from '../counts.mjs';
 import {
   REPO,
   UserError,
@@ -124,7 +125,8 @@ async function main() {
     say(`no mocha summary arrived: the extension or the test index failed to load; see ${RESULTS}/workbench.log`);
   }
   // CI reads the closing line.
-  console.log(tail.summary ? `extension: ${tail.summary}` : 'extension: 0 passed, 1 failed');
+  const [passed, failed] = (tail.summary?.match(/^(\d+) passed, (\d+) failed/) ?? [undefined, '0', '1']).slice(1).map(Number);
+  reportCounts('extension', passed, failed);
   return result.code === 0 && tail.summary ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { reportCounts } from '../counts.mjs';
 import {
   EXTENSION_ID,
   REPO,
@@ -68,7 +69,7 @@ async function main() {
   check('the extension host activated it', Boolean(activation), activation ?? 'no activation line in remoteexthost.log');
 
   const failed = checks.filter((ok) => !ok).length;
-  console.log(`vsix: ${checks.length - failed} passed, ${failed} failed`);
+  reportCounts('vsix', checks.length - failed, failed);
   return failed ? 1 : 0;
 }
 

@@ -11,7 +11,7 @@ import (
 // TestSeedMatchesRealIstioctlOutput checks the oracle against the one piece of real-cluster
 // output we have for the seed sample: the `istioctl pc listener --port 8080` and
 // `istioctl pc route --name=http.8080 -o yaml` output printed in the seed article
-// (/work/shared/seed). Only fields that did not change between that Istio version (2022) and the
+// (the article behind samples/article/). Only fields that did not change between that Istio version (2022) and the
 // pinned one are asserted; see README.md "Version differences".
 func TestSeedMatchesRealIstioctlOutput(t *testing.T) {
 	files, err := filepath.Glob("../../corpus/seed-simple/*.yaml")

@@ -77,6 +77,12 @@ for name in "${cases[@]}"; do
 done
 end=$(date +%s%N)
 echo "regen-corpus.sh: ${#cases[@]} cases in $(((end - start) / 1000000)) ms" >&2
+bad=$((${#failed[@]} + ${#differ[@]}))
+echo "oracle: $((${#cases[@]} - bad)) passed, $bad failed"
+# test/run-all.mjs reads each suite's own counts from this file.
+if [[ -n "${LAB_TEST_COUNTS:-}" ]]; then
+  printf '{"passed":%d,"failed":%d}\n' "$((${#cases[@]} - bad))" "$bad" > "$LAB_TEST_COUNTS"
+fi
 
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "regen-corpus.sh: the oracle failed on: ${failed[*]}" >&2

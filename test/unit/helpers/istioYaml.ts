@@ -4,15 +4,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeResourceSets, readResources } from '../../../src/istio/yamlModel';
 import { predict, type PredictOptions } from '../../../src/istio/predict';
+import { SAMPLE_FILES } from '../../../src/lab/scaffold';
 
-export const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+const ARTICLE = fileURLToPath(new URL('../../../samples/article/', import.meta.url));
 
-/** The article's three manifests, taken from the article itself (it applies them with `-n simple`). */
+/** The article's three manifests, as it prints them (samples/article/; it applies them with `-n simple`). */
 export function seedManifests(): { name: string; text: string }[] {
-  // The article indents with non-breaking spaces (it was pasted from a web page); kubectl would refuse them too.
-  const article = readFileSync(`${SHARED}seed/000_bfe8421dce481fd5.txt`, 'utf8').replace(/\u00a0/g, ' ');
-  const blocks = [...article.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  return ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'].map((name, i) => ({ name, text: blocks[i]! }));
+  return SAMPLE_FILES.map((name) => ({ name, text: readFileSync(`${ARTICLE}${name}`, 'utf8') }));
 }
 
 export function predictTexts(files: Record<string, string>, options: PredictOptions & { defaultNamespace?: string } = {}) {

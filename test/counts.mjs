@@ -1,0 +1,10 @@
+// Every suite's own tally, handed to test/run-all.mjs through the file named by $LAB_TEST_COUNTS, so the
+// summary adds up what each runner counted rather than scraping its output.
+import { writeFileSync } from 'node:fs';
+
+/** Prints the runner's closing line `<suite>: N passed, N failed` and writes the counts for run-all. */
+export function reportCounts(suite, passed, failed) {
+  console.log(`${suite}: ${passed} passed, ${failed} failed`);
+  const file = process.env.LAB_TEST_COUNTS;
+  if (file) writeFileSync(file, JSON.stringify({ passed, failed }));
+}
