@@ -225,6 +225,8 @@ const DEFAULT_USER_SETTINGS = {
   'extensions.autoUpdate': false,
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
+  // The sample workspace sits inside this repository: no "open the parent repository?" prompt.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 /** Writes the default user settings unless the user-data folder already has a settings.json (the lab's own state). */
