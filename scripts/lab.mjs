@@ -7,7 +7,7 @@
 // the status bar and the walkthrough's first step.
 // Options: --port N, --no-cluster (never start the project's own cluster).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -57,6 +57,7 @@ function labClusterInBackground() {
     say(`the lab's cluster is already being built (log: ${LOG_FILE})`);
   } else {
     mkdirSync(join(REPO, '.cluster'), { recursive: true });
+    rmSync(STATUS_FILE, { force: true }); // an earlier run's "ready" must not be read as this one's
     const out = openSync(join(REPO, '.cluster', 'lab-cluster.out'), 'w');
     // Detached: the build goes on while the editor opens, and survives this script's Ctrl+C.
     const child = spawn(process.execPath, [join(REPO, 'scripts/labCluster.mjs')], { cwd: REPO, detached: true, stdio: ['ignore', out, out] });

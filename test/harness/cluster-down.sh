@@ -41,7 +41,7 @@ fi
 # a kube-proxy check killed mid-run leaves its namespace, veth and process behind
 node "$HERE/kube-proxy.mjs" down >/dev/null 2>&1 || true
 ip link del lab-lb0 2>/dev/null && say "removed interface lab-lb0 (ingress and node addresses)"
-rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json"
+rm -f "$KUBECONFIG_PATH" "$CLUSTER_DIR/ingress.json" "$CLUSTER_DIR/lab-cluster.json"   # the lab's editor stops showing a cluster as ready
 rm -rf "$CLUSTER_DIR/envoy" "$CLUSTER_DIR/backends" "$CLUSTER_DIR/backends.lock"   # xDS files and the choice of config: the next up starts fresh
 
 # Report anything of ours still alive (by our cache/work paths in the command line).
