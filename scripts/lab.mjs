@@ -5,7 +5,8 @@
 // With no kube context of the user's own, the lab's own cluster is built and started in the background
 // (scripts/labCluster.mjs); the editor shows at once and follows the build in a progress notification,
 // the status bar and the walkthrough's first step.
-// Options: --port N, --no-cluster (never start the project's own cluster).
+// Options: --port N, --no-cluster (never start the project's own cluster), --state DIR (code-server's
+// settings and extensions; default: lab-state in the install cache).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -88,7 +89,7 @@ async function openInBrowser() {
   const port = (await isPortFree(wanted)) ? wanted : await freePort();
   if (port !== wanted) say(`127.0.0.1:${wanted} is taken; using ${port}`);
   // code-server state (settings, installed extensions) persists across runs in the cache, not in the repo.
-  const state = join(install.root, 'lab-state');
+  const state = option('--state') ?? join(install.root, 'lab-state');
   linkExtension(state);
   const server = await startCodeServer({ install, scratch: state, port, folder: SAMPLE_WORKSPACE, env });
   const url = workbenchUrl(server, { folder: SAMPLE_WORKSPACE });

@@ -1,7 +1,7 @@
 // Runs every test suite in order and ends with one line `N passed, N failed` for all of them:
 //   typecheck, unit (node:test), the Istio oracle corpus check, the real cluster suites (started here and
-//   always stopped), the extension suites inside a real VS Code (pointed at that cluster), the workbench
-//   UI test, and the packaged .vsix smoke test.
+//   always stopped; `npm run lab`'s own UI test starts it as a newcomer's lab does), the extension suites
+//   inside a real VS Code (pointed at that cluster), the workbench UI tests, and the packaged .vsix smoke test.
 // Prerequisites come from `npm run setup` (CI's .ci/run calls it first). A missing prerequisite fails
 // its suite with a message saying so; nothing is skipped silently.
 import { spawn } from 'node:child_process';
@@ -65,8 +65,10 @@ if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
 if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
 if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corpus.sh', '--check']);
 
-const clusterSuites = ['cluster', 'extension', 'ui', 'ui:trace'].filter(want);
+const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace'].filter(want);
 if (clusterSuites.length) {
+  // npm run lab as a newcomer runs it: the lab builds and starts its own cluster, which the suites below use.
+  if (want('ui:lab')) await run('ui:lab', process.execPath, ['--import', 'tsx', 'test/ui/lab.ui.mjs']);
   const up = await run('cluster:up', 'bash', ['test/harness/cluster-up.sh']);
   const kubeconfig = `${root}.cluster/kubeconfig`;
   const clusterEnv = up === 0 && existsSync(kubeconfig) ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig } : {};

@@ -102,7 +102,8 @@ async function walkthroughShowsItsSteps() {
   }
   await pick.click();
   const titles = page.locator('.gettingStartedSlideDetails .getting-started-step .step-title');
-  const expected = walkthrough.steps.map((s) => s.title);
+  // The first step's "being built" form shows only while npm run lab builds the lab's own cluster.
+  const expected = walkthrough.steps.filter((s) => s.when !== 'istioIngressLab.labCluster.building').map((s) => s.title);
   let shown = [];
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(250)) {
     shown = (await titles.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
