@@ -94,7 +94,9 @@ async function main() {
   const up = await run('bash', ['test/harness/cluster-up.sh'], log, (line) => {
     lastLine = line.trim() || lastLine;
     const m = line.match(/^\[cluster-up \+[\d.]+s\] (.+)$/);
-    if (m) set({ part: m[1].length > 60 ? `${m[1].slice(0, 57)}...` : m[1] });
+    // "gateway pod X Running/Ready, pod IP Y" → the words before any parenthesis, kept short for the status bar.
+    const part = m?.[1].replace(/\s*\(.*$/, '');
+    if (part) set({ part: part.length > 60 ? `${part.slice(0, 57)}...` : part });
   });
   if (up.code !== 0) return fail(set, `cluster-up failed (${up.error ?? `exit ${up.code}`}): ${lastLine}`);
   set({ state: 'ready', part: 'ready', partEstimateSeconds: 0, remainingSeconds: 0, detail: '' });
