@@ -15,7 +15,11 @@ export const STATUS_ENV = 'ISTIO_INGRESS_LAB_CLUSTER_STATUS';
 const POLL_MS = 1000;
 
 export function followLabCluster(ctx: LabContext, statusFile = process.env[STATUS_ENV]): vscode.Disposable {
-  if (!statusFile) return new vscode.Disposable(() => undefined);
+  if (!statusFile) {
+    return vscode.commands.registerCommand('istioIngressLab.showLabClusterLog', () =>
+      ctx.prompts.info("Istio Ingress Lab: this window did not start the lab's own cluster (npm run lab does, when you have no kube context)."),
+    );
+  }
   const item = vscode.window.createStatusBarItem('istioIngressLab.labCluster', vscode.StatusBarAlignment.Left, 10);
   item.name = "Istio Ingress Lab: the lab's cluster";
   item.command = 'istioIngressLab.showLabClusterLog';

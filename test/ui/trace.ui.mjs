@@ -184,10 +184,11 @@ async function main() {
   await page.screenshot({ path: join(RESULTS, 'trace.png') });
   say(`screenshot ${join(RESULTS, 'trace.png')}`);
   if (await frame.locator('.mode-live').count()) {
-    // Connected, each match's lens line also says how the editor, the cluster and the gateway agree.
+    // Connected, each match's lens line also says how the editor, the cluster and the gateway agree. The trace
+    // view may hold the focus, so the lenses are read from whichever editor shows them, not the active one.
     let lensLine = '';
     for (const deadline = Date.now() + 30_000; Date.now() < deadline && !lensLine.includes('drift: '); await sleep(500)) {
-      lensLine = (await page.locator(`${SELECTORS.activeEditor} ${SELECTORS.lens}`).allInnerTexts()).join(' / ');
+      lensLine = (await page.locator(`.editor-group-container .monaco-editor ${SELECTORS.lens}`).allInnerTexts()).join(' / ');
     }
     check('connected, the lenses say the drift state of each match', /drift: (in sync|not applied|edited, not applied|applied)/.test(lensLine), lensLine);
     say(`lenses: ${lensLine.replace(/\s+/g, ' ')}`);
