@@ -33,6 +33,29 @@ export interface Transport {
 }
 
 export const defaultTimeoutMs = 15_000;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * As client-go does: a 429 (the API server's "storage is (re)initializing" or priority-and-fairness
+ * throttling), or a 5xx with Retry-After on a read, means "ask again shortly", not a failure. The wait is
+ * the server's Retry-After, held between 0.2 and 5 s; undefined when the error is not one to retry.
+ */
+export function retryAfterMs(err: unknown, method: RequestSpec['method']): number | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  const headers = (err.headers ?? {}) as Record<string, string | undefined>;
+  const header = headers['retry-after'] ?? headers['Retry-After'];
+  const retryable = err.code === 429 || (err.code >= 500 && err.code <= 504 && method === 'GET' && header !== undefined);
+  if (!retryable) return undefined;
+  const seconds = Number(header);
+  return Math.min(5000, Math.max(200, Number.isFinite(seconds) ? seconds * 1000 : 1000));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
 
 interface AuthOptions extends https.RequestOptions {
   headers?: Record<string, string>;
@@ -69,14 +92,22 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
     const call: CallDescription = { ...who, ...spec.call };
     const started = Date.now();
     const what = describe(call, spec.query);
-    try {
-      const result = await send(spec, call);
-      log(`${what} → ${result.status}${spec.summarize ? ` (${spec.summarize(result.body)})` : ''} ${Date.now() - started}ms`);
-      return result.body as T;
-    } catch (err) {
-      const mapped = err instanceof ClusterError ? err : toClusterError(err, call);
-      log(`${what} → ${mapped.status ?? mapped.kind} ${Date.now() - started}ms`);
-      throw mapped;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await send(spec, call);
+        log(`${what} → ${result.status}${spec.summarize ? ` (${spec.summarize(result.body)})` : ''} ${Date.now() - started}ms`);
+        return result.body as T;
+      } catch (err) {
+        const wait = attempt < MAX_ATTEMPTS ? retryAfterMs(err, spec.method) : undefined;
+        if (wait !== undefined && !spec.signal?.aborted) {
+          log(`${what} → ${(err as ApiException<unknown>).code}, retrying in ${wait}ms (the server asked to)`);
+          await sleep(wait, spec.signal);
+          continue;
+        }
+        const mapped = err instanceof ClusterError ? err : toClusterError(err, call);
+        log(`${what} → ${mapped.status ?? mapped.kind} ${Date.now() - started}ms`);
+        throw mapped;
+      }
     }
   }
 
