@@ -14,6 +14,7 @@ import { openWalkthrough, showLog } from './editor/commands/walkthrough';
 import { LabContext } from './editor/ctx';
 import { watchKubeconfig } from './editor/kubeconfigWatch';
 import { followLabCluster } from './editor/labClusterProgress';
+import { registerResultDocuments } from './editor/show';
 import type { PromptSeam } from './editor/prompts';
 import { registerIstioDiagnostics } from './editor/quickFixes';
 import { RouteHoverProvider } from './editor/routeHover';
@@ -64,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),
+    registerResultDocuments(),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),
     vscode.workspace.onDidChangeTextDocument((e) => {

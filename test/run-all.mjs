@@ -64,6 +64,8 @@ if (want('typecheck')) await run('typecheck', npx('tsc'), ['--noEmit', '-p', '.'
 if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
 if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
 if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corpus.sh', '--check']);
+// The seed file's lenses at 1280x800, each clicked, in an installed extension with no cluster.
+if (want('ui:lenses')) await run('ui:lenses', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs']);
 
 const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace'].filter(want);
 if (clusterSuites.length) {

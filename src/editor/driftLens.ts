@@ -6,16 +6,16 @@
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import { parseManifests } from '../kube/index';
-import { appliedForHttp, compareLiveRoute, computeDrift, driftIcon, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
+import { appliedForHttp, compareLiveRoute, computeDrift, driftIcon, driftTitle, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
+import { TRACE_LENS_TITLE } from '../lab/lensText';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { LiveGateway } from './liveRoutes';
-import { toVsRange } from './routeLens';
+import { actionRange, toVsRange } from './routeLens';
 import { errorText } from './show';
 import type { TraceArgs } from './traceCommand';
 
-export const TRACE_LENS_TITLE = '$(debug-start) trace';
 
 interface VsRef {
   name: string;
@@ -45,6 +45,8 @@ export function traceArgsFor(p: PredictedRoute, fallbackHost: string): TraceArgs
   };
 }
 
+const DRIFT_LENS_MAX = 60;
+
 export class DriftLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
   /** Dry runs per document version, VirtualService and gateway read: one API call per VirtualService per refresh. */
@@ -60,7 +62,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     const host = this.ctx.settings.sample.host;
     const lenses: vscode.CodeLens[] = p.routes.map(
       (r) =>
-        new vscode.CodeLens(toVsRange(r.range), {
+        new vscode.CodeLens(actionRange(r.range), {
           title: TRACE_LENS_TITLE,
           command: commandId('traceRequest'),
           arguments: [traceArgsFor(r, host)],
@@ -83,7 +85,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       const key = `${r.http}/${r.match}`;
       if (seen.has(key)) continue; // one drift lens per match, even when several gateways get it
       seen.add(key);
-      lenses.push(new DriftLens(toVsRange(r.range), doc, r.virtualService, { predicted: r }));
+      lenses.push(new DriftLens(actionRange(r.range), doc, r.virtualService, { predicted: r }));
     }
     for (const n of p.notOnGateway) lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
     return lenses;
@@ -94,7 +96,8 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     const d = await this.drift(lens);
     const refresh = d.state === 'applied-pending' || d.state === 'unknown';
     lens.command = {
-      title: `${driftIcon(d.state)} ${d.title}`,
+      // A long reason would push the line past the Explorer: the lens keeps the state, the tooltip the reason.
+      title: `${driftIcon(d.state)} ${d.title.length > DRIFT_LENS_MAX ? driftTitle(d.state) : d.title}`,
       command: refresh ? commandId('refresh') : '',
       tooltip: d.detail,
     };

@@ -3,7 +3,7 @@
 // resolveCodeLens adds live data from the per-gateway cache, read once per refresh.
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
-import { formatEndpoints, formatNotOnGateway, formatRouteLens, SEND_REQUEST_TITLE } from '../lab/lensText';
+import { fitLens, formatEndpointList, formatEndpoints, formatNotOnGateway, formatRoute, formatRouteLens, SEND_REQUEST_TITLE } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
@@ -22,8 +22,20 @@ class RouteLens extends vscode.CodeLens {
   }
 }
 
-export function toVsRange(r: { start: { line: number; character: number }; end: { line: number; character: number } }): vscode.Range {
+type EngineRange = { start: { line: number; character: number }; end: { line: number; character: number } };
+
+export function toVsRange(r: EngineRange): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+/**
+ * Where a match's action lenses (send, trace, drift) go: the match's second line, so they get a lens line of
+ * their own and the route line stays short enough to sit beside the Explorer. A one-line match keeps them
+ * on its line.
+ */
+export function actionRange(r: EngineRange): vscode.Range {
+  const line = r.end.line > r.start.line ? r.start.line + 1 : r.start.line;
+  return new vscode.Range(line, 0, line, 0);
 }
 
 export class RouteLensProvider implements vscode.CodeLensProvider {
@@ -41,7 +53,7 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     for (const r of p.routes) {
       const range = toVsRange(r.range);
       const gw = p.gateways.get(r.gateway);
-      lenses.push(new RouteLens(range, 'route', r, gw), new RouteLens(range, 'endpoints', r, gw), new RouteLens(range, 'send', r, gw));
+      lenses.push(new RouteLens(range, 'route', r, gw), new RouteLens(range, 'endpoints', r, gw), new RouteLens(actionRange(r.range), 'send', r, gw));
     }
     for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
     return lenses;
@@ -62,16 +74,18 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
 
 function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {
   const args = [routeArgs(r.predicted)];
+  // The lens is short; the tooltip (and the hover) carry the whole route and every endpoint.
+  const full = formatRoute(r.view);
   if (r.missing) {
     return kind === 'route'
-      ? { title: formatNotOnGateway(r.missing), command: commandId('showRoute'), arguments: args, tooltip: 'Show the predicted route and what the gateway holds' }
-      : { title: formatRouteLens(r.view, 'predicted'), command: commandId('showRoute'), arguments: args, tooltip: 'What the prediction expected on the gateway' };
+      ? { title: fitLens(formatNotOnGateway(r.missing)), command: commandId('showRoute'), arguments: args, tooltip: `${formatNotOnGateway(r.missing)}\nShow the predicted route and what the gateway holds` }
+      : { title: formatRouteLens(r.view, 'predicted'), command: commandId('showRoute'), arguments: args, tooltip: `What the prediction expected on the gateway: ${full}` };
   }
   if (kind === 'route') {
-    return { title: formatRouteLens(r.view, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Open the Envoy route JSON and its endpoints' };
+    return { title: formatRouteLens(r.view, r.source), command: commandId('showRoute'), arguments: args, tooltip: `${full}\n${r.note ?? 'Open the Envoy route JSON and its endpoints'}` };
   }
   // kind === 'endpoints'
-  return { title: formatEndpoints(r.endpoints, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Endpoints of the route\'s cluster' };
+  return { title: formatEndpoints(r.endpoints, r.source), command: commandId('showRoute'), arguments: args, tooltip: `${formatEndpointList(r.endpoints, r.source)}${r.note ? `\n${r.note}` : ''}` };
 }
 
 /** What the showRoute / sendRequestForMatch commands receive from a lens (plain data, JSON-serialisable). */
@@ -93,8 +107,8 @@ function routeArgs(p: PredictedRoute): RouteCommandArgs {
 
 function notOnGatewayLens(n: NotOnGateway): vscode.CodeLens {
   return new vscode.CodeLens(toVsRange(n.range), {
-    title: formatNotOnGateway(n.reason),
+    title: fitLens(formatNotOnGateway(n.reason)),
     command: '',
-    tooltip: `VirtualService ${n.virtualService.namespace}/${n.virtualService.name} puts no route on any gateway`,
+    tooltip: `VirtualService ${n.virtualService.namespace}/${n.virtualService.name} puts no route on any gateway: ${n.reason}`,
   });
 }

@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
 import { connectLabCluster, EXTENSION_ID, ScriptedPrompts, withUntitledYaml } from './seam';
 
-const LIVE_HTTPSERVER = 'live http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
-const LIVE_NGINX = 'live http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
+const LIVE_HTTPSERVER = 'live http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80';
+const LIVE_NGINX = 'live http.8080 › simple.baihl.io:80 › /simple/nginx* → / › nginx:80';
 
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
 const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
@@ -20,6 +20,11 @@ async function lensTitles(uri: vscode.Uri): Promise<string[]> {
   await vscode.workspace.openTextDocument(uri);
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses.map((l) => l.command?.title ?? '');
+}
+
+async function lensTooltips(uri: vscode.Uri): Promise<string[]> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses.map((l) => l.command?.tooltip ?? '');
 }
 
 suite('lab on the harness cluster', function () {
@@ -68,8 +73,11 @@ suite('lab on the harness cluster', function () {
     const titles = await lensTitles(specs());
     assert.ok(titles.includes(LIVE_HTTPSERVER), titles.join('\n'));
     assert.ok(titles.includes(LIVE_NGINX), titles.join('\n'));
-    assert.ok(titles.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(simple-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), titles.join('\n'));
-    assert.ok(titles.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(nginx-deployment-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), titles.join('\n'));
+    // The lens counts the endpoints with their health; its tooltip names each one by pod.
+    assert.equal(titles.filter((t) => t === '1 endpoint ✓').length, 2, titles.join('\n'));
+    const tooltips = await lensTooltips(specs());
+    assert.ok(tooltips.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(simple-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), tooltips.join('\n'));
+    assert.ok(tooltips.some((t) => /^10\.244\.\d+\.\d+:80 HEALTHY \(nginx-deployment-[a-z0-9]+-[a-z0-9]+\)$/.test(t)), tooltips.join('\n'));
   });
 
   test('a route of a Gateway that selects other pods is read from those pods, not the configured gateway', async () => {

@@ -130,7 +130,8 @@ suite('drift between the editor, the cluster and the gateway', function () {
     const uri = await writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
-    const notOnGateway = ['drift: applied but not on the gateway (no server of Gateway simple/simple accepts other.baihl.io (servers take simple.baihl.io))'];
+    // The reason is too long for the lens line: the lens keeps the state, its tooltip the reason.
+    const notOnGateway = ['drift: applied but not on the gateway'];
     assert.deepEqual(await driftTitles(uri, notOnGateway), notOnGateway);
   });
 

@@ -9,8 +9,8 @@ import type { LabApi } from '../../src/extension';
 import { labApi, ScriptedPrompts, withUntitledYaml } from './seam';
 
 const PREDICTED_HTTPSERVER =
-  '(predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
-const PREDICTED_NGINX = '(predicted) http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
+  'predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80';
+const PREDICTED_NGINX = 'predicted http.8080 › simple.baihl.io:80 › /simple/nginx* → / › nginx:80';
 
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
 
@@ -51,20 +51,37 @@ suite('lab without a cluster', () => {
     const uri = workspaceFile('istio-specs.yaml');
     await vscode.window.showTextDocument(uri);
     const titles = await lensTitles(uri);
-    const route = titles.filter((t) => t.title.startsWith('(predicted)'));
+    const route = titles.filter((t) => t.title.startsWith('predicted '));
     assert.deepEqual(route.map((t) => t.title), [PREDICTED_HTTPSERVER, PREDICTED_NGINX]);
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.match(doc.lineAt(route[0]!.line).text, /- uri:/);
     assert.match(doc.lineAt(route[0]!.line + 1).text, /exact: "\/simple\/httpserver"/);
     assert.match(doc.lineAt(route[1]!.line + 1).text, /prefix: "\/simple\/nginx"/);
     // Each match also gets the endpoints line (unknown until applied) and the send-request action.
-    assert.equal(titles.filter((t) => t.title === 'endpoints: unknown until deployed').length, 2);
-    assert.equal(titles.filter((t) => t.title.includes('send request')).length, 2);
+    assert.equal(titles.filter((t) => t.title === 'endpoints after deploy').length, 2);
+    assert.equal(titles.filter((t) => t.title === '$(play) send').length, 2);
   });
 
   test('the lens text is the exported format', () => {
     const r = { routeConfig: 'http.8080', virtualHost: 'simple.baihl.io:80', route: { match: { path: '/simple/httpserver' }, route: { cluster: 'outbound|80||simple.simple.svc.cluster.local', prefixRewrite: '/hello' } } };
     assert.equal(api.lensText.formatRouteLens(r, 'predicted'), PREDICTED_HTTPSERVER);
+  });
+
+  test('a lens\'s result opens read-only, in a tab that closes without asking to save, and is reused', async () => {
+    const uri = workspaceFile('istio-specs.yaml');
+    await vscode.workspace.openTextDocument(uri);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+    const route = lenses.find((l) => l.command?.command === 'istioIngressLab.showRoute' && l.command.title.startsWith('predicted '));
+    assert.ok(route?.command, 'a route lens with its command');
+    const untitledBefore = vscode.workspace.textDocuments.filter((d) => d.isUntitled).length;
+    const first = await vscode.commands.executeCommand<vscode.TextDocument>(route.command.command, ...(route.command.arguments ?? []));
+    const again = await vscode.commands.executeCommand<vscode.TextDocument>(route.command.command, ...(route.command.arguments ?? []));
+    assert.equal(first.uri.scheme, 'istio-ingress-lab');
+    assert.equal(first.isUntitled, false);
+    assert.equal(again.uri.toString(), first.uri.toString(), 'the same result tab, refreshed');
+    assert.match(first.getText(), /outbound\|80\|\|simple\.simple\.svc\.cluster\.local/);
+    assert.equal(vscode.workspace.textDocuments.filter((d) => d.isUntitled).length, untitledBefore, 'no Untitled buffer');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('files without a VirtualService get no lenses', async () => {
@@ -115,7 +132,7 @@ suite('lab without a cluster', () => {
       edit.replace(doc.uri, doc.lineAt(line).range, '        exact: "/simple/v2"');
       assert.ok(await vscode.workspace.applyEdit(edit));
       const titles = (await lensTitles(doc.uri)).map((t) => t.title);
-      assert.ok(titles.includes('(predicted) http.8080 › simple.baihl.io:80 › path /simple/v2 → /hello › outbound|80||simple.simple.svc.cluster.local'), titles.join('\n'));
+      assert.ok(titles.includes('predicted http.8080 › simple.baihl.io:80 › /simple/v2 → /hello › simple:80'), titles.join('\n'));
     });
   });
 

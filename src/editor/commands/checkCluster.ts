@@ -46,7 +46,7 @@ export const checkCluster: CommandFactory = (ctx) => async () => {
     },
   );
   await ctx.setStep('clusterReady', report.ok);
-  await showText(formatCheckReport(report));
+  await showText(formatCheckReport(report), 'cluster-check.txt');
   if (report.ok) void ctx.prompts.info('Istio Ingress Lab: the cluster is ready for the lab.');
   else void ctx.prompts.error(`Istio Ingress Lab: ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'the cluster is not ready.'}`);
   return report;

@@ -98,7 +98,7 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
   );
   await ctx.setStep('deployed', true);
   ctx.refreshLive();
-  await showText(summary);
+  await showText(summary, 'deploy.txt');
   void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);
   return summary;
 };

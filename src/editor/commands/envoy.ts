@@ -71,7 +71,7 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
     for (const c of targets.clusters) sections.push(`$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`);
   }
   const text = sections.join('\n\n') + '\n';
-  await showText(text, 'shellscript');
+  await showText(text, 'inspect-envoy.sh');
   await ctx.setStep('envoyInspected', listenerSeen);
   return text;
 };
@@ -80,7 +80,7 @@ export const openConfigDump: CommandFactory = (ctx) => async () => {
   if (!ctx.requireTrust('Open Config Dump')) return undefined;
   const live = await ctx.live.get();
   if (!live.ok) throw new Error(live.reason);
-  return showText(JSON.stringify(live.gateway.configDump, null, 2), 'json');
+  return showText(JSON.stringify(live.gateway.configDump, null, 2), 'config_dump.json');
 };
 
 export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
@@ -124,5 +124,5 @@ export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs
       for (const c of clusters) lines.push('', live.gateway.endpointsTable(c).trimEnd());
     }
   }
-  return showText(lines.join('\n') + '\n', 'jsonc');
+  return showText(lines.join('\n') + '\n', `route-${vs.namespace}-${vs.name}-http${predicted.http}${predicted.match === null ? '' : `-match${predicted.match}`}.jsonc`);
 };

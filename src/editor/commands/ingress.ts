@@ -39,7 +39,7 @@ export async function discoverIngressAddress(ctx: LabContext, interactive: boole
       }
     }
   }
-  if (interactive) await showText(formatAddressReport(found, candidates, chosen));
+  if (interactive) await showText(formatAddressReport(found, candidates, chosen), 'ingress-address.txt');
   if (chosen) {
     ctx.ingressAddress = chosen.address;
     await ctx.setStep('addressFound', true);

@@ -51,7 +51,7 @@ export const sendRequests: CommandFactory = (ctx) => async () => {
   if (!address) throw new Error('No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.');
   const host = ctx.settings.sample.host;
   const { text, responses } = await sendAll(ctx, ARTICLE_PATHS.map((path) => ({ address, host, path })));
-  await showText(text, 'shellscript');
+  await showText(text, 'requests.sh');
   const ok = responses.every((r) => r && r.status < 400);
   await ctx.setStep('requestsSent', ok);
   if (!ok) void ctx.prompts.error('Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).');
@@ -91,6 +91,6 @@ export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteC
   if (!address) throw new Error('No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.');
   const req: LabRequest = { address, host: hostForDomains(args.domains, ctx.settings.sample.host), path, headers: exampleHeadersForMatch(predicted.route.match) };
   const { text } = await sendAll(ctx, [req]);
-  await showText(text, 'shellscript');
+  await showText(text, 'request.sh');
   return text;
 };

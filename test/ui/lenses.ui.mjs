@@ -1,0 +1,131 @@
+// UI test: the lenses of the seed file as a person at a laptop meets them. The extension installed (as
+// `npm run lab` loads it, so notifications pop up), a 1280x800 window with the Explorer open, no cluster:
+//   1. every lens item of istio-specs.yaml (route and endpoints above each match, send and trace above its
+//      second line) is inside the editor, not clipped, not under the minimap, and under the mouse at its centre;
+//   2. a click on each item does something a person sees (a result tab, the trace view, a notification);
+//   3. at least one notification pops up as a toast (not only into the notification centre).
+//   node --import tsx test/ui/lenses.ui.mjs
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { reportCounts } from '../counts.mjs';
+import { REPO, build, copySampleWorkspace, ensureInstalled, launchChromium, linkExtension, makeScratch, sleep, startCodeServer, workbenchUrl } from '../vscode/codeServer.mjs';
+import { SELECTORS, openFromExplorer, openWorkbench, runFromPalette, runWorkbenchScript, screenshot } from '../vscode/workbench.mjs';
+
+const RESULTS = join(REPO, 'test-results/ui');
+const FILE = 'istio-specs.yaml';
+const t0 = Date.now();
+const say = (msg) => console.log(`[ui:lenses ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+const results = [];
+function check(name, ok, detail = '') {
+  results.push(ok);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail && !ok ? `\n     ${detail}` : ''}`);
+  return ok;
+}
+
+let server;
+let browser;
+let scratch;
+let page;
+
+/** Every lens item of the active editor: its text, whether it is a link, its box, and what is under its centre. */
+async function lensItems() {
+  return page.evaluate((sel) => {
+    const editor = document.querySelector(sel.activeEditor);
+    if (!editor) return { items: [], editor: null, minimap: null };
+    const box = (el) => {
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, w: r.width, h: r.height };
+    };
+    const scrollable = editor.querySelector('.lines-content')?.parentElement ?? editor;
+    const minimap = editor.querySelector('.minimap');
+    const items = [...editor.querySelectorAll(`${sel.lens} a, ${sel.lens} span:not(:has(a))`)]
+      .filter((el) => el.textContent.trim() && el.textContent.trim() !== '|')
+      .map((el) => {
+        const b = box(el);
+        const under = document.elementFromPoint(b.x + b.w / 2, b.y + b.h / 2);
+        return { text: el.textContent.trim(), link: el.tagName === 'A', box: b, onTop: !!under && (under === el || el.contains(under)) };
+      });
+    return { items, editor: box(scrollable), minimap: minimap ? box(minimap) : null };
+  }, SELECTORS);
+}
+
+async function visibleToasts() {
+  return page.locator(`${SELECTORS.notificationToast} .notification-list-item-message`).allInnerTexts().catch(() => []);
+}
+
+async function tabTitles() {
+  return page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('aria-label') ?? '')).catch(() => []);
+}
+
+async function backToTheFile() {
+  await page.keyboard.press('Escape');
+  await runFromPalette(page, 'View: Close All Editors').catch(() => {});
+  await sleep(300);
+  await openFromExplorer(page, FILE);
+}
+
+async function main() {
+  const install = ensureInstalled();
+  build();
+  scratch = makeScratch('lenses');
+  const workspace = copySampleWorkspace(scratch);
+  linkExtension(scratch);
+  // No cluster: the lenses are Istio's prediction, and what needs a cluster says so in a notification.
+  server = await startCodeServer({ install, scratch, folder: workspace, env: { KUBECONFIG: join(tmpdir(), 'ilab-no-such-kubeconfig') } });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await openWorkbench(page, workbenchUrl(server, { folder: workspace }));
+  await page.locator(SELECTORS.explorerRow).first().waitFor({ timeout: 30_000 });
+  check('the Explorer is open', await page.locator(SELECTORS.explorerRow).first().isVisible());
+  await openFromExplorer(page, FILE);
+
+  let found = { items: [] };
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(500)) {
+    found = await lensItems();
+    // Two matches, each with its route, endpoints, send and trace items.
+    if (found.items.filter((i) => i.link).length >= 8) break;
+  }
+  await screenshot(page, RESULTS, 'lenses-1280x800');
+  const { items, editor, minimap } = found;
+  console.log(`     ${items.length} lens items: ${JSON.stringify(items.map((i) => i.text))}`);
+  check('each match shows its route, endpoints, send and trace lenses', items.filter((i) => i.link).length >= 8, JSON.stringify(items.map((i) => i.text)));
+  const right = minimap && minimap.w > 0 ? minimap.x : editor.x + editor.w;
+  for (const item of items) {
+    const inside = item.box.w > 0 && item.box.x >= editor.x && item.box.x + item.box.w <= right + 0.5;
+    check(`"${item.text}" is whole, inside the editor and left of the minimap, on top`, inside && item.onTop, `box ${JSON.stringify(item.box)}, editor ${JSON.stringify(editor)}, minimap x ${minimap?.x}, on top ${item.onTop}`);
+  }
+
+  let toasts = new Set();
+  const links = items.filter((i) => i.link);
+  for (const [n, item] of links.entries()) {
+    const tabsBefore = await tabTitles();
+    const toastsBefore = await visibleToasts();
+    // The items move when lenses re-render: find this one again by its text and position among equals.
+    const same = items.filter((i) => i.link && i.text === item.text);
+    const nth = same.indexOf(item);
+    await page.locator(`${SELECTORS.activeEditor} ${SELECTORS.lens} a`, { hasText: item.text }).nth(nth).click({ timeout: 5000 });
+    let reaction = '';
+    for (const deadline = Date.now() + 8000; Date.now() < deadline && !reaction; await sleep(250)) {
+      const newTabs = (await tabTitles()).filter((t) => !tabsBefore.includes(t));
+      const newToasts = (await visibleToasts()).filter((t) => !toastsBefore.includes(t));
+      const webview = await page.locator('.webview.ready, iframe.webview').count();
+      if (newToasts.length) reaction = `toast: ${newToasts[0]}`;
+      else if (newTabs.length) reaction = `tab: ${newTabs[0]}`;
+      else if (webview) reaction = 'webview';
+      else if (await page.locator(SELECTORS.quickInput).isVisible().catch(() => false)) reaction = 'quick input';
+      for (const t of newToasts) toasts.add(t);
+    }
+    await screenshot(page, RESULTS, `lenses-click-${n}`);
+    check(`a click on "${item.text}" shows something`, Boolean(reaction), 'nothing new: no tab, toast, view or prompt');
+    if (reaction) console.log(`     → ${reaction.slice(0, 140)}`);
+    await backToTheFile();
+    await sleep(500);
+  }
+  check('a notification pops up as a toast', toasts.size > 0, 'no toast seen');
+  say('done');
+  const failed = results.filter((ok) => !ok).length;
+  reportCounts('ui:lenses', results.length - failed, failed);
+  return failed ? 1 : 0;
+}
+
+runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: RESULTS, name: 'lenses-error' });
