@@ -45,7 +45,7 @@ export function traceArgsFor(p: PredictedRoute, fallbackHost: string): TraceArgs
   };
 }
 
-const DRIFT_LENS_MAX = 60;
+const DRIFT_LENS_MAX = 70;
 
 export class DriftLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
