@@ -54,7 +54,7 @@ export function looksLikeManifest(text: string): boolean {
 
 function fromDiagnostic(d: Diagnostic, texts: ReadonlyMap<string, string>): DiagnosticItem {
   return {
-    range: d.range,
+    range: d.valueRange ?? d.range,
     severity: d.severity,
     message: d.message,
     code: { value: d.code, target: d.docsUrl },

@@ -55,6 +55,28 @@ suite('lab on the harness cluster', function () {
     assert.equal(api.ctx.steps.get('clusterReady'), true);
   });
 
+  test('Deploy to a context that is not the lab\'s own names it, shows the dry run, and writes nothing unless confirmed', async () => {
+    const lab = config().get<string>('kubeconfig')!;
+    const other = join(mkdtempSync(join(tmpdir(), 'ilab-other-')), 'kubeconfig');
+    writeFileSync(other, readFileSync(lab, 'utf8').replaceAll('kwok-istio-ingress-lab', 'team-staging'));
+    await config().update('kubeconfig', other, vscode.ConfigurationTarget.Global);
+    try {
+      prompts.answer(undefined); // the modal dismissed
+      const summary = await vscode.commands.executeCommand<string | undefined>('istioIngressLab.deploySample');
+      assert.equal(summary, undefined);
+      const modal = prompts.shown.find((p) => p.kind === 'warn' && p.modal);
+      assert.ok(modal, JSON.stringify(prompts.shown));
+      assert.match(modal.message, /^Deploy the sample to context "team-staging" \(https:\/\/127\.0\.0\.1:\d+\), namespace simple\? 7 to create, 0 to change, 0 unchanged\.$/);
+      assert.match(modal.detail ?? '', /\+ namespaces\/simple: created/);
+      assert.match(modal.detail ?? '', /\+ deployments\.apps\/simple -n simple: created/);
+      assert.match(modal.detail ?? '', /\+ virtualservices\.networking\.istio\.io\/simple -n simple: created/);
+      const contents = await api.ctx.getCluster().describeNamespaceContents('simple');
+      assert.equal(contents.exists, false, 'nothing written');
+    } finally {
+      await config().update('kubeconfig', lab, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('Deploy Sample: server-side apply, Deployments available, the kubectl get listing', async () => {
     const summary = await vscode.commands.executeCommand<string>('istioIngressLab.deploySample');
     assert.ok(summary, JSON.stringify(prompts.shown));

@@ -45,6 +45,10 @@ test('a host the Gateway lacks: IST0132 on the VirtualService with its docs page
   assert.equal(d!.unreachable, false);
   assert.equal(d!.source, 'istio');
   assert.match(d!.message, /host \[other\.baihl\.io\] defined in VirtualService simple\/simple not found in Gateway simple\/simple/);
+  // On the value at fault, the host (istioctl analyze names the gateway reference's line; the editor the host).
+  assert.equal(d!.range.start.line, lineOf(texts.get(SPECS)!, '- other.baihl.io'));
+  assert.equal(texts.get(SPECS)!.split('\n')[d!.range.start.line]!.slice(d!.range.start.character, d!.range.end.character), 'other.baihl.io');
+  assert.ok(d!.related.some((r) => r.message === 'bound to Gateway simple/simple here' && r.range.start.line === lineOf(texts.get(SPECS)!, '- simple') ));
   assert.ok(d!.related.length >= 1 && d!.related.every((r) => r.file === SPECS));
   const preferred = d!.fixes.filter((f) => f.isPreferred);
   assert.equal(preferred.length, 1);

@@ -6,7 +6,8 @@ import { readManifests } from '../../lab/manifests';
 import { commandLine, runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { SAMPLE_FILES } from '../../lab/scaffold';
-import { deploymentProgress } from '../../kube/objects';
+import { deploymentProgress, type KubeObject } from '../../kube/objects';
+import { formatDeployPreview, isLabCluster } from '../../lab/deployPreview';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { workspaceFolder } from './scaffold';
@@ -51,6 +52,21 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
   };
 }
 
+/**
+ * On a cluster that is not the lab's own, says which context and what a server-side apply dry run would
+ * change, and writes only on "Deploy". The lab's own cluster exists for this, so it is not asked about.
+ */
+async function confirmOutsideTheLab(ctx: LabContext, objects: KubeObject[], namespace: string): Promise<boolean> {
+  const cluster = ctx.getCluster();
+  const context = cluster.context();
+  if (isLabCluster(context)) return true;
+  const results = await cluster.serverSideApply(objects, { dryRun: true, fieldManager: FIELD_MANAGER, namespace });
+  const preview = formatDeployPreview(context, namespace, results);
+  ctx.log.info(`deploy preview for ${context.name}:\n${preview.detail}`);
+  if (preview.unchanged) return true;
+  return (await ctx.prompts.warn(preview.message, { modal: true, detail: preview.detail }, 'Deploy')) === 'Deploy';
+}
+
 /** Deploys the sample files of the first workspace folder, or of `target` when a caller names one. */
 export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri) => {
   if (!ctx.requireTrust('Deploy Sample')) return undefined;
@@ -74,13 +90,14 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
   const read = readManifests(files, namespace);
   if (!read.ok) throw new Error(read.message);
   const cluster = ctx.getCluster();
+  const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...read.manifests.map((m) => m.object)];
+  if (!(await confirmOutsideTheLab(ctx, objects, namespace))) return undefined;
 
   const summary = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: deploying the sample', cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...read.manifests.map((m) => m.object)];
       progress.report({ message: `server-side apply of namespace ${namespace} and ${read.manifests.length} objects` });
       const results = await cluster.serverSideApply(objects, { fieldManager: FIELD_MANAGER, namespace, signal: abort.signal });
       for (const r of results) ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);

@@ -81,8 +81,13 @@ export interface Diagnostic {
   /** Istio's template, filled in as Go's fmt would. */
   message: string;
   file: string;
-  /** Exact 0-based range in `file`. */
+  /** Exact 0-based range in `file`: where `istioctl analyze` reports it (its line is the CLI's line). */
   range: Range;
+  /**
+   * The value at fault, when it is not where Istio reports the message (IST0132: Istio names the gateway
+   * reference's line, the fault is the host the Gateway does not accept). The editor underlines this one.
+   */
+  valueRange?: Range;
   object: ObjectRef;
   /** Istio's documentation page for the code. */
   docsUrl: string;
@@ -123,6 +128,7 @@ export interface DiagnosticInput {
   args: readonly unknown[];
   file: string;
   range: Range;
+  valueRange?: Range;
   object: ObjectRef;
   source?: Diagnostic['source'];
   fixes?: QuickFix[];
@@ -142,6 +148,7 @@ export function makeDiagnostic(d: DiagnosticInput): Diagnostic {
     docsUrl: docsUrl(d.code),
     source: d.source ?? 'istio',
   };
+  if (d.valueRange) out.valueRange = d.valueRange;
   if (d.fixes?.length) out.fixes = d.fixes;
   if (d.related?.length) out.related = d.related;
   return out;

@@ -48,9 +48,14 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
             args: [vsHosts, fullName(vs), gwFull],
             file: vs.file,
             range: refRange(),
+            // The value at fault: the host the Gateway does not accept (all of them, when there are several).
+            valueRange: vs.rangeAt(list(vs.spec.hosts).length === 1 ? ['spec', 'hosts', 0] : ['spec', 'hosts']),
             object: objectRef(vs),
             fixes: [...addHostFixes(ctx, vs, matching, vsHosts), ...changeVsHostFixes(vs, matching, vsNs)],
-            related: matching.map((g) => ({ file: g.file, range: g.rangeAt(['spec', 'servers']), message: `servers of Gateway ${gwFull}` })),
+            related: [
+              { file: vs.file, range: refRange(), message: `bound to Gateway ${gwFull} here` },
+              ...matching.map((g) => ({ file: g.file, range: g.rangeAt(['spec', 'servers']), message: `servers of Gateway ${gwFull}` })),
+            ],
           }),
         );
       }
