@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { sendWithCurl, sendWithNode } from '../../src/tools/curl';
+import { labNamespaces, readPodListeningSockets, readServiceNatRules } from '../../src/tools/labNetwork';
 import { locateTool } from '../../src/tools/locate';
 import { kubeconfigPath, labCluster, metric, ms, repo, seedManifestTexts, whenCluster } from './helpers';
 
@@ -112,13 +113,24 @@ await whenCluster('the seed\'s path through real kube-proxy, Envoy in the gatewa
     const afterRules = gatewayDnat(natRules())!;
     // the nat table sees the first packet of each connection: one per curl
     assert.ok(afterRules.packets >= before.packets + 2, `DNAT packet counter ${before.packets} -> ${afterRules.packets}`);
+    // the article's 5.2 as the extension reads it: the gateway Service's chains only, with counters
+    const lab = labNamespaces(path.join(repo, '.cluster'));
+    assert.equal(lab.node, 'lab-node');
+    const read = await readServiceNatRules(lab.node!, 'istio-system', 'istio-ingressgateway');
+    assert.ok(read.ok, read.ok ? '' : read.message);
+    const dnat = read.value.find((r) => r.dnatTo === `${gateway.ip}:8080`);
+    assert.ok(dnat && dnat.packets >= afterRules.packets, read.text);
+    assert.ok(read.value.some((r) => r.chain === 'KUBE-SERVICES' && r.rule.includes(`-d ${ingress().ingressIP}/32`)), read.text);
+    assert.ok(read.value.some((r) => r.chain === 'KUBE-NODEPORTS' && r.rule.includes(`--dport ${ingress().nodePortHttp}`)), read.text);
+    assert.ok(read.value.every((r) => !r.rule.includes('"simple/')), 'no other Service\'s rules');
   });
 
   test('the gateway pod\'s Envoy listens on 0.0.0.0:8080 in its own network namespace, admin on 127.0.0.1:15000 there', async () => {
-    const netns = fs.readFileSync(path.join(repo, '.cluster', 'backends', `istio-system.${gateway.name}`, 'netns'), 'utf8').trim();
-    const ss = execFileSync('ip', ['netns', 'exec', netns, 'ss', '-ltnp'], { encoding: 'utf8' });
-    assert.match(ss, /0\.0\.0\.0:8080 .*"envoy"/);
-    assert.match(ss, /127\.0\.0\.1:15000 .*"envoy"/);
+    const netns = labNamespaces(path.join(repo, '.cluster')).pod('istio-system', gateway.name)!;
+    const read = await readPodListeningSockets(netns);
+    assert.ok(read.ok, read.ok ? '' : read.message);
+    assert.deepEqual(read.value.find((s) => s.port === 8080), { address: '0.0.0.0', port: 8080, processes: ['envoy'] }, read.text);
+    assert.deepEqual(read.value.find((s) => s.port === 15000), { address: '127.0.0.1', port: 15000, processes: ['envoy'] }, read.text);
     const addr = execFileSync('ip', ['-n', netns, '-o', '-4', 'addr', 'show', 'eth0'], { encoding: 'utf8' });
     assert.match(addr, new RegExp(`inet ${gateway.ip!.replaceAll('.', '\\.')}/32`));
   });

@@ -149,7 +149,7 @@ step "kube-proxy $K8S_VERSION" kube_proxy
 istio() {
   # its own cache check (hash of go.mod, go.sum and the relay's sources); seconds when up to date
   bash "$HERE/istio-build/build.sh" >/dev/null
-  ls -la "$ISTIO_BIN" | awk 'NR>1 && $NF !~ /srchash/ {printf "  %s %d MiB\n", $NF, $5/1048576}'
+  for b in pilot-discovery istioctl xds-relay; do echo "  $ISTIO_BIN/$b $(( $(stat -c %s "$ISTIO_BIN/$b") / 1048576 )) MiB"; done
 }
 step "istio $ISTIO_MODULE_VERSION (pilot-discovery, istioctl, xds-relay)" istio
 printf '==> harness build total: %.1f s\n' "$(awk "BEGIN{print $(now) - $TOTAL_START}")"
