@@ -1,5 +1,5 @@
 # Pinned versions of everything the cluster harness builds or installs, and where the
-# built binaries live. Sourced by build.sh, cluster-up.sh, gateway-envoy.sh and friends.
+# built binaries live. Sourced by build.sh, cluster-up.sh, backends.sh, node-net.sh and friends.
 # Binaries are cached outside the repository, one directory per component and version,
 # so bumping one version rebuilds only that component.
 
@@ -28,9 +28,9 @@ KUBECONFIG_PATH="$CLUSTER_DIR/kubeconfig"
 LOG_DIR="$CLUSTER_DIR/logs"
 export KWOK_WORKDIR="$CLUSTER_DIR/kwok"     # kwokctl's own state (certs, pids, component logs)
 
-# Addresses: the fake node hands out pod IPs from POD_CIDR; every backend namespace holds its
-# pod's IP, and the host side of each veth carries HOST_GW_IP. All of these exist only because
-# the harness created them.
+# Addresses: the fake node hands out pod IPs from POD_CIDR; every pod's namespace holds its pod's IP,
+# and the node side of each pod's veth carries HOST_GW_IP, the node's InternalIP (NodePorts) and the
+# pods' default gateway. All of these exist only because the harness created them.
 POD_CIDR="${LAB_POD_CIDR:-10.244.0.0/24}"
 HOST_GW_IP="${LAB_HOST_GW_IP:-10.244.255.254}"
 NODE_NAME="lab-node-0"
@@ -51,9 +51,9 @@ ISTIOD_HTTPS_PORT=15017    # webhooks port; bound on loopback, no webhook is reg
 # The xds-relay STAND-IN listens on the host end of the node link; the gateway's Envoy dials it.
 XDS_RELAY_ADDR="$NODE_LINK_HOST:15010"
 
-# Legacy (LAB_GATEWAY=host): the gateway's Envoy on the host, and what the gateway pod's ports forward to.
+# gateway-envoy.mjs only (an Envoy on the host fed oracle JSON, for check-corpus-in-envoy.mjs; cluster-up no longer starts it).
 ENVOY_ADMIN_PORT="${LAB_ENVOY_ADMIN_PORT:-19000}"   # pod port 15000 -> here
 ENVOY_HTTP_PORT="${LAB_ENVOY_HTTP_PORT:-18080}"     # pod port 8080  -> here (listener 0.0.0.0_8080)
 ENVOY_HTTPS_PORT="${LAB_ENVOY_HTTPS_PORT:-18443}"   # pod port 8443  -> here (only if a listener uses it)
 ENVOY_STATUS_PORT="${LAB_ENVOY_STATUS_PORT:-15521}" # pod port 15021 -> here (/healthz/ready)
-INGRESS_IP="${LAB_INGRESS_IP_ADDR:-10.244.255.253}"  # the LoadBalancer IP, on the dummy interface lab-lb0
+INGRESS_IP="${LAB_INGRESS_IP_ADDR:-10.244.255.253}"  # the LoadBalancer IP, an address of the node namespace
