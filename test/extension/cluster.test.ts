@@ -148,6 +148,11 @@ suite('lab on the harness cluster', function () {
     assert.match(text, /proxy-config listeners istio-ingressgateway-\S+ -n istio-system.*\nADDRESSES +PORT +MATCH +DESTINATION\n(.*\n)*.* +ALL +Route: http\.8080\n/);
     assert.match(text, /http\.8080 +simple\.baihl\.io:80 +simple\.baihl\.io +\/simple\/httpserver +simple\.simple/);
     assert.match(text, /ENDPOINT +STATUS +OUTLIER CHECK +CLUSTER\n10\.244\.\d+\.\d+:80 +HEALTHY +OK +outbound\|80\|\|nginx\.simple\.svc\.cluster\.local/);
+    assert.ok(!text.includes('nothing bound to port 8080'), 'Envoy listens on 8080 in the gateway pod');
+    // the article's 5.2 and 5.3, read in the lab's node and gateway pod namespaces
+    assert.match(text, /# 5\.2 kube-proxy's rules for istio-system\/istio-ingressgateway in the node.*\n\$ ip netns exec lab-node iptables-save -t nat -c \| grep istio-system\/istio-ingressgateway\n/);
+    assert.match(text, /\[\d+:\d+\] -A KUBE-SEP-\w+ -p tcp -m comment --comment "istio-system\/istio-ingressgateway:http2" -m tcp -j DNAT --to-destination 10\.244\.0\.\d+:8080/);
+    assert.match(text, /# 5\.3 the gateway pod's listening sockets.*\n\$ ip netns exec lab-\w+ ss -ltnp\n(.*\n)*LISTEN .* 0\.0\.0\.0:8080 .*"envoy"/);
     assert.equal(api.ctx.steps.get('envoyInspected'), true);
   });
 
