@@ -23,7 +23,7 @@ const BUILD_PARTS = [
   { match: /^etcd/, label: 'etcd', seconds: 30 },
   { match: /^kubernetes/, label: 'Kubernetes control plane', seconds: 280 },
   { match: /^kube-proxy/, label: 'kube-proxy', seconds: 60 },
-  { match: /^istio /, label: 'Istio: istiod, istioctl and the xDS relay', seconds: 480 },
+  { match: /^istio /, label: 'Istio: istiod, istioctl and the xDS relay', seconds: 400 },
 ];
 const START_SECONDS = 30;
 
