@@ -20,8 +20,6 @@ export interface PreviewResult {
 export interface DeployPreview {
   message: string;
   detail: string;
-  /** Nothing would change: no need to ask. */
-  unchanged: boolean;
 }
 
 const MAX_CHANGES_SHOWN = 5;
@@ -43,6 +41,5 @@ export function formatDeployPreview(context: { name: string; server: string }, n
   return {
     message: `Deploy the sample to context "${context.name}" (${context.server}), namespace ${namespace}? ${counts('created')} to create, ${counts('configured')} to change, ${counts('unchanged')} unchanged.`,
     detail: `Server-side apply dry run (field manager istio-ingress-lab); nothing is written until you choose Deploy:\n${lines.join('\n')}`,
-    unchanged: results.every((r) => r.action === 'unchanged'),
   };
 }

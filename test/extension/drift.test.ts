@@ -1,10 +1,10 @@
 // Drift lenses in the real extension host against the lab's cluster (test/harness: real API server, real
-// Envoy as the gateway; no istiod, so what is applied reaches Envoy only for the seed): each state as a user
-// gets there: the deployed sample (in sync), an unsaved edit of one match (edited, not applied), a new file
-// (not applied), a VirtualService whose host the Gateway lacks (applied but not on the gateway, with the
-// reason), a new match for the sample's host (applied, not yet on the gateway; in sync once the harness's
-// stand-in for istiod has pushed it). "Rejected or not pushed" past the grace period is unit-tested only: the
-// harness pushes whatever the API server accepts.
+// istiod, real Envoy in the gateway pod): each state as a user gets there: the deployed sample (in sync), an
+// unsaved edit of one match (edited, not applied), a new file (not applied), a VirtualService whose host the
+// Gateway lacks (applied but not on the gateway, with the reason), a new match for the sample's host (in sync
+// once istiod has pushed it, which takes well under a second here; if the lens reads before, it says "applied,
+// not yet on the gateway" and refreshes on a click). "Rejected or not pushed" past the grace period is
+// unit-tested only: istiod pushes whatever the API server accepts.
 // Runs when .cluster/kubeconfig exists (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
 import * as assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -149,14 +149,16 @@ suite('drift between the editor, the cluster and the gateway', function () {
     const uri = await writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
-    // Read at once: the harness's stand-in for istiod (test/harness/sync.mjs) takes seconds to push the route.
+    // Read at once: istiod's push may or may not have reached the gateway's Envoy yet.
     let first: string[] = [];
     for (const deadline = Date.now() + 10_000; !first.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) first = await driftTitlesNow(uri);
-    assert.deepEqual(first, ['drift: applied, not yet on the gateway']);
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-    const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'));
-    assert.equal(pending?.command?.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
-    // Once the route is on the gateway's Envoy: in sync (the harness pushes what a real istiod would).
+    assert.ok(['drift: applied, not yet on the gateway', 'drift: in sync'].includes(first[0] ?? ''), JSON.stringify(first));
+    if (first[0] !== 'drift: in sync') {
+      const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+      const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'));
+      assert.equal(pending?.command?.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
+    }
+    // Once istiod's route is on the gateway's Envoy: in sync.
     assert.deepEqual(await driftTitles(uri, ['drift: in sync'], 150_000), ['drift: in sync']);
     // The sample's own matches are untouched by it.
     assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC);

@@ -32,6 +32,4 @@ test('the preview names the context, counts each action and lists what changes',
       '+ services/nginx -n simple: created',
     ].join('\n'),
   );
-  assert.equal(p.unchanged, false);
-  assert.equal(formatDeployPreview({ name: 'prod', server: 's' }, 'simple', [{ ref: 'namespaces/simple', action: 'unchanged', changes: [] }]).unchanged, true);
 });

@@ -63,7 +63,6 @@ async function confirmOutsideTheLab(ctx: LabContext, objects: KubeObject[], name
   const results = await cluster.serverSideApply(objects, { dryRun: true, fieldManager: FIELD_MANAGER, namespace });
   const preview = formatDeployPreview(context, namespace, results);
   ctx.log.info(`deploy preview for ${context.name}:\n${preview.detail}`);
-  if (preview.unchanged) return true;
   return (await ctx.prompts.warn(preview.message, { modal: true, detail: preview.detail }, 'Deploy')) === 'Deploy';
 }
 
