@@ -23,7 +23,7 @@ export async function loadResources(io: CliIo, files: string[], defaultNamespace
   if (!files.length) throw new CliInputError('no YAML files given (see ingress-lab predict --help)');
   const sets = [];
   for (const file of files) {
-    const { resources, problems } = readResources(await readInputFile(io, file), file, { defaultNamespace });
+    const { resources, problems } = readResources(await readInputFile(io, file), file, { defaultNamespace, validate: true });
     if (problems.length) {
       const p = problems[0]!;
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';

@@ -6,6 +6,7 @@
 // document that changed.
 import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './model';
+import { pathText, validateObject } from './validate';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -183,6 +184,12 @@ export interface ReadResult {
 export interface ReadOptions {
   /** Namespace for objects that name none, as `kubectl apply -n` would give them. */
   defaultNamespace?: string;
+  /**
+   * Refuse objects the API server or Istio's webhook would refuse (src/istio/validate), reporting each
+   * violation as a problem. The CLI and the editor validate; tests of Istio's translation may feed it
+   * configs its webhook would refuse (as Istio's own generator takes them), so the default is off.
+   */
+  validate?: boolean;
 }
 
 /** Reads every document of a YAML file; non-Istio documents are skipped, broken ones reported. */
@@ -216,6 +223,20 @@ export function readResources(text: string, file: string, options: ReadOptions =
       if (!n?.range) return whole;
       return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
     };
+    // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
+    const violations = !options.validate ? [] : validateObject(raw, kind, typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'));
+    if (violations.length) {
+      for (const v of violations) {
+        const at = pathText(v.path);
+        problems.push({
+          file,
+          range: rangeAt(v.path),
+          message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
+          severity: 'error',
+        });
+      }
+      return;
+    }
     const obj: KubeObject = {
       apiVersion,
       kind,
