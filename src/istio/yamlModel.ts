@@ -204,55 +204,68 @@ export function readResources(text: string, file: string, options: ReadOptions =
     }
     const v = parsed.value;
     if (!parsed.doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
-    const raw = v as Record<string, unknown>;
-    const kind = typeof raw.kind === 'string' ? raw.kind : '';
-    const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
-    const bucket = KINDS[kind];
-    if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-    const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
     const doc = parsed.doc;
     const lc = parsed.lineCounter;
-    const whole = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
-    if (typeof metadata.name !== 'string' || metadata.name === '') {
-      problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
-      return;
-    }
-    const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
-    const rangeAt = (path: YamlPath): Range => {
+    const docRange = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
+    const rangeIn = (path: YamlPath, fallback: Range): Range => {
       const n = nodeAt(doc, path);
-      if (!n?.range) return whole;
+      if (!n?.range) return fallback;
       return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
     };
-    // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
-    const violations = !options.validate ? [] : validateObject(raw, kind, typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'));
-    if (violations.length) {
-      for (const v of violations) {
-        const at = pathText(v.path);
-        problems.push({
-          file,
-          range: rangeAt(v.path),
-          message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
-          severity: 'error',
-        });
-      }
+    const top = v as Record<string, unknown>;
+    // `kubectl get -o yaml` and Helm/kustomize tooling wrap objects in a v1 List (kind List or FooList).
+    if (typeof top.kind === 'string' && /List$/.test(top.kind) && top.apiVersion === 'v1' && Array.isArray(top.items)) {
+      top.items.forEach((item, i) => {
+        const base: YamlPath = ['items', i];
+        if (item && typeof item === 'object' && !Array.isArray(item)) readObject(item as Record<string, unknown>, base, rangeIn(base, docRange), docIndex);
+      });
       return;
     }
-    const obj: KubeObject = {
-      apiVersion,
-      kind,
-      metadata: {
-        ...metadata,
-        name: String(metadata.name),
-        ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
-      },
-      spec: spec as Record<string, unknown>,
-      file,
-      docIndex,
-      range: whole,
-      rangeAt,
-    };
-    if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
-    (resources[bucket] as KubeObject[]).push(obj);
+    readObject(top, [], docRange, docIndex);
+
+    function readObject(raw: Record<string, unknown>, base: YamlPath, whole: Range, docIndex: number) {
+      const kind = typeof raw.kind === 'string' ? raw.kind : '';
+      const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
+      const bucket = KINDS[kind];
+      if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
+      const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      if (typeof metadata.name !== 'string' || metadata.name === '') {
+        problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
+        return;
+      }
+      const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+      const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
+      // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
+      const violations = !options.validate ? [] : validateObject(raw, kind, typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'));
+      if (violations.length) {
+        for (const v of violations) {
+          const at = pathText([...base, ...v.path]);
+          problems.push({
+            file,
+            range: rangeAt(v.path),
+            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
+            severity: 'error',
+          });
+        }
+        return;
+      }
+      const obj: KubeObject = {
+        apiVersion,
+        kind,
+        metadata: {
+          ...metadata,
+          name: String(metadata.name),
+          ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+        },
+        spec: spec as Record<string, unknown>,
+        file,
+        docIndex,
+        range: whole,
+        rangeAt,
+      };
+      if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
+      (resources[bucket] as KubeObject[]).push(obj);
+    }
   });
   return { resources, problems };
 }
