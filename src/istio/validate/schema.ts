@@ -79,8 +79,10 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
     const obj = value as Record<string, unknown>;
     if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties) out.push({ path, message: `must have at most ${schema.maxProperties} entries` });
     for (const r of schema.required ?? []) if (obj[r] === undefined || obj[r] === null) out.push({ path, message: `${r} is required` });
-    if (schema.oneOf) {
-      const set = schema.oneOf.flatMap((s) => s.required ?? []).filter((k) => obj[k] !== undefined && obj[k] !== null);
+    // Istio's proto oneofs: a oneOf of `required` groups, on its own or inside allOf (several oneofs).
+    for (const group of [schema, ...(schema.allOf ?? [])]) {
+      if (!group.oneOf) continue;
+      const set = group.oneOf.flatMap((s) => s.required ?? []).filter((k) => obj[k] !== undefined && obj[k] !== null);
       if (set.length > 1) out.push({ path, message: `only one of ${set.join(', ')} may be set (they are alternatives)` });
     }
     for (const [k, v] of Object.entries(obj)) {
