@@ -7,6 +7,7 @@
 import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './model';
 import { pathText, validateObject } from './validate';
+import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -23,6 +24,8 @@ interface DocumentChunk {
 interface ParsedChunk {
   value: unknown;
   doc: Document.Parsed | undefined;
+  /** Set when js-yaml read the document (the fast path); then `doc` is undefined. */
+  fast?: FastParsed;
   lineCounter: LineCounter;
   problems: { range: Range; message: string }[];
 }
@@ -84,6 +87,12 @@ function parseChunk(text: string): ParsedChunk {
     return hit;
   }
   stats.parsed++;
+  const quick = fastChunk(text);
+  if (quick) {
+    cache.set(text, quick);
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    return quick;
+  }
   const lineCounter = new LineCounter();
   const problems: ParsedChunk['problems'] = [];
   let doc: Document.Parsed | undefined;
@@ -119,6 +128,21 @@ function parseChunk(text: string): ParsedChunk {
   cache.set(text, parsed);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return parsed;
+}
+
+/** js-yaml's reading of a document, or undefined when the `yaml` package must read it (see yamlFast.ts). */
+function fastChunk(text: string): ParsedChunk | undefined {
+  if (needsFullParser(text)) return undefined;
+  let fast: FastParsed;
+  try {
+    fast = fastParse(text);
+  } catch {
+    return undefined; // the `yaml` package words the problem, as before
+  }
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+  return { value: fast.value, doc: undefined, fast, lineCounter, problems: [] };
 }
 
 /** 0-based line of the first line whose indentation holds a non-breaking space. */
@@ -203,12 +227,17 @@ export function readResources(text: string, file: string, options: ReadOptions =
       problems.push({ file, range: shift(p.range, chunk.startLine), message: p.message, severity: 'error' });
     }
     const v = parsed.value;
-    if (!parsed.doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
+    if ((!parsed.doc && !parsed.fast) || !v || typeof v !== 'object' || Array.isArray(v)) return;
     const doc = parsed.doc;
+    const fast = parsed.fast;
     const lc = parsed.lineCounter;
     const docRange = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
     const rangeIn = (path: YamlPath, fallback: Range): Range => {
-      const n = nodeAt(doc, path);
+      if (fast) {
+        const [s, e] = fast.offsetsAt(path);
+        return shift(offsetsToRange(lc, s, e), chunk.startLine);
+      }
+      const n = doc ? nodeAt(doc, path) : undefined;
       if (!n?.range) return fallback;
       return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
     };
