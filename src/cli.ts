@@ -1,10 +1,10 @@
 // `ingress-lab`: the engine headless. The dispatch table below holds every subcommand; each is a Command
 // (src/cli/args.ts) that gets its arguments and an injectable I/O, so tests run it in-process.
-import { readFile } from 'node:fs/promises';
 import { analyzeCommand } from './cli/analyzeCommand';
 import { EXIT_INPUT, EXIT_OK, type CliIo, type Command } from './cli/args';
 import { envoyCommands } from './cli/envoyCommands';
 import { predictCommand } from './cli/predictCommand';
+import { oneLine, readTextFile } from './cli/readInput';
 import { traceCommand } from './cli/traceCommand';
 
 /** Every subcommand, in the order `--help` lists them. Other modules add theirs here (predict, analyze, trace). */
@@ -38,7 +38,7 @@ export async function main(argv: string[], io: CliIo, list: readonly Command[] =
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    io.stderr(`ingress-lab: internal error in ${name}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    io.stderr(`ingress-lab: internal error in ${name}: ${oneLine(e instanceof Error ? e.message : String(e), 300)} (please report this with the input that caused it)\n`);
     return 1;
   }
 }
@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CliIo, list: readonly Command[] =
 export const processIo: CliIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
-  readFile: (p) => readFile(p, 'utf8'),
+  readFile: (p) => readTextFile(p),
 };
 
 // Runs only as the bundled entry point (dist/cli.cjs), not when tests import this module.

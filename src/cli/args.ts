@@ -2,6 +2,7 @@
 // the injectable I/O (so tests run commands in-process), a small option parser, and input errors that the
 // CLI prints as one line naming the file, with exit code 2.
 import { JsonSyntaxError, parseJsonText } from '../envoy/jsonText';
+import { InputFileError, oneLine } from './readInput';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -106,6 +107,7 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
   try {
     return await io.readFile(path);
   } catch (e) {
+    if (e instanceof InputFileError) throw new CliInputError(e.message);
     const code = (e as NodeJS.ErrnoException)?.code;
     const why =
       code === 'ENOENT'
@@ -114,7 +116,9 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
           ? 'permission denied'
           : code === 'EISDIR'
             ? 'it is a directory'
-            : (e as Error)?.message ?? String(e);
+            : code === 'ELOOP'
+              ? 'its symbolic links loop'
+              : (e as Error)?.message ?? String(e);
     throw new CliInputError(`cannot read ${path}: ${why}`);
   }
 }
@@ -123,12 +127,31 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
 export async function readJsonFile(io: CliIo, path: string): Promise<unknown> {
   const text = await readInputFile(io, path);
   if (text.trim() === '') throw new CliInputError(`${path} is empty (expected JSON)`);
+  let value: unknown;
   try {
-    return parseJsonText(text);
+    value = parseJsonText(text);
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new CliInputError(`${path}:${e.line}:${e.column}: invalid JSON: ${e.detail}`);
+    if (e instanceof JsonSyntaxError) throw new CliInputError(`${path}:${e.line}:${e.column}: invalid JSON: ${oneLine(e.detail, 200)}`);
     throw e;
   }
+  const depth = jsonDepthOver(value, MAX_JSON_DEPTH);
+  if (depth) throw new CliInputError(`${path}: JSON nested deeper than ${MAX_JSON_DEPTH} levels; Envoy's dumps nest far less: give the output of /config_dump or istioctl ... -o json`);
+  return value;
+}
+
+/** Deeper JSON is refused before any reader walks it (recursion would overflow the stack). */
+export const MAX_JSON_DEPTH = 500;
+
+/** Whether `value` nests deeper than `max` levels (iterative, so it never overflows itself). */
+export function jsonDepthOver(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
 }
 
 /** Runs a command body, printing CliInputError (and anything unexpected) as one line, never a stack trace. */
@@ -137,11 +160,15 @@ export async function runGuarded(io: CliIo, body: () => Promise<number>): Promis
     return await body();
   } catch (e) {
     if (e instanceof CliInputError) {
-      io.stderr(`ingress-lab: ${e.message}\n`);
+      io.stderr(`ingress-lab: ${oneLine(e.message, 1000)}\n`);
+      return EXIT_INPUT;
+    }
+    if (e instanceof RangeError && /call stack|string length|array length/i.test(e.message)) {
+      io.stderr('ingress-lab: the input is too large or nested too deeply to read; split it into smaller files\n');
       return EXIT_INPUT;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    io.stderr(`ingress-lab: internal error: ${msg.split('\n')[0]}\n`);
+    io.stderr(`ingress-lab: internal error: ${oneLine(msg, 300)} (please report this with the input that caused it)\n`);
     return 1;
   }
 }

@@ -6,6 +6,7 @@ import type { RouteConfiguration } from '../envoy/types';
 import { predict } from '../istio/predict';
 import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
+import { writeJsonArray } from './jsonStream';
 import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
 
 const USAGE = `Usage: ingress-lab predict FILE... [--namespace NS] [--output table|json]
@@ -23,7 +24,7 @@ export async function loadResources(io: CliIo, files: string[], defaultNamespace
   if (!files.length) throw new CliInputError('no YAML files given (see ingress-lab predict --help)');
   const sets = [];
   for (const file of files) {
-    const { resources, problems } = readResources(await readInputFile(io, file), file, { defaultNamespace });
+    const { resources, problems } = readResources(await readInputFile(io, file), file, { defaultNamespace, validate: true });
     if (problems.length) {
       const p = problems[0]!;
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
@@ -80,7 +81,7 @@ export const predictCommand: Command = {
       }
       const resources = await loadResources(io, positionals, (options.namespace as string | undefined) ?? 'default');
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
-      if (options.output === 'json') io.stdout(`${JSON.stringify(predictionJson(p), null, 2)}\n`);
+      if (options.output === 'json') writeJsonArray((t) => io.stdout(t), predictionJson(p));
       else io.stdout(p.routeConfigs.length ? predictedRoutesTable(p.routeConfigs) : 'no Gateway in the files: nothing is predicted for the ingress gateway\n');
       for (const n of p.notOnGateway) {
         const where = n.http === undefined ? '' : n.match === null || n.match === undefined ? ` http[${n.http}]` : ` http[${n.http}].match[${n.match}]`;

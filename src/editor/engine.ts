@@ -75,7 +75,7 @@ export class WorkspaceEngine implements vscode.Disposable {
 
   private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
     const namespace = this.defaultNamespace();
-    return { resources: readResources(text, file, { defaultNamespace: namespace }).resources, namespace };
+    return { resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources, namespace };
   }
 
   /** Scans the workspace once, then loads the files changed on disk since. */
@@ -131,7 +131,7 @@ export class WorkspaceEngine implements vscode.Disposable {
     const key = `${doc.version}:${this.generation}:${this.defaultNamespace()}`;
     const cached = this.docCache.get(file);
     if (cached?.key === key) return cached.value;
-    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace() });
+    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
     const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);

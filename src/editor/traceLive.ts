@@ -26,7 +26,7 @@ export async function workspaceResources(): Promise<ResourceSet> {
         const doc = open.get(uri.toString());
         const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         // Relative names read better in the trace ("istio-specs.yaml:26") than URIs.
-        return readResources(text, vscode.workspace.asRelativePath(uri)).resources;
+        return readResources(text, vscode.workspace.asRelativePath(uri), { validate: true }).resources;
       } catch {
         return emptyResourceSet();
       }

@@ -1,6 +1,7 @@
 // Reader for Envoy's admin `/config_dump` (optionally `?include_eds`), in Envoy's snake_case or istioctl's
 // camelCase. Also accepts one section on its own (an object with a ...ConfigDump "@type") and the arrays that
 // `istioctl proxy-config routes|listeners|clusters|endpoints -o json` print.
+import { CLUSTER, ENDPOINTS, LISTENER, ROUTE_CONFIG, shapeProblem } from './dumpShape';
 import { normalizeKeys } from './normalize';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './types';
 
@@ -72,6 +73,30 @@ export function emptyConfigDump(): ConfigDump {
 
 /** Reads a parsed `/config_dump` JSON value (raw or istioctl form). Throws ConfigDumpShapeError when it is none. */
 export function readConfigDump(json: unknown): ConfigDump {
+  const dump = readConfigDumpUnchecked(json);
+  const problem =
+    firstProblem(dump.routeConfigs, (e, i) => shapeProblem(e.routeConfig, ROUTE_CONFIG, `route configuration ${nameOf(e.routeConfig, i)}`)) ??
+    firstProblem(dump.listeners, (e, i) => shapeProblem(e.listener, LISTENER, `listener ${nameOf(e.listener, i)}`)) ??
+    firstProblem(dump.clusters, (e, i) => shapeProblem(e.cluster, CLUSTER, `cluster ${nameOf(e.cluster, i)}`)) ??
+    firstProblem(dump.endpoints, (e, i) => shapeProblem(e.assignment, ENDPOINTS, `endpoints ${i}`));
+  if (problem) throw new ConfigDumpShapeError(`${problem}; this is not what Envoy writes: give the unedited output of /config_dump or istioctl proxy-config ... -o json`);
+  return dump;
+}
+
+function firstProblem<T>(list: T[], f: (e: T, i: number) => string | undefined): string | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const p = f(list[i]!, i);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+function nameOf(v: unknown, i: number): string {
+  const n = v && typeof v === 'object' ? (v as { name?: unknown }).name : undefined;
+  return typeof n === 'string' ? n.slice(0, 80) : `#${i}`;
+}
+
+function readConfigDumpUnchecked(json: unknown): ConfigDump {
   const dump = emptyConfigDump();
   if (Array.isArray(json)) {
     readIstioctlArray(json, dump);

@@ -5,6 +5,7 @@
 // Not evaluated: runtime_fraction, grpc, tls_context, dynamic_metadata, filter_state, match trees.
 import type { HeaderMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
+import { fullMatchRegex, re2ReplaceAll } from './re2';
 
 export interface RequestSpec {
   /** Host header / :authority, e.g. "simple.baihl.io" or "simple.baihl.io:80". */
@@ -87,32 +88,7 @@ function normaliseRequest(req: RequestSpec): NormalRequest {
 }
 
 
-/** RE2 full match with a JS RegExp; undefined when the pattern is not valid JavaScript regex syntax. */
-export function fullMatchRegex(pattern: string, flags = ''): RegExp | undefined {
-  const { source, flags: f } = re2ToJs(pattern);
-  try {
-    return new RegExp(`^(?:${source})$`, flags + f);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The RE2 spellings JavaScript lacks: named groups `(?P<n>...)`, `\A` / `\z` anchors, and a leading
- * flag group such as `(?i)` (JavaScript has no inline flags, so only a leading one can be honoured).
- */
-export function re2ToJs(pattern: string): { source: string; flags: string } {
-  let source = pattern.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>').replace(/\\A/g, '^').replace(/\\z/g, '$');
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    source = source.slice(lead[0].length);
-    if (lead[1].includes('i')) flags += 'i';
-    if (lead[1].includes('s')) flags += 's';
-    if (lead[1].includes('m')) flags += 'm';
-  }
-  return { source, flags };
-}
+export { fullMatchRegex } from './re2';
 
 function stringMatches(m: StringMatcher, value: string): boolean {
   const ic = m.ignoreCase === true;
@@ -214,7 +190,7 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
     if (!ok) reasons.push(`path "${path}" is neither "${p}" nor below "${p}/"`);
   } else if (match.safeRegex) {
     const re = fullMatchRegex(match.safeRegex.regex);
-    if (!re) reasons.push(`regex ${match.safeRegex.regex} cannot be evaluated here (not JavaScript regex syntax)`);
+    if (!re) reasons.push(`regex ${match.safeRegex.regex} cannot be evaluated here (RE2 refuses this pattern)`);
     else if (!re.test(path)) reasons.push(`path "${path}" does not fully match regex ${match.safeRegex.regex}`);
   } else {
     const m = match as Record<string, unknown>;
@@ -239,19 +215,10 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
   const query = req.path.includes('?') ? '?' + r.queryString : '';
   if (!action) return { path: req.path };
   if (action.regexRewrite) {
-    const re = (() => {
-      const { source, flags } = re2ToJs(action.regexRewrite!.pattern.regex);
-      try {
-        return new RegExp(source, 'g' + flags);
-      } catch {
-        return undefined;
-      }
-    })();
-    if (!re) return { path: req.path, rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} (not evaluable here)` };
-    // RE2 substitution uses \1 for groups; JS uses $1 (and $ must be escaped).
-    const sub = action.regexRewrite.substitution.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1');
+    const rewritten = re2ReplaceAll(action.regexRewrite.pattern.regex, r.pathOnly, action.regexRewrite.substitution);
+    if (rewritten === undefined) return { path: req.path, rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} (RE2 refuses this pattern)` };
     return {
-      path: r.pathOnly.replace(re, sub) + query,
+      path: rewritten + query,
       rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} -> ${action.regexRewrite.substitution}`,
     };
   }

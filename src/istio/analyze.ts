@@ -64,7 +64,7 @@ export function analyzeDocuments(texts: ReadonlyMap<string, string> | Readonly<R
   const entries = texts instanceof Map ? [...texts.entries()] : Object.entries(texts);
   const byFile = new Map(entries);
   const { defaultNamespace = 'default', ...rest } = options;
-  const read = entries.map(([file, text]) => readResources(text, file, { defaultNamespace }));
+  const read = entries.map(([file, text]) => readResources(text, file, { defaultNamespace, validate: true }));
   const resources = mergeResourceSets(...read.map((r) => r.resources));
   return {
     diagnostics: analyze(resources, { ...rest, sourceText: (f) => byFile.get(f) }),

@@ -9,6 +9,9 @@ const portHash = (dest: Destination, tp: TrafficPolicy | undefined): ConsistentH
 
 export class DestinationRuleIndex {
   private readonly byHost = new Map<string, DestinationRule>();
+  /** Wildcard hosts, most specific first, sorted once (a scan per route made prediction routes × rules). */
+  private wildcards: string[] | undefined;
+  private readonly resolved = new Map<string, DestinationRule | undefined>();
 
   constructor(rules: readonly DestinationRule[]) {
     // The first rule for a host wins, as Istio keeps the oldest one when rules conflict.
@@ -22,8 +25,12 @@ export class DestinationRuleIndex {
   ruleFor(host: string): DestinationRule | undefined {
     const exact = this.byHost.get(host);
     if (exact) return exact;
-    const wild = [...this.byHost.keys()].filter((h) => h.startsWith('*') && subsetOf(host, h)).sort(compareSpecificity)[0];
-    return wild ? this.byHost.get(wild) : undefined;
+    if (this.resolved.has(host)) return this.resolved.get(host);
+    this.wildcards ??= [...this.byHost.keys()].filter((h) => h.startsWith('*')).sort(compareSpecificity);
+    const wild = this.wildcards.find((h) => subsetOf(host, h));
+    const rule = wild ? this.byHost.get(wild) : undefined;
+    this.resolved.set(host, rule);
+    return rule;
   }
 
   consistentHash(dest: Destination): ConsistentHash | undefined {

@@ -6,6 +6,8 @@
 // document that changed.
 import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './model';
+import { pathText, validateObject } from './validate';
+import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -22,6 +24,8 @@ interface DocumentChunk {
 interface ParsedChunk {
   value: unknown;
   doc: Document.Parsed | undefined;
+  /** Set when js-yaml read the document (the fast path); then `doc` is undefined. */
+  fast?: FastParsed;
   lineCounter: LineCounter;
   problems: { range: Range; message: string }[];
 }
@@ -83,6 +87,12 @@ function parseChunk(text: string): ParsedChunk {
     return hit;
   }
   stats.parsed++;
+  const quick = fastChunk(text);
+  if (quick) {
+    cache.set(text, quick);
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    return quick;
+  }
   const lineCounter = new LineCounter();
   const problems: ParsedChunk['problems'] = [];
   let doc: Document.Parsed | undefined;
@@ -118,6 +128,21 @@ function parseChunk(text: string): ParsedChunk {
   cache.set(text, parsed);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return parsed;
+}
+
+/** js-yaml's reading of a document, or undefined when the `yaml` package must read it (see yamlFast.ts). */
+function fastChunk(text: string): ParsedChunk | undefined {
+  if (needsFullParser(text)) return undefined;
+  let fast: FastParsed;
+  try {
+    fast = fastParse(text);
+  } catch {
+    return undefined; // the `yaml` package words the problem, as before
+  }
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+  return { value: fast.value, doc: undefined, fast, lineCounter, problems: [] };
 }
 
 /** 0-based line of the first line whose indentation holds a non-breaking space. */
@@ -183,6 +208,12 @@ export interface ReadResult {
 export interface ReadOptions {
   /** Namespace for objects that name none, as `kubectl apply -n` would give them. */
   defaultNamespace?: string;
+  /**
+   * Refuse objects the API server or Istio's webhook would refuse (src/istio/validate), reporting each
+   * violation as a problem. The CLI and the editor validate; tests of Istio's translation may feed it
+   * configs its webhook would refuse (as Istio's own generator takes them), so the default is off.
+   */
+  validate?: boolean;
 }
 
 /** Reads every document of a YAML file; non-Istio documents are skipped, broken ones reported. */
@@ -196,42 +227,74 @@ export function readResources(text: string, file: string, options: ReadOptions =
       problems.push({ file, range: shift(p.range, chunk.startLine), message: p.message, severity: 'error' });
     }
     const v = parsed.value;
-    if (!parsed.doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
-    const raw = v as Record<string, unknown>;
-    const kind = typeof raw.kind === 'string' ? raw.kind : '';
-    const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
-    const bucket = KINDS[kind];
-    if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-    const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+    if ((!parsed.doc && !parsed.fast) || !v || typeof v !== 'object' || Array.isArray(v)) return;
     const doc = parsed.doc;
+    const fast = parsed.fast;
     const lc = parsed.lineCounter;
-    const whole = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
-    if (typeof metadata.name !== 'string' || metadata.name === '') {
-      problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
-      return;
-    }
-    const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
-    const rangeAt = (path: YamlPath): Range => {
-      const n = nodeAt(doc, path);
-      if (!n?.range) return whole;
+    const docRange = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
+    const rangeIn = (path: YamlPath, fallback: Range): Range => {
+      if (fast) {
+        const [s, e] = fast.offsetsAt(path);
+        return shift(offsetsToRange(lc, s, e), chunk.startLine);
+      }
+      const n = doc ? nodeAt(doc, path) : undefined;
+      if (!n?.range) return fallback;
       return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
     };
-    const obj: KubeObject = {
-      apiVersion,
-      kind,
-      metadata: {
-        ...metadata,
-        name: String(metadata.name),
-        ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
-      },
-      spec: spec as Record<string, unknown>,
-      file,
-      docIndex,
-      range: whole,
-      rangeAt,
-    };
-    if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
-    (resources[bucket] as KubeObject[]).push(obj);
+    const top = v as Record<string, unknown>;
+    // `kubectl get -o yaml` and Helm/kustomize tooling wrap objects in a v1 List (kind List or FooList).
+    if (typeof top.kind === 'string' && /List$/.test(top.kind) && top.apiVersion === 'v1' && Array.isArray(top.items)) {
+      top.items.forEach((item, i) => {
+        const base: YamlPath = ['items', i];
+        if (item && typeof item === 'object' && !Array.isArray(item)) readObject(item as Record<string, unknown>, base, rangeIn(base, docRange), docIndex);
+      });
+      return;
+    }
+    readObject(top, [], docRange, docIndex);
+
+    function readObject(raw: Record<string, unknown>, base: YamlPath, whole: Range, docIndex: number) {
+      const kind = typeof raw.kind === 'string' ? raw.kind : '';
+      const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
+      const bucket = KINDS[kind];
+      if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
+      const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      if (typeof metadata.name !== 'string' || metadata.name === '') {
+        problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
+        return;
+      }
+      const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+      const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
+      // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
+      const violations = !options.validate ? [] : validateObject(raw, kind, typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'));
+      if (violations.length) {
+        for (const v of violations) {
+          const at = pathText([...base, ...v.path]);
+          problems.push({
+            file,
+            range: rangeAt(v.path),
+            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
+            severity: 'error',
+          });
+        }
+        return;
+      }
+      const obj: KubeObject = {
+        apiVersion,
+        kind,
+        metadata: {
+          ...metadata,
+          name: String(metadata.name),
+          ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+        },
+        spec: spec as Record<string, unknown>,
+        file,
+        docIndex,
+        range: whole,
+        rangeAt,
+      };
+      if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
+      (resources[bucket] as KubeObject[]).push(obj);
+    }
   });
   return { resources, problems };
 }
