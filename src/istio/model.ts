@@ -48,6 +48,8 @@ export interface StringMatch {
 
 export interface HTTPMatchRequest {
   name?: string;
+  /** Envoy's per-route stats prefix (route stat_prefix). */
+  statPrefix?: string;
   uri?: StringMatch;
   scheme?: StringMatch;
   method?: StringMatch;
