@@ -224,6 +224,7 @@ export interface ResourceSet {
   gateways: Gateway[];
   destinationRules: DestinationRule[];
   services: Service[];
+  /** The workloads: Deployments, and Pods read as one-replica pod templates (kind stays Pod). */
   deployments: Deployment[];
 }
 

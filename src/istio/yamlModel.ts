@@ -167,10 +167,20 @@ const KINDS: Record<string, keyof ResourceSet> = {
   DestinationRule: 'destinationRules',
   Service: 'services',
   Deployment: 'deployments',
+  // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
+  Pod: 'deployments',
 };
 
+/**
+ * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
+ * one-replica template. The object keeps kind Pod and its own YAML ranges.
+ */
+function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<string, unknown> {
+  return { replicas: 1, template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} } };
+}
+
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   return apiVersion.startsWith('networking.istio.io/');
 }
@@ -196,42 +206,54 @@ export function readResources(text: string, file: string, options: ReadOptions =
       problems.push({ file, range: shift(p.range, chunk.startLine), message: p.message, severity: 'error' });
     }
     const v = parsed.value;
-    if (!parsed.doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
-    const raw = v as Record<string, unknown>;
-    const kind = typeof raw.kind === 'string' ? raw.kind : '';
-    const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
-    const bucket = KINDS[kind];
-    if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-    const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
     const doc = parsed.doc;
+    if (!doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
     const lc = parsed.lineCounter;
     const whole = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
-    if (typeof metadata.name !== 'string' || metadata.name === '') {
-      problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
-      return;
-    }
-    const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
-    const rangeAt = (path: YamlPath): Range => {
+    const rangeOf = (path: YamlPath, fallback: Range): Range => {
       const n = nodeAt(doc, path);
-      if (!n?.range) return whole;
+      if (!n?.range) return fallback;
       return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
     };
-    const obj: KubeObject = {
-      apiVersion,
-      kind,
-      metadata: {
-        ...metadata,
-        name: String(metadata.name),
-        ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
-      },
-      spec: spec as Record<string, unknown>,
-      file,
-      docIndex,
-      range: whole,
-      rangeAt,
+
+    /** One object at `at` in the document ([] for the document itself, ['items', i] in a List). */
+    const readObject = (item: unknown, at: YamlPath): void => {
+      if (!item || typeof item !== 'object' || Array.isArray(item)) return;
+      const raw = item as Record<string, unknown>;
+      const kind = typeof raw.kind === 'string' ? raw.kind : '';
+      const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
+      const bucket = KINDS[kind];
+      if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
+      const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      const objRange = at.length ? rangeOf(at, whole) : whole;
+      if (typeof metadata.name !== 'string' || metadata.name === '') {
+        problems.push({ file, range: objRange, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
+        return;
+      }
+      const spec = kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+      const obj: KubeObject = {
+        apiVersion,
+        kind,
+        metadata: {
+          ...metadata,
+          name: String(metadata.name),
+          ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+        },
+        spec: spec as Record<string, unknown>,
+        file,
+        docIndex,
+        range: objRange,
+        rangeAt: (path: YamlPath) => rangeOf([...at, ...path], objRange),
+      };
+      if ((kind === 'Service' || kind === 'Pod') && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
+      (resources[bucket] as KubeObject[]).push(obj);
     };
-    if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
-    (resources[bucket] as KubeObject[]).push(obj);
+
+    const top = v as Record<string, unknown>;
+    // `kubectl get ... -o yaml` writes a `kind: List` (or `<Kind>List`) whose items are the objects
+    if (typeof top.kind === 'string' && top.kind.endsWith('List') && Array.isArray(top.items)) {
+      top.items.forEach((item, i) => readObject(item, ['items', i]));
+    } else readObject(top, []);
   });
   return { resources, problems };
 }
@@ -246,7 +268,7 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
     apiVersion: String(raw.apiVersion ?? ''),
     kind,
     metadata,
-    spec: (raw.spec ?? {}) as Record<string, unknown>,
+    spec: (kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : (raw.spec ?? {})) as Record<string, unknown>,
     file,
     docIndex: 0,
     range: empty,
