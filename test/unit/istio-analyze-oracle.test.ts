@@ -22,7 +22,7 @@ const istioVersion = /^\s*istio\.io\/istio (\S+)/m.exec(readFileSync(join(ORACLE
 const ORACLE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-ingress-lab', 'analyze-oracle', istioVersion, 'analyze-oracle');
 const skip = existsSync(ORACLE) ? false : `the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh`;
 
-const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162']);
+const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162', 'IST0165']);
 /** Codes where we put the message on the line Istio's ErrorLine gives (the others: Istio gives the object's line, we a more exact one). */
 const SAME_LINE = new Set(['IST0112', 'IST0132']);
 

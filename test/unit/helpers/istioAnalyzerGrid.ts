@@ -23,6 +23,7 @@ export const CLAIMED: Record<string, string> = {
   VirtualServiceHostNotFoundInGateway: 'IST0132',
   ConflictingGateways: 'IST0145',
   GatewayPortNotDefinedOnService: 'IST0162',
+  ReferencedInternalGateway: 'IST0165',
 };
 
 /** Each Istio analyzer of the grid -> the lab's check for the same thing (undefined: not built yet). */
