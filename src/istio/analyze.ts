@@ -10,6 +10,7 @@ import { analyzeDestinationSubsets } from './analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from './analyzers/gatewayPorts';
 import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
+import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
 
 export type { AnalyzeOptions } from './analyzers/context';
@@ -30,6 +31,7 @@ export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): D
     ...analyzeDestinationHosts(ctx),
     ...analyzeDestinationSubsets(ctx),
     ...resources.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
+    ...resources.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)),
   ];
   return sortAndDedupe(all.filter((d) => !suppressed(resources, d)));
 }

@@ -10,6 +10,7 @@ import { analyzeDestinationSubsets } from '../../../src/istio/analyzers/destinat
 import { analyzeGatewayPorts } from '../../../src/istio/analyzers/gatewayPorts';
 import type { Diagnostic } from '../../../src/istio/analyzers/types';
 import { analyzeUnreachableRules } from '../../../src/istio/analyzers/unreachableRules';
+import { analyzeUnreachableTcpTlsRules } from '../../../src/istio/analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from '../../../src/istio/analyzers/vsGateways';
 import { mergeResourceSets, readResources } from '../../../src/istio/yamlModel';
 import { istioModuleDir } from './istioTestdata';
@@ -34,7 +35,7 @@ export const LAB_ANALYZERS: Record<string, ((ctx: AnalysisContext) => Diagnostic
   'virtualservice.DestinationHostAnalyzer': analyzeDestinationHosts,
   'virtualservice.DestinationRuleAnalyzer': analyzeDestinationSubsets,
   'virtualservice.GatewayAnalyzer': analyzeVirtualServiceGateways,
-  'schemaValidation.CollectionValidationAnalyzer': (ctx) => ctx.inputs.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
+  'schemaValidation.CollectionValidationAnalyzer': (ctx) => ctx.inputs.virtualServices.flatMap((vs) => [...analyzeUnreachableRules(vs, ctx.sourceText(vs.file)), ...analyzeUnreachableTcpTlsRules(vs)]),
 };
 
 export interface GridCase {
