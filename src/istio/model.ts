@@ -212,7 +212,19 @@ export interface DeploymentSpec {
   };
 }
 
+/** networking.istio.io ServiceEntry: hosts outside (or added to) the registry, as destinations. */
+export interface ServiceEntrySpec {
+  hosts?: string[];
+  addresses?: string[];
+  ports?: { number: number; name?: string; protocol?: string; targetPort?: number }[];
+  location?: string;
+  resolution?: string;
+  exportTo?: string[];
+  endpoints?: { address?: string; ports?: Record<string, number>; labels?: Record<string, string> }[];
+}
+
 export type VirtualService = KubeObject<VirtualServiceSpec>;
+export type ServiceEntry = KubeObject<ServiceEntrySpec>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
@@ -226,6 +238,7 @@ export interface ResourceSet {
   services: Service[];
   /** The workloads: Deployments, and Pods read as one-replica pod templates (kind stays Pod). */
   deployments: Deployment[];
+  serviceEntries: ServiceEntry[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

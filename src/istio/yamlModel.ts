@@ -35,7 +35,7 @@ export function yamlCacheStats(): Readonly<typeof stats> {
 }
 
 export function emptyResourceSet(): ResourceSet {
-  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [] };
+  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [], serviceEntries: [] };
 }
 
 export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
@@ -46,6 +46,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.destinationRules.push(...s.destinationRules);
     out.services.push(...s.services);
     out.deployments.push(...s.deployments);
+    out.serviceEntries.push(...s.serviceEntries);
   }
   return out;
 }
@@ -165,6 +166,7 @@ const KINDS: Record<string, keyof ResourceSet> = {
   VirtualService: 'virtualServices',
   Gateway: 'gateways',
   DestinationRule: 'destinationRules',
+  ServiceEntry: 'serviceEntries',
   Service: 'services',
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
