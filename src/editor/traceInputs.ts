@@ -20,6 +20,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     services: [...cluster.services, ...fresh(workspace.services)],
     deployments: [...cluster.deployments, ...workspace.deployments],
     serviceEntries: [...cluster.serviceEntries, ...fresh(workspace.serviceEntries)],
+    secrets: [...cluster.secrets, ...fresh(workspace.secrets)],
   };
 }
 

@@ -8,6 +8,7 @@ import { createContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
 import { analyzeDestinationSubsets } from './analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from './analyzers/gatewayPorts';
+import { analyzeGatewaySecrets } from './analyzers/gatewaySecrets';
 import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
@@ -27,6 +28,7 @@ export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): D
   const all: Diagnostic[] = [
     ...analyzeConflictingGateways(ctx),
     ...analyzeGatewayPorts(ctx),
+    ...analyzeGatewaySecrets(ctx),
     ...analyzeVirtualServiceGateways(ctx),
     ...analyzeDestinationHosts(ctx),
     ...analyzeDestinationSubsets(ctx),

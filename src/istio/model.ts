@@ -225,6 +225,11 @@ export interface ServiceEntrySpec {
 
 export type VirtualService = KubeObject<VirtualServiceSpec>;
 export type ServiceEntry = KubeObject<ServiceEntrySpec>;
+/**
+ * A Secret as the engine knows it: name, namespace, labels and its `type` (kept in spec). Its data, stringData
+ * and annotations (kubectl's last-applied-configuration holds the data) never enter the engine.
+ */
+export type SecretRef = KubeObject<{ type?: string }>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
@@ -239,6 +244,8 @@ export interface ResourceSet {
   /** The workloads: Deployments, and Pods read as one-replica pod templates (kind stays Pod). */
   deployments: Deployment[];
   serviceEntries: ServiceEntry[];
+  /** Secrets, metadata only (Gateways name them by credentialName). */
+  secrets: SecretRef[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

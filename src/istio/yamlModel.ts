@@ -35,7 +35,7 @@ export function yamlCacheStats(): Readonly<typeof stats> {
 }
 
 export function emptyResourceSet(): ResourceSet {
-  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [], serviceEntries: [] };
+  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [], serviceEntries: [], secrets: [] };
 }
 
 export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
@@ -47,6 +47,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.services.push(...s.services);
     out.deployments.push(...s.deployments);
     out.serviceEntries.push(...s.serviceEntries);
+    out.secrets.push(...s.secrets);
   }
   return out;
 }
@@ -116,9 +117,17 @@ function parseChunk(text: string): ParsedChunk {
     value = undefined;
   }
   const parsed = { value, doc, lineCounter, problems };
+  // a Secret's values are read for nothing: such a document is not kept in the cache
+  if (holdsSecret(value)) return parsed;
   cache.set(text, parsed);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return parsed;
+}
+
+const isSecret = (v: unknown) => !!v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'Secret';
+function holdsSecret(v: unknown): boolean {
+  const items = v && typeof v === 'object' ? (v as { items?: unknown }).items : undefined;
+  return isSecret(v) || (Array.isArray(items) && items.some(isSecret));
 }
 
 /** 0-based line of the first line whose indentation holds a non-breaking space. */
@@ -167,11 +176,19 @@ const KINDS: Record<string, keyof ResourceSet> = {
   Gateway: 'gateways',
   DestinationRule: 'destinationRules',
   ServiceEntry: 'serviceEntries',
+  Secret: 'secrets',
   Service: 'services',
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
   Pod: 'deployments',
 };
+
+/** A Secret's metadata without annotations (last-applied-configuration carries the data), and its type. */
+function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'] {
+  const { name, namespace, labels, creationTimestamp } = metadata as KubeObject['metadata'] & { creationTimestamp?: string };
+  return { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(creationTimestamp ? { creationTimestamp } : {}) } as KubeObject['metadata'];
+}
+const secretSpec = (raw: Record<string, unknown>) => (typeof raw.type === 'string' ? { type: raw.type } : {});
 
 /**
  * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
@@ -182,7 +199,7 @@ function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<
 }
 
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service' || kind === 'Pod') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   return apiVersion.startsWith('networking.istio.io/');
 }
@@ -226,13 +243,15 @@ export function readResources(text: string, file: string, options: ReadOptions =
       const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
       const bucket = KINDS[kind];
       if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-      const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      const rawMetadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
       const objRange = at.length ? rangeOf(at, whole) : whole;
       if (typeof metadata.name !== 'string' || metadata.name === '') {
         problems.push({ file, range: objRange, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
         return;
       }
-      const spec = kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+      const spec =
+        kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
       const obj: KubeObject = {
         apiVersion,
         kind,
@@ -247,6 +266,11 @@ export function readResources(text: string, file: string, options: ReadOptions =
         range: objRange,
         rangeAt: (path: YamlPath) => rangeOf([...at, ...path], objRange),
       };
+      if (kind === 'Secret') {
+        // no closure over the parsed document (it holds the Secret's data): only the name's range is kept
+        const nameRange = rangeOf([...at, 'metadata', 'name'], objRange);
+        obj.rangeAt = (path: YamlPath) => (path[0] === 'metadata' && path[1] === 'name' ? nameRange : objRange);
+      }
       if ((kind === 'Service' || kind === 'Pod') && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
       (resources[bucket] as KubeObject[]).push(obj);
     };
@@ -265,12 +289,13 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
   const kind = String(raw.kind ?? '');
   if (!KINDS[kind]) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
   return {
     apiVersion: String(raw.apiVersion ?? ''),
     kind,
     metadata,
-    spec: (kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : (raw.spec ?? {})) as Record<string, unknown>,
+    spec: (kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {})) as Record<string, unknown>,
     file,
     docIndex: 0,
     range: empty,

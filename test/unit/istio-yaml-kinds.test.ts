@@ -69,3 +69,58 @@ items:
   assert.equal(problems[0]!.range.start.line, 3);
   assert.deepEqual(resources.services.map((s) => s.metadata.name), ['s']);
 });
+
+test("a Secret is read by name only: its data, stringData and kubectl's last-applied annotation never enter the model", () => {
+  const text = `apiVersion: v1
+kind: Secret
+metadata:
+  name: web-cert
+  namespace: istio-system
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"data":{"tls.key":"TOP-SECRET-KEY-IN-ANNOTATION"}}'
+type: kubernetes.io/tls
+data:
+  tls.crt: VE9QLVNFQ1JFVC1DRVJU
+  tls.key: VE9QLVNFQ1JFVC1LRVk=
+stringData:
+  password: TOP-SECRET-PASSWORD
+`;
+  const { resources, problems } = readResources(text, 's.yaml');
+  assert.deepEqual(problems, []);
+  const [secret] = resources.secrets;
+  assert.equal(secret?.metadata.name, 'web-cert');
+  assert.equal(secret?.spec.type, 'kubernetes.io/tls');
+  const seen = JSON.stringify(resources, (_k, v: unknown) => (typeof v === 'function' ? String(v) : v));
+  for (const value of ['VE9QLVNFQ1JFVC1DRVJU', 'VE9QLVNFQ1JFVC1LRVk=', 'TOP-SECRET-PASSWORD', 'TOP-SECRET-KEY-IN-ANNOTATION']) {
+    assert.ok(!seen.includes(value), `${value} reached the model`);
+  }
+  // the secret's ranges do not need its values either
+  assert.equal(secret?.rangeAt(['metadata', 'name']).start.line, 3);
+  assert.equal(secret?.rangeAt(['data', 'tls.key']).start.line, 0, 'anything but the name is the whole document');
+});
+
+test('credentialName: the Secret must be in the gateway workload\'s namespace (IST0101), as Istio\'s SecretAnalyzer says', () => {
+  const files = (secretNs: string) =>
+    readResources(
+      `${LIST}---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-cert, namespace: ${secretNs}}
+type: kubernetes.io/tls
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: tls-gw, namespace: web}
+spec:
+  selector: {istio: custom-gw}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [app.example.com]
+    tls: {mode: SIMPLE, credentialName: app-cert}
+`,
+      'g.yaml',
+    ).resources;
+  const messages = (ns: string) => analyze(files(ns), { assumeComplete: true }).filter((d) => d.object.name === 'tls-gw' && d.code === 'IST0101').map((d) => `${d.code} ${d.message} ${d.range.start.line + 1}`);
+  assert.deepEqual(messages('web'), []);
+  assert.deepEqual(messages('istio-system'), ['IST0101 Referenced credentialName not found: "app-cert" 42']);
+});

@@ -8,6 +8,7 @@ import { createContext, type AnalysisContext } from '../../../src/istio/analyzer
 import { analyzeDestinationHosts } from '../../../src/istio/analyzers/destinationHosts';
 import { analyzeDestinationSubsets } from '../../../src/istio/analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from '../../../src/istio/analyzers/gatewayPorts';
+import { analyzeGatewaySecrets } from '../../../src/istio/analyzers/gatewaySecrets';
 import type { Diagnostic } from '../../../src/istio/analyzers/types';
 import { analyzeUnreachableRules } from '../../../src/istio/analyzers/unreachableRules';
 import { analyzeUnreachableTcpTlsRules } from '../../../src/istio/analyzers/unreachableTcpTls';
@@ -31,7 +32,7 @@ export const CLAIMED: Record<string, string> = {
 export const LAB_ANALYZERS: Record<string, ((ctx: AnalysisContext) => Diagnostic[]) | undefined> = {
   'gateway.IngressGatewayPortAnalyzer': analyzeGatewayPorts,
   'gateway.ConflictingGatewayAnalyzer': analyzeConflictingGateways,
-  'gateway.SecretAnalyzer': undefined,
+  'gateway.SecretAnalyzer': analyzeGatewaySecrets,
   'virtualservice.DestinationHostAnalyzer': analyzeDestinationHosts,
   'virtualservice.DestinationRuleAnalyzer': analyzeDestinationSubsets,
   'virtualservice.GatewayAnalyzer': analyzeVirtualServiceGateways,
