@@ -23,7 +23,7 @@ const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
 const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
 
 /** Istio orders configs by creation time, then name, then namespace. */
-function byCreation(a: KubeObject, b: KubeObject): number {
+export function byCreation(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta && tb && ta !== tb) return Date.parse(ta) - Date.parse(tb);
