@@ -3,6 +3,7 @@
 import { readConfigDump } from '../envoy/configDump';
 import { routesTable } from '../envoy/tables';
 import type { RouteConfiguration } from '../envoy/types';
+import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import { predict } from '../istio/predict';
 import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
@@ -64,6 +65,21 @@ export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string
   return routesTable(dump);
 }
 
+/** The TCP/TLS filter chains: listener, SNI, where the tcp_proxy sends the connection, and the rule it comes from. */
+export function l4RoutesTable(routes: L4Route[]): string {
+  const rows = [
+    ['LISTENER', 'SNI', 'DESTINATION', 'FROM'],
+    ...routes.map((r) => [
+      r.listener,
+      r.serverNames?.join(',') ?? '*',
+      r.cluster ?? (r.weightedClusters ?? []).map((c) => `${c.name} (${c.weight})`).join(', '),
+      `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + 5))).join('').trimEnd()).join('\n') + '\n';
+}
+
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'predict the gateway routes of VirtualService YAML, offline, by Istio rules',
@@ -80,9 +96,16 @@ export const predictCommand: Command = {
       }
       const resources = await loadResources(io, positionals, (options.namespace as string | undefined) ?? 'default');
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
+      const l4 = predictL4Routes(resources);
       if (options.output === 'json') io.stdout(`${JSON.stringify(predictionJson(p), null, 2)}\n`);
-      else io.stdout(p.routeConfigs.length ? predictedRoutesTable(p.routeConfigs) : 'no Gateway in the files: nothing is predicted for the ingress gateway\n');
-      for (const n of p.notOnGateway) {
+      else {
+        if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
+        if (l4.length) io.stdout(`${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`);
+        if (!p.routeConfigs.length && !l4.length) io.stdout('no Gateway in the files: nothing is predicted for the ingress gateway\n');
+      }
+      const hasL4 = (n: Prediction['notOnGateway'][number]) =>
+        n.http === undefined && l4.some((r) => r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace);
+      for (const n of p.notOnGateway.filter((x) => !hasL4(x))) {
         const where = n.http === undefined ? '' : n.match === null || n.match === undefined ? ` http[${n.http}]` : ` http[${n.http}].match[${n.match}]`;
         io.stderr(`${n.file}:${n.range.start.line + 1}: ${n.virtualService.name}.${n.virtualService.namespace}${where} is not on the gateway: ${n.reason}\n`);
       }

@@ -418,7 +418,7 @@ function explainMissing(
 }
 
 function vsReason(vs: ResolvedVS, gwByName: Map<string, Gateway>, httpCount: number): string {
-  if (httpCount === 0) return 'no http routes (tcp/tls routes are not shown)';
+  if (httpCount === 0) return 'no http routes, and none of its tcp/tls rules reaches a TCP or TLS passthrough server of its gateways';
   const gws = vs.gateways.filter((g) => g !== 'mesh');
   if (!gws.length) return 'bound to the mesh only (no `gateways`), so the ingress gateway gets no route from it';
   const reasons: string[] = [];
