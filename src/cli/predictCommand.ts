@@ -15,7 +15,10 @@ Predicts, offline and by Istio's own rules, the Envoy route each VirtualService 
 ingress gateway: listener, route configuration, virtual host and the route itself.
 
   --namespace, -n NS        namespace for objects that name none, as kubectl apply -n (default: default)
-  --output, -o FORMAT       table (as istioctl proxy-config routes prints it) or json
+  --output, -o FORMAT       table (as istioctl proxy-config routes prints it), json, or config-dump: the
+                            predicted route configurations as an Envoy /config_dump (RoutesConfigDump),
+                            which ingress-lab routes --config-dump and istioctl proxy-config routes --file
+                            read as a live gateway's dump (listeners and clusters are not in it yet)
   --metadata-version V      API version in route metadata: v1 (Istio >= 1.22, default) or v1alpha3
 `;
 
@@ -52,17 +55,24 @@ export function predictionJson(p: Prediction) {
   }));
 }
 
-/** The same table istioctl prints for a live gateway, from the predicted route configurations. */
-export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string {
-  const dump = readConfigDump({
+/** The predicted route configurations as Envoy's admin /config_dump holds them (camelCase, as istioctl -o json). */
+export function predictedConfigDump(routeConfigs: RouteConfiguration[]) {
+  return {
     configs: [
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
-        dynamicRouteConfigs: routeConfigs.map((routeConfig) => ({ routeConfig })),
+        // xDS resources are keyed by name; sorted, as Istio's own output is compared
+        dynamicRouteConfigs: [...routeConfigs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((routeConfig) => ({
+          routeConfig: { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...routeConfig },
+        })),
       },
     ],
-  });
-  return routesTable(dump);
+  };
+}
+
+/** The same table istioctl prints for a live gateway, from the predicted route configurations. */
+export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string {
+  return routesTable(readConfigDump(predictedConfigDump(routeConfigs)));
 }
 
 /** The TCP/TLS filter chains: listener, SNI, where the tcp_proxy sends the connection, and the rule it comes from. */
@@ -87,7 +97,7 @@ export const predictCommand: Command = {
     runGuarded(io, async () => {
       const { options, positionals, help } = parseArgs('predict', args, {
         namespace: { kind: 'string', alias: 'n' },
-        output: { kind: 'string', alias: 'o', choices: ['table', 'json'] },
+        output: { kind: 'string', alias: 'o', choices: ['table', 'json', 'config-dump'] },
         'metadata-version': { kind: 'string', choices: ['v1', 'v1beta1', 'v1alpha3'] },
       });
       if (help) {
@@ -98,6 +108,7 @@ export const predictCommand: Command = {
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
       if (options.output === 'json') io.stdout(`${JSON.stringify(predictionJson(p), null, 2)}\n`);
+      else if (options.output === 'config-dump') io.stdout(`${JSON.stringify(predictedConfigDump(p.routeConfigs), null, 2)}\n`);
       else {
         if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
         if (l4.length) io.stdout(`${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`);
