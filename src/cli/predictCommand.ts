@@ -5,6 +5,7 @@ import { routesTable } from '../envoy/tables';
 import type { RouteConfiguration } from '../envoy/types';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import { predict } from '../istio/predict';
+import { predictListeners, type PredictedListener } from '../istio/predictListeners';
 import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
@@ -17,8 +18,9 @@ ingress gateway: listener, route configuration, virtual host and the route itsel
   --namespace, -n NS        namespace for objects that name none, as kubectl apply -n (default: default)
   --output, -o FORMAT       table (as istioctl proxy-config routes prints it), json, or config-dump: the
                             predicted route configurations as an Envoy /config_dump (RoutesConfigDump),
-                            which ingress-lab routes --config-dump and istioctl proxy-config routes --file
-                            read as a live gateway's dump (listeners and clusters are not in it yet)
+                            with the listeners' filter chains (match and destination), which ingress-lab
+                            routes|listeners --config-dump and istioctl proxy-config routes|listeners --file
+                            read as a live gateway's dump (clusters are not in it yet)
   --metadata-version V      API version in route metadata: v1 (Istio >= 1.22, default) or v1alpha3
 `;
 
@@ -55,10 +57,18 @@ export function predictionJson(p: Prediction) {
   }));
 }
 
-/** The predicted route configurations as Envoy's admin /config_dump holds them (camelCase, as istioctl -o json). */
-export function predictedConfigDump(routeConfigs: RouteConfiguration[]) {
+/** The predicted listeners and route configurations as Envoy's admin /config_dump holds them (camelCase, as istioctl -o json). */
+export function predictedConfigDump(routeConfigs: RouteConfiguration[], listeners: PredictedListener[] = []) {
   return {
     configs: [
+      ...(listeners.length
+        ? [
+            {
+              '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+              dynamicListeners: listeners.map((l) => ({ name: l.name, activeState: { listener: l } })),
+            },
+          ]
+        : []),
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
         // xDS resources are keyed by name; sorted, as Istio's own output is compared
@@ -108,7 +118,7 @@ export const predictCommand: Command = {
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
       if (options.output === 'json') io.stdout(`${JSON.stringify(predictionJson(p), null, 2)}\n`);
-      else if (options.output === 'config-dump') io.stdout(`${JSON.stringify(predictedConfigDump(p.routeConfigs), null, 2)}\n`);
+      else if (options.output === 'config-dump') io.stdout(`${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4)), null, 2)}\n`);
       else {
         if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
         if (l4.length) io.stdout(`${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`);

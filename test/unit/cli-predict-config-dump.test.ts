@@ -1,7 +1,7 @@
-// `ingress-lab predict -o config-dump`: the predicted route configurations as an Envoy /config_dump. On every
-// corpus case, `ingress-lab routes --config-dump` on it prints the table it prints for Istio's own output
-// (the oracle's route configurations in the same dump form), and so does the real istioctl
-// (`proxy-config routes --file`, built by setup; skipped, saying so, when it is not there).
+// `ingress-lab predict -o config-dump`: the predicted listeners and route configurations as an Envoy
+// /config_dump. On every corpus case, `ingress-lab routes|listeners --config-dump` on it prints the tables it
+// prints for Istio's own output (the oracle's listeners and route configurations in the same dump form), and so
+// does the real istioctl (`proxy-config routes|listeners --file`, built by setup; skipped, saying so, when absent).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli';
 import { predictedConfigDump } from '../../src/cli/predictCommand';
+import type { PredictedListener } from '../../src/istio/predictListeners';
 import type { RouteConfiguration } from '../../src/envoy/types';
 import { memoryIo } from './helpers/memoryIo';
 import { istioModuleVersion } from './helpers/istioTestdata';
@@ -28,27 +29,34 @@ async function run(args: string[], files: Record<string, string>): Promise<strin
 }
 
 for (const name of cases) {
-  test(`corpus ${name}: the predicted dump's routes table equals the one of Istio's output (ingress-lab routes, istioctl)`, async (t) => {
+  test(`corpus ${name}: the predicted dump's routes and listeners tables equal those of Istio's output (ingress-lab, istioctl)`, async (t) => {
     const dir = `${corpus}${name}/`;
     const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]));
     const { io, out } = memoryIo(files);
     assert.equal(await main(['predict', '-o', 'config-dump', ...Object.keys(files).sort()], io), 0, out.stderr);
     const predicted = out.stdout;
-    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { routes: RouteConfiguration[] };
-    const oracleDump = JSON.stringify(predictedConfigDump(oracle.routes));
+    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { routes: RouteConfiguration[]; listeners: PredictedListener[] };
+    const oracleDump = JSON.stringify(
+      predictedConfigDump(
+        oracle.routes,
+        oracle.listeners.map((l) => ({ ...l, '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener' })),
+      ),
+    );
     // the same file name for both, so an error message (no routes at all) reads the same too
-    const ours = await run(['routes', '--config-dump', 'dump.json'], { 'dump.json': predicted });
-    assert.equal(ours, await run(['routes', '--config-dump', 'dump.json'], { 'dump.json': oracleDump }));
+    for (const kind of ['routes', 'listeners']) {
+      const ours = await run([kind, '--config-dump', 'dump.json'], { 'dump.json': predicted });
+      assert.equal(ours, await run([kind, '--config-dump', 'dump.json'], { 'dump.json': oracleDump }), kind);
+    }
     if (!existsSync(ISTIOCTL)) {
       t.diagnostic(`istioctl not built (${ISTIOCTL}): run npm run setup; only ingress-lab's table was compared`);
       return;
     }
     writeFileSync(join(tmp, `${name}.predicted.json`), predicted);
     writeFileSync(join(tmp, `${name}.oracle.json`), oracleDump);
-    const istioctl = (f: string) => {
-      const r = spawnSync(ISTIOCTL, ['proxy-config', 'routes', '--file', join(tmp, f)], { encoding: 'utf8' });
+    const istioctl = (kind: string, f: string) => {
+      const r = spawnSync(ISTIOCTL, ['proxy-config', kind, '--file', join(tmp, f)], { encoding: 'utf8' });
       return `exit ${r.status}\n${r.stdout}${r.stderr}`;
     };
-    assert.equal(istioctl(`${name}.predicted.json`), istioctl(`${name}.oracle.json`));
+    for (const kind of ['routes', 'listeners']) assert.equal(istioctl(kind, `${name}.predicted.json`), istioctl(kind, `${name}.oracle.json`), kind);
   });
 }
