@@ -5,6 +5,7 @@ import { routesTable } from '../envoy/tables';
 import type { RouteConfiguration } from '../envoy/types';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import { predict } from '../istio/predict';
+import { predictClusters, type PredictedCluster } from '../istio/predictClusters';
 import { predictListeners, type PredictedListener } from '../istio/predictListeners';
 import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
@@ -20,7 +21,8 @@ ingress gateway: listener, route configuration, virtual host and the route itsel
                             predicted route configurations as an Envoy /config_dump (RoutesConfigDump),
                             with the listeners' filter chains (match and destination), which ingress-lab
                             routes|listeners --config-dump and istioctl proxy-config routes|listeners --file
-                            read as a live gateway's dump (clusters are not in it yet)
+                            read as a live gateway's dump, and the outbound clusters (names, types,
+                            DestinationRule) for proxy-config clusters
   --metadata-version V      API version in route metadata: v1 (Istio >= 1.22, default) or v1alpha3
 `;
 
@@ -58,9 +60,12 @@ export function predictionJson(p: Prediction) {
 }
 
 /** The predicted listeners and route configurations as Envoy's admin /config_dump holds them (camelCase, as istioctl -o json). */
-export function predictedConfigDump(routeConfigs: RouteConfiguration[], listeners: PredictedListener[] = []) {
+export function predictedConfigDump(routeConfigs: RouteConfiguration[], listeners: PredictedListener[] = [], clusters: PredictedCluster[] = []) {
   return {
     configs: [
+      ...(clusters.length
+        ? [{ '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamicActiveClusters: clusters.map((cluster) => ({ cluster })) }]
+        : []),
       ...(listeners.length
         ? [
             {
@@ -118,7 +123,7 @@ export const predictCommand: Command = {
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
       if (options.output === 'json') io.stdout(`${JSON.stringify(predictionJson(p), null, 2)}\n`);
-      else if (options.output === 'config-dump') io.stdout(`${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4)), null, 2)}\n`);
+      else if (options.output === 'config-dump') io.stdout(`${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`);
       else {
         if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
         if (l4.length) io.stdout(`${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`);

@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli';
 import { predictedConfigDump } from '../../src/cli/predictCommand';
+import type { PredictedCluster } from '../../src/istio/predictClusters';
 import type { PredictedListener } from '../../src/istio/predictListeners';
 import type { RouteConfiguration } from '../../src/envoy/types';
 import { memoryIo } from './helpers/memoryIo';
@@ -29,21 +30,22 @@ async function run(args: string[], files: Record<string, string>): Promise<strin
 }
 
 for (const name of cases) {
-  test(`corpus ${name}: the predicted dump's routes and listeners tables equal those of Istio's output (ingress-lab, istioctl)`, async (t) => {
+  test(`corpus ${name}: the predicted dump's routes, listeners and clusters tables equal those of Istio's output (ingress-lab, istioctl)`, async (t) => {
     const dir = `${corpus}${name}/`;
     const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]));
     const { io, out } = memoryIo(files);
     assert.equal(await main(['predict', '-o', 'config-dump', ...Object.keys(files).sort()], io), 0, out.stderr);
     const predicted = out.stdout;
-    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { routes: RouteConfiguration[]; listeners: PredictedListener[] };
+    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { routes: RouteConfiguration[]; listeners: PredictedListener[]; clusters: PredictedCluster[] };
     const oracleDump = JSON.stringify(
       predictedConfigDump(
         oracle.routes,
         oracle.listeners.map((l) => ({ ...l, '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener' })),
+        oracle.clusters.map((c) => ({ ...c, '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster' })),
       ),
     );
     // the same file name for both, so an error message (no routes at all) reads the same too
-    for (const kind of ['routes', 'listeners']) {
+    for (const kind of ['routes', 'listeners', 'clusters']) {
       const ours = await run([kind, '--config-dump', 'dump.json'], { 'dump.json': predicted });
       assert.equal(ours, await run([kind, '--config-dump', 'dump.json'], { 'dump.json': oracleDump }), kind);
     }
@@ -57,6 +59,6 @@ for (const name of cases) {
       const r = spawnSync(ISTIOCTL, ['proxy-config', kind, '--file', join(tmp, f)], { encoding: 'utf8' });
       return `exit ${r.status}\n${r.stdout}${r.stderr}`;
     };
-    for (const kind of ['routes', 'listeners']) assert.equal(istioctl(kind, `${name}.predicted.json`), istioctl(kind, `${name}.oracle.json`), kind);
+    for (const kind of ['routes', 'listeners', 'clusters']) assert.equal(istioctl(kind, `${name}.predicted.json`), istioctl(kind, `${name}.oracle.json`), kind);
   });
 }
