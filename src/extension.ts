@@ -16,6 +16,7 @@ import { watchKubeconfig } from './editor/kubeconfigWatch';
 import { followLabCluster } from './editor/labClusterProgress';
 import type { PromptSeam } from './editor/prompts';
 import { registerIstioDiagnostics } from './editor/quickFixes';
+import { L4LensProvider } from './editor/l4Lens';
 import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
@@ -35,6 +36,7 @@ const YAML: vscode.DocumentSelector = [{ language: 'yaml' }];
 export function activate(context: vscode.ExtensionContext): LabApi {
   const log = vscode.window.createOutputChannel('Istio Ingress Lab', { log: true });
   const ctx = new LabContext(context.extensionUri, log);
+  const l4Lenses = new L4LensProvider(ctx);
   let kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
 
   context.subscriptions.push(
@@ -62,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
+    vscode.languages.registerCodeLensProvider(YAML, l4Lenses),
+    vscode.languages.registerHoverProvider(YAML, l4Lenses),
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
