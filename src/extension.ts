@@ -17,6 +17,7 @@ import { followLabCluster } from './editor/labClusterProgress';
 import { registerResultDocuments } from './editor/show';
 import type { PromptSeam } from './editor/prompts';
 import { registerIstioDiagnostics } from './editor/quickFixes';
+import { L4LensProvider } from './editor/l4Lens';
 import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
@@ -36,6 +37,7 @@ const YAML: vscode.DocumentSelector = [{ language: 'yaml' }];
 export function activate(context: vscode.ExtensionContext): LabApi {
   const log = vscode.window.createOutputChannel('Istio Ingress Lab', { log: true });
   const ctx = new LabContext(context.extensionUri, log);
+  const l4Lenses = new L4LensProvider(ctx);
   let kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
 
   context.subscriptions.push(
@@ -63,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
+    vscode.languages.registerCodeLensProvider(YAML, l4Lenses),
+    vscode.languages.registerHoverProvider(YAML, l4Lenses),
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),
     registerResultDocuments(),

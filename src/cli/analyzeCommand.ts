@@ -9,7 +9,7 @@ export const EXIT_ISSUES = 1;
 const USAGE = `Usage: ingress-lab analyze FILE... [--namespace NS] [--output log|json] [--assume-complete] [--istio-only]
 
 Runs Istio's analyzers that concern ingress routes on the YAML files, offline, with Istio's codes and
-wording (IST0101, IST0112, IST0130, IST0131, IST0132, IST0145, IST0162), one line per message as
+wording (IST0101, IST0112, IST0130, IST0131, IST0132, IST0145, IST0162, IST0165), one line per message as
 istioctl analyze prints it. Exit code 1 when an Error-level message is found, 2 for bad input.
 
   --namespace, -n NS     namespace for objects that name none, as kubectl apply -n (default: default)

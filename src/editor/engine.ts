@@ -3,11 +3,14 @@
 import * as vscode from 'vscode';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { predict } from '../istio/predict';
+import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import type { ResourceSet, YamlProblem } from '../istio/model';
 import type { NotOnGateway, PredictedRoute, Prediction } from '../istio/prediction';
 
 export interface DocumentPrediction {
   routes: PredictedRoute[];
+  /** The tcp[]/tls[] matches of this document that become filter chains (src/istio/l4Routes.ts). */
+  l4Routes: L4Route[];
   notOnGateway: NotOnGateway[];
   problems: YamlProblem[];
   prediction: Prediction;
@@ -135,6 +138,8 @@ export class WorkspaceEngine implements vscode.Disposable {
     const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);
+    const l4 = predictL4Routes(merged);
+    const hasL4 = (n: NotOnGateway) => n.http === undefined && l4.some((r) => r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace);
     const gateways = new Map(
       merged.gateways.map((g) => {
         const namespace = g.metadata.namespace ?? this.defaultNamespace();
@@ -144,7 +149,8 @@ export class WorkspaceEngine implements vscode.Disposable {
     const value: DocumentPrediction = {
       gateways,
       routes: prediction.routes.filter((r) => r.file === file),
-      notOnGateway: prediction.notOnGateway.filter((n) => n.file === file),
+      l4Routes: l4.filter((r) => r.file === file),
+      notOnGateway: prediction.notOnGateway.filter((n) => n.file === file && !hasL4(n)),
       problems: own.problems,
       prediction,
     };

@@ -11,7 +11,7 @@ const keyOf = (o: ModelObject) => `${o.kind}/${o.metadata.namespace ?? 'default'
 
 /** The cluster's objects win; workspace objects the cluster lacks (not applied yet) and Deployments are added. */
 export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: ResourceSet): ResourceSet {
-  const seen = new Set([...cluster.virtualServices, ...cluster.gateways, ...cluster.services, ...cluster.destinationRules].map(keyOf));
+  const seen = new Set([...cluster.virtualServices, ...cluster.gateways, ...cluster.services, ...cluster.destinationRules, ...cluster.serviceEntries].map(keyOf));
   const fresh = <T extends ModelObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
   return {
     virtualServices: [...cluster.virtualServices, ...fresh(workspace.virtualServices)],
@@ -19,6 +19,8 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     destinationRules: [...cluster.destinationRules, ...fresh(workspace.destinationRules)],
     services: [...cluster.services, ...fresh(workspace.services)],
     deployments: [...cluster.deployments, ...workspace.deployments],
+    serviceEntries: [...cluster.serviceEntries, ...fresh(workspace.serviceEntries)],
+    secrets: [...cluster.secrets, ...fresh(workspace.secrets)],
   };
 }
 

@@ -3,7 +3,7 @@
 // string; case_sensitive; headers; query parameters). Every earlier route carries the reasons it did not
 // match, which is what the request trace shows. The chosen route's rewrite gives the upstream path.
 // Not evaluated: runtime_fraction, grpc, tls_context, dynamic_metadata, filter_state, match trees.
-import type { HeaderMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types';
+import type { HeaderMatcher, MetadataMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
 import { fullMatchRegex, re2ReplaceAll } from './re2';
 
@@ -167,6 +167,11 @@ function queryMismatch(q: QueryParameterMatcher, query: [string, string][]): str
   return `query parameter ${q.name} is "${found[1]}", not ${describeStringMatcher(q.stringMatch)}`;
 }
 
+const claimPath = (d: MetadataMatcher) => {
+  const keys = d.path.map((p) => p.key);
+  return keys[0] === 'payload' ? keys.slice(1).join('.') : `${d.filter}:${keys.join('.')}`;
+};
+
 /** Why `match` rejects the request (empty when it matches). Path checks come first, as in Envoy. */
 export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | NormalRequest): string[] {
   const r = 'pathOnly' in req ? req : normaliseRequest(req);
@@ -204,6 +209,11 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
   for (const q of match.queryParameters ?? []) {
     const why = queryMismatch(q, r.query);
     if (why) reasons.push(why);
+  }
+  // JWT claim matches read the jwt_authn filter's metadata; a traced request carries no validated token,
+  // so a claim is absent: a positive claim match fails, an inverted one (withoutHeaders) holds.
+  for (const d of match.dynamicMetadata ?? []) {
+    if (!d.invert) reasons.push(`needs JWT claim ${claimPath(d)} from a validated token (jwt_authn metadata); the request carries none`);
   }
   return reasons;
 }

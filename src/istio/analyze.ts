@@ -8,8 +8,10 @@ import { createContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
 import { analyzeDestinationSubsets } from './analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from './analyzers/gatewayPorts';
+import { analyzeGatewaySecrets } from './analyzers/gatewaySecrets';
 import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
+import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
 
 export type { AnalyzeOptions } from './analyzers/context';
@@ -26,10 +28,12 @@ export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): D
   const all: Diagnostic[] = [
     ...analyzeConflictingGateways(ctx),
     ...analyzeGatewayPorts(ctx),
+    ...analyzeGatewaySecrets(ctx),
     ...analyzeVirtualServiceGateways(ctx),
     ...analyzeDestinationHosts(ctx),
     ...analyzeDestinationSubsets(ctx),
     ...resources.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
+    ...resources.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)),
   ];
   return sortAndDedupe(all.filter((d) => !suppressed(resources, d)));
 }

@@ -48,6 +48,8 @@ export interface StringMatch {
 
 export interface HTTPMatchRequest {
   name?: string;
+  /** Envoy's per-route stats prefix (route stat_prefix). */
+  statPrefix?: string;
   uri?: StringMatch;
   scheme?: StringMatch;
   method?: StringMatch;
@@ -210,7 +212,24 @@ export interface DeploymentSpec {
   };
 }
 
+/** networking.istio.io ServiceEntry: hosts outside (or added to) the registry, as destinations. */
+export interface ServiceEntrySpec {
+  hosts?: string[];
+  addresses?: string[];
+  ports?: { number: number; name?: string; protocol?: string; targetPort?: number }[];
+  location?: string;
+  resolution?: string;
+  exportTo?: string[];
+  endpoints?: { address?: string; ports?: Record<string, number>; labels?: Record<string, string> }[];
+}
+
 export type VirtualService = KubeObject<VirtualServiceSpec>;
+export type ServiceEntry = KubeObject<ServiceEntrySpec>;
+/**
+ * A Secret as the engine knows it: name, namespace, labels and its `type` (kept in spec). Its data, stringData
+ * and annotations (kubectl's last-applied-configuration holds the data) never enter the engine.
+ */
+export type SecretRef = KubeObject<{ type?: string }>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
@@ -222,7 +241,11 @@ export interface ResourceSet {
   gateways: Gateway[];
   destinationRules: DestinationRule[];
   services: Service[];
+  /** The workloads: Deployments, and Pods read as one-replica pod templates (kind stays Pod). */
   deployments: Deployment[];
+  serviceEntries: ServiceEntry[];
+  /** Secrets, metadata only (Gateways name them by credentialName). */
+  secrets: SecretRef[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

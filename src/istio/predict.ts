@@ -23,7 +23,7 @@ const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
 const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
 
 /** Istio orders configs by creation time, then name, then namespace. */
-function byCreation(a: KubeObject, b: KubeObject): number {
+export function byCreation(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta && tb && ta !== tb) return Date.parse(ta) - Date.parse(tb);
@@ -341,6 +341,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
   const skippedServers = new Map<string, string>();
   const routes: PredictedRoute[] = [];
   const routeConfigs: RouteConfiguration[] = [];
+  const httpChains: Prediction['httpChains'] = [];
   const produced = new Set<string>();
 
   for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
@@ -348,6 +349,10 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     for (const group of mergeServers(workload, selected, resources, skippedServers)) {
       const { config, gatewayOf } = buildRouteConfig(group, workload, vss, services, destinationRules, origins, filtered, opts);
       routeConfigs.push(config);
+      const tlsServer = group.servers.find((bs) => isTLSServer(bs.server));
+      // an HTTPS server's chain matches its hosts by SNI (namespace prefixes dropped; `*` matches any)
+      const sni = tlsServer ? [...new Set(tlsServer.hosts.map((h) => h.slice(h.indexOf('/') + 1)))] : [];
+      httpChains.push({ listener: group.listener, routeConfig: config.name, ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}) });
       for (const vh of config.virtualHosts ?? []) {
         for (const r of vh.routes ?? []) {
           const o = origins.get(r);
@@ -367,7 +372,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     }
   }
   routes.sort((a, b) => (a.file === b.file ? a.range.start.line - b.range.start.line : a.file < b.file ? -1 : 1));
-  return { routes, routeConfigs, notOnGateway: explainMissing(resources.virtualServices, vss, gateways, produced, filtered) };
+  return { routes, routeConfigs, httpChains, notOnGateway: explainMissing(resources.virtualServices, vss, gateways, produced, filtered) };
 }
 
 /** Why each VirtualService (or match) that produced no route is not on any gateway. */
@@ -418,7 +423,7 @@ function explainMissing(
 }
 
 function vsReason(vs: ResolvedVS, gwByName: Map<string, Gateway>, httpCount: number): string {
-  if (httpCount === 0) return 'no http routes (tcp/tls routes are not shown)';
+  if (httpCount === 0) return 'no http routes, and none of its tcp/tls rules reaches a TCP or TLS passthrough server of its gateways';
   const gws = vs.gateways.filter((g) => g !== 'mesh');
   if (!gws.length) return 'bound to the mesh only (no `gateways`), so the ingress gateway gets no route from it';
   const reasons: string[] = [];

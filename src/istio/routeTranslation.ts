@@ -1,8 +1,9 @@
 // One VirtualService http entry + one of its matches -> one Envoy route, following Istio's
 // pilot/pkg/networking/core/route/route.go (TranslateRoute and helpers). Output is the camelCase
 // protobuf JSON Envoy's admin prints, with default values omitted as protojson omits them.
-import type { HeaderMatcher, QueryParameterMatcher, Route, RouteAction, RouteMatch, StringMatcher } from '../envoy/types';
+import type { HeaderMatcher, MetadataMatcher, QueryParameterMatcher, Route, RouteAction, RouteMatch, StringMatcher, WeightedCluster } from '../envoy/types';
 import { formatProtoDuration, parseDuration } from './duration';
+import { claimMatcher } from './jwtClaims';
 import { parseSubsetKey, subsetKey } from './hosts';
 import type { ConsistentHash, Destination, HTTPMatchRequest, HTTPRoute, Headers, ServiceSpec, StringMatch } from './model';
 
@@ -58,18 +59,25 @@ function queryMatcher(name: string, m: StringMatch | undefined | null): QueryPar
   return sm ? { name, stringMatch: sm } : { name };
 }
 
-/** JWT claim "headers" become dynamic metadata matchers in Istio; they never reach Envoy's header list. */
-const isClaimHeader = (name: string) => name.startsWith('@request.auth.claims');
-
 export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteMatch {
   if (!match) return { prefix: '/' };
   const out: RouteMatch = {};
   const headers: HeaderMatcher[] = [];
-  for (const [name, m] of Object.entries(match.headers ?? {})) {
-    if (!isClaimHeader(name)) headers.push(headerMatcher(name, m));
+  const claims: MetadataMatcher[] = [];
+  // Istio ranges over Go maps here; name order is the one stable answer for several claims.
+  const byName = <T>(r: Record<string, T> | undefined) => Object.entries(r ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, m] of byName(match.headers)) {
+    // a JWT claim key is a dynamic metadata matcher, never an HTTP header
+    const claim = claimMatcher(name, m, false);
+    if (claim) claims.push(claim);
+    else headers.push(headerMatcher(name, m));
   }
-  for (const [name, m] of Object.entries(match.withoutHeaders ?? {})) {
-    if (isClaimHeader(name)) continue;
+  for (const [name, m] of byName(match.withoutHeaders)) {
+    const claim = claimMatcher(name, m, true);
+    if (claim) {
+      claims.push(claim);
+      continue;
+    }
     const h = headerMatcher(name, m);
     h.invertMatch = true;
     // treat_missing_header_as_empty conflicts with present_match
@@ -95,6 +103,7 @@ export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteM
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, m]) => queryMatcher(name, m));
   if (query.length) out.queryParameters = query;
+  if (claims.length) out.dynamicMetadata = claims;
   return out;
 }
 
@@ -103,7 +112,7 @@ export function isCatchAllRoute(r: Route): boolean {
   const m = r.match;
   const catchall =
     m.prefix !== undefined ? m.prefix === '/' : m.pathSeparatedPrefix !== undefined ? m.pathSeparatedPrefix === '/' : m.safeRegex?.regex === '.*';
-  return catchall && !m.headers?.length && !m.queryParameters?.length;
+  return catchall && !m.headers?.length && !m.queryParameters?.length && !m.dynamicMetadata?.length;
 }
 
 interface HeaderOps {
@@ -252,6 +261,7 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
   if (match?.name) name = `${name}.${match.name}`;
   const out: Route = { match: translateRouteMatch(match) };
   if (name) out.name = name;
+  if (match?.statPrefix) out.statPrefix = match.statPrefix;
 
   let authority = '';
   let ops: HeaderOps | undefined;
@@ -319,10 +329,19 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
     }
   } else {
     const kept = dests.filter((d) => (d.weight ?? 0) !== 0);
-    const clusters = kept.map((d) => ({
-      name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort),
-      weight: d.weight ?? 0,
-    }));
+    const clusters = kept.map((d) => {
+      const c: WeightedCluster = { name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort), weight: d.weight ?? 0 };
+      // processWeightedDestination: a destination's header operations stay on its own cluster weight
+      if (d.headers) {
+        const o = headerOperations(d.headers);
+        if (o.requestHeadersToAdd.length) c.requestHeadersToAdd = o.requestHeadersToAdd;
+        if (o.requestHeadersToRemove.length) c.requestHeadersToRemove = o.requestHeadersToRemove;
+        if (o.responseHeadersToAdd.length) c.responseHeadersToAdd = o.responseHeadersToAdd;
+        if (o.responseHeadersToRemove.length) c.responseHeadersToRemove = o.responseHeadersToRemove;
+        if (o.authority) c.hostRewriteLiteral = o.authority;
+      }
+      return c;
+    });
     kept.forEach(addHash);
     action.weightedClusters = { clusters };
   }

@@ -39,7 +39,7 @@ export function yamlCacheStats(): Readonly<typeof stats> {
 }
 
 export function emptyResourceSet(): ResourceSet {
-  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [] };
+  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [], serviceEntries: [], secrets: [] };
 }
 
 export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
@@ -50,6 +50,8 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.destinationRules.push(...s.destinationRules);
     out.services.push(...s.services);
     out.deployments.push(...s.deployments);
+    out.serviceEntries.push(...s.serviceEntries);
+    out.secrets.push(...s.secrets);
   }
   return out;
 }
@@ -125,6 +127,8 @@ function parseChunk(text: string): ParsedChunk {
     value = undefined;
   }
   const parsed = { value, doc, lineCounter, problems };
+  // a Secret's values are read for nothing: such a document is not kept in the cache
+  if (holdsSecret(value)) return parsed;
   cache.set(text, parsed);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return parsed;
@@ -143,6 +147,12 @@ function fastChunk(text: string): ParsedChunk | undefined {
   lineCounter.addNewLine(0);
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
   return { value: fast.value, doc: undefined, fast, lineCounter, problems: [] };
+}
+
+const isSecret = (v: unknown) => !!v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'Secret';
+function holdsSecret(v: unknown): boolean {
+  const items = v && typeof v === 'object' ? (v as { items?: unknown }).items : undefined;
+  return isSecret(v) || (Array.isArray(items) && items.some(isSecret));
 }
 
 /** 0-based line of the first line whose indentation holds a non-breaking space. */
@@ -190,12 +200,31 @@ const KINDS: Record<string, keyof ResourceSet> = {
   VirtualService: 'virtualServices',
   Gateway: 'gateways',
   DestinationRule: 'destinationRules',
+  ServiceEntry: 'serviceEntries',
+  Secret: 'secrets',
   Service: 'services',
   Deployment: 'deployments',
+  // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
+  Pod: 'deployments',
 };
 
+/** A Secret's metadata without annotations (last-applied-configuration carries the data), and its type. */
+function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'] {
+  const { name, namespace, labels, creationTimestamp } = metadata as KubeObject['metadata'] & { creationTimestamp?: string };
+  return { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(creationTimestamp ? { creationTimestamp } : {}) } as KubeObject['metadata'];
+}
+const secretSpec = (raw: Record<string, unknown>) => (typeof raw.type === 'string' ? { type: raw.type } : {});
+
+/**
+ * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
+ * one-replica template. The object keeps kind Pod and its own YAML ranges.
+ */
+function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<string, unknown> {
+  return { replicas: 1, template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} } };
+}
+
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   return apiVersion.startsWith('networking.istio.io/');
 }
@@ -257,12 +286,14 @@ export function readResources(text: string, file: string, options: ReadOptions =
       const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
       const bucket = KINDS[kind];
       if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-      const metadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      const rawMetadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
       if (typeof metadata.name !== 'string' || metadata.name === '') {
         problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
         return;
       }
-      const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+      const spec =
+        kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
       const violations = !options.validate ? [] : validateObject(raw, kind, typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'));
@@ -292,7 +323,12 @@ export function readResources(text: string, file: string, options: ReadOptions =
         range: whole,
         rangeAt,
       };
-      if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
+      if (kind === 'Secret') {
+        // no closure over the parsed document (it holds the Secret's data): only the name's range is kept
+        const nameRange = rangeAt(['metadata', 'name']);
+        obj.rangeAt = (path: YamlPath) => (path[0] === 'metadata' && path[1] === 'name' ? nameRange : whole);
+      }
+      if ((kind === 'Service' || kind === 'Pod') && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
       (resources[bucket] as KubeObject[]).push(obj);
     }
   });
@@ -304,12 +340,13 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
   const kind = String(raw.kind ?? '');
   if (!KINDS[kind]) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
   return {
     apiVersion: String(raw.apiVersion ?? ''),
     kind,
     metadata,
-    spec: (raw.spec ?? {}) as Record<string, unknown>,
+    spec: (kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {})) as Record<string, unknown>,
     file,
     docIndex: 0,
     range: empty,

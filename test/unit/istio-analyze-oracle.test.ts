@@ -22,7 +22,7 @@ const istioVersion = /^\s*istio\.io\/istio (\S+)/m.exec(readFileSync(join(ORACLE
 const ORACLE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-ingress-lab', 'analyze-oracle', istioVersion, 'analyze-oracle');
 const skip = existsSync(ORACLE) ? false : `the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh`;
 
-const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162']);
+const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162', 'IST0165']);
 /** Codes where we put the message on the line Istio's ErrorLine gives (the others: Istio gives the object's line, we a more exact one). */
 const SAME_LINE = new Set(['IST0112', 'IST0132']);
 
@@ -130,10 +130,18 @@ describe('analyze agrees with Istio\'s own analyzers', { skip }, () => {
     await compare(edit(seed(), 'istio-specs.yaml', '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80', '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 8080'), 'simple');
   });
 
-  test('a host outside the cluster domain: Istio wants a ServiceEntry, which the lab does not read (the one known difference)', async () => {
-    await compare(edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: httpbin.org'), 'simple', {
-      onlyIstio: ['Error [IST0101] (VirtualService simple/simple) Referenced host not found: "httpbin.org"'],
-    });
+  test('a host outside the cluster domain: without a ServiceEntry IST0101; with one, its ports (IST0101 host:port); exportTo', async () => {
+    const external = edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: httpbin.org');
+    const r = await compare(external, 'simple');
+    assert.deepEqual(r.theirs.map((m) => m.message), ['Referenced host not found: "httpbin.org"']);
+    const se = (ports: string, exportTo = '') =>
+      `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: httpbin\n  namespace: simple\nspec:\n  hosts: [httpbin.org]\n${exportTo}  location: MESH_EXTERNAL\n  resolution: DNS\n  ports:\n${ports}`;
+    const two = '  - {number: 80, name: http, protocol: HTTP}\n  - {number: 443, name: https, protocol: TLS}\n';
+    assert.deepEqual((await compare({ ...external, 'se.yaml': se(two) }, 'simple')).theirs, []);
+    assert.deepEqual((await compare({ ...external, 'se.yaml': se('  - {number: 8080, name: http, protocol: HTTP}\n') }, 'simple')).theirs.map((m) => m.message), [
+      'Referenced host:port not found: "httpbin.org:80"',
+    ]);
+    assert.deepEqual((await compare({ ...external, 'se.yaml': se('  - {number: 80, name: http, protocol: HTTP}\n', '  exportTo: [other]\n') }, 'simple')).theirs.map((m) => m.code), ['IST0101']);
   });
 
   test('subsets (IST0101 host+subset)', async () => {

@@ -3,10 +3,11 @@
 // from the VirtualService's namespace; with no destination port, the Service must have a single port; with
 // one, the Service must have it.
 //
-// Where we differ, and why: the model reads no ServiceEntries, so hosts that are not cluster-local Service
-// names (`name.ns.svc.cluster.local` or a bare name) are skipped rather than reported; offline, a host is
-// judged only when the inputs hold some Service of its namespace (or with assumeComplete).
-import type { Service, VirtualService } from '../model';
+// ServiceEntry hosts are looked up first (src/istio/serviceEntries.ts), with their ports. Offline, a
+// cluster-local host is judged only when the inputs hold some Service of its namespace, and any other host
+// only with assumeComplete (the inputs may lack the ServiceEntry that defines it).
+import type { Service, ServiceEntry, VirtualService } from '../model';
+import { findServiceEntry, serviceEntryHosts, type ServiceEntryHosts } from '../serviceEntries';
 import { list, nsOf, objectRef, type AnalysisContext } from './context';
 import { clusterServiceName, mirrorDestinations, routeDestinations, type AnnotatedDestination } from './destinations';
 import { addMapEntryAfter, replaceRange, yamlScalar } from './textEdits';
@@ -33,19 +34,41 @@ export function analyzeDestinationHosts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const byNamespace = new Map<string, Service[]>();
   for (const s of ctx.world.services) byNamespace.set(nsOf(s), [...(byNamespace.get(nsOf(s)) ?? []), s]);
+  const seHosts = serviceEntryHosts(ctx.world.serviceEntries);
   for (const vs of ctx.inputs.virtualServices) {
-    for (const d of routeDestinations(vs)) check(ctx, byNamespace, vs, d, 'host', out);
-    for (const d of mirrorDestinations(vs)) check(ctx, byNamespace, vs, d, 'mirror host', out);
+    for (const d of routeDestinations(vs)) check(ctx, byNamespace, seHosts, vs, d, 'host', out);
+    for (const d of mirrorDestinations(vs)) check(ctx, byNamespace, seHosts, vs, d, 'mirror host', out);
   }
   return out;
 }
 
-function check(ctx: AnalysisContext, byNamespace: Map<string, Service[]>, vs: VirtualService, d: AnnotatedDestination, reftype: string, out: Diagnostic[]): void {
-  const host = d.destination.host;
-  if (typeof host !== 'string' || host === '') return;
+function check(
+  ctx: AnalysisContext,
+  byNamespace: Map<string, Service[]>,
+  seHosts: ServiceEntryHosts,
+  vs: VirtualService,
+  d: AnnotatedDestination,
+  reftype: string,
+  out: Diagnostic[],
+): void {
+  const host = typeof d.destination.host === 'string' ? d.destination.host : '';
   const vsNs = nsOf(vs);
+  const notFound = (range = vs.rangeAt([...d.path, 'host'])) => out.push(makeDiagnostic({ code: 'IST0101', args: [reftype, host], file: vs.file, range, object: objectRef(vs) }));
+  if (host === '') {
+    // a route entry without a destination: Istio looks up the empty host and reports it
+    if (ctx.complete('services')) notFound(vs.rangeAt(d.path));
+    return;
+  }
+  const se = findServiceEntry(seHosts, vsNs, list(vs.spec.exportTo), host);
+  if (se) {
+    checkServiceEntryPorts(vs, d, se, host, out);
+    return;
+  }
   const name = clusterServiceName(vsNs, host);
-  if (!name) return; // ServiceEntry territory: not modelled
+  if (!name) {
+    if (ctx.complete('serviceEntries') || ctx.assumeComplete) notFound();
+    return;
+  }
   const inNamespace = byNamespace.get(name.namespace) ?? [];
   if (!inNamespace.length && !ctx.complete('services')) return;
   const svc = inNamespace.find((s) => s.metadata.name === name.name && visibleFrom(s, vsNs, vs.spec.exportTo));
@@ -98,6 +121,21 @@ function check(ctx: AnalysisContext, byNamespace: Map<string, Service[]>, vs: Vi
         related: [{ file: svc.file, range: svc.rangeAt(['spec', 'ports']), message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}` }],
       }),
     );
+  }
+}
+
+/** checkServiceEntryPorts: a port is needed when the entry has several; a given port must be one of them. */
+function checkServiceEntryPorts(vs: VirtualService, d: AnnotatedDestination, se: ServiceEntry, host: string, out: Diagnostic[]): void {
+  const ports = list(se.spec.ports).map((p) => p?.number ?? 0);
+  const port = d.destination.port;
+  const related = [{ file: se.file, range: se.rangeAt(['spec', 'ports']), message: `ports of ServiceEntry ${nsOf(se)}/${se.metadata.name}` }];
+  if (port === undefined || port === null) {
+    if (ports.length > 1) out.push(makeDiagnostic({ code: 'IST0112', args: [host, ports], file: vs.file, range: vs.rangeAt([...d.path, 'host']), object: objectRef(vs), related }));
+    return;
+  }
+  const number = typeof port === 'object' ? (port.number ?? 0) : 0;
+  if (!ports.includes(number)) {
+    out.push(makeDiagnostic({ code: 'IST0101', args: ['host:port', `${host}:${number}`], file: vs.file, range: vs.rangeAt([...d.path, 'port', 'number']), object: objectRef(vs), related }));
   }
 }
 

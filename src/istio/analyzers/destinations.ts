@@ -22,8 +22,11 @@ export function routeDestinations(vs: VirtualService): AnnotatedDestination[] {
     const routes = (Array.isArray(spec[rule]) ? spec[rule] : []) as RouteList;
     routes?.forEach((r, i) => {
       (Array.isArray(r?.route) ? r.route : []).forEach((rd, j) => {
-        if (!rd?.destination || typeof rd.destination !== 'object') return;
-        out.push({ routeRule: rule, serviceIndex: i, destinationIndex: j, destination: rd.destination, path: ['spec', rule, i, 'route', j, 'destination'] });
+        // a route entry without a destination still counts: Istio looks up its empty host
+        if (!rd || typeof rd !== 'object') return;
+        const hasDestination = !!rd.destination && typeof rd.destination === 'object';
+        const destination = hasDestination ? rd.destination! : { host: '' };
+        out.push({ routeRule: rule, serviceIndex: i, destinationIndex: j, destination, path: hasDestination ? ['spec', rule, i, 'route', j, 'destination'] : ['spec', rule, i, 'route', j] });
       });
     });
   }

@@ -4,7 +4,7 @@ import type { Range } from '../model';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type IstioCode = 'IST0101' | 'IST0112' | 'IST0130' | 'IST0131' | 'IST0132' | 'IST0145' | 'IST0162';
+export type IstioCode = 'IST0101' | 'IST0112' | 'IST0130' | 'IST0131' | 'IST0132' | 'IST0145' | 'IST0162' | 'IST0165';
 
 interface MessageType {
   name: string;
@@ -41,6 +41,11 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
     severity: 'warning',
     template:
       'The gateway is listening on a target port (port %d) that is not defined in the Service associated with its workload instances (Pod selector %s). If you need to access the gateway port through the gateway Service, it will not be available.',
+  },
+  IST0165: {
+    name: 'ReferencedInternalGateway',
+    severity: 'warning',
+    template: 'Gateway reference in VirtualService %s is to an implementation-generated internal Gateway: %s.',
   },
 };
 
