@@ -54,6 +54,10 @@ test('the address report gives every address with where it works, the article\'s
   assert.match(text, /nodePort +192\.168\.170\.137:31373 +\[answers from here\]/);
   assert.match(text, /Using 192\.168\.170\.137:31373 \(nodePort\)\./);
   assert.match(text, /<pending>/, 'says why there is no LoadBalancer address');
+  // A ClusterIP that answers does not contradict its own "only inside the cluster": it says why it can.
+  candidates[1]!.reachable = true;
+  const inside = formatAddressReport(found, candidates, candidates[0]);
+  assert.match(inside, /clusterIP +10\.96\.190\.18 +\[answers from here: this machine is inside the cluster network \(a node, or routed into it\)\]\n +works: only inside the cluster/);
 });
 
 test('the namespace listing reads like kubectl get', () => {
