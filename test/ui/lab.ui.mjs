@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { reportCounts } from '../counts.mjs';
+import { checklist } from '../counts.mjs';
 import { STEPS } from '../../src/lab/steps.ts';
 import { REPO, freePort, killGroup, launchChromium, makeScratch, sleep } from '../vscode/codeServer.mjs';
 import { SELECTORS, notificationTexts, openWorkbench, runFromPalette, runWorkbenchScript, screenshot } from '../vscode/workbench.mjs';
@@ -21,12 +21,7 @@ const CLUSTER_TIMEOUT_MS = Number(process.env.ILAB_LAB_CLUSTER_TIMEOUT_S ?? 600)
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
 const say = (msg) => console.log(`[ui:lab ${secs()}s] ${msg}`);
-const results = [];
-function check(name, ok, detail = '') {
-  results.push(ok);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail && !ok ? `\n     ${detail}` : ''}`);
-  return ok;
-}
+const { check, finish } = checklist('ui:lab');
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 const walkthrough = pkg.contributes.walkthroughs[0];
@@ -95,12 +90,6 @@ async function main() {
   check(`the walkthrough checks off "${STEPS[0].title}" from the cluster`, checked === 'true', `aria-checked=${checked}`);
   say(`cluster ready and step checked after ${secs()} s`);
   return finish();
-}
-
-function finish() {
-  const failed = results.filter((ok) => !ok).length;
-  reportCounts('ui:lab', results.length - failed, failed);
-  return failed ? 1 : 0;
 }
 
 runWorkbenchScript(main, () => ({ page, browser, server: lab && { proc: lab }, scratch }), { dir: RESULTS, name: 'lab-error' });

@@ -7,7 +7,7 @@
 //   node --import tsx test/ui/lenses.ui.mjs
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { reportCounts } from '../counts.mjs';
+import { checklist } from '../counts.mjs';
 import { REPO, build, copySampleWorkspace, ensureInstalled, launchChromium, linkExtension, makeScratch, sleep, startCodeServer, workbenchUrl } from '../vscode/codeServer.mjs';
 import { SELECTORS, openFromExplorer, openWorkbench, runFromPalette, runWorkbenchScript, screenshot } from '../vscode/workbench.mjs';
 
@@ -15,12 +15,7 @@ const RESULTS = join(REPO, 'test-results/ui');
 const FILE = 'istio-specs.yaml';
 const t0 = Date.now();
 const say = (msg) => console.log(`[ui:lenses ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-const results = [];
-function check(name, ok, detail = '') {
-  results.push(ok);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail && !ok ? `\n     ${detail}` : ''}`);
-  return ok;
-}
+const { check, finish } = checklist('ui:lenses');
 
 let server;
 let browser;
@@ -123,9 +118,7 @@ async function main() {
   }
   check('a notification pops up as a toast', toasts.size > 0, 'no toast seen');
   say('done');
-  const failed = results.filter((ok) => !ok).length;
-  reportCounts('ui:lenses', results.length - failed, failed);
-  return failed ? 1 : 0;
+  return finish();
 }
 
 runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: RESULTS, name: 'lenses-error' });

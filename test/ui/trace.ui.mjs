@@ -12,7 +12,7 @@
 // With KUBECONFIG pointing at a cluster the trace is live and the entry question is answered with its first choice.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportCounts } from '../counts.mjs';
+import { checklist } from '../counts.mjs';
 import { traceRequest } from '../../src/istio/trace.ts';
 import { createCluster, parseManifests } from '../../src/kube/index.ts';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel.ts';
@@ -35,12 +35,7 @@ const PATH = '/simple/nginx';
 
 const t0 = Date.now();
 const say = (msg) => console.log(`[ui ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-const results = [];
-function check(name, ok, detail = '') {
-  results.push(ok);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail && !ok ? `\n     ${detail}` : ''}`);
-  return ok;
-}
+const { check, finish } = checklist('ui trace');
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 const traceCommand = (pkg.contributes?.commands ?? []).find((c) => c.command === 'istioIngressLab.traceRequest');
@@ -197,9 +192,7 @@ async function main() {
     say(`live trace: screenshot ${join(RESULTS, 'trace-live.png')}`);
   }
 
-  const failed = results.filter((ok) => !ok).length;
-  reportCounts('ui trace', results.length - failed, failed);
-  return failed ? 1 : 0;
+  return finish();
 }
 
 runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: join(RESULTS, 'ui'), name: 'trace-error' });

@@ -10,7 +10,7 @@
 // The environment reaches the extension host: KUBECONFIG=... shows live lenses instead of predicted ones.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportCounts } from '../counts.mjs';
+import { checklist } from '../counts.mjs';
 import { ARROW, LIVE_MARK, PREDICTED_MARK, SEP } from '../../src/lab/lensText.ts';
 import { STEPS, commandId } from '../../src/lab/steps.ts';
 import {
@@ -46,12 +46,7 @@ const EXPECTED_ROUTES = [
 
 const t0 = Date.now();
 const say = (msg) => console.log(`[ui ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-const results = [];
-function check(name, ok, detail = '') {
-  results.push(ok);
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail && !ok ? `\n     ${detail}` : ''}`);
-  return ok;
-}
+const { check, finish } = checklist('ui');
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 const contributes = pkg.contributes ?? {};
@@ -84,9 +79,7 @@ async function main() {
   await scaffoldFromPalette();
   await lensesOnTheSampleSpecs();
 
-  const failed = results.filter((ok) => !ok).length;
-  reportCounts('ui', results.length - failed, failed);
-  return failed ? 1 : 0;
+  return finish();
 }
 
 async function walkthroughShowsItsSteps() {
