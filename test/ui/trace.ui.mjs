@@ -190,9 +190,30 @@ async function main() {
     // Connected: the same picture under its own name, so an offline run does not overwrite it.
     await page.screenshot({ path: join(RESULTS, 'trace-live.png') });
     say(`live trace: screenshot ${join(RESULTS, 'trace-live.png')}`);
+    await lookInsideEnvoy();
   }
 
   return finish();
+}
+
+/**
+ * The walkthrough's "Look inside Envoy" on the lab's cluster, where the real istioctl is on PATH (npm test
+ * puts .cluster/bin there, as npm run lab does): the article's istioctl proxy-config commands and their tables.
+ */
+async function lookInsideEnvoy() {
+  await runFromPalette(page, 'Istio Ingress Lab: Inspect Envoy');
+  const tab = page.locator('.tabs-container .tab[aria-label*="inspect-envoy.sh"]').first();
+  const opened = await tab.waitFor({ timeout: 60_000 }).then(() => true, () => false);
+  if (!check('Inspect Envoy opens its result', opened)) return;
+  await tab.click();
+  let text = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !/0\.0\.0\.0/.test(text); await sleep(250)) {
+    text = (await page.locator(`${SELECTORS.activeEditor} .view-lines`).innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+  }
+  await screenshot(page, join(RESULTS, 'ui'), 'inspect-envoy');
+  const first = text.split('\n').find((l) => l.trim()) ?? '';
+  check('Look inside Envoy runs the real istioctl as the article types it', /^\$ \S*istioctl proxy-config listeners? istio-ingressgateway-\S+ -n istio-system/.test(first) && !text.includes('# built in'), text.slice(0, 400));
+  check("istioctl's listener table shows 0.0.0.0 on 8080", /0\.0\.0\.0\s+8080/.test(text), text.slice(0, 600));
 }
 
 runWorkbenchScript(main, () => ({ page, browser, server, scratch }), { dir: join(RESULTS, 'ui'), name: 'trace-error' });
