@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import {
   REPO,
   SAMPLE_WORKSPACE,
@@ -65,12 +65,12 @@ function labClusterInBackground() {
     child.unref();
     say(`no kube context of yours: building and starting the lab's own cluster in the background (log: ${LOG_FILE})`);
   }
-  // cluster-up links the real istioctl into .cluster/bin: the editor's terminals and the walkthrough's
-  // "Look inside Envoy" run it as the article types it.
+  // cluster-up links the real istioctl into .cluster/bin: the extension finds it there and puts the folder
+  // on its terminals' PATH, so "Look inside Envoy" and the terminal run it as the article types it.
   return {
     KUBECONFIG: join(REPO, '.cluster', 'kubeconfig'),
     ISTIO_INGRESS_LAB_CLUSTER_STATUS: STATUS_FILE,
-    PATH: `${join(REPO, '.cluster', 'bin')}${delimiter}${process.env.PATH ?? ''}`,
+    ISTIO_INGRESS_LAB_BIN: join(REPO, '.cluster', 'bin'),
   };
 }
 

@@ -1,4 +1,5 @@
 // Activation: build the LabContext, register providers and commands, wire the refresh triggers. Nothing else.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as lensText from './lab/lensText';
 import { STEPS, stepContextKey } from './lab/steps';
@@ -23,6 +24,7 @@ import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
 import { DriftLensProvider } from './editor/driftLens';
 import { traceRequest } from './editor/traceCommand';
+import { LAB_BIN_ENV } from './tools/locate';
 
 /** What extension tests reach through `extension.exports`. */
 export interface LabApi {
@@ -94,6 +96,9 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       }
     }),
   );
+  // The lab's own tools (the real istioctl) in the terminals too, as the article types them.
+  const labBin = process.env[LAB_BIN_ENV];
+  if (labBin) context.environmentVariableCollection.prepend('PATH', `${labBin}${path.delimiter}`);
   // Steps start unchecked in every window; the cluster has to confirm them again.
   for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context), false);
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);

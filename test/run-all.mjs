@@ -73,9 +73,9 @@ if (clusterSuites.length) {
   if (want('ui:lab')) await run('ui:lab', process.execPath, ['--import', 'tsx', 'test/ui/lab.ui.mjs']);
   const up = await run('cluster:up', 'bash', ['test/harness/cluster-up.sh']);
   const kubeconfig = `${root}.cluster/kubeconfig`;
-  // As npm run lab does: the real istioctl, which cluster:up links into .cluster/bin, first on PATH.
+  // As npm run lab does: the real istioctl, which cluster:up links into .cluster/bin, found there first.
   const clusterEnv =
-    up === 0 && existsSync(kubeconfig) ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig, PATH: `${root}.cluster/bin:${process.env.PATH}` } : {};
+    up === 0 && existsSync(kubeconfig) ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig, ISTIO_INGRESS_LAB_BIN: `${root}.cluster/bin` } : {};
   // CI must not pass by skipping: the cluster suites fail when the cluster is missing.
   const require = { LAB_REQUIRE_CLUSTER: ci || up === 0 ? '1' : '0' };
   try {

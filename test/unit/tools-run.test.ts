@@ -40,6 +40,23 @@ test('a configured tool path wins; a wrong one says which setting to fix', () =>
   assert.ok(!missing.ok && /not on the PATH/.test(missing.message));
 });
 
+test("the lab's own istioctl (.cluster/bin) is found before PATH, even when the login shell's PATH lacks it", () => {
+  const lab = mkdtempSync(join(tmpdir(), 'ilab-labbin-'));
+  const other = mkdtempSync(join(tmpdir(), 'ilab-path-'));
+  for (const d of [lab, other]) {
+    writeFileSync(join(d, 'istioctl'), '#!/bin/sh\n');
+    chmodSync(join(d, 'istioctl'), 0o755);
+  }
+  const found = locateTool('istioctl', '', { PATH: other, ISTIO_INGRESS_LAB_BIN: lab });
+  assert.ok(found.ok && found.tool.path === join(lab, 'istioctl') && found.tool.from === 'lab');
+  // Not linked yet (the cluster is still being built): PATH as before.
+  const notYet = locateTool('istioctl', '', { PATH: other, ISTIO_INGRESS_LAB_BIN: join(lab, 'missing') });
+  assert.ok(notYet.ok && notYet.tool.from === 'PATH');
+  // A setting still wins.
+  const set = locateTool('istioctl', join(other, 'istioctl'), { PATH: '', ISTIO_INGRESS_LAB_BIN: lab });
+  assert.ok(set.ok && set.tool.from === 'setting');
+});
+
 test('arguments pass through untouched, never through a shell', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ilab-run-'));
   const echo = join(dir, 'istioctl');
