@@ -80,6 +80,13 @@ async function main() {
     // Two matches, each with its route, endpoints, send and trace items.
     if (found.items.filter((i) => i.link).length >= 8) break;
   }
+  // Lenses are drawn, then laid out: measure once two reads in a row agree.
+  for (let last = '', deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(300)) {
+    found = await lensItems();
+    const now = JSON.stringify(found.items);
+    if (now === last) break;
+    last = now;
+  }
   await screenshot(page, RESULTS, 'lenses-1280x800');
   const { items, editor, minimap } = found;
   console.log(`     ${items.length} lens items: ${JSON.stringify(items.map((i) => i.text))}`);
