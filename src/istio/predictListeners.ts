@@ -34,35 +34,21 @@ export function predictListeners(httpChains: Prediction['httpChains'], l4: reado
     }
     return l;
   };
-  const match = (serverNames?: string[]) => (serverNames?.length ? { filterChainMatch: { serverNames } } : {});
+  // One filter chain: the SNI match (if any) and its one network filter.
+  const addChain = (name: string, serverNames: string[] | undefined, filter: string, typedConfig: Record<string, unknown>) =>
+    listener(name).filterChains.push({ ...(serverNames?.length ? { filterChainMatch: { serverNames } } : {}), filters: [{ name: filter, typedConfig }] });
   for (const c of httpChains) {
-    listener(c.listener).filterChains.push({
-      ...match(c.serverNames),
-      filters: [
-        {
-          name: HCM,
-          typedConfig: {
-            '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-            statPrefix: `outbound_${c.listener}`,
-            rds: { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName: c.routeConfig },
-          },
-        },
-      ],
+    addChain(c.listener, c.serverNames, HCM, {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      statPrefix: `outbound_${c.listener}`,
+      rds: { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName: c.routeConfig },
     });
   }
   for (const r of l4) {
-    listener(r.listener).filterChains.push({
-      ...match(r.serverNames),
-      filters: [
-        {
-          name: TCP_PROXY,
-          typedConfig: {
-            '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-            statPrefix: r.statPrefix,
-            ...(r.cluster ? { cluster: r.cluster } : { weightedClusters: { clusters: r.weightedClusters } }),
-          },
-        },
-      ],
+    addChain(r.listener, r.serverNames, TCP_PROXY, {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+      statPrefix: r.statPrefix,
+      ...(r.cluster ? { cluster: r.cluster } : { weightedClusters: { clusters: r.weightedClusters } }),
     });
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
