@@ -6,6 +6,7 @@ import { STEPS, stepContextKey } from './lab/steps';
 import { checkCluster } from './editor/commands/checkCluster';
 import { cleanUp } from './editor/commands/cleanUp';
 import { deploySample } from './editor/commands/deploy';
+import { showDrift } from './editor/commands/drift';
 import { chooseGatewayPod, inspectEnvoy, openConfigDump, refresh, showRoute } from './editor/commands/envoy';
 import { registerCommands } from './editor/commands/index';
 import { findIngressAddress } from './editor/commands/ingress';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       openWalkthrough,
       showLog,
       traceRequest,
+      showDrift,
     }),
     // Registered first so VS Code shows its lenses after the route lenses (later providers come first).
     vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),

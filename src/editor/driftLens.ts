@@ -14,6 +14,7 @@ import type { LabContext } from './ctx';
 import type { LiveGateway } from './liveRoutes';
 import { actionRange, toVsRange } from './routeLens';
 import { errorText } from './show';
+import type { DriftCommandArgs } from './commands/drift';
 import type { TraceArgs } from './traceCommand';
 
 
@@ -95,10 +96,14 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     if (!(lens instanceof DriftLens)) return lens;
     const d = await this.drift(lens);
     const refresh = d.state === 'applied-pending' || d.state === 'unknown';
+    // A long reason would push the line past the Explorer: the lens keeps the state, the tooltip the reason.
+    const title = d.title.length > DRIFT_LENS_MAX ? driftTitle(d.state) : d.title;
+    const args: DriftCommandArgs = { state: d.state, title: d.title, detail: d.detail };
     lens.command = {
-      // A long reason would push the line past the Explorer: the lens keeps the state, the tooltip the reason.
-      title: `${driftIcon(d.state)} ${d.title.length > DRIFT_LENS_MAX ? driftTitle(d.state) : d.title}`,
-      command: refresh ? commandId('refresh') : '',
+      title: `${driftIcon(d.state)} ${title}`,
+      // A state that will change by itself reads the gateway again; the others say in full what the lens says.
+      command: refresh ? commandId('refresh') : commandId('showDrift'),
+      arguments: refresh ? [] : [args],
       tooltip: d.detail,
     };
     return lens;

@@ -104,6 +104,16 @@ suite('drift between the editor, the cluster and the gateway', function () {
     assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC);
   });
 
+  test('a click on an in-sync drift lens says in full what agrees', async () => {
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs, 100)) ?? [];
+    const drift = lenses.find((l) => l.command?.title.endsWith('drift: in sync'));
+    assert.equal(drift?.command?.command, 'istioIngressLab.showDrift', 'the drift lens is a link, as the other lens items');
+    const before = prompts.messages('info').length;
+    await vscode.commands.executeCommand(drift!.command!.command, ...(drift!.command!.arguments ?? []));
+    const said = prompts.messages('info').slice(before);
+    assert.deepEqual(said, ["Istio Ingress Lab: drift: in sync. The editor, the applied object and the route on the gateway's Envoy agree."]);
+  });
+
   test('an unsaved edit of the nginx match: that match edited, not applied (named by the dry run); the other in sync', async () => {
     const editor = await vscode.window.showTextDocument(specs);
     const text = editor.document.getText();

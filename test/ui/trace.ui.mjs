@@ -13,8 +13,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checklist } from '../counts.mjs';
+import { deploySampleOnCluster } from './sampleOnCluster.mjs';
 import { traceRequest } from '../../src/istio/trace.ts';
-import { createCluster, parseManifests } from '../../src/kube/index.ts';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel.ts';
 import {
   REPO,
@@ -75,30 +75,12 @@ async function frameWithText(text, timeout) {
   return undefined;
 }
 
-/**
- * A live trace follows the deployed sample, so deploy it (as Deploy Sample does) and wait until the
- * gateway's Envoy routes its host; the test then does not depend on another suite having done so.
- */
+/** A live trace follows the deployed sample: deploy it and wait until the gateway's Envoy routes its host. */
 async function deploySampleWhenLive(workspace) {
   const kubeconfig = process.env.KUBECONFIG;
   if (!kubeconfig || !existsSync(kubeconfig)) return;
-  const cluster = createCluster({ kubeconfigPath: kubeconfig });
-  try {
-    const files = ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'];
-    await cluster.serverSideApply(files.flatMap((f) => parseManifests(readFileSync(join(workspace, f), 'utf8'), f)));
-    await cluster.waitForDeploymentsAvailable('simple', ['simple', 'nginx-deployment'], { timeoutMs: 60_000 });
-    const { readyPod } = await cluster.istioStatus();
-    if (!readyPod) throw new Error('no Ready ingress gateway pod on the cluster');
-    const admin = cluster.envoyAdmin(readyPod);
-    for (const deadline = Date.now() + 60_000; ; await sleep(1000)) {
-      admin.refresh();
-      if (JSON.stringify(await admin.getConfigDump()).includes(`"${HOST}:80"`)) break;
-      if (Date.now() > deadline) throw new Error(`the gateway's Envoy has no virtual host ${HOST}:80 a minute after the sample was applied`);
-    }
-    say('sample deployed; the gateway routes it');
-  } finally {
-    cluster.dispose();
-  }
+  await deploySampleOnCluster(kubeconfig, workspace);
+  say('sample deployed; the gateway routes it');
 }
 
 async function main() {

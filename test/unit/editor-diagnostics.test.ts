@@ -167,3 +167,31 @@ test('itemKey tells diagnostics apart by code, range and message', () => {
   assert.notEqual(itemKey('IST0101', r, 'm'), itemKey('IST0101', { ...r, end: { line: 1, character: 6 } }, 'm'));
   assert.equal(itemKey(undefined, r, 'm'), itemKey(undefined, { start: { ...r.start }, end: { ...r.end } }, 'm'));
 });
+
+// Each diagnostic underlines the value a person has to change, whatever line `istioctl analyze` names.
+const underlined = (text: string, r: { start: { line: number; character: number }; end: { line: number; character: number } }): string => {
+  const lines = text.split('\n');
+  return r.start.line === r.end.line ? lines[r.start.line]!.slice(r.start.character, r.end.character) : `${lines[r.start.line]!.slice(r.start.character)}…`;
+};
+const OTHER_GATEWAY = '---\napiVersion: networking.istio.io/v1beta1\nkind: Gateway\nmetadata:\n  name: other\n  namespace: simple\nspec:\n  selector:\n    istio: ingressgateway\n  servers:\n    - hosts:\n        - simple.baihl.io\n      port:\n        name: http-other\n        number: 80\n        protocol: HTTP\n';
+const NGINX_RULE = '---\napiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata:\n  name: nginx\n  namespace: simple\nspec:\n  host: nginx.simple.svc.cluster.local\n  subsets:\n  - name: v1\n    labels: {version: v1}\n';
+const AT_FAULT: { what: string; edit: (s: string) => string; expect: [code: string, text: string][] }[] = [
+  { what: 'a VirtualService host the Gateway does not accept', edit: (s) => s.replace('  hosts:\n    - simple.baihl.io', '  hosts:\n    - other.baihl.io'), expect: [['IST0132', 'other.baihl.io']] },
+  // The Gateway is missing: the reference is at fault for both messages, not the host.
+  { what: 'a gateway reference to no Gateway', edit: (s) => s.replace('gateways:\n    - simple', 'gateways:\n    - simpel'), expect: [['IST0101', 'simpel'], ['IST0132', 'simpel']] },
+  { what: 'a destination host no Service has', edit: (s) => s.replace('host: nginx.simple', 'host: nginz.simple'), expect: [['IST0101', 'nginz.simple.svc.cluster.local']] },
+  { what: 'a subset the DestinationRule lacks', edit: (s) => `${s.replace('host: nginx.simple.svc.cluster.local', 'host: nginx.simple.svc.cluster.local\n          subset: v9')}${NGINX_RULE}`, expect: [['IST0101', 'v9']] },
+  { what: 'a Gateway port the gateway Service lacks', edit: (s) => s.replace('number: 80 # the port', 'number: 81 # the port'), expect: [['IST0162', '81']] },
+  { what: 'a Gateway selector no workload has', edit: (s) => s.replace('    istio: ingressgateway\n  servers', '    istio: nosuchgateway\n  servers'), expect: [['IST0101', 'nosuchgateway']] },
+  { what: 'a credentialName no Secret has', edit: (s) => s.replace('        protocol: HTTP', '        protocol: HTTPS\n      tls:\n        mode: SIMPLE\n        credentialName: nosuch-cert'), expect: [['IST0101', 'nosuch-cert']] },
+  { what: 'a host two Gateways claim on one port', edit: (s) => `${s}${OTHER_GATEWAY}`, expect: [['IST0145', 'simple.baihl.io'], ['IST0145', 'simple.baihl.io']] },
+  { what: 'a match an earlier rule already takes', edit: (s) => s.replace('        prefix: "/simple/nginx"', '        exact: "/simple/httpserver"'), expect: [['IST0130', '- uri:…'], ['IST0131', 'uri:…']] },
+];
+for (const c of AT_FAULT) {
+  test(`on the value at fault: ${c.what}`, () => {
+    const texts = workspace(c.edit);
+    const items = itemsByFile(analyzeDocuments(texts, { defaultNamespace: 'simple', assumeComplete: true }), texts).get(SPECS)!;
+    const got = items.map((d) => [d.code?.value ?? d.source, underlined(texts.get(SPECS)!, d.range)] as [string, string]).sort();
+    assert.deepEqual(got, [...c.expect].sort(), JSON.stringify(items.map((d) => d.message)));
+  });
+}

@@ -50,11 +50,15 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       const port = String(server?.port?.number ?? 0);
       const bind = server?.bind ?? '';
       const conflicting: Entry[] = [];
+      const sharedHosts = new Set<number>();
       for (const [key, values] of hit) {
         if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
         for (const [otherName, entry] of values) {
           if (otherName === name) continue;
-          if (list(server?.hosts).some((h) => entry.hosts.has(h) && entry.hosts.get(h) === bind)) conflicting.push(entry);
+          const shared = list(server?.hosts).flatMap((h, k) => (entry.hosts.has(h) && entry.hosts.get(h) === bind ? [k] : []));
+          if (!shared.length) continue;
+          conflicting.push(entry);
+          for (const k of shared) sharedHosts.add(k);
         }
       }
       if (!conflicting.length) return;
@@ -65,6 +69,8 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
           args: [names.join(','), sel, port, list(server?.hosts).join(',')],
           file: gw.file,
           range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
+          // The value at fault: the host another Gateway already claims on this port (all of them when several).
+          valueRange: gw.rangeAt(sharedHosts.size === 1 ? ['spec', 'servers', i, 'hosts', [...sharedHosts][0]!] : ['spec', 'servers', i, 'hosts']),
           object: objectRef(gw),
           related: conflicting
             .filter((e) => ctx.inputs.gateways.includes(e.gateway))

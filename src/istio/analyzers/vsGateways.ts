@@ -56,8 +56,9 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
             args: [vsHosts, fullName(vs), gwFull],
             file: vs.file,
             range: refRange(),
-            // The value at fault: the host the Gateway does not accept (all of them, when there are several).
-            valueRange: vs.rangeAt(list(vs.spec.hosts).length === 1 ? ['spec', 'hosts', 0] : ['spec', 'hosts']),
+            // The value at fault: the host the Gateway does not accept (all of them, when there are several). When
+            // the Gateway itself is missing, the reference is at fault, not the host: it stays on the reference.
+            ...(matching.length ? { valueRange: vs.rangeAt(list(vs.spec.hosts).length === 1 ? ['spec', 'hosts', 0] : ['spec', 'hosts']) } : {}),
             object: objectRef(vs),
             fixes: [...addHostFixes(ctx, vs, matching, vsHosts), ...changeVsHostFixes(vs, matching, vsNs)],
             related: [
