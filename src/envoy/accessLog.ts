@@ -158,8 +158,12 @@ function parseText(line: string): ParsedLine {
   for (let i = 0; i < operators.length; i++) {
     const next = literals[i + 1];
     let end: number;
-    if (next === '') end = line.length;
-    else {
+    if (next === '') {
+      // The last field (%ROUTE_NAME%) is unquoted: Envoy's route names in this position hold no spaces.
+      end = line.length;
+      const space = line.indexOf(' ', pos);
+      if (space >= 0) return { ok: false, reason: `unexpected text after ${operators[i]} ("${clip(line.slice(space + 1), 30)}"): not Istio's default access log format` };
+    } else {
       end = line.indexOf(next, pos);
       if (end < 0) return { ok: false, reason: `ends before ${operators[i]} (expected "${next}" after it): not Istio's default access log format, or cut short` };
     }
@@ -167,7 +171,6 @@ function parseText(line: string): ParsedLine {
     if (problem) return { ok: false, reason: problem };
     pos = end + next.length;
   }
-  if (pos !== line.length) return { ok: false, reason: `${line.length - pos} unexpected characters after %ROUTE_NAME%: not Istio's default access log format` };
   return { ok: true, entry: e };
 }
 
