@@ -247,11 +247,13 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
     return done(out, 'upstream-reset', `${e.code}: the backend's connection ended mid-request (${flagWords})${e.upstreamHost ? ` at ${e.upstreamHost}` : ''}.`);
   if (details === 'direct_response' || taken?.route.directResponse) {
     const cfg = parseIstioConfig(taken?.route.metadata?.filterMetadata?.istio?.config);
-    if (e.code === 500 && (cfg?.kind === 'httproute' || cfg?.kind === 'grpcroute' || taken?.route.directResponse?.status === 500))
+    // Istio turns an HTTPRoute/GRPCRoute rule without a usable backend into a 500 direct response (conversion.go).
+    const gatewayApi = cfg?.kind === 'httproute' || cfg?.kind === 'grpcroute';
+    if (e.code === 500 && (gatewayApi || !taken))
       return done(
         out,
         'backend-not-found',
-        `500: the route has no usable backend, so Istio answers 500 itself as the Gateway API requires (a backendRef names a Service that does not exist, is not permitted by a ReferenceGrant, or has weight 0).`,
+        `500: the route answers 500 itself${gatewayApi ? '' : ' (when it comes from an HTTPRoute: give the config dump or YAML to be sure)'}: Istio does so for a Gateway API rule whose backendRefs have no usable backend (a Service that does not exist, a cross-namespace ref without ReferenceGrant, or all weights 0).`,
       );
     return done(out, 'direct-response', `${e.code}: the route answers itself (directResponse), no backend was asked.`);
   }
