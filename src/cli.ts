@@ -3,12 +3,13 @@
 import { analyzeCommand } from './cli/analyzeCommand';
 import { EXIT_INPUT, EXIT_OK, type CliIo, type Command } from './cli/args';
 import { envoyCommands } from './cli/envoyCommands';
+import { explainLogCommand } from './cli/explainLogCommand';
 import { predictCommand } from './cli/predictCommand';
-import { oneLine, readTextFile } from './cli/readInput';
+import { oneLine, readStdinText, readTextFile } from './cli/readInput';
 import { traceCommand } from './cli/traceCommand';
 
 /** Every subcommand, in the order `--help` lists them. Other modules add theirs here (predict, analyze, trace). */
-export const commands: Command[] = [predictCommand, analyzeCommand, traceCommand, ...envoyCommands];
+export const commands: Command[] = [predictCommand, analyzeCommand, traceCommand, explainLogCommand, ...envoyCommands];
 
 export function helpText(list: readonly Command[] = commands): string {
   const width = Math.max(...list.map((c) => c.name.length));
@@ -47,6 +48,7 @@ export const processIo: CliIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
   readFile: (p) => readTextFile(p),
+  readStdin: () => readStdinText(),
 };
 
 // Runs only as the bundled entry point (dist/cli.cjs), not when tests import this module.

@@ -9,6 +9,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Reads a file as UTF-8; rejects with a Node-style error (code ENOENT, EACCES, EISDIR...). */
   readFile(path: string): Promise<string>;
+  /** Reads standard input to its end (commands that take "-" for a file); absent where there is none. */
+  readStdin?(): Promise<string>;
 }
 
 export interface Command {

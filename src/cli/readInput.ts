@@ -109,3 +109,16 @@ export function oneLine(message: string, max = 400): string {
   const flat = message.replace(/\r?\n[^]*$/, '').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+/** Reads standard input to its end, with the same cap and decoding as a file. */
+export async function readStdinText(maxBytes = MAX_INPUT_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    total += b.length;
+    if (total > maxBytes) throw new InputFileError(tooBig('standard input', total, maxBytes), 'EFBIG');
+    chunks.push(b);
+  }
+  return decodeText(Buffer.concat(chunks, total), 'standard input');
+}
