@@ -88,7 +88,9 @@ for (const count of counts) {
   }, runs);
   const heap = process.memoryUsage().heapUsed / 2 ** 20;
   const r = (t: number) => `${t.toFixed(1)} ms  ${(t / jsYaml).toFixed(2)}x`;
-  console.log(`\nYAML: ${count} VirtualServices, ${lines} lines, ${(text.length / 2 ** 20).toFixed(1)} MiB; ${routes} predicted routes`);
+  console.log(
+    `\nYAML: ${count} VirtualServices, ${lines} lines, ${(text.length / 2 ** 20).toFixed(1)} MiB; ${routes} predicted routes`,
+  );
   console.log(`baseline  js-yaml loadAll, whole file            ${r(jsYaml)}`);
   if (yamlPkg !== undefined) console.log(`yaml.parseAllDocuments whole file (old reader)   ${r(yamlPkg)}`);
   console.log(`readResources cold, validated                    ${r(cold)}`);

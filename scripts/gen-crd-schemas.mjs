@@ -20,7 +20,8 @@ for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
   // The versions share one schema; keep one copy and name the versions that may use it.
   const names = Object.keys(byVersion);
   const first = JSON.stringify(byVersion[names[0]]);
-  for (const n of names) if (JSON.stringify(byVersion[n]) !== first) throw new Error(`${crd.spec.names.kind} ${n} differs`);
+  for (const n of names)
+    if (JSON.stringify(byVersion[n]) !== first) throw new Error(`${crd.spec.names.kind} ${n} differs`);
   out.kinds[crd.spec.names.kind] = { versions: names, spec: strip(byVersion[names[0]]) };
 }
 writeFileSync(new URL('../src/istio/validate/crdSchemas.gen.json', import.meta.url), JSON.stringify(out) + '\n');
@@ -31,6 +32,8 @@ function strip(s) {
   if (Array.isArray(s)) return s.map(strip);
   if (!s || typeof s !== 'object') return s;
   const o = {};
-  for (const [k, v] of Object.entries(s)) if (k !== 'description') o[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, q]) => [p, strip(q)])) : strip(v);
+  for (const [k, v] of Object.entries(s))
+    if (k !== 'description')
+      o[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, q]) => [p, strip(q)])) : strip(v);
   return o;
 }

@@ -20,7 +20,9 @@ if (!apiVersion) throw new Error('test/harness/oracle/go.mod does not require is
 const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
 const crdFile = join(modcache, `istio.io/api@${apiVersion}`, 'kubernetes/customresourcedefinitions.gen.yaml');
 if (!existsSync(crdFile)) {
-  console.error(`gen-istio-schemas: ${crdFile} is missing: run npm run setup (or go mod download istio.io/api@${apiVersion})`);
+  console.error(
+    `gen-istio-schemas: ${crdFile} is missing: run npm run setup (or go mod download istio.io/api@${apiVersion})`,
+  );
   process.exit(1);
 }
 
@@ -44,7 +46,9 @@ function clean(v) {
   return v;
 }
 
-const crds = parseAllDocuments(readFileSync(crdFile, 'utf8')).map((d) => d.toJS()).filter((c) => c?.kind === 'CustomResourceDefinition');
+const crds = parseAllDocuments(readFileSync(crdFile, 'utf8'))
+  .map((d) => d.toJS())
+  .filter((c) => c?.kind === 'CustomResourceDefinition');
 const branches = [];
 for (const kind of KINDS) {
   const crd = crds.find((c) => c.spec?.group === 'networking.istio.io' && c.spec?.names?.kind === kind);
@@ -52,7 +56,10 @@ for (const kind of KINDS) {
   for (const version of crd.spec.versions) {
     const schema = clean(version.schema.openAPIV3Schema);
     branches.push({
-      if: { properties: { apiVersion: { const: `networking.istio.io/${version.name}` }, kind: { const: kind } }, required: ['apiVersion', 'kind'] },
+      if: {
+        properties: { apiVersion: { const: `networking.istio.io/${version.name}` }, kind: { const: kind } },
+        required: ['apiVersion', 'kind'],
+      },
       then: {
         ...schema,
         properties: {

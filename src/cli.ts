@@ -33,13 +33,17 @@ export async function main(argv: string[], io: CliIo, list: readonly Command[] =
   }
   const cmd = list.find((c) => c.name === name);
   if (!cmd) {
-    io.stderr(`ingress-lab: unknown command "${name}"; commands: ${list.map((c) => c.name).join(', ')} (see ingress-lab --help)\n`);
+    io.stderr(
+      `ingress-lab: unknown command "${name}"; commands: ${list.map((c) => c.name).join(', ')} (see ingress-lab --help)\n`,
+    );
     return EXIT_INPUT;
   }
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    io.stderr(`ingress-lab: internal error in ${name}: ${oneLine(e instanceof Error ? e.message : String(e), 300)} (please report this with the input that caused it)\n`);
+    io.stderr(
+      `ingress-lab: internal error in ${name}: ${oneLine(e instanceof Error ? e.message : String(e), 300)} (please report this with the input that caused it)\n`,
+    );
     return 1;
   }
 }

@@ -27,13 +27,25 @@ function run(name, cmd, args, env = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     console.log(`\n===== ${name}: ${[cmd, ...withCounts].join(' ')}`);
-    const child = spawn(cmd, withCounts, { cwd: root, env: { ...process.env, ...env, LAB_TEST_COUNTS: countsFile }, stdio: 'inherit' });
+    const child = spawn(cmd, withCounts, {
+      cwd: root,
+      env: { ...process.env, ...env, LAB_TEST_COUNTS: countsFile },
+      stdio: 'inherit',
+    });
     const done = (code) => {
       const counts = readCounts(countsFile);
       const ok = code === 0;
       const passed = counts?.passed ?? (ok ? 1 : 0);
       const failed = Math.max(counts?.failed ?? 0, ok ? 0 : 1);
-      results.push({ name, code, secs: ((Date.now() - t0) / 1000).toFixed(0), passed, failed, skipped: counts?.skipped ?? 0, counted: Boolean(counts) });
+      results.push({
+        name,
+        code,
+        secs: ((Date.now() - t0) / 1000).toFixed(0),
+        passed,
+        failed,
+        skipped: counts?.skipped ?? 0,
+        counted: Boolean(counts),
+      });
       resolve(code);
     };
     child.on('error', (err) => {
@@ -58,11 +70,17 @@ const want = (name) => only.length === 0 || only.includes(name);
 const npx = (bin) => `${root}node_modules/.bin/${bin}`;
 const ci = process.env.CI === 'true';
 // The spec reporter for people, the counts reporter for the summary.
-const NODE_TEST_REPORTERS = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./test/reporters/counts.mjs', '--test-reporter-destination={counts}'];
+const NODE_TEST_REPORTERS = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./test/reporters/counts.mjs',
+  '--test-reporter-destination={counts}',
+];
 
 if (want('typecheck')) await run('typecheck', npx('tsc'), ['--noEmit', '-p', '.']);
 if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
-if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
+if (want('unit'))
+  await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
 if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corpus.sh', '--check']);
 // The seed file's lenses at 1280x800, each clicked, in an installed extension with no cluster.
 if (want('ui:lenses')) await run('ui:lenses', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs']);
@@ -75,14 +93,31 @@ if (clusterSuites.length) {
   const kubeconfig = `${root}.cluster/kubeconfig`;
   // As npm run lab does: the real istioctl, which cluster:up links into .cluster/bin, found there first.
   const clusterEnv =
-    up === 0 && existsSync(kubeconfig) ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig, ISTIO_INGRESS_LAB_BIN: `${root}.cluster/bin` } : {};
+    up === 0 && existsSync(kubeconfig)
+      ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig, ISTIO_INGRESS_LAB_BIN: `${root}.cluster/bin` }
+      : {};
   // CI must not pass by skipping: the cluster suites fail when the cluster is missing.
   const require = { LAB_REQUIRE_CLUSTER: ci || up === 0 ? '1' : '0' };
   try {
-    if (want('cluster')) await run('cluster', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...NODE_TEST_REPORTERS, ...(await files('test/cluster', '.test.ts'))], { ...clusterEnv, ...require });
-    if (want('extension')) await run('extension', process.execPath, ['test/vscode/run-extension-tests.mjs'], { ...clusterEnv, ...require });
+    if (want('cluster'))
+      await run(
+        'cluster',
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--test',
+          '--test-concurrency=1',
+          ...NODE_TEST_REPORTERS,
+          ...(await files('test/cluster', '.test.ts')),
+        ],
+        { ...clusterEnv, ...require },
+      );
+    if (want('extension'))
+      await run('extension', process.execPath, ['test/vscode/run-extension-tests.mjs'], { ...clusterEnv, ...require });
     if (want('ui')) await run('ui', process.execPath, ['--import', 'tsx', 'test/ui/walkthrough.ui.mjs'], clusterEnv);
-    if (want('ui:trace')) await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
+    if (want('ui:trace'))
+      await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
   } finally {
     await run('cluster:down', 'bash', ['test/harness/cluster-down.sh']);
   }
@@ -91,7 +126,10 @@ if (want('vsix')) await run('vsix', process.execPath, ['test/vscode/vsix-smoke.m
 
 async function files(dir, suffix) {
   const { readdirSync } = await import('node:fs');
-  return readdirSync(`${root}${dir}`).filter((f) => f.endsWith(suffix)).sort().map((f) => `${dir}/${f}`);
+  return readdirSync(`${root}${dir}`)
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 async function unitFiles() {
   return files('test/unit', '.test.ts');
@@ -104,7 +142,9 @@ for (const r of results) {
   const ok = r.code === 0 && r.failed === 0;
   const skipped = r.skipped ? `, ${r.skipped} skipped` : '';
   const how = r.counted ? '' : ' (one check: exit code)';
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(13)} exit ${r.code}  ${r.passed} passed, ${r.failed} failed${skipped}${how}  ${r.secs} s`);
+  console.log(
+    `${ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(13)} exit ${r.code}  ${r.passed} passed, ${r.failed} failed${skipped}${how}  ${r.secs} s`,
+  );
   passed += r.passed;
   failed += r.failed;
 }

@@ -67,16 +67,32 @@ export const analyzeCommand: Command = {
       }
       if (!positionals.length) throw new CliInputError('no YAML files given (see ingress-lab analyze --help)');
       const texts = new Map<string, string>();
-      const recording: CliIo = { ...io, readFile: async (p) => { const t = await io.readFile(p); texts.set(p, t); return t; } };
-      const resources = await loadResources(recording, positionals, (options.namespace as string | undefined) ?? 'default');
-      let list = analyze(resources, { assumeComplete: options['assume-complete'] === true, sourceText: (f) => texts.get(f) });
+      const recording: CliIo = {
+        ...io,
+        readFile: async (p) => {
+          const t = await io.readFile(p);
+          texts.set(p, t);
+          return t;
+        },
+      };
+      const resources = await loadResources(
+        recording,
+        positionals,
+        (options.namespace as string | undefined) ?? 'default',
+      );
+      let list = analyze(resources, {
+        assumeComplete: options['assume-complete'] === true,
+        sourceText: (f) => texts.get(f),
+      });
       if (options['istio-only']) list = list.filter((d) => d.source === 'istio');
       if (options.output === 'json') io.stdout(`${JSON.stringify(diagnosticsJson(list), null, 2)}\n`);
       else if (list.length) io.stdout(`${list.map(formatIstioctl).join('\n')}\n`);
       else io.stderr(noIssues(positionals));
       const failed = list.some((d) => d.severity === 'error');
       if (failed && options.output !== 'json') {
-        io.stderr(`Error: Analyzers found issues when analyzing ${positionals.length > 1 ? 'the files' : positionals[0]}.\nSee https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n`);
+        io.stderr(
+          `Error: Analyzers found issues when analyzing ${positionals.length > 1 ? 'the files' : positionals[0]}.\nSee https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n`,
+        );
       }
       return failed ? EXIT_ISSUES : EXIT_OK;
     }),

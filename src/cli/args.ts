@@ -120,7 +120,7 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
             ? 'it is a directory'
             : code === 'ELOOP'
               ? 'its symbolic links loop'
-              : (e as Error)?.message ?? String(e);
+              : ((e as Error)?.message ?? String(e));
     throw new CliInputError(`cannot read ${path}: ${why}`);
   }
 }
@@ -133,11 +133,15 @@ export async function readJsonFile(io: CliIo, path: string): Promise<unknown> {
   try {
     value = parseJsonText(text);
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new CliInputError(`${path}:${e.line}:${e.column}: invalid JSON: ${oneLine(e.detail, 200)}`);
+    if (e instanceof JsonSyntaxError)
+      throw new CliInputError(`${path}:${e.line}:${e.column}: invalid JSON: ${oneLine(e.detail, 200)}`);
     throw e;
   }
   const depth = jsonDepthOver(value, MAX_JSON_DEPTH);
-  if (depth) throw new CliInputError(`${path}: JSON nested deeper than ${MAX_JSON_DEPTH} levels; Envoy's dumps nest far less: give the output of /config_dump or istioctl ... -o json`);
+  if (depth)
+    throw new CliInputError(
+      `${path}: JSON nested deeper than ${MAX_JSON_DEPTH} levels; Envoy's dumps nest far less: give the output of /config_dump or istioctl ... -o json`,
+    );
   return value;
 }
 
@@ -151,7 +155,8 @@ export function jsonDepthOver(value: unknown, max: number): boolean {
     const [v, d] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (d >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
   }
   return false;
 }

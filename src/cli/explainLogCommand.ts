@@ -75,7 +75,11 @@ export function explainedText(list: ExplainedLine[], source: string): string {
     .map((l) => {
       if (l.error) return `${source}:${l.line}: not read: ${l.error}\n`;
       const head = `${source}:${l.line}: ${l.code} ${l.flags?.join(',') || '-'} ${l.details ?? '-'}  ${l.method ?? ''} ${l.authority ?? '-'}${l.path ?? ''}\n`;
-      const body = [`${l.cause}: ${l.explanation}`, ...(l.facts ?? []), ...(l.yaml ? [`yaml: ${l.yaml.file}:${l.yaml.line} (${l.yaml.what})`] : [])];
+      const body = [
+        `${l.cause}: ${l.explanation}`,
+        ...(l.facts ?? []),
+        ...(l.yaml ? [`yaml: ${l.yaml.file}:${l.yaml.line} (${l.yaml.what})`] : []),
+      ];
       return head + body.map((b) => `  ${b}\n`).join('');
     })
     .join('');
@@ -83,7 +87,8 @@ export function explainedText(list: ExplainedLine[], source: string): string {
 
 async function readLog(io: CliIo, path: string | undefined): Promise<{ text: string; source: string }> {
   if (path === undefined || path === '-') {
-    if (!io.readStdin) throw new CliInputError('no LOG file given and standard input cannot be read here; give the log file');
+    if (!io.readStdin)
+      throw new CliInputError('no LOG file given and standard input cannot be read here; give the log file');
     return { text: await io.readStdin(), source: '<stdin>' };
   }
   return { text: await readInputFile(io, path), source: path };
@@ -94,7 +99,11 @@ export const explainLogCommand: Command = {
   summary: "explain the gateway's access log: why each request got 404/503/..., and the YAML behind it",
   run: (args, io) =>
     runGuarded(io, async () => {
-      const { options: o, positionals, help } = parseArgs('explain-log', args, {
+      const {
+        options: o,
+        positionals,
+        help,
+      } = parseArgs('explain-log', args, {
         'config-dump': { kind: 'string' },
         clusters: { kind: 'string' },
         namespace: { kind: 'string', alias: 'n' },
@@ -106,7 +115,9 @@ export const explainLogCommand: Command = {
       }
       const [logPath, ...yamlFiles] = positionals;
       if (logPath !== undefined && logPath !== '-' && /\.ya?ml$/i.test(logPath))
-        throw new CliInputError(`${logPath} looks like YAML, but the first file is the access log: give the log first, then the YAML files (or "-" for the log on standard input)`);
+        throw new CliInputError(
+          `${logPath} looks like YAML, but the first file is the access log: give the log first, then the YAML files (or "-" for the log on standard input)`,
+        );
       const ctx: ExplainContext = {};
       if (o['config-dump']) ctx.dump = new ConfigDumpIndex(await loadConfigDump(io, String(o['config-dump'])));
       if (o.clusters) ctx.clusters = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));

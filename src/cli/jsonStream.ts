@@ -2,7 +2,12 @@
 // longest string ("Invalid string length"). The bytes are exactly JSON.stringify(items, null, indent).
 
 /** Writes `items` as JSON.stringify(items, null, indent) would, in chunks of about `chunkChars`. */
-export function writeJsonArray(write: (text: string) => void, items: readonly unknown[], indent = 2, chunkChars = 1 << 20): void {
+export function writeJsonArray(
+  write: (text: string) => void,
+  items: readonly unknown[],
+  indent = 2,
+  chunkChars = 1 << 20,
+): void {
   if (!items.length) {
     write('[]\n');
     return;

@@ -32,10 +32,14 @@ export async function loadResources(io: CliIo, files: string[], defaultNamespace
   if (!files.length) throw new CliInputError('no YAML files given (see ingress-lab predict --help)');
   const sets = [];
   for (const file of files) {
-    const { resources, problems } = readResources(await readInputFile(io, file), file, { defaultNamespace, validate: true });
+    const { resources, problems } = readResources(await readInputFile(io, file), file, {
+      defaultNamespace,
+      validate: true,
+    });
     if (problems.length) {
-      const p = problems[0]!;
-      const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+      const p = problems[0];
+      const more =
+        problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
       throw new CliInputError(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}${more}`);
     }
     sets.push(resources);
@@ -61,11 +65,20 @@ export function predictionJson(p: Prediction) {
 }
 
 /** The predicted listeners and route configurations as Envoy's admin /config_dump holds them (camelCase, as istioctl -o json). */
-export function predictedConfigDump(routeConfigs: RouteConfiguration[], listeners: PredictedListener[] = [], clusters: PredictedCluster[] = []) {
+export function predictedConfigDump(
+  routeConfigs: RouteConfiguration[],
+  listeners: PredictedListener[] = [],
+  clusters: PredictedCluster[] = [],
+) {
   return {
     configs: [
       ...(clusters.length
-        ? [{ '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamicActiveClusters: clusters.map((cluster) => ({ cluster })) }]
+        ? [
+            {
+              '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+              dynamicActiveClusters: clusters.map((cluster) => ({ cluster })),
+            },
+          ]
         : []),
       ...(listeners.length
         ? [
@@ -78,9 +91,11 @@ export function predictedConfigDump(routeConfigs: RouteConfiguration[], listener
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
         // xDS resources are keyed by name; sorted, as Istio's own output is compared
-        dynamicRouteConfigs: [...routeConfigs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((routeConfig) => ({
-          routeConfig: { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...routeConfig },
-        })),
+        dynamicRouteConfigs: [...routeConfigs]
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+          .map((routeConfig) => ({
+            routeConfig: { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...routeConfig },
+          })),
       },
     ],
   };
@@ -102,8 +117,17 @@ export function l4RoutesTable(routes: L4Route[]): string {
       `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
     ]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + 5))).join('').trimEnd()).join('\n') + '\n';
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] + 5)))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export const predictCommand: Command = {
@@ -124,17 +148,36 @@ export const predictCommand: Command = {
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
       if (options.output === 'json') writeJsonArray((t) => io.stdout(t), predictionJson(p));
-      else if (options.output === 'config-dump') io.stdout(`${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`);
+      else if (options.output === 'config-dump')
+        io.stdout(
+          `${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`,
+        );
       else {
         if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
-        if (l4.length) io.stdout(`${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`);
-        if (!p.routeConfigs.length && !l4.length) io.stdout('no Gateway in the files: nothing is predicted for the ingress gateway\n');
+        if (l4.length)
+          io.stdout(
+            `${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`,
+          );
+        if (!p.routeConfigs.length && !l4.length)
+          io.stdout('no Gateway in the files: nothing is predicted for the ingress gateway\n');
       }
       const hasL4 = (n: Prediction['notOnGateway'][number]) =>
-        n.http === undefined && l4.some((r) => r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace);
+        n.http === undefined &&
+        l4.some(
+          (r) =>
+            r.virtualService.name === n.virtualService.name &&
+            r.virtualService.namespace === n.virtualService.namespace,
+        );
       for (const n of p.notOnGateway.filter((x) => !hasL4(x))) {
-        const where = n.http === undefined ? '' : n.match === null || n.match === undefined ? ` http[${n.http}]` : ` http[${n.http}].match[${n.match}]`;
-        io.stderr(`${n.file}:${n.range.start.line + 1}: ${n.virtualService.name}.${n.virtualService.namespace}${where} is not on the gateway: ${n.reason}\n`);
+        const where =
+          n.http === undefined
+            ? ''
+            : n.match === null || n.match === undefined
+              ? ` http[${n.http}]`
+              : ` http[${n.http}].match[${n.match}]`;
+        io.stderr(
+          `${n.file}:${n.range.start.line + 1}: ${n.virtualService.name}.${n.virtualService.namespace}${where} is not on the gateway: ${n.reason}\n`,
+        );
       }
       return EXIT_OK;
     }),

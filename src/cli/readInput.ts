@@ -19,7 +19,13 @@ export class InputFileError extends Error {
   }
 }
 
-function kindOf(s: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string | undefined {
+function kindOf(s: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+}): string | undefined {
   if (s.isFIFO()) return 'a FIFO (named pipe)';
   if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
   if (s.isSocket()) return 'a socket';
@@ -32,14 +38,22 @@ export async function readTextFile(path: string, maxBytes = MAX_INPUT_BYTES): Pr
   const before = await stat(path); // stat never blocks on a FIFO; open would
   const kind = kindOf(before);
   if (kind === 'a directory') throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
-  if (kind) throw new InputFileError(`${path} is ${kind}, not a file; save the YAML or JSON to a regular file and give that`, 'ENOTREG');
+  if (kind)
+    throw new InputFileError(
+      `${path} is ${kind}, not a file; save the YAML or JSON to a regular file and give that`,
+      'ENOTREG',
+    );
   if (before.size > maxBytes) throw new InputFileError(tooBig(path, before.size, maxBytes), 'EFBIG');
   // O_NONBLOCK: should the path become a FIFO between stat and open, open does not wait for a writer.
   const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const s = await fh.stat();
     const k = kindOf(s);
-    if (k) throw new InputFileError(`${path} is ${k}, not a file; save the YAML or JSON to a regular file and give that`, 'ENOTREG');
+    if (k)
+      throw new InputFileError(
+        `${path} is ${k}, not a file; save the YAML or JSON to a regular file and give that`,
+        'ENOTREG',
+      );
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -63,10 +77,14 @@ function tooBig(path: string, size: number, max: number): string {
 /** UTF-8 (BOM dropped) or UTF-16 LE/BE; binary data is refused without echoing it. */
 export function decodeText(bytes: Uint8Array, path: string): string {
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-  else if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return utf16(bytes.subarray(2), 'utf-16le', path);
-  else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return utf16(bytes.subarray(2), 'utf-16be', path);
-  else if (bytes.length >= 4 && bytes[0] !== 0 && bytes[1] === 0 && bytes[2] !== 0 && bytes[3] === 0) return utf16(bytes, 'utf-16le', path);
-  else if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] !== 0 && bytes[2] === 0 && bytes[3] !== 0) return utf16(bytes, 'utf-16be', path);
+  else if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
+    return utf16(bytes.subarray(2), 'utf-16le', path);
+  else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
+    return utf16(bytes.subarray(2), 'utf-16be', path);
+  else if (bytes.length >= 4 && bytes[0] !== 0 && bytes[1] === 0 && bytes[2] !== 0 && bytes[3] === 0)
+    return utf16(bytes, 'utf-16le', path);
+  else if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] !== 0 && bytes[2] === 0 && bytes[3] !== 0)
+    return utf16(bytes, 'utf-16be', path);
   const nul = bytes.indexOf(0);
   if (nul >= 0) throw binary(path, nul);
   try {
@@ -81,7 +99,10 @@ function utf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be', path: strin
   try {
     text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
-    throw new InputFileError(`${path} looks like ${encoding.toUpperCase()} but is not valid ${encoding.toUpperCase()}; save it as UTF-8`, 'EBINARY');
+    throw new InputFileError(
+      `${path} looks like ${encoding.toUpperCase()} but is not valid ${encoding.toUpperCase()}; save it as UTF-8`,
+      'EBINARY',
+    );
   }
   const nul = text.indexOf('\0');
   if (nul >= 0) throw binary(path, nul);
@@ -89,13 +110,16 @@ function utf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be', path: strin
 }
 
 function binary(path: string, offset: number): InputFileError {
-  return new InputFileError(`${path} is not a text file (binary data at byte ${offset}); give a YAML or JSON file in UTF-8`, 'EBINARY');
+  return new InputFileError(
+    `${path} is not a text file (binary data at byte ${offset}); give a YAML or JSON file in UTF-8`,
+    'EBINARY',
+  );
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): number {
   // Decode in growing slices would be slow; scan for the first byte sequence UTF-8 forbids.
   for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
+    const b = bytes[i];
     const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
     if (n === 0) return i;
     for (let k = 1; k < n; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;

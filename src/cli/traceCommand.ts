@@ -31,7 +31,11 @@ export const traceCommand: Command = {
   summary: 'follow one request from the ingress address to the pod, and say why',
   run: (args, io) =>
     runGuarded(io, async () => {
-      const { options: o, positionals, help } = parseArgs('trace', args, {
+      const {
+        options: o,
+        positionals,
+        help,
+      } = parseArgs('trace', args, {
         host: { kind: 'string' },
         path: { kind: 'string' },
         method: { kind: 'string' },
@@ -53,7 +57,10 @@ export const traceCommand: Command = {
       const path = String(o.path);
       if (!path.startsWith('/')) throw new CliInputError(`--path must start with "/", not "${path.slice(0, 80)}"`);
       // Envoy's default max_request_headers_kb is 60: a longer request line is answered 431 before routing.
-      if (path.length > 60 * 1024) throw new CliInputError(`--path is ${path.length} bytes; Envoy refuses request headers over 60 KiB (431) before any route: give a shorter path`);
+      if (path.length > 60 * 1024)
+        throw new CliInputError(
+          `--path is ${path.length} bytes; Envoy refuses request headers over 60 KiB (431) before any route: give a shorter path`,
+        );
       const headers: Record<string, string> = {};
       for (const h of (o.header as string[] | undefined) ?? []) {
         const eq = h.indexOf('=');
@@ -62,7 +69,8 @@ export const traceCommand: Command = {
       }
       const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? 'default');
       const live: LiveState = { legacyKubeProxy: o['legacy-iptables'] === true };
-      if (o['config-dump']) live.routeConfigs = (await loadConfigDump(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
+      if (o['config-dump'])
+        live.routeConfigs = (await loadConfigDump(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
       if (o.clusters) {
         const index = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));
         live.endpointsFor = (cluster): EndpointInfo[] | undefined => {

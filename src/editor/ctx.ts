@@ -48,7 +48,10 @@ export class LabContext implements vscode.Disposable {
 
   /** The cluster client, created on first use and again after the kubeconfig or its setting changes. */
   getCluster(): Cluster {
-    this.cluster ??= createCluster({ kubeconfigPath: this.settings.kubeconfig || undefined, log: (line) => this.log.info(`cluster: ${line}`) });
+    this.cluster ??= createCluster({
+      kubeconfigPath: this.settings.kubeconfig || undefined,
+      log: (line) => this.log.info(`cluster: ${line}`),
+    });
     return this.cluster;
   }
 

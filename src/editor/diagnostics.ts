@@ -25,7 +25,8 @@ const SEVERITY: Record<DiagnosticItem['severity'], vscode.DiagnosticSeverity> = 
   info: vscode.DiagnosticSeverity.Information,
 };
 
-export const toVsRange = (r: Range): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+export const toVsRange = (r: Range): vscode.Range =>
+  new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
 const isYaml = (d: vscode.TextDocument) => d.languageId === 'yaml';
 
@@ -36,7 +37,11 @@ function toVsDiagnostic(item: DiagnosticItem): vscode.Diagnostic {
   if (item.code) d.code = { value: item.code.value, target: vscode.Uri.parse(item.code.target) };
   if (item.related.length) {
     d.relatedInformation = item.related.map(
-      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(r.file), toVsRange(r.range)), r.message),
+      (r) =>
+        new vscode.DiagnosticRelatedInformation(
+          new vscode.Location(vscode.Uri.parse(r.file), toVsRange(r.range)),
+          r.message,
+        ),
     );
   }
   return d;
@@ -90,7 +95,7 @@ class ClusterObjects {
         for (const raw of items) {
           // List items carry no kind; the engine sorts objects by it.
           const o = fromClusterObject({ ...(raw as Record<string, unknown>), kind }, `cluster:${kind}`);
-          if (o) (set[bucket[kind]!] as KubeObject[]).push(o);
+          if (o) (set[bucket[kind]] as KubeObject[]).push(o);
         }
       };
       add('Service', services);
@@ -147,7 +152,9 @@ export class IstioDiagnostics implements vscode.Disposable {
     const schedule = () => this.schedule();
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => isYaml(d) && this.schedule()),
-      vscode.workspace.onDidChangeTextDocument((e) => isYaml(e.document) && e.contentChanges.length > 0 && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument(
+        (e) => isYaml(e.document) && e.contentChanges.length > 0 && this.schedule(),
+      ),
       vscode.workspace.onDidSaveTextDocument((d) => isYaml(d) && this.schedule()),
       vscode.workspace.onDidCloseTextDocument((d) => isYaml(d) && this.schedule()),
       vscode.workspace.onDidCreateFiles(schedule),
@@ -232,9 +239,16 @@ export class IstioDiagnostics implements vscode.Disposable {
     }
     for (const [file, list] of items) {
       const entries = new Map<string, Published>();
-      for (const item of list) entries.set(itemKey(item.code?.value, item.range, item.message), { diagnostic: toVsDiagnostic(item), fixes: item.fixes });
+      for (const item of list)
+        entries.set(itemKey(item.code?.value, item.range, item.message), {
+          diagnostic: toVsDiagnostic(item),
+          fixes: item.fixes,
+        });
       this.published.set(file, entries);
-      this.collection.set(vscode.Uri.parse(file), [...entries.values()].map((e) => e.diagnostic));
+      this.collection.set(
+        vscode.Uri.parse(file),
+        [...entries.values()].map((e) => e.diagnostic),
+      );
     }
   }
 

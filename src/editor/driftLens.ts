@@ -6,7 +6,18 @@
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import { parseManifests } from '../kube/index';
-import { appliedForHttp, compareLiveRoute, computeDrift, driftIcon, driftTitle, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
+import {
+  appliedForHttp,
+  compareLiveRoute,
+  computeDrift,
+  driftIcon,
+  driftTitle,
+  lastAppliedAt,
+  type AppliedComparison,
+  type Drift,
+  type LiveRoute,
+  type PredictedPlacement,
+} from '../lab/drift';
 import { TRACE_LENS_TITLE } from '../lab/lensText';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
@@ -16,7 +27,6 @@ import { actionRange, toVsRange } from './routeLens';
 import { errorText } from './show';
 import type { DriftCommandArgs } from './commands/drift';
 import type { TraceArgs } from './traceCommand';
-
 
 interface VsRef {
   name: string;
@@ -88,7 +98,8 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       seen.add(key);
       lenses.push(new DriftLens(actionRange(r.range), doc, r.virtualService, { predicted: r }));
     }
-    for (const n of p.notOnGateway) lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
+    for (const n of p.notOnGateway)
+      lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
     return lenses;
   }
 
@@ -111,7 +122,13 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
 
   private async drift(lens: DriftLens): Promise<Drift> {
     const lg = await this.ctx.live.get();
-    if (!lg.ok) return computeDrift({ applied: { kind: 'unknown', reason: lg.reason }, predicted: { onGateway: true }, live: { kind: 'unknown', reason: lg.reason }, now: Date.now() });
+    if (!lg.ok)
+      return computeDrift({
+        applied: { kind: 'unknown', reason: lg.reason },
+        predicted: { onGateway: true },
+        live: { kind: 'unknown', reason: lg.reason },
+        now: Date.now(),
+      });
     const http = 'predicted' in lens.placement ? lens.placement.predicted.http : lens.placement.missing.http;
     const applied = appliedForHttp(await this.appliedComparison(lens.doc, lens.vs, lg.gateway), http);
     let predicted: PredictedPlacement;
@@ -119,7 +136,11 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     if ('predicted' in lens.placement) {
       const p = lens.placement.predicted;
       predicted = { onGateway: true };
-      live = compareLiveRoute(p.route, lg.gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route, lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name));
+      live = compareLiveRoute(
+        p.route,
+        lg.gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route,
+        lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name),
+      );
     } else {
       predicted = { onGateway: false, reason: lens.placement.missing.reason };
       live = { kind: 'missing', virtualServiceSeen: lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name) };
@@ -142,9 +163,13 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
   private async dryRun(doc: vscode.TextDocument, vs: VsRef): Promise<AppliedComparison> {
     try {
       const obj = parseManifests(doc.getText(), doc.uri.fsPath).find(
-        (o) => o?.kind === 'VirtualService' && o.metadata?.name === vs.name && (o.metadata.namespace ?? 'default') === vs.namespace,
+        (o) =>
+          o?.kind === 'VirtualService' &&
+          o.metadata?.name === vs.name &&
+          (o.metadata.namespace ?? 'default') === vs.namespace,
       );
-      if (!obj) return { kind: 'unknown', reason: `VirtualService ${vs.namespace}/${vs.name} not found in the editor's text` };
+      if (!obj)
+        return { kind: 'unknown', reason: `VirtualService ${vs.namespace}/${vs.name} not found in the editor's text` };
       const cluster = this.ctx.getCluster();
       const [results, inCluster] = await Promise.all([
         cluster.serverSideApply([obj], { dryRun: true, namespace: vs.namespace }),
@@ -153,7 +178,9 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       const r = results.find((x) => x.kind === 'VirtualService');
       if (!r || r.action === 'created') return { kind: 'absent' };
       // The dry run's own answer carries a fresh managedFields time: the live object says when it was applied.
-      const appliedAt = lastAppliedAt(inCluster.find((o) => o.metadata.name === vs.name) as Parameters<typeof lastAppliedAt>[0]);
+      const appliedAt = lastAppliedAt(
+        inCluster.find((o) => o.metadata.name === vs.name) as Parameters<typeof lastAppliedAt>[0],
+      );
       if (r.action === 'configured') return { kind: 'changed', fields: r.changes, appliedAt };
       return { kind: 'same', appliedAt };
     } catch (e) {

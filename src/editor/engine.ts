@@ -21,7 +21,10 @@ export interface DocumentPrediction {
 const MAX_WORKSPACE_YAML = 500;
 
 export class WorkspaceEngine implements vscode.Disposable {
-  private readonly others = new Map<string, { mtime: number; text: string; resources: ResourceSet; namespace: string }>();
+  private readonly others = new Map<
+    string,
+    { mtime: number; text: string; resources: ResourceSet; namespace: string }
+  >();
   private scanned: Promise<void> | undefined;
   /** Files created or changed on disk since the scan, loaded on the next prediction. */
   private readonly pending = new Map<string, vscode.Uri>();
@@ -78,7 +81,10 @@ export class WorkspaceEngine implements vscode.Disposable {
 
   private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
     const namespace = this.defaultNamespace();
-    return { resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources, namespace };
+    return {
+      resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources,
+      namespace,
+    };
   }
 
   /** Scans the workspace once, then loads the files changed on disk since. */
@@ -103,7 +109,8 @@ export class WorkspaceEngine implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) {
       if (d.languageId !== 'yaml' || !this.isCandidate(d.uri)) continue;
       const key = d.uri.toString();
-      if (out.has(key) || d.uri.scheme === 'untitled' || (d.uri.scheme === 'file' && d.isDirty)) out.set(key, d.getText());
+      if (out.has(key) || d.uri.scheme === 'untitled' || (d.uri.scheme === 'file' && d.isDirty))
+        out.set(key, d.getText());
     }
     return out;
   }
@@ -139,7 +146,12 @@ export class WorkspaceEngine implements vscode.Disposable {
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);
     const l4 = predictL4Routes(merged);
-    const hasL4 = (n: NotOnGateway) => n.http === undefined && l4.some((r) => r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace);
+    const hasL4 = (n: NotOnGateway) =>
+      n.http === undefined &&
+      l4.some(
+        (r) =>
+          r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace,
+      );
     const gateways = new Map(
       merged.gateways.map((g) => {
         const namespace = g.metadata.namespace ?? this.defaultNamespace();

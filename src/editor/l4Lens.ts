@@ -16,7 +16,12 @@ export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProv
     if (!/kind:\s*VirtualService/.test(doc.getText()) || !/^\s*(tcp|tls):/m.test(doc.getText())) return [];
     const p = await this.ctx.engine.predictDocument(doc);
     return p.l4Routes.map(
-      (r) => new vscode.CodeLens(toVsRange(r.range), { title: formatL4Lens(r), command: '', tooltip: `${r.section}[${r.rule}] of VirtualService ${r.virtualService.namespace}/${r.virtualService.name} on Gateway ${r.gateway}` }),
+      (r) =>
+        new vscode.CodeLens(toVsRange(r.range), {
+          title: formatL4Lens(r),
+          command: '',
+          tooltip: `${r.section}[${r.rule}] of VirtualService ${r.virtualService.namespace}/${r.virtualService.name} on Gateway ${r.gateway}`,
+        }),
     );
   }
 
@@ -25,6 +30,9 @@ export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProv
     const p = await this.ctx.engine.predictDocument(doc);
     const hits = p.l4Routes.filter((r) => toVsRange(r.range).contains(pos));
     if (!hits.length) return undefined;
-    return new vscode.Hover(hits.map((r) => new vscode.MarkdownString(formatL4Hover(r))), toVsRange(hits[0]!.range));
+    return new vscode.Hover(
+      hits.map((r) => new vscode.MarkdownString(formatL4Hover(r))),
+      toVsRange(hits[0].range),
+    );
   }
 }

@@ -12,7 +12,7 @@ export function clusterNamespaces(names: Iterable<string>): string[] {
   const out = new Set<string>();
   for (const n of names) {
     const m = /^outbound\|\d+\|[^|]*\|[^.]+\.([^.]+)\.svc\./.exec(n);
-    if (m) out.add(m[1]!);
+    if (m) out.add(m[1]);
   }
   return [...out];
 }
@@ -49,7 +49,8 @@ export class LiveRoutes {
    */
   gatewayPod(gw?: GatewayRef): Promise<PodInfo | string> {
     const configured = parseSelector(this.ctx.settings.gateway.selector);
-    const own = gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);
+    const own =
+      gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);
     const key = own ? labelSelector(gw.selector) : '';
     let pod = this.chosen.get(key);
     if (!pod) {
@@ -63,7 +64,9 @@ export class LiveRoutes {
     const { gateway } = this.ctx.settings;
     try {
       // Short timeout: lenses wait on this, and a dead cluster should fall back to the prediction quickly.
-      const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
+      const pods = await this.ctx
+        .getCluster()
+        .listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
       if (gateway.pod) {
         return (
           pods.find((p) => p.name === gateway.pod) ??
@@ -80,7 +83,11 @@ export class LiveRoutes {
     const selector = labelSelector(gw.selector);
     const namespaces = [...new Set([this.ctx.settings.gateway.namespace, gw.namespace])];
     try {
-      const pods = (await Promise.all(namespaces.map((ns) => this.ctx.getCluster().listPods(ns, { labelSelector: selector, timeoutMs: 5000 })))).flat();
+      const pods = (
+        await Promise.all(
+          namespaces.map((ns) => this.ctx.getCluster().listPods(ns, { labelSelector: selector, timeoutMs: 5000 })),
+        )
+      ).flat();
       return readyOf(pods, namespaces.join(' or '), selector);
     } catch (e) {
       return errorText(e);
@@ -106,9 +113,14 @@ export class LiveRoutes {
     const admin = cluster.envoyAdmin({ namespace: pod.namespace, name: pod.name });
     const started = Date.now();
     try {
-      const [configDump, clusters] = await Promise.all([admin.getConfigDump({ includeEds: true }), admin.getClusters()]);
+      const [configDump, clusters] = await Promise.all([
+        admin.getConfigDump({ includeEds: true }),
+        admin.getClusters(),
+      ]);
       const podsByIp = new Map<string, string>();
-      const names = ((clusters as { cluster_statuses?: { name?: string }[] }).cluster_statuses ?? []).map((c) => c.name ?? '');
+      const names = ((clusters as { cluster_statuses?: { name?: string }[] }).cluster_statuses ?? []).map(
+        (c) => c.name ?? '',
+      );
       await Promise.all(
         clusterNamespaces(names).map(async (ns) => {
           for (const p of await cluster.listPods(ns).catch(() => [])) if (p.ip) podsByIp.set(p.ip, p.name);

@@ -36,7 +36,12 @@ function tableOrNote(f: () => string): string {
   }
 }
 
-export function buildLiveGateway(pod: PodInfo, configDumpJson: unknown, clustersJson: unknown, podsByIp: Map<string, string>): LiveGateway {
+export function buildLiveGateway(
+  pod: PodInfo,
+  configDumpJson: unknown,
+  clustersJson: unknown,
+  podsByIp: Map<string, string>,
+): LiveGateway {
   const dump = readConfigDump(configDumpJson);
   const index = new ConfigDumpIndex(dump);
   const adminClusters = readAdminClusters(clustersJson);
@@ -56,7 +61,12 @@ export function buildLiveGateway(pod: PodInfo, configDumpJson: unknown, clusters
       // Envoy picks the virtual host by the request's Host; any of the predicted domains stands for it.
       for (const host of domains.length ? domains : ['*']) {
         const found = index.findRoute(routeConfig, host.replace(/^\*\./, 'lab.'), match);
-        if (found) return { route: found.route, routeConfig: found.routeConfig.name ?? routeConfig, virtualHost: found.virtualHost.name };
+        if (found)
+          return {
+            route: found.route,
+            routeConfig: found.routeConfig.name ?? routeConfig,
+            virtualHost: found.virtualHost.name,
+          };
       }
       return undefined;
     },

@@ -40,7 +40,9 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: Gate
       endpoints,
       note:
         `Live from ${pod}'s Envoy, read at ${new Date(g.fetchedAt).toLocaleTimeString()}` +
-        (jsonEqual(hit.route, p.route) ? '' : '. The live route differs from what this file predicts: edited since it was applied?'),
+        (jsonEqual(hit.route, p.route)
+          ? ''
+          : '. The live route differs from what this file predicts: edited since it was applied?'),
       gatewayPod: pod,
     };
   }
@@ -53,5 +55,10 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: Gate
       gatewayPod: pod,
     };
   }
-  return { ...base, source: 'predicted', note: `Predicted: VirtualService ${vs.namespace}/${vs.name} is not on ${pod} (not applied yet?)`, gatewayPod: pod };
+  return {
+    ...base,
+    source: 'predicted',
+    note: `Predicted: VirtualService ${vs.namespace}/${vs.name} is not on ${pod} (not applied yet?)`,
+    gatewayPod: pod,
+  };
 }

@@ -3,7 +3,15 @@
 // resolveCodeLens adds live data from the per-gateway cache, read once per refresh.
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
-import { fitLens, formatEndpointList, formatEndpoints, formatNotOnGateway, formatRoute, formatRouteLens, SEND_REQUEST_TITLE } from '../lab/lensText';
+import {
+  fitLens,
+  formatEndpointList,
+  formatEndpoints,
+  formatNotOnGateway,
+  formatRoute,
+  formatRouteLens,
+  SEND_REQUEST_TITLE,
+} from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
@@ -53,7 +61,11 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     for (const r of p.routes) {
       const range = toVsRange(r.range);
       const gw = p.gateways.get(r.gateway);
-      lenses.push(new RouteLens(range, 'route', r, gw), new RouteLens(range, 'endpoints', r, gw), new RouteLens(actionRange(r.range), 'send', r, gw));
+      lenses.push(
+        new RouteLens(range, 'route', r, gw),
+        new RouteLens(range, 'endpoints', r, gw),
+        new RouteLens(actionRange(r.range), 'send', r, gw),
+      );
     }
     for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
     return lenses;
@@ -63,7 +75,12 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     if (!(lens instanceof RouteLens)) return lens;
     if (lens.kind === 'send') {
       // Needs no cluster data: the request follows from the match itself.
-      lens.command = { title: SEND_REQUEST_TITLE, command: commandId('sendRequestForMatch'), arguments: [routeArgs(lens.predicted)], tooltip: SEND_TOOLTIP };
+      lens.command = {
+        title: SEND_REQUEST_TITLE,
+        command: commandId('sendRequestForMatch'),
+        arguments: [routeArgs(lens.predicted)],
+        tooltip: SEND_TOOLTIP,
+      };
       return lens;
     }
     const resolved = await resolveRoute(this.ctx, lens.predicted, lens.gateway);
@@ -78,14 +95,34 @@ function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {
   const full = formatRoute(r.view);
   if (r.missing) {
     return kind === 'route'
-      ? { title: fitLens(formatNotOnGateway(r.missing)), command: commandId('showRoute'), arguments: args, tooltip: `${formatNotOnGateway(r.missing)}\nShow the predicted route and what the gateway holds` }
-      : { title: formatRouteLens(r.view, 'predicted'), command: commandId('showRoute'), arguments: args, tooltip: `What the prediction expected on the gateway: ${full}` };
+      ? {
+          title: fitLens(formatNotOnGateway(r.missing)),
+          command: commandId('showRoute'),
+          arguments: args,
+          tooltip: `${formatNotOnGateway(r.missing)}\nShow the predicted route and what the gateway holds`,
+        }
+      : {
+          title: formatRouteLens(r.view, 'predicted'),
+          command: commandId('showRoute'),
+          arguments: args,
+          tooltip: `What the prediction expected on the gateway: ${full}`,
+        };
   }
   if (kind === 'route') {
-    return { title: formatRouteLens(r.view, r.source), command: commandId('showRoute'), arguments: args, tooltip: `${full}\n${r.note ?? 'Open the Envoy route JSON and its endpoints'}` };
+    return {
+      title: formatRouteLens(r.view, r.source),
+      command: commandId('showRoute'),
+      arguments: args,
+      tooltip: `${full}\n${r.note ?? 'Open the Envoy route JSON and its endpoints'}`,
+    };
   }
   // kind === 'endpoints'
-  return { title: formatEndpoints(r.endpoints, r.source), command: commandId('showRoute'), arguments: args, tooltip: `${formatEndpointList(r.endpoints, r.source)}${r.note ? `\n${r.note}` : ''}` };
+  return {
+    title: formatEndpoints(r.endpoints, r.source),
+    command: commandId('showRoute'),
+    arguments: args,
+    tooltip: `${formatEndpointList(r.endpoints, r.source)}${r.note ? `\n${r.note}` : ''}`,
+  };
 }
 
 /** What the showRoute / sendRequestForMatch commands receive from a lens (plain data, JSON-serialisable). */
@@ -102,7 +139,15 @@ export interface RouteCommandArgs {
 const SEND_TOOLTIP = 'Send a request that this match selects, through the ingress gateway';
 
 function routeArgs(p: PredictedRoute): RouteCommandArgs {
-  return { file: p.file, http: p.http, match: p.match, gateway: p.gateway, routeConfig: p.routeConfig, virtualHost: p.virtualHost, domains: p.domains };
+  return {
+    file: p.file,
+    http: p.http,
+    match: p.match,
+    gateway: p.gateway,
+    routeConfig: p.routeConfig,
+    virtualHost: p.virtualHost,
+    domains: p.domains,
+  };
 }
 
 function notOnGatewayLens(n: NotOnGateway): vscode.CodeLens {

@@ -11,7 +11,15 @@ const keyOf = (o: ModelObject) => `${o.kind}/${o.metadata.namespace ?? 'default'
 
 /** The cluster's objects win; workspace objects the cluster lacks (not applied yet) and Deployments are added. */
 export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: ResourceSet): ResourceSet {
-  const seen = new Set([...cluster.virtualServices, ...cluster.gateways, ...cluster.services, ...cluster.destinationRules, ...cluster.serviceEntries].map(keyOf));
+  const seen = new Set(
+    [
+      ...cluster.virtualServices,
+      ...cluster.gateways,
+      ...cluster.services,
+      ...cluster.destinationRules,
+      ...cluster.serviceEntries,
+    ].map(keyOf),
+  );
   const fresh = <T extends ModelObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
   return {
     virtualServices: [...cluster.virtualServices, ...fresh(workspace.virtualServices)],
@@ -27,7 +35,12 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
 /** Objects as the API lists them (built-in lists leave kind and apiVersion off their items) in the engine's model. */
 export function toModel(objects: KubeObject[], kind: string, apiVersion: string): ModelObject[] {
   return objects
-    .map((o) => fromClusterObject({ ...o, kind: o.kind ?? kind, apiVersion: o.apiVersion ?? apiVersion }, `cluster:${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`))
+    .map((o) =>
+      fromClusterObject(
+        { ...o, kind: o.kind ?? kind, apiVersion: o.apiVersion ?? apiVersion },
+        `cluster:${kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
+      ),
+    )
     .filter((o): o is ModelObject => !!o);
 }
 

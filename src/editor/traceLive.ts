@@ -51,10 +51,17 @@ export interface LiveTraceData {
   gatewayPod: string;
 }
 
-const ENTRY_LABELS: Record<EntryKind, string> = { loadBalancer: 'LoadBalancer', clusterIP: 'ClusterIP', nodePort: 'NodePort' };
+const ENTRY_LABELS: Record<EntryKind, string> = {
+  loadBalancer: 'LoadBalancer',
+  clusterIP: 'ClusterIP',
+  nodePort: 'NodePort',
+};
 
 /** Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline). */
-export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
+export async function gatherLive(
+  ctx: LabContext,
+  workspace: ResourceSet,
+): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
   const lg = await ctx.live.get();
   if (!lg.ok) return { ok: false, reason: lg.reason };
   const g = lg.gateway;
@@ -64,7 +71,9 @@ export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promi
     const routeConfigs = readConfigDump(g.configDump).routeConfigs.map((e) => e.routeConfig);
     const clusterNames = routeConfigs.flatMap((rc) =>
       (rc.virtualHosts ?? []).flatMap((vh) =>
-        (vh.routes ?? []).flatMap((r) => (r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name))),
+        (vh.routes ?? []).flatMap((r) =>
+          r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name),
+        ),
       ),
     );
     const [gatewayServices, pods, vss, gws, reach, backendServices] = await Promise.all([
@@ -73,17 +82,30 @@ export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promi
       cluster.virtualServices().catch(() => [] as KubeObject[]),
       cluster.gateways().catch(() => [] as KubeObject[]),
       cluster.checkReachable({ timeoutMs: 5000 }).catch(() => undefined),
-      Promise.all(clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns).catch(() => [] as Service[]))).then((x) => x.flat()),
+      Promise.all(
+        clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns).catch(() => [] as Service[])),
+      ).then((x) => x.flat()),
     ]);
     const svc = gatewayServices.find((s) => s.spec.type === 'LoadBalancer') ?? gatewayServices[0];
     if (!svc) return { ok: false, reason: `no Service in ${gateway.namespace} matches ${gateway.selector}` };
 
     const clusterSet = emptyResourceSet();
-    clusterSet.virtualServices.push(...(toModel(vss, 'VirtualService', 'networking.istio.io/v1') as ResourceSet['virtualServices']));
+    clusterSet.virtualServices.push(
+      ...(toModel(vss, 'VirtualService', 'networking.istio.io/v1') as ResourceSet['virtualServices']),
+    );
     clusterSet.gateways.push(...(toModel(gws, 'Gateway', 'networking.istio.io/v1') as ResourceSet['gateways']));
-    const services = toModel([svc, ...backendServices.filter((s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace))], 'Service', 'v1');
+    const services = toModel(
+      [
+        svc,
+        ...backendServices.filter(
+          (s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace),
+        ),
+      ],
+      'Service',
+      'v1',
+    );
     clusterSet.services.push(...(services as ResourceSet['services']));
-    const gatewayService = clusterSet.services[0]!;
+    const gatewayService = clusterSet.services[0];
 
     const live: LiveState = {
       gatewayService,
@@ -105,7 +127,15 @@ export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promi
         description: a.reachableFrom,
       });
     }
-    return { ok: true, data: { live, resources: mergeClusterAndWorkspace(clusterSet, workspace), entries, gatewayPod: `${g.pod.namespace}/${g.pod.name}` } };
+    return {
+      ok: true,
+      data: {
+        live,
+        resources: mergeClusterAndWorkspace(clusterSet, workspace),
+        entries,
+        gatewayPod: `${g.pod.namespace}/${g.pod.name}`,
+      },
+    };
   } catch (e) {
     const reason = errorText(e);
     ctx.log.warn(`trace: reading the cluster failed, tracing offline: ${reason}`);

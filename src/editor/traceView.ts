@@ -15,10 +15,15 @@ export function showTracePanel(extensionUri: vscode.Uri, trace: Trace, note?: st
     current.title = title;
     current.reveal(vscode.ViewColumn.Beside, true);
   } else {
-    current = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: false,
-      localResourceRoots: [media],
-    });
+    current = vscode.window.createWebviewPanel(
+      TRACE_VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: false,
+        localResourceRoots: [media],
+      },
+    );
     current.onDidDispose(() => (current = undefined));
   }
   const webview = current.webview;

@@ -133,7 +133,8 @@ function setField(e: AccessLogEntry, field: Field, raw: string | number | null |
   if (field === 'flags') {
     const flags = String(raw).split(',');
     const bad = flags.find((f) => !FLAG.test(f));
-    if (bad !== undefined) return `%RESPONSE_FLAGS% "${clip(String(raw))}" is not Envoy's short flags (e.g. NR, UH, UF,URX)`;
+    if (bad !== undefined)
+      return `%RESPONSE_FLAGS% "${clip(String(raw))}" is not Envoy's short flags (e.g. NR, UH, UF,URX)`;
     e.flags = flags;
     return undefined;
   }
@@ -153,7 +154,8 @@ const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n)}…` : s);
 function parseText(line: string): ParsedLine {
   const e: AccessLogEntry = { encoding: 'text', code: 0, flags: [] };
   const { literals, operators } = TEXT;
-  if (!line.startsWith(literals[0])) return { ok: false, reason: `does not start with "${literals[0]}": not Istio's default access log format` };
+  if (!line.startsWith(literals[0]))
+    return { ok: false, reason: `does not start with "${literals[0]}": not Istio's default access log format` };
   let pos = literals[0].length;
   for (let i = 0; i < operators.length; i++) {
     const next = literals[i + 1];
@@ -162,10 +164,18 @@ function parseText(line: string): ParsedLine {
       // The last field (%ROUTE_NAME%) is unquoted: Envoy's route names in this position hold no spaces.
       end = line.length;
       const space = line.indexOf(' ', pos);
-      if (space >= 0) return { ok: false, reason: `unexpected text after ${operators[i]} ("${clip(line.slice(space + 1), 30)}"): not Istio's default access log format` };
+      if (space >= 0)
+        return {
+          ok: false,
+          reason: `unexpected text after ${operators[i]} ("${clip(line.slice(space + 1), 30)}"): not Istio's default access log format`,
+        };
     } else {
       end = line.indexOf(next, pos);
-      if (end < 0) return { ok: false, reason: `ends before ${operators[i]} (expected "${next}" after it): not Istio's default access log format, or cut short` };
+      if (end < 0)
+        return {
+          ok: false,
+          reason: `ends before ${operators[i]} (expected "${next}" after it): not Istio's default access log format, or cut short`,
+        };
     }
     const problem = setField(e, OPERATOR_FIELD[operators[i]], line.slice(pos, end));
     if (problem) return { ok: false, reason: problem };
@@ -181,14 +191,17 @@ function parseJson(line: string): ParsedLine {
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${err instanceof Error ? err.message : String(err)})` };
   }
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) return { ok: false, reason: 'a JSON access log line must be an object' };
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    return { ok: false, reason: 'a JSON access log line must be an object' };
   const rec = o as Record<string, unknown>;
-  if (!('response_code' in rec)) return { ok: false, reason: 'JSON without "response_code": not Istio\'s JSON access log encoding' };
+  if (!('response_code' in rec))
+    return { ok: false, reason: 'JSON without "response_code": not Istio\'s JSON access log encoding' };
   const e: AccessLogEntry = { encoding: 'json', code: 0, flags: [] };
   for (const [key, op] of Object.entries(ISTIO_JSON_FORMAT)) {
     const v = rec[key];
-    if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number') return { ok: false, reason: `"${key}" is ${Array.isArray(v) ? 'an array' : typeof v}, not a string or number` };
-    const problem = setField(e, OPERATOR_FIELD[op], v as string | number | null | undefined);
+    if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number')
+      return { ok: false, reason: `"${key}" is ${Array.isArray(v) ? 'an array' : typeof v}, not a string or number` };
+    const problem = setField(e, OPERATOR_FIELD[op], v);
     if (problem) return { ok: false, reason: problem.replace(op, `"${key}"`) };
   }
   return { ok: true, entry: e };
@@ -203,10 +216,17 @@ export function parseAccessLogLine(raw: string): ParsedLine {
   const ts = /^\d{4}-\d\d-\d\dT[0-9:.]+Z (?=[[{])/.exec(line);
   if (ts) line = line.slice(ts[0].length);
   if (line.trim() === '') return { ok: false, reason: 'empty line' };
-  if (line.length > 256 * 1024) return { ok: false, reason: `line of ${line.length} characters; Envoy's request headers end at 60 KiB, so this is not one access log line` };
+  if (line.length > 256 * 1024)
+    return {
+      ok: false,
+      reason: `line of ${line.length} characters; Envoy's request headers end at 60 KiB, so this is not one access log line`,
+    };
   if (line.startsWith('{')) return parseJson(line);
   if (line.startsWith('[')) return parseText(line);
-  return { ok: false, reason: `starts with "${clip(line, 20)}": neither Istio's text access log ("[<time>] ...") nor its JSON encoding ("{...}")` };
+  return {
+    ok: false,
+    reason: `starts with "${clip(line, 20)}": neither Istio's text access log ("[<time>] ...") nor its JSON encoding ("{...}")`,
+  };
 }
 
 /** Every line of a log (empty lines skipped), with its 1-based line number. */

@@ -10,15 +10,24 @@ export interface AdminClusters {
 
 export function readAdminClusters(json: unknown): AdminClusters {
   // `istioctl proxy-config endpoints -o json` prints the cluster statuses as a bare array.
-  if (Array.isArray(json) && json.every((c) => c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string'))
+  if (
+    Array.isArray(json) &&
+    json.every((c) => c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string')
+  )
     return checkedStatuses(normalizeKeys(json) as ClusterStatus[]);
   if (json && typeof json === 'object' && Array.isArray((json as { configs?: unknown }).configs))
-    throw new ConfigDumpShapeError('this is a /config_dump, not /clusters?format=json output (give it as --config-dump)');
+    throw new ConfigDumpShapeError(
+      'this is a /config_dump, not /clusters?format=json output (give it as --config-dump)',
+    );
   if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new ConfigDumpShapeError('not Envoy /clusters?format=json output: expected a JSON object with "cluster_statuses"');
+    throw new ConfigDumpShapeError(
+      'not Envoy /clusters?format=json output: expected a JSON object with "cluster_statuses"',
+    );
   const o = normalizeKeys(json) as { clusterStatuses?: unknown };
   if (!('clusterStatuses' in o) && Object.keys(o).length > 0)
-    throw new ConfigDumpShapeError('not Envoy /clusters?format=json output: no "cluster_statuses" (was it fetched without ?format=json?)');
+    throw new ConfigDumpShapeError(
+      'not Envoy /clusters?format=json output: no "cluster_statuses" (was it fetched without ?format=json?)',
+    );
   const list = Array.isArray(o.clusterStatuses) ? (o.clusterStatuses as ClusterStatus[]) : [];
   const statuses = list.filter((c) => c && typeof c === 'object');
   statuses.forEach((c, i) => {
@@ -31,7 +40,8 @@ export function readAdminClusters(json: unknown): AdminClusters {
 function checkedStatuses(list: ClusterStatus[]): AdminClusters {
   list.forEach((c, i) => {
     const problem = shapeProblem(c, CLUSTER_STATUS, `[${i}]`);
-    if (problem) throw new ConfigDumpShapeError(`${problem}; give the unedited output of istioctl proxy-config endpoints -o json`);
+    if (problem)
+      throw new ConfigDumpShapeError(`${problem}; give the unedited output of istioctl proxy-config endpoints -o json`);
   });
   return { clusterStatuses: list };
 }

@@ -3,7 +3,12 @@
 // one ConfigDumpShapeError naming the entry and field, instead of a TypeError deep in a table.
 import { checkSchema, type Schema, type Violation } from '../istio/validate/schema';
 
-const open = (properties: Record<string, Schema>, extra: Partial<Schema> = {}): Schema => ({ type: 'object', additionalProperties: true, properties, ...extra });
+const open = (properties: Record<string, Schema>, extra: Partial<Schema> = {}): Schema => ({
+  type: 'object',
+  additionalProperties: true,
+  properties,
+  ...extra,
+});
 const listOf = (items: Schema): Schema => ({ type: 'array', items });
 const S: Schema = { type: 'string' };
 const N: Schema = { type: 'integer' };
@@ -45,13 +50,22 @@ export const ROUTE_CONFIG: Schema = open({
 export const LISTENER: Schema = open({
   name: S,
   address: socket,
-  filterChains: listOf(open({ name: S, filters: listOf(open({ name: S })), filterChainMatch: open({ serverNames: listOf(S), destinationPort: N }) })),
+  filterChains: listOf(
+    open({
+      name: S,
+      filters: listOf(open({ name: S })),
+      filterChainMatch: open({ serverNames: listOf(S), destinationPort: N }),
+    }),
+  ),
   listenerFilters: listOf(open({ name: S })),
 });
 
 export const CLUSTER: Schema = open({ name: S, type: S, edsClusterConfig: open({ serviceName: S }) });
 
-export const ENDPOINTS: Schema = open({ clusterName: S, endpoints: listOf(open({ lbEndpoints: listOf(open({ endpoint: open({ address: socket }) })) })) });
+export const ENDPOINTS: Schema = open({
+  clusterName: S,
+  endpoints: listOf(open({ lbEndpoints: listOf(open({ endpoint: open({ address: socket }) })) })),
+});
 
 export const CLUSTER_STATUS: Schema = open({
   name: S,
@@ -64,6 +78,9 @@ export function shapeProblem(value: unknown, schema: Schema, where: string): str
   checkSchema(value, schema, [], out, 1);
   const v = out[0];
   if (!v) return undefined;
-  const path = v.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  const path = v.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
   return `${where}${path ? ` ${path}` : ''}: ${v.message}`;
 }

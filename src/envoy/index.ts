@@ -2,7 +2,17 @@
 // endpoints by cluster name, and a live route by (route config, request host, match).
 import type { ConfigDump } from './configDump';
 import type { AdminClusters } from './adminClusters';
-import type { Address, Cluster, ClusterLoadAssignment, ClusterStatus, Listener, Route, RouteConfiguration, RouteMatch, VirtualHost } from './types';
+import type {
+  Address,
+  Cluster,
+  ClusterLoadAssignment,
+  ClusterStatus,
+  Listener,
+  Route,
+  RouteConfiguration,
+  RouteMatch,
+  VirtualHost,
+} from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
 
 /** Deep equality of JSON values, ignoring object key order. */
@@ -73,9 +83,11 @@ export class ConfigDumpIndex {
       this.listenersByPort.set(port, list);
       if (listener.name && !this.listenersByName.has(listener.name)) this.listenersByName.set(listener.name, listener);
     }
-    for (const { cluster } of dump.clusters) if (!this.clustersByName.has(cluster.name)) this.clustersByName.set(cluster.name, cluster);
+    for (const { cluster } of dump.clusters)
+      if (!this.clustersByName.has(cluster.name)) this.clustersByName.set(cluster.name, cluster);
     for (const { assignment } of dump.endpoints)
-      if (!this.assignmentsByCluster.has(assignment.clusterName)) this.assignmentsByCluster.set(assignment.clusterName, assignment);
+      if (!this.assignmentsByCluster.has(assignment.clusterName))
+        this.assignmentsByCluster.set(assignment.clusterName, assignment);
   }
 
   routeConfig(name: string): RouteConfiguration | undefined {

@@ -14,7 +14,10 @@ const HCM = 'envoy.filters.network.http_connection_manager';
 
 /** The path options of the HTTP connection manager in a listener (first filter chain that has one). */
 export function pathNormalizationOf(listener: Listener | undefined): PathNormalization {
-  for (const fc of [...(listener?.filterChains ?? []), ...(listener?.defaultFilterChain ? [listener.defaultFilterChain] : [])]) {
+  for (const fc of [
+    ...(listener?.filterChains ?? []),
+    ...(listener?.defaultFilterChain ? [listener.defaultFilterChain] : []),
+  ]) {
     for (const f of fc.filters ?? []) {
       if (f.name !== HCM) continue;
       const tc = (f.typedConfig ?? {}) as { normalizePath?: boolean | { value?: boolean }; mergeSlashes?: boolean };

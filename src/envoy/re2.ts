@@ -23,7 +23,13 @@ export function compileRe2(pattern: string, flags = 0): Re2Compiled {
     out = { ok: true, re: RE2JS.compile(pattern, flags) };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    out = { ok: false, error: message.replace(/^error parsing regexp: /, '').split('\n')[0]!.slice(0, 200) };
+    out = {
+      ok: false,
+      error: message
+        .replace(/^error parsing regexp: /, '')
+        .split('\n')[0]
+        .slice(0, 200),
+    };
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, out);
@@ -54,7 +60,7 @@ export function re2ReplaceAll(pattern: string, input: string, substitution: stri
   // re2js takes Java's replacement syntax: $n for a group, backslash escapes the next character.
   let javaSub = '';
   for (let i = 0; i < substitution.length; i++) {
-    const ch = substitution[i]!;
+    const ch = substitution[i];
     const next = substitution[i + 1];
     if (ch === '\\' && next !== undefined && next >= '0' && next <= '9') {
       javaSub += `$${next}`;

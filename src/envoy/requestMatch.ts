@@ -3,7 +3,16 @@
 // string; case_sensitive; headers; query parameters). Every earlier route carries the reasons it did not
 // match, which is what the request trace shows. The chosen route's rewrite gives the upstream path.
 // Not evaluated: runtime_fraction, grpc, tls_context, dynamic_metadata, filter_state, match trees.
-import type { HeaderMatcher, MetadataMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types';
+import type {
+  HeaderMatcher,
+  MetadataMatcher,
+  QueryParameterMatcher,
+  Route,
+  RouteConfiguration,
+  RouteMatch,
+  StringMatcher,
+  VirtualHost,
+} from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
 import { fullMatchRegex, re2ReplaceAll } from './re2';
 
@@ -87,7 +96,6 @@ function normaliseRequest(req: RequestSpec): NormalRequest {
   return { pathOnly, queryString, headers, query };
 }
 
-
 export { fullMatchRegex } from './re2';
 
 function stringMatches(m: StringMatcher, value: string): boolean {
@@ -133,7 +141,7 @@ function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): strin
     const want = h.presentMatch !== false;
     const ok = (present === want) !== invert;
     if (ok) return undefined;
-    return (want !== invert) ? `header ${h.name} is missing` : `header ${h.name} is present but must be absent`;
+    return want !== invert ? `header ${h.name} is missing` : `header ${h.name} is present but must be absent`;
   }
   const sm = headerStringMatcher(h)!;
   if (!present) {
@@ -180,9 +188,12 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
   const path = r.pathOnly;
   const cmp = (s: string) => (cs ? s : s.toLowerCase());
   const caseNote = (a: string, b: string) =>
-    cs && a.toLowerCase() === b.toLowerCase() ? ' (it differs only in letter case, and the match is case sensitive)' : '';
+    cs && a.toLowerCase() === b.toLowerCase()
+      ? ' (it differs only in letter case, and the match is case sensitive)'
+      : '';
   if (match.path !== undefined) {
-    if (cmp(path) !== cmp(match.path)) reasons.push(`path "${path}" is not "${match.path}"${caseNote(path, match.path)}`);
+    if (cmp(path) !== cmp(match.path))
+      reasons.push(`path "${path}" is not "${match.path}"${caseNote(path, match.path)}`);
   } else if (match.prefix !== undefined) {
     if (!cmp(path).startsWith(cmp(match.prefix))) {
       const head = path.slice(0, match.prefix.length);
@@ -213,7 +224,10 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
   // JWT claim matches read the jwt_authn filter's metadata; a traced request carries no validated token,
   // so a claim is absent: a positive claim match fails, an inverted one (withoutHeaders) holds.
   for (const d of match.dynamicMetadata ?? []) {
-    if (!d.invert) reasons.push(`needs JWT claim ${claimPath(d)} from a validated token (jwt_authn metadata); the request carries none`);
+    if (!d.invert)
+      reasons.push(
+        `needs JWT claim ${claimPath(d)} from a validated token (jwt_authn metadata); the request carries none`,
+      );
   }
   return reasons;
 }
@@ -226,7 +240,11 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
   if (!action) return { path: req.path };
   if (action.regexRewrite) {
     const rewritten = re2ReplaceAll(action.regexRewrite.pattern.regex, r.pathOnly, action.regexRewrite.substitution);
-    if (rewritten === undefined) return { path: req.path, rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} (RE2 refuses this pattern)` };
+    if (rewritten === undefined)
+      return {
+        path: req.path,
+        rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} (RE2 refuses this pattern)`,
+      };
     return {
       path: rewritten + query,
       rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} -> ${action.regexRewrite.substitution}`,
@@ -235,7 +253,11 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
   if (action.prefixRewrite !== undefined) {
     const m = route.match;
     const matchedLength =
-      m.prefix !== undefined ? m.prefix.length : m.pathSeparatedPrefix !== undefined ? m.pathSeparatedPrefix.length : r.pathOnly.length;
+      m.prefix !== undefined
+        ? m.prefix.length
+        : m.pathSeparatedPrefix !== undefined
+          ? m.pathSeparatedPrefix.length
+          : r.pathOnly.length;
     const how =
       m.prefix !== undefined || m.pathSeparatedPrefix !== undefined
         ? `prefix_rewrite replaces the matched prefix "${m.prefix ?? m.pathSeparatedPrefix}" with "${action.prefixRewrite}"`
@@ -250,7 +272,11 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
  * case seen in practice is modelled: a fragment in :path (http_reject_path_with_fragment, on by default).
  */
 export function rejectedBeforeRouting(req: RequestSpec): { status: number; reason: string } | undefined {
-  if (req.path.includes('#')) return { status: 400, reason: 'Envoy rejects a request whose :path contains a fragment (#...) with 400 before routing' };
+  if (req.path.includes('#'))
+    return {
+      status: 400,
+      reason: 'Envoy rejects a request whose :path contains a fragment (#...) with 400 before routing',
+    };
   return undefined;
 }
 

@@ -74,7 +74,8 @@ export function secretItems(dump: ConfigDump, now: Date = new Date()): SecretIte
       const custom = obj(obj(secret.validationContext).customValidatorConfig);
       const tc = obj(custom.typedConfig);
       if (tc['@type'] === 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig') {
-        for (const td of (tc.trustDomains as Obj[] | undefined) ?? []) items.push(build(decode(obj(td.trustBundle).inlineBytes), String(td.name ?? '')));
+        for (const td of (tc.trustDomains as Obj[] | undefined) ?? [])
+          items.push(build(decode(obj(td.trustBundle).inlineBytes), String(td.name ?? '')));
       } else items.push(build('', ''));
     }
   };

@@ -104,7 +104,9 @@ export function describeMatch(match: RouteMatch | undefined): string {
 }
 
 /** istioctl's VIRTUAL SERVICE / DESTINATION RULE column: `<name>.<namespace>` from metadata istio.config. */
-export function describeManagement(metadata: { filterMetadata?: Record<string, Record<string, unknown>> } | undefined): string {
+export function describeManagement(
+  metadata: { filterMetadata?: Record<string, Record<string, unknown>> } | undefined,
+): string {
   const istio = metadata?.filterMetadata?.istio;
   if (!istio || !('config' in istio)) return '';
   const config = typeof istio.config === 'string' ? istio.config : '';
@@ -136,7 +138,13 @@ export function routesTable(dump: ConfigDump, filter: RouteFilter = {}): string 
       const routesOfVh = vh.routes ?? [];
       for (const r of routesOfVh) {
         if (isPassthrough(r)) continue;
-        w.row([name, vh.name ?? '', describeRouteDomains(vh.domains), describeMatch(r.match), describeManagement(r.metadata)]);
+        w.row([
+          name,
+          vh.name ?? '',
+          describeRouteDomains(vh.domains),
+          describeMatch(r.match),
+          describeManagement(r.metadata),
+        ]);
       }
       if (routesOfVh.length === 0) w.row([name, vh.name ?? '', describeRouteDomains(vh.domains), '/*', '404']);
     }
@@ -206,10 +214,13 @@ export function describeFilterChainMatch(m: FilterChainMatch | undefined): strin
   if (match.transportProtocol) descrs.push(`Trans: ${match.transportProtocol}`);
   if (match.applicationProtocols?.length) {
     const protos = match.applicationProtocols;
-    const known = PROTOCOL_DESCRIPTIONS.find(([, p]) => p.length === protos.length && p.every((x, i) => x === protos[i]));
+    const known = PROTOCOL_DESCRIPTIONS.find(
+      ([, p]) => p.length === protos.length && p.every((x, i) => x === protos[i]),
+    );
     descrs.push(known ? known[0] : `App: ${protos.join(',')}`);
   }
-  const port = match.destinationPort !== undefined && match.destinationPort !== null ? `:${Number(match.destinationPort)}` : '';
+  const port =
+    match.destinationPort !== undefined && match.destinationPort !== null ? `:${Number(match.destinationPort)}` : '';
   if (match.prefixRanges?.length) {
     const pf = match.prefixRanges.map((p) => `${p.addressPrefix ?? ''}/${Number(p.prefixLen ?? 0)}`);
     descrs.push(`Addr: ${pf.join(',')}${port}`);
@@ -224,7 +235,8 @@ export function describeFilterDestination(filters: Filter[] | undefined): string
   for (const f of filters ?? []) {
     const tc = (f.typedConfig ?? {}) as Record<string, unknown>;
     if (f.name === HTTP_LISTENER) {
-      if (tc.routeConfig && typeof tc.routeConfig === 'object') return describeRouteConfig(tc.routeConfig as RouteConfiguration);
+      if (tc.routeConfig && typeof tc.routeConfig === 'object')
+        return describeRouteConfig(tc.routeConfig as RouteConfiguration);
       const rds = tc.rds as { routeConfigName?: string } | undefined;
       if (rds?.routeConfigName) return `Route: ${rds.routeConfigName}`;
       return 'HTTP';
@@ -309,10 +321,16 @@ export function listenersTable(dump: ConfigDump, filter: ListenerFilter = {}): s
     const name = `listener/${l.name ?? ''}`;
     if (verbose) {
       const matches = goSortSlice(
-        filterChains(l).map((fc) => ({ match: describeFilterChainMatch(fc.filterChainMatch), destination: describeFilterDestination(fc.filters) })),
+        filterChains(l).map((fc) => ({
+          match: describeFilterChainMatch(fc.filterChainMatch),
+          destination: describeFilterDestination(fc.filters),
+        })),
         (a, b) => a.destination > b.destination,
       );
-      for (const m of matches) w.row(filter.withType ? [name, addresses, port, m.match, m.destination] : [addresses, port, m.match, m.destination]);
+      for (const m of matches)
+        w.row(
+          filter.withType ? [name, addresses, port, m.match, m.destination] : [addresses, port, m.match, m.destination],
+        );
     } else {
       const t = listenerType(l);
       w.row(filter.withType ? [name, addresses, port, t] : [addresses, port, t]);
@@ -394,7 +412,11 @@ export function clustersTable(dump: ConfigDump, filter: ClusterFilter = {}): str
     (a, b) => subsetKeyLess(a.name ?? '', b.name ?? ''),
   );
   const w = GoTabwriter.istioctl(5);
-  w.write(filter.withType ? 'NAME\tSERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n' : 'SERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n');
+  w.write(
+    filter.withType
+      ? 'NAME\tSERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n'
+      : 'SERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n',
+  );
   for (const c of clusters) {
     if (!clusterPasses(c, filter)) continue;
     const name = c.name ?? '';
@@ -430,7 +452,10 @@ function healthName(s: unknown): string {
 }
 
 function endpointAddresses(ep: LbEndpoint): string[] {
-  const addrs: (Address | undefined)[] = [ep.endpoint?.address, ...(ep.endpoint?.additionalAddresses ?? []).map((a) => a.address)];
+  const addrs: (Address | undefined)[] = [
+    ep.endpoint?.address,
+    ...(ep.endpoint?.additionalAddresses ?? []).map((a) => a.address),
+  ];
   return addrs.map((a) => {
     if (a?.socketAddress) return `${a.socketAddress.address ?? ''}:${Number(a.socketAddress.portValue ?? 0)}`;
     if (a?.pipe) return a.pipe.path ?? '';
@@ -464,7 +489,9 @@ export function edsEndpointsTable(dump: ConfigDump, filter: EndpointFilter = {})
   for (const { assignment } of dump.endpoints) {
     let count = 0;
     const filtered = (assignment.endpoints ?? []).map((llb) => {
-      const lbEndpoints = (llb.lbEndpoints ?? []).filter((ep) => edsEndpointPasses(ep, assignment.clusterName ?? '', filter));
+      const lbEndpoints = (llb.lbEndpoints ?? []).filter((ep) =>
+        edsEndpointPasses(ep, assignment.clusterName ?? '', filter),
+      );
       count += lbEndpoints.length;
       return { ...llb, lbEndpoints };
     });
@@ -509,7 +536,13 @@ export function adminEndpointsTable(clusters: AdminClusters, filter: EndpointFil
         if (filter.cluster && (c.name ?? '').toLowerCase() !== filter.cluster.toLowerCase()) continue;
         if (filter.status && status.toLowerCase() !== filter.status.toLowerCase()) continue;
       }
-      rows.push({ address: hostAddress(h), port: hostPort(h), cluster: c.name ?? '', status, failed: h.healthStatus?.failedOutlierCheck === true });
+      rows.push({
+        address: hostAddress(h),
+        port: hostPort(h),
+        cluster: c.name ?? '',
+        status,
+        failed: h.healthStatus?.failedOutlierCheck === true,
+      });
     }
   goSortSlice(rows, (a, b) => {
     if (a.address === b.address) {
@@ -539,7 +572,10 @@ export function bootstrapSummary(dump: ConfigDump): string {
   let sha = typeof md.ISTIO_PROXY_SHA === 'string' ? md.ISTIO_PROXY_SHA : '';
   const parts = sha.split(':');
   if (parts.length > 1) sha = parts[1];
-  const ua = (node.userAgentBuildVersion ?? {}) as { version?: Record<string, unknown>; metadata?: Record<string, unknown> };
+  const ua = (node.userAgentBuildVersion ?? {}) as {
+    version?: Record<string, unknown>;
+    metadata?: Record<string, unknown>;
+  };
   const v = ua.version ?? {};
   const uaMd = ua.metadata ?? {};
   let envoy = `${Number(v.majorNumber ?? 0)}.${Number(v.minorNumber ?? 0)}.${Number(v.patch ?? 0)}`;

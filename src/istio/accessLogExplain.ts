@@ -96,7 +96,9 @@ export const FLAG_MEANING: Readonly<Record<string, string>> = {
 const ROUTE_CONFIG_PREFIX = 'http.';
 
 /** `outbound|80|v2|reviews.default.svc.cluster.local` → its parts. */
-export function parseClusterName(name: string): { direction: string; port: number; subset: string; host: string } | undefined {
+export function parseClusterName(
+  name: string,
+): { direction: string; port: number; subset: string; host: string } | undefined {
   const parts = name.split('|');
   if (parts.length !== 4 || !/^\d+$/.test(parts[1])) return undefined;
   return { direction: parts[0], port: Number(parts[1]), subset: parts[2], host: parts[3] };
@@ -129,7 +131,9 @@ function routeConfigFor(e: AccessLogEntry, ctx: ExplainContext): RouteConfigurat
       for (const l of ctx.dump.listenersOnPort(port)) {
         for (const fc of l.filterChains ?? []) {
           for (const f of fc.filters ?? []) {
-            const hcm = f.typedConfig as { rds?: { routeConfigName?: string }; routeConfig?: { name?: string } } | undefined;
+            const hcm = f.typedConfig as
+              | { rds?: { routeConfigName?: string }; routeConfig?: { name?: string } }
+              | undefined;
             const rds = hcm?.rds?.routeConfigName ?? hcm?.routeConfig?.name;
             const rc = rds ? all.find((r) => r.name === rds) : undefined;
             if (rc) return rc;
@@ -141,10 +145,18 @@ function routeConfigFor(e: AccessLogEntry, ctx: ExplainContext): RouteConfigurat
     if (byName) return byName;
   }
   // Without a port: the configuration in which the authority finds a virtual host.
-  return all.find((rc) => e.authority && matchRequest(rc, { authority: e.authority, path: e.path ?? '/' }).outcome !== 'no_virtual_host') ?? all[0];
+  return (
+    all.find(
+      (rc) =>
+        e.authority && matchRequest(rc, { authority: e.authority, path: e.path ?? '/' }).outcome !== 'no_virtual_host',
+    ) ?? all[0]
+  );
 }
 
-function findNamedRoute(rc: RouteConfiguration, name: string): { vhost: string; route: Route; index: number } | undefined {
+function findNamedRoute(
+  rc: RouteConfiguration,
+  name: string,
+): { vhost: string; route: Route; index: number } | undefined {
   for (const vh of rc.virtualHosts ?? []) {
     const i = (vh.routes ?? []).findIndex((r) => r.name === name);
     if (i >= 0) return { vhost: vh.name, route: vh.routes![i], index: i };
@@ -156,24 +168,41 @@ function findNamedRoute(rc: RouteConfiguration, name: string): { vhost: string; 
 function yamlFor(ctx: ExplainContext, rcName: string, vhost: string, route: Route): YamlLink | undefined {
   const routes = ctx.prediction?.routes ?? [];
   const vs = parseIstioConfig(route.metadata?.filterMetadata?.istio?.config);
-  const same = (p: (typeof routes)[number]) => !vs || (p.virtualService.name === vs.name && p.virtualService.namespace === vs.namespace);
+  const same = (p: (typeof routes)[number]) =>
+    !vs || (p.virtualService.name === vs.name && p.virtualService.namespace === vs.namespace);
   const exact =
-    routes.find((p) => p.routeConfig === rcName && p.virtualHost === vhost && same(p) && jsonEqual(p.route.match, route.match)) ??
+    routes.find(
+      (p) => p.routeConfig === rcName && p.virtualHost === vhost && same(p) && jsonEqual(p.route.match, route.match),
+    ) ??
     routes.find((p) => p.virtualHost === vhost && same(p) && jsonEqual(p.route.match, route.match)) ??
     routes.find((p) => same(p) && jsonEqual(p.route.match, route.match));
   const hit = exact ?? (vs ? routes.find((p) => same(p)) : undefined);
   if (hit) {
     const where = `VirtualService ${hit.virtualService.namespace}/${hit.virtualService.name} http[${hit.http}]${hit.match === null ? '' : `.match[${hit.match}]`}`;
-    return { file: hit.file, line: hit.line, range: hit.range, what: exact ? where : `VirtualService ${hit.virtualService.namespace}/${hit.virtualService.name}` };
+    return {
+      file: hit.file,
+      line: hit.line,
+      range: hit.range,
+      what: exact ? where : `VirtualService ${hit.virtualService.namespace}/${hit.virtualService.name}`,
+    };
   }
   if (vs && ctx.resources) {
-    const obj = ctx.resources.virtualServices.find((v) => v.metadata.name === vs.name && (v.metadata.namespace ?? 'default') === vs.namespace);
-    if (obj) return { file: obj.file, line: obj.range.start.line + 1, range: obj.range, what: `VirtualService ${vs.namespace}/${vs.name}` };
+    const obj = ctx.resources.virtualServices.find(
+      (v) => v.metadata.name === vs.name && (v.metadata.namespace ?? 'default') === vs.namespace,
+    );
+    if (obj)
+      return {
+        file: obj.file,
+        line: obj.range.start.line + 1,
+        range: obj.range,
+        what: `VirtualService ${vs.namespace}/${vs.name}`,
+      };
   }
   return undefined;
 }
 
-const clustersOf = (r: Route): string[] => (r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name));
+const clustersOf = (r: Route): string[] =>
+  r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
 
 /**
  * The log carries no request headers or query, so a route that matched on them cannot be re-found by the matcher.
@@ -182,24 +211,41 @@ const clustersOf = (r: Route): string[] => (r.route?.cluster ? [r.route.cluster]
  * order, so the earliest such route is the one a request with the right headers took; explainEntry says when the
  * matcher, without headers, picks another one.
  */
-function routeToCluster(match: RequestMatchResult, e: AccessLogEntry): { vhost: string; route: Route; index: number } | undefined {
+function routeToCluster(
+  match: RequestMatchResult,
+  e: AccessLogEntry,
+): { vhost: string; route: Route; index: number } | undefined {
   const vh = match.virtualHost!.virtualHost;
   const routes = vh.routes ?? [];
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i];
     if (!clustersOf(r).includes(e.upstreamCluster!)) continue;
     const { headers: _h, queryParameters: _q, dynamicMetadata: _d, ...pathOnly } = r.match ?? {};
-    if (routeMatchMismatches(pathOnly, { authority: e.authority ?? '', path: e.path ?? '/' }).length === 0) return { vhost: vh.name, route: r, index: i };
+    if (routeMatchMismatches(pathOnly, { authority: e.authority ?? '', path: e.path ?? '/' }).length === 0)
+      return { vhost: vh.name, route: r, index: i };
   }
   return undefined;
 }
 
-const routeLabel = (vhost: string, index: number, route: Route) => (route.name ? `${route.name} (${vhost} #${index})` : `${vhost} #${index}`);
+const routeLabel = (vhost: string, index: number, route: Route) =>
+  route.name ? `${route.name} (${vhost} #${index})` : `${vhost} #${index}`;
 
 function describeMatch(route: Route): string {
   const m = route.match ?? {};
-  const path = m.path !== undefined ? `path ${m.path}` : m.prefix !== undefined ? `prefix ${m.prefix}` : m.pathSeparatedPrefix !== undefined ? `path_separated_prefix ${m.pathSeparatedPrefix}` : m.safeRegex ? `regex ${m.safeRegex.regex}` : 'any path';
-  const extra = [m.headers?.length ? `${m.headers.length} header condition(s)` : '', m.queryParameters?.length ? `${m.queryParameters.length} query condition(s)` : ''].filter(Boolean);
+  const path =
+    m.path !== undefined
+      ? `path ${m.path}`
+      : m.prefix !== undefined
+        ? `prefix ${m.prefix}`
+        : m.pathSeparatedPrefix !== undefined
+          ? `path_separated_prefix ${m.pathSeparatedPrefix}`
+          : m.safeRegex
+            ? `regex ${m.safeRegex.regex}`
+            : 'any path';
+  const extra = [
+    m.headers?.length ? `${m.headers.length} header condition(s)` : '',
+    m.queryParameters?.length ? `${m.queryParameters.length} query condition(s)` : '',
+  ].filter(Boolean);
   return [path, ...extra].join(', ');
 }
 
@@ -217,7 +263,8 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
   let taken: { vhost: string; route: Route; index: number } | undefined;
   if (rc && e.routeName) taken = findNamedRoute(rc, e.routeName);
   if (!taken && match?.virtualHost && e.upstreamCluster) taken = routeToCluster(match, e);
-  if (!taken && match?.route && match.virtualHost) taken = { vhost: match.virtualHost.virtualHost.name, route: match.route, index: match.routeIndex ?? 0 };
+  if (!taken && match?.route && match.virtualHost)
+    taken = { vhost: match.virtualHost.virtualHost.name, route: match.route, index: match.routeIndex ?? 0 };
   const link = (r: { vhost: string; route: Route; index: number }) => {
     out.virtualHost = r.vhost;
     out.route = routeLabel(r.vhost, r.index, r.route);
@@ -227,24 +274,45 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
   };
   if (taken) link(taken);
   if (taken && match?.route && match.route !== taken.route && match.virtualHost)
-    out.details.push(`the log has no request headers: ${routeLabel(taken.vhost, taken.index, taken.route)} sends to ${e.upstreamCluster} and takes the logged path when its header/query conditions hold; without them #${match.routeIndex} would take it`);
+    out.details.push(
+      `the log has no request headers: ${routeLabel(taken.vhost, taken.index, taken.route)} sends to ${e.upstreamCluster} and takes the logged path when its header/query conditions hold; without them #${match.routeIndex} would take it`,
+    );
   const routeCluster = taken ? clustersOf(taken.route)[0] : undefined;
   out.cluster = e.upstreamCluster ?? routeCluster;
 
-  const flagWords = e.flags.map((f) => `${f} (${FLAG_MEANING[f] ?? 'see Envoy\'s access log documentation'})`).join(', ');
+  const flagWords = e.flags
+    .map((f) => `${f} (${FLAG_MEANING[f] ?? "see Envoy's access log documentation"})`)
+    .join(', ');
 
   if (flags.has('NR') || details === 'route_not_found') return explainNotRouted(e, rc, match, out, link);
   if (flags.has('NC') || details === 'cluster_not_found') return explainNoCluster(e, ctx, out);
   if (flags.has('UH') || details === 'no_healthy_upstream') return explainNoHealthy(e, ctx, out);
   if (flags.has('UF') || flags.has('URX')) return explainConnectFailure(e, ctx, out, flagWords);
-  if (flags.has('UO')) return done(out, 'overflow', `${e.code}: the cluster's circuit breaker was open (${flagWords}); the DestinationRule's connectionPool limits were reached.`);
+  if (flags.has('UO'))
+    return done(
+      out,
+      'overflow',
+      `${e.code}: the cluster's circuit breaker was open (${flagWords}); the DestinationRule's connectionPool limits were reached.`,
+    );
   if (flags.has('UT') || flags.has('SI') || flags.has('UMSDR') || flags.has('DT'))
-    return done(out, 'timeout', `${e.code}: a timeout ended the request (${flagWords}); the VirtualService's timeout, or the backend took too long.`);
+    return done(
+      out,
+      'timeout',
+      `${e.code}: a timeout ended the request (${flagWords}); the VirtualService's timeout, or the backend took too long.`,
+    );
   if (flags.has('RL') || flags.has('RLSE')) return done(out, 'rate-limited', `${e.code}: rate limited (${flagWords}).`);
   if (flags.has('DC') || flags.has('DPE') || e.code === 0)
-    return done(out, 'downstream-reset', `${e.code || 'no response'}: the client went away or broke the protocol before the answer (${flagWords || 'no response code'}).`);
+    return done(
+      out,
+      'downstream-reset',
+      `${e.code || 'no response'}: the client went away or broke the protocol before the answer (${flagWords || 'no response code'}).`,
+    );
   if (flags.has('UC') || flags.has('UR') || flags.has('UPE') || flags.has('LR'))
-    return done(out, 'upstream-reset', `${e.code}: the backend's connection ended mid-request (${flagWords})${e.upstreamHost ? ` at ${e.upstreamHost}` : ''}.`);
+    return done(
+      out,
+      'upstream-reset',
+      `${e.code}: the backend's connection ended mid-request (${flagWords})${e.upstreamHost ? ` at ${e.upstreamHost}` : ''}.`,
+    );
   if (details === 'direct_response' || taken?.route.directResponse) {
     const cfg = parseIstioConfig(taken?.route.metadata?.filterMetadata?.istio?.config);
     // Istio turns an HTTPRoute/GRPCRoute rule without a usable backend into a 500 direct response (conversion.go).
@@ -259,7 +327,13 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
   }
   if (e.flags.length) return done(out, 'other', `${e.code}: ${flagWords}.`);
   const who = e.upstreamHost ? `the backend ${e.upstreamHost}` : 'the backend';
-  return done(out, 'ok', e.code >= 400 ? `${e.code}: Envoy routed the request and ${who} answered ${e.code} itself (${details || 'via_upstream'}); look at the application, not the gateway.` : `${e.code}: routed and answered by ${who}.`);
+  return done(
+    out,
+    'ok',
+    e.code >= 400
+      ? `${e.code}: Envoy routed the request and ${who} answered ${e.code} itself (${details || 'via_upstream'}); look at the application, not the gateway.`
+      : `${e.code}: routed and answered by ${who}.`,
+  );
 }
 
 function done(out: Explanation, cause: Cause, text: string): Explanation {
@@ -276,7 +350,12 @@ function explainNotRouted(
   link: (r: { vhost: string; route: Route; index: number }) => void,
 ): Explanation {
   const authority = e.authority ?? '';
-  if (!rc) return done(out, 'no-route', `${e.code} NR: no route for ${authority}${e.path ?? ''}; give the gateway's --config-dump or the YAML to see why.`);
+  if (!rc)
+    return done(
+      out,
+      'no-route',
+      `${e.code} NR: no route for ${authority}${e.path ?? ''}; give the gateway's --config-dump or the YAML to see why.`,
+    );
   if (!match || match.outcome === 'no_virtual_host') {
     const domains = (rc.virtualHosts ?? []).flatMap((v) => v.domains ?? []);
     out.details.push(`domains on ${rc.name}: ${domains.length ? domains.join(', ') : '(none)'}`);
@@ -286,17 +365,28 @@ function explainNotRouted(
     const p = portStart(authority);
     if (!ignorePort && p >= 0) {
       const bare = authority.slice(0, p).toLowerCase();
-      if (domains.some((d) => d.toLowerCase() === bare || (d.startsWith('*') && bare.endsWith(d.slice(1).toLowerCase()))))
+      if (
+        domains.some((d) => d.toLowerCase() === bare || (d.startsWith('*') && bare.endsWith(d.slice(1).toLowerCase())))
+      )
         why = ` The Host header carries a port (${authority.slice(p)}) and ${rc.name} does not ignore ports in host matching: without the port it would match; add "${bare}${authority.slice(p)}" to the Gateway's hosts or send the Host without the port.`;
     }
     if (!why && authority !== authority.toLowerCase() && domains.includes(host))
       why = ` (Envoy compares hosts case-insensitively, so the case of "${authority}" is not why.)`;
-    return done(out, 'no-virtual-host', `${e.code} NR: the Host "${authority}" matched no domain of route configuration ${rc.name}, so no virtual host took the request.${why}`);
+    return done(
+      out,
+      'no-virtual-host',
+      `${e.code} NR: the Host "${authority}" matched no domain of route configuration ${rc.name}, so no virtual host took the request.${why}`,
+    );
   }
   const vh = match.virtualHost!;
   out.virtualHost = vh.virtualHost.name;
   const misses = match.misses;
-  if (!misses.length) return done(out, 'no-route', `${e.code} NR: the virtual host ${vh.virtualHost.name} matched "${authority}" but has no routes.`);
+  if (!misses.length)
+    return done(
+      out,
+      'no-route',
+      `${e.code} NR: the virtual host ${vh.virtualHost.name} matched "${authority}" but has no routes.`,
+    );
   // The nearest route: the one with the fewest unmet conditions, the earlier one on a tie.
   const nearest = misses.reduce((a, b) => (b.reasons.length < a.reasons.length ? b : a));
   link({ vhost: vh.virtualHost.name, route: nearest.route, index: nearest.index });
@@ -331,7 +421,11 @@ function explainNoCluster(e: AccessLogEntry, ctx: ExplainContext, out: Explanati
         : `${e.code} NC: the route sends to subset "${parts.subset}" of ${parts.host}, but ${where} defines only ${(rule.spec.subsets ?? []).map((s) => s.name).join(', ') || 'no subsets'}; add subset "${parts.subset}" there.`,
     );
   }
-  return done(out, 'cluster-not-found', `${e.code} NC: the route's cluster ${name} does not exist on the gateway (no Service or ServiceEntry for ${parts?.host ?? name}${parts ? ` port ${parts.port}` : ''}).`);
+  return done(
+    out,
+    'cluster-not-found',
+    `${e.code} NC: the route's cluster ${name} does not exist on the gateway (no Service or ServiceEntry for ${parts?.host ?? name}${parts ? ` port ${parts.port}` : ''}).`,
+  );
 }
 
 function serviceFor(ctx: ExplainContext, host: string) {
@@ -342,41 +436,77 @@ function serviceFor(ctx: ExplainContext, host: string) {
 
 function explainNoHealthy(e: AccessLogEntry, ctx: ExplainContext, out: Explanation): Explanation {
   const name = out.cluster ?? '';
-  const eps = ctx.clusters?.cluster(name) ? ctx.clusters.endpoints(name) : ctx.dump?.endpoints(name) ? ctx.dump.edsEndpoints(name) : undefined;
+  const eps = ctx.clusters?.cluster(name)
+    ? ctx.clusters.endpoints(name)
+    : ctx.dump?.endpoints(name)
+      ? ctx.dump.edsEndpoints(name)
+      : undefined;
   if (eps) {
-    out.details.push(eps.length ? `endpoints of ${name}: ${eps.map((p) => `${p.address}:${p.port} ${p.health}${p.failedOutlierCheck ? ' (ejected by outlier detection)' : ''}`).join(', ')}` : `${name} has no endpoints`);
+    out.details.push(
+      eps.length
+        ? `endpoints of ${name}: ${eps.map((p) => `${p.address}:${p.port} ${p.health}${p.failedOutlierCheck ? ' (ejected by outlier detection)' : ''}`).join(', ')}`
+        : `${name} has no endpoints`,
+    );
   }
   const parts = parseClusterName(name);
   const svc = parts ? serviceFor(ctx, parts.host) : undefined;
-  let why = eps === undefined ? ' (give --clusters to see its endpoints)' : eps.length === 0 ? ': it has no endpoints at all' : ': none of its endpoints is healthy';
+  let why =
+    eps === undefined
+      ? ' (give --clusters to see its endpoints)'
+      : eps.length === 0
+        ? ': it has no endpoints at all'
+        : ': none of its endpoints is healthy';
   if (svc) {
     const sel = svc.spec.selector ?? {};
-    const selText = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+    const selText = Object.entries(sel)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const ns = svc.metadata.namespace ?? 'default';
     const workloads = (ctx.resources?.deployments ?? []).filter(
-      (d) => (d.metadata.namespace ?? 'default') === ns && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => d.spec.template?.metadata?.labels?.[k] === v),
+      (d) =>
+        (d.metadata.namespace ?? 'default') === ns &&
+        Object.keys(sel).length > 0 &&
+        Object.entries(sel).every(([k, v]) => d.spec.template?.metadata?.labels?.[k] === v),
     );
-    out.details.push(`Service ${ns}/${svc.metadata.name} selects ${selText || '(no selector)'}; workloads with those labels: ${workloads.map((d) => `${d.kind} ${d.metadata.name}${d.kind === 'Deployment' ? ` (replicas ${d.spec.replicas ?? 1})` : ''}`).join(', ') || 'none'}`);
+    out.details.push(
+      `Service ${ns}/${svc.metadata.name} selects ${selText || '(no selector)'}; workloads with those labels: ${workloads.map((d) => `${d.kind} ${d.metadata.name}${d.kind === 'Deployment' ? ` (replicas ${d.spec.replicas ?? 1})` : ''}`).join(', ') || 'none'}`,
+    );
     if (!workloads.length) why += `; no workload in the YAML carries the Service's selector ${selText}`;
-    else if (workloads.every((d) => d.kind === 'Deployment' && d.spec.replicas === 0)) why += `; its Deployment is scaled to 0`;
+    else if (workloads.every((d) => d.kind === 'Deployment' && d.spec.replicas === 0))
+      why += `; its Deployment is scaled to 0`;
   }
   return done(out, 'no-healthy-upstream', `${e.code} UH: Envoy had no healthy host in ${name || 'the cluster'}${why}.`);
 }
 
-function explainConnectFailure(e: AccessLogEntry, ctx: ExplainContext, out: Explanation, flagWords: string): Explanation {
+function explainConnectFailure(
+  e: AccessLogEntry,
+  ctx: ExplainContext,
+  out: Explanation,
+  flagWords: string,
+): Explanation {
   const name = out.cluster ?? '';
   const parts = parseClusterName(name);
   const facts: string[] = [];
   if (parts) {
     const svc = serviceFor(ctx, parts.host);
     const port = svc?.spec.ports?.find((p) => p.port === parts.port);
-    if (port) facts.push(`Service port ${port.port}${port.name ? ` (${port.name})` : ''} → targetPort ${port.targetPort ?? port.port}${port.appProtocol ? `, appProtocol ${port.appProtocol}` : ''}`);
+    if (port)
+      facts.push(
+        `Service port ${port.port}${port.name ? ` (${port.name})` : ''} → targetPort ${port.targetPort ?? port.port}${port.appProtocol ? `, appProtocol ${port.appProtocol}` : ''}`,
+      );
     else facts.push(`cluster port ${parts.port}`);
     const rule = new DestinationRuleIndex(ctx.resources?.destinationRules ?? []).ruleFor(parts.host);
     const tls = (rule?.spec.trafficPolicy as { tls?: { mode?: string } } | undefined)?.tls?.mode;
     if (tls) facts.push(`DestinationRule ${rule!.metadata.name} sets tls.mode ${tls}`);
-    const live = ctx.dump?.cluster(name) as { transportSocket?: { name?: string }; transportSocketMatches?: unknown[] } | undefined;
-    if (live) facts.push(live.transportSocket || live.transportSocketMatches ? 'the live cluster uses TLS (mTLS when the endpoint has a sidecar)' : 'the live cluster sends plaintext');
+    const live = ctx.dump?.cluster(name) as
+      | { transportSocket?: { name?: string }; transportSocketMatches?: unknown[] }
+      | undefined;
+    if (live)
+      facts.push(
+        live.transportSocket || live.transportSocketMatches
+          ? 'the live cluster uses TLS (mTLS when the endpoint has a sidecar)'
+          : 'the live cluster sends plaintext',
+      );
   }
   if (e.upstreamTransportFailureReason) facts.push(`transport failure: ${e.upstreamTransportFailureReason}`);
   out.details.push(...facts);

@@ -15,7 +15,15 @@ import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
 
 export type { AnalyzeOptions } from './analyzers/context';
-export type { Diagnostic, IstioCode, ObjectRef, QuickFix, RelatedLocation, Severity, TextEdit } from './analyzers/types';
+export type {
+  Diagnostic,
+  IstioCode,
+  ObjectRef,
+  QuickFix,
+  RelatedLocation,
+  Severity,
+  TextEdit,
+} from './analyzers/types';
 export { MESSAGE_TYPES } from './analyzers/types';
 export { applyTextEdits } from './analyzers/textEdits';
 
@@ -43,7 +51,12 @@ export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
 
 function suppressed(resources: ResourceSet, d: Diagnostic): boolean {
   const all: KubeObject[] = [...resources.virtualServices, ...resources.gateways];
-  const o = all.find((x) => x.kind === d.object.kind && x.metadata.name === d.object.name && (x.metadata.namespace ?? 'default') === d.object.namespace);
+  const o = all.find(
+    (x) =>
+      x.kind === d.object.kind &&
+      x.metadata.name === d.object.name &&
+      (x.metadata.namespace ?? 'default') === d.object.namespace,
+  );
   const value = o?.metadata.annotations?.[SUPPRESS_ANNOTATION];
   if (typeof value !== 'string' || value === '') return false;
   return value.split(',').some((c) => c === '*' || c === d.code);
@@ -64,7 +77,10 @@ export interface AnalyzeDocumentsResult {
  * For an editor: reads every open/workspace YAML text (file name -> text) and analyzes them together, with
  * quick fixes computed from the same texts. Diagnostics land only on these files.
  */
-export function analyzeDocuments(texts: ReadonlyMap<string, string> | Readonly<Record<string, string>>, options: AnalyzeDocumentsOptions = {}): AnalyzeDocumentsResult {
+export function analyzeDocuments(
+  texts: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
+  options: AnalyzeDocumentsOptions = {},
+): AnalyzeDocumentsResult {
   const entries = texts instanceof Map ? [...texts.entries()] : Object.entries(texts);
   const byFile = new Map(entries);
   const { defaultNamespace = 'default', ...rest } = options;

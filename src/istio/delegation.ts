@@ -22,10 +22,18 @@ const nsOf = (o: VirtualService) => o.metadata.namespace ?? 'default';
 export function resolveEntry(entry: HTTPRoute, namespace: string): HTTPRoute {
   return {
     ...entry,
-    match: entry.match?.map((m) => (m.gateways ? { ...m, gateways: m.gateways.map((g) => (g === 'mesh' ? g : resolveGatewayName(g, namespace))) } : m)),
-    route: entry.route?.map((d) => ({ ...d, destination: { ...d.destination, host: resolveShortname(d.destination?.host ?? '', namespace) } })),
+    match: entry.match?.map((m) =>
+      m.gateways ? { ...m, gateways: m.gateways.map((g) => (g === 'mesh' ? g : resolveGatewayName(g, namespace))) } : m,
+    ),
+    route: entry.route?.map((d) => ({
+      ...d,
+      destination: { ...d.destination, host: resolveShortname(d.destination?.host ?? '', namespace) },
+    })),
     mirror: entry.mirror ? { ...entry.mirror, host: resolveShortname(entry.mirror.host, namespace) } : undefined,
-    mirrors: entry.mirrors?.map((m) => ({ ...m, destination: { ...m.destination, host: resolveShortname(m.destination.host, namespace) } })),
+    mirrors: entry.mirrors?.map((m) => ({
+      ...m,
+      destination: { ...m.destination, host: resolveShortname(m.destination.host, namespace) },
+    })),
   };
 }
 
@@ -51,12 +59,15 @@ export function matchesConflict(root: HTTPMatchRequest, leaf: HTTPMatchRequest):
   ];
   if (pairs.some(([r, l]) => stringMatchConflict(r, l))) return true;
   for (const [k, v] of Object.entries(leaf.headers ?? {})) if (stringMatchConflict(root.headers?.[k], v)) return true;
-  for (const [k, v] of Object.entries(leaf.withoutHeaders ?? {})) if (stringMatchConflict(root.withoutHeaders?.[k], v)) return true;
-  for (const [k, v] of Object.entries(leaf.queryParams ?? {})) if (stringMatchConflict(root.queryParams?.[k], v)) return true;
+  for (const [k, v] of Object.entries(leaf.withoutHeaders ?? {}))
+    if (stringMatchConflict(root.withoutHeaders?.[k], v)) return true;
+  for (const [k, v] of Object.entries(leaf.queryParams ?? {}))
+    if (stringMatchConflict(root.queryParams?.[k], v)) return true;
   if (!!root.ignoreUriCase !== !!leaf.ignoreUriCase) return true;
   if (root.port && leaf.port && root.port !== leaf.port) return true;
   if (root.sourceNamespace && leaf.sourceNamespace !== root.sourceNamespace) return true;
-  for (const [k, v] of Object.entries(leaf.sourceLabels ?? {})) if (root.sourceLabels?.[k] !== undefined && root.sourceLabels[k] !== v) return true;
+  for (const [k, v] of Object.entries(leaf.sourceLabels ?? {}))
+    if (root.sourceLabels?.[k] !== undefined && root.sourceLabels[k] !== v) return true;
   if (root.gateways?.length && leaf.gateways?.length) {
     if (root.gateways.length < leaf.gateways.length) return true;
     if (leaf.gateways.some((g) => !root.gateways!.includes(g))) return true;
@@ -86,7 +97,13 @@ function mergeMatch(root: HTTPMatchRequest, leaf: HTTPMatchRequest): HTTPMatchRe
 }
 
 /** Merges one delegate entry into the root entry; undefined when its matches conflict with the root's. */
-function mergeEntry(root: HTTPRoute, leaf: HTTPRoute, leafIndex: number, source: VirtualService, sourceKey: string): HttpEntry | undefined {
+function mergeEntry(
+  root: HTTPRoute,
+  leaf: HTTPRoute,
+  leafIndex: number,
+  source: VirtualService,
+  sourceKey: string,
+): HttpEntry | undefined {
   let match: HTTPMatchRequest[] | undefined;
   let matchSource: (number | null)[];
   if (!root.match?.length) {
@@ -99,7 +116,9 @@ function mergeEntry(root: HTTPRoute, leaf: HTTPRoute, leafIndex: number, source:
     match = [];
     matchSource = [];
     for (let j = 0; j < leaf.match.length; j++) {
-      const merged = root.match.filter((r) => !matchesConflict(r, leaf.match![j]!)).map((r) => mergeMatch(r, leaf.match![j]!));
+      const merged = root.match
+        .filter((r) => !matchesConflict(r, leaf.match![j]))
+        .map((r) => mergeMatch(r, leaf.match![j]));
       if (!merged.length) return undefined;
       match.push(...merged);
       matchSource.push(...merged.map(() => j));
@@ -134,13 +153,24 @@ export function expandHttpEntries(vs: VirtualService, delegates: Map<string, Vir
     const entry = resolveEntry(raw, ns);
     const ref = (raw as { delegate?: { name?: string; namespace?: string } }).delegate;
     if (!ref?.name) {
-      out.push({ route: entry, source: vs, sourceKey: key, httpIndex: i, matchSource: entry.match?.length ? entry.match.map((_, j) => j) : [null] });
+      out.push({
+        route: entry,
+        source: vs,
+        sourceKey: key,
+        httpIndex: i,
+        matchSource: entry.match?.length ? entry.match.map((_, j) => j) : [null],
+      });
       return;
     }
     const delegate = delegates.get(`${ref.namespace || ns}/${ref.name}`);
     if (!delegate) return; // Istio ignores this http entry; analysis reports it
     const exportTo = delegate.spec.exportTo;
-    if (exportTo?.length && !exportTo.includes('*') && !exportTo.map((e) => (e === '.' ? nsOf(delegate) : e)).includes(ns)) return;
+    if (
+      exportTo?.length &&
+      !exportTo.includes('*') &&
+      !exportTo.map((e) => (e === '.' ? nsOf(delegate) : e)).includes(ns)
+    )
+      return;
     const dns = nsOf(delegate);
     const dkey = `${dns}/${delegate.metadata.name}`;
     (delegate.spec.http ?? []).forEach((leaf, k) => {

@@ -5,7 +5,9 @@ import { compareSpecificity, resolveShortname, subsetOf } from './hosts';
 import type { ConsistentHash, Destination, DestinationRule, TrafficPolicy } from './model';
 
 const portHash = (dest: Destination, tp: TrafficPolicy | undefined): ConsistentHash | undefined =>
-  dest.port?.number ? tp?.portLevelSettings?.find((s) => s.port?.number === dest.port!.number)?.loadBalancer?.consistentHash : undefined;
+  dest.port?.number
+    ? tp?.portLevelSettings?.find((s) => s.port?.number === dest.port!.number)?.loadBalancer?.consistentHash
+    : undefined;
 
 export class DestinationRuleIndex {
   private readonly byHost = new Map<string, DestinationRule>();

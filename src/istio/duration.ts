@@ -13,7 +13,7 @@ export function parseDuration(text: string): number | undefined {
     re.lastIndex = pos;
     const m = re.exec(s);
     if (!m) return undefined;
-    total += Number(m[1]) * UNITS[m[2]!]!;
+    total += Number(m[1]) * UNITS[m[2]];
     pos = re.lastIndex;
   }
   return pos === 0 ? undefined : Math.round(total);

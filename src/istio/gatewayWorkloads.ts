@@ -36,7 +36,10 @@ const ns = (o: KubeObject, fallback = 'default') => o.metadata.namespace ?? fall
 function podLabels(svc: Service, deployments: Deployment[]): Record<string, string> {
   const selector = svc.spec.selector ?? {};
   const dep = deployments.find(
-    (d) => ns(d) === ns(svc) && Object.keys(selector).length > 0 && selectorMatches(selector, d.spec.template?.metadata?.labels ?? {}),
+    (d) =>
+      ns(d) === ns(svc) &&
+      Object.keys(selector).length > 0 &&
+      selectorMatches(selector, d.spec.template?.metadata?.labels ?? {}),
   );
   return { ...(dep?.spec.template?.metadata?.labels ?? {}), ...selector };
 }
@@ -46,7 +49,11 @@ function podLabels(svc: Service, deployments: Deployment[]): Record<string, stri
  * matches, else Istio's default ingress gateway when a selector fits it, else a proxy with no Service
  * (ports used as they are, as Istio does when no Service port matches).
  */
-export function findGatewayWorkloads(gateways: Gateway[], services: Service[], deployments: Deployment[]): GatewayWorkload[] {
+export function findGatewayWorkloads(
+  gateways: Gateway[],
+  services: Service[],
+  deployments: Deployment[],
+): GatewayWorkload[] {
   const candidates: GatewayWorkload[] = services
     .filter((s) => Object.keys(s.spec.selector ?? {}).length > 0)
     .map((s) => ({
@@ -68,7 +75,11 @@ export function findGatewayWorkloads(gateways: Gateway[], services: Service[], d
     else if (selectorMatches(sel, DEFAULT_INGRESS.labels)) add(DEFAULT_INGRESS);
     else
       add({
-        id: `${ns(gw)}/<pods with ${Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') || 'no selector'}>`,
+        id: `${ns(gw)}/<pods with ${
+          Object.entries(sel)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',') || 'no selector'
+        }>`,
         namespace: ns(gw),
         labels: { ...sel },
         ports: [],
@@ -81,7 +92,8 @@ export function findGatewayWorkloads(gateways: Gateway[], services: Service[], d
 /** Container port number behind a named targetPort, from the Deployment behind the Service. */
 function namedTargetPort(w: GatewayWorkload, name: string, deployments: Deployment[]): number | undefined {
   for (const d of deployments) {
-    if (ns(d) !== w.namespace || !selectorMatches(w.service?.spec.selector, d.spec.template?.metadata?.labels ?? {})) continue;
+    if (ns(d) !== w.namespace || !selectorMatches(w.service?.spec.selector, d.spec.template?.metadata?.labels ?? {}))
+      continue;
     for (const c of d.spec.template?.spec?.containers ?? []) {
       const p = c.ports?.find((cp) => cp.name === name);
       if (p) return p.containerPort;

@@ -94,12 +94,14 @@ export function namesForNamespace(hosts: readonly string[], namespace: string): 
 }
 
 /** `outbound|80|v1|reviews.default.svc.cluster.local` -> its parts. */
-export function parseSubsetKey(name: string): { direction: string; port: number; subset: string; host: string } | undefined {
+export function parseSubsetKey(
+  name: string,
+): { direction: string; port: number; subset: string; host: string } | undefined {
   const parts = name.split('|');
   if (parts.length !== 4) return undefined;
   const port = Number(parts[1]);
   if (!Number.isInteger(port)) return undefined;
-  return { direction: parts[0]!, port, subset: parts[2]!, host: parts[3]! };
+  return { direction: parts[0], port, subset: parts[2], host: parts[3] };
 }
 
 export const subsetKey = (port: number, subset: string | undefined, host: string): string =>

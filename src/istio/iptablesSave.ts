@@ -23,10 +23,17 @@ export function parseNatRules(dump: string): NatRule[] {
   for (const raw of dump.split('\n')) {
     const m = ruleLine.exec(raw.trim());
     if (!m) continue;
-    const rule = m[3]!;
+    const rule = m[3];
     const target = / -j (\S+)/.exec(rule)?.[1];
     const dnatTo = / --to-destination (\S+)/.exec(rule)?.[1];
-    out.push({ chain: m[4]!, rule, packets: Number(m[1] ?? 0), bytes: Number(m[2] ?? 0), ...(target ? { target } : {}), ...(dnatTo ? { dnatTo } : {}) });
+    out.push({
+      chain: m[4],
+      rule,
+      packets: Number(m[1] ?? 0),
+      bytes: Number(m[2] ?? 0),
+      ...(target ? { target } : {}),
+      ...(dnatTo ? { dnatTo } : {}),
+    });
   }
   return out;
 }
@@ -40,7 +47,9 @@ const serviceChain = /^KUBE-(EXT|SVC|SVL|FW|SEP)-/;
  */
 export function serviceNatRules(rules: NatRule[], namespace: string, name: string): NatRule[] {
   const tag = `"${namespace}/${name}:`;
-  const entries = rules.filter((r) => (r.chain === 'KUBE-SERVICES' || r.chain === 'KUBE-NODEPORTS') && r.rule.includes(tag));
+  const entries = rules.filter(
+    (r) => (r.chain === 'KUBE-SERVICES' || r.chain === 'KUBE-NODEPORTS') && r.rule.includes(tag),
+  );
   const chains = new Set<string>();
   const queue = entries.map((r) => r.target).filter((t): t is string => !!t && serviceChain.test(t));
   while (queue.length) {

@@ -29,7 +29,11 @@ function envoyStringMatch(m: StringMatch | undefined | null): StringMatcher | un
 }
 
 /** The dynamic metadata matcher for one claim key, or undefined when the key is not a routing claim. */
-export function claimMatcher(key: string, m: StringMatch | undefined | null, invert: boolean): MetadataMatcher | undefined {
+export function claimMatcher(
+  key: string,
+  m: StringMatch | undefined | null,
+  invert: boolean,
+): MetadataMatcher | undefined {
   const claims = routingClaim(key);
   if (!claims) return undefined;
   const sm = envoyStringMatch(m);

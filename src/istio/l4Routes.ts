@@ -68,7 +68,8 @@ function virtualServicesFor(vss: VirtualService[], gatewayName: string, proxyNam
     if (!gws.includes(gatewayName)) continue;
     const exportTo = arr<string>(vs.spec.exportTo);
     if (!exportTo.length || exportTo.includes('*')) pub.push(vs);
-    else if (!exportTo.includes('~') && exportTo.map((e) => (e === '.' ? ns : e)).includes(proxyNamespace)) (ns === proxyNamespace ? priv : exported).push(vs);
+    else if (!exportTo.includes('~') && exportTo.map((e) => (e === '.' ? ns : e)).includes(proxyNamespace))
+      (ns === proxyNamespace ? priv : exported).push(vs);
   }
   return [...priv, ...exported, ...pub];
 }
@@ -81,7 +82,9 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
   const out: L4Route[] = [];
 
   for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
-    const selected = gateways.filter((g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels));
+    const selected = gateways.filter(
+      (g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels),
+    );
     const sniTaken = new Map<string, Set<string>>(); // listener -> SNI hosts
     for (const gw of selected) {
       const gatewayName = keyOf(gw);
@@ -94,12 +97,26 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
         const port = resolveListenerPort(workload, server.port.number, resources.deployments);
         const listener = `${server.bind || '0.0.0.0'}_${port}`;
         const serverHosts = sanitizeServerHosts(arr<string>(server.hosts), nsOf(gw));
-        const bound = virtualServicesFor(vss, gatewayName, workload.namespace).filter((vs) =>
-          intersectHosts(namesForNamespace(serverHosts, nsOf(vs)), arr<string>(vs.spec.hosts).map((h) => resolveShortname(h, nsOf(vs)))).length,
+        const bound = virtualServicesFor(vss, gatewayName, workload.namespace).filter(
+          (vs) =>
+            intersectHosts(
+              namesForNamespace(serverHosts, nsOf(vs)),
+              arr<string>(vs.spec.hosts).map((h) => resolveShortname(h, nsOf(vs))),
+            ).length,
         );
         const base = (vs: VirtualService, section: 'tcp' | 'tls', rule: number, match: number | null) => {
           const range = vs.rangeAt(match === null ? ['spec', section, rule] : ['spec', section, rule, 'match', match]);
-          return { section, gateway: gatewayName, listener, virtualService: { name: vs.metadata.name, namespace: nsOf(vs) }, file: vs.file, range, line: range.start.line + 1, rule, match };
+          return {
+            section,
+            gateway: gatewayName,
+            listener,
+            virtualService: { name: vs.metadata.name, namespace: nsOf(vs) },
+            file: vs.file,
+            range,
+            line: range.start.line + 1,
+            rule,
+            match,
+          };
         };
         if (plainTcp) {
           found: for (const vs of bound) {
@@ -108,7 +125,10 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
               const hit = matches.findIndex((m) => l4Match(m, server, gatewayName, nsOf(vs)));
               if (matches.length && hit < 0) continue;
               if (!arr(rule.route).length) continue;
-              out.push({ ...base(vs, 'tcp', i, matches.length ? hit : null), ...tcpProxy(rule, vs, server.port.number, services) });
+              out.push({
+                ...base(vs, 'tcp', i, matches.length ? hit : null),
+                ...tcpProxy(rule, vs, server.port.number, services),
+              });
               break found;
             }
           }
@@ -124,7 +144,11 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
               const sni = arr<string>(m.sniHosts);
               if (sni.some((h) => taken.has(h))) continue;
               sni.forEach((h) => taken.add(h));
-              out.push({ ...base(vs, 'tls', i, j), serverNames: sni, ...tcpProxy(rule, vs, server.port.number, services) });
+              out.push({
+                ...base(vs, 'tls', i, j),
+                serverNames: sni,
+                ...tcpProxy(rule, vs, server.port.number, services),
+              });
             }
           }
         }
@@ -134,19 +158,26 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
   return out;
 }
 
-function tcpProxy(rule: L4Rule, vs: VirtualService, serverPort: number, services: Map<string, ServiceSpec>): Pick<L4Route, 'cluster' | 'weightedClusters' | 'statPrefix'> {
+function tcpProxy(
+  rule: L4Rule,
+  vs: VirtualService,
+  serverPort: number,
+  services: Map<string, ServiceSpec>,
+): Pick<L4Route, 'cluster' | 'weightedClusters' | 'statPrefix'> {
   const ns = nsOf(vs);
   const clusterOf = (d: NonNullable<L4Rule['route']>[number]) => {
     const host = resolveShortname(d.destination?.host ?? '', ns);
-    return destinationCluster({ ...d.destination, host } as never, services.get(host), serverPort);
+    return destinationCluster({ ...d.destination, host }, services.get(host), serverPort);
   };
   const routes = arr<NonNullable<L4Rule['route']>[number]>(rule.route);
   if (routes.length === 1) {
-    const cluster = clusterOf(routes[0]!);
+    const cluster = clusterOf(routes[0]);
     return { cluster, statPrefix: cluster };
   }
   return {
-    weightedClusters: routes.filter((d) => (d.weight ?? 0) !== 0).map((d) => ({ name: clusterOf(d), weight: d.weight ?? 0 })),
+    weightedClusters: routes
+      .filter((d) => (d.weight ?? 0) !== 0)
+      .map((d) => ({ name: clusterOf(d), weight: d.weight ?? 0 })),
     statPrefix: `${vs.metadata.name}.${ns}`,
   };
 }

@@ -232,7 +232,9 @@ export type ServiceEntry = KubeObject<ServiceEntrySpec>;
 export type SecretRef = KubeObject<{ type?: string }>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
-export type Service = KubeObject<ServiceSpec> & { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
+export type Service = KubeObject<ServiceSpec> & {
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+};
 export type Deployment = KubeObject<DeploymentSpec>;
 
 /** Everything the engine reads, grouped by kind, in input order. */

@@ -21,7 +21,12 @@ const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 const TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 
 /** ServiceEntry resolution -> Envoy cluster discovery type, as Istio's conversion maps it. */
-const SE_TYPE: Record<string, string> = { DNS: 'STRICT_DNS', DNS_ROUND_ROBIN: 'LOGICAL_DNS', NONE: 'ORIGINAL_DST', STATIC: 'EDS' };
+const SE_TYPE: Record<string, string> = {
+  DNS: 'STRICT_DNS',
+  DNS_ROUND_ROBIN: 'LOGICAL_DNS',
+  NONE: 'ORIGINAL_DST',
+  STATIC: 'EDS',
+};
 
 export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1'): PredictedCluster[] {
   const rules = new DestinationRuleIndex([...resources.destinationRules].sort(byCreation));
@@ -29,11 +34,17 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
   const add = (host: string, ports: number[], type: string, service: { name: string; namespace: string }) => {
     const rule = rules.ruleFor(host);
     const istio: Record<string, unknown> = {};
-    if (rule) istio.config = `/apis/networking.istio.io/${metadataApiVersion}/namespaces/${nsOf(rule)}/destination-rule/${rule.metadata.name}`;
+    if (rule)
+      istio.config = `/apis/networking.istio.io/${metadataApiVersion}/namespaces/${nsOf(rule)}/destination-rule/${rule.metadata.name}`;
     istio.services = [{ host, name: service.name, namespace: service.namespace }];
     for (const port of ports) {
       for (const subset of ['', ...arr<{ name?: string }>(rule?.spec.subsets).map((s) => s.name ?? '')]) {
-        out.push({ '@type': TYPE, name: `outbound|${port}|${subset}|${host}`, type, metadata: { filterMetadata: { istio: { ...istio } } } });
+        out.push({
+          '@type': TYPE,
+          name: `outbound|${port}|${subset}|${host}`,
+          type,
+          metadata: { filterMetadata: { istio: { ...istio } } },
+        });
       }
     }
   };
@@ -41,15 +52,27 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
   const hasIngress = services.some((s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system');
   for (const s of services) {
     if (s.spec.type === 'ExternalName') continue;
-    const ports = arr<{ port?: number; protocol?: string }>(s.spec.ports).filter((p) => p.port && (p.protocol ?? 'TCP') !== 'UDP').map((p) => p.port!);
+    const ports = arr<{ port?: number; protocol?: string }>(s.spec.ports)
+      .filter((p) => p.port && (p.protocol ?? 'TCP') !== 'UDP')
+      .map((p) => p.port!);
     add(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, ports, 'EDS', { name: s.metadata.name, namespace: nsOf(s) });
   }
-  if (!hasIngress) add('istio-ingressgateway.istio-system.svc.cluster.local', DEFAULT_INGRESS.ports.map((p) => p.port), 'EDS', { name: 'istio-ingressgateway', namespace: 'istio-system' });
+  if (!hasIngress)
+    add(
+      'istio-ingressgateway.istio-system.svc.cluster.local',
+      DEFAULT_INGRESS.ports.map((p) => p.port),
+      'EDS',
+      { name: 'istio-ingressgateway', namespace: 'istio-system' },
+    );
   for (const se of resources.serviceEntries) {
     const type = SE_TYPE[String(se.spec.resolution ?? 'NONE').toUpperCase()] ?? 'ORIGINAL_DST';
-    const ports = arr<{ number?: number }>(se.spec.ports).map((p) => p.number ?? 0).filter(Boolean);
+    const ports = arr<{ number?: number }>(se.spec.ports)
+      .map((p) => p.number ?? 0)
+      .filter(Boolean);
     for (const h of arr<string>(se.spec.hosts)) add(h, ports, type, { name: h, namespace: nsOf(se) });
   }
   const seen = new Set<string>();
-  return out.filter((c) => (seen.has(c.name) ? false : (seen.add(c.name), true))).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out
+    .filter((c) => (seen.has(c.name) ? false : (seen.add(c.name), true)))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

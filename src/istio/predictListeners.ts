@@ -35,8 +35,16 @@ export function predictListeners(httpChains: Prediction['httpChains'], l4: reado
     return l;
   };
   // One filter chain: the SNI match (if any) and its one network filter.
-  const addChain = (name: string, serverNames: string[] | undefined, filter: string, typedConfig: Record<string, unknown>) =>
-    listener(name).filterChains.push({ ...(serverNames?.length ? { filterChainMatch: { serverNames } } : {}), filters: [{ name: filter, typedConfig }] });
+  const addChain = (
+    name: string,
+    serverNames: string[] | undefined,
+    filter: string,
+    typedConfig: Record<string, unknown>,
+  ) =>
+    listener(name).filterChains.push({
+      ...(serverNames?.length ? { filterChainMatch: { serverNames } } : {}),
+      filters: [{ name: filter, typedConfig }],
+    });
   for (const c of httpChains) {
     addChain(c.listener, c.serverNames, HCM, {
       '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',

@@ -8,7 +8,8 @@ import type { ServiceEntry } from './model';
 const ALL = '*';
 
 /** util.ConvertHostToFQDN: a bare name gets `.<ns>.svc.cluster.local`; wildcards and dotted names stay. */
-const toFqdn = (namespace: string, host: string): string => (!host.startsWith('*') && !host.includes('.') ? `${host}.${namespace}.svc.cluster.local` : host);
+const toFqdn = (namespace: string, host: string): string =>
+  !host.startsWith('*') && !host.includes('.') ? `${host}.${namespace}.svc.cluster.local` : host;
 
 const nsOf = (se: ServiceEntry): string => se.metadata.namespace ?? 'default';
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -33,7 +34,12 @@ export function serviceEntryHosts(entries: readonly ServiceEntry[]): ServiceEntr
 }
 
 /** The ServiceEntry that gives `host` to a VirtualService in `vsNamespace` (with the VirtualService's exportTo). */
-export function findServiceEntry(hosts: ServiceEntryHosts, vsNamespace: string, exportTo: readonly string[] | undefined, host: string): ServiceEntry | undefined {
+export function findServiceEntry(
+  hosts: ServiceEntryHosts,
+  vsNamespace: string,
+  exportTo: readonly string[] | undefined,
+  host: string,
+): ServiceEntry | undefined {
   const fqdn = toFqdn(vsNamespace, host);
   const all = hosts.get(`${ALL}/${fqdn}`);
   if (all) return all;

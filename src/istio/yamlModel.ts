@@ -39,7 +39,15 @@ export function yamlCacheStats(): Readonly<typeof stats> {
 }
 
 export function emptyResourceSet(): ResourceSet {
-  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [], serviceEntries: [], secrets: [] };
+  return {
+    virtualServices: [],
+    gateways: [],
+    destinationRules: [],
+    services: [],
+    deployments: [],
+    serviceEntries: [],
+    secrets: [],
+  };
 }
 
 export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
@@ -66,7 +74,7 @@ export function splitDocuments(text: string): DocumentChunk[] {
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
     const end = nl === -1 ? text.length : nl;
-    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text[pos + 3]!))) {
+    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text[pos + 3]))) {
       if (pos > start || chunks.length > 0 || line > 0) chunks.push({ text: text.slice(start, pos), startLine });
       start = pos;
       startLine = line;
@@ -106,7 +114,8 @@ function parseChunk(text: string): ParsedChunk {
       // Copying YAML from a web page often brings non-breaking spaces; the parser's own message hides that.
       problems.push({
         range: { start: { line: nbsp, character: 0 }, end: { line: nbsp, character: 1 } },
-        message: 'this line is indented with a non-breaking space (U+00A0), often pasted from a web page; YAML needs plain spaces: replace them',
+        message:
+          'this line is indented with a non-breaking space (U+00A0), often pasted from a web page; YAML needs plain spaces: replace them',
       });
     } else {
       for (const e of doc.errors) {
@@ -162,7 +171,7 @@ function nbspIndentation(text: string): number | undefined {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!.trim();
+  return s.split('\n')[0].trim();
 }
 
 function offsetsToRange(lc: LineCounter, startOffset: number, endOffset: number): Range {
@@ -210,8 +219,15 @@ const KINDS: Record<string, keyof ResourceSet> = {
 
 /** A Secret's metadata without annotations (last-applied-configuration carries the data), and its type. */
 function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'] {
-  const { name, namespace, labels, creationTimestamp } = metadata as KubeObject['metadata'] & { creationTimestamp?: string };
-  return { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(creationTimestamp ? { creationTimestamp } : {}) } as KubeObject['metadata'];
+  const { name, namespace, labels, creationTimestamp } = metadata as KubeObject['metadata'] & {
+    creationTimestamp?: string;
+  };
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    ...(labels ? { labels } : {}),
+    ...(creationTimestamp ? { creationTimestamp } : {}),
+  };
 }
 const secretSpec = (raw: Record<string, unknown>) => (typeof raw.type === 'string' ? { type: raw.type } : {});
 
@@ -220,7 +236,10 @@ const secretSpec = (raw: Record<string, unknown>) => (typeof raw.type === 'strin
  * one-replica template. The object keeps kind Pod and its own YAML ranges.
  */
 function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<string, unknown> {
-  return { replicas: 1, template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} } };
+  return {
+    replicas: 1,
+    template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} },
+  };
 }
 
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
@@ -275,7 +294,8 @@ export function readResources(text: string, file: string, options: ReadOptions =
     if (typeof top.kind === 'string' && /List$/.test(top.kind) && top.apiVersion === 'v1' && Array.isArray(top.items)) {
       top.items.forEach((item, i) => {
         const base: YamlPath = ['items', i];
-        if (item && typeof item === 'object' && !Array.isArray(item)) readObject(item as Record<string, unknown>, base, rangeIn(base, docRange), docIndex);
+        if (item && typeof item === 'object' && !Array.isArray(item))
+          readObject(item as Record<string, unknown>, base, rangeIn(base, docRange), docIndex);
       });
       return;
     }
@@ -286,17 +306,36 @@ export function readResources(text: string, file: string, options: ReadOptions =
       const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
       const bucket = KINDS[kind];
       if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-      const rawMetadata = (raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}) as KubeObject['metadata'];
+      const rawMetadata = (
+        raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
+      ) as KubeObject['metadata'];
       const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
       if (typeof metadata.name !== 'string' || metadata.name === '') {
-        problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
+        problems.push({
+          file,
+          range: whole,
+          message: `${kind} has no metadata.name; it was skipped`,
+          severity: 'error',
+        });
         return;
       }
       const spec =
-        kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
+        kind === 'Pod'
+          ? podAsWorkload(metadata, raw.spec)
+          : kind === 'Secret'
+            ? secretSpec(raw)
+            : raw.spec && typeof raw.spec === 'object'
+              ? raw.spec
+              : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
-      const violations = !options.validate ? [] : validateObject(raw, kind, typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'));
+      const violations = !options.validate
+        ? []
+        : validateObject(
+            raw,
+            kind,
+            typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'),
+          );
       if (violations.length) {
         for (const v of violations) {
           const at = pathText([...base, ...v.path]);
@@ -317,7 +356,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
           name: String(metadata.name),
           ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
         },
-        spec: spec as Record<string, unknown>,
+        spec: spec,
         file,
         docIndex,
         range: whole,
@@ -328,7 +367,8 @@ export function readResources(text: string, file: string, options: ReadOptions =
         const nameRange = rangeAt(['metadata', 'name']);
         obj.rangeAt = (path: YamlPath) => (path[0] === 'metadata' && path[1] === 'name' ? nameRange : whole);
       }
-      if ((kind === 'Service' || kind === 'Pod') && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
+      if ((kind === 'Service' || kind === 'Pod') && raw.status)
+        (obj as KubeObject & { status?: unknown }).status = raw.status;
       (resources[bucket] as KubeObject[]).push(obj);
     }
   });
@@ -346,13 +386,13 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
     apiVersion: String(raw.apiVersion ?? ''),
     kind,
     metadata,
-    spec: (kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {})) as Record<string, unknown>,
+    spec: kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {}),
     file,
     docIndex: 0,
     range: empty,
     rangeAt: () => empty,
     ...(raw.status ? { status: raw.status } : {}),
-  } as KubeObject;
+  };
 }
 
 /** Clears the per-document cache (tests and benchmarks measure cold reads with it). */

@@ -51,7 +51,13 @@ function check(obj: unknown, i: number): KubeObject {
   return o as KubeObject;
 }
 
-async function getLive(core: Core, r: ResolvedResource, ns: string | undefined, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
+async function getLive(
+  core: Core,
+  r: ResolvedResource,
+  ns: string | undefined,
+  name: string,
+  signal?: AbortSignal,
+): Promise<KubeObject | undefined> {
   try {
     return await core.transport.request<KubeObject>({
       method: 'GET',
@@ -83,7 +89,12 @@ export async function serverSideApply(core: Core, input: unknown[], opts: ApplyO
   }
 }
 
-async function applyAll(core: Core, input: unknown[], opts: ApplyOptions, results: ApplyResult[]): Promise<ApplyResult[]> {
+async function applyAll(
+  core: Core,
+  input: unknown[],
+  opts: ApplyOptions,
+  results: ApplyResult[],
+): Promise<ApplyResult[]> {
   const fieldManager = opts.fieldManager ?? defaultFieldManager;
   const dryRun = !!opts.dryRun;
   const signal = opts.signal;
@@ -119,7 +130,14 @@ async function applyAll(core: Core, input: unknown[], opts: ApplyOptions, result
     }
     if (await getLive(core, nsResource, undefined, ns, signal)) continue;
     const nsObj: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
-    results.push(await applyOne(core, nsObj, nsResource, undefined, undefined, { fieldManager, dryRun, signal, force: opts.force }));
+    results.push(
+      await applyOne(core, nsObj, nsResource, undefined, undefined, {
+        fieldManager,
+        dryRun,
+        signal,
+        force: opts.force,
+      }),
+    );
     if (dryRun) missingNamespaces.add(ns);
   }
 

@@ -7,7 +7,15 @@ import type { KubeObject } from './objects';
 export function stripForApply(obj: KubeObject, namespace: string | undefined): KubeObject {
   const copy = structuredClone(obj) as KubeObject;
   const m = { ...copy.metadata };
-  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp'])
+  for (const k of [
+    'managedFields',
+    'resourceVersion',
+    'uid',
+    'creationTimestamp',
+    'generation',
+    'selfLink',
+    'deletionTimestamp',
+  ])
     delete m[k];
   if (namespace) m.namespace = namespace;
   else delete m.namespace;
@@ -20,7 +28,8 @@ export function stripForApply(obj: KubeObject, namespace: string | undefined): K
 function comparable(obj: KubeObject): unknown {
   const copy = structuredClone(obj) as KubeObject;
   const m = { ...copy.metadata };
-  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink']) delete m[k];
+  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'])
+    delete m[k];
   copy.metadata = m;
   delete copy.status;
   return copy;
@@ -73,5 +82,7 @@ export function applyOrder(objects: KubeObject[]): KubeObject[] {
 /** apiVersion "apps/v1" -> group "apps", version "v1"; "v1" -> core group "". */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }

@@ -9,7 +9,7 @@ export function parseManifests(text: string, file = 'the manifest'): KubeObject[
   const docs = parseAllDocuments(text);
   for (const [i, doc] of docs.entries()) {
     if (doc.errors.length) {
-      const e = doc.errors[0]!;
+      const e = doc.errors[0];
       const line = e.linePos?.[0]?.line;
       throw new ClusterError(
         'invalid',
@@ -20,7 +20,8 @@ export function parseManifests(text: string, file = 'the manifest'): KubeObject[
     const value = doc.toJSON() as unknown;
     if (value === null || value === undefined) continue;
     const o = value as KubeObject & { items?: KubeObject[] };
-    if (typeof o === 'object' && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) out.push(...o.items);
+    if (typeof o === 'object' && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items))
+      out.push(...o.items);
     else out.push(o);
   }
   return out;

@@ -149,7 +149,11 @@ export interface EndpointInfo {
 export function endpointInfos(slices: EndpointSlice[]): EndpointInfo[] {
   const out: EndpointInfo[] = [];
   for (const slice of slices) {
-    const ports = (slice.ports ?? []).map((p) => ({ name: p.name ?? '', port: p.port ?? 0, protocol: p.protocol ?? 'TCP' }));
+    const ports = (slice.ports ?? []).map((p) => ({
+      name: p.name ?? '',
+      port: p.port ?? 0,
+      protocol: p.protocol ?? 'TCP',
+    }));
     for (const ep of slice.endpoints ?? []) {
       // The API says a nil ready condition means ready (unknown state is treated as ready).
       const ready = ep.conditions?.ready ?? true;
@@ -184,7 +188,17 @@ export interface DeploymentProgress {
 }
 
 export function deploymentProgress(name: string, d: Deployment | undefined): DeploymentProgress {
-  if (!d) return { name, found: false, desired: 0, updated: 0, ready: 0, available: 0, done: false, message: 'not created yet' };
+  if (!d)
+    return {
+      name,
+      found: false,
+      desired: 0,
+      updated: 0,
+      ready: 0,
+      available: 0,
+      done: false,
+      message: 'not created yet',
+    };
   const desired = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const updated = s.updatedReplicas ?? 0;
@@ -193,7 +207,9 @@ export function deploymentProgress(name: string, d: Deployment | undefined): Dep
   const total = s.replicas ?? 0;
   // kubectl rollout status: observed the latest spec, all replicas updated, no old ones left, all available.
   const done = observed && updated >= desired && total <= updated && available >= updated;
-  const failing = s.conditions?.find((c) => c.status === 'False' && (c.type === 'Progressing' || c.type === 'Available') && c.reason);
+  const failing = s.conditions?.find(
+    (c) => c.status === 'False' && (c.type === 'Progressing' || c.type === 'Available') && c.reason,
+  );
   const message = done
     ? `${available}/${desired} available`
     : `${available}/${desired} available${failing?.reason ? `: ${failing.reason}` : !observed ? ': waiting for the controller' : ''}`;

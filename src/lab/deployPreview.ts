@@ -6,7 +6,11 @@ export const LAB_CONTEXT = 'kwok-istio-ingress-lab';
 
 /** The lab's own cluster: its context name, from its own kubeconfig file (<repo>/.cluster/kubeconfig). */
 export function isLabCluster(context: { name: string; files: readonly string[] }): boolean {
-  return context.name === LAB_CONTEXT && context.files.length > 0 && context.files.every((f) => /[\\/]\.cluster[\\/]kubeconfig$/.test(f));
+  return (
+    context.name === LAB_CONTEXT &&
+    context.files.length > 0 &&
+    context.files.every((f) => /[\\/]\.cluster[\\/]kubeconfig$/.test(f))
+  );
 }
 
 export interface PreviewResult {
@@ -25,7 +29,11 @@ export interface DeployPreview {
 const MAX_CHANGES_SHOWN = 5;
 
 /** The modal's words: the context and server, then one line per object with what the dry run found. */
-export function formatDeployPreview(context: { name: string; server: string }, namespace: string, results: readonly PreviewResult[]): DeployPreview {
+export function formatDeployPreview(
+  context: { name: string; server: string },
+  namespace: string,
+  results: readonly PreviewResult[],
+): DeployPreview {
   const lines: string[] = [];
   for (const r of results) {
     const where = r.namespace ? ` -n ${r.namespace}` : '';

@@ -2,7 +2,8 @@
 // tcp_proxy sends the connection. Pure, so the wording is tested without VS Code.
 import type { L4Route } from '../istio/l4Routes';
 
-const destination = (r: L4Route) => r.cluster ?? (r.weightedClusters ?? []).map((c) => `${c.name} (${c.weight})`).join(', ');
+const destination = (r: L4Route) =>
+  r.cluster ?? (r.weightedClusters ?? []).map((c) => `${c.name} (${c.weight})`).join(', ');
 
 /** `predicted: 0.0.0.0_8443 SNI simple.baihl.io → outbound|80||simple.simple.svc.cluster.local` */
 export function formatL4Lens(r: L4Route): string {

@@ -97,8 +97,17 @@ export function formatRoute(v: RouteView): string {
 /** `predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80`, at most LENS_MAX long. */
 export function formatRouteLens(v: RouteView, source: LensSource): string {
   const a = v.route.route;
-  const rewrite = a?.regexRewrite ? `${ARROW}s/${a.regexRewrite.pattern.regex}/${a.regexRewrite.substitution}/` : a?.prefixRewrite !== undefined ? `${ARROW}${a.prefixRewrite}` : '';
-  const line = [`${source === 'live' ? LIVE_MARK : PREDICTED_MARK} ${v.routeConfig}`, v.virtualHost, `${shortMatch(v.route.match)}${rewrite}`, shortTarget(v.route)].join(SEP);
+  const rewrite = a?.regexRewrite
+    ? `${ARROW}s/${a.regexRewrite.pattern.regex}/${a.regexRewrite.substitution}/`
+    : a?.prefixRewrite !== undefined
+      ? `${ARROW}${a.prefixRewrite}`
+      : '';
+  const line = [
+    `${source === 'live' ? LIVE_MARK : PREDICTED_MARK} ${v.routeConfig}`,
+    v.virtualHost,
+    `${shortMatch(v.route.match)}${rewrite}`,
+    shortTarget(v.route),
+  ].join(SEP);
   return fitLens(line);
 }
 
@@ -147,7 +156,8 @@ export function formatEndpoints(endpoints: readonly EndpointView[], source: Lens
 /** The endpoints in full, for the lens's tooltip: `10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), ...`. */
 export function formatEndpointList(endpoints: readonly EndpointView[], source: LensSource): string {
   if (source === 'predicted') return 'Endpoints are known once the sample is deployed and the gateway reads them.';
-  if (!endpoints.length) return 'No endpoints: the cluster has no ready pod behind this route, so Envoy answers 503 (UH).';
+  if (!endpoints.length)
+    return 'No endpoints: the cluster has no ready pod behind this route, so Envoy answers 503 (UH).';
   return endpoints.map(formatEndpoint).join(', ');
 }
 

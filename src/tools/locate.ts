@@ -38,7 +38,8 @@ export function locateTool(
 ): LocateResult {
   const configured = configuredPath?.trim();
   if (configured) {
-    if (isAbsolute(configured) && isExecutableFile(configured)) return { ok: true, tool: { name, path: configured, from: 'setting' } };
+    if (isAbsolute(configured) && isExecutableFile(configured))
+      return { ok: true, tool: { name, path: configured, from: 'setting' } };
     if (!isAbsolute(configured)) {
       const onPath = searchPath(configured, env);
       if (onPath) return { ok: true, tool: { name, path: onPath, from: 'setting' } };

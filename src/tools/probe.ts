@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 export function splitHostPort(address: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(address) ?? /^([^:]+)(?::(\d+))?$/.exec(address);
   if (!m) return { host: address, port: 80 };
-  return { host: m[1]!, port: m[2] ? Number(m[2]) : 80 };
+  return { host: m[1], port: m[2] ? Number(m[2]) : 80 };
 }
 
 export function probeTcp(address: string, timeoutMs = 1500): Promise<boolean> {

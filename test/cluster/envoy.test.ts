@@ -25,7 +25,10 @@ await whenCluster('gateway Envoy through port-forward', () => {
 
   before(async () => {
     // The sample deployed (idempotent), its pods served by real backends at their IPs, Envoy's endpoints refreshed.
-    await cluster.serverSideApply(seedManifestTexts(ns, host).flatMap((f) => parseManifests(f.text, f.name)), { namespace: ns });
+    await cluster.serverSideApply(
+      seedManifestTexts(ns, host).flatMap((f) => parseManifests(f.text, f.name)),
+      { namespace: ns },
+    );
     await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], { timeoutMs: 90_000, pollMs: 500 });
     // the backends in the pods' namespaces at once (sync.mjs would within seconds); istiod pushes the config
     execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', ns], { cwd: repo, stdio: 'inherit' });
@@ -34,7 +37,7 @@ await whenCluster('gateway Envoy through port-forward', () => {
     gateway = status.readyPod;
   });
 
-  test('port-forward to the gateway pod\'s 15000 reaches Envoy\'s admin: /server_info, first byte measured', async () => {
+  test("port-forward to the gateway pod's 15000 reaches Envoy's admin: /server_info, first byte measured", async () => {
     const pf = await cluster.portForward(gateway.namespace, gateway.name, envoyAdminPort);
     try {
       const t0 = performance.now();
@@ -47,22 +50,39 @@ await whenCluster('gateway Envoy through port-forward', () => {
       await getJson(pf.localPort, '/server_info', 10_000);
       metric('portForwardWarmRequestMs', ms(t1));
       // Several connections at once, each over its own WebSocket stream.
-      const many = await Promise.all(Array.from({ length: 5 }, () => getJson(pf.localPort, '/ready', 10_000).catch((e: Error) => e)));
-      assert.ok(many.every((r) => !(r instanceof Error) || /not JSON/.test(r.message)), String(many.find((r) => r instanceof Error)));
+      const many = await Promise.all(
+        Array.from({ length: 5 }, () => getJson(pf.localPort, '/ready', 10_000).catch((e: Error) => e)),
+      );
+      assert.ok(
+        many.every((r) => !(r instanceof Error) || /not JSON/.test(r.message)),
+        String(many.find((r) => r instanceof Error)),
+      );
     } finally {
       await pf.dispose();
     }
-    assert.ok(lines.some((l) => /^portforward istio-ingressgateway-\S+ -n istio-system 15000 → connected \d+ms$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^portforward istio-ingressgateway-\S+ -n istio-system 15000 → connected \d+ms$/.test(l)),
+      lines.join('\n'),
+    );
   });
 
-  test('cost of the port-forward: /config_dump through the API server vs. Envoy\'s admin directly (median of 10)', async () => {
+  test("cost of the port-forward: /config_dump through the API server vs. Envoy's admin directly (median of 10)", async () => {
     // "directly": Envoy's admin listens on 127.0.0.1:15000 inside the gateway pod's network namespace; a
     // socat on the host that enters the namespace per connection (as kwok's port-forward does) stands
     // for a local read, so the ratio is the API server's and the WebSocket's share.
-    const netns = fs.readFileSync(path.join(repo, '.cluster', 'backends', `istio-system.${gateway.name}`, 'netns'), 'utf8').trim();
+    const netns = fs
+      .readFileSync(path.join(repo, '.cluster', 'backends', `istio-system.${gateway.name}`, 'netns'), 'utf8')
+      .trim();
     const { spawn } = await import('node:child_process');
     const directPort = 19000 + Math.floor(Math.random() * 900);
-    const hostSide = spawn('socat', [`TCP-LISTEN:${directPort},bind=127.0.0.1,fork,reuseaddr`, `EXEC:ip netns exec ${netns} socat - TCP\\:127.0.0.1\\:15000`], { stdio: 'ignore' });
+    const hostSide = spawn(
+      'socat',
+      [
+        `TCP-LISTEN:${directPort},bind=127.0.0.1,fork,reuseaddr`,
+        `EXEC:ip netns exec ${netns} socat - TCP\\:127.0.0.1\\:15000`,
+      ],
+      { stdio: 'ignore' },
+    );
     after(() => hostSide.kill());
     await new Promise((r) => setTimeout(r, 300));
     const pf = await cluster.portForward(gateway.namespace, gateway.name, envoyAdminPort);
@@ -94,7 +114,8 @@ await whenCluster('gateway Envoy through port-forward', () => {
     const dump = (await admin.getConfigDump({ includeEds: true })) as { configs: { '@type': string }[] };
     metric('configDumpMs', ms(t0));
     const types = dump.configs.map((c) => c['@type'].split('.').at(-1));
-    for (const t of ['ListenersConfigDump', 'RoutesConfigDump', 'ClustersConfigDump', 'EndpointsConfigDump']) assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
+    for (const t of ['ListenersConfigDump', 'RoutesConfigDump', 'ClustersConfigDump', 'EndpointsConfigDump'])
+      assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
     const clusters = (await admin.getClusters()) as { cluster_statuses: { name: string }[] };
     const names = clusters.cluster_statuses.map((c) => c.name);
     assert.ok(names.includes('outbound|80||simple.simple.svc.cluster.local'), names.join(', '));
@@ -110,16 +131,25 @@ await whenCluster('gateway Envoy through port-forward', () => {
     assert.equal(reads(), before + 1, 'a refresh reads Envoy again');
   });
 
-  test('lens data of both seed matches: the predicted route is Envoy\'s live route, its endpoints are the pods\' IPs', async () => {
-    const prediction = predictTexts(Object.fromEntries(seedManifestTexts(ns, host).map((m) => [m.name, m.text])), { defaultNamespace: ns });
+  test("lens data of both seed matches: the predicted route is Envoy's live route, its endpoints are the pods' IPs", async () => {
+    const prediction = predictTexts(Object.fromEntries(seedManifestTexts(ns, host).map((m) => [m.name, m.text])), {
+      defaultNamespace: ns,
+    });
     assert.equal(prediction.routes.length, 2);
     cluster.refresh();
     const admin = cluster.envoyAdmin({ namespace: gateway.namespace, name: gateway.name });
-    const [dump, clusters, pods] = await Promise.all([admin.getConfigDump({ includeEds: true }), admin.getClusters(), cluster.listPods(ns)]);
+    const [dump, clusters, pods] = await Promise.all([
+      admin.getConfigDump({ includeEds: true }),
+      admin.getClusters(),
+      cluster.listPods(ns),
+    ]);
     const podsByIp = new Map(pods.filter((p) => p.ip).map((p) => [p.ip!, p.name]));
     const live = buildLiveGateway(gateway, dump, clusters, podsByIp);
     assert.ok(live.hasVirtualService(ns, 'simple'));
-    for (const [predicted, app] of [[prediction.routes[0]!, 'simple'], [prediction.routes[1]!, 'nginx']] as const) {
+    for (const [predicted, app] of [
+      [prediction.routes[0]!, 'simple'],
+      [prediction.routes[1]!, 'nginx'],
+    ] as const) {
       const hit = live.findRoute(predicted.routeConfig, predicted.domains, predicted.route.match);
       assert.ok(hit, `live route for ${JSON.stringify(predicted.route.match)}`);
       assert.equal(hit.routeConfig, 'http.8080');
@@ -127,16 +157,25 @@ await whenCluster('gateway Envoy through port-forward', () => {
       assert.equal(hit.route.route?.cluster, predicted.route.route?.cluster);
       assert.equal(hit.route.route?.prefixRewrite, predicted.route.route?.prefixRewrite);
       // Envoy holds istiod's own config: the whole route is equal.
-      assert.ok(jsonEqual(hit.route, predicted.route), `${JSON.stringify(hit.route)}\n!=\n${JSON.stringify(predicted.route)}`);
+      assert.ok(
+        jsonEqual(hit.route, predicted.route),
+        `${JSON.stringify(hit.route)}\n!=\n${JSON.stringify(predicted.route)}`,
+      );
       const pod = pods.find((p) => p.labels.app === app)!;
-      assert.deepEqual(live.endpoints(predicted.route.route!.cluster!), [{ address: `${pod.ip}:80`, health: 'HEALTHY', pod: pod.name }]);
+      assert.deepEqual(live.endpoints(predicted.route.route!.cluster!), [
+        { address: `${pod.ip}:80`, health: 'HEALTHY', pod: pod.name },
+      ]);
     }
   });
 
-  test('the article\'s two curl requests through the real Envoy: httpserver\'s /hello and nginx\'s welcome page', async (t) => {
-    const ingress = JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP?: string };
+  test("the article's two curl requests through the real Envoy: httpserver's /hello and nginx's welcome page", async (t) => {
+    const ingress = JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as {
+      ingressIP?: string;
+    };
     if (!ingress.ingressIP) {
-      t.skip('the harness could not create the ingress address (needs root); the port-forward test below covers the requests');
+      t.skip(
+        'the harness could not create the ingress address (needs root); the port-forward test below covers the requests',
+      );
       return;
     }
     const svc = (await cluster.istioStatus()).gatewayService!;
@@ -159,7 +198,7 @@ await whenCluster('gateway Envoy through port-forward', () => {
     assert.match(nginx.response.body, /<title>Welcome to nginx!<\/title>/);
   });
 
-  test('the same requests through a port-forward to the gateway pod\'s 8080 (when no ingress address is reachable)', async () => {
+  test("the same requests through a port-forward to the gateway pod's 8080 (when no ingress address is reachable)", async () => {
     const pf = await cluster.portForward(gateway.namespace, gateway.name, 8080);
     try {
       const address = `127.0.0.1:${pf.localPort}`;
@@ -177,7 +216,7 @@ await whenCluster('gateway Envoy through port-forward', () => {
     }
   });
 
-  test('port-forward to a port nothing listens on: the client\'s hang-up is explained by the kubelet\'s error', async () => {
+  test("port-forward to a port nothing listens on: the client's hang-up is explained by the kubelet's error", async () => {
     const pf = await cluster.portForward(gateway.namespace, gateway.name, 9999);
     try {
       await assert.rejects(getJson(pf.localPort, '/server_info', 5000));

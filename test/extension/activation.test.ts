@@ -56,6 +56,10 @@ suite('activation', () => {
     }
     assert.ok(used.size > 0, 'no walkthrough step has a command button (command:istioIngressLab.… link)');
     const unknown = [...used].filter((c) => !contributed.has(c));
-    assert.deepEqual(unknown, [], `walkthrough steps run commands that package.json does not contribute: ${unknown.join(', ')}`);
+    assert.deepEqual(
+      unknown,
+      [],
+      `walkthrough steps run commands that package.json does not contribute: ${unknown.join(', ')}`,
+    );
   });
 });

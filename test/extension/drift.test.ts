@@ -21,7 +21,8 @@ const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.wor
 /** Drift lens titles of a document, top to bottom, without their codicon. */
 async function driftTitlesNow(uri: vscode.Uri): Promise<string[]> {
   await vscode.workspace.openTextDocument(uri);
-  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  const lenses =
+    (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses
     .filter((l) => l.command?.title.includes('drift: '))
     .sort((a, b) => a.range.start.line - b.range.start.line)
@@ -105,13 +106,20 @@ suite('drift between the editor, the cluster and the gateway', function () {
   });
 
   test('a click on an in-sync drift lens says in full what agrees', async () => {
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs, 100)) ?? [];
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs, 100)) ?? [];
     const drift = lenses.find((l) => l.command?.title.endsWith('drift: in sync'));
-    assert.equal(drift?.command?.command, 'istioIngressLab.showDrift', 'the drift lens is a link, as the other lens items');
+    assert.equal(
+      drift?.command?.command,
+      'istioIngressLab.showDrift',
+      'the drift lens is a link, as the other lens items',
+    );
     const before = prompts.messages('info').length;
     await vscode.commands.executeCommand(drift!.command!.command, ...(drift!.command!.arguments ?? []));
     const said = prompts.messages('info').slice(before);
-    assert.deepEqual(said, ["Istio Ingress Lab: drift: in sync. The editor, the applied object and the route on the gateway's Envoy agree."]);
+    assert.deepEqual(said, [
+      "Istio Ingress Lab: drift: in sync. The editor, the applied object and the route on the gateway's Envoy agree.",
+    ]);
   });
 
   test('an unsaved edit of the nginx match: that match edited, not applied (named by the dry run); the other in sync', async () => {
@@ -130,7 +138,11 @@ suite('drift between the editor, the cluster and the gateway', function () {
     } catch (e) {
       // Later suites read this file: leave it as the sample even when the check fails.
       const restore = new vscode.WorkspaceEdit();
-      restore.replace(specs, new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(editor.document.getText().length)), text);
+      restore.replace(
+        specs,
+        new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(editor.document.getText().length)),
+        text,
+      );
       await vscode.workspace.applyEdit(restore);
       await editor.document.save();
       throw e;
@@ -146,7 +158,10 @@ suite('drift between the editor, the cluster and the gateway', function () {
   });
 
   test('a VirtualService whose host the Gateway lacks: not applied, then applied but not on the gateway, with the reason', async () => {
-    const uri = await writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
+    const uri = await writeWorkspaceFile(
+      'drift-other-host.yaml',
+      virtualService('other-host', 'other.baihl.io', '/other'),
+    );
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
     // The reason is too long for the lens line: the lens keeps the state, its tooltip the reason.
@@ -154,17 +169,29 @@ suite('drift between the editor, the cluster and the gateway', function () {
     assert.deepEqual(await driftTitles(uri, notOnGateway), notOnGateway);
   });
 
-  test('a new match for the sample\'s host: not applied; just applied, not yet on the gateway; once pushed, in sync', async function () {
+  test("a new match for the sample's host: not applied; just applied, not yet on the gateway; once pushed, in sync", async function () {
     this.timeout(180_000);
-    const uri = await writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
+    const uri = await writeWorkspaceFile(
+      'drift-extra.yaml',
+      virtualService('extra', 'simple.baihl.io', '/drift/extra'),
+    );
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
     // Read at once: istiod's push may or may not have reached the gateway's Envoy yet.
     let first: string[] = [];
-    for (const deadline = Date.now() + 10_000; !first.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) first = await driftTitlesNow(uri);
-    assert.ok(['drift: applied, not yet on the gateway', 'drift: in sync'].includes(first[0] ?? ''), JSON.stringify(first));
+    for (
+      const deadline = Date.now() + 10_000;
+      !first.length && Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 200))
+    )
+      first = await driftTitlesNow(uri);
+    assert.ok(
+      ['drift: applied, not yet on the gateway', 'drift: in sync'].includes(first[0] ?? ''),
+      JSON.stringify(first),
+    );
     if (first[0] !== 'drift: in sync') {
-      const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+      const lenses =
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
       const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'));
       assert.equal(pending?.command?.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
     }

@@ -23,7 +23,9 @@ export const PROMETHEUS_PORT = 15090;
 export const ISTIO_VERSION = '1.31-dev';
 
 function relayAddress() {
-  const out = execFileSync('bash', ['-c', 'source "$1" && echo "$XDS_RELAY_ADDR"', 'bash', join(HERE, 'versions.sh')], { encoding: 'utf8' }).trim();
+  const out = execFileSync('bash', ['-c', 'source "$1" && echo "$XDS_RELAY_ADDR"', 'bash', join(HERE, 'versions.sh')], {
+    encoding: 'utf8',
+  }).trim();
   const i = out.lastIndexOf(':');
   return { address: out.slice(0, i), port: Number(out.slice(i + 1)) };
 }
@@ -34,7 +36,12 @@ const hcm = (statPrefix, routeConfig) => ({
     '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
     stat_prefix: statPrefix,
     route_config: routeConfig,
-    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+    http_filters: [
+      {
+        name: 'envoy.filters.http.router',
+        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+      },
+    ],
   },
 });
 
@@ -52,7 +59,10 @@ const staticCluster = (name, address, port, http2) => ({
         },
       }
     : {}),
-  load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: port } } } }] }] },
+  load_assignment: {
+    cluster_name: name,
+    endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: port } } } }] }],
+  },
 });
 
 /**
@@ -105,17 +115,53 @@ export function gatewayBootstrap({ podName, namespace = 'istio-system', podIP, l
       cds_config: { ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3' },
     },
     static_resources: {
-      clusters: [staticCluster('xds-grpc', relay.address, relay.port, true), staticCluster('prometheus_stats', '127.0.0.1', ADMIN_PORT, false)],
+      clusters: [
+        staticCluster('xds-grpc', relay.address, relay.port, true),
+        staticCluster('prometheus_stats', '127.0.0.1', ADMIN_PORT, false),
+      ],
       listeners: [
         {
           name: 'status',
           address: { socket_address: { address: '0.0.0.0', port_value: STATUS_PORT } },
-          filter_chains: [{ filters: [hcm('agent', { virtual_hosts: [{ name: 'status', domains: ['*'], routes: [{ match: { prefix: '/healthz/ready' }, direct_response: { status: 200, body: { inline_string: 'ok\n' } } }] }] })] }],
+          filter_chains: [
+            {
+              filters: [
+                hcm('agent', {
+                  virtual_hosts: [
+                    {
+                      name: 'status',
+                      domains: ['*'],
+                      routes: [
+                        {
+                          match: { prefix: '/healthz/ready' },
+                          direct_response: { status: 200, body: { inline_string: 'ok\n' } },
+                        },
+                      ],
+                    },
+                  ],
+                }),
+              ],
+            },
+          ],
         },
         {
           name: 'prometheus',
           address: { socket_address: { address: '0.0.0.0', port_value: PROMETHEUS_PORT } },
-          filter_chains: [{ filters: [hcm('stats', { virtual_hosts: [{ name: 'prometheus', domains: ['*'], routes: [{ match: { prefix: '/stats/prometheus' }, route: { cluster: 'prometheus_stats' } }] }] })] }],
+          filter_chains: [
+            {
+              filters: [
+                hcm('stats', {
+                  virtual_hosts: [
+                    {
+                      name: 'prometheus',
+                      domains: ['*'],
+                      routes: [{ match: { prefix: '/stats/prometheus' }, route: { cluster: 'prometheus_stats' } }],
+                    },
+                  ],
+                }),
+              ],
+            },
+          ],
         },
       ],
     },
@@ -124,7 +170,9 @@ export function gatewayBootstrap({ podName, namespace = 'istio-system', podIP, l
 
 function main(argv) {
   if (argv[0] !== 'bootstrap') {
-    console.error('usage: node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON] --out FILE');
+    console.error(
+      'usage: node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON] --out FILE',
+    );
     process.exitCode = 2;
     return;
   }
@@ -132,7 +180,14 @@ function main(argv) {
   for (let i = 1; i < argv.length; i += 2) a[argv[i].replace(/^--/, '')] = argv[i + 1];
   if (!a.pod || !a.ip || !a.out) throw new Error('bootstrap needs --pod, --ip and --out');
   const labels = a.labels ? JSON.parse(a.labels) : {};
-  writeFileSync(a.out, JSON.stringify(gatewayBootstrap({ podName: a.pod, namespace: a.namespace ?? 'istio-system', podIP: a.ip, labels }), null, 2));
+  writeFileSync(
+    a.out,
+    JSON.stringify(
+      gatewayBootstrap({ podName: a.pod, namespace: a.namespace ?? 'istio-system', podIP: a.ip, labels }),
+      null,
+      2,
+    ),
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -29,7 +29,11 @@ function run(cmd, args, { quiet = false } = {}) {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolvePromise(out)
+        : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`)),
+    );
   });
 }
 
@@ -42,13 +46,13 @@ export function harnessInfo() {
   return {
     kubeconfig: join(CLUSTER_DIR, 'kubeconfig'),
     context: 'kwok-istio-ingress-lab',
-    ingressIP: ingress.ingressIP || undefined,          // Service istio-ingressgateway status.loadBalancer IP (port 80)
+    ingressIP: ingress.ingressIP || undefined, // Service istio-ingressgateway status.loadBalancer IP (port 80)
     nodeIP: ingress.nodeIP || undefined,
     nodePortHttp: ingress.nodePortHttp ? Number(ingress.nodePortHttp) : undefined,
     nodePortHttps: ingress.nodePortHttps ? Number(ingress.nodePortHttps) : undefined,
-    nodeNetns: ingress.nodeNetns || undefined,      // the node's network namespace (kube-proxy's iptables)
+    nodeNetns: ingress.nodeNetns || undefined, // the node's network namespace (kube-proxy's iptables)
     istioctl: istioctlPath(),
-    binDir: join(CLUSTER_DIR, 'bin'),               // holds the istioctl symlink while the cluster is up
+    binDir: join(CLUSTER_DIR, 'bin'), // holds the istioctl symlink while the cluster is up
     logs: join(CLUSTER_DIR, 'logs'),
     startSeconds: metrics.startSeconds,
     controlPlaneRssMiB: metrics.controlPlaneRssMiB,
@@ -89,7 +93,8 @@ export function nodeNatRules() {
 /** The article's 5.3 (nsenter into the pod, ss): the listening TCP sockets in a pod's network namespace. */
 export function podListeningSockets({ namespace, name }) {
   const file = join(CLUSTER_DIR, 'backends', `${namespace}.${name}`, 'netns');
-  if (!existsSync(file)) throw new Error(`no network namespace for pod ${namespace}/${name} (is the cluster up and the pod Running?)`);
+  if (!existsSync(file))
+    throw new Error(`no network namespace for pod ${namespace}/${name} (is the cluster up and the pod Running?)`);
   return execFileSync('ip', ['netns', 'exec', readFileSync(file, 'utf8').trim(), 'ss', '-ltnp'], { encoding: 'utf8' });
 }
 

@@ -26,9 +26,28 @@ export const RELAY_LOG = join(LOGS, 'xds-relay.log');
 
 /** Paths and ports from versions.sh, the single place they are pinned. */
 export function istioVars() {
-  const names = ['ISTIO_BIN', 'K8S_BIN', 'KUBECONFIG_PATH', 'ISTIOD_GRPC_PORT', 'ISTIOD_SECURE_PORT', 'ISTIOD_MONITOR_PORT', 'ISTIOD_HTTP_PORT', 'ISTIOD_HTTPS_PORT', 'XDS_RELAY_ADDR'];
-  const out = execFileSync('bash', ['-c', `source "$1" && printf '%s\\n' ${names.map((n) => `"$${n}"`).join(' ')}`, 'bash', join(HERE, 'versions.sh')], { encoding: 'utf8' });
-  const v = Object.fromEntries(out.trimEnd().split('\n').map((val, i) => [names[i], val]));
+  const names = [
+    'ISTIO_BIN',
+    'K8S_BIN',
+    'KUBECONFIG_PATH',
+    'ISTIOD_GRPC_PORT',
+    'ISTIOD_SECURE_PORT',
+    'ISTIOD_MONITOR_PORT',
+    'ISTIOD_HTTP_PORT',
+    'ISTIOD_HTTPS_PORT',
+    'XDS_RELAY_ADDR',
+  ];
+  const out = execFileSync(
+    'bash',
+    ['-c', `source "$1" && printf '%s\\n' ${names.map((n) => `"$${n}"`).join(' ')}`, 'bash', join(HERE, 'versions.sh')],
+    { encoding: 'utf8' },
+  );
+  const v = Object.fromEntries(
+    out
+      .trimEnd()
+      .split('\n')
+      .map((val, i) => [names[i], val]),
+  );
   return {
     bin: v.ISTIO_BIN,
     pilotDiscovery: join(v.ISTIO_BIN, 'pilot-discovery'),
@@ -99,11 +118,14 @@ export function istiodProblem(v = istioVars()) {
 async function waitReady(v, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!runningPid('istiod', v.pilotDiscovery)) throw new Error(`istiod exited; last lines of ${ISTIOD_LOG}:\n${tail(ISTIOD_LOG)}`);
+    if (!runningPid('istiod', v.pilotDiscovery))
+      throw new Error(`istiod exited; last lines of ${ISTIOD_LOG}:\n${tail(ISTIOD_LOG)}`);
     try {
       const r = await fetch(`http://127.0.0.1:${v.httpPort}/ready`);
       if (r.ok) return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`istiod not ready within ${timeoutMs / 1000} s; last lines of ${ISTIOD_LOG}:\n${tail(ISTIOD_LOG)}`);
@@ -119,32 +141,65 @@ export async function startIstiod({ timeoutMs = 90000 } = {}) {
     // istiod's own pod name (leader election identity); the pod is kwok's, the process is ours.
     let podName = 'istiod';
     try {
-      podName = execFileSync(v.kubectl, ['--kubeconfig', v.kubeconfig, '-n', 'istio-system', 'get', 'pods', '-l', 'app=istiod', '-o', 'jsonpath={.items[0].metadata.name}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || podName;
-    } catch { /* no pod yet */ }
-    pid = launch('istiod', v.pilotDiscovery, [
-      'discovery',
-      '--kubeconfig', v.kubeconfig,
-      '--meshConfig', join(HERE, 'oracle', 'mesh-default-install.yaml'),
-      '--httpAddr', `127.0.0.1:${v.httpPort}`,
-      '--httpsAddr', `127.0.0.1:${v.httpsPort}`,
-      '--grpcAddr', `127.0.0.1:${v.grpcPort}`,
-      '--secureGRPCAddr', `127.0.0.1:${v.securePort}`,
-      '--monitoringAddr', `127.0.0.1:${v.monitorPort}`,
-      '--domain', 'cluster.local',
-      '--log_output_level', 'default:info',
-    ], {
-      POD_NAMESPACE: 'istio-system',
-      POD_NAME: podName,
-      REVISION: 'default',
-      CLUSTER_ID: 'Kubernetes',
-      // No webhooks: the API server must not dial a pod or Service IP here.
-      VALIDATION_WEBHOOK_CONFIG_NAME: '',
-      INJECTION_WEBHOOK_CONFIG_NAME: '',
-      PILOT_ENABLE_ANALYSIS: 'false',
-      // The relay speaks state-of-the-world ADS; Envoy's bootstrap asks for it.
-      ISTIO_DELTA_XDS: 'false',
-      KUBECONFIG: v.kubeconfig,
-    }, ISTIOD_LOG);
+      podName =
+        execFileSync(
+          v.kubectl,
+          [
+            '--kubeconfig',
+            v.kubeconfig,
+            '-n',
+            'istio-system',
+            'get',
+            'pods',
+            '-l',
+            'app=istiod',
+            '-o',
+            'jsonpath={.items[0].metadata.name}',
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        ).trim() || podName;
+    } catch {
+      /* no pod yet */
+    }
+    pid = launch(
+      'istiod',
+      v.pilotDiscovery,
+      [
+        'discovery',
+        '--kubeconfig',
+        v.kubeconfig,
+        '--meshConfig',
+        join(HERE, 'oracle', 'mesh-default-install.yaml'),
+        '--httpAddr',
+        `127.0.0.1:${v.httpPort}`,
+        '--httpsAddr',
+        `127.0.0.1:${v.httpsPort}`,
+        '--grpcAddr',
+        `127.0.0.1:${v.grpcPort}`,
+        '--secureGRPCAddr',
+        `127.0.0.1:${v.securePort}`,
+        '--monitoringAddr',
+        `127.0.0.1:${v.monitorPort}`,
+        '--domain',
+        'cluster.local',
+        '--log_output_level',
+        'default:info',
+      ],
+      {
+        POD_NAMESPACE: 'istio-system',
+        POD_NAME: podName,
+        REVISION: 'default',
+        CLUSTER_ID: 'Kubernetes',
+        // No webhooks: the API server must not dial a pod or Service IP here.
+        VALIDATION_WEBHOOK_CONFIG_NAME: '',
+        INJECTION_WEBHOOK_CONFIG_NAME: '',
+        PILOT_ENABLE_ANALYSIS: 'false',
+        // The relay speaks state-of-the-world ADS; Envoy's bootstrap asks for it.
+        ISTIO_DELTA_XDS: 'false',
+        KUBECONFIG: v.kubeconfig,
+      },
+      ISTIOD_LOG,
+    );
   }
   await waitReady(v, timeoutMs);
   return pid;
@@ -159,9 +214,13 @@ export async function startRelay() {
   const [host, port] = [v.relayAddr.slice(0, v.relayAddr.lastIndexOf(':')), Number(v.relayAddr.split(':').pop())];
   const { connect } = await import('node:net');
   for (let i = 0; i < 50; i++) {
-    if (!runningPid('xds-relay', v.relay)) throw new Error(`xds-relay exited; last lines of ${RELAY_LOG}:\n${tail(RELAY_LOG)}`);
+    if (!runningPid('xds-relay', v.relay))
+      throw new Error(`xds-relay exited; last lines of ${RELAY_LOG}:\n${tail(RELAY_LOG)}`);
     const ok = await new Promise((r) => {
-      const s = connect(port, host, () => { s.destroy(); r(true); });
+      const s = connect(port, host, () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return pid;
@@ -190,12 +249,18 @@ async function main() {
     const t0 = performance.now();
     const pid = await startIstiod();
     const rpid = await startRelay();
-    console.log(`[istiod] istiod pid ${pid} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (xDS 127.0.0.1:${v.grpcPort}, TLS ${v.securePort}, http ${v.httpPort}); log ${ISTIOD_LOG}`);
-    console.log(`[istiod] xds-relay (STAND-IN for istio-proxy's own extensions) pid ${rpid} on ${v.relayAddr}; log ${RELAY_LOG}`);
+    console.log(
+      `[istiod] istiod pid ${pid} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (xDS 127.0.0.1:${v.grpcPort}, TLS ${v.securePort}, http ${v.httpPort}); log ${ISTIOD_LOG}`,
+    );
+    console.log(
+      `[istiod] xds-relay (STAND-IN for istio-proxy's own extensions) pid ${rpid} on ${v.relayAddr}; log ${RELAY_LOG}`,
+    );
   } else if (cmd === 'stop') {
     const r = await stopRelay();
     const i = await stopIstiod();
-    console.log(`[istiod] ${i ? `stopped istiod pid ${i}` : 'istiod not running'}; ${r ? `stopped xds-relay pid ${r}` : 'xds-relay not running'}`);
+    console.log(
+      `[istiod] ${i ? `stopped istiod pid ${i}` : 'istiod not running'}; ${r ? `stopped xds-relay pid ${r}` : 'xds-relay not running'}`,
+    );
   } else if (cmd === 'stop-istiod') {
     const i = await stopIstiod();
     console.log(`[istiod] ${i ? `stopped istiod pid ${i}` : 'istiod not running'}; the xds-relay stays`);
@@ -205,7 +270,9 @@ async function main() {
     console.log(`[istiod] istiod restarted, pid ${pid}`);
   } else if (cmd === 'status') {
     const s = istiodStatus();
-    console.log(`istiod ${s.istiod ? `running pid ${s.istiod}` : 'not running'}; xds-relay ${s.relay ? `running pid ${s.relay}` : 'not running'}`);
+    console.log(
+      `istiod ${s.istiod ? `running pid ${s.istiod}` : 'not running'}; xds-relay ${s.relay ? `running pid ${s.relay}` : 'not running'}`,
+    );
     process.exitCode = s.istiod && s.relay ? 0 : 1;
   } else {
     console.error('usage: node test/harness/istiod.mjs start|stop|stop-istiod|restart-istiod|status');

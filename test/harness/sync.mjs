@@ -30,8 +30,19 @@ async function kubectlPath() {
 
 /** A hash of every pod's uid, resourceVersion and IP: changes when any pod does. */
 async function fingerprint(kubectl) {
-  const { stdout } = await run(kubectl, ['--kubeconfig', KUBECONFIG, 'get', KINDS, '-A', '-o',
-    'jsonpath={range .items[*]}{.metadata.uid}:{.metadata.resourceVersion}:{.status.podIP} {end}'], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(
+    kubectl,
+    [
+      '--kubeconfig',
+      KUBECONFIG,
+      'get',
+      KINDS,
+      '-A',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.uid}:{.metadata.resourceVersion}:{.status.podIP} {end}',
+    ],
+    { maxBuffer: 64 << 20 },
+  );
   return createHash('sha256').update(stdout.split(' ').sort().join(' ')).digest('hex');
 }
 
@@ -52,7 +63,9 @@ async function loop() {
         last = fp;
       }
     } catch (e) {
-      console.log(`${new Date().toISOString()} sync failed (retrying): ${String(e.message).split('\n').slice(0, 5).join(' | ')}`);
+      console.log(
+        `${new Date().toISOString()} sync failed (retrying): ${String(e.message).split('\n').slice(0, 5).join(' | ')}`,
+      );
       last = '';
     }
     await new Promise((r) => setTimeout(r, INTERVAL_MS));
@@ -79,7 +92,10 @@ async function main() {
     if (!existsSync(KUBECONFIG)) throw new Error(`no cluster (${KUBECONFIG} missing); run npm run cluster:up`);
     mkdirSync(dirname(LOG), { recursive: true });
     const log = openSync(LOG, 'a');
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'loop'], { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'loop'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     writeFileSync(PID_FILE, String(child.pid));
     child.unref();
     return console.log(`[sync] watching the cluster, pid ${child.pid}; log ${LOG}`);
@@ -88,7 +104,11 @@ async function main() {
     const pid = runningPid();
     // The loop runs in its own process group (detached); stop it with a backends.sh it may be running.
     if (pid) {
-      try { process.kill(-pid, 'SIGTERM'); } catch { process.kill(pid, 'SIGTERM'); }
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        process.kill(pid, 'SIGTERM');
+      }
     }
     rmSync(PID_FILE, { force: true });
     return console.log(pid ? `[sync] stopped pid ${pid}` : '[sync] not running');

@@ -15,14 +15,33 @@ import { tmpdir } from 'node:os';
 import { checklist } from '../counts.mjs';
 import { LENS_MAX } from '../../src/lab/lensText.ts';
 import { deploySampleOnCluster } from './sampleOnCluster.mjs';
-import { REPO, build, copySampleWorkspace, ensureInstalled, launchChromium, linkExtension, makeScratch, sleep, startCodeServer, workbenchUrl } from '../vscode/codeServer.mjs';
-import { SELECTORS, openFromExplorer, openWorkbench, runFromPalette, runWorkbenchScript, screenshot } from '../vscode/workbench.mjs';
+import {
+  REPO,
+  build,
+  copySampleWorkspace,
+  ensureInstalled,
+  launchChromium,
+  linkExtension,
+  makeScratch,
+  sleep,
+  startCodeServer,
+  workbenchUrl,
+} from '../vscode/codeServer.mjs';
+import {
+  SELECTORS,
+  openFromExplorer,
+  openWorkbench,
+  runFromPalette,
+  runWorkbenchScript,
+  screenshot,
+} from '../vscode/workbench.mjs';
 
 const RESULTS = join(REPO, 'test-results/ui');
 const FILE = 'istio-specs.yaml';
 const t0 = Date.now();
 const say = (msg) => console.log(`[ui:lenses ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-const LAB_KUBECONFIG = process.env.LAB_KUBECONFIG && existsSync(process.env.LAB_KUBECONFIG) ? process.env.LAB_KUBECONFIG : undefined;
+const LAB_KUBECONFIG =
+  process.env.LAB_KUBECONFIG && existsSync(process.env.LAB_KUBECONFIG) ? process.env.LAB_KUBECONFIG : undefined;
 const MODE = LAB_KUBECONFIG ? 'live' : 'predicted';
 const { check, finish } = checklist(LAB_KUBECONFIG ? 'ui:lenses:live' : 'ui:lenses');
 /** Per match: route and endpoints, then send and trace (and drift, connected) on the action line. */
@@ -49,18 +68,29 @@ async function lensItems() {
       .map((el) => {
         const b = box(el);
         const under = document.elementFromPoint(b.x + b.w / 2, b.y + b.h / 2);
-        return { text: el.textContent.trim(), link: el.tagName === 'A', box: b, onTop: !!under && (under === el || el.contains(under)) };
+        return {
+          text: el.textContent.trim(),
+          link: el.tagName === 'A',
+          box: b,
+          onTop: !!under && (under === el || el.contains(under)),
+        };
       });
     return { items, editor: box(scrollable), minimap: minimap ? box(minimap) : null };
   }, SELECTORS);
 }
 
 async function visibleToasts() {
-  return page.locator(`${SELECTORS.notificationToast} .notification-list-item-message`).allInnerTexts().catch(() => []);
+  return page
+    .locator(`${SELECTORS.notificationToast} .notification-list-item-message`)
+    .allInnerTexts()
+    .catch(() => []);
 }
 
 async function tabTitles() {
-  return page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('aria-label') ?? '')).catch(() => []);
+  return page
+    .locator('.tabs-container .tab')
+    .evaluateAll((tabs) => tabs.map((t) => t.getAttribute('aria-label') ?? ''))
+    .catch(() => []);
 }
 
 async function backToTheFile() {
@@ -94,7 +124,9 @@ async function main() {
   // again when the lab refreshes them (connected: once the gateway has answered). A refresh redraws the same
   // texts, and VS Code may drop the old commands before the new ones are in (microsoft/vscode#226936), so
   // measure and click once every item is in and nothing has moved for 2 s, longer than VS Code's debounces.
-  const complete = (f) => f.items.filter((i) => i.link).length >= 2 * ITEMS_PER_MATCH && f.items.every((i) => !i.text.includes('drift: unknown'));
+  const complete = (f) =>
+    f.items.filter((i) => i.link).length >= 2 * ITEMS_PER_MATCH &&
+    f.items.every((i) => !i.text.includes('drift: unknown'));
   let found = { items: [] };
   for (let last = '', since = Date.now(), deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(400)) {
     found = await lensItems();
@@ -114,14 +146,23 @@ async function main() {
   );
   const routes = items.filter((i) => i.text.startsWith(`${MODE} http.8080`));
   check(`both route lenses say ${MODE}`, routes.length === 2, JSON.stringify(items.map((i) => i.text)));
-  if (LAB_KUBECONFIG) check('connected, each match says its drift', items.filter((i) => i.text.includes('drift: ')).length === 2, JSON.stringify(items.map((i) => i.text)));
+  if (LAB_KUBECONFIG)
+    check(
+      'connected, each match says its drift',
+      items.filter((i) => i.text.includes('drift: ')).length === 2,
+      JSON.stringify(items.map((i) => i.text)),
+    );
   const longest = items.reduce((a, i) => (i.text.length > a.length ? i.text : a), '');
   console.log(`     longest lens item: ${longest.length} characters: ${longest}`);
   check(`no lens item is longer than ${LENS_MAX} characters`, longest.length <= LENS_MAX, longest);
   const right = minimap && minimap.w > 0 ? minimap.x : editor.x + editor.w;
   for (const item of items) {
     const inside = item.box.w > 0 && item.box.x >= editor.x && item.box.x + item.box.w <= right + 0.5;
-    check(`"${item.text}" is whole, inside the editor and left of the minimap, on top`, inside && item.onTop, `box ${JSON.stringify(item.box)}, editor ${JSON.stringify(editor)}, minimap x ${minimap?.x}, on top ${item.onTop}`);
+    check(
+      `"${item.text}" is whole, inside the editor and left of the minimap, on top`,
+      inside && item.onTop,
+      `box ${JSON.stringify(item.box)}, editor ${JSON.stringify(editor)}, minimap x ${minimap?.x}, on top ${item.onTop}`,
+    );
   }
 
   let toasts = new Set();
@@ -132,7 +173,10 @@ async function main() {
     // The items move when lenses re-render: find this one again by its text and position among equals.
     const same = items.filter((i) => i.link && i.text === item.text);
     const nth = same.indexOf(item);
-    await page.locator(`${SELECTORS.activeEditor} ${SELECTORS.lens} a`, { hasText: item.text }).nth(nth).click({ timeout: 5000 });
+    await page
+      .locator(`${SELECTORS.activeEditor} ${SELECTORS.lens} a`, { hasText: item.text })
+      .nth(nth)
+      .click({ timeout: 5000 });
     let reaction = '';
     for (const deadline = Date.now() + 8000; Date.now() < deadline && !reaction; await sleep(250)) {
       const newTabs = (await tabTitles()).filter((t) => !tabsBefore.includes(t));
@@ -141,7 +185,13 @@ async function main() {
       if (newToasts.length) reaction = `toast: ${newToasts[0]}`;
       else if (newTabs.length) reaction = `tab: ${newTabs[0]}`;
       else if (webview) reaction = 'webview';
-      else if (await page.locator(SELECTORS.quickInput).isVisible().catch(() => false)) reaction = 'quick input';
+      else if (
+        await page
+          .locator(SELECTORS.quickInput)
+          .isVisible()
+          .catch(() => false)
+      )
+        reaction = 'quick input';
       for (const t of newToasts) toasts.add(t);
     }
     await screenshot(page, RESULTS, `lenses-${MODE}-click-${n}`);

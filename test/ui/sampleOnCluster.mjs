@@ -20,7 +20,10 @@ export async function deploySampleOnCluster(kubeconfig, workspace) {
     for (const deadline = Date.now() + 60_000; ; await sleep(1000)) {
       admin.refresh();
       if (JSON.stringify(await admin.getConfigDump()).includes(`"${SAMPLE_HOST}:80"`)) break;
-      if (Date.now() > deadline) throw new Error(`the gateway's Envoy has no virtual host ${SAMPLE_HOST}:80 a minute after the sample was applied`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the gateway's Envoy has no virtual host ${SAMPLE_HOST}:80 a minute after the sample was applied`,
+        );
     }
   } finally {
     cluster.dispose();

@@ -71,8 +71,16 @@ async function main() {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   await openWorkbench(page, workbenchUrl(server, { folder: workspace, extensionDevelopmentPath: REPO }));
-  await page.locator(SELECTORS.explorerRow).first().waitFor({ timeout: 30_000 }).catch(() => {});
-  check('the window is an Extension Development Host', (await page.title()).includes('[Extension Development Host]'), await page.title());
+  await page
+    .locator(SELECTORS.explorerRow)
+    .first()
+    .waitFor({ timeout: 30_000 })
+    .catch(() => {});
+  check(
+    'the window is an Extension Development Host',
+    (await page.title()).includes('[Extension Development Host]'),
+    await page.title(),
+  );
   say('workbench ready');
 
   await walkthroughShowsItsSteps();
@@ -87,7 +95,10 @@ async function walkthroughShowsItsSteps() {
   if (!check('package.json contributes a walkthrough', Boolean(walkthrough))) return;
   await runFromPalette(page, 'Welcome: Open Walkthrough...');
   const pick = page.locator(SELECTORS.quickInputRow, { hasText: walkthrough.title }).first();
-  const listed = await pick.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+  const listed = await pick.waitFor({ timeout: 15_000 }).then(
+    () => true,
+    () => false,
+  );
   if (!check(`"${walkthrough.title}" is offered by Open Walkthrough`, listed)) {
     await screenshot(page, RESULTS, 'walkthrough-not-listed');
     await page.keyboard.press('Escape');
@@ -96,7 +107,9 @@ async function walkthroughShowsItsSteps() {
   await pick.click();
   const titles = page.locator('.gettingStartedSlideDetails .getting-started-step .step-title');
   // The first step's "being built" form shows only while npm run lab builds the lab's own cluster.
-  const expected = walkthrough.steps.filter((s) => s.when !== 'istioIngressLab.labCluster.building').map((s) => s.title);
+  const expected = walkthrough.steps
+    .filter((s) => s.when !== 'istioIngressLab.labCluster.building')
+    .map((s) => s.title);
   let shown = [];
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(250)) {
     shown = (await titles.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
@@ -110,7 +123,9 @@ async function walkthroughShowsItsSteps() {
   const first = walkthrough.steps[0];
   if (first.media?.markdown) {
     // The selected step's markdown renders in a webview frame beside the list.
-    const heading = readFileSync(join(REPO, first.media.markdown), 'utf8').match(/^#+\s+(.+)$/m)?.[1]?.trim();
+    const heading = readFileSync(join(REPO, first.media.markdown), 'utf8')
+      .match(/^#+\s+(.+)$/m)?.[1]
+      ?.trim();
     const shownIn = await waitForFrameText(page, heading ?? '', 20_000);
     check(`the first step shows ${first.media.markdown}`, Boolean(heading && shownIn), `no frame shows "${heading}"`);
   }
@@ -122,7 +137,10 @@ async function waitForFrameText(page, text, timeout) {
   for (const deadline = Date.now() + timeout; Date.now() < deadline; await sleep(250)) {
     // Not the main frame: the step list there carries the same title.
     for (const frame of page.frames().filter((f) => f !== page.mainFrame())) {
-      const body = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+      const body = await frame
+        .locator('body')
+        .innerText({ timeout: 1000 })
+        .catch(() => '');
       if (body.includes(text)) return frame;
     }
   }
@@ -136,10 +154,23 @@ async function scaffoldFromPalette() {
   const missing = [];
   for (const f of SAMPLE_FILES) {
     const row = explorerRow(page, f);
-    if (!(await row.first().waitFor({ timeout: 20_000 }).then(() => true, () => false))) missing.push(f);
+    if (
+      !(await row
+        .first()
+        .waitFor({ timeout: 20_000 })
+        .then(
+          () => true,
+          () => false,
+        ))
+    )
+      missing.push(f);
   }
   await screenshot(page, RESULTS, '2-scaffolded');
-  check(`"${label}" from F1 writes ${SAMPLE_FILES.join(', ')} into the workspace`, missing.length === 0, `missing in the explorer: ${missing}; notifications: ${JSON.stringify(await notificationTexts(page))}`);
+  check(
+    `"${label}" from F1 writes ${SAMPLE_FILES.join(', ')} into the workspace`,
+    missing.length === 0,
+    `missing in the explorer: ${missing}; notifications: ${JSON.stringify(await notificationTexts(page))}`,
+  );
   await scaffoldStepIsCheckedOff();
   // Start the next check from the explorer, as a user opening the file would.
   await runFromPalette(page, 'View: Close All Editors').catch(() => {});
@@ -160,11 +191,18 @@ async function scaffoldStepIsCheckedOff() {
     if (checked === 'true') break;
   }
   await screenshot(page, RESULTS, '2-walkthrough-after-scaffold');
-  check(`the walkthrough ticks off "${walkthrough.steps.find((st) => st.id === stepId)?.title}" after scaffolding`, checked === 'true', `aria-checked=${checked}`);
+  check(
+    `the walkthrough ticks off "${walkthrough.steps.find((st) => st.id === stepId)?.title}" after scaffolding`,
+    checked === 'true',
+    `aria-checked=${checked}`,
+  );
 }
 
 async function lensesOnTheSampleSpecs() {
-  const opened = await openFromExplorer(page, 'istio-specs.yaml').then(() => true, (e) => e.message);
+  const opened = await openFromExplorer(page, 'istio-specs.yaml').then(
+    () => true,
+    (e) => e.message,
+  );
   if (!check('istio-specs.yaml opens from the explorer', opened === true, opened)) return;
   const lenses = await lensTexts(page, {
     until: (texts) => EXPECTED_ROUTES.every((r) => texts.some((t) => t.endsWith(`${SEP}${r.cluster}`))),
@@ -179,7 +217,11 @@ async function lensesOnTheSampleSpecs() {
       (lens.startsWith(`${PREDICTED_MARK} `) || lens.startsWith(`${LIVE_MARK} `)) &&
       lens.includes(`http.8080${SEP}simple.baihl.io:80${SEP}`) &&
       lens.includes(`${r.match}${ARROW}${r.rewrite}${SEP}${r.cluster}`);
-    check(`the lens on ${r.match} reads http.8080 › simple.baihl.io:80 › ${r.match} → ${r.rewrite} › ${r.cluster}`, ok, `lens: ${lens}`);
+    check(
+      `the lens on ${r.match} reads http.8080 › simple.baihl.io:80 › ${r.match} → ${r.rewrite} › ${r.cluster}`,
+      ok,
+      `lens: ${lens}`,
+    );
   }
   say('lenses checked');
 }

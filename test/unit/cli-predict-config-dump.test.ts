@@ -18,8 +18,16 @@ import { memoryIo } from './helpers/memoryIo';
 import { istioModuleVersion } from './helpers/istioTestdata';
 
 const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
-const cases = readdirSync(corpus).filter((d) => existsSync(`${corpus}${d}/oracle.json`)).sort();
-const ISTIOCTL = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'istio-ingress-lab', 'istio', istioModuleVersion(), 'istioctl');
+const cases = readdirSync(corpus)
+  .filter((d) => existsSync(`${corpus}${d}/oracle.json`))
+  .sort();
+const ISTIOCTL = join(
+  process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+  'istio-ingress-lab',
+  'istio',
+  istioModuleVersion(),
+  'istioctl',
+);
 const tmp = mkdtempSync(join(tmpdir(), 'predict-dump-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -32,11 +40,19 @@ async function run(args: string[], files: Record<string, string>): Promise<strin
 for (const name of cases) {
   test(`corpus ${name}: the predicted dump's routes, listeners and clusters tables equal those of Istio's output (ingress-lab, istioctl)`, async (t) => {
     const dir = `${corpus}${name}/`;
-    const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]));
+    const files = Object.fromEntries(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]),
+    );
     const { io, out } = memoryIo(files);
     assert.equal(await main(['predict', '-o', 'config-dump', ...Object.keys(files).sort()], io), 0, out.stderr);
     const predicted = out.stdout;
-    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { routes: RouteConfiguration[]; listeners: PredictedListener[]; clusters: PredictedCluster[] };
+    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as {
+      routes: RouteConfiguration[];
+      listeners: PredictedListener[];
+      clusters: PredictedCluster[];
+    };
     const oracleDump = JSON.stringify(
       predictedConfigDump(
         oracle.routes,
@@ -59,6 +75,7 @@ for (const name of cases) {
       const r = spawnSync(ISTIOCTL, ['proxy-config', kind, '--file', join(tmp, f)], { encoding: 'utf8' });
       return `exit ${r.status}\n${r.stdout}${r.stderr}`;
     };
-    for (const kind of ['routes', 'listeners', 'clusters']) assert.equal(istioctl(kind, `${name}.predicted.json`), istioctl(kind, `${name}.oracle.json`), kind);
+    for (const kind of ['routes', 'listeners', 'clusters'])
+      assert.equal(istioctl(kind, `${name}.predicted.json`), istioctl(kind, `${name}.oracle.json`), kind);
   });
 }

@@ -37,20 +37,26 @@ test('toModel: listed items get the kind and apiVersion the list left off, and k
   assert.deepEqual((svc as { status?: unknown }).status, { loadBalancer: { ingress: [{ ip: '10.244.255.253' }] } });
 });
 
-test('mergeClusterAndWorkspace: the cluster\'s object wins over the workspace\'s of the same name; the rest is added', () => {
+test("mergeClusterAndWorkspace: the cluster's object wins over the workspace's of the same name; the rest is added", () => {
   const ws = workspace();
   const cluster = emptyResourceSet();
-  const edited = readResources(readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace('/simple/nginx', '/simple/applied'), 'cluster').resources;
+  const edited = readResources(
+    readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace(
+      '/simple/nginx',
+      '/simple/applied',
+    ),
+    'cluster',
+  ).resources;
   cluster.virtualServices.push(...edited.virtualServices);
   const merged: ResourceSet = mergeClusterAndWorkspace(cluster, ws);
-  assert.equal(merged.virtualServices.length, 1, 'one VirtualService simple/simple, the cluster\'s');
+  assert.equal(merged.virtualServices.length, 1, "one VirtualService simple/simple, the cluster's");
   assert.equal(merged.virtualServices[0]!.file, 'cluster');
-  assert.equal(merged.gateways.length, 1, 'the workspace\'s Gateway, not applied in this cluster');
+  assert.equal(merged.gateways.length, 1, "the workspace's Gateway, not applied in this cluster");
   assert.equal(merged.deployments.length, ws.deployments.length);
   assert.equal(merged.services.length, ws.services.length);
 });
 
-test('a trace on the merged set uses the cluster\'s gateway Service: its LoadBalancer IP and NodePort', () => {
+test("a trace on the merged set uses the cluster's gateway Service: its LoadBalancer IP and NodePort", () => {
   const cluster = emptyResourceSet();
   cluster.services.push(...(toModel([listedGatewayService], 'Service', 'v1') as ResourceSet['services']));
   const merged = mergeClusterAndWorkspace(cluster, workspace());
@@ -62,9 +68,24 @@ test('a trace on the merged set uses the cluster\'s gateway Service: its LoadBal
 });
 
 test('endpointFromView splits ip:port (IPv4 and IPv6) and keeps health and pod', () => {
-  assert.deepEqual(endpointFromView({ address: '10.244.0.1:80', health: 'HEALTHY', pod: 'nginx-1' }), { address: '10.244.0.1', port: 80, health: 'HEALTHY', pod: 'nginx-1' });
-  assert.deepEqual(endpointFromView({ address: 'fd00::1:8080', health: 'UNHEALTHY' }), { address: 'fd00::1', port: 8080, health: 'UNHEALTHY', pod: undefined });
-  assert.deepEqual(endpointFromView({ address: 'pipe', health: 'HEALTHY' }), { address: 'pipe', port: 0, health: 'HEALTHY', pod: undefined });
+  assert.deepEqual(endpointFromView({ address: '10.244.0.1:80', health: 'HEALTHY', pod: 'nginx-1' }), {
+    address: '10.244.0.1',
+    port: 80,
+    health: 'HEALTHY',
+    pod: 'nginx-1',
+  });
+  assert.deepEqual(endpointFromView({ address: 'fd00::1:8080', health: 'UNHEALTHY' }), {
+    address: 'fd00::1',
+    port: 8080,
+    health: 'UNHEALTHY',
+    pod: undefined,
+  });
+  assert.deepEqual(endpointFromView({ address: 'pipe', health: 'HEALTHY' }), {
+    address: 'pipe',
+    port: 0,
+    health: 'HEALTHY',
+    pod: undefined,
+  });
 });
 
 test('isLegacyKubeProxy: before 1.24 only', () => {

@@ -35,12 +35,17 @@ const skip = BIN ? false : 'Envoy binary not built (run bash test/harness/build.
 const corpus = new URL('../corpus/', import.meta.url).pathname;
 const SUBSETS = 'subsets-destinationrule';
 const PATHS = 'uri-exact-prefix-regex';
-const oracleRoutes = (name: string) => (JSON.parse(readFileSync(`${corpus}${name}/oracle.json`, 'utf8')) as { routes: { name: string }[] }).routes[0];
+const oracleRoutes = (name: string) =>
+  (JSON.parse(readFileSync(`${corpus}${name}/oracle.json`, 'utf8')) as { routes: { name: string }[] }).routes[0];
 
 function caseContext(name: string, dump: ConfigDumpIndex, clusters: AdminClustersIndex): ExplainContext {
   const dir = `${corpus}${name}/`;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  const resources = mergeResourceSets(...files.map((f) => readResources(readFileSync(dir + f, 'utf8'), dir + f).resources));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  const resources = mergeResourceSets(
+    ...files.map((f) => readResources(readFileSync(dir + f, 'utf8'), dir + f).resources),
+  );
   return { dump, clusters, resources, prediction: predict(resources) };
 }
 
@@ -49,14 +54,19 @@ let envoy: ChildProcess | undefined;
 let dir = '';
 const ports = { subsets: 0, paths: 0, admin: 0, refused: 0 };
 
-const listen = (s: Server) => new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as { port: number }).port)));
+const listen = (s: Server) =>
+  new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as { port: number }).port)));
 const freePort = async () => {
   const s = createServer();
   const p = await listen(s);
   await new Promise((r) => s.close(r));
   return p;
 };
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
@@ -73,7 +83,12 @@ const staticCluster = (name: string, port?: number) => ({
   name,
   type: 'STATIC',
   connect_timeout: '1s',
-  load_assignment: { cluster_name: name, endpoints: port ? [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] : [] },
+  load_assignment: {
+    cluster_name: name,
+    endpoints: port
+      ? [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }]
+      : [],
+  },
 });
 
 function listener(name: string, port: number, routeConfig: unknown) {
@@ -86,7 +101,8 @@ function listener(name: string, port: number, routeConfig: unknown) {
           {
             name: 'envoy.filters.network.http_connection_manager',
             typed_config: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              '@type':
+                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
               stat_prefix: name,
               route_config: routeConfig,
               // Istio's FileAccessLogFromMeshConfig: TEXT (default) and JSON encodings.
@@ -108,7 +124,12 @@ function listener(name: string, port: number, routeConfig: unknown) {
                   },
                 },
               ],
-              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+              http_filters: [
+                {
+                  name: 'envoy.filters.http.router',
+                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                },
+              ],
             },
           },
         ],
@@ -128,7 +149,10 @@ before(async () => {
   const bootstrap = {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: ports.admin } } },
     static_resources: {
-      listeners: [listener('0.0.0.0_8080', ports.subsets, oracleRoutes(SUBSETS)), listener('0.0.0.0_8081', ports.paths, paths)],
+      listeners: [
+        listener('0.0.0.0_8080', ports.subsets, oracleRoutes(SUBSETS)),
+        listener('0.0.0.0_8081', ports.paths, paths),
+      ],
       clusters: [
         staticCluster('outbound|80|v1|simple.simple.svc.cluster.local', echoPort),
         staticCluster('outbound|80|v2|simple.simple.svc.cluster.local', ports.refused), // nothing listens: UF, then URX
@@ -140,7 +164,21 @@ before(async () => {
   const cfg = join(dir, 'envoy.json');
   writeFileSync(cfg, JSON.stringify(bootstrap));
   // Envoy flushes access log files every 10 s by default; the test reads them right after its requests.
-  envoy = spawn(BIN, ['-c', cfg, '--file-flush-interval-msec', '100', '--disable-hot-restart', '-l', 'error', '--base-id', String((process.pid % 50000) + 7)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  envoy = spawn(
+    BIN,
+    [
+      '-c',
+      cfg,
+      '--file-flush-interval-msec',
+      '100',
+      '--disable-hot-restart',
+      '-l',
+      'error',
+      '--base-id',
+      String((process.pid % 50000) + 7),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   envoy.stderr!.on('data', (c) => (stderr += c));
   for (let i = 0; i < 200; i++) {
@@ -175,60 +213,120 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { port: 'subsets', host: 'simple.baihl.io', path: '/missing-subset/x', status: 503, flags: ['NC'], cause: 'cluster-not-found', yaml: { file: '20-virtualservice.yaml', http: 1 }, says: /subset "v3".*DestinationRule simple\/simple/ },
-  { port: 'subsets', host: 'simple.baihl.io', path: '/', headers: { 'x-version': 'v2' }, status: 503, flags: ['URX', 'UF'], cause: 'upstream-connect-failure', yaml: { file: '20-virtualservice.yaml', http: 0 }, says: /could not connect to 127\.0\.0\.1:\d+.*targetPort 80/ },
-  { port: 'subsets', host: 'other.example.com', path: '/', status: 404, flags: ['NR'], cause: 'no-virtual-host', says: /"other\.example\.com" matched no domain/ },
-  { port: 'paths', host: 'simple.baihl.io', path: '/exact/path', status: 503, flags: ['UH'], cause: 'no-healthy-upstream', yaml: { file: '20-virtualservice.yaml', http: 0 }, says: /no healthy host in outbound\|80\|\|simple\.simple\.svc\.cluster\.local: it has no endpoints/ },
-  { port: 'paths', host: 'simple.baihl.io', path: '/prefix/a', status: 200, flags: [], cause: 'ok', yaml: { file: '20-virtualservice.yaml', http: 1 }, says: /routed and answered/ },
-  { port: 'paths', host: 'simple.baihl.io', path: '/exact/path/more', status: 404, flags: ['NR'], cause: 'no-route', yaml: { file: '20-virtualservice.yaml', http: 0 }, says: /none of its 3 route\(s\) matched GET \/exact\/path\/more; nearest is #0 \(path \/exact\/path\)/ },
+  {
+    port: 'subsets',
+    host: 'simple.baihl.io',
+    path: '/missing-subset/x',
+    status: 503,
+    flags: ['NC'],
+    cause: 'cluster-not-found',
+    yaml: { file: '20-virtualservice.yaml', http: 1 },
+    says: /subset "v3".*DestinationRule simple\/simple/,
+  },
+  {
+    port: 'subsets',
+    host: 'simple.baihl.io',
+    path: '/',
+    headers: { 'x-version': 'v2' },
+    status: 503,
+    flags: ['URX', 'UF'],
+    cause: 'upstream-connect-failure',
+    yaml: { file: '20-virtualservice.yaml', http: 0 },
+    says: /could not connect to 127\.0\.0\.1:\d+.*targetPort 80/,
+  },
+  {
+    port: 'subsets',
+    host: 'other.example.com',
+    path: '/',
+    status: 404,
+    flags: ['NR'],
+    cause: 'no-virtual-host',
+    says: /"other\.example\.com" matched no domain/,
+  },
+  {
+    port: 'paths',
+    host: 'simple.baihl.io',
+    path: '/exact/path',
+    status: 503,
+    flags: ['UH'],
+    cause: 'no-healthy-upstream',
+    yaml: { file: '20-virtualservice.yaml', http: 0 },
+    says: /no healthy host in outbound\|80\|\|simple\.simple\.svc\.cluster\.local: it has no endpoints/,
+  },
+  {
+    port: 'paths',
+    host: 'simple.baihl.io',
+    path: '/prefix/a',
+    status: 200,
+    flags: [],
+    cause: 'ok',
+    yaml: { file: '20-virtualservice.yaml', http: 1 },
+    says: /routed and answered/,
+  },
+  {
+    port: 'paths',
+    host: 'simple.baihl.io',
+    path: '/exact/path/more',
+    status: 404,
+    flags: ['NR'],
+    cause: 'no-route',
+    yaml: { file: '20-virtualservice.yaml', http: 0 },
+    says: /none of its 3 route\(s\) matched GET \/exact\/path\/more; nearest is #0 \(path \/exact\/path\)/,
+  },
 ];
 
-test('real Envoy access log lines, text and JSON, parse alike and are explained with the YAML behind them', { skip }, async () => {
-  for (const c of CASES) {
-    const r = await get(ports[c.port], c.path, { host: c.host, ...c.headers });
-    assert.equal(r.status, c.status, `${c.host}${c.path}`);
-  }
-  let text: ReturnType<typeof parseAccessLog> = [];
-  let json: ReturnType<typeof parseAccessLog> = [];
-  for (let i = 0; i < 100 && (text.length < CASES.length || json.length < CASES.length); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    text = existsSync(join(dir, 'text.log')) ? parseAccessLog(readFileSync(join(dir, 'text.log'), 'utf8')) : [];
-    json = existsSync(join(dir, 'json.log')) ? parseAccessLog(readFileSync(join(dir, 'json.log'), 'utf8')) : [];
-  }
-  assert.equal(text.length, CASES.length, 'one text line per request');
-  assert.equal(json.length, CASES.length, 'one JSON line per request');
+test(
+  'real Envoy access log lines, text and JSON, parse alike and are explained with the YAML behind them',
+  { skip },
+  async () => {
+    for (const c of CASES) {
+      const r = await get(ports[c.port], c.path, { host: c.host, ...c.headers });
+      assert.equal(r.status, c.status, `${c.host}${c.path}`);
+    }
+    let text: ReturnType<typeof parseAccessLog> = [];
+    let json: ReturnType<typeof parseAccessLog> = [];
+    for (let i = 0; i < 100 && (text.length < CASES.length || json.length < CASES.length); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = existsSync(join(dir, 'text.log')) ? parseAccessLog(readFileSync(join(dir, 'text.log'), 'utf8')) : [];
+      json = existsSync(join(dir, 'json.log')) ? parseAccessLog(readFileSync(join(dir, 'json.log'), 'utf8')) : [];
+    }
+    assert.equal(text.length, CASES.length, 'one text line per request');
+    assert.equal(json.length, CASES.length, 'one JSON line per request');
 
-  const dump = new ConfigDumpIndex(readConfigDump(JSON.parse((await get(ports.admin, '/config_dump')).body)));
-  const clusters = new AdminClustersIndex(readAdminClusters(JSON.parse((await get(ports.admin, '/clusters?format=json')).body)));
-  const ctx = { subsets: caseContext(SUBSETS, dump, clusters), paths: caseContext(PATHS, dump, clusters) };
+    const dump = new ConfigDumpIndex(readConfigDump(JSON.parse((await get(ports.admin, '/config_dump')).body)));
+    const clusters = new AdminClustersIndex(
+      readAdminClusters(JSON.parse((await get(ports.admin, '/clusters?format=json')).body)),
+    );
+    const ctx = { subsets: caseContext(SUBSETS, dump, clusters), paths: caseContext(PATHS, dump, clusters) };
 
-  for (let i = 0; i < CASES.length; i++) {
-    const c = CASES[i];
-    const t = text[i].parsed;
-    const j = json[i].parsed;
-    assert.ok(t.ok, `text line ${i + 1}: ${t.ok ? '' : t.reason}\n${text[i].text}`);
-    assert.ok(j.ok, `json line ${i + 1}: ${j.ok ? '' : j.reason}\n${json[i].text}`);
-    const { encoding: _te, ...te } = t.entry;
-    const { encoding: _je, ...je } = j.entry;
-    // The two encodings carry the same facts (START_TIME differs only in rendering, both from one request).
-    assert.deepEqual({ ...je, startTime: undefined }, { ...te, startTime: undefined }, `line ${i + 1} text vs JSON`);
-    const e: AccessLogEntry = t.entry;
-    const label = `${c.host}${c.path} → ${text[i].text}`;
-    assert.equal(e.code, c.status, label);
-    assert.deepEqual(e.flags, c.flags, label);
-    assert.equal(e.authority, c.host, label);
-    assert.equal(e.path, c.path, label);
-    assert.equal(e.method, 'GET', label);
-    const x = explainEntry(e, ctx[c.port]);
-    assert.equal(x.cause, c.cause, `${label}\n${x.explanation}`);
-    assert.match(x.explanation, c.says, label);
-    if (c.yaml) {
-      assert.ok(x.yaml, `${label}: no YAML link`);
-      assert.equal(x.yaml.file.endsWith(`/${c.yaml.file}`), true, `${label}: ${x.yaml.file}`);
-      // The line is that of the VirtualService's http[n] match, as predict prints it.
-      const want = ctx[c.port].prediction!.routes.find((p) => p.http === c.yaml!.http)!;
-      assert.equal(x.yaml.line, want.line, `${label}: ${x.yaml.what}`);
-      assert.match(x.yaml.what, new RegExp(`http\\[${c.yaml.http}\\]`), label);
-    } else assert.equal(x.yaml, undefined, label);
-  }
-});
+    for (let i = 0; i < CASES.length; i++) {
+      const c = CASES[i];
+      const t = text[i].parsed;
+      const j = json[i].parsed;
+      assert.ok(t.ok, `text line ${i + 1}: ${t.ok ? '' : t.reason}\n${text[i].text}`);
+      assert.ok(j.ok, `json line ${i + 1}: ${j.ok ? '' : j.reason}\n${json[i].text}`);
+      const { encoding: _te, ...te } = t.entry;
+      const { encoding: _je, ...je } = j.entry;
+      // The two encodings carry the same facts (START_TIME differs only in rendering, both from one request).
+      assert.deepEqual({ ...je, startTime: undefined }, { ...te, startTime: undefined }, `line ${i + 1} text vs JSON`);
+      const e: AccessLogEntry = t.entry;
+      const label = `${c.host}${c.path} → ${text[i].text}`;
+      assert.equal(e.code, c.status, label);
+      assert.deepEqual(e.flags, c.flags, label);
+      assert.equal(e.authority, c.host, label);
+      assert.equal(e.path, c.path, label);
+      assert.equal(e.method, 'GET', label);
+      const x = explainEntry(e, ctx[c.port]);
+      assert.equal(x.cause, c.cause, `${label}\n${x.explanation}`);
+      assert.match(x.explanation, c.says, label);
+      if (c.yaml) {
+        assert.ok(x.yaml, `${label}: no YAML link`);
+        assert.equal(x.yaml.file.endsWith(`/${c.yaml.file}`), true, `${label}: ${x.yaml.file}`);
+        // The line is that of the VirtualService's http[n] match, as predict prints it.
+        const want = ctx[c.port].prediction!.routes.find((p) => p.http === c.yaml!.http)!;
+        assert.equal(x.yaml.line, want.line, `${label}: ${x.yaml.what}`);
+        assert.match(x.yaml.what, new RegExp(`http\\[${c.yaml.http}\\]`), label);
+      } else assert.equal(x.yaml, undefined, label);
+    }
+  },
+);

@@ -22,7 +22,8 @@ test('a text line: every field in its place, "-" absent, flags split', () => {
     protocol: 'HTTP/1.1',
     code: 503,
     flags: ['URX', 'UF'],
-    details: 'upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}',
+    details:
+      'upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}',
     upstreamTransportFailureReason: 'delayed_connect_error:_Connection_refused',
     bytesReceived: 0,
     bytesSent: 121,
@@ -54,7 +55,9 @@ test('the JSON encoding reads to the same entry as the text line of the same req
 });
 
 test('a user agent with spaces, a route name, kubectl --timestamps prefix and CRLF', () => {
-  const line = TEXT_LINES.ok.replace('"-" "-" "4479', '"10.0.0.1" "curl/8.5.0 (x86_64) libcurl" "4479').replace(/ - -$/, ' - my-route');
+  const line = TEXT_LINES.ok
+    .replace('"-" "-" "4479', '"10.0.0.1" "curl/8.5.0 (x86_64) libcurl" "4479')
+    .replace(/ - -$/, ' - my-route');
   const r = parseAccessLogLine(`2026-11-28T21:30:14.600000000Z ${line}\r\n`);
   assert.ok(r.ok, r.ok ? '' : r.reason);
   assert.equal(r.entry.userAgent, 'curl/8.5.0 (x86_64) libcurl');

@@ -40,7 +40,10 @@ test('Bookinfo dump (snake_case): route config, vhost, exact and prefix matches,
   assert.deepEqual(vh.routes![1].match, { prefix: '/static', caseSensitive: true });
   assert.equal(vh.routes![0].route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
   assert.equal((vh.routes![0].route?.retryPolicy as { numRetries?: number }).numRetries, 2);
-  assert.equal(vh.routes![0].metadata?.filterMetadata?.istio?.config, '/apis/networking.istio.io/v1alpha3/namespaces/default/virtual-service/bookinfo');
+  assert.equal(
+    vh.routes![0].metadata?.filterMetadata?.istio?.config,
+    '/apis/networking.istio.io/v1alpha3/namespaces/default/virtual-service/bookinfo',
+  );
   assert.equal(d.clusters[0].cluster.name, 'outbound|9080|v1|productpage.default.svc.cluster.local');
   assert.equal(d.listeners.length, 0);
 });
@@ -65,9 +68,16 @@ test('names stay names: filterMetadata keys, Struct contents, TypedStruct values
   const lb = ep.endpoints![0].lbEndpoints![0];
   assert.equal(lb.healthStatus, 'HEALTHY');
   assert.equal(lb.endpoint?.address?.envoyInternalAddress?.serverListenerName, 'connect_originate');
-  assert.deepEqual(lb.metadata?.filterMetadata?.['envoy.filters.listener.original_dst'], { local: '192.168.195.248:800' });
-  const hcm = d.listeners[0].listener.filterChains!.flatMap((fc) => fc.filters ?? []).find((f) => f.name === 'envoy.filters.network.http_connection_manager')!;
-  assert.equal(hcm.typedConfig?.['@type'], 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager');
+  assert.deepEqual(lb.metadata?.filterMetadata?.['envoy.filters.listener.original_dst'], {
+    local: '192.168.195.248:800',
+  });
+  const hcm = d.listeners[0].listener
+    .filterChains!.flatMap((fc) => fc.filters ?? [])
+    .find((f) => f.name === 'envoy.filters.network.http_connection_manager')!;
+  assert.equal(
+    hcm.typedConfig?.['@type'],
+    'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  );
   assert.equal(hcm.typedConfig?.statPrefix, 'inbound_0.0.0.0_8000');
   const filters = hcm.typedConfig?.httpFilters as { name: string; typedConfig: Record<string, unknown> }[];
   const peer = filters.find((f) => f.name === 'waypoint_upstream_peer_metadata')!;
@@ -87,14 +97,24 @@ test('config dump order: dynamic before static, as istioctl lists them', () => {
       ['prometheus_stats', false],
     ],
   );
-  assert.deepEqual(d.listeners.map((l) => [l.listener.name, l.dynamic]), [['main_internal', true], [undefined, false]]);
+  assert.deepEqual(
+    d.listeners.map((l) => [l.listener.name, l.dynamic]),
+    [
+      ['main_internal', true],
+      [undefined, false],
+    ],
+  );
   assert.equal(d.endpoints.length, 2);
 });
 
 test('a bare section and istioctl -o json arrays are read too', () => {
   const routesSection = (raw(BOOKINFO) as { configs: unknown[] }).configs[0];
   assert.equal(readConfigDump(routesSection).routeConfigs[0].routeConfig.name, 'http.8080');
-  const arrayForm = [normalizeKeys((routesSection as { dynamic_route_configs: { route_config: unknown }[] }).dynamic_route_configs[0].route_config)];
+  const arrayForm = [
+    normalizeKeys(
+      (routesSection as { dynamic_route_configs: { route_config: unknown }[] }).dynamic_route_configs[0].route_config,
+    ),
+  ];
   const d = readConfigDump(arrayForm);
   assert.deepEqual([...d.sections], ['routes']);
   assert.equal(d.routeConfigs[0].routeConfig.virtualHosts![0].name, '*:80');
@@ -102,7 +122,10 @@ test('a bare section and istioctl -o json arrays are read too', () => {
 
 test('config_dump?resource=dynamic_route_configs: one typed entry per resource', () => {
   const section = (raw(BOOKINFO) as { configs: { dynamic_route_configs?: Record<string, unknown>[] }[] }).configs[0];
-  const entry = { '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump.DynamicRouteConfig', ...section.dynamic_route_configs![0] };
+  const entry = {
+    '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump.DynamicRouteConfig',
+    ...section.dynamic_route_configs![0],
+  };
   const d = readConfigDump({ configs: [entry] });
   assert.deepEqual([...d.sections], ['routes']);
   assert.equal(d.routeConfigs[0].routeConfig.name, 'http.8080');
@@ -112,7 +135,10 @@ test('config_dump?resource=dynamic_route_configs: one typed entry per resource',
 });
 
 test('not a config dump: one clear message', () => {
-  assert.throws(() => readConfigDump({ hello: 1 }), (e: unknown) => e instanceof ConfigDumpShapeError && /no "configs" array/.test(e.message));
+  assert.throws(
+    () => readConfigDump({ hello: 1 }),
+    (e: unknown) => e instanceof ConfigDumpShapeError && /no "configs" array/.test(e.message),
+  );
   assert.throws(() => readConfigDump(42), ConfigDumpShapeError);
   assert.throws(() => readConfigDump([1, 2]), ConfigDumpShapeError);
 });
@@ -131,12 +157,19 @@ test('index: route config by name, vhost by host, route by (config, host, match)
   assert.equal(all.listenersOnPort(15021).length, 1);
   assert.equal(all.listener('main_internal')?.internalListener !== undefined, true);
   const eds = new ConfigDumpIndex(readConfigDump(raw(EDS)));
-  const lbs = eds.endpoints('outbound|53||kube-dns.kube-system.svc.cluster.local')!.endpoints!.flatMap((l) => l.lbEndpoints ?? []);
-  assert.deepEqual(lbs.map((e) => e.endpoint?.address?.socketAddress?.portValue), [53, 53]);
-  assert.deepEqual(eds.edsEndpoints('outbound|53||kube-dns.kube-system.svc.cluster.local').map((e) => `${e.address}:${e.port} ${e.health}`), [
-    '10.244.0.8:53 HEALTHY',
-    '10.244.0.3:53 HEALTHY',
-  ]);
+  const lbs = eds
+    .endpoints('outbound|53||kube-dns.kube-system.svc.cluster.local')!
+    .endpoints!.flatMap((l) => l.lbEndpoints ?? []);
+  assert.deepEqual(
+    lbs.map((e) => e.endpoint?.address?.socketAddress?.portValue),
+    [53, 53],
+  );
+  assert.deepEqual(
+    eds
+      .edsEndpoints('outbound|53||kube-dns.kube-system.svc.cluster.local')
+      .map((e) => `${e.address}:${e.port} ${e.health}`),
+    ['10.244.0.8:53 HEALTHY', '10.244.0.3:53 HEALTHY'],
+  );
   assert.deepEqual(eds.edsEndpoints('nope'), []);
   assert.equal(idx.virtualHostByName('http.8080', '*:80')?.routes?.length, 5);
 });
@@ -172,8 +205,14 @@ test('JSON syntax errors carry line and column', () => {
     () => parseJsonText('{\n  "configs": [\n    {"a": 1,}\n  ]\n}'),
     (e: unknown) => e instanceof JsonSyntaxError && e.line === 3 && e.column === 13,
   );
-  assert.throws(() => parseJsonText('[1,2,,3]'), (e: unknown) => e instanceof JsonSyntaxError && e.line === 1 && e.column === 6);
-  assert.throws(() => parseJsonText('{"a":'), (e: unknown) => e instanceof JsonSyntaxError && /end of JSON/.test(e.detail));
+  assert.throws(
+    () => parseJsonText('[1,2,,3]'),
+    (e: unknown) => e instanceof JsonSyntaxError && e.line === 1 && e.column === 6,
+  );
+  assert.throws(
+    () => parseJsonText('{"a":'),
+    (e: unknown) => e instanceof JsonSyntaxError && /end of JSON/.test(e.detail),
+  );
 });
 
 test('/clusters?format=json reader normalises keys (hand-written input in Envoy admin form)', () => {
@@ -205,7 +244,11 @@ test('/clusters?format=json reader normalises keys (hand-written input in Envoy 
   assert.throws(() => readAdminClusters({ stats: [] }), /no "cluster_statuses"/);
   assert.deepEqual(readAdminClusters({}).clusterStatuses, []);
   // istioctl proxy-config endpoints -o json: a bare camelCase array
-  assert.equal(readAdminClusters(normalizeKeys(input.cluster_statuses)).clusterStatuses[0].hostStatuses![0].healthStatus?.edsHealthStatus, 'HEALTHY');
+  assert.equal(
+    readAdminClusters(normalizeKeys(input.cluster_statuses)).clusterStatuses[0].hostStatuses![0].healthStatus
+      ?.edsHealthStatus,
+    'HEALTHY',
+  );
   assert.throws(() => readAdminClusters(raw(BOOKINFO)), /this is a \/config_dump/);
   assert.throws(() => readConfigDump(input), /this is \/clusters\?format=json output/);
 });

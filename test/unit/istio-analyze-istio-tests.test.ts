@@ -18,7 +18,9 @@ test("Istio's analyzer test cases: found, missed and false messages of the claim
     total.missed += r.missed.length;
     total.falsePositives += r.falsePositives.length;
     if (r.missed.length || r.falsePositives.length) {
-      t.diagnostic(`${c.name} (${c.analyzer}): missed ${JSON.stringify(r.missed)} false ${JSON.stringify(r.falsePositives)}`);
+      t.diagnostic(
+        `${c.name} (${c.analyzer}): missed ${JSON.stringify(r.missed)} false ${JSON.stringify(r.falsePositives)}`,
+      );
     }
   }
   t.diagnostic(`cases ${grid.length}: found ${total.found}, missed ${total.missed}, false ${total.falsePositives}`);

@@ -24,7 +24,9 @@ spec:
 `;
 
 test('duplicate and unreachable tcp and tls rules (istioctl prints one message per text: the tcp and tls duplicates read alike)', () => {
-  const lines = analyzeTexts({ 'vs.yaml': VS }).filter((d) => d.code === 'IST0130' || d.code === 'IST0131').map(formatIstioctl);
+  const lines = analyzeTexts({ 'vs.yaml': VS })
+    .filter((d) => d.code === 'IST0130' || d.code === 'IST0131')
+    .map(formatIstioctl);
   assert.deepEqual(lines, [
     'Warning [IST0130] (VirtualService web/edge vs.yaml:12) VirtualService rule #3 not used (only the last rule can have no matches).',
     'Warning [IST0130] (VirtualService web/edge vs.yaml:9) VirtualService rule #1 not used (all matches used by prior rules).',

@@ -39,11 +39,20 @@ test('iptables-save -c: counters, chains, jump targets and the DNAT address of e
   assert.equal(parseNatRules('-A KUBE-SERVICES -j KUBE-NODEPORTS')[0]!.packets, 0, 'a dump without -c has no counters');
 });
 
-test('the gateway Service\'s path: its KUBE-SERVICES/KUBE-NODEPORTS entries and the chains they reach, nothing of other Services', () => {
+test("the gateway Service's path: its KUBE-SERVICES/KUBE-NODEPORTS entries and the chains they reach, nothing of other Services", () => {
   const path = serviceNatRules(parseNatRules(dump), 'istio-system', 'istio-ingressgateway');
   assert.equal(path.length, 9);
   assert.ok(path.every((r) => !r.rule.includes('simple/simple')));
-  assert.deepEqual([...new Set(path.map((r) => r.chain))], ['KUBE-EXT-G6D3V5KS3PXPUEDS', 'KUBE-NODEPORTS', 'KUBE-SEP-ZTNWI5AVN64LIV7P', 'KUBE-SERVICES', 'KUBE-SVC-G6D3V5KS3PXPUEDS']);
+  assert.deepEqual(
+    [...new Set(path.map((r) => r.chain))],
+    [
+      'KUBE-EXT-G6D3V5KS3PXPUEDS',
+      'KUBE-NODEPORTS',
+      'KUBE-SEP-ZTNWI5AVN64LIV7P',
+      'KUBE-SERVICES',
+      'KUBE-SVC-G6D3V5KS3PXPUEDS',
+    ],
+  );
   assert.match(formatNatRules(path), /^\[2:120\] -A KUBE-EXT-G6D3V5KS3PXPUEDS .*KUBE-MARK-MASQ$/m);
   assert.deepEqual(serviceNatRules(parseNatRules(dump), 'istio-system', 'istiod'), []);
 });

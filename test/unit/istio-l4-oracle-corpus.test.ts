@@ -9,11 +9,20 @@ import { predictL4Routes } from '../../src/istio/l4Routes';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 
 const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
-const cases = readdirSync(corpus).filter((d) => existsSync(`${corpus}${d}/oracle.json`)).sort();
+const cases = readdirSync(corpus)
+  .filter((d) => existsSync(`${corpus}${d}/oracle.json`))
+  .sort();
 
 interface Chain {
   filterChainMatch?: { serverNames?: string[] };
-  filters?: { name: string; typedConfig?: { cluster?: string; weightedClusters?: { clusters: { name: string; weight: number }[] }; statPrefix?: string } }[];
+  filters?: {
+    name: string;
+    typedConfig?: {
+      cluster?: string;
+      weightedClusters?: { clusters: { name: string; weight: number }[] };
+      statPrefix?: string;
+    };
+  }[];
 }
 
 function oracleChains(listeners: { name: string; filterChains?: Chain[] }[]): string[] {
@@ -24,7 +33,14 @@ function oracleChains(listeners: { name: string; filterChains?: Chain[] }[]): st
       if (!tcp) continue;
       // the gateway's own passthrough of unmatched traffic (BlackHoleCluster) is not a route
       if (tcp.cluster === 'BlackHoleCluster' || tcp.cluster === 'PassthroughCluster') continue;
-      out.push(JSON.stringify([l.name, fc.filterChainMatch?.serverNames ?? null, tcp.cluster ?? tcp.weightedClusters?.clusters ?? null, tcp.statPrefix]));
+      out.push(
+        JSON.stringify([
+          l.name,
+          fc.filterChainMatch?.serverNames ?? null,
+          tcp.cluster ?? tcp.weightedClusters?.clusters ?? null,
+          tcp.statPrefix,
+        ]),
+      );
     }
   }
   return out.sort();
@@ -39,9 +55,13 @@ for (const name of cases) {
       .filter((f) => f.endsWith('.yaml'))
       .sort()
       .map((f) => readResources(readFileSync(`${dir}${f}`, 'utf8'), f).resources);
-    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { listeners: { name: string; filterChains?: Chain[] }[] };
+    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as {
+      listeners: { name: string; filterChains?: Chain[] }[];
+    };
     const predicted = predictL4Routes(mergeResourceSets(...sets))
-      .map((r) => JSON.stringify([r.listener, r.serverNames ?? null, r.cluster ?? r.weightedClusters ?? null, r.statPrefix]))
+      .map((r) =>
+        JSON.stringify([r.listener, r.serverNames ?? null, r.cluster ?? r.weightedClusters ?? null, r.statPrefix]),
+      )
       .sort();
     assert.deepEqual(predicted, oracleChains(oracle.listeners));
   });

@@ -10,16 +10,22 @@ import { gateway, httpServer, predictTexts, virtualService } from './helpers/ist
 
 const GW = gateway('gw', httpServer(['app.example.com']));
 const predictVs = (http: string) =>
-  predictTexts({ 'gw.yaml': GW, 'vs.yaml': virtualService('app', `  hosts: [app.example.com]\n  gateways: [gw]\n  http:\n${http}`) });
+  predictTexts({
+    'gw.yaml': GW,
+    'vs.yaml': virtualService('app', `  hosts: [app.example.com]\n  gateways: [gw]\n  http:\n${http}`),
+  });
 
 describe('match statPrefix', () => {
-  test('becomes the stat_prefix of that match\'s route only', () => {
+  test("becomes the stat_prefix of that match's route only", () => {
     const p = predictVs(`  - match:
     - {uri: {prefix: /a}, statPrefix: a-stats}
     - {uri: {prefix: /b}}
     route: [{destination: {host: app}}]
 `);
-    assert.deepEqual(p.routes.map((r) => r.route.statPrefix), ['a-stats', undefined]);
+    assert.deepEqual(
+      p.routes.map((r) => r.route.statPrefix),
+      ['a-stats', undefined],
+    );
   });
 });
 
@@ -62,14 +68,19 @@ describe('JWT claim matches', () => {
     - withoutHeaders: {"@request.auth.claims.role": {exact: guest}}
     route: [{destination: {host: app}}]
 `);
-    const result = matchRequest(p.routeConfigs[0]!, { authority: 'app.example.com', path: '/', method: 'GET', headers: {} });
+    const result = matchRequest(p.routeConfigs[0]!, {
+      authority: 'app.example.com',
+      path: '/',
+      method: 'GET',
+      headers: {},
+    });
     assert.match(result.clusters?.[0]?.name ?? '', /app\.default/);
     assert.match(JSON.stringify(result), /needs JWT claim groups from a validated token/);
   });
 });
 
 describe('per-destination headers on weighted clusters', () => {
-  test('each cluster weight carries its own header operations and host rewrite; the rule\'s stay on the route', () => {
+  test("each cluster weight carries its own header operations and host rewrite; the rule's stay on the route", () => {
     const p = predictVs(`  - headers: {request: {set: {x-route: split}}}
     route:
     - destination: {host: app}
@@ -80,12 +91,16 @@ describe('per-destination headers on weighted clusters', () => {
 `);
     const r = p.routes[0]!.route;
     const [app, canary] = r.route!.weightedClusters!.clusters;
-    assert.deepEqual(app!.requestHeadersToAdd, [{ header: { key: 'x-dest', value: 'app' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
+    assert.deepEqual(app!.requestHeadersToAdd, [
+      { header: { key: 'x-dest', value: 'app' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' },
+    ]);
     assert.deepEqual(app!.requestHeadersToRemove, ['x-debug']);
     assert.deepEqual(app!.responseHeadersToAdd, [{ header: { key: 'x-by', value: 'app' } }]);
     assert.equal(app!.hostRewriteLiteral, 'app.internal');
     assert.deepEqual(Object.keys(canary!).sort(), ['name', 'weight']);
-    assert.deepEqual(r.requestHeadersToAdd, [{ header: { key: 'x-route', value: 'split' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
+    assert.deepEqual(r.requestHeadersToAdd, [
+      { header: { key: 'x-route', value: 'split' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' },
+    ]);
     assert.equal(r.route!.hostRewriteLiteral, undefined);
   });
 });

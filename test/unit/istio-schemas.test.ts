@@ -10,12 +10,16 @@ import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { contributes: { yamlValidation: { fileMatch: string[]; url: string }[] } };
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+  contributes: { yamlValidation: { fileMatch: string[]; url: string }[] };
+};
 const schema = JSON.parse(readFileSync(`${root}schemas/istio-networking.json`, 'utf8')) as object;
 const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
 
 test('package.json contributes the schema for YAML files', () => {
-  assert.deepEqual(pkg.contributes.yamlValidation, [{ fileMatch: ['*.yaml', '*.yml'], url: './schemas/istio-networking.json' }]);
+  assert.deepEqual(pkg.contributes.yamlValidation, [
+    { fileMatch: ['*.yaml', '*.yml'], url: './schemas/istio-networking.json' },
+  ]);
 });
 
 test('the schema is what the generator makes from the pinned CRDs', () => {
@@ -38,7 +42,12 @@ test('every document of the corpus is valid', () => {
 });
 
 test('a wrong field type is an error at its path; an unknown kind is left alone', () => {
-  const bad = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'x' }, spec: { hosts: 'a.example.com', http: [{ timeout: 5 }] } };
+  const bad = {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: 'x' },
+    spec: { hosts: 'a.example.com', http: [{ timeout: 5 }] },
+  };
   assert.equal(validate(bad), false);
   const paths = (validate.errors ?? []).map((e) => e.instancePath);
   assert.ok(paths.includes('/spec/hosts'), JSON.stringify(paths));

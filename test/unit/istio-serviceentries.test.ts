@@ -37,10 +37,13 @@ spec:
   - route:
     - destination: {host: api.partner.example${port}}
 `;
-  const codes = (port: string) => analyzeTexts({ 'se.yaml': SE, 'vs.yaml': vs(port) }, { assumeComplete: true }).map((d) => `${d.code} ${d.message}`);
+  const codes = (port: string) =>
+    analyzeTexts({ 'se.yaml': SE, 'vs.yaml': vs(port) }, { assumeComplete: true }).map((d) => `${d.code} ${d.message}`);
   assert.deepEqual(codes(''), [
     'IST0112 This VirtualService routes to a service "api.partner.example" that exposes multiple ports [443 80]. Specifying a port in the destination is required to disambiguate.',
   ]);
   assert.deepEqual(codes(', port: {number: 443}'), []);
-  assert.deepEqual(codes(', port: {number: 8443}'), ['IST0101 Referenced host:port not found: "api.partner.example:8443"']);
+  assert.deepEqual(codes(', port: {number: 8443}'), [
+    'IST0101 Referenced host:port not found: "api.partner.example:8443"',
+  ]);
 });

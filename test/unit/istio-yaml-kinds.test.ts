@@ -37,8 +37,14 @@ items:
 test('a List document gives its items, each with its own YAML range', () => {
   const { resources, problems } = readResources(LIST, 'l.yaml');
   assert.deepEqual(problems, []);
-  assert.deepEqual(resources.gateways.map((g) => g.metadata.name), ['gw']);
-  assert.deepEqual(resources.services.map((s) => s.metadata.name), ['custom-gw']);
+  assert.deepEqual(
+    resources.gateways.map((g) => g.metadata.name),
+    ['gw'],
+  );
+  assert.deepEqual(
+    resources.services.map((s) => s.metadata.name),
+    ['custom-gw'],
+  );
   const gw = resources.gateways[0]!;
   assert.equal(gw.range.start.line, 3, 'the Gateway item starts on line 4');
   assert.equal(gw.rangeAt(['spec', 'selector', 'istio']).start.line, 7);
@@ -49,7 +55,10 @@ test('a Pod is a gateway workload: its labels satisfy the Gateway selector (no I
   const pod = resources.deployments.find((d) => d.kind === 'Pod');
   assert.equal(pod?.metadata.name, 'custom-gw-7d9');
   const codes = analyze(resources, { assumeComplete: true }).map((d) => `${d.code} ${d.object.kind} ${d.object.name}`);
-  assert.deepEqual(codes.filter((c) => c.includes('Gateway gw')), []);
+  assert.deepEqual(
+    codes.filter((c) => c.includes('Gateway gw')),
+    [],
+  );
 });
 
 test('an item without a name is named as a problem on its own lines; the other items are read', () => {
@@ -67,7 +76,10 @@ items:
   assert.equal(problems.length, 1);
   assert.match(problems[0]!.message, /Pod has no metadata\.name/);
   assert.equal(problems[0]!.range.start.line, 3);
-  assert.deepEqual(resources.services.map((s) => s.metadata.name), ['s']);
+  assert.deepEqual(
+    resources.services.map((s) => s.metadata.name),
+    ['s'],
+  );
 });
 
 test("a Secret is read by name only: its data, stringData and kubectl's last-applied annotation never enter the model", () => {
@@ -91,7 +103,12 @@ stringData:
   assert.equal(secret?.metadata.name, 'web-cert');
   assert.equal(secret?.spec.type, 'kubernetes.io/tls');
   const seen = JSON.stringify(resources, (_k, v: unknown) => (typeof v === 'function' ? String(v) : v));
-  for (const value of ['VE9QLVNFQ1JFVC1DRVJU', 'VE9QLVNFQ1JFVC1LRVk=', 'TOP-SECRET-PASSWORD', 'TOP-SECRET-KEY-IN-ANNOTATION']) {
+  for (const value of [
+    'VE9QLVNFQ1JFVC1DRVJU',
+    'VE9QLVNFQ1JFVC1LRVk=',
+    'TOP-SECRET-PASSWORD',
+    'TOP-SECRET-KEY-IN-ANNOTATION',
+  ]) {
     assert.ok(!seen.includes(value), `${value} reached the model`);
   }
   // the secret's ranges do not need its values either
@@ -99,7 +116,7 @@ stringData:
   assert.equal(secret?.rangeAt(['data', 'tls.key']).start.line, 0, 'anything but the name is the whole document');
 });
 
-test('credentialName: the Secret must be in the gateway workload\'s namespace (IST0101), as Istio\'s SecretAnalyzer says', () => {
+test("credentialName: the Secret must be in the gateway workload's namespace (IST0101), as Istio's SecretAnalyzer says", () => {
   const files = (secretNs: string) =>
     readResources(
       `${LIST}---
@@ -120,7 +137,10 @@ spec:
 `,
       'g.yaml',
     ).resources;
-  const messages = (ns: string) => analyze(files(ns), { assumeComplete: true }).filter((d) => d.object.name === 'tls-gw' && d.code === 'IST0101').map((d) => `${d.code} ${d.message} ${d.range.start.line + 1}`);
+  const messages = (ns: string) =>
+    analyze(files(ns), { assumeComplete: true })
+      .filter((d) => d.object.name === 'tls-gw' && d.code === 'IST0101')
+      .map((d) => `${d.code} ${d.message} ${d.range.start.line + 1}`);
   assert.deepEqual(messages('web'), []);
   assert.deepEqual(messages('istio-system'), ['IST0101 Referenced credentialName not found: "app-cert" 42']);
 });

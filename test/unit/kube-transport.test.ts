@@ -25,17 +25,27 @@ async function server(answers: { status: number; headers?: Record<string, string
     currentContext: 'lab',
   });
   const log: string[] = [];
-  const transport = createTransport(kc, { context: 'lab', server: kc.getCurrentCluster()!.server, user: 'u' }, (l) => log.push(l));
+  const transport = createTransport(kc, { context: 'lab', server: kc.getCurrentCluster()!.server, user: 'u' }, (l) =>
+    log.push(l),
+  );
   return { seen, log, transport, close: () => new Promise((r) => s.close(r)) };
 }
 
-const reinitializing = { status: 429, headers: { 'retry-after': '1' }, body: '{"kind":"Status","message":"storage is (re)initializing","code":429}' };
+const reinitializing = {
+  status: 429,
+  headers: { 'retry-after': '1' },
+  body: '{"kind":"Status","message":"storage is (re)initializing","code":429}',
+};
 const list = { verb: 'list', resource: 'wasmplugins.extensions.istio.io', namespace: 'lab' };
 
 test('a 429 with Retry-After is asked again, and the answer that follows is returned', async () => {
   const s = await server([reinitializing, { status: 200, body: '{"items":[]}' }]);
   try {
-    const body = await s.transport.request<{ items: unknown[] }>({ method: 'GET', path: '/apis/extensions.istio.io/v1alpha1/namespaces/lab/wasmplugins', call: list });
+    const body = await s.transport.request<{ items: unknown[] }>({
+      method: 'GET',
+      path: '/apis/extensions.istio.io/v1alpha1/namespaces/lab/wasmplugins',
+      call: list,
+    });
     assert.deepEqual(body, { items: [] });
     assert.equal(s.seen.length, 2);
     assert.match(s.log.join('\n'), /429, retrying in 1000ms/);
@@ -44,10 +54,13 @@ test('a 429 with Retry-After is asked again, and the answer that follows is retu
   }
 });
 
-test('a server that keeps answering 429 fails after five attempts, with the server\'s words', async () => {
+test("a server that keeps answering 429 fails after five attempts, with the server's words", async () => {
   const s = await server([{ ...reinitializing, headers: { 'retry-after': '0' } }]);
   try {
-    const err = await s.transport.request({ method: 'GET', path: '/api/v1/namespaces/lab/pods', call: list }).then(() => undefined, (e: unknown) => e);
+    const err = await s.transport.request({ method: 'GET', path: '/api/v1/namespaces/lab/pods', call: list }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ClusterError);
     assert.equal(s.seen.length, 5);
     assert.match(err.message, /storage is \(re\)initializing/);

@@ -6,10 +6,22 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import { appliedForHttp, compareLiveRoute, computeDrift, DEFAULT_GRACE_MS, lastAppliedAt, type DriftInput } from '../../src/lab/drift';
+import {
+  appliedForHttp,
+  compareLiveRoute,
+  computeDrift,
+  DEFAULT_GRACE_MS,
+  lastAppliedAt,
+  type DriftInput,
+} from '../../src/lab/drift';
 
 const now = Date.parse('2026-11-25T18:00:00Z');
-const base: DriftInput = { applied: { kind: 'same', appliedAt: now - 5 * 60_000 }, predicted: { onGateway: true }, live: { kind: 'found' }, now };
+const base: DriftInput = {
+  applied: { kind: 'same', appliedAt: now - 5 * 60_000 },
+  predicted: { onGateway: true },
+  live: { kind: 'found' },
+  now,
+};
 
 test('in sync: dry run changes nothing, the prediction expects the route and the gateway has it', () => {
   const d = computeDrift(base);
@@ -18,16 +30,25 @@ test('in sync: dry run changes nothing, the prediction expects the route and the
 });
 
 test('edited, not applied: the dry run would change fields; the title names their paths, the detail the values', () => {
-  const d = computeDrift({ ...base, applied: { kind: 'changed', fields: ['spec.http[1].match[0].uri.prefix: "/simple/nginx" → "/simple/web"'] } });
+  const d = computeDrift({
+    ...base,
+    applied: { kind: 'changed', fields: ['spec.http[1].match[0].uri.prefix: "/simple/nginx" → "/simple/web"'] },
+  });
   assert.equal(d.state, 'edited-not-applied');
   assert.equal(d.title, 'drift: edited, not applied (spec.http[1].match[0].uri.prefix)');
   assert.match(d.detail, /"\/simple\/nginx" → "\/simple\/web"/);
   // whatever the gateway holds: the editor is ahead of the cluster
-  assert.equal(computeDrift({ ...base, applied: { kind: 'changed', fields: ['a: 1 → 2'] }, live: { kind: 'missing' } }).state, 'edited-not-applied');
+  assert.equal(
+    computeDrift({ ...base, applied: { kind: 'changed', fields: ['a: 1 → 2'] }, live: { kind: 'missing' } }).state,
+    'edited-not-applied',
+  );
 });
 
 test('edited, not applied: many changed fields are summarised', () => {
-  const d = computeDrift({ ...base, applied: { kind: 'changed', fields: ['a.b: 1 → 2', 'c: 1 → 2', 'd: 1 → 2', 'e: x → y'] } });
+  const d = computeDrift({
+    ...base,
+    applied: { kind: 'changed', fields: ['a.b: 1 → 2', 'c: 1 → 2', 'd: 1 → 2', 'e: x → y'] },
+  });
   assert.equal(d.title, 'drift: edited, not applied (a.b, c +2 more)');
 });
 
@@ -58,11 +79,17 @@ test('applied but not on the gateway: past the grace period, rejected or shadowe
   const stale = computeDrift({ ...base, applied: late, live: { kind: 'differs' } });
   assert.match(stale.reason!, /kept the previous route/);
   // without a known apply time there is no "not yet"
-  assert.equal(computeDrift({ ...base, applied: { kind: 'same' }, live: { kind: 'missing' } }).state, 'applied-not-on-gateway');
+  assert.equal(
+    computeDrift({ ...base, applied: { kind: 'same' }, live: { kind: 'missing' } }).state,
+    'applied-not-on-gateway',
+  );
 });
 
-test('applied but not on the gateway: the prediction\'s reason when the Gateway lacks the host', () => {
-  const specs = readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace('- simple.baihl.io\n  http:', '- other.baihl.io\n  http:');
+test("applied but not on the gateway: the prediction's reason when the Gateway lacks the host", () => {
+  const specs = readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace(
+    '- simple.baihl.io\n  http:',
+    '- other.baihl.io\n  http:',
+  );
   assert.match(specs, /other\.baihl\.io/);
   const p = predict(mergeResourceSets(readResources(specs, 'istio-specs.yaml').resources));
   assert.equal(p.routes.length, 0);
@@ -70,7 +97,10 @@ test('applied but not on the gateway: the prediction\'s reason when the Gateway 
   const d = computeDrift({ ...base, predicted: { onGateway: false, reason }, live: { kind: 'missing' } });
   assert.equal(d.state, 'applied-not-on-gateway');
   assert.equal(d.title, `drift: applied but not on the gateway (${reason})`);
-  assert.match(d.title, /no server of Gateway simple\/simple accepts other\.baihl\.io \(servers take simple\.baihl\.io\)/);
+  assert.match(
+    d.title,
+    /no server of Gateway simple\/simple accepts other\.baihl\.io \(servers take simple\.baihl\.io\)/,
+  );
 });
 
 test('unknown: no cluster, or the gateway could not be read', () => {
@@ -82,10 +112,18 @@ test('unknown: no cluster, or the gateway could not be read', () => {
 
 test('lastAppliedAt: newest managedFields time, else the creation time', () => {
   assert.equal(
-    lastAppliedAt({ metadata: { managedFields: [{ time: '2026-11-25T17:00:00Z' }, { time: '2026-11-25T17:59:00Z' }], creationTimestamp: '2026-11-25T16:00:00Z' } }),
+    lastAppliedAt({
+      metadata: {
+        managedFields: [{ time: '2026-11-25T17:00:00Z' }, { time: '2026-11-25T17:59:00Z' }],
+        creationTimestamp: '2026-11-25T16:00:00Z',
+      },
+    }),
     Date.parse('2026-11-25T17:59:00Z'),
   );
-  assert.equal(lastAppliedAt({ metadata: { creationTimestamp: '2026-11-25T16:00:00Z' } }), Date.parse('2026-11-25T16:00:00Z'));
+  assert.equal(
+    lastAppliedAt({ metadata: { creationTimestamp: '2026-11-25T16:00:00Z' } }),
+    Date.parse('2026-11-25T16:00:00Z'),
+  );
   assert.equal(lastAppliedAt(undefined), undefined);
 });
 
@@ -93,7 +131,13 @@ test('compareLiveRoute: same match and action is found, another rewrite or clust
   const specs = readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8');
   const predicted = predict(mergeResourceSets(readResources(specs, 'istio-specs.yaml').resources)).routes[0]!.route;
   // Istio adds fields the comparison ignores
-  const live = { ...structuredClone(predicted), metadata: { filterMetadata: { istio: { config: '/apis/networking.istio.io/v1/namespaces/simple/virtual-service/simple' } } }, decorator: { operation: 'x' } };
+  const live = {
+    ...structuredClone(predicted),
+    metadata: {
+      filterMetadata: { istio: { config: '/apis/networking.istio.io/v1/namespaces/simple/virtual-service/simple' } },
+    },
+    decorator: { operation: 'x' },
+  };
   assert.deepEqual(compareLiveRoute(predicted, live, true), { kind: 'found' });
   const rewritten = structuredClone(live);
   rewritten.route!.prefixRewrite = '/other';
@@ -102,10 +146,17 @@ test('compareLiveRoute: same match and action is found, another rewrite or clust
 });
 
 test('appliedForHttp: an edit inside another http entry leaves this match applied', () => {
-  const changed = { kind: 'changed' as const, fields: ['spec.http[1].match[0].uri.prefix: "/simple/nginx" → "/simple/web"'], appliedAt: now - 60_000 };
+  const changed = {
+    kind: 'changed' as const,
+    fields: ['spec.http[1].match[0].uri.prefix: "/simple/nginx" → "/simple/web"'],
+    appliedAt: now - 60_000,
+  };
   assert.deepEqual(appliedForHttp(changed, 1), changed);
   assert.deepEqual(appliedForHttp(changed, 0), { kind: 'same', appliedAt: now - 60_000 });
-  const hosts = { kind: 'changed' as const, fields: ['spec.hosts[0]: "a" → "b"', 'spec.http[1].rewrite.uri: "/" → "/x"'] };
+  const hosts = {
+    kind: 'changed' as const,
+    fields: ['spec.hosts[0]: "a" → "b"', 'spec.http[1].rewrite.uri: "/" → "/x"'],
+  };
   assert.deepEqual(appliedForHttp(hosts, 0), { kind: 'changed', fields: ['spec.hosts[0]: "a" → "b"'] });
   assert.deepEqual(appliedForHttp(hosts, undefined), hosts);
   assert.equal(computeDrift({ ...base, applied: appliedForHttp(changed, 0) }).state, 'in-sync');

@@ -8,7 +8,14 @@ import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { formatL4Hover, formatL4Lens } from '../../src/lab/l4LensText';
 
 const dir = fileURLToPath(new URL('../corpus/tls-passthrough-tcp/', import.meta.url));
-const routes = predictL4Routes(mergeResourceSets(...readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => readResources(readFileSync(`${dir}${f}`, 'utf8'), f).resources)));
+const routes = predictL4Routes(
+  mergeResourceSets(
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => readResources(readFileSync(`${dir}${f}`, 'utf8'), f).resources),
+  ),
+);
 
 test('lens: listener, SNI and destination; a weighted TCP route lists its clusters', () => {
   assert.deepEqual(routes.map(formatL4Lens), [

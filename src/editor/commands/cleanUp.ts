@@ -24,11 +24,20 @@ export const cleanUp: CommandFactory = (ctx) => async () => {
     return undefined;
   }
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Istio Ingress Lab: deleting namespace ${namespace}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Istio Ingress Lab: deleting namespace ${namespace}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      await cluster.deleteNamespace(namespace, { confirmed: contents, wait: true, signal: abort.signal, onProgress: (m) => progress.report({ message: m }) });
+      await cluster.deleteNamespace(namespace, {
+        confirmed: contents,
+        wait: true,
+        signal: abort.signal,
+        onProgress: (m) => progress.report({ message: m }),
+      });
     },
   );
   ctx.log.info(`clean up: deleted ${listing.join(', ')}`);

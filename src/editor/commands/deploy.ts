@@ -20,7 +20,10 @@ export async function namespaceListing(ctx: LabContext, namespace: string, signa
   const args = ['get', 'pod,svc,deployment,endpoints,virtualservice,gateway', '-n', namespace];
   if (kubectl.ok) {
     const kubeconfig = ctx.settings.kubeconfig;
-    const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, { signal, log: (l) => ctx.log.info(l) });
+    const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, {
+      signal,
+      log: (l) => ctx.log.info(l),
+    });
     if (!r.failure) return `$ ${commandLine('kubectl', args)}\n${r.stdout}`;
     ctx.log.warn(`kubectl failed (${r.failure}: ${r.stderr.trim()}); listing through the API instead`);
   }
@@ -38,7 +41,12 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
     cluster.virtualServices(namespace, o).catch(() => []),
     cluster.gateways(namespace, o).catch(() => []),
   ]);
-  const endpoints = await Promise.all(services.map(async (s) => ({ service: s.metadata.name, endpoints: await cluster.serviceEndpoints(namespace, s.metadata.name, o) })));
+  const endpoints = await Promise.all(
+    services.map(async (s) => ({
+      service: s.metadata.name,
+      endpoints: await cluster.serviceEndpoints(namespace, s.metadata.name, o),
+    })),
+  );
   return {
     pods,
     services,
@@ -75,13 +83,19 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
   const missing: string[] = [];
   for (const f of SAMPLE_FILES) {
     try {
-      files.push({ name: f, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, f))) });
+      files.push({
+        name: f,
+        text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, f))),
+      });
     } catch {
       missing.push(f);
     }
   }
   if (missing.length) {
-    const answer = await ctx.prompts.error(`Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`, 'Scaffold Sample');
+    const answer = await ctx.prompts.error(
+      `Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`,
+      'Scaffold Sample',
+    );
     if (answer === 'Scaffold Sample') await vscode.commands.executeCommand('istioIngressLab.scaffoldSample');
     return undefined;
   }
@@ -89,19 +103,33 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
   const read = readManifests(files, namespace);
   if (!read.ok) throw new Error(read.message);
   const cluster = ctx.getCluster();
-  const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...read.manifests.map((m) => m.object)];
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    ...read.manifests.map((m) => m.object),
+  ];
   if (!(await confirmOutsideTheLab(ctx, objects, namespace))) return undefined;
 
   const summary = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: deploying the sample', cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: 'Istio Ingress Lab: deploying the sample',
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       progress.report({ message: `server-side apply of namespace ${namespace} and ${read.manifests.length} objects` });
-      const results = await cluster.serverSideApply(objects, { fieldManager: FIELD_MANAGER, namespace, signal: abort.signal });
-      for (const r of results) ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
+      const results = await cluster.serverSideApply(objects, {
+        fieldManager: FIELD_MANAGER,
+        namespace,
+        signal: abort.signal,
+      });
+      for (const r of results)
+        ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
       ctx.refreshLive();
-      const deployments = read.manifests.filter((m) => m.object.kind === 'Deployment').map((m) => m.object.metadata.name);
+      const deployments = read.manifests
+        .filter((m) => m.object.kind === 'Deployment')
+        .map((m) => m.object.metadata.name);
       progress.report({ message: `waiting for ${deployments.join(', ')}` });
       await cluster.waitForDeploymentsAvailable(namespace, deployments, {
         signal: abort.signal,

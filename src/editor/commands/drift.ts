@@ -16,8 +16,14 @@ export interface DriftCommandArgs {
 const REFRESH = 'Read the Cluster Again';
 
 export const showDrift: CommandFactory = (ctx) => async (args?: DriftCommandArgs) => {
-  if (!args) throw new Error('Use the drift lens above a VirtualService match to see how the editor, the cluster and the gateway compare.');
-  const answer = await ctx.prompts.info(`Istio Ingress Lab: ${args.title}. ${args.detail.replace(/\n/g, ' ')}`, REFRESH);
+  if (!args)
+    throw new Error(
+      'Use the drift lens above a VirtualService match to see how the editor, the cluster and the gateway compare.',
+    );
+  const answer = await ctx.prompts.info(
+    `Istio Ingress Lab: ${args.title}. ${args.detail.replace(/\n/g, ' ')}`,
+    REFRESH,
+  );
   if (answer === REFRESH) await vscode.commands.executeCommand(commandId('refresh'));
   return args;
 };

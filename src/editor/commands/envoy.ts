@@ -20,7 +20,15 @@ async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConf
   const routes = prediction.routes.filter((r) => r.domains.includes(host));
   const port = Number(/_(\d+)$/.exec(routes[0]?.listener ?? '')?.[1] ?? 8080);
   const routeConfigs = [...new Set(routes.map((r) => r.routeConfig))];
-  const clusters = [...new Set(routes.flatMap((r) => (r.route.route?.cluster ? [r.route.route.cluster] : (r.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name))))];
+  const clusters = [
+    ...new Set(
+      routes.flatMap((r) =>
+        r.route.route?.cluster
+          ? [r.route.route.cluster]
+          : (r.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name),
+      ),
+    ),
+  ];
   return { port, routeConfigs: routeConfigs.length ? routeConfigs : [`http.${port}`], clusters };
 }
 
@@ -51,7 +59,9 @@ async function labNodeSections(ctx: LabContext, pod: { namespace: string; name: 
   const podNs = lab.pod(pod.namespace, pod.name);
   if (podNs) {
     const sockets = await readPodListeningSockets(podNs);
-    out.push(`# 5.3 the gateway pod's listening sockets (the article's nsenter step)\n$ ${sockets.commandLine ?? ''}\n${sockets.ok ? sockets.text.trimEnd() : `✗ ${sockets.message}`}`);
+    out.push(
+      `# 5.3 the gateway pod's listening sockets (the article's nsenter step)\n$ ${sockets.commandLine ?? ''}\n${sockets.ok ? sockets.text.trimEnd() : `✗ ${sockets.message}`}`,
+    );
   }
   return out;
 }
@@ -70,7 +80,11 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
   let listenerSeen = false;
   const istioctl = ctx.tool('istioctl');
   if (istioctl.ok) {
-    const t: ProxyTarget = { pod: pod.name, namespace: pod.namespace, kubeconfig: ctx.settings.kubeconfig || undefined };
+    const t: ProxyTarget = {
+      pod: pod.name,
+      namespace: pod.namespace,
+      kubeconfig: ctx.settings.kubeconfig || undefined,
+    };
     const runs = [
       listenersArgs(t, targets.port),
       ...targets.routeConfigs.map((n) => routesArgs(t, n)),
@@ -96,8 +110,14 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
     listenerSeen = routesIn(listeners, targets.routeConfigs);
     sections.push(pre);
     sections.push(`${command}\n${listeners.trimEnd()}`);
-    for (const n of targets.routeConfigs) sections.push(`$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`);
-    for (const c of targets.clusters) sections.push(`$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`);
+    for (const n of targets.routeConfigs)
+      sections.push(
+        `$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`,
+      );
+    for (const c of targets.clusters)
+      sections.push(
+        `$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`,
+      );
   }
   sections.push(...(await labNodeSections(ctx, pod)));
   const text = sections.join('\n\n') + '\n';
@@ -119,11 +139,17 @@ export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
   const pods = await ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector });
   if (!pods.length) throw new Error(`No pod in ${gateway.namespace} matches ${gateway.selector}.`);
   const picked = await ctx.prompts.pick(
-    pods.map((p) => ({ label: p.name, description: `${p.ready ? 'Ready' : (p.notReadyReason ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`, pod: p })),
+    pods.map((p) => ({
+      label: p.name,
+      description: `${p.ready ? 'Ready' : (p.notReadyReason ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`,
+      pod: p,
+    })),
     { title: 'Gateway pod whose Envoy the lab reads' },
   );
   if (!picked) return undefined;
-  await vscode.workspace.getConfiguration('istioIngressLab').update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
+  await vscode.workspace
+    .getConfiguration('istioIngressLab')
+    .update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
   ctx.refreshLive();
   return picked.pod.name;
 };
@@ -150,9 +176,14 @@ export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs
     lines.push('ENDPOINTS', ...(r.endpoints.length ? r.endpoints.map(formatEndpoint) : ['(none)']));
     const live = await ctx.live.get(predicted.gatewayRef);
     if (live.ok) {
-      const clusters = r.view.route.route?.cluster ? [r.view.route.route.cluster] : (r.view.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
+      const clusters = r.view.route.route?.cluster
+        ? [r.view.route.route.cluster]
+        : (r.view.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
       for (const c of clusters) lines.push('', live.gateway.endpointsTable(c).trimEnd());
     }
   }
-  return showText(lines.join('\n') + '\n', `route-${vs.namespace}-${vs.name}-http${predicted.http}${predicted.match === null ? '' : `-match${predicted.match}`}.jsonc`);
+  return showText(
+    lines.join('\n') + '\n',
+    `route-${vs.namespace}-${vs.name}-http${predicted.http}${predicted.match === null ? '' : `-match${predicted.match}`}.jsonc`,
+  );
 };

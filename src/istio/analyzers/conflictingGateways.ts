@@ -41,8 +41,15 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       const xSel = key.slice(0, key.lastIndexOf('~'));
       let matched = xSel === sel;
       if (!matched && (xSel.includes(sel) || sel.includes(xSel))) {
-        const x = Object.fromEntries(xSel.split(',').map((kv) => kv.split('=')).filter((p) => p.length === 2));
-        matched = ctx.world.deployments.some((d) => selectorMatches(gw.spec.selector, podLabels(d)) && selectorMatches(x, podLabels(d)));
+        const x = Object.fromEntries(
+          xSel
+            .split(',')
+            .map((kv) => kv.split('='))
+            .filter((p) => p.length === 2),
+        );
+        matched = ctx.world.deployments.some(
+          (d) => selectorMatches(gw.spec.selector, podLabels(d)) && selectorMatches(x, podLabels(d)),
+        );
       }
       if (matched) hit.push([key, values]);
     }
@@ -55,7 +62,9 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
         if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
         for (const [otherName, entry] of values) {
           if (otherName === name) continue;
-          const shared = list(server?.hosts).flatMap((h, k) => (entry.hosts.has(h) && entry.hosts.get(h) === bind ? [k] : []));
+          const shared = list(server?.hosts).flatMap((h, k) =>
+            entry.hosts.has(h) && entry.hosts.get(h) === bind ? [k] : [],
+          );
           if (!shared.length) continue;
           conflicting.push(entry);
           for (const k of shared) sharedHosts.add(k);
@@ -70,11 +79,19 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
           file: gw.file,
           range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
           // The value at fault: the host another Gateway already claims on this port (all of them when several).
-          valueRange: gw.rangeAt(sharedHosts.size === 1 ? ['spec', 'servers', i, 'hosts', [...sharedHosts][0]!] : ['spec', 'servers', i, 'hosts']),
+          valueRange: gw.rangeAt(
+            sharedHosts.size === 1
+              ? ['spec', 'servers', i, 'hosts', [...sharedHosts][0]]
+              : ['spec', 'servers', i, 'hosts'],
+          ),
           object: objectRef(gw),
           related: conflicting
             .filter((e) => ctx.inputs.gateways.includes(e.gateway))
-            .map((e) => ({ file: e.gateway.file, range: e.gateway.rangeAt(['spec', 'servers', e.serverIndex, 'hosts']), message: `Gateway ${fullName(e.gateway)} claims the same host on port ${port}` })),
+            .map((e) => ({
+              file: e.gateway.file,
+              range: e.gateway.rangeAt(['spec', 'servers', e.serverIndex, 'hosts']),
+              message: `Gateway ${fullName(e.gateway)} claims the same host on port ${port}`,
+            })),
         }),
       );
     });

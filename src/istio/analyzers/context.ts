@@ -105,8 +105,11 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
   const clusterMode = options.clusterResources !== undefined;
   const assumeComplete = options.assumeComplete ?? clusterMode;
   // Offline and complete: istioctl's offline default ingress stands in, unless the inputs define that Service.
-  const definesIngress = inputs.services.some((s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system');
-  const extra = options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
+  const definesIngress = inputs.services.some(
+    (s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system',
+  );
+  const extra =
+    options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
   return {
     inputs,
     world: mergeWorld(inputs, extra),
@@ -118,7 +121,10 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
 }
 
 /** Kubernetes label selector semantics (klabels.SelectorFromSet): an empty selector matches everything. */
-export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = mapping(labels);
   return Object.entries(mapping(selector)).every(([k, v]) => l[k] === String(v));
 }
@@ -133,5 +139,14 @@ export function selectorString(selector: Record<string, string> | undefined): st
 }
 
 /** The pod labels a Deployment's pods carry (the offline stand-in for Istio's Pod objects). */
-export const podLabels = (d: KubeObject<{ template?: { metadata?: { labels?: Record<string, string> } } }>): Record<string, string> =>
-  mapping(mapping(mapping(mapping(d.spec as Record<string, unknown>).template as Record<string, unknown>).metadata as Record<string, unknown>).labels as Record<string, string>);
+export const podLabels = (
+  d: KubeObject<{ template?: { metadata?: { labels?: Record<string, string> } } }>,
+): Record<string, string> =>
+  mapping(
+    mapping(
+      mapping(mapping(d.spec as Record<string, unknown>).template as Record<string, unknown>).metadata as Record<
+        string,
+        unknown
+      >,
+    ).labels as Record<string, string>,
+  );

@@ -53,7 +53,8 @@ function check(
 ): void {
   const host = typeof d.destination.host === 'string' ? d.destination.host : '';
   const vsNs = nsOf(vs);
-  const notFound = (range = vs.rangeAt([...d.path, 'host'])) => out.push(makeDiagnostic({ code: 'IST0101', args: [reftype, host], file: vs.file, range, object: objectRef(vs) }));
+  const notFound = (range = vs.rangeAt([...d.path, 'host'])) =>
+    out.push(makeDiagnostic({ code: 'IST0101', args: [reftype, host], file: vs.file, range, object: objectRef(vs) }));
   if (host === '') {
     // a route entry without a destination: Istio looks up the empty host and reports it
     if (ctx.complete('services')) notFound(vs.rangeAt(d.path));
@@ -82,8 +83,14 @@ function check(
         range: hostRange,
         object: objectRef(vs),
         fixes: inNamespace.slice(0, 3).map((s) => {
-          const replacement = host.includes('.') || nsOf(s) !== vsNs ? `${s.metadata.name}.${nsOf(s)}.svc.cluster.local` : s.metadata.name;
-          return { title: `Change host to ${replacement} (Service ${nsOf(s)}/${s.metadata.name})`, edits: [replaceRange(vs.file, hostRange, yamlScalar(replacement))] };
+          const replacement =
+            host.includes('.') || nsOf(s) !== vsNs
+              ? `${s.metadata.name}.${nsOf(s)}.svc.cluster.local`
+              : s.metadata.name;
+          return {
+            title: `Change host to ${replacement} (Service ${nsOf(s)}/${s.metadata.name})`,
+            edits: [replaceRange(vs.file, hostRange, yamlScalar(replacement))],
+          };
         }),
       }),
     );
@@ -101,7 +108,13 @@ function check(
           range: vs.rangeAt([...d.path, 'host']),
           object: objectRef(vs),
           fixes: addPortFixes(ctx, vs, d, ports),
-          related: [{ file: svc.file, range: svc.rangeAt(['spec', 'ports']), message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}` }],
+          related: [
+            {
+              file: svc.file,
+              range: svc.rangeAt(['spec', 'ports']),
+              message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}`,
+            },
+          ],
         }),
       );
     }
@@ -117,25 +130,66 @@ function check(
         file: vs.file,
         range: numberRange,
         object: objectRef(vs),
-        fixes: ports.map((p) => ({ title: `Change port to ${p} (a port of Service ${nsOf(svc)}/${svc.metadata.name})`, edits: [replaceRange(vs.file, numberRange, String(p))], isPreferred: ports.length === 1 })),
-        related: [{ file: svc.file, range: svc.rangeAt(['spec', 'ports']), message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}` }],
+        fixes: ports.map((p) => ({
+          title: `Change port to ${p} (a port of Service ${nsOf(svc)}/${svc.metadata.name})`,
+          edits: [replaceRange(vs.file, numberRange, String(p))],
+          isPreferred: ports.length === 1,
+        })),
+        related: [
+          {
+            file: svc.file,
+            range: svc.rangeAt(['spec', 'ports']),
+            message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}`,
+          },
+        ],
       }),
     );
   }
 }
 
 /** checkServiceEntryPorts: a port is needed when the entry has several; a given port must be one of them. */
-function checkServiceEntryPorts(vs: VirtualService, d: AnnotatedDestination, se: ServiceEntry, host: string, out: Diagnostic[]): void {
+function checkServiceEntryPorts(
+  vs: VirtualService,
+  d: AnnotatedDestination,
+  se: ServiceEntry,
+  host: string,
+  out: Diagnostic[],
+): void {
   const ports = list(se.spec.ports).map((p) => p?.number ?? 0);
   const port = d.destination.port;
-  const related = [{ file: se.file, range: se.rangeAt(['spec', 'ports']), message: `ports of ServiceEntry ${nsOf(se)}/${se.metadata.name}` }];
+  const related = [
+    {
+      file: se.file,
+      range: se.rangeAt(['spec', 'ports']),
+      message: `ports of ServiceEntry ${nsOf(se)}/${se.metadata.name}`,
+    },
+  ];
   if (port === undefined || port === null) {
-    if (ports.length > 1) out.push(makeDiagnostic({ code: 'IST0112', args: [host, ports], file: vs.file, range: vs.rangeAt([...d.path, 'host']), object: objectRef(vs), related }));
+    if (ports.length > 1)
+      out.push(
+        makeDiagnostic({
+          code: 'IST0112',
+          args: [host, ports],
+          file: vs.file,
+          range: vs.rangeAt([...d.path, 'host']),
+          object: objectRef(vs),
+          related,
+        }),
+      );
     return;
   }
   const number = typeof port === 'object' ? (port.number ?? 0) : 0;
   if (!ports.includes(number)) {
-    out.push(makeDiagnostic({ code: 'IST0101', args: ['host:port', `${host}:${number}`], file: vs.file, range: vs.rangeAt([...d.path, 'port', 'number']), object: objectRef(vs), related }));
+    out.push(
+      makeDiagnostic({
+        code: 'IST0101',
+        args: ['host:port', `${host}:${number}`],
+        file: vs.file,
+        range: vs.rangeAt([...d.path, 'port', 'number']),
+        object: objectRef(vs),
+        related,
+      }),
+    );
   }
 }
 
@@ -144,6 +198,8 @@ function addPortFixes(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDest
   if (text === undefined) return [];
   return ports.map((p) => ({
     title: `Route to port ${p}`,
-    edits: [addMapEntryAfter(text, vs.file, vs.rangeAt(d.path), vs.rangeAt([...d.path, 'host']), 'port', `{number: ${p}}`)],
+    edits: [
+      addMapEntryAfter(text, vs.file, vs.rangeAt(d.path), vs.rangeAt([...d.path, 'host']), 'port', `{number: ${p}}`),
+    ],
   }));
 }

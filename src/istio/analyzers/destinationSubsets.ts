@@ -27,12 +27,23 @@ export function analyzeDestinationSubsets(ctx: AnalysisContext): Diagnostic[] {
   return out;
 }
 
-function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination, reftype: string, rulesByHost: Map<string, DestinationRule[]>, out: Diagnostic[]) {
+function check(
+  ctx: AnalysisContext,
+  vs: VirtualService,
+  d: AnnotatedDestination,
+  reftype: string,
+  rulesByHost: Map<string, DestinationRule[]>,
+  out: Diagnostic[],
+) {
   const subset = d.destination.subset;
   if (typeof subset !== 'string' || subset === '' || typeof d.destination.host !== 'string') return;
   const rules = rulesByHost.get(key(resourceNameFromHost(nsOf(vs), d.destination.host))) ?? [];
   if (!rules.length && !ctx.complete('destinationRules')) return;
-  const names = rules.flatMap((r) => list(r.spec.subsets).map((s) => s?.name).filter((n): n is string => typeof n === 'string'));
+  const names = rules.flatMap((r) =>
+    list(r.spec.subsets)
+      .map((s) => s?.name)
+      .filter((n): n is string => typeof n === 'string'),
+  );
   if (names.includes(subset)) return;
   const range = vs.rangeAt([...d.path, 'subset']);
   out.push(
@@ -42,8 +53,18 @@ function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination
       file: vs.file,
       range,
       object: objectRef(vs),
-      fixes: [...new Set(names)].slice(0, 5).map((n) => ({ title: `Change subset to ${n}`, edits: [replaceRange(vs.file, range, yamlScalar(n))], isPreferred: names.length === 1 })),
-      related: rules.map((r) => ({ file: r.file, range: r.rangeAt(['spec', 'subsets']), message: `subsets of DestinationRule ${nsOf(r)}/${r.metadata.name}` })),
+      fixes: [...new Set(names)]
+        .slice(0, 5)
+        .map((n) => ({
+          title: `Change subset to ${n}`,
+          edits: [replaceRange(vs.file, range, yamlScalar(n))],
+          isPreferred: names.length === 1,
+        })),
+      related: rules.map((r) => ({
+        file: r.file,
+        range: r.rangeAt(['spec', 'subsets']),
+        message: `subsets of DestinationRule ${nsOf(r)}/${r.metadata.name}`,
+      })),
     }),
   );
 }

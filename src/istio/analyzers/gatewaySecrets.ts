@@ -5,7 +5,16 @@
 // Offline, Secrets are seldom in the files: a credentialName is judged with assumeComplete, or when the
 // inputs hold some Secret of the workload's namespace.
 import type { Gateway } from '../model';
-import { list, mapping, nsOf, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
+import {
+  list,
+  mapping,
+  nsOf,
+  objectRef,
+  podLabels,
+  selectorMatches,
+  selectorString,
+  type AnalysisContext,
+} from './context';
 import { makeDiagnostic, type Diagnostic } from './types';
 
 /** getGatewayNamespace: the namespace of the first workload the selector matches. */
@@ -29,7 +38,15 @@ export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
         const selector = mapping(gw.spec.selector);
         const first = Object.keys(selector).sort()[0];
         const range = first === undefined ? gw.rangeAt(['spec', 'selector']) : gw.rangeAt(['spec', 'selector', first]);
-        out.push(makeDiagnostic({ code: 'IST0101', args: ['selector', selectorString(selector)], file: gw.file, range, object: objectRef(gw) }));
+        out.push(
+          makeDiagnostic({
+            code: 'IST0101',
+            args: ['selector', selectorString(selector)],
+            file: gw.file,
+            range,
+            object: objectRef(gw),
+          }),
+        );
       }
       continue;
     }
@@ -39,7 +56,9 @@ export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
       const cn = server?.tls?.credentialName;
       if (typeof cn !== 'string' || cn === '') return;
       if (secrets.has(secretKey(cn, ns))) return;
-      const elsewhere = ctx.world.secrets.filter((s) => s.metadata.name === cn).map((s) => `${nsOf(s)}/${s.metadata.name}`);
+      const elsewhere = ctx.world.secrets
+        .filter((s) => s.metadata.name === cn)
+        .map((s) => `${nsOf(s)}/${s.metadata.name}`);
       out.push(
         makeDiagnostic({
           code: 'IST0101',
@@ -49,7 +68,11 @@ export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
           object: objectRef(gw),
           related: elsewhere.map((name) => {
             const s = ctx.world.secrets.find((x) => `${nsOf(x)}/${x.metadata.name}` === name)!;
-            return { file: s.file, range: s.range, message: `Secret ${name} is in another namespace than the gateway workload (${ns})` };
+            return {
+              file: s.file,
+              range: s.range,
+              message: `Secret ${name} is in another namespace than the gateway workload (${ns})`,
+            };
           }),
         }),
       );

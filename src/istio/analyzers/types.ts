@@ -18,9 +18,14 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
   IST0112: {
     name: 'VirtualServiceDestinationPortSelectorRequired',
     severity: 'error',
-    template: 'This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a port in the destination is required to disambiguate.',
+    template:
+      'This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a port in the destination is required to disambiguate.',
   },
-  IST0130: { name: 'VirtualServiceUnreachableRule', severity: 'warning', template: 'VirtualService rule %v not used (%s).' },
+  IST0130: {
+    name: 'VirtualServiceUnreachableRule',
+    severity: 'warning',
+    template: 'VirtualService rule %v not used (%s).',
+  },
   IST0131: {
     name: 'VirtualServiceIneffectiveMatch',
     severity: 'info',

@@ -24,7 +24,11 @@ const routeName = (r: HTTPRoute | undefined, n: number) => (r?.name ? JSON.strin
 const requestName = (m: HTTPMatchRequest | undefined, n: number) => (m?.name ? JSON.stringify(m.name) : `#${n}`);
 
 const isEmpty = (v: unknown) =>
-  v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  v === undefined ||
+  v === null ||
+  v === false ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 
 function canonical(v: unknown, key?: string): unknown {
   if (Array.isArray(v)) return v.map((x) => canonical(x));
@@ -63,9 +67,15 @@ interface PrefixMatch {
   withoutHeaders: Map<string, string>;
 }
 
-const toMap = (r: Record<string, StringMatch> | undefined) => new Map(Object.entries(mapping(r)).map(([k, v]) => [k, exactOrPrefix(v)]));
+const toMap = (r: Record<string, StringMatch> | undefined) =>
+  new Map(Object.entries(mapping(r)).map(([k, v]) => [k, exactOrPrefix(v)]));
 
-function genMatchHTTPRoute(route: HTTPRoute, match: HTTPMatchRequest | undefined, rule: number, n: number): PrefixMatch | undefined {
+function genMatchHTTPRoute(
+  route: HTTPRoute,
+  match: HTTPMatchRequest | undefined,
+  rule: number,
+  n: number,
+): PrefixMatch | undefined {
   const prefix = match?.uri?.prefix;
   if (!match || !prefix) return undefined;
   return {
@@ -99,7 +109,11 @@ function coveredValidation(a: PrefixMatch, b: PrefixMatch): boolean {
   if (b.port !== a.port) return false;
   if (a.method !== b.method && !a.method.startsWith(b.method)) return false;
   if (a.authority !== b.authority && !a.authority.startsWith(b.authority)) return false;
-  return mapsCovered(a.headers, b.headers) && mapsCovered(a.query, b.query) && mapsCovered(a.withoutHeaders, b.withoutHeaders);
+  return (
+    mapsCovered(a.headers, b.headers) &&
+    mapsCovered(a.query, b.query) &&
+    mapsCovered(a.withoutHeaders, b.withoutHeaders)
+  );
 }
 
 // ---- the request-level check Istio does not do ----
@@ -107,7 +121,12 @@ function coveredValidation(a: PrefixMatch, b: PrefixMatch): boolean {
 const pathOf = (s: StringMatch) => s.exact ?? s.prefix;
 
 /** Every string `b` accepts, `a` accepts. Undefined `a` accepts anything; an empty StringMatch means "present". */
-function stringCovers(a: StringMatch | undefined | null, b: StringMatch | undefined | null, caseA = true, caseB = true): boolean {
+function stringCovers(
+  a: StringMatch | undefined | null,
+  b: StringMatch | undefined | null,
+  caseA = true,
+  caseB = true,
+): boolean {
   if (a === undefined) return true;
   if (b === undefined) return false;
   if (a !== null && typeof a !== 'object') return false; // not a StringMatch: unsure, so not covered
@@ -128,14 +147,20 @@ function recordCovers(a: Record<string, StringMatch> | undefined, b: Record<stri
   return Object.entries(mapping(a)).every(([k, v]) => k in bm && stringCovers(v, bm[k]));
 }
 
-const sameValue = (a: unknown, b: unknown) => a === undefined || matchKey({ x: a } as never) === matchKey({ x: b } as never);
+const sameValue = (a: unknown, b: unknown) =>
+  a === undefined || matchKey({ x: a } as never) === matchKey({ x: b } as never);
 
 /** Every request `b` accepts, `a` accepts (conservative: false when unsure). `b` undefined: a rule without matches. */
 export function matchCovers(a: HTTPMatchRequest, b: HTTPMatchRequest | undefined): boolean {
   const bb: HTTPMatchRequest = b ?? {};
-  if (!a || typeof a !== 'object' || (a.uri !== undefined && (typeof a.uri !== 'object' || a.uri === null))) return false;
+  if (!a || typeof a !== 'object' || (a.uri !== undefined && (typeof a.uri !== 'object' || a.uri === null)))
+    return false;
   const uriA = a.uri ?? undefined;
-  const uriCoversAll = !uriA || uriA.prefix === '/' || uriA.regex === '.*' || (uriA.exact === undefined && uriA.prefix === undefined && uriA.regex === undefined);
+  const uriCoversAll =
+    !uriA ||
+    uriA.prefix === '/' ||
+    uriA.regex === '.*' ||
+    (uriA.exact === undefined && uriA.prefix === undefined && uriA.regex === undefined);
   if (!uriCoversAll) {
     if (!bb.uri || !stringCovers(uriA, bb.uri, !a.ignoreUriCase, !bb.ignoreUriCase)) return false;
   }
@@ -145,7 +170,10 @@ export function matchCovers(a: HTTPMatchRequest, b: HTTPMatchRequest | undefined
     stringCovers(a.scheme, bb.scheme) &&
     recordCovers(a.headers, bb.headers) &&
     recordCovers(a.queryParams, bb.queryParams) &&
-    Object.entries(mapping(a.withoutHeaders)).every(([k, v]) => k in mapping(bb.withoutHeaders) && matchKey(v as never) === matchKey(mapping(bb.withoutHeaders)[k] as never)) &&
+    Object.entries(mapping(a.withoutHeaders)).every(
+      ([k, v]) =>
+        k in mapping(bb.withoutHeaders) && matchKey(v as never) === matchKey(mapping(bb.withoutHeaders)[k] as never),
+    ) &&
     sameValue(a.port, bb.port) &&
     sameValue(a.sourceNamespace, bb.sourceNamespace) &&
     sameValue(a.sourceLabels, bb.sourceLabels) &&
@@ -168,8 +196,12 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
   const out: Diagnostic[] = [];
   const flagged = new Set<string>(); // `${rule}` or `${rule}.${match}` that Istio's own rules already report
   const at = (path: (string | number)[]) => vs.rangeAt(['spec', 'http', ...path]);
-  const push = (code: 'IST0130' | 'IST0131', args: string[], path: (string | number)[], extra: Partial<Parameters<typeof makeDiagnostic>[0]> = {}) =>
-    out.push(makeDiagnostic({ code, args, file: vs.file, range: at(path), object: objectRef(vs), ...extra }));
+  const push = (
+    code: 'IST0130' | 'IST0131',
+    args: string[],
+    path: (string | number)[],
+    extra: Partial<Parameters<typeof makeDiagnostic>[0]> = {},
+  ) => out.push(makeDiagnostic({ code, args, file: vs.file, range: at(path), object: objectRef(vs), ...extra }));
 
   const seen = new Map<string, number>();
   let emptyMatchEncountered = -1;
@@ -180,7 +212,13 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
     if (matches.length === 0) {
       if (emptyMatchEncountered >= 0) {
         push('IST0130', [routeName(route, rulen), 'only the last rule can have no matches'], [rulen], {
-          related: [{ file: vs.file, range: at([emptyMatchEncountered]), message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches` }],
+          related: [
+            {
+              file: vs.file,
+              range: at([emptyMatchEncountered]),
+              message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches`,
+            },
+          ],
         });
         flagged.add(`${rulen}`);
       }
@@ -191,7 +229,13 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
     matches.forEach((match, matchn) => {
       if (emptyMatchEncountered >= 0) {
         push('IST0130', [routeName(route, rulen), 'route without matches defined before'], [rulen, 'match', matchn], {
-          related: [{ file: vs.file, range: at([emptyMatchEncountered]), message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches` }],
+          related: [
+            {
+              file: vs.file,
+              range: at([emptyMatchEncountered]),
+              message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches`,
+            },
+          ],
           fixes: moveRuleToEndFix(vs, sourceText, emptyMatchEncountered),
         });
         flagged.add(`${rulen}`);
@@ -200,11 +244,26 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
       const key = matchKey(match);
       const dupn = seen.get(key);
       if (dupn !== undefined) {
-        push('IST0131', [routeName(route, rulen), requestName(match, matchn), routeName(routes[dupn], dupn)], [rulen, 'match', matchn], {
-          related: [{ file: vs.file, range: at([dupn]), message: `the same match in rule ${routeName(routes[dupn], dupn)}` }],
-          // a rule keeps at least one match: with none it would take every request
-          fixes: matches.length > 1 ? removeItemFix(vs, sourceText, [rulen, 'match', matchn], `Remove the duplicate match ${requestName(match, matchn)} of rule ${routeName(route, rulen)}`) : undefined,
-        });
+        push(
+          'IST0131',
+          [routeName(route, rulen), requestName(match, matchn), routeName(routes[dupn], dupn)],
+          [rulen, 'match', matchn],
+          {
+            related: [
+              { file: vs.file, range: at([dupn]), message: `the same match in rule ${routeName(routes[dupn], dupn)}` },
+            ],
+            // a rule keeps at least one match: with none it would take every request
+            fixes:
+              matches.length > 1
+                ? removeItemFix(
+                    vs,
+                    sourceText,
+                    [rulen, 'match', matchn],
+                    `Remove the duplicate match ${requestName(match, matchn)} of rule ${routeName(route, rulen)}`,
+                  )
+                : undefined,
+          },
+        );
         flagged.add(`${rulen}.${matchn}`);
         duplicates++;
         return;
@@ -222,15 +281,22 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
   });
 
   for (let i = 0; i < prefixMatches.length; i++) {
-    const a = prefixMatches[i]!;
+    const a = prefixMatches[i];
     for (let j = i + 1; j < prefixMatches.length; j++) {
-      const b = prefixMatches[j]!;
+      const b = prefixMatches[j];
       if (b.prefix === a.prefix) continue;
       if (!coveredValidation(a, b)) continue;
-      push('IST0131', [b.routeStr, `${b.matchStr} of prefix ${b.prefix}`, `${a.matchStr} of prefix ${a.prefix} on ${a.routeStr}`], [b.rule, 'match', b.match], {
-        related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier prefix ${a.prefix}` }],
-        fixes: moveRuleFix(vs, sourceText, b.rule, a.rule),
-      });
+      push(
+        'IST0131',
+        [b.routeStr, `${b.matchStr} of prefix ${b.prefix}`, `${a.matchStr} of prefix ${a.prefix} on ${a.routeStr}`],
+        [b.rule, 'match', b.match],
+        {
+          related: [
+            { file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier prefix ${a.prefix}` },
+          ],
+          fixes: moveRuleFix(vs, sourceText, b.rule, a.rule),
+        },
+      );
       flagged.add(`${b.rule}.${b.match}`);
     }
   }
@@ -240,7 +306,13 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
 }
 
 /** Matches (and rules without matches) that an earlier match always wins over, which Istio's checks miss. */
-function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: Set<string>, sourceText: string | undefined, out: Diagnostic[]) {
+function shadowedBeyondIstio(
+  vs: VirtualService,
+  routes: HTTPRoute[],
+  flagged: Set<string>,
+  sourceText: string | undefined,
+  out: Diagnostic[],
+) {
   const earlier: { rule: number; match: number; m: HTTPMatchRequest }[] = [];
   const at = (path: (string | number)[]) => vs.rangeAt(['spec', 'http', ...path]);
   routes.forEach((route, rulen) => {
@@ -252,12 +324,21 @@ function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: S
         out.push(
           makeDiagnostic({
             code: 'IST0130',
-            args: [routeName(route, rulen), `every request is matched before, by rule ${routeName(routes[a.rule], a.rule)} match ${requestName(a.m, a.match)} of ${describeUri(a.m)}`],
+            args: [
+              routeName(route, rulen),
+              `every request is matched before, by rule ${routeName(routes[a.rule], a.rule)} match ${requestName(a.m, a.match)} of ${describeUri(a.m)}`,
+            ],
             file: vs.file,
             range: at([rulen]),
             object: objectRef(vs),
             source: 'ingress-lab',
-            related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: 'the earlier match that takes every request' }],
+            related: [
+              {
+                file: vs.file,
+                range: at([a.rule, 'match', a.match]),
+                message: 'the earlier match that takes every request',
+              },
+            ],
             fixes: removeItemFix(vs, sourceText, [rulen], `Remove rule ${routeName(route, rulen)} (never used)`),
           }),
         );
@@ -272,17 +353,32 @@ function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: S
           out.push(
             makeDiagnostic({
               code: 'IST0131',
-              args: [routeName(route, rulen), `${requestName(m, matchn)} of ${describeUri(m)}`, `${requestName(a.m, a.match)} of ${describeUri(a.m)} on ${routeName(routes[a.rule], a.rule)}`],
+              args: [
+                routeName(route, rulen),
+                `${requestName(m, matchn)} of ${describeUri(m)}`,
+                `${requestName(a.m, a.match)} of ${describeUri(a.m)} on ${routeName(routes[a.rule], a.rule)}`,
+              ],
               file: vs.file,
               range: at([rulen, 'match', matchn]),
               object: objectRef(vs),
               source: 'ingress-lab',
-              related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier ${describeUri(a.m)}, which every request of this match also matches` }],
+              related: [
+                {
+                  file: vs.file,
+                  range: at([a.rule, 'match', a.match]),
+                  message: `the earlier ${describeUri(a.m)}, which every request of this match also matches`,
+                },
+              ],
               fixes:
                 a.rule !== rulen
                   ? moveRuleFix(vs, sourceText, rulen, a.rule)
                   : matches.length > 1
-                    ? removeItemFix(vs, sourceText, [rulen, 'match', matchn], `Remove match ${requestName(m, matchn)} of rule ${routeName(route, rulen)} (never used)`)
+                    ? removeItemFix(
+                        vs,
+                        sourceText,
+                        [rulen, 'match', matchn],
+                        `Remove match ${requestName(m, matchn)} of rule ${routeName(route, rulen)} (never used)`,
+                      )
                     : undefined,
             }),
           );
@@ -307,12 +403,17 @@ const pos = (line: number) => ({ line, character: 0 });
 
 /** The edit that deletes whole lines [from, to) (to may be past the last line). */
 function deleteLines(file: string, lines: string[], [from, to]: [number, number]) {
-  const end = to >= lines.length ? { line: lines.length - 1, character: lines[lines.length - 1]!.length } : pos(to);
+  const end = to >= lines.length ? { line: lines.length - 1, character: lines[lines.length - 1].length } : pos(to);
   return { file, range: { start: pos(from), end }, newText: '' };
 }
 
 /** "Move rule #b above rule #a": cuts the later rule's lines and puts them before the earlier rule's. */
-function moveRuleFix(vs: VirtualService, text: string | undefined, later: number, before: number): QuickFix[] | undefined {
+function moveRuleFix(
+  vs: VirtualService,
+  text: string | undefined,
+  later: number,
+  before: number,
+): QuickFix[] | undefined {
   if (text === undefined) return undefined;
   const b = itemLines(vs, text, [later]);
   const a = itemLines(vs, text, [before]);
@@ -323,7 +424,10 @@ function moveRuleFix(vs: VirtualService, text: string | undefined, later: number
   return [
     {
       title: `Move rule ${routeName(routes[later], later)} above rule ${routeName(routes[before], before)}`,
-      edits: [{ file: vs.file, range: { start: pos(a[0]), end: pos(a[0]) }, newText: block }, deleteLines(vs.file, lines, b)],
+      edits: [
+        { file: vs.file, range: { start: pos(a[0]), end: pos(a[0]) }, newText: block },
+        deleteLines(vs.file, lines, b),
+      ],
       isPreferred: true,
     },
   ];
@@ -340,13 +444,31 @@ function moveRuleToEndFix(vs: VirtualService, text: string | undefined, rule: nu
   const block = lines.slice(r[0], r[1]).join('\n');
   const insert =
     last[1] >= lines.length
-      ? { file: vs.file, range: { start: { line: lines.length - 1, character: lines[lines.length - 1]!.length }, end: { line: lines.length - 1, character: lines[lines.length - 1]!.length } }, newText: `\n${block}` }
+      ? {
+          file: vs.file,
+          range: {
+            start: { line: lines.length - 1, character: lines[lines.length - 1].length },
+            end: { line: lines.length - 1, character: lines[lines.length - 1].length },
+          },
+          newText: `\n${block}`,
+        }
       : { file: vs.file, range: { start: pos(last[1]), end: pos(last[1]) }, newText: `${block}\n` };
-  return [{ title: `Move rule ${routeName(routes[rule], rule)} (no matches) to the end`, edits: [insert, deleteLines(vs.file, lines, r)], isPreferred: true }];
+  return [
+    {
+      title: `Move rule ${routeName(routes[rule], rule)} (no matches) to the end`,
+      edits: [insert, deleteLines(vs.file, lines, r)],
+      isPreferred: true,
+    },
+  ];
 }
 
 /** Deletes a block sequence item that can never take a request (a whole rule, or one match of a rule that keeps others). */
-function removeItemFix(vs: VirtualService, text: string | undefined, path: (string | number)[], title: string): QuickFix[] | undefined {
+function removeItemFix(
+  vs: VirtualService,
+  text: string | undefined,
+  path: (string | number)[],
+  title: string,
+): QuickFix[] | undefined {
   if (text === undefined) return undefined;
   const r = itemLines(vs, text, path);
   if (!r) return undefined;

@@ -14,16 +14,37 @@ function analyzeSection(vs: VirtualService, section: Section): Diagnostic[] {
   const routes = list((vs.spec as Record<string, unknown>)[section] as unknown[]);
   const out: Diagnostic[] = [];
   const at = (path: (string | number)[]) => vs.rangeAt(['spec', section, ...path]);
-  const push = (code: 'IST0130' | 'IST0131', args: string[], path: (string | number)[], related?: Diagnostic['related']) =>
-    out.push(makeDiagnostic({ code, args, file: vs.file, range: at(path), object: objectRef(vs), ...(related ? { related } : {}) }));
+  const push = (
+    code: 'IST0130' | 'IST0131',
+    args: string[],
+    path: (string | number)[],
+    related?: Diagnostic['related'],
+  ) =>
+    out.push(
+      makeDiagnostic({
+        code,
+        args,
+        file: vs.file,
+        range: at(path),
+        object: objectRef(vs),
+        ...(related ? { related } : {}),
+      }),
+    );
   const seen = new Map<string, number>();
   let emptyMatchEncountered = -1;
   routes.forEach((route, rulen) => {
     if (!route || typeof route !== 'object') return;
     const matches = list((route as { match?: unknown[] }).match);
-    const noMatches = () => [{ file: vs.file, range: at([emptyMatchEncountered]), message: `${section} rule #${emptyMatchEncountered} has no matches` }];
+    const noMatches = () => [
+      {
+        file: vs.file,
+        range: at([emptyMatchEncountered]),
+        message: `${section} rule #${emptyMatchEncountered} has no matches`,
+      },
+    ];
     if (matches.length === 0) {
-      if (emptyMatchEncountered >= 0) push('IST0130', [`#${rulen}`, 'only the last rule can have no matches'], [rulen], noMatches());
+      if (emptyMatchEncountered >= 0)
+        push('IST0130', [`#${rulen}`, 'only the last rule can have no matches'], [rulen], noMatches());
       emptyMatchEncountered = rulen;
       return;
     }
@@ -36,15 +57,19 @@ function analyzeSection(vs: VirtualService, section: Section): Diagnostic[] {
       const key = matchKey(match as never);
       const dupn = seen.get(key);
       if (dupn !== undefined) {
-        push('IST0131', [`#${rulen}`, `#${matchn}`, `#${dupn}`], [rulen, 'match', matchn], [
-          { file: vs.file, range: at([dupn]), message: `the same match in ${section} rule #${dupn}` },
-        ]);
+        push(
+          'IST0131',
+          [`#${rulen}`, `#${matchn}`, `#${dupn}`],
+          [rulen, 'match', matchn],
+          [{ file: vs.file, range: at([dupn]), message: `the same match in ${section} rule #${dupn}` }],
+        );
         duplicates++;
         return;
       }
       seen.set(key, rulen);
     });
-    if (duplicates === matches.length) push('IST0130', [`#${rulen}`, 'all matches used by prior rules'], [rulen, 'match']);
+    if (duplicates === matches.length)
+      push('IST0130', [`#${rulen}`, 'all matches used by prior rules'], [rulen, 'match']);
   });
   return out;
 }

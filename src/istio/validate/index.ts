@@ -68,7 +68,10 @@ const CORE_SCHEMAS: Record<string, Schema> = {
                         type: 'object',
                         additionalProperties: true,
                         required: ['containerPort'],
-                        properties: { containerPort: { type: 'integer', minimum: 1, maximum: 65535 }, name: { type: 'string' } },
+                        properties: {
+                          containerPort: { type: 'integer', minimum: 1, maximum: 65535 },
+                          name: { type: 'string' },
+                        },
                       },
                     },
                   },
@@ -85,7 +88,13 @@ const CORE_SCHEMAS: Record<string, Schema> = {
 const METADATA: Schema = {
   type: 'object',
   additionalProperties: true,
-  properties: { name: { type: 'string' }, namespace: { type: 'string' }, labels: strMap, annotations: strMap, creationTimestamp: { type: 'string' } },
+  properties: {
+    name: { type: 'string' },
+    namespace: { type: 'string' },
+    labels: strMap,
+    annotations: strMap,
+    creationTimestamp: { type: 'string' },
+  },
 };
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -96,9 +105,16 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
   checkSchema(raw.metadata, METADATA, ['metadata'], out);
   const md = (raw.metadata ?? {}) as Record<string, unknown>;
   if (typeof md.name === 'string' && (md.name.length > 253 || !DNS1123_SUBDOMAIN.test(md.name))) {
-    out.push({ path: ['metadata', 'name'], message: `invalid name "${md.name.slice(0, 60)}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'` });
+    out.push({
+      path: ['metadata', 'name'],
+      message: `invalid name "${md.name.slice(0, 60)}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+    });
   }
-  if (typeof md.namespace === 'string' && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(md.namespace)) out.push({ path: ['metadata', 'namespace'], message: `invalid namespace "${md.namespace.slice(0, 60)}": must be a lowercase RFC 1123 label` });
+  if (typeof md.namespace === 'string' && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(md.namespace))
+    out.push({
+      path: ['metadata', 'namespace'],
+      message: `invalid namespace "${md.namespace.slice(0, 60)}": must be a lowercase RFC 1123 label`,
+    });
   const spec = raw.spec;
   const schema = CRD_SCHEMAS[kind]?.spec ?? CORE_SCHEMAS[kind];
   if (!schema) return out;
@@ -121,6 +137,12 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
 /** `spec.http[0].match[1].uri`: a path as kubectl and istioctl print it. */
 export function pathText(path: YamlPath): string {
   let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `${s ? '.' : ''}${p}` : `[${JSON.stringify(p)}]`;
+  for (const p of path)
+    s +=
+      typeof p === 'number'
+        ? `[${p}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p)
+          ? `${s ? '.' : ''}${p}`
+          : `[${JSON.stringify(p)}]`;
   return s;
 }

@@ -24,10 +24,10 @@ function isIP(s: string): boolean {
 
 function dnsLabelsError(domain: string): string | undefined {
   const parts = domain.split('.');
-  const tld = parts[parts.length - 1]!;
+  const tld = parts[parts.length - 1];
   if (/^\d+$/.test(tld)) return `domain name "${domain}" invalid (top level domain "${tld}" cannot be all-numeric)`;
   for (let i = 0; i < parts.length; i++) {
-    const label = parts[i]!;
+    const label = parts[i];
     if (i === parts.length - 1 && label === '') return undefined;
     if (!isDns1123Label(label)) return `domain name "${domain}" invalid (label "${label}" invalid)`;
   }
@@ -60,12 +60,15 @@ function durationError(v: unknown): string | undefined {
 function regexError(re: string, where: string): string | undefined {
   if (re.length > 1024) return `"${where}": regex is too large, max length allowed is 1024`;
   const err = re2SyntaxError(re);
-  return err ? `"${where}": error parsing regexp: ${err}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)` : undefined;
+  return err
+    ? `"${where}": error parsing regexp: ${err}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`
+    : undefined;
 }
 
 function stringMatchErrors(sm: unknown, where: string, allowEmptyPrefix: boolean): string | undefined {
   if (!isObj(sm)) return undefined;
-  if (sm.prefix !== undefined && sm.prefix === '' && !allowEmptyPrefix) return `"${where}": prefix string match should not be empty`;
+  if (sm.prefix !== undefined && sm.prefix === '' && !allowEmptyPrefix)
+    return `"${where}": prefix string match should not be empty`;
   if (typeof sm.regex === 'string') {
     if (sm.regex === '') return `"${where}": regex string match should not be empty`;
     return regexError(sm.regex, where);
@@ -86,10 +89,11 @@ function gatewayNameErrors(names: unknown[], at: YamlPath, out: Violation[]) {
       }
       return;
     }
-    const [ns, name] = [parts[0]!, parts.slice(1).join('/')];
+    const [ns, name] = [parts[0], parts.slice(1).join('/')];
     if (!ns || !name) out.push({ path: [...at, i], message: 'config namespace and gateway name cannot be empty' });
     else if (!isDns1123Label(ns)) out.push({ path: [...at, i], message: `invalid value for namespace: "${ns}"` });
-    else if (!isDns1123Label(name)) out.push({ path: [...at, i], message: `invalid value for gateway name: "${name}"` });
+    else if (!isDns1123Label(name))
+      out.push({ path: [...at, i], message: `invalid value for gateway name: "${name}"` });
   });
 }
 
@@ -102,7 +106,11 @@ function destinationErrors(d: unknown, at: YamlPath, out: Violation[]) {
     const e = wildcardDomainError(host);
     if (e) out.push({ path: [...at, 'host'], message: e });
   }
-  if (typeof d.subset === 'string' && !isDns1123Label(d.subset)) out.push({ path: [...at, 'subset'], message: d.subset === '' ? 'subset name cannot be empty' : `subset name is invalid: ${d.subset}` });
+  if (typeof d.subset === 'string' && !isDns1123Label(d.subset))
+    out.push({
+      path: [...at, 'subset'],
+      message: d.subset === '' ? 'subset name cannot be empty' : `subset name is invalid: ${d.subset}`,
+    });
   if (isObj(d.port) && d.port.number !== undefined) {
     const e = portError(d.port.number);
     if (e) out.push({ path: [...at, 'port', 'number'], message: e });
@@ -113,22 +121,27 @@ function httpRouteErrors(h: Obj, at: YamlPath, isDelegateVS: boolean, out: Viola
   const route = list(h.route);
   const has = (k: string) => h[k] !== undefined && h[k] !== null;
   if (has('delegate') && !isDelegateVS) {
-    if (has('redirect')) out.push({ path: at, message: `root HTTP route ${str(h.name) ?? ''} must not specify redirect` });
+    if (has('redirect'))
+      out.push({ path: at, message: `root HTTP route ${str(h.name) ?? ''} must not specify redirect` });
     if (has('route')) out.push({ path: at, message: `root HTTP route ${str(h.name) ?? ''} must not specify route` });
   } else {
-    if (isDelegateVS && has('delegate')) out.push({ path: [...at, 'delegate'], message: 'delegate HTTP route cannot contain delegate' });
+    if (isDelegateVS && has('delegate'))
+      out.push({ path: [...at, 'delegate'], message: 'delegate HTTP route cannot contain delegate' });
     if (has('redirect')) {
       if (route.length) out.push({ path: at, message: 'HTTP route cannot contain both route and redirect' });
       if (has('fault')) out.push({ path: at, message: 'HTTP route cannot contain both fault and redirect' });
       if (has('rewrite')) out.push({ path: at, message: 'HTTP route rule cannot contain both rewrite and redirect' });
-      if (has('directResponse')) out.push({ path: at, message: 'HTTP route rule cannot contain both direct_response and redirect' });
+      if (has('directResponse'))
+        out.push({ path: at, message: 'HTTP route rule cannot contain both direct_response and redirect' });
     } else if (has('directResponse')) {
       if (route.length) out.push({ path: at, message: 'HTTP route cannot contain both route and direct_response' });
       if (has('fault')) out.push({ path: at, message: 'HTTP route cannot contain both fault and direct_response' });
-      if (has('rewrite')) out.push({ path: at, message: 'HTTP route rule cannot contain both rewrite and direct_response' });
+      if (has('rewrite'))
+        out.push({ path: at, message: 'HTTP route rule cannot contain both rewrite and direct_response' });
     } else if (!route.length) out.push({ path: at, message: 'HTTP route, redirect or direct_response is required' });
   }
-  if (has('mirror') && list(h.mirrors).length) out.push({ path: at, message: 'HTTP route cannot contain both mirror and mirrors' });
+  if (has('mirror') && list(h.mirrors).length)
+    out.push({ path: at, message: 'HTTP route cannot contain both mirror and mirrors' });
 
   list(h.match).forEach((m, j) => {
     if (!isObj(m)) return;
@@ -136,7 +149,8 @@ function httpRouteErrors(h: Obj, at: YamlPath, isDelegateVS: boolean, out: Viola
     for (const key of ['headers', 'withoutHeaders'] as const) {
       if (!isObj(m[key])) continue;
       for (const [name, sm] of Object.entries(m[key])) {
-        if (!HEADER_NAME.test(name) && !name.startsWith('@request.auth.claims')) out.push({ path: [...mp, key, name], message: `invalid header name "${name.slice(0, 60)}"` });
+        if (!HEADER_NAME.test(name) && !name.startsWith('@request.auth.claims'))
+          out.push({ path: [...mp, key, name], message: `invalid header name "${name.slice(0, 60)}"` });
         if (key === 'withoutHeaders' && isObj(sm) && sm.regex === '*') continue;
         const e = stringMatchErrors(sm, key, false);
         if (e) out.push({ path: [...mp, key, name], message: e });
@@ -177,28 +191,48 @@ function httpRouteErrors(h: Obj, at: YamlPath, isDelegateVS: boolean, out: Viola
   if (route.length > 1 && total === 0) out.push({ path: [...at, 'route'], message: 'total destination weight = 0' });
 
   if (has('mirror')) destinationErrors(h.mirror, [...at, 'mirror'], out);
-  list(h.mirrors).forEach((mi, k) => isObj(mi) && destinationErrors(mi.destination, [...at, 'mirrors', k, 'destination'], out));
+  list(h.mirrors).forEach(
+    (mi, k) => isObj(mi) && destinationErrors(mi.destination, [...at, 'mirrors', k, 'destination'], out),
+  );
   if (isObj(h.mirrorPercentage) && typeof h.mirrorPercentage.value === 'number') {
     const v = h.mirrorPercentage.value;
-    if (v > 100) out.push({ path: [...at, 'mirrorPercentage', 'value'], message: `mirror_percentage must have a max value of 100 (it has ${v})` });
-    if (v < 0) out.push({ path: [...at, 'mirrorPercentage', 'value'], message: `mirror_percentage must have a min value of 0 (it has ${v})` });
+    if (v > 100)
+      out.push({
+        path: [...at, 'mirrorPercentage', 'value'],
+        message: `mirror_percentage must have a max value of 100 (it has ${v})`,
+      });
+    if (v < 0)
+      out.push({
+        path: [...at, 'mirrorPercentage', 'value'],
+        message: `mirror_percentage must have a min value of 0 (it has ${v})`,
+      });
   }
   if (isObj(h.redirect)) {
     const r = h.redirect;
     const rp = [...at, 'redirect'];
-    if (r.uri && r.prefixRewrite) out.push({ path: rp, message: 'redirect may only specify one of uri or prefix_rewrite' });
-    if (!r.uri && !r.prefixRewrite && !r.authority && r.port === undefined && r.derivePort === undefined && !r.scheme) out.push({ path: rp, message: 'redirect must specify URI, authority, scheme, or port' });
-    if (typeof r.redirectCode === 'number' && r.redirectCode !== 0 && (r.redirectCode < 300 || r.redirectCode > 399)) out.push({ path: [...rp, 'redirectCode'], message: `${r.redirectCode} is not a valid redirect code, must be 3xx` });
-    if (typeof r.scheme === 'string' && r.scheme !== '' && r.scheme !== 'http' && r.scheme !== 'https') out.push({ path: [...rp, 'scheme'], message: 'invalid redirect scheme, must be "http" or "https"' });
-    if (typeof r.port === 'number' && r.port > 0 && portError(r.port)) out.push({ path: [...rp, 'port'], message: portError(r.port)! });
+    if (r.uri && r.prefixRewrite)
+      out.push({ path: rp, message: 'redirect may only specify one of uri or prefix_rewrite' });
+    if (!r.uri && !r.prefixRewrite && !r.authority && r.port === undefined && r.derivePort === undefined && !r.scheme)
+      out.push({ path: rp, message: 'redirect must specify URI, authority, scheme, or port' });
+    if (typeof r.redirectCode === 'number' && r.redirectCode !== 0 && (r.redirectCode < 300 || r.redirectCode > 399))
+      out.push({
+        path: [...rp, 'redirectCode'],
+        message: `${r.redirectCode} is not a valid redirect code, must be 3xx`,
+      });
+    if (typeof r.scheme === 'string' && r.scheme !== '' && r.scheme !== 'http' && r.scheme !== 'https')
+      out.push({ path: [...rp, 'scheme'], message: 'invalid redirect scheme, must be "http" or "https"' });
+    if (typeof r.port === 'number' && r.port > 0 && portError(r.port))
+      out.push({ path: [...rp, 'port'], message: portError(r.port)! });
   }
   if (isObj(h.directResponse) && typeof h.directResponse.status === 'number') {
     const s = h.directResponse.status;
-    if (s < 200 || s > 599) out.push({ path: [...at, 'directResponse', 'status'], message: `status ${s} must be in the range 200-599` });
+    if (s < 200 || s > 599)
+      out.push({ path: [...at, 'directResponse', 'status'], message: `status ${s} must be in the range 200-599` });
   }
   if (isObj(h.retries)) {
     const r = h.retries;
-    if (typeof r.attempts === 'number' && r.attempts < 0) out.push({ path: [...at, 'retries', 'attempts'], message: 'attempts cannot be negative' });
+    if (typeof r.attempts === 'number' && r.attempts < 0)
+      out.push({ path: [...at, 'retries', 'attempts'], message: 'attempts cannot be negative' });
     for (const k of ['perTryTimeout', 'backoff'] as const) {
       const e = durationError(r[k]);
       if (e) out.push({ path: [...at, 'retries', k], message: e });
@@ -206,14 +240,28 @@ function httpRouteErrors(h: Obj, at: YamlPath, isDelegateVS: boolean, out: Viola
   }
   if (isObj(h.rewrite)) {
     const rw = h.rewrite;
-    if (rw.uri && isObj(rw.uriRegexRewrite)) out.push({ path: [...at, 'rewrite'], message: 'rewrite may only contain one of URI or UriRegexRewrite' });
-    if (!rw.uri && !isObj(rw.uriRegexRewrite) && !rw.authority) out.push({ path: [...at, 'rewrite'], message: 'rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one of URI or UriRegexRewrite may be specified' });
+    if (rw.uri && isObj(rw.uriRegexRewrite))
+      out.push({ path: [...at, 'rewrite'], message: 'rewrite may only contain one of URI or UriRegexRewrite' });
+    if (!rw.uri && !isObj(rw.uriRegexRewrite) && !rw.authority)
+      out.push({
+        path: [...at, 'rewrite'],
+        message:
+          'rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one of URI or UriRegexRewrite may be specified',
+      });
     if (isObj(rw.uriRegexRewrite)) {
       const { match, rewrite } = rw.uriRegexRewrite;
-      if (!match || !rewrite) out.push({ path: [...at, 'rewrite', 'uriRegexRewrite'], message: 'UriRegexRewrite has errors: UriRegexRewrite requires both Rewrite and Match fields to be specified' });
+      if (!match || !rewrite)
+        out.push({
+          path: [...at, 'rewrite', 'uriRegexRewrite'],
+          message: 'UriRegexRewrite has errors: UriRegexRewrite requires both Rewrite and Match fields to be specified',
+        });
       else if (typeof match === 'string') {
         const e = regexError(match, 'HTTPRewrite.UriRegexRewrite.Match');
-        if (e) out.push({ path: [...at, 'rewrite', 'uriRegexRewrite', 'match'], message: `UriRegexRewrite has errors: ${e}` });
+        if (e)
+          out.push({
+            path: [...at, 'rewrite', 'uriRegexRewrite', 'match'],
+            message: `UriRegexRewrite has errors: ${e}`,
+          });
       }
     }
   }
@@ -225,7 +273,8 @@ export function virtualServiceRules(spec: Obj, namespace: string, out: Violation
   const hosts = list(spec.hosts).filter((h): h is string => typeof h === 'string');
   const gateways = list(spec.gateways);
   const isDelegate = hosts.length === 0;
-  if (isDelegate && gateways.length) out.push({ path: ['spec', 'gateways'], message: 'delegate virtual service must have no gateways specified' });
+  if (isDelegate && gateways.length)
+    out.push({ path: ['spec', 'gateways'], message: 'delegate virtual service must have no gateways specified' });
   if (gateways.length) gatewayNameErrors(gateways, ['spec', 'gateways'], out);
   const appliesToMesh = gateways.length === 0 || gateways.includes('mesh');
   let allValid = true;
@@ -235,7 +284,10 @@ export function virtualServiceRules(spec: Obj, namespace: string, out: Violation
       out.push({ path: ['spec', 'hosts', i], message: e });
       allValid = false;
     } else if (!e && appliesToMesh && h === '*') {
-      out.push({ path: ['spec', 'hosts', i], message: 'wildcard host * is not allowed for virtual services bound to the mesh gateway' });
+      out.push({
+        path: ['spec', 'hosts', i],
+        message: 'wildcard host * is not allowed for virtual services bound to the mesh gateway',
+      });
       allValid = false;
     }
   });
@@ -243,11 +295,16 @@ export function virtualServiceRules(spec: Obj, namespace: string, out: Violation
     const norm = hosts.map((h) => h.toLowerCase());
     for (let i = 0; i < norm.length; i++) {
       for (let j = i + 1; j < norm.length; j++) {
-        if (hostMatches(norm[i]!, norm[j]!)) out.push({ path: ['spec', 'hosts', j], message: `duplicate hosts in virtual service: ${hosts[i]} & ${hosts[j]}` });
+        if (hostMatches(norm[i], norm[j]))
+          out.push({
+            path: ['spec', 'hosts', j],
+            message: `duplicate hosts in virtual service: ${hosts[i]} & ${hosts[j]}`,
+          });
       }
     }
   }
-  if (!list(spec.http).length && !list(spec.tcp).length && !list(spec.tls).length) out.push({ path: ['spec'], message: 'http, tcp or tls must be provided in virtual service' });
+  if (!list(spec.http).length && !list(spec.tcp).length && !list(spec.tls).length)
+    out.push({ path: ['spec'], message: 'http, tcp or tls must be provided in virtual service' });
   list(spec.http).forEach((h, i) => {
     if (!isObj(h)) out.push({ path: ['spec', 'http', i], message: 'http route may not be null' });
     else httpRouteErrors(h, ['spec', 'http', i], isDelegate, out);
@@ -255,8 +312,10 @@ export function virtualServiceRules(spec: Obj, namespace: string, out: Violation
   for (const key of ['tcp', 'tls'] as const) {
     list(spec[key]).forEach((r, i) => {
       if (!isObj(r)) return;
-      if (key === 'tls' && !list(r.match).length) out.push({ path: ['spec', key, i], message: 'TLS route must have at least one match condition' });
-      if (!list(r.route).length) out.push({ path: ['spec', key, i], message: `${key.toUpperCase()} route is required` });
+      if (key === 'tls' && !list(r.match).length)
+        out.push({ path: ['spec', key, i], message: 'TLS route must have at least one match condition' });
+      if (!list(r.route).length)
+        out.push({ path: ['spec', key, i], message: `${key.toUpperCase()} route is required` });
       let total = 0;
       list(r.route).forEach((d, k) => {
         if (!isObj(d)) return;
@@ -265,9 +324,11 @@ export function virtualServiceRules(spec: Obj, namespace: string, out: Violation
         if (w < 0) out.push({ path: ['spec', key, i, 'route', k, 'weight'], message: `weight ${w} < 0` });
         total += w;
       });
-      if (list(r.route).length > 1 && total === 0) out.push({ path: ['spec', key, i, 'route'], message: 'total destination weight = 0' });
+      if (list(r.route).length > 1 && total === 0)
+        out.push({ path: ['spec', key, i, 'route'], message: 'total destination weight = 0' });
       list(r.match).forEach((m, j) => {
-        if (isObj(m) && m.port !== undefined && m.port !== 0 && portError(m.port)) out.push({ path: ['spec', key, i, 'match', j, 'port'], message: portError(m.port)! });
+        if (isObj(m) && m.port !== undefined && m.port !== 0 && portError(m.port))
+          out.push({ path: ['spec', key, i, 'match', j, 'port'], message: portError(m.port)! });
       });
     });
   }
@@ -286,14 +347,40 @@ function exportToErrors(exportTo: unknown, namespace: string, out: Violation[]) 
   list(exportTo).forEach((e, i) => {
     if (typeof e !== 'string') return;
     const key = e === '.' ? namespace : e;
-    if (seen.has(key)) out.push({ path: ['spec', 'exportTo', i], message: e === '.' || e === namespace ? `duplicate entries in exportTo: . and current namespace ${namespace}` : `duplicate entries in exportTo for entry ${e}` });
+    if (seen.has(key))
+      out.push({
+        path: ['spec', 'exportTo', i],
+        message:
+          e === '.' || e === namespace
+            ? `duplicate entries in exportTo: . and current namespace ${namespace}`
+            : `duplicate entries in exportTo for entry ${e}`,
+      });
     seen.add(key);
-    if (e !== '*' && e !== '.' && e !== '~' && !isDns1123Label(e)) out.push({ path: ['spec', 'exportTo', i], message: `invalid namespace in exportTo: ${e}` });
+    if (e !== '*' && e !== '.' && e !== '~' && !isDns1123Label(e))
+      out.push({ path: ['spec', 'exportTo', i], message: `invalid namespace in exportTo: ${e}` });
   });
-  if (seen.size > 1 && (seen.has('*') || seen.has('~'))) out.push({ path: ['spec', 'exportTo'], message: 'cannot have both public (*) or private (~) and specific namespaces in exportTo' });
+  if (seen.size > 1 && (seen.has('*') || seen.has('~')))
+    out.push({
+      path: ['spec', 'exportTo'],
+      message: 'cannot have both public (*) or private (~) and specific namespaces in exportTo',
+    });
 }
 
-const PROTOCOLS = new Set(['HTTP', 'HTTPS', 'GRPC', 'GRPC-WEB', 'HTTP2', 'MONGO', 'REDIS', 'MYSQL', 'TCP', 'TLS', 'UDP', 'THRIFT', 'HTTP_PROXY']);
+const PROTOCOLS = new Set([
+  'HTTP',
+  'HTTPS',
+  'GRPC',
+  'GRPC-WEB',
+  'HTTP2',
+  'MONGO',
+  'REDIS',
+  'MYSQL',
+  'TCP',
+  'TLS',
+  'UDP',
+  'THRIFT',
+  'HTTP_PROXY',
+]);
 
 export function gatewayRules(spec: Obj, name: string, out: Violation[]) {
   if (!isDns1123Label(name)) out.push({ path: ['metadata', 'name'], message: `invalid gateway name: "${name}"` });
@@ -313,8 +400,10 @@ export function gatewayRules(spec: Obj, name: string, out: Violation[]) {
       const slash = h.indexOf('/');
       const ns = slash < 0 ? undefined : h.slice(0, slash);
       const dns = slash < 0 ? h : h.slice(slash + 1);
-      if (ns !== undefined && (!ns || !dns)) out.push({ path: [...at, 'hosts', k], message: 'config namespace and dnsName in host entry cannot be empty' });
-      else if (ns !== undefined && ns !== '*' && ns !== '.' && !isDns1123Label(ns)) out.push({ path: [...at, 'hosts', k], message: `invalid namespace value "${ns}" in gateway` });
+      if (ns !== undefined && (!ns || !dns))
+        out.push({ path: [...at, 'hosts', k], message: 'config namespace and dnsName in host entry cannot be empty' });
+      else if (ns !== undefined && ns !== '*' && ns !== '.' && !isDns1123Label(ns))
+        out.push({ path: [...at, 'hosts', k], message: `invalid namespace value "${ns}" in gateway` });
       else if (dns !== '*') {
         const e = wildcardDomainError(dns);
         if (e && !isIP(dns)) out.push({ path: [...at, 'hosts', k], message: e });
@@ -326,30 +415,50 @@ export function gatewayRules(spec: Obj, name: string, out: Violation[]) {
       return;
     }
     const proto = str(port.protocol)?.toUpperCase() ?? '';
-    if (!PROTOCOLS.has(proto)) out.push({ path: [...at, 'port', 'protocol'], message: `invalid protocol "${str(port.protocol) ?? ''}", supported protocols are HTTP, HTTP2, GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP` });
+    if (!PROTOCOLS.has(proto))
+      out.push({
+        path: [...at, 'port', 'protocol'],
+        message: `invalid protocol "${str(port.protocol) ?? ''}", supported protocols are HTTP, HTTP2, GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP`,
+      });
     const bind = str(s.bind) ?? '';
     if ((typeof port.number === 'number' && port.number > 0) || !bind.startsWith('unix://')) {
       const e = portError(port.number);
       if (e) out.push({ path: [...at, 'port', 'number'], message: e });
     }
-    if (typeof port.targetPort === 'number' && port.targetPort > 0) out.push({ path: [...at, 'port', 'targetPort'], message: 'targetPort has no impact on Gateways' });
+    if (typeof port.targetPort === 'number' && port.targetPort > 0)
+      out.push({ path: [...at, 'port', 'targetPort'], message: 'targetPort has no impact on Gateways' });
     const pname = str(port.name) ?? '';
     if (pname === '') out.push({ path: [...at, 'port', 'name'], message: 'port name must be set' });
-    else if (portNames.has(pname)) out.push({ path: [...at, 'port', 'name'], message: `port names in servers must be unique: duplicate name ${pname}` });
+    else if (portNames.has(pname))
+      out.push({
+        path: [...at, 'port', 'name'],
+        message: `port names in servers must be unique: duplicate name ${pname}`,
+      });
     portNames.add(pname);
-    if (bind && !bind.startsWith('unix://') && !isIP(bind)) out.push({ path: [...at, 'bind'], message: `${bind} is not a valid IP` });
+    if (bind && !bind.startsWith('unix://') && !isIP(bind))
+      out.push({ path: [...at, 'bind'], message: `${bind} is not a valid IP` });
     const tls = s.tls;
     const isTLSProto = proto === 'HTTPS' || proto === 'TLS';
     if (PROTOCOLS.has(proto)) {
-      if (isTLSProto && !isObj(tls)) out.push({ path: at, message: 'server must have TLS settings for HTTPS/TLS protocols' });
+      if (isTLSProto && !isObj(tls))
+        out.push({ path: at, message: 'server must have TLS settings for HTTPS/TLS protocols' });
       else if (!isTLSProto && isObj(tls)) {
         const isHttp = ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY'].includes(proto);
         const redirectOnly = Object.keys(tls).every((k) => k === 'httpsRedirect');
-        if (!isHttp) out.push({ path: [...at, 'tls'], message: 'server cannot have TLS settings for non HTTPS/TLS ports' });
-        else if (!redirectOnly) out.push({ path: [...at, 'tls'], message: 'server cannot have TLS settings for plain text HTTP ports' });
+        if (!isHttp)
+          out.push({ path: [...at, 'tls'], message: 'server cannot have TLS settings for non HTTPS/TLS ports' });
+        else if (!redirectOnly)
+          out.push({ path: [...at, 'tls'], message: 'server cannot have TLS settings for plain text HTTP ports' });
       }
     }
-    if (isObj(tls) && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.credentialName && !tls.credentialNames && !tls.serverCertificate && !tls.tlsCertificates) {
+    if (
+      isObj(tls) &&
+      (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') &&
+      !tls.credentialName &&
+      !tls.credentialNames &&
+      !tls.serverCertificate &&
+      !tls.tlsCertificates
+    ) {
       out.push({ path: [...at, 'tls'], message: `server certificate required for ${tls.mode} mode` });
     }
   });
@@ -367,7 +476,8 @@ export function destinationRuleRules(spec: Obj, namespace: string, out: Violatio
     if (!isObj(s)) return;
     const n = str(s.name) ?? '';
     if (!n) out.push({ path: ['spec', 'subsets', i], message: 'subset name cannot be empty' });
-    else if (!isDns1123Label(n)) out.push({ path: ['spec', 'subsets', i, 'name'], message: `subset name is invalid: ${n}` });
+    else if (!isDns1123Label(n))
+      out.push({ path: ['spec', 'subsets', i, 'name'], message: `subset name is invalid: ${n}` });
     if (n && names.has(n)) out.push({ path: ['spec', 'subsets', i, 'name'], message: `duplicate subset names: ${n}` });
     names.add(n);
   });
@@ -375,8 +485,10 @@ export function destinationRuleRules(spec: Obj, namespace: string, out: Violatio
     if (!isObj(tp)) return;
     list(tp.portLevelSettings).forEach((p, i) => {
       if (!isObj(p)) return;
-      if (!isObj(p.port)) out.push({ path: [...at, 'portLevelSettings', i], message: 'portTrafficPolicy must have valid port' });
-      else if (portError(p.port.number)) out.push({ path: [...at, 'portLevelSettings', i, 'port', 'number'], message: portError(p.port.number)! });
+      if (!isObj(p.port))
+        out.push({ path: [...at, 'portLevelSettings', i], message: 'portTrafficPolicy must have valid port' });
+      else if (portError(p.port.number))
+        out.push({ path: [...at, 'portLevelSettings', i, 'port', 'number'], message: portError(p.port.number)! });
     });
   };
   pls(spec.trafficPolicy, ['spec', 'trafficPolicy']);

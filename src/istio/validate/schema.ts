@@ -31,9 +31,24 @@ export interface Schema {
 }
 
 const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a map' : typeof v === 'string' ? `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"` : `${typeof v} ${String(v)}`;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'a list'
+      : typeof v === 'object'
+        ? 'a map'
+        : typeof v === 'string'
+          ? `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`
+          : `${typeof v} ${String(v)}`;
 
-const WANT: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false' };
+const WANT: Record<string, string> = {
+  object: 'a map',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 /** Checks `value` against `schema`; violations carry the path of the offending value. */
 export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out: Violation[], limit = 20): void {
@@ -44,7 +59,12 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
   }
   const t = schema.type;
   if (t && !typeMatches(value, t, schema.format)) {
-    const extra = t === 'integer' && typeof value === 'number' ? ` (${value} has a fraction)` : t === 'integer' && typeof value === 'string' && /^-?\d+$/.test(value) ? ' (write it without quotes)' : '';
+    const extra =
+      t === 'integer' && typeof value === 'number'
+        ? ` (${value} has a fraction)`
+        : t === 'integer' && typeof value === 'string' && /^-?\d+$/.test(value)
+          ? ' (write it without quotes)'
+          : '';
     out.push({ path, message: `must be ${WANT[t] ?? t}, not ${describe(value)}${extra}` });
     return;
   }
@@ -53,9 +73,12 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
     return;
   }
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) out.push({ path, message: `must be at least ${schema.minimum}, not ${value}` });
-    else if (schema.maximum !== undefined && value > schema.maximum) out.push({ path, message: `must be at most ${schema.maximum}, not ${value}` });
-    else if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647)) out.push({ path, message: `must fit in 32 bits, not ${value}` });
+    if (schema.minimum !== undefined && value < schema.minimum)
+      out.push({ path, message: `must be at least ${schema.minimum}, not ${value}` });
+    else if (schema.maximum !== undefined && value > schema.maximum)
+      out.push({ path, message: `must be at most ${schema.maximum}, not ${value}` });
+    else if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647))
+      out.push({ path, message: `must fit in 32 bits, not ${value}` });
   }
   if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
     out.push({ path, message: `must be at most ${schema.maxLength} characters long (it has ${value.length})` });
@@ -65,8 +88,10 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
     if (ok === false) out.push({ path, message: rule.message });
   }
   if (Array.isArray(value)) {
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) out.push({ path, message: `must have at most ${schema.maxItems} items (it has ${value.length})` });
-    if (schema.minItems !== undefined && value.length < schema.minItems) out.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}` });
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      out.push({ path, message: `must have at most ${schema.maxItems} items (it has ${value.length})` });
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      out.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}` });
     if (schema.items) {
       value.forEach((item, i) => {
         if (item === null) out.push({ path: [...path, i], message: 'must not be null (an empty "-" item?)' });
@@ -77,13 +102,16 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
   }
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties) out.push({ path, message: `must have at most ${schema.maxProperties} entries` });
-    for (const r of schema.required ?? []) if (obj[r] === undefined || obj[r] === null) out.push({ path, message: `${r} is required` });
+    if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties)
+      out.push({ path, message: `must have at most ${schema.maxProperties} entries` });
+    for (const r of schema.required ?? [])
+      if (obj[r] === undefined || obj[r] === null) out.push({ path, message: `${r} is required` });
     // Istio's proto oneofs: a oneOf of `required` groups, on its own or inside allOf (several oneofs).
     for (const group of [schema, ...(schema.allOf ?? [])]) {
       if (!group.oneOf) continue;
       const set = group.oneOf.flatMap((s) => s.required ?? []).filter((k) => obj[k] !== undefined && obj[k] !== null);
-      if (set.length > 1) out.push({ path, message: `only one of ${set.join(', ')} may be set (they are alternatives)` });
+      if (set.length > 1)
+        out.push({ path, message: `only one of ${set.join(', ')} may be set (they are alternatives)` });
     }
     for (const [k, v] of Object.entries(obj)) {
       const ps = schema.properties?.[k];
@@ -94,7 +122,10 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
       } else if (schema.properties && !schema.additionalProperties) {
         const known = Object.keys(schema.properties);
         const near = known.find((n) => closeTo(n, k));
-        out.push({ path: [...path, k], message: `unknown field "${k.length > 40 ? k.slice(0, 40) + '…' : k}"${near ? `; did you mean "${near}"?` : ''}` });
+        out.push({
+          path: [...path, k],
+          message: `unknown field "${k.length > 40 ? k.slice(0, 40) + '…' : k}"${near ? `; did you mean "${near}"?` : ''}`,
+        });
       }
       if (out.length >= limit) return;
     }
@@ -128,16 +159,22 @@ function closeTo(a: string, b: string): boolean {
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const ra = a.slice(i + 1);
   const rb = b.slice(i + 1);
-  return ra === rb || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i) || (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+  return (
+    ra === rb ||
+    a.slice(i) === b.slice(i + 1) ||
+    a.slice(i + 1) === b.slice(i) ||
+    (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2))
+  );
 }
 
 /** Go's time.ParseDuration, in milliseconds; undefined when it is no duration. */
 export function goDurationMs(s: string): number | undefined {
   if (!/^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(s) && s !== '0') return undefined;
   if (s === '0') return 0;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
   let total = 0;
-  for (const m of s.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  for (const m of s.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
+    total += Number(m[1]) * unit[m[2]];
   return s.startsWith('-') ? -total : total;
 }
 
@@ -157,7 +194,7 @@ function celRule(rule: string, v: unknown): boolean | undefined {
       return v && typeof v === 'object' ? Object.keys(v).every((k) => k.length !== 0) : undefined;
     default: {
       // "(has(self.a) ? 1 : 0) + (has(self.b) ? 1 : 0) <= 1": at most one of a, b.
-      const fields = [...rule.matchAll(/has\(self\.(\w+)\)/g)].map((m) => m[1]!);
+      const fields = [...rule.matchAll(/has\(self\.(\w+)\)/g)].map((m) => m[1]);
       if (fields.length && /<= 1$/.test(rule) && v && typeof v === 'object') {
         return fields.filter((f) => (v as Record<string, unknown>)[f] !== undefined).length <= 1;
       }

@@ -36,7 +36,11 @@ export const LAB_ANALYZERS: Record<string, ((ctx: AnalysisContext) => Diagnostic
   'virtualservice.DestinationHostAnalyzer': analyzeDestinationHosts,
   'virtualservice.DestinationRuleAnalyzer': analyzeDestinationSubsets,
   'virtualservice.GatewayAnalyzer': analyzeVirtualServiceGateways,
-  'schemaValidation.CollectionValidationAnalyzer': (ctx) => ctx.inputs.virtualServices.flatMap((vs) => [...analyzeUnreachableRules(vs, ctx.sourceText(vs.file)), ...analyzeUnreachableTcpTlsRules(vs)]),
+  'schemaValidation.CollectionValidationAnalyzer': (ctx) =>
+    ctx.inputs.virtualServices.flatMap((vs) => [
+      ...analyzeUnreachableRules(vs, ctx.sourceText(vs.file)),
+      ...analyzeUnreachableTcpTlsRules(vs),
+    ]),
 };
 
 export interface GridCase {
@@ -63,7 +67,9 @@ export function readGrid(): GridCase[] {
       name: /name:\s*"([^"]*)"/.exec(body)?.[1] ?? '?',
       analyzer,
       inputFiles: [...body.matchAll(/"(testdata\/[^"]+)"/g)].map((f) => f[1]!),
-      expected: [...body.matchAll(/\{msg\.(\w+),\s*"([^"]*)"\}/g)].filter((e) => CLAIMED[e[1]!]).map((e) => `${CLAIMED[e[1]!]} ${e[2]}`),
+      expected: [...body.matchAll(/\{msg\.(\w+),\s*"([^"]*)"\}/g)]
+        .filter((e) => CLAIMED[e[1]!])
+        .map((e) => `${CLAIMED[e[1]!]} ${e[2]}`),
     });
   }
   return out;
@@ -75,7 +81,9 @@ export function readGrid(): GridCase[] {
  */
 function origin(d: Diagnostic, namespaced: Set<string>): string {
   const k = `${d.object.kind}|${d.object.name}|${d.object.namespace}`;
-  return namespaced.has(k) ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : `${d.object.kind} ${d.object.name}`;
+  return namespaced.has(k)
+    ? `${d.object.kind} ${d.object.namespace}/${d.object.name}`
+    : `${d.object.kind} ${d.object.name}`;
 }
 
 export interface CaseResult {
@@ -98,7 +106,9 @@ export function runCase(c: GridCase): CaseResult {
   );
   const check = LAB_ANALYZERS[c.analyzer];
   const ctx = createContext(resources, { assumeComplete: true, sourceText: (f) => texts[f] });
-  const ours = (check ? check(ctx) : []).filter((d) => d.source === 'istio').map((d) => `${d.code} ${origin(d, namespaced)}`);
+  const ours = (check ? check(ctx) : [])
+    .filter((d) => d.source === 'istio')
+    .map((d) => `${d.code} ${origin(d, namespaced)}`);
   const left = [...ours];
   const found: string[] = [];
   const missed: string[] = [];
