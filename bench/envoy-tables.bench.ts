@@ -19,8 +19,10 @@ const base = JSON.parse(readFileSync(fixture, 'utf8')) as {
   }[];
 };
 const routes = base.configs.find((c) => c['@type'].endsWith('RoutesConfigDump'))!;
-const vh = routes.dynamic_route_configs![0].route_config.virtual_hosts[0];
-routes.dynamic_route_configs![0].route_config.virtual_hosts = Array.from({ length: copies }, (_, i) => ({
+const routeConfig = routes.dynamic_route_configs?.[0]?.route_config;
+if (!routeConfig) throw new Error('the bench input has no dynamic route config');
+const vh = routeConfig.virtual_hosts[0];
+routeConfig.virtual_hosts = Array.from({ length: copies }, (_, i) => ({
   ...structuredClone(vh),
   name: `bookinfo-${i}.example.com:80`,
   domains: [`bookinfo-${i}.example.com`],
@@ -35,7 +37,7 @@ function median(fn: () => void, runs: number): number {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times[Math.floor(times.length / 2)] ?? NaN;
 }
 
 const runs = 15;

@@ -51,10 +51,11 @@ export function parseArgs(command: string, args: string[], spec: Record<string, 
   let help = false;
   const byAlias = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) if (s.alias) byAlias.set(s.alias, name);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+  // One iterator for the words, so an option's value is simply the next word.
+  const words = args[Symbol.iterator]();
+  for (const a of words) {
     if (a === '--') {
-      positionals.push(...args.slice(i + 1));
+      positionals.push(...words);
       break;
     }
     if (a === '--help' || a === '-h') {
@@ -85,8 +86,9 @@ export function parseArgs(command: string, args: string[], spec: Record<string, 
       continue;
     }
     if (value === undefined) {
-      if (i + 1 >= args.length) throw new CliInputError(`--${name} needs a value`);
-      value = args[++i];
+      const next = words.next();
+      if (next.done) throw new CliInputError(`--${name} needs a value`);
+      value = next.value;
     }
     if (s.kind === 'number') {
       if (!/^\d+$/.test(value)) throw new CliInputError(`--${name} takes a number, not "${value}"`);

@@ -127,8 +127,9 @@ export const explainLogCommand: Command = {
       }
       const { text, source } = await readLog(io, logPath);
       const list = explainLog(text, ctx);
-      if (!list.length) throw new CliInputError(`${source} has no access log lines`);
-      if (list.every((l) => l.error)) throw new CliInputError(`${source}:${list[0].line}: ${list[0].error}`);
+      const [first] = list;
+      if (!first) throw new CliInputError(`${source} has no access log lines`);
+      if (list.every((l) => l.error)) throw new CliInputError(`${source}:${first.line}: ${first.error}`);
       io.stdout(o.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : explainedText(list, source));
       return EXIT_OK;
     }),

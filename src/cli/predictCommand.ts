@@ -36,8 +36,8 @@ export async function loadResources(io: CliIo, files: string[], defaultNamespace
       defaultNamespace,
       validate: true,
     });
-    if (problems.length) {
-      const p = problems[0];
+    const [p] = problems;
+    if (p) {
       const more =
         problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
       throw new CliInputError(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}${more}`);
@@ -117,12 +117,12 @@ export function l4RoutesTable(routes: L4Route[]): string {
       `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
     ]),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const widths = columnWidths(rows);
   return (
     rows
       .map((row) =>
         row
-          .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i] + 5)))
+          .map((c, i) => (i === row.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 5)))
           .join('')
           .trimEnd(),
       )
@@ -182,3 +182,10 @@ export const predictCommand: Command = {
       return EXIT_OK;
     }),
 };
+
+/** The widest cell of each column. */
+function columnWidths(rows: string[][]): number[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return widths;
+}

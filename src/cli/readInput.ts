@@ -119,7 +119,7 @@ function binary(path: string, offset: number): InputFileError {
 function firstInvalidUtf8(bytes: Uint8Array): number {
   // Decode in growing slices would be slow; scan for the first byte sequence UTF-8 forbids.
   for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i];
+    const b = bytes[i] ?? 0;
     const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
     if (n === 0) return i;
     for (let k = 1; k < n; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;

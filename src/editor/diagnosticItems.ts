@@ -100,7 +100,9 @@ export function firstProblemPerDocument(problems: readonly YamlProblem[], text: 
   const starts = splitDocuments(text).map((c) => c.startLine);
   const documentOf = (line: number) => {
     let index = 0;
-    for (let i = 0; i < starts.length; i++) if (starts[i] <= line) index = i;
+    starts.forEach((start, i) => {
+      if (start <= line) index = i;
+    });
     return index;
   };
   const byDocument = new Map<number, YamlProblem>();

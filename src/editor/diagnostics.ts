@@ -91,7 +91,7 @@ class ClusterObjects {
       ]);
       if (cluster !== this.cluster) return;
       const set = emptyResourceSet();
-      const add = (kind: string, items: readonly unknown[]) => {
+      const add = (kind: keyof typeof bucket, items: readonly unknown[]) => {
         for (const raw of items) {
           // List items carry no kind; the engine sorts objects by it.
           const o = fromClusterObject({ ...(raw as Record<string, unknown>), kind }, `cluster:${kind}`);
@@ -121,13 +121,13 @@ class ClusterObjects {
   }
 }
 
-const bucket: Record<string, keyof ResourceSet> = {
+const bucket = {
   Service: 'services',
   Deployment: 'deployments',
   VirtualService: 'virtualServices',
   Gateway: 'gateways',
   DestinationRule: 'destinationRules',
-};
+} as const satisfies Record<string, keyof ResourceSet>;
 
 interface Published {
   diagnostic: vscode.Diagnostic;

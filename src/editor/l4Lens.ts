@@ -29,10 +29,11 @@ export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProv
     if (!/kind:\s*VirtualService/.test(doc.getText()) || !/^\s*(tcp|tls):/m.test(doc.getText())) return undefined;
     const p = await this.ctx.engine.predictDocument(doc);
     const hits = p.l4Routes.filter((r) => toVsRange(r.range).contains(pos));
-    if (!hits.length) return undefined;
+    const [first] = hits;
+    if (!first) return undefined;
     return new vscode.Hover(
       hits.map((r) => new vscode.MarkdownString(formatL4Hover(r))),
-      toVsRange(hits[0].range),
+      toVsRange(first.range),
     );
   }
 }

@@ -12,7 +12,7 @@ export function clusterNamespaces(names: Iterable<string>): string[] {
   const out = new Set<string>();
   for (const n of names) {
     const m = /^outbound\|\d+\|[^|]*\|[^.]+\.([^.]+)\.svc\./.exec(n);
-    if (m) out.add(m[1]);
+    if (m?.[1]) out.add(m[1]);
   }
   return [...out];
 }

@@ -17,7 +17,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(s: string): string {
-  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 export const SOURCE_LABELS: Record<StepSource, string> = {
@@ -84,7 +84,7 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource).replace(/[&<>"]/g, (c) => ENTITIES[c])}">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource).replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(o.styleUri)}">
 <title>Trace ${e(requestLine)}</title>

@@ -106,19 +106,32 @@ const OPERATOR_FIELD: Record<string, Field> = {
 };
 const NUMERIC = new Set<Field>(['code', 'bytesReceived', 'bytesSent', 'durationMs', 'upstreamServiceTimeMs']);
 
-/** The text format as alternating pieces: literal, operator, literal, ..., literal. */
-function pieces(format: string): { literals: string[]; operators: string[] } {
-  const literals: string[] = [];
-  const operators: string[] = [];
+interface TextField {
+  operator: string;
+  field: Field;
+  /** The literal text that follows the field ('' for the last one). */
+  after: string;
+}
+
+/** The text format as its leading literal, then each operator with the literal after it. */
+function pieces(format: string): { head: string; fields: TextField[] } {
   const re = /%[A-Z_]+(?:\([^)]*\))?%/g;
+  const fields: TextField[] = [];
+  let head = '';
   let last = 0;
   for (let m = re.exec(format); m; m = re.exec(format)) {
-    literals.push(format.slice(last, m.index));
-    operators.push(m[0]);
+    const literal = format.slice(last, m.index);
+    const previous = fields.at(-1);
+    if (previous) previous.after = literal;
+    else head = literal;
+    const field = OPERATOR_FIELD[m[0]];
+    if (!field) throw new Error(`access log format operator ${m[0]} has no field`);
+    fields.push({ operator: m[0], field, after: '' });
     last = m.index + m[0].length;
   }
-  literals.push(format.slice(last));
-  return { literals, operators };
+  const tail = fields.at(-1);
+  if (tail) tail.after = format.slice(last);
+  return { head, fields };
 }
 const TEXT = pieces(ISTIO_TEXT_FORMAT);
 
@@ -153,12 +166,11 @@ const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 function parseText(line: string): ParsedLine {
   const e: AccessLogEntry = { encoding: 'text', code: 0, flags: [] };
-  const { literals, operators } = TEXT;
-  if (!line.startsWith(literals[0]))
-    return { ok: false, reason: `does not start with "${literals[0]}": not Istio's default access log format` };
-  let pos = literals[0].length;
-  for (let i = 0; i < operators.length; i++) {
-    const next = literals[i + 1];
+  const { head, fields } = TEXT;
+  if (!line.startsWith(head))
+    return { ok: false, reason: `does not start with "${head}": not Istio's default access log format` };
+  let pos = head.length;
+  for (const { operator, field, after: next } of fields) {
     let end: number;
     if (next === '') {
       // The last field (%ROUTE_NAME%) is unquoted: Envoy's route names in this position hold no spaces.
@@ -167,17 +179,17 @@ function parseText(line: string): ParsedLine {
       if (space >= 0)
         return {
           ok: false,
-          reason: `unexpected text after ${operators[i]} ("${clip(line.slice(space + 1), 30)}"): not Istio's default access log format`,
+          reason: `unexpected text after ${operator} ("${clip(line.slice(space + 1), 30)}"): not Istio's default access log format`,
         };
     } else {
       end = line.indexOf(next, pos);
       if (end < 0)
         return {
           ok: false,
-          reason: `ends before ${operators[i]} (expected "${next}" after it): not Istio's default access log format, or cut short`,
+          reason: `ends before ${operator} (expected "${next}" after it): not Istio's default access log format, or cut short`,
         };
     }
-    const problem = setField(e, OPERATOR_FIELD[operators[i]], line.slice(pos, end));
+    const problem = setField(e, field, line.slice(pos, end));
     if (problem) return { ok: false, reason: problem };
     pos = end + next.length;
   }
@@ -201,7 +213,9 @@ function parseJson(line: string): ParsedLine {
     const v = rec[key];
     if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number')
       return { ok: false, reason: `"${key}" is ${Array.isArray(v) ? 'an array' : typeof v}, not a string or number` };
-    const problem = setField(e, OPERATOR_FIELD[op], v);
+    const field = OPERATOR_FIELD[op];
+    if (!field) continue;
+    const problem = setField(e, field, v);
     if (problem) return { ok: false, reason: problem.replace(op, `"${key}"`) };
   }
   return { ok: true, entry: e };

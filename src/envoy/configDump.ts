@@ -89,8 +89,8 @@ export function readConfigDump(json: unknown): ConfigDump {
 }
 
 function firstProblem<T>(list: T[], f: (e: T, i: number) => string | undefined): string | undefined {
-  for (let i = 0; i < list.length; i++) {
-    const p = f(list[i], i);
+  for (const [i, e] of list.entries()) {
+    const p = f(e, i);
     if (p) return p;
   }
   return undefined;

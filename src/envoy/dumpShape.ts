@@ -1,7 +1,7 @@
 // The shape of what the readers take from Envoy's admin output, checked once at the boundary: a dump edited
 // by hand or cut from another tool (domains as a string, a route as null, virtual_hosts as a map) becomes
 // one ConfigDumpShapeError naming the entry and field, instead of a TypeError deep in a table.
-import { checkSchema, type Schema, type Violation } from '../istio/validate/schema';
+import { checkSchema, type Schema, type Violation } from '../schema/openApi';
 
 const open = (properties: Record<string, Schema>, extra: Partial<Schema> = {}): Schema => ({
   type: 'object',

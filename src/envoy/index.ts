@@ -141,8 +141,9 @@ export class ConfigDumpIndex {
     if (!choice) return undefined;
     const routes = choice.virtualHost.routes ?? [];
     const index = routes.findIndex((r) => jsonEqual(r.match, match));
-    if (index < 0) return undefined;
-    return { routeConfig: rc, virtualHost: choice.virtualHost, choice, route: routes[index], index };
+    const route = routes[index];
+    if (!route) return undefined;
+    return { routeConfig: rc, virtualHost: choice.virtualHost, choice, route, index };
   }
 }
 

@@ -53,7 +53,7 @@ export function firstErrorOffset(text: string): number {
     throw i;
   };
   const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
   };
   const lit = (word: string) => {
     for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) fail();

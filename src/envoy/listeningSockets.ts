@@ -15,14 +15,13 @@ export interface ListeningSocket {
 export function parseListeningSockets(ssOutput: string): ListeningSocket[] {
   const byKey = new Map<string, ListeningSocket>();
   for (const line of ssOutput.split('\n')) {
-    const cols = line.trim().split(/\s+/);
-    if (cols[0] !== 'LISTEN' || cols.length < 4) continue;
-    const local = cols[3];
+    const [state, , , local] = line.trim().split(/\s+/);
+    if (state !== 'LISTEN' || local === undefined) continue;
     const i = local.lastIndexOf(':');
     const address = local.slice(0, i);
     const port = Number(local.slice(i + 1));
     if (!Number.isInteger(port)) continue;
-    const processes = [...line.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1]);
+    const processes = [...line.matchAll(/\("([^"]+)",pid=/g)].flatMap((m) => m[1] ?? []);
     const key = `${address}:${port}`;
     const seen = byKey.get(key);
     if (seen) {

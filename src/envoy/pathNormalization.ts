@@ -38,10 +38,9 @@ function canonicalPath(path: string): string {
     const ch = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(ch) ? ch : m;
   });
-  const segments = p.split('/');
+  const segments = p.split('/').slice(1);
   const out: string[] = [];
-  for (let i = 1; i < segments.length; i++) {
-    const seg = segments[i];
+  for (const [i, seg] of segments.entries()) {
     const last = i === segments.length - 1;
     if (seg === '.') {
       if (last) out.push('');

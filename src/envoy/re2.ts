@@ -27,7 +27,7 @@ export function compileRe2(pattern: string, flags = 0): Re2Compiled {
       ok: false,
       error: message
         .replace(/^error parsing regexp: /, '')
-        .split('\n')[0]
+        .replace(/\n[^]*$/, '')
         .slice(0, 200),
     };
   }

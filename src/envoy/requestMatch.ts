@@ -292,8 +292,7 @@ export function matchInVirtualHost(choice: VirtualHostChoice, req: RequestSpec):
   const r = normaliseRequest(req);
   const misses: RouteMiss[] = [];
   const routes = vh.routes ?? [];
-  for (let i = 0; i < routes.length; i++) {
-    const route = routes[i];
+  for (const [i, route] of routes.entries()) {
     const reasons = routeMatchMismatches(route.match ?? {}, r);
     if (reasons.length) {
       misses.push({ index: i, route, reasons });

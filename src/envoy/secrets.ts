@@ -35,7 +35,7 @@ function metaFromPem(pem: string, trustDomain: string, now: Date): Omit<SecretIt
   if (!trustDomain) {
     for (const part of (cert.subjectAltName ?? '').split(', ')) {
       const uri = /^URI:spiffe:\/\/([^/]+)/.exec(part);
-      if (uri) trustDomain = uri[1];
+      if (uri?.[1]) trustDomain = uri[1];
     }
   }
   const notBefore = new Date(cert.validFrom);

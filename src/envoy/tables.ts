@@ -66,7 +66,8 @@ export function sortedRouteConfigs(dump: ConfigDump): RouteConfiguration[] {
 
 export function describeRouteDomains(domains: readonly string[] | undefined): string {
   if (!domains || domains.length === 0) return '';
-  if (domains.length === 1) return domains[0];
+  const [only] = domains;
+  if (domains.length === 1 && only !== undefined) return only;
   const maximum = 2;
   let withoutPort: string[] = [];
   for (const d of domains) {
@@ -263,11 +264,12 @@ function describeRouteConfig(rc: RouteConfiguration): string {
 
 function matchAllCluster(rc: RouteConfiguration): string {
   const vhs = rc.virtualHosts ?? [];
-  if (vhs.length !== 1) return '';
-  const vh = vhs[0];
+  const [vh] = vhs;
+  if (vhs.length !== 1 || !vh) return '';
   if (!(vh.domains?.length === 1 && vh.domains[0] === '*')) return '';
-  if ((vh.routes ?? []).length !== 1) return '';
-  const r = vh.routes![0];
+  const routes = vh.routes ?? [];
+  const [r] = routes;
+  if (routes.length !== 1 || !r) return '';
   if (r.match?.prefix !== '/') return '';
   const cluster = r.route?.cluster;
   if (typeof cluster !== 'string') return '';
@@ -570,8 +572,8 @@ export function bootstrapSummary(dump: ConfigDump): string {
   const md = (node.metadata ?? {}) as Record<string, unknown>;
   const istioVersion = typeof md.ISTIO_VERSION === 'string' ? md.ISTIO_VERSION : '';
   let sha = typeof md.ISTIO_PROXY_SHA === 'string' ? md.ISTIO_PROXY_SHA : '';
-  const parts = sha.split(':');
-  if (parts.length > 1) sha = parts[1];
+  const [, afterColon] = sha.split(':');
+  if (afterColon !== undefined) sha = afterColon;
   const ua = (node.userAgentBuildVersion ?? {}) as {
     version?: Record<string, unknown>;
     metadata?: Record<string, unknown>;

@@ -9,6 +9,7 @@ import { matchRequest, routeMatchMismatches, type RequestMatchResult } from '../
 import type { Route, RouteConfiguration } from '../envoy/types';
 import { hostForMatching, portStart } from '../envoy/virtualHost';
 import { DestinationRuleIndex } from './destinationRules';
+import { parseSubsetKey } from './hosts';
 import type { ResourceSet } from './model';
 import type { Prediction } from './prediction';
 
@@ -95,20 +96,11 @@ export const FLAG_MEANING: Readonly<Record<string, string>> = {
 
 const ROUTE_CONFIG_PREFIX = 'http.';
 
-/** `outbound|80|v2|reviews.default.svc.cluster.local` → its parts. */
-export function parseClusterName(
-  name: string,
-): { direction: string; port: number; subset: string; host: string } | undefined {
-  const parts = name.split('|');
-  if (parts.length !== 4 || !/^\d+$/.test(parts[1])) return undefined;
-  return { direction: parts[0], port: Number(parts[1]), subset: parts[2], host: parts[3] };
-}
-
 /** `/apis/networking.istio.io/v1/namespaces/NS/virtual-service/NAME` → kind, namespace, name. */
 export function parseIstioConfig(config: unknown): { kind: string; namespace: string; name: string } | undefined {
   if (typeof config !== 'string') return undefined;
-  const m = /\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(config);
-  return m ? { namespace: m[1], kind: m[2], name: m[3] } : undefined;
+  const [, namespace = '', kind = '', name = ''] = /\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(config) ?? [];
+  return name ? { namespace, kind, name } : undefined;
 }
 
 function portOf(address: string | undefined): number | undefined {
@@ -158,8 +150,10 @@ function findNamedRoute(
   name: string,
 ): { vhost: string; route: Route; index: number } | undefined {
   for (const vh of rc.virtualHosts ?? []) {
-    const i = (vh.routes ?? []).findIndex((r) => r.name === name);
-    if (i >= 0) return { vhost: vh.name, route: vh.routes![i], index: i };
+    const routes = vh.routes ?? [];
+    const i = routes.findIndex((r) => r.name === name);
+    const route = routes[i];
+    if (route) return { vhost: vh.name, route, index: i };
   }
   return undefined;
 }
@@ -217,8 +211,7 @@ function routeToCluster(
 ): { vhost: string; route: Route; index: number } | undefined {
   const vh = match.virtualHost!.virtualHost;
   const routes = vh.routes ?? [];
-  for (let i = 0; i < routes.length; i++) {
-    const r = routes[i];
+  for (const [i, r] of routes.entries()) {
     if (!clustersOf(r).includes(e.upstreamCluster!)) continue;
     const { headers: _h, queryParameters: _q, dynamicMetadata: _d, ...pathOnly } = r.match ?? {};
     if (routeMatchMismatches(pathOnly, { authority: e.authority ?? '', path: e.path ?? '/' }).length === 0)
@@ -401,7 +394,7 @@ function explainNotRouted(
 function explainNoCluster(e: AccessLogEntry, ctx: ExplainContext, out: Explanation): Explanation {
   const name = out.cluster;
   if (!name) return done(out, 'cluster-not-found', `${e.code} NC: the route's cluster does not exist on the gateway.`);
-  const parts = parseClusterName(name);
+  const parts = parseSubsetKey(name);
   if (parts?.subset) {
     const rules = new DestinationRuleIndex(ctx.resources?.destinationRules ?? []);
     const rule = rules.ruleFor(parts.host);
@@ -448,7 +441,7 @@ function explainNoHealthy(e: AccessLogEntry, ctx: ExplainContext, out: Explanati
         : `${name} has no endpoints`,
     );
   }
-  const parts = parseClusterName(name);
+  const parts = parseSubsetKey(name);
   const svc = parts ? serviceFor(ctx, parts.host) : undefined;
   let why =
     eps === undefined
@@ -485,7 +478,7 @@ function explainConnectFailure(
   flagWords: string,
 ): Explanation {
   const name = out.cluster ?? '';
-  const parts = parseClusterName(name);
+  const parts = parseSubsetKey(name);
   const facts: string[] = [];
   if (parts) {
     const svc = serviceFor(ctx, parts.host);

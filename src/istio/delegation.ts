@@ -115,10 +115,8 @@ function mergeEntry(
   } else {
     match = [];
     matchSource = [];
-    for (let j = 0; j < leaf.match.length; j++) {
-      const merged = root.match
-        .filter((r) => !matchesConflict(r, leaf.match![j]))
-        .map((r) => mergeMatch(r, leaf.match![j]));
+    for (const [j, leafMatch] of leaf.match.entries()) {
+      const merged = root.match.filter((r) => !matchesConflict(r, leafMatch)).map((r) => mergeMatch(r, leafMatch));
       if (!merged.length) return undefined;
       match.push(...merged);
       matchSource.push(...merged.map(() => j));

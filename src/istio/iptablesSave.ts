@@ -21,16 +21,15 @@ const ruleLine = /^(?:\[(\d+):(\d+)\]\s+)?(-A\s+(\S+)\s.*)$/;
 export function parseNatRules(dump: string): NatRule[] {
   const out: NatRule[] = [];
   for (const raw of dump.split('\n')) {
-    const m = ruleLine.exec(raw.trim());
-    if (!m) continue;
-    const rule = m[3];
+    const [, packets, bytes, rule, chain] = ruleLine.exec(raw.trim()) ?? [];
+    if (rule === undefined || chain === undefined) continue;
     const target = / -j (\S+)/.exec(rule)?.[1];
     const dnatTo = / --to-destination (\S+)/.exec(rule)?.[1];
     out.push({
-      chain: m[4],
+      chain,
       rule,
-      packets: Number(m[1] ?? 0),
-      bytes: Number(m[2] ?? 0),
+      packets: Number(packets ?? 0),
+      bytes: Number(bytes ?? 0),
       ...(target ? { target } : {}),
       ...(dnatTo ? { dnatTo } : {}),
     });

@@ -185,10 +185,11 @@ export function iptablesPath(
     };
   });
   const endpoint = pickFrom[0];
-  if (endpoint) {
+  const firstPick = balancing[0];
+  if (endpoint && firstPick) {
     const ep = `${endpoint.ip}:${endpoint.port}`;
     const sep = endpointChain(spn, p, ep);
-    hops.push(balancing[0]);
+    hops.push(firstPick);
     hops.push({
       chain: sep,
       rule: `-A ${sep} -p ${p} -m comment --comment "${spn}" -m ${p} -j DNAT --to-destination ${ep}`,

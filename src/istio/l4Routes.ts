@@ -170,8 +170,9 @@ function tcpProxy(
     return destinationCluster({ ...d.destination, host }, services.get(host), serverPort);
   };
   const routes = arr<NonNullable<L4Rule['route']>[number]>(rule.route);
-  if (routes.length === 1) {
-    const cluster = clusterOf(routes[0]);
+  const [only] = routes;
+  if (routes.length === 1 && only) {
+    const cluster = clusterOf(only);
     return { cluster, statPrefix: cluster };
   }
   return {

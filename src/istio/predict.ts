@@ -76,6 +76,8 @@ interface BoundServer {
 interface RouteGroup {
   routeName: string;
   listener: string;
+  /** The first server made the group; later ones with the same route name share it. */
+  first: BoundServer;
   servers: BoundServer[];
 }
 
@@ -147,9 +149,11 @@ function mergeServers(
         skipped.set(`${gatewayName}#${index}`, `HTTPS route name ${routeName} is already taken by another server`);
         return;
       }
-      const group = groups.get(routeName) ?? { routeName, listener: `${bind || '0.0.0.0'}_${port}`, servers: [] };
-      group.servers.push({ server, hosts, gatewayName, gateway: gw });
-      groups.set(routeName, group);
+      const bound = { server, hosts, gatewayName, gateway: gw };
+      const group = groups.get(routeName);
+      if (group) group.servers.push(bound);
+      else
+        groups.set(routeName, { routeName, listener: `${bind || '0.0.0.0'}_${port}`, first: bound, servers: [bound] });
     });
   }
   return [...groups.values()];
@@ -236,7 +240,7 @@ function buildRouteConfig(
 
   let virtualHosts: VirtualHost[];
   if (vhosts.size === 0) {
-    virtualHosts = [{ name: `blackhole:${group.servers[0].server.port.number}`, domains: ['*'] }];
+    virtualHosts = [{ name: `blackhole:${group.first.server.port.number}`, domains: ['*'] }];
   } else {
     virtualHosts = collapseDuplicateRoutes(vhosts).map((v) => ({ ...v, routes: sortVHostRoutes(v.routes) }));
   }
@@ -342,8 +346,8 @@ function buildRoutesForVirtualService(
   };
   const entries = vs.entries;
   let catchall: string | undefined;
-  for (let i = 0; i < entries.length && !catchall; i++) {
-    const e = entries[i];
+  for (const [i, e] of entries.entries()) {
+    if (catchall) break;
     const entry = e.route;
     if (!entry.match?.length) {
       const r = translateRoute(entry, undefined, ctx);
@@ -352,8 +356,7 @@ function buildRoutesForVirtualService(
       catchall = where(e, null);
       continue;
     }
-    for (let j = 0; j < entry.match.length; j++) {
-      const m = entry.match[j];
+    for (const [j, m] of entry.match.entries()) {
       const why = matchFilteredOut(m, listenPort, gatewayName, workload, vs);
       if (why) {
         const k = matchKey(e.sourceKey, e.httpIndex, e.matchSource[j] ?? null);
@@ -366,7 +369,7 @@ function buildRoutesForVirtualService(
       if (isCatchAllRoute(r)) {
         catchall = where(e, e.matchSource[j] ?? null);
         // later matches of this same entry are dropped too
-        for (let k = j + 1; k < entry.match.length; k++) markUnreachable(e, e.matchSource[k] ?? null);
+        for (const k of entry.match.keys()) if (k > j) markUnreachable(e, e.matchSource[k] ?? null);
         break;
       }
     }
@@ -441,7 +444,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
           produced.add(matchKey(`${o.virtualService.namespace}/${o.virtualService.name}`, o.http, o.match));
           routes.push({
             ...o,
-            gateway: gatewayOf.get(r) ?? group.servers[0].gatewayName,
+            gateway: gatewayOf.get(r) ?? group.first.gatewayName,
             listener: group.listener,
             routeConfig: config.name,
             virtualHost: vh.name,

@@ -192,7 +192,7 @@ export function destinationCluster(dest: Destination, service: ServiceSpec | und
   const host = service?.type === 'ExternalName' && service.externalName ? service.externalName : dest.host;
   let port = listenPort;
   if (dest.port?.number) port = dest.port.number;
-  else if (service?.ports?.length === 1) port = service.ports[0].port;
+  else if (service?.ports?.length === 1) port = service.ports[0]?.port ?? port;
   return subsetKey(port, dest.subset, host);
 }
 
@@ -384,8 +384,8 @@ function routeAction(
     return !!h;
   };
   let consistentHash = false;
-  if (dests.length === 1) {
-    const d = dests[0];
+  const [d] = dests;
+  if (dests.length === 1 && d) {
     action.cluster = destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort);
     consistentHash = addHash(d);
     if (d.headers) {

@@ -389,14 +389,15 @@ export function traceRequest(
       status: healthy.length ? 'ok' : 'fail',
       source: 'live',
     });
-    if (!healthy.length)
+    const [to] = healthy;
+    if (!to)
       return fail(
         503,
         `503 Service Unavailable (${eps.length ? 'UH: no healthy upstream' : 'NC/UH: no endpoints'}) for ${first}`,
       );
     trace.outcome = {
       status: 'forwarded',
-      summary: `forwarded to ${healthy[0].address}:${healthy[0].port} as ${method} ${m.upstreamPath}`,
+      summary: `forwarded to ${to.address}:${to.port} as ${method} ${m.upstreamPath}`,
     };
     return trace;
   }

@@ -49,19 +49,19 @@ export function fastParse(text: string): FastParsed {
         // Children close in order: key, value, key, value...
         const keys: string[] = [];
         const kids: PosNode[] = [];
-        for (let i = 0; i + 1 < nodes.length; i += 2) {
-          keys.push(String(results[i]));
-          kids.push(nodes[i + 1]);
-        }
+        nodes.forEach((child, i) => {
+          if (i % 2 === 0) keys.push(String(results[i]));
+          else kids.push(child);
+        });
+        keys.length = kids.length; // a key whose value never closed has no node
         node.keys = keys;
         node.kids = kids;
       }
-      kidNodes[kidNodes.length - 1].push(node);
-      kidResults[kidResults.length - 1].push(typeof result === 'object' ? null : result);
+      kidNodes.at(-1)?.push(node);
+      kidResults.at(-1)?.push(typeof result === 'object' ? null : result);
     },
   });
-  const topKids = kidNodes[0];
-  const top = topKids[topKids.length - 1];
+  const top = kidNodes[0]?.at(-1);
   return {
     value,
     offsetsAt(path) {
@@ -86,7 +86,7 @@ export function fastParse(text: string): FastParsed {
 function trimmed(text: string, start: number, end: number): [number, number] {
   let s = start;
   for (;;) {
-    while (s < end && /\s/.test(text[s])) s++;
+    while (s < end && /\s/.test(text.charAt(s))) s++;
     if (text[s] === '#') {
       while (s < end && text[s] !== '\n') s++;
       continue;
@@ -96,7 +96,7 @@ function trimmed(text: string, start: number, end: number): [number, number] {
   // A block node ends where the next one starts; drop trailing blank lines and comment-only lines.
   let e = end;
   for (;;) {
-    while (e > s && /\s/.test(text[e - 1])) e--;
+    while (e > s && /\s/.test(text.charAt(e - 1))) e--;
     const lineStart = text.lastIndexOf('\n', e - 1) + 1;
     if (lineStart > s && /^\s*#/.test(text.slice(lineStart, e))) {
       e = lineStart;

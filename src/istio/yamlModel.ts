@@ -74,7 +74,7 @@ export function splitDocuments(text: string): DocumentChunk[] {
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
     const end = nl === -1 ? text.length : nl;
-    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text[pos + 3]))) {
+    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text.charAt(pos + 3)))) {
       if (pos > start || chunks.length > 0 || line > 0) chunks.push({ text: text.slice(start, pos), startLine });
       start = pos;
       startLine = line;
@@ -171,7 +171,7 @@ function nbspIndentation(text: string): number | undefined {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0].trim();
+  return s.replace(/\n[^]*$/, '').trim();
 }
 
 function offsetsToRange(lc: LineCounter, startOffset: number, endOffset: number): Range {

@@ -8,12 +8,12 @@ export function parseManifests(text: string, file = 'the manifest'): KubeObject[
   const out: KubeObject[] = [];
   const docs = parseAllDocuments(text);
   for (const [i, doc] of docs.entries()) {
-    if (doc.errors.length) {
-      const e = doc.errors[0];
+    const [e] = doc.errors;
+    if (e) {
       const line = e.linePos?.[0]?.line;
       throw new ClusterError(
         'invalid',
-        `${file}${line ? `:${line}` : ''} is not valid YAML (document ${i + 1}): ${e.message.split('\n')[0]}`,
+        `${file}${line ? `:${line}` : ''} is not valid YAML (document ${i + 1}): ${e.message.replace(/\n[^]*$/, '')}`,
         'Fix the YAML and apply again.',
       );
     }

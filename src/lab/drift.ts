@@ -92,7 +92,7 @@ export function driftIcon(state: DriftState): string {
 
 function shortFields(fields: string[]): string {
   // The path is what tells the user which edit it is; the before → after values go to the tooltip.
-  const paths = fields.map((f) => f.split(':')[0].trim());
+  const paths = fields.map((f) => f.replace(/:[^]*$/, '').trim());
   return paths.length > 2 ? `${paths.slice(0, 2).join(', ')} +${paths.length - 2} more` : paths.join(', ');
 }
 

@@ -27,12 +27,12 @@ export function readManifests(files: { name: string; text: string }[], namespace
   for (const f of files) {
     const docs = parseAllDocuments(f.text);
     for (const [i, doc] of docs.entries()) {
-      if (doc.errors.length) {
-        const e = doc.errors[0];
+      const [e] = doc.errors;
+      if (e) {
         const line = e.linePos?.[0]?.line;
         return {
           ok: false,
-          message: `${f.name}${line ? `:${line}` : ''} is not valid YAML: ${e.message.split('\n')[0]} Fix it and deploy again.`,
+          message: `${f.name}${line ? `:${line}` : ''} is not valid YAML: ${e.message.replace(/\n[^]*$/, '')} Fix it and deploy again.`,
         };
       }
       const obj = doc.toJS() as Record<string, unknown> | null;

@@ -52,7 +52,8 @@ export function parseCurlInclude(out: string): Omit<LabResponse, 'via' | 'elapse
     const headEnd = m ? m.index : rest.length;
     const head = rest.slice(0, headEnd).split(/\r?\n/);
     rest = m ? rest.slice(m.index + m[0].length) : '';
-    const status = /^HTTP\/[\d.]+ (\d{3})\s*(.*)$/.exec(head[0])!;
+    const status = /^HTTP\/[\d.]+ (\d{3})\s*(.*)$/.exec(head[0] ?? '');
+    if (!status) break;
     const headers: Record<string, string> = {};
     for (const h of head.slice(1)) {
       const i = h.indexOf(':');

@@ -190,11 +190,11 @@ await whenCluster("the engine's kube-proxy rules against the real kube-proxy", (
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const [started] = await Promise.allSettled([kpStarting, setup]).then(async ([a, b]) => {
+    const started = await Promise.allSettled([kpStarting, setup]).then(([a, b]) => {
       if (a.status === 'fulfilled') kp = a.value;
       if (b.status === 'rejected') throw b.reason;
       if (a.status === 'rejected') throw a.reason;
-      return [a.value];
+      return a.value;
     });
     const first = await started.waitForNat(hasGatewayChains, { timeoutMs: 90_000 });
     metric('kubeProxyFirstGatewayRulesMs', first.ms);

@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/args';
 import { istioctlTestdata } from './helpers/istioTestdata';
+import { at } from './helpers/at';
 
 const FIX = istioctlTestdata('');
 const ROUTES_DIR = join(FIX, 'writer/envoy/configdump/testdata/routes/istio-gateway-http-route-prefix');
@@ -25,7 +26,10 @@ async function run(argv: string[], files: Record<string, string> = {}) {
   const io: CliIo = {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
-    readFile: (p) => (p in files ? Promise.resolve(files[p]) : readFile(p, 'utf8')),
+    readFile: (p) => {
+      const given = files[p];
+      return given !== undefined ? Promise.resolve(given) : readFile(p, 'utf8');
+    },
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
@@ -52,8 +56,8 @@ test('routes --name filters, --output json prints the route configurations in ca
   assert.equal(t.stdout, 'NAME     VHOST NAME     DOMAINS     MATCH     VIRTUAL SERVICE\n');
   const j = await run(['routes', '-f', BOOKINFO, '--output=json']);
   const parsed = JSON.parse(j.stdout) as { name: string; virtualHosts: { routes: { match: unknown }[] }[] }[];
-  assert.equal(parsed[0].name, 'http.8080');
-  assert.deepEqual(parsed[0].virtualHosts[0].routes[0].match, { path: '/productpage', caseSensitive: true });
+  assert.equal(parsed[0]?.name, 'http.8080');
+  assert.deepEqual(at(at(at(parsed).virtualHosts).routes).match, { path: '/productpage', caseSensitive: true });
 });
 
 test('clusters and listeners subcommands', async () => {

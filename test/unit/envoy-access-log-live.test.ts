@@ -20,6 +20,7 @@ import { AdminClustersIndex, ConfigDumpIndex } from '../../src/envoy/index';
 import { explainEntry, type ExplainContext } from '../../src/istio/accessLogExplain';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { at } from './helpers/at';
 
 function envoyBinary(): string | undefined {
   if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
@@ -141,7 +142,7 @@ function listener(name: string, port: number, routeConfig: unknown) {
 before(async () => {
   if (!BIN) return;
   dir = mkdtempSync(join(tmpdir(), 'lab-accesslog-'));
-  echo = createServer((req, res) => res.end('ok'));
+  echo = createServer((_req, res) => res.end('ok'));
   const echoPort = await listen(echo);
   for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
   // The second case's route configuration is also http.8080 in Istio's output; renamed so both fit one Envoy.
@@ -299,18 +300,19 @@ test(
     );
     const ctx = { subsets: caseContext(SUBSETS, dump, clusters), paths: caseContext(PATHS, dump, clusters) };
 
-    for (let i = 0; i < CASES.length; i++) {
-      const c = CASES[i];
-      const t = text[i].parsed;
-      const j = json[i].parsed;
-      assert.ok(t.ok, `text line ${i + 1}: ${t.ok ? '' : t.reason}\n${text[i].text}`);
-      assert.ok(j.ok, `json line ${i + 1}: ${j.ok ? '' : j.reason}\n${json[i].text}`);
+    for (const [i, c] of CASES.entries()) {
+      const textLine = at(text, i);
+      const jsonLine = at(json, i);
+      const t = textLine.parsed;
+      const j = jsonLine.parsed;
+      assert.ok(t.ok, `text line ${i + 1}: ${t.ok ? '' : t.reason}\n${textLine.text}`);
+      assert.ok(j.ok, `json line ${i + 1}: ${j.ok ? '' : j.reason}\n${jsonLine.text}`);
       const { encoding: _te, ...te } = t.entry;
       const { encoding: _je, ...je } = j.entry;
       // The two encodings carry the same facts (START_TIME differs only in rendering, both from one request).
       assert.deepEqual({ ...je, startTime: undefined }, { ...te, startTime: undefined }, `line ${i + 1} text vs JSON`);
       const e: AccessLogEntry = t.entry;
-      const label = `${c.host}${c.path} → ${text[i].text}`;
+      const label = `${c.host}${c.path} → ${textLine.text}`;
       assert.equal(e.code, c.status, label);
       assert.deepEqual(e.flags, c.flags, label);
       assert.equal(e.authority, c.host, label);

@@ -46,7 +46,7 @@ test('the JSON encoding reads to the same entry as the text line of the same req
   for (const [t, j] of [
     [TEXT_LINES.uf, JSON_UF],
     [TEXT_LINES.ok, JSON_OK],
-  ]) {
+  ] as const) {
     const a = parseAccessLogLine(t);
     const b = parseAccessLogLine(j);
     assert.ok(a.ok && b.ok);

@@ -99,6 +99,7 @@ func main() {
 	json.NewEncoder(os.Stdout).Encode(out)
 }
 `;
+import { at } from './helpers/at';
 
 // Deterministic pseudo-random inputs.
 function rng(seed: number) {
@@ -111,7 +112,7 @@ function rng(seed: number) {
 
 function makeInput() {
   const r = rng(42);
-  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const pick = <T>(xs: T[]) => at(xs, Math.floor(r() * xs.length));
   const words = [
     '',
     'a',

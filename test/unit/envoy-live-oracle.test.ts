@@ -22,6 +22,7 @@ import {
   listenersTable,
   routesTable,
 } from '../../src/envoy/tables';
+import { at } from './helpers/at';
 
 function envoyBinary(): string | undefined {
   if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
@@ -356,7 +357,7 @@ test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip }, a
   );
   // Envoy lists inline route configurations under static_route_configs, so istioctl shows them too.
   const rows = routesTable(dump, { name: 'http.8080' }).trimEnd().split('\n');
-  assert.match(rows[0], /^NAME {10}VHOST NAME {13}DOMAINS {13}MATCH {21}VIRTUAL SERVICE$/);
+  assert.match(at(rows), /^NAME {10}VHOST NAME {13}DOMAINS {13}MATCH {21}VIRTUAL SERVICE$/);
   assert.deepEqual(
     rows.slice(1).map((r) => r.split(/ {5,}/).slice(0, 4).join(' | ')),
     [

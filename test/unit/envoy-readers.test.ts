@@ -11,6 +11,7 @@ import type { RouteConfiguration } from '../../src/envoy/types';
 import { selectVirtualHost } from '../../src/envoy/virtualHost';
 import { istioctlTestdata } from './helpers/istioTestdata';
 import { pathToFileURL } from 'node:url';
+import { at } from './helpers/at';
 
 const FIX = pathToFileURL(`${istioctlTestdata('')}/`);
 const raw = (p: string) => JSON.parse(readFileSync(new URL(p, FIX), 'utf8')) as unknown;
@@ -29,22 +30,22 @@ test('Bookinfo dump (snake_case): route config, vhost, exact and prefix matches,
   const d = readConfigDump(raw(BOOKINFO));
   assert.deepEqual([...d.sections].sort(), ['clusters', 'listeners', 'routes']);
   assert.equal(d.routeConfigs.length, 1);
-  const rc = d.routeConfigs[0].routeConfig;
-  assert.equal(rc.name, 'http.8080');
-  assert.equal(d.routeConfigs[0].versionInfo, '2022-03-04T10:22:24Z/54');
-  assert.equal(rc.validateClusters, false);
-  const vh = rc.virtualHosts![0];
-  assert.equal(vh.name, '*:80');
-  assert.deepEqual(vh.domains, ['*']);
-  assert.deepEqual(vh.routes![0].match, { path: '/productpage', caseSensitive: true });
-  assert.deepEqual(vh.routes![1].match, { prefix: '/static', caseSensitive: true });
-  assert.equal(vh.routes![0].route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
-  assert.equal((vh.routes![0].route?.retryPolicy as { numRetries?: number }).numRetries, 2);
+  const rc = d.routeConfigs[0]?.routeConfig;
+  assert.equal(rc?.name, 'http.8080');
+  assert.equal(d.routeConfigs[0]?.versionInfo, '2022-03-04T10:22:24Z/54');
+  assert.equal(rc?.validateClusters, false);
+  const vh = rc?.virtualHosts![0];
+  assert.equal(vh?.name, '*:80');
+  assert.deepEqual(vh?.domains, ['*']);
+  assert.deepEqual(vh?.routes![0]?.match, { path: '/productpage', caseSensitive: true });
+  assert.deepEqual(vh?.routes![1]?.match, { prefix: '/static', caseSensitive: true });
+  assert.equal(vh?.routes![0]?.route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
+  assert.equal((vh?.routes![0]?.route?.retryPolicy as { numRetries?: number }).numRetries, 2);
   assert.equal(
-    vh.routes![0].metadata?.filterMetadata?.istio?.config,
+    vh?.routes![0]?.metadata?.filterMetadata?.istio?.config,
     '/apis/networking.istio.io/v1alpha3/namespaces/default/virtual-service/bookinfo',
   );
-  assert.equal(d.clusters[0].cluster.name, 'outbound|9080|v1|productpage.default.svc.cluster.local');
+  assert.equal(d.clusters[0]?.cluster.name, 'outbound|9080|v1|productpage.default.svc.cluster.local');
   assert.equal(d.listeners.length, 0);
 });
 
@@ -65,13 +66,13 @@ test('camelCase dump (normaliser output, as istioctl -o json) reads to the same 
 test('names stay names: filterMetadata keys, Struct contents, TypedStruct values, @type, node metadata', () => {
   const d = readConfigDump(raw(ALL));
   const ep = d.endpoints.find((e) => e.assignment.clusterName.startsWith('inbound-vip|8100'))!.assignment;
-  const lb = ep.endpoints![0].lbEndpoints![0];
-  assert.equal(lb.healthStatus, 'HEALTHY');
-  assert.equal(lb.endpoint?.address?.envoyInternalAddress?.serverListenerName, 'connect_originate');
-  assert.deepEqual(lb.metadata?.filterMetadata?.['envoy.filters.listener.original_dst'], {
+  const lb = ep.endpoints![0]?.lbEndpoints![0];
+  assert.equal(lb?.healthStatus, 'HEALTHY');
+  assert.equal(lb?.endpoint?.address?.envoyInternalAddress?.serverListenerName, 'connect_originate');
+  assert.deepEqual(lb?.metadata?.filterMetadata?.['envoy.filters.listener.original_dst'], {
     local: '192.168.195.248:800',
   });
-  const hcm = d.listeners[0].listener
+  const hcm = d.listeners[0]?.listener
     .filterChains!.flatMap((fc) => fc.filters ?? [])
     .find((f) => f.name === 'envoy.filters.network.http_connection_manager')!;
   assert.equal(
@@ -109,28 +110,28 @@ test('config dump order: dynamic before static, as istioctl lists them', () => {
 
 test('a bare section and istioctl -o json arrays are read too', () => {
   const routesSection = (raw(BOOKINFO) as { configs: unknown[] }).configs[0];
-  assert.equal(readConfigDump(routesSection).routeConfigs[0].routeConfig.name, 'http.8080');
+  assert.equal(readConfigDump(routesSection).routeConfigs[0]?.routeConfig.name, 'http.8080');
   const arrayForm = [
     normalizeKeys(
-      (routesSection as { dynamic_route_configs: { route_config: unknown }[] }).dynamic_route_configs[0].route_config,
+      at((routesSection as { dynamic_route_configs: { route_config: unknown }[] }).dynamic_route_configs).route_config,
     ),
   ];
   const d = readConfigDump(arrayForm);
   assert.deepEqual([...d.sections], ['routes']);
-  assert.equal(d.routeConfigs[0].routeConfig.virtualHosts![0].name, '*:80');
+  assert.equal(at(at(d.routeConfigs).routeConfig.virtualHosts).name, '*:80');
 });
 
 test('config_dump?resource=dynamic_route_configs: one typed entry per resource', () => {
   const section = (raw(BOOKINFO) as { configs: { dynamic_route_configs?: Record<string, unknown>[] }[] }).configs[0];
   const entry = {
     '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump.DynamicRouteConfig',
-    ...section.dynamic_route_configs![0],
+    ...section?.dynamic_route_configs![0],
   };
   const d = readConfigDump({ configs: [entry] });
   assert.deepEqual([...d.sections], ['routes']);
-  assert.equal(d.routeConfigs[0].routeConfig.name, 'http.8080');
-  assert.equal(d.routeConfigs[0].dynamic, true);
-  assert.equal(d.routeConfigs[0].versionInfo, '2022-03-04T10:22:24Z/54');
+  assert.equal(d.routeConfigs[0]?.routeConfig.name, 'http.8080');
+  assert.equal(d.routeConfigs[0]?.dynamic, true);
+  assert.equal(d.routeConfigs[0]?.versionInfo, '2022-03-04T10:22:24Z/54');
   assert.equal(readConfigDump(entry).routeConfigs.length, 1, 'a lone entry too');
 });
 
@@ -236,16 +237,16 @@ test('/clusters?format=json reader normalises keys (hand-written input in Envoy 
   assert.deepEqual(new AdminClustersIndex(a).endpoints('outbound|80||simple.simple.svc.cluster.local'), [
     { address: '10.244.0.12', port: 80, health: 'HEALTHY', failedOutlierCheck: true, locality: 'r1/z1', weight: 1 },
   ]);
-  const h = a.clusterStatuses[0].hostStatuses![0];
-  assert.equal(h.address?.socketAddress?.portValue, 80);
-  assert.equal(h.healthStatus?.edsHealthStatus, 'HEALTHY');
-  assert.equal(h.healthStatus?.failedOutlierCheck, true);
-  assert.equal(h.locality?.zone, 'z1');
+  const h = a.clusterStatuses[0]?.hostStatuses![0];
+  assert.equal(h?.address?.socketAddress?.portValue, 80);
+  assert.equal(h?.healthStatus?.edsHealthStatus, 'HEALTHY');
+  assert.equal(h?.healthStatus?.failedOutlierCheck, true);
+  assert.equal(h?.locality?.zone, 'z1');
   assert.throws(() => readAdminClusters({ stats: [] }), /no "cluster_statuses"/);
   assert.deepEqual(readAdminClusters({}).clusterStatuses, []);
   // istioctl proxy-config endpoints -o json: a bare camelCase array
   assert.equal(
-    readAdminClusters(normalizeKeys(input.cluster_statuses)).clusterStatuses[0].hostStatuses![0].healthStatus
+    at(at(readAdminClusters(normalizeKeys(input.cluster_statuses)).clusterStatuses).hostStatuses).healthStatus
       ?.edsHealthStatus,
     'HEALTHY',
   );

@@ -198,7 +198,7 @@ test('Go sort.Slice port: insertion sort below 13 elements, pdqsort above, same 
     [...xs].sort((a, b) => a - b),
   );
   // ties on > 12 elements are reordered by pdqsort exactly as Go does; insertion sort keeps them.
-  const small = goSortSlice(['b1', 'a1', 'b2', 'a2'], (a, b) => a[0] < b[0]);
+  const small = goSortSlice(['b1', 'a1', 'b2', 'a2'], (a, b) => a.charAt(0) < b.charAt(0));
   assert.deepEqual(small, ['a1', 'a2', 'b1', 'b2']);
 });
 

@@ -135,13 +135,13 @@ test('explain-log -o json: code, flags, cause, explanation, route, cluster, yaml
   assert.equal(await main(['explain-log', '-o', 'json', 'gw.log', ...files], io), 0, out.stderr);
   const list = JSON.parse(out.stdout) as Record<string, unknown>[];
   assert.equal(list.length, 3);
-  assert.equal(list[0].code, 503);
-  assert.deepEqual(list[0].flags, ['NC']);
-  assert.equal(list[0].cause, 'cluster-not-found');
-  assert.equal(list[0].cluster, 'outbound|80|v3|simple.simple.svc.cluster.local');
-  assert.equal(list[0].route, 'simple.baihl.io:80 #1');
-  assert.deepEqual(Object.keys(list[0].yaml as object), ['file', 'line', 'what']);
-  assert.equal(list[1].cause, 'upstream-connect-failure');
+  assert.equal(list[0]?.code, 503);
+  assert.deepEqual(list[0]?.flags, ['NC']);
+  assert.equal(list[0]?.cause, 'cluster-not-found');
+  assert.equal(list[0]?.cluster, 'outbound|80|v3|simple.simple.svc.cluster.local');
+  assert.equal(list[0]?.route, 'simple.baihl.io:80 #1');
+  assert.deepEqual(Object.keys(list[0]?.yaml as object), ['file', 'line', 'what']);
+  assert.equal(list[1]?.cause, 'upstream-connect-failure');
   assert.deepEqual(list[2], {
     line: 3,
     error: 'starts with "garbage": neither Istio\'s text access log ("[<time>] ...") nor its JSON encoding ("{...}")',

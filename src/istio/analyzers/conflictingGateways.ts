@@ -79,11 +79,7 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
           file: gw.file,
           range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
           // The value at fault: the host another Gateway already claims on this port (all of them when several).
-          valueRange: gw.rangeAt(
-            sharedHosts.size === 1
-              ? ['spec', 'servers', i, 'hosts', [...sharedHosts][0]]
-              : ['spec', 'servers', i, 'hosts'],
-          ),
+          valueRange: gw.rangeAt(['spec', 'servers', i, 'hosts', ...(sharedHosts.size === 1 ? sharedHosts : [])]),
           object: objectRef(gw),
           related: conflicting
             .filter((e) => ctx.inputs.gateways.includes(e.gateway))

@@ -53,13 +53,11 @@ function check(
       file: vs.file,
       range,
       object: objectRef(vs),
-      fixes: [...new Set(names)]
-        .slice(0, 5)
-        .map((n) => ({
-          title: `Change subset to ${n}`,
-          edits: [replaceRange(vs.file, range, yamlScalar(n))],
-          isPreferred: names.length === 1,
-        })),
+      fixes: [...new Set(names)].slice(0, 5).map((n) => ({
+        title: `Change subset to ${n}`,
+        edits: [replaceRange(vs.file, range, yamlScalar(n))],
+        isPreferred: names.length === 1,
+      })),
       related: rules.map((r) => ({
         file: r.file,
         range: r.rangeAt(['spec', 'subsets']),

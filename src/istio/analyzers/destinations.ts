@@ -74,8 +74,8 @@ export function convertHostToFQDN(namespace: string, host: string): string {
 
 /** util.GetResourceNameFromHost: `namespace/name` of the Service a host names (FQDN or short name). */
 export function resourceNameFromHost(defaultNamespace: string, host: string): { namespace: string; name: string } {
-  const m = FQDN.exec(host);
-  if (m) return { namespace: m[2], name: m[1] };
+  const [, name, namespace] = FQDN.exec(host) ?? [];
+  if (name && namespace) return { namespace, name };
   return { namespace: defaultNamespace, name: host };
 }
 
@@ -85,6 +85,6 @@ export function clusterServiceName(
   host: string,
 ): { namespace: string; name: string; fqdn: string } | undefined {
   const fqdn = convertHostToFQDN(vsNamespace, host);
-  const m = FQDN.exec(fqdn);
-  return m ? { namespace: m[2], name: m[1], fqdn } : undefined;
+  const [, name, namespace] = FQDN.exec(fqdn) ?? [];
+  return name && namespace ? { namespace, name, fqdn } : undefined;
 }

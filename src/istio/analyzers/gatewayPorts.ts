@@ -152,8 +152,8 @@ function portFixes(
 /** With a one-label selector: use the value a gateway-like Deployment's pods carry for that label. */
 function selectorFixes(ctx: AnalysisContext, gw: Gateway, selector: Record<string, string>): QuickFix[] {
   const keys = Object.keys(selector);
-  if (keys.length !== 1) return [];
-  const key = keys[0];
+  const [key] = keys;
+  if (keys.length !== 1 || key === undefined) return [];
   const values = [
     ...new Set(
       ctx.world.deployments

@@ -12,8 +12,8 @@ function lineStarts(text: string): number[] {
 
 export function offsetAt(text: string, pos: Position): number {
   const starts = lineStarts(text);
-  const line = Math.min(pos.line, starts.length - 1);
-  return Math.min(starts[line] + pos.character, text.length);
+  const lineStart = starts[Math.min(pos.line, starts.length - 1)] ?? 0;
+  return Math.min(lineStart + pos.character, text.length);
 }
 
 /** Applies edits (ranges refer to the original text), as an editor's WorkspaceEdit would. */
@@ -54,7 +54,7 @@ export function appendToSequence(
     const before = text.slice(0, close).split('\n');
     return {
       file,
-      range: point({ line: before.length - 1, character: before[before.length - 1].length }),
+      range: point({ line: before.length - 1, character: before.at(-1)?.length ?? 0 }),
       newText: item,
     };
   }

@@ -280,10 +280,8 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
     }
   });
 
-  for (let i = 0; i < prefixMatches.length; i++) {
-    const a = prefixMatches[i];
-    for (let j = i + 1; j < prefixMatches.length; j++) {
-      const b = prefixMatches[j];
+  for (const [i, a] of prefixMatches.entries()) {
+    for (const b of prefixMatches.slice(i + 1)) {
       if (b.prefix === a.prefix) continue;
       if (!coveredValidation(a, b)) continue;
       push(
@@ -400,10 +398,11 @@ function itemLines(vs: VirtualService, text: string, path: (string | number)[]):
 }
 
 const pos = (line: number) => ({ line, character: 0 });
+const endOf = (lines: string[]) => ({ line: lines.length - 1, character: lines.at(-1)?.length ?? 0 });
 
 /** The edit that deletes whole lines [from, to) (to may be past the last line). */
 function deleteLines(file: string, lines: string[], [from, to]: [number, number]) {
-  const end = to >= lines.length ? { line: lines.length - 1, character: lines[lines.length - 1].length } : pos(to);
+  const end = to >= lines.length ? endOf(lines) : pos(to);
   return { file, range: { start: pos(from), end }, newText: '' };
 }
 
@@ -446,10 +445,7 @@ function moveRuleToEndFix(vs: VirtualService, text: string | undefined, rule: nu
     last[1] >= lines.length
       ? {
           file: vs.file,
-          range: {
-            start: { line: lines.length - 1, character: lines[lines.length - 1].length },
-            end: { line: lines.length - 1, character: lines[lines.length - 1].length },
-          },
+          range: { start: endOf(lines), end: endOf(lines) },
           newText: `\n${block}`,
         }
       : { file: vs.file, range: { start: pos(last[1]), end: pos(last[1]) }, newText: `${block}\n` };

@@ -71,7 +71,7 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
               ? { valueRange: vs.rangeAt(list(vs.spec.hosts).length === 1 ? ['spec', 'hosts', 0] : ['spec', 'hosts']) }
               : {}),
             object: objectRef(vs),
-            fixes: [...addHostFixes(ctx, vs, matching, vsHosts), ...changeVsHostFixes(vs, matching, vsNs)],
+            fixes: [...addHostFixes(ctx, matching, vsHosts), ...changeVsHostFixes(vs, matching, vsNs)],
             related: [
               { file: vs.file, range: refRange(), message: `bound to Gateway ${gwFull} here` },
               ...matching.map((g) => ({
@@ -133,18 +133,19 @@ function renameGatewayFixes(vs: VirtualService, index: number, gateways: Gateway
 
 /** Levenshtein distance, for telling a typo from a different name. */
 function editDistance(a: string, b: string): number {
+  // Two rows of the distance table; row[j] is the distance between a's prefix so far and b's first j characters.
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  for (const [i, ca] of [...a].entries()) {
+    const cur = [i + 1];
+    for (const [j, cb] of [...b].entries())
+      cur.push(Math.min((prev[j + 1] ?? 0) + 1, (cur[j] ?? 0) + 1, (prev[j] ?? 0) + (ca === cb ? 0 : 1)));
     prev = cur;
   }
-  return prev[b.length];
+  return prev.at(-1) ?? 0;
 }
 
 /** "Add host h to Gateway ns/name": appended to the hosts of its first HTTP(S) server. */
-function addHostFixes(ctx: AnalysisContext, vs: VirtualService, gateways: Gateway[], vsHosts: string[]): QuickFix[] {
+function addHostFixes(ctx: AnalysisContext, gateways: Gateway[], vsHosts: string[]): QuickFix[] {
   const gw = gateways.find((g) => ctx.inputs.gateways.includes(g));
   const text = gw && ctx.sourceText(gw.file);
   if (!gw || text === undefined) return [];
@@ -153,8 +154,8 @@ function addHostFixes(ctx: AnalysisContext, vs: VirtualService, gateways: Gatewa
     (s) => Array.isArray(s?.hosts) && s.hosts.length > 0 && HTTP_LIKE.has((s.port?.protocol ?? '').toUpperCase()),
   );
   if (k < 0) k = servers.findIndex((s) => Array.isArray(s?.hosts) && s.hosts.length > 0);
-  if (k < 0) return [];
-  const n = servers[k].hosts!.length;
+  const n = servers[k]?.hosts?.length;
+  if (n === undefined) return [];
   const fixes: QuickFix[] = [];
   for (const h of vsHosts) {
     const edit = appendToSequence(

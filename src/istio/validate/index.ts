@@ -5,9 +5,9 @@
 import type { YamlPath } from '../model';
 import crds from './crdSchemas.gen.json';
 import { destinationRuleRules, gatewayRules, virtualServiceRules } from './istioRules';
-import { checkSchema, type Schema, type Violation } from './schema';
+import { checkSchema, type Schema, type Violation } from '../../schema/openApi';
 
-export type { Violation } from './schema';
+export type { Violation } from '../../schema/openApi';
 
 const CRD_SCHEMAS = (crds as unknown as { kinds: Record<string, { versions: string[]; spec: Schema }> }).kinds;
 

@@ -4,7 +4,8 @@
 // They run only on objects whose shape the schema check passed, so fields have their declared types.
 import type { YamlPath } from '../model';
 import { re2SyntaxError } from '../../envoy/re2';
-import { goDurationMs, type Violation } from './schema';
+import { goDurationNanos } from '../../schema/goDuration';
+import type { Violation } from '../../schema/openApi';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -24,10 +25,9 @@ function isIP(s: string): boolean {
 
 function dnsLabelsError(domain: string): string | undefined {
   const parts = domain.split('.');
-  const tld = parts[parts.length - 1];
+  const tld = parts.at(-1) ?? '';
   if (/^\d+$/.test(tld)) return `domain name "${domain}" invalid (top level domain "${tld}" cannot be all-numeric)`;
-  for (let i = 0; i < parts.length; i++) {
-    const label = parts[i];
+  for (const [i, label] of parts.entries()) {
     if (i === parts.length - 1 && label === '') return undefined;
     if (!isDns1123Label(label)) return `domain name "${domain}" invalid (label "${label}" invalid)`;
   }
@@ -50,7 +50,8 @@ const portError = (n: unknown): string | undefined =>
 /** A Go duration Istio accepts (ValidateDuration): at least 1ms, whole milliseconds. */
 function durationError(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
-  const ms = goDurationMs(v);
+  const nanos = goDurationNanos(v);
+  const ms = nanos === undefined ? undefined : nanos / 1e6;
   if (ms === undefined) return `"${v}" is not a duration (write e.g. 10s, 500ms or 1m30s)`;
   if (ms < 1) return 'duration must be greater than 1ms';
   if (Math.abs(ms - Math.round(ms)) > 1e-9) return 'only durations to ms precision are supported';
@@ -293,9 +294,9 @@ export function virtualServiceRules(spec: Obj, namespace: string, out: Violation
   });
   if (allValid) {
     const norm = hosts.map((h) => h.toLowerCase());
-    for (let i = 0; i < norm.length; i++) {
-      for (let j = i + 1; j < norm.length; j++) {
-        if (hostMatches(norm[i], norm[j]))
+    for (const [i, a] of norm.entries()) {
+      for (const [j, b] of norm.entries()) {
+        if (j > i && hostMatches(a, b))
           out.push({
             path: ['spec', 'hosts', j],
             message: `duplicate hosts in virtual service: ${hosts[i]} & ${hosts[j]}`,

@@ -1,7 +1,12 @@
 // A structural OpenAPI v3 check, as the API server applies a CRD's openAPIV3Schema on `kubectl apply`:
 // types (integer vs number vs string), ranges, enums, required fields, oneOf groups (Istio's proto oneofs),
 // unknown fields (kubectl's strict field validation) and the few CEL rules Istio's CRDs carry.
-import type { YamlPath } from '../model';
+// Its own layer because both readers use it: src/istio for Istio's CRDs, src/envoy for the admin dump's shape.
+
+/** Where in a document: keys and list indexes from the root (the same shape as src/istio's YamlPath). */
+import { goDurationNanos } from './goDuration';
+
+export type YamlPath = readonly (string | number)[];
 
 export interface Violation {
   path: YamlPath;
@@ -167,24 +172,13 @@ function closeTo(a: string, b: string): boolean {
   );
 }
 
-/** Go's time.ParseDuration, in milliseconds; undefined when it is no duration. */
-export function goDurationMs(s: string): number | undefined {
-  if (!/^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(s) && s !== '0') return undefined;
-  if (s === '0') return 0;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
-  let total = 0;
-  for (const m of s.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
-    total += Number(m[1]) * unit[m[2]];
-  return s.startsWith('-') ? -total : total;
-}
-
 /** The CEL rules Istio's CRDs use; undefined for a rule this checker does not know (then it is not judged). */
 function celRule(rule: string, v: unknown): boolean | undefined {
   switch (rule) {
     case "duration(self) >= duration('1ms')": {
       if (typeof v !== 'string') return undefined;
-      const ms = goDurationMs(v);
-      return ms !== undefined && ms >= 1;
+      const nanos = goDurationNanos(v);
+      return nanos !== undefined && nanos >= 1e6;
     }
     case '!self.contains("*")':
       return typeof v === 'string' ? !v.includes('*') : undefined;
@@ -194,7 +188,7 @@ function celRule(rule: string, v: unknown): boolean | undefined {
       return v && typeof v === 'object' ? Object.keys(v).every((k) => k.length !== 0) : undefined;
     default: {
       // "(has(self.a) ? 1 : 0) + (has(self.b) ? 1 : 0) <= 1": at most one of a, b.
-      const fields = [...rule.matchAll(/has\(self\.(\w+)\)/g)].map((m) => m[1]);
+      const fields = [...rule.matchAll(/has\(self\.(\w+)\)/g)].flatMap((m) => m[1] ?? []);
       if (fields.length && /<= 1$/.test(rule) && v && typeof v === 'object') {
         return fields.filter((f) => (v as Record<string, unknown>)[f] !== undefined).length <= 1;
       }
