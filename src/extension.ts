@@ -46,7 +46,11 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   context.subscriptions.push(
     log,
     ctx,
-    { dispose: () => kubeWatch.dispose() },
+    {
+      dispose() {
+        kubeWatch.dispose();
+      },
+    },
     ...registerCommands(ctx, {
       checkCluster,
       scaffoldSample,

@@ -1,5 +1,5 @@
 // Runs every test suite in order and ends with one line `N passed, N failed` for all of them:
-//   typecheck, unit (node:test), the Istio oracle corpus check, the real cluster suites (started here and
+//   typecheck, lint and format, unit (node:test), the Istio oracle corpus check, the real cluster suites (started here and
 //   always stopped; `npm run lab`'s own UI test starts it as a newcomer's lab does), the extension suites
 //   inside a real VS Code (pointed at that cluster), the workbench UI tests, and the packaged .vsix smoke test.
 // Prerequisites come from `npm run setup` (CI's .ci/run calls it first). A missing prerequisite fails
@@ -78,6 +78,9 @@ const NODE_TEST_REPORTERS = [
 ];
 
 if (want('typecheck')) await run('typecheck', npx('tsc'), ['--noEmit', '-p', '.']);
+// typescript-eslint's type-aware rules and the layers (eslint.config.mjs), then one format for the code.
+if (want('lint')) await run('lint', npx('eslint'), ['.']);
+if (want('format')) await run('format', npx('prettier'), ['--check', '**/*.{ts,mjs,cjs,js}']);
 if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
 if (want('unit'))
   await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
@@ -85,7 +88,7 @@ if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corp
 // The seed file's lenses at 1280x800, each clicked, in an installed extension with no cluster.
 if (want('ui:lenses')) await run('ui:lenses', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs']);
 
-const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace'].filter(want);
+const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace', 'ui:lenses:live'].filter(want);
 if (clusterSuites.length) {
   // npm run lab as a newcomer runs it: the lab builds and starts its own cluster, which the suites below use.
   if (want('ui:lab')) await run('ui:lab', process.execPath, ['--import', 'tsx', 'test/ui/lab.ui.mjs']);
@@ -118,6 +121,12 @@ if (clusterSuites.length) {
     if (want('ui')) await run('ui', process.execPath, ['--import', 'tsx', 'test/ui/walkthrough.ui.mjs'], clusterEnv);
     if (want('ui:trace'))
       await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
+    // The same lenses connected: the sample deployed, live route, endpoint count and drift, each clicked.
+    if (want('ui:lenses:live'))
+      await run('ui:lenses:live', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs'], {
+        ...clusterEnv,
+        ...require,
+      });
   } finally {
     await run('cluster:down', 'bash', ['test/harness/cluster-down.sh']);
   }

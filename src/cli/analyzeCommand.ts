@@ -3,6 +3,7 @@
 import { analyze, formatIstioctl, friendlyName, type Diagnostic } from '../istio/analyze';
 import { CliInputError, EXIT_OK, parseArgs, runGuarded, type CliIo, type Command } from './args';
 import { loadResources } from './predictCommand';
+import { DEFAULT_NAMESPACE } from '../istio/model';
 
 export const EXIT_ISSUES = 1;
 
@@ -78,7 +79,7 @@ export const analyzeCommand: Command = {
       const resources = await loadResources(
         recording,
         positionals,
-        (options.namespace as string | undefined) ?? 'default',
+        (options.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
       );
       let list = analyze(resources, {
         assumeComplete: options['assume-complete'] === true,

@@ -8,6 +8,7 @@ import { predict } from '../istio/predict';
 import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
 import { loadAdminClusters, loadConfigDump } from './envoyCommands';
 import { loadResources } from './predictCommand';
+import { DEFAULT_NAMESPACE } from '../istio/model';
 
 const USAGE = `Usage: ingress-lab explain-log [options] [LOG|-] [YAML...]
 
@@ -122,7 +123,7 @@ export const explainLogCommand: Command = {
       if (o['config-dump']) ctx.dump = new ConfigDumpIndex(await loadConfigDump(io, String(o['config-dump'])));
       if (o.clusters) ctx.clusters = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));
       if (yamlFiles.length) {
-        ctx.resources = await loadResources(io, yamlFiles, (o.namespace as string | undefined) ?? 'default');
+        ctx.resources = await loadResources(io, yamlFiles, (o.namespace as string | undefined) ?? DEFAULT_NAMESPACE);
         ctx.prediction = predict(ctx.resources);
       }
       const { text, source } = await readLog(io, logPath);

@@ -11,6 +11,7 @@ import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { writeJsonArray } from './jsonStream';
 import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
+import { DEFAULT_NAMESPACE } from '../istio/model';
 
 const USAGE = `Usage: ingress-lab predict FILE... [--namespace NS] [--output table|json]
 
@@ -144,7 +145,11 @@ export const predictCommand: Command = {
         io.stdout(USAGE);
         return EXIT_OK;
       }
-      const resources = await loadResources(io, positionals, (options.namespace as string | undefined) ?? 'default');
+      const resources = await loadResources(
+        io,
+        positionals,
+        (options.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+      );
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
       if (options.output === 'json') writeJsonArray((t) => io.stdout(t), predictionJson(p));

@@ -128,9 +128,12 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
+// C0 and C1 control characters (Unicode's Cc) and U+FFFD (what a decoder put where bytes were not text).
+const CONTROL_OR_REPLACEMENT = /\p{Cc}|\ufffd/gu;
+
 /** One line, no control characters, bounded: what a message built from input may show. */
 export function oneLine(message: string, max = 400): string {
-  const flat = message.replace(/\r?\n[^]*$/, '').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
+  const flat = message.replace(/\r?\n[^]*$/, '').replace(CONTROL_OR_REPLACEMENT, '?');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 

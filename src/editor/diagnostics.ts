@@ -8,7 +8,7 @@ import type { KubeObject, Range, ResourceSet } from '../istio/model';
 import { emptyResourceSet, fromClusterObject } from '../istio/yamlModel';
 import type { Cluster } from '../kube/index';
 import type { LabContext } from './ctx';
-import { itemKey, itemsByFile, type DiagnosticItem } from './diagnosticItems';
+import { itemKey, itemsByFile, type DiagnosticItem } from '../lab/diagnosticItems';
 import { SECTION } from './settings';
 import { errorText } from './show';
 
@@ -213,7 +213,7 @@ export class IstioDiagnostics implements vscode.Disposable {
     try {
       const texts = await this.ctx.engine.yamlTexts();
       const clusterResources = this.cluster.current();
-      const defaultNamespace = this.ctx.settings.sample.namespace;
+      const defaultNamespace = this.ctx.engine.defaultNamespace();
       const inputs = inputsKey(texts, clusterResources, defaultNamespace);
       if (inputs === this.lastInputs) return;
       const started = Date.now();

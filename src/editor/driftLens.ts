@@ -8,6 +8,7 @@ import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import { parseManifests } from '../kube/index';
 import {
   appliedForHttp,
+  editorVirtualService,
   compareLiveRoute,
   computeDrift,
   driftIcon,
@@ -162,11 +163,10 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
   /** Server-side apply dry run of the editor's VirtualService: what would change in the cluster. */
   private async dryRun(doc: vscode.TextDocument, vs: VsRef): Promise<AppliedComparison> {
     try {
-      const obj = parseManifests(doc.getText(), doc.uri.fsPath).find(
-        (o) =>
-          o?.kind === 'VirtualService' &&
-          o.metadata?.name === vs.name &&
-          (o.metadata.namespace ?? 'default') === vs.namespace,
+      const obj = editorVirtualService(
+        parseManifests(doc.getText(), doc.uri.fsPath),
+        vs,
+        this.ctx.engine.defaultNamespace(),
       );
       if (!obj)
         return { kind: 'unknown', reason: `VirtualService ${vs.namespace}/${vs.name} not found in the editor's text` };

@@ -41,7 +41,7 @@ export class WorkspaceEngine implements vscode.Disposable {
    */
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly defaultNamespace: () => string,
+    readonly defaultNamespace: () => string,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
     const invalidate = (uri: vscode.Uri, deleted: boolean) => {

@@ -1,7 +1,7 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
 import type { PodInfo } from '../kube/objects';
 import type { LabContext } from './ctx';
-import { buildLiveGateway, type LiveGateway } from './liveView';
+import { buildLiveGateway, type LiveGateway } from '../lab/liveView';
 import { parseSelector } from './settings';
 import { errorText } from './show';
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { QuickFix } from '../istio/analyze';
 import type { LabContext } from './ctx';
 import { IstioDiagnostics, toVsRange } from './diagnostics';
-import { YAML_SOURCE } from './diagnosticItems';
+import { YAML_SOURCE } from '../lab/diagnosticItems';
 
 const OUR_SOURCES = new Set<string | undefined>(['istio', YAML_SOURCE]);
 

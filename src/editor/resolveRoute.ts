@@ -4,6 +4,7 @@ import type { PredictedRoute } from '../istio/prediction';
 import { describeMatch, type EndpointView, type LensSource, type RouteView } from '../lab/lensText';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
+import { routeClusters } from '../envoy/routeClusters';
 
 export interface ResolvedRoute {
   predicted: PredictedRoute;
@@ -17,11 +18,6 @@ export interface ResolvedRoute {
   gatewayPod?: string;
 }
 
-export function clustersOf(route: PredictedRoute['route']): string[] {
-  if (route.route?.cluster) return [route.route.cluster];
-  return (route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
-}
-
 /** `gw`: the route's Gateway (namespace and selector), so the right gateway's Envoy is read. */
 export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
   const predictedView: RouteView = { routeConfig: p.routeConfig, virtualHost: p.virtualHost, route: p.route };
@@ -32,7 +28,7 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: Gate
   const pod = `${g.pod.namespace}/${g.pod.name}`;
   const hit = g.findRoute(p.routeConfig, p.domains, p.route.match);
   if (hit) {
-    const endpoints = clustersOf(hit.route).flatMap((c) => g.endpoints(c));
+    const endpoints = routeClusters(hit.route).flatMap((c) => g.endpoints(c));
     return {
       predicted: p,
       source: 'live',

@@ -11,8 +11,9 @@ import { emptyResourceSet, mergeResourceSets, readResources } from '../istio/yam
 import type { KubeObject, Service } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
-import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from './traceInputs';
+import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../lab/traceInputs';
 import { errorText } from './show';
+import { routeClusters } from '../envoy/routeClusters';
 
 const MAX_WORKSPACE_YAML = 500;
 
@@ -70,11 +71,7 @@ export async function gatherLive(
     const { gateway } = ctx.settings;
     const routeConfigs = readConfigDump(g.configDump).routeConfigs.map((e) => e.routeConfig);
     const clusterNames = routeConfigs.flatMap((rc) =>
-      (rc.virtualHosts ?? []).flatMap((vh) =>
-        (vh.routes ?? []).flatMap((r) =>
-          r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name),
-        ),
-      ),
+      (rc.virtualHosts ?? []).flatMap((vh) => (vh.routes ?? []).flatMap(routeClusters)),
     );
     const [gatewayServices, pods, vss, gws, reach, backendServices] = await Promise.all([
       cluster.listServices(gateway.namespace, { labelSelector: gateway.selector }),

@@ -1,7 +1,7 @@
 // The trace webview panel: one panel, reused for each new trace, no scripts, styles from media/ only.
 import * as vscode from 'vscode';
 import type { Trace } from '../istio/trace';
-import { renderTraceHtml } from './traceHtml';
+import { renderTraceHtml } from '../lab/traceHtml';
 
 export const TRACE_VIEW_TYPE = 'istioIngressLab.trace';
 

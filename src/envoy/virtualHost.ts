@@ -86,7 +86,7 @@ function compile(rc: RouteConfiguration): Compiled {
 
 function addWildcard(m: Map<number, Map<string, DomainEntry>>, part: string, entry: DomainEntry): void {
   let byLen = m.get(part.length);
-  if (!byLen) m.set(part.length, (byLen = new Map()));
+  if (!byLen) m.set(part.length, (byLen = new Map<string, DomainEntry>()));
   if (!byLen.has(part)) byLen.set(part, entry);
 }
 

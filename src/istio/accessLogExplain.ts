@@ -10,8 +10,9 @@ import type { Route, RouteConfiguration } from '../envoy/types';
 import { hostForMatching, portStart } from '../envoy/virtualHost';
 import { DestinationRuleIndex } from './destinationRules';
 import { parseSubsetKey } from './hosts';
-import type { ResourceSet } from './model';
+import { namespaceOf, type ResourceSet } from './model';
 import type { Prediction } from './prediction';
+import { routeClusters } from '../envoy/routeClusters';
 
 export type Cause =
   | 'no-virtual-host'
@@ -182,7 +183,7 @@ function yamlFor(ctx: ExplainContext, rcName: string, vhost: string, route: Rout
   }
   if (vs && ctx.resources) {
     const obj = ctx.resources.virtualServices.find(
-      (v) => v.metadata.name === vs.name && (v.metadata.namespace ?? 'default') === vs.namespace,
+      (v) => v.metadata.name === vs.name && namespaceOf(v) === vs.namespace,
     );
     if (obj)
       return {
@@ -194,9 +195,6 @@ function yamlFor(ctx: ExplainContext, rcName: string, vhost: string, route: Rout
   }
   return undefined;
 }
-
-const clustersOf = (r: Route): string[] =>
-  r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
 
 /**
  * The log carries no request headers or query, so a route that matched on them cannot be re-found by the matcher.
@@ -212,7 +210,7 @@ function routeToCluster(
   const vh = match.virtualHost!.virtualHost;
   const routes = vh.routes ?? [];
   for (const [i, r] of routes.entries()) {
-    if (!clustersOf(r).includes(e.upstreamCluster!)) continue;
+    if (!routeClusters(r).includes(e.upstreamCluster!)) continue;
     const { headers: _h, queryParameters: _q, dynamicMetadata: _d, ...pathOnly } = r.match ?? {};
     if (routeMatchMismatches(pathOnly, { authority: e.authority ?? '', path: e.path ?? '/' }).length === 0)
       return { vhost: vh.name, route: r, index: i };
@@ -270,7 +268,7 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
     out.details.push(
       `the log has no request headers: ${routeLabel(taken.vhost, taken.index, taken.route)} sends to ${e.upstreamCluster} and takes the logged path when its header/query conditions hold; without them #${match.routeIndex} would take it`,
     );
-  const routeCluster = taken ? clustersOf(taken.route)[0] : undefined;
+  const routeCluster = taken ? routeClusters(taken.route)[0] : undefined;
   out.cluster = e.upstreamCluster ?? routeCluster;
 
   const flagWords = e.flags
@@ -405,7 +403,7 @@ function explainNoCluster(e: AccessLogEntry, ctx: ExplainContext, out: Explanati
         `${e.code} NC: the route sends to subset "${parts.subset}" of ${parts.host}, and no DestinationRule for ${parts.host} defines it, so Istio made no cluster ${name}. Add a DestinationRule with host ${parts.host} and subsets: [{name: ${parts.subset}, labels: ...}].`,
       );
     const has = rule.spec.subsets?.some((s) => s.name === parts.subset);
-    const where = `DestinationRule ${rule.metadata.namespace ?? 'default'}/${rule.metadata.name} (${rule.file}:${rule.range.start.line + 1})`;
+    const where = `DestinationRule ${namespaceOf(rule)}/${rule.metadata.name} (${rule.file}:${rule.range.start.line + 1})`;
     return done(
       out,
       'cluster-not-found',
@@ -424,7 +422,7 @@ function explainNoCluster(e: AccessLogEntry, ctx: ExplainContext, out: Explanati
 function serviceFor(ctx: ExplainContext, host: string) {
   const m = /^([^.]+)\.([^.]+)\.svc\./.exec(host);
   if (!m) return undefined;
-  return ctx.resources?.services.find((s) => s.metadata.name === m[1] && (s.metadata.namespace ?? 'default') === m[2]);
+  return ctx.resources?.services.find((s) => s.metadata.name === m[1] && namespaceOf(s) === m[2]);
 }
 
 function explainNoHealthy(e: AccessLogEntry, ctx: ExplainContext, out: Explanation): Explanation {
@@ -454,10 +452,10 @@ function explainNoHealthy(e: AccessLogEntry, ctx: ExplainContext, out: Explanati
     const selText = Object.entries(sel)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-    const ns = svc.metadata.namespace ?? 'default';
+    const ns = namespaceOf(svc);
     const workloads = (ctx.resources?.deployments ?? []).filter(
       (d) =>
-        (d.metadata.namespace ?? 'default') === ns &&
+        namespaceOf(d) === ns &&
         Object.keys(sel).length > 0 &&
         Object.entries(sel).every(([k, v]) => d.spec.template?.metadata?.labels?.[k] === v),
     );

@@ -1,7 +1,7 @@
 // `istioctl analyze`, offline, for the objects the lab reads: each of Istio's analyzers that concern an
 // ingress route (one small module each under ./analyzers), with Istio's codes, levels and wording, placed on
 // the exact YAML range, with quick fixes where the fix is clear. Pure: no I/O.
-import type { KubeObject, ResourceSet, YamlProblem } from './model';
+import { namespaceOf, type KubeObject, type ResourceSet, type YamlProblem } from './model';
 import { mergeResourceSets, readResources } from './yamlModel';
 import { analyzeConflictingGateways } from './analyzers/conflictingGateways';
 import { createContext, type AnalyzeOptions } from './analyzers/context';
@@ -52,10 +52,7 @@ export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
 function suppressed(resources: ResourceSet, d: Diagnostic): boolean {
   const all: KubeObject[] = [...resources.virtualServices, ...resources.gateways];
   const o = all.find(
-    (x) =>
-      x.kind === d.object.kind &&
-      x.metadata.name === d.object.name &&
-      (x.metadata.namespace ?? 'default') === d.object.namespace,
+    (x) => x.kind === d.object.kind && x.metadata.name === d.object.name && namespaceOf(x) === d.object.namespace,
   );
   const value = o?.metadata.annotations?.[SUPPRESS_ANNOTATION];
   if (typeof value !== 'string' || value === '') return false;
@@ -81,7 +78,10 @@ export function analyzeDocuments(
   texts: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
   options: AnalyzeDocumentsOptions = {},
 ): AnalyzeDocumentsResult {
-  const entries = texts instanceof Map ? [...texts.entries()] : Object.entries(texts);
+  const entries: [string, string][] =
+    texts instanceof Map
+      ? [...(texts as ReadonlyMap<string, string>).entries()]
+      : Object.entries(texts as Readonly<Record<string, string>>);
   const byFile = new Map(entries);
   const { defaultNamespace = 'default', ...rest } = options;
   const read = entries.map(([file, text]) => readResources(text, file, { defaultNamespace, validate: true }));

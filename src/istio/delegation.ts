@@ -4,6 +4,7 @@
 // delegate's YAML, so the editor can put the generated route on the delegate's own match.
 import { resolveGatewayName, resolveShortname } from './hosts';
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from './model';
+import { namespaceOf } from './model';
 
 /** One http entry as Istio translates it, with where its matches come from. */
 export interface HttpEntry {
@@ -15,8 +16,6 @@ export interface HttpEntry {
   /** For each match of `route`, the index of the match in the source entry (null: the entry has none). */
   matchSource: (number | null)[];
 }
-
-const nsOf = (o: VirtualService) => o.metadata.namespace ?? 'default';
 
 /** ResolveVirtualServiceShortnames for one http entry. */
 export function resolveEntry(entry: HTTPRoute, namespace: string): HTTPRoute {
@@ -144,7 +143,7 @@ function mergeEntry(
 
 /** A VirtualService's http entries as Istio translates them: short names resolved, delegates merged in. */
 export function expandHttpEntries(vs: VirtualService, delegates: Map<string, VirtualService>): HttpEntry[] {
-  const ns = nsOf(vs);
+  const ns = namespaceOf(vs);
   const key = `${ns}/${vs.metadata.name}`;
   const out: HttpEntry[] = [];
   (vs.spec.http ?? []).forEach((raw, i) => {
@@ -166,10 +165,10 @@ export function expandHttpEntries(vs: VirtualService, delegates: Map<string, Vir
     if (
       exportTo?.length &&
       !exportTo.includes('*') &&
-      !exportTo.map((e) => (e === '.' ? nsOf(delegate) : e)).includes(ns)
+      !exportTo.map((e) => (e === '.' ? namespaceOf(delegate) : e)).includes(ns)
     )
       return;
-    const dns = nsOf(delegate);
+    const dns = namespaceOf(delegate);
     const dkey = `${dns}/${delegate.metadata.name}`;
     (delegate.spec.http ?? []).forEach((leaf, k) => {
       const merged = mergeEntry(entry, resolveEntry(leaf, dns), k, delegate, dkey);

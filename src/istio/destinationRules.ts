@@ -2,7 +2,7 @@
 // it asks for, as route.go's HashForHTTPDestination picks it: subset port-level, subset, port-level,
 // then the rule's own load balancer setting.
 import { compareSpecificity, resolveShortname, subsetOf } from './hosts';
-import type { ConsistentHash, Destination, DestinationRule, TrafficPolicy } from './model';
+import { namespaceOf, type ConsistentHash, type Destination, type DestinationRule, type TrafficPolicy } from './model';
 
 const portHash = (dest: Destination, tp: TrafficPolicy | undefined): ConsistentHash | undefined =>
   dest.port?.number
@@ -18,7 +18,7 @@ export class DestinationRuleIndex {
   constructor(rules: readonly DestinationRule[]) {
     // The first rule for a host wins, as Istio keeps the oldest one when rules conflict.
     for (const r of rules) {
-      const host = resolveShortname(r.spec.host ?? '', r.metadata.namespace ?? 'default');
+      const host = resolveShortname(r.spec.host ?? '', namespaceOf(r));
       if (host && !this.byHost.has(host)) this.byHost.set(host, r);
     }
   }

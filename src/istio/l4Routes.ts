@@ -14,6 +14,7 @@ import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
 import { byCreation } from './predict';
 import { destinationCluster } from './routeTranslation';
+import { namespaceOf } from './model';
 
 export interface L4Route {
   section: 'tcp' | 'tls';
@@ -44,8 +45,7 @@ interface L4Rule {
   route?: { destination?: { host?: string; port?: { number?: number }; subset?: string }; weight?: number }[];
 }
 
-const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
-const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
+const keyOf = (o: KubeObject) => `${namespaceOf(o)}/${o.metadata.name}`;
 const protocolOf = (s: GatewayServer) => (s.port?.protocol ?? '').toUpperCase();
 const modeOf = (s: GatewayServer) => (s.tls?.mode ?? '').toUpperCase();
 const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -63,7 +63,7 @@ function virtualServicesFor(vss: VirtualService[], gatewayName: string, proxyNam
   const exported: VirtualService[] = [];
   const pub: VirtualService[] = [];
   for (const vs of vss) {
-    const ns = nsOf(vs);
+    const ns = namespaceOf(vs);
     const gws = arr<string>(vs.spec.gateways).map((g) => resolveGatewayName(g, ns));
     if (!gws.includes(gatewayName)) continue;
     const exportTo = arr<string>(vs.spec.exportTo);
@@ -78,7 +78,7 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
   const vss = [...resources.virtualServices].filter((v) => arr(v.spec.hosts).length).sort(byCreation);
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();
-  for (const s of resources.services) services.set(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, s.spec);
+  for (const s of resources.services) services.set(`${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local`, s.spec);
   const out: L4Route[] = [];
 
   for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
@@ -96,12 +96,12 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
         if (!passthrough && !plainTcp) continue;
         const port = resolveListenerPort(workload, server.port.number, resources.deployments);
         const listener = `${server.bind || '0.0.0.0'}_${port}`;
-        const serverHosts = sanitizeServerHosts(arr<string>(server.hosts), nsOf(gw));
+        const serverHosts = sanitizeServerHosts(arr<string>(server.hosts), namespaceOf(gw));
         const bound = virtualServicesFor(vss, gatewayName, workload.namespace).filter(
           (vs) =>
             intersectHosts(
-              namesForNamespace(serverHosts, nsOf(vs)),
-              arr<string>(vs.spec.hosts).map((h) => resolveShortname(h, nsOf(vs))),
+              namesForNamespace(serverHosts, namespaceOf(vs)),
+              arr<string>(vs.spec.hosts).map((h) => resolveShortname(h, namespaceOf(vs))),
             ).length,
         );
         const base = (vs: VirtualService, section: 'tcp' | 'tls', rule: number, match: number | null) => {
@@ -110,7 +110,7 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
             section,
             gateway: gatewayName,
             listener,
-            virtualService: { name: vs.metadata.name, namespace: nsOf(vs) },
+            virtualService: { name: vs.metadata.name, namespace: namespaceOf(vs) },
             file: vs.file,
             range,
             line: range.start.line + 1,
@@ -122,7 +122,7 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
           found: for (const vs of bound) {
             for (const [i, rule] of arr<L4Rule>((vs.spec as Record<string, unknown>).tcp).entries()) {
               const matches = arr<L4Match>(rule?.match);
-              const hit = matches.findIndex((m) => l4Match(m, server, gatewayName, nsOf(vs)));
+              const hit = matches.findIndex((m) => l4Match(m, server, gatewayName, namespaceOf(vs)));
               if (matches.length && hit < 0) continue;
               if (!arr(rule.route).length) continue;
               out.push({
@@ -140,7 +140,7 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
           for (const [i, rule] of arr<L4Rule>((vs.spec as Record<string, unknown>).tls).entries()) {
             if (!arr(rule?.route).length) continue;
             for (const [j, m] of arr<L4Match>(rule.match).entries()) {
-              if (!l4Match(m, server, gatewayName, nsOf(vs))) continue;
+              if (!l4Match(m, server, gatewayName, namespaceOf(vs))) continue;
               const sni = arr<string>(m.sniHosts);
               if (sni.some((h) => taken.has(h))) continue;
               sni.forEach((h) => taken.add(h));
@@ -164,7 +164,7 @@ function tcpProxy(
   serverPort: number,
   services: Map<string, ServiceSpec>,
 ): Pick<L4Route, 'cluster' | 'weightedClusters' | 'statPrefix'> {
-  const ns = nsOf(vs);
+  const ns = namespaceOf(vs);
   const clusterOf = (d: NonNullable<L4Rule['route']>[number]) => {
     const host = resolveShortname(d.destination?.host ?? '', ns);
     return destinationCluster({ ...d.destination, host }, services.get(host), serverPort);

@@ -14,6 +14,17 @@ export interface Range {
 /** A path into a document's value, e.g. ['spec', 'http', 0, 'match', 1]. */
 export type YamlPath = readonly (string | number)[];
 
+/** Where an object without `metadata.namespace` lives, as kubectl and the API server place it. */
+export const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * The one namespace rule: an object's own namespace, else the namespace it is read into (the lab's sample
+ * namespace for the editor's files, as Deploy Sample applies them), else Kubernetes' default.
+ */
+export function namespaceOf(o: { metadata?: { namespace?: string } }, readInto: string = DEFAULT_NAMESPACE): string {
+  return o.metadata?.namespace || readInto;
+}
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;

@@ -27,6 +27,7 @@ import type {
 } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
+import { namespaceOf } from './model';
 
 export interface PredictOptions {
   /** API version Istio writes into route metadata (`v1` since Istio 1.22; older gateways show `v1alpha3`). */
@@ -36,8 +37,7 @@ export interface PredictOptions {
 /** Istio's DefaultMaxDirectResponseBodySizeBytes. */
 const MAX_DIRECT_RESPONSE_BODY = 1024 * 1024;
 
-const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
-const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
+const keyOf = (o: KubeObject) => `${namespaceOf(o)}/${o.metadata.name}`;
 
 /** Istio orders configs by creation time, then name, then namespace. */
 export function byCreation(a: KubeObject, b: KubeObject): number {
@@ -45,7 +45,7 @@ export function byCreation(a: KubeObject, b: KubeObject): number {
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta && tb && ta !== tb) return Date.parse(ta) - Date.parse(tb);
   if (a.metadata.name !== b.metadata.name) return a.metadata.name < b.metadata.name ? -1 : 1;
-  return nsOf(a) < nsOf(b) ? -1 : nsOf(a) > nsOf(b) ? 1 : 0;
+  return namespaceOf(a) < namespaceOf(b) ? -1 : namespaceOf(a) > namespaceOf(b) ? 1 : 0;
 }
 
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
@@ -82,7 +82,7 @@ interface RouteGroup {
 }
 
 function resolveVS(vs: VirtualService, delegates: Map<string, VirtualService>): ResolvedVS {
-  const namespace = nsOf(vs);
+  const namespace = namespaceOf(vs);
   const gateways = vs.spec.gateways?.length ? vs.spec.gateways.map((g) => resolveGatewayName(g, namespace)) : ['mesh'];
   return {
     obj: vs,
@@ -124,13 +124,13 @@ function mergeServers(
     const gatewayName = keyOf(gw);
     (gw.spec.servers ?? []).forEach((server, index) => {
       if (!server?.port?.number) return;
-      const hosts = sanitizeServerHosts(server.hosts ?? [], nsOf(gw));
+      const hosts = sanitizeServerHosts(server.hosts ?? [], namespaceOf(gw));
       const port = resolveListenerPort(workload, server.port.number, resources.deployments);
       const bind = server.bind ?? '';
       let routeName = '';
       if (isHTTP(server)) routeName = `http.${port}${bind ? `.${bind}` : ''}`;
       else if (protocolOf(server) === 'HTTPS' && !isPassthrough(server)) {
-        routeName = `https.${server.port.number}.${server.port.name ?? ''}.${gw.metadata.name}.${nsOf(gw)}${bind ? `.${bind}` : ''}`;
+        routeName = `https.${server.port.number}.${server.port.name ?? ''}.${gw.metadata.name}.${namespaceOf(gw)}${bind ? `.${bind}` : ''}`;
       }
       const current = plainByPort.get(port);
       if (current && current.bind === bind && !isTLSServer(server)) {
@@ -269,7 +269,7 @@ function collapseDuplicateRoutes(
   const out: (VirtualHost & { routes: Route[] })[] = [];
   for (const k of [...vhosts.keys()].sort(compareSpecificity)) {
     const vh = vhosts.get(k)!;
-    const key = `${vh.requireTls ?? ''}|${vh.includeRequestAttemptCount}|${vh.routes.map(idOf).join(',')}`;
+    const key = JSON.stringify([vh.requireTls, vh.includeRequestAttemptCount, vh.routes.map(idOf)]);
     const same = byKey.get(key);
     if (same) same.domains.push(...vh.domains);
     else {
@@ -336,7 +336,7 @@ function buildRoutesForVirtualService(
       j === null ? ['spec', 'http', e.httpIndex] : ['spec', 'http', e.httpIndex, 'match', j],
     );
     return {
-      virtualService: { name: e.source.metadata.name, namespace: nsOf(e.source) },
+      virtualService: { name: e.source.metadata.name, namespace: namespaceOf(e.source) },
       file: e.source.file,
       range,
       line: range.start.line + 1,
@@ -402,7 +402,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     .map((v) => resolveVS(v, delegates));
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();
-  for (const s of resources.services) services.set(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, s.spec);
+  for (const s of resources.services) services.set(`${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local`, s.spec);
   const destinationRules = new DestinationRuleIndex([...resources.destinationRules].sort(byCreation));
 
   const origins = new Map<Route, RouteOrigin>();
@@ -478,7 +478,7 @@ function explainMissing(
   const entryKeys = (e: HttpEntry) => e.matchSource.map((j) => matchKey(e.sourceKey, e.httpIndex, j));
   for (const obj of allVirtualServices) {
     const key = keyOf(obj);
-    const ref = { name: obj.metadata.name, namespace: nsOf(obj) };
+    const ref = { name: obj.metadata.name, namespace: namespaceOf(obj) };
     const root = roots.get(key);
     const http = obj.spec.http ?? [];
     const own = http.flatMap((e, i) =>
@@ -531,7 +531,7 @@ function vsReason(vs: ResolvedVS, gwByName: Map<string, Gateway>, httpCount: num
       continue;
     }
     const serverHosts = (gw.spec.servers ?? []).flatMap((s) =>
-      namesForNamespace(sanitizeServerHosts(s.hosts ?? [], nsOf(gw)), vs.namespace),
+      namesForNamespace(sanitizeServerHosts(s.hosts ?? [], namespaceOf(gw)), vs.namespace),
     );
     if (!intersectHosts(serverHosts, vs.hosts).length) {
       reasons.push(

@@ -6,8 +6,9 @@
 // breakers, load balancing) are not predicted. ExternalName Services get no cluster of their own name.
 import { DestinationRuleIndex } from './destinationRules';
 import { DEFAULT_INGRESS } from './gatewayWorkloads';
-import type { KubeObject, ResourceSet } from './model';
+import type { ResourceSet } from './model';
 import { byCreation } from './predict';
+import { namespaceOf } from './model';
 
 export interface PredictedCluster {
   '@type': string;
@@ -16,7 +17,6 @@ export interface PredictedCluster {
   metadata?: { filterMetadata: { istio: Record<string, unknown> } };
 }
 
-const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
 const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 const TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 
@@ -35,7 +35,7 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
     const rule = rules.ruleFor(host);
     const istio: Record<string, unknown> = {};
     if (rule)
-      istio.config = `/apis/networking.istio.io/${metadataApiVersion}/namespaces/${nsOf(rule)}/destination-rule/${rule.metadata.name}`;
+      istio.config = `/apis/networking.istio.io/${metadataApiVersion}/namespaces/${namespaceOf(rule)}/destination-rule/${rule.metadata.name}`;
     istio.services = [{ host, name: service.name, namespace: service.namespace }];
     for (const port of ports) {
       for (const subset of ['', ...arr<{ name?: string }>(rule?.spec.subsets).map((s) => s.name ?? '')]) {
@@ -49,13 +49,18 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
     }
   };
   const services = [...resources.services];
-  const hasIngress = services.some((s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system');
+  const hasIngress = services.some(
+    (s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system',
+  );
   for (const s of services) {
     if (s.spec.type === 'ExternalName') continue;
     const ports = arr<{ port?: number; protocol?: string }>(s.spec.ports)
       .filter((p) => p.port && (p.protocol ?? 'TCP') !== 'UDP')
       .map((p) => p.port!);
-    add(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, ports, 'EDS', { name: s.metadata.name, namespace: nsOf(s) });
+    add(`${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local`, ports, 'EDS', {
+      name: s.metadata.name,
+      namespace: namespaceOf(s),
+    });
   }
   if (!hasIngress)
     add(
@@ -69,7 +74,7 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
     const ports = arr<{ number?: number }>(se.spec.ports)
       .map((p) => p.number ?? 0)
       .filter(Boolean);
-    for (const h of arr<string>(se.spec.hosts)) add(h, ports, type, { name: h, namespace: nsOf(se) });
+    for (const h of arr<string>(se.spec.hosts)) add(h, ports, type, { name: h, namespace: namespaceOf(se) });
   }
   const seen = new Set<string>();
   return out

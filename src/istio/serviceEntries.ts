@@ -4,6 +4,7 @@
 // all, or to its own namespace (or, with its own exportTo, to those namespaces); wildcard hosts (`*.x`) match
 // by suffix within the VirtualService's namespace or everywhere.
 import type { ServiceEntry } from './model';
+import { namespaceOf } from './model';
 
 const ALL = '*';
 
@@ -11,7 +12,6 @@ const ALL = '*';
 const toFqdn = (namespace: string, host: string): string =>
   !host.startsWith('*') && !host.includes('.') ? `${host}.${namespace}.svc.cluster.local` : host;
 
-const nsOf = (se: ServiceEntry): string => se.metadata.namespace ?? 'default';
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** `<scope>/<fqdn>` -> the ServiceEntry (the last one written wins, as in Istio's map). */
@@ -20,7 +20,7 @@ export type ServiceEntryHosts = Map<string, ServiceEntry>;
 export function serviceEntryHosts(entries: readonly ServiceEntry[]): ServiceEntryHosts {
   const out: ServiceEntryHosts = new Map();
   for (const se of entries) {
-    const ns = nsOf(se);
+    const ns = namespaceOf(se);
     const exportTo = strings(se.spec.exportTo);
     for (const h of strings(se.spec.hosts)) {
       if (!exportTo.length || exportTo.includes(ALL)) {

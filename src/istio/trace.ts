@@ -12,6 +12,7 @@ import { iptablesPath, type EntryKind, type KubeProxyEndpoint } from './kubeProx
 import type { ResourceSet, Service, ServicePort } from './model';
 import type { Prediction } from './prediction';
 import { predict } from './predict';
+import { namespaceOf } from './model';
 
 export interface TraceRequest {
   host: string;
@@ -86,8 +87,6 @@ export interface Trace {
   mode: 'live' | 'offline';
 }
 
-const nsOf = (o: { metadata: { namespace?: string } }) => o.metadata.namespace ?? 'default';
-
 function targetPortOf(p: ServicePort): number {
   return typeof p.targetPort === 'number'
     ? p.targetPort
@@ -112,7 +111,7 @@ export function traceRequest(
     live.gatewayService ??
     findGatewayWorkloads(resources.gateways, resources.services, resources.deployments).find((w) => w.service)?.service;
   const svcSource: StepSource = live.gatewayService ? 'live' : svc ? 'yaml' : 'default';
-  const svcName = svc ? `${nsOf(svc)}/${svc.metadata.name}` : DEFAULT_INGRESS.id;
+  const svcName = svc ? `${namespaceOf(svc)}/${svc.metadata.name}` : DEFAULT_INGRESS.id;
   const ports = svc?.spec.ports ?? DEFAULT_INGRESS.ports;
   const lbIPs = (svc?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').filter(Boolean);
   const clusterIP = svc?.spec.clusterIP;
@@ -191,7 +190,7 @@ export function traceRequest(
     : [{ ip: '<gateway pod IP>', port: targetPort }];
   const ipt = iptablesPath(
     {
-      namespace: svc ? nsOf(svc) : DEFAULT_INGRESS.namespace,
+      namespace: svc ? namespaceOf(svc) : DEFAULT_INGRESS.namespace,
       name: svc?.metadata.name ?? 'istio-ingressgateway',
       clusterIP,
       loadBalancerIPs: lbIPs,
@@ -453,10 +452,10 @@ function originText(r: Route, prediction: Prediction): string {
 function clusterExplanation(cluster: string, resources: ResourceSet): string {
   const key = parseSubsetKey(cluster);
   if (!key) return `${cluster}: not an Istio service cluster.`;
-  const svc = resources.services.find((s) => `${s.metadata.name}.${nsOf(s)}.svc.cluster.local` === key.host);
+  const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
   if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).`;
-  return `${cluster}: Service ${svc.metadata.name}.${nsOf(svc)} port ${key.port}${subset}.`;
+  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.`;
 }
 
 function offlineEndpoints(
@@ -464,7 +463,8 @@ function offlineEndpoints(
   resources: ResourceSet,
 ): { value: string; details: string[]; status: StepStatus } {
   const key = parseSubsetKey(cluster);
-  const svc = key && resources.services.find((s) => `${s.metadata.name}.${nsOf(s)}.svc.cluster.local` === key.host);
+  const svc =
+    key && resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   if (!key || !svc)
     return {
       value: 'unknown',
@@ -483,7 +483,9 @@ function offlineEndpoints(
       status: 'fail',
     };
   const deps = resources.deployments.filter(
-    (d) => nsOf(d) === nsOf(svc) && selectorMatches(svc.spec.selector, d.spec.template?.metadata?.labels ?? {}),
+    (d) =>
+      namespaceOf(d) === namespaceOf(svc) &&
+      selectorMatches(svc.spec.selector, d.spec.template?.metadata?.labels ?? {}),
   );
   const sel = Object.entries(svc.spec.selector ?? {})
     .map(([k, v]) => `${k}=${v}`)

@@ -5,7 +5,14 @@
 // scalar) and each document is parsed on its own and cached by its text: an edit re-reads only the
 // document that changed.
 import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './model';
+import {
+  DEFAULT_NAMESPACE,
+  type KubeObject,
+  type Range,
+  type ResourceSet,
+  type YamlPath,
+  type YamlProblem,
+} from './model';
 import { pathText, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
 
@@ -334,7 +341,9 @@ export function readResources(text: string, file: string, options: ReadOptions =
         : validateObject(
             raw,
             kind,
-            typeof metadata.namespace === 'string' ? metadata.namespace : (options.defaultNamespace ?? 'default'),
+            typeof metadata.namespace === 'string'
+              ? metadata.namespace
+              : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
           );
       if (violations.length) {
         for (const v of violations) {
@@ -377,13 +386,13 @@ export function readResources(text: string, file: string, options: ReadOptions =
 
 /** Builds a KubeObject from an object read from the cluster (no source text: ranges are empty). */
 export function fromClusterObject(raw: Record<string, unknown>, file: string): KubeObject | undefined {
-  const kind = String(raw.kind ?? '');
+  const kind = typeof raw.kind === 'string' ? raw.kind : '';
   if (!KINDS[kind]) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
   const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
   return {
-    apiVersion: String(raw.apiVersion ?? ''),
+    apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
     kind,
     metadata,
     spec: kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {}),

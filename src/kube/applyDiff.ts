@@ -5,7 +5,7 @@ import type { KubeObject } from './objects';
 /** The object as sent to apply: server-owned metadata removed (apply rejects managedFields, and a stale
  *  resourceVersion would turn apply into a conflicting update). */
 export function stripForApply(obj: KubeObject, namespace: string | undefined): KubeObject {
-  const copy = structuredClone(obj) as KubeObject;
+  const copy = structuredClone<KubeObject>(obj);
   const m = { ...copy.metadata };
   for (const k of [
     'managedFields',
@@ -26,7 +26,7 @@ export function stripForApply(obj: KubeObject, namespace: string | undefined): K
 
 /** Fields the server or controllers set, which say nothing about what the user changed. */
 function comparable(obj: KubeObject): unknown {
-  const copy = structuredClone(obj) as KubeObject;
+  const copy = structuredClone<KubeObject>(obj);
   const m = { ...copy.metadata };
   for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'])
     delete m[k];

@@ -53,7 +53,8 @@ export interface Service extends KubeObject {
 }
 
 export interface NodeAddress {
-  type: 'InternalIP' | 'ExternalIP' | 'Hostname' | 'InternalDNS' | 'ExternalDNS' | string;
+  /** InternalIP, ExternalIP, Hostname, InternalDNS or ExternalDNS (the API allows others). */
+  type: string;
   address: string;
 }
 

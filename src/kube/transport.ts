@@ -191,7 +191,7 @@ export function createTransport(
               try {
                 resolve({ status, body: json && text ? JSON.parse(text) : text });
               } catch (err) {
-                reject(err);
+                reject(err instanceof Error ? err : new Error(String(err)));
               }
             });
           },

@@ -9,6 +9,7 @@
 //   editor = applied, prediction says no route on any gateway → applied but not on the gateway + its reason
 
 import type { Route } from '../envoy/types';
+import { namespaceOf } from '../istio/model';
 import { describeAction, describeMatch } from './lensText';
 
 export type DriftState =
@@ -193,4 +194,24 @@ export function appliedForHttp(applied: AppliedComparison, http: number | undefi
     return !m || Number(m[1]) === http;
   });
   return fields.length ? { ...applied, fields } : { kind: 'same', appliedAt: applied.appliedAt };
+}
+
+interface NamedObject {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}
+
+/**
+ * The editor's VirtualService a drift lens is on, found by the engine's namespace rule: a VirtualService that
+ * names no namespace is read into `readInto` (the sample namespace), as its lens was.
+ */
+export function editorVirtualService<T extends NamedObject>(
+  objects: readonly (T | undefined)[],
+  vs: { name: string; namespace: string },
+  readInto: string,
+): T | undefined {
+  return objects.find(
+    (o): o is T =>
+      o?.kind === 'VirtualService' && o.metadata?.name === vs.name && namespaceOf(o, readInto) === vs.namespace,
+  );
 }

@@ -44,7 +44,7 @@ const describe = (v: unknown): string =>
         ? 'a map'
         : typeof v === 'string'
           ? `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`
-          : `${typeof v} ${String(v)}`;
+          : `${typeof v} ${JSON.stringify(v) ?? typeof v}`;
 
 const WANT: Record<string, string> = {
   object: 'a map',

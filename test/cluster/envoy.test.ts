@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildLiveGateway } from '../../src/editor/liveView';
+import { buildLiveGateway } from '../../src/lab/liveView';
 import { jsonEqual } from '../../src/envoy/index';
 import { envoyAdminPort, parseManifests, type PodInfo } from '../../src/kube/index';
 import { getJson } from '../../src/kube/envoyAdmin';
@@ -222,7 +222,7 @@ await whenCluster('gateway Envoy through port-forward', () => {
       await assert.rejects(getJson(pf.localPort, '/server_info', 5000));
       const err = pf.lastError();
       assert.equal(err?.kind, 'port-forward');
-      assert.match(err!.message, new RegExp(`^Port-forward to istio-system/${gateway.name}:9999 failed: .*port 9999`));
+      assert.match(err.message, new RegExp(`^Port-forward to istio-system/${gateway.name}:9999 failed: .*port 9999`));
     } finally {
       await pf.dispose();
     }

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { iptablesPath, type EntryKind, type KubeProxyEndpoint, type KubeProxyService } from '../../src/istio/kubeProxy';
-import { endpointInfos, parseManifests, type Service } from '../../src/kube/index';
+import { endpointInfos, parseManifests } from '../../src/kube/index';
 import {
   NS_ADDR,
   harnessVars,
@@ -103,7 +103,7 @@ await whenCluster("the engine's kube-proxy rules against the real kube-proxy", (
   async function expected(): Promise<Expected[]> {
     const out: Expected[] = [];
     for (const ref of checkedServices) {
-      const svc = (await cluster.getService(ref.namespace, ref.name)) as Service | undefined;
+      const svc = await cluster.getService(ref.namespace, ref.name);
       assert.ok(svc, `Service ${ref.namespace}/${ref.name} exists`);
       const slices = await cluster.listEndpointSlices(ref.namespace, ref.name);
       const infos = endpointInfos(slices).filter((e) => e.ready);

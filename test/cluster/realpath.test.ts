@@ -54,7 +54,11 @@ function gatewayDnat(nat: string): { packets: number; to: string } | undefined {
   return m ? { packets: Number(m[1]), to: m[2]! } : undefined;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -65,7 +69,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
       last = e;
     }
     if (performance.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last: ${String(last)})` : ''}`);
+      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last: ${JSON.stringify(last)})` : ''}`);
     await sleep(250);
   }
 }
@@ -145,7 +149,7 @@ await whenCluster("the seed's path through real kube-proxy, Envoy in the gateway
     // the article's 5.2 as the extension reads it: the gateway Service's chains only, with counters
     const lab = labNamespaces(path.join(repo, '.cluster'));
     assert.equal(lab.node, 'lab-node');
-    const read = await readServiceNatRules(lab.node!, 'istio-system', 'istio-ingressgateway');
+    const read = await readServiceNatRules(lab.node, 'istio-system', 'istio-ingressgateway');
     assert.ok(read.ok, read.ok ? '' : read.message);
     const dnat = read.value.find((r) => r.dnatTo === `${gateway.ip}:8080`);
     assert.ok(dnat && dnat.packets >= afterRules.packets, read.text);
@@ -320,9 +324,7 @@ await whenCluster("the seed's path through real kube-proxy, Envoy in the gateway
           .trim()
           .split('\n')
           .filter((pid) => pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('socat'));
-      const pids = await until('the forward reached the pod', 5000, async () =>
-        socats().length ? socats() : undefined,
-      );
+      const pids = await until('the forward reached the pod', 5000, () => (socats().length ? socats() : undefined));
       for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
       sock.write('\r\n');
       outcome = await Promise.race([
@@ -360,10 +362,10 @@ await whenCluster("the seed's path through real kube-proxy, Envoy in the gateway
     // kwok may hand the new pod the old one's IP: wait for the new pod's own namespace and Envoy
     // (the kubelet's part, sync.mjs) rather than for any answer at that IP.
     const podDir = (name: string) => path.join(repo, '.cluster', 'backends', `istio-system.${name}`);
-    await until("a new Envoy in the new pod's namespace, the old one gone", 60_000, async () =>
+    await until("a new Envoy in the new pod's namespace, the old one gone", 60_000, () =>
       fs.existsSync(path.join(podDir(fresh.name), 'netns')) && !fs.existsSync(podDir(old.name)) ? true : undefined,
     );
-    await until("kube-proxy's DNAT to the new pod", 60_000, async () =>
+    await until("kube-proxy's DNAT to the new pod", 60_000, () =>
       gatewayDnat(natRules())?.to === `${fresh.ip}:8080` ? true : undefined,
     );
     await until('the seed answers through the new pod', 60_000, async () => {

@@ -313,7 +313,7 @@ suite('lab on the harness cluster', function () {
 
   test('Choose Gateway Pod stores the pick in the workspace settings', async () => {
     const pod = await api.ctx.live.gatewayPod();
-    assert.ok(typeof pod !== 'string', String(pod));
+    assert.ok(typeof pod !== 'string', typeof pod === 'string' ? pod : '');
     const name = pod.name;
     prompts.answer(name);
     assert.equal(await vscode.commands.executeCommand('istioIngressLab.chooseGatewayPod'), name);

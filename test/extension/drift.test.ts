@@ -72,7 +72,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
   const specs = workspaceFile('istio-specs.yaml');
   const written: vscode.Uri[] = [];
 
-  async function writeWorkspaceFile(name: string, text: string): Promise<vscode.Uri> {
+  function writeWorkspaceFile(name: string, text: string): vscode.Uri {
     const uri = workspaceFile(name);
     writeFileSync(uri.fsPath, text);
     written.push(uri);
@@ -115,7 +115,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
       'the drift lens is a link, as the other lens items',
     );
     const before = prompts.messages('info').length;
-    await vscode.commands.executeCommand(drift!.command!.command, ...(drift!.command!.arguments ?? []));
+    await vscode.commands.executeCommand(drift.command.command, ...(drift.command.arguments ?? []));
     const said = prompts.messages('info').slice(before);
     assert.deepEqual(said, [
       "Istio Ingress Lab: drift: in sync. The editor, the applied object and the route on the gateway's Envoy agree.",
@@ -158,10 +158,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
   });
 
   test('a VirtualService whose host the Gateway lacks: not applied, then applied but not on the gateway, with the reason', async () => {
-    const uri = await writeWorkspaceFile(
-      'drift-other-host.yaml',
-      virtualService('other-host', 'other.baihl.io', '/other'),
-    );
+    const uri = writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
     // The reason is too long for the lens line: the lens keeps the state, its tooltip the reason.
@@ -171,10 +168,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
 
   test("a new match for the sample's host: not applied; just applied, not yet on the gateway; once pushed, in sync", async function () {
     this.timeout(180_000);
-    const uri = await writeWorkspaceFile(
-      'drift-extra.yaml',
-      virtualService('extra', 'simple.baihl.io', '/drift/extra'),
-    );
+    const uri = writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
     // Read at once: istiod's push may or may not have reached the gateway's Envoy yet.

@@ -78,15 +78,6 @@ export function kubeProxyProblem() {
   return undefined;
 }
 
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops a kube-proxy an earlier run left behind (only the pid this script recorded) and deletes the namespace. Safe twice. */
 export function cleanupKubeProxy({ log = () => undefined } = {}) {
   if (existsSync(PID_FILE)) {

@@ -42,6 +42,12 @@ const t0 = Date.now();
 const say = (msg) => console.log(`[ui:lenses ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 const LAB_KUBECONFIG =
   process.env.LAB_KUBECONFIG && existsSync(process.env.LAB_KUBECONFIG) ? process.env.LAB_KUBECONFIG : undefined;
+if (process.env.LAB_REQUIRE_CLUSTER === '1' && !LAB_KUBECONFIG) {
+  console.error(
+    'ui:lenses:live: LAB_REQUIRE_CLUSTER is set but LAB_KUBECONFIG names no kubeconfig (did cluster:up fail?)',
+  );
+  process.exit(1);
+}
 const MODE = LAB_KUBECONFIG ? 'live' : 'predicted';
 const { check, finish } = checklist(LAB_KUBECONFIG ? 'ui:lenses:live' : 'ui:lenses');
 /** Per match: route and endpoints, then send and trace (and drift, connected) on the action line. */
@@ -165,7 +171,7 @@ async function main() {
     );
   }
 
-  let toasts = new Set();
+  const toasts = new Set();
   const links = items.filter((i) => i.link);
   for (const [n, item] of links.entries()) {
     const tabsBefore = await tabTitles();

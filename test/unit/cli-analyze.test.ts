@@ -27,7 +27,7 @@ test('an error: istioctl analyze lines on stdout (level, code, object, file:line
   files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace('    - simple\n  hosts:', '    - simpel\n  hosts:');
   const { io, out } = memoryIo(files);
   assert.equal(await main(['analyze', '--namespace', 'simple', ...SEED], io), 1);
-  const line = lineOf(files['istio-specs.yaml']!, '- simpel') + 1;
+  const line = lineOf(files['istio-specs.yaml'], '- simpel') + 1;
   assert.equal(
     out.stdout,
     `Error [IST0101] (VirtualService simple/simple istio-specs.yaml:${line}) Referenced gateway not found: "simpel"\n` +
@@ -55,7 +55,7 @@ test('-o json: code, level, message, file, 1-based line and column, object', asy
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml', 'ingress.yaml', '-o', 'json'], io), 0);
   const json = JSON.parse(out.stdout);
   assert.equal(json.length, 1);
-  const line = lineOf(files['istio-specs.yaml']!, 'number: 8000') + 1;
+  const line = lineOf(files['istio-specs.yaml'], 'number: 8000') + 1;
   assert.deepEqual(
     { ...json[0], message: undefined, fixes: undefined },
     {

@@ -38,11 +38,11 @@ test('Bookinfo dump (snake_case): route config, vhost, exact and prefix matches,
   assert.equal(vh?.name, '*:80');
   assert.deepEqual(vh?.domains, ['*']);
   assert.deepEqual(vh?.routes![0]?.match, { path: '/productpage', caseSensitive: true });
-  assert.deepEqual(vh?.routes![1]?.match, { prefix: '/static', caseSensitive: true });
-  assert.equal(vh?.routes![0]?.route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
-  assert.equal((vh?.routes![0]?.route?.retryPolicy as { numRetries?: number }).numRetries, 2);
+  assert.deepEqual(vh?.routes[1]?.match, { prefix: '/static', caseSensitive: true });
+  assert.equal(vh?.routes[0]?.route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
+  assert.equal((vh?.routes[0]?.route?.retryPolicy as { numRetries?: number }).numRetries, 2);
   assert.equal(
-    vh?.routes![0]?.metadata?.filterMetadata?.istio?.config,
+    vh?.routes[0]?.metadata?.filterMetadata?.istio?.config,
     '/apis/networking.istio.io/v1alpha3/namespaces/default/virtual-service/bookinfo',
   );
   assert.equal(d.clusters[0]?.cluster.name, 'outbound|9080|v1|productpage.default.svc.cluster.local');
@@ -72,9 +72,10 @@ test('names stay names: filterMetadata keys, Struct contents, TypedStruct values
   assert.deepEqual(lb?.metadata?.filterMetadata?.['envoy.filters.listener.original_dst'], {
     local: '192.168.195.248:800',
   });
-  const hcm = d.listeners[0]?.listener
-    .filterChains!.flatMap((fc) => fc.filters ?? [])
-    .find((f) => f.name === 'envoy.filters.network.http_connection_manager')!;
+  const hcm = (at(d.listeners).listener.filterChains ?? [])
+    .flatMap((fc) => fc.filters ?? [])
+    .find((f) => f.name === 'envoy.filters.network.http_connection_manager');
+  assert.ok(hcm, 'an HTTP connection manager on the listener');
   assert.equal(
     hcm.typedConfig?.['@type'],
     'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',

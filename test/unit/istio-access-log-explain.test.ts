@@ -47,7 +47,7 @@ test('NC: the missing subset, and the DestinationRule that lacks it, with its fi
   );
   assert.equal(x.cluster, 'outbound|80|v3|simple.simple.svc.cluster.local');
   assert.equal(x.yaml?.file, `${corpus}subsets-destinationrule/20-virtualservice.yaml`);
-  assert.equal(x.yaml?.line, lineOf(x.yaml!.file, 'prefix: /missing-subset') - 1, 'the match entry of http[1]');
+  assert.equal(x.yaml?.line, lineOf(x.yaml.file, 'prefix: /missing-subset') - 1, 'the match entry of http[1]');
   // Without the DestinationRule at all, the explanation says to add one.
   const noDr = offline('subsets-destinationrule');
   noDr.resources = { ...noDr.resources!, destinationRules: [] };

@@ -70,7 +70,7 @@ function withNamespaces(files: Files, ns: string): Files {
       .map((doc) => {
         if (/^metadata:\s*\{/m.test(doc) && !/^metadata:.*namespace:/m.test(doc))
           return doc.replace(/^metadata:\s*\{/m, `metadata: {namespace: ${ns}, `);
-        if (/^metadata:\s*$/m.test(doc) && !/^  namespace:/m.test(doc))
+        if (/^metadata:\s*$/m.test(doc) && !/^ {2}namespace:/m.test(doc))
           return doc.replace(/^metadata:[ \t]*\n/m, `metadata:\n  namespace: ${ns}\n`);
         return doc;
       })
@@ -513,7 +513,7 @@ describe('analyze agrees with Istio on generated cases', { skip }, () => {
   });
 
   test('IST0101 selector / IST0162: 3 worlds of gateway pods and Services (named, numeric, missing targetPorts; UDP; no selector) x 40 Gateways', async () => {
-    let reached = { selector: 0, port: 0 };
+    const reached = { selector: 0, port: 0 };
     for (const seedNo of [1, 2, 3]) {
       const r = prng(seedNo * 1000 + 3);
       const docs: string[] = [];

@@ -18,6 +18,7 @@ import {
   readTexts,
   type Files,
 } from './helpers/analyzeYaml';
+import { at } from './helpers/at';
 import { predictTexts, seedManifests } from './helpers/istioYaml';
 
 const seed = (): Files => Object.fromEntries(seedManifests().map((m) => [m.name, m.text]));
@@ -664,7 +665,7 @@ describe('IST0162 and IST0101 selector', () => {
     );
     assert.deepEqual(analyzeTexts(applyFix(files, d.fixes![0]!), NS), []);
     const added = applyFix(files, d.fixes![2]!);
-    assert.match(added['ingress.yaml']!, /  - \{name: http-8000, port: 8000, targetPort: 8000, protocol: TCP\}\n$/);
+    assert.match(added['ingress.yaml']!, / {2}- \{name: http-8000, port: 8000, targetPort: 8000, protocol: TCP\}\n$/);
     assert.deepEqual(analyzeTexts(added, NS), []);
   });
 
@@ -771,9 +772,9 @@ describe('cluster mode', () => {
 
   test('a reference found only in the cluster is fine; references are judged as complete; the cluster objects get no diagnostics', () => {
     const vsOnly = {
-      'vs.yaml': seed()
-        ['istio-specs.yaml']!.split('---')[0]!
-        .replace('    - simple\n  hosts:', '    - istio-system/public\n  hosts:'),
+      'vs.yaml': at(
+        (seed()['istio-specs.yaml'] ?? assert.fail('no istio-specs.yaml in the seed')).split('---'),
+      ).replace('    - simple\n  hosts:', '    - istio-system/public\n  hosts:'),
     };
     const cluster = emptyResourceSet();
     cluster.gateways.push(clusterGateway('public', 'istio-system'));

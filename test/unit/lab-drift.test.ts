@@ -11,9 +11,11 @@ import {
   compareLiveRoute,
   computeDrift,
   DEFAULT_GRACE_MS,
+  editorVirtualService,
   lastAppliedAt,
   type DriftInput,
 } from '../../src/lab/drift';
+import { parseManifests } from '../../src/kube/index';
 
 const now = Date.parse('2026-11-25T18:00:00Z');
 const base: DriftInput = {
@@ -160,4 +162,30 @@ test('appliedForHttp: an edit inside another http entry leaves this match applie
   assert.deepEqual(appliedForHttp(hosts, 0), { kind: 'changed', fields: ['spec.hosts[0]: "a" → "b"'] });
   assert.deepEqual(appliedForHttp(hosts, undefined), hosts);
   assert.equal(computeDrift({ ...base, applied: appliedForHttp(changed, 0) }).state, 'in-sync');
+});
+
+test('a VirtualService that names no namespace is found for its drift lens in the sample namespace it was read into', () => {
+  const text = [
+    'apiVersion: networking.istio.io/v1',
+    'kind: VirtualService',
+    'metadata:',
+    '  name: simple',
+    'spec:',
+    '  hosts: [simple.baihl.io]',
+    '  gateways: [simple]',
+    '  http:',
+    '  - route:',
+    '    - destination: {host: simple}',
+  ].join('\n');
+  const objects = parseManifests(text, 'vs.yaml');
+  // The lens's VirtualService came from the engine, which reads namespace-less objects into the sample namespace.
+  const found = editorVirtualService(objects, { name: 'simple', namespace: 'simple' }, 'simple');
+  assert.equal(found?.metadata?.name, 'simple');
+  assert.equal(editorVirtualService(objects, { name: 'simple', namespace: 'default' }, 'simple'), undefined);
+  const placed = parseManifests(text.replace('  name: simple', '  name: simple\n  namespace: other'), 'vs.yaml');
+  assert.equal(editorVirtualService(placed, { name: 'simple', namespace: 'simple' }, 'simple'), undefined);
+  assert.equal(
+    editorVirtualService(placed, { name: 'simple', namespace: 'other' }, 'simple')?.metadata?.namespace,
+    'other',
+  );
 });

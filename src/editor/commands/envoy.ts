@@ -12,6 +12,7 @@ import type { RouteCommandArgs } from '../routeLens';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { findPredicted } from './requests';
+import { routeClusters } from '../../envoy/routeClusters';
 
 /** Listener port, route config names and clusters the sample's prediction puts on the gateway. */
 async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConfigs: string[]; clusters: string[] }> {
@@ -20,15 +21,7 @@ async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConf
   const routes = prediction.routes.filter((r) => r.domains.includes(host));
   const port = Number(/_(\d+)$/.exec(routes[0]?.listener ?? '')?.[1] ?? 8080);
   const routeConfigs = [...new Set(routes.map((r) => r.routeConfig))];
-  const clusters = [
-    ...new Set(
-      routes.flatMap((r) =>
-        r.route.route?.cluster
-          ? [r.route.route.cluster]
-          : (r.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name),
-      ),
-    ),
-  ];
+  const clusters = [...new Set(routes.flatMap((r) => routeClusters(r.route)))];
   return { port, routeConfigs: routeConfigs.length ? routeConfigs : [`http.${port}`], clusters };
 }
 
@@ -154,7 +147,7 @@ export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
   return picked.pod.name;
 };
 
-export const refresh: CommandFactory = (ctx) => async () => {
+export const refresh: CommandFactory = (ctx) => () => {
   ctx.refreshLive();
   ctx.log.info('refresh: live gateway data dropped; lenses re-read on display');
 };
@@ -176,10 +169,7 @@ export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs
     lines.push('ENDPOINTS', ...(r.endpoints.length ? r.endpoints.map(formatEndpoint) : ['(none)']));
     const live = await ctx.live.get(predicted.gatewayRef);
     if (live.ok) {
-      const clusters = r.view.route.route?.cluster
-        ? [r.view.route.route.cluster]
-        : (r.view.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
-      for (const c of clusters) lines.push('', live.gateway.endpointsTable(c).trimEnd());
+      for (const c of routeClusters(r.view.route)) lines.push('', live.gateway.endpointsTable(c).trimEnd());
     }
   }
   return showText(

@@ -5,11 +5,14 @@ import { commandId } from '../../lab/steps';
 import type { LabContext } from '../ctx';
 import { errorText } from '../show';
 
-export type CommandFactory = (ctx: LabContext) => (...args: any[]) => unknown;
+// Commands take what VS Code passes them (lens arguments, URIs, nothing from the palette); each checks its own.
+export type CommandFactory = (ctx: LabContext) => (...args: never[]) => unknown;
+type UntypedCommand = (...args: unknown[]) => unknown;
 
 export function registerCommands(ctx: LabContext, factories: Record<string, CommandFactory>): vscode.Disposable[] {
   return Object.entries(factories).map(([name, factory]) => {
-    const callback = factory(ctx);
+    // VS Code hands commands untyped arguments; each command's own parameter type is its contract.
+    const callback = factory(ctx) as UntypedCommand;
     return vscode.commands.registerCommand(commandId(name), async (...args: unknown[]) => {
       ctx.log.info(`command: ${name}`);
       try {

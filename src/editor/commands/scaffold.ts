@@ -78,7 +78,7 @@ export const scaffoldSample: CommandFactory =
       outcome.written.push(entry.file);
     }
     ctx.log.info(
-      `scaffold into ${outcome.folder}: wrote [${outcome.written}] unchanged [${outcome.unchanged}] skipped [${outcome.skipped}]`,
+      `scaffold into ${outcome.folder}: wrote [${outcome.written.join(',')}] unchanged [${outcome.unchanged.join(',')}] skipped [${outcome.skipped.join(',')}]`,
     );
 
     const present = outcome.written.length + outcome.unchanged.length + outcome.skipped.length === SAMPLE_FILES.length;

@@ -42,10 +42,10 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       let matched = xSel === sel;
       if (!matched && (xSel.includes(sel) || sel.includes(xSel))) {
         const x = Object.fromEntries(
-          xSel
-            .split(',')
-            .map((kv) => kv.split('='))
-            .filter((p) => p.length === 2),
+          xSel.split(',').flatMap((kv): [string, string][] => {
+            const [k, v, ...rest] = kv.split('=');
+            return k !== undefined && v !== undefined && !rest.length ? [[k, v]] : [];
+          }),
         );
         matched = ctx.world.deployments.some(
           (d) => selectorMatches(gw.spec.selector, podLabels(d)) && selectorMatches(x, podLabels(d)),

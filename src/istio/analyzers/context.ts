@@ -4,6 +4,7 @@
 import type { Deployment, KubeObject, ResourceSet, Service } from '../model';
 import { emptyResourceSet, fromClusterObject } from '../yamlModel';
 import type { ObjectRef } from './types';
+import { namespaceOf } from '../model';
 
 export interface AnalyzeOptions {
   /**
@@ -44,11 +45,14 @@ export const list = <T>(v: readonly T[] | T | undefined | null): T[] => (Array.i
 export const mapping = <T>(v: Record<string, T> | undefined | null): Record<string, T> =>
   v && typeof v === 'object' && !Array.isArray(v) ? v : {};
 
-export const nsOf = (o: KubeObject): string => o.metadata.namespace ?? 'default';
-export const fullName = (o: KubeObject): string => `${nsOf(o)}/${o.metadata.name}`;
-export const objectRef = (o: KubeObject): ObjectRef => ({ kind: o.kind, name: o.metadata.name, namespace: nsOf(o) });
+export const fullName = (o: KubeObject): string => `${namespaceOf(o)}/${o.metadata.name}`;
+export const objectRef = (o: KubeObject): ObjectRef => ({
+  kind: o.kind,
+  name: o.metadata.name,
+  namespace: namespaceOf(o),
+});
 
-const identity = (o: KubeObject) => `${o.kind}|${nsOf(o)}|${o.metadata.name}`;
+const identity = (o: KubeObject) => `${o.kind}|${namespaceOf(o)}|${o.metadata.name}`;
 
 /** Inputs first; a cluster object with the same kind/namespace/name is shadowed by the edited one. */
 function mergeWorld(inputs: ResourceSet, cluster: ResourceSet | undefined): ResourceSet {
@@ -106,7 +110,7 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
   const assumeComplete = options.assumeComplete ?? clusterMode;
   // Offline and complete: istioctl's offline default ingress stands in, unless the inputs define that Service.
   const definesIngress = inputs.services.some(
-    (s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system',
+    (s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system',
   );
   const extra =
     options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);

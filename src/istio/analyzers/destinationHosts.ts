@@ -8,10 +8,11 @@
 // only with assumeComplete (the inputs may lack the ServiceEntry that defines it).
 import type { Service, ServiceEntry, VirtualService } from '../model';
 import { findServiceEntry, serviceEntryHosts, type ServiceEntryHosts } from '../serviceEntries';
-import { list, nsOf, objectRef, type AnalysisContext } from './context';
+import { list, objectRef, type AnalysisContext } from './context';
 import { clusterServiceName, mirrorDestinations, routeDestinations, type AnnotatedDestination } from './destinations';
 import { addMapEntryAfter, replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
+import { namespaceOf } from '../model';
 
 const EXPORT_TO_ANNOTATION = 'networking.istio.io/exportTo';
 
@@ -19,7 +20,7 @@ const EXPORT_TO_ANNOTATION = 'networking.istio.io/exportTo';
 function serviceScopes(svc: Service): string[] {
   const anno = svc.metadata.annotations?.[EXPORT_TO_ANNOTATION];
   if (!anno) return ['*'];
-  return anno.split(',').map((s) => (s.trim() === '.' ? nsOf(svc) : s.trim()));
+  return anno.split(',').map((s) => (s.trim() === '.' ? namespaceOf(svc) : s.trim()));
 }
 
 /** GetDestinationHost's scope check for a Service host, from a VirtualService with `exportTo`. */
@@ -33,7 +34,7 @@ function visibleFrom(svc: Service, vsNamespace: string, exportTo: string[] | und
 export function analyzeDestinationHosts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const byNamespace = new Map<string, Service[]>();
-  for (const s of ctx.world.services) byNamespace.set(nsOf(s), [...(byNamespace.get(nsOf(s)) ?? []), s]);
+  for (const s of ctx.world.services) byNamespace.set(namespaceOf(s), [...(byNamespace.get(namespaceOf(s)) ?? []), s]);
   const seHosts = serviceEntryHosts(ctx.world.serviceEntries);
   for (const vs of ctx.inputs.virtualServices) {
     for (const d of routeDestinations(vs)) check(ctx, byNamespace, seHosts, vs, d, 'host', out);
@@ -52,7 +53,7 @@ function check(
   out: Diagnostic[],
 ): void {
   const host = typeof d.destination.host === 'string' ? d.destination.host : '';
-  const vsNs = nsOf(vs);
+  const vsNs = namespaceOf(vs);
   const notFound = (range = vs.rangeAt([...d.path, 'host'])) =>
     out.push(makeDiagnostic({ code: 'IST0101', args: [reftype, host], file: vs.file, range, object: objectRef(vs) }));
   if (host === '') {
@@ -84,11 +85,11 @@ function check(
         object: objectRef(vs),
         fixes: inNamespace.slice(0, 3).map((s) => {
           const replacement =
-            host.includes('.') || nsOf(s) !== vsNs
-              ? `${s.metadata.name}.${nsOf(s)}.svc.cluster.local`
+            host.includes('.') || namespaceOf(s) !== vsNs
+              ? `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local`
               : s.metadata.name;
           return {
-            title: `Change host to ${replacement} (Service ${nsOf(s)}/${s.metadata.name})`,
+            title: `Change host to ${replacement} (Service ${namespaceOf(s)}/${s.metadata.name})`,
             edits: [replaceRange(vs.file, hostRange, yamlScalar(replacement))],
           };
         }),
@@ -112,7 +113,7 @@ function check(
             {
               file: svc.file,
               range: svc.rangeAt(['spec', 'ports']),
-              message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}`,
+              message: `ports of Service ${namespaceOf(svc)}/${svc.metadata.name}`,
             },
           ],
         }),
@@ -131,7 +132,7 @@ function check(
         range: numberRange,
         object: objectRef(vs),
         fixes: ports.map((p) => ({
-          title: `Change port to ${p} (a port of Service ${nsOf(svc)}/${svc.metadata.name})`,
+          title: `Change port to ${p} (a port of Service ${namespaceOf(svc)}/${svc.metadata.name})`,
           edits: [replaceRange(vs.file, numberRange, String(p))],
           isPreferred: ports.length === 1,
         })),
@@ -139,7 +140,7 @@ function check(
           {
             file: svc.file,
             range: svc.rangeAt(['spec', 'ports']),
-            message: `ports of Service ${nsOf(svc)}/${svc.metadata.name}`,
+            message: `ports of Service ${namespaceOf(svc)}/${svc.metadata.name}`,
           },
         ],
       }),
@@ -161,7 +162,7 @@ function checkServiceEntryPorts(
     {
       file: se.file,
       range: se.rangeAt(['spec', 'ports']),
-      message: `ports of ServiceEntry ${nsOf(se)}/${se.metadata.name}`,
+      message: `ports of ServiceEntry ${namespaceOf(se)}/${se.metadata.name}`,
     },
   ];
   if (port === undefined || port === null) {

@@ -9,18 +9,10 @@
 // the selector fits it.
 import { DEFAULT_INGRESS } from '../gatewayWorkloads';
 import type { Deployment, Gateway, Service, ServicePort } from '../model';
-import {
-  list,
-  mapping,
-  nsOf,
-  objectRef,
-  podLabels,
-  selectorMatches,
-  selectorString,
-  type AnalysisContext,
-} from './context';
+import { list, mapping, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
 import { appendToSequence, replaceRange } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
+import { namespaceOf } from '../model';
 
 export function isGatewayLikeWorkload(d: Deployment): boolean {
   const labels = podLabels(d);
@@ -83,7 +75,7 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
     };
     for (const pod of pods) {
       for (const svc of ctx.world.services) {
-        if (nsOf(svc) !== nsOf(pod) || !selectorMatches(svc.spec.selector, podLabels(pod))) continue;
+        if (namespaceOf(svc) !== namespaceOf(pod) || !selectorMatches(svc.spec.selector, podLabels(pod))) continue;
         if (!services.includes(svc)) services.push(svc);
         addPorts(list(svc.spec.ports));
       }
@@ -107,7 +99,7 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
           related: services.map((s) => ({
             file: s.file,
             range: s.rangeAt(['spec', 'ports']),
-            message: `ports of Service ${nsOf(s)}/${s.metadata.name}`,
+            message: `ports of Service ${namespaceOf(s)}/${s.metadata.name}`,
           })),
         }),
       );
@@ -144,7 +136,7 @@ function portFixes(
       svc.rangeAt(['spec', 'ports', ports.length - 1]),
       `{name: ${protocol}-${n}, port: ${n}, targetPort: ${n}, protocol: TCP}`,
     );
-    if (edit) fixes.push({ title: `Add port ${n} to Service ${nsOf(svc)}/${svc.metadata.name}`, edits: [edit] });
+    if (edit) fixes.push({ title: `Add port ${n} to Service ${namespaceOf(svc)}/${svc.metadata.name}`, edits: [edit] });
   }
   return fixes;
 }

@@ -5,22 +5,14 @@
 // Offline, Secrets are seldom in the files: a credentialName is judged with assumeComplete, or when the
 // inputs hold some Secret of the workload's namespace.
 import type { Gateway } from '../model';
-import {
-  list,
-  mapping,
-  nsOf,
-  objectRef,
-  podLabels,
-  selectorMatches,
-  selectorString,
-  type AnalysisContext,
-} from './context';
+import { list, mapping, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
 import { makeDiagnostic, type Diagnostic } from './types';
+import { namespaceOf } from '../model';
 
 /** getGatewayNamespace: the namespace of the first workload the selector matches. */
 function workloadNamespace(ctx: AnalysisContext, gw: Gateway): string | undefined {
   const w = ctx.world.deployments.find((d) => selectorMatches(gw.spec.selector, podLabels(d)));
-  return w ? nsOf(w) : undefined;
+  return w ? namespaceOf(w) : undefined;
 }
 
 /** resource.NewShortOrFullName for a credentialName (`ns/name` or a name in the workload's namespace). */
@@ -30,7 +22,7 @@ function secretKey(credentialName: string, namespace: string): string {
 
 export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const secrets = new Set(ctx.world.secrets.map((s) => `${nsOf(s)}/${s.metadata.name}`));
+  const secrets = new Set(ctx.world.secrets.map((s) => `${namespaceOf(s)}/${s.metadata.name}`));
   for (const gw of ctx.inputs.gateways) {
     const ns = workloadNamespace(ctx, gw);
     if (ns === undefined) {
@@ -50,7 +42,7 @@ export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
       }
       continue;
     }
-    const judge = ctx.complete('secrets') || ctx.world.secrets.some((s) => nsOf(s) === ns);
+    const judge = ctx.complete('secrets') || ctx.world.secrets.some((s) => namespaceOf(s) === ns);
     if (!judge) continue;
     list(gw.spec.servers).forEach((server, i) => {
       const cn = server?.tls?.credentialName;
@@ -58,7 +50,7 @@ export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
       if (secrets.has(secretKey(cn, ns))) return;
       const elsewhere = ctx.world.secrets
         .filter((s) => s.metadata.name === cn)
-        .map((s) => `${nsOf(s)}/${s.metadata.name}`);
+        .map((s) => `${namespaceOf(s)}/${s.metadata.name}`);
       out.push(
         makeDiagnostic({
           code: 'IST0101',
@@ -67,7 +59,7 @@ export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
           range: gw.rangeAt(['spec', 'servers', i, 'tls', 'credentialName']),
           object: objectRef(gw),
           related: elsewhere.map((name) => {
-            const s = ctx.world.secrets.find((x) => `${nsOf(x)}/${x.metadata.name}` === name)!;
+            const s = ctx.world.secrets.find((x) => `${namespaceOf(x)}/${x.metadata.name}` === name)!;
             return {
               file: s.file,
               range: s.range,

@@ -30,7 +30,7 @@ const point = (p: Position): Range => ({ start: p, end: p });
 
 /** A scalar written so YAML reads it back as the same string (quoted when plain style would not). */
 export function yamlScalar(s: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(s) ? s : JSON.stringify(s);
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(s) ? s : JSON.stringify(s);
 }
 
 const charAt = (text: string, pos: Position): string => text[offsetAt(text, pos)] ?? '';

@@ -4,9 +4,10 @@
 // VirtualService's namespace). Istio reports both when the Gateway is missing; so do we.
 import { hostsMatch, namesForNamespace, sanitizeServerHosts } from '../hosts';
 import type { Gateway, VirtualService } from '../model';
-import { fullName, list, nsOf, objectRef, type AnalysisContext } from './context';
+import { fullName, list, objectRef, type AnalysisContext } from './context';
 import { appendToSequence, replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
+import { namespaceOf } from '../model';
 
 /** resource.NewShortOrFullName: `ns/name`, or the VirtualService's namespace for a bare name. */
 export function gatewayFullName(ref: string, vsNamespace: string): string {
@@ -23,7 +24,7 @@ const HTTP_LIKE = new Set(['HTTP', 'HTTP2', 'HTTPS', 'GRPC', 'GRPC-WEB']);
 export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const vs of ctx.inputs.virtualServices) {
-    const vsNs = nsOf(vs);
+    const vsNs = namespaceOf(vs);
     list(vs.spec.gateways).forEach((ref, i) => {
       if (typeof ref !== 'string' || ref === 'mesh') return;
       if (isInternalGatewayReference(ref)) {
@@ -43,7 +44,8 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[
       const gwNs = gwFull.slice(0, gwFull.indexOf('/'));
       const matching = ctx.world.gateways.filter((g) => fullName(g) === gwFull);
       // Offline, a namespace with no Gateway in the inputs may well have it in the cluster: not judged.
-      if (!matching.length && !ctx.complete('gateways') && !ctx.world.gateways.some((g) => nsOf(g) === gwNs)) return;
+      if (!matching.length && !ctx.complete('gateways') && !ctx.world.gateways.some((g) => namespaceOf(g) === gwNs))
+        return;
       const refRange = () => vs.rangeAt(['spec', 'gateways', i]);
       if (!matching.length) {
         out.push(
@@ -96,7 +98,7 @@ export function gatewayHostsFor(gateways: Gateway[], vsNamespace: string): strin
       hosts.push(
         ...sanitizeServerHosts(
           list(s?.hosts).filter((h) => typeof h === 'string'),
-          nsOf(g),
+          namespaceOf(g),
         ),
       );
   return namesForNamespace(hosts, vsNamespace);
@@ -108,12 +110,14 @@ function vsHostInGateway(gateways: Gateway[], vsHosts: string[], vsNamespace: st
 }
 
 function renameGatewayFixes(vs: VirtualService, index: number, gateways: Gateway[]): QuickFix[] {
-  const vsNs = nsOf(vs);
-  const candidates = [...gateways].sort((a, b) => Number(nsOf(b) === vsNs) - Number(nsOf(a) === vsNs)).slice(0, 3);
+  const vsNs = namespaceOf(vs);
+  const candidates = [...gateways]
+    .sort((a, b) => Number(namespaceOf(b) === vsNs) - Number(namespaceOf(a) === vsNs))
+    .slice(0, 3);
   // A typo ("simpel") has one obvious fix: prefer the only candidate, or the one clearly closest in spelling,
   // so Auto Fix applies it.
   const typed = String(vs.spec.gateways?.[index] ?? '');
-  const distances = candidates.map((g) => editDistance(typed, nsOf(g) === vsNs ? g.metadata.name : fullName(g)));
+  const distances = candidates.map((g) => editDistance(typed, namespaceOf(g) === vsNs ? g.metadata.name : fullName(g)));
   const best = Math.min(...distances);
   const preferred =
     candidates.length === 1
@@ -122,7 +126,7 @@ function renameGatewayFixes(vs: VirtualService, index: number, gateways: Gateway
         ? distances.indexOf(best)
         : -1;
   return candidates.map((g, i) => {
-    const ref = nsOf(g) === vsNs ? g.metadata.name : fullName(g);
+    const ref = namespaceOf(g) === vsNs ? g.metadata.name : fullName(g);
     return {
       title: `Change gateway to ${ref} (Gateway ${fullName(g)})`,
       edits: [replaceRange(vs.file, vs.rangeAt(['spec', 'gateways', index]), yamlScalar(ref))],

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { contentSecurityPolicy, escapeHtml, renderTraceHtml } from '../../src/editor/traceHtml';
+import { contentSecurityPolicy, escapeHtml, renderTraceHtml } from '../../src/lab/traceHtml';
 import { traceRequest } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 
@@ -91,8 +91,8 @@ test("the CSP is the first thing in <head>: nothing but the extension's styles, 
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
   assert.ok(csp, 'CSP meta present');
   assert.equal(csp[1], contentSecurityPolicy(opts.cspSource));
-  assert.match(csp[1]!, /^default-src 'none'; style-src https:\/\/file\+\.vscode-resource\.vscode-cdn\.net;/);
-  assert.doesNotMatch(csp[1]!, /unsafe|script-src|\*/);
+  assert.match(csp[1], /^default-src 'none'; style-src https:\/\/file\+\.vscode-resource\.vscode-cdn\.net;/);
+  assert.doesNotMatch(csp[1], /unsafe|script-src|\*/);
   assert.ok(html.indexOf('Content-Security-Policy') < html.indexOf('<link rel="stylesheet"'));
   assert.doesNotMatch(html, /<script|style="|https?:\/\/(?!file\+\.vscode-resource|simple\.baihl\.io)/);
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../../src/editor/traceInputs';
+import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../../src/lab/traceInputs';
 import type { ResourceSet } from '../../src/istio/model';
 import { traceRequest } from '../../src/istio/trace';
 import { emptyResourceSet, mergeResourceSets, readResources } from '../../src/istio/yamlModel';

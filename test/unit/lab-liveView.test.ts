@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { buildLiveGateway } from '../../src/editor/liveView';
+import { buildLiveGateway } from '../../src/lab/liveView';
 import { istioctlTestdata } from './helpers/istioTestdata';
 
 const dump = JSON.parse(readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8'));

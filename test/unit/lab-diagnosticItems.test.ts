@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { analyzeDocuments } from '../../src/istio/analyze';
 import { emptyResourceSet, fromClusterObject } from '../../src/istio/yamlModel';
 import type { Gateway } from '../../src/istio/model';
-import { firstProblemPerDocument, itemKey, itemsByFile, YAML_SOURCE } from '../../src/editor/diagnosticItems';
+import { firstProblemPerDocument, itemKey, itemsByFile, YAML_SOURCE } from '../../src/lab/diagnosticItems';
 
 const SAMPLE = fileURLToPath(new URL('../../samples/workspace/', import.meta.url));
 const SPECS = 'file:///ws/istio-specs.yaml';

@@ -5,7 +5,7 @@ import { AdminClustersIndex, ConfigDumpIndex } from '../envoy/index';
 import { adminEndpointsTable, listenersTable, NothingToPrintError, routesTable } from '../envoy/tables';
 import type { Route, RouteMatch } from '../envoy/types';
 import type { PodInfo } from '../kube/objects';
-import type { EndpointView } from '../lab/lensText';
+import type { EndpointView } from './lensText';
 
 export interface LiveRouteHit {
   route: Route;

@@ -1,13 +1,13 @@
 // Pure pieces of the live trace's inputs (no vscode import, unit-tested): cluster objects as the engine's
 // model, the cluster's objects merged with the workspace's, endpoints as the trace wants them, and whether
 // the cluster's kube-proxy writes the pre-1.24 chains.
-import type { KubeObject as ModelObject, ResourceSet } from '../istio/model';
+import { namespaceOf, type KubeObject as ModelObject, type ResourceSet } from '../istio/model';
 import type { EndpointInfo } from '../istio/trace';
 import { fromClusterObject } from '../istio/yamlModel';
 import type { KubeObject } from '../kube/index';
-import type { EndpointView } from '../lab/lensText';
+import type { EndpointView } from './lensText';
 
-const keyOf = (o: ModelObject) => `${o.kind}/${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+const keyOf = (o: ModelObject) => `${o.kind}/${namespaceOf(o)}/${o.metadata.name}`;
 
 /** The cluster's objects win; workspace objects the cluster lacks (not applied yet) and Deployments are added. */
 export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: ResourceSet): ResourceSet {
