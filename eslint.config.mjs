@@ -93,6 +93,32 @@ export default tseslint.config(
     restrict({ names: CLUSTER_CLIENTS }, 'only src/kube talks to the cluster'),
   ),
   {
+    // Workspace trust is checked at two doors in LabContext (getCluster, tool); nothing else in the editor
+    // may open a cluster client or locate a binary around them.
+    files: ['src/editor/**', 'src/extension.ts'],
+    ignores: ['src/editor/ctx.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: CLUSTER_CLIENTS.map((name) => ({ name, message: 'only src/kube talks to the cluster' })),
+          patterns: [
+            {
+              group: ['**/kube/index', '**/kube/cluster'],
+              importNames: ['createCluster'],
+              message: 'open the cluster through ctx.getCluster(), the trust door',
+            },
+            {
+              group: ['**/tools/locate'],
+              importNames: ['locateTool'],
+              message: 'locate binaries through ctx.tool(), the trust door',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON (CLI output, Envoy dumps) and assert on its shape; typing every parse would say nothing more.
     files: ['test/**', 'bench/**'],
     rules: {

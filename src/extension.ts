@@ -8,7 +8,7 @@ import { cleanUp } from './editor/commands/cleanUp';
 import { deploySample } from './editor/commands/deploy';
 import { showDrift } from './editor/commands/drift';
 import { chooseGatewayPod, inspectEnvoy, openConfigDump, refresh, showRoute } from './editor/commands/envoy';
-import { registerCommands } from './editor/commands/index';
+import { commandTitles, registerCommands } from './editor/commands/index';
 import { findIngressAddress } from './editor/commands/ingress';
 import { sendRequestForMatch, sendRequests } from './editor/commands/requests';
 import { SAMPLE_SCHEME, sampleContentProvider, scaffoldSample } from './editor/commands/scaffold';
@@ -51,24 +51,28 @@ export function activate(context: vscode.ExtensionContext): LabApi {
         kubeWatch.dispose();
       },
     },
-    ...registerCommands(ctx, {
-      checkCluster,
-      scaffoldSample,
-      deploySample,
-      findIngressAddress,
-      sendRequests,
-      inspectEnvoy,
-      cleanUp,
-      refresh,
-      chooseGatewayPod,
-      openConfigDump,
-      showRoute,
-      sendRequestForMatch,
-      openWalkthrough,
-      showLog,
-      traceRequest,
-      showDrift,
-    }),
+    ...registerCommands(
+      ctx,
+      {
+        checkCluster,
+        scaffoldSample,
+        deploySample,
+        findIngressAddress,
+        sendRequests,
+        inspectEnvoy,
+        cleanUp,
+        refresh,
+        chooseGatewayPod,
+        openConfigDump,
+        showRoute,
+        sendRequestForMatch,
+        openWalkthrough,
+        showLog,
+        traceRequest,
+        showDrift,
+      },
+      commandTitles(context.extension.packageJSON),
+    ),
     // Registered first so VS Code shows its lenses after the route lenses (later providers come first).
     vscode.languages.registerCodeLensProvider(YAML, new DriftLensProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),

@@ -13,6 +13,17 @@ export const UNTRUSTED_MESSAGE =
   'is disabled in an untrusted workspace: the lab runs no binary and writes nothing to a cluster until you trust this folder ' +
   '(command "Workspaces: Manage Workspace Trust"). Route predictions in the editor still work.';
 
+/**
+ * Thrown at the two doors of the lab (the cluster client and the binaries) in an untrusted workspace; the
+ * command wrapper turns it into the one message above, so no command checks trust by itself.
+ */
+export class UntrustedWorkspaceError extends Error {
+  override readonly name = 'UntrustedWorkspaceError';
+  constructor(readonly door: string) {
+    super(`${door} ${UNTRUSTED_MESSAGE}`);
+  }
+}
+
 export class LabContext implements vscode.Disposable {
   /** Replaceable by extension tests (see the returned API); every prompt and message goes through it. */
   prompts: PromptSeam = vscodePrompts;
@@ -38,16 +49,9 @@ export class LabContext implements vscode.Disposable {
     return readSettings();
   }
 
-  /** The single trust guard: false (after telling the user why) when nothing may run or be written. */
-  requireTrust(what: string): boolean {
-    if (this.prompts.isTrusted()) return true;
-    this.log.warn(`refused in untrusted workspace: ${what}`);
-    void this.prompts.error(`Istio Ingress Lab: ${what} ${UNTRUSTED_MESSAGE}`);
-    return false;
-  }
-
-  /** The cluster client, created on first use and again after the kubeconfig or its setting changes. */
+  /** The door to the cluster: the client, created on first use and again after the kubeconfig changes. */
   getCluster(): Cluster {
+    if (!this.prompts.isTrusted()) throw new UntrustedWorkspaceError('Reading or changing the cluster');
     this.cluster ??= createCluster({
       kubeconfigPath: this.settings.kubeconfig || undefined,
       log: (line) => this.log.info(`cluster: ${line}`),
@@ -74,7 +78,9 @@ export class LabContext implements vscode.Disposable {
     this.lensesChanged.fire();
   }
 
+  /** The door to binaries: a tool is located (and so can be run) only in a trusted workspace. */
   tool(name: ToolName): LocateResult {
+    if (!this.prompts.isTrusted()) throw new UntrustedWorkspaceError(`Running ${name}`);
     const t = this.settings.tools;
     const configured = name === 'curl' ? t.curlPath : name === 'istioctl' ? t.istioctlPath : t.kubectlPath;
     return locateTool(name, configured);

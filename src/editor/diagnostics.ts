@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { analyzeDocuments, type QuickFix } from '../istio/analyze';
 import type { KubeObject, Range, ResourceSet } from '../istio/model';
 import { emptyResourceSet, fromClusterObject } from '../istio/yamlModel';
-import type { Cluster } from '../kube/index';
+import { noneIfNotServed, type Cluster } from '../kube/index';
 import type { LabContext } from './ctx';
 import { itemKey, itemsByFile, type DiagnosticItem } from '../lab/diagnosticItems';
 import { SECTION } from './settings';
@@ -85,9 +85,9 @@ class ClusterObjects {
       const [services, deployments, virtualServices, gateways, destinationRules] = await Promise.all([
         cluster.listServices('', o),
         cluster.listDeployments('', o),
-        cluster.virtualServices(undefined, o).catch(() => []),
-        cluster.gateways(undefined, o).catch(() => []),
-        cluster.destinationRules(undefined, o).catch(() => []),
+        cluster.virtualServices(undefined, o).catch(noneIfNotServed),
+        cluster.gateways(undefined, o).catch(noneIfNotServed),
+        cluster.destinationRules(undefined, o).catch(noneIfNotServed),
       ]);
       if (cluster !== this.cluster) return;
       const set = emptyResourceSet();

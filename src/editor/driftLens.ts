@@ -5,7 +5,7 @@
 // Drift lenses appear only when the gateway's Envoy can be read (trusted workspace, cluster answering).
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
-import { parseManifests } from '../kube/index';
+import { noneIfNotServed, parseManifests } from '../kube/index';
 import {
   appliedForHttp,
   editorVirtualService,
@@ -173,7 +173,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       const cluster = this.ctx.getCluster();
       const [results, inCluster] = await Promise.all([
         cluster.serverSideApply([obj], { dryRun: true, namespace: vs.namespace }),
-        cluster.virtualServices(vs.namespace).catch(() => []),
+        cluster.virtualServices(vs.namespace).catch(noneIfNotServed),
       ]);
       const r = results.find((x) => x.kind === 'VirtualService');
       if (!r || r.action === 'created') return { kind: 'absent' };

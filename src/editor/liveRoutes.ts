@@ -1,11 +1,11 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
 import type { PodInfo } from '../kube/objects';
-import type { LabContext } from './ctx';
+import { UntrustedWorkspaceError, type LabContext } from './ctx';
 import { buildLiveGateway, type LiveGateway } from '../lab/liveView';
 import { parseSelector } from './settings';
 import { errorText } from './show';
 
-export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string };
+export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string; error?: Error };
 
 /** Namespaces of the services behind `outbound|80||simple.simple.svc.cluster.local`-style cluster names. */
 export function clusterNamespaces(names: Iterable<string>): string[] {
@@ -75,6 +75,7 @@ export class LiveRoutes {
       }
       return readyOf(pods, gateway.namespace, gateway.selector);
     } catch (e) {
+      if (e instanceof UntrustedWorkspaceError) throw e; // the door said no: the command says why
       return errorText(e);
     }
   }
@@ -90,13 +91,19 @@ export class LiveRoutes {
       ).flat();
       return readyOf(pods, namespaces.join(' or '), selector);
     } catch (e) {
+      if (e instanceof UntrustedWorkspaceError) throw e; // the door said no: the command says why
       return errorText(e);
     }
   }
 
   /** Live view of a gateway's Envoy; never asks the cluster in an untrusted workspace. */
   async get(gw?: GatewayRef): Promise<LiveState> {
-    if (!this.ctx.prompts.isTrusted()) return { ok: false, reason: 'untrusted workspace, so the cluster is not read' };
+    if (!this.ctx.prompts.isTrusted())
+      return {
+        ok: false,
+        reason: 'untrusted workspace, so the cluster is not read',
+        error: new UntrustedWorkspaceError('Reading the gateway'),
+      };
     const pod = await this.gatewayPod(gw);
     if (typeof pod === 'string') return { ok: false, reason: pod };
     const key = `${pod.namespace}/${pod.name}`;
@@ -123,7 +130,7 @@ export class LiveRoutes {
       );
       await Promise.all(
         clusterNamespaces(names).map(async (ns) => {
-          for (const p of await cluster.listPods(ns).catch(() => [])) if (p.ip) podsByIp.set(p.ip, p.name);
+          for (const p of await cluster.listPods(ns)) if (p.ip) podsByIp.set(p.ip, p.name);
         }),
       );
       const gateway = buildLiveGateway(pod, configDump, clusters, podsByIp);

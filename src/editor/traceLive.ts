@@ -8,7 +8,7 @@ import type { EntryKind } from '../istio/kubeProxy';
 import type { ResourceSet } from '../istio/model';
 import type { EndpointInfo, LiveState } from '../istio/trace';
 import { emptyResourceSet, mergeResourceSets, readResources } from '../istio/yamlModel';
-import type { KubeObject, Service } from '../kube/index';
+import { noneIfNotServed } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
 import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../lab/traceInputs';
@@ -76,12 +76,10 @@ export async function gatherLive(
     const [gatewayServices, pods, vss, gws, reach, backendServices] = await Promise.all([
       cluster.listServices(gateway.namespace, { labelSelector: gateway.selector }),
       cluster.listPods(gateway.namespace, { labelSelector: gateway.selector }),
-      cluster.virtualServices().catch(() => [] as KubeObject[]),
-      cluster.gateways().catch(() => [] as KubeObject[]),
-      cluster.checkReachable({ timeoutMs: 5000 }).catch(() => undefined),
-      Promise.all(
-        clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns).catch(() => [] as Service[])),
-      ).then((x) => x.flat()),
+      cluster.virtualServices().catch(noneIfNotServed),
+      cluster.gateways().catch(noneIfNotServed),
+      cluster.checkReachable({ timeoutMs: 5000 }),
+      Promise.all(clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns))).then((x) => x.flat()),
     ]);
     const svc = gatewayServices.find((s) => s.spec.type === 'LoadBalancer') ?? gatewayServices[0];
     if (!svc) return { ok: false, reason: `no Service in ${gateway.namespace} matches ${gateway.selector}` };
@@ -113,7 +111,7 @@ export async function gatherLive(
     };
 
     const entries: EntryChoice[] = [];
-    const addresses = await cluster.ingressAddresses(svc).catch(() => undefined);
+    const addresses = await cluster.ingressAddresses(svc);
     for (const a of addresses?.addresses ?? []) {
       if (a.kind === 'externalIP') continue;
       entries.push({

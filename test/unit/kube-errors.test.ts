@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ApiException, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { createCluster } from '../../src/kube/cluster';
-import { ClusterError, toClusterError } from '../../src/kube/errors';
+import { ClusterError, noneIfNotServed, toClusterError } from '../../src/kube/errors';
 
 const call = {
   verb: 'list',
@@ -260,4 +260,14 @@ test('a server that accepts the connection but never answers: timeout after time
   await cluster.dispose();
   for (const s of sockets) s.destroy();
   silent.close();
+});
+
+test('a list of a kind the cluster does not serve is empty; a 401 or a timeout stands', () => {
+  assert.deepEqual(noneIfNotServed(new ClusterError('not-found', 'no networking.istio.io', '')), []);
+  for (const kind of ['unauthorized', 'timeout', 'forbidden'] as const)
+    assert.throws(
+      () => noneIfNotServed(new ClusterError(kind, kind, '')),
+      (e: unknown) => e instanceof ClusterError && e.kind === kind,
+    );
+  assert.throws(() => noneIfNotServed(new Error('boom')), /boom/);
 });

