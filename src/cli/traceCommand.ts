@@ -1,7 +1,8 @@
 // `ingress-lab trace --host H --path P FILE...`: the hops of one request, from the ingress address to the pod.
 import { AdminClustersIndex } from '../envoy/index';
 import type { EntryKind } from '../istio/kubeProxy';
-import { traceRequest, traceToText, type EndpointInfo, type LiveState } from '../istio/trace';
+import { traceRequest, traceToText, type LiveState } from '../istio/trace';
+import type { PodEndpoint } from '../envoy/index';
 import { CliInputError, EXIT_OK, parseArgs, runGuarded, type Command } from './args';
 import { loadAdminClusters, loadConfigDump } from './envoyCommands';
 import { loadResources } from './predictCommand';
@@ -73,7 +74,7 @@ export const traceCommand: Command = {
         live.routeConfigs = (await loadConfigDump(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
       if (o.clusters) {
         const index = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));
-        live.endpointsFor = (cluster): EndpointInfo[] | undefined => {
+        live.endpointsFor = (cluster): PodEndpoint[] | undefined => {
           if (!index.cluster(cluster)) return undefined;
           return index.hosts(cluster).map((h) => ({
             address: h.address?.socketAddress?.address ?? '?',

@@ -4,13 +4,14 @@
 // only in the cluster is not flagged. Starts after the first YAML document opens, never during activation.
 import * as vscode from 'vscode';
 import { analyzeDocuments, type QuickFix } from '../istio/analyze';
-import type { KubeObject, Range, ResourceSet } from '../istio/model';
-import { emptyResourceSet, fromClusterObject } from '../istio/yamlModel';
+import type { Range, ResourceSet } from '../istio/model';
+import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed, type Cluster } from '../kube/index';
 import type { LabContext } from './ctx';
 import { itemKey, itemsByFile, type DiagnosticItem } from '../lab/diagnosticItems';
 import { SECTION } from './settings';
 import { errorText } from './show';
+import { toVsRange } from './vsRange';
 
 export const COLLECTION_NAME = 'istio-ingress-lab';
 const DEBOUNCE_MS = 300;
@@ -24,9 +25,6 @@ const SEVERITY: Record<DiagnosticItem['severity'], vscode.DiagnosticSeverity> = 
   warning: vscode.DiagnosticSeverity.Warning,
   info: vscode.DiagnosticSeverity.Information,
 };
-
-export const toVsRange = (r: Range): vscode.Range =>
-  new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
 const isYaml = (d: vscode.TextDocument) => d.languageId === 'yaml';
 
@@ -90,19 +88,13 @@ class ClusterObjects {
         cluster.destinationRules(undefined, o).catch(noneIfNotServed),
       ]);
       if (cluster !== this.cluster) return;
-      const set = emptyResourceSet();
-      const add = (kind: keyof typeof bucket, items: readonly unknown[]) => {
-        for (const raw of items) {
-          // List items carry no kind; the engine sorts objects by it.
-          const o = fromClusterObject({ ...(raw as Record<string, unknown>), kind }, `cluster:${kind}`);
-          if (o) (set[bucket[kind]] as KubeObject[]).push(o);
-        }
-      };
-      add('Service', services);
-      add('Deployment', deployments);
-      add('VirtualService', virtualServices);
-      add('Gateway', gateways);
-      add('DestinationRule', destinationRules);
+      const set = clusterResourceSet([
+        { kind: 'Service', apiVersion: 'v1', items: services },
+        { kind: 'Deployment', apiVersion: 'apps/v1', items: deployments },
+        { kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', items: virtualServices },
+        { kind: 'Gateway', apiVersion: 'networking.istio.io/v1', items: gateways },
+        { kind: 'DestinationRule', apiVersion: 'networking.istio.io/v1', items: destinationRules },
+      ]);
       this.value = set;
       this.ctx.log.info(
         `diagnostics: cluster objects read (${virtualServices.length} VirtualServices, ${gateways.length} Gateways, ${services.length} Services, ${deployments.length} Deployments)`,
@@ -120,14 +112,6 @@ class ClusterObjects {
     if (before !== this.value) this.onRead();
   }
 }
-
-const bucket = {
-  Service: 'services',
-  Deployment: 'deployments',
-  VirtualService: 'virtualServices',
-  Gateway: 'gateways',
-  DestinationRule: 'destinationRules',
-} as const satisfies Record<string, keyof ResourceSet>;
 
 interface Published {
   diagnostic: vscode.Diagnostic;

@@ -24,10 +24,11 @@ import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { LiveGateway } from './liveRoutes';
-import { actionRange, toVsRange } from './routeLens';
+import { actionRange } from './routeLens';
 import { errorText } from './show';
 import type { DriftCommandArgs } from './commands/drift';
 import type { TraceArgs } from './traceCommand';
+import { toVsRange } from './vsRange';
 
 interface VsRef {
   name: string;

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { formatL4Hover, formatL4Lens } from '../lab/l4LensText';
 import type { LabContext } from './ctx';
-import { toVsRange } from './routeLens';
+import { toVsRange } from './vsRange';
 
 export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;

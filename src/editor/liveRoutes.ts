@@ -48,6 +48,8 @@ export class LiveRoutes {
    * that selects other pods: the first Ready pod matching its selector. A string says why there is none.
    */
   gatewayPod(gw?: GatewayRef): Promise<PodInfo | string> {
+    // Through the door first: a pod remembered from a trusted moment is not an answer in an untrusted one.
+    this.ctx.getCluster();
     const configured = parseSelector(this.ctx.settings.gateway.selector);
     const own =
       gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);

@@ -3,8 +3,9 @@
 import * as vscode from 'vscode';
 import type { QuickFix } from '../istio/analyze';
 import type { LabContext } from './ctx';
-import { IstioDiagnostics, toVsRange } from './diagnostics';
+import { IstioDiagnostics } from './diagnostics';
 import { YAML_SOURCE } from '../lab/diagnosticItems';
+import { toVsRange } from './vsRange';
 
 const OUR_SOURCES = new Set<string | undefined>(['istio', YAML_SOURCE]);
 

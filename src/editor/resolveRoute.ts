@@ -1,16 +1,17 @@
 // For one predicted route: what the live gateway holds for it (if anything), and what to show.
-import { jsonEqual } from '../envoy/index';
+import { routeClusters, sameRouting } from '../envoy/routeClusters';
 import type { PredictedRoute } from '../istio/prediction';
-import { describeMatch, type EndpointView, type LensSource, type RouteView } from '../lab/lensText';
+import type { LensSource, RouteView } from '../lab/lensText';
+import { describeMatch } from '../envoy/matchText';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
-import { routeClusters } from '../envoy/routeClusters';
+import type { PodEndpoint } from '../envoy/index';
 
 export interface ResolvedRoute {
   predicted: PredictedRoute;
   source: LensSource;
   view: RouteView;
-  endpoints: EndpointView[];
+  endpoints: PodEndpoint[];
   /** Set when the live Envoy lacks the route although it has the VirtualService: the reason, for "not on the gateway". */
   missing?: string;
   /** Why the view is only predicted, or where the live data came from. */
@@ -21,7 +22,7 @@ export interface ResolvedRoute {
 /** `gw`: the route's Gateway (namespace and selector), so the right gateway's Envoy is read. */
 export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
   const predictedView: RouteView = { routeConfig: p.routeConfig, virtualHost: p.virtualHost, route: p.route };
-  const base = { predicted: p, view: predictedView, endpoints: [] as EndpointView[] };
+  const base = { predicted: p, view: predictedView, endpoints: [] as PodEndpoint[] };
   const live = await ctx.live.get(gw);
   if (!live.ok) return { ...base, source: 'predicted', note: `Predicted: ${live.reason}` };
   const g = live.gateway;
@@ -36,7 +37,7 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: Gate
       endpoints,
       note:
         `Live from ${pod}'s Envoy, read at ${new Date(g.fetchedAt).toLocaleTimeString()}` +
-        (jsonEqual(hit.route, p.route)
+        (sameRouting(hit.route, p.route)
           ? ''
           : '. The live route differs from what this file predicts: edited since it was applied?'),
       gatewayPod: pod,

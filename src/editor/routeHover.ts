@@ -4,7 +4,7 @@ import { formatHoverMarkdown, formatNotOnGateway } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import { resolveRoute } from './resolveRoute';
-import { toVsRange } from './routeLens';
+import { toVsRange } from './vsRange';
 
 export class RouteHoverProvider implements vscode.HoverProvider {
   constructor(private readonly ctx: LabContext) {}

@@ -2,6 +2,7 @@
 // provideCodeLenses only places lenses (ranges from the engine's prediction, cached per document version);
 // resolveCodeLens adds live data from the per-gateway cache, read once per refresh.
 import * as vscode from 'vscode';
+import type { Range } from '../istio/model';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import {
   fitLens,
@@ -16,6 +17,7 @@ import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
 import { resolveRoute, type ResolvedRoute } from './resolveRoute';
+import { toVsRange } from './vsRange';
 
 type LensKind = 'route' | 'endpoints' | 'send';
 
@@ -30,18 +32,12 @@ class RouteLens extends vscode.CodeLens {
   }
 }
 
-type EngineRange = { start: { line: number; character: number }; end: { line: number; character: number } };
-
-export function toVsRange(r: EngineRange): vscode.Range {
-  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
-}
-
 /**
  * Where a match's action lenses (send, trace, drift) go: the match's second line, so they get a lens line of
  * their own and the route line stays short enough to sit beside the Explorer. A one-line match keeps them
  * on its line.
  */
-export function actionRange(r: EngineRange): vscode.Range {
+export function actionRange(r: Range): vscode.Range {
   const line = r.end.line > r.start.line ? r.start.line + 1 : r.start.line;
   return new vscode.Range(line, 0, line, 0);
 }

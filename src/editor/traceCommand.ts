@@ -8,9 +8,10 @@ import { traceRequest as runTrace, traceToText, type Trace, type TraceRequest } 
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
-import { toVsRange } from './routeLens';
+
 import { gatherLive, workspaceResources } from './traceLive';
 import { showTracePanel } from './traceView';
+import { toVsRange } from './vsRange';
 
 /** What a lens (or a test) passes to skip the questions it already knows the answer to. */
 export interface TraceArgs {

@@ -6,12 +6,12 @@ import * as vscode from 'vscode';
 import { readConfigDump } from '../envoy/configDump';
 import type { EntryKind } from '../istio/kubeProxy';
 import type { ResourceSet } from '../istio/model';
-import type { EndpointInfo, LiveState } from '../istio/trace';
-import { emptyResourceSet, mergeResourceSets, readResources } from '../istio/yamlModel';
+import type { LiveState } from '../istio/trace';
+import { clusterResourceSet, emptyResourceSet, mergeResourceSets, readResources } from '../istio/yamlModel';
 import { noneIfNotServed } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
-import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../lab/traceInputs';
+import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../lab/traceInputs';
 import { errorText } from './show';
 import { routeClusters } from '../envoy/routeClusters';
 
@@ -84,29 +84,28 @@ export async function gatherLive(
     const svc = gatewayServices.find((s) => s.spec.type === 'LoadBalancer') ?? gatewayServices[0];
     if (!svc) return { ok: false, reason: `no Service in ${gateway.namespace} matches ${gateway.selector}` };
 
-    const clusterSet = emptyResourceSet();
-    clusterSet.virtualServices.push(
-      ...(toModel(vss, 'VirtualService', 'networking.istio.io/v1') as ResourceSet['virtualServices']),
-    );
-    clusterSet.gateways.push(...(toModel(gws, 'Gateway', 'networking.istio.io/v1') as ResourceSet['gateways']));
-    const services = toModel(
-      [
-        svc,
-        ...backendServices.filter(
-          (s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace),
-        ),
-      ],
-      'Service',
-      'v1',
-    );
-    clusterSet.services.push(...(services as ResourceSet['services']));
+    // The gateway Service first: the trace enters through it.
+    const clusterSet = clusterResourceSet([
+      { kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', items: vss },
+      { kind: 'Gateway', apiVersion: 'networking.istio.io/v1', items: gws },
+      {
+        kind: 'Service',
+        apiVersion: 'v1',
+        items: [
+          svc,
+          ...backendServices.filter(
+            (s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace),
+          ),
+        ],
+      },
+    ]);
     const gatewayService = clusterSet.services[0];
 
     const live: LiveState = {
       gatewayService,
       gatewayPods: pods.filter((p) => p.ip).map((p) => ({ name: p.name, ip: p.ip!, ready: p.ready, nodeName: p.node })),
       routeConfigs,
-      endpointsFor: (name): EndpointInfo[] => g.endpoints(name).map(endpointFromView),
+      endpointsFor: (name) => g.endpoints(name),
       legacyKubeProxy: isLegacyKubeProxy(reach?.version),
     };
 

@@ -31,6 +31,21 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ak.length === bk.length && ak.every((k) => k in bo && jsonEqual(ao[k], bo[k]));
 }
 
+/** An upstream host as the gateway sees it, with the pod behind its IP when the cluster says: the lens, hover and trace. */
+export interface PodEndpoint {
+  /** IP (or pipe path) without the port. */
+  address: string;
+  /** 0 for pipes and internal addresses. */
+  port: number;
+  /** HEALTHY, UNHEALTHY, DRAINING, ... as istioctl prints it. */
+  health: string;
+  pod?: string;
+}
+
+/** `ip:port` as istioctl prints an endpoint (`[v6]:port` is not used by istioctl either). */
+export const endpointAddress = (e: Pick<PodEndpoint, 'address' | 'port'>): string =>
+  e.port ? `${e.address}:${e.port}` : e.address;
+
 /** One upstream host of a cluster, from /clusters?format=json or from EDS, in one shape. */
 export interface EndpointView {
   /** IP, pipe path or envoy://listener/id (as istioctl prints it, without the port). */

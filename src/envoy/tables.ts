@@ -94,7 +94,7 @@ function unexpandDomains(domains: string[]): string[] {
 }
 
 /** istioctl's MATCH column: `/p*` for a prefix, the path, `PathPrefix:/p`, `regex r`; headers ignored. */
-export function describeMatch(match: RouteMatch | undefined): string {
+export function istioctlMatchColumn(match: RouteMatch | undefined): string {
   const conds: string[] = [];
   if (!match) return '';
   if (match.prefix) conds.push(`${match.prefix}*`);
@@ -143,7 +143,7 @@ export function routesTable(dump: ConfigDump, filter: RouteFilter = {}): string 
           name,
           vh.name ?? '',
           describeRouteDomains(vh.domains),
-          describeMatch(r.match),
+          istioctlMatchColumn(r.match),
           describeManagement(r.metadata),
         ]);
       }
@@ -282,7 +282,7 @@ function describeDomains(vh: VirtualHost): string {
 }
 
 function describeRoutes(vh: VirtualHost): string {
-  return (vh.routes ?? []).map((r) => describeMatch(r.match)).join(', ');
+  return (vh.routes ?? []).map((r) => istioctlMatchColumn(r.match)).join(', ');
 }
 
 function listenerPasses(l: Listener, f: ListenerFilter): boolean {

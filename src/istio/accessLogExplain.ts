@@ -13,6 +13,7 @@ import { parseSubsetKey } from './hosts';
 import { namespaceOf, type ResourceSet } from './model';
 import type { Prediction } from './prediction';
 import { routeClusters } from '../envoy/routeClusters';
+import { describeMatch } from '../envoy/matchText';
 
 export type Cause =
   | 'no-virtual-host'
@@ -221,25 +222,6 @@ function routeToCluster(
 const routeLabel = (vhost: string, index: number, route: Route) =>
   route.name ? `${route.name} (${vhost} #${index})` : `${vhost} #${index}`;
 
-function describeMatch(route: Route): string {
-  const m = route.match ?? {};
-  const path =
-    m.path !== undefined
-      ? `path ${m.path}`
-      : m.prefix !== undefined
-        ? `prefix ${m.prefix}`
-        : m.pathSeparatedPrefix !== undefined
-          ? `path_separated_prefix ${m.pathSeparatedPrefix}`
-          : m.safeRegex
-            ? `regex ${m.safeRegex.regex}`
-            : 'any path';
-  const extra = [
-    m.headers?.length ? `${m.headers.length} header condition(s)` : '',
-    m.queryParameters?.length ? `${m.queryParameters.length} query condition(s)` : '',
-  ].filter(Boolean);
-  return [path, ...extra].join(', ');
-}
-
 /** Explains one access log entry. */
 export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Explanation {
   const rc = routeConfigFor(e, ctx);
@@ -381,11 +363,12 @@ function explainNotRouted(
   // The nearest route: the one with the fewest unmet conditions, the earlier one on a tie.
   const nearest = misses.reduce((a, b) => (b.reasons.length < a.reasons.length ? b : a));
   link({ vhost: vh.virtualHost.name, route: nearest.route, index: nearest.index });
-  for (const m of misses) out.details.push(`#${m.index} ${describeMatch(m.route)}: ${m.reasons.join('; ')}`);
+  for (const m of misses)
+    out.details.push(`#${m.index} ${describeMatch(m.route.match ?? {})}: ${m.reasons.join('; ')}`);
   return done(
     out,
     'no-route',
-    `${e.code} NR: the virtual host ${vh.virtualHost.name} matched "${authority}", but none of its ${misses.length} route(s) matched ${e.method ?? 'GET'} ${e.path ?? '/'}; nearest is #${nearest.index} (${describeMatch(nearest.route)}): ${nearest.reasons.join('; ')}.`,
+    `${e.code} NR: the virtual host ${vh.virtualHost.name} matched "${authority}", but none of its ${misses.length} route(s) matched ${e.method ?? 'GET'} ${e.path ?? '/'}; nearest is #${nearest.index} (${describeMatch(nearest.route.match ?? {})}): ${nearest.reasons.join('; ')}.`,
   );
 }
 

@@ -13,6 +13,7 @@ import type { ResourceSet, Service, ServicePort } from './model';
 import type { Prediction } from './prediction';
 import { predict } from './predict';
 import { namespaceOf } from './model';
+import type { PodEndpoint } from '../envoy/index';
 
 export interface TraceRequest {
   host: string;
@@ -27,19 +28,12 @@ export interface TraceRequest {
   port?: number;
 }
 
-export interface EndpointInfo {
-  address: string;
-  port: number;
-  health: string;
-  pod?: string;
-}
-
 /** What is known live; everything is optional: missing parts come from the YAML and Istio's rules. */
 export interface LiveState {
   gatewayService?: Service;
   gatewayPods?: { name: string; ip: string; ready: boolean; nodeName?: string }[];
   routeConfigs?: RouteConfiguration[];
-  endpointsFor?: (cluster: string) => EndpointInfo[] | undefined;
+  endpointsFor?: (cluster: string) => PodEndpoint[] | undefined;
   /** kube-proxy before 1.24 (the article's node) jumps straight to KUBE-SVC. */
   legacyKubeProxy?: boolean;
   /** The gateway listener's path options; Istio's default (meshConfig.pathNormalization BASE) when unknown. */

@@ -410,3 +410,27 @@ export function clearYamlCache(): void {
   stats.parsed = 0;
   stats.reused = 0;
 }
+
+/** One list the cluster answered: its items (built-in lists leave kind and apiVersion off them) and their kind. */
+export interface ClusterList {
+  kind: string;
+  apiVersion: string;
+  items: readonly unknown[];
+}
+
+/** The one way cluster objects become the engine's model: each list's items, typed, in one ResourceSet. */
+export function clusterResourceSet(lists: readonly ClusterList[]): ResourceSet {
+  const set = emptyResourceSet();
+  for (const { kind, apiVersion, items } of lists) {
+    for (const item of items) {
+      const raw = item as Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
+      const o = fromClusterObject(
+        { ...raw, kind: raw.kind ?? kind, apiVersion: raw.apiVersion ?? apiVersion },
+        `cluster:${kind}/${raw.metadata?.namespace ?? ''}/${raw.metadata?.name ?? ''}`,
+      );
+      const bucket = o && KINDS[o.kind];
+      if (o && bucket) (set[bucket] as KubeObject[]).push(o);
+    }
+  }
+  return set;
+}

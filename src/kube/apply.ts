@@ -6,7 +6,7 @@ import { changedFields, applyOrder, stripForApply } from './applyDiff';
 import { ClusterError } from './errors';
 import { resourcePath, type ResolvedResource } from './discovery';
 import type { Core } from './core';
-import type { KubeObject } from './objects';
+import type { ApiObject } from './objects';
 
 export const defaultFieldManager = 'istio-ingress-lab';
 
@@ -36,11 +36,11 @@ export interface ApplyResult {
   /** Set when the server could not check a dry-run object (its namespace does not exist yet). */
   note?: string;
   /** The object as the server returned it (or would store it, in a dry run). */
-  object?: KubeObject;
+  object?: ApiObject;
 }
 
-function check(obj: unknown, i: number): KubeObject {
-  const o = obj as Partial<KubeObject> | null;
+function check(obj: unknown, i: number): ApiObject {
+  const o = obj as Partial<ApiObject> | null;
   if (!o || typeof o !== 'object' || !o.apiVersion || !o.kind || !o.metadata?.name) {
     throw new ClusterError(
       'invalid',
@@ -48,7 +48,7 @@ function check(obj: unknown, i: number): KubeObject {
       'Fix that document in the YAML file and apply again.',
     );
   }
-  return o as KubeObject;
+  return o as ApiObject;
 }
 
 async function getLive(
@@ -57,9 +57,9 @@ async function getLive(
   ns: string | undefined,
   name: string,
   signal?: AbortSignal,
-): Promise<KubeObject | undefined> {
+): Promise<ApiObject | undefined> {
   try {
-    return await core.transport.request<KubeObject>({
+    return await core.transport.request<ApiObject>({
       method: 'GET',
       path: resourcePath(r, ns, name),
       call: { verb: 'get', resource: r.qualified, namespace: ns, name },
@@ -101,7 +101,7 @@ async function applyAll(
   const objects = applyOrder(input.map(check));
 
   // Resolve every kind first, so an unknown kind fails before anything is written.
-  const resolved: { obj: KubeObject; r: ResolvedResource; ns?: string }[] = [];
+  const resolved: { obj: ApiObject; r: ResolvedResource; ns?: string }[] = [];
   for (const obj of objects) {
     const r = await core.discovery.resolve(obj.apiVersion, obj.kind, signal);
     let ns: string | undefined;
@@ -129,7 +129,7 @@ async function applyAll(
       continue;
     }
     if (await getLive(core, nsResource, undefined, ns, signal)) continue;
-    const nsObj: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    const nsObj: ApiObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
     results.push(
       await applyOne(core, nsObj, nsResource, undefined, undefined, {
         fieldManager,
@@ -165,14 +165,14 @@ async function applyAll(
 
 async function applyOne(
   core: Core,
-  obj: KubeObject,
+  obj: ApiObject,
   r: ResolvedResource,
   ns: string | undefined,
-  live: KubeObject | undefined,
+  live: ApiObject | undefined,
   o: { fieldManager: string; dryRun: boolean; signal?: AbortSignal; force?: boolean },
 ): Promise<ApplyResult> {
   const body = stripForApply(obj, ns);
-  const result = await core.transport.request<KubeObject>({
+  const result = await core.transport.request<ApiObject>({
     method: 'PATCH',
     path: resourcePath(r, ns, obj.metadata.name),
     query: { fieldManager: o.fieldManager, force: o.force ?? true, dryRun: o.dryRun ? 'All' : undefined },

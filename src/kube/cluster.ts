@@ -31,7 +31,7 @@ import {
   type EndpointInfo,
   type EndpointSlice,
   type KubeList,
-  type KubeObject,
+  type ApiObject,
   type Node,
   type Pod,
   type PodInfo,
@@ -96,10 +96,10 @@ export interface Cluster {
   ingressAddresses(service: Service, opts?: CallOptions & IngressAddressOptions): Promise<IngressAddresses>;
 
   /** Istio networking objects in the version the cluster serves (v1, else v1beta1, else v1alpha3). All namespaces when none given. */
-  listIstio(kind: IstioKind, namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
-  virtualServices(namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
-  gateways(namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
-  destinationRules(namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
+  listIstio(kind: IstioKind, namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+  virtualServices(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+  gateways(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+  destinationRules(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
 
   serverSideApply(objects: unknown[], opts?: ApplyOptions): Promise<ApplyResult[]>;
   waitForDeploymentsAvailable(namespace: string, names: string[], opts?: WaitOptions): Promise<DeploymentProgress[]>;
@@ -280,7 +280,7 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
       }
       const plural = istioPlural[kind];
       const path = `/apis/${istioNetworkingGroup}/${version}${nsPath(ns)}/${plural}`;
-      return list<KubeObject>(path, { resource: `${plural}.${istioNetworkingGroup}`, namespace: ns }, o);
+      return list<ApiObject>(path, { resource: `${plural}.${istioNetworkingGroup}`, namespace: ns }, o);
     },
     virtualServices: (ns, o) => cluster.listIstio('VirtualService', ns, o),
     gateways: (ns, o) => cluster.listIstio('Gateway', ns, o),

@@ -1,11 +1,11 @@
 // Multi-document YAML manifests -> plain objects for serverSideApply. Pure.
 import { parseAllDocuments } from 'yaml';
 import { ClusterError } from './errors';
-import type { KubeObject } from './objects';
+import type { ApiObject } from './objects';
 
 /** Parses every document of a manifest file; empty documents are skipped, List kinds are unpacked. */
-export function parseManifests(text: string, file = 'the manifest'): KubeObject[] {
-  const out: KubeObject[] = [];
+export function parseManifests(text: string, file = 'the manifest'): ApiObject[] {
+  const out: ApiObject[] = [];
   const docs = parseAllDocuments(text);
   for (const [i, doc] of docs.entries()) {
     const [e] = doc.errors;
@@ -19,7 +19,7 @@ export function parseManifests(text: string, file = 'the manifest'): KubeObject[
     }
     const value = doc.toJSON() as unknown;
     if (value === null || value === undefined) continue;
-    const o = value as KubeObject & { items?: KubeObject[] };
+    const o = value as ApiObject & { items?: ApiObject[] };
     if (typeof o === 'object' && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items))
       out.push(...o.items);
     else out.push(o);

@@ -3,7 +3,7 @@
 import { ClusterError } from './errors';
 import { groupVersionPath } from './discovery';
 import { sleep, type CallOptions, type Core } from './core';
-import type { KubeList, KubeObject } from './objects';
+import type { KubeList, ApiObject } from './objects';
 
 export interface NamespaceItem {
   apiVersion: string;
@@ -93,9 +93,9 @@ export async function describeNamespaceContents(
   opts: CallOptions = {},
 ): Promise<NamespaceContents> {
   const { signal } = opts;
-  let ns: KubeObject | undefined;
+  let ns: ApiObject | undefined;
   try {
-    ns = await core.transport.request<KubeObject>({
+    ns = await core.transport.request<ApiObject>({
       method: 'GET',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
       call: { verb: 'get', resource: 'namespaces', name: namespace },
@@ -115,7 +115,7 @@ export async function describeNamespaceContents(
     for (let r = queue.shift(); r; r = queue.shift()) {
       const qualified = r.group ? `${r.resource}.${r.group}` : r.resource;
       try {
-        const list = await core.transport.request<KubeList<KubeObject>>({
+        const list = await core.transport.request<KubeList<ApiObject>>({
           method: 'GET',
           path: `${groupVersionPath(r.group, r.version)}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`,
           call: { verb: 'list', resource: qualified, namespace },
@@ -195,7 +195,7 @@ export async function deleteNamespace(core: Core, namespace: string, opts: Delet
   for (;;) {
     try {
       const ns = await core.transport.request<
-        KubeObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } }
+        ApiObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } }
       >({
         method: 'GET',
         path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,

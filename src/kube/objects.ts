@@ -16,7 +16,7 @@ export interface ObjectMeta {
   [k: string]: unknown;
 }
 
-export interface KubeObject {
+export interface ApiObject {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
@@ -39,7 +39,7 @@ export interface ServicePort {
   appProtocol?: string;
 }
 
-export interface Service extends KubeObject {
+export interface Service extends ApiObject {
   spec: {
     type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
     clusterIP?: string;
@@ -58,7 +58,7 @@ export interface NodeAddress {
   address: string;
 }
 
-export interface Node extends KubeObject {
+export interface Node extends ApiObject {
   status?: { addresses?: NodeAddress[]; conditions?: { type: string; status: string }[] };
 }
 
@@ -69,7 +69,7 @@ export interface ContainerStatus {
   state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: { reason?: string } };
 }
 
-export interface Pod extends KubeObject {
+export interface Pod extends ApiObject {
   spec?: { nodeName?: string; containers?: { name: string; ports?: { containerPort: number; name?: string }[] }[] };
   status?: {
     phase?: string;
@@ -81,7 +81,7 @@ export interface Pod extends KubeObject {
   };
 }
 
-export interface Deployment extends KubeObject {
+export interface Deployment extends ApiObject {
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
   status?: {
     observedGeneration?: number;
@@ -94,7 +94,7 @@ export interface Deployment extends KubeObject {
   };
 }
 
-export interface EndpointSlice extends KubeObject {
+export interface EndpointSlice extends ApiObject {
   addressType: string;
   endpoints?: {
     addresses: string[];

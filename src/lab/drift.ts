@@ -10,7 +10,7 @@
 
 import type { Route } from '../envoy/types';
 import { namespaceOf } from '../istio/model';
-import { describeAction, describeMatch } from './lensText';
+import { sameRouting } from '../envoy/routeClusters';
 
 export type DriftState =
   | 'in-sync'
@@ -171,16 +171,10 @@ export function lastAppliedAt(
   return Number.isNaN(created) ? undefined : created;
 }
 
-/**
- * What the gateway holds for a predicted route: the live route found for the same match (or none), compared
- * by what users read of it (match, rewrite, destination), since Istio adds fields the prediction need not
- * spell out (timeouts, retry policy, metadata).
- */
+/** What the gateway holds for a predicted route: the live route found for the same match (or none), compared by sameRouting. */
 export function compareLiveRoute(predicted: Route, live: Route | undefined, virtualServiceSeen: boolean): LiveRoute {
   if (!live) return { kind: 'missing', virtualServiceSeen };
-  const same =
-    describeMatch(live.match) === describeMatch(predicted.match) && describeAction(live) === describeAction(predicted);
-  return { kind: same ? 'found' : 'differs' };
+  return { kind: sameRouting(predicted, live) ? 'found' : 'differs' };
 }
 
 /**

@@ -4,6 +4,8 @@
 //   predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80 | endpoints after deploy | $(play) send
 //   hover: http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local
 import type { Route, RouteMatch } from '../envoy/types';
+import { endpointAddress, type PodEndpoint } from '../envoy/index';
+import { describeHeader, describeMatch } from '../envoy/matchText';
 
 export type LensSource = 'live' | 'predicted';
 
@@ -18,42 +20,6 @@ export interface RouteView {
   routeConfig: string;
   virtualHost: string;
   route: Route;
-}
-
-export interface EndpointView {
-  /** ip:port as Envoy reports it */
-  address: string;
-  /** HEALTHY, UNHEALTHY, DRAINING, ... as istioctl prints it */
-  health: string;
-  /** The pod holding that IP, when the cluster says so. */
-  pod?: string;
-}
-
-export function describeMatch(m: RouteMatch): string {
-  const parts: string[] = [];
-  if (m.path !== undefined) parts.push(`path ${m.path}`);
-  else if (m.prefix !== undefined) parts.push(`prefix ${m.prefix}`);
-  else if (m.pathSeparatedPrefix !== undefined) parts.push(`prefix ${m.pathSeparatedPrefix}/`);
-  else if (m.safeRegex) parts.push(`regex ${m.safeRegex.regex}`);
-  for (const h of m.headers ?? []) parts.push(describeHeader(h));
-  for (const q of m.queryParameters ?? []) {
-    const v = q.stringMatch?.exact ?? q.stringMatch?.prefix ?? q.stringMatch?.safeRegex?.regex;
-    parts.push(v === undefined ? `?${q.name}` : `?${q.name}=${v}`);
-  }
-  if (m.caseSensitive === false) parts.push('(any case)');
-  return parts.join(' ') || 'any path';
-}
-
-function describeHeader(h: NonNullable<RouteMatch['headers']>[number]): string {
-  const not = h.invertMatch ? '!' : '';
-  const sm = h.stringMatch;
-  const exact = sm?.exact ?? h.exactMatch;
-  const prefix = sm?.prefix ?? h.prefixMatch;
-  const regex = sm?.safeRegex?.regex ?? h.safeRegexMatch?.regex;
-  if (exact !== undefined) return `${not}${h.name}=${exact}`;
-  if (prefix !== undefined) return `${not}${h.name}=${prefix}*`;
-  if (regex !== undefined) return `${not}${h.name}~${regex}`;
-  return `${not}${h.name}`;
 }
 
 /** What happens to a matched request: rewrite, then where it goes. */
@@ -145,7 +111,7 @@ function shortTarget(r: Route): string {
 }
 
 /** The endpoints lens: a count with health, e.g. `2 endpoints ✓`, `1/2 healthy`, `no endpoints → 503`. */
-export function formatEndpoints(endpoints: readonly EndpointView[], source: LensSource): string {
+export function formatEndpoints(endpoints: readonly PodEndpoint[], source: LensSource): string {
   if (source === 'predicted') return 'endpoints after deploy';
   if (!endpoints.length) return 'no endpoints → 503';
   const healthy = endpoints.filter((e) => e.health === 'HEALTHY').length;
@@ -154,7 +120,7 @@ export function formatEndpoints(endpoints: readonly EndpointView[], source: Lens
 }
 
 /** The endpoints in full, for the lens's tooltip: `10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), ...`. */
-export function formatEndpointList(endpoints: readonly EndpointView[], source: LensSource): string {
+export function formatEndpointList(endpoints: readonly PodEndpoint[], source: LensSource): string {
   if (source === 'predicted') return 'Endpoints are known once the sample is deployed and the gateway reads them.';
   if (!endpoints.length)
     return 'No endpoints: the cluster has no ready pod behind this route, so Envoy answers 503 (UH).';
@@ -162,8 +128,8 @@ export function formatEndpointList(endpoints: readonly EndpointView[], source: L
 }
 
 /** `10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2)` */
-export function formatEndpoint(e: EndpointView): string {
-  return `${e.address} ${e.health}${e.pod ? ` (${e.pod})` : ''}`;
+export function formatEndpoint(e: PodEndpoint): string {
+  return `${endpointAddress(e)} ${e.health}${e.pod ? ` (${e.pod})` : ''}`;
 }
 
 export function formatNotOnGateway(reason: string): string {
@@ -177,7 +143,7 @@ export const TRACE_LENS_TITLE = '$(debug-start) trace';
 export function formatHoverMarkdown(
   v: RouteView,
   source: LensSource,
-  endpoints: readonly EndpointView[] | undefined,
+  endpoints: readonly PodEndpoint[] | undefined,
   gatewayPod?: string,
 ): string {
   const lines = [
@@ -188,7 +154,7 @@ export function formatHoverMarkdown(
   ];
   if (source === 'live') {
     lines.push('| ENDPOINT | STATUS | POD |', '|---|---|---|');
-    for (const e of endpoints ?? []) lines.push(`| ${e.address} | ${e.health} | ${e.pod ?? ''} |`);
+    for (const e of endpoints ?? []) lines.push(`| ${endpointAddress(e)} | ${e.health} | ${e.pod ?? ''} |`);
     if (!endpoints?.length) lines.push('| (none) | | |');
     lines.push('');
   }

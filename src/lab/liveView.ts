@@ -1,11 +1,10 @@
 // Adapter from the envoy readers (src/envoy) to what lenses, hovers and commands ask of a live gateway.
 import { readAdminClusters } from '../envoy/adminClusters';
 import { readConfigDump } from '../envoy/configDump';
-import { AdminClustersIndex, ConfigDumpIndex } from '../envoy/index';
+import { AdminClustersIndex, ConfigDumpIndex, type PodEndpoint } from '../envoy/index';
 import { adminEndpointsTable, listenersTable, NothingToPrintError, routesTable } from '../envoy/tables';
 import type { Route, RouteMatch } from '../envoy/types';
 import type { PodInfo } from '../kube/objects';
-import type { EndpointView } from './lensText';
 
 export interface LiveRouteHit {
   route: Route;
@@ -21,7 +20,7 @@ export interface LiveGateway {
   findRoute(routeConfig: string, domains: readonly string[], match: RouteMatch): LiveRouteHit | undefined;
   /** Whether any live route carries this VirtualService's istio metadata (it is applied and pushed). */
   hasVirtualService(namespace: string, name: string): boolean;
-  endpoints(cluster: string): EndpointView[];
+  endpoints(cluster: string): PodEndpoint[];
   listenersTable(port?: number): string;
   routesTable(name?: string): string;
   endpointsTable(cluster?: string): string;
@@ -76,9 +75,9 @@ export function buildLiveGateway(
     endpoints(cluster) {
       return clusters.hosts(cluster).map((h) => {
         const ip = h.address?.socketAddress?.address ?? '';
-        const port = h.address?.socketAddress?.portValue;
         return {
-          address: port ? `${ip}:${port}` : ip,
+          address: ip,
+          port: h.address?.socketAddress?.portValue ?? 0,
           health: h.healthStatus?.edsHealthStatus ?? 'UNKNOWN',
           pod: podsByIp.get(ip),
         };

@@ -297,10 +297,10 @@ suite('diagnostics with the cluster', function () {
     api = await labApi(vscode);
     before = api.ctx.prompts;
     prompts = new ScriptedPrompts();
-    prompts.trusted = false;
     api.setPrompts(prompts);
     await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
-    // A Gateway that exists only in the cluster (its own selector, so it conflicts with nothing).
+    // A Gateway that exists only in the cluster (its own selector, so it conflicts with nothing), applied while
+    // trusted: the workspace becomes untrusted after, as the offline tests need.
     await api.ctx.getCluster().serverSideApply([
       {
         apiVersion: 'networking.istio.io/v1beta1',
@@ -312,10 +312,12 @@ suite('diagnostics with the cluster', function () {
         },
       },
     ]);
+    prompts.trusted = false;
   });
   suiteTeardown(async () => {
     if (!api) return;
     rmSync(file.fsPath, { force: true });
+    prompts.trusted = true;
     const cluster = api.ctx.getCluster();
     const contents = await cluster.describeNamespaceContents(NS).catch(() => undefined);
     if (contents?.exists) await cluster.deleteNamespace(NS, { confirmed: contents, wait: true }).catch(() => undefined);

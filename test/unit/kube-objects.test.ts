@@ -11,11 +11,11 @@ import {
   podInfo,
   type Deployment,
   type EndpointSlice,
-  type KubeObject,
+  type ApiObject,
   type Pod,
 } from '../../src/kube/objects';
 
-const live: KubeObject = {
+const live: ApiObject = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: {
@@ -48,7 +48,7 @@ test('stripForApply drops what the server owns and sets the target namespace', (
 });
 
 test('changedFields names each changed field with before and after, ignoring server bookkeeping and status', () => {
-  const after = structuredClone(live) as KubeObject & {
+  const after = structuredClone(live) as ApiObject & {
     spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
   };
   after.metadata.resourceVersion = '900';
@@ -66,7 +66,7 @@ test('changedFields names each changed field with before and after, ignoring ser
 });
 
 test('applyOrder puts Namespaces and CRDs first and keeps the file order otherwise', () => {
-  const o = (kind: string, name: string): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name } });
+  const o = (kind: string, name: string): ApiObject => ({ apiVersion: 'v1', kind, metadata: { name } });
   const order = applyOrder([
     o('Deployment', 'a'),
     o('Service', 'b'),

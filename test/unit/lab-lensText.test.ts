@@ -81,12 +81,12 @@ test('a lens longer than the Explorer leaves room for is cut with an ellipsis', 
 
 test('endpoints: a count with health on the lens, every address and pod in its tooltip', () => {
   const two = [
-    { address: '10.10.1.13:80', health: 'HEALTHY', pod: 'simple-fb6498fdb-rmdg2' },
-    { address: '10.10.1.14:80', health: 'UNHEALTHY' },
+    { address: '10.10.1.13', port: 80, health: 'HEALTHY', pod: 'simple-fb6498fdb-rmdg2' },
+    { address: '10.10.1.14', port: 80, health: 'UNHEALTHY' },
   ];
   assert.equal(formatEndpoints(two, 'live'), '1/2 healthy');
   assert.equal(formatEndpoints([two[0]!], 'live'), '1 endpoint ✓');
-  assert.equal(formatEndpoints([two[0]!, { ...two[0]!, address: '10.10.1.15:80' }], 'live'), '2 endpoints ✓');
+  assert.equal(formatEndpoints([two[0]!, { ...two[0]!, address: '10.10.1.15', port: 80 }], 'live'), '2 endpoints ✓');
   assert.equal(
     formatEndpointList(two, 'live'),
     '10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), 10.10.1.14:80 UNHEALTHY',
@@ -148,7 +148,7 @@ test('the hover holds the route line, the endpoint table when live, and the rout
   const md = formatHoverMarkdown(
     r,
     'live',
-    [{ address: '10.10.1.14:80', health: 'HEALTHY', pod: 'nginx-deployment-85b98978db-9rhvd' }],
+    [{ address: '10.10.1.14', port: 80, health: 'HEALTHY', pod: 'nginx-deployment-85b98978db-9rhvd' }],
     'istio-system/gw',
   );
   assert.match(md, /Live on istio-system\/gw/);

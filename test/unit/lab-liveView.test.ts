@@ -28,7 +28,7 @@ test('finds the live route by route config, host and match, with its endpoints n
   assert.equal(hit.virtualHost, '*:80');
   assert.equal(hit.route.route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
   assert.deepEqual(g.endpoints('outbound|9080||productpage.default.svc.cluster.local'), [
-    { address: '10.10.1.13:9080', health: 'HEALTHY', pod: 'productpage-v1-abc' },
+    { address: '10.10.1.13', port: 9080, health: 'HEALTHY', pod: 'productpage-v1-abc' },
   ]);
   assert.deepEqual(g.endpoints('outbound|80||nope.default.svc.cluster.local'), []);
 });

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../../src/lab/traceInputs';
+import { endpointAddress } from '../../src/envoy/index';
+import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../../src/lab/traceInputs';
 import type { ResourceSet } from '../../src/istio/model';
 import { traceRequest } from '../../src/istio/trace';
-import { emptyResourceSet, mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import type { KubeObject } from '../../src/kube/index';
+import { clusterResourceSet, emptyResourceSet, mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import type { ApiObject } from '../../src/kube/index';
 
 const workspace = () =>
   mergeResourceSets(
@@ -27,10 +28,10 @@ const listedGatewayService = {
     ports: [{ name: 'http2', port: 80, targetPort: 8080, nodePort: 30395, protocol: 'TCP' }],
   },
   status: { loadBalancer: { ingress: [{ ip: '10.244.255.253' }] } },
-} as unknown as KubeObject;
+} as unknown as ApiObject;
 
-test('toModel: listed items get the kind and apiVersion the list left off, and keep their status', () => {
-  const [svc] = toModel([listedGatewayService], 'Service', 'v1');
+test('clusterResourceSet: listed items get the kind and apiVersion the list left off, and keep their status', () => {
+  const [svc] = clusterResourceSet([{ kind: 'Service', apiVersion: 'v1', items: [listedGatewayService] }]).services;
   assert.equal(svc!.kind, 'Service');
   assert.equal(svc!.apiVersion, 'v1');
   assert.equal(svc!.file, 'cluster:Service/istio-system/istio-ingressgateway');
@@ -57,8 +58,7 @@ test("mergeClusterAndWorkspace: the cluster's object wins over the workspace's o
 });
 
 test("a trace on the merged set uses the cluster's gateway Service: its LoadBalancer IP and NodePort", () => {
-  const cluster = emptyResourceSet();
-  cluster.services.push(...(toModel([listedGatewayService], 'Service', 'v1') as ResourceSet['services']));
+  const cluster = clusterResourceSet([{ kind: 'Service', apiVersion: 'v1', items: [listedGatewayService] }]);
   const merged = mergeClusterAndWorkspace(cluster, workspace());
   const lb = traceRequest({ host: 'simple.baihl.io', path: '/simple/nginx' }, merged);
   assert.equal(lb.steps[0]!.value, '10.244.255.253:80');
@@ -67,25 +67,10 @@ test("a trace on the merged set uses the cluster's gateway Service: its LoadBala
   assert.equal(np.request.port, 30395);
 });
 
-test('endpointFromView splits ip:port (IPv4 and IPv6) and keeps health and pod', () => {
-  assert.deepEqual(endpointFromView({ address: '10.244.0.1:80', health: 'HEALTHY', pod: 'nginx-1' }), {
-    address: '10.244.0.1',
-    port: 80,
-    health: 'HEALTHY',
-    pod: 'nginx-1',
-  });
-  assert.deepEqual(endpointFromView({ address: 'fd00::1:8080', health: 'UNHEALTHY' }), {
-    address: 'fd00::1',
-    port: 8080,
-    health: 'UNHEALTHY',
-    pod: undefined,
-  });
-  assert.deepEqual(endpointFromView({ address: 'pipe', health: 'HEALTHY' }), {
-    address: 'pipe',
-    port: 0,
-    health: 'HEALTHY',
-    pod: undefined,
-  });
+test('an endpoint is printed ip:port as istioctl prints it, a pipe without a port', () => {
+  assert.equal(endpointAddress({ address: '10.244.0.1', port: 80 }), '10.244.0.1:80');
+  assert.equal(endpointAddress({ address: 'fd00::1', port: 8080 }), 'fd00::1:8080');
+  assert.equal(endpointAddress({ address: '/var/run/pipe', port: 0 }), '/var/run/pipe');
 });
 
 test('isLegacyKubeProxy: before 1.24 only', () => {

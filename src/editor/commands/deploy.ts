@@ -6,7 +6,7 @@ import { readManifests } from '../../lab/manifests';
 import { commandLine, runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { SAMPLE_FILES } from '../../lab/scaffold';
-import { deploymentProgress, type KubeObject } from '../../kube/objects';
+import { deploymentProgress, type ApiObject } from '../../kube/objects';
 import { formatDeployPreview, isLabCluster } from '../../lab/deployPreview';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
@@ -65,7 +65,7 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
  * On a cluster that is not the lab's own, says which context and what a server-side apply dry run would
  * change, and writes only on "Deploy". The lab's own cluster exists for this, so it is not asked about.
  */
-async function confirmOutsideTheLab(ctx: LabContext, objects: KubeObject[], namespace: string): Promise<boolean> {
+async function confirmOutsideTheLab(ctx: LabContext, objects: ApiObject[], namespace: string): Promise<boolean> {
   const cluster = ctx.getCluster();
   const context = cluster.context();
   if (isLabCluster(context)) return true;
