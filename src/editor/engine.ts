@@ -170,9 +170,14 @@ export class WorkspaceEngine implements vscode.Disposable {
     return value;
   }
 
+  /** Every object of the workspace, read by the same namespace rule as the lenses (for the trace). */
+  async resources(): Promise<ResourceSet> {
+    return mergeResourceSets(...(await this.workspaceResources('')));
+  }
+
   /** The prediction of the whole workspace (for showRoute and the request commands). */
   async predictWorkspace(): Promise<Prediction> {
-    return predict(mergeResourceSets(...(await this.workspaceResources(''))));
+    return predict(await this.resources());
   }
 
   dispose(): void {
