@@ -3,6 +3,7 @@
 import { readConfigDump } from '../envoy/configDump';
 import { routesTable } from '../envoy/tables';
 import type { RouteConfiguration } from '../envoy/types';
+import { predictAutoPassthrough, type AutoPassthroughChain } from '../istio/autoPassthrough';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import { predict } from '../istio/predict';
 import { predictClusters, type PredictedCluster } from '../istio/predictClusters';
@@ -108,7 +109,7 @@ export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string
 }
 
 /** The TCP/TLS filter chains: listener, SNI, where the tcp_proxy sends the connection, and the rule it comes from. */
-export function l4RoutesTable(routes: L4Route[]): string {
+export function l4RoutesTable(routes: L4Route[], auto: readonly AutoPassthroughChain[] = []): string {
   const rows = [
     ['LISTENER', 'SNI', 'DESTINATION', 'FROM'],
     ...routes.map((r) => [
@@ -117,6 +118,7 @@ export function l4RoutesTable(routes: L4Route[]): string {
       r.cluster ?? (r.weightedClusters ?? []).map((c) => `${c.name} (${c.weight})`).join(', '),
       `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
     ]),
+    ...auto.map((c) => [c.listener, c.serverNames[0], c.cluster, `AUTO_PASSTHROUGH of Gateway ${c.gateway}`]),
   ];
   const widths = columnWidths(rows);
   return (
@@ -152,18 +154,19 @@ export const predictCommand: Command = {
       );
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
+      const auto = predictAutoPassthrough(resources);
       if (options.output === 'json') writeJsonArray((t) => io.stdout(t), predictionJson(p));
       else if (options.output === 'config-dump')
         io.stdout(
-          `${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`,
+          `${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4, auto), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`,
         );
       else {
         if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
-        if (l4.length)
+        if (l4.length || auto.length)
           io.stdout(
-            `${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`,
+            `${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4, auto)}`,
           );
-        if (!p.routeConfigs.length && !l4.length)
+        if (!p.routeConfigs.length && !l4.length && !auto.length)
           io.stdout('no Gateway in the files: nothing is predicted for the ingress gateway\n');
       }
       const hasL4 = (n: Prediction['notOnGateway'][number]) =>
