@@ -53,7 +53,10 @@ export interface MeshServicePort {
 
 /** The gateway's non-UDP mesh service ports (MESH_EXTERNAL ServiceEntries and ExternalName Services left out). */
 export function meshServicePorts(resources: ResourceSet): MeshServicePort[] {
-  const entries: { created: string; host: string; ports: MeshServicePort[] }[] = [];
+  // Istio sorts services by creation time, then host name. A Service without a timestamp counts as created at
+  // time zero; a ServiceEntry without one as applied after them, in input order (the corpus and oracle convention).
+  const entries: { created: number; seq: number; host: string; ports: MeshServicePort[] }[] = [];
+  const time = (ts: string | undefined, late: boolean) => (ts ? Date.parse(ts) : late ? Number.MAX_VALUE : 0);
   const services = [...resources.services];
   const hasIngress = services.some(
     (s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system',
@@ -65,25 +68,27 @@ export function meshServicePorts(resources: ResourceSet): MeshServicePort[] {
     const ports = arr<{ port?: number; protocol?: string }>(s.spec.ports)
       .filter((p) => p.port && (p.protocol ?? 'TCP').toUpperCase() !== 'UDP')
       .map((p): MeshServicePort => ({ host, port: p.port!, service, kind: 'Service' }));
-    entries.push({ created: s.metadata.creationTimestamp ?? '', host, ports });
+    entries.push({ created: time(s.metadata.creationTimestamp, false), seq: 0, host, ports });
   }
   if (!hasIngress) {
     const host = 'istio-ingressgateway.istio-system.svc.cluster.local';
     const service = { name: 'istio-ingressgateway', namespace: 'istio-system' };
     entries.push({
-      created: '',
+      created: 0,
+      seq: 0,
       host,
       ports: DEFAULT_INGRESS.ports.map((p) => ({ host, port: p.port, service, kind: 'Service' as const })),
     });
   }
-  for (const se of [...resources.serviceEntries].sort(byCreation)) {
+  for (const [seq, se] of [...resources.serviceEntries].sort(byCreation).entries()) {
     if (String(se.spec.location ?? 'MESH_EXTERNAL').toUpperCase() !== 'MESH_INTERNAL') continue;
     const ports = arr<{ number?: number; protocol?: string }>(se.spec.ports).filter(
       (p) => p.number && (p.protocol ?? '').toUpperCase() !== 'UDP',
     );
     for (const host of arr<string>(se.spec.hosts))
       entries.push({
-        created: se.metadata.creationTimestamp ?? '',
+        created: time(se.metadata.creationTimestamp, true),
+        seq,
         host,
         ports: ports.map((p) => ({
           host,
@@ -94,15 +99,18 @@ export function meshServicePorts(resources: ResourceSet): MeshServicePort[] {
         })),
       });
   }
-  // sortServicesByCreationTime: creation time, then host name
   entries.sort((a, b) =>
     a.created !== b.created
-      ? (a.created ? Date.parse(a.created) : 0) - (b.created ? Date.parse(b.created) : 0)
-      : a.host < b.host
+      ? a.created < b.created
         ? -1
-        : a.host > b.host
-          ? 1
-          : 0,
+        : 1
+      : a.seq !== b.seq
+        ? a.seq - b.seq
+        : a.host < b.host
+          ? -1
+          : a.host > b.host
+            ? 1
+            : 0,
   );
   return entries.flatMap((e) => e.ports);
 }

@@ -4,17 +4,18 @@
 // (address, port, match, destination); the rest of Istio's listener (listener filters, HCM settings, TLS
 // contexts, access logs) is not predicted.
 import type { AutoPassthroughChain } from './autoPassthrough';
+import type { FilterChain, Listener } from '../envoy/types';
 import type { L4Route } from './l4Routes';
 import type { Prediction } from './prediction';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 
-export interface PredictedListener {
+export interface PredictedListener extends Listener {
   '@type': string;
   name: string;
   address: { socketAddress: { address: string; portValue: number } };
-  filterChains: Record<string, unknown>[];
+  filterChains: FilterChain[];
   trafficDirection: 'OUTBOUND';
 }
 
