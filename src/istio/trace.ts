@@ -738,12 +738,14 @@ function offlineEndpoints(
   };
 }
 
+/** `GET https://simple.baihl.io/ (TLS, SNI simple.baihl.io)`: the request as the text and the trace view title it. */
+export function requestLine(r: Trace['request']): string {
+  return `${r.method} ${r.tls ? 'https' : 'http'}://${r.host}${r.path}${r.tls ? ` (TLS, SNI ${r.sni || 'none'})` : ''}`;
+}
+
 /** The trace as text, for the CLI and the output channel. */
 export function traceToText(t: Trace): string {
-  const lines = [
-    `${t.request.method} ${t.request.tls ? 'https' : 'http'}://${t.request.host}${t.request.path}${t.request.tls ? ` (TLS, SNI ${t.request.sni ?? 'none'})` : ''} via ${t.request.address}:${t.request.port} (${t.mode})`,
-    '',
-  ];
+  const lines = [`${requestLine(t.request)} via ${t.request.address}:${t.request.port} (${t.mode})`, ''];
   t.steps.forEach((s, i) => {
     const mark = s.status === 'ok' ? '✓' : s.status === 'warn' ? '!' : '✗';
     lines.push(`${String(i + 1).padStart(2)}. ${mark} ${s.title}: ${s.value}  [${s.source}]`);

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli';
 import type { Listener, RouteConfiguration } from '../../src/envoy/types';
 import { DEFAULT_INGRESS, findGatewayWorkloads } from '../../src/istio/gatewayWorkloads';
 import type { ResourceSet } from '../../src/istio/model';
 import { traceRequest, traceToText, type Trace, type TraceRequest } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { memoryIo } from './helpers/memoryIo';
 
 const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
 
@@ -205,3 +207,24 @@ for (const name of cases) {
     assert.ok(compared > 0, 'no chain reachable through the gateway Service');
   });
 }
+
+test('CLI: trace --sni / --tls / --alpn, and --path optional for a TLS trace', async () => {
+  const dir = `${corpus}tls-tcp-rules/`;
+  const files = Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]),
+  );
+  const { io, out } = memoryIo(files);
+  const code = await main(
+    ['trace', '--host', 'x', '--sni', 'nginx.baihl.io', '--entry', 'loadBalancer', ...Object.keys(files).sort()],
+    io,
+  );
+  assert.equal(code, 0, out.stderr);
+  assert.match(out.stdout, /^GET https:\/\/x\/ \(TLS, SNI nginx\.baihl\.io\) via <LoadBalancer IP>:443 \(offline\)/);
+  assert.match(out.stdout, /Envoy listener: 0\.0\.0\.0_8443 › SNI nginx\.baihl\.io/);
+  assert.match(out.stdout, /=> forwarded to 10\.244\.1\.11:80 as TLS connection/);
+  const plain = memoryIo(files);
+  assert.equal(await main(['trace', '--host', 'x', ...Object.keys(files)], plain.io), 2);
+  assert.match(plain.out.stderr, /trace needs --host and --path/);
+});
