@@ -12,7 +12,7 @@ import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { writeJsonArray } from './jsonStream';
 import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
-import { DEFAULT_NAMESPACE } from '../istio/model';
+import { DEFAULT_NAMESPACE, type YamlProblem } from '../istio/model';
 
 const USAGE = `Usage: ingress-lab predict FILE... [--namespace NS] [--output table|json]
 
@@ -30,7 +30,17 @@ ingress gateway: listener, route configuration, virtual host and the route itsel
 `;
 
 /** Reads the YAML files; any YAML problem is bad input: one line per problem, `file:line:col: message`. */
-export async function loadResources(io: CliIo, files: string[], defaultNamespace: string) {
+/**
+ * Reads and validates the files. Any problem is refused (exit 2, the first one named) unless `keepInvalid`:
+ * then objects Istio would refuse come back as problems (analyze reports them as IST0106) and only YAML that
+ * cannot be read at all is refused.
+ */
+export async function loadResources(
+  io: CliIo,
+  files: string[],
+  defaultNamespace: string,
+  options: { keepInvalid?: boolean; problems?: YamlProblem[] } = {},
+) {
   if (!files.length) throw new CliInputError('no YAML files given (see ingress-lab predict --help)');
   const sets = [];
   for (const file of files) {
@@ -38,12 +48,14 @@ export async function loadResources(io: CliIo, files: string[], defaultNamespace
       defaultNamespace,
       validate: true,
     });
-    const [p] = problems;
+    const refused = options.keepInvalid ? problems.filter((p) => !p.invalid) : problems;
+    const [p] = refused;
     if (p) {
       const more =
-        problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+        refused.length > 1 ? ` (and ${refused.length - 1} more problem${refused.length > 2 ? 's' : ''})` : '';
       throw new CliInputError(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}${more}`);
     }
+    if (options.keepInvalid) options.problems?.push(...problems);
     sets.push(resources);
   }
   return mergeResourceSets(...sets);
