@@ -131,7 +131,7 @@ export default tseslint.config(
   },
   {
     // Scripts for the page run inside Chromium (Playwright's page.evaluate).
-    files: ['test/ui/**'],
+    files: ['test/ui/**', 'bench/*.mjs'],
     languageOptions: { globals: { ...globals.browser } },
   },
   { files: ['**/*.mjs', '**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },

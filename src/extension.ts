@@ -9,6 +9,7 @@ import { deploySample } from './editor/commands/deploy';
 import { showDrift } from './editor/commands/drift';
 import { chooseGatewayPod, inspectEnvoy, openConfigDump, refresh, showRoute } from './editor/commands/envoy';
 import { commandTitles, registerCommands } from './editor/commands/index';
+import type { Change } from './lab/invalidation';
 import { findIngressAddress } from './editor/commands/ingress';
 import { sendRequestForMatch, sendRequests } from './editor/commands/requests';
 import { SAMPLE_SCHEME, sampleContentProvider, scaffoldSample } from './editor/commands/scaffold';
@@ -41,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const log = vscode.window.createOutputChannel('Istio Ingress Lab', { log: true });
   const ctx = new LabContext(context.extensionUri, log);
   const l4Lenses = new L4LensProvider(ctx);
-  let kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
+  const kubeconfigChanged = () => ctx.changed('cluster', 'the kubeconfig file changed');
+  let kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, kubeconfigChanged);
 
   context.subscriptions.push(
     log,
@@ -87,23 +89,25 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document.languageId === 'yaml' && e.contentChanges.length) ctx.refreshLenses();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.resetCluster()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.changed('cluster', 'workspace trusted')),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       const affects = (key: string) => e.affectsConfiguration(`${SECTION}.${key}`);
       log.info('settings changed');
       if (affects('kubeconfig')) {
         kubeWatch.dispose();
-        kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, () => ctx.resetCluster());
+        kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, kubeconfigChanged);
       }
-      // Another cluster or gateway: connection, port-forwards and live data go. A tool path keeps them.
-      if (affects('kubeconfig') || affects('gateway')) {
-        ctx.ingressAddress = undefined;
-        ctx.resetCluster();
-      } else {
-        if (affects('ingress')) ctx.ingressAddress = undefined;
-        ctx.refreshLenses();
-      }
+      // Each setting names what it changes; src/lab/invalidation.ts says which caches that clears.
+      const changes: [string, Change][] = [
+        ['kubeconfig', 'cluster'],
+        ['gateway', 'gateway'],
+        ['ingress', 'ingress'],
+        ['sample', 'namespace'],
+      ];
+      const hit = changes.filter(([key]) => affects(key));
+      for (const [key, change] of hit) ctx.changed(change, `setting ${SECTION}.${key}`);
+      if (!hit.length) ctx.refreshLenses(); // a tool path or display setting: nothing cached depends on it
     }),
   );
   // The lab's own tools (the real istioctl) in the terminals too, as the article types them.
@@ -112,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   // Steps start unchecked in every window; the cluster has to confirm them again.
   for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context), false);
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);
+  ctx.engine.warm();
 
   return { ctx, setPrompts: (seam) => (ctx.prompts = seam), lensText };
 }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { stepContextKey, type StepContext } from '../lab/steps';
 import { createCluster, type Cluster, type PortForwardHandle } from '../kube/index';
+import { Invalidation, type Change } from '../lab/invalidation';
 import { WorkspaceEngine } from './engine';
 import { LiveRoutes } from './liveRoutes';
 import { vscodePrompts, type PromptSeam } from './prompts';
@@ -29,6 +30,8 @@ export class LabContext implements vscode.Disposable {
   prompts: PromptSeam = vscodePrompts;
   readonly engine: WorkspaceEngine;
   readonly live: LiveRoutes;
+  /** Every cache and what makes it stale (src/lab/invalidation.ts); changes are announced with changed(). */
+  readonly invalidation = new Invalidation();
   private cluster: Cluster | undefined;
   private readonly forwards: PortForwardHandle[] = [];
   private readonly lensesChanged = new vscode.EventEmitter<void>();
@@ -43,6 +46,20 @@ export class LabContext implements vscode.Disposable {
   ) {
     this.engine = new WorkspaceEngine(log, () => this.settings.sample.namespace);
     this.live = new LiveRoutes(this);
+    this.invalidation.register('cluster.client', () => {
+      void this.cluster?.dispose();
+      this.cluster = undefined;
+    });
+    this.invalidation.register('cluster.discovery', () => this.cluster?.refresh());
+    this.invalidation.register('ingress.address', () => (this.ingressAddress = undefined));
+    this.invalidation.register('live.gateways', () => this.live.clear());
+  }
+
+  /** Announces a change: the caches that depend on it are cleared, then lenses and diagnostics read again. */
+  changed(change: Change, why: string): void {
+    const cleared = this.invalidation.changed(change);
+    this.log.info(`changed: ${change} (${why}); cleared ${cleared.join(', ') || 'nothing'}`);
+    this.refreshLenses();
   }
 
   get settings(): LabSettings {
@@ -57,21 +74,6 @@ export class LabContext implements vscode.Disposable {
       log: (line) => this.log.info(`cluster: ${line}`),
     });
     return this.cluster;
-  }
-
-  /** Forgets the cluster connection and live data (kubeconfig changed, refresh). */
-  resetCluster(): void {
-    void this.cluster?.dispose();
-    this.cluster = undefined;
-    this.live.clear();
-    this.refreshLenses();
-  }
-
-  /** Next lens/hover reads go to the cluster and the gateway's Envoy again (the refresh command, after apply). */
-  refreshLive(): void {
-    this.cluster?.refresh();
-    this.live.clear();
-    this.refreshLenses();
   }
 
   refreshLenses(): void {

@@ -9,12 +9,11 @@ import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed, type Cluster } from '../kube/index';
 import type { LabContext } from './ctx';
 import { itemKey, itemsByFile, type DiagnosticItem } from '../lab/diagnosticItems';
-import { SECTION } from './settings';
 import { errorText } from './show';
 import { toVsRange } from './vsRange';
 
 export const COLLECTION_NAME = 'istio-ingress-lab';
-const DEBOUNCE_MS = 300;
+const DEBOUNCE_MS = 100;
 /** Cluster objects are read again after this long (or after the kubeconfig changes). */
 const CLUSTER_TTL_MS = 60_000;
 /** A cluster that does not answer quickly leaves the diagnostics offline rather than late. */
@@ -133,6 +132,7 @@ export class IstioDiagnostics implements vscode.Disposable {
 
   constructor(private readonly ctx: LabContext) {
     this.cluster = new ClusterObjects(ctx, () => this.schedule(0));
+    ctx.invalidation.register('diagnostics.clusterObjects', () => this.cluster.forget());
     const schedule = () => this.schedule();
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => isYaml(d) && this.schedule()),
@@ -144,18 +144,9 @@ export class IstioDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidCreateFiles(schedule),
       vscode.workspace.onDidDeleteFiles(schedule),
       vscode.workspace.onDidRenameFiles(schedule),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        this.cluster.forget();
-        this.schedule();
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration(SECTION)) return;
-        this.cluster.forget();
-        this.schedule();
-      }),
       // Files changed on disk (saved elsewhere, created, deleted, renamed): the engine's watcher sees them.
       ctx.engine.onDidChange(schedule),
-      // Also fires when the kubeconfig file changes (another context): the next run sees the new cluster.
+      // Every announced change (ctx.changed: another cluster, trust, settings, refresh) asks lenses to re-read.
       ctx.onDidChangeLenses(schedule),
     );
     // Off the activation path: the first analysis runs after the first YAML document is open.

@@ -67,6 +67,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
 
   constructor(private readonly ctx: LabContext) {
     this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
+    ctx.invalidation.register('drift.dryRuns', () => this.applied.clear());
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {

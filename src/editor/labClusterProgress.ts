@@ -96,7 +96,7 @@ export function followLabCluster(ctx: LabContext, statusFile = process.env[STATU
 
 /** The builder says ready: the first step is checked off only when the cluster itself confirms it. */
 async function confirmReady(ctx: LabContext): Promise<void> {
-  ctx.resetCluster();
+  ctx.changed('cluster', "the lab's cluster is ready");
   if (!ctx.prompts.isTrusted()) {
     void ctx.prompts.info("Istio Ingress Lab: the lab's cluster is ready. Trust this folder, then run Check Cluster.");
     return;

@@ -5,11 +5,12 @@ import * as vscode from 'vscode';
 import type { EntryKind } from '../istio/kubeProxy';
 import { predict } from '../istio/predict';
 import { traceRequest as runTrace, traceToText, type Trace, type TraceRequest } from '../istio/trace';
+import { renameFiles } from '../istio/yamlModel';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
-import { gatherLive, workspaceResources } from './traceLive';
+import { gatherLive } from './traceLive';
 import { showTracePanel } from './traceView';
 import { toVsRange } from './vsRange';
 
@@ -89,7 +90,10 @@ export const traceRequest: CommandFactory =
       method = picked.label;
     }
 
-    const workspace = await workspaceResources();
+    // Relative names read better in the trace ("istio-specs.yaml:26") than URIs.
+    const workspace = renameFiles(await ctx.engine.resources(), (f) =>
+      vscode.workspace.asRelativePath(vscode.Uri.parse(f)),
+    );
     // The prediction from the workspace names the file and line each route comes from.
     const prediction = predict(workspace);
     const req: TraceRequest = {

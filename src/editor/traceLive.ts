@@ -2,39 +2,17 @@
 // the gateway Service and pods, the gateway Envoy's route configurations and endpoints, the cluster's
 // VirtualServices, Gateways and the Services behind the routes, and the addresses a request can enter by.
 // The workspace YAML fills in what the cluster does not say (Deployments, objects not applied yet).
-import * as vscode from 'vscode';
 import { readConfigDump } from '../envoy/configDump';
 import type { EntryKind } from '../istio/kubeProxy';
 import type { ResourceSet } from '../istio/model';
 import type { LiveState } from '../istio/trace';
-import { clusterResourceSet, emptyResourceSet, mergeResourceSets, readResources } from '../istio/yamlModel';
+import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
 import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../lab/traceInputs';
 import { errorText } from './show';
 import { routeClusters } from '../envoy/routeClusters';
-
-const MAX_WORKSPACE_YAML = 500;
-
-/** Every YAML file of the workspace, open editors' unsaved text winning over the disk. */
-export async function workspaceResources(): Promise<ResourceSet> {
-  const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
-  const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d] as const));
-  const sets = await Promise.all(
-    files.map(async (uri) => {
-      try {
-        const doc = open.get(uri.toString());
-        const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        // Relative names read better in the trace ("istio-specs.yaml:26") than URIs.
-        return readResources(text, vscode.workspace.asRelativePath(uri), { validate: true }).resources;
-      } catch {
-        return emptyResourceSet();
-      }
-    }),
-  );
-  return mergeResourceSets(...sets);
-}
 
 /** One way into the gateway the user can pick: `10.244.255.253:80 (LoadBalancer)`. */
 export interface EntryChoice {

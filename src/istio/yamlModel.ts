@@ -57,6 +57,14 @@ export function emptyResourceSet(): ResourceSet {
   };
 }
 
+/** The same objects with their files named for people (a workspace-relative path instead of a URI). */
+export function renameFiles(set: ResourceSet, name: (file: string) => string): ResourceSet {
+  const out = emptyResourceSet();
+  for (const key of Object.keys(out) as (keyof ResourceSet)[])
+    (out[key] as KubeObject[]) = (set[key] as KubeObject[]).map((o) => ({ ...o, file: name(o.file) }));
+  return out;
+}
+
 export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
   const out = emptyResourceSet();
   for (const s of sets) {

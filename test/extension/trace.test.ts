@@ -59,7 +59,7 @@ suite('trace a request, offline', () => {
   suiteSetup(async () => {
     api = await labApi(vscode);
     await config().update('kubeconfig', join(tmpdir(), 'ilab-no-such-kubeconfig'), vscode.ConfigurationTarget.Global);
-    api.ctx.resetCluster();
+    api.ctx.changed('cluster', 'test: no kubeconfig');
   });
   suiteTeardown(async () => {
     await config().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);

@@ -21,6 +21,7 @@ import { explainEntry, type ExplainContext } from '../../src/istio/accessLogExpl
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { at } from './helpers/at';
+import { prerequisite } from './helpers/prerequisite';
 
 function envoyBinary(): string | undefined {
   if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
@@ -31,7 +32,7 @@ function envoyBinary(): string | undefined {
   return existsSync(bin) ? bin : undefined;
 }
 const BIN = envoyBinary();
-const skip = BIN ? false : 'Envoy binary not built (run bash test/harness/build.sh)';
+const skip = prerequisite(!!BIN, 'Envoy binary not built (run bash test/harness/build.sh)');
 
 const corpus = new URL('../corpus/', import.meta.url).pathname;
 const SUBSETS = 'subsets-destinationrule';

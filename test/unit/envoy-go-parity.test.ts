@@ -12,7 +12,7 @@ import { goSortSlice } from '../../src/envoy/goSort';
 import { goTable } from '../../src/envoy/goTabwriter';
 
 const hasGo = spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0;
-const skip = hasGo ? false : 'no go toolchain on PATH';
+const skip = prerequisite(hasGo, 'no go toolchain on PATH');
 
 const GO_PROGRAM = `package main
 
@@ -100,6 +100,7 @@ func main() {
 }
 `;
 import { at } from './helpers/at';
+import { prerequisite } from './helpers/prerequisite';
 
 // Deterministic pseudo-random inputs.
 function rng(seed: number) {

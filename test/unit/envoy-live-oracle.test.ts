@@ -23,6 +23,7 @@ import {
   routesTable,
 } from '../../src/envoy/tables';
 import { at } from './helpers/at';
+import { prerequisite } from './helpers/prerequisite';
 
 function envoyBinary(): string | undefined {
   if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
@@ -33,7 +34,7 @@ function envoyBinary(): string | undefined {
   return existsSync(bin) ? bin : undefined;
 }
 const BIN = envoyBinary();
-const skip = BIN ? false : 'Envoy binary not built (run bash test/harness/build.sh)';
+const skip = prerequisite(!!BIN, 'Envoy binary not built (run bash test/harness/build.sh)');
 
 let echo: Server;
 let envoy: ChildProcess | undefined;

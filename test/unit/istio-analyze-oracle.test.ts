@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { formatIstioctl, type Diagnostic } from '../../src/istio/analyze';
 import { analyzeTexts, ingressGatewayWorkload, type Files } from './helpers/analyzeYaml';
 import { seedManifests } from './helpers/istioYaml';
+import { prerequisite } from './helpers/prerequisite';
 
 const run = promisify(execFile);
 const ORACLE_DIR = fileURLToPath(new URL('../harness/analyze-oracle/', import.meta.url));
@@ -26,9 +27,10 @@ const ORACLE = join(
   istioVersion,
   'analyze-oracle',
 );
-const skip = existsSync(ORACLE)
-  ? false
-  : `the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh`;
+const skip = prerequisite(
+  existsSync(ORACLE),
+  'the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh',
+);
 
 const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162', 'IST0165']);
 /** Codes where we put the message on the line Istio's ErrorLine gives (the others: Istio gives the object's line, we a more exact one). */

@@ -56,6 +56,14 @@ async function main() {
     listed.output.trim(),
   );
 
+  // The extension never runs the CLI, so the package carries only the extension's bundle.
+  const bundles = findFiles(join(scratch, 'extensions'), /\.cjs$/).map((f) => f.replace(/^.*\//, ''));
+  check(
+    'the installed extension carries dist/extension.cjs and not the CLI',
+    bundles.includes('extension.cjs') && !bundles.includes('cli.cjs'),
+    JSON.stringify(bundles),
+  );
+
   // The bundled sample workspace holds the rendered istio-specs.yaml; opening it fires onLanguage:yaml.
   const workspace = copySampleWorkspace(scratch);
   server = await startCodeServer({ install, scratch, folder: workspace });

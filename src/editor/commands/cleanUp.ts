@@ -42,7 +42,7 @@ export const cleanUp: CommandFactory = (ctx) => async () => {
   ctx.log.info(`clean up: deleted ${listing.join(', ')}`);
   await ctx.setStep('cleanedUp', true);
   await ctx.setStep('deployed', false);
-  ctx.refreshLive();
+  ctx.changed('live', 'Clean Up done');
   void ctx.prompts.info(`Istio Ingress Lab: deleted namespace ${namespace}.`);
   return listing;
 };

@@ -126,7 +126,7 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
       });
       for (const r of results)
         ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
-      ctx.refreshLive();
+      ctx.changed('live', 'applied');
       const deployments = read.manifests
         .filter((m) => m.object.kind === 'Deployment')
         .map((m) => m.object.metadata.name);
@@ -141,7 +141,7 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
     },
   );
   await ctx.setStep('deployed', true);
-  ctx.refreshLive();
+  ctx.changed('live', 'Deploy Sample done');
   await showText(summary, 'deploy.txt');
   void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);
   return summary;

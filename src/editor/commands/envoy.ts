@@ -140,13 +140,12 @@ export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
   await vscode.workspace
     .getConfiguration('istioIngressLab')
     .update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
-  ctx.refreshLive();
+  ctx.changed('gateway', `gateway pod ${picked.pod.name} chosen`);
   return picked.pod.name;
 };
 
 export const refresh: CommandFactory = (ctx) => () => {
-  ctx.refreshLive();
-  ctx.log.info('refresh: live gateway data dropped; lenses re-read on display');
+  ctx.changed('live', 'the refresh command');
 };
 
 export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
