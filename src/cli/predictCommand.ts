@@ -1,6 +1,6 @@
 // `ingress-lab predict FILE...`: the Envoy routes Istio would put on the gateway for every
 // VirtualService match in the files, without a cluster.
-import { readConfigDump } from '../envoy/configDump';
+import { emptyConfigDump } from '../envoy/configDump';
 import { routesTable } from '../envoy/tables';
 import type { RouteConfiguration } from '../envoy/types';
 import { predictAutoPassthrough, type AutoPassthroughChain } from '../istio/autoPassthrough';
@@ -117,7 +117,11 @@ export function predictedConfigDump(
 
 /** The same table istioctl prints for a live gateway, from the predicted route configurations. */
 export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string {
-  return routesTable(readConfigDump(predictedConfigDump(routeConfigs)));
+  // the prediction's own route configurations, already in the dump's camelCase shape: no JSON round trip
+  const dump = emptyConfigDump();
+  dump.sections.add('routes');
+  for (const routeConfig of routeConfigs) dump.routeConfigs.push({ routeConfig, dynamic: true });
+  return routesTable(dump);
 }
 
 /** The TCP/TLS filter chains: listener, SNI, where the tcp_proxy sends the connection, and the rule it comes from. */
