@@ -82,7 +82,7 @@ export const traceCommand: Command = {
       if (o['config-dump']) {
         const dump = await loadConfigDump(io, String(o['config-dump']));
         live.routeConfigs = dump.routeConfigs.map((e) => e.routeConfig);
-        if (dump.sections.has('listeners')) live.listeners = dump.listeners.map((e) => e.listener);
+        if (dump.listeners.length) live.listeners = dump.listeners.map((e) => e.listener);
       }
       if (o.clusters) {
         const index = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));

@@ -85,8 +85,8 @@ export async function gatherLive(
       gatewayService,
       gatewayPods: pods.filter((p) => p.ip).map((p) => ({ name: p.name, ip: p.ip!, ready: p.ready, nodeName: p.node })),
       routeConfigs,
-      // the filter chain a TLS connection takes (SNI) is traced only when the dump has the listeners
-      ...(dump.sections.has('listeners') ? { listeners } : {}),
+      // the filter chain a TLS connection takes (SNI) is traced only when the dump has listeners
+      ...(listeners.length ? { listeners } : {}),
       endpointsFor: (name) => g.endpoints(name),
       legacyKubeProxy: isLegacyKubeProxy(reach?.version),
     };

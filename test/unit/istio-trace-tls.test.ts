@@ -13,6 +13,7 @@ import { DEFAULT_INGRESS, findGatewayWorkloads } from '../../src/istio/gatewayWo
 import type { ResourceSet } from '../../src/istio/model';
 import { traceRequest, traceToText, type Trace, type TraceRequest } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { istioctlTestdata } from './helpers/istioTestdata';
 import { memoryIo } from './helpers/memoryIo';
 
 const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
@@ -227,4 +228,15 @@ test('CLI: trace --sni / --tls / --alpn, and --path optional for a TLS trace', a
   const plain = memoryIo(files);
   assert.equal(await main(['trace', '--host', 'x', ...Object.keys(files)], plain.io), 2);
   assert.match(plain.out.stderr, /trace needs --host and --path/);
+});
+
+test('CLI: a dump whose listener section is empty (a trimmed dump) still traces by its route configurations', async () => {
+  const dump = readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8');
+  const { io, out } = memoryIo({ 'dump.json': dump, 'none.yaml': '' });
+  const code = await main(
+    ['trace', '--host', 'anything.example.com', '--path', '/productpage', '--config-dump', 'dump.json', 'none.yaml'],
+    io,
+  );
+  assert.equal(code, 0, out.stderr);
+  assert.match(out.stdout, /Route: path \/productpage/);
 });
