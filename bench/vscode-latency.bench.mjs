@@ -244,7 +244,7 @@ async function main() {
     // Where the extension's time went, from its own log (activation, the workspace scan).
     for (const f of findLogs(join(scratch, 'user-data', 'logs')))
       for (const l of readFileSync(f, 'utf8').split('\n'))
-        if (/activated|engine:|diagnostics:/.test(l)) console.log(`  log: ${l.slice(0, 200)}`);
+        if (/activated|engine:|diagnostics:|lenses:/.test(l)) console.log(`  log: ${l.slice(0, 200)}`);
   } catch (e) {
     await browser
       .contexts()[0]

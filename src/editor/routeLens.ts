@@ -15,7 +15,7 @@ import {
 } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
-import type { GatewayRef } from './liveRoutes';
+import type { GatewayRef, LiveState } from './liveRoutes';
 import { resolveRoute, resolveWith, type ResolvedRoute } from './resolveRoute';
 import { toVsRange } from './vsRange';
 
@@ -49,10 +49,17 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
   }
 
+  private firstLogged = false;
+
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     // Cheap exit for YAML without VirtualServices (the engine caches the parse per document version).
     if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
+    const started = Date.now();
     const p = await this.ctx.engine.predictDocument(doc);
+    if (!this.firstLogged) {
+      this.firstLogged = true;
+      this.ctx.log.info(`lenses: first prediction for ${doc.uri.fsPath} in ${Date.now() - started} ms`);
+    }
     const lenses: RouteLens[] = [];
     for (const r of p.routes) {
       const range = toVsRange(r.range);
@@ -63,14 +70,17 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
         new RouteLens(actionRange(r.range), 'send', r, gw),
       );
     }
-    // When the gateway's state is already in (or known unreadable), the lenses come complete: VS Code then
-    // skips its resolve round (and its debounce), so an edit's lenses appear in one step.
+    // When the gateway's state is already in, or answers at once (no cluster, untrusted, cached), the lenses
+    // come complete: VS Code then skips its resolve round and its debounce, so they appear in one step.
+    const states = new Map<GatewayRef | undefined, LiveState | undefined>();
     for (const lens of lenses) {
       if (lens.kind === 'send') {
         sendCommand(lens);
         continue;
       }
-      const live = this.ctx.live.peek(lens.gateway);
+      if (!states.has(lens.gateway))
+        states.set(lens.gateway, this.ctx.live.peek(lens.gateway) ?? (await quickly(this.ctx.live.get(lens.gateway))));
+      const live = states.get(lens.gateway);
       if (live) lens.command = lensCommand(lens.kind, resolveWith(lens.predicted, live));
     }
     return [...lenses, ...p.notOnGateway.map(notOnGatewayLens)];
@@ -83,6 +93,15 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     lens.command = lensCommand(lens.kind, resolved);
     return lens;
   }
+}
+
+/** The answer if it comes within a moment; a slow one (a port-forward to Envoy) is left to resolveCodeLens. */
+function quickly<T>(p: Promise<T>, ms = 50): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  // A late failure is not lost: resolveCodeLens asks again and shows it; here it must not go unhandled.
+  p.catch(() => undefined);
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** The send lens needs no cluster data: the request follows from the match itself. */
