@@ -21,7 +21,9 @@ const common = {
 
 const extensionTests = (() => {
   try {
-    return readdirSync('test/extension').filter((f) => f.endsWith('.ts')).map((f) => `test/extension/${f}`);
+    return readdirSync('test/extension')
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `test/extension/${f}`);
   } catch {
     return [];
   }

@@ -13,11 +13,16 @@ import { istioctlTestdata } from '../test/unit/helpers/istioTestdata';
 const copies = Number(process.argv[2] ?? 1000);
 const fixture = istioctlTestdata('describe/testdata/describe/http_config.json');
 const base = JSON.parse(readFileSync(fixture, 'utf8')) as {
-  configs: { '@type': string; dynamic_route_configs?: { route_config: { virtual_hosts: { name: string; domains: string[] }[] } }[] }[];
+  configs: {
+    '@type': string;
+    dynamic_route_configs?: { route_config: { virtual_hosts: { name: string; domains: string[] }[] } }[];
+  }[];
 };
 const routes = base.configs.find((c) => c['@type'].endsWith('RoutesConfigDump'))!;
-const vh = routes.dynamic_route_configs![0].route_config.virtual_hosts[0];
-routes.dynamic_route_configs![0].route_config.virtual_hosts = Array.from({ length: copies }, (_, i) => ({
+const routeConfig = routes.dynamic_route_configs?.[0]?.route_config;
+if (!routeConfig) throw new Error('the bench input has no dynamic route config');
+const vh = routeConfig.virtual_hosts[0];
+routeConfig.virtual_hosts = Array.from({ length: copies }, (_, i) => ({
   ...structuredClone(vh),
   name: `bookinfo-${i}.example.com:80`,
   domains: [`bookinfo-${i}.example.com`],
@@ -32,7 +37,7 @@ function median(fn: () => void, runs: number): number {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times[Math.floor(times.length / 2)] ?? NaN;
 }
 
 const runs = 15;
@@ -50,10 +55,12 @@ const readIndex = median(() => {
 }, runs);
 const rc = index.routeConfig('http.8080')!;
 const lookup = median(() => {
-  for (let i = 0; i < 1000; i++) index.findRoute('http.8080', `bookinfo-${i % copies}.example.com`, { path: '/login', caseSensitive: true });
+  for (let i = 0; i < 1000; i++)
+    index.findRoute('http.8080', `bookinfo-${i % copies}.example.com`, { path: '/login', caseSensitive: true });
 }, runs);
 const matching = median(() => {
-  for (let i = 0; i < 1000; i++) matchRequest(rc, { authority: `bookinfo-${i % copies}.example.com`, path: '/api/v1/products/7' });
+  for (let i = 0; i < 1000; i++)
+    matchRequest(rc, { authority: `bookinfo-${i % copies}.example.com`, path: '/api/v1/products/7' });
 }, runs);
 const dump = index.dump;
 const table = median(() => void routesTable(dump), 5);
@@ -61,7 +68,11 @@ const table = median(() => void routesTable(dump), 5);
 const mb = (Buffer.byteLength(text) / 1e6).toFixed(1);
 console.log(`dump: ${copies} virtual hosts x 5 routes, ${mb} MB of JSON; median of ${runs} runs`);
 console.log(`JSON.parse (baseline)            ${baseline.toFixed(1)} ms`);
-console.log(`read + normalise + index         ${readIndex.toFixed(1)} ms   ratio ${(readIndex / baseline).toFixed(2)}x baseline`);
+console.log(
+  `read + normalise + index         ${readIndex.toFixed(1)} ms   ratio ${(readIndex / baseline).toFixed(2)}x baseline`,
+);
 console.log(`1000 findRoute lookups           ${lookup.toFixed(2)} ms`);
 console.log(`1000 matchRequest calls          ${matching.toFixed(2)} ms`);
-console.log(`routes table (${copies * 5} rows)        ${table.toFixed(1)} ms   ratio ${(table / baseline).toFixed(2)}x baseline`);
+console.log(
+  `routes table (${copies * 5} rows)        ${table.toFixed(1)} ms   ratio ${(table / baseline).toFixed(2)}x baseline`,
+);

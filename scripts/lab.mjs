@@ -51,7 +51,9 @@ function hasKubeContext() {
 function labClusterInBackground() {
   if (flag('--no-cluster')) return {};
   if (hasKubeContext()) {
-    say(`using your kube context (${process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : '~/.kube/config'}); the lab's own cluster stays off`);
+    say(
+      `using your kube context (${process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : '~/.kube/config'}); the lab's own cluster stays off`,
+    );
     return {};
   }
   if (builderRunning()) {
@@ -61,20 +63,35 @@ function labClusterInBackground() {
     rmSync(STATUS_FILE, { force: true }); // an earlier run's "ready" must not be read as this one's
     const out = openSync(join(REPO, '.cluster', 'lab-cluster.out'), 'w');
     // Detached: the build goes on while the editor opens, and survives this script's Ctrl+C.
-    const child = spawn(process.execPath, [join(REPO, 'scripts/labCluster.mjs')], { cwd: REPO, detached: true, stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, [join(REPO, 'scripts/labCluster.mjs')], {
+      cwd: REPO,
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
     child.unref();
     say(`no kube context of yours: building and starting the lab's own cluster in the background (log: ${LOG_FILE})`);
   }
-  return { KUBECONFIG: join(REPO, '.cluster', 'kubeconfig'), ISTIO_INGRESS_LAB_CLUSTER_STATUS: STATUS_FILE };
+  // cluster-up links the real istioctl into .cluster/bin: the extension finds it there and puts the folder
+  // on its terminals' PATH, so "Look inside Envoy" and the terminal run it as the article types it.
+  return {
+    KUBECONFIG: join(REPO, '.cluster', 'kubeconfig'),
+    ISTIO_INGRESS_LAB_CLUSTER_STATUS: STATUS_FILE,
+    ISTIO_INGRESS_LAB_BIN: join(REPO, '.cluster', 'bin'),
+  };
 }
 
 function openDesktop() {
   mkdirSync(SAMPLE_WORKSPACE, { recursive: true });
   build();
   const env = labClusterInBackground();
-  const code = spawnSync('code', ['--extensionDevelopmentPath', REPO, SAMPLE_WORKSPACE], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const code = spawnSync('code', ['--extensionDevelopmentPath', REPO, SAMPLE_WORKSPACE], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   if (code.error?.code === 'ENOENT') {
-    throw new UserError('`code` is not on PATH: in VS Code run "Shell Command: Install \'code\' command in PATH", or run npm run lab without --desktop.');
+    throw new UserError(
+      '`code` is not on PATH: in VS Code run "Shell Command: Install \'code\' command in PATH", or run npm run lab without --desktop.',
+    );
   }
   return code.status ?? 1;
 }
@@ -95,9 +112,13 @@ async function openInBrowser() {
   const url = workbenchUrl(server, { folder: SAMPLE_WORKSPACE });
   say('the editor is up');
   console.log(`\nIstio Ingress Lab is running. Open this URL in a browser on this machine:\n\n  ${url}\n`);
-  console.log('Start with the walkthrough: Help › Welcome › Istio Ingress Lab (or F1 › "Welcome: Open Walkthrough...").');
+  console.log(
+    'Start with the walkthrough: Help › Welcome › Istio Ingress Lab (or F1 › "Welcome: Open Walkthrough...").',
+  );
   if (env.ISTIO_INGRESS_LAB_CLUSTER_STATUS) {
-    console.log("The lab's cluster builds in the background: its progress shows in the editor (status bar, notification, walkthrough).");
+    console.log(
+      "The lab's cluster builds in the background: its progress shows in the editor (status bar, notification, walkthrough).",
+    );
     console.log('It keeps running after Ctrl+C; npm run cluster:down stops it.');
   }
   console.log('After editing the extension, run node esbuild.mjs and reload the window. Ctrl+C stops code-server.\n');

@@ -23,9 +23,7 @@ const BUILD_PARTS = [
   { match: /^etcd/, label: 'etcd', seconds: 30 },
   { match: /^kubernetes/, label: 'Kubernetes control plane', seconds: 280 },
   { match: /^kube-proxy/, label: 'kube-proxy', seconds: 60 },
-  { match: /^(istio|pilot|istiod)/i, label: 'istiod', seconds: 150 },
-  { match: /^istioctl/i, label: 'istioctl', seconds: 280 },
-  { match: /^xds|relay/i, label: 'xDS relay', seconds: 30 },
+  { match: /^istio /, label: 'Istio: istiod, istioctl and the xDS relay', seconds: 400 },
 ];
 const START_SECONDS = 30;
 
@@ -67,8 +65,16 @@ async function main() {
   const startedAt = new Date().toISOString();
   let seen = new Set();
   let lastLine = '';
-  let status = { state: 'building', part: 'checking the cached binaries', partStartedAt: startedAt, partEstimateSeconds: 0, startedAt, detail: '' };
-  const remaining = (current) => BUILD_PARTS.filter((p) => !seen.has(p) || p === current).reduce((s, p) => s + p.seconds, 0) + START_SECONDS;
+  let status = {
+    state: 'building',
+    part: 'checking the cached binaries',
+    partStartedAt: startedAt,
+    partEstimateSeconds: 0,
+    startedAt,
+    detail: '',
+  };
+  const remaining = (current) =>
+    BUILD_PARTS.filter((p) => !seen.has(p) || p === current).reduce((s, p) => s + p.seconds, 0) + START_SECONDS;
   const set = (patch) => {
     status = { ...status, ...patch };
     writeStatus(status);
@@ -85,12 +91,23 @@ async function main() {
       return;
     }
     if (part) seen.add(part);
-    set({ part: part?.label ?? m[1], partStartedAt: new Date().toISOString(), partEstimateSeconds: part?.seconds ?? 60, remainingSeconds: remaining(part) });
+    set({
+      part: part?.label ?? m[1],
+      partStartedAt: new Date().toISOString(),
+      partEstimateSeconds: part?.seconds ?? 60,
+      remainingSeconds: remaining(part),
+    });
   });
   if (build.code !== 0) return fail(set, `building failed (${build.error ?? `exit ${build.code}`}): ${lastLine}`);
 
   seen = new Set(BUILD_PARTS);
-  set({ state: 'starting', part: 'control plane', partStartedAt: new Date().toISOString(), partEstimateSeconds: START_SECONDS, remainingSeconds: START_SECONDS });
+  set({
+    state: 'starting',
+    part: 'control plane',
+    partStartedAt: new Date().toISOString(),
+    partEstimateSeconds: START_SECONDS,
+    remainingSeconds: START_SECONDS,
+  });
   const up = await run('bash', ['test/harness/cluster-up.sh'], log, (line) => {
     lastLine = line.trim() || lastLine;
     const m = line.match(/^\[cluster-up \+[\d.]+s\] (.+)$/);
@@ -113,7 +130,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().then(
     (code) => process.exit(code),
     (e) => {
-      writeStatus({ state: 'failed', part: 'lab cluster', partStartedAt: '', partEstimateSeconds: 0, remainingSeconds: 0, startedAt: '', detail: String(e?.message ?? e) });
+      writeStatus({
+        state: 'failed',
+        part: 'lab cluster',
+        partStartedAt: '',
+        partEstimateSeconds: 0,
+        remainingSeconds: 0,
+        startedAt: '',
+        detail: String(e?.message ?? e),
+      });
       process.exit(1);
     },
   );

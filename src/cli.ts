@@ -1,14 +1,15 @@
 // `ingress-lab`: the engine headless. The dispatch table below holds every subcommand; each is a Command
 // (src/cli/args.ts) that gets its arguments and an injectable I/O, so tests run it in-process.
-import { readFile } from 'node:fs/promises';
 import { analyzeCommand } from './cli/analyzeCommand';
 import { EXIT_INPUT, EXIT_OK, type CliIo, type Command } from './cli/args';
 import { envoyCommands } from './cli/envoyCommands';
+import { explainLogCommand } from './cli/explainLogCommand';
 import { predictCommand } from './cli/predictCommand';
+import { oneLine, readStdinText, readTextFile } from './cli/readInput';
 import { traceCommand } from './cli/traceCommand';
 
 /** Every subcommand, in the order `--help` lists them. Other modules add theirs here (predict, analyze, trace). */
-export const commands: Command[] = [predictCommand, analyzeCommand, traceCommand, ...envoyCommands];
+export const commands: Command[] = [predictCommand, analyzeCommand, traceCommand, explainLogCommand, ...envoyCommands];
 
 export function helpText(list: readonly Command[] = commands): string {
   const width = Math.max(...list.map((c) => c.name.length));
@@ -32,13 +33,17 @@ export async function main(argv: string[], io: CliIo, list: readonly Command[] =
   }
   const cmd = list.find((c) => c.name === name);
   if (!cmd) {
-    io.stderr(`ingress-lab: unknown command "${name}"; commands: ${list.map((c) => c.name).join(', ')} (see ingress-lab --help)\n`);
+    io.stderr(
+      `ingress-lab: unknown command "${name}"; commands: ${list.map((c) => c.name).join(', ')} (see ingress-lab --help)\n`,
+    );
     return EXIT_INPUT;
   }
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    io.stderr(`ingress-lab: internal error in ${name}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    io.stderr(
+      `ingress-lab: internal error in ${name}: ${oneLine(e instanceof Error ? e.message : String(e), 300)} (please report this with the input that caused it)\n`,
+    );
     return 1;
   }
 }
@@ -46,7 +51,8 @@ export async function main(argv: string[], io: CliIo, list: readonly Command[] =
 export const processIo: CliIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
-  readFile: (p) => readFile(p, 'utf8'),
+  readFile: (p) => readTextFile(p),
+  readStdin: () => readStdinText(),
 };
 
 // Runs only as the bundled entry point (dist/cli.cjs), not when tests import this module.

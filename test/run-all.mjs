@@ -1,5 +1,5 @@
 // Runs every test suite in order and ends with one line `N passed, N failed` for all of them:
-//   typecheck, unit (node:test), the Istio oracle corpus check, the real cluster suites (started here and
+//   typecheck, lint and format, unit (node:test), the Istio oracle corpus check, the real cluster suites (started here and
 //   always stopped; `npm run lab`'s own UI test starts it as a newcomer's lab does), the extension suites
 //   inside a real VS Code (pointed at that cluster), the workbench UI tests, and the packaged .vsix smoke test.
 // Prerequisites come from `npm run setup` (CI's .ci/run calls it first). A missing prerequisite fails
@@ -27,13 +27,25 @@ function run(name, cmd, args, env = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     console.log(`\n===== ${name}: ${[cmd, ...withCounts].join(' ')}`);
-    const child = spawn(cmd, withCounts, { cwd: root, env: { ...process.env, ...env, LAB_TEST_COUNTS: countsFile }, stdio: 'inherit' });
+    const child = spawn(cmd, withCounts, {
+      cwd: root,
+      env: { ...process.env, ...env, LAB_TEST_COUNTS: countsFile },
+      stdio: 'inherit',
+    });
     const done = (code) => {
       const counts = readCounts(countsFile);
       const ok = code === 0;
       const passed = counts?.passed ?? (ok ? 1 : 0);
       const failed = Math.max(counts?.failed ?? 0, ok ? 0 : 1);
-      results.push({ name, code, secs: ((Date.now() - t0) / 1000).toFixed(0), passed, failed, skipped: counts?.skipped ?? 0, counted: Boolean(counts) });
+      results.push({
+        name,
+        code,
+        secs: ((Date.now() - t0) / 1000).toFixed(0),
+        passed,
+        failed,
+        skipped: counts?.skipped ?? 0,
+        counted: Boolean(counts),
+      });
       resolve(code);
     };
     child.on('error', (err) => {
@@ -58,27 +70,63 @@ const want = (name) => only.length === 0 || only.includes(name);
 const npx = (bin) => `${root}node_modules/.bin/${bin}`;
 const ci = process.env.CI === 'true';
 // The spec reporter for people, the counts reporter for the summary.
-const NODE_TEST_REPORTERS = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./test/reporters/counts.mjs', '--test-reporter-destination={counts}'];
+const NODE_TEST_REPORTERS = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./test/reporters/counts.mjs',
+  '--test-reporter-destination={counts}',
+];
 
 if (want('typecheck')) await run('typecheck', npx('tsc'), ['--noEmit', '-p', '.']);
+// typescript-eslint's type-aware rules and the layers (eslint.config.mjs), then one format for the code.
+if (want('lint')) await run('lint', npx('eslint'), ['.']);
+if (want('format')) await run('format', npx('prettier'), ['--check', '**/*.{ts,mjs,cjs,js}']);
 if (want('build')) await run('build', process.execPath, ['esbuild.mjs']);
-if (want('unit')) await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
+if (want('unit'))
+  await run('unit', process.execPath, ['--import', 'tsx', '--test', ...NODE_TEST_REPORTERS, ...(await unitFiles())]);
 if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corpus.sh', '--check']);
+// The seed file's lenses at 1280x800, each clicked, in an installed extension with no cluster.
+if (want('ui:lenses')) await run('ui:lenses', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs']);
 
-const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace'].filter(want);
+const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace', 'ui:lenses:live'].filter(want);
 if (clusterSuites.length) {
   // npm run lab as a newcomer runs it: the lab builds and starts its own cluster, which the suites below use.
   if (want('ui:lab')) await run('ui:lab', process.execPath, ['--import', 'tsx', 'test/ui/lab.ui.mjs']);
   const up = await run('cluster:up', 'bash', ['test/harness/cluster-up.sh']);
   const kubeconfig = `${root}.cluster/kubeconfig`;
-  const clusterEnv = up === 0 && existsSync(kubeconfig) ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig } : {};
+  // As npm run lab does: the real istioctl, which cluster:up links into .cluster/bin, found there first.
+  const clusterEnv =
+    up === 0 && existsSync(kubeconfig)
+      ? { KUBECONFIG: kubeconfig, LAB_KUBECONFIG: kubeconfig, ISTIO_INGRESS_LAB_BIN: `${root}.cluster/bin` }
+      : {};
   // CI must not pass by skipping: the cluster suites fail when the cluster is missing.
   const require = { LAB_REQUIRE_CLUSTER: ci || up === 0 ? '1' : '0' };
   try {
-    if (want('cluster')) await run('cluster', process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...NODE_TEST_REPORTERS, ...(await files('test/cluster', '.test.ts'))], { ...clusterEnv, ...require });
-    if (want('extension')) await run('extension', process.execPath, ['test/vscode/run-extension-tests.mjs'], { ...clusterEnv, ...require });
+    if (want('cluster'))
+      await run(
+        'cluster',
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--test',
+          '--test-concurrency=1',
+          ...NODE_TEST_REPORTERS,
+          ...(await files('test/cluster', '.test.ts')),
+        ],
+        { ...clusterEnv, ...require },
+      );
+    if (want('extension'))
+      await run('extension', process.execPath, ['test/vscode/run-extension-tests.mjs'], { ...clusterEnv, ...require });
     if (want('ui')) await run('ui', process.execPath, ['--import', 'tsx', 'test/ui/walkthrough.ui.mjs'], clusterEnv);
-    if (want('ui:trace')) await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
+    if (want('ui:trace'))
+      await run('ui:trace', process.execPath, ['--import', 'tsx', 'test/ui/trace.ui.mjs'], clusterEnv);
+    // The same lenses connected: the sample deployed, live route, endpoint count and drift, each clicked.
+    if (want('ui:lenses:live'))
+      await run('ui:lenses:live', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs'], {
+        ...clusterEnv,
+        ...require,
+      });
   } finally {
     await run('cluster:down', 'bash', ['test/harness/cluster-down.sh']);
   }
@@ -87,7 +135,10 @@ if (want('vsix')) await run('vsix', process.execPath, ['test/vscode/vsix-smoke.m
 
 async function files(dir, suffix) {
   const { readdirSync } = await import('node:fs');
-  return readdirSync(`${root}${dir}`).filter((f) => f.endsWith(suffix)).sort().map((f) => `${dir}/${f}`);
+  return readdirSync(`${root}${dir}`)
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 async function unitFiles() {
   return files('test/unit', '.test.ts');
@@ -100,7 +151,9 @@ for (const r of results) {
   const ok = r.code === 0 && r.failed === 0;
   const skipped = r.skipped ? `, ${r.skipped} skipped` : '';
   const how = r.counted ? '' : ' (one check: exit code)';
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(13)} exit ${r.code}  ${r.passed} passed, ${r.failed} failed${skipped}${how}  ${r.secs} s`);
+  console.log(
+    `${ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(13)} exit ${r.code}  ${r.passed} passed, ${r.failed} failed${skipped}${how}  ${r.secs} s`,
+  );
   passed += r.passed;
   failed += r.failed;
 }

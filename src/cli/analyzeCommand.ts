@@ -3,13 +3,14 @@
 import { analyze, formatIstioctl, friendlyName, type Diagnostic } from '../istio/analyze';
 import { CliInputError, EXIT_OK, parseArgs, runGuarded, type CliIo, type Command } from './args';
 import { loadResources } from './predictCommand';
+import { DEFAULT_NAMESPACE } from '../istio/model';
 
 export const EXIT_ISSUES = 1;
 
 const USAGE = `Usage: ingress-lab analyze FILE... [--namespace NS] [--output log|json] [--assume-complete] [--istio-only]
 
 Runs Istio's analyzers that concern ingress routes on the YAML files, offline, with Istio's codes and
-wording (IST0101, IST0112, IST0130, IST0131, IST0132, IST0145, IST0162), one line per message as
+wording (IST0101, IST0112, IST0130, IST0131, IST0132, IST0145, IST0162, IST0165), one line per message as
 istioctl analyze prints it. Exit code 1 when an Error-level message is found, 2 for bad input.
 
   --namespace, -n NS     namespace for objects that name none, as kubectl apply -n (default: default)
@@ -67,16 +68,32 @@ export const analyzeCommand: Command = {
       }
       if (!positionals.length) throw new CliInputError('no YAML files given (see ingress-lab analyze --help)');
       const texts = new Map<string, string>();
-      const recording: CliIo = { ...io, readFile: async (p) => { const t = await io.readFile(p); texts.set(p, t); return t; } };
-      const resources = await loadResources(recording, positionals, (options.namespace as string | undefined) ?? 'default');
-      let list = analyze(resources, { assumeComplete: options['assume-complete'] === true, sourceText: (f) => texts.get(f) });
+      const recording: CliIo = {
+        ...io,
+        readFile: async (p) => {
+          const t = await io.readFile(p);
+          texts.set(p, t);
+          return t;
+        },
+      };
+      const resources = await loadResources(
+        recording,
+        positionals,
+        (options.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+      );
+      let list = analyze(resources, {
+        assumeComplete: options['assume-complete'] === true,
+        sourceText: (f) => texts.get(f),
+      });
       if (options['istio-only']) list = list.filter((d) => d.source === 'istio');
       if (options.output === 'json') io.stdout(`${JSON.stringify(diagnosticsJson(list), null, 2)}\n`);
       else if (list.length) io.stdout(`${list.map(formatIstioctl).join('\n')}\n`);
       else io.stderr(noIssues(positionals));
       const failed = list.some((d) => d.severity === 'error');
       if (failed && options.output !== 'json') {
-        io.stderr(`Error: Analyzers found issues when analyzing ${positionals.length > 1 ? 'the files' : positionals[0]}.\nSee https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n`);
+        io.stderr(
+          `Error: Analyzers found issues when analyzing ${positionals.length > 1 ? 'the files' : positionals[0]}.\nSee https://istio.io/latest/docs/reference/config/analysis for more information about causes and resolutions.\n`,
+        );
       }
       return failed ? EXIT_ISSUES : EXIT_OK;
     }),

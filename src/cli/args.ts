@@ -2,12 +2,15 @@
 // the injectable I/O (so tests run commands in-process), a small option parser, and input errors that the
 // CLI prints as one line naming the file, with exit code 2.
 import { JsonSyntaxError, parseJsonText } from '../envoy/jsonText';
+import { InputFileError, oneLine } from './readInput';
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   /** Reads a file as UTF-8; rejects with a Node-style error (code ENOENT, EACCES, EISDIR...). */
   readFile(path: string): Promise<string>;
+  /** Reads standard input to its end (commands that take "-" for a file); absent where there is none. */
+  readStdin?(): Promise<string>;
 }
 
 export interface Command {
@@ -48,10 +51,11 @@ export function parseArgs(command: string, args: string[], spec: Record<string, 
   let help = false;
   const byAlias = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) if (s.alias) byAlias.set(s.alias, name);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+  // One iterator for the words, so an option's value is simply the next word.
+  const words = args[Symbol.iterator]();
+  for (const a of words) {
     if (a === '--') {
-      positionals.push(...args.slice(i + 1));
+      positionals.push(...words);
       break;
     }
     if (a === '--help' || a === '-h') {
@@ -82,8 +86,9 @@ export function parseArgs(command: string, args: string[], spec: Record<string, 
       continue;
     }
     if (value === undefined) {
-      if (i + 1 >= args.length) throw new CliInputError(`--${name} needs a value`);
-      value = args[++i];
+      const next = words.next();
+      if (next.done) throw new CliInputError(`--${name} needs a value`);
+      value = next.value;
     }
     if (s.kind === 'number') {
       if (!/^\d+$/.test(value)) throw new CliInputError(`--${name} takes a number, not "${value}"`);
@@ -106,6 +111,7 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
   try {
     return await io.readFile(path);
   } catch (e) {
+    if (e instanceof InputFileError) throw new CliInputError(e.message);
     const code = (e as NodeJS.ErrnoException)?.code;
     const why =
       code === 'ENOENT'
@@ -114,7 +120,9 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
           ? 'permission denied'
           : code === 'EISDIR'
             ? 'it is a directory'
-            : (e as Error)?.message ?? String(e);
+            : code === 'ELOOP'
+              ? 'its symbolic links loop'
+              : ((e as Error)?.message ?? String(e));
     throw new CliInputError(`cannot read ${path}: ${why}`);
   }
 }
@@ -123,12 +131,36 @@ export async function readInputFile(io: CliIo, path: string): Promise<string> {
 export async function readJsonFile(io: CliIo, path: string): Promise<unknown> {
   const text = await readInputFile(io, path);
   if (text.trim() === '') throw new CliInputError(`${path} is empty (expected JSON)`);
+  let value: unknown;
   try {
-    return parseJsonText(text);
+    value = parseJsonText(text);
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new CliInputError(`${path}:${e.line}:${e.column}: invalid JSON: ${e.detail}`);
+    if (e instanceof JsonSyntaxError)
+      throw new CliInputError(`${path}:${e.line}:${e.column}: invalid JSON: ${oneLine(e.detail, 200)}`);
     throw e;
   }
+  const depth = jsonDepthOver(value, MAX_JSON_DEPTH);
+  if (depth)
+    throw new CliInputError(
+      `${path}: JSON nested deeper than ${MAX_JSON_DEPTH} levels; Envoy's dumps nest far less: give the output of /config_dump or istioctl ... -o json`,
+    );
+  return value;
+}
+
+/** Deeper JSON is refused before any reader walks it (recursion would overflow the stack). */
+export const MAX_JSON_DEPTH = 500;
+
+/** Whether `value` nests deeper than `max` levels (iterative, so it never overflows itself). */
+export function jsonDepthOver(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
 }
 
 /** Runs a command body, printing CliInputError (and anything unexpected) as one line, never a stack trace. */
@@ -137,11 +169,15 @@ export async function runGuarded(io: CliIo, body: () => Promise<number>): Promis
     return await body();
   } catch (e) {
     if (e instanceof CliInputError) {
-      io.stderr(`ingress-lab: ${e.message}\n`);
+      io.stderr(`ingress-lab: ${oneLine(e.message, 1000)}\n`);
+      return EXIT_INPUT;
+    }
+    if (e instanceof RangeError && /call stack|string length|array length/i.test(e.message)) {
+      io.stderr('ingress-lab: the input is too large or nested too deeply to read; split it into smaller files\n');
       return EXIT_INPUT;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    io.stderr(`ingress-lab: internal error: ${msg.split('\n')[0]}\n`);
+    io.stderr(`ingress-lab: internal error: ${oneLine(msg, 300)} (please report this with the input that caused it)\n`);
     return 1;
   }
 }

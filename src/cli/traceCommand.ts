@@ -1,10 +1,10 @@
 // `ingress-lab trace --host H --path P FILE...`: the hops of one request, from the ingress address to the pod.
-import { readAdminClusters } from '../envoy/adminClusters';
-import { readConfigDump } from '../envoy/configDump';
 import { AdminClustersIndex } from '../envoy/index';
 import type { EntryKind } from '../istio/kubeProxy';
-import { traceRequest, traceToText, type EndpointInfo, type LiveState } from '../istio/trace';
-import { CliInputError, EXIT_OK, parseArgs, readJsonFile, runGuarded, type Command } from './args';
+import { traceRequest, traceToText, type LiveState } from '../istio/trace';
+import type { PodEndpoint } from '../envoy/index';
+import { CliInputError, EXIT_OK, parseArgs, runGuarded, type Command } from './args';
+import { loadAdminClusters, loadConfigDump } from './envoyCommands';
 import { loadResources } from './predictCommand';
 
 const USAGE = `Usage: ingress-lab trace --host HOST --path PATH [options] FILE...
@@ -32,7 +32,11 @@ export const traceCommand: Command = {
   summary: 'follow one request from the ingress address to the pod, and say why',
   run: (args, io) =>
     runGuarded(io, async () => {
-      const { options: o, positionals, help } = parseArgs('trace', args, {
+      const {
+        options: o,
+        positionals,
+        help,
+      } = parseArgs('trace', args, {
         host: { kind: 'string' },
         path: { kind: 'string' },
         method: { kind: 'string' },
@@ -52,7 +56,12 @@ export const traceCommand: Command = {
       }
       if (!o.host || !o.path) throw new CliInputError('trace needs --host and --path (see ingress-lab trace --help)');
       const path = String(o.path);
-      if (!path.startsWith('/')) throw new CliInputError(`--path must start with "/", not "${path}"`);
+      if (!path.startsWith('/')) throw new CliInputError(`--path must start with "/", not "${path.slice(0, 80)}"`);
+      // Envoy's default max_request_headers_kb is 60: a longer request line is answered 431 before routing.
+      if (path.length > 60 * 1024)
+        throw new CliInputError(
+          `--path is ${path.length} bytes; Envoy refuses request headers over 60 KiB (431) before any route: give a shorter path`,
+        );
       const headers: Record<string, string> = {};
       for (const h of (o.header as string[] | undefined) ?? []) {
         const eq = h.indexOf('=');
@@ -61,10 +70,11 @@ export const traceCommand: Command = {
       }
       const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? 'default');
       const live: LiveState = { legacyKubeProxy: o['legacy-iptables'] === true };
-      if (o['config-dump']) live.routeConfigs = readConfigDump(await readJsonFile(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
+      if (o['config-dump'])
+        live.routeConfigs = (await loadConfigDump(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
       if (o.clusters) {
-        const index = new AdminClustersIndex(readAdminClusters(await readJsonFile(io, String(o.clusters))));
-        live.endpointsFor = (cluster): EndpointInfo[] | undefined => {
+        const index = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));
+        live.endpointsFor = (cluster): PodEndpoint[] | undefined => {
           if (!index.cluster(cluster)) return undefined;
           return index.hosts(cluster).map((h) => ({
             address: h.address?.socketAddress?.address ?? '?',

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { stepContextKey, type StepContext } from '../lab/steps';
 import { createCluster, type Cluster, type PortForwardHandle } from '../kube/index';
+import { Invalidation, type Change } from '../lab/invalidation';
 import { WorkspaceEngine } from './engine';
 import { LiveRoutes } from './liveRoutes';
 import { vscodePrompts, type PromptSeam } from './prompts';
@@ -13,11 +14,24 @@ export const UNTRUSTED_MESSAGE =
   'is disabled in an untrusted workspace: the lab runs no binary and writes nothing to a cluster until you trust this folder ' +
   '(command "Workspaces: Manage Workspace Trust"). Route predictions in the editor still work.';
 
+/**
+ * Thrown at the two doors of the lab (the cluster client and the binaries) in an untrusted workspace; the
+ * command wrapper turns it into the one message above, so no command checks trust by itself.
+ */
+export class UntrustedWorkspaceError extends Error {
+  override readonly name = 'UntrustedWorkspaceError';
+  constructor(readonly door: string) {
+    super(`${door} ${UNTRUSTED_MESSAGE}`);
+  }
+}
+
 export class LabContext implements vscode.Disposable {
   /** Replaceable by extension tests (see the returned API); every prompt and message goes through it. */
   prompts: PromptSeam = vscodePrompts;
   readonly engine: WorkspaceEngine;
   readonly live: LiveRoutes;
+  /** Every cache and what makes it stale (src/lab/invalidation.ts); changes are announced with changed(). */
+  readonly invalidation = new Invalidation();
   private cluster: Cluster | undefined;
   private readonly forwards: PortForwardHandle[] = [];
   private readonly lensesChanged = new vscode.EventEmitter<void>();
@@ -32,46 +46,43 @@ export class LabContext implements vscode.Disposable {
   ) {
     this.engine = new WorkspaceEngine(log, () => this.settings.sample.namespace);
     this.live = new LiveRoutes(this);
+    this.invalidation.register('cluster.client', () => {
+      void this.cluster?.dispose();
+      this.cluster = undefined;
+    });
+    this.invalidation.register('cluster.discovery', () => this.cluster?.refresh());
+    this.invalidation.register('ingress.address', () => (this.ingressAddress = undefined));
+    this.invalidation.register('live.gateways', () => this.live.clear());
+  }
+
+  /** Announces a change: the caches that depend on it are cleared, then lenses and diagnostics read again. */
+  changed(change: Change, why: string): void {
+    const cleared = this.invalidation.changed(change);
+    this.log.info(`changed: ${change} (${why}); cleared ${cleared.join(', ') || 'nothing'}`);
+    this.refreshLenses();
   }
 
   get settings(): LabSettings {
     return readSettings();
   }
 
-  /** The single trust guard: false (after telling the user why) when nothing may run or be written. */
-  requireTrust(what: string): boolean {
-    if (this.prompts.isTrusted()) return true;
-    this.log.warn(`refused in untrusted workspace: ${what}`);
-    void this.prompts.error(`Istio Ingress Lab: ${what} ${UNTRUSTED_MESSAGE}`);
-    return false;
-  }
-
-  /** The cluster client, created on first use and again after the kubeconfig or its setting changes. */
+  /** The door to the cluster: the client, created on first use and again after the kubeconfig changes. */
   getCluster(): Cluster {
-    this.cluster ??= createCluster({ kubeconfigPath: this.settings.kubeconfig || undefined, log: (line) => this.log.info(`cluster: ${line}`) });
+    if (!this.prompts.isTrusted()) throw new UntrustedWorkspaceError('Reading or changing the cluster');
+    this.cluster ??= createCluster({
+      kubeconfigPath: this.settings.kubeconfig || undefined,
+      log: (line) => this.log.info(`cluster: ${line}`),
+    });
     return this.cluster;
-  }
-
-  /** Forgets the cluster connection and live data (kubeconfig changed, refresh). */
-  resetCluster(): void {
-    void this.cluster?.dispose();
-    this.cluster = undefined;
-    this.live.clear();
-    this.refreshLenses();
-  }
-
-  /** Next lens/hover reads go to the cluster and the gateway's Envoy again (the refresh command, after apply). */
-  refreshLive(): void {
-    this.cluster?.refresh();
-    this.live.clear();
-    this.refreshLenses();
   }
 
   refreshLenses(): void {
     this.lensesChanged.fire();
   }
 
+  /** The door to binaries: a tool is located (and so can be run) only in a trusted workspace. */
   tool(name: ToolName): LocateResult {
+    if (!this.prompts.isTrusted()) throw new UntrustedWorkspaceError(`Running ${name}`);
     const t = this.settings.tools;
     const configured = name === 'curl' ? t.curlPath : name === 'istioctl' ? t.istioctlPath : t.kubectlPath;
     return locateTool(name, configured);

@@ -4,16 +4,16 @@
 // only in the cluster is not flagged. Starts after the first YAML document opens, never during activation.
 import * as vscode from 'vscode';
 import { analyzeDocuments, type QuickFix } from '../istio/analyze';
-import type { KubeObject, Range, ResourceSet } from '../istio/model';
-import { emptyResourceSet, fromClusterObject } from '../istio/yamlModel';
-import type { Cluster } from '../kube/index';
+import type { Range, ResourceSet } from '../istio/model';
+import { clusterResourceSet } from '../istio/yamlModel';
+import { noneIfNotServed, type Cluster } from '../kube/index';
 import type { LabContext } from './ctx';
-import { itemKey, itemsByFile, type DiagnosticItem } from './diagnosticItems';
-import { SECTION } from './settings';
+import { itemKey, itemsByFile, type DiagnosticItem } from '../lab/diagnosticItems';
 import { errorText } from './show';
+import { toVsRange } from './vsRange';
 
 export const COLLECTION_NAME = 'istio-ingress-lab';
-const DEBOUNCE_MS = 300;
+const DEBOUNCE_MS = 100;
 /** Cluster objects are read again after this long (or after the kubeconfig changes). */
 const CLUSTER_TTL_MS = 60_000;
 /** A cluster that does not answer quickly leaves the diagnostics offline rather than late. */
@@ -25,8 +25,6 @@ const SEVERITY: Record<DiagnosticItem['severity'], vscode.DiagnosticSeverity> = 
   info: vscode.DiagnosticSeverity.Information,
 };
 
-export const toVsRange = (r: Range): vscode.Range => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
-
 const isYaml = (d: vscode.TextDocument) => d.languageId === 'yaml';
 
 function toVsDiagnostic(item: DiagnosticItem): vscode.Diagnostic {
@@ -36,7 +34,11 @@ function toVsDiagnostic(item: DiagnosticItem): vscode.Diagnostic {
   if (item.code) d.code = { value: item.code.value, target: vscode.Uri.parse(item.code.target) };
   if (item.related.length) {
     d.relatedInformation = item.related.map(
-      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.parse(r.file), toVsRange(r.range)), r.message),
+      (r) =>
+        new vscode.DiagnosticRelatedInformation(
+          new vscode.Location(vscode.Uri.parse(r.file), toVsRange(r.range)),
+          r.message,
+        ),
     );
   }
   return d;
@@ -80,24 +82,18 @@ class ClusterObjects {
       const [services, deployments, virtualServices, gateways, destinationRules] = await Promise.all([
         cluster.listServices('', o),
         cluster.listDeployments('', o),
-        cluster.virtualServices(undefined, o).catch(() => []),
-        cluster.gateways(undefined, o).catch(() => []),
-        cluster.destinationRules(undefined, o).catch(() => []),
+        cluster.virtualServices(undefined, o).catch(noneIfNotServed),
+        cluster.gateways(undefined, o).catch(noneIfNotServed),
+        cluster.destinationRules(undefined, o).catch(noneIfNotServed),
       ]);
       if (cluster !== this.cluster) return;
-      const set = emptyResourceSet();
-      const add = (kind: string, items: readonly unknown[]) => {
-        for (const raw of items) {
-          // List items carry no kind; the engine sorts objects by it.
-          const o = fromClusterObject({ ...(raw as Record<string, unknown>), kind }, `cluster:${kind}`);
-          if (o) (set[bucket[kind]!] as KubeObject[]).push(o);
-        }
-      };
-      add('Service', services);
-      add('Deployment', deployments);
-      add('VirtualService', virtualServices);
-      add('Gateway', gateways);
-      add('DestinationRule', destinationRules);
+      const set = clusterResourceSet([
+        { kind: 'Service', apiVersion: 'v1', items: services },
+        { kind: 'Deployment', apiVersion: 'apps/v1', items: deployments },
+        { kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', items: virtualServices },
+        { kind: 'Gateway', apiVersion: 'networking.istio.io/v1', items: gateways },
+        { kind: 'DestinationRule', apiVersion: 'networking.istio.io/v1', items: destinationRules },
+      ]);
       this.value = set;
       this.ctx.log.info(
         `diagnostics: cluster objects read (${virtualServices.length} VirtualServices, ${gateways.length} Gateways, ${services.length} Services, ${deployments.length} Deployments)`,
@@ -115,14 +111,6 @@ class ClusterObjects {
     if (before !== this.value) this.onRead();
   }
 }
-
-const bucket: Record<string, keyof ResourceSet> = {
-  Service: 'services',
-  Deployment: 'deployments',
-  VirtualService: 'virtualServices',
-  Gateway: 'gateways',
-  DestinationRule: 'destinationRules',
-};
 
 interface Published {
   diagnostic: vscode.Diagnostic;
@@ -144,27 +132,21 @@ export class IstioDiagnostics implements vscode.Disposable {
 
   constructor(private readonly ctx: LabContext) {
     this.cluster = new ClusterObjects(ctx, () => this.schedule(0));
+    ctx.invalidation.register('diagnostics.clusterObjects', () => this.cluster.forget());
     const schedule = () => this.schedule();
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => isYaml(d) && this.schedule()),
-      vscode.workspace.onDidChangeTextDocument((e) => isYaml(e.document) && e.contentChanges.length > 0 && this.schedule()),
+      vscode.workspace.onDidChangeTextDocument(
+        (e) => isYaml(e.document) && e.contentChanges.length > 0 && this.schedule(),
+      ),
       vscode.workspace.onDidSaveTextDocument((d) => isYaml(d) && this.schedule()),
       vscode.workspace.onDidCloseTextDocument((d) => isYaml(d) && this.schedule()),
       vscode.workspace.onDidCreateFiles(schedule),
       vscode.workspace.onDidDeleteFiles(schedule),
       vscode.workspace.onDidRenameFiles(schedule),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        this.cluster.forget();
-        this.schedule();
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration(SECTION)) return;
-        this.cluster.forget();
-        this.schedule();
-      }),
       // Files changed on disk (saved elsewhere, created, deleted, renamed): the engine's watcher sees them.
       ctx.engine.onDidChange(schedule),
-      // Also fires when the kubeconfig file changes (another context): the next run sees the new cluster.
+      // Every announced change (ctx.changed: another cluster, trust, settings, refresh) asks lenses to re-read.
       ctx.onDidChangeLenses(schedule),
     );
     // Off the activation path: the first analysis runs after the first YAML document is open.
@@ -206,7 +188,7 @@ export class IstioDiagnostics implements vscode.Disposable {
     try {
       const texts = await this.ctx.engine.yamlTexts();
       const clusterResources = this.cluster.current();
-      const defaultNamespace = this.ctx.settings.sample.namespace;
+      const defaultNamespace = this.ctx.engine.defaultNamespace();
       const inputs = inputsKey(texts, clusterResources, defaultNamespace);
       if (inputs === this.lastInputs) return;
       const started = Date.now();
@@ -232,9 +214,16 @@ export class IstioDiagnostics implements vscode.Disposable {
     }
     for (const [file, list] of items) {
       const entries = new Map<string, Published>();
-      for (const item of list) entries.set(itemKey(item.code?.value, item.range, item.message), { diagnostic: toVsDiagnostic(item), fixes: item.fixes });
+      for (const item of list)
+        entries.set(itemKey(item.code?.value, item.range, item.message), {
+          diagnostic: toVsDiagnostic(item),
+          fixes: item.fixes,
+        });
       this.published.set(file, entries);
-      this.collection.set(vscode.Uri.parse(file), [...entries.values()].map((e) => e.diagnostic));
+      this.collection.set(
+        vscode.Uri.parse(file),
+        [...entries.values()].map((e) => e.diagnostic),
+      );
     }
   }
 

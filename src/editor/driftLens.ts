@@ -5,17 +5,30 @@
 // Drift lenses appear only when the gateway's Envoy can be read (trusted workspace, cluster answering).
 import * as vscode from 'vscode';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
-import { parseManifests } from '../kube/index';
-import { appliedForHttp, compareLiveRoute, computeDrift, driftIcon, lastAppliedAt, type AppliedComparison, type Drift, type LiveRoute, type PredictedPlacement } from '../lab/drift';
+import { noneIfNotServed, parseManifests } from '../kube/index';
+import {
+  appliedForHttp,
+  editorVirtualService,
+  compareLiveRoute,
+  computeDrift,
+  driftIcon,
+  driftTitle,
+  lastAppliedAt,
+  type AppliedComparison,
+  type Drift,
+  type LiveRoute,
+  type PredictedPlacement,
+} from '../lab/drift';
+import { TRACE_LENS_TITLE } from '../lab/lensText';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { LiveGateway } from './liveRoutes';
-import { toVsRange } from './routeLens';
+import { actionRange } from './routeLens';
 import { errorText } from './show';
+import type { DriftCommandArgs } from './commands/drift';
 import type { TraceArgs } from './traceCommand';
-
-export const TRACE_LENS_TITLE = '$(debug-start) trace';
+import { toVsRange } from './vsRange';
 
 interface VsRef {
   name: string;
@@ -45,6 +58,8 @@ export function traceArgsFor(p: PredictedRoute, fallbackHost: string): TraceArgs
   };
 }
 
+const DRIFT_LENS_MAX = 70;
+
 export class DriftLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
   /** Dry runs per document version, VirtualService and gateway read: one API call per VirtualService per refresh. */
@@ -52,6 +67,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
 
   constructor(private readonly ctx: LabContext) {
     this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
+    ctx.invalidation.register('drift.dryRuns', () => this.applied.clear());
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
@@ -60,7 +76,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     const host = this.ctx.settings.sample.host;
     const lenses: vscode.CodeLens[] = p.routes.map(
       (r) =>
-        new vscode.CodeLens(toVsRange(r.range), {
+        new vscode.CodeLens(actionRange(r.range), {
           title: TRACE_LENS_TITLE,
           command: commandId('traceRequest'),
           arguments: [traceArgsFor(r, host)],
@@ -83,9 +99,10 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       const key = `${r.http}/${r.match}`;
       if (seen.has(key)) continue; // one drift lens per match, even when several gateways get it
       seen.add(key);
-      lenses.push(new DriftLens(toVsRange(r.range), doc, r.virtualService, { predicted: r }));
+      lenses.push(new DriftLens(actionRange(r.range), doc, r.virtualService, { predicted: r }));
     }
-    for (const n of p.notOnGateway) lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
+    for (const n of p.notOnGateway)
+      lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
     return lenses;
   }
 
@@ -93,9 +110,14 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     if (!(lens instanceof DriftLens)) return lens;
     const d = await this.drift(lens);
     const refresh = d.state === 'applied-pending' || d.state === 'unknown';
+    // A long reason would push the line past the Explorer: the lens keeps the state, the tooltip the reason.
+    const title = d.title.length > DRIFT_LENS_MAX ? driftTitle(d.state) : d.title;
+    const args: DriftCommandArgs = { state: d.state, title: d.title, detail: d.detail };
     lens.command = {
-      title: `${driftIcon(d.state)} ${d.title}`,
-      command: refresh ? commandId('refresh') : '',
+      title: `${driftIcon(d.state)} ${title}`,
+      // A state that will change by itself reads the gateway again; the others say in full what the lens says.
+      command: refresh ? commandId('refresh') : commandId('showDrift'),
+      arguments: refresh ? [] : [args],
       tooltip: d.detail,
     };
     return lens;
@@ -103,7 +125,13 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
 
   private async drift(lens: DriftLens): Promise<Drift> {
     const lg = await this.ctx.live.get();
-    if (!lg.ok) return computeDrift({ applied: { kind: 'unknown', reason: lg.reason }, predicted: { onGateway: true }, live: { kind: 'unknown', reason: lg.reason }, now: Date.now() });
+    if (!lg.ok)
+      return computeDrift({
+        applied: { kind: 'unknown', reason: lg.reason },
+        predicted: { onGateway: true },
+        live: { kind: 'unknown', reason: lg.reason },
+        now: Date.now(),
+      });
     const http = 'predicted' in lens.placement ? lens.placement.predicted.http : lens.placement.missing.http;
     const applied = appliedForHttp(await this.appliedComparison(lens.doc, lens.vs, lg.gateway), http);
     let predicted: PredictedPlacement;
@@ -111,7 +139,11 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     if ('predicted' in lens.placement) {
       const p = lens.placement.predicted;
       predicted = { onGateway: true };
-      live = compareLiveRoute(p.route, lg.gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route, lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name));
+      live = compareLiveRoute(
+        p.route,
+        lg.gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route,
+        lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name),
+      );
     } else {
       predicted = { onGateway: false, reason: lens.placement.missing.reason };
       live = { kind: 'missing', virtualServiceSeen: lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name) };
@@ -133,19 +165,24 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
   /** Server-side apply dry run of the editor's VirtualService: what would change in the cluster. */
   private async dryRun(doc: vscode.TextDocument, vs: VsRef): Promise<AppliedComparison> {
     try {
-      const obj = parseManifests(doc.getText(), doc.uri.fsPath).find(
-        (o) => o?.kind === 'VirtualService' && o.metadata?.name === vs.name && (o.metadata.namespace ?? 'default') === vs.namespace,
+      const obj = editorVirtualService(
+        parseManifests(doc.getText(), doc.uri.fsPath),
+        vs,
+        this.ctx.engine.defaultNamespace(),
       );
-      if (!obj) return { kind: 'unknown', reason: `VirtualService ${vs.namespace}/${vs.name} not found in the editor's text` };
+      if (!obj)
+        return { kind: 'unknown', reason: `VirtualService ${vs.namespace}/${vs.name} not found in the editor's text` };
       const cluster = this.ctx.getCluster();
       const [results, inCluster] = await Promise.all([
         cluster.serverSideApply([obj], { dryRun: true, namespace: vs.namespace }),
-        cluster.virtualServices(vs.namespace).catch(() => []),
+        cluster.virtualServices(vs.namespace).catch(noneIfNotServed),
       ]);
       const r = results.find((x) => x.kind === 'VirtualService');
       if (!r || r.action === 'created') return { kind: 'absent' };
       // The dry run's own answer carries a fresh managedFields time: the live object says when it was applied.
-      const appliedAt = lastAppliedAt(inCluster.find((o) => o.metadata.name === vs.name) as Parameters<typeof lastAppliedAt>[0]);
+      const appliedAt = lastAppliedAt(
+        inCluster.find((o) => o.metadata.name === vs.name) as Parameters<typeof lastAppliedAt>[0],
+      );
       if (r.action === 'configured') return { kind: 'changed', fields: r.changes, appliedAt };
       return { kind: 'same', appliedAt };
     } catch (e) {

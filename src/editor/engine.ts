@@ -3,11 +3,14 @@
 import * as vscode from 'vscode';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { predict } from '../istio/predict';
+import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import type { ResourceSet, YamlProblem } from '../istio/model';
 import type { NotOnGateway, PredictedRoute, Prediction } from '../istio/prediction';
 
 export interface DocumentPrediction {
   routes: PredictedRoute[];
+  /** The tcp[]/tls[] matches of this document that become filter chains (src/istio/l4Routes.ts). */
+  l4Routes: L4Route[];
   notOnGateway: NotOnGateway[];
   problems: YamlProblem[];
   prediction: Prediction;
@@ -18,7 +21,10 @@ export interface DocumentPrediction {
 const MAX_WORKSPACE_YAML = 500;
 
 export class WorkspaceEngine implements vscode.Disposable {
-  private readonly others = new Map<string, { mtime: number; text: string; resources: ResourceSet; namespace: string }>();
+  private readonly others = new Map<
+    string,
+    { mtime: number; text: string; resources: ResourceSet; namespace: string }
+  >();
   private scanned: Promise<void> | undefined;
   /** Files created or changed on disk since the scan, loaded on the next prediction. */
   private readonly pending = new Map<string, vscode.Uri>();
@@ -35,7 +41,7 @@ export class WorkspaceEngine implements vscode.Disposable {
    */
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly defaultNamespace: () => string,
+    readonly defaultNamespace: () => string,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}');
     const invalidate = (uri: vscode.Uri, deleted: boolean) => {
@@ -57,8 +63,13 @@ export class WorkspaceEngine implements vscode.Disposable {
   }
 
   private async scan(): Promise<void> {
+    const started = Date.now();
     const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
+    const found = Date.now();
     await Promise.all(files.map((f) => this.loadFile(f)));
+    this.log.info(
+      `engine: workspace scanned: ${files.length} YAML files found in ${found - started} ms, read in ${Date.now() - found} ms`,
+    );
   }
 
   private async loadFile(uri: vscode.Uri): Promise<void> {
@@ -75,7 +86,15 @@ export class WorkspaceEngine implements vscode.Disposable {
 
   private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
     const namespace = this.defaultNamespace();
-    return { resources: readResources(text, file, { defaultNamespace: namespace }).resources, namespace };
+    return {
+      resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources,
+      namespace,
+    };
+  }
+
+  /** Starts the workspace scan now (at activation), so the first file opened does not wait for it. */
+  warm(): void {
+    this.loaded().catch((e: unknown) => this.log.warn(`engine: workspace scan failed: ${String(e)}`));
   }
 
   /** Scans the workspace once, then loads the files changed on disk since. */
@@ -100,7 +119,8 @@ export class WorkspaceEngine implements vscode.Disposable {
     for (const d of vscode.workspace.textDocuments) {
       if (d.languageId !== 'yaml' || !this.isCandidate(d.uri)) continue;
       const key = d.uri.toString();
-      if (out.has(key) || d.uri.scheme === 'untitled' || (d.uri.scheme === 'file' && d.isDirty)) out.set(key, d.getText());
+      if (out.has(key) || d.uri.scheme === 'untitled' || (d.uri.scheme === 'file' && d.isDirty))
+        out.set(key, d.getText());
     }
     return out;
   }
@@ -131,10 +151,17 @@ export class WorkspaceEngine implements vscode.Disposable {
     const key = `${doc.version}:${this.generation}:${this.defaultNamespace()}`;
     const cached = this.docCache.get(file);
     if (cached?.key === key) return cached.value;
-    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace() });
+    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
     const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);
+    const l4 = predictL4Routes(merged);
+    const hasL4 = (n: NotOnGateway) =>
+      n.http === undefined &&
+      l4.some(
+        (r) =>
+          r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace,
+      );
     const gateways = new Map(
       merged.gateways.map((g) => {
         const namespace = g.metadata.namespace ?? this.defaultNamespace();
@@ -144,7 +171,8 @@ export class WorkspaceEngine implements vscode.Disposable {
     const value: DocumentPrediction = {
       gateways,
       routes: prediction.routes.filter((r) => r.file === file),
-      notOnGateway: prediction.notOnGateway.filter((n) => n.file === file),
+      l4Routes: l4.filter((r) => r.file === file),
+      notOnGateway: prediction.notOnGateway.filter((n) => n.file === file && !hasL4(n)),
       problems: own.problems,
       prediction,
     };
@@ -152,9 +180,14 @@ export class WorkspaceEngine implements vscode.Disposable {
     return value;
   }
 
+  /** Every object of the workspace, read by the same namespace rule as the lenses (for the trace). */
+  async resources(): Promise<ResourceSet> {
+    return mergeResourceSets(...(await this.workspaceResources('')));
+  }
+
   /** The prediction of the whole workspace (for showRoute and the request commands). */
   async predictWorkspace(): Promise<Prediction> {
-    return predict(mergeResourceSets(...(await this.workspaceResources(''))));
+    return predict(await this.resources());
   }
 
   dispose(): void {

@@ -12,7 +12,9 @@ export function kubeconfigPaths(override: string, env: NodeJS.ProcessEnv = proce
 
 export function watchKubeconfig(override: string, onChange: () => void): vscode.Disposable {
   const watchers = kubeconfigPaths(override).map((file) => {
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const w = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    );
     w.onDidChange(onChange);
     w.onDidCreate(onChange);
     w.onDidDelete(onChange);

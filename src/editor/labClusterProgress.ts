@@ -4,7 +4,12 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { buildCheckReport } from '../lab/checks';
-import { describeLabCluster, labClusterStatusBarText, parseLabClusterStatus, type LabClusterStatus } from '../lab/labCluster';
+import {
+  describeLabCluster,
+  labClusterStatusBarText,
+  parseLabClusterStatus,
+  type LabClusterStatus,
+} from '../lab/labCluster';
 import { EXTENSION_PREFIX } from '../lab/steps';
 import { gatherCheckFacts } from './commands/checkCluster';
 import type { LabContext } from './ctx';
@@ -17,7 +22,9 @@ const POLL_MS = 1000;
 export function followLabCluster(ctx: LabContext, statusFile = process.env[STATUS_ENV]): vscode.Disposable {
   if (!statusFile) {
     return vscode.commands.registerCommand('istioIngressLab.showLabClusterLog', () =>
-      ctx.prompts.info("Istio Ingress Lab: this window did not start the lab's own cluster (npm run lab does, when you have no kube context)."),
+      ctx.prompts.info(
+        "Istio Ingress Lab: this window did not start the lab's own cluster (npm run lab does, when you have no kube context).",
+      ),
     );
   }
   const item = vscode.window.createStatusBarItem('istioIngressLab.labCluster', vscode.StatusBarAlignment.Left, 10);
@@ -28,12 +35,15 @@ export function followLabCluster(ctx: LabContext, statusFile = process.env[STATU
   let finished = false;
 
   const showProgress = () =>
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab' }, (p) => {
-      return new Promise<void>((done) => {
-        progress = { report: (m) => p.report(m), done };
-        if (last) p.report({ message: describeLabCluster(last, new Date()) });
-      });
-    });
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab' },
+      (p) => {
+        return new Promise<void>((done) => {
+          progress = { report: (m) => p.report(m), done };
+          if (last) p.report({ message: describeLabCluster(last, new Date()) });
+        });
+      },
+    );
 
   const update = async () => {
     let text: string;
@@ -86,14 +96,26 @@ export function followLabCluster(ctx: LabContext, statusFile = process.env[STATU
 
 /** The builder says ready: the first step is checked off only when the cluster itself confirms it. */
 async function confirmReady(ctx: LabContext): Promise<void> {
-  ctx.resetCluster();
+  ctx.changed('cluster', "the lab's cluster is ready");
   if (!ctx.prompts.isTrusted()) {
     void ctx.prompts.info("Istio Ingress Lab: the lab's cluster is ready. Trust this folder, then run Check Cluster.");
     return;
   }
   const report = buildCheckReport(await gatherCheckFacts(ctx));
   await ctx.setStep('clusterReady', report.ok);
-  ctx.log.info(`lab cluster ready; check: ${report.ok ? 'ok' : report.lines.filter((l) => !l.ok).map((l) => l.text).join('; ')}`);
+  ctx.log.info(
+    `lab cluster ready; check: ${
+      report.ok
+        ? 'ok'
+        : report.lines
+            .filter((l) => !l.ok)
+            .map((l) => l.text)
+            .join('; ')
+    }`,
+  );
   if (report.ok) void ctx.prompts.info("Istio Ingress Lab: the lab's cluster is ready. Next: Scaffold the sample.");
-  else void ctx.prompts.error(`Istio Ingress Lab: the lab's cluster started, but ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'a check failed'}`);
+  else
+    void ctx.prompts.error(
+      `Istio Ingress Lab: the lab's cluster started, but ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'a check failed'}`,
+    );
 }

@@ -1,18 +1,24 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
 import type { PodInfo } from '../kube/objects';
-import type { LabContext } from './ctx';
-import { buildLiveGateway, type LiveGateway } from './liveView';
+import { UntrustedWorkspaceError, type LabContext } from './ctx';
+import { buildLiveGateway, type LiveGateway } from '../lab/liveView';
 import { parseSelector } from './settings';
 import { errorText } from './show';
 
-export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string };
+const UNTRUSTED_STATE = (): LiveState => ({
+  ok: false,
+  reason: 'untrusted workspace, so the cluster is not read',
+  error: new UntrustedWorkspaceError('Reading the gateway'),
+});
+
+export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string; error?: Error };
 
 /** Namespaces of the services behind `outbound|80||simple.simple.svc.cluster.local`-style cluster names. */
 export function clusterNamespaces(names: Iterable<string>): string[] {
   const out = new Set<string>();
   for (const n of names) {
     const m = /^outbound\|\d+\|[^|]*\|[^.]+\.([^.]+)\.svc\./.exec(n);
-    if (m) out.add(m[1]!);
+    if (m?.[1]) out.add(m[1]);
   }
   return [...out];
 }
@@ -40,6 +46,8 @@ export class LiveRoutes {
   clear(): void {
     this.byPod.clear();
     this.chosen.clear();
+    this.answered.clear();
+    this.generation++;
   }
 
   /**
@@ -48,8 +56,11 @@ export class LiveRoutes {
    * that selects other pods: the first Ready pod matching its selector. A string says why there is none.
    */
   gatewayPod(gw?: GatewayRef): Promise<PodInfo | string> {
+    // Through the door first: a pod remembered from a trusted moment is not an answer in an untrusted one.
+    this.ctx.getCluster();
     const configured = parseSelector(this.ctx.settings.gateway.selector);
-    const own = gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);
+    const own =
+      gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);
     const key = own ? labelSelector(gw.selector) : '';
     let pod = this.chosen.get(key);
     if (!pod) {
@@ -63,7 +74,9 @@ export class LiveRoutes {
     const { gateway } = this.ctx.settings;
     try {
       // Short timeout: lenses wait on this, and a dead cluster should fall back to the prediction quickly.
-      const pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
+      const pods = await this.ctx
+        .getCluster()
+        .listPods(gateway.namespace, { labelSelector: gateway.selector, timeoutMs: 5000 });
       if (gateway.pod) {
         return (
           pods.find((p) => p.name === gateway.pod) ??
@@ -72,6 +85,7 @@ export class LiveRoutes {
       }
       return readyOf(pods, gateway.namespace, gateway.selector);
     } catch (e) {
+      if (e instanceof UntrustedWorkspaceError) throw e; // the door said no: the command says why
       return errorText(e);
     }
   }
@@ -80,16 +94,43 @@ export class LiveRoutes {
     const selector = labelSelector(gw.selector);
     const namespaces = [...new Set([this.ctx.settings.gateway.namespace, gw.namespace])];
     try {
-      const pods = (await Promise.all(namespaces.map((ns) => this.ctx.getCluster().listPods(ns, { labelSelector: selector, timeoutMs: 5000 })))).flat();
+      const pods = (
+        await Promise.all(
+          namespaces.map((ns) => this.ctx.getCluster().listPods(ns, { labelSelector: selector, timeoutMs: 5000 })),
+        )
+      ).flat();
       return readyOf(pods, namespaces.join(' or '), selector);
     } catch (e) {
+      if (e instanceof UntrustedWorkspaceError) throw e; // the door said no: the command says why
       return errorText(e);
     }
   }
 
+  /** What get(gw) last answered for this gateway, if that answer is in: lenses then need no second round. */
+  peek(gw?: GatewayRef): LiveState | undefined {
+    if (!this.ctx.prompts.isTrusted()) return UNTRUSTED_STATE();
+    return this.answered.get(this.gatewayKey(gw));
+  }
+
+  private readonly answered = new Map<string, LiveState>();
+
+  private gatewayKey(gw?: GatewayRef): string {
+    return gw ? `${gw.namespace}|${labelSelector(gw.selector)}` : '';
+  }
+
   /** Live view of a gateway's Envoy; never asks the cluster in an untrusted workspace. */
   async get(gw?: GatewayRef): Promise<LiveState> {
-    if (!this.ctx.prompts.isTrusted()) return { ok: false, reason: 'untrusted workspace, so the cluster is not read' };
+    if (!this.ctx.prompts.isTrusted()) return UNTRUSTED_STATE();
+    const generation = this.generation;
+    const state = await this.read(gw);
+    // An answer started before a clear() is not remembered: it may describe the old cluster or gateway.
+    if (generation === this.generation) this.answered.set(this.gatewayKey(gw), state);
+    return state;
+  }
+
+  private generation = 0;
+
+  private async read(gw?: GatewayRef): Promise<LiveState> {
     const pod = await this.gatewayPod(gw);
     if (typeof pod === 'string') return { ok: false, reason: pod };
     const key = `${pod.namespace}/${pod.name}`;
@@ -106,12 +147,17 @@ export class LiveRoutes {
     const admin = cluster.envoyAdmin({ namespace: pod.namespace, name: pod.name });
     const started = Date.now();
     try {
-      const [configDump, clusters] = await Promise.all([admin.getConfigDump({ includeEds: true }), admin.getClusters()]);
+      const [configDump, clusters] = await Promise.all([
+        admin.getConfigDump({ includeEds: true }),
+        admin.getClusters(),
+      ]);
       const podsByIp = new Map<string, string>();
-      const names = ((clusters as { cluster_statuses?: { name?: string }[] }).cluster_statuses ?? []).map((c) => c.name ?? '');
+      const names = ((clusters as { cluster_statuses?: { name?: string }[] }).cluster_statuses ?? []).map(
+        (c) => c.name ?? '',
+      );
       await Promise.all(
         clusterNamespaces(names).map(async (ns) => {
-          for (const p of await cluster.listPods(ns).catch(() => [])) if (p.ip) podsByIp.set(p.ip, p.name);
+          for (const p of await cluster.listPods(ns)) if (p.ip) podsByIp.set(p.ip, p.name);
         }),
       );
       const gateway = buildLiveGateway(pod, configDump, clusters, podsByIp);

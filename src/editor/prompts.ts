@@ -5,7 +5,11 @@ import * as vscode from 'vscode';
 export interface PromptSeam {
   isTrusted(): boolean;
   info(message: string, ...items: string[]): Thenable<string | undefined>;
-  warn(message: string, options: { modal?: boolean; detail?: string }, ...items: string[]): Thenable<string | undefined>;
+  warn(
+    message: string,
+    options: { modal?: boolean; detail?: string },
+    ...items: string[]
+  ): Thenable<string | undefined>;
   error(message: string, ...items: string[]): Thenable<string | undefined>;
   pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Thenable<T | undefined>;
   input(options: vscode.InputBoxOptions): Thenable<string | undefined>;

@@ -3,17 +3,24 @@
 import * as vscode from 'vscode';
 import type { QuickFix } from '../istio/analyze';
 import type { LabContext } from './ctx';
-import { IstioDiagnostics, toVsRange } from './diagnostics';
-import { YAML_SOURCE } from './diagnosticItems';
+import { IstioDiagnostics } from './diagnostics';
+import { YAML_SOURCE } from '../lab/diagnosticItems';
+import { toVsRange } from './vsRange';
 
 const OUR_SOURCES = new Set<string | undefined>(['istio', YAML_SOURCE]);
 
 export class IstioQuickFixProvider implements vscode.CodeActionProvider {
-  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+  static readonly metadata: vscode.CodeActionProviderMetadata = {
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+  };
 
   constructor(private readonly diagnostics: IstioDiagnostics) {}
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     if (context.only && !vscode.CodeActionKind.QuickFix.intersects(context.only)) return [];
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
@@ -37,6 +44,10 @@ export function toCodeAction(fix: QuickFix, diagnostic: vscode.Diagnostic): vsco
 /** The diagnostics and their quick fixes on YAML files, for activate(). */
 export function registerIstioDiagnostics(ctx: LabContext): vscode.Disposable {
   const diagnostics = new IstioDiagnostics(ctx);
-  const provider = vscode.languages.registerCodeActionsProvider([{ language: 'yaml' }], new IstioQuickFixProvider(diagnostics), IstioQuickFixProvider.metadata);
+  const provider = vscode.languages.registerCodeActionsProvider(
+    [{ language: 'yaml' }],
+    new IstioQuickFixProvider(diagnostics),
+    IstioQuickFixProvider.metadata,
+  );
   return vscode.Disposable.from(diagnostics, provider);
 }

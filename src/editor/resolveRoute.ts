@@ -1,15 +1,17 @@
 // For one predicted route: what the live gateway holds for it (if anything), and what to show.
-import { jsonEqual } from '../envoy/index';
+import { routeClusters, sameRouting } from '../envoy/routeClusters';
 import type { PredictedRoute } from '../istio/prediction';
-import { describeMatch, type EndpointView, type LensSource, type RouteView } from '../lab/lensText';
+import type { LensSource, RouteView } from '../lab/lensText';
+import { describeMatch } from '../envoy/matchText';
 import type { LabContext } from './ctx';
-import type { GatewayRef } from './liveRoutes';
+import type { GatewayRef, LiveState } from './liveRoutes';
+import type { PodEndpoint } from '../envoy/index';
 
 export interface ResolvedRoute {
   predicted: PredictedRoute;
   source: LensSource;
   view: RouteView;
-  endpoints: EndpointView[];
+  endpoints: PodEndpoint[];
   /** Set when the live Envoy lacks the route although it has the VirtualService: the reason, for "not on the gateway". */
   missing?: string;
   /** Why the view is only predicted, or where the live data came from. */
@@ -17,22 +19,21 @@ export interface ResolvedRoute {
   gatewayPod?: string;
 }
 
-export function clustersOf(route: PredictedRoute['route']): string[] {
-  if (route.route?.cluster) return [route.route.cluster];
-  return (route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
-}
-
 /** `gw`: the route's Gateway (namespace and selector), so the right gateway's Envoy is read. */
 export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
+  return resolveWith(p, await ctx.live.get(gw));
+}
+
+/** The route as the gateway's Envoy holds it (or the prediction, and why), from a live state already read. */
+export function resolveWith(p: PredictedRoute, live: LiveState): ResolvedRoute {
   const predictedView: RouteView = { routeConfig: p.routeConfig, virtualHost: p.virtualHost, route: p.route };
-  const base = { predicted: p, view: predictedView, endpoints: [] as EndpointView[] };
-  const live = await ctx.live.get(gw);
+  const base = { predicted: p, view: predictedView, endpoints: [] as PodEndpoint[] };
   if (!live.ok) return { ...base, source: 'predicted', note: `Predicted: ${live.reason}` };
   const g = live.gateway;
   const pod = `${g.pod.namespace}/${g.pod.name}`;
   const hit = g.findRoute(p.routeConfig, p.domains, p.route.match);
   if (hit) {
-    const endpoints = clustersOf(hit.route).flatMap((c) => g.endpoints(c));
+    const endpoints = routeClusters(hit.route).flatMap((c) => g.endpoints(c));
     return {
       predicted: p,
       source: 'live',
@@ -40,7 +41,9 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: Gate
       endpoints,
       note:
         `Live from ${pod}'s Envoy, read at ${new Date(g.fetchedAt).toLocaleTimeString()}` +
-        (jsonEqual(hit.route, p.route) ? '' : '. The live route differs from what this file predicts: edited since it was applied?'),
+        (sameRouting(hit.route, p.route)
+          ? ''
+          : '. The live route differs from what this file predicts: edited since it was applied?'),
       gatewayPod: pod,
     };
   }
@@ -53,5 +56,10 @@ export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: Gate
       gatewayPod: pod,
     };
   }
-  return { ...base, source: 'predicted', note: `Predicted: VirtualService ${vs.namespace}/${vs.name} is not on ${pod} (not applied yet?)`, gatewayPod: pod };
+  return {
+    ...base,
+    source: 'predicted',
+    note: `Predicted: VirtualService ${vs.namespace}/${vs.name} is not on ${pod} (not applied yet?)`,
+    gatewayPod: pod,
+  };
 }

@@ -4,7 +4,7 @@ import { formatHoverMarkdown, formatNotOnGateway } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import { resolveRoute } from './resolveRoute';
-import { toVsRange } from './routeLens';
+import { toVsRange } from './vsRange';
 
 export class RouteHoverProvider implements vscode.HoverProvider {
   constructor(private readonly ctx: LabContext) {}
@@ -29,7 +29,7 @@ export class RouteHoverProvider implements vscode.HoverProvider {
       parts.push(md);
     }
     for (const n of missing) parts.push(new vscode.MarkdownString(`**${formatNotOnGateway(n.reason)}**`));
-    const range = routes[0] ? toVsRange(routes[0].range) : toVsRange(missing[0]!.range);
-    return new vscode.Hover(parts, range);
+    const at = routes[0]?.range ?? missing[0]?.range;
+    return new vscode.Hover(parts, at && toVsRange(at));
   }
 }

@@ -2,12 +2,22 @@
 // provideCodeLenses only places lenses (ranges from the engine's prediction, cached per document version);
 // resolveCodeLens adds live data from the per-gateway cache, read once per refresh.
 import * as vscode from 'vscode';
+import type { Range } from '../istio/model';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
-import { formatEndpoints, formatNotOnGateway, formatRouteLens, SEND_REQUEST_TITLE } from '../lab/lensText';
+import {
+  fitLens,
+  formatEndpointList,
+  formatEndpoints,
+  formatNotOnGateway,
+  formatRoute,
+  formatRouteLens,
+  SEND_REQUEST_TITLE,
+} from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
-import { resolveRoute, type ResolvedRoute } from './resolveRoute';
+import { resolveRoute, resolveWith, type ResolvedRoute } from './resolveRoute';
+import { toVsRange } from './vsRange';
 
 type LensKind = 'route' | 'endpoints' | 'send';
 
@@ -22,8 +32,14 @@ class RouteLens extends vscode.CodeLens {
   }
 }
 
-export function toVsRange(r: { start: { line: number; character: number }; end: { line: number; character: number } }): vscode.Range {
-  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+/**
+ * Where a match's action lenses (send, trace, drift) go: the match's second line, so they get a lens line of
+ * their own and the route line stays short enough to sit beside the Explorer. A one-line match keeps them
+ * on its line.
+ */
+export function actionRange(r: Range): vscode.Range {
+  const line = r.end.line > r.start.line ? r.start.line + 1 : r.start.line;
+  return new vscode.Range(line, 0, line, 0);
 }
 
 export class RouteLensProvider implements vscode.CodeLensProvider {
@@ -37,41 +53,83 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     // Cheap exit for YAML without VirtualServices (the engine caches the parse per document version).
     if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
     const p = await this.ctx.engine.predictDocument(doc);
-    const lenses: vscode.CodeLens[] = [];
+    const lenses: RouteLens[] = [];
     for (const r of p.routes) {
       const range = toVsRange(r.range);
       const gw = p.gateways.get(r.gateway);
-      lenses.push(new RouteLens(range, 'route', r, gw), new RouteLens(range, 'endpoints', r, gw), new RouteLens(range, 'send', r, gw));
+      lenses.push(
+        new RouteLens(range, 'route', r, gw),
+        new RouteLens(range, 'endpoints', r, gw),
+        new RouteLens(actionRange(r.range), 'send', r, gw),
+      );
     }
-    for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
-    return lenses;
+    // When the gateway's state is already in (or known unreadable), the lenses come complete: VS Code then
+    // skips its resolve round (and its debounce), so an edit's lenses appear in one step.
+    for (const lens of lenses) {
+      if (lens.kind === 'send') {
+        sendCommand(lens);
+        continue;
+      }
+      const live = this.ctx.live.peek(lens.gateway);
+      if (live) lens.command = lensCommand(lens.kind, resolveWith(lens.predicted, live));
+    }
+    return [...lenses, ...p.notOnGateway.map(notOnGatewayLens)];
   }
 
   async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
     if (!(lens instanceof RouteLens)) return lens;
-    if (lens.kind === 'send') {
-      // Needs no cluster data: the request follows from the match itself.
-      lens.command = { title: SEND_REQUEST_TITLE, command: commandId('sendRequestForMatch'), arguments: [routeArgs(lens.predicted)], tooltip: SEND_TOOLTIP };
-      return lens;
-    }
+    if (lens.kind === 'send') return sendCommand(lens);
     const resolved = await resolveRoute(this.ctx, lens.predicted, lens.gateway);
     lens.command = lensCommand(lens.kind, resolved);
     return lens;
   }
 }
 
+/** The send lens needs no cluster data: the request follows from the match itself. */
+function sendCommand(lens: RouteLens): RouteLens {
+  lens.command = {
+    title: SEND_REQUEST_TITLE,
+    command: commandId('sendRequestForMatch'),
+    arguments: [routeArgs(lens.predicted)],
+    tooltip: SEND_TOOLTIP,
+  };
+  return lens;
+}
+
 function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {
   const args = [routeArgs(r.predicted)];
+  // The lens is short; the tooltip (and the hover) carry the whole route and every endpoint.
+  const full = formatRoute(r.view);
   if (r.missing) {
     return kind === 'route'
-      ? { title: formatNotOnGateway(r.missing), command: commandId('showRoute'), arguments: args, tooltip: 'Show the predicted route and what the gateway holds' }
-      : { title: formatRouteLens(r.view, 'predicted'), command: commandId('showRoute'), arguments: args, tooltip: 'What the prediction expected on the gateway' };
+      ? {
+          title: fitLens(formatNotOnGateway(r.missing)),
+          command: commandId('showRoute'),
+          arguments: args,
+          tooltip: `${formatNotOnGateway(r.missing)}\nShow the predicted route and what the gateway holds`,
+        }
+      : {
+          title: formatRouteLens(r.view, 'predicted'),
+          command: commandId('showRoute'),
+          arguments: args,
+          tooltip: `What the prediction expected on the gateway: ${full}`,
+        };
   }
   if (kind === 'route') {
-    return { title: formatRouteLens(r.view, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Open the Envoy route JSON and its endpoints' };
+    return {
+      title: formatRouteLens(r.view, r.source),
+      command: commandId('showRoute'),
+      arguments: args,
+      tooltip: `${full}\n${r.note ?? 'Open the Envoy route JSON and its endpoints'}`,
+    };
   }
   // kind === 'endpoints'
-  return { title: formatEndpoints(r.endpoints, r.source), command: commandId('showRoute'), arguments: args, tooltip: r.note ?? 'Endpoints of the route\'s cluster' };
+  return {
+    title: formatEndpoints(r.endpoints, r.source),
+    command: commandId('showRoute'),
+    arguments: args,
+    tooltip: `${formatEndpointList(r.endpoints, r.source)}${r.note ? `\n${r.note}` : ''}`,
+  };
 }
 
 /** What the showRoute / sendRequestForMatch commands receive from a lens (plain data, JSON-serialisable). */
@@ -88,13 +146,21 @@ export interface RouteCommandArgs {
 const SEND_TOOLTIP = 'Send a request that this match selects, through the ingress gateway';
 
 function routeArgs(p: PredictedRoute): RouteCommandArgs {
-  return { file: p.file, http: p.http, match: p.match, gateway: p.gateway, routeConfig: p.routeConfig, virtualHost: p.virtualHost, domains: p.domains };
+  return {
+    file: p.file,
+    http: p.http,
+    match: p.match,
+    gateway: p.gateway,
+    routeConfig: p.routeConfig,
+    virtualHost: p.virtualHost,
+    domains: p.domains,
+  };
 }
 
 function notOnGatewayLens(n: NotOnGateway): vscode.CodeLens {
   return new vscode.CodeLens(toVsRange(n.range), {
-    title: formatNotOnGateway(n.reason),
+    title: fitLens(formatNotOnGateway(n.reason)),
     command: '',
-    tooltip: `VirtualService ${n.virtualService.namespace}/${n.virtualService.name} puts no route on any gateway`,
+    tooltip: `VirtualService ${n.virtualService.namespace}/${n.virtualService.name} puts no route on any gateway: ${n.reason}`,
   });
 }

@@ -17,7 +17,10 @@ export function readSettings(): LabSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   const s = (key: string, fallback: string) => (c.get<string>(key) ?? fallback).trim() || fallback;
   return {
-    sample: { namespace: s('sample.namespace', DEFAULT_SAMPLE_PARAMS.namespace), host: s('sample.host', DEFAULT_SAMPLE_PARAMS.host) },
+    sample: {
+      namespace: s('sample.namespace', DEFAULT_SAMPLE_PARAMS.namespace),
+      host: s('sample.host', DEFAULT_SAMPLE_PARAMS.host),
+    },
     gateway: {
       namespace: s('gateway.namespace', 'istio-system'),
       selector: s('gateway.selector', 'istio=ingressgateway'),

@@ -5,12 +5,14 @@ import * as vscode from 'vscode';
 import type { EntryKind } from '../istio/kubeProxy';
 import { predict } from '../istio/predict';
 import { traceRequest as runTrace, traceToText, type Trace, type TraceRequest } from '../istio/trace';
+import { renameFiles } from '../istio/yamlModel';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
-import { toVsRange } from './routeLens';
-import { gatherLive, workspaceResources } from './traceLive';
+
+import { gatherLive } from './traceLive';
 import { showTracePanel } from './traceView';
+import { toVsRange } from './vsRange';
 
 /** What a lens (or a test) passes to skip the questions it already knows the answer to. */
 export interface TraceArgs {
@@ -34,7 +36,9 @@ export interface TraceResult {
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /** Host, path and headers of the VirtualService match under the cursor, else the sample's host. */
-async function defaultsFromCursor(ctx: LabContext): Promise<{ host: string; path: string; headers: Record<string, string> }> {
+async function defaultsFromCursor(
+  ctx: LabContext,
+): Promise<{ host: string; path: string; headers: Record<string, string> }> {
   const fallback = { host: ctx.settings.sample.host, path: '/', headers: {} };
   const editor = vscode.window.activeTextEditor;
   const doc = editor?.document;
@@ -50,74 +54,87 @@ async function defaultsFromCursor(ctx: LabContext): Promise<{ host: string; path
   };
 }
 
-export const traceRequest: CommandFactory = (ctx) => async (args: TraceArgs = {}): Promise<TraceResult | undefined> => {
-  const d = await defaultsFromCursor(ctx);
-  const host =
-    args.host ??
-    (await ctx.prompts.input({
-      title: 'Trace a Request (1/3)',
-      prompt: 'Host header of the request',
-      value: d.host,
-      validateInput: (v) => (v.trim() ? undefined : 'A host name, e.g. simple.baihl.io'),
-    }));
-  if (host === undefined) return undefined;
-  const path =
-    args.path ??
-    (await ctx.prompts.input({
-      title: 'Trace a Request (2/3)',
-      prompt: 'Path of the request',
-      value: d.path,
-      validateInput: (v) => (v.startsWith('/') ? undefined : 'The path starts with "/", e.g. /simple/nginx'),
-    }));
-  if (path === undefined) return undefined;
-  if (!path.startsWith('/')) throw new Error(`The path must start with "/", not "${path}".`);
-  let method = args.method;
-  if (!method) {
-    const picked = await ctx.prompts.pick(
-      METHODS.map((m) => ({ label: m })),
-      { title: 'Trace a Request (3/3)', placeHolder: 'HTTP method' },
-    );
-    if (!picked) return undefined;
-    method = picked.label;
-  }
-
-  const workspace = await workspaceResources();
-  // The prediction from the workspace names the file and line each route comes from.
-  const prediction = predict(workspace);
-  const req: TraceRequest = { host: host.trim(), path, method, headers: args.headers ?? (args.path === undefined && path === d.path ? d.headers : {}) };
-
-  let note: string | undefined;
-  let trace: Trace;
-  const connected =
-    args.offline || !ctx.prompts.isTrusted()
-      ? ({ ok: false, reason: args.offline ? 'offline requested' : 'untrusted workspace, so the cluster is not read' } as const)
-      : await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: 'Istio Ingress Lab: reading the gateway for the trace' },
-          () => gatherLive(ctx, workspace),
-        );
-  if (connected.ok) {
-    const { data } = connected;
-    let entry = args.entry ? data.entries.find((e) => e.kind === args.entry) : undefined;
-    if (!entry && !args.entry && data.entries.length) {
+export const traceRequest: CommandFactory =
+  (ctx) =>
+  async (args: TraceArgs = {}): Promise<TraceResult | undefined> => {
+    const d = await defaultsFromCursor(ctx);
+    const host =
+      args.host ??
+      (await ctx.prompts.input({
+        title: 'Trace a Request (1/3)',
+        prompt: 'Host header of the request',
+        value: d.host,
+        validateInput: (v) => (v.trim() ? undefined : 'A host name, e.g. simple.baihl.io'),
+      }));
+    if (host === undefined) return undefined;
+    const path =
+      args.path ??
+      (await ctx.prompts.input({
+        title: 'Trace a Request (2/3)',
+        prompt: 'Path of the request',
+        value: d.path,
+        validateInput: (v) => (v.startsWith('/') ? undefined : 'The path starts with "/", e.g. /simple/nginx'),
+      }));
+    if (path === undefined) return undefined;
+    if (!path.startsWith('/')) throw new Error(`The path must start with "/", not "${path}".`);
+    let method = args.method;
+    if (!method) {
       const picked = await ctx.prompts.pick(
-        data.entries.map((e) => ({ label: e.label, description: e.description, entry: e })),
-        { title: 'Enter the gateway by', placeHolder: 'The address the client sends to' },
+        METHODS.map((m) => ({ label: m })),
+        { title: 'Trace a Request (3/3)', placeHolder: 'HTTP method' },
       );
       if (!picked) return undefined;
-      entry = picked.entry;
+      method = picked.label;
     }
-    if (entry) Object.assign(req, { entry: entry.kind, address: entry.address, port: entry.port });
-    else if (args.entry) req.entry = args.entry;
-    trace = runTrace(req, data.resources, data.live, prediction);
-    note = `Live from ${data.gatewayPod}'s Envoy and the cluster's objects.`;
-  } else {
-    if (args.entry) req.entry = args.entry;
-    trace = runTrace(req, workspace, {}, prediction);
-    note = `Offline (${connected.reason}): predicted from the workspace YAML.`;
-  }
 
-  const text = traceToText(trace);
-  ctx.log.info(`trace (${trace.mode}):\n${text}`);
-  const html = showTracePanel(ctx.extensionUri, trace, note);
-  return { trace, text, html, note };
-};
+    // Relative names read better in the trace ("istio-specs.yaml:26") than URIs.
+    const workspace = renameFiles(await ctx.engine.resources(), (f) =>
+      vscode.workspace.asRelativePath(vscode.Uri.parse(f)),
+    );
+    // The prediction from the workspace names the file and line each route comes from.
+    const prediction = predict(workspace);
+    const req: TraceRequest = {
+      host: host.trim(),
+      path,
+      method,
+      headers: args.headers ?? (args.path === undefined && path === d.path ? d.headers : {}),
+    };
+
+    let note: string | undefined;
+    let trace: Trace;
+    const connected =
+      args.offline || !ctx.prompts.isTrusted()
+        ? ({
+            ok: false,
+            reason: args.offline ? 'offline requested' : 'untrusted workspace, so the cluster is not read',
+          } as const)
+        : await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Window, title: 'Istio Ingress Lab: reading the gateway for the trace' },
+            () => gatherLive(ctx, workspace),
+          );
+    if (connected.ok) {
+      const { data } = connected;
+      let entry = args.entry ? data.entries.find((e) => e.kind === args.entry) : undefined;
+      if (!entry && !args.entry && data.entries.length) {
+        const picked = await ctx.prompts.pick(
+          data.entries.map((e) => ({ label: e.label, description: e.description, entry: e })),
+          { title: 'Enter the gateway by', placeHolder: 'The address the client sends to' },
+        );
+        if (!picked) return undefined;
+        entry = picked.entry;
+      }
+      if (entry) Object.assign(req, { entry: entry.kind, address: entry.address, port: entry.port });
+      else if (args.entry) req.entry = args.entry;
+      trace = runTrace(req, data.resources, data.live, prediction);
+      note = `Live from ${data.gatewayPod}'s Envoy and the cluster's objects.`;
+    } else {
+      if (args.entry) req.entry = args.entry;
+      trace = runTrace(req, workspace, {}, prediction);
+      note = `Offline (${connected.reason}): predicted from the workspace YAML.`;
+    }
+
+    const text = traceToText(trace);
+    ctx.log.info(`trace (${trace.mode}):\n${text}`);
+    const html = showTracePanel(ctx.extensionUri, trace, note);
+    return { trace, text, html, note };
+  };

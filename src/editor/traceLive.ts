@@ -2,38 +2,17 @@
 // the gateway Service and pods, the gateway Envoy's route configurations and endpoints, the cluster's
 // VirtualServices, Gateways and the Services behind the routes, and the addresses a request can enter by.
 // The workspace YAML fills in what the cluster does not say (Deployments, objects not applied yet).
-import * as vscode from 'vscode';
 import { readConfigDump } from '../envoy/configDump';
 import type { EntryKind } from '../istio/kubeProxy';
 import type { ResourceSet } from '../istio/model';
-import type { EndpointInfo, LiveState } from '../istio/trace';
-import { emptyResourceSet, mergeResourceSets, readResources } from '../istio/yamlModel';
-import type { KubeObject, Service } from '../kube/index';
+import type { LiveState } from '../istio/trace';
+import { clusterResourceSet } from '../istio/yamlModel';
+import { noneIfNotServed } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
-import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from './traceInputs';
+import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../lab/traceInputs';
 import { errorText } from './show';
-
-const MAX_WORKSPACE_YAML = 500;
-
-/** Every YAML file of the workspace, open editors' unsaved text winning over the disk. */
-export async function workspaceResources(): Promise<ResourceSet> {
-  const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
-  const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d] as const));
-  const sets = await Promise.all(
-    files.map(async (uri) => {
-      try {
-        const doc = open.get(uri.toString());
-        const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-        // Relative names read better in the trace ("istio-specs.yaml:26") than URIs.
-        return readResources(text, vscode.workspace.asRelativePath(uri)).resources;
-      } catch {
-        return emptyResourceSet();
-      }
-    }),
-  );
-  return mergeResourceSets(...sets);
-}
+import { routeClusters } from '../envoy/routeClusters';
 
 /** One way into the gateway the user can pick: `10.244.255.253:80 (LoadBalancer)`. */
 export interface EntryChoice {
@@ -51,10 +30,17 @@ export interface LiveTraceData {
   gatewayPod: string;
 }
 
-const ENTRY_LABELS: Record<EntryKind, string> = { loadBalancer: 'LoadBalancer', clusterIP: 'ClusterIP', nodePort: 'NodePort' };
+const ENTRY_LABELS: Record<EntryKind, string> = {
+  loadBalancer: 'LoadBalancer',
+  clusterIP: 'ClusterIP',
+  nodePort: 'NodePort',
+};
 
 /** Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline). */
-export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
+export async function gatherLive(
+  ctx: LabContext,
+  workspace: ResourceSet,
+): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
   const lg = await ctx.live.get();
   if (!lg.ok) return { ok: false, reason: lg.reason };
   const g = lg.gateway;
@@ -63,38 +49,46 @@ export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promi
     const { gateway } = ctx.settings;
     const routeConfigs = readConfigDump(g.configDump).routeConfigs.map((e) => e.routeConfig);
     const clusterNames = routeConfigs.flatMap((rc) =>
-      (rc.virtualHosts ?? []).flatMap((vh) =>
-        (vh.routes ?? []).flatMap((r) => (r.route?.cluster ? [r.route.cluster] : (r.route?.weightedClusters?.clusters ?? []).map((c) => c.name))),
-      ),
+      (rc.virtualHosts ?? []).flatMap((vh) => (vh.routes ?? []).flatMap(routeClusters)),
     );
     const [gatewayServices, pods, vss, gws, reach, backendServices] = await Promise.all([
       cluster.listServices(gateway.namespace, { labelSelector: gateway.selector }),
       cluster.listPods(gateway.namespace, { labelSelector: gateway.selector }),
-      cluster.virtualServices().catch(() => [] as KubeObject[]),
-      cluster.gateways().catch(() => [] as KubeObject[]),
-      cluster.checkReachable({ timeoutMs: 5000 }).catch(() => undefined),
-      Promise.all(clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns).catch(() => [] as Service[]))).then((x) => x.flat()),
+      cluster.virtualServices().catch(noneIfNotServed),
+      cluster.gateways().catch(noneIfNotServed),
+      cluster.checkReachable({ timeoutMs: 5000 }),
+      Promise.all(clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns))).then((x) => x.flat()),
     ]);
     const svc = gatewayServices.find((s) => s.spec.type === 'LoadBalancer') ?? gatewayServices[0];
     if (!svc) return { ok: false, reason: `no Service in ${gateway.namespace} matches ${gateway.selector}` };
 
-    const clusterSet = emptyResourceSet();
-    clusterSet.virtualServices.push(...(toModel(vss, 'VirtualService', 'networking.istio.io/v1') as ResourceSet['virtualServices']));
-    clusterSet.gateways.push(...(toModel(gws, 'Gateway', 'networking.istio.io/v1') as ResourceSet['gateways']));
-    const services = toModel([svc, ...backendServices.filter((s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace))], 'Service', 'v1');
-    clusterSet.services.push(...(services as ResourceSet['services']));
-    const gatewayService = clusterSet.services[0]!;
+    // The gateway Service first: the trace enters through it.
+    const clusterSet = clusterResourceSet([
+      { kind: 'VirtualService', apiVersion: 'networking.istio.io/v1', items: vss },
+      { kind: 'Gateway', apiVersion: 'networking.istio.io/v1', items: gws },
+      {
+        kind: 'Service',
+        apiVersion: 'v1',
+        items: [
+          svc,
+          ...backendServices.filter(
+            (s) => !(s.metadata.name === svc.metadata.name && s.metadata.namespace === svc.metadata.namespace),
+          ),
+        ],
+      },
+    ]);
+    const gatewayService = clusterSet.services[0];
 
     const live: LiveState = {
       gatewayService,
       gatewayPods: pods.filter((p) => p.ip).map((p) => ({ name: p.name, ip: p.ip!, ready: p.ready, nodeName: p.node })),
       routeConfigs,
-      endpointsFor: (name): EndpointInfo[] => g.endpoints(name).map(endpointFromView),
+      endpointsFor: (name) => g.endpoints(name),
       legacyKubeProxy: isLegacyKubeProxy(reach?.version),
     };
 
     const entries: EntryChoice[] = [];
-    const addresses = await cluster.ingressAddresses(svc).catch(() => undefined);
+    const addresses = await cluster.ingressAddresses(svc);
     for (const a of addresses?.addresses ?? []) {
       if (a.kind === 'externalIP') continue;
       entries.push({
@@ -105,7 +99,15 @@ export async function gatherLive(ctx: LabContext, workspace: ResourceSet): Promi
         description: a.reachableFrom,
       });
     }
-    return { ok: true, data: { live, resources: mergeClusterAndWorkspace(clusterSet, workspace), entries, gatewayPod: `${g.pod.namespace}/${g.pod.name}` } };
+    return {
+      ok: true,
+      data: {
+        live,
+        resources: mergeClusterAndWorkspace(clusterSet, workspace),
+        entries,
+        gatewayPod: `${g.pod.namespace}/${g.pod.name}`,
+      },
+    };
   } catch (e) {
     const reason = errorText(e);
     ctx.log.warn(`trace: reading the cluster failed, tracing offline: ${reason}`);

@@ -1,7 +1,7 @@
 // The trace webview panel: one panel, reused for each new trace, no scripts, styles from media/ only.
 import * as vscode from 'vscode';
 import type { Trace } from '../istio/trace';
-import { renderTraceHtml } from './traceHtml';
+import { renderTraceHtml } from '../lab/traceHtml';
 
 export const TRACE_VIEW_TYPE = 'istioIngressLab.trace';
 
@@ -15,10 +15,15 @@ export function showTracePanel(extensionUri: vscode.Uri, trace: Trace, note?: st
     current.title = title;
     current.reveal(vscode.ViewColumn.Beside, true);
   } else {
-    current = vscode.window.createWebviewPanel(TRACE_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: false,
-      localResourceRoots: [media],
-    });
+    current = vscode.window.createWebviewPanel(
+      TRACE_VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: false,
+        localResourceRoots: [media],
+      },
+    );
     current.onDidDispose(() => (current = undefined));
   }
   const webview = current.webview;

@@ -1,6 +1,7 @@
 // Reader for Envoy's admin `/config_dump` (optionally `?include_eds`), in Envoy's snake_case or istioctl's
 // camelCase. Also accepts one section on its own (an object with a ...ConfigDump "@type") and the arrays that
 // `istioctl proxy-config routes|listeners|clusters|endpoints -o json` print.
+import { CLUSTER, ENDPOINTS, LISTENER, ROUTE_CONFIG, shapeProblem } from './dumpShape';
 import { normalizeKeys } from './normalize';
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration } from './types';
 
@@ -72,6 +73,35 @@ export function emptyConfigDump(): ConfigDump {
 
 /** Reads a parsed `/config_dump` JSON value (raw or istioctl form). Throws ConfigDumpShapeError when it is none. */
 export function readConfigDump(json: unknown): ConfigDump {
+  const dump = readConfigDumpUnchecked(json);
+  const problem =
+    firstProblem(dump.routeConfigs, (e, i) =>
+      shapeProblem(e.routeConfig, ROUTE_CONFIG, `route configuration ${nameOf(e.routeConfig, i)}`),
+    ) ??
+    firstProblem(dump.listeners, (e, i) => shapeProblem(e.listener, LISTENER, `listener ${nameOf(e.listener, i)}`)) ??
+    firstProblem(dump.clusters, (e, i) => shapeProblem(e.cluster, CLUSTER, `cluster ${nameOf(e.cluster, i)}`)) ??
+    firstProblem(dump.endpoints, (e, i) => shapeProblem(e.assignment, ENDPOINTS, `endpoints ${i}`));
+  if (problem)
+    throw new ConfigDumpShapeError(
+      `${problem}; this is not what Envoy writes: give the unedited output of /config_dump or istioctl proxy-config ... -o json`,
+    );
+  return dump;
+}
+
+function firstProblem<T>(list: T[], f: (e: T, i: number) => string | undefined): string | undefined {
+  for (const [i, e] of list.entries()) {
+    const p = f(e, i);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+function nameOf(v: unknown, i: number): string {
+  const n = v && typeof v === 'object' ? (v as { name?: unknown }).name : undefined;
+  return typeof n === 'string' ? n.slice(0, 80) : `#${i}`;
+}
+
+function readConfigDumpUnchecked(json: unknown): ConfigDump {
   const dump = emptyConfigDump();
   if (Array.isArray(json)) {
     readIstioctlArray(json, dump);
@@ -83,7 +113,9 @@ export function readConfigDump(json: unknown): ConfigDump {
     return dump;
   }
   if ('cluster_statuses' in json || 'clusterStatuses' in json)
-    throw new ConfigDumpShapeError('this is /clusters?format=json output, not a /config_dump (give it as --clusters to endpoints)');
+    throw new ConfigDumpShapeError(
+      'this is /clusters?format=json output, not a /config_dump (give it as --clusters to endpoints)',
+    );
   if (sectionOf(json['@type']) || resourceEntry(json)) {
     readSection(json, dump);
     return dump;
@@ -137,28 +169,39 @@ function readSection(raw: Obj, dump: ConfigDump): void {
           });
       for (const d of arr(c.staticRouteConfigs))
         if (isObj(d.routeConfig))
-          dump.routeConfigs.push({ routeConfig: d.routeConfig as unknown as RouteConfiguration, dynamic: false, lastUpdated: str(d.lastUpdated) });
+          dump.routeConfigs.push({
+            routeConfig: d.routeConfig as unknown as RouteConfiguration,
+            dynamic: false,
+            lastUpdated: str(d.lastUpdated),
+          });
       break;
     case 'listeners':
       for (const d of arr(c.dynamicListeners)) {
         const active = isObj(d.activeState) ? d.activeState : undefined;
         if (active && isObj(active.listener))
-          dump.listeners.push({ listener: active.listener as Listener, dynamic: true, versionInfo: str(active.versionInfo) });
+          dump.listeners.push({ listener: active.listener, dynamic: true, versionInfo: str(active.versionInfo) });
       }
       for (const d of arr(c.staticListeners))
-        if (isObj(d.listener)) dump.listeners.push({ listener: d.listener as Listener, dynamic: false });
+        if (isObj(d.listener)) dump.listeners.push({ listener: d.listener, dynamic: false });
       break;
     case 'clusters':
       for (const d of arr(c.dynamicActiveClusters))
-        if (isObj(d.cluster)) dump.clusters.push({ cluster: d.cluster as unknown as Cluster, dynamic: true, versionInfo: str(d.versionInfo) });
+        if (isObj(d.cluster))
+          dump.clusters.push({
+            cluster: d.cluster as unknown as Cluster,
+            dynamic: true,
+            versionInfo: str(d.versionInfo),
+          });
       for (const d of arr(c.staticClusters))
         if (isObj(d.cluster)) dump.clusters.push({ cluster: d.cluster as unknown as Cluster, dynamic: false });
       break;
     case 'endpoints':
       for (const d of arr(c.dynamicEndpointConfigs))
-        if (isObj(d.endpointConfig)) dump.endpoints.push({ assignment: d.endpointConfig as unknown as ClusterLoadAssignment, dynamic: true });
+        if (isObj(d.endpointConfig))
+          dump.endpoints.push({ assignment: d.endpointConfig as unknown as ClusterLoadAssignment, dynamic: true });
       for (const d of arr(c.staticEndpointConfigs))
-        if (isObj(d.endpointConfig)) dump.endpoints.push({ assignment: d.endpointConfig as unknown as ClusterLoadAssignment, dynamic: false });
+        if (isObj(d.endpointConfig))
+          dump.endpoints.push({ assignment: d.endpointConfig as unknown as ClusterLoadAssignment, dynamic: false });
       break;
     case 'bootstrap':
       if (isObj(c.bootstrap)) dump.bootstrap = c.bootstrap;
@@ -180,7 +223,7 @@ function readIstioctlArray(items: unknown[], dump: ConfigDump): void {
       dump.routeConfigs.push({ routeConfig: o as unknown as RouteConfiguration, dynamic: true });
     } else if (type.endsWith('.Listener') || (!type && (Array.isArray(o.filterChains) || isObj(o.address)))) {
       dump.sections.add('listeners');
-      dump.listeners.push({ listener: o as Listener, dynamic: true });
+      dump.listeners.push({ listener: o, dynamic: true });
     } else if (type.endsWith('.ClusterLoadAssignment') || (!type && typeof o.clusterName === 'string')) {
       dump.sections.add('endpoints');
       dump.endpoints.push({ assignment: o as unknown as ClusterLoadAssignment, dynamic: true });
@@ -189,5 +232,8 @@ function readIstioctlArray(items: unknown[], dump: ConfigDump): void {
       dump.clusters.push({ cluster: o as unknown as Cluster, dynamic: true });
     }
   }
-  if (dump.sections.size === 0) throw new ConfigDumpShapeError('not an Envoy config dump: a JSON array without routes, listeners, clusters or endpoints');
+  if (dump.sections.size === 0)
+    throw new ConfigDumpShapeError(
+      'not an Envoy config dump: a JSON array without routes, listeners, clusters or endpoints',
+    );
 }

@@ -1,6 +1,7 @@
 // Go's sort.Slice (pattern-defeating quicksort, Go 1.19+), ported so that rows that compare equal under
 // istioctl's less functions end up in the very order istioctl prints them. sort.Slice is not stable: a
 // stable JS sort would differ from istioctl on ties once a slice has more than 12 elements.
+import { goIndex } from './goIndex';
 
 type Less = (i: number, j: number) => boolean;
 type Swap = (i: number, j: number) => void;
@@ -17,10 +18,10 @@ function bitsLen(x: number): number {
 
 /** Sorts `data` in place exactly as Go's sort.Slice(data, less) would; `less` compares elements. */
 export function goSortSlice<T>(data: T[], less: (a: T, b: T) => boolean): T[] {
-  const l: Less = (i, j) => less(data[i], data[j]);
+  const l: Less = (i, j) => less(goIndex(data, i), goIndex(data, j));
   const s: Swap = (i, j) => {
-    const t = data[i];
-    data[i] = data[j];
+    const t = goIndex(data, i);
+    data[i] = goIndex(data, j);
     data[j] = t;
   };
   pdqsort(l, s, 0, data.length, bitsLen(data.length));

@@ -7,6 +7,7 @@
 //  - a line with a single cell (no tab) flushes everything before it, so it separates blocks.
 // Widths count Unicode code points, as Go counts runes. Flags (AlignRight, DiscardEmptyColumns, ...) are not
 // used by istioctl and are not implemented.
+import { goIndex } from './goIndex';
 
 export interface TabwriterOptions {
   minwidth: number;
@@ -68,7 +69,7 @@ export class GoTabwriter {
   }
 
   private terminateCell(): number {
-    const line = this.lines[this.lines.length - 1];
+    const line = goIndex(this.lines, this.lines.length - 1);
     line.push({ width: runeCount(this.cellText), text: this.cellText });
     this.cellText = '';
     return line.length;
@@ -85,16 +86,16 @@ export class GoTabwriter {
   private format(line0: number, line1: number): void {
     const column = this.widths.length;
     for (let thisLine = line0; thisLine < line1; thisLine++) {
-      let line = this.lines[thisLine];
+      let line = goIndex(this.lines, thisLine);
       if (column >= line.length - 1) continue;
       // A cell exists in this column: print the lines before the block, then size the block.
       this.writeLines(line0, thisLine);
       line0 = thisLine;
       let width = this.opts.minwidth;
       for (; thisLine < line1; thisLine++) {
-        line = this.lines[thisLine];
+        line = goIndex(this.lines, thisLine);
         if (column >= line.length - 1) break;
-        const w = line[column].width + this.opts.padding;
+        const w = goIndex(line, column).width + this.opts.padding;
         if (w > width) width = w;
       }
       this.widths.push(width);
@@ -107,12 +108,12 @@ export class GoTabwriter {
 
   private writeLines(line0: number, line1: number): void {
     for (let i = line0; i < line1; i++) {
-      const line = this.lines[i];
-      for (let j = 0; j < line.length; j++) {
-        const c = line[j];
+      const line = goIndex(this.lines, i);
+      line.forEach((c, j) => {
         this.out.push(c.text);
-        if (j < this.widths.length) this.out.push(this.opts.padchar.repeat(Math.max(0, this.widths[j] - c.width)));
-      }
+        if (j < this.widths.length)
+          this.out.push(this.opts.padchar.repeat(Math.max(0, goIndex(this.widths, j) - c.width)));
+      });
       if (i + 1 === this.lines.length) {
         // Last buffered line: no newline, write the outstanding partial cell.
         this.out.push(this.cellText);

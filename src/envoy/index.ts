@@ -2,7 +2,17 @@
 // endpoints by cluster name, and a live route by (route config, request host, match).
 import type { ConfigDump } from './configDump';
 import type { AdminClusters } from './adminClusters';
-import type { Address, Cluster, ClusterLoadAssignment, ClusterStatus, Listener, Route, RouteConfiguration, RouteMatch, VirtualHost } from './types';
+import type {
+  Address,
+  Cluster,
+  ClusterLoadAssignment,
+  ClusterStatus,
+  Listener,
+  Route,
+  RouteConfiguration,
+  RouteMatch,
+  VirtualHost,
+} from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
 
 /** Deep equality of JSON values, ignoring object key order. */
@@ -20,6 +30,21 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
   return ak.length === bk.length && ak.every((k) => k in bo && jsonEqual(ao[k], bo[k]));
 }
+
+/** An upstream host as the gateway sees it, with the pod behind its IP when the cluster says: the lens, hover and trace. */
+export interface PodEndpoint {
+  /** IP (or pipe path) without the port. */
+  address: string;
+  /** 0 for pipes and internal addresses. */
+  port: number;
+  /** HEALTHY, UNHEALTHY, DRAINING, ... as istioctl prints it. */
+  health: string;
+  pod?: string;
+}
+
+/** `ip:port` as istioctl prints an endpoint (`[v6]:port` is not used by istioctl either). */
+export const endpointAddress = (e: Pick<PodEndpoint, 'address' | 'port'>): string =>
+  e.port ? `${e.address}:${e.port}` : e.address;
 
 /** One upstream host of a cluster, from /clusters?format=json or from EDS, in one shape. */
 export interface EndpointView {
@@ -73,9 +98,11 @@ export class ConfigDumpIndex {
       this.listenersByPort.set(port, list);
       if (listener.name && !this.listenersByName.has(listener.name)) this.listenersByName.set(listener.name, listener);
     }
-    for (const { cluster } of dump.clusters) if (!this.clustersByName.has(cluster.name)) this.clustersByName.set(cluster.name, cluster);
+    for (const { cluster } of dump.clusters)
+      if (!this.clustersByName.has(cluster.name)) this.clustersByName.set(cluster.name, cluster);
     for (const { assignment } of dump.endpoints)
-      if (!this.assignmentsByCluster.has(assignment.clusterName)) this.assignmentsByCluster.set(assignment.clusterName, assignment);
+      if (!this.assignmentsByCluster.has(assignment.clusterName))
+        this.assignmentsByCluster.set(assignment.clusterName, assignment);
   }
 
   routeConfig(name: string): RouteConfiguration | undefined {
@@ -129,8 +156,9 @@ export class ConfigDumpIndex {
     if (!choice) return undefined;
     const routes = choice.virtualHost.routes ?? [];
     const index = routes.findIndex((r) => jsonEqual(r.match, match));
-    if (index < 0) return undefined;
-    return { routeConfig: rc, virtualHost: choice.virtualHost, choice, route: routes[index], index };
+    const route = routes[index];
+    if (!route) return undefined;
+    return { routeConfig: rc, virtualHost: choice.virtualHost, choice, route, index };
   }
 }
 

@@ -29,7 +29,6 @@ export function parseJsonText(text: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    let position: number;
     const lc = /line (\d+) column (\d+)/.exec(message);
     const pos = /at position (\d+)/.exec(message);
     // Drop V8's own location and the echoed source excerpt; we say where ourselves.
@@ -40,7 +39,7 @@ export function parseJsonText(text: string): unknown {
       .replace(/ \(line \d+ column \d+\)$/, '');
     if (lc) throw new JsonSyntaxError(detail, Number(lc[1]), Number(lc[2]));
     // V8 omits the position for some errors ("Unexpected token ',', ... is not valid JSON"): find it ourselves.
-    position = pos ? Number(pos[1]) : firstErrorOffset(text);
+    const position = pos ? Number(pos[1]) : firstErrorOffset(text);
     const { line, column } = lineColumnAt(text, position);
     throw new JsonSyntaxError(detail, line, column);
   }
@@ -50,10 +49,10 @@ export function parseJsonText(text: string): unknown {
 export function firstErrorOffset(text: string): number {
   let i = 0;
   const fail = (): never => {
-    throw i;
+    throw new ScanStop(i);
   };
   const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
   };
   const lit = (word: string) => {
     for (let k = 0; k < word.length; k++, i++) if (text[i] !== word[k]) fail();
@@ -72,10 +71,11 @@ export function firstErrorOffset(text: string): number {
         i++;
         const e = text[i];
         if (e === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
-            i += k;
-            fail();
-          }
+          for (let k = 1; k <= 4; k++)
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              fail();
+            }
           i += 5;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
         else fail();
@@ -148,7 +148,15 @@ export function firstErrorOffset(text: string): number {
     ws();
     if (i < text.length) return i;
     return text.length;
-  } catch (at) {
-    return typeof at === 'number' ? at : text.length;
+  } catch (stop) {
+    if (stop instanceof ScanStop) return stop.offset;
+    throw stop;
+  }
+}
+
+/** Unwinds the scanner from any depth to the offset where the text stopped being JSON. */
+class ScanStop extends Error {
+  constructor(readonly offset: number) {
+    super(`JSON stops being valid at offset ${offset}`);
   }
 }

@@ -52,7 +52,7 @@ export function normalizeKeys(value: unknown, parentKey = ''): unknown {
   }
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
-  const type = typeof obj['@type'] === 'string' ? (obj['@type'] as string) : undefined;
+  const type = typeof obj['@type'] === 'string' ? obj['@type'] : undefined;
   if (type && STRUCT_TYPES.has(type)) return obj;
   const out: Record<string, unknown> = {};
   for (const rawKey in obj) {
@@ -64,7 +64,11 @@ export function normalizeKeys(value: unknown, parentKey = ''): unknown {
     const key = camelKey(rawKey);
     if (v === null || typeof v !== 'object') {
       out[key] = v;
-    } else if (VERBATIM.has(key) || VERBATIM_UNDER[parentKey]?.has(key) || (type && TYPED_STRUCT_TYPES.has(type) && key === 'value')) {
+    } else if (
+      VERBATIM.has(key) ||
+      VERBATIM_UNDER[parentKey]?.has(key) ||
+      (type && TYPED_STRUCT_TYPES.has(type) && key === 'value')
+    ) {
       out[key] = v;
     } else if (MAP_OF_MESSAGES.has(key) && v && typeof v === 'object' && !Array.isArray(v)) {
       const m: Record<string, unknown> = {};

@@ -14,7 +14,10 @@ const HCM = 'envoy.filters.network.http_connection_manager';
 
 /** The path options of the HTTP connection manager in a listener (first filter chain that has one). */
 export function pathNormalizationOf(listener: Listener | undefined): PathNormalization {
-  for (const fc of [...(listener?.filterChains ?? []), ...(listener?.defaultFilterChain ? [listener.defaultFilterChain] : [])]) {
+  for (const fc of [
+    ...(listener?.filterChains ?? []),
+    ...(listener?.defaultFilterChain ? [listener.defaultFilterChain] : []),
+  ]) {
     for (const f of fc.filters ?? []) {
       if (f.name !== HCM) continue;
       const tc = (f.typedConfig ?? {}) as { normalizePath?: boolean | { value?: boolean }; mergeSlashes?: boolean };
@@ -35,10 +38,9 @@ function canonicalPath(path: string): string {
     const ch = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(ch) ? ch : m;
   });
-  const segments = p.split('/');
+  const segments = p.split('/').slice(1);
   const out: string[] = [];
-  for (let i = 1; i < segments.length; i++) {
-    const seg = segments[i];
+  for (const [i, seg] of segments.entries()) {
     const last = i === segments.length - 1;
     if (seg === '.') {
       if (last) out.push('');

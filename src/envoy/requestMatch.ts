@@ -3,8 +3,18 @@
 // string; case_sensitive; headers; query parameters). Every earlier route carries the reasons it did not
 // match, which is what the request trace shows. The chosen route's rewrite gives the upstream path.
 // Not evaluated: runtime_fraction, grpc, tls_context, dynamic_metadata, filter_state, match trees.
-import type { HeaderMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types';
+import type {
+  HeaderMatcher,
+  MetadataMatcher,
+  QueryParameterMatcher,
+  Route,
+  RouteConfiguration,
+  RouteMatch,
+  StringMatcher,
+  VirtualHost,
+} from './types';
 import { selectVirtualHost, type VirtualHostChoice } from './virtualHost';
+import { fullMatchRegex, re2ReplaceAll } from './re2';
 
 export interface RequestSpec {
   /** Host header / :authority, e.g. "simple.baihl.io" or "simple.baihl.io:80". */
@@ -86,33 +96,7 @@ function normaliseRequest(req: RequestSpec): NormalRequest {
   return { pathOnly, queryString, headers, query };
 }
 
-
-/** RE2 full match with a JS RegExp; undefined when the pattern is not valid JavaScript regex syntax. */
-export function fullMatchRegex(pattern: string, flags = ''): RegExp | undefined {
-  const { source, flags: f } = re2ToJs(pattern);
-  try {
-    return new RegExp(`^(?:${source})$`, flags + f);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The RE2 spellings JavaScript lacks: named groups `(?P<n>...)`, `\A` / `\z` anchors, and a leading
- * flag group such as `(?i)` (JavaScript has no inline flags, so only a leading one can be honoured).
- */
-export function re2ToJs(pattern: string): { source: string; flags: string } {
-  let source = pattern.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>').replace(/\\A/g, '^').replace(/\\z/g, '$');
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    source = source.slice(lead[0].length);
-    if (lead[1].includes('i')) flags += 'i';
-    if (lead[1].includes('s')) flags += 's';
-    if (lead[1].includes('m')) flags += 'm';
-  }
-  return { source, flags };
-}
+export { fullMatchRegex } from './re2';
 
 function stringMatches(m: StringMatcher, value: string): boolean {
   const ic = m.ignoreCase === true;
@@ -157,7 +141,7 @@ function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): strin
     const want = h.presentMatch !== false;
     const ok = (present === want) !== invert;
     if (ok) return undefined;
-    return (want !== invert) ? `header ${h.name} is missing` : `header ${h.name} is present but must be absent`;
+    return want !== invert ? `header ${h.name} is missing` : `header ${h.name} is present but must be absent`;
   }
   const sm = headerStringMatcher(h)!;
   if (!present) {
@@ -191,6 +175,11 @@ function queryMismatch(q: QueryParameterMatcher, query: [string, string][]): str
   return `query parameter ${q.name} is "${found[1]}", not ${describeStringMatcher(q.stringMatch)}`;
 }
 
+const claimPath = (d: MetadataMatcher) => {
+  const keys = d.path.map((p) => p.key);
+  return keys[0] === 'payload' ? keys.slice(1).join('.') : `${d.filter}:${keys.join('.')}`;
+};
+
 /** Why `match` rejects the request (empty when it matches). Path checks come first, as in Envoy. */
 export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | NormalRequest): string[] {
   const r = 'pathOnly' in req ? req : normaliseRequest(req);
@@ -199,9 +188,12 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
   const path = r.pathOnly;
   const cmp = (s: string) => (cs ? s : s.toLowerCase());
   const caseNote = (a: string, b: string) =>
-    cs && a.toLowerCase() === b.toLowerCase() ? ' (it differs only in letter case, and the match is case sensitive)' : '';
+    cs && a.toLowerCase() === b.toLowerCase()
+      ? ' (it differs only in letter case, and the match is case sensitive)'
+      : '';
   if (match.path !== undefined) {
-    if (cmp(path) !== cmp(match.path)) reasons.push(`path "${path}" is not "${match.path}"${caseNote(path, match.path)}`);
+    if (cmp(path) !== cmp(match.path))
+      reasons.push(`path "${path}" is not "${match.path}"${caseNote(path, match.path)}`);
   } else if (match.prefix !== undefined) {
     if (!cmp(path).startsWith(cmp(match.prefix))) {
       const head = path.slice(0, match.prefix.length);
@@ -214,7 +206,7 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
     if (!ok) reasons.push(`path "${path}" is neither "${p}" nor below "${p}/"`);
   } else if (match.safeRegex) {
     const re = fullMatchRegex(match.safeRegex.regex);
-    if (!re) reasons.push(`regex ${match.safeRegex.regex} cannot be evaluated here (not JavaScript regex syntax)`);
+    if (!re) reasons.push(`regex ${match.safeRegex.regex} cannot be evaluated here (RE2 refuses this pattern)`);
     else if (!re.test(path)) reasons.push(`path "${path}" does not fully match regex ${match.safeRegex.regex}`);
   } else {
     const m = match as Record<string, unknown>;
@@ -229,6 +221,14 @@ export function routeMatchMismatches(match: RouteMatch, req: RequestSpec | Norma
     const why = queryMismatch(q, r.query);
     if (why) reasons.push(why);
   }
+  // JWT claim matches read the jwt_authn filter's metadata; a traced request carries no validated token,
+  // so a claim is absent: a positive claim match fails, an inverted one (withoutHeaders) holds.
+  for (const d of match.dynamicMetadata ?? []) {
+    if (!d.invert)
+      reasons.push(
+        `needs JWT claim ${claimPath(d)} from a validated token (jwt_authn metadata); the request carries none`,
+      );
+  }
   return reasons;
 }
 
@@ -239,26 +239,25 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
   const query = req.path.includes('?') ? '?' + r.queryString : '';
   if (!action) return { path: req.path };
   if (action.regexRewrite) {
-    const re = (() => {
-      const { source, flags } = re2ToJs(action.regexRewrite!.pattern.regex);
-      try {
-        return new RegExp(source, 'g' + flags);
-      } catch {
-        return undefined;
-      }
-    })();
-    if (!re) return { path: req.path, rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} (not evaluable here)` };
-    // RE2 substitution uses \1 for groups; JS uses $1 (and $ must be escaped).
-    const sub = action.regexRewrite.substitution.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1');
+    const rewritten = re2ReplaceAll(action.regexRewrite.pattern.regex, r.pathOnly, action.regexRewrite.substitution);
+    if (rewritten === undefined)
+      return {
+        path: req.path,
+        rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} (RE2 refuses this pattern)`,
+      };
     return {
-      path: r.pathOnly.replace(re, sub) + query,
+      path: rewritten + query,
       rewrite: `regex_rewrite ${action.regexRewrite.pattern.regex} -> ${action.regexRewrite.substitution}`,
     };
   }
   if (action.prefixRewrite !== undefined) {
     const m = route.match;
     const matchedLength =
-      m.prefix !== undefined ? m.prefix.length : m.pathSeparatedPrefix !== undefined ? m.pathSeparatedPrefix.length : r.pathOnly.length;
+      m.prefix !== undefined
+        ? m.prefix.length
+        : m.pathSeparatedPrefix !== undefined
+          ? m.pathSeparatedPrefix.length
+          : r.pathOnly.length;
     const how =
       m.prefix !== undefined || m.pathSeparatedPrefix !== undefined
         ? `prefix_rewrite replaces the matched prefix "${m.prefix ?? m.pathSeparatedPrefix}" with "${action.prefixRewrite}"`
@@ -273,7 +272,11 @@ export function rewritePath(route: Route, req: RequestSpec): { path: string; rew
  * case seen in practice is modelled: a fragment in :path (http_reject_path_with_fragment, on by default).
  */
 export function rejectedBeforeRouting(req: RequestSpec): { status: number; reason: string } | undefined {
-  if (req.path.includes('#')) return { status: 400, reason: 'Envoy rejects a request whose :path contains a fragment (#...) with 400 before routing' };
+  if (req.path.includes('#'))
+    return {
+      status: 400,
+      reason: 'Envoy rejects a request whose :path contains a fragment (#...) with 400 before routing',
+    };
   return undefined;
 }
 
@@ -289,8 +292,7 @@ export function matchInVirtualHost(choice: VirtualHostChoice, req: RequestSpec):
   const r = normaliseRequest(req);
   const misses: RouteMiss[] = [];
   const routes = vh.routes ?? [];
-  for (let i = 0; i < routes.length; i++) {
-    const route = routes[i];
+  for (const [i, route] of routes.entries()) {
     const reasons = routeMatchMismatches(route.match ?? {}, r);
     if (reasons.length) {
       misses.push({ index: i, route, reasons });

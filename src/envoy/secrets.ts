@@ -17,6 +17,7 @@ export interface SecretItem {
 }
 
 type Obj = Record<string, unknown>;
+const stringOr = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 
 function rfc3339(d: Date): string {
@@ -35,7 +36,7 @@ function metaFromPem(pem: string, trustDomain: string, now: Date): Omit<SecretIt
   if (!trustDomain) {
     for (const part of (cert.subjectAltName ?? '').split(', ')) {
       const uri = /^URI:spiffe:\/\/([^/]+)/.exec(part);
-      if (uri) trustDomain = uri[1];
+      if (uri?.[1]) trustDomain = uri[1];
     }
   }
   const notBefore = new Date(cert.validFrom);
@@ -59,7 +60,7 @@ export function secretItems(dump: ConfigDump, now: Date = new Date()): SecretIte
   const items: SecretItem[] = [];
   const add = (entry: Obj, state: string) => {
     const secret = obj(entry.secret);
-    const base = { name: String(entry.name ?? ''), state };
+    const base = { name: stringOr(entry.name), state };
     const chain = decode(obj(obj(secret.tlsCertificate).certificateChain).inlineBytes);
     const ca = decode(obj(obj(obj(secret.validationContext).trustedCa)).inlineBytes);
     const build = (data: string, trustDomain: string): SecretItem => {
@@ -74,7 +75,8 @@ export function secretItems(dump: ConfigDump, now: Date = new Date()): SecretIte
       const custom = obj(obj(secret.validationContext).customValidatorConfig);
       const tc = obj(custom.typedConfig);
       if (tc['@type'] === 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig') {
-        for (const td of (tc.trustDomains as Obj[] | undefined) ?? []) items.push(build(decode(obj(td.trustBundle).inlineBytes), String(td.name ?? '')));
+        for (const td of (tc.trustDomains as Obj[] | undefined) ?? [])
+          items.push(build(decode(obj(td.trustBundle).inlineBytes), stringOr(td.name)));
       } else items.push(build('', ''));
     }
   };

@@ -66,7 +66,8 @@ export function sortedRouteConfigs(dump: ConfigDump): RouteConfiguration[] {
 
 export function describeRouteDomains(domains: readonly string[] | undefined): string {
   if (!domains || domains.length === 0) return '';
-  if (domains.length === 1) return domains[0];
+  const [only] = domains;
+  if (domains.length === 1 && only !== undefined) return only;
   const maximum = 2;
   let withoutPort: string[] = [];
   for (const d of domains) {
@@ -93,7 +94,7 @@ function unexpandDomains(domains: string[]): string[] {
 }
 
 /** istioctl's MATCH column: `/p*` for a prefix, the path, `PathPrefix:/p`, `regex r`; headers ignored. */
-export function describeMatch(match: RouteMatch | undefined): string {
+export function istioctlMatchColumn(match: RouteMatch | undefined): string {
   const conds: string[] = [];
   if (!match) return '';
   if (match.prefix) conds.push(`${match.prefix}*`);
@@ -104,7 +105,9 @@ export function describeMatch(match: RouteMatch | undefined): string {
 }
 
 /** istioctl's VIRTUAL SERVICE / DESTINATION RULE column: `<name>.<namespace>` from metadata istio.config. */
-export function describeManagement(metadata: { filterMetadata?: Record<string, Record<string, unknown>> } | undefined): string {
+export function describeManagement(
+  metadata: { filterMetadata?: Record<string, Record<string, unknown>> } | undefined,
+): string {
   const istio = metadata?.filterMetadata?.istio;
   if (!istio || !('config' in istio)) return '';
   const config = typeof istio.config === 'string' ? istio.config : '';
@@ -136,7 +139,13 @@ export function routesTable(dump: ConfigDump, filter: RouteFilter = {}): string 
       const routesOfVh = vh.routes ?? [];
       for (const r of routesOfVh) {
         if (isPassthrough(r)) continue;
-        w.row([name, vh.name ?? '', describeRouteDomains(vh.domains), describeMatch(r.match), describeManagement(r.metadata)]);
+        w.row([
+          name,
+          vh.name ?? '',
+          describeRouteDomains(vh.domains),
+          istioctlMatchColumn(r.match),
+          describeManagement(r.metadata),
+        ]);
       }
       if (routesOfVh.length === 0) w.row([name, vh.name ?? '', describeRouteDomains(vh.domains), '/*', '404']);
     }
@@ -206,10 +215,13 @@ export function describeFilterChainMatch(m: FilterChainMatch | undefined): strin
   if (match.transportProtocol) descrs.push(`Trans: ${match.transportProtocol}`);
   if (match.applicationProtocols?.length) {
     const protos = match.applicationProtocols;
-    const known = PROTOCOL_DESCRIPTIONS.find(([, p]) => p.length === protos.length && p.every((x, i) => x === protos[i]));
+    const known = PROTOCOL_DESCRIPTIONS.find(
+      ([, p]) => p.length === protos.length && p.every((x, i) => x === protos[i]),
+    );
     descrs.push(known ? known[0] : `App: ${protos.join(',')}`);
   }
-  const port = match.destinationPort !== undefined && match.destinationPort !== null ? `:${Number(match.destinationPort)}` : '';
+  const port =
+    match.destinationPort !== undefined && match.destinationPort !== null ? `:${Number(match.destinationPort)}` : '';
   if (match.prefixRanges?.length) {
     const pf = match.prefixRanges.map((p) => `${p.addressPrefix ?? ''}/${Number(p.prefixLen ?? 0)}`);
     descrs.push(`Addr: ${pf.join(',')}${port}`);
@@ -224,7 +236,8 @@ export function describeFilterDestination(filters: Filter[] | undefined): string
   for (const f of filters ?? []) {
     const tc = (f.typedConfig ?? {}) as Record<string, unknown>;
     if (f.name === HTTP_LISTENER) {
-      if (tc.routeConfig && typeof tc.routeConfig === 'object') return describeRouteConfig(tc.routeConfig as RouteConfiguration);
+      if (tc.routeConfig && typeof tc.routeConfig === 'object')
+        return describeRouteConfig(tc.routeConfig as RouteConfiguration);
       const rds = tc.rds as { routeConfigName?: string } | undefined;
       if (rds?.routeConfigName) return `Route: ${rds.routeConfigName}`;
       return 'HTTP';
@@ -251,11 +264,12 @@ function describeRouteConfig(rc: RouteConfiguration): string {
 
 function matchAllCluster(rc: RouteConfiguration): string {
   const vhs = rc.virtualHosts ?? [];
-  if (vhs.length !== 1) return '';
-  const vh = vhs[0];
+  const [vh] = vhs;
+  if (vhs.length !== 1 || !vh) return '';
   if (!(vh.domains?.length === 1 && vh.domains[0] === '*')) return '';
-  if ((vh.routes ?? []).length !== 1) return '';
-  const r = vh.routes![0];
+  const routes = vh.routes ?? [];
+  const [r] = routes;
+  if (routes.length !== 1 || !r) return '';
   if (r.match?.prefix !== '/') return '';
   const cluster = r.route?.cluster;
   if (typeof cluster !== 'string') return '';
@@ -268,7 +282,7 @@ function describeDomains(vh: VirtualHost): string {
 }
 
 function describeRoutes(vh: VirtualHost): string {
-  return (vh.routes ?? []).map((r) => describeMatch(r.match)).join(', ');
+  return (vh.routes ?? []).map((r) => istioctlMatchColumn(r.match)).join(', ');
 }
 
 function listenerPasses(l: Listener, f: ListenerFilter): boolean {
@@ -309,10 +323,16 @@ export function listenersTable(dump: ConfigDump, filter: ListenerFilter = {}): s
     const name = `listener/${l.name ?? ''}`;
     if (verbose) {
       const matches = goSortSlice(
-        filterChains(l).map((fc) => ({ match: describeFilterChainMatch(fc.filterChainMatch), destination: describeFilterDestination(fc.filters) })),
+        filterChains(l).map((fc) => ({
+          match: describeFilterChainMatch(fc.filterChainMatch),
+          destination: describeFilterDestination(fc.filters),
+        })),
         (a, b) => a.destination > b.destination,
       );
-      for (const m of matches) w.row(filter.withType ? [name, addresses, port, m.match, m.destination] : [addresses, port, m.match, m.destination]);
+      for (const m of matches)
+        w.row(
+          filter.withType ? [name, addresses, port, m.match, m.destination] : [addresses, port, m.match, m.destination],
+        );
     } else {
       const t = listenerType(l);
       w.row(filter.withType ? [name, addresses, port, t] : [addresses, port, t]);
@@ -394,7 +414,11 @@ export function clustersTable(dump: ConfigDump, filter: ClusterFilter = {}): str
     (a, b) => subsetKeyLess(a.name ?? '', b.name ?? ''),
   );
   const w = GoTabwriter.istioctl(5);
-  w.write(filter.withType ? 'NAME\tSERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n' : 'SERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n');
+  w.write(
+    filter.withType
+      ? 'NAME\tSERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n'
+      : 'SERVICE FQDN\tPORT\tSUBSET\tDIRECTION\tTYPE\tDESTINATION RULE\n',
+  );
   for (const c of clusters) {
     if (!clusterPasses(c, filter)) continue;
     const name = c.name ?? '';
@@ -430,7 +454,10 @@ function healthName(s: unknown): string {
 }
 
 function endpointAddresses(ep: LbEndpoint): string[] {
-  const addrs: (Address | undefined)[] = [ep.endpoint?.address, ...(ep.endpoint?.additionalAddresses ?? []).map((a) => a.address)];
+  const addrs: (Address | undefined)[] = [
+    ep.endpoint?.address,
+    ...(ep.endpoint?.additionalAddresses ?? []).map((a) => a.address),
+  ];
   return addrs.map((a) => {
     if (a?.socketAddress) return `${a.socketAddress.address ?? ''}:${Number(a.socketAddress.portValue ?? 0)}`;
     if (a?.pipe) return a.pipe.path ?? '';
@@ -464,7 +491,9 @@ export function edsEndpointsTable(dump: ConfigDump, filter: EndpointFilter = {})
   for (const { assignment } of dump.endpoints) {
     let count = 0;
     const filtered = (assignment.endpoints ?? []).map((llb) => {
-      const lbEndpoints = (llb.lbEndpoints ?? []).filter((ep) => edsEndpointPasses(ep, assignment.clusterName ?? '', filter));
+      const lbEndpoints = (llb.lbEndpoints ?? []).filter((ep) =>
+        edsEndpointPasses(ep, assignment.clusterName ?? '', filter),
+      );
       count += lbEndpoints.length;
       return { ...llb, lbEndpoints };
     });
@@ -509,7 +538,13 @@ export function adminEndpointsTable(clusters: AdminClusters, filter: EndpointFil
         if (filter.cluster && (c.name ?? '').toLowerCase() !== filter.cluster.toLowerCase()) continue;
         if (filter.status && status.toLowerCase() !== filter.status.toLowerCase()) continue;
       }
-      rows.push({ address: hostAddress(h), port: hostPort(h), cluster: c.name ?? '', status, failed: h.healthStatus?.failedOutlierCheck === true });
+      rows.push({
+        address: hostAddress(h),
+        port: hostPort(h),
+        cluster: c.name ?? '',
+        status,
+        failed: h.healthStatus?.failedOutlierCheck === true,
+      });
     }
   goSortSlice(rows, (a, b) => {
     if (a.address === b.address) {
@@ -537,9 +572,12 @@ export function bootstrapSummary(dump: ConfigDump): string {
   const md = (node.metadata ?? {}) as Record<string, unknown>;
   const istioVersion = typeof md.ISTIO_VERSION === 'string' ? md.ISTIO_VERSION : '';
   let sha = typeof md.ISTIO_PROXY_SHA === 'string' ? md.ISTIO_PROXY_SHA : '';
-  const parts = sha.split(':');
-  if (parts.length > 1) sha = parts[1];
-  const ua = (node.userAgentBuildVersion ?? {}) as { version?: Record<string, unknown>; metadata?: Record<string, unknown> };
+  const [, afterColon] = sha.split(':');
+  if (afterColon !== undefined) sha = afterColon;
+  const ua = (node.userAgentBuildVersion ?? {}) as {
+    version?: Record<string, unknown>;
+    metadata?: Record<string, unknown>;
+  };
   const v = ua.version ?? {};
   const uaMd = ua.metadata ?? {};
   let envoy = `${Number(v.majorNumber ?? 0)}.${Number(v.minorNumber ?? 0)}.${Number(v.patch ?? 0)}`;

@@ -36,11 +36,25 @@ export interface RouteMatch {
   caseSensitive?: boolean;
   headers?: HeaderMatcher[];
   queryParameters?: QueryParameterMatcher[];
+  /** Istio's JWT claim matches (envoy.filters.http.jwt_authn payload); see src/istio/jwtClaims.ts. */
+  dynamicMetadata?: MetadataMatcher[];
+}
+
+export interface MetadataMatcher {
+  filter: string;
+  path: { key: string }[];
+  value?: Record<string, unknown>;
+  invert?: boolean;
 }
 
 export interface WeightedCluster {
   name: string;
   weight: number;
+  requestHeadersToAdd?: Record<string, unknown>[];
+  requestHeadersToRemove?: string[];
+  responseHeadersToAdd?: Record<string, unknown>[];
+  responseHeadersToRemove?: string[];
+  hostRewriteLiteral?: string;
 }
 
 export interface RouteAction {

@@ -40,13 +40,20 @@ export function hostForMatching(authority: string, ignorePort: boolean): string 
   return h.toLowerCase();
 }
 
+/** A domain as written, with the virtual host (and its index) that lists it. */
+interface DomainEntry {
+  index: number;
+  domain: string;
+  virtualHost: VirtualHost;
+}
+
 interface Compiled {
-  exact: Map<string, [number, string]>;
-  suffixes: Map<number, Map<string, [number, string]>>; // by length, longest checked first
-  prefixes: Map<number, Map<string, [number, string]>>;
+  exact: Map<string, DomainEntry>;
+  suffixes: Map<number, Map<string, DomainEntry>>; // by length, longest checked first
+  prefixes: Map<number, Map<string, DomainEntry>>;
   suffixLengths: number[];
   prefixLengths: number[];
-  default?: [number, string];
+  default?: DomainEntry;
 }
 
 const cache = new WeakMap<RouteConfiguration, Compiled>();
@@ -56,10 +63,10 @@ function compile(rc: RouteConfiguration): Compiled {
   if (c) return c;
   c = { exact: new Map(), suffixes: new Map(), prefixes: new Map(), suffixLengths: [], prefixLengths: [] };
   const vhosts = rc.virtualHosts ?? [];
-  for (let i = 0; i < vhosts.length; i++) {
-    for (const d of vhosts[i].domains ?? []) {
+  for (const [i, vhost] of vhosts.entries()) {
+    for (const d of vhost.domains ?? []) {
       const domain = d.toLowerCase();
-      const entry: [number, string] = [i, d];
+      const entry: DomainEntry = { index: i, domain: d, virtualHost: vhost };
       if (domain === '*') {
         c.default ??= entry;
       } else if (domain.startsWith('*')) {
@@ -77,21 +84,20 @@ function compile(rc: RouteConfiguration): Compiled {
   return c;
 }
 
-function addWildcard(m: Map<number, Map<string, [number, string]>>, part: string, entry: [number, string]): void {
+function addWildcard(m: Map<number, Map<string, DomainEntry>>, part: string, entry: DomainEntry): void {
   let byLen = m.get(part.length);
-  if (!byLen) m.set(part.length, (byLen = new Map()));
+  if (!byLen) m.set(part.length, (byLen = new Map<string, DomainEntry>()));
   if (!byLen.has(part)) byLen.set(part, entry);
 }
 
 /** Picks the virtual host Envoy would use for `authority` (the Host header), or undefined (Envoy answers 404 NR). */
 export function selectVirtualHost(rc: RouteConfiguration, authority: string): VirtualHostChoice | undefined {
   const c = compile(rc);
-  const vhosts = rc.virtualHosts ?? [];
   const host = hostForMatching(authority, rc.ignorePortInHostMatching === true);
-  const pick = (e: [number, string], kind: DomainMatchKind): VirtualHostChoice => ({
-    virtualHost: vhosts[e[0]],
-    index: e[0],
-    domain: e[1],
+  const pick = (e: DomainEntry, kind: DomainMatchKind): VirtualHostChoice => ({
+    virtualHost: e.virtualHost,
+    index: e.index,
+    domain: e.domain,
     kind,
     host,
   });

@@ -1,19 +1,29 @@
 // `istioctl analyze`, offline, for the objects the lab reads: each of Istio's analyzers that concern an
 // ingress route (one small module each under ./analyzers), with Istio's codes, levels and wording, placed on
 // the exact YAML range, with quick fixes where the fix is clear. Pure: no I/O.
-import type { KubeObject, ResourceSet, YamlProblem } from './model';
+import { namespaceOf, type KubeObject, type ResourceSet, type YamlProblem } from './model';
 import { mergeResourceSets, readResources } from './yamlModel';
 import { analyzeConflictingGateways } from './analyzers/conflictingGateways';
 import { createContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
 import { analyzeDestinationSubsets } from './analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from './analyzers/gatewayPorts';
+import { analyzeGatewaySecrets } from './analyzers/gatewaySecrets';
 import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
+import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
 
 export type { AnalyzeOptions } from './analyzers/context';
-export type { Diagnostic, IstioCode, ObjectRef, QuickFix, RelatedLocation, Severity, TextEdit } from './analyzers/types';
+export type {
+  Diagnostic,
+  IstioCode,
+  ObjectRef,
+  QuickFix,
+  RelatedLocation,
+  Severity,
+  TextEdit,
+} from './analyzers/types';
 export { MESSAGE_TYPES } from './analyzers/types';
 export { applyTextEdits } from './analyzers/textEdits';
 
@@ -26,10 +36,12 @@ export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): D
   const all: Diagnostic[] = [
     ...analyzeConflictingGateways(ctx),
     ...analyzeGatewayPorts(ctx),
+    ...analyzeGatewaySecrets(ctx),
     ...analyzeVirtualServiceGateways(ctx),
     ...analyzeDestinationHosts(ctx),
     ...analyzeDestinationSubsets(ctx),
     ...resources.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
+    ...resources.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)),
   ];
   return sortAndDedupe(all.filter((d) => !suppressed(resources, d)));
 }
@@ -39,7 +51,9 @@ export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
 
 function suppressed(resources: ResourceSet, d: Diagnostic): boolean {
   const all: KubeObject[] = [...resources.virtualServices, ...resources.gateways];
-  const o = all.find((x) => x.kind === d.object.kind && x.metadata.name === d.object.name && (x.metadata.namespace ?? 'default') === d.object.namespace);
+  const o = all.find(
+    (x) => x.kind === d.object.kind && x.metadata.name === d.object.name && namespaceOf(x) === d.object.namespace,
+  );
   const value = o?.metadata.annotations?.[SUPPRESS_ANNOTATION];
   if (typeof value !== 'string' || value === '') return false;
   return value.split(',').some((c) => c === '*' || c === d.code);
@@ -60,11 +74,17 @@ export interface AnalyzeDocumentsResult {
  * For an editor: reads every open/workspace YAML text (file name -> text) and analyzes them together, with
  * quick fixes computed from the same texts. Diagnostics land only on these files.
  */
-export function analyzeDocuments(texts: ReadonlyMap<string, string> | Readonly<Record<string, string>>, options: AnalyzeDocumentsOptions = {}): AnalyzeDocumentsResult {
-  const entries = texts instanceof Map ? [...texts.entries()] : Object.entries(texts);
+export function analyzeDocuments(
+  texts: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
+  options: AnalyzeDocumentsOptions = {},
+): AnalyzeDocumentsResult {
+  const entries: [string, string][] =
+    texts instanceof Map
+      ? [...(texts as ReadonlyMap<string, string>).entries()]
+      : Object.entries(texts as Readonly<Record<string, string>>);
   const byFile = new Map(entries);
   const { defaultNamespace = 'default', ...rest } = options;
-  const read = entries.map(([file, text]) => readResources(text, file, { defaultNamespace }));
+  const read = entries.map(([file, text]) => readResources(text, file, { defaultNamespace, validate: true }));
   const resources = mergeResourceSets(...read.map((r) => r.resources));
   return {
     diagnostics: analyze(resources, { ...rest, sourceText: (f) => byFile.get(f) }),

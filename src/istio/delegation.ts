@@ -4,6 +4,7 @@
 // delegate's YAML, so the editor can put the generated route on the delegate's own match.
 import { resolveGatewayName, resolveShortname } from './hosts';
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from './model';
+import { namespaceOf } from './model';
 
 /** One http entry as Istio translates it, with where its matches come from. */
 export interface HttpEntry {
@@ -16,16 +17,22 @@ export interface HttpEntry {
   matchSource: (number | null)[];
 }
 
-const nsOf = (o: VirtualService) => o.metadata.namespace ?? 'default';
-
 /** ResolveVirtualServiceShortnames for one http entry. */
 export function resolveEntry(entry: HTTPRoute, namespace: string): HTTPRoute {
   return {
     ...entry,
-    match: entry.match?.map((m) => (m.gateways ? { ...m, gateways: m.gateways.map((g) => (g === 'mesh' ? g : resolveGatewayName(g, namespace))) } : m)),
-    route: entry.route?.map((d) => ({ ...d, destination: { ...d.destination, host: resolveShortname(d.destination?.host ?? '', namespace) } })),
+    match: entry.match?.map((m) =>
+      m.gateways ? { ...m, gateways: m.gateways.map((g) => (g === 'mesh' ? g : resolveGatewayName(g, namespace))) } : m,
+    ),
+    route: entry.route?.map((d) => ({
+      ...d,
+      destination: { ...d.destination, host: resolveShortname(d.destination?.host ?? '', namespace) },
+    })),
     mirror: entry.mirror ? { ...entry.mirror, host: resolveShortname(entry.mirror.host, namespace) } : undefined,
-    mirrors: entry.mirrors?.map((m) => ({ ...m, destination: { ...m.destination, host: resolveShortname(m.destination.host, namespace) } })),
+    mirrors: entry.mirrors?.map((m) => ({
+      ...m,
+      destination: { ...m.destination, host: resolveShortname(m.destination.host, namespace) },
+    })),
   };
 }
 
@@ -51,12 +58,15 @@ export function matchesConflict(root: HTTPMatchRequest, leaf: HTTPMatchRequest):
   ];
   if (pairs.some(([r, l]) => stringMatchConflict(r, l))) return true;
   for (const [k, v] of Object.entries(leaf.headers ?? {})) if (stringMatchConflict(root.headers?.[k], v)) return true;
-  for (const [k, v] of Object.entries(leaf.withoutHeaders ?? {})) if (stringMatchConflict(root.withoutHeaders?.[k], v)) return true;
-  for (const [k, v] of Object.entries(leaf.queryParams ?? {})) if (stringMatchConflict(root.queryParams?.[k], v)) return true;
+  for (const [k, v] of Object.entries(leaf.withoutHeaders ?? {}))
+    if (stringMatchConflict(root.withoutHeaders?.[k], v)) return true;
+  for (const [k, v] of Object.entries(leaf.queryParams ?? {}))
+    if (stringMatchConflict(root.queryParams?.[k], v)) return true;
   if (!!root.ignoreUriCase !== !!leaf.ignoreUriCase) return true;
   if (root.port && leaf.port && root.port !== leaf.port) return true;
   if (root.sourceNamespace && leaf.sourceNamespace !== root.sourceNamespace) return true;
-  for (const [k, v] of Object.entries(leaf.sourceLabels ?? {})) if (root.sourceLabels?.[k] !== undefined && root.sourceLabels[k] !== v) return true;
+  for (const [k, v] of Object.entries(leaf.sourceLabels ?? {}))
+    if (root.sourceLabels?.[k] !== undefined && root.sourceLabels[k] !== v) return true;
   if (root.gateways?.length && leaf.gateways?.length) {
     if (root.gateways.length < leaf.gateways.length) return true;
     if (leaf.gateways.some((g) => !root.gateways!.includes(g))) return true;
@@ -86,7 +96,13 @@ function mergeMatch(root: HTTPMatchRequest, leaf: HTTPMatchRequest): HTTPMatchRe
 }
 
 /** Merges one delegate entry into the root entry; undefined when its matches conflict with the root's. */
-function mergeEntry(root: HTTPRoute, leaf: HTTPRoute, leafIndex: number, source: VirtualService, sourceKey: string): HttpEntry | undefined {
+function mergeEntry(
+  root: HTTPRoute,
+  leaf: HTTPRoute,
+  leafIndex: number,
+  source: VirtualService,
+  sourceKey: string,
+): HttpEntry | undefined {
   let match: HTTPMatchRequest[] | undefined;
   let matchSource: (number | null)[];
   if (!root.match?.length) {
@@ -98,8 +114,8 @@ function mergeEntry(root: HTTPRoute, leaf: HTTPRoute, leafIndex: number, source:
   } else {
     match = [];
     matchSource = [];
-    for (let j = 0; j < leaf.match.length; j++) {
-      const merged = root.match.filter((r) => !matchesConflict(r, leaf.match![j]!)).map((r) => mergeMatch(r, leaf.match![j]!));
+    for (const [j, leafMatch] of leaf.match.entries()) {
+      const merged = root.match.filter((r) => !matchesConflict(r, leafMatch)).map((r) => mergeMatch(r, leafMatch));
       if (!merged.length) return undefined;
       match.push(...merged);
       matchSource.push(...merged.map(() => j));
@@ -127,21 +143,32 @@ function mergeEntry(root: HTTPRoute, leaf: HTTPRoute, leafIndex: number, source:
 
 /** A VirtualService's http entries as Istio translates them: short names resolved, delegates merged in. */
 export function expandHttpEntries(vs: VirtualService, delegates: Map<string, VirtualService>): HttpEntry[] {
-  const ns = nsOf(vs);
+  const ns = namespaceOf(vs);
   const key = `${ns}/${vs.metadata.name}`;
   const out: HttpEntry[] = [];
   (vs.spec.http ?? []).forEach((raw, i) => {
     const entry = resolveEntry(raw, ns);
     const ref = (raw as { delegate?: { name?: string; namespace?: string } }).delegate;
     if (!ref?.name) {
-      out.push({ route: entry, source: vs, sourceKey: key, httpIndex: i, matchSource: entry.match?.length ? entry.match.map((_, j) => j) : [null] });
+      out.push({
+        route: entry,
+        source: vs,
+        sourceKey: key,
+        httpIndex: i,
+        matchSource: entry.match?.length ? entry.match.map((_, j) => j) : [null],
+      });
       return;
     }
     const delegate = delegates.get(`${ref.namespace || ns}/${ref.name}`);
     if (!delegate) return; // Istio ignores this http entry; analysis reports it
     const exportTo = delegate.spec.exportTo;
-    if (exportTo?.length && !exportTo.includes('*') && !exportTo.map((e) => (e === '.' ? nsOf(delegate) : e)).includes(ns)) return;
-    const dns = nsOf(delegate);
+    if (
+      exportTo?.length &&
+      !exportTo.includes('*') &&
+      !exportTo.map((e) => (e === '.' ? namespaceOf(delegate) : e)).includes(ns)
+    )
+      return;
+    const dns = namespaceOf(delegate);
     const dkey = `${dns}/${delegate.metadata.name}`;
     (delegate.spec.http ?? []).forEach((leaf, k) => {
       const merged = mergeEntry(entry, resolveEntry(leaf, dns), k, delegate, dkey);

@@ -2,18 +2,23 @@
 // it asks for, as route.go's HashForHTTPDestination picks it: subset port-level, subset, port-level,
 // then the rule's own load balancer setting.
 import { compareSpecificity, resolveShortname, subsetOf } from './hosts';
-import type { ConsistentHash, Destination, DestinationRule, TrafficPolicy } from './model';
+import { namespaceOf, type ConsistentHash, type Destination, type DestinationRule, type TrafficPolicy } from './model';
 
 const portHash = (dest: Destination, tp: TrafficPolicy | undefined): ConsistentHash | undefined =>
-  dest.port?.number ? tp?.portLevelSettings?.find((s) => s.port?.number === dest.port!.number)?.loadBalancer?.consistentHash : undefined;
+  dest.port?.number
+    ? tp?.portLevelSettings?.find((s) => s.port?.number === dest.port!.number)?.loadBalancer?.consistentHash
+    : undefined;
 
 export class DestinationRuleIndex {
   private readonly byHost = new Map<string, DestinationRule>();
+  /** Wildcard hosts, most specific first, sorted once (a scan per route made prediction routes × rules). */
+  private wildcards: string[] | undefined;
+  private readonly resolved = new Map<string, DestinationRule | undefined>();
 
   constructor(rules: readonly DestinationRule[]) {
     // The first rule for a host wins, as Istio keeps the oldest one when rules conflict.
     for (const r of rules) {
-      const host = resolveShortname(r.spec.host ?? '', r.metadata.namespace ?? 'default');
+      const host = resolveShortname(r.spec.host ?? '', namespaceOf(r));
       if (host && !this.byHost.has(host)) this.byHost.set(host, r);
     }
   }
@@ -22,8 +27,12 @@ export class DestinationRuleIndex {
   ruleFor(host: string): DestinationRule | undefined {
     const exact = this.byHost.get(host);
     if (exact) return exact;
-    const wild = [...this.byHost.keys()].filter((h) => h.startsWith('*') && subsetOf(host, h)).sort(compareSpecificity)[0];
-    return wild ? this.byHost.get(wild) : undefined;
+    if (this.resolved.has(host)) return this.resolved.get(host);
+    this.wildcards ??= [...this.byHost.keys()].filter((h) => h.startsWith('*')).sort(compareSpecificity);
+    const wild = this.wildcards.find((h) => subsetOf(host, h));
+    const rule = wild ? this.byHost.get(wild) : undefined;
+    this.resolved.set(host, rule);
+    return rule;
   }
 
   consistentHash(dest: Destination): ConsistentHash | undefined {

@@ -1,22 +1,13 @@
 // Istio takes Go/protobuf durations ("5s", "1m30s", "500ms"); Envoy's admin prints protobuf JSON ("90s", "0.500s").
 
-const UNITS: Record<string, number> = { h: 3600e9, m: 60e9, s: 1e9, ms: 1e6, us: 1e3, µs: 1e3, ns: 1 };
+import { goDurationNanos } from '../schema/goDuration';
 
-/** Nanoseconds of a duration string, or undefined when it is not one. */
+/** Nanoseconds of a duration Istio translates (a timeout or delay is never negative), or undefined. */
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === 0 ? undefined : Math.round(total);
+  if (/^[-+]/.test(s)) return undefined;
+  const nanos = goDurationNanos(s);
+  return nanos === undefined ? undefined : Math.round(nanos);
 }
 
 /** Protobuf JSON form: whole seconds, or 3/6/9 fractional digits. */

@@ -1,7 +1,7 @@
 // Which gateway proxies the inputs describe, and how a Gateway server port becomes a listener port.
 // Istio resolves a server port through the gateway Service (port -> targetPort); with no Service at
 // hand we assume the Service that Istio's default profile installs for istio-ingressgateway.
-import type { Deployment, Gateway, KubeObject, Service, ServicePort } from './model';
+import { namespaceOf, type Deployment, type Gateway, type Service, type ServicePort } from './model';
 
 export interface GatewayWorkload {
   /** `namespace/name` of the gateway Service (or of the assumed default). */
@@ -31,12 +31,13 @@ export function selectorMatches(selector: Record<string, string> | undefined, la
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
-const ns = (o: KubeObject, fallback = 'default') => o.metadata.namespace ?? fallback;
-
 function podLabels(svc: Service, deployments: Deployment[]): Record<string, string> {
   const selector = svc.spec.selector ?? {};
   const dep = deployments.find(
-    (d) => ns(d) === ns(svc) && Object.keys(selector).length > 0 && selectorMatches(selector, d.spec.template?.metadata?.labels ?? {}),
+    (d) =>
+      namespaceOf(d) === namespaceOf(svc) &&
+      Object.keys(selector).length > 0 &&
+      selectorMatches(selector, d.spec.template?.metadata?.labels ?? {}),
   );
   return { ...(dep?.spec.template?.metadata?.labels ?? {}), ...selector };
 }
@@ -46,12 +47,16 @@ function podLabels(svc: Service, deployments: Deployment[]): Record<string, stri
  * matches, else Istio's default ingress gateway when a selector fits it, else a proxy with no Service
  * (ports used as they are, as Istio does when no Service port matches).
  */
-export function findGatewayWorkloads(gateways: Gateway[], services: Service[], deployments: Deployment[]): GatewayWorkload[] {
+export function findGatewayWorkloads(
+  gateways: Gateway[],
+  services: Service[],
+  deployments: Deployment[],
+): GatewayWorkload[] {
   const candidates: GatewayWorkload[] = services
     .filter((s) => Object.keys(s.spec.selector ?? {}).length > 0)
     .map((s) => ({
-      id: `${ns(s)}/${s.metadata.name}`,
-      namespace: ns(s),
+      id: `${namespaceOf(s)}/${s.metadata.name}`,
+      namespace: namespaceOf(s),
       labels: podLabels(s, deployments),
       ports: s.spec.ports ?? [],
       service: s,
@@ -68,8 +73,12 @@ export function findGatewayWorkloads(gateways: Gateway[], services: Service[], d
     else if (selectorMatches(sel, DEFAULT_INGRESS.labels)) add(DEFAULT_INGRESS);
     else
       add({
-        id: `${ns(gw)}/<pods with ${Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') || 'no selector'}>`,
-        namespace: ns(gw),
+        id: `${namespaceOf(gw)}/<pods with ${
+          Object.entries(sel)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',') || 'no selector'
+        }>`,
+        namespace: namespaceOf(gw),
         labels: { ...sel },
         ports: [],
         assumed: true,
@@ -81,7 +90,11 @@ export function findGatewayWorkloads(gateways: Gateway[], services: Service[], d
 /** Container port number behind a named targetPort, from the Deployment behind the Service. */
 function namedTargetPort(w: GatewayWorkload, name: string, deployments: Deployment[]): number | undefined {
   for (const d of deployments) {
-    if (ns(d) !== w.namespace || !selectorMatches(w.service?.spec.selector, d.spec.template?.metadata?.labels ?? {})) continue;
+    if (
+      namespaceOf(d) !== w.namespace ||
+      !selectorMatches(w.service?.spec.selector, d.spec.template?.metadata?.labels ?? {})
+    )
+      continue;
     for (const c of d.spec.template?.spec?.containers ?? []) {
       const p = c.ports?.find((cp) => cp.name === name);
       if (p) return p.containerPort;

@@ -94,12 +94,13 @@ export function namesForNamespace(hosts: readonly string[], namespace: string): 
 }
 
 /** `outbound|80|v1|reviews.default.svc.cluster.local` -> its parts. */
-export function parseSubsetKey(name: string): { direction: string; port: number; subset: string; host: string } | undefined {
-  const parts = name.split('|');
-  if (parts.length !== 4) return undefined;
-  const port = Number(parts[1]);
-  if (!Number.isInteger(port)) return undefined;
-  return { direction: parts[0]!, port, subset: parts[2]!, host: parts[3]! };
+export function parseSubsetKey(
+  name: string,
+): { direction: string; port: number; subset: string; host: string } | undefined {
+  const [direction, port, subset, host, ...rest] = name.split('|');
+  if (direction === undefined || subset === undefined || host === undefined || rest.length) return undefined;
+  if (!/^\d+$/.test(port ?? '')) return undefined;
+  return { direction, port: Number(port), subset, host };
 }
 
 export const subsetKey = (port: number, subset: string | undefined, host: string): string =>

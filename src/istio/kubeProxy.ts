@@ -26,7 +26,8 @@ function base32(bytes: Uint8Array): string {
 const hash16 = (text: string) => base32(createHash('sha256').update(text).digest()).slice(0, 16);
 
 /** ServicePortName.String(): `ns/name:port`, or `ns/name` for an unnamed port. */
-export const servicePortName = (namespace: string, name: string, portName?: string) => `${namespace}/${name}${portName ? `:${portName}` : ''}`;
+export const servicePortName = (namespace: string, name: string, portName?: string) =>
+  `${namespace}/${name}${portName ? `:${portName}` : ''}`;
 
 const proto = (p?: string) => (p ?? 'TCP').toLowerCase();
 
@@ -34,7 +35,8 @@ export const serviceChain = (spn: string, protocol?: string) => `KUBE-SVC-${hash
 export const externalChain = (spn: string, protocol?: string) => `KUBE-EXT-${hash16(spn + proto(protocol))}`;
 export const localChain = (spn: string, protocol?: string) => `KUBE-SVL-${hash16(spn + proto(protocol))}`;
 export const firewallChain = (spn: string, protocol?: string) => `KUBE-FW-${hash16(spn + proto(protocol))}`;
-export const endpointChain = (spn: string, protocol: string | undefined, endpoint: string) => `KUBE-SEP-${hash16(spn + proto(protocol) + endpoint)}`;
+export const endpointChain = (spn: string, protocol: string | undefined, endpoint: string) =>
+  `KUBE-SEP-${hash16(spn + proto(protocol) + endpoint)}`;
 
 export type EntryKind = 'loadBalancer' | 'clusterIP' | 'nodePort';
 
@@ -107,7 +109,12 @@ const byEndpointString = (a: KubeProxyEndpoint, b: KubeProxyEndpoint) => {
 };
 
 /** The iptables rules a request entering by `entry` passes through, down to the DNAT to a pod. */
-export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint[], entry: EntryKind, options: ChainOptions = {}): IptablesPath {
+export function iptablesPath(
+  svc: KubeProxyService,
+  endpoints: KubeProxyEndpoint[],
+  entry: EntryKind,
+  options: ChainOptions = {},
+): IptablesPath {
   const spn = servicePortName(svc.namespace, svc.name, svc.port.name);
   const p = proto(svc.port.protocol);
   const svcChain = serviceChain(spn, p);
@@ -152,7 +159,11 @@ export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint
         rule: `-A ${extChain} -m comment --comment "masquerade traffic for ${spn} external destinations" -j KUBE-MARK-MASQ`,
         explanation: 'traffic from outside is marked for SNAT (masquerade), so the reply comes back through this node',
       });
-      hops.push({ chain: extChain, rule: `-A ${extChain} -j ${svcChain}`, explanation: 'then on to the Service chain that picks an endpoint' });
+      hops.push({
+        chain: extChain,
+        rule: `-A ${extChain} -j ${svcChain}`,
+        explanation: 'then on to the Service chain that picks an endpoint',
+      });
     }
   }
   const pickFrom = (local ? endpoints.filter((e) => e.local) : [...endpoints]).sort(byEndpointString);
@@ -165,14 +176,20 @@ export function iptablesPath(svc: KubeProxyService, endpoints: KubeProxyEndpoint
       chain: chainForPick,
       // kube-proxy before 1.24 did not name the endpoint in the comment
       rule: `-A ${chainForPick} -m comment --comment "${options.legacy ? spn : `${spn} -> ${ep}`}"${stat} -j ${endpointChain(spn, p, ep)}`,
-      explanation: n > 1 ? `picked with probability ${(1 / n).toFixed(2)} among the ${n} endpoints left` : pickFrom.length > 1 ? 'the last endpoint takes what the others did not' : 'the only endpoint',
+      explanation:
+        n > 1
+          ? `picked with probability ${(1 / n).toFixed(2)} among the ${n} endpoints left`
+          : pickFrom.length > 1
+            ? 'the last endpoint takes what the others did not'
+            : 'the only endpoint',
     };
   });
   const endpoint = pickFrom[0];
-  if (endpoint) {
+  const firstPick = balancing[0];
+  if (endpoint && firstPick) {
     const ep = `${endpoint.ip}:${endpoint.port}`;
     const sep = endpointChain(spn, p, ep);
-    hops.push(balancing[0]!);
+    hops.push(firstPick);
     hops.push({
       chain: sep,
       rule: `-A ${sep} -p ${p} -m comment --comment "${spn}" -m ${p} -j DNAT --to-destination ${ep}`,

@@ -14,6 +14,17 @@ export interface Range {
 /** A path into a document's value, e.g. ['spec', 'http', 0, 'match', 1]. */
 export type YamlPath = readonly (string | number)[];
 
+/** Where an object without `metadata.namespace` lives, as kubectl and the API server place it. */
+export const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * The one namespace rule: an object's own namespace, else the namespace it is read into (the lab's sample
+ * namespace for the editor's files, as Deploy Sample applies them), else Kubernetes' default.
+ */
+export function namespaceOf(o: { metadata?: { namespace?: string } }, readInto: string = DEFAULT_NAMESPACE): string {
+  return o.metadata?.namespace || readInto;
+}
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -48,6 +59,8 @@ export interface StringMatch {
 
 export interface HTTPMatchRequest {
   name?: string;
+  /** Envoy's per-route stats prefix (route stat_prefix). */
+  statPrefix?: string;
   uri?: StringMatch;
   scheme?: StringMatch;
   method?: StringMatch;
@@ -210,10 +223,29 @@ export interface DeploymentSpec {
   };
 }
 
+/** networking.istio.io ServiceEntry: hosts outside (or added to) the registry, as destinations. */
+export interface ServiceEntrySpec {
+  hosts?: string[];
+  addresses?: string[];
+  ports?: { number: number; name?: string; protocol?: string; targetPort?: number }[];
+  location?: string;
+  resolution?: string;
+  exportTo?: string[];
+  endpoints?: { address?: string; ports?: Record<string, number>; labels?: Record<string, string> }[];
+}
+
 export type VirtualService = KubeObject<VirtualServiceSpec>;
+export type ServiceEntry = KubeObject<ServiceEntrySpec>;
+/**
+ * A Secret as the engine knows it: name, namespace, labels and its `type` (kept in spec). Its data, stringData
+ * and annotations (kubectl's last-applied-configuration holds the data) never enter the engine.
+ */
+export type SecretRef = KubeObject<{ type?: string }>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
-export type Service = KubeObject<ServiceSpec> & { status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
+export type Service = KubeObject<ServiceSpec> & {
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+};
 export type Deployment = KubeObject<DeploymentSpec>;
 
 /** Everything the engine reads, grouped by kind, in input order. */
@@ -222,7 +254,11 @@ export interface ResourceSet {
   gateways: Gateway[];
   destinationRules: DestinationRule[];
   services: Service[];
+  /** The workloads: Deployments, and Pods read as one-replica pod templates (kind stays Pod). */
   deployments: Deployment[];
+  serviceEntries: ServiceEntry[];
+  /** Secrets, metadata only (Gateways name them by credentialName). */
+  secrets: SecretRef[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

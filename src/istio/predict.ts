@@ -6,10 +6,28 @@ import type { Route, RouteConfiguration, VirtualHost } from '../envoy/types';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches, type GatewayWorkload } from './gatewayWorkloads';
 import { expandHttpEntries, isDelegateEntry, type HttpEntry } from './delegation';
 import { DestinationRuleIndex } from './destinationRules';
-import { compareSpecificity, intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
-import type { Destination, Gateway, GatewayServer, HTTPMatchRequest, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
+import {
+  compareSpecificity,
+  intersectHosts,
+  namesForNamespace,
+  resolveGatewayName,
+  resolveShortname,
+  sanitizeServerHosts,
+} from './hosts';
+import type {
+  Destination,
+  Gateway,
+  GatewayServer,
+  HTTPMatchRequest,
+  KubeObject,
+  Range,
+  ResourceSet,
+  ServiceSpec,
+  VirtualService,
+} from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
+import { namespaceOf } from './model';
 
 export interface PredictOptions {
   /** API version Istio writes into route metadata (`v1` since Istio 1.22; older gateways show `v1alpha3`). */
@@ -19,23 +37,23 @@ export interface PredictOptions {
 /** Istio's DefaultMaxDirectResponseBodySizeBytes. */
 const MAX_DIRECT_RESPONSE_BODY = 1024 * 1024;
 
-const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
-const keyOf = (o: KubeObject) => `${nsOf(o)}/${o.metadata.name}`;
+const keyOf = (o: KubeObject) => `${namespaceOf(o)}/${o.metadata.name}`;
 
 /** Istio orders configs by creation time, then name, then namespace. */
-function byCreation(a: KubeObject, b: KubeObject): number {
+export function byCreation(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta && tb && ta !== tb) return Date.parse(ta) - Date.parse(tb);
   if (a.metadata.name !== b.metadata.name) return a.metadata.name < b.metadata.name ? -1 : 1;
-  return nsOf(a) < nsOf(b) ? -1 : nsOf(a) > nsOf(b) ? 1 : 0;
+  return namespaceOf(a) < namespaceOf(b) ? -1 : namespaceOf(a) > namespaceOf(b) ? 1 : 0;
 }
 
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
 const protocolOf = (s: GatewayServer) => (s.port?.protocol ?? '').toUpperCase();
 const isHTTP = (s: GatewayServer) => HTTP_PROTOCOLS.has(protocolOf(s));
 const isTLSServer = (s: GatewayServer) => ['HTTPS', 'TLS'].includes(protocolOf(s));
-const isPassthrough = (s: GatewayServer) => ['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes((s.tls?.mode ?? '').toUpperCase());
+const isPassthrough = (s: GatewayServer) =>
+  ['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes((s.tls?.mode ?? '').toUpperCase());
 
 /** A VirtualService with Istio's name resolution applied. */
 interface ResolvedVS {
@@ -58,11 +76,13 @@ interface BoundServer {
 interface RouteGroup {
   routeName: string;
   listener: string;
+  /** The first server made the group; later ones with the same route name share it. */
+  first: BoundServer;
   servers: BoundServer[];
 }
 
 function resolveVS(vs: VirtualService, delegates: Map<string, VirtualService>): ResolvedVS {
-  const namespace = nsOf(vs);
+  const namespace = namespaceOf(vs);
   const gateways = vs.spec.gateways?.length ? vs.spec.gateways.map((g) => resolveGatewayName(g, namespace)) : ['mesh'];
   return {
     obj: vs,
@@ -92,26 +112,35 @@ function visibleVirtualServices(all: ResolvedVS[], gatewayName: string, proxyNam
 }
 
 /** mergeGateways, reduced to what the HTTP routes need: which servers feed which route configuration. */
-function mergeServers(workload: GatewayWorkload, gateways: Gateway[], resources: ResourceSet, skipped: Map<string, string>): RouteGroup[] {
+function mergeServers(
+  workload: GatewayWorkload,
+  gateways: Gateway[],
+  resources: ResourceSet,
+  skipped: Map<string, string>,
+): RouteGroup[] {
   const groups = new Map<string, RouteGroup>();
   const plainByPort = new Map<number, { protocol: string; bind: string }>();
   for (const gw of gateways) {
     const gatewayName = keyOf(gw);
     (gw.spec.servers ?? []).forEach((server, index) => {
       if (!server?.port?.number) return;
-      const hosts = sanitizeServerHosts(server.hosts ?? [], nsOf(gw));
+      const hosts = sanitizeServerHosts(server.hosts ?? [], namespaceOf(gw));
       const port = resolveListenerPort(workload, server.port.number, resources.deployments);
       const bind = server.bind ?? '';
       let routeName = '';
       if (isHTTP(server)) routeName = `http.${port}${bind ? `.${bind}` : ''}`;
       else if (protocolOf(server) === 'HTTPS' && !isPassthrough(server)) {
-        routeName = `https.${server.port.number}.${server.port.name ?? ''}.${gw.metadata.name}.${nsOf(gw)}${bind ? `.${bind}` : ''}`;
+        routeName = `https.${server.port.number}.${server.port.name ?? ''}.${gw.metadata.name}.${namespaceOf(gw)}${bind ? `.${bind}` : ''}`;
       }
       const current = plainByPort.get(port);
       if (current && current.bind === bind && !isTLSServer(server)) {
-        const canMerge = (HTTP_PROTOCOLS.has(current.protocol) || current.protocol === protocolOf(server)) && isHTTP(server);
+        const canMerge =
+          (HTTP_PROTOCOLS.has(current.protocol) || current.protocol === protocolOf(server)) && isHTTP(server);
         if (!canMerge) {
-          skipped.set(`${gatewayName}#${index}`, `port ${port} already serves ${current.protocol}; Istio skips this ${protocolOf(server)} server`);
+          skipped.set(
+            `${gatewayName}#${index}`,
+            `port ${port} already serves ${current.protocol}; Istio skips this ${protocolOf(server)} server`,
+          );
           return;
         }
       } else if (!isTLSServer(server)) plainByPort.set(port, { protocol: protocolOf(server), bind });
@@ -120,9 +149,11 @@ function mergeServers(workload: GatewayWorkload, gateways: Gateway[], resources:
         skipped.set(`${gatewayName}#${index}`, `HTTPS route name ${routeName} is already taken by another server`);
         return;
       }
-      const group = groups.get(routeName) ?? { routeName, listener: `${bind || '0.0.0.0'}_${port}`, servers: [] };
-      group.servers.push({ server, hosts, gatewayName, gateway: gw });
-      groups.set(routeName, group);
+      const bound = { server, hosts, gatewayName, gateway: gw };
+      const group = groups.get(routeName);
+      if (group) group.servers.push(bound);
+      else
+        groups.set(routeName, { routeName, listener: `${bind || '0.0.0.0'}_${port}`, first: bound, servers: [bound] });
     });
   }
   return [...groups.values()];
@@ -156,7 +187,18 @@ function buildRouteConfig(
       const cacheKey = `${bs.gatewayName}|${vs.key}`;
       let routes = routeCache.get(cacheKey);
       if (routes === undefined) {
-        routes = buildRoutesForVirtualService(vs, port, isTLS, bs.gatewayName, workload, services, destinationRules, origins, filtered, options);
+        routes = buildRoutesForVirtualService(
+          vs,
+          port,
+          isTLS,
+          bs.gatewayName,
+          workload,
+          services,
+          destinationRules,
+          origins,
+          filtered,
+          options,
+        );
         routeCache.set(cacheKey, routes);
         for (const r of routes ?? []) gatewayOf.set(r, bs.gatewayName);
       }
@@ -168,7 +210,12 @@ function buildRouteConfig(
           existing.routes.push(...routes);
           if (bs.server.tls?.httpsRedirect) existing.requireTls = 'ALL';
         } else {
-          const vh: VirtualHost & { routes: Route[] } = { name: `${hostname}:${port}`, domains: [hostname], routes: [...routes], includeRequestAttemptCount: true };
+          const vh: VirtualHost & { routes: Route[] } = {
+            name: `${hostname}:${port}`,
+            domains: [hostname],
+            routes: [...routes],
+            includeRequestAttemptCount: true,
+          };
           if (bs.server.tls?.httpsRedirect) vh.requireTls = 'ALL';
           vhosts.set(hostname, vh);
         }
@@ -179,14 +226,21 @@ function buildRouteConfig(
         const hostname = h.toLowerCase();
         const existing = vhosts.get(hostname);
         if (existing) existing.requireTls = 'ALL';
-        else vhosts.set(hostname, { name: `${hostname}:${port}`, domains: [hostname], routes: [], includeRequestAttemptCount: true, requireTls: 'ALL' });
+        else
+          vhosts.set(hostname, {
+            name: `${hostname}:${port}`,
+            domains: [hostname],
+            routes: [],
+            includeRequestAttemptCount: true,
+            requireTls: 'ALL',
+          });
       }
     }
   }
 
   let virtualHosts: VirtualHost[];
   if (vhosts.size === 0) {
-    virtualHosts = [{ name: `blackhole:${group.servers[0]!.server.port.number}`, domains: ['*'] }];
+    virtualHosts = [{ name: `blackhole:${group.first.server.port.number}`, domains: ['*'] }];
   } else {
     virtualHosts = collapseDuplicateRoutes(vhosts).map((v) => ({ ...v, routes: sortVHostRoutes(v.routes) }));
   }
@@ -205,7 +259,9 @@ function buildRouteConfig(
 }
 
 /** Hosts whose route lists are the very same routes merge into the alphabetically first (most specific) host. */
-function collapseDuplicateRoutes(vhosts: Map<string, VirtualHost & { routes: Route[] }>): (VirtualHost & { routes: Route[] })[] {
+function collapseDuplicateRoutes(
+  vhosts: Map<string, VirtualHost & { routes: Route[] }>,
+): (VirtualHost & { routes: Route[] })[] {
   // Istio compares route pointers; an id per route object gives the same identity as a hashable key.
   const ids = new Map<Route, number>();
   const idOf = (r: Route) => ids.get(r) ?? (ids.set(r, ids.size), ids.size - 1);
@@ -213,7 +269,7 @@ function collapseDuplicateRoutes(vhosts: Map<string, VirtualHost & { routes: Rou
   const out: (VirtualHost & { routes: Route[] })[] = [];
   for (const k of [...vhosts.keys()].sort(compareSpecificity)) {
     const vh = vhosts.get(k)!;
-    const key = `${vh.requireTls ?? ''}|${vh.includeRequestAttemptCount}|${vh.routes.map(idOf).join(',')}`;
+    const key = JSON.stringify([vh.requireTls, vh.includeRequestAttemptCount, vh.routes.map(idOf)]);
     const same = byKey.get(key);
     if (same) same.domains.push(...vh.domains);
     else {
@@ -232,16 +288,24 @@ function sortVHostRoutes(routes: Route[]): Route[] {
 const matchKey = (vsKey: string, http: number, match: number | null) => `${vsKey}|${http}|${match ?? '-'}`;
 
 /** The Istio check of a match against this gateway (port, gateways, source labels); a reason when it fails. */
-function matchFilteredOut(match: HTTPMatchRequest | undefined, listenPort: number, gatewayName: string, workload: GatewayWorkload, vs: ResolvedVS): string | undefined {
+function matchFilteredOut(
+  match: HTTPMatchRequest | undefined,
+  listenPort: number,
+  gatewayName: string,
+  workload: GatewayWorkload,
+  vs: ResolvedVS,
+): string | undefined {
   if (!match) return undefined;
-  if (match.port && match.port !== listenPort) return `match.port ${match.port} is not the Gateway server port ${listenPort}`;
+  if (match.port && match.port !== listenPort)
+    return `match.port ${match.port} is not the Gateway server port ${listenPort}`;
   if (match.gateways?.length) {
     const resolved = match.gateways.map((g) => resolveGatewayName(g, vs.namespace));
     if (!resolved.includes(gatewayName)) return `match.gateways [${resolved.join(', ')}] does not name ${gatewayName}`;
     return undefined;
   }
   if (!selectorMatches(match.sourceLabels, workload.labels)) return `match.sourceLabels do not select the gateway pods`;
-  if (match.sourceNamespace && match.sourceNamespace !== workload.namespace) return `match.sourceNamespace ${match.sourceNamespace} is not the gateway's namespace ${workload.namespace}`;
+  if (match.sourceNamespace && match.sourceNamespace !== workload.namespace)
+    return `match.sourceNamespace ${match.sourceNamespace} is not the gateway's namespace ${workload.namespace}`;
   return undefined;
 }
 
@@ -268,9 +332,11 @@ function buildRoutesForVirtualService(
     metadataApiVersion: options.metadataApiVersion,
   };
   const origin = (e: HttpEntry, j: number | null): RouteOrigin => {
-    const range: Range = e.source.rangeAt(j === null ? ['spec', 'http', e.httpIndex] : ['spec', 'http', e.httpIndex, 'match', j]);
+    const range: Range = e.source.rangeAt(
+      j === null ? ['spec', 'http', e.httpIndex] : ['spec', 'http', e.httpIndex, 'match', j],
+    );
     return {
-      virtualService: { name: e.source.metadata.name, namespace: nsOf(e.source) },
+      virtualService: { name: e.source.metadata.name, namespace: namespaceOf(e.source) },
       file: e.source.file,
       range,
       line: range.start.line + 1,
@@ -280,8 +346,8 @@ function buildRoutesForVirtualService(
   };
   const entries = vs.entries;
   let catchall: string | undefined;
-  for (let i = 0; i < entries.length && !catchall; i++) {
-    const e = entries[i]!;
+  for (const [i, e] of entries.entries()) {
+    if (catchall) break;
     const entry = e.route;
     if (!entry.match?.length) {
       const r = translateRoute(entry, undefined, ctx);
@@ -290,8 +356,7 @@ function buildRoutesForVirtualService(
       catchall = where(e, null);
       continue;
     }
-    for (let j = 0; j < entry.match.length; j++) {
-      const m = entry.match[j]!;
+    for (const [j, m] of entry.match.entries()) {
       const why = matchFilteredOut(m, listenPort, gatewayName, workload, vs);
       if (why) {
         const k = matchKey(e.sourceKey, e.httpIndex, e.matchSource[j] ?? null);
@@ -304,7 +369,7 @@ function buildRoutesForVirtualService(
       if (isCatchAllRoute(r)) {
         catchall = where(e, e.matchSource[j] ?? null);
         // later matches of this same entry are dropped too
-        for (let k = j + 1; k < entry.match.length; k++) markUnreachable(e, e.matchSource[k] ?? null);
+        for (const k of entry.match.keys()) if (k > j) markUnreachable(e, e.matchSource[k] ?? null);
         break;
       }
     }
@@ -318,7 +383,11 @@ function buildRoutesForVirtualService(
   }
   function markUnreachable(e: HttpEntry, j: number | null) {
     const k = matchKey(e.sourceKey, e.httpIndex, j);
-    if (!filtered.has(k)) filtered.set(k, `unreachable: ${catchall} before it catches every request, so Istio drops the rest of this VirtualService`);
+    if (!filtered.has(k))
+      filtered.set(
+        k,
+        `unreachable: ${catchall} before it catches every request, so Istio drops the rest of this VirtualService`,
+      );
   }
 }
 
@@ -333,7 +402,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     .map((v) => resolveVS(v, delegates));
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();
-  for (const s of resources.services) services.set(`${s.metadata.name}.${nsOf(s)}.svc.cluster.local`, s.spec);
+  for (const s of resources.services) services.set(`${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local`, s.spec);
   const destinationRules = new DestinationRuleIndex([...resources.destinationRules].sort(byCreation));
 
   const origins = new Map<Route, RouteOrigin>();
@@ -341,13 +410,33 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
   const skippedServers = new Map<string, string>();
   const routes: PredictedRoute[] = [];
   const routeConfigs: RouteConfiguration[] = [];
+  const httpChains: Prediction['httpChains'] = [];
   const produced = new Set<string>();
 
   for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
-    const selected = gateways.filter((g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels));
+    const selected = gateways.filter(
+      (g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels),
+    );
     for (const group of mergeServers(workload, selected, resources, skippedServers)) {
-      const { config, gatewayOf } = buildRouteConfig(group, workload, vss, services, destinationRules, origins, filtered, opts);
+      const { config, gatewayOf } = buildRouteConfig(
+        group,
+        workload,
+        vss,
+        services,
+        destinationRules,
+        origins,
+        filtered,
+        opts,
+      );
       routeConfigs.push(config);
+      const tlsServer = group.servers.find((bs) => isTLSServer(bs.server));
+      // an HTTPS server's chain matches its hosts by SNI (namespace prefixes dropped; `*` matches any)
+      const sni = tlsServer ? [...new Set(tlsServer.hosts.map((h) => h.slice(h.indexOf('/') + 1)))] : [];
+      httpChains.push({
+        listener: group.listener,
+        routeConfig: config.name,
+        ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}),
+      });
       for (const vh of config.virtualHosts ?? []) {
         for (const r of vh.routes ?? []) {
           const o = origins.get(r);
@@ -355,7 +444,7 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
           produced.add(matchKey(`${o.virtualService.namespace}/${o.virtualService.name}`, o.http, o.match));
           routes.push({
             ...o,
-            gateway: gatewayOf.get(r) ?? group.servers[0]!.gatewayName,
+            gateway: gatewayOf.get(r) ?? group.first.gatewayName,
             listener: group.listener,
             routeConfig: config.name,
             virtualHost: vh.name,
@@ -367,7 +456,12 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     }
   }
   routes.sort((a, b) => (a.file === b.file ? a.range.start.line - b.range.start.line : a.file < b.file ? -1 : 1));
-  return { routes, routeConfigs, notOnGateway: explainMissing(resources.virtualServices, vss, gateways, produced, filtered) };
+  return {
+    routes,
+    routeConfigs,
+    httpChains,
+    notOnGateway: explainMissing(resources.virtualServices, vss, gateways, produced, filtered),
+  };
 }
 
 /** Why each VirtualService (or match) that produced no route is not on any gateway. */
@@ -384,11 +478,14 @@ function explainMissing(
   const entryKeys = (e: HttpEntry) => e.matchSource.map((j) => matchKey(e.sourceKey, e.httpIndex, j));
   for (const obj of allVirtualServices) {
     const key = keyOf(obj);
-    const ref = { name: obj.metadata.name, namespace: nsOf(obj) };
+    const ref = { name: obj.metadata.name, namespace: namespaceOf(obj) };
     const root = roots.get(key);
     const http = obj.spec.http ?? [];
-    const own = http.flatMap((e, i) => (isDelegateEntry(e) ? [] : (e.match?.length ? e.match.map((_, j) => j) : [null]).map((j) => matchKey(key, i, j))));
-    const anyProduced = own.some((k) => produced.has(k)) || (root?.entries.flatMap(entryKeys).some((k) => produced.has(k)) ?? false);
+    const own = http.flatMap((e, i) =>
+      isDelegateEntry(e) ? [] : (e.match?.length ? e.match.map((_, j) => j) : [null]).map((j) => matchKey(key, i, j)),
+    );
+    const anyProduced =
+      own.some((k) => produced.has(k)) || (root?.entries.flatMap(entryKeys).some((k) => produced.has(k)) ?? false);
     if (!anyProduced) {
       const reason = root
         ? vsReason(root, gwByName, http.length)
@@ -409,7 +506,11 @@ function explainMissing(
           range: obj.rangeAt(j === null ? ['spec', 'http', i] : ['spec', 'http', i, 'match', j]),
           http: i,
           match: j,
-          reason: filtered.get(k) ?? (root ? 'no route generated for it' : 'its match conflicts with the root VirtualService match, so Istio ignores it'),
+          reason:
+            filtered.get(k) ??
+            (root
+              ? 'no route generated for it'
+              : 'its match conflicts with the root VirtualService match, so Istio ignores it'),
         });
       }
     });
@@ -418,7 +519,8 @@ function explainMissing(
 }
 
 function vsReason(vs: ResolvedVS, gwByName: Map<string, Gateway>, httpCount: number): string {
-  if (httpCount === 0) return 'no http routes (tcp/tls routes are not shown)';
+  if (httpCount === 0)
+    return 'no http routes, and none of its tcp/tls rules reaches a TCP or TLS passthrough server of its gateways';
   const gws = vs.gateways.filter((g) => g !== 'mesh');
   if (!gws.length) return 'bound to the mesh only (no `gateways`), so the ingress gateway gets no route from it';
   const reasons: string[] = [];
@@ -428,9 +530,13 @@ function vsReason(vs: ResolvedVS, gwByName: Map<string, Gateway>, httpCount: num
       reasons.push(`Gateway ${g} not found`);
       continue;
     }
-    const serverHosts = (gw.spec.servers ?? []).flatMap((s) => namesForNamespace(sanitizeServerHosts(s.hosts ?? [], nsOf(gw)), vs.namespace));
+    const serverHosts = (gw.spec.servers ?? []).flatMap((s) =>
+      namesForNamespace(sanitizeServerHosts(s.hosts ?? [], namespaceOf(gw)), vs.namespace),
+    );
     if (!intersectHosts(serverHosts, vs.hosts).length) {
-      reasons.push(`no server of Gateway ${g} accepts ${vs.hosts.join(', ') || '(no hosts)'} (servers take ${serverHosts.join(', ') || 'nothing from this namespace'})`);
+      reasons.push(
+        `no server of Gateway ${g} accepts ${vs.hosts.join(', ') || '(no hosts)'} (servers take ${serverHosts.join(', ') || 'nothing from this namespace'})`,
+      );
       continue;
     }
     const exportTo = vs.obj.spec.exportTo;

@@ -44,5 +44,7 @@ export interface Prediction {
   routes: PredictedRoute[];
   /** The route configurations as Envoy would hold them (virtual hosts sorted, routes in evaluation order). */
   routeConfigs: RouteConfiguration[];
+  /** The HTTP connection manager filter chains: which listener serves which route configuration, for which SNI. */
+  httpChains: { listener: string; routeConfig: string; serverNames?: string[] }[];
   notOnGateway: NotOnGateway[];
 }

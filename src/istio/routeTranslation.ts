@@ -1,10 +1,28 @@
 // One VirtualService http entry + one of its matches -> one Envoy route, following Istio's
 // pilot/pkg/networking/core/route/route.go (TranslateRoute and helpers). Output is the camelCase
 // protobuf JSON Envoy's admin prints, with default values omitted as protojson omits them.
-import type { HeaderMatcher, QueryParameterMatcher, Route, RouteAction, RouteMatch, StringMatcher } from '../envoy/types';
+import type {
+  HeaderMatcher,
+  MetadataMatcher,
+  QueryParameterMatcher,
+  Route,
+  RouteAction,
+  RouteMatch,
+  StringMatcher,
+  WeightedCluster,
+} from '../envoy/types';
 import { formatProtoDuration, parseDuration } from './duration';
+import { claimMatcher } from './jwtClaims';
 import { parseSubsetKey, subsetKey } from './hosts';
-import type { ConsistentHash, Destination, HTTPMatchRequest, HTTPRoute, Headers, ServiceSpec, StringMatch } from './model';
+import type {
+  ConsistentHash,
+  Destination,
+  HTTPMatchRequest,
+  HTTPRoute,
+  Headers,
+  ServiceSpec,
+  StringMatch,
+} from './model';
 
 export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
 
@@ -30,7 +48,10 @@ export interface TranslationContext {
 
 const PREVIOUS_PRIORITIES = {
   name: 'envoy.retry_priorities.previous_priorities',
-  typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', updateFrequency: 2 },
+  typedConfig: {
+    '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
+    updateFrequency: 2,
+  },
 };
 
 /** A StringMatch that Istio turns into `present_match` (absent, empty, or regex `*`). */
@@ -58,22 +79,31 @@ function queryMatcher(name: string, m: StringMatch | undefined | null): QueryPar
   return sm ? { name, stringMatch: sm } : { name };
 }
 
-/** JWT claim "headers" become dynamic metadata matchers in Istio; they never reach Envoy's header list. */
-const isClaimHeader = (name: string) => name.startsWith('@request.auth.claims');
-
 export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteMatch {
   if (!match) return { prefix: '/' };
   const out: RouteMatch = {};
   const headers: HeaderMatcher[] = [];
-  for (const [name, m] of Object.entries(match.headers ?? {})) {
-    if (!isClaimHeader(name)) headers.push(headerMatcher(name, m));
+  const claims: MetadataMatcher[] = [];
+  // Istio ranges over Go maps here; name order is the one stable answer for several claims.
+  const byName = <T>(r: Record<string, T> | undefined) =>
+    Object.entries(r ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, m] of byName(match.headers)) {
+    // a JWT claim key is a dynamic metadata matcher, never an HTTP header
+    const claim = claimMatcher(name, m, false);
+    if (claim) claims.push(claim);
+    else headers.push(headerMatcher(name, m));
   }
-  for (const [name, m] of Object.entries(match.withoutHeaders ?? {})) {
-    if (isClaimHeader(name)) continue;
+  for (const [name, m] of byName(match.withoutHeaders)) {
+    const claim = claimMatcher(name, m, true);
+    if (claim) {
+      claims.push(claim);
+      continue;
+    }
     const h = headerMatcher(name, m);
     h.invertMatch = true;
     // treat_missing_header_as_empty conflicts with present_match
-    if (!isPresentMatch(m)) (h as HeaderMatcher & { treatMissingHeaderAsEmpty?: boolean }).treatMissingHeaderAsEmpty = true;
+    if (!isPresentMatch(m))
+      (h as HeaderMatcher & { treatMissingHeaderAsEmpty?: boolean }).treatMissingHeaderAsEmpty = true;
     headers.push(h);
   }
   headers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -95,6 +125,7 @@ export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteM
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, m]) => queryMatcher(name, m));
   if (query.length) out.queryParameters = query;
+  if (claims.length) out.dynamicMetadata = claims;
   return out;
 }
 
@@ -102,8 +133,12 @@ export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteM
 export function isCatchAllRoute(r: Route): boolean {
   const m = r.match;
   const catchall =
-    m.prefix !== undefined ? m.prefix === '/' : m.pathSeparatedPrefix !== undefined ? m.pathSeparatedPrefix === '/' : m.safeRegex?.regex === '.*';
-  return catchall && !m.headers?.length && !m.queryParameters?.length;
+    m.prefix !== undefined
+      ? m.prefix === '/'
+      : m.pathSeparatedPrefix !== undefined
+        ? m.pathSeparatedPrefix === '/'
+        : m.safeRegex?.regex === '.*';
+  return catchall && !m.headers?.length && !m.queryParameters?.length && !m.dynamicMetadata?.length;
 }
 
 interface HeaderOps {
@@ -117,7 +152,10 @@ interface HeaderOps {
 const isInternalHeader = (k: string) => k.startsWith(':') || k.toLowerCase() === 'host';
 const isAuthorityHeader = (k: string) => k.toLowerCase() === ':authority' || k.toLowerCase() === 'host';
 
-function appendHeaders(headers: Record<string, string> | undefined, append: boolean): [Record<string, unknown>[], string] {
+function appendHeaders(
+  headers: Record<string, string> | undefined,
+  append: boolean,
+): [Record<string, unknown>[], string] {
   if (!headers) return [[], ''];
   let authority = '';
   const list: { key: string; opt: Record<string, unknown> }[] = [];
@@ -154,7 +192,7 @@ export function destinationCluster(dest: Destination, service: ServiceSpec | und
   const host = service?.type === 'ExternalName' && service.externalName ? service.externalName : dest.host;
   let port = listenPort;
   if (dest.port?.number) port = dest.port.number;
-  else if (service?.ports?.length === 1) port = service.ports[0]!.port;
+  else if (service?.ports?.length === 1) port = service.ports[0]?.port ?? port;
   return subsetKey(port, dest.subset, host);
 }
 
@@ -171,10 +209,14 @@ function retryPolicy(retries: HTTPRoute['retries'], consistentHash: boolean): Re
   if (!retries) return out;
   out.numRetries = retries.attempts;
   if (retries.retryOn) {
-    const parts = retries.retryOn.split(',').map((s) => s.trim()).filter(Boolean);
+    const parts = retries.retryOn
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const codes = parts.filter((p) => /^\d+$/.test(p)).map(Number);
     let on = parts.filter((p) => !/^\d+$/.test(p)).join(',');
-    if (codes.length && !on.includes('retriable-status-codes')) on = on ? `${on},retriable-status-codes` : 'retriable-status-codes';
+    if (codes.length && !on.includes('retriable-status-codes'))
+      on = on ? `${on},retriable-status-codes` : 'retriable-status-codes';
     out.retryOn = on;
     if (codes.length) out.retriableStatusCodes = codes;
   }
@@ -192,7 +234,16 @@ function retryPolicy(retries: HTTPRoute['retries'], consistentHash: boolean): Re
     if (ns !== undefined) out.retryBackOff = { baseInterval: formatProtoDuration(ns) };
   }
   // keep protojson field order: retryOn, numRetries, perTryTimeout, ..., retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes
-  const { retryOn, numRetries, perTryTimeout, retryPriority, retryHostPredicate, hostSelectionRetryMaxAttempts, retriableStatusCodes, retryBackOff } = out;
+  const {
+    retryOn,
+    numRetries,
+    perTryTimeout,
+    retryPriority,
+    retryHostPredicate,
+    hostSelectionRetryMaxAttempts,
+    retriableStatusCodes,
+    retryBackOff,
+  } = out;
   return {
     retryOn,
     numRetries,
@@ -211,9 +262,20 @@ function mirrorFraction(percentage: { value: number } | undefined): Record<strin
   return { defaultValue: { numerator: Math.round(percentage.value * 10000), denominator: 'MILLION' } };
 }
 
-const REDIRECT_CODES: Record<number, string | undefined> = { 0: undefined, 301: undefined, 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
+const REDIRECT_CODES: Record<number, string | undefined> = {
+  0: undefined,
+  301: undefined,
+  302: 'FOUND',
+  303: 'SEE_OTHER',
+  307: 'TEMPORARY_REDIRECT',
+  308: 'PERMANENT_REDIRECT',
+};
 
-function redirectAction(r: NonNullable<HTTPRoute['redirect']>, port: number, isTLS: boolean): Record<string, unknown> | undefined {
+function redirectAction(
+  r: NonNullable<HTTPRoute['redirect']>,
+  port: number,
+  isTLS: boolean,
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   if (r.authority) out.hostRedirect = r.authority;
   const prefixRewrite = (r as { prefixRewrite?: string }).prefixRewrite;
@@ -252,6 +314,7 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
   if (match?.name) name = `${name}.${match.name}`;
   const out: Route = { match: translateRouteMatch(match) };
   if (name) out.name = name;
+  if (match?.statPrefix) out.statPrefix = match.statPrefix;
 
   let authority = '';
   let ops: HeaderOps | undefined;
@@ -267,7 +330,8 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
   } else if (http.directResponse) {
     const dr: Route['directResponse'] = { status: http.directResponse.status };
     if (http.directResponse.body?.string !== undefined) dr.body = { inlineString: http.directResponse.body.string };
-    else if (http.directResponse.body?.bytes !== undefined) (dr as Record<string, unknown>).body = { inlineBytes: http.directResponse.body.bytes };
+    else if (http.directResponse.body?.bytes !== undefined)
+      (dr as Record<string, unknown>).body = { inlineBytes: http.directResponse.body.bytes };
     out.directResponse = dr;
   } else {
     out.route = routeAction(http, ctx, authority, extra);
@@ -275,14 +339,24 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
 
   out.metadata = {
     filterMetadata: {
-      istio: { config: `/apis/networking.istio.io/${ctx.metadataApiVersion}/namespaces/${ctx.vsNamespace}/virtual-service/${ctx.vsName}` },
+      istio: {
+        config: `/apis/networking.istio.io/${ctx.metadataApiVersion}/namespaces/${ctx.vsNamespace}/virtual-service/${ctx.vsName}`,
+      },
     },
   };
   out.decorator = { operation: routeOperation(out, ctx.vsName, ctx.listenPort) };
   const perFilter: Record<string, unknown> = {};
-  const fault = http.fault ? translateFault(http.fault as FaultInjection) : undefined;
-  if (fault) perFilter['envoy.filters.http.fault'] = { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', ...fault };
-  if (http.corsPolicy) perFilter['envoy.filters.http.cors'] = { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy', ...translateCors(http.corsPolicy as CorsPolicy) };
+  const fault = http.fault ? translateFault(http.fault) : undefined;
+  if (fault)
+    perFilter['envoy.filters.http.fault'] = {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+      ...fault,
+    };
+  if (http.corsPolicy)
+    perFilter['envoy.filters.http.cors'] = {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+      ...translateCors(http.corsPolicy),
+    };
   if (Object.keys(perFilter).length) out.typedPerFilterConfig = perFilter;
   if (extra.requestHeadersToAdd?.length) out.requestHeadersToAdd = extra.requestHeadersToAdd;
   if (extra.responseHeadersToAdd?.length) out.responseHeadersToAdd = extra.responseHeadersToAdd;
@@ -291,7 +365,12 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
   return out;
 }
 
-function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: string, extra: Partial<HeaderOps>): RouteAction {
+function routeAction(
+  http: HTTPRoute,
+  ctx: TranslationContext,
+  authorityIn: string,
+  extra: Partial<HeaderOps>,
+): RouteAction {
   const action: RouteAction = {};
   let authority = authorityIn;
   const timeout = http.timeout !== undefined ? parseDuration(http.timeout) : undefined;
@@ -305,8 +384,8 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
     return !!h;
   };
   let consistentHash = false;
-  if (dests.length === 1) {
-    const d = dests[0]!;
+  const [d] = dests;
+  if (dests.length === 1 && d) {
     action.cluster = destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort);
     consistentHash = addHash(d);
     if (d.headers) {
@@ -319,17 +398,32 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
     }
   } else {
     const kept = dests.filter((d) => (d.weight ?? 0) !== 0);
-    const clusters = kept.map((d) => ({
-      name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort),
-      weight: d.weight ?? 0,
-    }));
+    const clusters = kept.map((d) => {
+      const c: WeightedCluster = {
+        name: destinationCluster(d.destination, ctx.lookupService(d.destination.host), ctx.listenPort),
+        weight: d.weight ?? 0,
+      };
+      // processWeightedDestination: a destination's header operations stay on its own cluster weight
+      if (d.headers) {
+        const o = headerOperations(d.headers);
+        if (o.requestHeadersToAdd.length) c.requestHeadersToAdd = o.requestHeadersToAdd;
+        if (o.requestHeadersToRemove.length) c.requestHeadersToRemove = o.requestHeadersToRemove;
+        if (o.responseHeadersToAdd.length) c.responseHeadersToAdd = o.responseHeadersToAdd;
+        if (o.responseHeadersToRemove.length) c.responseHeadersToRemove = o.responseHeadersToRemove;
+        if (o.authority) c.hostRewriteLiteral = o.authority;
+      }
+      return c;
+    });
     kept.forEach(addHash);
     action.weightedClusters = { clusters };
   }
 
   if (http.rewrite) {
     if (http.rewrite.uriRegexRewrite) {
-      action.regexRewrite = { pattern: { regex: http.rewrite.uriRegexRewrite.match }, substitution: http.rewrite.uriRegexRewrite.rewrite };
+      action.regexRewrite = {
+        pattern: { regex: http.rewrite.uriRegexRewrite.match },
+        substitution: http.rewrite.uriRegexRewrite.rewrite,
+      };
     } else if (http.rewrite.uri) {
       action.prefixRewrite = http.rewrite.uri;
     }
@@ -342,7 +436,13 @@ function routeAction(http: HTTPRoute, ctx: TranslationContext, authorityIn: stri
   const mirrors: Record<string, unknown>[] = [];
   if (http.mirror) {
     const frac = mirrorFraction(http.mirrorPercentage);
-    if (frac) mirrors.push({ cluster: destinationCluster(http.mirror, ctx.lookupService(http.mirror.host), ctx.listenPort), runtimeFraction: frac, traceSampled: false, disableShadowHostSuffixAppend: true });
+    if (frac)
+      mirrors.push({
+        cluster: destinationCluster(http.mirror, ctx.lookupService(http.mirror.host), ctx.listenPort),
+        runtimeFraction: frac,
+        traceSampled: false,
+        disableShadowHostSuffixAppend: true,
+      });
   }
   for (const m of http.mirrors ?? []) {
     const frac = mirrorFraction(m.percentage);
@@ -386,9 +486,23 @@ interface CorsPolicy {
 const perMillion = (p: Percent) => ({ numerator: Math.round((p.value ?? 0) * 10000), denominator: 'MILLION' });
 
 const GRPC_CODES: Record<string, number> = {
-  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14,
-  DATA_LOSS: 15, UNAUTHENTICATED: 16,
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
 };
 
 /** TranslateFault: fixed delays and HTTP/gRPC aborts; exponential delays are not supported by Istio either. */
@@ -396,7 +510,11 @@ function translateFault(f: FaultInjection): Record<string, unknown> | undefined 
   const out: Record<string, unknown> = {};
   if (f.delay?.fixedDelay !== undefined) {
     const ns = parseDuration(f.delay.fixedDelay);
-    const percentage = f.delay.percentage ? perMillion(f.delay.percentage) : f.delay.percent ? { numerator: f.delay.percent } : {};
+    const percentage = f.delay.percentage
+      ? perMillion(f.delay.percentage)
+      : f.delay.percent
+        ? { numerator: f.delay.percent }
+        : {};
     if (ns !== undefined) out.delay = { fixedDelay: formatProtoDuration(ns), percentage };
   }
   if (f.abort && (f.abort.httpStatus !== undefined || f.abort.grpcStatus !== undefined)) {
@@ -415,7 +533,9 @@ function translateCors(c: CorsPolicy): Record<string, unknown> {
   if (c.allowCredentials !== undefined) out.allowCredentials = c.allowCredentials;
   if (c.allowHeaders?.length) out.allowHeaders = c.allowHeaders.join(',');
   if (c.allowMethods?.length) out.allowMethods = c.allowMethods.join(',');
-  const origins = c.allowOrigins ? c.allowOrigins.map(toStringMatcher).filter(Boolean) : c.allowOrigin?.map((o) => ({ exact: o }));
+  const origins = c.allowOrigins
+    ? c.allowOrigins.map(toStringMatcher).filter(Boolean)
+    : c.allowOrigin?.map((o) => ({ exact: o }));
   if (origins?.length) out.allowOriginStringMatch = origins;
   if (c.exposeHeaders?.length) out.exposeHeaders = c.exposeHeaders.join(',');
   out.filterEnabled = { defaultValue: { numerator: 100 } };
@@ -436,7 +556,11 @@ function hashPolicyOf(h: ConsistentHash | undefined): Record<string, unknown> | 
     const ttl = h.httpCookie.ttl !== undefined ? parseDuration(h.httpCookie.ttl) : undefined;
     if (ttl !== undefined) cookie.ttl = formatProtoDuration(ttl);
     if (h.httpCookie.path) cookie.path = h.httpCookie.path;
-    if (h.httpCookie.attributes?.length) cookie.attributes = h.httpCookie.attributes.map((a) => ({ name: a.name, ...(a.value ? { value: a.value } : {}) }));
+    if (h.httpCookie.attributes?.length)
+      cookie.attributes = h.httpCookie.attributes.map((a) => ({
+        name: a.name,
+        ...(a.value ? { value: a.value } : {}),
+      }));
     return { cookie };
   }
   if (h.useSourceIp !== undefined) return { connectionProperties: { sourceIp: h.useSourceIp } };

@@ -5,7 +5,16 @@
 // scalar) and each document is parsed on its own and cached by its text: an edit re-reads only the
 // document that changed.
 import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { KubeObject, Range, ResourceSet, YamlPath, YamlProblem } from './model';
+import {
+  DEFAULT_NAMESPACE,
+  type KubeObject,
+  type Range,
+  type ResourceSet,
+  type YamlPath,
+  type YamlProblem,
+} from './model';
+import { pathText, validateObject } from './validate';
+import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -22,6 +31,8 @@ interface DocumentChunk {
 interface ParsedChunk {
   value: unknown;
   doc: Document.Parsed | undefined;
+  /** Set when js-yaml read the document (the fast path); then `doc` is undefined. */
+  fast?: FastParsed;
   lineCounter: LineCounter;
   problems: { range: Range; message: string }[];
 }
@@ -35,7 +46,23 @@ export function yamlCacheStats(): Readonly<typeof stats> {
 }
 
 export function emptyResourceSet(): ResourceSet {
-  return { virtualServices: [], gateways: [], destinationRules: [], services: [], deployments: [] };
+  return {
+    virtualServices: [],
+    gateways: [],
+    destinationRules: [],
+    services: [],
+    deployments: [],
+    serviceEntries: [],
+    secrets: [],
+  };
+}
+
+/** The same objects with their files named for people (a workspace-relative path instead of a URI). */
+export function renameFiles(set: ResourceSet, name: (file: string) => string): ResourceSet {
+  const out = emptyResourceSet();
+  for (const key of Object.keys(out) as (keyof ResourceSet)[])
+    (out[key] as KubeObject[]) = (set[key] as KubeObject[]).map((o) => ({ ...o, file: name(o.file) }));
+  return out;
 }
 
 export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
@@ -46,6 +73,8 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.destinationRules.push(...s.destinationRules);
     out.services.push(...s.services);
     out.deployments.push(...s.deployments);
+    out.serviceEntries.push(...s.serviceEntries);
+    out.secrets.push(...s.secrets);
   }
   return out;
 }
@@ -60,7 +89,7 @@ export function splitDocuments(text: string): DocumentChunk[] {
   while (pos <= text.length) {
     const nl = text.indexOf('\n', pos);
     const end = nl === -1 ? text.length : nl;
-    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text[pos + 3]!))) {
+    if (text.startsWith('---', pos) && (end === pos + 3 || /\s/.test(text.charAt(pos + 3)))) {
       if (pos > start || chunks.length > 0 || line > 0) chunks.push({ text: text.slice(start, pos), startLine });
       start = pos;
       startLine = line;
@@ -83,6 +112,12 @@ function parseChunk(text: string): ParsedChunk {
     return hit;
   }
   stats.parsed++;
+  const quick = fastChunk(text);
+  if (quick) {
+    cache.set(text, quick);
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    return quick;
+  }
   const lineCounter = new LineCounter();
   const problems: ParsedChunk['problems'] = [];
   let doc: Document.Parsed | undefined;
@@ -94,7 +129,8 @@ function parseChunk(text: string): ParsedChunk {
       // Copying YAML from a web page often brings non-breaking spaces; the parser's own message hides that.
       problems.push({
         range: { start: { line: nbsp, character: 0 }, end: { line: nbsp, character: 1 } },
-        message: 'this line is indented with a non-breaking space (U+00A0), often pasted from a web page; YAML needs plain spaces: replace them',
+        message:
+          'this line is indented with a non-breaking space (U+00A0), often pasted from a web page; YAML needs plain spaces: replace them',
       });
     } else {
       for (const e of doc.errors) {
@@ -115,9 +151,32 @@ function parseChunk(text: string): ParsedChunk {
     value = undefined;
   }
   const parsed = { value, doc, lineCounter, problems };
+  // a Secret's values are read for nothing: such a document is not kept in the cache
+  if (holdsSecret(value)) return parsed;
   cache.set(text, parsed);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return parsed;
+}
+
+/** js-yaml's reading of a document, or undefined when the `yaml` package must read it (see yamlFast.ts). */
+function fastChunk(text: string): ParsedChunk | undefined {
+  if (needsFullParser(text)) return undefined;
+  let fast: FastParsed;
+  try {
+    fast = fastParse(text);
+  } catch {
+    return undefined; // the `yaml` package words the problem, as before
+  }
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+  return { value: fast.value, doc: undefined, fast, lineCounter, problems: [] };
+}
+
+const isSecret = (v: unknown) => !!v && typeof v === 'object' && (v as { kind?: unknown }).kind === 'Secret';
+function holdsSecret(v: unknown): boolean {
+  const items = v && typeof v === 'object' ? (v as { items?: unknown }).items : undefined;
+  return isSecret(v) || (Array.isArray(items) && items.some(isSecret));
 }
 
 /** 0-based line of the first line whose indentation holds a non-breaking space. */
@@ -127,7 +186,7 @@ function nbspIndentation(text: string): number | undefined {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!.trim();
+  return s.replace(/\n[^]*$/, '').trim();
 }
 
 function offsetsToRange(lc: LineCounter, startOffset: number, endOffset: number): Range {
@@ -165,12 +224,41 @@ const KINDS: Record<string, keyof ResourceSet> = {
   VirtualService: 'virtualServices',
   Gateway: 'gateways',
   DestinationRule: 'destinationRules',
+  ServiceEntry: 'serviceEntries',
+  Secret: 'secrets',
   Service: 'services',
   Deployment: 'deployments',
+  // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
+  Pod: 'deployments',
 };
 
+/** A Secret's metadata without annotations (last-applied-configuration carries the data), and its type. */
+function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'] {
+  const { name, namespace, labels, creationTimestamp } = metadata as KubeObject['metadata'] & {
+    creationTimestamp?: string;
+  };
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    ...(labels ? { labels } : {}),
+    ...(creationTimestamp ? { creationTimestamp } : {}),
+  };
+}
+const secretSpec = (raw: Record<string, unknown>) => (typeof raw.type === 'string' ? { type: raw.type } : {});
+
+/**
+ * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
+ * one-replica template. The object keeps kind Pod and its own YAML ranges.
+ */
+function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<string, unknown> {
+  return {
+    replicas: 1,
+    template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} },
+  };
+}
+
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   return apiVersion.startsWith('networking.istio.io/');
 }
@@ -183,6 +271,12 @@ export interface ReadResult {
 export interface ReadOptions {
   /** Namespace for objects that name none, as `kubectl apply -n` would give them. */
   defaultNamespace?: string;
+  /**
+   * Refuse objects the API server or Istio's webhook would refuse (src/istio/validate), reporting each
+   * violation as a problem. The CLI and the editor validate; tests of Istio's translation may feed it
+   * configs its webhook would refuse (as Istio's own generator takes them), so the default is off.
+   */
+  validate?: boolean;
 }
 
 /** Reads every document of a YAML file; non-Istio documents are skipped, broken ones reported. */
@@ -196,63 +290,126 @@ export function readResources(text: string, file: string, options: ReadOptions =
       problems.push({ file, range: shift(p.range, chunk.startLine), message: p.message, severity: 'error' });
     }
     const v = parsed.value;
-    if (!parsed.doc || !v || typeof v !== 'object' || Array.isArray(v)) return;
-    const raw = v as Record<string, unknown>;
-    const kind = typeof raw.kind === 'string' ? raw.kind : '';
-    const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
-    const bucket = KINDS[kind];
-    if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
-    const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+    if ((!parsed.doc && !parsed.fast) || !v || typeof v !== 'object' || Array.isArray(v)) return;
     const doc = parsed.doc;
+    const fast = parsed.fast;
     const lc = parsed.lineCounter;
-    const whole = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
-    if (typeof metadata.name !== 'string' || metadata.name === '') {
-      problems.push({ file, range: whole, message: `${kind} has no metadata.name; it was skipped`, severity: 'error' });
-      return;
-    }
-    const spec = raw.spec && typeof raw.spec === 'object' ? raw.spec : {};
-    const rangeAt = (path: YamlPath): Range => {
-      const n = nodeAt(doc, path);
-      if (!n?.range) return whole;
+    const docRange = shift(offsetsToRange(lc, 0, chunk.text.length), chunk.startLine);
+    const rangeIn = (path: YamlPath, fallback: Range): Range => {
+      if (fast) {
+        const [s, e] = fast.offsetsAt(path);
+        return shift(offsetsToRange(lc, s, e), chunk.startLine);
+      }
+      const n = doc ? nodeAt(doc, path) : undefined;
+      if (!n?.range) return fallback;
       return shift(offsetsToRange(lc, n.range[0], n.range[1]), chunk.startLine);
     };
-    const obj: KubeObject = {
-      apiVersion,
-      kind,
-      metadata: {
-        ...metadata,
-        name: String(metadata.name),
-        ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
-      },
-      spec: spec as Record<string, unknown>,
-      file,
-      docIndex,
-      range: whole,
-      rangeAt,
-    };
-    if (kind === 'Service' && raw.status) (obj as KubeObject & { status?: unknown }).status = raw.status;
-    (resources[bucket] as KubeObject[]).push(obj);
+    const top = v as Record<string, unknown>;
+    // `kubectl get -o yaml` and Helm/kustomize tooling wrap objects in a v1 List (kind List or FooList).
+    if (typeof top.kind === 'string' && /List$/.test(top.kind) && top.apiVersion === 'v1' && Array.isArray(top.items)) {
+      top.items.forEach((item, i) => {
+        const base: YamlPath = ['items', i];
+        if (item && typeof item === 'object' && !Array.isArray(item))
+          readObject(item as Record<string, unknown>, base, rangeIn(base, docRange), docIndex);
+      });
+      return;
+    }
+    readObject(top, [], docRange, docIndex);
+
+    function readObject(raw: Record<string, unknown>, base: YamlPath, whole: Range, docIndex: number) {
+      const kind = typeof raw.kind === 'string' ? raw.kind : '';
+      const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
+      const bucket = KINDS[kind];
+      if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
+      const rawMetadata = (
+        raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
+      ) as KubeObject['metadata'];
+      const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
+      if (typeof metadata.name !== 'string' || metadata.name === '') {
+        problems.push({
+          file,
+          range: whole,
+          message: `${kind} has no metadata.name; it was skipped`,
+          severity: 'error',
+        });
+        return;
+      }
+      const spec =
+        kind === 'Pod'
+          ? podAsWorkload(metadata, raw.spec)
+          : kind === 'Secret'
+            ? secretSpec(raw)
+            : raw.spec && typeof raw.spec === 'object'
+              ? raw.spec
+              : {};
+      const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
+      // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
+      const violations = !options.validate
+        ? []
+        : validateObject(
+            raw,
+            kind,
+            typeof metadata.namespace === 'string'
+              ? metadata.namespace
+              : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+          );
+      if (violations.length) {
+        for (const v of violations) {
+          const at = pathText([...base, ...v.path]);
+          problems.push({
+            file,
+            range: rangeAt(v.path),
+            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
+            severity: 'error',
+          });
+        }
+        return;
+      }
+      const obj: KubeObject = {
+        apiVersion,
+        kind,
+        metadata: {
+          ...metadata,
+          name: String(metadata.name),
+          ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+        },
+        spec: spec,
+        file,
+        docIndex,
+        range: whole,
+        rangeAt,
+      };
+      if (kind === 'Secret') {
+        // no closure over the parsed document (it holds the Secret's data): only the name's range is kept
+        const nameRange = rangeAt(['metadata', 'name']);
+        obj.rangeAt = (path: YamlPath) => (path[0] === 'metadata' && path[1] === 'name' ? nameRange : whole);
+      }
+      if ((kind === 'Service' || kind === 'Pod') && raw.status)
+        (obj as KubeObject & { status?: unknown }).status = raw.status;
+      (resources[bucket] as KubeObject[]).push(obj);
+    }
   });
   return { resources, problems };
 }
 
 /** Builds a KubeObject from an object read from the cluster (no source text: ranges are empty). */
 export function fromClusterObject(raw: Record<string, unknown>, file: string): KubeObject | undefined {
-  const kind = String(raw.kind ?? '');
+  const kind = typeof raw.kind === 'string' ? raw.kind : '';
   if (!KINDS[kind]) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  const metadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
   return {
-    apiVersion: String(raw.apiVersion ?? ''),
+    apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
     kind,
     metadata,
-    spec: (raw.spec ?? {}) as Record<string, unknown>,
+    spec: kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {}),
     file,
     docIndex: 0,
     range: empty,
     rangeAt: () => empty,
     ...(raw.status ? { status: raw.status } : {}),
-  } as KubeObject;
+  };
 }
 
 /** Clears the per-document cache (tests and benchmarks measure cold reads with it). */
@@ -260,4 +417,28 @@ export function clearYamlCache(): void {
   cache.clear();
   stats.parsed = 0;
   stats.reused = 0;
+}
+
+/** One list the cluster answered: its items (built-in lists leave kind and apiVersion off them) and their kind. */
+export interface ClusterList {
+  kind: string;
+  apiVersion: string;
+  items: readonly unknown[];
+}
+
+/** The one way cluster objects become the engine's model: each list's items, typed, in one ResourceSet. */
+export function clusterResourceSet(lists: readonly ClusterList[]): ResourceSet {
+  const set = emptyResourceSet();
+  for (const { kind, apiVersion, items } of lists) {
+    for (const item of items) {
+      const raw = item as Record<string, unknown> & { metadata?: { name?: string; namespace?: string } };
+      const o = fromClusterObject(
+        { ...raw, kind: raw.kind ?? kind, apiVersion: raw.apiVersion ?? apiVersion },
+        `cluster:${kind}/${raw.metadata?.namespace ?? ''}/${raw.metadata?.name ?? ''}`,
+      );
+      const bucket = o && KINDS[o.kind];
+      if (o && bucket) (set[bucket] as KubeObject[]).push(o);
+    }
+  }
+  return set;
 }

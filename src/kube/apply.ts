@@ -6,7 +6,7 @@ import { changedFields, applyOrder, stripForApply } from './applyDiff';
 import { ClusterError } from './errors';
 import { resourcePath, type ResolvedResource } from './discovery';
 import type { Core } from './core';
-import type { KubeObject } from './objects';
+import type { ApiObject } from './objects';
 
 export const defaultFieldManager = 'istio-ingress-lab';
 
@@ -36,11 +36,11 @@ export interface ApplyResult {
   /** Set when the server could not check a dry-run object (its namespace does not exist yet). */
   note?: string;
   /** The object as the server returned it (or would store it, in a dry run). */
-  object?: KubeObject;
+  object?: ApiObject;
 }
 
-function check(obj: unknown, i: number): KubeObject {
-  const o = obj as Partial<KubeObject> | null;
+function check(obj: unknown, i: number): ApiObject {
+  const o = obj as Partial<ApiObject> | null;
   if (!o || typeof o !== 'object' || !o.apiVersion || !o.kind || !o.metadata?.name) {
     throw new ClusterError(
       'invalid',
@@ -48,12 +48,18 @@ function check(obj: unknown, i: number): KubeObject {
       'Fix that document in the YAML file and apply again.',
     );
   }
-  return o as KubeObject;
+  return o as ApiObject;
 }
 
-async function getLive(core: Core, r: ResolvedResource, ns: string | undefined, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
+async function getLive(
+  core: Core,
+  r: ResolvedResource,
+  ns: string | undefined,
+  name: string,
+  signal?: AbortSignal,
+): Promise<ApiObject | undefined> {
   try {
-    return await core.transport.request<KubeObject>({
+    return await core.transport.request<ApiObject>({
       method: 'GET',
       path: resourcePath(r, ns, name),
       call: { verb: 'get', resource: r.qualified, namespace: ns, name },
@@ -83,14 +89,19 @@ export async function serverSideApply(core: Core, input: unknown[], opts: ApplyO
   }
 }
 
-async function applyAll(core: Core, input: unknown[], opts: ApplyOptions, results: ApplyResult[]): Promise<ApplyResult[]> {
+async function applyAll(
+  core: Core,
+  input: unknown[],
+  opts: ApplyOptions,
+  results: ApplyResult[],
+): Promise<ApplyResult[]> {
   const fieldManager = opts.fieldManager ?? defaultFieldManager;
   const dryRun = !!opts.dryRun;
   const signal = opts.signal;
   const objects = applyOrder(input.map(check));
 
   // Resolve every kind first, so an unknown kind fails before anything is written.
-  const resolved: { obj: KubeObject; r: ResolvedResource; ns?: string }[] = [];
+  const resolved: { obj: ApiObject; r: ResolvedResource; ns?: string }[] = [];
   for (const obj of objects) {
     const r = await core.discovery.resolve(obj.apiVersion, obj.kind, signal);
     let ns: string | undefined;
@@ -118,8 +129,15 @@ async function applyAll(core: Core, input: unknown[], opts: ApplyOptions, result
       continue;
     }
     if (await getLive(core, nsResource, undefined, ns, signal)) continue;
-    const nsObj: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
-    results.push(await applyOne(core, nsObj, nsResource, undefined, undefined, { fieldManager, dryRun, signal, force: opts.force }));
+    const nsObj: ApiObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    results.push(
+      await applyOne(core, nsObj, nsResource, undefined, undefined, {
+        fieldManager,
+        dryRun,
+        signal,
+        force: opts.force,
+      }),
+    );
     if (dryRun) missingNamespaces.add(ns);
   }
 
@@ -147,14 +165,14 @@ async function applyAll(core: Core, input: unknown[], opts: ApplyOptions, result
 
 async function applyOne(
   core: Core,
-  obj: KubeObject,
+  obj: ApiObject,
   r: ResolvedResource,
   ns: string | undefined,
-  live: KubeObject | undefined,
+  live: ApiObject | undefined,
   o: { fieldManager: string; dryRun: boolean; signal?: AbortSignal; force?: boolean },
 ): Promise<ApplyResult> {
   const body = stripForApply(obj, ns);
-  const result = await core.transport.request<KubeObject>({
+  const result = await core.transport.request<ApiObject>({
     method: 'PATCH',
     path: resourcePath(r, ns, obj.metadata.name),
     query: { fieldManager: o.fieldManager, force: o.force ?? true, dryRun: o.dryRun ? 'All' : undefined },

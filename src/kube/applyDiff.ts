@@ -1,13 +1,21 @@
 // Pure helpers of server-side apply: what to send, and what changed between the live object and the
 // server's answer (real or dry-run), as the short "path: before → after" lines users read.
-import type { KubeObject } from './objects';
+import type { ApiObject } from './objects';
 
 /** The object as sent to apply: server-owned metadata removed (apply rejects managedFields, and a stale
  *  resourceVersion would turn apply into a conflicting update). */
-export function stripForApply(obj: KubeObject, namespace: string | undefined): KubeObject {
-  const copy = structuredClone(obj) as KubeObject;
+export function stripForApply(obj: ApiObject, namespace: string | undefined): ApiObject {
+  const copy = structuredClone<ApiObject>(obj);
   const m = { ...copy.metadata };
-  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp'])
+  for (const k of [
+    'managedFields',
+    'resourceVersion',
+    'uid',
+    'creationTimestamp',
+    'generation',
+    'selfLink',
+    'deletionTimestamp',
+  ])
     delete m[k];
   if (namespace) m.namespace = namespace;
   else delete m.namespace;
@@ -17,10 +25,11 @@ export function stripForApply(obj: KubeObject, namespace: string | undefined): K
 }
 
 /** Fields the server or controllers set, which say nothing about what the user changed. */
-function comparable(obj: KubeObject): unknown {
-  const copy = structuredClone(obj) as KubeObject;
+function comparable(obj: ApiObject): unknown {
+  const copy = structuredClone<ApiObject>(obj);
   const m = { ...copy.metadata };
-  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink']) delete m[k];
+  for (const k of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation', 'selfLink'])
+    delete m[k];
   copy.metadata = m;
   delete copy.status;
   return copy;
@@ -55,15 +64,15 @@ function walk(a: unknown, b: unknown, path: string, out: string[], limit: number
 }
 
 /** Changed fields between the live object and the applied (or dry-run) result. Empty: nothing changes. */
-export function changedFields(live: KubeObject, applied: KubeObject, limit = 20): string[] {
+export function changedFields(live: ApiObject, applied: ApiObject, limit = 20): string[] {
   const out: string[] = [];
   walk(comparable(live), comparable(applied), '', out, limit);
   return out;
 }
 
 /** Apply order: namespaces and CRDs first, so the objects that live in them can be applied. */
-export function applyOrder(objects: KubeObject[]): KubeObject[] {
-  const rank = (o: KubeObject) => (o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2);
+export function applyOrder(objects: ApiObject[]): ApiObject[] {
+  const rank = (o: ApiObject) => (o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2);
   return objects
     .map((o, i) => ({ o, i }))
     .sort((x, y) => rank(x.o) - rank(y.o) || x.i - y.i)
@@ -73,5 +82,7 @@ export function applyOrder(objects: KubeObject[]): KubeObject[] {
 /** apiVersion "apps/v1" -> group "apps", version "v1"; "v1" -> core group "". */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }

@@ -8,7 +8,13 @@ import { Discovery } from './discovery';
 import { createEnvoyAdmin, envoyAdminPort, type EnvoyAdmin, type PodRef } from './envoyAdmin';
 import { ClusterError, toClusterError } from './errors';
 import { ingressAddresses, type IngressAddresses, type IngressAddressOptions } from './ingressAddress';
-import { istioNetworkingGroup, istioNetworkingVersion, istioStatus, type GatewaySelector, type IstioStatus } from './istioStatus';
+import {
+  istioNetworkingGroup,
+  istioNetworkingVersion,
+  istioStatus,
+  type GatewaySelector,
+  type IstioStatus,
+} from './istioStatus';
 import { contextInfo, loadKubeconfig, type ContextInfo, type LoadedKubeconfig } from './kubeconfig';
 import {
   deleteNamespace,
@@ -25,7 +31,7 @@ import {
   type EndpointInfo,
   type EndpointSlice,
   type KubeList,
-  type KubeObject,
+  type ApiObject,
   type Node,
   type Pod,
   type PodInfo,
@@ -90,10 +96,10 @@ export interface Cluster {
   ingressAddresses(service: Service, opts?: CallOptions & IngressAddressOptions): Promise<IngressAddresses>;
 
   /** Istio networking objects in the version the cluster serves (v1, else v1beta1, else v1alpha3). All namespaces when none given. */
-  listIstio(kind: IstioKind, namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
-  virtualServices(namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
-  gateways(namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
-  destinationRules(namespace?: string, opts?: CallOptions): Promise<KubeObject[]>;
+  listIstio(kind: IstioKind, namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+  virtualServices(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+  gateways(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+  destinationRules(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
 
   serverSideApply(objects: unknown[], opts?: ApplyOptions): Promise<ApplyResult[]>;
   waitForDeploymentsAvailable(namespace: string, names: string[], opts?: WaitOptions): Promise<DeploymentProgress[]>;
@@ -122,7 +128,12 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
   let core: Core | undefined;
   const info = loaded ? contextInfo(loaded) : undefined;
   if (loaded && info) {
-    const transport: Transport = createTransport(loaded.kc, { context: info.name, server: info.server, user: info.user }, log, opts.timeoutMs);
+    const transport: Transport = createTransport(
+      loaded.kc,
+      { context: info.name, server: info.server, user: info.user },
+      log,
+      opts.timeoutMs,
+    );
     core = {
       kc: loaded.kc,
       transport,
@@ -140,7 +151,11 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
   const admins = new Map<string, EnvoyAdmin>();
   const forwards = new Set<PortForwardHandle>();
 
-  const list = async <T>(path: string, call: { resource: string; namespace?: string }, o: CallOptions & { labelSelector?: string } = {}) =>
+  const list = async <T>(
+    path: string,
+    call: { resource: string; namespace?: string },
+    o: CallOptions & { labelSelector?: string } = {},
+  ) =>
     (
       await need().transport.request<KubeList<T>>({
         method: 'GET',
@@ -184,7 +199,14 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
         });
         identity = review.status?.userInfo?.username;
       } catch (err) {
-        if (err instanceof ClusterError && (err.kind === 'unauthorized' || err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'cancelled')) throw err;
+        if (
+          err instanceof ClusterError &&
+          (err.kind === 'unauthorized' ||
+            err.kind === 'unreachable' ||
+            err.kind === 'timeout' ||
+            err.kind === 'cancelled')
+        )
+          throw err;
         // older servers (no SelfSubjectReview) or RBAC that forbids it: reachability stands.
       }
       return { context: info!, version: v.gitVersion, identity, durationMs: Date.now() - started };
@@ -206,7 +228,8 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
         throw err;
       }
     },
-    listServices: (ns, o) => list<Service>(`/api/v1${nsPath(ns)}/services`, { resource: 'services', namespace: ns || undefined }, o),
+    listServices: (ns, o) =>
+      list<Service>(`/api/v1${nsPath(ns)}/services`, { resource: 'services', namespace: ns || undefined }, o),
     listEndpointSlices: (ns, service, o = {}) =>
       list<EndpointSlice>(
         `/apis/discovery.k8s.io/v1${nsPath(ns)}/endpointslices`,
@@ -217,10 +240,17 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
       return endpointInfos(await cluster.listEndpointSlices(ns, service, o));
     },
     async listPods(ns, o) {
-      return (await list<Pod>(`/api/v1${nsPath(ns)}/pods`, { resource: 'pods', namespace: ns || undefined }, o)).map(podInfo);
+      return (await list<Pod>(`/api/v1${nsPath(ns)}/pods`, { resource: 'pods', namespace: ns || undefined }, o)).map(
+        podInfo,
+      );
     },
     listNodes: (o) => list<Node>('/api/v1/nodes', { resource: 'nodes' }, o),
-    listDeployments: (ns, o) => list<Deployment>(`/apis/apps/v1${nsPath(ns)}/deployments`, { resource: 'deployments.apps', namespace: ns || undefined }, o),
+    listDeployments: (ns, o) =>
+      list<Deployment>(
+        `/apis/apps/v1${nsPath(ns)}/deployments`,
+        { resource: 'deployments.apps', namespace: ns || undefined },
+        o,
+      ),
     async ingressAddresses(service, o = {}) {
       let nodes: Node[] = [];
       const needsNodes = service.spec.type === 'NodePort' || service.spec.type === 'LoadBalancer';
@@ -250,7 +280,7 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
       }
       const plural = istioPlural[kind];
       const path = `/apis/${istioNetworkingGroup}/${version}${nsPath(ns)}/${plural}`;
-      return list<KubeObject>(path, { resource: `${plural}.${istioNetworkingGroup}`, namespace: ns }, o);
+      return list<ApiObject>(path, { resource: `${plural}.${istioNetworkingGroup}`, namespace: ns }, o);
     },
     virtualServices: (ns, o) => cluster.listIstio('VirtualService', ns, o),
     gateways: (ns, o) => cluster.listIstio('Gateway', ns, o),
@@ -269,7 +299,12 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const deployments = await cluster.listDeployments(ns, { signal: o.signal });
-        const progress = names.map((n) => deploymentProgress(n, deployments.find((d) => d.metadata.name === n)));
+        const progress = names.map((n) =>
+          deploymentProgress(
+            n,
+            deployments.find((d) => d.metadata.name === n),
+          ),
+        );
         o.onProgress?.(progress);
         if (progress.every((p) => p.done)) return progress;
         if (Date.now() >= deadline) {
@@ -334,7 +369,12 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
     },
   };
 
-  async function podReasons(ns: string, pending: DeploymentProgress[], deployments: Deployment[], signal?: AbortSignal): Promise<string> {
+  async function podReasons(
+    ns: string,
+    pending: DeploymentProgress[],
+    deployments: Deployment[],
+    signal?: AbortSignal,
+  ): Promise<string> {
     const parts: string[] = [];
     for (const p of pending) {
       const labels = deployments.find((d) => d.metadata.name === p.name)?.spec?.selector?.matchLabels;

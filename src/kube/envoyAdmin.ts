@@ -37,13 +37,25 @@ export interface EnvoyAdminDeps {
 }
 
 /** GET a JSON path from 127.0.0.1:port with a timeout; the first byte time is logged for the benchmarks. */
-export function getJson(port: number, path: string, timeoutMs: number, signal?: AbortSignal): Promise<{ body: unknown; firstByteMs: number; bytes: number; status: number }> {
+export function getJson(
+  port: number,
+  path: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ body: unknown; firstByteMs: number; bytes: number; status: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const timeout = AbortSignal.timeout(timeoutMs);
     const all = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const req = http.get(
-      { host: '127.0.0.1', port, path, agent: false, headers: { Accept: 'application/json', Connection: 'close' }, signal: all },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: false,
+        headers: { Accept: 'application/json', Connection: 'close' },
+        signal: all,
+      },
       (res) => {
         let firstByteMs = -1;
         const chunks: Buffer[] = [];
@@ -67,7 +79,13 @@ export function getJson(port: number, path: string, timeoutMs: number, signal?: 
         });
       },
     );
-    req.on('error', (err) => reject(timeout.aborted && !signal?.aborted ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' }) : err));
+    req.on('error', (err) =>
+      reject(
+        timeout.aborted && !signal?.aborted
+          ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })
+          : err,
+      ),
+    );
   });
 }
 
@@ -104,13 +122,18 @@ export function createEnvoyAdmin(deps: EnvoyAdminDeps): EnvoyAdmin {
     const started = Date.now();
     try {
       const r = await getJson(pf.localPort, path, timeoutMs, signal);
-      log(`envoy-admin GET ${path} ${pod.namespace}/${pod.name} → 200 (${r.bytes} bytes, first byte ${r.firstByteMs}ms) ${Date.now() - started}ms`);
+      log(
+        `envoy-admin GET ${path} ${pod.namespace}/${pod.name} → 200 (${r.bytes} bytes, first byte ${r.firstByteMs}ms) ${Date.now() - started}ms`,
+      );
       return r.body;
     } catch (err) {
       const cause = pf.lastError();
       const reason = err instanceof Error ? err.message : String(err);
-      log(`envoy-admin GET ${path} ${pod.namespace}/${pod.name} → failed ${Date.now() - started}ms: ${cause?.message ?? reason}`);
-      if ((err as Error).name === 'AbortError' && signal?.aborted) throw new ClusterError('cancelled', `Cancelled: reading ${path} from Envoy.`, '');
+      log(
+        `envoy-admin GET ${path} ${pod.namespace}/${pod.name} → failed ${Date.now() - started}ms: ${cause?.message ?? reason}`,
+      );
+      if ((err as Error).name === 'AbortError' && signal?.aborted)
+        throw new ClusterError('cancelled', `Cancelled: reading ${path} from Envoy.`, '');
       if (cause && cause.kind !== 'port-forward') throw cause; // forbidden, unauthorized, unreachable...
       throw new ClusterError(
         'envoy-admin',

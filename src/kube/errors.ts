@@ -66,7 +66,7 @@ interface StatusBody {
 }
 
 function parseStatusBody(body: unknown): StatusBody | undefined {
-  if (body && typeof body === 'object') return body as StatusBody;
+  if (body && typeof body === 'object') return body;
   if (typeof body === 'string' && body.trim().startsWith('{')) {
     try {
       return JSON.parse(body) as StatusBody;
@@ -175,7 +175,7 @@ export function toClusterError(err: unknown, call: CallDescription): ClusterErro
     return new ClusterError(
       'tls',
       `The TLS connection to ${serverOf(call)} failed: ${message}`,
-      'The kubeconfig\'s certificate-authority does not match the server, or the server is not speaking TLS: check clusters[].cluster.certificate-authority(-data) and the server URL.',
+      "The kubeconfig's certificate-authority does not match the server, or the server is not speaking TLS: check clusters[].cluster.certificate-authority(-data) and the server URL.",
     );
   }
   if (code && networkCodes[code]) {
@@ -188,7 +188,10 @@ export function toClusterError(err: unknown, call: CallDescription): ClusterErro
   if (/HTTP protocol is not allowed when skipTLSVerify/.test(message)) {
     return new ClusterError(
       'bad-kubeconfig',
-      `The cluster server ${call.server ?? ''} uses plain http://, which the Kubernetes client only allows with insecure-skip-tls-verify: true.`.replace('  ', ' '),
+      `The cluster server ${call.server ?? ''} uses plain http://, which the Kubernetes client only allows with insecure-skip-tls-verify: true.`.replace(
+        '  ',
+        ' ',
+      ),
       'Use the https:// address of the API server, or set insecure-skip-tls-verify: true for this cluster in the kubeconfig.',
     );
   }
@@ -241,7 +244,9 @@ function fromHttpStatus(status: number, body: unknown, call: CallDescription): C
     case 400:
     case 415:
     case 422: {
-      const causes = (s?.details?.causes ?? []).map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).filter(Boolean);
+      const causes = (s?.details?.causes ?? [])
+        .map((c) => (c.field ? `${c.field}: ${c.message}` : c.message))
+        .filter(Boolean);
       const detail = causes.length ? ` ${causes.join('; ')}` : serverSays;
       return new ClusterError(
         'invalid',
@@ -262,6 +267,20 @@ function fromHttpStatus(status: number, body: unknown, call: CallDescription): C
         status,
       );
     default:
-      return new ClusterError('unknown', `${call.verb} ${target(call)} failed with HTTP ${status}.${serverSays}`, '', status);
+      return new ClusterError(
+        'unknown',
+        `${call.verb} ${target(call)} failed with HTTP ${status}.${serverSays}`,
+        '',
+        status,
+      );
   }
+}
+
+/**
+ * For `.catch` on a list of a custom kind: a kind the cluster does not serve (Istio's CRDs not installed) is an
+ * empty list; every other failure (401, 403, a timeout) stands and reaches the user.
+ */
+export function noneIfNotServed(e: unknown): never[] {
+  if (e instanceof ClusterError && e.kind === 'not-found') return [];
+  throw e;
 }

@@ -1,7 +1,7 @@
 // Public surface of src/kube: everything the extension, the CLI and the tests use.
 export { createCluster } from './cluster';
 export type { Cluster, ClusterOptions, IstioKind, Reachability, WaitOptions } from './cluster';
-export { ClusterError, toClusterError } from './errors';
+export { ClusterError, noneIfNotServed, toClusterError } from './errors';
 export type { ClusterErrorKind, CallDescription } from './errors';
 export { loadKubeconfig, contextInfo, kubeconfigFiles } from './kubeconfig';
 export type { ContextInfo, KubeconfigSource, LoadedKubeconfig } from './kubeconfig';

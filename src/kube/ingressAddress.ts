@@ -129,7 +129,8 @@ export function ingressAddresses(service: Service, nodes: Node[], opts: IngressA
     notes.push(
       `NodePort ${sp.nodePort} is open on every node: kube-proxy's rules there send it to the gateway pod's port ${target}.`,
     );
-    if (!nodeAddrs.length) notes.push('No node reports an InternalIP or ExternalIP, so no NodePort address can be shown.');
+    if (!nodeAddrs.length)
+      notes.push('No node reports an InternalIP or ExternalIP, so no NodePort address can be shown.');
   }
 
   const clusterIP = service.spec.clusterIP;
@@ -139,7 +140,8 @@ export function ingressAddresses(service: Service, nodes: Node[], opts: IngressA
       host: clusterIP,
       port: sp.port,
       url: urlOf(clusterIP, sp.port),
-      reachableFrom: 'only inside the cluster: on a node or from a pod (kube-proxy translates it there); not from outside',
+      reachableFrom:
+        'only inside the cluster: on a node or from a pod (kube-proxy translates it there); not from outside',
     });
   }
   return { service: name, type, servicePort: sp, addresses, notes };

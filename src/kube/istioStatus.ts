@@ -38,7 +38,10 @@ export interface IstioStatus {
 }
 
 /** The networking.istio.io version this cluster serves (v1 preferred), or undefined without Istio's CRDs. */
-export async function istioNetworkingVersion(core: Core, signal?: AbortSignal): Promise<{ version?: string; served: string[] }> {
+export async function istioNetworkingVersion(
+  core: Core,
+  signal?: AbortSignal,
+): Promise<{ version?: string; served: string[] }> {
   const group = await core.discovery.group(istioNetworkingGroup, signal);
   const served = group?.versions.map((v) => v.version) ?? [];
   return { version: istioNetworkingVersions.find((v) => served.includes(v)), served };
@@ -67,7 +70,7 @@ export async function istioStatus(core: Core, sel: GatewaySelector = {}, opts: C
   if (version && missingKinds.length) {
     problems.push({
       message: `The cluster serves ${istioNetworkingGroup}/${version} but not ${missingKinds.join(', ')}.`,
-      hint: 'Reinstall Istio\'s CRDs (istioctl install) so all networking kinds are present.',
+      hint: "Reinstall Istio's CRDs (istioctl install) so all networking kinds are present.",
     });
   }
 

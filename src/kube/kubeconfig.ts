@@ -109,7 +109,7 @@ export function loadKubeconfig(source: KubeconfigSource): LoadedKubeconfig {
       `The kubeconfig (${files.join(', ')}) has no current context. Contexts there: ${list}.`,
       available.length
         ? `Run \`kubectl config use-context ${available[0]}\` (or another), or choose a context in the settings.`
-        : 'Add a cluster to it first (your cluster tool\'s get-credentials command does that).',
+        : "Add a cluster to it first (your cluster tool's get-credentials command does that).",
     );
   } else if (!available.includes(contextName)) {
     throw new ClusterError(
@@ -137,7 +137,8 @@ export function contextInfo(loaded: LoadedKubeconfig): ContextInfo {
   const ctx = kc.getContextObject(kc.getCurrentContext());
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
-  const exec = (user?.exec ?? (user?.authProvider as { config?: { exec?: { command?: string } } } | undefined)?.config?.exec) as
+  const exec = (user?.exec ??
+    (user?.authProvider as { config?: { exec?: { command?: string } } } | undefined)?.config?.exec) as
     | { command?: string }
     | undefined;
   return {

@@ -3,7 +3,7 @@
 import { ClusterError } from './errors';
 import { groupVersionPath } from './discovery';
 import { sleep, type CallOptions, type Core } from './core';
-import type { KubeList, KubeObject } from './objects';
+import type { KubeList, ApiObject } from './objects';
 
 export interface NamespaceItem {
   apiVersion: string;
@@ -39,7 +39,10 @@ interface DiscoveryV2List {
   kind?: string;
   items?: {
     metadata: { name?: string };
-    versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string; verbs?: string[] }[] }[];
+    versions?: {
+      version: string;
+      resources?: { resource: string; responseKind?: { kind: string }; scope: string; verbs?: string[] }[];
+    }[];
   }[];
 }
 
@@ -72,18 +75,27 @@ async function namespacedResources(core: Core, signal?: AbortSignal): Promise<Li
         if (r.scope !== 'Namespaced' || !verbs.includes('list') || !verbs.includes('delete')) continue;
         // events.k8s.io serves the same Event objects as the core group: list them once.
         if (g.metadata.name === 'events.k8s.io' && r.resource === 'events') continue;
-        out.push({ group: g.metadata.name ?? '', version: v.version, resource: r.resource, kind: r.responseKind?.kind ?? r.resource });
+        out.push({
+          group: g.metadata.name ?? '',
+          version: v.version,
+          resource: r.resource,
+          kind: r.responseKind?.kind ?? r.resource,
+        });
       }
     }
   }
   return out;
 }
 
-export async function describeNamespaceContents(core: Core, namespace: string, opts: CallOptions = {}): Promise<NamespaceContents> {
+export async function describeNamespaceContents(
+  core: Core,
+  namespace: string,
+  opts: CallOptions = {},
+): Promise<NamespaceContents> {
   const { signal } = opts;
-  let ns: KubeObject | undefined;
+  let ns: ApiObject | undefined;
   try {
-    ns = await core.transport.request<KubeObject>({
+    ns = await core.transport.request<ApiObject>({
       method: 'GET',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
       call: { verb: 'get', resource: 'namespaces', name: namespace },
@@ -103,7 +115,7 @@ export async function describeNamespaceContents(core: Core, namespace: string, o
     for (let r = queue.shift(); r; r = queue.shift()) {
       const qualified = r.group ? `${r.resource}.${r.group}` : r.resource;
       try {
-        const list = await core.transport.request<KubeList<KubeObject>>({
+        const list = await core.transport.request<KubeList<ApiObject>>({
           method: 'GET',
           path: `${groupVersionPath(r.group, r.version)}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`,
           call: { verb: 'list', resource: qualified, namespace },
@@ -111,7 +123,12 @@ export async function describeNamespaceContents(core: Core, namespace: string, o
           summarize: (b) => `${(b as KubeList<unknown>).items?.length ?? 0} items`,
         });
         for (const o of list.items ?? []) {
-          items.push({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, name: o.metadata.name, resource: qualified });
+          items.push({
+            apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+            kind: r.kind,
+            name: o.metadata.name,
+            resource: qualified,
+          });
         }
       } catch (err) {
         if (err instanceof ClusterError && (err.kind === 'cancelled' || err.kind === 'unreachable')) throw err;
@@ -127,7 +144,14 @@ export async function describeNamespaceContents(core: Core, namespace: string, o
     .map((i) => `${i.resource}/${i.name}`)
     .sort();
   if (events.length) lines.push(`events (${events.length})`);
-  return { namespace, exists: true, terminating: !!ns.metadata.deletionTimestamp, items, unlisted: unlisted.sort(), lines };
+  return {
+    namespace,
+    exists: true,
+    terminating: !!ns.metadata.deletionTimestamp,
+    items,
+    unlisted: unlisted.sort(),
+    lines,
+  };
 }
 
 export interface DeleteNamespaceOptions extends CallOptions {
@@ -140,7 +164,11 @@ export interface DeleteNamespaceOptions extends CallOptions {
 
 export async function deleteNamespace(core: Core, namespace: string, opts: DeleteNamespaceOptions): Promise<void> {
   if (protectedNamespaces.includes(namespace)) {
-    throw new ClusterError('refused', `The lab does not delete the namespace "${namespace}".`, 'Delete it yourself with kubectl if you really mean it.');
+    throw new ClusterError(
+      'refused',
+      `The lab does not delete the namespace "${namespace}".`,
+      'Delete it yourself with kubectl if you really mean it.',
+    );
   }
   if (!opts?.confirmed || opts.confirmed.namespace !== namespace) {
     throw new ClusterError(
@@ -166,13 +194,17 @@ export async function deleteNamespace(core: Core, namespace: string, opts: Delet
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
     try {
-      const ns = await core.transport.request<KubeObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } }>({
+      const ns = await core.transport.request<
+        ApiObject & { status?: { conditions?: { type: string; status: string; message?: string }[] } }
+      >({
         method: 'GET',
         path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
         call: { verb: 'get', resource: 'namespaces', name: namespace },
         signal,
       });
-      const remaining = ns.status?.conditions?.find((c) => c.type === 'NamespaceContentRemaining' && c.status === 'True')?.message;
+      const remaining = ns.status?.conditions?.find(
+        (c) => c.type === 'NamespaceContentRemaining' && c.status === 'True',
+      )?.message;
       opts.onProgress?.(remaining ?? 'terminating');
     } catch (err) {
       if (err instanceof ClusterError && err.kind === 'not-found') return;

@@ -16,7 +16,7 @@ export interface ObjectMeta {
   [k: string]: unknown;
 }
 
-export interface KubeObject {
+export interface ApiObject {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
@@ -39,7 +39,7 @@ export interface ServicePort {
   appProtocol?: string;
 }
 
-export interface Service extends KubeObject {
+export interface Service extends ApiObject {
   spec: {
     type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
     clusterIP?: string;
@@ -53,11 +53,12 @@ export interface Service extends KubeObject {
 }
 
 export interface NodeAddress {
-  type: 'InternalIP' | 'ExternalIP' | 'Hostname' | 'InternalDNS' | 'ExternalDNS' | string;
+  /** InternalIP, ExternalIP, Hostname, InternalDNS or ExternalDNS (the API allows others). */
+  type: string;
   address: string;
 }
 
-export interface Node extends KubeObject {
+export interface Node extends ApiObject {
   status?: { addresses?: NodeAddress[]; conditions?: { type: string; status: string }[] };
 }
 
@@ -68,7 +69,7 @@ export interface ContainerStatus {
   state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: { reason?: string } };
 }
 
-export interface Pod extends KubeObject {
+export interface Pod extends ApiObject {
   spec?: { nodeName?: string; containers?: { name: string; ports?: { containerPort: number; name?: string }[] }[] };
   status?: {
     phase?: string;
@@ -80,7 +81,7 @@ export interface Pod extends KubeObject {
   };
 }
 
-export interface Deployment extends KubeObject {
+export interface Deployment extends ApiObject {
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
   status?: {
     observedGeneration?: number;
@@ -93,7 +94,7 @@ export interface Deployment extends KubeObject {
   };
 }
 
-export interface EndpointSlice extends KubeObject {
+export interface EndpointSlice extends ApiObject {
   addressType: string;
   endpoints?: {
     addresses: string[];
@@ -149,7 +150,11 @@ export interface EndpointInfo {
 export function endpointInfos(slices: EndpointSlice[]): EndpointInfo[] {
   const out: EndpointInfo[] = [];
   for (const slice of slices) {
-    const ports = (slice.ports ?? []).map((p) => ({ name: p.name ?? '', port: p.port ?? 0, protocol: p.protocol ?? 'TCP' }));
+    const ports = (slice.ports ?? []).map((p) => ({
+      name: p.name ?? '',
+      port: p.port ?? 0,
+      protocol: p.protocol ?? 'TCP',
+    }));
     for (const ep of slice.endpoints ?? []) {
       // The API says a nil ready condition means ready (unknown state is treated as ready).
       const ready = ep.conditions?.ready ?? true;
@@ -184,7 +189,17 @@ export interface DeploymentProgress {
 }
 
 export function deploymentProgress(name: string, d: Deployment | undefined): DeploymentProgress {
-  if (!d) return { name, found: false, desired: 0, updated: 0, ready: 0, available: 0, done: false, message: 'not created yet' };
+  if (!d)
+    return {
+      name,
+      found: false,
+      desired: 0,
+      updated: 0,
+      ready: 0,
+      available: 0,
+      done: false,
+      message: 'not created yet',
+    };
   const desired = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const updated = s.updatedReplicas ?? 0;
@@ -193,7 +208,9 @@ export function deploymentProgress(name: string, d: Deployment | undefined): Dep
   const total = s.replicas ?? 0;
   // kubectl rollout status: observed the latest spec, all replicas updated, no old ones left, all available.
   const done = observed && updated >= desired && total <= updated && available >= updated;
-  const failing = s.conditions?.find((c) => c.status === 'False' && (c.type === 'Progressing' || c.type === 'Available') && c.reason);
+  const failing = s.conditions?.find(
+    (c) => c.status === 'False' && (c.type === 'Progressing' || c.type === 'Available') && c.reason,
+  );
   const message = done
     ? `${available}/${desired} available`
     : `${available}/${desired} available${failing?.reason ? `: ${failing.reason}` : !observed ? ': waiting for the controller' : ''}`;

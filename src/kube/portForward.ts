@@ -27,7 +27,7 @@ export interface PortForwardOptions {
 
 /** ws rejects a refused upgrade with "Unexpected server response: 403"; give it the HTTP status shape. */
 function upgradeError(err: unknown): unknown {
-  const message = err instanceof Error ? err.message : (err as { message?: string })?.message ?? String(err);
+  const message = err instanceof Error ? err.message : ((err as { message?: string })?.message ?? String(err));
   const m = /Unexpected server response: (\d{3})/.exec(message);
   if (m) return { code: Number(m[1]), body: undefined };
   return (err as { error?: unknown })?.error ?? err;
@@ -113,7 +113,9 @@ export async function startPortForward(kc: KubeConfig, opts: PortForwardOptions)
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  server.on('error', (err) => log(`portforward ${pod} -n ${namespace} ${remotePort} → local server error: ${err.message}`));
+  server.on('error', (err) =>
+    log(`portforward ${pod} -n ${namespace} ${remotePort} → local server error: ${err.message}`),
+  );
   const localPort = (server.address() as net.AddressInfo).port;
   log(`portforward ${pod} -n ${namespace} ${remotePort} → listening on 127.0.0.1:${localPort}`);
 

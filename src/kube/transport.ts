@@ -33,19 +33,55 @@ export interface Transport {
 }
 
 export const defaultTimeoutMs = 15_000;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * As client-go does: a 429 (the API server's "storage is (re)initializing" or priority-and-fairness
+ * throttling), or a 5xx with Retry-After on a read, means "ask again shortly", not a failure. The wait is
+ * the server's Retry-After, held between 0.2 and 5 s; undefined when the error is not one to retry.
+ */
+export function retryAfterMs(err: unknown, method: RequestSpec['method']): number | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  const headers = (err.headers ?? {}) as Record<string, string | undefined>;
+  const header = headers['retry-after'] ?? headers['Retry-After'];
+  const retryable =
+    err.code === 429 || (err.code >= 500 && err.code <= 504 && method === 'GET' && header !== undefined);
+  if (!retryable) return undefined;
+  const seconds = Number(header);
+  return Math.min(5000, Math.max(200, Number.isFinite(seconds) ? seconds * 1000 : 1000));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
 
 interface AuthOptions extends https.RequestOptions {
   headers?: Record<string, string>;
 }
 
-export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log, timeoutMs = defaultTimeoutMs): Transport {
+export function createTransport(
+  kc: KubeConfig,
+  who: Transport['who'],
+  log: Log,
+  timeoutMs = defaultTimeoutMs,
+): Transport {
   // Keep-alive agents, reused while the TLS material stays the same (an exec plugin may rotate it).
   const agents = new Map<string, http.Agent>();
 
   function agentFor(server: URL, opts: AuthOptions): http.Agent | undefined {
     if (kc.getCurrentCluster()?.proxyUrl) return opts.agent as http.Agent | undefined; // client-node's proxy agent
     const material = [opts.ca, opts.cert, opts.key, String(opts.rejectUnauthorized), opts.servername ?? '']
-      .map((x) => (x ? crypto.createHash('sha256').update(x as crypto.BinaryLike).digest('hex') : '-'))
+      .map((x) =>
+        x
+          ? crypto
+              .createHash('sha256')
+              .update(x as crypto.BinaryLike)
+              .digest('hex')
+          : '-',
+      )
       .join(':');
     let agent = agents.get(material);
     if (!agent) {
@@ -69,14 +105,24 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
     const call: CallDescription = { ...who, ...spec.call };
     const started = Date.now();
     const what = describe(call, spec.query);
-    try {
-      const result = await send(spec, call);
-      log(`${what} → ${result.status}${spec.summarize ? ` (${spec.summarize(result.body)})` : ''} ${Date.now() - started}ms`);
-      return result.body as T;
-    } catch (err) {
-      const mapped = err instanceof ClusterError ? err : toClusterError(err, call);
-      log(`${what} → ${mapped.status ?? mapped.kind} ${Date.now() - started}ms`);
-      throw mapped;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await send(spec, call);
+        log(
+          `${what} → ${result.status}${spec.summarize ? ` (${spec.summarize(result.body)})` : ''} ${Date.now() - started}ms`,
+        );
+        return result.body as T;
+      } catch (err) {
+        const wait = attempt < MAX_ATTEMPTS ? retryAfterMs(err, spec.method) : undefined;
+        if (wait !== undefined && !spec.signal?.aborted) {
+          log(`${what} → ${(err as ApiException<unknown>).code}, retrying in ${wait}ms (the server asked to)`);
+          await sleep(wait, spec.signal);
+          continue;
+        }
+        const mapped = err instanceof ClusterError ? err : toClusterError(err, call);
+        log(`${what} → ${mapped.status ?? mapped.kind} ${Date.now() - started}ms`);
+        throw mapped;
+      }
     }
   }
 
@@ -87,7 +133,8 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
   const credentialTtlMs = 60_000;
 
   async function credentials(call: CallDescription): Promise<AuthOptions> {
-    if (execUser && cached && Date.now() - cached.at < credentialTtlMs) return { ...cached.opts, headers: { ...cached.opts.headers } };
+    if (execUser && cached && Date.now() - cached.at < credentialTtlMs)
+      return { ...cached.opts, headers: { ...cached.opts.headers } };
     const opts: AuthOptions = {};
     try {
       await kc.applyToHTTPSOptions(opts);
@@ -103,7 +150,8 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
 
   async function send(spec: RequestSpec, call: CallDescription): Promise<{ status: number; body: unknown }> {
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
+    if (!cluster)
+      throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
     const opts = await credentials(call);
     const url = new URL(cluster.server.replace(/\/$/, '') + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -134,14 +182,16 @@ export function createTransport(kc: KubeConfig, who: Transport['who'], log: Log,
               if (status === 401) cached = undefined; // expired credentials: ask the plugin again next time
               if (status < 200 || status > 299) {
                 // Same shape as client-node's generated APIs: code + body text + headers.
-                reject(new ApiException(status, 'Unsuccessful HTTP Request', text, res.headers as Record<string, string>));
+                reject(
+                  new ApiException(status, 'Unsuccessful HTTP Request', text, res.headers as Record<string, string>),
+                );
                 return;
               }
               const json = (res.headers['content-type'] ?? '').includes('json');
               try {
                 resolve({ status, body: json && text ? JSON.parse(text) : text });
               } catch (err) {
-                reject(err);
+                reject(err instanceof Error ? err : new Error(String(err)));
               }
             });
           },

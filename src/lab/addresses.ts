@@ -18,14 +18,28 @@ export function hostPort(host: string, port: number): string {
 export function candidatesOf(found: IngressAddresses, override?: string): ProbedAddress[] {
   const out: ProbedAddress[] = [];
   if (override) out.push({ kind: 'override', address: override, where: 'set in istioIngressLab.ingress.address' });
-  for (const a of found.addresses) out.push({ kind: a.kind, address: hostPort(a.host, a.port), where: a.reachableFrom });
+  for (const a of found.addresses)
+    out.push({ kind: a.kind, address: hostPort(a.host, a.port), where: a.reachableFrom });
   return out;
 }
 
-export function formatAddressReport(found: IngressAddresses, candidates: ProbedAddress[], chosen?: ProbedAddress): string {
+// A ClusterIP works only inside the cluster: when it answers, this machine is inside (a node, or routed into
+// the cluster network), which the report says rather than contradict its own "only inside the cluster".
+const ONSIDE = ': this machine is inside the cluster network (a node, or routed into it)';
+
+export function formatAddressReport(
+  found: IngressAddresses,
+  candidates: ProbedAddress[],
+  chosen?: ProbedAddress,
+): string {
   const lines = [`Ingress gateway Service ${found.service} (type ${found.type})`, ''];
   for (const c of candidates) {
-    const probe = c.reachable === undefined ? '' : c.reachable ? '  [answers from here]' : '  [no answer from here]';
+    const probe =
+      c.reachable === undefined
+        ? ''
+        : c.reachable
+          ? `  [answers from here${c.kind === 'clusterIP' ? ONSIDE : ''}]`
+          : '  [no answer from here]';
     lines.push(`${c.kind.padEnd(13)} ${c.address}${probe}`, `              works: ${c.where}`);
   }
   if (!candidates.length) lines.push('No address found.');

@@ -40,7 +40,10 @@ export function buildCheckReport(f: CheckFacts): CheckReport {
   else if (f.context) must(false, `API server not reachable: ${f.apiError ?? 'unknown error'}`);
 
   if (f.namespaceExists === false) {
-    must(false, `namespace ${f.gatewayNamespace} does not exist: Istio is not installed there. Install it (\`istioctl install --set profile=demo -y\`) or set istioIngressLab.gateway.namespace.`);
+    must(
+      false,
+      `namespace ${f.gatewayNamespace} does not exist: Istio is not installed there. Install it (\`istioctl install --set profile=demo -y\`) or set istioIngressLab.gateway.namespace.`,
+    );
   } else if (f.namespaceExists) {
     must(true, `namespace ${f.gatewayNamespace} exists`);
     const svc = f.gatewayServices?.[0];
@@ -49,18 +52,35 @@ export function buildCheckReport(f: CheckFacts): CheckReport {
     if (ready.length) must(true, `gateway pod Ready: ${ready.map((p) => p.name).join(', ')}`);
     // The cluster client says what is missing (CRDs, Service, Ready pod) and what to do about it.
     for (const p of f.istioProblems ?? []) must(false, p);
-    if (!svc && !f.istioProblems?.length) must(false, `no Service in ${f.gatewayNamespace} matches ${f.gatewaySelector}: install the ingress gateway, or set istioIngressLab.gateway.selector to its labels.`);
-    if (!ready.length && !f.istioProblems?.length) must(false, `no gateway pod is Ready in ${f.gatewayNamespace} (selector ${f.gatewaySelector}).`);
+    if (!svc && !f.istioProblems?.length)
+      must(
+        false,
+        `no Service in ${f.gatewayNamespace} matches ${f.gatewaySelector}: install the ingress gateway, or set istioIngressLab.gateway.selector to its labels.`,
+      );
+    if (!ready.length && !f.istioProblems?.length)
+      must(false, `no gateway pod is Ready in ${f.gatewayNamespace} (selector ${f.gatewaySelector}).`);
   }
 
-  may(f.istioctl.found, f.istioctl.found ? `istioctl: ${f.istioctl.detail}` : `istioctl not found (optional): "Look inside Envoy" uses the built-in reader through the Envoy admin instead. ${f.istioctl.detail}`);
-  may(f.curl.found, f.curl.found ? `curl: ${f.curl.detail}` : `curl not found (optional): requests go through the built-in HTTP client, and the curl command is shown to copy. ${f.curl.detail}`);
+  may(
+    f.istioctl.found,
+    f.istioctl.found
+      ? `istioctl: ${f.istioctl.detail}`
+      : `istioctl not found (optional): "Look inside Envoy" uses the built-in reader through the Envoy admin instead. ${f.istioctl.detail}`,
+  );
+  may(
+    f.curl.found,
+    f.curl.found
+      ? `curl: ${f.curl.detail}`
+      : `curl not found (optional): requests go through the built-in HTTP client, and the curl command is shown to copy. ${f.curl.detail}`,
+  );
 
   return { ok: lines.every((l) => l.ok || l.optional), lines };
 }
 
 export function formatCheckReport(r: CheckReport): string {
   const mark = (l: CheckLine) => (l.ok ? '✓' : l.optional ? '–' : '✗');
-  const head = r.ok ? 'Cluster ready for the lab.' : 'The cluster is not ready for the lab yet: fix the lines marked ✗.';
+  const head = r.ok
+    ? 'Cluster ready for the lab.'
+    : 'The cluster is not ready for the lab yet: fix the lines marked ✗.';
   return [head, '', ...r.lines.map((l) => `${mark(l)} ${l.text}`), ''].join('\n');
 }

@@ -9,9 +9,16 @@
 //   editor = applied, prediction says no route on any gateway → applied but not on the gateway + its reason
 
 import type { Route } from '../envoy/types';
-import { describeAction, describeMatch } from './lensText';
+import { namespaceOf } from '../istio/model';
+import { sameRouting } from '../envoy/routeClusters';
 
-export type DriftState = 'in-sync' | 'edited-not-applied' | 'not-applied' | 'applied-pending' | 'applied-not-on-gateway' | 'unknown';
+export type DriftState =
+  | 'in-sync'
+  | 'edited-not-applied'
+  | 'not-applied'
+  | 'applied-pending'
+  | 'applied-not-on-gateway'
+  | 'unknown';
 
 /** What the server-side apply dry run of the editor's object says. */
 export type AppliedComparison =
@@ -86,17 +93,23 @@ export function driftIcon(state: DriftState): string {
 
 function shortFields(fields: string[]): string {
   // The path is what tells the user which edit it is; the before → after values go to the tooltip.
-  const paths = fields.map((f) => f.split(':')[0]!.trim());
+  const paths = fields.map((f) => f.replace(/:[^]*$/, '').trim());
   return paths.length > 2 ? `${paths.slice(0, 2).join(', ')} +${paths.length - 2} more` : paths.join(', ');
 }
 
 export function computeDrift(input: DriftInput): Drift {
   const { applied, predicted, live, now } = input;
   const grace = input.graceMs ?? DEFAULT_GRACE_MS;
-  const make = (state: DriftState, detail: string, extra?: string, reason?: string): Drift => ({ state, title: driftTitle(state, extra), detail, reason });
+  const make = (state: DriftState, detail: string, extra?: string, reason?: string): Drift => ({
+    state,
+    title: driftTitle(state, extra),
+    detail,
+    reason,
+  });
 
   if (applied.kind === 'unknown') return make('unknown', `Cannot compare with the cluster: ${applied.reason}.`);
-  if (applied.kind === 'absent') return make('not-applied', 'The cluster has no such VirtualService: run "Deploy Sample" or apply the file.');
+  if (applied.kind === 'absent')
+    return make('not-applied', 'The cluster has no such VirtualService: run "Deploy Sample" or apply the file.');
   if (applied.kind === 'changed') {
     return make(
       'edited-not-applied',
@@ -114,42 +127,54 @@ export function computeDrift(input: DriftInput): Drift {
       predicted.reason,
     );
   }
-  if (live.kind === 'unknown') return make('unknown', `Applied; the gateway's Envoy could not be read: ${live.reason}.`);
-  if (live.kind === 'found') return make('in-sync', 'The editor, the applied object and the route on the gateway\'s Envoy agree.');
+  if (live.kind === 'unknown')
+    return make('unknown', `Applied; the gateway's Envoy could not be read: ${live.reason}.`);
+  if (live.kind === 'found')
+    return make('in-sync', "The editor, the applied object and the route on the gateway's Envoy agree.");
 
   const age = applied.appliedAt !== undefined ? now - applied.appliedAt : undefined;
   const recent = age !== undefined && age >= 0 && age < grace;
-  const old = live.kind === 'differs' ? 'The gateway still holds the previous version of this route.' : 'The gateway has no route for this match yet.';
+  const old =
+    live.kind === 'differs'
+      ? 'The gateway still holds the previous version of this route.'
+      : 'The gateway has no route for this match yet.';
   if (recent) {
-    return make('applied-pending', `Applied ${Math.round(age / 1000)} s ago. ${old} istiod pushes changes within seconds: refresh to read the gateway again.`);
+    return make(
+      'applied-pending',
+      `Applied ${Math.round(age / 1000)} s ago. ${old} istiod pushes changes within seconds: refresh to read the gateway again.`,
+    );
   }
   // Past the grace period: something stopped it. Say which of the usual causes is most likely.
   const reason =
     live.kind === 'differs'
       ? 'the gateway kept the previous route: istiod rejected or did not push the new one (istioctl analyze, istiod logs)'
       : live.kind === 'missing' && live.virtualServiceSeen
-        ? 'shadowed: the gateway has the VirtualService\'s other routes but not this one (an earlier match or another VirtualService for the same host takes it)'
+        ? "shadowed: the gateway has the VirtualService's other routes but not this one (an earlier match or another VirtualService for the same host takes it)"
         : 'rejected or not pushed: the gateway has no route from this VirtualService (istioctl analyze; is istiod running?)';
-  return make('applied-not-on-gateway', `Applied${age !== undefined ? ` ${Math.round(age / 1000)} s ago` : ''}, but not on the gateway: ${reason}.`, reason, reason);
+  return make(
+    'applied-not-on-gateway',
+    `Applied${age !== undefined ? ` ${Math.round(age / 1000)} s ago` : ''}, but not on the gateway: ${reason}.`,
+    reason,
+    reason,
+  );
 }
 
 /** When the applied object was last written by anyone: the newest managedFields time (ms), if any. */
-export function lastAppliedAt(obj: { metadata?: { managedFields?: { time?: string }[]; creationTimestamp?: string } } | undefined): number | undefined {
-  const times = (obj?.metadata?.managedFields ?? []).map((f) => (f.time ? Date.parse(f.time) : NaN)).filter((t) => !Number.isNaN(t));
+export function lastAppliedAt(
+  obj: { metadata?: { managedFields?: { time?: string }[]; creationTimestamp?: string } } | undefined,
+): number | undefined {
+  const times = (obj?.metadata?.managedFields ?? [])
+    .map((f) => (f.time ? Date.parse(f.time) : NaN))
+    .filter((t) => !Number.isNaN(t));
   if (times.length) return Math.max(...times);
   const created = obj?.metadata?.creationTimestamp ? Date.parse(obj.metadata.creationTimestamp) : NaN;
   return Number.isNaN(created) ? undefined : created;
 }
 
-/**
- * What the gateway holds for a predicted route: the live route found for the same match (or none), compared
- * by what users read of it (match, rewrite, destination), since Istio adds fields the prediction need not
- * spell out (timeouts, retry policy, metadata).
- */
+/** What the gateway holds for a predicted route: the live route found for the same match (or none), compared by sameRouting. */
 export function compareLiveRoute(predicted: Route, live: Route | undefined, virtualServiceSeen: boolean): LiveRoute {
   if (!live) return { kind: 'missing', virtualServiceSeen };
-  const same = describeMatch(live.match) === describeMatch(predicted.match) && describeAction(live) === describeAction(predicted);
-  return { kind: same ? 'found' : 'differs' };
+  return { kind: sameRouting(predicted, live) ? 'found' : 'differs' };
 }
 
 /**
@@ -163,4 +188,24 @@ export function appliedForHttp(applied: AppliedComparison, http: number | undefi
     return !m || Number(m[1]) === http;
   });
   return fields.length ? { ...applied, fields } : { kind: 'same', appliedAt: applied.appliedAt };
+}
+
+interface NamedObject {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}
+
+/**
+ * The editor's VirtualService a drift lens is on, found by the engine's namespace rule: a VirtualService that
+ * names no namespace is read into `readInto` (the sample namespace), as its lens was.
+ */
+export function editorVirtualService<T extends NamedObject>(
+  objects: readonly (T | undefined)[],
+  vs: { name: string; namespace: string },
+  readInto: string,
+): T | undefined {
+  return objects.find(
+    (o): o is T =>
+      o?.kind === 'VirtualService' && o.metadata?.name === vs.name && namespaceOf(o, readInto) === vs.namespace,
+  );
 }

@@ -19,7 +19,17 @@ function block(header: string[], rows: (string | number)[][]): string {
 export function formatNamespaceView(v: NamespaceView): string {
   const out: string[] = [];
   if (v.pods.length) {
-    out.push(block(['NAME', 'READY', 'STATUS', 'IP'], v.pods.map((p) => [`pod/${p.name}`, p.ready ? '1/1' : '0/1', p.ready ? 'Running' : (p.notReadyReason ?? p.phase ?? ''), p.ip ?? '<none>'])));
+    out.push(
+      block(
+        ['NAME', 'READY', 'STATUS', 'IP'],
+        v.pods.map((p) => [
+          `pod/${p.name}`,
+          p.ready ? '1/1' : '0/1',
+          p.ready ? 'Running' : (p.notReadyReason ?? p.phase ?? ''),
+          p.ip ?? '<none>',
+        ]),
+      ),
+    );
   }
   if (v.services.length) {
     out.push(
@@ -29,13 +39,20 @@ export function formatNamespaceView(v: NamespaceView): string {
           `service/${s.metadata.name}`,
           s.spec.type ?? 'ClusterIP',
           s.spec.clusterIP ?? '<none>',
-          (s.spec.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') || '<none>',
+          (s.spec.ports ?? [])
+            .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
+            .join(',') || '<none>',
         ]),
       ),
     );
   }
   if (v.deployments.length) {
-    out.push(block(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE'], v.deployments.map((d) => [`deployment.apps/${d.name}`, `${d.ready}/${d.desired}`, d.updated, d.available])));
+    out.push(
+      block(
+        ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE'],
+        v.deployments.map((d) => [`deployment.apps/${d.name}`, `${d.ready}/${d.desired}`, d.updated, d.available]),
+      ),
+    );
   }
   if (v.endpoints.length) {
     out.push(
@@ -49,8 +66,23 @@ export function formatNamespaceView(v: NamespaceView): string {
     );
   }
   if (v.virtualServices.length) {
-    out.push(block(['NAME', 'GATEWAYS', 'HOSTS'], v.virtualServices.map((s) => [`virtualservice.networking.istio.io/${s.name}`, JSON.stringify(s.gateways), JSON.stringify(s.hosts)])));
+    out.push(
+      block(
+        ['NAME', 'GATEWAYS', 'HOSTS'],
+        v.virtualServices.map((s) => [
+          `virtualservice.networking.istio.io/${s.name}`,
+          JSON.stringify(s.gateways),
+          JSON.stringify(s.hosts),
+        ]),
+      ),
+    );
   }
-  if (v.gateways.length) out.push(block(['NAME'], v.gateways.map((g) => [`gateway.networking.istio.io/${g.name}`])));
+  if (v.gateways.length)
+    out.push(
+      block(
+        ['NAME'],
+        v.gateways.map((g) => [`gateway.networking.istio.io/${g.name}`]),
+      ),
+    );
   return out.length ? out.join('\n') : 'No resources found.\n';
 }

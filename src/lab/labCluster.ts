@@ -30,8 +30,8 @@ export function parseLabClusterStatus(text: string): LabClusterStatus | undefine
   }
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
-  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : '');
-  const num = (k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? Math.max(0, o[k] as number) : 0);
+  const str = (k: string) => (typeof o[k] === 'string' ? o[k] : '');
+  const num = (k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? Math.max(0, o[k]) : 0);
   if (!STATES.includes(o.state as LabClusterState)) return undefined;
   return {
     state: o.state as LabClusterState,

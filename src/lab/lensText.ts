@@ -1,56 +1,25 @@
 // How a VirtualService match is shown above it in the editor (CodeLens) and in its hover.
-// Pure and exported so unit tests and the UI test assert the same strings users read:
-//   (predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local
-//   10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2)
+// Pure and exported so unit tests and the UI test assert the same strings users read. A lens line must fit
+// beside the Explorer (about 90 characters), so the lenses are short and separate; the hover has every fact:
+//   predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80 | endpoints after deploy | $(play) send
+//   hover: http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local
 import type { Route, RouteMatch } from '../envoy/types';
+import { endpointAddress, type PodEndpoint } from '../envoy/index';
+import { describeHeader, describeMatch } from '../envoy/matchText';
 
 export type LensSource = 'live' | 'predicted';
 
 export const SEP = ' › ';
 export const ARROW = ' → ';
-export const PREDICTED_MARK = '(predicted)';
+export const PREDICTED_MARK = 'predicted';
+/** The longest lens title: what fits beside the Explorer at 1280 pixels. */
+export const LENS_MAX = 90;
 export const LIVE_MARK = 'live';
 
 export interface RouteView {
   routeConfig: string;
   virtualHost: string;
   route: Route;
-}
-
-export interface EndpointView {
-  /** ip:port as Envoy reports it */
-  address: string;
-  /** HEALTHY, UNHEALTHY, DRAINING, ... as istioctl prints it */
-  health: string;
-  /** The pod holding that IP, when the cluster says so. */
-  pod?: string;
-}
-
-export function describeMatch(m: RouteMatch): string {
-  const parts: string[] = [];
-  if (m.path !== undefined) parts.push(`path ${m.path}`);
-  else if (m.prefix !== undefined) parts.push(`prefix ${m.prefix}`);
-  else if (m.pathSeparatedPrefix !== undefined) parts.push(`prefix ${m.pathSeparatedPrefix}/`);
-  else if (m.safeRegex) parts.push(`regex ${m.safeRegex.regex}`);
-  for (const h of m.headers ?? []) parts.push(describeHeader(h));
-  for (const q of m.queryParameters ?? []) {
-    const v = q.stringMatch?.exact ?? q.stringMatch?.prefix ?? q.stringMatch?.safeRegex?.regex;
-    parts.push(v === undefined ? `?${q.name}` : `?${q.name}=${v}`);
-  }
-  if (m.caseSensitive === false) parts.push('(any case)');
-  return parts.join(' ') || 'any path';
-}
-
-function describeHeader(h: NonNullable<RouteMatch['headers']>[number]): string {
-  const not = h.invertMatch ? '!' : '';
-  const sm = h.stringMatch;
-  const exact = sm?.exact ?? h.exactMatch;
-  const prefix = sm?.prefix ?? h.prefixMatch;
-  const regex = sm?.safeRegex?.regex ?? h.safeRegexMatch?.regex;
-  if (exact !== undefined) return `${not}${h.name}=${exact}`;
-  if (prefix !== undefined) return `${not}${h.name}=${prefix}*`;
-  if (regex !== undefined) return `${not}${h.name}~${regex}`;
-  return `${not}${h.name}`;
 }
 
 /** What happens to a matched request: rewrite, then where it goes. */
@@ -91,32 +60,90 @@ export function formatRoute(v: RouteView): string {
   return [v.routeConfig, v.virtualHost, joined].join(SEP);
 }
 
+/** `predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80`, at most LENS_MAX long. */
 export function formatRouteLens(v: RouteView, source: LensSource): string {
-  return `${source === 'live' ? LIVE_MARK : PREDICTED_MARK} ${formatRoute(v)}`;
+  const a = v.route.route;
+  const rewrite = a?.regexRewrite
+    ? `${ARROW}s/${a.regexRewrite.pattern.regex}/${a.regexRewrite.substitution}/`
+    : a?.prefixRewrite !== undefined
+      ? `${ARROW}${a.prefixRewrite}`
+      : '';
+  const line = [
+    `${source === 'live' ? LIVE_MARK : PREDICTED_MARK} ${v.routeConfig}`,
+    v.virtualHost,
+    `${shortMatch(v.route.match)}${rewrite}`,
+    shortTarget(v.route),
+  ].join(SEP);
+  return fitLens(line);
+}
+
+/** Cuts a title to LENS_MAX with an ellipsis; the hover and the tooltip keep the whole text. */
+export function fitLens(text: string, max = LENS_MAX): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** The match as istioctl's MATCH column writes it: `/p` exact, `/p*` prefix, `~re` regex, then headers. */
+export function shortMatch(m: RouteMatch): string {
+  const parts: string[] = [];
+  if (m.path !== undefined) parts.push(m.path);
+  else if (m.prefix !== undefined) parts.push(`${m.prefix}*`);
+  else if (m.pathSeparatedPrefix !== undefined) parts.push(`${m.pathSeparatedPrefix}/*`);
+  else if (m.safeRegex) parts.push(`~${m.safeRegex.regex}`);
+  else parts.push('/*');
+  for (const h of m.headers ?? []) parts.push(describeHeader(h));
+  for (const q of m.queryParameters ?? []) parts.push(`?${q.name}`);
+  return parts.join(' ');
+}
+
+/** `outbound|80|v1|simple.simple.svc.cluster.local` → `simple:80 v1`; other hosts (ServiceEntries) stay whole. */
+export function shortCluster(name: string): string {
+  const [direction, port, subset, host] = name.split('|');
+  if (direction !== 'outbound' || port === undefined || host === undefined) return name;
+  const service = host.endsWith('.svc.cluster.local') ? host.split('.')[0] : host;
+  return `${service}:${port}${subset ? ` ${subset}` : ''}`;
+}
+
+function shortTarget(r: Route): string {
+  if (r.route?.cluster) return shortCluster(r.route.cluster);
+  const weighted = r.route?.weightedClusters?.clusters;
+  if (weighted?.length) return weighted.map((c) => `${shortCluster(c.name)} ${c.weight}%`).join(' + ');
+  return describeTarget(r);
+}
+
+/** The endpoints lens: a count with health, e.g. `2 endpoints ✓`, `1/2 healthy`, `no endpoints → 503`. */
+export function formatEndpoints(endpoints: readonly PodEndpoint[], source: LensSource): string {
+  if (source === 'predicted') return 'endpoints after deploy';
+  if (!endpoints.length) return 'no endpoints → 503';
+  const healthy = endpoints.filter((e) => e.health === 'HEALTHY').length;
+  const n = endpoints.length;
+  return healthy === n ? `${n} endpoint${n === 1 ? '' : 's'} ✓` : `${healthy}/${n} healthy`;
+}
+
+/** The endpoints in full, for the lens's tooltip: `10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), ...`. */
+export function formatEndpointList(endpoints: readonly PodEndpoint[], source: LensSource): string {
+  if (source === 'predicted') return 'Endpoints are known once the sample is deployed and the gateway reads them.';
+  if (!endpoints.length)
+    return 'No endpoints: the cluster has no ready pod behind this route, so Envoy answers 503 (UH).';
+  return endpoints.map(formatEndpoint).join(', ');
 }
 
 /** `10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2)` */
-export function formatEndpoint(e: EndpointView): string {
-  return `${e.address} ${e.health}${e.pod ? ` (${e.pod})` : ''}`;
-}
-
-export function formatEndpoints(endpoints: readonly EndpointView[], source: LensSource): string {
-  if (source === 'predicted') return 'endpoints: unknown until deployed';
-  if (!endpoints.length) return 'no endpoints: the cluster has no ready pod behind this route (Envoy answers 503)';
-  return endpoints.map(formatEndpoint).join(', ');
+export function formatEndpoint(e: PodEndpoint): string {
+  return `${endpointAddress(e)} ${e.health}${e.pod ? ` (${e.pod})` : ''}`;
 }
 
 export function formatNotOnGateway(reason: string): string {
   return `not on the gateway: ${reason}`;
 }
 
-export const SEND_REQUEST_TITLE = '$(play) send request';
+export const SEND_REQUEST_TITLE = '$(play) send';
+export const TRACE_LENS_TITLE = '$(debug-start) trace';
 
 /** Markdown for the hover: the same facts as the lenses, plus the Envoy route as JSON. */
 export function formatHoverMarkdown(
   v: RouteView,
   source: LensSource,
-  endpoints: readonly EndpointView[] | undefined,
+  endpoints: readonly PodEndpoint[] | undefined,
   gatewayPod?: string,
 ): string {
   const lines = [
@@ -127,7 +154,7 @@ export function formatHoverMarkdown(
   ];
   if (source === 'live') {
     lines.push('| ENDPOINT | STATUS | POD |', '|---|---|---|');
-    for (const e of endpoints ?? []) lines.push(`| ${e.address} | ${e.health} | ${e.pod ?? ''} |`);
+    for (const e of endpoints ?? []) lines.push(`| ${endpointAddress(e)} | ${e.health} | ${e.pod ?? ''} |`);
     if (!endpoints?.length) lines.push('| (none) | | |');
     lines.push('');
   }

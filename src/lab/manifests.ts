@@ -4,10 +4,21 @@ import { parseAllDocuments } from 'yaml';
 
 export interface Manifest {
   file: string;
-  object: Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+  object: Record<string, unknown> & {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  };
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PersistentVolume',
+  'StorageClass',
+]);
 
 export type ManifestResult = { ok: true; manifests: Manifest[] } | { ok: false; message: string };
 
@@ -16,26 +27,36 @@ export function readManifests(files: { name: string; text: string }[], namespace
   for (const f of files) {
     const docs = parseAllDocuments(f.text);
     for (const [i, doc] of docs.entries()) {
-      if (doc.errors.length) {
-        const e = doc.errors[0]!;
+      const [e] = doc.errors;
+      if (e) {
         const line = e.linePos?.[0]?.line;
-        return { ok: false, message: `${f.name}${line ? `:${line}` : ''} is not valid YAML: ${e.message.split('\n')[0]} Fix it and deploy again.` };
+        return {
+          ok: false,
+          message: `${f.name}${line ? `:${line}` : ''} is not valid YAML: ${e.message.replace(/\n[^]*$/, '')} Fix it and deploy again.`,
+        };
       }
       const obj = doc.toJS() as Record<string, unknown> | null;
       if (!obj) continue;
       const meta = obj.metadata as { name?: string; namespace?: string } | undefined;
       if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string' || !meta?.name) {
-        return { ok: false, message: `${f.name}, document ${i + 1}, lacks apiVersion, kind or metadata.name: every object to deploy needs all three.` };
+        return {
+          ok: false,
+          message: `${f.name}, document ${i + 1}, lacks apiVersion, kind or metadata.name: every object to deploy needs all three.`,
+        };
       }
       if (!CLUSTER_SCOPED.has(obj.kind)) {
         if (meta.namespace && meta.namespace !== namespace) {
-          return { ok: false, message: `${f.name}: ${obj.kind} ${meta.name} is in namespace "${meta.namespace}", but the lab deploys to "${namespace}" (istioIngressLab.sample.namespace). Make them the same.` };
+          return {
+            ok: false,
+            message: `${f.name}: ${obj.kind} ${meta.name} is in namespace "${meta.namespace}", but the lab deploys to "${namespace}" (istioIngressLab.sample.namespace). Make them the same.`,
+          };
         }
         meta.namespace = namespace;
       }
       manifests.push({ file: f.name, object: obj as Manifest['object'] });
     }
   }
-  if (!manifests.length) return { ok: false, message: 'The sample files hold no Kubernetes objects: scaffold the sample first.' };
+  if (!manifests.length)
+    return { ok: false, message: 'The sample files hold no Kubernetes objects: scaffold the sample first.' };
   return { ok: true, manifests };
 }

@@ -52,7 +52,8 @@ export function parseCurlInclude(out: string): Omit<LabResponse, 'via' | 'elapse
     const headEnd = m ? m.index : rest.length;
     const head = rest.slice(0, headEnd).split(/\r?\n/);
     rest = m ? rest.slice(m.index + m[0].length) : '';
-    const status = /^HTTP\/[\d.]+ (\d{3})\s*(.*)$/.exec(head[0]!)!;
+    const status = /^HTTP\/[\d.]+ (\d{3})\s*(.*)$/.exec(head[0] ?? '');
+    if (!status) break;
     const headers: Record<string, string> = {};
     for (const h of head.slice(1)) {
       const i = h.indexOf(':');
@@ -101,9 +102,14 @@ export function formatExchange(req: LabRequest, result: { response?: LabResponse
   } else if (result.response) {
     const r = result.response;
     lines.push(`HTTP ${r.status} ${r.statusText}`.trimEnd() + `   (${r.elapsedMs} ms, via ${r.via})`);
-    for (const k of ['server', 'content-type', 'x-envoy-upstream-service-time']) if (r.headers[k]) lines.push(`${k}: ${r.headers[k]}`);
+    for (const k of ['server', 'content-type', 'x-envoy-upstream-service-time'])
+      if (r.headers[k]) lines.push(`${k}: ${r.headers[k]}`);
     lines.push('');
-    lines.push(r.body.length > BODY_LIMIT ? `${r.body.slice(0, BODY_LIMIT)}\n… (${r.body.length - BODY_LIMIT} more bytes)` : r.body);
+    lines.push(
+      r.body.length > BODY_LIMIT
+        ? `${r.body.slice(0, BODY_LIMIT)}\n… (${r.body.length - BODY_LIMIT} more bytes)`
+        : r.body,
+    );
   }
   return lines.join('\n').trimEnd() + '\n';
 }

@@ -4,7 +4,9 @@ import { curlArgs, parseCurlInclude, requestUrl, type LabRequest, type LabRespon
 import type { LocatedTool } from './locate';
 import { runTool } from './run';
 
-export type SendResult = { ok: true; response: LabResponse; commandLine?: string } | { ok: false; message: string; commandLine?: string };
+export type SendResult =
+  | { ok: true; response: LabResponse; commandLine?: string }
+  | { ok: false; message: string; commandLine?: string };
 
 export async function sendWithCurl(
   curl: LocatedTool,
@@ -18,11 +20,19 @@ export async function sendWithCurl(
     return { ok: false, message: `curl ${requestUrl(req)} failed: ${why}`, commandLine: r.commandLine };
   }
   const parsed = parseCurlInclude(r.stdout);
-  if (!parsed) return { ok: false, message: `curl printed no HTTP response for ${requestUrl(req)}.`, commandLine: r.commandLine };
-  return { ok: true, response: { ...parsed, via: 'curl', elapsedMs: Date.now() - started }, commandLine: r.commandLine };
+  if (!parsed)
+    return { ok: false, message: `curl printed no HTTP response for ${requestUrl(req)}.`, commandLine: r.commandLine };
+  return {
+    ok: true,
+    response: { ...parsed, via: 'curl', elapsedMs: Date.now() - started },
+    commandLine: r.commandLine,
+  };
 }
 
-export function sendWithNode(req: LabRequest, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<SendResult> {
+export function sendWithNode(
+  req: LabRequest,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<SendResult> {
   const started = Date.now();
   const url = new URL(requestUrl(req));
   return new Promise((resolve) => {
@@ -41,7 +51,8 @@ export function sendWithNode(req: LabRequest, opts: { signal?: AbortSignal; time
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
           resolve({
             ok: true,
             response: {

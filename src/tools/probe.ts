@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 
 export function splitHostPort(address: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(address) ?? /^([^:]+)(?::(\d+))?$/.exec(address);
-  if (!m) return { host: address, port: 80 };
-  return { host: m[1]!, port: m[2] ? Number(m[2]) : 80 };
+  const [, host = address, port] = m ?? [];
+  return { host, port: port ? Number(port) : 80 };
 }
 
 export function probeTcp(address: string, timeoutMs = 1500): Promise<boolean> {

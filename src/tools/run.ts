@@ -31,7 +31,11 @@ export function commandLine(cmd: string, args: readonly string[]): string {
   return [cmd, ...args].map(shellQuote).join(' ');
 }
 
-export async function runTool(tool: LocatedTool, args: readonly string[], opts: ToolRunOptions = {}): Promise<ToolRunResult> {
+export async function runTool(
+  tool: LocatedTool,
+  args: readonly string[],
+  opts: ToolRunOptions = {},
+): Promise<ToolRunResult> {
   const line = commandLine(tool.name, args);
   opts.log?.(`run: ${line}  (${tool.path})`);
   const started = Date.now();

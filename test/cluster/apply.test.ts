@@ -32,7 +32,12 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     await cluster.serverSideApply(
       [
         { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' }, data: { a: '1' } },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc1' }, spec: { ports: [{ port: 80 }], selector: { app: 'x' } } },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'svc1' },
+          spec: { ports: [{ port: 80 }], selector: { app: 'x' } },
+        },
       ],
       { namespace: tns },
     );
@@ -47,7 +52,9 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     assert.equal(refused.kind, 'refused');
     const other = await failure(cluster.deleteNamespace(tns, { confirmed: { ...contents, namespace: 'other' } }));
     assert.equal(other.kind, 'refused');
-    const system = await failure(cluster.deleteNamespace('istio-system', { confirmed: { ...contents, namespace: 'istio-system' } }));
+    const system = await failure(
+      cluster.deleteNamespace('istio-system', { confirmed: { ...contents, namespace: 'istio-system' } }),
+    );
     assert.match(system.message, /does not delete the namespace "istio-system"/);
 
     const t0 = performance.now();
@@ -68,7 +75,10 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
       const objects = seedManifestTexts(cns).flatMap((f) => parseManifests(f.text, f.name));
       const err = await failure(c.serverSideApply(objects, { namespace: cns, signal: abort.signal }));
       assert.equal(err.kind, 'cancelled');
-      assert.equal(err.message, `Apply cancelled; already applied: namespaces/${cns} created, deployments.apps/simple created.`);
+      assert.equal(
+        err.message,
+        `Apply cancelled; already applied: namespaces/${cns} created, deployments.apps/simple created.`,
+      );
       assert.match(err.hint, /Apply again to finish/);
       const contents = await c.describeNamespaceContents(cns);
       assert.ok(!contents.lines.includes('services/simple'), 'nothing after the cancel was written');
@@ -78,7 +88,7 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     }
   });
 
-  test('a fresh start: an earlier run\'s sample namespace is deleted after listing it', async () => {
+  test("a fresh start: an earlier run's sample namespace is deleted after listing it", async () => {
     const contents = await cluster.describeNamespaceContents(ns);
     if (contents.exists) await cluster.deleteNamespace(ns, { confirmed: contents, wait: true, timeoutMs: 90_000 });
     assert.equal((await cluster.describeNamespaceContents(ns)).exists, false);
@@ -119,7 +129,12 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: ns, name: 'simple' });
     const managers = (d.metadata?.managedFields ?? []).filter((m) => m.operation === 'Apply').map((m) => m.manager);
     assert.deepEqual(managers, ['istio-ingress-lab']);
-    assert.ok(lines.some((l) => new RegExp(`^patch deployments\\.apps simple -n ${ns} fieldManager=istio-ingress-lab → 201 \\d+ms$`).test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) =>
+        new RegExp(`^patch deployments\\.apps simple -n ${ns} fieldManager=istio-ingress-lab → 201 \\d+ms$`).test(l),
+      ),
+      lines.join('\n'),
+    );
   });
 
   test('waits for both Deployments to be available, reporting progress', async () => {
@@ -132,16 +147,21 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     });
     metric('rolloutWaitMs', ms(t0));
     metric('applyToAvailableMs', ms(appliedAt));
-    assert.deepEqual(done.map((p) => [p.name, p.done, p.message]), [
-      ['simple', true, '1/1 available'],
-      ['nginx-deployment', true, '1/1 available'],
-    ]);
+    assert.deepEqual(
+      done.map((p) => [p.name, p.done, p.message]),
+      [
+        ['simple', true, '1/1 available'],
+        ['nginx-deployment', true, '1/1 available'],
+      ],
+    );
     assert.ok(seen.length >= 1);
   });
 
   test('dry run of a changed manifest reports exactly the changed field; re-applying the same is unchanged', async () => {
     const changed = seedObjects();
-    const dep = changed.find((o) => o.kind === 'Deployment' && o.metadata.name === 'simple')! as unknown as { spec: { replicas: number } };
+    const dep = changed.find((o) => o.kind === 'Deployment' && o.metadata.name === 'simple')! as unknown as {
+      spec: { replicas: number };
+    };
     dep.spec.replicas = 2;
     const dry = await cluster.serverSideApply(changed, { dryRun: true, namespace: ns });
     assert.deepEqual(
@@ -156,13 +176,18 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
   });
 
   test('waiting for a Deployment that never becomes available times out with the reason', async () => {
-    const err = await failure(cluster.waitForDeploymentsAvailable(ns, ['no-such-deployment'], { timeoutMs: 1500, pollMs: 500 }));
+    const err = await failure(
+      cluster.waitForDeploymentsAvailable(ns, ['no-such-deployment'], { timeoutMs: 1500, pollMs: 500 }),
+    );
     assert.equal(err.kind, 'timeout');
     assert.match(err.message, /Not available after 2 s: Deployment no-such-deployment not created yet\./);
   });
 
-  test('EndpointSlices of both Services hold the pods\' IPs, ready, with the pod names', async () => {
-    for (const [svc, app] of [['simple', 'simple'], ['nginx', 'nginx']] as const) {
+  test("EndpointSlices of both Services hold the pods' IPs, ready, with the pod names", async () => {
+    for (const [svc, app] of [
+      ['simple', 'simple'],
+      ['nginx', 'nginx'],
+    ] as const) {
       const pods = await cluster.listPods(ns, { labelSelector: `app=${app}` });
       assert.equal(pods.length, 1);
       assert.ok(pods[0]!.ready && pods[0]!.ip, `pod ${pods[0]!.name} ready with an IP`);
@@ -173,7 +198,15 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
       }
       assert.deepEqual(
         eps.map((e) => ({ ip: e.ip, ready: e.ready, pod: e.podName, node: e.nodeName, ports: e.ports })),
-        [{ ip: pods[0]!.ip, ready: true, pod: pods[0]!.name, node: 'lab-node-0', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }],
+        [
+          {
+            ip: pods[0]!.ip,
+            ready: true,
+            pod: pods[0]!.name,
+            node: 'lab-node-0',
+            ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+          },
+        ],
       );
     }
   });
@@ -182,6 +215,9 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     const contents = await cluster.describeNamespaceContents(ns);
     const pods = (await cluster.listPods(ns)).map((p) => p.name).sort();
     const expected = [
+      // istiod (real in the lab's cluster) writes its CA's CRL and root certificate into every namespace
+      /^configmaps\/istio-ca-crl$/,
+      /^configmaps\/istio-ca-root-cert$/,
       /^configmaps\/kube-root-ca\.crt$/,
       /^deployments\.apps\/nginx-deployment$/,
       /^deployments\.apps\/simple$/,
@@ -210,8 +246,14 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
   test('Istio objects read back in the served version (networking.istio.io/v1)', async () => {
     const vs = await cluster.virtualServices(ns);
     const gw = await cluster.gateways(ns);
-    assert.deepEqual(vs.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`), ['networking.istio.io/v1 VirtualService simple']);
-    assert.deepEqual(gw.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`), ['networking.istio.io/v1 Gateway simple']);
+    assert.deepEqual(
+      vs.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`),
+      ['networking.istio.io/v1 VirtualService simple'],
+    );
+    assert.deepEqual(
+      gw.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`),
+      ['networking.istio.io/v1 Gateway simple'],
+    );
     assert.equal((vs[0]!.spec as { http: unknown[] }).http.length, 2);
     assert.deepEqual(await cluster.destinationRules(ns), []);
   });

@@ -13,7 +13,8 @@ export const required = process.env.LAB_REQUIRE_CLUSTER === '1';
 
 /** Why the cluster is not usable, or undefined when it answers. */
 export async function clusterProblem(): Promise<string | undefined> {
-  if (!fs.existsSync(kubeconfigPath)) return `no ${path.relative(repo, kubeconfigPath)} (start the cluster: npm run cluster:up)`;
+  if (!fs.existsSync(kubeconfigPath))
+    return `no ${path.relative(repo, kubeconfigPath)} (start the cluster: npm run cluster:up)`;
   const c = createCluster({ kubeconfigPath });
   try {
     await c.checkReachable({ timeoutMs: 5000 });
@@ -45,7 +46,10 @@ export async function whenCluster(name: string, register: () => void): Promise<v
 }
 
 /** A cluster client on the lab kubeconfig whose log lines are kept for assertions. */
-export function labCluster(opts: { context?: string; kubeconfig?: string } = {}): { cluster: Cluster; lines: string[] } {
+export function labCluster(opts: { context?: string; kubeconfig?: string } = {}): {
+  cluster: Cluster;
+  lines: string[];
+} {
   const lines: string[] = [];
   const cluster = createCluster({
     kubeconfigPath: opts.kubeconfig ?? kubeconfigPath,
@@ -63,7 +67,10 @@ export function seedManifestTexts(namespace = 'simple', host = 'simple.baihl.io'
   const dir = path.join(repo, 'samples');
   return ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'].map((name) => ({
     name,
-    text: fs.readFileSync(path.join(dir, name), 'utf8').replaceAll('{{namespace}}', namespace).replaceAll('{{host}}', host),
+    text: fs
+      .readFileSync(path.join(dir, name), 'utf8')
+      .replaceAll('{{namespace}}', namespace)
+      .replaceAll('{{host}}', host),
   }));
 }
 

@@ -12,8 +12,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { iptablesPath, type EntryKind, type KubeProxyEndpoint, type KubeProxyService } from '../../src/istio/kubeProxy';
-import { endpointInfos, parseManifests, type Service } from '../../src/kube/index';
-import { NS_ADDR, harnessVars, hasGatewayChains, kubeProxyProblem, startKubeProxy, type KubeProxyHandle } from '../harness/kube-proxy.mjs';
+import { endpointInfos, parseManifests } from '../../src/kube/index';
+import {
+  NS_ADDR,
+  harnessVars,
+  hasGatewayChains,
+  kubeProxyProblem,
+  startKubeProxy,
+  type KubeProxyHandle,
+} from '../harness/kube-proxy.mjs';
 import { kubeconfigPath, labCluster, metric, ms, required, seedManifestTexts, whenCluster } from './helpers';
 
 const ns = 'lab-kp-check';
@@ -35,12 +42,22 @@ const extraServices = [
       ],
     },
   },
-  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kp-unnamed' }, spec: { selector: { app: 'simple' }, ports: [{ port: 81, targetPort: 80 }] } },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kp-unnamed' },
+    spec: { selector: { app: 'simple' }, ports: [{ port: 81, targetPort: 80 }] },
+  },
   {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'kp-local' },
-    spec: { type: 'NodePort', externalTrafficPolicy: 'Local', selector: { app: 'simple' }, ports: [{ name: 'http', port: 80, targetPort: 80 }] },
+    spec: {
+      type: 'NodePort',
+      externalTrafficPolicy: 'Local',
+      selector: { app: 'simple' },
+      ports: [{ name: 'http', port: 80, targetPort: 80 }],
+    },
   },
   {
     apiVersion: 'v1',
@@ -49,10 +66,16 @@ const extraServices = [
     spec: { type: 'LoadBalancer', selector: { app: 'simple' }, ports: [{ name: 'http', port: 80, targetPort: 80 }] },
   },
 ];
-const checkedServices = [gateway, ...['simple', 'kp-nodeport', 'kp-unnamed', 'kp-local', 'kp-lb'].map((name) => ({ namespace: ns, name }))];
+const checkedServices = [
+  gateway,
+  ...['simple', 'kp-nodeport', 'kp-unnamed', 'kp-local', 'kp-lb'].map((name) => ({ namespace: ns, name })),
+];
 
 const kubectl = (...args: string[]) =>
-  execFileSync(harnessVars().kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(harnessVars().kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 interface Expected {
   label: string;
@@ -63,11 +86,11 @@ interface Expected {
   balancing: string[];
 }
 
-await whenCluster('the engine\'s kube-proxy rules against the real kube-proxy', () => {
+await whenCluster("the engine's kube-proxy rules against the real kube-proxy", () => {
   const problem = kubeProxyProblem();
   if (problem) {
     if (required) test('real kube-proxy is required (LAB_REQUIRE_CLUSTER=1)', () => assert.fail(problem));
-    else test('the engine\'s kube-proxy rules against the real kube-proxy', { skip: problem }, () => undefined);
+    else test("the engine's kube-proxy rules against the real kube-proxy", { skip: problem }, () => undefined);
     return;
   }
   const { cluster } = labCluster();
@@ -80,7 +103,7 @@ await whenCluster('the engine\'s kube-proxy rules against the real kube-proxy', 
   async function expected(): Promise<Expected[]> {
     const out: Expected[] = [];
     for (const ref of checkedServices) {
-      const svc = (await cluster.getService(ref.namespace, ref.name)) as Service | undefined;
+      const svc = await cluster.getService(ref.namespace, ref.name);
       assert.ok(svc, `Service ${ref.namespace}/${ref.name} exists`);
       const slices = await cluster.listEndpointSlices(ref.namespace, ref.name);
       const infos = endpointInfos(slices).filter((e) => e.ready);
@@ -125,7 +148,9 @@ await whenCluster('the engine\'s kube-proxy rules against the real kube-proxy', 
       if (e.balancingChain) {
         const realBalancing = real.filter((l) => l.startsWith(`-A ${e.balancingChain} `) && / -j KUBE-SEP-/.test(l));
         if (JSON.stringify(realBalancing) !== JSON.stringify(e.balancing)) {
-          problems.push(`${e.label}: ${e.balancingChain} balancing differs\n    engine: ${e.balancing.join('\n            ')}\n    real:   ${realBalancing.join('\n            ')}`);
+          problems.push(
+            `${e.label}: ${e.balancingChain} balancing differs\n    engine: ${e.balancing.join('\n            ')}\n    real:   ${realBalancing.join('\n            ')}`,
+          );
         }
       }
     }
@@ -145,21 +170,31 @@ await whenCluster('the engine\'s kube-proxy rules against the real kube-proxy', 
       kubectl('-n', ns, 'scale', 'deployment/simple', `--replicas=${replicas}`);
       await cluster.serverSideApply(extraServices, { namespace: ns });
       // No cloud gives kp-lb an address: set one, the namespace's own veth address (no traffic is sent to it).
-      kubectl('-n', ns, 'patch', 'service/kp-lb', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: NS_ADDR, ipMode: 'VIP' }] } } }));
+      kubectl(
+        '-n',
+        ns,
+        'patch',
+        'service/kp-lb',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: NS_ADDR, ipMode: 'VIP' }] } } }),
+      );
       await cluster.waitForDeploymentsAvailable(ns, ['simple'], { timeoutMs: 90_000 });
       const deadline = performance.now() + 60_000;
       for (;;) {
         const ready = endpointInfos(await cluster.listEndpointSlices(ns, 'simple')).filter((e) => e.ready).length;
         if (ready === replicas) break;
-        if (performance.now() > deadline) throw new Error(`Service ${ns}/simple has ${ready} ready endpoints, expected ${replicas}`);
+        if (performance.now() > deadline)
+          throw new Error(`Service ${ns}/simple has ${ready} ready endpoints, expected ${replicas}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const [started] = await Promise.allSettled([kpStarting, setup]).then(async ([a, b]) => {
+    const started = await Promise.allSettled([kpStarting, setup]).then(([a, b]) => {
       if (a.status === 'fulfilled') kp = a.value;
       if (b.status === 'rejected') throw b.reason;
       if (a.status === 'rejected') throw a.reason;
-      return [a.value];
+      return a.value;
     });
     const first = await started.waitForNat(hasGatewayChains, { timeoutMs: 90_000 });
     metric('kubeProxyFirstGatewayRulesMs', first.ms);
@@ -170,11 +205,12 @@ await whenCluster('the engine\'s kube-proxy rules against the real kube-proxy', 
   after(async () => {
     await kp?.stop();
     const contents = await cluster.describeNamespaceContents(ns).catch(() => undefined);
-    if (contents?.exists) await cluster.deleteNamespace(ns, { confirmed: contents, wait: false }).catch(() => undefined);
+    if (contents?.exists)
+      await cluster.deleteNamespace(ns, { confirmed: contents, wait: false }).catch(() => undefined);
     await cluster.dispose();
   });
 
-  test('every rule the engine computes (gateway and further cases) is in the real iptables-save, and the balancing is exactly kube-proxy\'s', async () => {
+  test("every rule the engine computes (gateway and further cases) is in the real iptables-save, and the balancing is exactly kube-proxy's", async () => {
     const t0 = performance.now();
     let exp = await expected();
     let problems: string[] = [];
@@ -191,34 +227,67 @@ await whenCluster('the engine\'s kube-proxy rules against the real kube-proxy', 
     metric('kubeProxyRuleLinesMatched', computed.size);
     // For the report, not asserted: real rules in the chains the engine names that it does not print
     // (masquerade marks the packet passes without matching: off-cluster sources to a ClusterIP, hairpin, LOCAL sources).
-    const chains = new Set([...computed].map((l) => l.split(' ')[1]!).filter((c) => /^KUBE-(SVC|SVL|EXT|SEP)-/.test(c)));
-    const extra = kp!.saveNat().split('\n').filter((l) => chains.has(l.split(' ')[1] ?? '') && !computed.has(l));
+    const chains = new Set(
+      [...computed].map((l) => l.split(' ')[1]!).filter((c) => /^KUBE-(SVC|SVL|EXT|SEP)-/.test(c)),
+    );
+    const extra = kp!
+      .saveNat()
+      .split('\n')
+      .filter((l) => chains.has(l.split(' ')[1] ?? '') && !computed.has(l));
     metric('kubeProxyRealLinesNotComputed', extra.length);
     if (process.env.LAB_TEST_LOG) for (const l of extra) console.log(`  not computed: ${l}`);
     metric('kubeProxyEntriesChecked', exp.length);
     metric('kubeProxyMatchMs', ms(t0));
     // The cases this run covered: 3-endpoint balancing, UDP, an unnamed port, Local, LoadBalancer.
-    assert.ok(exp.some((e) => e.balancing.length === replicas && e.balancing[0]!.includes('--probability 0.33333333349')), 'a 3-endpoint balancing was checked');
-    assert.ok(exp.some((e) => e.label.includes('/UDP via nodePort')), 'a UDP NodePort was checked');
-    assert.ok(exp.some((e) => e.label.startsWith(`${ns}/kp-unnamed:/`)), 'an unnamed port was checked');
-    assert.ok(exp.some((e) => e.balancingChain?.startsWith('KUBE-SVL-')), 'an externalTrafficPolicy Local chain was checked');
-    assert.equal(exp.filter((e) => e.label.startsWith('istio-system/istio-ingressgateway:') && e.label.includes('via loadBalancer')).length, 3, 'the gateway\'s three ports via its LoadBalancer IP');
+    assert.ok(
+      exp.some((e) => e.balancing.length === replicas && e.balancing[0]!.includes('--probability 0.33333333349')),
+      'a 3-endpoint balancing was checked',
+    );
+    assert.ok(
+      exp.some((e) => e.label.includes('/UDP via nodePort')),
+      'a UDP NodePort was checked',
+    );
+    assert.ok(
+      exp.some((e) => e.label.startsWith(`${ns}/kp-unnamed:/`)),
+      'an unnamed port was checked',
+    );
+    assert.ok(
+      exp.some((e) => e.balancingChain?.startsWith('KUBE-SVL-')),
+      'an externalTrafficPolicy Local chain was checked',
+    );
+    assert.equal(
+      exp.filter(
+        (e) => e.label.startsWith('istio-system/istio-ingressgateway:') && e.label.includes('via loadBalancer'),
+      ).length,
+      3,
+      "the gateway's three ports via its LoadBalancer IP",
+    );
   });
 
-  test('the gateway\'s http2 path, as the trace shows it, ends in a DNAT to the gateway pod\'s IP:8080', async () => {
+  test("the gateway's http2 path, as the trace shows it, ends in a DNAT to the gateway pod's IP:8080", async () => {
     const svc = (await cluster.getService(gateway.namespace, gateway.name))!;
     const http2 = svc.spec.ports!.find((p) => p.name === 'http2')!;
-    const pods = endpointInfos(await cluster.listEndpointSlices(gateway.namespace, gateway.name)).filter((e) => e.ready);
+    const pods = endpointInfos(await cluster.listEndpointSlices(gateway.namespace, gateway.name)).filter(
+      (e) => e.ready,
+    );
     assert.ok(pods.length >= 1, 'the gateway Service has a ready endpoint');
     const path = iptablesPath(
-      { ...gateway, clusterIP: svc.spec.clusterIP, loadBalancerIPs: svc.status?.loadBalancer?.ingress?.map((i) => i.ip!), port: { name: 'http2', port: 80, nodePort: http2.nodePort, protocol: 'TCP' } },
+      {
+        ...gateway,
+        clusterIP: svc.spec.clusterIP,
+        loadBalancerIPs: svc.status?.loadBalancer?.ingress?.map((i) => i.ip!),
+        port: { name: 'http2', port: 80, nodePort: http2.nodePort, protocol: 'TCP' },
+      },
       pods.map((p) => ({ ip: p.ip, port: 8080 })),
       'nodePort',
     );
     const nat = kp!.saveNat().split('\n');
     const dnat = path.hops.at(-1)!;
     assert.ok(nat.includes(dnat.rule), `real rules have ${dnat.rule}`);
-    assert.match(dnat.rule, new RegExp(`-j DNAT --to-destination ${pods.map((p) => p.ip.replaceAll('.', '\\.')).join('|')}:8080$`));
+    assert.match(
+      dnat.rule,
+      new RegExp(`-j DNAT --to-destination ${pods.map((p) => p.ip.replaceAll('.', '\\.')).join('|')}:8080$`),
+    );
     // and the real chain the NodePort jumps to is the engine's KUBE-EXT chain
     const jump = nat.find((l) => l.startsWith('-A KUBE-NODEPORTS -p tcp') && l.includes(`--dport ${http2.nodePort} `));
     assert.equal(jump, path.hops[0]!.rule);

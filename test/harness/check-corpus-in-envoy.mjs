@@ -14,7 +14,9 @@ import { bootstrap, convertOracle, writeXds } from './gateway-envoy.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CORPUS = process.env.LAB_CORPUS_DIR ? resolve(process.env.LAB_CORPUS_DIR) : resolve(HERE, '../corpus');
-const envoyBin = execFileSync('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$ENVOY_BIN"`], { encoding: 'utf8' }).trim();
+const envoyBin = execFileSync('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$ENVOY_BIN"`], {
+  encoding: 'utf8',
+}).trim();
 if (!existsSync(envoyBin)) {
   console.error(`check-corpus-in-envoy: no envoy at ${envoyBin}; run: npm run harness:build`);
   process.exit(1);
@@ -50,8 +52,20 @@ async function checkCase(name) {
   writeFileSync(join(dir, 'bootstrap.json'), JSON.stringify(boot));
   const adminFile = join(dir, 'admin-address');
   const log = [];
-  const envoy = spawn(envoyBin, ['-c', join(dir, 'bootstrap.json'), '--disable-hot-restart', '--use-dynamic-base-id',
-    '--admin-address-path', adminFile, '--log-level', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const envoy = spawn(
+    envoyBin,
+    [
+      '-c',
+      join(dir, 'bootstrap.json'),
+      '--disable-hot-restart',
+      '--use-dynamic-base-id',
+      '--admin-address-path',
+      adminFile,
+      '--log-level',
+      'warning',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   envoy.stdout.on('data', (d) => log.push(String(d)));
   envoy.stderr.on('data', (d) => log.push(String(d)));
   try {
@@ -65,18 +79,30 @@ async function checkCase(name) {
       await sleep(100);
     }
     const of = (suffix) => dump.configs.find((c) => c['@type'].endsWith(suffix)) ?? {};
-    const activeListeners = (of('.ListenersConfigDump').dynamic_listeners ?? []).filter((l) => l.active_state).map((l) => l.name);
-    const failedListeners = (of('.ListenersConfigDump').dynamic_listeners ?? []).filter((l) => l.error_state).map((l) => `${l.name ?? "(unnamed)"}: ${l.error_state.details}`);
+    const activeListeners = (of('.ListenersConfigDump').dynamic_listeners ?? [])
+      .filter((l) => l.active_state)
+      .map((l) => l.name);
+    const failedListeners = (of('.ListenersConfigDump').dynamic_listeners ?? [])
+      .filter((l) => l.error_state)
+      .map((l) => `${l.name ?? '(unnamed)'}: ${l.error_state.details}`);
     const routes = (of('.RoutesConfigDump').dynamic_route_configs ?? []).map((r) => r.route_config.name);
     const clusters = (of('.ClustersConfigDump').dynamic_active_clusters ?? []).map((c) => c.cluster.name);
     const problems = [];
-    for (const l of conv.listeners) if (!activeListeners.includes(l.name)) problems.push(`listener ${l.name} not active`);
+    for (const l of conv.listeners)
+      if (!activeListeners.includes(l.name)) problems.push(`listener ${l.name} not active`);
     for (const r of conv.routes) if (!routes.includes(r.name)) problems.push(`route config ${r.name} not loaded`);
     for (const c of conv.clusters) if (!clusters.includes(c.name)) problems.push(`cluster ${c.name} not active`);
     problems.push(...failedListeners.map((f) => `listener rejected: ${f}`));
-    const rejected = log.join('').split('\n').filter((line) => /rejected|error adding|Unable to parse/i.test(line));
+    const rejected = log
+      .join('')
+      .split('\n')
+      .filter((line) => /rejected|error adding|Unable to parse/i.test(line));
     problems.push(...rejected.map((l) => l.slice(0, 300)));
-    return { name, problems, counts: `${activeListeners.length} listeners, ${routes.length} route configs, ${clusters.length} clusters` };
+    return {
+      name,
+      problems,
+      counts: `${activeListeners.length} listeners, ${routes.length} route configs, ${clusters.length} clusters`,
+    };
   } finally {
     envoy.kill('SIGTERM');
     await new Promise((r) => envoy.once('exit', r));
@@ -84,7 +110,11 @@ async function checkCase(name) {
   }
 }
 
-const cases = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync(CORPUS).filter((c) => existsSync(join(CORPUS, c, 'oracle.json'))).sort();
+const cases = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : readdirSync(CORPUS)
+      .filter((c) => existsSync(join(CORPUS, c, 'oracle.json')))
+      .sort();
 let failed = 0;
 for (const name of cases) {
   let r;

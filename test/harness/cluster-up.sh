@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Starts the lab's own cluster: a real kube-apiserver/controller-manager/scheduler/etcd run by
 # kwokctl (runtime binary, everything on 127.0.0.1), one fake node played by kwok, Istio's CRDs,
-# and istio-system with the istio-ingressgateway Deployment + LoadBalancer Service.
-# Then starts the gateway's Envoy on the host (gateway-envoy.sh, stand-in config unless
-# LAB_ENVOY_CONFIG names another) and maps the gateway pod's ports to it.
+# and istio-system with istiod and the istio-ingressgateway Deployment + LoadBalancer Service.
+# Then the data path, all real but the xds-relay STAND-IN:
+#   - the node as a network namespace with the real kube-proxy (node-net.sh),
+#   - the real istiod (pilot-discovery) on the host, and the xds-relay (istiod.mjs),
+#   - the gateway pod's own network namespace at its pod IP with upstream Envoy in it, configured
+#     by istiod only (backends.sh, gateway-pod.mjs), and the backends' pods likewise.
 # Writes the kubeconfig to .cluster/kubeconfig. Safe to run when the cluster is already up.
 # Usage: bash test/harness/cluster-up.sh   (npm run cluster:up)
 set -euo pipefail
@@ -21,7 +24,8 @@ mkdir -p "$CLUSTER_DIR" "$LOG_DIR" "$KWOK_WORKDIR"
 rm -f "$CLUSTER_DIR/stopping"   # set by cluster-down.sh
 
 # 1. Binaries (idempotent; seconds when cached).
-if ! [[ -x "$K8S_BIN/kube-apiserver" && -x "$ETCD_BIN/etcd" && -x "$KWOK_BIN/kwokctl" && -x "$ENVOY_BIN" ]]; then
+if ! [[ -x "$K8S_BIN/kube-apiserver" && -x "$K8S_BIN/kube-proxy" && -x "$ETCD_BIN/etcd" && -x "$KWOK_BIN/kwokctl" && -x "$ENVOY_BIN" \
+      && -x "$ISTIO_BIN/pilot-discovery" && -x "$ISTIO_BIN/xds-relay" ]]; then
   say "binaries missing in $HARNESS_CACHE; building them (test/harness/build.sh)"
   bash "$HERE/build.sh" 2>&1 | tee "$LOG_DIR/build.log"
 fi
@@ -112,75 +116,40 @@ EOF
   -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$HOST_GW_IP\"},{\"type\":\"Hostname\",\"address\":\"localhost\"}]}}" >/dev/null
 say "node $NODE_NAME Ready (podCIDR $POD_CIDR, InternalIP $HOST_GW_IP)"
 
-# 5. istio-system as Istio's default profile creates it.
-"${KUBECTL[@]}" apply -f "$HERE/manifests/istio-ingressgateway.yaml" >/dev/null
-say "waiting for the istio-ingressgateway rollout"
+# 5. istio-system as Istio's default profile creates it: istiod and the ingress gateway.
+"${KUBECTL[@]}" apply -f "$HERE/manifests/istio-ingressgateway.yaml" -f "$HERE/manifests/istiod.yaml" >/dev/null
+# No cloud assigns the LoadBalancer an IP: the harness gives it INGRESS_IP, an address of the node.
+"${KUBECTL[@]}" -n istio-system patch service istio-ingressgateway --subresource=status --type=merge \
+  -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$INGRESS_IP\",\"ipMode\":\"VIP\"}]}}}" >/dev/null
+say "waiting for the istiod and istio-ingressgateway rollouts"
+"${KUBECTL[@]}" -n istio-system rollout status deployment/istiod --timeout=120s >/dev/null
 "${KUBECTL[@]}" -n istio-system rollout status deployment/istio-ingressgateway --timeout=120s >/dev/null
 "${KUBECTL[@]}" -n istio-system wait --for condition=Ready --timeout=60s pod -l istio=ingressgateway >/dev/null
 GW_POD=$("${KUBECTL[@]}" -n istio-system get pod -l istio=ingressgateway -o jsonpath='{.items[0].metadata.name}')
 GW_IP=$("${KUBECTL[@]}" -n istio-system get pod "$GW_POD" -o jsonpath='{.status.podIP}')
 say "gateway pod $GW_POD Running/Ready, pod IP $GW_IP"
 
-# 6. The ingress address. No cloud assigns the LoadBalancer an IP and kube-proxy does not run,
-#    so the harness creates the addresses itself on an interface of its own (lab-lb0): INGRESS_IP (the
-#    LoadBalancer's IP, Service ports 80/443) and HOST_GW_IP (the node's InternalIP, NodePorts).
-#    The gateway's Envoy also listens there, where kube-proxy would forward.
-export LAB_INGRESS_IP="" LAB_NODE_IP="" LAB_NODEPORT_HTTP="" LAB_NODEPORT_HTTPS=""
-# (A veth pair with both ends on the host: the dummy module is missing in some containers.)
-if ip link show lab-lb0 >/dev/null 2>&1 || ip link add lab-lb0 type veth peer name lab-lb1 2>/dev/null; then
-  ip link set lab-lb1 up
-  ip link set lab-lb0 up
-  ip addr replace "$INGRESS_IP/32" dev lab-lb0
-  ip addr replace "$HOST_GW_IP/32" dev lab-lb0
-  LAB_INGRESS_IP=$INGRESS_IP LAB_NODE_IP=$HOST_GW_IP
-  LAB_NODEPORT_HTTP=$("${KUBECTL[@]}" -n istio-system get service istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')
-  LAB_NODEPORT_HTTPS=$("${KUBECTL[@]}" -n istio-system get service istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="https")].nodePort}')
-  "${KUBECTL[@]}" -n istio-system patch service istio-ingressgateway --subresource=status --type=merge \
-    -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$INGRESS_IP\",\"ipMode\":\"VIP\"}]}}}" >/dev/null
-  say "ingress address $INGRESS_IP (status.loadBalancer of istio-ingressgateway); node $HOST_GW_IP, NodePort $LAB_NODEPORT_HTTP"
-else
-  echo "cluster-up: NOTE: cannot create the interface lab-lb0 (not root?): the LoadBalancer gets no" >&2
-  echo "cluster-up: NOTE: external IP; reach the gateway by kubectl port-forward or 127.0.0.1:$ENVOY_HTTP_PORT" >&2
-fi
-printf '{"ingressIP":"%s","nodeIP":"%s","nodePortHttp":"%s","nodePortHttps":"%s","envoyAdmin":"127.0.0.1:%s","envoyHttp":"127.0.0.1:%s"}\n' \
-  "$LAB_INGRESS_IP" "$LAB_NODE_IP" "$LAB_NODEPORT_HTTP" "$LAB_NODEPORT_HTTPS" "$ENVOY_ADMIN_PORT" "$ENVOY_HTTP_PORT" > "$CLUSTER_DIR/ingress.json"
+# 6. The node: network namespace with the node IP, the LoadBalancer IP and the real kube-proxy.
+bash "$HERE/node-net.sh" up
+LAB_NODEPORT_HTTP=$("${KUBECTL[@]}" -n istio-system get service istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')
+LAB_NODEPORT_HTTPS=$("${KUBECTL[@]}" -n istio-system get service istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="https")].nodePort}')
+printf '{"ingressIP":"%s","nodeIP":"%s","nodePortHttp":"%s","nodePortHttps":"%s","nodeNetns":"%s"}\n' \
+  "$INGRESS_IP" "$HOST_GW_IP" "$LAB_NODEPORT_HTTP" "$LAB_NODEPORT_HTTPS" "$NODE_NETNS" > "$CLUSTER_DIR/ingress.json"
+say "ingress $INGRESS_IP:80 (LoadBalancer), node $HOST_GW_IP:$LAB_NODEPORT_HTTP (NodePort), through kube-proxy in $NODE_NETNS"
 
-# 7. The gateway's Envoy on the host (config: LAB_ENVOY_CONFIG = from-cluster | standin | FILE of
-#    oracle JSON), and kwok's port-forward rules: the gateway pod's ports -> that Envoy.
-ENVOY_ARGS=(start)
-case "${LAB_ENVOY_CONFIG:-}" in
-  # Default: Istio's own translation of the cluster's objects (the oracle reruns on every change), so
-  # the gateway's Envoy holds what istiod would push. The hand-written stand-in is only a fallback.
-  ""|from-cluster) ENVOY_ARGS+=(--from-cluster) ;;
-  standin) ENVOY_ARGS+=(--standin) ;;
-  *) ENVOY_ARGS+=(--oracle "$LAB_ENVOY_CONFIG") ;;     # a file of oracle JSON
-esac
-node "$HERE/gateway-envoy.mjs" "${ENVOY_ARGS[@]}"
-"${KUBECTL[@]}" apply -f - >/dev/null <<EOF
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterPortForward
-metadata:
-  name: istio-ingressgateway-envoy
-spec:
-  selector:
-    matchNamespaces: [istio-system]
-  forwards:
-    - ports: [15000]
-      target: {address: 127.0.0.1, port: $ENVOY_ADMIN_PORT}
-    - ports: [8080]
-      target: {address: 127.0.0.1, port: $ENVOY_HTTP_PORT}
-    - ports: [8443]
-      target: {address: 127.0.0.1, port: $ENVOY_HTTPS_PORT}
-    - ports: [15021]
-      target: {address: 127.0.0.1, port: $ENVOY_STATUS_PORT}
-EOF
+# 7. istiod (real) and the xds-relay (STAND-IN), the gateway's only config source.
+node "$HERE/istiod.mjs" start
 
-# 8. Kubelet's and istiod's part: backends at new pods' IPs, Envoy config following the cluster.
+# 8. The gateway pod's Envoy in the pod's network namespace, the backends of any app pods, and a
+#    watcher that does this again when pods come and go (kubelet's part; it pushes no config).
+bash "$HERE/backends.sh" up
 if [[ "${LAB_SYNC:-1}" != 0 ]]; then node "$HERE/sync.mjs" start; fi
+mkdir -p "$CLUSTER_DIR/bin"
+ln -sfn "$ISTIO_BIN/istioctl" "$CLUSTER_DIR/bin/istioctl"   # the real istioctl, for the lab's PATH
 
 # 9. Numbers: start time and the control plane's memory.
 RSS_KB=0
-for pidfile in "$KWOK_WORKDIR/clusters/$CLUSTER_NAME/pids/"*.pid; do   # etcd, apiserver, controller-manager, scheduler, kwok
+for pidfile in "$KWOK_WORKDIR/clusters/$CLUSTER_NAME/pids/"*.pid "$CLUSTER_DIR/istiod/istiod.pid"; do   # etcd, apiserver, controller-manager, scheduler, kwok, istiod
   pid=$(cat "$pidfile")
   [[ -r "/proc/$pid/status" ]] && RSS_KB=$((RSS_KB + $(awk '/VmRSS/{print $2}' "/proc/$pid/status")))
 done
@@ -191,9 +160,9 @@ cat <<EOF
 
   kubeconfig:   $KUBECONFIG_PATH
   kubectl:      $K8S_BIN/kubectl --kubeconfig .cluster/kubeconfig get pods -A
-  envoy admin:  http://127.0.0.1:$ENVOY_ADMIN_PORT   (pod $GW_POD port 15000 via kubectl port-forward)
-  envoy http:   http://127.0.0.1:$ENVOY_HTTP_PORT    (pod port 8080)
-  ingress:      http://${LAB_INGRESS_IP:-none}:80 (LoadBalancer IP); node ${LAB_NODE_IP:-none}:${LAB_NODEPORT_HTTP}
-  backends:     started by sync.mjs when pods appear (or: bash test/harness/backends.sh up)
-  logs:         $LOG_DIR, $KWOK_WORKDIR/clusters/$CLUSTER_NAME/logs
+  istioctl:     .cluster/bin/istioctl proxy-status   (real istioctl; KUBECONFIG=.cluster/kubeconfig)
+  ingress:      curl -H 'Host: ...' http://$INGRESS_IP/ (LoadBalancer); node $HOST_GW_IP:$LAB_NODEPORT_HTTP (NodePort)
+  envoy admin:  kubectl -n istio-system port-forward pod/$GW_POD 15000
+  kube-proxy:   bash test/harness/node-net.sh save   (iptables-save -t nat -c in the node $NODE_NETNS)
+  logs:         $LOG_DIR (istiod.log, xds-relay.log, kube-proxy.log), $CLUSTER_DIR/backends/*/, $KWOK_WORKDIR/clusters/$CLUSTER_NAME/logs
 EOF

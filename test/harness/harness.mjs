@@ -5,10 +5,11 @@
 //   import { clusterUp, backendsUp, clusterDown, harnessInfo } from '../harness/harness.mjs';
 //   const info = await clusterUp();          // idempotent; info.kubeconfig, info.ingressIP, ...
 //   ... apply the sample with the kube client, wait for rollout ...
-//   await backendsUp(['simple']);             // servers at the pods' IPs, Envoy endpoints refreshed
-//   await applyGatewayConfig('/tmp/oracle.json');  // optional: Istio's own config from the oracle
+//   await backendsUp(['simple']);             // servers in the pods' namespaces at once (sync.mjs does it within seconds)
+//   istioctlPath();                           // the real istioctl built by setup (for PATH)
+//   nodeNatRules(); podListeningSockets(pod); // the article's 5.2 (kube-proxy's rules) and 5.3 (ss in the pod)
 //   await clusterDown();
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,11 @@ function run(cmd, args, { quiet = false } = {}) {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolvePromise(out)
+        : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`)),
+    );
   });
 }
 
@@ -41,11 +46,13 @@ export function harnessInfo() {
   return {
     kubeconfig: join(CLUSTER_DIR, 'kubeconfig'),
     context: 'kwok-istio-ingress-lab',
-    ingressIP: ingress.ingressIP || undefined,          // Service istio-ingressgateway status.loadBalancer IP (port 80)
+    ingressIP: ingress.ingressIP || undefined, // Service istio-ingressgateway status.loadBalancer IP (port 80)
     nodeIP: ingress.nodeIP || undefined,
     nodePortHttp: ingress.nodePortHttp ? Number(ingress.nodePortHttp) : undefined,
-    envoyAdmin: `http://127.0.0.1:${process.env.LAB_ENVOY_ADMIN_PORT ?? 19000}`,
-    envoyHttp: `http://127.0.0.1:${process.env.LAB_ENVOY_HTTP_PORT ?? 18080}`,
+    nodePortHttps: ingress.nodePortHttps ? Number(ingress.nodePortHttps) : undefined,
+    nodeNetns: ingress.nodeNetns || undefined, // the node's network namespace (kube-proxy's iptables)
+    istioctl: istioctlPath(),
+    binDir: join(CLUSTER_DIR, 'bin'), // holds the istioctl symlink while the cluster is up
     logs: join(CLUSTER_DIR, 'logs'),
     startSeconds: metrics.startSeconds,
     controlPlaneRssMiB: metrics.controlPlaneRssMiB,
@@ -68,11 +75,27 @@ export async function backendsDown({ quiet = false } = {}) {
   return run('bash', [join(HERE, 'backends.sh'), 'down'], { quiet });
 }
 
-/** Loads oracle JSON (test/harness/oracle output) into the running Envoy; no restart. */
-export async function applyGatewayConfig(oracleFile, { quiet = false } = {}) {
-  const args = [join(HERE, 'gateway-envoy.mjs'), 'apply'];
-  if (oracleFile) args.push('--oracle', oracleFile);
-  return run(process.execPath, args, { quiet });
+/**
+ * The real istioctl (istio-build/build.sh, the pinned istio.io/istio), whether or not a cluster is up;
+ * undefined when setup has not built it. cluster-up.sh also links it as .cluster/bin/istioctl.
+ */
+export function istioctlPath() {
+  const dir = execFileSync('bash', [join(HERE, 'istio-build', 'build.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'istioctl');
+  return existsSync(bin) ? bin : undefined;
+}
+
+/** The article's 5.2: `iptables-save -t nat -c` in the lab's node, kube-proxy's rules with their packet counters. */
+export function nodeNatRules() {
+  return execFileSync('bash', [join(HERE, 'node-net.sh'), 'save'], { encoding: 'utf8' });
+}
+
+/** The article's 5.3 (nsenter into the pod, ss): the listening TCP sockets in a pod's network namespace. */
+export function podListeningSockets({ namespace, name }) {
+  const file = join(CLUSTER_DIR, 'backends', `${namespace}.${name}`, 'netns');
+  if (!existsSync(file))
+    throw new Error(`no network namespace for pod ${namespace}/${name} (is the cluster up and the pod Running?)`);
+  return execFileSync('ip', ['netns', 'exec', readFileSync(file, 'utf8').trim(), 'ss', '-ltnp'], { encoding: 'utf8' });
 }
 
 /** Stops everything the harness started. */

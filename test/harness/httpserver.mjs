@@ -20,7 +20,8 @@ const server = createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   // Like cncamp/httpserver: echo request headers as response headers, and the VERSION env.
   for (const [k, v] of Object.entries(req.headers)) {
-    if (!['content-length', 'connection', 'host', 'transfer-encoding'].includes(k) && typeof v === 'string') res.setHeader(`x-request-${k}`, v);
+    if (!['content-length', 'connection', 'host', 'transfer-encoding'].includes(k) && typeof v === 'string')
+      res.setHeader(`x-request-${k}`, v);
   }
   res.setHeader('x-served-by', name);
   if (path === '/hello') {

@@ -36,20 +36,35 @@ const PREFIX = 30;
 
 /** Versions and paths come from versions.sh, the single place they are pinned. */
 export function harnessVars() {
-  const out = execFileSync('bash', ['-c', 'source "$1" && printf "%s\\n" "$K8S_BIN" "$NODE_NAME" "$KUBECONFIG_PATH"', 'bash', join(HERE, 'versions.sh')], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'bash',
+    [
+      '-c',
+      'source "$1" && printf "%s\\n" "$K8S_BIN" "$NODE_NAME" "$KUBECONFIG_PATH"',
+      'bash',
+      join(HERE, 'versions.sh'),
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   const [k8sBin, nodeName, kubeconfig] = out.trim().split('\n');
   return { kubeProxyBin: join(k8sBin, 'kube-proxy'), kubectlBin: join(k8sBin, 'kubectl'), nodeName, kubeconfig };
 }
 
 const ip = (...args) => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNetns = (cmd, args) => execFileSync('ip', ['netns', 'exec', NETNS, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+const inNetns = (cmd, args) =>
+  execFileSync('ip', ['netns', 'exec', NETNS, cmd, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
 
 /** What is missing to run kube-proxy here, as one sentence saying what to do; undefined when all is present. */
 export function kubeProxyProblem() {
   if (process.platform !== 'linux') return 'the kube-proxy check needs Linux (network namespaces and iptables)';
-  if (process.getuid?.() !== 0) return 'the kube-proxy check needs root (it creates the network namespace lab-kp); rerun as root';
+  if (process.getuid?.() !== 0)
+    return 'the kube-proxy check needs root (it creates the network namespace lab-kp); rerun as root';
   const { kubeProxyBin, kubeconfig } = harnessVars();
   if (!existsSync(kubeProxyBin)) return `no kube-proxy binary at ${kubeProxyBin}; run npm run harness:build`;
   for (const tool of ['ip', 'iptables-save']) {
@@ -61,15 +76,6 @@ export function kubeProxyProblem() {
   }
   if (!existsSync(kubeconfig)) return `no ${kubeconfig}; start the cluster with npm run cluster:up`;
   return undefined;
-}
-
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Stops a kube-proxy an earlier run left behind (only the pid this script recorded) and deletes the namespace. Safe twice. */
@@ -148,9 +154,15 @@ function startRelay(target) {
 function relayKubeconfig(source, relayPort) {
   const text = readFileSync(source, 'utf8');
   const m = /^(\s*)server:\s*https:\/\/([^:/\s]+):(\d+)\s*$/m.exec(text);
-  if (!m) throw new Error(`${source}: no "server: https://host:port" line; is it the lab kubeconfig from npm run cluster:up?`);
+  if (!m)
+    throw new Error(
+      `${source}: no "server: https://host:port" line; is it the lab kubeconfig from npm run cluster:up?`,
+    );
   const [line, indent, host, port] = m;
-  const rewritten = text.replace(line, `${indent}server: https://${HOST_ADDR}:${relayPort}\n${indent}tls-server-name: ${host}`);
+  const rewritten = text.replace(
+    line,
+    `${indent}server: https://${HOST_ADDR}:${relayPort}\n${indent}tls-server-name: ${host}`,
+  );
   return { text: rewritten, apiserver: { host, port: Number(port) } };
 }
 
@@ -188,7 +200,10 @@ export async function startKubeProxy({ log = () => undefined, verbosity = 2 } = 
     const logFile = join(STATE_DIR, 'kube-proxy.log');
     const fd = openSync(logFile, 'w');
     const args = [
-      'netns', 'exec', NETNS, kubeProxyBin,
+      'netns',
+      'exec',
+      NETNS,
+      kubeProxyBin,
       `--kubeconfig=${kpKubeconfig}`,
       '--proxy-mode=iptables',
       `--hostname-override=${nodeName}`,
@@ -209,21 +224,35 @@ export async function startKubeProxy({ log = () => undefined, verbosity = 2 } = 
       exited = code ?? signal;
     });
     writeFileSync(PID_FILE, String(child.pid));
-    log(`kube-proxy pid ${child.pid} in netns ${NETNS}, apiserver via relay ${HOST_ADDR}:${relay.port}; log ${logFile}`);
+    log(
+      `kube-proxy pid ${child.pid} in netns ${NETNS}, apiserver via relay ${HOST_ADDR}:${relay.port}; log ${logFile}`,
+    );
 
     const saveNat = () => inNetns('iptables-save', ['-t', 'nat']);
     /** Polls iptables-save until `ready(nat)` holds; returns the dump and the ms since kube-proxy started. */
     const waitForNat = async (ready, { timeoutMs = 60000, intervalMs = 200 } = {}) => {
       const deadline = performance.now() + timeoutMs;
       for (;;) {
-        if (exited !== undefined) throw new Error(`kube-proxy exited (${exited}); last lines of ${logFile}:\n${tail(logFile)}`);
+        if (exited !== undefined)
+          throw new Error(`kube-proxy exited (${exited}); last lines of ${logFile}:\n${tail(logFile)}`);
         const nat = saveNat();
         if (ready(nat)) return { nat, ms: Math.round(performance.now() - t0) };
-        if (performance.now() > deadline) throw new Error(`kube-proxy did not program the expected rules within ${timeoutMs} ms; last lines of ${logFile}:\n${tail(logFile)}`);
+        if (performance.now() > deadline)
+          throw new Error(
+            `kube-proxy did not program the expected rules within ${timeoutMs} ms; last lines of ${logFile}:\n${tail(logFile)}`,
+          );
         await new Promise((r) => setTimeout(r, intervalMs));
       }
     };
-    return { netns: NETNS, pid: child.pid, logFile, saveNat, waitForNat, stop, version: execFileSync(kubeProxyBin, ['--version'], { encoding: 'utf8' }).trim() };
+    return {
+      netns: NETNS,
+      pid: child.pid,
+      logFile,
+      saveNat,
+      waitForNat,
+      stop,
+      version: execFileSync(kubeProxyBin, ['--version'], { encoding: 'utf8' }).trim(),
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -239,7 +268,8 @@ function tail(file, lines = 15) {
 }
 
 /** True once kube-proxy has written a KUBE-SVC chain jump for the gateway Service. */
-export const hasGatewayChains = (nat) => /--comment "istio-system\/istio-ingressgateway:[^"]*" .*-j KUBE-SVC-/.test(nat);
+export const hasGatewayChains = (nat) =>
+  /--comment "istio-system\/istio-ingressgateway:[^"]*" .*-j KUBE-SVC-/.test(nat);
 
 async function main() {
   const cmd = process.argv[2];
@@ -272,7 +302,12 @@ async function main() {
   process.on('SIGTERM', stopAndExit);
   try {
     const { nat, ms } = await kp.waitForNat(hasGatewayChains);
-    process.stdout.write(nat.split('\n').filter((l) => l.includes('istio-system/istio-ingressgateway')).join('\n') + '\n');
+    process.stdout.write(
+      nat
+        .split('\n')
+        .filter((l) => l.includes('istio-system/istio-ingressgateway'))
+        .join('\n') + '\n',
+    );
     log(`${kp.version}: first gateway rules after ${ms} ms; running (Ctrl-C stops and deletes ${NETNS})`);
   } catch (err) {
     console.error(`kube-proxy.mjs: ${err.message}`);

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// What kubelet and istiod would do on a real cluster, done by the harness: watches the cluster's
-// Pods, Services, EndpointSlices and Istio networking objects, and when anything changes
-//   - starts/stops the backends at the pods' IPs (backends.sh up, which prunes gone pods), and
-//   - rewrites the gateway Envoy's config (backends.sh calls gateway-envoy.mjs apply: endpoints
-//     re-read; with --from-cluster the Istio oracle reruns on the new objects).
+// The kubelet's part, done by the harness: watches the cluster's Pods, and when one comes, goes or
+// changes its IP, starts/stops the process in its network namespace (backends.sh up, which prunes
+// gone pods): the backends, and for a new gateway pod a new Envoy. It pushes no config: the
+// gateway's Envoy gets routes, clusters and endpoints from istiod alone (istiod.mjs).
 // So applying the sample is enough for requests through the gateway to work, as on a real cluster.
 // Started by cluster-up.sh (LAB_SYNC=0 disables it), stopped by cluster-down.sh.
 //   node test/harness/sync.mjs start|stop|status|once
@@ -22,17 +21,28 @@ const KUBECONFIG = join(CLUSTER_DIR, 'kubeconfig');
 const PID_FILE = join(CLUSTER_DIR, 'sync.pid');
 const LOG = join(CLUSTER_DIR, 'logs', 'sync.log');
 const INTERVAL_MS = Number(process.env.LAB_SYNC_INTERVAL_MS ?? 1500);
-const KINDS = 'pods,services,endpointslices,virtualservices.networking.istio.io,gateways.networking.istio.io,destinationrules.networking.istio.io,serviceentries.networking.istio.io';
+const KINDS = 'pods';
 
 async function kubectlPath() {
   const { stdout } = await run('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$K8S_BIN/kubectl"`]);
   return stdout.trim();
 }
 
-/** A hash of every watched object's uid, resourceVersion and (for pods) IP: changes when anything does. */
+/** A hash of every pod's uid, resourceVersion and IP: changes when any pod does. */
 async function fingerprint(kubectl) {
-  const { stdout } = await run(kubectl, ['--kubeconfig', KUBECONFIG, 'get', KINDS, '-A', '-o',
-    'jsonpath={range .items[*]}{.metadata.uid}:{.metadata.resourceVersion}:{.status.podIP} {end}'], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(
+    kubectl,
+    [
+      '--kubeconfig',
+      KUBECONFIG,
+      'get',
+      KINDS,
+      '-A',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.uid}:{.metadata.resourceVersion}:{.status.podIP} {end}',
+    ],
+    { maxBuffer: 64 << 20 },
+  );
   return createHash('sha256').update(stdout.split(' ').sort().join(' ')).digest('hex');
 }
 
@@ -53,7 +63,9 @@ async function loop() {
         last = fp;
       }
     } catch (e) {
-      console.log(`${new Date().toISOString()} sync failed (retrying): ${String(e.message).split('\n').slice(0, 5).join(' | ')}`);
+      console.log(
+        `${new Date().toISOString()} sync failed (retrying): ${String(e.message).split('\n').slice(0, 5).join(' | ')}`,
+      );
       last = '';
     }
     await new Promise((r) => setTimeout(r, INTERVAL_MS));
@@ -80,7 +92,10 @@ async function main() {
     if (!existsSync(KUBECONFIG)) throw new Error(`no cluster (${KUBECONFIG} missing); run npm run cluster:up`);
     mkdirSync(dirname(LOG), { recursive: true });
     const log = openSync(LOG, 'a');
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'loop'], { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'loop'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     writeFileSync(PID_FILE, String(child.pid));
     child.unref();
     return console.log(`[sync] watching the cluster, pid ${child.pid}; log ${LOG}`);
@@ -89,7 +104,11 @@ async function main() {
     const pid = runningPid();
     // The loop runs in its own process group (detached); stop it with a backends.sh it may be running.
     if (pid) {
-      try { process.kill(-pid, 'SIGTERM'); } catch { process.kill(pid, 'SIGTERM'); }
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        process.kill(pid, 'SIGTERM');
+      }
     }
     rmSync(PID_FILE, { force: true });
     return console.log(pid ? `[sync] stopped pid ${pid}` : '[sync] not running');

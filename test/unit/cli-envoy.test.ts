@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/args';
 import { istioctlTestdata } from './helpers/istioTestdata';
+import { at } from './helpers/at';
 
 const FIX = istioctlTestdata('');
 const ROUTES_DIR = join(FIX, 'writer/envoy/configdump/testdata/routes/istio-gateway-http-route-prefix');
@@ -25,13 +26,16 @@ async function run(argv: string[], files: Record<string, string> = {}) {
   const io: CliIo = {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
-    readFile: (p) => (p in files ? Promise.resolve(files[p]) : readFile(p, 'utf8')),
+    readFile: (p) => {
+      const given = files[p];
+      return given !== undefined ? Promise.resolve(given) : readFile(p, 'utf8');
+    },
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
 
-test('routes --config-dump prints istioctl\'s table', async () => {
+test("routes --config-dump prints istioctl's table", async () => {
   const r = await run(['routes', '--config-dump', join(ROUTES_DIR, 'configdump.json')]);
   assert.equal(r.code, 0);
   assert.equal(r.stdout, readFileSync(join(ROUTES_DIR, 'output.txt'), 'utf8'));
@@ -41,7 +45,10 @@ test('routes --config-dump prints istioctl\'s table', async () => {
 test('endpoints -f DUMP --port 8080 prints the portfilter table', async () => {
   const r = await run(['endpoints', '-f', EDS, '--port', '8080']);
   assert.equal(r.code, 0);
-  assert.equal(r.stdout, readFileSync(join(FIX, 'writer/envoy/configdump/testdata/endpoint/portfilter_output.txt'), 'utf8'));
+  assert.equal(
+    r.stdout,
+    readFileSync(join(FIX, 'writer/envoy/configdump/testdata/endpoint/portfilter_output.txt'), 'utf8'),
+  );
 });
 
 test('routes --name filters, --output json prints the route configurations in camelCase', async () => {
@@ -49,8 +56,8 @@ test('routes --name filters, --output json prints the route configurations in ca
   assert.equal(t.stdout, 'NAME     VHOST NAME     DOMAINS     MATCH     VIRTUAL SERVICE\n');
   const j = await run(['routes', '-f', BOOKINFO, '--output=json']);
   const parsed = JSON.parse(j.stdout) as { name: string; virtualHosts: { routes: { match: unknown }[] }[] }[];
-  assert.equal(parsed[0].name, 'http.8080');
-  assert.deepEqual(parsed[0].virtualHosts[0].routes[0].match, { path: '/productpage', caseSensitive: true });
+  assert.equal(parsed[0]?.name, 'http.8080');
+  assert.deepEqual(at(at(at(parsed).virtualHosts).routes).match, { path: '/productpage', caseSensitive: true });
 });
 
 test('clusters and listeners subcommands', async () => {
@@ -60,7 +67,14 @@ test('clusters and listeners subcommands', async () => {
   assert.match(c.stdout, /productpage\.default\.svc\.cluster\.local {5}9080 {5}v1 /);
   const l = await run(['listeners', '-f', join(FIX, 'proxyconfig/testdata/config_dump.json'), '--port', '15021']);
   assert.equal(l.stdout, 'ADDRESSES PORT  MATCH DESTINATION\n0.0.0.0   15021 ALL   Inline Route: /healthz/ready*\n');
-  const short = await run(['listeners', '-f', join(FIX, 'proxyconfig/testdata/config_dump.json'), '--verbose=false', '--type', 'http+tcp']);
+  const short = await run([
+    'listeners',
+    '-f',
+    join(FIX, 'proxyconfig/testdata/config_dump.json'),
+    '--verbose=false',
+    '--type',
+    'http+tcp',
+  ]);
   assert.equal(short.stdout, 'ADDRESSES PORT TYPE\n          0    HTTP+TCP\n');
   const rshort = await run(['routes', '-f', BOOKINFO, '--verbose=false']);
   assert.equal(rshort.stdout, 'NAME          VIRTUAL HOSTS\nhttp.8080     1\n');
@@ -72,11 +86,25 @@ test('endpoints --clusters reads /clusters?format=json (hand-written input in En
       {
         name: 'outbound|80||simple.simple.svc.cluster.local',
         host_statuses: [
-          { address: { socket_address: { address: '10.244.0.12', port_value: 80 } }, health_status: { eds_health_status: 'HEALTHY' } },
-          { address: { socket_address: { address: '10.244.0.11', port_value: 80 } }, health_status: { eds_health_status: 'UNHEALTHY', failed_outlier_check: true } },
+          {
+            address: { socket_address: { address: '10.244.0.12', port_value: 80 } },
+            health_status: { eds_health_status: 'HEALTHY' },
+          },
+          {
+            address: { socket_address: { address: '10.244.0.11', port_value: 80 } },
+            health_status: { eds_health_status: 'UNHEALTHY', failed_outlier_check: true },
+          },
         ],
       },
-      { name: 'sds-grpc', host_statuses: [{ address: { pipe: { path: './var/run/secrets/workload-spiffe-uds/socket' } }, health_status: { eds_health_status: 'HEALTHY' } }] },
+      {
+        name: 'sds-grpc',
+        host_statuses: [
+          {
+            address: { pipe: { path: './var/run/secrets/workload-spiffe-uds/socket' } },
+            health_status: { eds_health_status: 'HEALTHY' },
+          },
+        ],
+      },
     ],
   });
   const r = await run(['endpoints', '--clusters', '/mem/clusters.json'], { '/mem/clusters.json': admin });
@@ -88,7 +116,9 @@ test('endpoints --clusters reads /clusters?format=json (hand-written input in En
       '10.244.0.12:80                                          HEALTHY       OK                outbound|80||simple.simple.svc.cluster.local\n' +
       'unix://./var/run/secrets/workload-spiffe-uds/socket     HEALTHY       OK                sds-grpc\n',
   );
-  const healthy = await run(['endpoints', '--clusters', '/mem/clusters.json', '--status', 'unhealthy'], { '/mem/clusters.json': admin });
+  const healthy = await run(['endpoints', '--clusters', '/mem/clusters.json', '--status', 'unhealthy'], {
+    '/mem/clusters.json': admin,
+  });
   assert.equal(healthy.stdout.trimEnd().split('\n').length, 2);
 });
 
@@ -106,7 +136,9 @@ test('a directory instead of a file: one line, exit 2', async () => {
 });
 
 test('broken JSON: file, line and column, exit 2', async () => {
-  const r = await run(['routes', '-f', '/mem/broken.json'], { '/mem/broken.json': '{\n  "configs": [\n    {"@type": "x",}\n  ]\n}\n' });
+  const r = await run(['routes', '-f', '/mem/broken.json'], {
+    '/mem/broken.json': '{\n  "configs": [\n    {"@type": "x",}\n  ]\n}\n',
+  });
   assert.equal(r.code, 2);
   assert.equal(r.stderr, 'ingress-lab: /mem/broken.json:3:19: invalid JSON: Expected double-quoted property name\n');
 });
@@ -117,7 +149,10 @@ test('a dump without the needed section says which section, exit 2', async () =>
   assert.equal(r.stderr, `ingress-lab: ${EDS} has no route configurations (RoutesConfigDump)\n`);
   const e = await run(['endpoints', '-f', BOOKINFO]);
   assert.equal(e.code, 2);
-  assert.equal(e.stderr, `ingress-lab: ${BOOKINFO} has no endpoints (EndpointsConfigDump; take the dump with /config_dump?include_eds)\n`);
+  assert.equal(
+    e.stderr,
+    `ingress-lab: ${BOOKINFO} has no endpoints (EndpointsConfigDump; take the dump with /config_dump?include_eds)\n`,
+  );
   const notDump = await run(['clusters', '-f', '/mem/x.json'], { '/mem/x.json': '{"kind": "Pod"}' });
   assert.equal(notDump.code, 2);
   assert.match(notDump.stderr, /^ingress-lab: \/mem\/x\.json: not an Envoy config dump: no "configs" array/);
@@ -129,11 +164,26 @@ test('usage errors: no command, unknown command, unknown option, bad number, mis
   assert.match(none.stderr, /^Usage: ingress-lab <command>/);
   const unknown = await run(['rutes']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /^ingress-lab: unknown command "rutes"; commands: [a-z, ]*routes, listeners, clusters, endpoints[a-z, ]* \(see ingress-lab --help\)\n$/);
-  assert.equal((await run(['routes', '--porrt', '1'])).stderr, 'ingress-lab: unknown option --porrt for "routes" (see ingress-lab routes --help)\n');
-  assert.equal((await run(['listeners', '-f', BOOKINFO, '--port', 'eighty'])).stderr, 'ingress-lab: --port takes a number, not "eighty"\n');
-  assert.equal((await run(['clusters'])).stderr, 'ingress-lab: clusters needs --config-dump FILE (the JSON of Envoy\'s /config_dump)\n');
-  assert.equal((await run(['routes', '-f', BOOKINFO, '-o', 'yaml'])).stderr, 'ingress-lab: --output must be one of table|json, not "yaml"\n');
+  assert.match(
+    unknown.stderr,
+    /^ingress-lab: unknown command "rutes"; commands: [a-z, -]*routes, listeners, clusters, endpoints[a-z, -]* \(see ingress-lab --help\)\n$/,
+  );
+  assert.equal(
+    (await run(['routes', '--porrt', '1'])).stderr,
+    'ingress-lab: unknown option --porrt for "routes" (see ingress-lab routes --help)\n',
+  );
+  assert.equal(
+    (await run(['listeners', '-f', BOOKINFO, '--port', 'eighty'])).stderr,
+    'ingress-lab: --port takes a number, not "eighty"\n',
+  );
+  assert.equal(
+    (await run(['clusters'])).stderr,
+    "ingress-lab: clusters needs --config-dump FILE (the JSON of Envoy's /config_dump)\n",
+  );
+  assert.equal(
+    (await run(['routes', '-f', BOOKINFO, '-o', 'yaml'])).stderr,
+    'ingress-lab: --output must be one of table|json, not "yaml"\n',
+  );
 });
 
 test('--help lists commands; <command> --help shows its options', async () => {
@@ -148,8 +198,17 @@ test('--help lists commands; <command> --help shows its options', async () => {
 test('the bundled binary: table on stdout, exit 0; a bad file gives one stderr line and exit 2, no stack trace', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ingress-lab-cli-'));
   const out = join(dir, 'cli.cjs');
-  await build({ entryPoints: [fileURLToPath(new URL('../../src/cli.ts', import.meta.url))], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'silent' });
-  const ok = spawnSync(process.execPath, [out, 'routes', '-f', join(ROUTES_DIR, 'configdump.json')], { encoding: 'utf8' });
+  await build({
+    entryPoints: [fileURLToPath(new URL('../../src/cli.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'silent',
+  });
+  const ok = spawnSync(process.execPath, [out, 'routes', '-f', join(ROUTES_DIR, 'configdump.json')], {
+    encoding: 'utf8',
+  });
   assert.equal(ok.status, 0);
   assert.equal(ok.stdout, readFileSync(join(ROUTES_DIR, 'output.txt'), 'utf8'));
   const broken = join(dir, 'broken.json');

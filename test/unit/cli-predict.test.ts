@@ -9,13 +9,34 @@ const seedFiles = () => Object.fromEntries(seedManifests().map((m) => [m.name, m
 
 test('predict -o json: the issue shape, exactly, for the seed', async () => {
   const { io, out } = memoryIo(seedFiles());
-  const code = await main(['predict', '-n', 'simple', 'simple.yaml', 'nginx.yaml', 'istio-specs.yaml', '-o', 'json'], io);
+  const code = await main(
+    ['predict', '-n', 'simple', 'simple.yaml', 'nginx.yaml', 'istio-specs.yaml', '-o', 'json'],
+    io,
+  );
   assert.equal(code, 0, out.stderr);
   const json = JSON.parse(out.stdout);
   assert.equal(json.length, 2);
-  assert.deepEqual(Object.keys(json[0]), ['virtualService', 'file', 'line', 'http', 'match', 'gateway', 'listener', 'routeConfig', 'virtualHost', 'domains', 'route']);
+  assert.deepEqual(Object.keys(json[0]), [
+    'virtualService',
+    'file',
+    'line',
+    'http',
+    'match',
+    'gateway',
+    'listener',
+    'routeConfig',
+    'virtualHost',
+    'domains',
+    'route',
+  ]);
   assert.deepEqual(
-    json.map((e: { virtualService: string; file: string; line: number; routeConfig: string; virtualHost: string }) => [e.virtualService, e.file, e.line, e.routeConfig, e.virtualHost]),
+    json.map((e: { virtualService: string; file: string; line: number; routeConfig: string; virtualHost: string }) => [
+      e.virtualService,
+      e.file,
+      e.line,
+      e.routeConfig,
+      e.virtualHost,
+    ]),
     [
       ['simple.simple', 'istio-specs.yaml', 13, 'http.8080', 'simple.baihl.io:80'],
       ['simple.simple', 'istio-specs.yaml', 23, 'http.8080', 'simple.baihl.io:80'],
@@ -39,10 +60,16 @@ test('predict table: istioctl proxy-config routes columns', async () => {
 
 test('predict says on stderr which matches are not on the gateway, and why', async () => {
   const files = seedFiles();
-  files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace('  hosts:\n    - simple.baihl.io\n  http:', '  hosts:\n    - other.baihl.io\n  http:');
+  files['istio-specs.yaml'] = files['istio-specs.yaml']!.replace(
+    '  hosts:\n    - simple.baihl.io\n  http:',
+    '  hosts:\n    - other.baihl.io\n  http:',
+  );
   const { io, out } = memoryIo(files);
   assert.equal(await main(['predict', '-n', 'simple', 'istio-specs.yaml'], io), 0);
-  assert.match(out.stderr, /^istio-specs\.yaml:\d+: simple\.simple is not on the gateway: no server of Gateway simple\/simple accepts other\.baihl\.io/m);
+  assert.match(
+    out.stderr,
+    /^istio-specs\.yaml:\d+: simple\.simple is not on the gateway: no server of Gateway simple\/simple accepts other\.baihl\.io/m,
+  );
 });
 
 test('predict: missing file, broken YAML and no files give one line and exit 2', async () => {

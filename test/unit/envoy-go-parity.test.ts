@@ -12,7 +12,7 @@ import { goSortSlice } from '../../src/envoy/goSort';
 import { goTable } from '../../src/envoy/goTabwriter';
 
 const hasGo = spawnSync('go', ['version'], { encoding: 'utf8' }).status === 0;
-const skip = hasGo ? false : 'no go toolchain on PATH';
+const skip = prerequisite(hasGo, 'no go toolchain on PATH');
 
 const GO_PROGRAM = `package main
 
@@ -99,6 +99,8 @@ func main() {
 	json.NewEncoder(os.Stdout).Encode(out)
 }
 `;
+import { at } from './helpers/at';
+import { prerequisite } from './helpers/prerequisite';
 
 // Deterministic pseudo-random inputs.
 function rng(seed: number) {
@@ -111,11 +113,24 @@ function rng(seed: number) {
 
 function makeInput() {
   const r = rng(42);
-  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
-  const words = ['', 'a', 'http.8080', 'outbound|80||simple.simple.svc.cluster.local', '*', '/simple/nginx*', 'é', 'HEALTHY', '10.244.0.12:80', 'Inline Route: /healthz/ready*'];
+  const pick = <T>(xs: T[]) => at(xs, Math.floor(r() * xs.length));
+  const words = [
+    '',
+    'a',
+    'http.8080',
+    'outbound|80||simple.simple.svc.cluster.local',
+    '*',
+    '/simple/nginx*',
+    'é',
+    'HEALTHY',
+    '10.244.0.12:80',
+    'Inline Route: /healthz/ready*',
+  ];
   const tables = Array.from({ length: 40 }, () => ({
     padding: pick([1, 5]),
-    rows: Array.from({ length: 1 + Math.floor(r() * 8) }, () => Array.from({ length: 1 + Math.floor(r() * 5) }, () => pick(words))),
+    rows: Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
+      Array.from({ length: 1 + Math.floor(r() * 5) }, () => pick(words)),
+    ),
   }));
   const sorts = Array.from({ length: 60 }, () => {
     const n = Math.floor(r() * 120);
@@ -127,33 +142,50 @@ function makeInput() {
   sorts.push(Array.from({ length: 100 }, (_, i) => String(2000 - i)));
   sorts.push(Array.from({ length: 200 }, (_, i) => String(1000 + (i % 17 === 0 ? 999 - i : i))));
   const atoi = Array.from({ length: 20 }, () =>
-    Array.from({ length: Math.floor(r() * 60) }, () => pick(['80', '8080', 'http.8080', '15021', 'https.443.https.gw.ns', '9080', 'x'])),
+    Array.from({ length: Math.floor(r() * 60) }, () =>
+      pick(['80', '8080', 'http.8080', '15021', 'https.443.https.gw.ns', '9080', 'x']),
+    ),
   );
   return { tables, sorts, atoi };
 }
 
-test('Go text/tabwriter and sort.Slice ports match Go on 40 tables, 63 sorts and 20 Atoi sorts', { skip, timeout: 180_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-goparity-'));
-  writeFileSync(join(dir, 'main.go'), GO_PROGRAM);
-  writeFileSync(join(dir, 'go.mod'), 'module goparity\n\ngo 1.21\n');
-  const input = makeInput();
-  const res = spawnSync('go', ['run', '.'], { cwd: dir, input: JSON.stringify(input), encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } });
-  assert.equal(res.status, 0, res.stderr);
-  const go = JSON.parse(res.stdout) as { tables: string[]; orders: number[][]; atoi: number[][] };
-  input.tables.forEach((t, i) => assert.equal(goTable(t.rows, t.padding), go.tables[i], `table ${i}`));
-  input.sorts.forEach((keys, i) => {
-    const ids = goSortSlice(keys.map((key, id) => ({ key, id })), (a, b) => a.key < b.key).map((x) => x.id);
-    assert.deepEqual(ids, go.orders[i], `sort ${i} (n=${keys.length})`);
-  });
-  const atoi = (s: string) => (/^[+-]?\d+$/.test(s) ? Number(s) : undefined);
-  input.atoi.forEach((keys, i) => {
-    const ids = goSortSlice(keys.map((key, id) => ({ key, id })), (a, b) => {
-      const x = atoi(a.key);
-      if (x === undefined) return false;
-      const y = atoi(b.key);
-      if (y === undefined) return false;
-      return x < y;
-    }).map((x) => x.id);
-    assert.deepEqual(ids, go.atoi[i], `atoi sort ${i} (n=${keys.length})`);
-  });
-});
+test(
+  'Go text/tabwriter and sort.Slice ports match Go on 40 tables, 63 sorts and 20 Atoi sorts',
+  { skip, timeout: 180_000 },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-goparity-'));
+    writeFileSync(join(dir, 'main.go'), GO_PROGRAM);
+    writeFileSync(join(dir, 'go.mod'), 'module goparity\n\ngo 1.21\n');
+    const input = makeInput();
+    const res = spawnSync('go', ['run', '.'], {
+      cwd: dir,
+      input: JSON.stringify(input),
+      encoding: 'utf8',
+      env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
+    });
+    assert.equal(res.status, 0, res.stderr);
+    const go = JSON.parse(res.stdout) as { tables: string[]; orders: number[][]; atoi: number[][] };
+    input.tables.forEach((t, i) => assert.equal(goTable(t.rows, t.padding), go.tables[i], `table ${i}`));
+    input.sorts.forEach((keys, i) => {
+      const ids = goSortSlice(
+        keys.map((key, id) => ({ key, id })),
+        (a, b) => a.key < b.key,
+      ).map((x) => x.id);
+      assert.deepEqual(ids, go.orders[i], `sort ${i} (n=${keys.length})`);
+    });
+    const atoi = (s: string) => (/^[+-]?\d+$/.test(s) ? Number(s) : undefined);
+    input.atoi.forEach((keys, i) => {
+      const ids = goSortSlice(
+        keys.map((key, id) => ({ key, id })),
+        (a, b) => {
+          const x = atoi(a.key);
+          if (x === undefined) return false;
+          const y = atoi(b.key);
+          if (y === undefined) return false;
+          return x < y;
+        },
+      ).map((x) => x.id);
+      assert.deepEqual(ids, go.atoi[i], `atoi sort ${i} (n=${keys.length})`);
+    });
+  },
+);

@@ -45,17 +45,24 @@ test('EDS endpoints table without filter equals emptyfilter_output.txt', () => {
 });
 test('EDS endpoints table with --port 8080 equals portfilter_output.txt', () => {
   assert.equal(edsEndpointsTable(dumpOf(EP + 'configdump.json'), { port: 8080 }), text(EP + 'portfilter_output.txt'));
-  assert.equal(edsEndpointsTable(camelDumpOf(EP + 'configdump.json'), { port: 8080 }), text(EP + 'portfilter_output.txt'));
+  assert.equal(
+    edsEndpointsTable(camelDumpOf(EP + 'configdump.json'), { port: 8080 }),
+    text(EP + 'portfilter_output.txt'),
+  );
 });
 test('EDS endpoints filters: --cluster, --status, --address', () => {
   const d = dumpOf(EP + 'configdump.json');
   const rows = (t: string) => t.trimEnd().split('\n').slice(1);
   const kubeDns = rows(edsEndpointsTable(d, { cluster: 'outbound|53||kube-dns.kube-system.svc.cluster.local' }));
-  assert.deepEqual(kubeDns.map((r) => r.split(/\s+/)[0]), ['10.244.0.8:53', '10.244.0.3:53']);
+  assert.deepEqual(
+    kubeDns.map((r) => r.split(/\s+/)[0]),
+    ['10.244.0.8:53', '10.244.0.3:53'],
+  );
   assert.equal(rows(edsEndpointsTable(d, { status: 'unhealthy' })).length, 0);
-  assert.deepEqual(rows(edsEndpointsTable(d, { address: '10.244.0.176:8443' })).map((r) => r.split(/\s+/).at(-1)), [
-    'outbound|443||istio-ingressgateway.istio-system.svc.cluster.local',
-  ]);
+  assert.deepEqual(
+    rows(edsEndpointsTable(d, { address: '10.244.0.176:8443' })).map((r) => r.split(/\s+/).at(-1)),
+    ['outbound|443||istio-ingressgateway.istio-system.svc.cluster.local'],
+  );
 });
 
 // `istioctl proxy-config all` prints the sections separated by blank lines; compare those we produce.
@@ -69,7 +76,10 @@ test('proxy-config all: cluster section (NAME column, padding 5, empty DESTINATI
 });
 test('proxy-config all: listener section (padding 1, internal listener, inline route, tcp_proxy clusters)', () => {
   assert.equal(listenersTable(dumpOf(SUMMARY + 'config_dump.json'), { withType: true }), summarySections()[2] + '\n');
-  assert.equal(listenersTable(camelDumpOf(SUMMARY + 'config_dump.json'), { withType: true }), summarySections()[2] + '\n');
+  assert.equal(
+    listenersTable(camelDumpOf(SUMMARY + 'config_dump.json'), { withType: true }),
+    summarySections()[2] + '\n',
+  );
 });
 test('proxy-config all: route section', () => {
   assert.equal(routesTable(dumpOf(SUMMARY + 'config_dump.json'), { withType: true }), summarySections()[3] + '\n');
@@ -97,24 +107,43 @@ test('clusters table of the Bookinfo dump names the DestinationRule', () => {
 });
 
 test('a dump without route configurations: istioctl says "no routes found"', () => {
-  assert.throws(() => routesTable(dumpOf(EP + 'configdump.json')), (e: unknown) => e instanceof NothingToPrintError && e.message === 'no routes found');
+  assert.throws(
+    () => routesTable(dumpOf(EP + 'configdump.json')),
+    (e: unknown) => e instanceof NothingToPrintError && e.message === 'no routes found',
+  );
 });
 
 test('describeRouteDomains follows istioctl (ports dropped, .svc.cluster.local collapsed, + N more)', () => {
   assert.equal(describeRouteDomains([]), '');
   assert.equal(describeRouteDomains(['example.com']), 'example.com');
   assert.equal(describeRouteDomains(['example.com', 'example.com:8080']), 'example.com');
-  assert.equal(describeRouteDomains(['example.com', 'example.com:8080', '1.2.3.4', '1.2.3.4:8080']), 'example.com, 1.2.3.4');
+  assert.equal(
+    describeRouteDomains(['example.com', 'example.com:8080', '1.2.3.4', '1.2.3.4:8080']),
+    'example.com, 1.2.3.4',
+  );
   assert.equal(
     describeRouteDomains(['example.com', 'example.com:8080', '[fd00:10:96::7fc7]', '[fd00:10:96::7fc7]:8080']),
     'example.com, [fd00:10:96::7fc7]',
   );
   assert.equal(
-    describeRouteDomains(['example.com', 'example.com:8080', 'www.example.com', 'www.example.com:8080', '[fd00:10:96::7fc7]', '[fd00:10:96::7fc7]:8080']),
+    describeRouteDomains([
+      'example.com',
+      'example.com:8080',
+      'www.example.com',
+      'www.example.com:8080',
+      '[fd00:10:96::7fc7]',
+      '[fd00:10:96::7fc7]:8080',
+    ]),
     'example.com, www.example.com + 1 more...',
   );
   assert.equal(
-    describeRouteDomains(['reviews', 'reviews:9080', 'reviews.default', 'reviews.default.svc', 'reviews.default.svc.cluster.local']),
+    describeRouteDomains([
+      'reviews',
+      'reviews:9080',
+      'reviews.default',
+      'reviews.default.svc',
+      'reviews.default.svc.cluster.local',
+    ]),
     'reviews, reviews.default',
   );
 });
@@ -135,20 +164,41 @@ test('parseSubsetKey reads direction|port|subset|host and the SRV form', () => {
 });
 
 test('Go tabwriter: trailing cell unpadded, empty tab-terminated cell padded, single-cell line splits blocks', () => {
-  assert.equal(goTable([['a', 'bb', ''], ['ccc', '', 'x']], 2), 'a    bb  \nccc      x\n');
+  assert.equal(
+    goTable(
+      [
+        ['a', 'bb', ''],
+        ['ccc', '', 'x'],
+      ],
+      2,
+    ),
+    'a    bb  \nccc      x\n',
+  );
   const w = GoTabwriter.istioctl(1);
   w.write('aaaa\tb\n').write('no tabs here\n').write('c\td\n');
   assert.equal(w.flush(), 'aaaa b\nno tabs here\nc d\n');
   // widths count code points, like Go counts runes
-  assert.equal(goTable([['é', 'x'], ['ab', 'y']], 1), 'é  x\nab y\n');
+  assert.equal(
+    goTable(
+      [
+        ['é', 'x'],
+        ['ab', 'y'],
+      ],
+      1,
+    ),
+    'é  x\nab y\n',
+  );
 });
 
 test('Go sort.Slice port: insertion sort below 13 elements, pdqsort above, same result as a stable sort on distinct keys', () => {
   const xs = Array.from({ length: 300 }, (_, i) => (i * 7919) % 1009);
   const sorted = goSortSlice([...xs], (a, b) => a < b);
-  assert.deepEqual(sorted, [...xs].sort((a, b) => a - b));
+  assert.deepEqual(
+    sorted,
+    [...xs].sort((a, b) => a - b),
+  );
   // ties on > 12 elements are reordered by pdqsort exactly as Go does; insertion sort keeps them.
-  const small = goSortSlice(['b1', 'a1', 'b2', 'a2'], (a, b) => a[0] < b[0]);
+  const small = goSortSlice(['b1', 'a1', 'b2', 'a2'], (a, b) => a.charAt(0) < b.charAt(0));
   assert.deepEqual(small, ['a1', 'a2', 'b1', 'b2']);
 });
 
@@ -157,7 +207,10 @@ test('proxy-config all: the whole config_dump_summary.txt, secrets section inclu
   // expired (2023-05-16) and ROOTCA was valid (until 2033), so any date in between reproduces it.
   const now = new Date('2026-01-01T00:00:00Z');
   for (const d of [dumpOf(SUMMARY + 'config_dump.json'), camelDumpOf(SUMMARY + 'config_dump.json')]) {
-    assert.equal(allSummary(d, (x) => secretsTable(x, { withType: true, now })), text(SUMMARY + 'config_dump_summary.txt'));
+    assert.equal(
+      allSummary(d, (x) => secretsTable(x, { withType: true, now })),
+      text(SUMMARY + 'config_dump_summary.txt'),
+    );
   }
   const later = secretsTable(dumpOf(SUMMARY + 'config_dump.json'), { now: new Date('2034-01-01T00:00:00Z') });
   assert.match(later, /^ROOTCA +CA +ACTIVE +false +0193a543fe2b0d9cd4847675394dfc54 /m);

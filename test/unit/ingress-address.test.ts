@@ -51,8 +51,14 @@ test('article Service without a cloud: NodePort on the node IP, ClusterIP only i
   assert.equal(nodePort!.addressType, 'InternalIP');
   assert.match(clusterIP!.reachableFrom, /only inside the cluster/);
   assert.match(clusterIP!.reachableFrom, /not from outside/);
-  assert.ok(r.notes.some((n) => /Service port 80 \(http2\) forwards to port 8080 .*0\.0\.0\.0_8080/.test(n)), r.notes.join('\n'));
-  assert.ok(r.notes.some((n) => /no external address yet \(<pending>\)/.test(n)), r.notes.join('\n'));
+  assert.ok(
+    r.notes.some((n) => /Service port 80 \(http2\) forwards to port 8080 .*0\.0\.0\.0_8080/.test(n)),
+    r.notes.join('\n'),
+  );
+  assert.ok(
+    r.notes.some((n) => /no external address yet \(<pending>\)/.test(n)),
+    r.notes.join('\n'),
+  );
   assert.ok(r.notes.some((n) => /NodePort 31373 is open on every node/.test(n)));
 });
 
@@ -70,20 +76,32 @@ test('node ExternalIP is listed before InternalIP, each with its node', () => {
   const cloudNode: Node = {
     ...master,
     metadata: { name: 'n2' },
-    status: { addresses: [{ type: 'InternalIP', address: '10.0.0.5' }, { type: 'ExternalIP', address: '198.51.100.9' }] },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: '10.0.0.5' },
+        { type: 'ExternalIP', address: '198.51.100.9' },
+      ],
+    },
   };
   const r = ingressAddresses(articleService(), [master, cloudNode]);
   const nodePorts = r.addresses.filter((a) => a.kind === 'nodePort');
   assert.deepEqual(
     nodePorts.map((a) => `${a.node} ${a.addressType} ${a.host}:${a.port}`),
-    ['n2 ExternalIP 198.51.100.9:31373', 'baihl-master InternalIP 192.168.170.137:31373', 'n2 InternalIP 10.0.0.5:31373'],
+    [
+      'n2 ExternalIP 198.51.100.9:31373',
+      'baihl-master InternalIP 192.168.170.137:31373',
+      'n2 InternalIP 10.0.0.5:31373',
+    ],
   );
   assert.match(nodePorts[0]!.reachableFrom, /outside the cluster/);
 });
 
 test('a chosen port (https 443) uses its own nodePort and targetPort', () => {
   const r = ingressAddresses(articleService(), [master], { port: 'https' });
-  assert.deepEqual(r.addresses.map((a) => a.url), ['http://192.168.170.137:31860', 'http://10.96.190.18:443']);
+  assert.deepEqual(
+    r.addresses.map((a) => a.url),
+    ['http://192.168.170.137:31860', 'http://10.96.190.18:443'],
+  );
   assert.ok(r.notes.some((n) => /forwards to port 8443/.test(n)));
 });
 
@@ -91,7 +109,10 @@ test('a ClusterIP Service offers only the in-cluster address; an unknown port sa
   const svc = articleService();
   svc.spec.type = 'ClusterIP';
   const r = ingressAddresses(svc, [master]);
-  assert.deepEqual(r.addresses.map((a) => a.kind), ['clusterIP']);
+  assert.deepEqual(
+    r.addresses.map((a) => a.kind),
+    ['clusterIP'],
+  );
   const none = ingressAddresses(articleService(), [master], { port: 8080 });
   assert.deepEqual(none.addresses, []);
   assert.match(none.notes[0]!, /has no port 8080; its ports are status-port:15021, http2:80, https:443/);

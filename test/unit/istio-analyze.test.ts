@@ -7,7 +7,18 @@ import { analyze, analyzeDocuments } from '../../src/istio/analyze';
 import { fromClusterObject } from '../../src/istio/yamlModel';
 import { emptyResourceSet } from '../../src/istio/yamlModel';
 import type { Gateway } from '../../src/istio/model';
-import { analyzeTexts, applyFix, codes, fixTitled, ingressGatewayWorkload, lineOf, only, readTexts, type Files } from './helpers/analyzeYaml';
+import {
+  analyzeTexts,
+  applyFix,
+  codes,
+  fixTitled,
+  ingressGatewayWorkload,
+  lineOf,
+  only,
+  readTexts,
+  type Files,
+} from './helpers/analyzeYaml';
+import { at } from './helpers/at';
 import { predictTexts, seedManifests } from './helpers/istioYaml';
 
 const seed = (): Files => Object.fromEntries(seedManifests().map((m) => [m.name, m.text]));
@@ -35,12 +46,24 @@ describe('the seed', () => {
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'istio: ingress'));
     const port = edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', 'number: 8080');
     assert.deepEqual(codes(analyzeTexts(port, { ...NS, assumeComplete: true })), ['IST0162']);
-    assert.deepEqual(analyzeTexts(edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', 'number: 15443'), { ...NS, assumeComplete: true }), []);
+    assert.deepEqual(
+      analyzeTexts(edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', 'number: 15443'), {
+        ...NS,
+        assumeComplete: true,
+      }),
+      [],
+    );
   });
 
   test('galley.istio.io/analyze-suppress on the object silences the codes it lists', () => {
     const broken = edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simpel\n  hosts:');
-    const annotate = (value: string) => edit(broken, 'istio-specs.yaml', 'metadata:\n  name: simple\nspec:\n  gateways:', `metadata:\n  name: simple\n  annotations:\n    galley.istio.io/analyze-suppress: "${value}"\nspec:\n  gateways:`);
+    const annotate = (value: string) =>
+      edit(
+        broken,
+        'istio-specs.yaml',
+        'metadata:\n  name: simple\nspec:\n  gateways:',
+        `metadata:\n  name: simple\n  annotations:\n    galley.istio.io/analyze-suppress: "${value}"\nspec:\n  gateways:`,
+      );
     assert.deepEqual(codes(analyzeTexts(annotate('IST0132'), NS)), ['IST0101']);
     assert.deepEqual(analyzeTexts(annotate('IST0101,IST0132'), NS), []);
     assert.deepEqual(analyzeTexts(annotate('*'), NS), []);
@@ -59,29 +82,46 @@ describe('IST0101 gateway and IST0132', () => {
     assert.deepEqual(notFound.object, { kind: 'VirtualService', name: 'simple', namespace: 'simple' });
     const line = lineOf(files['istio-specs.yaml']!, '- simpel');
     assert.deepEqual(notFound.range, { start: { line, character: 6 }, end: { line, character: 12 } });
-    assert.equal(host.message, 'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway simple/simpel.');
+    assert.equal(
+      host.message,
+      'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway simple/simpel.',
+    );
     assert.equal(host.severity, 'warning');
     const fixed = applyFix(files, fixTitled(notFound, 'Change gateway to simple (Gateway simple/simple)'));
     assert.deepEqual(analyzeTexts(fixed, NS), []);
   });
 
   test('the namespace/name form and ./name resolve like Istio; a bare name looks in the VirtualService namespace', () => {
-    assert.deepEqual(analyzeTexts(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simple/simple\n  hosts:'), NS), []);
+    assert.deepEqual(
+      analyzeTexts(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simple/simple\n  hosts:'), NS),
+      [],
+    );
     const other = edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - other/simple\n  hosts:');
     // offline, a namespace with no Gateway in the files is not judged...
     assert.deepEqual(analyzeTexts(other, NS), []);
     // ...with every object in the files, it is
     const ds = analyzeTexts({ ...other, 'ingress.yaml': ingressGatewayWorkload() }, { ...NS, assumeComplete: true });
     assert.equal(only(ds, 'IST0101').message, 'Referenced gateway not found: "other/simple"');
-    assert.equal(only(ds, 'IST0132').message, 'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway other/simple.');
+    assert.equal(
+      only(ds, 'IST0132').message,
+      'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway other/simple.',
+    );
   });
 
   test('a host the Gateway does not accept: fix by adding it to the Gateway, or by changing the VirtualService host', () => {
-    const files = edit(seed(), 'istio-specs.yaml', '  hosts:\n    - simple.baihl.io\n  http:', '  hosts:\n    - other.baihl.io\n  http:');
+    const files = edit(
+      seed(),
+      'istio-specs.yaml',
+      '  hosts:\n    - simple.baihl.io\n  http:',
+      '  hosts:\n    - other.baihl.io\n  http:',
+    );
     const ds = analyzeTexts(files, NS);
     const d = only(ds, 'IST0132');
     assert.equal(ds.length, 1);
-    assert.equal(d.message, 'one or more host [other.baihl.io] defined in VirtualService simple/simple not found in Gateway simple/simple.');
+    assert.equal(
+      d.message,
+      'one or more host [other.baihl.io] defined in VirtualService simple/simple not found in Gateway simple/simple.',
+    );
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, '    - simple'));
     const add = fixTitled(d, 'Add host other.baihl.io to Gateway simple/simple');
     assert.equal(add.isPreferred, true);
@@ -90,16 +130,38 @@ describe('IST0101 gateway and IST0132', () => {
     assert.deepEqual(analyzeTexts(added, NS), []);
     // and the route now lands on the gateway
     assert.equal(predictTexts(added, NS).routes.length, 2);
-    const changed = applyFix(files, fixTitled(d, 'Change VirtualService host to simple.baihl.io (a host of the Gateway)'));
+    const changed = applyFix(
+      files,
+      fixTitled(d, 'Change VirtualService host to simple.baihl.io (a host of the Gateway)'),
+    );
     assert.deepEqual(analyzeTexts(changed, NS), []);
   });
 
   test('wildcards and namespace-scoped Gateway hosts follow Istio', () => {
-    const wild = edit(seed(), 'istio-specs.yaml', 'hosts:\n        - simple.baihl.io', 'hosts:\n        - "*.baihl.io"');
+    const wild = edit(
+      seed(),
+      'istio-specs.yaml',
+      'hosts:\n        - simple.baihl.io',
+      'hosts:\n        - "*.baihl.io"',
+    );
     assert.deepEqual(analyzeTexts(wild, NS), []);
-    const dot = edit(seed(), 'istio-specs.yaml', 'hosts:\n        - simple.baihl.io', 'hosts:\n        - ./simple.baihl.io');
-    assert.deepEqual(analyzeTexts(dot, NS), [], './host is the Gateway namespace, which is the VirtualService namespace here');
-    const elsewhere = edit(seed(), 'istio-specs.yaml', 'hosts:\n        - simple.baihl.io', 'hosts:\n        - team-b/simple.baihl.io');
+    const dot = edit(
+      seed(),
+      'istio-specs.yaml',
+      'hosts:\n        - simple.baihl.io',
+      'hosts:\n        - ./simple.baihl.io',
+    );
+    assert.deepEqual(
+      analyzeTexts(dot, NS),
+      [],
+      './host is the Gateway namespace, which is the VirtualService namespace here',
+    );
+    const elsewhere = edit(
+      seed(),
+      'istio-specs.yaml',
+      'hosts:\n        - simple.baihl.io',
+      'hosts:\n        - team-b/simple.baihl.io',
+    );
     assert.deepEqual(codes(analyzeTexts(elsewhere, NS)), ['IST0132']);
   });
 
@@ -119,7 +181,12 @@ describe('IST0101 gateway and IST0132', () => {
 
 describe('IST0101 destination host, host:port and IST0112', () => {
   test('a misspelt Service host: error on the host, fix to an existing Service', () => {
-    const files = edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: ngnix.simple.svc.cluster.local');
+    const files = edit(
+      seed(),
+      'istio-specs.yaml',
+      'host: nginx.simple.svc.cluster.local',
+      'host: ngnix.simple.svc.cluster.local',
+    );
     const d = only(analyzeTexts(files, NS), 'IST0101');
     assert.equal(d.message, 'Referenced host not found: "ngnix.simple.svc.cluster.local"');
     const line = lineOf(files['istio-specs.yaml']!, 'ngnix');
@@ -129,18 +196,37 @@ describe('IST0101 destination host, host:port and IST0112', () => {
   });
 
   test('short names resolve in the VirtualService namespace; hosts outside the cluster domain are left to ServiceEntries', () => {
-    assert.deepEqual(analyzeTexts(edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: nginx'), NS), []);
-    assert.deepEqual(analyzeTexts(edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: httpbin.org'), NS), []);
+    assert.deepEqual(
+      analyzeTexts(edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: nginx'), NS),
+      [],
+    );
+    assert.deepEqual(
+      analyzeTexts(edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: httpbin.org'), NS),
+      [],
+    );
     // a namespace with no Service in the files is not judged offline, but is with assumeComplete
-    const elsewhere = edit(seed(), 'istio-specs.yaml', 'host: nginx.simple.svc.cluster.local', 'host: nginx.web.svc.cluster.local');
+    const elsewhere = edit(
+      seed(),
+      'istio-specs.yaml',
+      'host: nginx.simple.svc.cluster.local',
+      'host: nginx.web.svc.cluster.local',
+    );
     assert.deepEqual(analyzeTexts(elsewhere, NS), []);
-    const ds = analyzeTexts({ ...elsewhere, 'ingress.yaml': ingressGatewayWorkload() }, { ...NS, assumeComplete: true });
+    const ds = analyzeTexts(
+      { ...elsewhere, 'ingress.yaml': ingressGatewayWorkload() },
+      { ...NS, assumeComplete: true },
+    );
     assert.equal(only(ds, 'IST0101').message, 'Referenced host not found: "nginx.web.svc.cluster.local"');
   });
 
   test('a Service with several ports and no destination port: IST0112, fixed by choosing a port', () => {
     const files = edit(
-      edit(seed(), 'nginx.yaml', '      targetPort: 80\n', '      targetPort: 80\n    - name: metrics\n      port: 9113\n      protocol: TCP\n'),
+      edit(
+        seed(),
+        'nginx.yaml',
+        '      targetPort: 80\n',
+        '      targetPort: 80\n    - name: metrics\n      port: 9113\n      protocol: TCP\n',
+      ),
       'istio-specs.yaml',
       '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80\n',
       '          host: nginx.simple.svc.cluster.local\n',
@@ -152,12 +238,26 @@ describe('IST0101 destination host, host:port and IST0112', () => {
       'This VirtualService routes to a service "nginx.simple.svc.cluster.local" that exposes multiple ports [80 9113]. Specifying a port in the destination is required to disambiguate.',
     );
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'host: nginx.simple'));
-    assert.deepEqual(d.fixes!.map((f) => f.title), ['Route to port 80', 'Route to port 9113']);
+    assert.deepEqual(
+      d.fixes!.map((f) => f.title),
+      ['Route to port 80', 'Route to port 9113'],
+    );
     const fixed = applyFix(files, fixTitled(d, 'Route to port 80'));
     assert.match(fixed['istio-specs.yaml']!, /host: nginx\.simple\.svc\.cluster\.local\n {10}port: \{number: 80\}\n/);
     assert.deepEqual(analyzeTexts(fixed, NS), []);
     // a single-port Service needs no port
-    assert.deepEqual(analyzeTexts(edit(seed(), 'istio-specs.yaml', '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80\n', '          host: nginx.simple.svc.cluster.local\n'), NS), []);
+    assert.deepEqual(
+      analyzeTexts(
+        edit(
+          seed(),
+          'istio-specs.yaml',
+          '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80\n',
+          '          host: nginx.simple.svc.cluster.local\n',
+        ),
+        NS,
+      ),
+      [],
+    );
   });
 
   test('a flow-style destination gets `, port: {number: N}`', () => {
@@ -169,12 +269,20 @@ describe('IST0101 destination host, host:port and IST0112', () => {
     );
     const d = only(analyzeTexts(files, NS), 'IST0112');
     const fixed = applyFix(files, fixTitled(d, 'Route to port 9113'));
-    assert.match(fixed['istio-specs.yaml']!, /destination: \{host: nginx\.simple\.svc\.cluster\.local, port: \{number: 9113\}\}/);
+    assert.match(
+      fixed['istio-specs.yaml']!,
+      /destination: \{host: nginx\.simple\.svc\.cluster\.local, port: \{number: 9113\}\}/,
+    );
     assert.deepEqual(analyzeTexts(fixed, NS), []);
   });
 
   test('a destination port the Service does not have: host:port not found, on the number', () => {
-    const files = edit(seed(), 'istio-specs.yaml', '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80', '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 8080');
+    const files = edit(
+      seed(),
+      'istio-specs.yaml',
+      '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 80',
+      '          host: nginx.simple.svc.cluster.local\n          port:\n            number: 8080',
+    );
     const d = only(analyzeTexts(files, NS), 'IST0101');
     assert.equal(d.message, 'Referenced host:port not found: "nginx.simple.svc.cluster.local:8080"');
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'number: 8080'));
@@ -194,7 +302,13 @@ spec:
   host: nginx
   subsets:
 ${subsets}`;
-  const withSubset = (s: string) => edit(seed(), 'istio-specs.yaml', '          host: nginx.simple.svc.cluster.local\n', `          host: nginx.simple.svc.cluster.local\n          subset: ${s}\n`);
+  const withSubset = (s: string) =>
+    edit(
+      seed(),
+      'istio-specs.yaml',
+      '          host: nginx.simple.svc.cluster.local\n',
+      `          host: nginx.simple.svc.cluster.local\n          subset: ${s}\n`,
+    );
 
   test('a subset no DestinationRule of the host defines: on the subset, fixed to an existing one', () => {
     const files: Files = { ...withSubset('v2'), 'dr.yaml': dr('  - name: v1\n    labels: {version: v1}\n') };
@@ -208,7 +322,15 @@ ${subsets}`;
   test('a defined subset, or (offline) no DestinationRule for the host in the files: nothing', () => {
     assert.deepEqual(analyzeTexts({ ...withSubset('v1'), 'dr.yaml': dr('  - name: v1\n') }, NS), []);
     assert.deepEqual(analyzeTexts(withSubset('v1'), NS), []);
-    assert.deepEqual(codes(analyzeTexts({ ...withSubset('v1'), 'ingress.yaml': ingressGatewayWorkload() }, { ...NS, assumeComplete: true })), ['IST0101']);
+    assert.deepEqual(
+      codes(
+        analyzeTexts(
+          { ...withSubset('v1'), 'ingress.yaml': ingressGatewayWorkload() },
+          { ...NS, assumeComplete: true },
+        ),
+      ),
+      ['IST0101'],
+    );
   });
 });
 
@@ -227,28 +349,45 @@ ${http}`,
   const route = (host = 'sample.foo.svc.cluster.local') => `    route:\n    - destination:\n        host: ${host}\n`;
 
   test('the seed order (exact /simple/httpserver, prefix /simple/nginx) is fine', () => {
-    assert.deepEqual(analyzeTexts(seed(), NS).filter((d) => d.code === 'IST0130' || d.code === 'IST0131'), []);
+    assert.deepEqual(
+      analyzeTexts(seed(), NS).filter((d) => d.code === 'IST0130' || d.code === 'IST0131'),
+      [],
+    );
   });
 
-  test('prefix /simple before prefix /simple/nginx: Istio\'s overlapping-prefix IST0131', () => {
+  test("prefix /simple before prefix /simple/nginx: Istio's overlapping-prefix IST0131", () => {
     const files = edit(seed(), 'istio-specs.yaml', 'exact: "/simple/httpserver"', 'prefix: "/simple"');
     const d = only(analyzeTexts(files, NS), 'IST0131');
     assert.equal(d.source, 'istio');
     assert.equal(d.severity, 'info');
-    assert.equal(d.message, 'VirtualService rule #1 match #0 of prefix /simple/nginx is not used (duplicate/overlapping match in rule #0 of prefix /simple on #0).');
+    assert.equal(
+      d.message,
+      'VirtualService rule #1 match #0 of prefix /simple/nginx is not used (duplicate/overlapping match in rule #0 of prefix /simple on #0).',
+    );
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'prefix: "/simple/nginx"') - 1);
     assert.equal(d.related?.[0]?.range.start.line, lineOf(files['istio-specs.yaml']!, 'prefix: "/simple"') - 1);
   });
 
   test('prefix /simple before exact /simple/nginx: Istio is silent, the lab reports it (source ingress-lab); reversed: nothing', () => {
-    const files = edit(edit(seed(), 'istio-specs.yaml', 'exact: "/simple/httpserver"', 'prefix: "/simple"'), 'istio-specs.yaml', 'prefix: "/simple/nginx"', 'exact: "/simple/nginx"');
+    const files = edit(
+      edit(seed(), 'istio-specs.yaml', 'exact: "/simple/httpserver"', 'prefix: "/simple"'),
+      'istio-specs.yaml',
+      'prefix: "/simple/nginx"',
+      'exact: "/simple/nginx"',
+    );
     const d = only(analyzeTexts(files, NS), 'IST0131');
     assert.equal(d.source, 'ingress-lab');
-    assert.equal(d.message, 'VirtualService rule #1 match #0 of exact /simple/nginx is not used (duplicate/overlapping match in rule #0 of prefix /simple on #0).');
+    assert.equal(
+      d.message,
+      'VirtualService rule #1 match #0 of exact /simple/nginx is not used (duplicate/overlapping match in rule #0 of prefix /simple on #0).',
+    );
     // the move fix puts the exact rule first; then nothing is shadowed and the prediction shows it first
     const fixed = applyFix(files, fixTitled(d, 'Move rule #1 above rule #0'));
     assert.deepEqual(analyzeTexts(fixed, NS), []);
-    assert.deepEqual(predictTexts(fixed, NS).routes.map((r) => r.route.match.path ?? r.route.match.prefix), ['/simple/nginx', '/simple']);
+    assert.deepEqual(
+      predictTexts(fixed, NS).routes.map((r) => r.route.match.path ?? r.route.match.prefix),
+      ['/simple/nginx', '/simple'],
+    );
     const reversed = readTexts(fixed, 'simple');
     assert.equal(reversed.virtualServices[0]!.spec.http!.length, 2);
   });
@@ -268,7 +407,13 @@ ${route()}`),
     );
     assert.deepEqual(
       nonMethodGet.map((d) => [d.code, d.source, d.message]),
-      [['IST0131', 'istio', 'VirtualService rule "send product to sample.foo" match #1 of prefix /api/v1/products is not used (duplicate/overlapping match in rule #0 of prefix /api/v1/product on "send product to sample.foo").']],
+      [
+        [
+          'IST0131',
+          'istio',
+          'VirtualService rule "send product to sample.foo" match #1 of prefix /api/v1/products is not used (duplicate/overlapping match in rule #0 of prefix /api/v1/product on "send product to sample.foo").',
+        ],
+      ],
     );
     const differentMethods = analyzeTexts(
       vs(`  - name: a
@@ -283,7 +428,12 @@ ${route()}  - name: b
       method: {exact: POST}
 ${route('sample.bar.svc.cluster.local')}`),
     );
-    assert.deepEqual(differentMethods.map((d) => d.message), ['VirtualService rule "b" match #0 of prefix /api/v1/product is not used (duplicate/overlapping match in rule #0 of prefix /api/v1/prod on "a").']);
+    assert.deepEqual(
+      differentMethods.map((d) => d.message),
+      [
+        'VirtualService rule "b" match #0 of prefix /api/v1/product is not used (duplicate/overlapping match in rule #0 of prefix /api/v1/prod on "a").',
+      ],
+    );
     const prefixThenExact = analyzeTexts(
       vs(`  - match:
     - uri: {prefix: /}
@@ -291,7 +441,10 @@ ${route('sample.bar.svc.cluster.local')}`),
       method: {exact: GET}
 ${route()}`),
     );
-    assert.deepEqual(prefixThenExact.filter((d) => d.source === 'istio'), []);
+    assert.deepEqual(
+      prefixThenExact.filter((d) => d.source === 'istio'),
+      [],
+    );
     assert.deepEqual(codes(prefixThenExact), ['IST0131']);
   });
 
@@ -312,15 +465,37 @@ ${route('sample.bar.svc.cluster.local')}`),
     assert.deepEqual(
       dup.map((d) => [d.code, d.severity, d.message]),
       [
-        ['IST0130', 'warning', 'VirtualService rule "send /api/v1/products to sample.bar" not used (all matches used by prior rules).'],
-        ['IST0131', 'info', 'VirtualService rule "send /api/v1/products to sample.bar" match #0 is not used (duplicate/overlapping match in rule "send /api/v1/products to sample.foo").'],
+        [
+          'IST0130',
+          'warning',
+          'VirtualService rule "send /api/v1/products to sample.bar" not used (all matches used by prior rules).',
+        ],
+        [
+          'IST0131',
+          'info',
+          'VirtualService rule "send /api/v1/products to sample.bar" match #0 is not used (duplicate/overlapping match in rule "send /api/v1/products to sample.foo").',
+        ],
       ],
     );
-    const twoEmpty = analyzeTexts(vs(`  - fault: {delay: {fixedDelay: 5s, percentage: {value: 100}}}\n${route()}  - mirror: {host: sample.bar.svc.cluster.local}\n${route('sample.bar.svc.cluster.local')}`));
-    assert.deepEqual(twoEmpty.map((d) => d.message), ['VirtualService rule #1 not used (only the last rule can have no matches).']);
-    const afterEmpty = analyzeTexts(vs(`${route().replace('    route:', '  - route:')}  - match:\n    - uri: {exact: /a}\n    - uri: {exact: /b}\n${route()}`));
+    const twoEmpty = analyzeTexts(
+      vs(
+        `  - fault: {delay: {fixedDelay: 5s, percentage: {value: 100}}}\n${route()}  - mirror: {host: sample.bar.svc.cluster.local}\n${route('sample.bar.svc.cluster.local')}`,
+      ),
+    );
+    assert.deepEqual(
+      twoEmpty.map((d) => d.message),
+      ['VirtualService rule #1 not used (only the last rule can have no matches).'],
+    );
+    const afterEmpty = analyzeTexts(
+      vs(
+        `${route().replace('    route:', '  - route:')}  - match:\n    - uri: {exact: /a}\n    - uri: {exact: /b}\n${route()}`,
+      ),
+    );
     // istioctl prints the message once though both matches raise it
-    assert.deepEqual(afterEmpty.map((d) => d.message), ['VirtualService rule #1 not used (route without matches defined before).']);
+    assert.deepEqual(
+      afterEmpty.map((d) => d.message),
+      ['VirtualService rule #1 not used (route without matches defined before).'],
+    );
     const almost = analyzeTexts(
       vs(`  - match:
     - uri: {prefix: /api/v1/products}
@@ -332,23 +507,66 @@ ${route()}  - name: bar
       uri: {prefix: /potato}
 ${route()}`),
     );
-    assert.deepEqual(almost.map((d) => [d.code, d.message]), [['IST0131', 'VirtualService rule "bar" match "prefix /api/v1/products" is not used (duplicate/overlapping match in rule #0).']]);
+    assert.deepEqual(
+      almost.map((d) => [d.code, d.message]),
+      [
+        [
+          'IST0131',
+          'VirtualService rule "bar" match "prefix /api/v1/products" is not used (duplicate/overlapping match in rule #0).',
+        ],
+      ],
+    );
   });
 
   test('the lab check: a catch-all prefix / before a rule without matches, headers narrowing, case', () => {
-    const catchAll = analyzeTexts(vs(`  - match:\n    - uri: {prefix: /}\n${route()}  - name: fallback\n${route().replace('    route:', '    route:')}`));
-    assert.deepEqual(catchAll.map((d) => [d.code, d.source, d.message]), [
-      ['IST0130', 'ingress-lab', 'VirtualService rule "fallback" not used (every request is matched before, by rule #0 match #0 of prefix /).'],
-    ]);
+    const catchAll = analyzeTexts(
+      vs(
+        `  - match:\n    - uri: {prefix: /}\n${route()}  - name: fallback\n${route().replace('    route:', '    route:')}`,
+      ),
+    );
+    assert.deepEqual(
+      catchAll.map((d) => [d.code, d.source, d.message]),
+      [
+        [
+          'IST0130',
+          'ingress-lab',
+          'VirtualService rule "fallback" not used (every request is matched before, by rule #0 match #0 of prefix /).',
+        ],
+      ],
+    );
     // an earlier match with a header condition does not cover a later one without it
-    const narrower = analyzeTexts(vs(`  - match:\n    - uri: {prefix: /a}\n      headers: {x-canary: {exact: "1"}}\n${route()}  - match:\n    - uri: {exact: /a/b}\n${route()}`));
+    const narrower = analyzeTexts(
+      vs(
+        `  - match:\n    - uri: {prefix: /a}\n      headers: {x-canary: {exact: "1"}}\n${route()}  - match:\n    - uri: {exact: /a/b}\n${route()}`,
+      ),
+    );
     assert.deepEqual(narrower, []);
     // the later match has the same header and more: covered
-    const covered = analyzeTexts(vs(`  - match:\n    - uri: {prefix: /a}\n      headers: {x-canary: {exact: "1"}}\n${route()}  - match:\n    - uri: {exact: /a/b}\n      headers: {x-canary: {exact: "1"}, x-more: {prefix: y}}\n${route()}`));
+    const covered = analyzeTexts(
+      vs(
+        `  - match:\n    - uri: {prefix: /a}\n      headers: {x-canary: {exact: "1"}}\n${route()}  - match:\n    - uri: {exact: /a/b}\n      headers: {x-canary: {exact: "1"}, x-more: {prefix: y}}\n${route()}`,
+      ),
+    );
     assert.deepEqual(codes(covered), ['IST0131']);
     // case-sensitive /A does not cover a case-insensitive /a/b; ignoreUriCase /A does cover /a/b
-    assert.deepEqual(analyzeTexts(vs(`  - match:\n    - uri: {prefix: /A}\n${route()}  - match:\n    - uri: {exact: /a/b}\n      ignoreUriCase: true\n${route()}`)), []);
-    assert.deepEqual(codes(analyzeTexts(vs(`  - match:\n    - uri: {prefix: /A}\n      ignoreUriCase: true\n${route()}  - match:\n    - uri: {exact: /a/b}\n${route()}`))), ['IST0131']);
+    assert.deepEqual(
+      analyzeTexts(
+        vs(
+          `  - match:\n    - uri: {prefix: /A}\n${route()}  - match:\n    - uri: {exact: /a/b}\n      ignoreUriCase: true\n${route()}`,
+        ),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      codes(
+        analyzeTexts(
+          vs(
+            `  - match:\n    - uri: {prefix: /A}\n      ignoreUriCase: true\n${route()}  - match:\n    - uri: {exact: /a/b}\n${route()}`,
+          ),
+        ),
+      ),
+      ['IST0131'],
+    );
   });
 });
 
@@ -375,7 +593,9 @@ ${http}`,
 
   test('a rule whose every match came before: remove it', () => {
     const text = fixAndCheck(
-      vs(`  - name: foo\n    match:\n    - uri: {prefix: /api}\n${route()}  - name: bar\n    match:\n    - uri: {prefix: /api}\n${route('sample.bar.svc.cluster.local')}`),
+      vs(
+        `  - name: foo\n    match:\n    - uri: {prefix: /api}\n${route()}  - name: bar\n    match:\n    - uri: {prefix: /api}\n${route('sample.bar.svc.cluster.local')}`,
+      ),
       'IST0130',
       'Remove rule "bar" (never used)',
     );
@@ -384,7 +604,9 @@ ${http}`,
 
   test('a duplicate match in a rule that keeps other matches: remove the match', () => {
     const text = fixAndCheck(
-      vs(`  - match:\n    - uri: {prefix: /api}\n${route()}  - name: bar\n    match:\n    - uri: {prefix: /api}\n    - uri: {prefix: /potato}\n${route()}`),
+      vs(
+        `  - match:\n    - uri: {prefix: /api}\n${route()}  - name: bar\n    match:\n    - uri: {prefix: /api}\n    - uri: {prefix: /potato}\n${route()}`,
+      ),
       'IST0131',
       'Remove the duplicate match #0 of rule "bar"',
     );
@@ -392,20 +614,37 @@ ${http}`,
   });
 
   test('a rule without matches before others: move it to the end (also when it is the last document line)', () => {
-    const text = fixAndCheck(vs(`  - route:\n    - destination:\n        host: sample.foo.svc.cluster.local\n  - match:\n    - uri: {exact: /a}\n${route()}`), 'IST0130', 'Move rule #0 (no matches) to the end');
+    const text = fixAndCheck(
+      vs(
+        `  - route:\n    - destination:\n        host: sample.foo.svc.cluster.local\n  - match:\n    - uri: {exact: /a}\n${route()}`,
+      ),
+      'IST0130',
+      'Move rule #0 (no matches) to the end',
+    );
     assert.match(text, /http:\n {2}- match:/);
-    const noNewline = vs(`  - route:\n    - destination:\n        host: sample.foo.svc.cluster.local\n  - match:\n    - uri: {exact: /a}\n${route().trimEnd()}`);
+    const noNewline = vs(
+      `  - route:\n    - destination:\n        host: sample.foo.svc.cluster.local\n  - match:\n    - uri: {exact: /a}\n${route().trimEnd()}`,
+    );
     fixAndCheck(noNewline, 'IST0130', 'Move rule #0 (no matches) to the end');
   });
 
   test('the lab checks: remove a rule after a catch-all, or a match its own rule shadows', () => {
-    fixAndCheck(vs(`  - match:\n    - uri: {prefix: /}\n${route()}  - name: fallback\n${route()}`), 'IST0130', 'Remove rule "fallback" (never used)');
-    fixAndCheck(vs(`  - match:\n    - uri: {prefix: /}\n    - uri: {exact: /}\n      method: {exact: GET}\n${route()}`), 'IST0131', 'Remove match #1 of rule #0 (never used)');
+    fixAndCheck(
+      vs(`  - match:\n    - uri: {prefix: /}\n${route()}  - name: fallback\n${route()}`),
+      'IST0130',
+      'Remove rule "fallback" (never used)',
+    );
+    fixAndCheck(
+      vs(`  - match:\n    - uri: {prefix: /}\n    - uri: {exact: /}\n      method: {exact: GET}\n${route()}`),
+      'IST0131',
+      'Remove match #1 of rule #0 (never used)',
+    );
   });
 });
 
 describe('IST0162 and IST0101 selector', () => {
-  const withPort = (port: string) => edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', `number: ${port}`);
+  const withPort = (port: string) =>
+    edit(seed(), 'istio-specs.yaml', 'number: 80 #对外提供的服务端口为80', `number: ${port}`);
 
   test('a server port the gateway Service lacks: on the port number; fixes change the port or add it to the Service', () => {
     const files: Files = { ...withPort('8000'), 'ingress.yaml': ingressGatewayWorkload() };
@@ -416,14 +655,17 @@ describe('IST0162 and IST0101 selector', () => {
       'The gateway is listening on a target port (port 8000) that is not defined in the Service associated with its workload instances (Pod selector istio=ingressgateway). If you need to access the gateway port through the gateway Service, it will not be available.',
     );
     assert.equal(d.range.start.line, lineOf(files['istio-specs.yaml']!, 'number: 8000'));
-    assert.deepEqual(d.fixes!.map((f) => f.title), [
-      'Change the server port to 80 (port 80 -> 8080 of the gateway Service)',
-      'Change the server port to 443 (port 443 -> 8443 of the gateway Service)',
-      'Add port 8000 to Service istio-system/istio-ingressgateway',
-    ]);
+    assert.deepEqual(
+      d.fixes!.map((f) => f.title),
+      [
+        'Change the server port to 80 (port 80 -> 8080 of the gateway Service)',
+        'Change the server port to 443 (port 443 -> 8443 of the gateway Service)',
+        'Add port 8000 to Service istio-system/istio-ingressgateway',
+      ],
+    );
     assert.deepEqual(analyzeTexts(applyFix(files, d.fixes![0]!), NS), []);
     const added = applyFix(files, d.fixes![2]!);
-    assert.match(added['ingress.yaml']!, /  - \{name: http-8000, port: 8000, targetPort: 8000, protocol: TCP\}\n$/);
+    assert.match(added['ingress.yaml']!, / {2}- \{name: http-8000, port: 8000, targetPort: 8000, protocol: TCP\}\n$/);
     assert.deepEqual(analyzeTexts(added, NS), []);
   });
 
@@ -432,20 +674,31 @@ describe('IST0162 and IST0101 selector', () => {
     assert.deepEqual(analyzeTexts({ ...withPort('443'), 'ingress.yaml': ingressGatewayWorkload() }, NS), []);
     const deploymentOnly = ingressGatewayWorkload().split('---')[0]!;
     assert.deepEqual(analyzeTexts({ ...withPort('8000'), 'ingress.yaml': deploymentOnly }, NS), []);
-    assert.deepEqual(codes(analyzeTexts({ ...withPort('8000'), 'ingress.yaml': deploymentOnly }, { ...NS, assumeComplete: true })), ['IST0162']);
+    assert.deepEqual(
+      codes(analyzeTexts({ ...withPort('8000'), 'ingress.yaml': deploymentOnly }, { ...NS, assumeComplete: true })),
+      ['IST0162'],
+    );
   });
 
   test('a UDP Service port does not count; a block-style ports list gets a flow item appended', () => {
-    const ports = '  - name: http2\n    port: 80\n    targetPort: 8080\n  - name: dns\n    port: 8000\n    protocol: UDP\n';
+    const ports =
+      '  - name: http2\n    port: 80\n    targetPort: 8080\n  - name: dns\n    port: 8000\n    protocol: UDP\n';
     const files: Files = { ...withPort('8000'), 'ingress.yaml': ingressGatewayWorkload(ports) };
     const d = only(analyzeTexts(files, NS), 'IST0162');
     const added = applyFix(files, fixTitled(d, 'Add port 8000 to Service istio-system/istio-ingressgateway'));
-    assert.ok(added['ingress.yaml']!.endsWith('    protocol: UDP\n  - {name: http-8000, port: 8000, targetPort: 8000, protocol: TCP}\n'));
+    assert.ok(
+      added['ingress.yaml']!.endsWith(
+        '    protocol: UDP\n  - {name: http-8000, port: 8000, targetPort: 8000, protocol: TCP}\n',
+      ),
+    );
     assert.deepEqual(analyzeTexts(added, NS), []);
   });
 
   test('a selector that matches no gateway pod: on the selector label, fixed to the label the gateway pods carry', () => {
-    const files: Files = { ...edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'), 'ingress.yaml': ingressGatewayWorkload() };
+    const files: Files = {
+      ...edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'),
+      'ingress.yaml': ingressGatewayWorkload(),
+    };
     const d = only(analyzeTexts(files, NS), 'IST0101');
     assert.equal(d.message, 'Referenced selector not found: "istio=ingress"');
     assert.deepEqual(d.object, { kind: 'Gateway', name: 'simple', namespace: 'simple' });
@@ -477,8 +730,16 @@ ${bind ? `    bind: ${bind}\n` : ''}`;
     assert.deepEqual(
       ds.map((d) => [d.object.name, d.severity, d.message]),
       [
-        ['other', 'error', 'Conflict with gateways simple/simple (workload selector istio=ingressgateway, port 80, hosts simple.baihl.io,other.baihl.io).'],
-        ['simple', 'error', 'Conflict with gateways team-b/other (workload selector istio=ingressgateway, port 80, hosts simple.baihl.io).'],
+        [
+          'other',
+          'error',
+          'Conflict with gateways simple/simple (workload selector istio=ingressgateway, port 80, hosts simple.baihl.io,other.baihl.io).',
+        ],
+        [
+          'simple',
+          'error',
+          'Conflict with gateways team-b/other (workload selector istio=ingressgateway, port 80, hosts simple.baihl.io).',
+        ],
       ],
     );
     const onSimple = ds.find((d) => d.object.name === 'simple')!;
@@ -497,31 +758,58 @@ ${bind ? `    bind: ${bind}\n` : ''}`;
 describe('cluster mode', () => {
   const clusterGateway = (name: string, namespace: string) =>
     fromClusterObject(
-      { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name, namespace }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'Gateway',
+        metadata: { name, namespace },
+        spec: {
+          selector: { istio: 'ingressgateway' },
+          servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+        },
+      },
       `/apis/networking.istio.io/v1/namespaces/${namespace}/gateways/${name}`,
     ) as Gateway;
 
   test('a reference found only in the cluster is fine; references are judged as complete; the cluster objects get no diagnostics', () => {
-    const vsOnly = { 'vs.yaml': seed()['istio-specs.yaml']!.split('---')[0]!.replace('    - simple\n  hosts:', '    - istio-system/public\n  hosts:') };
+    const vsOnly = {
+      'vs.yaml': at(
+        (seed()['istio-specs.yaml'] ?? assert.fail('no istio-specs.yaml in the seed')).split('---'),
+      ).replace('    - simple\n  hosts:', '    - istio-system/public\n  hosts:'),
+    };
     const cluster = emptyResourceSet();
     cluster.gateways.push(clusterGateway('public', 'istio-system'));
-    const clusterServices = readTexts({ 'svc.yaml': seed()['simple.yaml']! + '\n---\n' + seed()['nginx.yaml']! }, 'simple');
+    const clusterServices = readTexts(
+      { 'svc.yaml': seed()['simple.yaml']! + '\n---\n' + seed()['nginx.yaml']! },
+      'simple',
+    );
     cluster.services.push(...clusterServices.services);
     cluster.deployments.push(...readTexts({ 'ingress.yaml': ingressGatewayWorkload() }).deployments);
     const inputs = readTexts(vsOnly, 'simple');
     assert.deepEqual(analyze(inputs, { clusterResources: cluster }), []);
     cluster.gateways.splice(0, 1, clusterGateway('private', 'istio-system'));
     const ds = analyze(inputs, { clusterResources: cluster });
-    assert.deepEqual(ds.map((d) => [d.code, d.message]), [
-      ['IST0101', 'Referenced gateway not found: "istio-system/public"'],
-      ['IST0132', 'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway istio-system/public.'],
-    ]);
+    assert.deepEqual(
+      ds.map((d) => [d.code, d.message]),
+      [
+        ['IST0101', 'Referenced gateway not found: "istio-system/public"'],
+        [
+          'IST0132',
+          'one or more host [simple.baihl.io] defined in VirtualService simple/simple not found in Gateway istio-system/public.',
+        ],
+      ],
+    );
   });
 
   test('a kind the cluster snapshot holds nothing of counts as not fetched: not judged', () => {
-    const inputs = readTexts(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - istio-system/public\n  hosts:'), 'simple');
+    const inputs = readTexts(
+      edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - istio-system/public\n  hosts:'),
+      'simple',
+    );
     assert.deepEqual(analyze(inputs, { clusterResources: emptyResourceSet() }), []);
-    const selectorOff = readTexts(edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'), 'simple');
+    const selectorOff = readTexts(
+      edit(seed(), 'istio-specs.yaml', 'istio: ingressgateway', 'istio: ingress'),
+      'simple',
+    );
     assert.deepEqual(analyze(selectorOff, { clusterResources: emptyResourceSet() }), []);
     const cluster = emptyResourceSet();
     cluster.deployments.push(...readTexts({ 'ingress.yaml': ingressGatewayWorkload() }).deployments);
@@ -554,7 +842,8 @@ describe('hand-written YAML of any shape', () => {
     const walk = (v: unknown, path: (string | number)[]) => {
       if (path.length > 1 && path[1] !== 'metadata') paths.push(path);
       if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'kind' && k !== 'apiVersion') walk(x, [...path, k]);
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) if (k !== 'kind' && k !== 'apiVersion') walk(x, [...path, k]);
     };
     base.forEach((doc, i) => walk(doc, [i]));
     let runs = 0;
@@ -577,21 +866,37 @@ describe('hand-written YAML of any shape', () => {
 
 describe('analyzeDocuments (the editor entry point)', () => {
   test('texts in, diagnostics with fixes and YAML problems out', () => {
-    const files = new Map(Object.entries(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simpel\n  hosts:')));
+    const files = new Map(
+      Object.entries(edit(seed(), 'istio-specs.yaml', '    - simple\n  hosts:', '    - simpel\n  hosts:')),
+    );
     files.set('broken.yaml', 'kind: Gateway\nspec: [\n');
     const { diagnostics, problems } = analyzeDocuments(files, { defaultNamespace: 'simple' });
-    assert.deepEqual(diagnostics.map((d) => d.code), ['IST0101', 'IST0132']);
+    assert.deepEqual(
+      diagnostics.map((d) => d.code),
+      ['IST0101', 'IST0132'],
+    );
     assert.equal(diagnostics[0]!.fixes?.[0]?.title, 'Change gateway to simple (Gateway simple/simple)');
-    assert.deepEqual(problems.map((p) => p.file), ['broken.yaml']);
+    assert.deepEqual(
+      problems.map((p) => p.file),
+      ['broken.yaml'],
+    );
     // without a namespace the seed objects are in `default`, where the VirtualService still finds its Gateway
     assert.deepEqual(analyzeDocuments(seed()).diagnostics, []);
   });
 });
 
 test('a gateway name typo gets one preferred fix, so Auto Fix can apply it', () => {
-  const texts = Object.fromEntries(seedManifests().map((m) => [m.name, m.name === 'istio-specs.yaml' ? m.text.replace('gateways:\n    - simple', 'gateways:\n    - simpel') : m.text]));
+  const texts = Object.fromEntries(
+    seedManifests().map((m) => [
+      m.name,
+      m.name === 'istio-specs.yaml' ? m.text.replace('gateways:\n    - simple', 'gateways:\n    - simpel') : m.text,
+    ]),
+  );
   const { diagnostics } = analyzeDocuments(texts, { defaultNamespace: 'simple' });
   const d = diagnostics.find((x) => x.code === 'IST0101')!;
   assert.ok(d, JSON.stringify(diagnostics.map((x) => x.message)));
-  assert.deepEqual(d.fixes?.filter((f) => f.isPreferred).map((f) => f.title), ['Change gateway to simple (Gateway simple/simple)']);
+  assert.deepEqual(
+    d.fixes?.filter((f) => f.isPreferred).map((f) => f.title),
+    ['Change gateway to simple (Gateway simple/simple)'],
+  );
 });

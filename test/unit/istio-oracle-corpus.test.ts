@@ -9,7 +9,9 @@ import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 
 const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
-const cases = readdirSync(corpus).filter((d) => existsSync(`${corpus}${d}/oracle.json`)).sort();
+const cases = readdirSync(corpus)
+  .filter((d) => existsSync(`${corpus}${d}/oracle.json`))
+  .sort();
 
 test('the corpus has at least 30 cases with Istio output', () => {
   assert.ok(cases.length >= 30, `only ${cases.length} cases`);
@@ -18,7 +20,12 @@ test('the corpus has at least 30 cases with Istio output', () => {
 /** Key order does not matter to Envoy; compare as sorted JSON. */
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
   return v;
 }
 

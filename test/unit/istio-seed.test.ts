@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { predictTexts, seedManifests } from './helpers/istioYaml';
 
-const seed = () => predictTexts(Object.fromEntries(seedManifests().map((m) => [m.name, m.text])), { defaultNamespace: 'simple' });
+const seed = () =>
+  predictTexts(Object.fromEntries(seedManifests().map((m) => [m.name, m.text])), { defaultNamespace: 'simple' });
 
 test('seed: both matches land on listener 0.0.0.0_8080, route config http.8080, virtual host simple.baihl.io:80', () => {
   const p = seed();
@@ -42,12 +43,20 @@ test('seed: prefix /simple/nginx rewrites to / and goes to the nginx cluster, as
 });
 
 test('seed: older Istio metadata version is selectable (the article shows v1alpha3)', () => {
-  const p = predictTexts(Object.fromEntries(seedManifests().map((m) => [m.name, m.text])), { defaultNamespace: 'simple', metadataApiVersion: 'v1alpha3' });
-  assert.equal(p.routes[1]!.route.metadata?.filterMetadata?.istio?.config, '/apis/networking.istio.io/v1alpha3/namespaces/simple/virtual-service/simple');
+  const p = predictTexts(Object.fromEntries(seedManifests().map((m) => [m.name, m.text])), {
+    defaultNamespace: 'simple',
+    metadataApiVersion: 'v1alpha3',
+  });
+  assert.equal(
+    p.routes[1]!.route.metadata?.filterMetadata?.istio?.config,
+    '/apis/networking.istio.io/v1alpha3/namespaces/simple/virtual-service/simple',
+  );
 });
 
 test('seed: each prediction points at the line of its match entry', () => {
-  const spec = seedManifests().find((m) => m.name === 'istio-specs.yaml')!.text.split('\n');
+  const spec = seedManifests()
+    .find((m) => m.name === 'istio-specs.yaml')!
+    .text.split('\n');
   const [a, b] = seed().routes;
   assert.match(spec[a!.line - 1]!, /- uri:/);
   assert.match(spec[a!.line]!, /exact: "\/simple\/httpserver"/);
@@ -59,6 +68,12 @@ test('seed: the route configuration holds one virtual host with both routes in o
   assert.equal(cfg!.name, 'http.8080');
   assert.equal(cfg!.ignorePortInHostMatching, true);
   assert.equal(cfg!.validateClusters, false);
-  assert.deepEqual(cfg!.virtualHosts!.map((v) => v.name), ['simple.baihl.io:80']);
-  assert.deepEqual(cfg!.virtualHosts![0]!.routes!.map((r) => r.match.path ?? r.match.prefix), ['/simple/httpserver', '/simple/nginx']);
+  assert.deepEqual(
+    cfg!.virtualHosts!.map((v) => v.name),
+    ['simple.baihl.io:80'],
+  );
+  assert.deepEqual(
+    cfg!.virtualHosts![0]!.routes!.map((r) => r.match.path ?? r.match.prefix),
+    ['/simple/httpserver', '/simple/nginx'],
+  );
 });

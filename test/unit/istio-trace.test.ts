@@ -8,7 +8,10 @@ import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { seedManifests } from './helpers/istioYaml';
 import { istioctlTestdata } from './helpers/istioTestdata';
 
-const seed = () => mergeResourceSets(...seedManifests().map((m) => readResources(m.text, m.name, { defaultNamespace: 'simple' }).resources));
+const seed = () =>
+  mergeResourceSets(
+    ...seedManifests().map((m) => readResources(m.text, m.name, { defaultNamespace: 'simple' }).resources),
+  );
 const gatewayService = readResources(
   `apiVersion: v1
 kind: Service
@@ -25,11 +28,15 @@ spec:
 ).resources.services[0]!;
 
 test("offline, NodePort 31373 as in the article: the article's chains, listener, route and cluster", () => {
-  const t = traceRequest({ host: 'simple.baihl.io', path: '/simple/httpserver', entry: 'nodePort', port: 31373 }, seed(), {
-    gatewayService,
-    gatewayPods: [{ name: 'istio-ingressgateway-576c469c96-spndl', ip: '10.10.1.4', ready: true }],
-    legacyKubeProxy: true,
-  });
+  const t = traceRequest(
+    { host: 'simple.baihl.io', path: '/simple/httpserver', entry: 'nodePort', port: 31373 },
+    seed(),
+    {
+      gatewayService,
+      gatewayPods: [{ name: 'istio-ingressgateway-576c469c96-spndl', ip: '10.10.1.4', ready: true }],
+      legacyKubeProxy: true,
+    },
+  );
   const byId = Object.fromEntries(t.steps.map((s) => [s.id, s]));
   assert.equal(byId.service!.value, 'istio-system/istio-ingressgateway http2 80 → 8080');
   assert.deepEqual(byId.iptables!.lines, [
@@ -52,14 +59,20 @@ test('offline: a path no route takes is a 404, and each route says why it did no
   assert.equal(t.outcome.status, 404);
   const route = t.steps.find((s) => s.id === 'route')!;
   assert.equal(route.status, 'fail');
-  assert.match(route.details.join('\n'), /#0 path \/simple\/httpserver \(VirtualService simple\.simple, istio-specs\.yaml:13\): path "\/simple\/other" is not "\/simple\/httpserver"/);
+  assert.match(
+    route.details.join('\n'),
+    /#0 path \/simple\/httpserver \(VirtualService simple\.simple, istio-specs\.yaml:13\): path "\/simple\/other" is not "\/simple\/httpserver"/,
+  );
   assert.match(route.details.join('\n'), /#1 prefix \/simple\/nginx .*does not start with "\/simple\/nginx"/);
 });
 
 test('offline: a wrong Host is a 404 with the domains the gateway has', () => {
   const t = traceRequest({ host: 'simple.example.com', path: '/simple/nginx' }, seed());
   assert.equal(t.outcome.status, 404);
-  assert.match(traceToText(t), /No virtual host of http\.8080 has a domain matching "simple\.example\.com"; domains are simple\.baihl\.io/);
+  assert.match(
+    traceToText(t),
+    /No virtual host of http\.8080 has a domain matching "simple\.example\.com"; domains are simple\.baihl\.io/,
+  );
 });
 
 test('prefix rewritten to "/" warns about the double slash upstream', () => {
@@ -70,7 +83,9 @@ test('prefix rewritten to "/" warns about the double slash upstream', () => {
 });
 
 test('a Service port the gateway lacks: connection refused, said plainly', () => {
-  const t = traceRequest({ host: 'simple.baihl.io', path: '/', entry: 'clusterIP', port: 8081 }, seed(), { gatewayService });
+  const t = traceRequest({ host: 'simple.baihl.io', path: '/', entry: 'clusterIP', port: 8081 }, seed(), {
+    gatewayService,
+  });
   assert.equal(t.steps.at(-1)!.status, 'fail');
   assert.match(t.outcome.summary, /connection refused/);
 });
@@ -85,8 +100,12 @@ test('live endpoints: none healthy is a 503 naming the cluster', () => {
 });
 
 test("with a real gateway's config dump (Bookinfo): /productpage takes the exact route", () => {
-  const dump = readConfigDump(JSON.parse(readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8')));
-  const t = traceRequest({ host: 'anything.example.com', path: '/productpage' }, mergeResourceSets(), { routeConfigs: dump.routeConfigs.map((e) => e.routeConfig) });
+  const dump = readConfigDump(
+    JSON.parse(readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8')),
+  );
+  const t = traceRequest({ host: 'anything.example.com', path: '/productpage' }, mergeResourceSets(), {
+    routeConfigs: dump.routeConfigs.map((e) => e.routeConfig),
+  });
   assert.equal(t.mode, 'live');
   const route = t.steps.find((s) => s.id === 'route')!;
   assert.equal(route.value, 'path /productpage');
@@ -96,7 +115,10 @@ test("with a real gateway's config dump (Bookinfo): /productpage takes the exact
 test("Envoy's path normalization happens before routing: /simple/x/../nginx takes the nginx route", () => {
   const t = traceRequest({ host: 'simple.baihl.io', path: '/simple/x/../nginx' }, seed());
   assert.equal(t.steps.find((s) => s.id === 'route')!.value, 'prefix /simple/nginx');
-  assert.match(t.steps.find((s) => s.id === 'routeConfig')!.details.join(' '), /normalises the path to \/simple\/nginx/);
+  assert.match(
+    t.steps.find((s) => s.id === 'routeConfig')!.details.join(' '),
+    /normalises the path to \/simple\/nginx/,
+  );
 });
 
 test('a fragment in the path is a 400 before any route', () => {

@@ -16,7 +16,10 @@ spec:
 
 test('splits a stream at --- lines and keeps each document start line', () => {
   const chunks = splitDocuments(`a: 1\n---\nb: 2\n--- # comment\nc: 3\n`);
-  assert.deepEqual(chunks.map((c) => c.startLine), [0, 1, 3]);
+  assert.deepEqual(
+    chunks.map((c) => c.startLine),
+    [0, 1, 3],
+  );
 });
 
 test('non-Istio documents are skipped; Istio and core kinds are read with their namespace default', () => {
@@ -52,7 +55,9 @@ test('an alias bomb is refused quickly with a clear message', () => {
   for (let i = 1; i < 10; i++) {
     const prev = String.fromCharCode(96 + i);
     const cur = String.fromCharCode(97 + i);
-    lines.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+    lines.push(
+      `${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`,
+    );
   }
   const bomb = `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bomb}\nspec:\n  ${lines.join('\n  ')}\n`;
   const started = process.hrtime.bigint();

@@ -8,9 +8,16 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ApiException, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { createCluster } from '../../src/kube/cluster';
-import { ClusterError, toClusterError } from '../../src/kube/errors';
+import { ClusterError, noneIfNotServed, toClusterError } from '../../src/kube/errors';
 
-const call = { verb: 'list', resource: 'pods', namespace: 'istio-system', context: 'lab', server: 'https://127.0.0.1:1', user: 'nobody' };
+const call = {
+  verb: 'list',
+  resource: 'pods',
+  namespace: 'istio-system',
+  context: 'lab',
+  server: 'https://127.0.0.1:1',
+  user: 'nobody',
+};
 
 function kubeConfig(user: Record<string, unknown>): KubeConfig {
   const kc = new KubeConfig();
@@ -50,7 +57,10 @@ test('client-node exec auth with the plugin missing from PATH -> exec-plugin-mis
   assert.match(String((err as Error).message), /spawn lab-missing-auth-plugin ENOENT/);
   const e = toClusterError(err, { ...call, user: 'eks-admin' });
   assert.equal(e.kind, 'exec-plugin-missing');
-  assert.match(e.message, /user "eks-admin" gets its credentials from the exec plugin "lab-missing-auth-plugin", which was not found on PATH/);
+  assert.match(
+    e.message,
+    /user "eks-admin" gets its credentials from the exec plugin "lab-missing-auth-plugin", which was not found on PATH/,
+  );
   assert.match(e.hint, /VS Code was probably started from a desktop launcher whose PATH misses it/);
 });
 
@@ -60,7 +70,8 @@ test('ApiException 403 with the API server Status body -> forbidden naming user,
     apiVersion: 'v1',
     metadata: {},
     status: 'Failure',
-    message: 'pods is forbidden: User "system:serviceaccount:lab:nobody" cannot list resource "pods" in API group "" in the namespace "istio-system"',
+    message:
+      'pods is forbidden: User "system:serviceaccount:lab:nobody" cannot list resource "pods" in API group "" in the namespace "istio-system"',
     reason: 'Forbidden',
     details: { kind: 'pods' },
     code: 403,
@@ -68,7 +79,10 @@ test('ApiException 403 with the API server Status body -> forbidden naming user,
   const e = toClusterError(new ApiException(403, 'Unsuccessful HTTP Request', body, {}), call);
   assert.equal(e.kind, 'forbidden');
   assert.equal(e.status, 403);
-  assert.equal(e.message, 'User "system:serviceaccount:lab:nobody" may not list pods in namespace "istio-system" (403 Forbidden).');
+  assert.equal(
+    e.message,
+    'User "system:serviceaccount:lab:nobody" may not list pods in namespace "istio-system" (403 Forbidden).',
+  );
   assert.match(e.hint, /kubectl --context lab auth can-i list pods -n istio-system/);
 });
 
@@ -83,14 +97,34 @@ test('ApiException 422 lists the invalid fields from the Status causes', () => {
   const body = JSON.stringify({
     kind: 'Status',
     status: 'Failure',
-    message: 'Deployment.apps "simple" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    message:
+      'Deployment.apps "simple" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
     reason: 'Invalid',
-    details: { name: 'simple', group: 'apps', kind: 'Deployment', causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: -1: must be greater than or equal to 0', field: 'spec.replicas' }] },
+    details: {
+      name: 'simple',
+      group: 'apps',
+      kind: 'Deployment',
+      causes: [
+        {
+          reason: 'FieldValueInvalid',
+          message: 'Invalid value: -1: must be greater than or equal to 0',
+          field: 'spec.replicas',
+        },
+      ],
+    },
     code: 422,
   });
-  const e = toClusterError(new ApiException(422, 'Unsuccessful HTTP Request', body, {}), { verb: 'patch', resource: 'deployments.apps', name: 'simple', namespace: 'simple' });
+  const e = toClusterError(new ApiException(422, 'Unsuccessful HTTP Request', body, {}), {
+    verb: 'patch',
+    resource: 'deployments.apps',
+    name: 'simple',
+    namespace: 'simple',
+  });
   assert.equal(e.kind, 'invalid');
-  assert.equal(e.message, 'The API server refused patch deployments.apps "simple" in namespace "simple" as invalid. spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+  assert.equal(
+    e.message,
+    'The API server refused patch deployments.apps "simple" in namespace "simple" as invalid. spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+  );
 });
 
 test('an abort becomes cancelled; a ClusterError passes through unchanged', () => {
@@ -125,10 +159,21 @@ contexts:
 
 test('createCluster on a kubeconfig pointing at 127.0.0.1:1: checkReachable fails as unreachable, logged without the token', async () => {
   const lines: string[] = [];
-  const cluster = createCluster({ kubeconfigPath: kubeconfigFile('refused', '{token: s3cr3t-token}'), log: (l) => lines.push(l) });
+  const cluster = createCluster({
+    kubeconfigPath: kubeconfigFile('refused', '{token: s3cr3t-token}'),
+    log: (l) => lines.push(l),
+  });
   assert.deepEqual(
     { ...cluster.context(), files: undefined },
-    { name: 'lab', cluster: 'nowhere', server: 'https://127.0.0.1:1', user: 'lab-user', namespace: undefined, execPlugin: undefined, files: undefined },
+    {
+      name: 'lab',
+      cluster: 'nowhere',
+      server: 'https://127.0.0.1:1',
+      user: 'lab-user',
+      namespace: undefined,
+      execPlugin: undefined,
+      files: undefined,
+    },
   );
   const err = await thrownBy(cluster.checkReachable());
   assert.ok(err instanceof ClusterError);
@@ -142,7 +187,10 @@ test('createCluster on a kubeconfig pointing at 127.0.0.1:1: checkReachable fail
 
 test('createCluster with an exec plugin that is not installed: the error names the plugin', async () => {
   const cluster = createCluster({
-    kubeconfigPath: kubeconfigFile('exec', '{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws-lab-missing, args: [eks, get-token]}}'),
+    kubeconfigPath: kubeconfigFile(
+      'exec',
+      '{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws-lab-missing, args: [eks, get-token]}}',
+    ),
   });
   assert.equal(cluster.context().execPlugin, 'aws-lab-missing');
   const err = await thrownBy(cluster.checkReachable());
@@ -156,7 +204,10 @@ test('createCluster with an exec plugin that fails: exec-plugin-failed with its 
   const plugin = path.join(dir, 'failing-plugin.sh');
   fs.writeFileSync(plugin, '#!/bin/sh\necho "error: your SSO session has expired" >&2\nexit 1\n', { mode: 0o755 });
   const cluster = createCluster({
-    kubeconfigPath: kubeconfigFile('execfail', `{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ${plugin}}}`),
+    kubeconfigPath: kubeconfigFile(
+      'execfail',
+      `{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ${plugin}}}`,
+    ),
   });
   const err = await thrownBy(cluster.checkReachable());
   assert.ok(err instanceof ClusterError);
@@ -167,7 +218,11 @@ test('createCluster with an exec plugin that fails: exec-plugin-failed with its 
 
 test('createCluster with a context that does not exist: every call fails with the same clear error', async () => {
   const cluster = createCluster({ kubeconfigPath: kubeconfigFile('ctx', '{token: t}'), context: 'staging' });
-  assert.throws(() => cluster.context(), (e: unknown) => e instanceof ClusterError && e.kind === 'context-not-found' && /Contexts there: lab\./.test(e.message));
+  assert.throws(
+    () => cluster.context(),
+    (e: unknown) =>
+      e instanceof ClusterError && e.kind === 'context-not-found' && /Contexts there: lab\./.test(e.message),
+  );
   const err = await thrownBy(cluster.checkReachable());
   assert.ok(err instanceof ClusterError && err.kind === 'context-not-found');
 });
@@ -179,14 +234,24 @@ test('a server that accepts the connection but never answers: timeout after time
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const port = (silent.address() as import('node:net').AddressInfo).port;
   const file = path.join(dir, 'silent.yaml');
-  fs.writeFileSync(file, fs.readFileSync(kubeconfigFile('silent-base', '{token: t}'), 'utf8').replace('https://127.0.0.1:1', `https://127.0.0.1:${port}`));
+  fs.writeFileSync(
+    file,
+    fs
+      .readFileSync(kubeconfigFile('silent-base', '{token: t}'), 'utf8')
+      .replace('https://127.0.0.1:1', `https://127.0.0.1:${port}`),
+  );
   const cluster = createCluster({ kubeconfigPath: file });
   const t0 = Date.now();
   const err = await thrownBy(cluster.checkReachable({ timeoutMs: 400 }));
   const took = Date.now() - t0;
   assert.ok(err instanceof ClusterError);
   assert.equal(err.kind, 'timeout');
-  assert.match(err.message, new RegExp(`^The API server https://127\\.0\\.0\\.1:${port} of context "lab" did not answer in time \\(get version\\)\\.$`));
+  assert.match(
+    err.message,
+    new RegExp(
+      `^The API server https://127\\.0\\.0\\.1:${port} of context "lab" did not answer in time \\(get version\\)\\.$`,
+    ),
+  );
   assert.ok(took >= 350 && took < 3000, `took ${took} ms`);
   const aborted = new AbortController();
   setTimeout(() => aborted.abort(), 100);
@@ -195,4 +260,14 @@ test('a server that accepts the connection but never answers: timeout after time
   await cluster.dispose();
   for (const s of sockets) s.destroy();
   silent.close();
+});
+
+test('a list of a kind the cluster does not serve is empty; a 401 or a timeout stands', () => {
+  assert.deepEqual(noneIfNotServed(new ClusterError('not-found', 'no networking.istio.io', '')), []);
+  for (const kind of ['unauthorized', 'timeout', 'forbidden'] as const)
+    assert.throws(
+      () => noneIfNotServed(new ClusterError(kind, kind, '')),
+      (e: unknown) => e instanceof ClusterError && e.kind === kind,
+    );
+  assert.throws(() => noneIfNotServed(new Error('boom')), /boom/);
 });

@@ -5,9 +5,17 @@ import { test } from 'node:test';
 import { applyOrder, changedFields, stripForApply } from '../../src/kube/applyDiff';
 import { ClusterError } from '../../src/kube/errors';
 import { parseManifests } from '../../src/kube/manifests';
-import { deploymentProgress, endpointInfos, podInfo, type Deployment, type EndpointSlice, type KubeObject, type Pod } from '../../src/kube/objects';
+import {
+  deploymentProgress,
+  endpointInfos,
+  podInfo,
+  type Deployment,
+  type EndpointSlice,
+  type ApiObject,
+  type Pod,
+} from '../../src/kube/objects';
 
-const live: KubeObject = {
+const live: ApiObject = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: {
@@ -20,7 +28,10 @@ const live: KubeObject = {
     managedFields: [{ manager: 'istio-ingress-lab', operation: 'Apply' }],
     labels: { app: 'simple' },
   },
-  spec: { replicas: 1, template: { spec: { containers: [{ name: 'simple', image: 'cncamp/httpserver:v1.0-metrics' }] } } },
+  spec: {
+    replicas: 1,
+    template: { spec: { containers: [{ name: 'simple', image: 'cncamp/httpserver:v1.0-metrics' }] } },
+  },
   status: { availableReplicas: 1 },
 };
 
@@ -29,11 +40,17 @@ test('stripForApply drops what the server owns and sets the target namespace', (
   assert.deepEqual(s.metadata, { name: 'simple', namespace: 'lab', labels: { app: 'simple' } });
   assert.equal(s.status, undefined);
   assert.equal(live.metadata.resourceVersion, '812', 'the input is not modified');
-  assert.equal(stripForApply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', namespace: 'y' } }, undefined).metadata.namespace, undefined);
+  assert.equal(
+    stripForApply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', namespace: 'y' } }, undefined).metadata
+      .namespace,
+    undefined,
+  );
 });
 
 test('changedFields names each changed field with before and after, ignoring server bookkeeping and status', () => {
-  const after = structuredClone(live) as KubeObject & { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+  const after = structuredClone(live) as ApiObject & {
+    spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+  };
   after.metadata.resourceVersion = '900';
   after.metadata.managedFields = [];
   after.status = { availableReplicas: 0 };
@@ -49,9 +66,18 @@ test('changedFields names each changed field with before and after, ignoring ser
 });
 
 test('applyOrder puts Namespaces and CRDs first and keeps the file order otherwise', () => {
-  const o = (kind: string, name: string): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name } });
-  const order = applyOrder([o('Deployment', 'a'), o('Service', 'b'), o('CustomResourceDefinition', 'c'), o('Namespace', 'd'), o('Gateway', 'e')]);
-  assert.deepEqual(order.map((x) => x.metadata.name), ['d', 'c', 'a', 'b', 'e']);
+  const o = (kind: string, name: string): ApiObject => ({ apiVersion: 'v1', kind, metadata: { name } });
+  const order = applyOrder([
+    o('Deployment', 'a'),
+    o('Service', 'b'),
+    o('CustomResourceDefinition', 'c'),
+    o('Namespace', 'd'),
+    o('Gateway', 'e'),
+  ]);
+  assert.deepEqual(
+    order.map((x) => x.metadata.name),
+    ['d', 'c', 'a', 'b', 'e'],
+  );
 });
 
 test('deploymentProgress follows kubectl rollout status', () => {
@@ -64,16 +90,30 @@ test('deploymentProgress follows kubectl rollout status', () => {
   });
   assert.equal(deploymentProgress('x', undefined).message, 'not created yet');
   assert.deepEqual(
-    (({ done, message }) => ({ done, message }))(deploymentProgress('n', d({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }))),
+    (({ done, message }) => ({ done, message }))(
+      deploymentProgress('n', d({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 })),
+    ),
     { done: true, message: '1/1 available' },
   );
   // the controller has not seen the new spec yet
-  assert.equal(deploymentProgress('n', d({ observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 })).done, false);
+  assert.equal(
+    deploymentProgress('n', d({ observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 })).done,
+    false,
+  );
   // an old replica is still there
-  assert.equal(deploymentProgress('n', d({ observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 })).done, false);
+  assert.equal(
+    deploymentProgress('n', d({ observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 })).done,
+    false,
+  );
   const stuck = deploymentProgress(
     'n',
-    d({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }),
+    d({
+      observedGeneration: 2,
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: 0,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+    }),
   );
   assert.deepEqual([stuck.done, stuck.message], [false, '0/1 available: ProgressDeadlineExceeded']);
 });
@@ -113,8 +153,17 @@ test('endpointInfos flattens EndpointSlices; a missing ready condition means rea
     metadata: { name: 'simple-abcde', namespace: 'simple' },
     addressType: 'IPv4',
     endpoints: [
-      { addresses: ['10.244.0.7'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'lab-node-0', targetRef: { kind: 'Pod', name: 'simple-1' } },
-      { addresses: ['10.244.0.8'], conditions: { ready: false, terminating: true }, targetRef: { kind: 'Pod', name: 'simple-2' } },
+      {
+        addresses: ['10.244.0.7'],
+        conditions: { ready: true, serving: true, terminating: false },
+        nodeName: 'lab-node-0',
+        targetRef: { kind: 'Pod', name: 'simple-1' },
+      },
+      {
+        addresses: ['10.244.0.8'],
+        conditions: { ready: false, terminating: true },
+        targetRef: { kind: 'Pod', name: 'simple-2' },
+      },
       { addresses: ['10.244.0.9'] },
     ],
     ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
@@ -130,10 +179,16 @@ test('endpointInfos flattens EndpointSlices; a missing ready condition means rea
 });
 
 test('parseManifests reads every document, skips empty ones, unpacks Lists, and names the line of a YAML error', () => {
-  const objs = parseManifests('---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n# only a comment\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n');
-  assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), ['Service/a', 'ConfigMap/b']);
+  const objs = parseManifests(
+    '---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n# only a comment\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n',
+  );
+  assert.deepEqual(
+    objs.map((o) => `${o.kind}/${o.metadata.name}`),
+    ['Service/a', 'ConfigMap/b'],
+  );
   assert.throws(
     () => parseManifests('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n bad: indent\n', 'simple.yaml'),
-    (e: unknown) => e instanceof ClusterError && e.kind === 'invalid' && /^simple\.yaml:\d+ is not valid YAML/.test(e.message),
+    (e: unknown) =>
+      e instanceof ClusterError && e.kind === 'invalid' && /^simple\.yaml:\d+ is not valid YAML/.test(e.message),
   );
 });

@@ -75,7 +75,11 @@ function kubectlBinary(): string | undefined {
 function resolved(kc: KubeConfig): Record<string, { server?: string; token?: string; namespace?: string }> {
   const out: Record<string, { server?: string; token?: string; namespace?: string }> = {};
   for (const c of kc.getContexts()) {
-    out[c.name] = { server: kc.getCluster(c.cluster)?.server, token: kc.getUser(c.user)?.token ?? undefined, namespace: c.namespace };
+    out[c.name] = {
+      server: kc.getCluster(c.cluster)?.server,
+      token: kc.getUser(c.user)?.token ?? undefined,
+      namespace: c.namespace,
+    };
   }
   return out;
 }
@@ -99,7 +103,8 @@ test('the same two files through a real kubectl give the same contexts, servers,
     t.skip('no kubectl on PATH or in the harness cache (npm run harness:build builds one)');
     return;
   }
-  const run = (...args: string[]) => execFileSync(kubectl, args, { env: { ...process.env, KUBECONFIG }, encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    execFileSync(kubectl, args, { env: { ...process.env, KUBECONFIG }, encoding: 'utf8' });
   const view = JSON.parse(run('config', 'view', '--raw', '-o', 'json')) as {
     'current-context': string;
     clusters: { name: string; cluster: { server: string } }[];
@@ -193,5 +198,10 @@ test('a kubeconfig without current-context says how to pick one', () => {
 test('a broken kubeconfig names the file and the problem', () => {
   const file = path.join(dir, 'broken.yaml');
   fs.writeFileSync(file, 'apiVersion: v1\nclusters:\n- name: x\n  cluster: {}\n');
-  expectClusterError(() => loadKubeconfig({ kubeconfigPath: file }), 'bad-kubeconfig', /broken\.yaml cannot be read: clusters\[0\]\.cluster\.server is missing/, /Fix the file/);
+  expectClusterError(
+    () => loadKubeconfig({ kubeconfigPath: file }),
+    'bad-kubeconfig',
+    /broken\.yaml cannot be read: clusters\[0\]\.cluster\.server is missing/,
+    /Fix the file/,
+  );
 });

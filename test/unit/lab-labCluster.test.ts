@@ -1,7 +1,13 @@
 // The lab's own cluster while npm run lab builds it: what the status file says and how the editor words it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aboutDuration, describeLabCluster, labClusterStatusBarText, parseLabClusterStatus, secondsLeft } from '../../src/lab/labCluster';
+import {
+  aboutDuration,
+  describeLabCluster,
+  labClusterStatusBarText,
+  parseLabClusterStatus,
+  secondsLeft,
+} from '../../src/lab/labCluster';
 
 const status = (patch: object) =>
   JSON.stringify({
@@ -20,7 +26,10 @@ test('a building status names the part and the time left, counting what the curr
   const s = parseLabClusterStatus(status({}))!;
   const now = new Date('2026-11-28T10:01:40.000Z'); // 100 s into a 280 s part: 180 s of it left, plus 120 s after it
   assert.equal(secondsLeft(s, now), 300);
-  assert.equal(describeLabCluster(s, now), "Building the lab's cluster: Kubernetes control plane (about 5 min left; the first build compiles Kubernetes and Istio, later starts take seconds)");
+  assert.equal(
+    describeLabCluster(s, now),
+    "Building the lab's cluster: Kubernetes control plane (about 5 min left; the first build compiles Kubernetes and Istio, later starts take seconds)",
+  );
   assert.equal(labClusterStatusBarText(s, now), '$(sync~spin) Lab cluster: Kubernetes control plane, about 5 min left');
 });
 
@@ -32,12 +41,17 @@ test('a part that overruns its estimate never shows negative time', () => {
 });
 
 test('failed and ready say what happened; a failure says where the log is and what to do', () => {
-  const failed = parseLabClusterStatus(status({ state: 'failed', detail: 'building failed (exit 1): go: no space left on device' }))!;
+  const failed = parseLabClusterStatus(
+    status({ state: 'failed', detail: 'building failed (exit 1): go: no space left on device' }),
+  )!;
   assert.equal(
     describeLabCluster(failed, new Date()),
     "The lab's cluster could not be built: building failed (exit 1): go: no space left on device. See /repo/.cluster/logs/lab-cluster.log, fix it, and run npm run lab again.",
   );
-  assert.equal(labClusterStatusBarText(parseLabClusterStatus(status({ state: 'ready' }))!, new Date()), '$(check) Lab cluster ready');
+  assert.equal(
+    labClusterStatusBarText(parseLabClusterStatus(status({ state: 'ready' }))!, new Date()),
+    '$(check) Lab cluster ready',
+  );
 });
 
 test('a half-written or foreign file is no status', () => {

@@ -3,7 +3,17 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { predict } from '../../src/istio/predict';
-import { formatEndpoints, formatHoverMarkdown, formatNotOnGateway, formatRoute, formatRouteLens } from '../../src/lab/lensText';
+import {
+  fitLens,
+  formatEndpointList,
+  formatEndpoints,
+  formatHoverMarkdown,
+  formatNotOnGateway,
+  formatRoute,
+  formatRouteLens,
+  LENS_MAX,
+  shortCluster,
+} from '../../src/lab/lensText';
 import type { Route } from '../../src/envoy/types';
 
 function samplePrediction() {
@@ -13,12 +23,18 @@ function samplePrediction() {
   return predict(mergeResourceSets(...sets));
 }
 
-test('the sample\'s two matches read as the article describes them, marked predicted', () => {
+test("the sample's two matches read as the article describes them, short enough to sit beside the Explorer", () => {
   const lenses = samplePrediction().routes.map((r) => formatRouteLens(r, 'predicted'));
   assert.deepEqual(lenses, [
-    '(predicted) http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local',
-    '(predicted) http.8080 › simple.baihl.io:80 › prefix /simple/nginx → / › outbound|80||nginx.simple.svc.cluster.local',
+    'predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80',
+    'predicted http.8080 › simple.baihl.io:80 › /simple/nginx* → / › nginx:80',
   ]);
+  for (const l of lenses) assert.ok(l.length <= LENS_MAX, `${l.length}: ${l}`);
+  // The hover keeps the whole route, cluster name included.
+  assert.equal(
+    formatRoute(samplePrediction().routes[0]!),
+    'http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local',
+  );
 });
 
 test('live lenses are marked live', () => {
@@ -26,35 +42,115 @@ test('live lenses are marked live', () => {
   assert.match(formatRouteLens(r, 'live'), /^live http\.8080 › /);
 });
 
-test('endpoints read ip:port HEALTH (pod)', () => {
+test('clusters read as service:port, with the subset; weighted ones with their weights; other hosts stay whole', () => {
+  assert.equal(shortCluster('outbound|80||simple.simple.svc.cluster.local'), 'simple:80');
+  assert.equal(shortCluster('outbound|9080|v1|reviews.bookinfo.svc.cluster.local'), 'reviews:9080 v1');
+  assert.equal(shortCluster('outbound|443||api.example.com'), 'api.example.com:443');
+  assert.equal(shortCluster('BlackHoleCluster'), 'BlackHoleCluster');
+  const weighted: Route = {
+    match: { prefix: '/' },
+    route: {
+      weightedClusters: {
+        clusters: [
+          { name: 'outbound|80|v1|r.default.svc.cluster.local', weight: 90 },
+          { name: 'outbound|80|v2|r.default.svc.cluster.local', weight: 10 },
+        ],
+      },
+    },
+  };
   assert.equal(
-    formatEndpoints([{ address: '10.10.1.13:80', health: 'HEALTHY', pod: 'simple-fb6498fdb-rmdg2' }, { address: '10.10.1.14:80', health: 'UNHEALTHY' }], 'live'),
+    formatRouteLens({ routeConfig: 'http.8080', virtualHost: 'r.example.com:80', route: weighted }, 'live'),
+    'live http.8080 › r.example.com:80 › /* › r:80 v1 90% + r:80 v2 10%',
+  );
+});
+
+test('a lens longer than the Explorer leaves room for is cut with an ellipsis', () => {
+  const host = `${'a'.repeat(70)}.example.com:80`;
+  const lens = formatRouteLens(
+    {
+      routeConfig: 'http.8080',
+      virtualHost: host,
+      route: { match: { path: '/x' }, route: { cluster: 'outbound|80||x.default.svc.cluster.local' } },
+    },
+    'predicted',
+  );
+  assert.equal(lens.length, LENS_MAX);
+  assert.ok(lens.endsWith('…'));
+  assert.equal(fitLens('short'), 'short');
+});
+
+test('endpoints: a count with health on the lens, every address and pod in its tooltip', () => {
+  const two = [
+    { address: '10.10.1.13', port: 80, health: 'HEALTHY', pod: 'simple-fb6498fdb-rmdg2' },
+    { address: '10.10.1.14', port: 80, health: 'UNHEALTHY' },
+  ];
+  assert.equal(formatEndpoints(two, 'live'), '1/2 healthy');
+  assert.equal(formatEndpoints([two[0]!], 'live'), '1 endpoint ✓');
+  assert.equal(formatEndpoints([two[0]!, { ...two[0]!, address: '10.10.1.15', port: 80 }], 'live'), '2 endpoints ✓');
+  assert.equal(
+    formatEndpointList(two, 'live'),
     '10.10.1.13:80 HEALTHY (simple-fb6498fdb-rmdg2), 10.10.1.14:80 UNHEALTHY',
   );
-  assert.match(formatEndpoints([], 'live'), /no endpoints.*503/);
-  assert.match(formatEndpoints([], 'predicted'), /unknown until deployed/);
+  assert.equal(formatEndpoints([], 'live'), 'no endpoints → 503');
+  assert.match(formatEndpointList([], 'live'), /no ready pod.*503/);
+  assert.equal(formatEndpoints([], 'predicted'), 'endpoints after deploy');
 });
 
 test('headers, regex, weighted clusters, redirects and direct responses are spelled out', () => {
   const route: Route = {
-    match: { safeRegex: { regex: '/api/v[0-9]+' }, headers: [{ name: 'x-user', stringMatch: { exact: 'jason' } }, { name: 'x-debug', presentMatch: true, invertMatch: true }] },
-    route: { weightedClusters: { clusters: [{ name: 'outbound|80|v1|r.default.svc.cluster.local', weight: 90 }, { name: 'outbound|80|v2|r.default.svc.cluster.local', weight: 10 }] } },
+    match: {
+      safeRegex: { regex: '/api/v[0-9]+' },
+      headers: [
+        { name: 'x-user', stringMatch: { exact: 'jason' } },
+        { name: 'x-debug', presentMatch: true, invertMatch: true },
+      ],
+    },
+    route: {
+      weightedClusters: {
+        clusters: [
+          { name: 'outbound|80|v1|r.default.svc.cluster.local', weight: 90 },
+          { name: 'outbound|80|v2|r.default.svc.cluster.local', weight: 10 },
+        ],
+      },
+    },
   };
   assert.equal(
     formatRoute({ routeConfig: 'http.8080', virtualHost: 'r.example.com:80', route }),
     'http.8080 › r.example.com:80 › regex /api/v[0-9]+ x-user=jason !x-debug › outbound|80|v1|r.default.svc.cluster.local 90% + outbound|80|v2|r.default.svc.cluster.local 10%',
   );
-  assert.match(formatRoute({ routeConfig: 'http.80', virtualHost: 'a:80', route: { match: { prefix: '/' }, redirect: { hostRedirect: 'b.example.com' } } }), /› redirect b\.example\.com$/);
-  assert.match(formatRoute({ routeConfig: 'http.80', virtualHost: 'a:80', route: { match: { prefix: '/' }, directResponse: { status: 418 } } }), /› direct response 418$/);
+  assert.match(
+    formatRoute({
+      routeConfig: 'http.80',
+      virtualHost: 'a:80',
+      route: { match: { prefix: '/' }, redirect: { hostRedirect: 'b.example.com' } },
+    }),
+    /› redirect b\.example\.com$/,
+  );
+  assert.match(
+    formatRoute({
+      routeConfig: 'http.80',
+      virtualHost: 'a:80',
+      route: { match: { prefix: '/' }, directResponse: { status: 418 } },
+    }),
+    /› direct response 418$/,
+  );
 });
 
 test('not on the gateway names the reason', () => {
-  assert.equal(formatNotOnGateway('Gateway simple/missing does not exist'), 'not on the gateway: Gateway simple/missing does not exist');
+  assert.equal(
+    formatNotOnGateway('Gateway simple/missing does not exist'),
+    'not on the gateway: Gateway simple/missing does not exist',
+  );
 });
 
 test('the hover holds the route line, the endpoint table when live, and the route JSON', () => {
   const r = samplePrediction().routes[1]!;
-  const md = formatHoverMarkdown(r, 'live', [{ address: '10.10.1.14:80', health: 'HEALTHY', pod: 'nginx-deployment-85b98978db-9rhvd' }], 'istio-system/gw');
+  const md = formatHoverMarkdown(
+    r,
+    'live',
+    [{ address: '10.10.1.14', port: 80, health: 'HEALTHY', pod: 'nginx-deployment-85b98978db-9rhvd' }],
+    'istio-system/gw',
+  );
   assert.match(md, /Live on istio-system\/gw/);
   assert.match(md, /\| 10\.10\.1\.14:80 \| HEALTHY \| nginx-deployment-85b98978db-9rhvd \|/);
   assert.match(md, /"prefixRewrite": "\/"/);

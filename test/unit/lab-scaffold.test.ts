@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { checkSampleParams, DEFAULT_SAMPLE_PARAMS, planScaffold, renderSample, SAMPLE_FILES } from '../../src/lab/scaffold';
+import {
+  checkSampleParams,
+  DEFAULT_SAMPLE_PARAMS,
+  planScaffold,
+  renderSample,
+  SAMPLE_FILES,
+} from '../../src/lab/scaffold';
 
 const template = (f: string) => readFileSync(new URL(`../../samples/${f}`, import.meta.url), 'utf8');
 const workspaceFile = (f: string) => readFileSync(new URL(`../../samples/workspace/${f}`, import.meta.url), 'utf8');
@@ -19,9 +25,17 @@ test('rendering fills namespace and host everywhere and leaves no placeholder', 
   assert.equal(out.match(/namespace: lab2/g)?.length, 2);
 });
 
-test('the templates keep the article\'s objects', () => {
+test("the templates keep the article's objects", () => {
   const all = SAMPLE_FILES.map(template).join('\n');
-  for (const s of ['image: cncamp/httpserver:v1.0-metrics', 'name: nginx-deployment', 'exact: "/simple/httpserver"', 'prefix: "/simple/nginx"', 'uri: "/hello"', 'istio: ingressgateway', 'name: http-simple']) {
+  for (const s of [
+    'image: cncamp/httpserver:v1.0-metrics',
+    'name: nginx-deployment',
+    'exact: "/simple/httpserver"',
+    'prefix: "/simple/nginx"',
+    'uri: "/hello"',
+    'istio: ingressgateway',
+    'name: http-simple',
+  ]) {
     assert.ok(all.includes(s), s);
   }
 });

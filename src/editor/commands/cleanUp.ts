@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import type { CommandFactory } from './index';
 
 export const cleanUp: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Clean Up')) return undefined;
   const { namespace } = ctx.settings.sample;
   const cluster = ctx.getCluster();
   const contents = await cluster.describeNamespaceContents(namespace);
@@ -24,17 +23,26 @@ export const cleanUp: CommandFactory = (ctx) => async () => {
     return undefined;
   }
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Istio Ingress Lab: deleting namespace ${namespace}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Istio Ingress Lab: deleting namespace ${namespace}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      await cluster.deleteNamespace(namespace, { confirmed: contents, wait: true, signal: abort.signal, onProgress: (m) => progress.report({ message: m }) });
+      await cluster.deleteNamespace(namespace, {
+        confirmed: contents,
+        wait: true,
+        signal: abort.signal,
+        onProgress: (m) => progress.report({ message: m }),
+      });
     },
   );
   ctx.log.info(`clean up: deleted ${listing.join(', ')}`);
   await ctx.setStep('cleanedUp', true);
   await ctx.setStep('deployed', false);
-  ctx.refreshLive();
+  ctx.changed('live', 'Clean Up done');
   void ctx.prompts.info(`Istio Ingress Lab: deleted namespace ${namespace}.`);
   return listing;
 };

@@ -6,10 +6,12 @@ import { readManifests } from '../../lab/manifests';
 import { commandLine, runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { SAMPLE_FILES } from '../../lab/scaffold';
-import { deploymentProgress } from '../../kube/objects';
+import { deploymentProgress, type ApiObject } from '../../kube/objects';
+import { formatDeployPreview, isLabCluster } from '../../lab/deployPreview';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { workspaceFolder } from './scaffold';
+import { noneIfNotServed } from '../../kube/index';
 
 export const FIELD_MANAGER = 'istio-ingress-lab';
 
@@ -19,7 +21,10 @@ export async function namespaceListing(ctx: LabContext, namespace: string, signa
   const args = ['get', 'pod,svc,deployment,endpoints,virtualservice,gateway', '-n', namespace];
   if (kubectl.ok) {
     const kubeconfig = ctx.settings.kubeconfig;
-    const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, { signal, log: (l) => ctx.log.info(l) });
+    const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, {
+      signal,
+      log: (l) => ctx.log.info(l),
+    });
     if (!r.failure) return `$ ${commandLine('kubectl', args)}\n${r.stdout}`;
     ctx.log.warn(`kubectl failed (${r.failure}: ${r.stderr.trim()}); listing through the API instead`);
   }
@@ -34,10 +39,15 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
     cluster.listPods(namespace, o),
     cluster.listServices(namespace, o),
     cluster.listDeployments(namespace, o),
-    cluster.virtualServices(namespace, o).catch(() => []),
-    cluster.gateways(namespace, o).catch(() => []),
+    cluster.virtualServices(namespace, o).catch(noneIfNotServed),
+    cluster.gateways(namespace, o).catch(noneIfNotServed),
   ]);
-  const endpoints = await Promise.all(services.map(async (s) => ({ service: s.metadata.name, endpoints: await cluster.serviceEndpoints(namespace, s.metadata.name, o) })));
+  const endpoints = await Promise.all(
+    services.map(async (s) => ({
+      service: s.metadata.name,
+      endpoints: await cluster.serviceEndpoints(namespace, s.metadata.name, o),
+    })),
+  );
   return {
     pods,
     services,
@@ -51,22 +61,41 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
   };
 }
 
+/**
+ * On a cluster that is not the lab's own, says which context and what a server-side apply dry run would
+ * change, and writes only on "Deploy". The lab's own cluster exists for this, so it is not asked about.
+ */
+async function confirmOutsideTheLab(ctx: LabContext, objects: ApiObject[], namespace: string): Promise<boolean> {
+  const cluster = ctx.getCluster();
+  const context = cluster.context();
+  if (isLabCluster(context)) return true;
+  const results = await cluster.serverSideApply(objects, { dryRun: true, fieldManager: FIELD_MANAGER, namespace });
+  const preview = formatDeployPreview(context, namespace, results);
+  ctx.log.info(`deploy preview for ${context.name}:\n${preview.detail}`);
+  return (await ctx.prompts.warn(preview.message, { modal: true, detail: preview.detail }, 'Deploy')) === 'Deploy';
+}
+
 /** Deploys the sample files of the first workspace folder, or of `target` when a caller names one. */
 export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri) => {
-  if (!ctx.requireTrust('Deploy Sample')) return undefined;
   const folder = target instanceof vscode.Uri ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
   if (!folder) return undefined;
   const files: { name: string; text: string }[] = [];
   const missing: string[] = [];
   for (const f of SAMPLE_FILES) {
     try {
-      files.push({ name: f, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, f))) });
+      files.push({
+        name: f,
+        text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, f))),
+      });
     } catch {
       missing.push(f);
     }
   }
   if (missing.length) {
-    const answer = await ctx.prompts.error(`Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`, 'Scaffold Sample');
+    const answer = await ctx.prompts.error(
+      `Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`,
+      'Scaffold Sample',
+    );
     if (answer === 'Scaffold Sample') await vscode.commands.executeCommand('istioIngressLab.scaffoldSample');
     return undefined;
   }
@@ -74,18 +103,33 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
   const read = readManifests(files, namespace);
   if (!read.ok) throw new Error(read.message);
   const cluster = ctx.getCluster();
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    ...read.manifests.map((m) => m.object),
+  ];
+  if (!(await confirmOutsideTheLab(ctx, objects, namespace))) return undefined;
 
   const summary = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: deploying the sample', cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: 'Istio Ingress Lab: deploying the sample',
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...read.manifests.map((m) => m.object)];
       progress.report({ message: `server-side apply of namespace ${namespace} and ${read.manifests.length} objects` });
-      const results = await cluster.serverSideApply(objects, { fieldManager: FIELD_MANAGER, namespace, signal: abort.signal });
-      for (const r of results) ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
-      ctx.refreshLive();
-      const deployments = read.manifests.filter((m) => m.object.kind === 'Deployment').map((m) => m.object.metadata.name);
+      const results = await cluster.serverSideApply(objects, {
+        fieldManager: FIELD_MANAGER,
+        namespace,
+        signal: abort.signal,
+      });
+      for (const r of results)
+        ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
+      ctx.changed('live', 'applied');
+      const deployments = read.manifests
+        .filter((m) => m.object.kind === 'Deployment')
+        .map((m) => m.object.metadata.name);
       progress.report({ message: `waiting for ${deployments.join(', ')}` });
       await cluster.waitForDeploymentsAvailable(namespace, deployments, {
         signal: abort.signal,
@@ -97,8 +141,8 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
     },
   );
   await ctx.setStep('deployed', true);
-  ctx.refreshLive();
-  await showText(summary);
+  ctx.changed('live', 'Deploy Sample done');
+  await showText(summary, 'deploy.txt');
   void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);
   return summary;
 };

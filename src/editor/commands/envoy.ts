@@ -1,8 +1,10 @@
 // Step 6 and the gateway views: istioctl proxy-config when present, else the built-in reader of the
 // gateway's Envoy admin (through the Kubernetes port-forward API), printed in istioctl's table format.
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { formatEndpoint, formatRoute } from '../../lab/lensText';
 import { endpointsArgs, listenersArgs, routesArgs, type ProxyTarget } from '../../tools/istioctl';
+import { labNamespaces, readPodListeningSockets, readServiceNatRules } from '../../tools/labNetwork';
 import { runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
 import { resolveRoute } from '../resolveRoute';
@@ -10,6 +12,7 @@ import type { RouteCommandArgs } from '../routeLens';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { findPredicted } from './requests';
+import { routeClusters } from '../../envoy/routeClusters';
 
 /** Listener port, route config names and clusters the sample's prediction puts on the gateway. */
 async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConfigs: string[]; clusters: string[] }> {
@@ -18,13 +21,42 @@ async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConf
   const routes = prediction.routes.filter((r) => r.domains.includes(host));
   const port = Number(/_(\d+)$/.exec(routes[0]?.listener ?? '')?.[1] ?? 8080);
   const routeConfigs = [...new Set(routes.map((r) => r.routeConfig))];
-  const clusters = [...new Set(routes.flatMap((r) => (r.route.route?.cluster ? [r.route.route.cluster] : (r.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name))))];
+  const clusters = [...new Set(routes.flatMap((r) => routeClusters(r.route)))];
   return { port, routeConfigs: routeConfigs.length ? routeConfigs : [`http.${port}`], clusters };
 }
 
 /** Whether a listeners table sends traffic to one of these route configs ("Route: http.8080"). */
 function routesIn(listenersTable: string, routeConfigs: string[]): boolean {
   return routeConfigs.some((rc) => listenersTable.includes(`Route: ${rc}`));
+}
+
+/**
+ * The article's 5.2 and 5.3 where the node and the pods are network namespaces on this machine (the
+ * lab's own cluster: its kubeconfig sits next to the harness's ingress.json): kube-proxy's rules for
+ * the gateway Service with their packet counters, and the gateway pod's listening sockets.
+ * Nothing for other clusters, whose nodes the lab cannot enter.
+ */
+async function labNodeSections(ctx: LabContext, pod: { namespace: string; name: string }): Promise<string[]> {
+  if (!ctx.settings.kubeconfig) return [];
+  const lab = labNamespaces(dirname(ctx.settings.kubeconfig));
+  if (!lab.node) return [];
+  const out: string[] = [];
+  const svc = (await ctx.getCluster().istioStatus()).gatewayService?.metadata;
+  if (svc?.name) {
+    const rules = await readServiceNatRules(lab.node, svc.namespace ?? pod.namespace, svc.name);
+    out.push(
+      `# 5.2 kube-proxy's rules for ${svc.namespace}/${svc.name} in the node (counters: [packets:bytes], they rise with each new connection)\n` +
+        `$ ${rules.commandLine ?? ''} | grep ${svc.namespace}/${svc.name}\n${rules.ok ? rules.text : `✗ ${rules.message}`}`,
+    );
+  }
+  const podNs = lab.pod(pod.namespace, pod.name);
+  if (podNs) {
+    const sockets = await readPodListeningSockets(podNs);
+    out.push(
+      `# 5.3 the gateway pod's listening sockets (the article's nsenter step)\n$ ${sockets.commandLine ?? ''}\n${sockets.ok ? sockets.text.trimEnd() : `✗ ${sockets.message}`}`,
+    );
+  }
+  return out;
 }
 
 async function requirePod(ctx: LabContext) {
@@ -34,14 +66,17 @@ async function requirePod(ctx: LabContext) {
 }
 
 export const inspectEnvoy: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Inspect Envoy')) return undefined;
   const pod = await requirePod(ctx);
   const targets = await sampleTargets(ctx);
   const sections: string[] = [];
   let listenerSeen = false;
   const istioctl = ctx.tool('istioctl');
   if (istioctl.ok) {
-    const t: ProxyTarget = { pod: pod.name, namespace: pod.namespace, kubeconfig: ctx.settings.kubeconfig || undefined };
+    const t: ProxyTarget = {
+      pod: pod.name,
+      namespace: pod.namespace,
+      kubeconfig: ctx.settings.kubeconfig || undefined,
+    };
     const runs = [
       listenersArgs(t, targets.port),
       ...targets.routeConfigs.map((n) => routesArgs(t, n)),
@@ -67,40 +102,50 @@ export const inspectEnvoy: CommandFactory = (ctx) => async () => {
     listenerSeen = routesIn(listeners, targets.routeConfigs);
     sections.push(pre);
     sections.push(`${command}\n${listeners.trimEnd()}`);
-    for (const n of targets.routeConfigs) sections.push(`$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`);
-    for (const c of targets.clusters) sections.push(`$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`);
+    for (const n of targets.routeConfigs)
+      sections.push(
+        `$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`,
+      );
+    for (const c of targets.clusters)
+      sections.push(
+        `$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`,
+      );
   }
+  sections.push(...(await labNodeSections(ctx, pod)));
   const text = sections.join('\n\n') + '\n';
-  await showText(text, 'shellscript');
+  await showText(text, 'inspect-envoy.sh');
   await ctx.setStep('envoyInspected', listenerSeen);
   return text;
 };
 
 export const openConfigDump: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Open Config Dump')) return undefined;
   const live = await ctx.live.get();
-  if (!live.ok) throw new Error(live.reason);
-  return showText(JSON.stringify(live.gateway.configDump, null, 2), 'json');
+  if (!live.ok) throw live.error ?? new Error(live.reason);
+  return showText(JSON.stringify(live.gateway.configDump, null, 2), 'config_dump.json');
 };
 
 export const chooseGatewayPod: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Choose Gateway Pod')) return undefined;
   const { gateway } = ctx.settings;
   const pods = await ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector });
   if (!pods.length) throw new Error(`No pod in ${gateway.namespace} matches ${gateway.selector}.`);
   const picked = await ctx.prompts.pick(
-    pods.map((p) => ({ label: p.name, description: `${p.ready ? 'Ready' : (p.notReadyReason ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`, pod: p })),
+    pods.map((p) => ({
+      label: p.name,
+      description: `${p.ready ? 'Ready' : (p.notReadyReason ?? 'not ready')}${p.ip ? ` · ${p.ip}` : ''}`,
+      pod: p,
+    })),
     { title: 'Gateway pod whose Envoy the lab reads' },
   );
   if (!picked) return undefined;
-  await vscode.workspace.getConfiguration('istioIngressLab').update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
-  ctx.refreshLive();
+  await vscode.workspace
+    .getConfiguration('istioIngressLab')
+    .update('gateway.pod', picked.pod.name, vscode.ConfigurationTarget.Workspace);
+  ctx.changed('gateway', `gateway pod ${picked.pod.name} chosen`);
   return picked.pod.name;
 };
 
-export const refresh: CommandFactory = (ctx) => async () => {
-  ctx.refreshLive();
-  ctx.log.info('refresh: live gateway data dropped; lenses re-read on display');
+export const refresh: CommandFactory = (ctx) => () => {
+  ctx.changed('live', 'the refresh command');
 };
 
 export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
@@ -120,9 +165,11 @@ export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs
     lines.push('ENDPOINTS', ...(r.endpoints.length ? r.endpoints.map(formatEndpoint) : ['(none)']));
     const live = await ctx.live.get(predicted.gatewayRef);
     if (live.ok) {
-      const clusters = r.view.route.route?.cluster ? [r.view.route.route.cluster] : (r.view.route.route?.weightedClusters?.clusters ?? []).map((c) => c.name);
-      for (const c of clusters) lines.push('', live.gateway.endpointsTable(c).trimEnd());
+      for (const c of routeClusters(r.view.route)) lines.push('', live.gateway.endpointsTable(c).trimEnd());
     }
   }
-  return showText(lines.join('\n') + '\n', 'jsonc');
+  return showText(
+    lines.join('\n') + '\n',
+    `route-${vs.namespace}-${vs.name}-http${predicted.http}${predicted.match === null ? '' : `-match${predicted.match}`}.jsonc`,
+  );
 };

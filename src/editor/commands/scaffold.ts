@@ -46,47 +46,53 @@ async function readIfExists(uri: vscode.Uri): Promise<string | undefined> {
 export function workspaceFolder(ctx: LabContext): vscode.WorkspaceFolder | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    void ctx.prompts.error('Istio Ingress Lab: open a folder first (File › Open Folder); the sample files are written into it.');
+    void ctx.prompts.error(
+      'Istio Ingress Lab: open a folder first (File › Open Folder); the sample files are written into it.',
+    );
   }
   return folder;
 }
 
 /** Writes into the first workspace folder, or into `target` when a caller (a test, another command) names one. */
-export const scaffoldSample: CommandFactory = (ctx) => async (target?: vscode.Uri): Promise<ScaffoldOutcome | undefined> => {
-  const folder = target instanceof vscode.Uri ? { uri: target } : workspaceFolder(ctx);
-  if (!folder) return undefined;
-  const rendered = await renderedSamples(ctx);
-  const existing: Partial<Record<SampleFile, string>> = {};
-  for (const f of SAMPLE_FILES) existing[f] = await readIfExists(vscode.Uri.joinPath(folder.uri, f));
-  const outcome: ScaffoldOutcome = { folder: folder.uri.fsPath, written: [], unchanged: [], skipped: [] };
+export const scaffoldSample: CommandFactory =
+  (ctx) =>
+  async (target?: vscode.Uri): Promise<ScaffoldOutcome | undefined> => {
+    const folder = target instanceof vscode.Uri ? { uri: target } : workspaceFolder(ctx);
+    if (!folder) return undefined;
+    const rendered = await renderedSamples(ctx);
+    const existing: Partial<Record<SampleFile, string>> = {};
+    for (const f of SAMPLE_FILES) existing[f] = await readIfExists(vscode.Uri.joinPath(folder.uri, f));
+    const outcome: ScaffoldOutcome = { folder: folder.uri.fsPath, written: [], unchanged: [], skipped: [] };
 
-  for (const entry of planScaffold(rendered, existing)) {
-    const target = vscode.Uri.joinPath(folder.uri, entry.file);
-    if (entry.action === 'unchanged') {
-      outcome.unchanged.push(entry.file);
-      continue;
+    for (const entry of planScaffold(rendered, existing)) {
+      const target = vscode.Uri.joinPath(folder.uri, entry.file);
+      if (entry.action === 'unchanged') {
+        outcome.unchanged.push(entry.file);
+        continue;
+      }
+      if (entry.action === 'conflict' && !(await askOverwrite(ctx, entry.file, target))) {
+        outcome.skipped.push(entry.file);
+        continue;
+      }
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(entry.content));
+      outcome.written.push(entry.file);
     }
-    if (entry.action === 'conflict' && !(await askOverwrite(ctx, entry.file, target))) {
-      outcome.skipped.push(entry.file);
-      continue;
-    }
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(entry.content));
-    outcome.written.push(entry.file);
-  }
-  ctx.log.info(`scaffold into ${outcome.folder}: wrote [${outcome.written}] unchanged [${outcome.unchanged}] skipped [${outcome.skipped}]`);
+    ctx.log.info(
+      `scaffold into ${outcome.folder}: wrote [${outcome.written.join(',')}] unchanged [${outcome.unchanged.join(',')}] skipped [${outcome.skipped.join(',')}]`,
+    );
 
-  const present = outcome.written.length + outcome.unchanged.length + outcome.skipped.length === SAMPLE_FILES.length;
-  await ctx.setStep('scaffolded', present);
-  const specs = vscode.Uri.joinPath(folder.uri, 'istio-specs.yaml');
-  await vscode.window.showTextDocument(specs, { preview: false });
-  void ctx.prompts.info(
-    `Istio Ingress Lab: ${outcome.written.length ? `wrote ${outcome.written.join(', ')}` : 'no file written'}` +
-      (outcome.unchanged.length ? `; already up to date: ${outcome.unchanged.join(', ')}` : '') +
-      (outcome.skipped.length ? `; kept your ${outcome.skipped.join(', ')}` : '') +
-      '.',
-  );
-  return outcome;
-};
+    const present = outcome.written.length + outcome.unchanged.length + outcome.skipped.length === SAMPLE_FILES.length;
+    await ctx.setStep('scaffolded', present);
+    const specs = vscode.Uri.joinPath(folder.uri, 'istio-specs.yaml');
+    await vscode.window.showTextDocument(specs, { preview: false });
+    void ctx.prompts.info(
+      `Istio Ingress Lab: ${outcome.written.length ? `wrote ${outcome.written.join(', ')}` : 'no file written'}` +
+        (outcome.unchanged.length ? `; already up to date: ${outcome.unchanged.join(', ')}` : '') +
+        (outcome.skipped.length ? `; kept your ${outcome.skipped.join(', ')}` : '') +
+        '.',
+    );
+    return outcome;
+  };
 
 /** Asks about one existing file that differs; "Show Diff" opens vscode.diff and asks again. */
 async function askOverwrite(ctx: LabContext, file: SampleFile, target: vscode.Uri): Promise<boolean> {

@@ -41,8 +41,15 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       const xSel = key.slice(0, key.lastIndexOf('~'));
       let matched = xSel === sel;
       if (!matched && (xSel.includes(sel) || sel.includes(xSel))) {
-        const x = Object.fromEntries(xSel.split(',').map((kv) => kv.split('=')).filter((p) => p.length === 2));
-        matched = ctx.world.deployments.some((d) => selectorMatches(gw.spec.selector, podLabels(d)) && selectorMatches(x, podLabels(d)));
+        const x = Object.fromEntries(
+          xSel.split(',').flatMap((kv): [string, string][] => {
+            const [k, v, ...rest] = kv.split('=');
+            return k !== undefined && v !== undefined && !rest.length ? [[k, v]] : [];
+          }),
+        );
+        matched = ctx.world.deployments.some(
+          (d) => selectorMatches(gw.spec.selector, podLabels(d)) && selectorMatches(x, podLabels(d)),
+        );
       }
       if (matched) hit.push([key, values]);
     }
@@ -50,11 +57,17 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       const port = String(server?.port?.number ?? 0);
       const bind = server?.bind ?? '';
       const conflicting: Entry[] = [];
+      const sharedHosts = new Set<number>();
       for (const [key, values] of hit) {
         if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
         for (const [otherName, entry] of values) {
           if (otherName === name) continue;
-          if (list(server?.hosts).some((h) => entry.hosts.has(h) && entry.hosts.get(h) === bind)) conflicting.push(entry);
+          const shared = list(server?.hosts).flatMap((h, k) =>
+            entry.hosts.has(h) && entry.hosts.get(h) === bind ? [k] : [],
+          );
+          if (!shared.length) continue;
+          conflicting.push(entry);
+          for (const k of shared) sharedHosts.add(k);
         }
       }
       if (!conflicting.length) return;
@@ -65,10 +78,16 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
           args: [names.join(','), sel, port, list(server?.hosts).join(',')],
           file: gw.file,
           range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
+          // The value at fault: the host another Gateway already claims on this port (all of them when several).
+          valueRange: gw.rangeAt(['spec', 'servers', i, 'hosts', ...(sharedHosts.size === 1 ? sharedHosts : [])]),
           object: objectRef(gw),
           related: conflicting
             .filter((e) => ctx.inputs.gateways.includes(e.gateway))
-            .map((e) => ({ file: e.gateway.file, range: e.gateway.rangeAt(['spec', 'servers', e.serverIndex, 'hosts']), message: `Gateway ${fullName(e.gateway)} claims the same host on port ${port}` })),
+            .map((e) => ({
+              file: e.gateway.file,
+              range: e.gateway.rangeAt(['spec', 'servers', e.serverIndex, 'hosts']),
+              message: `Gateway ${fullName(e.gateway)} claims the same host on port ${port}`,
+            })),
         }),
       );
     });

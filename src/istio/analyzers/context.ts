@@ -4,6 +4,7 @@
 import type { Deployment, KubeObject, ResourceSet, Service } from '../model';
 import { emptyResourceSet, fromClusterObject } from '../yamlModel';
 import type { ObjectRef } from './types';
+import { namespaceOf } from '../model';
 
 export interface AnalyzeOptions {
   /**
@@ -44,11 +45,14 @@ export const list = <T>(v: readonly T[] | T | undefined | null): T[] => (Array.i
 export const mapping = <T>(v: Record<string, T> | undefined | null): Record<string, T> =>
   v && typeof v === 'object' && !Array.isArray(v) ? v : {};
 
-export const nsOf = (o: KubeObject): string => o.metadata.namespace ?? 'default';
-export const fullName = (o: KubeObject): string => `${nsOf(o)}/${o.metadata.name}`;
-export const objectRef = (o: KubeObject): ObjectRef => ({ kind: o.kind, name: o.metadata.name, namespace: nsOf(o) });
+export const fullName = (o: KubeObject): string => `${namespaceOf(o)}/${o.metadata.name}`;
+export const objectRef = (o: KubeObject): ObjectRef => ({
+  kind: o.kind,
+  name: o.metadata.name,
+  namespace: namespaceOf(o),
+});
 
-const identity = (o: KubeObject) => `${o.kind}|${nsOf(o)}|${o.metadata.name}`;
+const identity = (o: KubeObject) => `${o.kind}|${namespaceOf(o)}|${o.metadata.name}`;
 
 /** Inputs first; a cluster object with the same kind/namespace/name is shadowed by the edited one. */
 function mergeWorld(inputs: ResourceSet, cluster: ResourceSet | undefined): ResourceSet {
@@ -105,8 +109,11 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
   const clusterMode = options.clusterResources !== undefined;
   const assumeComplete = options.assumeComplete ?? clusterMode;
   // Offline and complete: istioctl's offline default ingress stands in, unless the inputs define that Service.
-  const definesIngress = inputs.services.some((s) => s.metadata.name === 'istio-ingressgateway' && nsOf(s) === 'istio-system');
-  const extra = options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
+  const definesIngress = inputs.services.some(
+    (s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system',
+  );
+  const extra =
+    options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
   return {
     inputs,
     world: mergeWorld(inputs, extra),
@@ -118,7 +125,10 @@ export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {})
 }
 
 /** Kubernetes label selector semantics (klabels.SelectorFromSet): an empty selector matches everything. */
-export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = mapping(labels);
   return Object.entries(mapping(selector)).every(([k, v]) => l[k] === String(v));
 }
@@ -133,5 +143,14 @@ export function selectorString(selector: Record<string, string> | undefined): st
 }
 
 /** The pod labels a Deployment's pods carry (the offline stand-in for Istio's Pod objects). */
-export const podLabels = (d: KubeObject<{ template?: { metadata?: { labels?: Record<string, string> } } }>): Record<string, string> =>
-  mapping(mapping(mapping(mapping(d.spec as Record<string, unknown>).template as Record<string, unknown>).metadata as Record<string, unknown>).labels as Record<string, string>);
+export const podLabels = (
+  d: KubeObject<{ template?: { metadata?: { labels?: Record<string, string> } } }>,
+): Record<string, string> =>
+  mapping(
+    mapping(
+      mapping(mapping(d.spec as Record<string, unknown>).template as Record<string, unknown>).metadata as Record<
+        string,
+        unknown
+      >,
+    ).labels as Record<string, string>,
+  );

@@ -5,10 +5,11 @@
 // Offline, a subset is judged only when the inputs hold a DestinationRule for that host (or with
 // assumeComplete): with none, the rule may simply live in the cluster.
 import type { DestinationRule, VirtualService } from '../model';
-import { list, nsOf, objectRef, type AnalysisContext } from './context';
+import { list, objectRef, type AnalysisContext } from './context';
 import { mirrorDestinations, resourceNameFromHost, routeDestinations, type AnnotatedDestination } from './destinations';
 import { replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic } from './types';
+import { namespaceOf } from '../model';
 
 const key = (n: { namespace: string; name: string }) => `${n.namespace}/${n.name}`;
 
@@ -16,7 +17,7 @@ export function analyzeDestinationSubsets(ctx: AnalysisContext): Diagnostic[] {
   const rulesByHost = new Map<string, DestinationRule[]>();
   for (const dr of ctx.world.destinationRules) {
     if (typeof dr.spec.host !== 'string') continue;
-    const k = key(resourceNameFromHost(nsOf(dr), dr.spec.host));
+    const k = key(resourceNameFromHost(namespaceOf(dr), dr.spec.host));
     rulesByHost.set(k, [...(rulesByHost.get(k) ?? []), dr]);
   }
   const out: Diagnostic[] = [];
@@ -27,12 +28,23 @@ export function analyzeDestinationSubsets(ctx: AnalysisContext): Diagnostic[] {
   return out;
 }
 
-function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination, reftype: string, rulesByHost: Map<string, DestinationRule[]>, out: Diagnostic[]) {
+function check(
+  ctx: AnalysisContext,
+  vs: VirtualService,
+  d: AnnotatedDestination,
+  reftype: string,
+  rulesByHost: Map<string, DestinationRule[]>,
+  out: Diagnostic[],
+) {
   const subset = d.destination.subset;
   if (typeof subset !== 'string' || subset === '' || typeof d.destination.host !== 'string') return;
-  const rules = rulesByHost.get(key(resourceNameFromHost(nsOf(vs), d.destination.host))) ?? [];
+  const rules = rulesByHost.get(key(resourceNameFromHost(namespaceOf(vs), d.destination.host))) ?? [];
   if (!rules.length && !ctx.complete('destinationRules')) return;
-  const names = rules.flatMap((r) => list(r.spec.subsets).map((s) => s?.name).filter((n): n is string => typeof n === 'string'));
+  const names = rules.flatMap((r) =>
+    list(r.spec.subsets)
+      .map((s) => s?.name)
+      .filter((n): n is string => typeof n === 'string'),
+  );
   if (names.includes(subset)) return;
   const range = vs.rangeAt([...d.path, 'subset']);
   out.push(
@@ -42,8 +54,16 @@ function check(ctx: AnalysisContext, vs: VirtualService, d: AnnotatedDestination
       file: vs.file,
       range,
       object: objectRef(vs),
-      fixes: [...new Set(names)].slice(0, 5).map((n) => ({ title: `Change subset to ${n}`, edits: [replaceRange(vs.file, range, yamlScalar(n))], isPreferred: names.length === 1 })),
-      related: rules.map((r) => ({ file: r.file, range: r.rangeAt(['spec', 'subsets']), message: `subsets of DestinationRule ${nsOf(r)}/${r.metadata.name}` })),
+      fixes: [...new Set(names)].slice(0, 5).map((n) => ({
+        title: `Change subset to ${n}`,
+        edits: [replaceRange(vs.file, range, yamlScalar(n))],
+        isPreferred: names.length === 1,
+      })),
+      related: rules.map((r) => ({
+        file: r.file,
+        range: r.rangeAt(['spec', 'subsets']),
+        message: `subsets of DestinationRule ${namespaceOf(r)}/${r.metadata.name}`,
+      })),
     }),
   );
 }

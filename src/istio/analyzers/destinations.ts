@@ -22,8 +22,17 @@ export function routeDestinations(vs: VirtualService): AnnotatedDestination[] {
     const routes = (Array.isArray(spec[rule]) ? spec[rule] : []) as RouteList;
     routes?.forEach((r, i) => {
       (Array.isArray(r?.route) ? r.route : []).forEach((rd, j) => {
-        if (!rd?.destination || typeof rd.destination !== 'object') return;
-        out.push({ routeRule: rule, serviceIndex: i, destinationIndex: j, destination: rd.destination, path: ['spec', rule, i, 'route', j, 'destination'] });
+        // a route entry without a destination still counts: Istio looks up its empty host
+        if (!rd || typeof rd !== 'object') return;
+        const hasDestination = !!rd.destination && typeof rd.destination === 'object';
+        const destination = hasDestination ? rd.destination! : { host: '' };
+        out.push({
+          routeRule: rule,
+          serviceIndex: i,
+          destinationIndex: j,
+          destination,
+          path: hasDestination ? ['spec', rule, i, 'route', j, 'destination'] : ['spec', rule, i, 'route', j],
+        });
       });
     });
   }
@@ -34,11 +43,23 @@ export function mirrorDestinations(vs: VirtualService): AnnotatedDestination[] {
   const out: AnnotatedDestination[] = [];
   (Array.isArray(vs.spec.http) ? vs.spec.http : []).forEach((r, i) => {
     if (r?.mirror && typeof r.mirror === 'object') {
-      out.push({ routeRule: 'http.mirror', serviceIndex: i, destinationIndex: 0, destination: r.mirror, path: ['spec', 'http', i, 'mirror'] });
+      out.push({
+        routeRule: 'http.mirror',
+        serviceIndex: i,
+        destinationIndex: 0,
+        destination: r.mirror,
+        path: ['spec', 'http', i, 'mirror'],
+      });
     }
     (Array.isArray(r?.mirrors) ? r.mirrors : []).forEach((m, j) => {
       if (!m?.destination || typeof m.destination !== 'object') return;
-      out.push({ routeRule: 'http.mirrors', serviceIndex: i, destinationIndex: j, destination: m.destination, path: ['spec', 'http', i, 'mirrors', j, 'destination'] });
+      out.push({
+        routeRule: 'http.mirrors',
+        serviceIndex: i,
+        destinationIndex: j,
+        destination: m.destination,
+        path: ['spec', 'http', i, 'mirrors', j, 'destination'],
+      });
     });
   });
   return out;
@@ -53,14 +74,17 @@ export function convertHostToFQDN(namespace: string, host: string): string {
 
 /** util.GetResourceNameFromHost: `namespace/name` of the Service a host names (FQDN or short name). */
 export function resourceNameFromHost(defaultNamespace: string, host: string): { namespace: string; name: string } {
-  const m = FQDN.exec(host);
-  if (m) return { namespace: m[2]!, name: m[1]! };
+  const [, name, namespace] = FQDN.exec(host) ?? [];
+  if (name && namespace) return { namespace, name };
   return { namespace: defaultNamespace, name: host };
 }
 
 /** The Kubernetes Service a host names, if the host is a cluster-local Service name at all. */
-export function clusterServiceName(vsNamespace: string, host: string): { namespace: string; name: string; fqdn: string } | undefined {
+export function clusterServiceName(
+  vsNamespace: string,
+  host: string,
+): { namespace: string; name: string; fqdn: string } | undefined {
   const fqdn = convertHostToFQDN(vsNamespace, host);
-  const m = FQDN.exec(fqdn);
-  return m ? { namespace: m[2]!, name: m[1]!, fqdn } : undefined;
+  const [, name, namespace] = FQDN.exec(fqdn) ?? [];
+  return name && namespace ? { namespace, name, fqdn } : undefined;
 }

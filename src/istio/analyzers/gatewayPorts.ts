@@ -9,13 +9,19 @@
 // the selector fits it.
 import { DEFAULT_INGRESS } from '../gatewayWorkloads';
 import type { Deployment, Gateway, Service, ServicePort } from '../model';
-import { list, mapping, nsOf, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
+import { list, mapping, objectRef, podLabels, selectorMatches, selectorString, type AnalysisContext } from './context';
 import { appendToSequence, replaceRange } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
+import { namespaceOf } from '../model';
 
 export function isGatewayLikeWorkload(d: Deployment): boolean {
   const labels = podLabels(d);
-  return 'istio' in labels || 'gateway.istio.io/managed' in labels || 'istio.io/gateway-name' in labels || /gateway/.test(labels.app ?? '');
+  return (
+    'istio' in labels ||
+    'gateway.istio.io/managed' in labels ||
+    'istio.io/gateway-name' in labels ||
+    /gateway/.test(labels.app ?? '')
+  );
 }
 
 /** intstr.IntValue: the number, a numeric string's value, else 0. */
@@ -41,7 +47,14 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
     if (!pods.length) {
       if (judgeSelectors) {
         out.push(
-          makeDiagnostic({ code: 'IST0101', args: ['selector', sel], file: gw.file, range: selectorRange(gw), object: objectRef(gw), fixes: selectorFixes(ctx, gw, selector) }),
+          makeDiagnostic({
+            code: 'IST0101',
+            args: ['selector', sel],
+            file: gw.file,
+            range: selectorRange(gw),
+            object: objectRef(gw),
+            fixes: selectorFixes(ctx, gw, selector),
+          }),
         );
       }
       continue;
@@ -62,7 +75,7 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
     };
     for (const pod of pods) {
       for (const svc of ctx.world.services) {
-        if (nsOf(svc) !== nsOf(pod) || !selectorMatches(svc.spec.selector, podLabels(pod))) continue;
+        if (namespaceOf(svc) !== namespaceOf(pod) || !selectorMatches(svc.spec.selector, podLabels(pod))) continue;
         if (!services.includes(svc)) services.push(svc);
         addPorts(list(svc.spec.ports));
       }
@@ -83,7 +96,11 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
           range: gw.rangeAt(['spec', 'servers', i, 'port', 'number']),
           object: objectRef(gw),
           fixes: portFixes(ctx, gw, i, n, portMapping, services),
-          related: services.map((s) => ({ file: s.file, range: s.rangeAt(['spec', 'ports']), message: `ports of Service ${nsOf(s)}/${s.metadata.name}` })),
+          related: services.map((s) => ({
+            file: s.file,
+            range: s.rangeAt(['spec', 'ports']),
+            message: `ports of Service ${namespaceOf(s)}/${s.metadata.name}`,
+          })),
         }),
       );
     });
@@ -91,19 +108,35 @@ export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
   return out;
 }
 
-function portFixes(ctx: AnalysisContext, gw: Gateway, i: number, n: number, portMapping: Map<number, number>, services: Service[]): QuickFix[] {
+function portFixes(
+  ctx: AnalysisContext,
+  gw: Gateway,
+  i: number,
+  n: number,
+  portMapping: Map<number, number>,
+  services: Service[],
+): QuickFix[] {
   const fixes: QuickFix[] = [];
   const numberRange = gw.rangeAt(['spec', 'servers', i, 'port', 'number']);
   for (const p of [...portMapping.keys()].filter((p) => p !== 15021).slice(0, 3)) {
-    fixes.push({ title: `Change the server port to ${p} (port ${p} -> ${portMapping.get(p)} of the gateway Service)`, edits: [replaceRange(gw.file, numberRange, String(p))] });
+    fixes.push({
+      title: `Change the server port to ${p} (port ${p} -> ${portMapping.get(p)} of the gateway Service)`,
+      edits: [replaceRange(gw.file, numberRange, String(p))],
+    });
   }
   const svc = services.find((s) => ctx.inputs.services.includes(s));
   const text = svc && ctx.sourceText(svc.file);
   const ports = list(svc?.spec.ports);
   if (svc && text !== undefined && ports.length) {
     const protocol = (gw.spec.servers?.[i]?.port?.protocol ?? 'tcp').toLowerCase();
-    const edit = appendToSequence(text, svc.file, svc.rangeAt(['spec', 'ports']), svc.rangeAt(['spec', 'ports', ports.length - 1]), `{name: ${protocol}-${n}, port: ${n}, targetPort: ${n}, protocol: TCP}`);
-    if (edit) fixes.push({ title: `Add port ${n} to Service ${nsOf(svc)}/${svc.metadata.name}`, edits: [edit] });
+    const edit = appendToSequence(
+      text,
+      svc.file,
+      svc.rangeAt(['spec', 'ports']),
+      svc.rangeAt(['spec', 'ports', ports.length - 1]),
+      `{name: ${protocol}-${n}, port: ${n}, targetPort: ${n}, protocol: TCP}`,
+    );
+    if (edit) fixes.push({ title: `Add port ${n} to Service ${namespaceOf(svc)}/${svc.metadata.name}`, edits: [edit] });
   }
   return fixes;
 }
@@ -111,12 +144,25 @@ function portFixes(ctx: AnalysisContext, gw: Gateway, i: number, n: number, port
 /** With a one-label selector: use the value a gateway-like Deployment's pods carry for that label. */
 function selectorFixes(ctx: AnalysisContext, gw: Gateway, selector: Record<string, string>): QuickFix[] {
   const keys = Object.keys(selector);
-  if (keys.length !== 1) return [];
-  const key = keys[0]!;
-  const values = [...new Set(ctx.world.deployments.filter(isGatewayLikeWorkload).map((d) => podLabels(d)[key]).filter((v): v is string => typeof v === 'string'))];
+  const [key] = keys;
+  if (keys.length !== 1 || key === undefined) return [];
+  const values = [
+    ...new Set(
+      ctx.world.deployments
+        .filter(isGatewayLikeWorkload)
+        .map((d) => podLabels(d)[key])
+        .filter((v): v is string => typeof v === 'string'),
+    ),
+  ];
   return values.slice(0, 3).map((v) => ({
     title: `Change selector to ${key}=${v}`,
-    edits: [replaceRange(gw.file, gw.rangeAt(['spec', 'selector', key]), /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? v : JSON.stringify(v))],
+    edits: [
+      replaceRange(
+        gw.file,
+        gw.rangeAt(['spec', 'selector', key]),
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v) ? v : JSON.stringify(v),
+      ),
+    ],
     isPreferred: values.length === 1,
   }));
 }

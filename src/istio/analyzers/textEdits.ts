@@ -12,8 +12,8 @@ function lineStarts(text: string): number[] {
 
 export function offsetAt(text: string, pos: Position): number {
   const starts = lineStarts(text);
-  const line = Math.min(pos.line, starts.length - 1);
-  return Math.min(starts[line]! + pos.character, text.length);
+  const lineStart = starts[Math.min(pos.line, starts.length - 1)] ?? 0;
+  return Math.min(lineStart + pos.character, text.length);
 }
 
 /** Applies edits (ranges refer to the original text), as an editor's WorkspaceEdit would. */
@@ -30,7 +30,7 @@ const point = (p: Position): Range => ({ start: p, end: p });
 
 /** A scalar written so YAML reads it back as the same string (quoted when plain style would not). */
 export function yamlScalar(s: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(s) ? s : JSON.stringify(s);
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(s) ? s : JSON.stringify(s);
 }
 
 const charAt = (text: string, pos: Position): string => text[offsetAt(text, pos)] ?? '';
@@ -39,14 +39,24 @@ const charAt = (text: string, pos: Position): string => text[offsetAt(text, pos)
  * Appends `item` (one line of YAML, flow style for maps) to the sequence at `seqRange`, after `lastItem`
  * (the range of its last element, if any).
  */
-export function appendToSequence(text: string, file: string, seqRange: Range, lastItem: Range | undefined, item: string): TextEdit | undefined {
+export function appendToSequence(
+  text: string,
+  file: string,
+  seqRange: Range,
+  lastItem: Range | undefined,
+  item: string,
+): TextEdit | undefined {
   const first = charAt(text, seqRange.start);
   if (first === '[') {
     if (lastItem) return { file, range: point(lastItem.end), newText: `, ${item}` };
     const close = text.indexOf(']', offsetAt(text, seqRange.start));
     if (close < 0) return undefined;
     const before = text.slice(0, close).split('\n');
-    return { file, range: point({ line: before.length - 1, character: before[before.length - 1]!.length }), newText: item };
+    return {
+      file,
+      range: point({ line: before.length - 1, character: before.at(-1)?.length ?? 0 }),
+      newText: item,
+    };
   }
   if (first !== '-' || !lastItem) return undefined;
   const indent = ' '.repeat(seqRange.start.character);
@@ -58,8 +68,16 @@ export function appendToSequence(text: string, file: string, seqRange: Range, la
 }
 
 /** Adds `key: value` to the mapping at `mapRange`, right after the value at `afterValue` (a scalar of that mapping). */
-export function addMapEntryAfter(text: string, file: string, mapRange: Range, afterValue: Range, key: string, value: string): TextEdit {
-  if (charAt(text, mapRange.start) === '{') return { file, range: point(afterValue.end), newText: `, ${key}: ${value}` };
+export function addMapEntryAfter(
+  text: string,
+  file: string,
+  mapRange: Range,
+  afterValue: Range,
+  key: string,
+  value: string,
+): TextEdit {
+  if (charAt(text, mapRange.start) === '{')
+    return { file, range: point(afterValue.end), newText: `, ${key}: ${value}` };
   const indent = ' '.repeat(mapRange.start.character);
   return { file, range: point(afterValue.end), newText: `\n${indent}${key}: ${value}` };
 }

@@ -4,7 +4,7 @@ import type { Range } from '../model';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type IstioCode = 'IST0101' | 'IST0112' | 'IST0130' | 'IST0131' | 'IST0132' | 'IST0145' | 'IST0162';
+export type IstioCode = 'IST0101' | 'IST0112' | 'IST0130' | 'IST0131' | 'IST0132' | 'IST0145' | 'IST0162' | 'IST0165';
 
 interface MessageType {
   name: string;
@@ -18,9 +18,14 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
   IST0112: {
     name: 'VirtualServiceDestinationPortSelectorRequired',
     severity: 'error',
-    template: 'This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a port in the destination is required to disambiguate.',
+    template:
+      'This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a port in the destination is required to disambiguate.',
   },
-  IST0130: { name: 'VirtualServiceUnreachableRule', severity: 'warning', template: 'VirtualService rule %v not used (%s).' },
+  IST0130: {
+    name: 'VirtualServiceUnreachableRule',
+    severity: 'warning',
+    template: 'VirtualService rule %v not used (%s).',
+  },
   IST0131: {
     name: 'VirtualServiceIneffectiveMatch',
     severity: 'info',
@@ -41,6 +46,11 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
     severity: 'warning',
     template:
       'The gateway is listening on a target port (port %d) that is not defined in the Service associated with its workload instances (Pod selector %s). If you need to access the gateway port through the gateway Service, it will not be available.',
+  },
+  IST0165: {
+    name: 'ReferencedInternalGateway',
+    severity: 'warning',
+    template: 'Gateway reference in VirtualService %s is to an implementation-generated internal Gateway: %s.',
   },
 };
 
@@ -81,8 +91,13 @@ export interface Diagnostic {
   /** Istio's template, filled in as Go's fmt would. */
   message: string;
   file: string;
-  /** Exact 0-based range in `file`. */
+  /** Exact 0-based range in `file`: where `istioctl analyze` reports it (its line is the CLI's line). */
   range: Range;
+  /**
+   * The value at fault, when it is not where Istio reports the message (IST0132: Istio names the gateway
+   * reference's line, the fault is the host the Gateway does not accept). The editor underlines this one.
+   */
+  valueRange?: Range;
   object: ObjectRef;
   /** Istio's documentation page for the code. */
   docsUrl: string;
@@ -123,6 +138,7 @@ export interface DiagnosticInput {
   args: readonly unknown[];
   file: string;
   range: Range;
+  valueRange?: Range;
   object: ObjectRef;
   source?: Diagnostic['source'];
   fixes?: QuickFix[];
@@ -142,6 +158,7 @@ export function makeDiagnostic(d: DiagnosticInput): Diagnostic {
     docsUrl: docsUrl(d.code),
     source: d.source ?? 'istio',
   };
+  if (d.valueRange) out.valueRange = d.valueRange;
   if (d.fixes?.length) out.fixes = d.fixes;
   if (d.related?.length) out.related = d.related;
   return out;

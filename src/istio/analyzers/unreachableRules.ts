@@ -24,7 +24,11 @@ const routeName = (r: HTTPRoute | undefined, n: number) => (r?.name ? JSON.strin
 const requestName = (m: HTTPMatchRequest | undefined, n: number) => (m?.name ? JSON.stringify(m.name) : `#${n}`);
 
 const isEmpty = (v: unknown) =>
-  v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+  v === undefined ||
+  v === null ||
+  v === false ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 
 function canonical(v: unknown, key?: string): unknown {
   if (Array.isArray(v)) return v.map((x) => canonical(x));
@@ -63,9 +67,15 @@ interface PrefixMatch {
   withoutHeaders: Map<string, string>;
 }
 
-const toMap = (r: Record<string, StringMatch> | undefined) => new Map(Object.entries(mapping(r)).map(([k, v]) => [k, exactOrPrefix(v)]));
+const toMap = (r: Record<string, StringMatch> | undefined) =>
+  new Map(Object.entries(mapping(r)).map(([k, v]) => [k, exactOrPrefix(v)]));
 
-function genMatchHTTPRoute(route: HTTPRoute, match: HTTPMatchRequest | undefined, rule: number, n: number): PrefixMatch | undefined {
+function genMatchHTTPRoute(
+  route: HTTPRoute,
+  match: HTTPMatchRequest | undefined,
+  rule: number,
+  n: number,
+): PrefixMatch | undefined {
   const prefix = match?.uri?.prefix;
   if (!match || !prefix) return undefined;
   return {
@@ -99,7 +109,11 @@ function coveredValidation(a: PrefixMatch, b: PrefixMatch): boolean {
   if (b.port !== a.port) return false;
   if (a.method !== b.method && !a.method.startsWith(b.method)) return false;
   if (a.authority !== b.authority && !a.authority.startsWith(b.authority)) return false;
-  return mapsCovered(a.headers, b.headers) && mapsCovered(a.query, b.query) && mapsCovered(a.withoutHeaders, b.withoutHeaders);
+  return (
+    mapsCovered(a.headers, b.headers) &&
+    mapsCovered(a.query, b.query) &&
+    mapsCovered(a.withoutHeaders, b.withoutHeaders)
+  );
 }
 
 // ---- the request-level check Istio does not do ----
@@ -107,7 +121,12 @@ function coveredValidation(a: PrefixMatch, b: PrefixMatch): boolean {
 const pathOf = (s: StringMatch) => s.exact ?? s.prefix;
 
 /** Every string `b` accepts, `a` accepts. Undefined `a` accepts anything; an empty StringMatch means "present". */
-function stringCovers(a: StringMatch | undefined | null, b: StringMatch | undefined | null, caseA = true, caseB = true): boolean {
+function stringCovers(
+  a: StringMatch | undefined | null,
+  b: StringMatch | undefined | null,
+  caseA = true,
+  caseB = true,
+): boolean {
   if (a === undefined) return true;
   if (b === undefined) return false;
   if (a !== null && typeof a !== 'object') return false; // not a StringMatch: unsure, so not covered
@@ -128,14 +147,20 @@ function recordCovers(a: Record<string, StringMatch> | undefined, b: Record<stri
   return Object.entries(mapping(a)).every(([k, v]) => k in bm && stringCovers(v, bm[k]));
 }
 
-const sameValue = (a: unknown, b: unknown) => a === undefined || matchKey({ x: a } as never) === matchKey({ x: b } as never);
+const sameValue = (a: unknown, b: unknown) =>
+  a === undefined || matchKey({ x: a } as never) === matchKey({ x: b } as never);
 
 /** Every request `b` accepts, `a` accepts (conservative: false when unsure). `b` undefined: a rule without matches. */
 export function matchCovers(a: HTTPMatchRequest, b: HTTPMatchRequest | undefined): boolean {
   const bb: HTTPMatchRequest = b ?? {};
-  if (!a || typeof a !== 'object' || (a.uri !== undefined && (typeof a.uri !== 'object' || a.uri === null))) return false;
+  if (!a || typeof a !== 'object' || (a.uri !== undefined && (typeof a.uri !== 'object' || a.uri === null)))
+    return false;
   const uriA = a.uri ?? undefined;
-  const uriCoversAll = !uriA || uriA.prefix === '/' || uriA.regex === '.*' || (uriA.exact === undefined && uriA.prefix === undefined && uriA.regex === undefined);
+  const uriCoversAll =
+    !uriA ||
+    uriA.prefix === '/' ||
+    uriA.regex === '.*' ||
+    (uriA.exact === undefined && uriA.prefix === undefined && uriA.regex === undefined);
   if (!uriCoversAll) {
     if (!bb.uri || !stringCovers(uriA, bb.uri, !a.ignoreUriCase, !bb.ignoreUriCase)) return false;
   }
@@ -145,7 +170,10 @@ export function matchCovers(a: HTTPMatchRequest, b: HTTPMatchRequest | undefined
     stringCovers(a.scheme, bb.scheme) &&
     recordCovers(a.headers, bb.headers) &&
     recordCovers(a.queryParams, bb.queryParams) &&
-    Object.entries(mapping(a.withoutHeaders)).every(([k, v]) => k in mapping(bb.withoutHeaders) && matchKey(v as never) === matchKey(mapping(bb.withoutHeaders)[k] as never)) &&
+    Object.entries(mapping(a.withoutHeaders)).every(
+      ([k, v]) =>
+        k in mapping(bb.withoutHeaders) && matchKey(v as never) === matchKey(mapping(bb.withoutHeaders)[k] as never),
+    ) &&
     sameValue(a.port, bb.port) &&
     sameValue(a.sourceNamespace, bb.sourceNamespace) &&
     sameValue(a.sourceLabels, bb.sourceLabels) &&
@@ -168,8 +196,12 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
   const out: Diagnostic[] = [];
   const flagged = new Set<string>(); // `${rule}` or `${rule}.${match}` that Istio's own rules already report
   const at = (path: (string | number)[]) => vs.rangeAt(['spec', 'http', ...path]);
-  const push = (code: 'IST0130' | 'IST0131', args: string[], path: (string | number)[], extra: Partial<Parameters<typeof makeDiagnostic>[0]> = {}) =>
-    out.push(makeDiagnostic({ code, args, file: vs.file, range: at(path), object: objectRef(vs), ...extra }));
+  const push = (
+    code: 'IST0130' | 'IST0131',
+    args: string[],
+    path: (string | number)[],
+    extra: Partial<Parameters<typeof makeDiagnostic>[0]> = {},
+  ) => out.push(makeDiagnostic({ code, args, file: vs.file, range: at(path), object: objectRef(vs), ...extra }));
 
   const seen = new Map<string, number>();
   let emptyMatchEncountered = -1;
@@ -180,7 +212,13 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
     if (matches.length === 0) {
       if (emptyMatchEncountered >= 0) {
         push('IST0130', [routeName(route, rulen), 'only the last rule can have no matches'], [rulen], {
-          related: [{ file: vs.file, range: at([emptyMatchEncountered]), message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches` }],
+          related: [
+            {
+              file: vs.file,
+              range: at([emptyMatchEncountered]),
+              message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches`,
+            },
+          ],
         });
         flagged.add(`${rulen}`);
       }
@@ -191,7 +229,13 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
     matches.forEach((match, matchn) => {
       if (emptyMatchEncountered >= 0) {
         push('IST0130', [routeName(route, rulen), 'route without matches defined before'], [rulen, 'match', matchn], {
-          related: [{ file: vs.file, range: at([emptyMatchEncountered]), message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches` }],
+          related: [
+            {
+              file: vs.file,
+              range: at([emptyMatchEncountered]),
+              message: `rule ${routeName(routes[emptyMatchEncountered], emptyMatchEncountered)} has no matches`,
+            },
+          ],
           fixes: moveRuleToEndFix(vs, sourceText, emptyMatchEncountered),
         });
         flagged.add(`${rulen}`);
@@ -200,11 +244,26 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
       const key = matchKey(match);
       const dupn = seen.get(key);
       if (dupn !== undefined) {
-        push('IST0131', [routeName(route, rulen), requestName(match, matchn), routeName(routes[dupn], dupn)], [rulen, 'match', matchn], {
-          related: [{ file: vs.file, range: at([dupn]), message: `the same match in rule ${routeName(routes[dupn], dupn)}` }],
-          // a rule keeps at least one match: with none it would take every request
-          fixes: matches.length > 1 ? removeItemFix(vs, sourceText, [rulen, 'match', matchn], `Remove the duplicate match ${requestName(match, matchn)} of rule ${routeName(route, rulen)}`) : undefined,
-        });
+        push(
+          'IST0131',
+          [routeName(route, rulen), requestName(match, matchn), routeName(routes[dupn], dupn)],
+          [rulen, 'match', matchn],
+          {
+            related: [
+              { file: vs.file, range: at([dupn]), message: `the same match in rule ${routeName(routes[dupn], dupn)}` },
+            ],
+            // a rule keeps at least one match: with none it would take every request
+            fixes:
+              matches.length > 1
+                ? removeItemFix(
+                    vs,
+                    sourceText,
+                    [rulen, 'match', matchn],
+                    `Remove the duplicate match ${requestName(match, matchn)} of rule ${routeName(route, rulen)}`,
+                  )
+                : undefined,
+          },
+        );
         flagged.add(`${rulen}.${matchn}`);
         duplicates++;
         return;
@@ -221,16 +280,21 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
     }
   });
 
-  for (let i = 0; i < prefixMatches.length; i++) {
-    const a = prefixMatches[i]!;
-    for (let j = i + 1; j < prefixMatches.length; j++) {
-      const b = prefixMatches[j]!;
+  for (const [i, a] of prefixMatches.entries()) {
+    for (const b of prefixMatches.slice(i + 1)) {
       if (b.prefix === a.prefix) continue;
       if (!coveredValidation(a, b)) continue;
-      push('IST0131', [b.routeStr, `${b.matchStr} of prefix ${b.prefix}`, `${a.matchStr} of prefix ${a.prefix} on ${a.routeStr}`], [b.rule, 'match', b.match], {
-        related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier prefix ${a.prefix}` }],
-        fixes: moveRuleFix(vs, sourceText, b.rule, a.rule),
-      });
+      push(
+        'IST0131',
+        [b.routeStr, `${b.matchStr} of prefix ${b.prefix}`, `${a.matchStr} of prefix ${a.prefix} on ${a.routeStr}`],
+        [b.rule, 'match', b.match],
+        {
+          related: [
+            { file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier prefix ${a.prefix}` },
+          ],
+          fixes: moveRuleFix(vs, sourceText, b.rule, a.rule),
+        },
+      );
       flagged.add(`${b.rule}.${b.match}`);
     }
   }
@@ -240,24 +304,39 @@ export function analyzeUnreachableRules(vs: VirtualService, sourceText?: string)
 }
 
 /** Matches (and rules without matches) that an earlier match always wins over, which Istio's checks miss. */
-function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: Set<string>, sourceText: string | undefined, out: Diagnostic[]) {
-  const earlier: { rule: number; match: number; m: HTTPMatchRequest }[] = [];
+function shadowedBeyondIstio(
+  vs: VirtualService,
+  routes: HTTPRoute[],
+  flagged: Set<string>,
+  sourceText: string | undefined,
+  out: Diagnostic[],
+) {
+  const earlier = new EarlierMatches();
   const at = (path: (string | number)[]) => vs.rangeAt(['spec', 'http', ...path]);
   routes.forEach((route, rulen) => {
     if (!route || typeof route !== 'object' || flagged.has(`${rulen}`)) return;
     const matches = Array.isArray(route.match) ? route.match : [];
     if (matches.length === 0) {
-      const a = earlier.find((e) => matchCovers(e.m, undefined));
+      const a = earlier.firstCovering(undefined);
       if (a) {
         out.push(
           makeDiagnostic({
             code: 'IST0130',
-            args: [routeName(route, rulen), `every request is matched before, by rule ${routeName(routes[a.rule], a.rule)} match ${requestName(a.m, a.match)} of ${describeUri(a.m)}`],
+            args: [
+              routeName(route, rulen),
+              `every request is matched before, by rule ${routeName(routes[a.rule], a.rule)} match ${requestName(a.m, a.match)} of ${describeUri(a.m)}`,
+            ],
             file: vs.file,
             range: at([rulen]),
             object: objectRef(vs),
             source: 'ingress-lab',
-            related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: 'the earlier match that takes every request' }],
+            related: [
+              {
+                file: vs.file,
+                range: at([a.rule, 'match', a.match]),
+                message: 'the earlier match that takes every request',
+              },
+            ],
             fixes: removeItemFix(vs, sourceText, [rulen], `Remove rule ${routeName(route, rulen)} (never used)`),
           }),
         );
@@ -267,30 +346,107 @@ function shadowedBeyondIstio(vs: VirtualService, routes: HTTPRoute[], flagged: S
     matches.forEach((m, matchn) => {
       if (!m || typeof m !== 'object') return;
       if (!flagged.has(`${rulen}.${matchn}`)) {
-        const a = earlier.find((e) => matchCovers(e.m, m));
+        const a = earlier.firstCovering(m);
         if (a) {
           out.push(
             makeDiagnostic({
               code: 'IST0131',
-              args: [routeName(route, rulen), `${requestName(m, matchn)} of ${describeUri(m)}`, `${requestName(a.m, a.match)} of ${describeUri(a.m)} on ${routeName(routes[a.rule], a.rule)}`],
+              args: [
+                routeName(route, rulen),
+                `${requestName(m, matchn)} of ${describeUri(m)}`,
+                `${requestName(a.m, a.match)} of ${describeUri(a.m)} on ${routeName(routes[a.rule], a.rule)}`,
+              ],
               file: vs.file,
               range: at([rulen, 'match', matchn]),
               object: objectRef(vs),
               source: 'ingress-lab',
-              related: [{ file: vs.file, range: at([a.rule, 'match', a.match]), message: `the earlier ${describeUri(a.m)}, which every request of this match also matches` }],
+              related: [
+                {
+                  file: vs.file,
+                  range: at([a.rule, 'match', a.match]),
+                  message: `the earlier ${describeUri(a.m)}, which every request of this match also matches`,
+                },
+              ],
               fixes:
                 a.rule !== rulen
                   ? moveRuleFix(vs, sourceText, rulen, a.rule)
                   : matches.length > 1
-                    ? removeItemFix(vs, sourceText, [rulen, 'match', matchn], `Remove match ${requestName(m, matchn)} of rule ${routeName(route, rulen)} (never used)`)
+                    ? removeItemFix(
+                        vs,
+                        sourceText,
+                        [rulen, 'match', matchn],
+                        `Remove match ${requestName(m, matchn)} of rule ${routeName(route, rulen)} (never used)`,
+                      )
                     : undefined,
             }),
           );
         }
       }
-      earlier.push({ rule: rulen, match: matchn, m });
+      earlier.add({ rule: rulen, match: matchn, m });
     });
   });
+}
+
+interface EarlierMatch {
+  rule: number;
+  match: number;
+  m: HTTPMatchRequest;
+  /** Position among all earlier matches: the first covering one is reported. */
+  order?: number;
+}
+
+/**
+ * The matches seen so far, indexed by what their uri can cover, so finding the first one that covers a later
+ * match looks only at candidates (same exact path, a prefix of its path, the same regex, or any uri) instead
+ * of every earlier match: a VirtualService with n matches is checked in O(n · path length), not O(n²).
+ * Each candidate is still confirmed by matchCovers, which stays the one definition of "covers".
+ */
+class EarlierMatches {
+  private count = 0;
+  /** Matches whose uri takes every path (none, prefix "/", regex ".*", or an empty StringMatch). */
+  private readonly anyUri: EarlierMatch[] = [];
+  /** exact and prefix by value; case-insensitive ones (ignoreUriCase) by lower-cased value. */
+  private readonly exact = new Map<string, EarlierMatch[]>();
+  private readonly prefix = new Map<string, EarlierMatch[]>();
+  private readonly regex = new Map<string, EarlierMatch[]>();
+
+  add(e: EarlierMatch): void {
+    e.order = this.count++;
+    const uri: unknown = e.m.uri;
+    if (uri !== undefined && (typeof uri !== 'object' || uri === null)) return; // never covers (matchCovers)
+    const u = e.m.uri;
+    const fold = (s: string) => (e.m.ignoreUriCase ? `i:${s.toLowerCase()}` : `s:${s}`);
+    // Anything not plainly indexable (no uri, "/", ".*", or values of odd types) is a candidate for every match.
+    if (u && typeof u.regex === 'string' && u.regex !== '.*') push(this.regex, u.regex, e);
+    else if (u && u.regex === undefined && typeof u.exact === 'string') push(this.exact, fold(u.exact), e);
+    else if (u && u.regex === undefined && u.exact === undefined && typeof u.prefix === 'string' && u.prefix !== '/')
+      push(this.prefix, fold(u.prefix), e);
+    else this.anyUri.push(e);
+  }
+
+  /** The earliest match that takes every request `m` takes (`m` undefined: a rule without matches). */
+  firstCovering(m: HTTPMatchRequest | undefined): EarlierMatch | undefined {
+    const candidates: EarlierMatch[] = [...this.anyUri];
+    const u = m?.uri;
+    if (u && typeof u === 'object') {
+      if (typeof u.regex === 'string') candidates.push(...(this.regex.get(u.regex) ?? []));
+      const path = u.exact ?? u.prefix;
+      if (typeof path === 'string') {
+        const keys = (s: string) => [`s:${s}`, `i:${s.toLowerCase()}`];
+        if (u.exact !== undefined) for (const k of keys(path)) candidates.push(...(this.exact.get(k) ?? []));
+        for (let n = 0; n <= path.length; n++)
+          for (const k of keys(path.slice(0, n))) candidates.push(...(this.prefix.get(k) ?? []));
+      }
+    }
+    candidates.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    return candidates.find((e) => matchCovers(e.m, m));
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** Whole lines of a block sequence item at `spec.http...path`: [first line, line after the last]. */
@@ -304,15 +460,21 @@ function itemLines(vs: VirtualService, text: string, path: (string | number)[]):
 }
 
 const pos = (line: number) => ({ line, character: 0 });
+const endOf = (lines: string[]) => ({ line: lines.length - 1, character: lines.at(-1)?.length ?? 0 });
 
 /** The edit that deletes whole lines [from, to) (to may be past the last line). */
 function deleteLines(file: string, lines: string[], [from, to]: [number, number]) {
-  const end = to >= lines.length ? { line: lines.length - 1, character: lines[lines.length - 1]!.length } : pos(to);
+  const end = to >= lines.length ? endOf(lines) : pos(to);
   return { file, range: { start: pos(from), end }, newText: '' };
 }
 
 /** "Move rule #b above rule #a": cuts the later rule's lines and puts them before the earlier rule's. */
-function moveRuleFix(vs: VirtualService, text: string | undefined, later: number, before: number): QuickFix[] | undefined {
+function moveRuleFix(
+  vs: VirtualService,
+  text: string | undefined,
+  later: number,
+  before: number,
+): QuickFix[] | undefined {
   if (text === undefined) return undefined;
   const b = itemLines(vs, text, [later]);
   const a = itemLines(vs, text, [before]);
@@ -323,7 +485,10 @@ function moveRuleFix(vs: VirtualService, text: string | undefined, later: number
   return [
     {
       title: `Move rule ${routeName(routes[later], later)} above rule ${routeName(routes[before], before)}`,
-      edits: [{ file: vs.file, range: { start: pos(a[0]), end: pos(a[0]) }, newText: block }, deleteLines(vs.file, lines, b)],
+      edits: [
+        { file: vs.file, range: { start: pos(a[0]), end: pos(a[0]) }, newText: block },
+        deleteLines(vs.file, lines, b),
+      ],
       isPreferred: true,
     },
   ];
@@ -340,13 +505,28 @@ function moveRuleToEndFix(vs: VirtualService, text: string | undefined, rule: nu
   const block = lines.slice(r[0], r[1]).join('\n');
   const insert =
     last[1] >= lines.length
-      ? { file: vs.file, range: { start: { line: lines.length - 1, character: lines[lines.length - 1]!.length }, end: { line: lines.length - 1, character: lines[lines.length - 1]!.length } }, newText: `\n${block}` }
+      ? {
+          file: vs.file,
+          range: { start: endOf(lines), end: endOf(lines) },
+          newText: `\n${block}`,
+        }
       : { file: vs.file, range: { start: pos(last[1]), end: pos(last[1]) }, newText: `${block}\n` };
-  return [{ title: `Move rule ${routeName(routes[rule], rule)} (no matches) to the end`, edits: [insert, deleteLines(vs.file, lines, r)], isPreferred: true }];
+  return [
+    {
+      title: `Move rule ${routeName(routes[rule], rule)} (no matches) to the end`,
+      edits: [insert, deleteLines(vs.file, lines, r)],
+      isPreferred: true,
+    },
+  ];
 }
 
 /** Deletes a block sequence item that can never take a request (a whole rule, or one match of a rule that keeps others). */
-function removeItemFix(vs: VirtualService, text: string | undefined, path: (string | number)[], title: string): QuickFix[] | undefined {
+function removeItemFix(
+  vs: VirtualService,
+  text: string | undefined,
+  path: (string | number)[],
+  title: string,
+): QuickFix[] | undefined {
   if (text === undefined) return undefined;
   const r = itemLines(vs, text, path);
   if (!r) return undefined;

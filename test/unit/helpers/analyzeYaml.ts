@@ -1,7 +1,13 @@
 // Runs the analyzers on YAML texts (read through readResources, so ranges are real) and applies quick fixes
 // to the texts, as the editor would.
 import assert from 'node:assert/strict';
-import { analyze, applyTextEdits, type AnalyzeOptions, type Diagnostic, type QuickFix } from '../../../src/istio/analyze';
+import {
+  analyze,
+  applyTextEdits,
+  type AnalyzeOptions,
+  type Diagnostic,
+  type QuickFix,
+} from '../../../src/istio/analyze';
 import { mergeResourceSets, readResources } from '../../../src/istio/yamlModel';
 import type { ResourceSet } from '../../../src/istio/model';
 
@@ -14,7 +20,10 @@ export function readTexts(files: Files, defaultNamespace = 'default'): ResourceS
   return mergeResourceSets(...read.map((r) => r.resources));
 }
 
-export function analyzeTexts(files: Files, options: Omit<AnalyzeOptions, 'sourceText'> & { defaultNamespace?: string } = {}): Diagnostic[] {
+export function analyzeTexts(
+  files: Files,
+  options: Omit<AnalyzeOptions, 'sourceText'> & { defaultNamespace?: string } = {},
+): Diagnostic[] {
   const { defaultNamespace, ...rest } = options;
   return analyze(readTexts(files, defaultNamespace), { ...rest, sourceText: (f) => files[f] });
 }
@@ -49,7 +58,9 @@ export function fixTitled(d: Diagnostic, title: string | RegExp): QuickFix {
 }
 
 /** Istio's default ingress gateway as its Helm chart installs it: Deployment + Service in istio-system. */
-export function ingressGatewayWorkload(ports = '  - {name: status-port, port: 15021, targetPort: 15021, protocol: TCP}\n  - {name: http2, port: 80, targetPort: 8080, protocol: TCP}\n  - {name: https, port: 443, targetPort: 8443, protocol: TCP}\n'): string {
+export function ingressGatewayWorkload(
+  ports = '  - {name: status-port, port: 15021, targetPort: 15021, protocol: TCP}\n  - {name: http2, port: 80, targetPort: 8080, protocol: TCP}\n  - {name: https, port: 443, targetPort: 8443, protocol: TCP}\n',
+): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:

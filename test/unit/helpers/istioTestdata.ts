@@ -22,10 +22,15 @@ export function istioModuleDir(): string {
   if (moduleDir) return moduleDir;
   const version = istioModuleVersion();
   const env = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' });
-  if (env.error || env.status !== 0) throw new Error(`go env GOMODCACHE failed (${env.error?.message ?? env.stderr.trim()}): install Go and run npm run setup`);
+  if (env.error || env.status !== 0)
+    throw new Error(
+      `go env GOMODCACHE failed (${env.error?.message ?? env.stderr.trim()}): install Go and run npm run setup`,
+    );
   const dir = join(env.stdout.trim(), `istio.io/istio@${version}`);
   if (!existsSync(join(dir, 'go.mod'))) {
-    throw new Error(`Istio's test data is not in the Go module cache (${dir}): run npm run setup, or go mod download istio.io/istio@${version}`);
+    throw new Error(
+      `Istio's test data is not in the Go module cache (${dir}): run npm run setup, or go mod download istio.io/istio@${version}`,
+    );
   }
   moduleDir = dir;
   return dir;

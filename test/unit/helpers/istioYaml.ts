@@ -13,14 +13,24 @@ export function seedManifests(): { name: string; text: string }[] {
   return SAMPLE_FILES.map((name) => ({ name, text: readFileSync(`${ARTICLE}${name}`, 'utf8') }));
 }
 
-export function predictTexts(files: Record<string, string>, options: PredictOptions & { defaultNamespace?: string } = {}) {
-  const read = Object.entries(files).map(([file, text]) => readResources(text, file, { defaultNamespace: options.defaultNamespace ?? 'default' }));
+export function predictTexts(
+  files: Record<string, string>,
+  options: PredictOptions & { defaultNamespace?: string } = {},
+) {
+  const read = Object.entries(files).map(([file, text]) =>
+    readResources(text, file, { defaultNamespace: options.defaultNamespace ?? 'default' }),
+  );
   const problems = read.flatMap((r) => r.problems);
   if (problems.length) throw new Error(`test YAML does not parse: ${JSON.stringify(problems)}`);
   return predict(mergeResourceSets(...read.map((r) => r.resources)), options);
 }
 
-export function gateway(name: string, servers: string, namespace = 'default', selector = 'istio: ingressgateway'): string {
+export function gateway(
+  name: string,
+  servers: string,
+  namespace = 'default',
+  selector = 'istio: ingressgateway',
+): string {
   return `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata:

@@ -6,9 +6,10 @@ export function memoryIo(files: Record<string, string>) {
   const io: CliIo = {
     stdout: (t) => void (out.stdout += t),
     stderr: (t) => void (out.stderr += t),
-    readFile: async (p) => {
-      if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return files[p]!;
+    readFile: (p) => {
+      const text = files[p];
+      if (text === undefined) return Promise.reject(Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' }));
+      return Promise.resolve(text);
     },
   };
   return { io, out };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { contentSecurityPolicy, escapeHtml, renderTraceHtml } from '../../src/editor/traceHtml';
+import { contentSecurityPolicy, escapeHtml, renderTraceHtml } from '../../src/lab/traceHtml';
 import { traceRequest } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 
@@ -13,7 +13,10 @@ const sample = () =>
       (f) => readResources(readFileSync(new URL(`../../samples/workspace/${f}`, import.meta.url), 'utf8'), f).resources,
     ),
   );
-const opts = { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/trace.css' };
+const opts = {
+  cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/trace.css',
+};
 
 /** The visible text of an element with that id (tags dropped, entities decoded), for assertions on what users read. */
 function textOf(html: string, id: string): string {
@@ -33,21 +36,42 @@ function textOf(html: string, id: string): string {
     .trim();
 }
 
-test('every hop of the sample\'s trace is a box with its value and source, in order, then the outcome', () => {
+test("every hop of the sample's trace is a box with its value and source, in order, then the outcome", () => {
   const t = traceRequest({ host: 'simple.baihl.io', path: '/simple/httpserver', entry: 'nodePort' }, sample());
   const html = renderTraceHtml(t, opts);
   const ids = [...html.matchAll(/<li class="hop [^"]*" id="hop-([a-zA-Z]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(ids, t.steps.map((s) => s.id));
-  assert.deepEqual(ids, ['entry', 'service', 'iptables', 'pod', 'listener', 'routeConfig', 'virtualHost', 'route', 'rewrite', 'cluster', 'endpoint']);
+  assert.deepEqual(
+    ids,
+    t.steps.map((s) => s.id),
+  );
+  assert.deepEqual(ids, [
+    'entry',
+    'service',
+    'iptables',
+    'pod',
+    'listener',
+    'routeConfig',
+    'virtualHost',
+    'route',
+    'rewrite',
+    'cluster',
+    'endpoint',
+  ]);
   assert.match(textOf(html, 'hop-listener'), /Envoy listener 0\.0\.0\.0_8080 predicted/);
   assert.match(textOf(html, 'hop-virtualHost'), /Virtual host simple\.baihl\.io:80 predicted/);
   assert.match(textOf(html, 'hop-rewrite'), /Path sent upstream \/hello/);
   assert.match(textOf(html, 'hop-cluster'), /outbound\|80\|\|simple\.simple\.svc\.cluster\.local/);
-  assert.match(textOf(html, 'hop-service'), /istio-system\/istio-ingressgateway http2 80 → 8080 default .*assumed as Istio's default profile/);
+  assert.match(
+    textOf(html, 'hop-service'),
+    /istio-system\/istio-ingressgateway http2 80 → 8080 default .*assumed as Istio's default profile/,
+  );
   assert.ok(html.indexOf('id="outcome"') > html.indexOf('id="hop-endpoint"'));
   assert.match(textOf(html, 'outcome'), /^Outcome forwarded forwarded to 1 pod\(s\) app=simple:80 as GET \/hello$/);
   // the kube-proxy rules as iptables-save prints them, in a monospace block
-  assert.match(html, /<pre class="lines">-A KUBE-NODEPORTS -p tcp -m comment --comment &quot;istio-system\/istio-ingressgateway:http2&quot;/);
+  assert.match(
+    html,
+    /<pre class="lines">-A KUBE-NODEPORTS -p tcp -m comment --comment &quot;istio-system\/istio-ingressgateway:http2&quot;/,
+  );
 });
 
 test('a Host header with markup is escaped everywhere it appears', () => {
@@ -62,13 +86,13 @@ test('a Host header with markup is escaped everywhere it appears', () => {
   assert.match(textOf(html, 'outcome'), /^Outcome 404 404 Not Found \(NR\): no virtual host for Host <script>/);
 });
 
-test('the CSP is the first thing in <head>: nothing but the extension\'s styles, no script, nothing remote', () => {
+test("the CSP is the first thing in <head>: nothing but the extension's styles, no script, nothing remote", () => {
   const html = renderTraceHtml(traceRequest({ host: 'simple.baihl.io', path: '/simple/nginx' }, sample()), opts);
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
   assert.ok(csp, 'CSP meta present');
   assert.equal(csp[1], contentSecurityPolicy(opts.cspSource));
-  assert.match(csp[1]!, /^default-src 'none'; style-src https:\/\/file\+\.vscode-resource\.vscode-cdn\.net;/);
-  assert.doesNotMatch(csp[1]!, /unsafe|script-src|\*/);
+  assert.match(csp[1], /^default-src 'none'; style-src https:\/\/file\+\.vscode-resource\.vscode-cdn\.net;/);
+  assert.doesNotMatch(csp[1], /unsafe|script-src|\*/);
   assert.ok(html.indexOf('Content-Security-Policy') < html.indexOf('<link rel="stylesheet"'));
   assert.doesNotMatch(html, /<script|style="|https?:\/\/(?!file\+\.vscode-resource|simple\.baihl\.io)/);
 });

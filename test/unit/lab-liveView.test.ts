@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { buildLiveGateway } from '../../src/editor/liveView';
+import { buildLiveGateway } from '../../src/lab/liveView';
 import { istioctlTestdata } from './helpers/istioTestdata';
 
 const dump = JSON.parse(readFileSync(istioctlTestdata('describe/testdata/describe/http_config.json'), 'utf8'));
@@ -11,7 +11,12 @@ const clusters = {
   cluster_statuses: [
     {
       name: 'outbound|9080||productpage.default.svc.cluster.local',
-      host_statuses: [{ address: { socket_address: { address: '10.10.1.13', port_value: 9080 } }, health_status: { eds_health_status: 'HEALTHY' } }],
+      host_statuses: [
+        {
+          address: { socket_address: { address: '10.10.1.13', port_value: 9080 } },
+          health_status: { eds_health_status: 'HEALTHY' },
+        },
+      ],
     },
   ],
 };
@@ -22,7 +27,9 @@ test('finds the live route by route config, host and match, with its endpoints n
   assert.ok(hit, 'route found');
   assert.equal(hit.virtualHost, '*:80');
   assert.equal(hit.route.route?.cluster, 'outbound|9080||productpage.default.svc.cluster.local');
-  assert.deepEqual(g.endpoints('outbound|9080||productpage.default.svc.cluster.local'), [{ address: '10.10.1.13:9080', health: 'HEALTHY', pod: 'productpage-v1-abc' }]);
+  assert.deepEqual(g.endpoints('outbound|9080||productpage.default.svc.cluster.local'), [
+    { address: '10.10.1.13', port: 9080, health: 'HEALTHY', pod: 'productpage-v1-abc' },
+  ]);
   assert.deepEqual(g.endpoints('outbound|80||nope.default.svc.cluster.local'), []);
 });
 
@@ -36,8 +43,11 @@ test('a match the gateway lacks is not found; the VirtualService is known by its
   assert.equal(g.hasVirtualService('simple', 'simple'), false);
 });
 
-test('tables come out in istioctl\'s format', () => {
+test("tables come out in istioctl's format", () => {
   const g = buildLiveGateway(pod, dump, clusters, new Map());
   assert.match(g.routesTable('http.8080'), /^NAME\s+VHOST NAME\s+DOMAINS\s+MATCH\s+VIRTUAL SERVICE\n/);
-  assert.match(g.endpointsTable('outbound|9080||productpage.default.svc.cluster.local'), /^ENDPOINT\s+STATUS\s+OUTLIER CHECK\s+CLUSTER\n10\.10\.1\.13:9080\s+HEALTHY\s+OK\s+outbound\|9080\|\|productpage/);
+  assert.match(
+    g.endpointsTable('outbound|9080||productpage.default.svc.cluster.local'),
+    /^ENDPOINT\s+STATUS\s+OUTLIER CHECK\s+CLUSTER\n10\.10\.1\.13:9080\s+HEALTHY\s+OK\s+outbound\|9080\|\|productpage/,
+  );
 });

@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { endpointFromView, isLegacyKubeProxy, mergeClusterAndWorkspace, toModel } from '../../src/editor/traceInputs';
+import { endpointAddress } from '../../src/envoy/index';
+import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../../src/lab/traceInputs';
 import type { ResourceSet } from '../../src/istio/model';
 import { traceRequest } from '../../src/istio/trace';
-import { emptyResourceSet, mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import type { KubeObject } from '../../src/kube/index';
+import { clusterResourceSet, emptyResourceSet, mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import type { ApiObject } from '../../src/kube/index';
 
 const workspace = () =>
   mergeResourceSets(
@@ -27,32 +28,37 @@ const listedGatewayService = {
     ports: [{ name: 'http2', port: 80, targetPort: 8080, nodePort: 30395, protocol: 'TCP' }],
   },
   status: { loadBalancer: { ingress: [{ ip: '10.244.255.253' }] } },
-} as unknown as KubeObject;
+} as unknown as ApiObject;
 
-test('toModel: listed items get the kind and apiVersion the list left off, and keep their status', () => {
-  const [svc] = toModel([listedGatewayService], 'Service', 'v1');
+test('clusterResourceSet: listed items get the kind and apiVersion the list left off, and keep their status', () => {
+  const [svc] = clusterResourceSet([{ kind: 'Service', apiVersion: 'v1', items: [listedGatewayService] }]).services;
   assert.equal(svc!.kind, 'Service');
   assert.equal(svc!.apiVersion, 'v1');
   assert.equal(svc!.file, 'cluster:Service/istio-system/istio-ingressgateway');
   assert.deepEqual((svc as { status?: unknown }).status, { loadBalancer: { ingress: [{ ip: '10.244.255.253' }] } });
 });
 
-test('mergeClusterAndWorkspace: the cluster\'s object wins over the workspace\'s of the same name; the rest is added', () => {
+test("mergeClusterAndWorkspace: the cluster's object wins over the workspace's of the same name; the rest is added", () => {
   const ws = workspace();
   const cluster = emptyResourceSet();
-  const edited = readResources(readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace('/simple/nginx', '/simple/applied'), 'cluster').resources;
+  const edited = readResources(
+    readFileSync(new URL('../../samples/workspace/istio-specs.yaml', import.meta.url), 'utf8').replace(
+      '/simple/nginx',
+      '/simple/applied',
+    ),
+    'cluster',
+  ).resources;
   cluster.virtualServices.push(...edited.virtualServices);
   const merged: ResourceSet = mergeClusterAndWorkspace(cluster, ws);
-  assert.equal(merged.virtualServices.length, 1, 'one VirtualService simple/simple, the cluster\'s');
+  assert.equal(merged.virtualServices.length, 1, "one VirtualService simple/simple, the cluster's");
   assert.equal(merged.virtualServices[0]!.file, 'cluster');
-  assert.equal(merged.gateways.length, 1, 'the workspace\'s Gateway, not applied in this cluster');
+  assert.equal(merged.gateways.length, 1, "the workspace's Gateway, not applied in this cluster");
   assert.equal(merged.deployments.length, ws.deployments.length);
   assert.equal(merged.services.length, ws.services.length);
 });
 
-test('a trace on the merged set uses the cluster\'s gateway Service: its LoadBalancer IP and NodePort', () => {
-  const cluster = emptyResourceSet();
-  cluster.services.push(...(toModel([listedGatewayService], 'Service', 'v1') as ResourceSet['services']));
+test("a trace on the merged set uses the cluster's gateway Service: its LoadBalancer IP and NodePort", () => {
+  const cluster = clusterResourceSet([{ kind: 'Service', apiVersion: 'v1', items: [listedGatewayService] }]);
   const merged = mergeClusterAndWorkspace(cluster, workspace());
   const lb = traceRequest({ host: 'simple.baihl.io', path: '/simple/nginx' }, merged);
   assert.equal(lb.steps[0]!.value, '10.244.255.253:80');
@@ -61,10 +67,10 @@ test('a trace on the merged set uses the cluster\'s gateway Service: its LoadBal
   assert.equal(np.request.port, 30395);
 });
 
-test('endpointFromView splits ip:port (IPv4 and IPv6) and keeps health and pod', () => {
-  assert.deepEqual(endpointFromView({ address: '10.244.0.1:80', health: 'HEALTHY', pod: 'nginx-1' }), { address: '10.244.0.1', port: 80, health: 'HEALTHY', pod: 'nginx-1' });
-  assert.deepEqual(endpointFromView({ address: 'fd00::1:8080', health: 'UNHEALTHY' }), { address: 'fd00::1', port: 8080, health: 'UNHEALTHY', pod: undefined });
-  assert.deepEqual(endpointFromView({ address: 'pipe', health: 'HEALTHY' }), { address: 'pipe', port: 0, health: 'HEALTHY', pod: undefined });
+test('an endpoint is printed ip:port as istioctl prints it, a pipe without a port', () => {
+  assert.equal(endpointAddress({ address: '10.244.0.1', port: 80 }), '10.244.0.1:80');
+  assert.equal(endpointAddress({ address: 'fd00::1', port: 8080 }), 'fd00::1:8080');
+  assert.equal(endpointAddress({ address: '/var/run/pipe', port: 0 }), '/var/run/pipe');
 });
 
 test('isLegacyKubeProxy: before 1.24 only', () => {

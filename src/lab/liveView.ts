@@ -1,11 +1,10 @@
 // Adapter from the envoy readers (src/envoy) to what lenses, hovers and commands ask of a live gateway.
 import { readAdminClusters } from '../envoy/adminClusters';
 import { readConfigDump } from '../envoy/configDump';
-import { AdminClustersIndex, ConfigDumpIndex } from '../envoy/index';
+import { AdminClustersIndex, ConfigDumpIndex, type PodEndpoint } from '../envoy/index';
 import { adminEndpointsTable, listenersTable, NothingToPrintError, routesTable } from '../envoy/tables';
 import type { Route, RouteMatch } from '../envoy/types';
 import type { PodInfo } from '../kube/objects';
-import type { EndpointView } from '../lab/lensText';
 
 export interface LiveRouteHit {
   route: Route;
@@ -21,7 +20,7 @@ export interface LiveGateway {
   findRoute(routeConfig: string, domains: readonly string[], match: RouteMatch): LiveRouteHit | undefined;
   /** Whether any live route carries this VirtualService's istio metadata (it is applied and pushed). */
   hasVirtualService(namespace: string, name: string): boolean;
-  endpoints(cluster: string): EndpointView[];
+  endpoints(cluster: string): PodEndpoint[];
   listenersTable(port?: number): string;
   routesTable(name?: string): string;
   endpointsTable(cluster?: string): string;
@@ -36,7 +35,12 @@ function tableOrNote(f: () => string): string {
   }
 }
 
-export function buildLiveGateway(pod: PodInfo, configDumpJson: unknown, clustersJson: unknown, podsByIp: Map<string, string>): LiveGateway {
+export function buildLiveGateway(
+  pod: PodInfo,
+  configDumpJson: unknown,
+  clustersJson: unknown,
+  podsByIp: Map<string, string>,
+): LiveGateway {
   const dump = readConfigDump(configDumpJson);
   const index = new ConfigDumpIndex(dump);
   const adminClusters = readAdminClusters(clustersJson);
@@ -56,7 +60,12 @@ export function buildLiveGateway(pod: PodInfo, configDumpJson: unknown, clusters
       // Envoy picks the virtual host by the request's Host; any of the predicted domains stands for it.
       for (const host of domains.length ? domains : ['*']) {
         const found = index.findRoute(routeConfig, host.replace(/^\*\./, 'lab.'), match);
-        if (found) return { route: found.route, routeConfig: found.routeConfig.name ?? routeConfig, virtualHost: found.virtualHost.name };
+        if (found)
+          return {
+            route: found.route,
+            routeConfig: found.routeConfig.name ?? routeConfig,
+            virtualHost: found.virtualHost.name,
+          };
       }
       return undefined;
     },
@@ -66,9 +75,9 @@ export function buildLiveGateway(pod: PodInfo, configDumpJson: unknown, clusters
     endpoints(cluster) {
       return clusters.hosts(cluster).map((h) => {
         const ip = h.address?.socketAddress?.address ?? '';
-        const port = h.address?.socketAddress?.portValue;
         return {
-          address: port ? `${ip}:${port}` : ip,
+          address: ip,
+          port: h.address?.socketAddress?.portValue ?? 0,
           health: h.healthStatus?.edsHealthStatus ?? 'UNKNOWN',
           pod: podsByIp.get(ip),
         };

@@ -33,7 +33,10 @@ export const YAML_SOURCE = 'ingress-lab';
  * Items per file for every file in `texts` (an empty list clears a file that is clean now). Related
  * locations outside `texts` (objects read from the cluster have no place in the editor) are dropped.
  */
-export function itemsByFile(result: AnalyzeDocumentsResult, texts: ReadonlyMap<string, string>): Map<string, DiagnosticItem[]> {
+export function itemsByFile(
+  result: AnalyzeDocumentsResult,
+  texts: ReadonlyMap<string, string>,
+): Map<string, DiagnosticItem[]> {
   const out = new Map<string, DiagnosticItem[]>([...texts.keys()].map((f) => [f, []]));
   for (const d of result.diagnostics) out.get(d.file)?.push(fromDiagnostic(d, texts));
   for (const [file, problems] of groupByFile(result.problems)) {
@@ -54,7 +57,7 @@ export function looksLikeManifest(text: string): boolean {
 
 function fromDiagnostic(d: Diagnostic, texts: ReadonlyMap<string, string>): DiagnosticItem {
   return {
-    range: d.range,
+    range: d.valueRange ?? d.range,
     severity: d.severity,
     message: d.message,
     code: { value: d.code, target: d.docsUrl },
@@ -67,7 +70,15 @@ function fromDiagnostic(d: Diagnostic, texts: ReadonlyMap<string, string>): Diag
 
 function fromProblem(p: YamlProblem): DiagnosticItem {
   // Shown as errors, whatever the reader's level: a document that cannot be read is not analyzed at all.
-  return { range: p.range, severity: 'error', message: p.message, source: YAML_SOURCE, unreachable: false, related: [], fixes: [] };
+  return {
+    range: p.range,
+    severity: 'error',
+    message: p.message,
+    source: YAML_SOURCE,
+    unreachable: false,
+    related: [],
+    fixes: [],
+  };
 }
 
 function groupByFile(problems: readonly YamlProblem[]): Map<string, YamlProblem[]> {
@@ -89,7 +100,9 @@ export function firstProblemPerDocument(problems: readonly YamlProblem[], text: 
   const starts = splitDocuments(text).map((c) => c.startLine);
   const documentOf = (line: number) => {
     let index = 0;
-    for (let i = 0; i < starts.length; i++) if (starts[i]! <= line) index = i;
+    starts.forEach((start, i) => {
+      if (start <= line) index = i;
+    });
     return index;
   };
   const byDocument = new Map<number, YamlProblem>();

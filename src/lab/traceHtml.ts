@@ -17,15 +17,20 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(s: string): string {
-  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return String(s).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
-export const SOURCE_LABELS: Record<StepSource, string> = { live: 'live', yaml: 'yaml', predicted: 'predicted', default: 'default' };
+export const SOURCE_LABELS: Record<StepSource, string> = {
+  live: 'live',
+  yaml: 'yaml',
+  predicted: 'predicted',
+  default: 'default',
+};
 const SOURCE_TITLES: Record<StepSource, string> = {
-  live: 'read from the cluster or the gateway\'s Envoy',
+  live: "read from the cluster or the gateway's Envoy",
   yaml: 'read from the YAML files of the workspace',
-  predicted: 'predicted from the YAML by Istio\'s rules',
-  default: 'assumed: Istio\'s default install',
+  predicted: "predicted from the YAML by Istio's rules",
+  default: "assumed: Istio's default install",
 };
 const STATUS_MARKS: Record<StepStatus, string> = { ok: '✓', warn: '!', fail: '✗' };
 
@@ -74,12 +79,12 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
   const requestLine = `${r.method} http://${r.host}${r.path}`;
   const status = outcomeStatus(t);
   const hops = t.steps.map(stepBox).join('\n<li class="arrow" aria-hidden="true">→</li>\n');
-  const rules = t.steps.flatMap((s) => s.lines && s.id === 'iptables' ? s.lines : []);
+  const rules = t.steps.flatMap((s) => (s.lines && s.id === 'iptables' ? s.lines : []));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource).replace(/[&<>"]/g, (c) => ENTITIES[c]!)}">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource).replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(o.styleUri)}">
 <title>Trace ${e(requestLine)}</title>
@@ -87,7 +92,7 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
 <body>
 <header>
   <h1><code class="request">${e(requestLine)}</code></h1>
-  <p class="sub">via <code>${e(`${r.address}:${r.port}`)}</code> (${e(r.entry)}) · <span class="mode mode-${t.mode}">${t.mode === 'live' ? 'live: read from the cluster and the gateway\'s Envoy' : 'offline: predicted from the workspace YAML'}</span></p>
+  <p class="sub">via <code>${e(`${r.address}:${r.port}`)}</code> (${e(r.entry)}) · <span class="mode mode-${t.mode}">${t.mode === 'live' ? "live: read from the cluster and the gateway's Envoy" : 'offline: predicted from the workspace YAML'}</span></p>
 ${o.note ? `  <p class="note">${e(o.note)}</p>\n` : ''}</header>
 <ol class="path" aria-label="hops of the request">
 ${hops}

@@ -1,0 +1,184 @@
+// The gateway's TCP and TLS routes: what Istio puts on a listener for `tcp[]` and `tls[]` rules of
+// VirtualServices (pilot/pkg/networking/core/gateway.go createGatewayTCPFilterChainOpts,
+// buildGatewayNetworkFiltersFromTCPRoutes / FromTLSRoutes, networkfilter.go buildOutboundNetworkFilters):
+//  - a TCP server (no tls): one filter chain, the first tcp[] rule (VirtualServices in Istio's order) whose
+//    match has the server's port (or none) and names this gateway (or none);
+//  - a TLS/HTTPS server in PASSTHROUGH: one filter chain per tls[].match, its SNI hosts as server names;
+//    an SNI host already taken on that listener port skips the match (Istio logs "duplicate SNI host names");
+//  - the chain's tcp_proxy goes to one cluster (stat_prefix = the cluster) or weighted clusters
+//    (stat_prefix = `<vs name>.<vs namespace>`).
+// AUTO_PASSTHROUGH (one chain per mesh Service port, SNI outbound_.<port>_.<subset>_.<host>) and TLS-terminating
+// TCP servers are not predicted yet.
+import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
+import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
+import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
+import { byCreation } from './predict';
+import { destinationCluster } from './routeTranslation';
+import { namespaceOf } from './model';
+
+export interface L4Route {
+  section: 'tcp' | 'tls';
+  /** `<namespace>/<name>` of the Gateway whose server gives the listener. */
+  gateway: string;
+  listener: string;
+  /** The filter chain's server names (SNI); none for a TCP chain. */
+  serverNames?: string[];
+  cluster?: string;
+  weightedClusters?: { name: string; weight: number }[];
+  statPrefix: string;
+  virtualService: { name: string; namespace: string };
+  file: string;
+  /** The match entry (or the rule when it has no match). */
+  range: Range;
+  line: number;
+  rule: number;
+  match: number | null;
+}
+
+interface L4Match {
+  port?: number;
+  gateways?: string[];
+  sniHosts?: string[];
+}
+interface L4Rule {
+  match?: L4Match[];
+  route?: { destination?: { host?: string; port?: { number?: number }; subset?: string }; weight?: number }[];
+}
+
+const keyOf = (o: KubeObject) => `${namespaceOf(o)}/${o.metadata.name}`;
+const protocolOf = (s: GatewayServer) => (s.port?.protocol ?? '').toUpperCase();
+const modeOf = (s: GatewayServer) => (s.tls?.mode ?? '').toUpperCase();
+const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/** l4SingleMatch: the match's port (0: any) is the server's and its gateways (none: any) include this one. */
+function l4Match(m: L4Match, server: GatewayServer, gatewayName: string, vsNamespace: string): boolean {
+  const portOk = !m.port || m.port === server.port.number;
+  const gws = arr<string>(m.gateways).map((g) => resolveGatewayName(g, vsNamespace));
+  return portOk && (gws.length === 0 || gws.includes(gatewayName));
+}
+
+/** VirtualServicesForGateway: bound to the gateway, visible from the proxy's namespace; private, exported, public. */
+function virtualServicesFor(vss: VirtualService[], gatewayName: string, proxyNamespace: string): VirtualService[] {
+  const priv: VirtualService[] = [];
+  const exported: VirtualService[] = [];
+  const pub: VirtualService[] = [];
+  for (const vs of vss) {
+    const ns = namespaceOf(vs);
+    const gws = arr<string>(vs.spec.gateways).map((g) => resolveGatewayName(g, ns));
+    if (!gws.includes(gatewayName)) continue;
+    const exportTo = arr<string>(vs.spec.exportTo);
+    if (!exportTo.length || exportTo.includes('*')) pub.push(vs);
+    else if (!exportTo.includes('~') && exportTo.map((e) => (e === '.' ? ns : e)).includes(proxyNamespace))
+      (ns === proxyNamespace ? priv : exported).push(vs);
+  }
+  return [...priv, ...exported, ...pub];
+}
+
+export function predictL4Routes(resources: ResourceSet): L4Route[] {
+  const vss = [...resources.virtualServices].filter((v) => arr(v.spec.hosts).length).sort(byCreation);
+  const gateways = [...resources.gateways].sort(byCreation);
+  const services = new Map<string, ServiceSpec>();
+  for (const s of resources.services) services.set(`${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local`, s.spec);
+  const out: L4Route[] = [];
+
+  for (const workload of findGatewayWorkloads(gateways, resources.services, resources.deployments)) {
+    const selected = gateways.filter(
+      (g) => Object.keys(g.spec.selector ?? {}).length > 0 && selectorMatches(g.spec.selector, workload.labels),
+    );
+    const sniTaken = new Map<string, Set<string>>(); // listener -> SNI hosts
+    for (const gw of selected) {
+      const gatewayName = keyOf(gw);
+      for (const server of arr<GatewayServer>(gw.spec.servers)) {
+        if (!server?.port?.number) continue;
+        const protocol = protocolOf(server);
+        const passthrough = (protocol === 'TLS' || protocol === 'HTTPS') && modeOf(server) === 'PASSTHROUGH';
+        const plainTcp = (protocol === 'TCP' || protocol === 'TLS' || protocol === 'MONGO') && !server.tls;
+        if (!passthrough && !plainTcp) continue;
+        const port = resolveListenerPort(workload, server.port.number, resources.deployments);
+        const listener = `${server.bind || '0.0.0.0'}_${port}`;
+        const serverHosts = sanitizeServerHosts(arr<string>(server.hosts), namespaceOf(gw));
+        const bound = virtualServicesFor(vss, gatewayName, workload.namespace).filter(
+          (vs) =>
+            intersectHosts(
+              namesForNamespace(serverHosts, namespaceOf(vs)),
+              arr<string>(vs.spec.hosts).map((h) => resolveShortname(h, namespaceOf(vs))),
+            ).length,
+        );
+        const base = (vs: VirtualService, section: 'tcp' | 'tls', rule: number, match: number | null) => {
+          const range = vs.rangeAt(match === null ? ['spec', section, rule] : ['spec', section, rule, 'match', match]);
+          return {
+            section,
+            gateway: gatewayName,
+            listener,
+            virtualService: { name: vs.metadata.name, namespace: namespaceOf(vs) },
+            file: vs.file,
+            range,
+            line: range.start.line + 1,
+            rule,
+            match,
+          };
+        };
+        if (plainTcp) {
+          found: for (const vs of bound) {
+            for (const [i, rule] of arr<L4Rule>((vs.spec as Record<string, unknown>).tcp).entries()) {
+              const matches = arr<L4Match>(rule?.match);
+              const hit = matches.findIndex((m) => l4Match(m, server, gatewayName, namespaceOf(vs)));
+              if (matches.length && hit < 0) continue;
+              if (!arr(rule.route).length) continue;
+              out.push({
+                ...base(vs, 'tcp', i, matches.length ? hit : null),
+                ...tcpProxy(rule, vs, server.port.number, services),
+              });
+              break found;
+            }
+          }
+          continue;
+        }
+        const taken = sniTaken.get(listener) ?? new Set<string>();
+        sniTaken.set(listener, taken);
+        for (const vs of bound) {
+          for (const [i, rule] of arr<L4Rule>((vs.spec as Record<string, unknown>).tls).entries()) {
+            if (!arr(rule?.route).length) continue;
+            for (const [j, m] of arr<L4Match>(rule.match).entries()) {
+              if (!l4Match(m, server, gatewayName, namespaceOf(vs))) continue;
+              const sni = arr<string>(m.sniHosts);
+              if (sni.some((h) => taken.has(h))) continue;
+              sni.forEach((h) => taken.add(h));
+              out.push({
+                ...base(vs, 'tls', i, j),
+                serverNames: sni,
+                ...tcpProxy(rule, vs, server.port.number, services),
+              });
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function tcpProxy(
+  rule: L4Rule,
+  vs: VirtualService,
+  serverPort: number,
+  services: Map<string, ServiceSpec>,
+): Pick<L4Route, 'cluster' | 'weightedClusters' | 'statPrefix'> {
+  const ns = namespaceOf(vs);
+  const clusterOf = (d: NonNullable<L4Rule['route']>[number]) => {
+    const host = resolveShortname(d.destination?.host ?? '', ns);
+    return destinationCluster({ ...d.destination, host }, services.get(host), serverPort);
+  };
+  const routes = arr<NonNullable<L4Rule['route']>[number]>(rule.route);
+  const [only] = routes;
+  if (routes.length === 1 && only) {
+    const cluster = clusterOf(only);
+    return { cluster, statPrefix: cluster };
+  }
+  return {
+    weightedClusters: routes
+      .filter((d) => (d.weight ?? 0) !== 0)
+      .map((d) => ({ name: clusterOf(d), weight: d.weight ?? 0 })),
+    statPrefix: `${vs.metadata.name}.${ns}`,
+  };
+}

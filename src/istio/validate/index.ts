@@ -1,0 +1,148 @@
+// Validation of every object the lab reads, before anything is predicted from it: the CRD's schema for Istio
+// kinds (as the API server checks it on `kubectl apply`), then Istio's validation webhook rules (as
+// `istioctl validate` and the webhook refuse), and the shape the engine relies on for core kinds.
+// An object with a violation is reported and left out, so no route is ever predicted from it.
+import type { YamlPath } from '../model';
+import crds from './crdSchemas.gen.json';
+import { destinationRuleRules, gatewayRules, virtualServiceRules } from './istioRules';
+import { checkSchema, type Schema, type Violation } from '../../schema/openApi';
+
+export type { Violation } from '../../schema/openApi';
+
+const CRD_SCHEMAS = (crds as unknown as { kinds: Record<string, { versions: string[]; spec: Schema }> }).kinds;
+
+const strMap: Schema = { type: 'object', additionalProperties: { type: 'string' } };
+const CORE_SCHEMAS: Record<string, Schema> = {
+  // Only the fields the engine reads are typed; other fields of these kinds are left to the API server.
+  Service: {
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      type: { type: 'string', enum: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] },
+      externalName: { type: 'string' },
+      clusterIP: { type: 'string' },
+      selector: strMap,
+      ports: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: true,
+          required: ['port'],
+          properties: {
+            name: { type: 'string' },
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+            nodePort: { type: 'integer', minimum: 0, maximum: 65535 },
+            protocol: { type: 'string', enum: ['TCP', 'UDP', 'SCTP'] },
+            appProtocol: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
+  Deployment: {
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      replicas: { type: 'integer', minimum: 0 },
+      selector: { type: 'object', additionalProperties: true, properties: { matchLabels: strMap } },
+      template: {
+        type: 'object',
+        additionalProperties: true,
+        properties: {
+          metadata: { type: 'object', additionalProperties: true, properties: { labels: strMap } },
+          spec: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              containers: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: true,
+                  properties: {
+                    name: { type: 'string' },
+                    image: { type: 'string' },
+                    ports: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        additionalProperties: true,
+                        required: ['containerPort'],
+                        properties: {
+                          containerPort: { type: 'integer', minimum: 1, maximum: 65535 },
+                          name: { type: 'string' },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const METADATA: Schema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    name: { type: 'string' },
+    namespace: { type: 'string' },
+    labels: strMap,
+    annotations: strMap,
+    creationTimestamp: { type: 'string' },
+  },
+};
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Every reason the API server or Istio would refuse this object; empty when it is valid. */
+export function validateObject(raw: Record<string, unknown>, kind: string, namespace: string): Violation[] {
+  const out: Violation[] = [];
+  checkSchema(raw.metadata, METADATA, ['metadata'], out);
+  const md = (raw.metadata ?? {}) as Record<string, unknown>;
+  if (typeof md.name === 'string' && (md.name.length > 253 || !DNS1123_SUBDOMAIN.test(md.name))) {
+    out.push({
+      path: ['metadata', 'name'],
+      message: `invalid name "${md.name.slice(0, 60)}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+    });
+  }
+  if (typeof md.namespace === 'string' && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(md.namespace))
+    out.push({
+      path: ['metadata', 'namespace'],
+      message: `invalid namespace "${md.namespace.slice(0, 60)}": must be a lowercase RFC 1123 label`,
+    });
+  const spec = raw.spec;
+  const schema = CRD_SCHEMAS[kind]?.spec ?? CORE_SCHEMAS[kind];
+  if (!schema) return out;
+  if (spec === undefined || spec === null) {
+    if (CRD_SCHEMAS[kind]) out.push({ path: [], message: 'spec is required' });
+    return out;
+  }
+  const before = out.length;
+  checkSchema(spec, schema, ['spec'], out);
+  // Istio's rules read the fields with their declared types: run them only on a well-shaped spec.
+  if (out.length === before && typeof spec === 'object' && !Array.isArray(spec)) {
+    const s = spec as Record<string, unknown>;
+    if (kind === 'VirtualService') virtualServiceRules(s, namespace, out);
+    else if (kind === 'Gateway') gatewayRules(s, typeof md.name === 'string' ? md.name : '', out);
+    else if (kind === 'DestinationRule') destinationRuleRules(s, namespace, out);
+  }
+  return out;
+}
+
+/** `spec.http[0].match[1].uri`: a path as kubectl and istioctl print it. */
+export function pathText(path: YamlPath): string {
+  let s = '';
+  for (const p of path)
+    s +=
+      typeof p === 'number'
+        ? `[${p}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p)
+          ? `${s ? '.' : ''}${p}`
+          : `[${JSON.stringify(p)}]`;
+  return s;
+}

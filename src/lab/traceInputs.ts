@@ -1,0 +1,34 @@
+// Pure pieces of the live trace's inputs (no vscode import, unit-tested): the cluster's objects merged with
+// the workspace's, and whether the cluster's kube-proxy writes the pre-1.24 chains.
+import { namespaceOf, type KubeObject, type ResourceSet } from '../istio/model';
+
+const keyOf = (o: KubeObject) => `${o.kind}/${namespaceOf(o)}/${o.metadata.name}`;
+
+/** The cluster's objects win; workspace objects the cluster lacks (not applied yet) and Deployments are added. */
+export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: ResourceSet): ResourceSet {
+  const seen = new Set(
+    [
+      ...cluster.virtualServices,
+      ...cluster.gateways,
+      ...cluster.services,
+      ...cluster.destinationRules,
+      ...cluster.serviceEntries,
+    ].map(keyOf),
+  );
+  const fresh = <T extends KubeObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
+  return {
+    virtualServices: [...cluster.virtualServices, ...fresh(workspace.virtualServices)],
+    gateways: [...cluster.gateways, ...fresh(workspace.gateways)],
+    destinationRules: [...cluster.destinationRules, ...fresh(workspace.destinationRules)],
+    services: [...cluster.services, ...fresh(workspace.services)],
+    deployments: [...cluster.deployments, ...workspace.deployments],
+    serviceEntries: [...cluster.serviceEntries, ...fresh(workspace.serviceEntries)],
+    secrets: [...cluster.secrets, ...fresh(workspace.secrets)],
+  };
+}
+
+/** kube-proxy before 1.24 (no KUBE-EXT chains), told by the API server's version. */
+export function isLegacyKubeProxy(gitVersion: string | undefined): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion ?? '');
+  return !!m && Number(m[1]) === 1 && Number(m[2]) < 24;
+}

@@ -1,0 +1,198 @@
+// A structural OpenAPI v3 check, as the API server applies a CRD's openAPIV3Schema on `kubectl apply`:
+// types (integer vs number vs string), ranges, enums, required fields, oneOf groups (Istio's proto oneofs),
+// unknown fields (kubectl's strict field validation) and the few CEL rules Istio's CRDs carry.
+// Its own layer because both readers use it: src/istio for Istio's CRDs, src/envoy for the admin dump's shape.
+
+/** Where in a document: keys and list indexes from the root (the same shape as src/istio's YamlPath). */
+import { goDurationNanos } from './goDuration';
+
+export type YamlPath = readonly (string | number)[];
+
+export interface Violation {
+  path: YamlPath;
+  message: string;
+}
+
+export interface Schema {
+  type?: string;
+  format?: string;
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+  required?: string[];
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  minItems?: number;
+  maxLength?: number;
+  maxProperties?: number;
+  nullable?: boolean;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  not?: Schema;
+  'x-kubernetes-validations'?: { rule: string; message: string }[];
+}
+
+const describe = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'a list'
+      : typeof v === 'object'
+        ? 'a map'
+        : typeof v === 'string'
+          ? `the string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`
+          : `${typeof v} ${JSON.stringify(v) ?? typeof v}`;
+
+const WANT: Record<string, string> = {
+  object: 'a map',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
+/** Checks `value` against `schema`; violations carry the path of the offending value. */
+export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out: Violation[], limit = 20): void {
+  if (out.length >= limit) return;
+  if (value === null || value === undefined) {
+    // A null field is dropped by the API server (and by protobuf); only a null list item or map value is wrong.
+    return;
+  }
+  const t = schema.type;
+  if (t && !typeMatches(value, t, schema.format)) {
+    const extra =
+      t === 'integer' && typeof value === 'number'
+        ? ` (${value} has a fraction)`
+        : t === 'integer' && typeof value === 'string' && /^-?\d+$/.test(value)
+          ? ' (write it without quotes)'
+          : '';
+    out.push({ path, message: `must be ${WANT[t] ?? t}, not ${describe(value)}${extra}` });
+    return;
+  }
+  if (schema.enum && !schema.enum.includes(value)) {
+    out.push({ path, message: `must be one of ${schema.enum.join(', ')}, not ${describe(value)}` });
+    return;
+  }
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum)
+      out.push({ path, message: `must be at least ${schema.minimum}, not ${value}` });
+    else if (schema.maximum !== undefined && value > schema.maximum)
+      out.push({ path, message: `must be at most ${schema.maximum}, not ${value}` });
+    else if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647))
+      out.push({ path, message: `must fit in 32 bits, not ${value}` });
+  }
+  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
+    out.push({ path, message: `must be at most ${schema.maxLength} characters long (it has ${value.length})` });
+  }
+  for (const rule of schema['x-kubernetes-validations'] ?? []) {
+    const ok = celRule(rule.rule, value);
+    if (ok === false) out.push({ path, message: rule.message });
+  }
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      out.push({ path, message: `must have at most ${schema.maxItems} items (it has ${value.length})` });
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      out.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}` });
+    if (schema.items) {
+      value.forEach((item, i) => {
+        if (item === null) out.push({ path: [...path, i], message: 'must not be null (an empty "-" item?)' });
+        else checkSchema(item, schema.items!, [...path, i], out, limit);
+      });
+    }
+    return;
+  }
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties)
+      out.push({ path, message: `must have at most ${schema.maxProperties} entries` });
+    for (const r of schema.required ?? [])
+      if (obj[r] === undefined || obj[r] === null) out.push({ path, message: `${r} is required` });
+    // Istio's proto oneofs: a oneOf of `required` groups, on its own or inside allOf (several oneofs).
+    for (const group of [schema, ...(schema.allOf ?? [])]) {
+      if (!group.oneOf) continue;
+      const set = group.oneOf.flatMap((s) => s.required ?? []).filter((k) => obj[k] !== undefined && obj[k] !== null);
+      if (set.length > 1)
+        out.push({ path, message: `only one of ${set.join(', ')} may be set (they are alternatives)` });
+    }
+    for (const [k, v] of Object.entries(obj)) {
+      const ps = schema.properties?.[k];
+      if (ps) checkSchema(v, ps, [...path, k], out, limit);
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+        if (v === null) out.push({ path: [...path, k], message: 'must not be null' });
+        else checkSchema(v, schema.additionalProperties, [...path, k], out, limit);
+      } else if (schema.properties && !schema.additionalProperties) {
+        const known = Object.keys(schema.properties);
+        const near = known.find((n) => closeTo(n, k));
+        out.push({
+          path: [...path, k],
+          message: `unknown field "${k.length > 40 ? k.slice(0, 40) + '…' : k}"${near ? `; did you mean "${near}"?` : ''}`,
+        });
+      }
+      if (out.length >= limit) return;
+    }
+  }
+}
+
+function typeMatches(v: unknown, t: string, format?: string): boolean {
+  switch (t) {
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    case 'array':
+      return Array.isArray(v);
+    case 'string':
+      return typeof v === 'string' && (format !== 'byte' || /^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s/g, '')));
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    default:
+      return true;
+  }
+}
+
+/** Two field names one typo apart (a swap, an extra, missing or changed letter) or differing in case. */
+function closeTo(a: string, b: string): boolean {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  if (Math.abs(a.length - b.length) > 1 || a.length < 3) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const ra = a.slice(i + 1);
+  const rb = b.slice(i + 1);
+  return (
+    ra === rb ||
+    a.slice(i) === b.slice(i + 1) ||
+    a.slice(i + 1) === b.slice(i) ||
+    (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2))
+  );
+}
+
+/** The CEL rules Istio's CRDs use; undefined for a rule this checker does not know (then it is not judged). */
+function celRule(rule: string, v: unknown): boolean | undefined {
+  switch (rule) {
+    case "duration(self) >= duration('1ms')": {
+      if (typeof v !== 'string') return undefined;
+      const nanos = goDurationNanos(v);
+      return nanos !== undefined && nanos >= 1e6;
+    }
+    case '!self.contains("*")':
+      return typeof v === 'string' ? !v.includes('*') : undefined;
+    case 'self.all(key, !key.contains("*"))':
+      return v && typeof v === 'object' ? Object.keys(v).every((k) => !k.includes('*')) : undefined;
+    case 'self.all(key, key.size() != 0)':
+      return v && typeof v === 'object' ? Object.keys(v).every((k) => k.length !== 0) : undefined;
+    default: {
+      // "(has(self.a) ? 1 : 0) + (has(self.b) ? 1 : 0) <= 1": at most one of a, b.
+      const fields = [...rule.matchAll(/has\(self\.(\w+)\)/g)].flatMap((m) => m[1] ?? []);
+      if (fields.length && /<= 1$/.test(rule) && v && typeof v === 'object') {
+        return fields.filter((f) => (v as Record<string, unknown>)[f] !== undefined).length <= 1;
+      }
+      return undefined;
+    }
+  }
+}

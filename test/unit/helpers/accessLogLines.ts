@@ -1,0 +1,17 @@
+// Access log lines written by a real Envoy 1.40 configured with Istio's formats, for the two corpus cases
+// envoy-access-log-live.test.ts runs (subsets-destinationrule on :40333, uri-exact-prefix-regex on :35169),
+// copied from its log files so the reader and explainer tests run without the binary.
+export const TEXT_LINES = {
+  nc: '[2026-11-28T21:30:14.513Z] "GET /missing-subset/x HTTP/1.1" 503 NC cluster_not_found - "-" 0 0 0 - "-" "-" "c23dde20-f9ea-47b2-9a61-65b62901981a" "simple.baihl.io" "-" - - 127.0.0.1:40333 127.0.0.1:39372 - -',
+  uf: '[2026-11-28T21:30:14.517Z] "GET / HTTP/1.1" 503 URX,UF upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused} - "delayed_connect_error:_Connection_refused" 0 121 52 - "-" "-" "fc9eb1b4-add8-4e36-8c6b-db58b3efe7e6" "simple.baihl.io" "127.0.0.1:35275" outbound|80|v2|simple.simple.svc.cluster.local - 127.0.0.1:40333 127.0.0.1:39372 - -',
+  nrHost:
+    '[2026-11-28T21:30:14.573Z] "GET / HTTP/1.1" 404 NR route_not_found - "-" 0 0 0 - "-" "-" "dc2f9ed7-3d68-4f9e-9556-70a6b0843999" "other.example.com" "-" - - 127.0.0.1:40333 127.0.0.1:39372 - -',
+  uh: '[2026-11-28T21:30:14.574Z] "GET /exact/path HTTP/1.1" 503 UH no_healthy_upstream - "-" 0 19 0 - "-" "-" "abea1c37-34f6-4a48-a7ef-a5608a7a357c" "simple.baihl.io" "-" outbound|80||simple.simple.svc.cluster.local - 127.0.0.1:35169 127.0.0.1:42552 - -',
+  ok: '[2026-11-28T21:30:14.576Z] "GET /prefix/a HTTP/1.1" 200 - via_upstream - "-" 0 2 4 4 "-" "-" "4479ba8d-c0c1-4c08-b4f0-c1e3a18db662" "simple.baihl.io" "127.0.0.1:44487" outbound|80||nginx.simple.svc.cluster.local 127.0.0.1:46324 127.0.0.1:35169 127.0.0.1:42552 - -',
+  nrPath:
+    '[2026-11-28T21:30:14.587Z] "GET /exact/path/more HTTP/1.1" 404 NR route_not_found - "-" 0 0 0 - "-" "-" "6a7f6e21-6a73-41ec-997b-724c892d71b2" "simple.baihl.io" "-" - - 127.0.0.1:35169 127.0.0.1:42552 - -',
+};
+export const JSON_UF =
+  '{"authority":"simple.baihl.io","bytes_received":0,"bytes_sent":121,"connection_termination_details":null,"downstream_local_address":"127.0.0.1:40333","downstream_remote_address":"127.0.0.1:39372","duration":52,"method":"GET","path":"/","protocol":"HTTP/1.1","request_id":"fc9eb1b4-add8-4e36-8c6b-db58b3efe7e6","requested_server_name":null,"response_code":503,"response_code_details":"upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_Connection_refused}","response_flags":"URX,UF","route_name":null,"start_time":"2026-11-28T21:30:14.517Z","upstream_cluster":"outbound|80|v2|simple.simple.svc.cluster.local","upstream_host":"127.0.0.1:35275","upstream_local_address":null,"upstream_service_time":null,"upstream_transport_failure_reason":"delayed_connect_error:_Connection_refused","user_agent":null,"x_forwarded_for":null}';
+export const JSON_OK =
+  '{"authority":"simple.baihl.io","bytes_received":0,"bytes_sent":2,"connection_termination_details":null,"downstream_local_address":"127.0.0.1:35169","downstream_remote_address":"127.0.0.1:42552","duration":4,"method":"GET","path":"/prefix/a","protocol":"HTTP/1.1","request_id":"4479ba8d-c0c1-4c08-b4f0-c1e3a18db662","requested_server_name":null,"response_code":200,"response_code_details":"via_upstream","response_flags":"-","route_name":null,"start_time":"2026-11-28T21:30:14.576Z","upstream_cluster":"outbound|80||nginx.simple.svc.cluster.local","upstream_host":"127.0.0.1:44487","upstream_local_address":"127.0.0.1:46324","upstream_service_time":"4","upstream_transport_failure_reason":null,"user_agent":null,"x_forwarded_for":null}';
