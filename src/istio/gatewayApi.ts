@@ -148,6 +148,13 @@ export interface GatewayApiCondition {
   type: 'Accepted' | 'ResolvedRefs';
   reason: string;
   message: string;
+  /**
+   * Set when Istio writes no such condition and the lab reports it on its own (a backend port the Service
+   * lacks: Istio accepts the route and Envoy answers 500 for the missing cluster).
+   */
+  labOnly?: boolean;
+  /** The namespace/kind whose absence the reason rests on, so an offline caller can judge if it knows enough. */
+  missing?: { kind: 'services' | 'k8sGateways'; namespace: string };
 }
 
 export interface GatewayApiTranslation {
@@ -179,7 +186,9 @@ function controllerOf(className: string | undefined, classes: KubeObject[]): str
 
 /** `<gateway>-<class>` unless gateway.istio.io/name-override says otherwise (deploymentcontroller). */
 export function deployedName(gw: KubeObject<K8sGatewaySpec>): string {
-  return gw.metadata.annotations?.['gateway.istio.io/name-override'] || `${gw.metadata.name}-${gw.spec.gatewayClassName}`;
+  return (
+    gw.metadata.annotations?.['gateway.istio.io/name-override'] || `${gw.metadata.name}-${gw.spec.gatewayClassName}`
+  );
 }
 
 /** gatewaycommon.IsManaged: no address, or one IP address, means Istio deploys the gateway. */
@@ -280,12 +289,23 @@ function synthetic<S>(
 }
 
 /** ReferenceGrants: may a `fromKind` in `fromNs` refer to Service `name` in `toNs`? */
-function backendAllowed(grants: KubeObject[], fromKind: string, fromNs: string, toKind: string, name: string, toNs: string) {
+function backendAllowed(
+  grants: KubeObject[],
+  fromKind: string,
+  fromNs: string,
+  toKind: string,
+  name: string,
+  toNs: string,
+) {
   return grants.some((g) => {
     if (namespaceOf(g) !== toNs) return false;
     const spec = g.spec as ReferenceGrantSpec;
-    const fromOk = (spec.from ?? []).some((f) => (f.group ?? '') === GROUP && f.kind === fromKind && f.namespace === fromNs);
-    const toOk = (spec.to ?? []).some((t) => (t.group ?? '') === '' && t.kind === toKind && (!t.name || t.name === name));
+    const fromOk = (spec.from ?? []).some(
+      (f) => (f.group ?? '') === GROUP && f.kind === fromKind && f.namespace === fromNs,
+    );
+    const toOk = (spec.to ?? []).some(
+      (t) => (t.group ?? '') === '' && t.kind === toKind && (!t.name || t.name === name),
+    );
     return fromOk && toOk;
   });
 }
@@ -293,7 +313,8 @@ function backendAllowed(grants: KubeObject[], fromKind: string, fromNs: string, 
 interface ConvertContext {
   route: KubeObject<RouteSpec<unknown>>;
   kind: 'HTTPRoute' | 'GRPCRoute';
-  services: Set<string>;
+  /** Service ports by `namespace/name`. */
+  services: Map<string, number[]>;
   grants: KubeObject[];
   conditions: GatewayApiCondition[];
 }
@@ -325,13 +346,24 @@ function buildDestination(ctx: ConvertContext, to: BackendRef, at: YamlPath): De
   }
   const namespace = to.namespace ?? ns;
   const host = `${to.name}.${namespace}.svc.${DOMAIN}`;
-  if (!ctx.services.has(`${namespace}/${to.name}`))
+  const ports = ctx.services.get(`${namespace}/${to.name}`);
+  if (!ports)
     ctx.conditions.push({
       object: ctx.route,
       path: [...at, 'name'],
       type: 'ResolvedRefs',
       reason: 'BackendNotFound',
       message: `backend(${host}) not found`,
+      missing: { kind: 'services', namespace },
+    });
+  else if (to.port !== undefined && !ports.includes(to.port))
+    ctx.conditions.push({
+      object: ctx.route,
+      path: [...at, 'port'],
+      type: 'ResolvedRefs',
+      reason: 'BackendPortNotOnService',
+      message: `Service ${namespace}/${to.name} has no port ${to.port} (ports ${ports.join(', ') || 'none'}): Istio accepts the route, and Envoy answers 500 because cluster outbound|${to.port}||${host} does not exist`,
+      labOnly: true,
     });
   return { host, ...(to.port !== undefined ? { port: { number: to.port } } : {}) };
 }
@@ -416,7 +448,9 @@ function convertRule(
         ...(r.port !== undefined
           ? { port: r.port }
           : { derivePort: r.scheme ? ('FROM_PROTOCOL_DEFAULT' as const) : ('FROM_REQUEST_PORT' as const) }),
-        ...(r.path?.type === 'ReplaceFullPath' && r.path.replaceFullPath !== undefined ? { uri: r.path.replaceFullPath } : {}),
+        ...(r.path?.type === 'ReplaceFullPath' && r.path.replaceFullPath !== undefined
+          ? { uri: r.path.replaceFullPath }
+          : {}),
       };
     } else if (f.type === 'URLRewrite' && f.urlRewrite) {
       const rw: NonNullable<HTTPRoute['rewrite']> = {};
@@ -428,17 +462,32 @@ function convertRule(
     } else if (f.type === 'RequestMirror' && f.requestMirror) {
       const m = f.requestMirror;
       const i = (rule.filters ?? []).indexOf(f);
-      const destination = buildDestination(ctx, m.backendRef, [...rulePath, 'filters', i, 'requestMirror', 'backendRef']);
+      const destination = buildDestination(ctx, m.backendRef, [
+        ...rulePath,
+        'filters',
+        i,
+        'requestMirror',
+        'backendRef',
+      ]);
       const value = m.fraction
         ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100)
         : m.percent !== undefined
           ? m.percent
           : undefined;
-      out.mirrors = [...(out.mirrors ?? []), { destination, ...(value !== undefined ? { percentage: { value } } : {}) }];
+      out.mirrors = [
+        ...(out.mirrors ?? []),
+        { destination, ...(value !== undefined ? { percentage: { value } } : {}) },
+      ];
     }
   }
   if (rule.retry) {
-    const retryOn = ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...(rule.retry.codes ?? []).map(String)];
+    const retryOn = [
+      'connect-failure',
+      'refused-stream',
+      'unavailable',
+      'cancelled',
+      ...(rule.retry.codes ?? []).map(String),
+    ];
     const attempts = rule.retry.attempts ?? 2;
     out.retries = { attempts, ...(attempts ? { retryOn: retryOn.join(',') } : {}) };
     if (rule.retry.backoff) out.retries.backoff = rule.retry.backoff;
@@ -576,7 +625,13 @@ const byCreationThenName = (a: KubeObject, b: KubeObject) => {
 
 /** Istio's internal config for the Gateway API objects in `resources` (nothing when there are none). */
 export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslation {
-  const out: GatewayApiTranslation = { gateways: [], virtualServices: [], services: [], deployments: [], conditions: [] };
+  const out: GatewayApiTranslation = {
+    gateways: [],
+    virtualServices: [],
+    services: [],
+    deployments: [],
+    conditions: [],
+  };
   const classes = resources.gatewayClasses;
   const gateways = resources.k8sGateways as KubeObject<K8sGatewaySpec>[];
   const parents = new Map<string, ParentInfo[]>();
@@ -626,7 +681,13 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
           (p) => gw.rangeAt(p[0] === 'spec' ? ['spec', 'listeners', i] : p),
         ),
       );
-      infos.push({ gateway: gw, listener: l, internalName: `${ns}/${name}`, hostnames: hosts, allowedKinds: allowedKinds(l) });
+      infos.push({
+        gateway: gw,
+        listener: l,
+        internalName: `${ns}/${name}`,
+        hostnames: hosts,
+        allowedKinds: allowedKinds(l),
+      });
     });
     parents.set(keyOf(gw), infos);
     if (isManaged(gw)) {
@@ -637,9 +698,12 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     }
   }
 
-  const services = new Set(resources.services.map(keyOf));
+  const services = new Map(resources.services.map((s) => [keyOf(s), (s.spec.ports ?? []).map((p) => p.port)]));
   // Every (parent listener, hostname) key collects the entries of each route that attaches there.
-  const byKey = new Map<string, { route: KubeObject; entries: { http: HTTPRoute; origin: RuleOrigin }[]; parent: ParentInfo; host: string }[]>();
+  const byKey = new Map<
+    string,
+    { route: KubeObject; entries: { http: HTTPRoute; origin: RuleOrigin }[]; parent: ParentInfo; host: string }[]
+  >();
   const routes: [KubeObject, 'HTTPRoute' | 'GRPCRoute'][] = [
     ...resources.httpRoutes.map((r): [KubeObject, 'HTTPRoute'] => [r, 'HTTPRoute']),
     ...resources.grpcRoutes.map((r): [KubeObject, 'GRPCRoute'] => [r, 'GRPCRoute']),
@@ -647,7 +711,13 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
   for (const [route, kind] of routes) {
     const spec = route.spec as RouteSpec<unknown>;
     const ns = namespaceOf(route);
-    const ctx: ConvertContext = { route: route as KubeObject<RouteSpec<unknown>>, kind, services, grants: resources.referenceGrants, conditions: out.conditions };
+    const ctx: ConvertContext = {
+      route: route as KubeObject<RouteSpec<unknown>>,
+      kind,
+      services,
+      grants: resources.referenceGrants,
+      conditions: out.conditions,
+    };
     const attached: { parent: ParentInfo; banned: string[] }[] = [];
     (spec.parentRefs ?? []).forEach((ref, r) => {
       const refKind = ref.kind ?? 'Gateway';
@@ -661,6 +731,7 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
           type: 'Accepted',
           reason: 'NoMatchingParent',
           message: `parent gateway ${gwKey} not found (no Gateway of an Istio class by that name)`,
+          missing: { kind: 'k8sGateways', namespace: ref.namespace ?? ns },
         });
         return;
       }
@@ -696,7 +767,9 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     });
     if (!attached.length) continue;
     const entries = sortEntries(convertRoute(ctx));
-    attached.sort((a, b) => (a.parent.internalName < b.parent.internalName ? -1 : a.parent.internalName > b.parent.internalName ? 1 : 0));
+    attached.sort((a, b) =>
+      a.parent.internalName < b.parent.internalName ? -1 : a.parent.internalName > b.parent.internalName ? 1 : 0,
+    );
     const hosts = spec.hostnames?.length ? spec.hostnames : ['*'];
     for (const { parent, banned } of attached) {
       for (const h of hosts) {
@@ -725,7 +798,10 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
         if (p[0] === 'spec' && p[1] === 'http' && typeof p[2] === 'number') {
           const o = origins[p[2]];
           if (o) {
-            const at: YamlPath = o.match === null || p[3] !== 'match' ? ['spec', 'rules', o.rule] : ['spec', 'rules', o.rule, 'matches', o.match];
+            const at: YamlPath =
+              o.match === null || p[3] !== 'match'
+                ? ['spec', 'rules', o.rule]
+                : ['spec', 'rules', o.rule, 'matches', o.match];
             return o.route.rangeAt(at);
           }
         }
@@ -770,7 +846,11 @@ function referenceAllowed(
         reason: 'NotAllowedByListeners',
         message: `hostnames matched parent hostname "${original}", but namespace "${ns}" is not allowed by the parent`,
       };
-    return { path: [], reason: 'NoMatchingListenerHostname', message: `no hostnames matched parent hostname "${original}"` };
+    return {
+      path: [],
+      reason: 'NoMatchingListenerHostname',
+      message: `no hostnames matched parent hostname "${original}"`,
+    };
   }
   if (!p.allowedKinds.includes(kind))
     return { path: [], reason: 'NotAllowedByListeners', message: `kind ${GROUP}/v1, Kind=${kind} is not allowed` };

@@ -374,14 +374,14 @@ export function readResources(text: string, file: string, options: ReadOptions =
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
       const violations =
         !options.validate || isGatewayApi(apiVersion)
-        ? []
-        : validateObject(
-            raw,
-            kind,
-            typeof metadata.namespace === 'string'
-              ? metadata.namespace
-              : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
-          );
+          ? []
+          : validateObject(
+              raw,
+              kind,
+              typeof metadata.namespace === 'string'
+                ? metadata.namespace
+                : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+            );
       if (violations.length) {
         for (const v of violations) {
           const at = pathText([...base, ...v.path]);

@@ -83,7 +83,8 @@ export interface RelatedLocation {
 }
 
 export interface Diagnostic {
-  code: IstioCode;
+  /** Istio's analyzer code, or for the Gateway API the condition reason Istio writes in the object's status. */
+  code: IstioCode | string;
   /** Istio's message name, e.g. ReferencedResourceNotFound. */
   name: string;
   /** Istio's level for the code. */
