@@ -152,7 +152,9 @@ export class WorkspaceEngine implements vscode.Disposable {
     const cached = this.docCache.get(file);
     if (cached?.key === key) return cached.value;
     const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
-    const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
+    const routing =
+      own.resources.virtualServices.length + own.resources.httpRoutes.length + own.resources.grpcRoutes.length;
+    const others = routing ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);
     const l4 = predictL4Routes(merged);
@@ -163,7 +165,7 @@ export class WorkspaceEngine implements vscode.Disposable {
           r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace,
       );
     const gateways = new Map(
-      merged.gateways.map((g) => {
+      [...merged.gateways, ...(prediction.generatedGateways ?? [])].map((g) => {
         const namespace = g.metadata.namespace ?? this.defaultNamespace();
         return [`${namespace}/${g.metadata.name}`, { namespace, selector: g.spec.selector ?? {} }] as const;
       }),

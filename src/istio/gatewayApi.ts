@@ -139,6 +139,9 @@ export type GeneratedVirtualService = VirtualService & { origins: RuleOrigin[] }
 export const isGenerated = (vs: VirtualService): vs is GeneratedVirtualService =>
   Array.isArray((vs as Partial<GeneratedVirtualService>).origins);
 
+/** A cheap test that a YAML text may hold objects whose rules become Envoy routes (lenses, hover, trace). */
+export const ROUTING_KIND = /kind:\s*(VirtualService|HTTPRoute|GRPCRoute)\b/;
+
 export const usesGatewaySemantics = (vs: VirtualService) => vs.metadata.annotations?.[ROUTE_SEMANTICS] === 'gateway';
 
 /** A condition Istio would write in a route's or Gateway's status, placed on the value at fault. */

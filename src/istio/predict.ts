@@ -493,6 +493,7 @@ export function predict(input: ResourceSet, options: PredictOptions = {}): Predi
     httpChains,
     notOnGateway: explainMissing(input.virtualServices, vss, gateways, produced, filtered),
     gatewayApiConditions: api.conditions,
+    generatedGateways: api.gateways,
   };
 }
 

@@ -1,6 +1,6 @@
 // What the offline prediction says Istio puts on the gateway, and why some VirtualServices put nothing there.
 import type { Route, RouteConfiguration } from '../envoy/types';
-import type { Range } from './model';
+import type { Gateway, Range } from './model';
 import type { GatewayApiCondition } from './gatewayApi';
 
 export interface ObjectRef {
@@ -53,4 +53,6 @@ export interface Prediction {
   notOnGateway: NotOnGateway[];
   /** The Accepted/ResolvedRefs conditions Istio would write on Gateway API objects, computed offline. */
   gatewayApiConditions?: GatewayApiCondition[];
+  /** The internal Gateways Istio generates for Gateway API listeners (their selector finds the deployed gateway). */
+  generatedGateways?: Gateway[];
 }
