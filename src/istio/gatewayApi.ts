@@ -144,12 +144,23 @@ export const ROUTING_KIND = /kind:\s*(VirtualService|HTTPRoute|GRPCRoute)\b/;
 
 export const usesGatewaySemantics = (vs: VirtualService) => vs.metadata.annotations?.[ROUTE_SEMANTICS] === 'gateway';
 
+/** The route and listener condition reasons Istio writes (conditions.go), plus the lab's own BackendPortNotOnService. */
+export type GatewayApiReason =
+  | 'NoMatchingParent'
+  | 'NotAllowedByListeners'
+  | 'NoMatchingListenerHostname'
+  | 'BackendNotFound'
+  | 'RefNotPermitted'
+  | 'InvalidKind'
+  | 'UnsupportedProtocol'
+  | 'BackendPortNotOnService';
+
 /** A condition Istio would write in a route's or Gateway's status, placed on the value at fault. */
 export interface GatewayApiCondition {
   object: KubeObject;
   path: YamlPath;
   type: 'Accepted' | 'ResolvedRefs';
-  reason: string;
+  reason: GatewayApiReason;
   message: string;
   /**
    * Set when Istio writes no such condition and the lab reports it on its own (a backend port the Service
@@ -247,7 +258,7 @@ function deployedService(gw: KubeObject<K8sGatewaySpec>): Service {
     type: 'LoadBalancer',
     selector: { [GATEWAY_NAME_LABEL]: gw.metadata.name },
     ports,
-  }) as Service;
+  });
 }
 
 function deployedDeployment(gw: KubeObject<K8sGatewaySpec>): Deployment {
@@ -261,7 +272,7 @@ function deployedDeployment(gw: KubeObject<K8sGatewaySpec>): Deployment {
         containers: [{ name: 'istio-proxy', ports: (gw.spec.listeners ?? []).map((l) => ({ containerPort: l.port })) }],
       },
     },
-  }) as Deployment;
+  });
 }
 
 /** An object Istio generates: it stands in the file of the object it comes from, at that object's ranges. */
@@ -738,7 +749,7 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
         });
         return;
       }
-      let lastDenied: { path: YamlPath; reason: string; message: string } | undefined;
+      let lastDenied: { path: YamlPath; reason: GatewayApiReason; message: string } | undefined;
       let any = false;
       for (const p of current) {
         const denied = referenceAllowed(p, ref, spec.hostnames ?? [], ns, kind);
@@ -824,7 +835,7 @@ function referenceAllowed(
   routeHostnames: string[],
   ns: string,
   kind: string,
-): { path: YamlPath; reason: string; message: string } | undefined {
+): { path: YamlPath; reason: GatewayApiReason; message: string } | undefined {
   if (ref.port !== undefined && ref.port !== p.listener.port)
     return { path: ['port'], reason: 'NoMatchingParent', message: `port ${ref.port} not found` };
   if (ref.sectionName && ref.sectionName !== p.listener.name)
