@@ -1,6 +1,7 @@
 // Joins the engine's offline prediction to the workspace: every YAML file's resources, merged, predicted,
 // then the routes of one document picked out. Cached per document version and workspace generation.
 import * as vscode from 'vscode';
+import { findWorkspaceYaml, readWorkspaceFile } from './workspaceYaml';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { predict } from '../istio/predict';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
@@ -66,7 +67,7 @@ export class WorkspaceEngine implements vscode.Disposable {
 
   private async scan(): Promise<void> {
     const started = Date.now();
-    const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
+    const files = await findWorkspaceYaml(MAX_WORKSPACE_YAML);
     const found = Date.now();
     await Promise.all(files.map((f) => this.loadFile(f)));
     this.log.info(
@@ -76,11 +77,10 @@ export class WorkspaceEngine implements vscode.Disposable {
 
   private async loadFile(uri: vscode.Uri): Promise<void> {
     try {
-      const stat = await vscode.workspace.fs.stat(uri);
+      const { mtime, text } = await readWorkspaceFile(uri);
       const cached = this.others.get(uri.toString());
-      if (cached && cached.mtime === stat.mtime) return;
-      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      this.others.set(uri.toString(), { mtime: stat.mtime, text, ...this.read(text, uri.toString()) });
+      if (cached && cached.mtime === mtime && cached.text === text) return;
+      this.others.set(uri.toString(), { mtime, text, ...this.read(text, uri.toString()) });
     } catch (e) {
       this.log.debug(`engine: skipped ${uri.fsPath}: ${(e as Error).message}`);
     }

@@ -2,7 +2,7 @@
 // where the value came from), each expandable to its explanation, the kube-proxy rules in a monospace
 // block, and the outcome at the end. Pure (no vscode import) so unit tests check escaping and the CSP.
 // No script at all: <details> does the expanding, so the CSP allows styles from the extension only.
-import type { StepSource, StepStatus, Trace, TraceStep } from '../istio/trace';
+import { requestLine, type StepSource, type StepStatus, type Trace, type TraceStep } from '../istio/trace';
 
 export interface TraceHtmlOptions {
   /** webview.cspSource */
@@ -76,7 +76,7 @@ function stepBox(step: TraceStep, index: number): string {
 export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
   const e = escapeHtml;
   const r = t.request;
-  const requestLine = `${r.method} http://${r.host}${r.path}`;
+  const line = requestLine(r);
   const status = outcomeStatus(t);
   const hops = t.steps.map(stepBox).join('\n<li class="arrow" aria-hidden="true">→</li>\n');
   const rules = t.steps.flatMap((s) => (s.lines && s.id === 'iptables' ? s.lines : []));
@@ -87,11 +87,11 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource).replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(o.styleUri)}">
-<title>Trace ${e(requestLine)}</title>
+<title>Trace ${e(line)}</title>
 </head>
 <body>
 <header>
-  <h1><code class="request">${e(requestLine)}</code></h1>
+  <h1><code class="request">${e(line)}</code></h1>
   <p class="sub">via <code>${e(`${r.address}:${r.port}`)}</code> (${e(r.entry)}) · <span class="mode mode-${t.mode}">${t.mode === 'live' ? "live: read from the cluster and the gateway's Envoy" : 'offline: predicted from the workspace YAML'}</span></p>
 ${o.note ? `  <p class="note">${e(o.note)}</p>\n` : ''}</header>
 <ol class="path" aria-label="hops of the request">
