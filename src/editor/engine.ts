@@ -30,7 +30,9 @@ export class WorkspaceEngine implements vscode.Disposable {
   /** Files created or changed on disk since the scan, loaded on the next prediction. */
   private readonly pending = new Map<string, vscode.Uri>();
   private generation = 0;
-  private readonly docCache = new Map<string, { key: string; value: DocumentPrediction }>();
+  // keyed by URI, valid for that very document object: an untitled document closed and opened again gets the
+  // same URI and version 1, and must not see the old one's prediction
+  private readonly docCache = new Map<string, { key: string; doc: vscode.TextDocument; value: DocumentPrediction }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when another YAML file of the workspace changed (so lenses of open files may change too). */
@@ -150,9 +152,11 @@ export class WorkspaceEngine implements vscode.Disposable {
     const file = doc.uri.toString();
     const key = `${doc.version}:${this.generation}:${this.defaultNamespace()}`;
     const cached = this.docCache.get(file);
-    if (cached?.key === key) return cached.value;
+    if (cached?.key === key && cached.doc === doc) return cached.value;
     const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
-    const others = own.resources.virtualServices.length ? await this.workspaceResources(file) : [];
+    const routing =
+      own.resources.virtualServices.length + own.resources.httpRoutes.length + own.resources.grpcRoutes.length;
+    const others = routing ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);
     const l4 = predictL4Routes(merged);
@@ -163,7 +167,7 @@ export class WorkspaceEngine implements vscode.Disposable {
           r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace,
       );
     const gateways = new Map(
-      merged.gateways.map((g) => {
+      [...merged.gateways, ...(prediction.generatedGateways ?? [])].map((g) => {
         const namespace = g.metadata.namespace ?? this.defaultNamespace();
         return [`${namespace}/${g.metadata.name}`, { namespace, selector: g.spec.selector ?? {} }] as const;
       }),
@@ -176,7 +180,7 @@ export class WorkspaceEngine implements vscode.Disposable {
       problems: own.problems,
       prediction,
     };
-    this.docCache.set(file, { key, value });
+    this.docCache.set(file, { key, doc, value });
     return value;
   }
 

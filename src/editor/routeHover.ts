@@ -1,5 +1,6 @@
 // Hover on a VirtualService match: the same facts as its lenses, with the route JSON and the endpoint table.
 import * as vscode from 'vscode';
+import { ROUTING_KIND } from '../istio/gatewayApi';
 import { formatHoverMarkdown, formatNotOnGateway } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
@@ -10,7 +11,7 @@ export class RouteHoverProvider implements vscode.HoverProvider {
   constructor(private readonly ctx: LabContext) {}
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
-    if (!/kind:\s*VirtualService/.test(doc.getText())) return undefined;
+    if (!ROUTING_KIND.test(doc.getText())) return undefined;
     const p = await this.ctx.engine.predictDocument(doc);
     const routes = p.routes.filter((r) => toVsRange(r.range).contains(pos));
     const missing = p.notOnGateway.filter((n) => toVsRange(n.range).contains(pos));

@@ -2,6 +2,7 @@
 // provideCodeLenses only places lenses (ranges from the engine's prediction, cached per document version);
 // resolveCodeLens adds live data from the per-gateway cache, read once per refresh.
 import * as vscode from 'vscode';
+import { ROUTING_KIND } from '../istio/gatewayApi';
 import type { Range } from '../istio/model';
 import type { NotOnGateway, PredictedRoute } from '../istio/prediction';
 import {
@@ -53,7 +54,7 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     // Cheap exit for YAML without VirtualServices (the engine caches the parse per document version).
-    if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
+    if (!ROUTING_KIND.test(doc.getText())) return [];
     const started = Date.now();
     const p = await this.ctx.engine.predictDocument(doc);
     if (!this.firstLogged) {

@@ -2,6 +2,7 @@
 // traces the request from the ingress address to the pod, shows the path in a webview and logs it as text.
 // Offline it uses the workspace YAML and the prediction; connected, the cluster and the gateway's Envoy.
 import * as vscode from 'vscode';
+import { ROUTING_KIND } from '../istio/gatewayApi';
 import type { EntryKind } from '../istio/kubeProxy';
 import { predict } from '../istio/predict';
 import { traceRequest as runTrace, traceToText, type Trace, type TraceRequest } from '../istio/trace';
@@ -45,7 +46,7 @@ async function defaultsFromCursor(
   const fallback = { host: ctx.settings.sample.host, path: '/', headers: {} };
   const editor = vscode.window.activeTextEditor;
   const doc = editor?.document;
-  if (!editor || !doc || doc.languageId !== 'yaml' || !/kind:\s*VirtualService/.test(doc.getText())) return fallback;
+  if (!editor || !doc || doc.languageId !== 'yaml' || !ROUTING_KIND.test(doc.getText())) return fallback;
   const { routes } = await ctx.engine.predictDocument(doc);
   const at = routes.find((r) => toVsRange(r.range).contains(editor.selection.active));
   const r = at ?? routes[0];

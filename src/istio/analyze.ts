@@ -14,6 +14,7 @@ import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
+import { analyzeGatewayApiStatus } from './analyzers/gatewayApiStatus';
 
 export type { AnalyzeOptions } from './analyzers/context';
 export type {
@@ -42,6 +43,7 @@ export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): D
     ...analyzeVirtualServiceGateways(ctx),
     ...analyzeDestinationHosts(ctx),
     ...analyzeDestinationSubsets(ctx),
+    ...analyzeGatewayApiStatus(ctx),
     ...resources.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
     ...resources.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)),
   ];

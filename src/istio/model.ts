@@ -259,6 +259,12 @@ export interface ResourceSet {
   serviceEntries: ServiceEntry[];
   /** Secrets, metadata only (Gateways name them by credentialName). */
   secrets: SecretRef[];
+  /** gateway.networking.k8s.io objects (src/istio/gatewayApi.ts turns them into Istio's internal config). */
+  k8sGateways: KubeObject[];
+  httpRoutes: KubeObject[];
+  grpcRoutes: KubeObject[];
+  referenceGrants: KubeObject[];
+  gatewayClasses: KubeObject[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

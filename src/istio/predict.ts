@@ -28,6 +28,7 @@ import type {
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
 import { namespaceOf } from './model';
+import { isGenerated, translateGatewayApi, usesGatewaySemantics } from './gatewayApi';
 
 export interface PredictOptions {
   /** API version Istio writes into route metadata (`v1` since Istio 1.22; older gateways show `v1alpha3`). */
@@ -108,7 +109,9 @@ function visibleVirtualServices(all: ResolvedVS[], gatewayName: string, proxyNam
       if (targets.includes(proxyNamespace)) (vs.namespace === proxyNamespace ? priv : exported).push(vs);
     }
   }
-  return [...priv, ...exported, ...pub];
+  // Istio favours routes of the Gateway API from the proxy's own namespace ("consumer override")
+  const ownGatewayApi = (vs: ResolvedVS) => usesGatewaySemantics(vs.obj) && vs.namespace === proxyNamespace;
+  return [...priv, ...exported, ...pub.filter(ownGatewayApi), ...pub.filter((v) => !ownGatewayApi(v))];
 }
 
 /** mergeGateways, reduced to what the HTTP routes need: which servers feed which route configuration. */
@@ -330,8 +333,27 @@ function buildRoutesForVirtualService(
     lookupService: (h: string) => services.get(resolveShortname(h, vs.namespace)) ?? services.get(h),
     lookupHash: (d: Destination) => destinationRules.consistentHash(d),
     metadataApiVersion: options.metadataApiVersion,
+    gatewaySemantics: usesGatewaySemantics(vs.obj),
   };
   const origin = (e: HttpEntry, j: number | null): RouteOrigin => {
+    if (isGenerated(e.source)) {
+      // a route of the Gateway API: the rule (or its match) in the HTTPRoute/GRPCRoute it comes from
+      const o = e.source.origins[e.httpIndex];
+      if (o) {
+        const range = o.route.rangeAt(
+          o.match === null ? ['spec', 'rules', o.rule] : ['spec', 'rules', o.rule, 'matches', o.match],
+        );
+        return {
+          virtualService: { name: o.route.metadata.name, namespace: namespaceOf(o.route) },
+          kind: o.route.kind,
+          file: o.route.file,
+          range,
+          line: range.start.line + 1,
+          http: o.rule,
+          match: o.match,
+        };
+      }
+    }
     const range: Range = e.source.rangeAt(
       j === null ? ['spec', 'http', e.httpIndex] : ['spec', 'http', e.httpIndex, 'match', j],
     );
@@ -392,7 +414,16 @@ function buildRoutesForVirtualService(
 }
 
 /** Predicts every HTTP route configuration the gateways get, and where each route comes from. */
-export function predict(resources: ResourceSet, options: PredictOptions = {}): Prediction {
+export function predict(input: ResourceSet, options: PredictOptions = {}): Prediction {
+  // The Gateway API's objects become Istio's internal Gateways and VirtualServices (and the deployed gateway)
+  const api = translateGatewayApi(input);
+  const resources: ResourceSet = {
+    ...input,
+    gateways: [...input.gateways, ...api.gateways],
+    virtualServices: [...input.virtualServices, ...api.virtualServices],
+    services: [...input.services, ...api.services],
+    deployments: [...input.deployments, ...api.deployments],
+  };
   const opts: Required<PredictOptions> = { metadataApiVersion: options.metadataApiVersion ?? 'v1' };
   // VirtualServices without hosts are delegates: they route only through a root's http[].delegate.
   const delegates = new Map(resources.virtualServices.filter((v) => !v.spec.hosts?.length).map((v) => [keyOf(v), v]));
@@ -460,7 +491,9 @@ export function predict(resources: ResourceSet, options: PredictOptions = {}): P
     routes,
     routeConfigs,
     httpChains,
-    notOnGateway: explainMissing(resources.virtualServices, vss, gateways, produced, filtered),
+    notOnGateway: explainMissing(input.virtualServices, vss, gateways, produced, filtered),
+    gatewayApiConditions: api.conditions,
+    generatedGateways: api.gateways,
   };
 }
 

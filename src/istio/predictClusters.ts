@@ -9,6 +9,7 @@
 import { hasAutoPassthrough, meshServicePorts, sniDnatClusterName } from './autoPassthrough';
 import { DestinationRuleIndex } from './destinationRules';
 import { DEFAULT_INGRESS } from './gatewayWorkloads';
+import { translateGatewayApi } from './gatewayApi';
 import type { ResourceSet } from './model';
 import { byCreation } from './predict';
 import { namespaceOf } from './model';
@@ -57,10 +58,12 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
       }
     }
   };
-  const services = [...resources.services];
-  const hasIngress = services.some(
-    (s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system',
-  );
+  // a Gateway of an Istio class is served by its deployed gateway (`<gw>-istio`), not the default ingress
+  const deployed = translateGatewayApi(resources);
+  const services = [...resources.services, ...deployed.services];
+  const hasIngress =
+    deployed.deployments.length > 0 ||
+    services.some((s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system');
   for (const s of services) {
     if (s.spec.type === 'ExternalName') continue;
     const ports = arr<{ port?: number; protocol?: string }>(s.spec.ports)

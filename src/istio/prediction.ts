@@ -1,6 +1,7 @@
 // What the offline prediction says Istio puts on the gateway, and why some VirtualServices put nothing there.
 import type { Route, RouteConfiguration } from '../envoy/types';
-import type { Range } from './model';
+import type { Gateway, Range } from './model';
+import type { GatewayApiCondition } from './gatewayApi';
 
 export interface ObjectRef {
   name: string;
@@ -9,7 +10,10 @@ export interface ObjectRef {
 
 /** Where in the YAML a generated route comes from. */
 export interface RouteOrigin {
+  /** The VirtualService, or for the Gateway API the HTTPRoute/GRPCRoute (then `http` is the rule index). */
   virtualService: ObjectRef;
+  /** Set for routes of the Gateway API: `HTTPRoute` or `GRPCRoute`. */
+  kind?: string;
   file: string;
   /** Range of the match entry, or of the http entry when it has no match. */
   range: Range;
@@ -47,4 +51,8 @@ export interface Prediction {
   /** The HTTP connection manager filter chains: which listener serves which route configuration, for which SNI. */
   httpChains: { listener: string; routeConfig: string; serverNames?: string[] }[];
   notOnGateway: NotOnGateway[];
+  /** The Accepted/ResolvedRefs conditions Istio would write on Gateway API objects, computed offline. */
+  gatewayApiConditions?: GatewayApiCondition[];
+  /** The internal Gateways Istio generates for Gateway API listeners (their selector finds the deployed gateway). */
+  generatedGateways?: Gateway[];
 }

@@ -44,6 +44,8 @@ export interface TranslationContext {
   metadataApiVersion: string;
   /** The DestinationRule's consistent hash for a destination (sticky sessions), if any. */
   lookupHash(dest: Destination): ConsistentHash | undefined;
+  /** A VirtualService Istio generated from a Gateway API route (model.UseGatewaySemantics). */
+  gatewaySemantics?: boolean;
 }
 
 const PREVIOUS_PRIORITIES = {
@@ -79,7 +81,7 @@ function queryMatcher(name: string, m: StringMatch | undefined | null): QueryPar
   return sm ? { name, stringMatch: sm } : { name };
 }
 
-export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteMatch {
+export function translateRouteMatch(match: HTTPMatchRequest | undefined, gatewaySemantics = false): RouteMatch {
   if (!match) return { prefix: '/' };
   const out: RouteMatch = {};
   const headers: HeaderMatcher[] = [];
@@ -110,8 +112,11 @@ export function translateRouteMatch(match: HTTPMatchRequest | undefined): RouteM
 
   const uri = match.uri;
   if (uri?.exact !== undefined) out.path = uri.exact;
-  else if (uri?.prefix !== undefined) out.prefix = uri.prefix;
-  else if (uri?.regex !== undefined) out.safeRegex = { regex: uri.regex };
+  else if (uri?.prefix !== undefined) {
+    // Ingress and Gateway API prefixes match whole path segments
+    if (gatewaySemantics && uri.prefix !== '/') out.pathSeparatedPrefix = uri.prefix.replace(/\/$/, '');
+    else out.prefix = uri.prefix;
+  } else if (uri?.regex !== undefined) out.safeRegex = { regex: uri.regex };
   else out.prefix = '/';
   out.caseSensitive = !match.ignoreUriCase;
 
@@ -312,7 +317,7 @@ export function routeOperation(r: Route, vsName: string, listenPort: number): st
 export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefined, ctx: TranslationContext): Route {
   let name = http.name ?? '';
   if (match?.name) name = `${name}.${match.name}`;
-  const out: Route = { match: translateRouteMatch(match) };
+  const out: Route = { match: translateRouteMatch(match, ctx.gatewaySemantics) };
   if (name) out.name = name;
   if (match?.statPrefix) out.statPrefix = match.statPrefix;
 
@@ -334,7 +339,7 @@ export function translateRoute(http: HTTPRoute, match: HTTPMatchRequest | undefi
       (dr as Record<string, unknown>).body = { inlineBytes: http.directResponse.body.bytes };
     out.directResponse = dr;
   } else {
-    out.route = routeAction(http, ctx, authority, extra);
+    out.route = routeAction(http, ctx, authority, extra, out.match);
   }
 
   out.metadata = {
@@ -370,8 +375,11 @@ function routeAction(
   ctx: TranslationContext,
   authorityIn: string,
   extra: Partial<HeaderOps>,
+  match: RouteMatch,
 ): RouteAction {
   const action: RouteAction = {};
+  // the Gateway API answers 500 for a backend that does not exist
+  if (ctx.gatewaySemantics) action.clusterNotFoundResponseCode = 'INTERNAL_SERVER_ERROR';
   let authority = authorityIn;
   const timeout = http.timeout !== undefined ? parseDuration(http.timeout) : undefined;
   const timeoutText = formatProtoDuration(timeout ?? 0);
@@ -425,7 +433,13 @@ function routeAction(
         substitution: http.rewrite.uriRegexRewrite.rewrite,
       };
     } else if (http.rewrite.uri) {
-      action.prefixRewrite = http.rewrite.uri;
+      if (ctx.gatewaySemantics && http.rewrite.uri === '/') {
+        // ReplacePrefixMatch `/`: remove the prefix, keeping a `/` when the whole path goes
+        action.regexRewrite = {
+          pattern: { regex: `^${quoteMeta(match.pathSeparatedPrefix ?? '')}(/?)(.*)` },
+          substitution: '/\\2',
+        };
+      } else action.prefixRewrite = http.rewrite.uri;
     }
     if (http.rewrite.authority) authority = http.rewrite.authority;
   }
@@ -566,4 +580,9 @@ function hashPolicyOf(h: ConsistentHash | undefined): Record<string, unknown> | 
   if (h.useSourceIp !== undefined) return { connectionProperties: { sourceIp: h.useSourceIp } };
   if (h.httpQueryParameterName !== undefined) return { queryParameter: { name: h.httpQueryParameterName } };
   return undefined;
+}
+
+/** Go's regexp.QuoteMeta. */
+function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }

@@ -54,6 +54,11 @@ export function emptyResourceSet(): ResourceSet {
     deployments: [],
     serviceEntries: [],
     secrets: [],
+    k8sGateways: [],
+    httpRoutes: [],
+    grpcRoutes: [],
+    referenceGrants: [],
+    gatewayClasses: [],
   };
 }
 
@@ -75,6 +80,11 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.deployments.push(...s.deployments);
     out.serviceEntries.push(...s.serviceEntries);
     out.secrets.push(...s.secrets);
+    out.k8sGateways.push(...s.k8sGateways);
+    out.httpRoutes.push(...s.httpRoutes);
+    out.grpcRoutes.push(...s.grpcRoutes);
+    out.referenceGrants.push(...s.referenceGrants);
+    out.gatewayClasses.push(...s.gatewayClasses);
   }
   return out;
 }
@@ -257,6 +267,24 @@ function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<
   };
 }
 
+/** The Kubernetes Gateway API kinds (v1, v1beta1), read into their own buckets: `Gateway` there is not Istio's. */
+const GATEWAY_API_KINDS: Record<string, keyof ResourceSet> = {
+  Gateway: 'k8sGateways',
+  HTTPRoute: 'httpRoutes',
+  GRPCRoute: 'grpcRoutes',
+  ReferenceGrant: 'referenceGrants',
+  GatewayClass: 'gatewayClasses',
+};
+
+const isGatewayApi = (apiVersion: string) => apiVersion.startsWith('gateway.networking.k8s.io/');
+
+/** The ResourceSet list an object of this apiVersion and kind goes to, if the engine reads it. */
+function bucketOf(apiVersion: string, kind: string): keyof ResourceSet | undefined {
+  if (isGatewayApi(apiVersion)) return GATEWAY_API_KINDS[kind];
+  const bucket = KINDS[kind];
+  return bucket && isIstioOrCore(apiVersion, kind) ? bucket : undefined;
+}
+
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
   if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
@@ -324,8 +352,8 @@ export function readResources(text: string, file: string, options: ReadOptions =
     function readObject(raw: Record<string, unknown>, base: YamlPath, whole: Range, docIndex: number) {
       const kind = typeof raw.kind === 'string' ? raw.kind : '';
       const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
-      const bucket = KINDS[kind];
-      if (!bucket || !isIstioOrCore(apiVersion, kind)) return;
+      const bucket = bucketOf(apiVersion, kind);
+      if (!bucket) return;
       const rawMetadata = (
         raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
       ) as KubeObject['metadata'];
@@ -349,15 +377,16 @@ export function readResources(text: string, file: string, options: ReadOptions =
               : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
-      const violations = !options.validate
-        ? []
-        : validateObject(
-            raw,
-            kind,
-            typeof metadata.namespace === 'string'
-              ? metadata.namespace
-              : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
-          );
+      const violations =
+        !options.validate || isGatewayApi(apiVersion)
+          ? []
+          : validateObject(
+              raw,
+              kind,
+              typeof metadata.namespace === 'string'
+                ? metadata.namespace
+                : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+            );
       if (violations.length) {
         for (const v of violations) {
           const at = pathText([...base, ...v.path]);
@@ -412,7 +441,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
 /** Builds a KubeObject from an object read from the cluster (no source text: ranges are empty). */
 export function fromClusterObject(raw: Record<string, unknown>, file: string): KubeObject | undefined {
   const kind = typeof raw.kind === 'string' ? raw.kind : '';
-  if (!KINDS[kind]) return undefined;
+  if (!bucketOf(typeof raw.apiVersion === 'string' ? raw.apiVersion : '', kind)) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
   const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
@@ -453,7 +482,7 @@ export function clusterResourceSet(lists: readonly ClusterList[]): ResourceSet {
         { ...raw, kind: raw.kind ?? kind, apiVersion: raw.apiVersion ?? apiVersion },
         `cluster:${kind}/${raw.metadata?.namespace ?? ''}/${raw.metadata?.name ?? ''}`,
       );
-      const bucket = o && KINDS[o.kind];
+      const bucket = o && bucketOf(o.apiVersion, o.kind);
       if (o && bucket) (set[bucket] as KubeObject[]).push(o);
     }
   }

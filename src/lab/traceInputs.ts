@@ -24,6 +24,11 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     deployments: [...cluster.deployments, ...workspace.deployments],
     serviceEntries: [...cluster.serviceEntries, ...fresh(workspace.serviceEntries)],
     secrets: [...cluster.secrets, ...fresh(workspace.secrets)],
+    k8sGateways: [...cluster.k8sGateways, ...fresh(workspace.k8sGateways)],
+    httpRoutes: [...cluster.httpRoutes, ...fresh(workspace.httpRoutes)],
+    grpcRoutes: [...cluster.grpcRoutes, ...fresh(workspace.grpcRoutes)],
+    referenceGrants: [...cluster.referenceGrants, ...fresh(workspace.referenceGrants)],
+    gatewayClasses: [...cluster.gatewayClasses, ...fresh(workspace.gatewayClasses)],
   };
 }
 

@@ -233,6 +233,54 @@ suite('diagnostics while editing', function () {
     assert.match(list[0]!.message, /non-breaking space \(U\+00A0\)/);
   });
 
+  test('an HTTPRoute: Accepted=False and ResolvedRefs=False reasons as Istio writes them, on the value at fault', async () => {
+    const file = workspaceFile('diagnostics-httproute.yaml');
+    writeFileSync(
+      file.fsPath,
+      [
+        'apiVersion: gateway.networking.k8s.io/v1',
+        'kind: Gateway',
+        'metadata: {name: lab-gw, namespace: simple}',
+        'spec:',
+        '  gatewayClassName: istio',
+        '  listeners:',
+        '  - {name: http, port: 80, protocol: HTTP, hostname: simple.baihl.io}',
+        '---',
+        'apiVersion: gateway.networking.k8s.io/v1',
+        'kind: HTTPRoute',
+        'metadata: {name: lab-route, namespace: simple}',
+        'spec:',
+        '  parentRefs:',
+        '  - name: lab-gw',
+        '  - name: lab-gw',
+        '    sectionName: https',
+        '  - name: no-such-gw',
+        '  rules:',
+        '  - backendRefs:',
+        '    - name: nginz',
+        '      port: 80',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const opened = await vscode.workspace.openTextDocument(file);
+      const list = await diagnosticsUntil(file, (l) => l.length === 3, 'three Gateway API conditions');
+      const got = list.map((d) => [codeOf(d), vscode.DiagnosticSeverity[d.severity], opened.getText(d.range)]).sort();
+      assert.deepEqual(got, [
+        ['BackendNotFound', 'Error', 'nginz'],
+        ['NoMatchingParent', 'Error', 'https'],
+        ['NoMatchingParent', 'Error', 'no-such-gw'],
+      ]);
+      assert.ok(
+        list.every((d) => /^(Accepted|ResolvedRefs)=False \(/.test(d.message)),
+        describe(list),
+      );
+    } finally {
+      rmSync(file.fsPath, { force: true });
+    }
+    await diagnosticsUntil(file, (l) => l.length === 0, 'no diagnostics for the deleted file');
+  });
+
   test('a second file: the host fix edits the Gateway in istio-specs.yaml; diagnostics follow a rename and go with a delete', async () => {
     const other = workspaceFile('diagnostics-shop.yaml');
     const renamed = workspaceFile('diagnostics-shop-renamed.yaml');

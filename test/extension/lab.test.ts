@@ -164,6 +164,60 @@ suite('lab without a cluster', () => {
     });
   });
 
+  test('lenses and hover on every HTTPRoute rules[].matches[] entry, and on a rule without matches', async () => {
+    const content = [
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: Gateway',
+      'metadata: {name: lab-gw, namespace: simple}',
+      'spec:',
+      '  gatewayClassName: istio',
+      '  listeners:',
+      '  - {name: http, port: 80, protocol: HTTP}',
+      '---',
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: HTTPRoute',
+      'metadata: {name: lab-route, namespace: simple}',
+      'spec:',
+      '  parentRefs:',
+      '  - name: lab-gw',
+      '  hostnames: [gwapi.baihl.io]',
+      '  rules:',
+      '  - matches:',
+      '    - path: {type: Exact, value: /simple/httpserver}',
+      '    - path: {type: PathPrefix, value: /api}',
+      '    backendRefs:',
+      '    - {name: simple, port: 80}',
+      '  - backendRefs:',
+      '    - {name: nginx, port: 80}',
+      '',
+    ].join('\n');
+    await withUntitledYaml(vscode, content, async (doc) => {
+      const lines = doc.getText().split('\n');
+      const at = (text: string) => lines.findIndex((l) => l.includes(text));
+      const titles = (await lensTitles(doc.uri)).filter((t) => t.title.startsWith('predicted '));
+      assert.deepEqual(titles, [
+        {
+          line: at('value: /simple/httpserver'),
+          title: 'predicted http.80 › gwapi.baihl.io:80 › /simple/httpserver › simple:80',
+        },
+        { line: at('value: /api'), title: 'predicted http.80 › gwapi.baihl.io:80 › /api/* › simple:80' },
+        { line: at('- backendRefs:'), title: 'predicted http.80 › gwapi.baihl.io:80 › /* › nginx:80' },
+      ]);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        doc.uri,
+        new vscode.Position(at('value: /api'), 10),
+      );
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.ok(
+        text.includes('http.80 › gwapi.baihl.io:80 › prefix /api/ › outbound|80||simple.simple.svc.cluster.local'),
+        text,
+      );
+      assert.match(text, /"pathSeparatedPrefix": "\/api"/);
+      assert.match(text, /"name": "simple\.lab-route\.0"/);
+    });
+  });
+
   test('lenses follow edits of the document', async () => {
     await withUntitledYaml(vscode, readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'), async (doc) => {
       const edit = new vscode.WorkspaceEdit();

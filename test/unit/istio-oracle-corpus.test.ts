@@ -17,6 +17,11 @@ test('the corpus has at least 30 cases with Istio output', () => {
   assert.ok(cases.length >= 30, `only ${cases.length} cases`);
 });
 
+test('the corpus has at least 20 Gateway API cases (gwapi-*) with Istio output', () => {
+  const gwapi = cases.filter((c) => c.startsWith('gwapi-'));
+  assert.ok(gwapi.length >= 20, `only ${gwapi.length} Gateway API cases`);
+});
+
 /** Key order does not matter to Envoy; compare as sorted JSON. */
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);

@@ -1,6 +1,7 @@
 // What the analyzers report: Istio's own message types (code, name, level and template copied from
 // istio/istio pkg/config/analysis/msg/messages.yaml) placed on an exact YAML range, with quick fixes.
 import type { Range } from '../model';
+import type { GatewayApiReason } from '../gatewayApi';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -93,7 +94,8 @@ export interface RelatedLocation {
 }
 
 export interface Diagnostic {
-  code: IstioCode;
+  /** Istio's analyzer code, or for the Gateway API the condition reason Istio writes in the object's status. */
+  code: IstioCode | GatewayApiReason;
   /** Istio's message name, e.g. ReferencedResourceNotFound. */
   name: string;
   /** Istio's level for the code. */

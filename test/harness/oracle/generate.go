@@ -20,6 +20,7 @@ import (
 	"istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
+	kubelib "istio.io/istio/pkg/kube"
 	"istio.io/istio/pkg/test"
 )
 
@@ -37,6 +38,9 @@ func generate(t test.Failer, in *inputs, o options) []byte {
 		Configs:           in.configs,
 		KubernetesObjects: in.kube,
 		MeshConfig:        meshCfg,
+		KubeClientModifier: func(c kubelib.Client) {
+			annotateGatewayAPICRDs(c)
+		},
 	})
 	proxy := s.SetupProxy(gatewayProxy(in, o))
 

@@ -153,8 +153,25 @@ func (in *inputs) addConfig(d document, s resource.Schema, position int) error {
 
 // complete adds what a real cluster would have but the input may lack: the ingress gateway
 // Service and pod of Istio's default profile, and EndpointSlices for Services whose Pods were given.
-func (in *inputs) complete(o options) error {
-	if !o.noDefaultGateway {
+func (in *inputs) complete(o *options) error {
+	defaultTargetPorts(in.kube)
+	gw, err := in.k8sGateway(o.k8sGateway)
+	if err != nil {
+		return err
+	}
+	if gw != nil && !o.noDefaultGateway {
+		// The proxy is a pod of the Deployment Istio deploys for this Gateway, in its namespace.
+		o.gatewayNamespace = gw.Namespace
+		if !o.gatewayPodSet {
+			o.gatewayPodName = deployedName(gw) + "-oracle"
+		}
+		if in.service(gw.Namespace, deployedName(gw)) == nil {
+			in.kube = append(in.kube, deployedService(gw))
+		}
+		if in.podWithIP(o.gatewayIP) == nil {
+			in.kube = append(in.kube, deployedPod(gw, o.gatewayPodName, o.gatewayIP))
+		}
+	} else if !o.noDefaultGateway {
 		if in.service(o.gatewayNamespace, "istio-ingressgateway") == nil {
 			in.kube = append(in.kube, defaultGatewayService(o.gatewayNamespace))
 		}

@@ -28,9 +28,11 @@ func usage() {
 	fmt.Fprintf(os.Stderr, `usage: oracle [flags] FILE...
 
 Reads Kubernetes/Istio YAML (VirtualService, Gateway, DestinationRule, ServiceEntry, Service,
-Pod, EndpointSlice, ... also "kind: List" as printed by kubectl get -o yaml) and prints, as JSON,
-the listeners, route configurations, clusters and endpoints that Istio generates for the
-ingress gateway proxy. FILE "-" reads standard input.
+Pod, EndpointSlice, Gateway API Gateway/HTTPRoute/GRPCRoute/ReferenceGrant/GatewayClass, ... also
+"kind: List" as printed by kubectl get -o yaml) and prints, as JSON, the listeners, route
+configurations, clusters and endpoints that Istio generates for the ingress gateway proxy (for the
+deployed gateway of a Gateway API Gateway of class istio when the input has one). FILE "-" reads
+standard input.
 
 flags:
 `)
@@ -47,6 +49,7 @@ func run() int {
 	flag.BoolVar(&opts.noEndpointSlices, "no-synthesized-endpointslices", false, "do not synthesize EndpointSlices for Services whose Pods are given without slices")
 	flag.StringVar(&opts.meshConfigFile, "mesh-config", meshDefaultInstall,
 		"mesh config: a YAML file (the istio ConfigMap's `mesh` key), \""+meshDefaultInstall+"\" (the default profile's, embedded from mesh-default-install.yaml) or \""+meshBuiltin+"\" (Istio's compiled-in defaults, FakeDiscoveryServer's own choice)")
+	flag.StringVar(&opts.k8sGateway, "k8s-gateway", "", "namespace/name of the Gateway API Gateway whose deployed gateway is the proxy (default: the first Gateway of class istio in the input, if any)")
 	flag.BoolVar(&opts.verbose, "v", false, "print Istio's own logs (warnings) on stderr")
 	flag.Usage = usage
 	flag.Parse()
@@ -55,6 +58,11 @@ func run() int {
 		return 2
 	}
 	opts.files = flag.Args()
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "gateway-pod" {
+			opts.gatewayPodSet = true
+		}
+	})
 
 	configureLogging(opts.verbose)
 
@@ -63,7 +71,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "oracle: %v\n", err)
 		return 1
 	}
-	if err := in.complete(opts); err != nil {
+	if err := in.complete(&opts); err != nil {
 		fmt.Fprintf(os.Stderr, "oracle: %v\n", err)
 		return 1
 	}
@@ -108,6 +116,8 @@ type options struct {
 	gatewayIP        string
 	gatewayNamespace string
 	gatewayPodName   string
+	gatewayPodSet    bool
+	k8sGateway       string
 	proxyVersion     string
 	noDefaultGateway bool
 	noEndpointSlices bool

@@ -27,7 +27,7 @@ func TestSeedMatchesRealIstioctlOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := in.complete(opts); err != nil {
+	if err := in.complete(&opts); err != nil {
 		t.Fatal(err)
 	}
 	var out []byte

@@ -1,0 +1,40 @@
+// The Accepted and ResolvedRefs conditions Istio writes on HTTPRoutes, GRPCRoutes and Gateways, computed
+// offline by the same translation the prediction uses (src/istio/gatewayApi.ts) and placed on the value at
+// fault: the parentRef, sectionName or port that names nothing, the hostnames no listener takes, the
+// backendRef that does not exist or lacks a ReferenceGrant.
+import { translateGatewayApi } from '../gatewayApi';
+import { namespaceOf } from '../model';
+import type { AnalysisContext } from './context';
+import type { Diagnostic } from './types';
+
+/** The Gateway API reference's page for route and listener condition reasons. */
+const SPEC_DOCS = 'https://gateway-api.sigs.k8s.io/reference/spec/#routeconditionreason';
+
+export function analyzeGatewayApiStatus(ctx: AnalysisContext): Diagnostic[] {
+  const inputs = new Set([...ctx.inputs.httpRoutes, ...ctx.inputs.grpcRoutes, ...ctx.inputs.k8sGateways]);
+  if (!inputs.size) return [];
+  const out: Diagnostic[] = [];
+  for (const c of translateGatewayApi(ctx.world).conditions) {
+    if (!inputs.has(c.object)) continue;
+    // offline, a missing object is a finding only where the inputs show that kind in that namespace
+    if (
+      c.missing &&
+      !ctx.complete(c.missing.kind) &&
+      !ctx.world[c.missing.kind].some((o) => namespaceOf(o) === c.missing?.namespace)
+    )
+      continue;
+    const range = c.object.rangeAt(c.path);
+    out.push({
+      code: c.reason,
+      name: `${c.type}=False`,
+      severity: c.labOnly ? 'warning' : 'error',
+      message: `${c.type}=False (${c.reason}): ${c.message}`,
+      file: c.object.file,
+      range,
+      object: { kind: c.object.kind, name: c.object.metadata.name, namespace: namespaceOf(c.object) },
+      docsUrl: SPEC_DOCS,
+      source: c.labOnly ? 'ingress-lab' : 'istio',
+    });
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+// The Gateway API offline: the status reasons Istio would write (Accepted, ResolvedRefs) as editor items on
+// the value at fault, and predicted routes that point at the HTTPRoute rule (or match) they come from.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { analyzeDocuments } from '../../src/istio/analyze';
+import { predict } from '../../src/istio/predict';
+import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { itemsByFile } from '../../src/lab/diagnosticItems';
+
+const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
+const ROUTES = '10-gateway-api.yaml';
+
+function texts(name: string): Map<string, string> {
+  const dir = `${corpus}${name}/`;
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => [f, readFileSync(`${dir}${f}`, 'utf8')]),
+  );
+}
+
+const underlined = (
+  text: string,
+  r: { start: { line: number; character: number }; end: { line: number; character: number } },
+): string => {
+  const lines = text.split('\n');
+  return r.start.line === r.end.line
+    ? lines[r.start.line]!.slice(r.start.character, r.end.character)
+    : `${lines[r.start.line]!.slice(r.start.character).trim()}…`;
+};
+
+function itemsOf(name: string, edit: (s: string) => string = (s) => s, complete = true) {
+  const t = texts(name);
+  t.set(ROUTES, edit(t.get(ROUTES)!));
+  const items = itemsByFile(analyzeDocuments(t, { assumeComplete: complete }), t).get(ROUTES)!;
+  return items.map((d) => [d.code?.value, d.severity, underlined(t.get(ROUTES)!, d.range)]).sort();
+}
+
+test('a parentRef to no Gateway, a sectionName no listener has, hostnames no listener takes: Accepted=False on each', () => {
+  assert.deepEqual(itemsOf('gwapi-not-accepted'), [
+    ['NoMatchingListenerHostname', 'error', '["other.example.com"]'],
+    ['NoMatchingParent', 'error', 'https'],
+    ['NoMatchingParent', 'error', 'nope'],
+  ]);
+});
+
+test('a route from a namespace the listener does not admit: NotAllowedByListeners on its parentRef', () => {
+  assert.deepEqual(itemsOf('gwapi-allowed-namespaces'), [['NotAllowedByListeners', 'error', 'name: gw…']]);
+});
+
+test('a backend that does not exist: ResolvedRefs=False BackendNotFound on its name', () => {
+  assert.deepEqual(itemsOf('gwapi-missing-backend'), [['BackendNotFound', 'error', 'gone']]);
+});
+
+test('a cross-namespace backend without a ReferenceGrant: RefNotPermitted on its namespace; the granted one is clean', () => {
+  assert.deepEqual(itemsOf('gwapi-reference-grant'), [['RefNotPermitted', 'error', 'simple']]);
+  const withoutGrant = itemsOf('gwapi-reference-grant', (s) =>
+    s.replace(/---\napiVersion: gateway.networking.k8s.io\/v1beta1\nkind: ReferenceGrant[\s\S]*$/, ''),
+  );
+  assert.equal(withoutGrant.length, 2);
+});
+
+test('a backend port the Service lacks: a warning of the lab (Istio writes no condition) on the port', () => {
+  assert.deepEqual(itemsOf('gwapi-gatewayclass'), [['BackendPortNotOnService', 'warning', '9090']]);
+});
+
+test('offline without the whole world, a backend in a namespace the inputs show no Service of is not judged', () => {
+  const only = itemsOf(
+    'gwapi-missing-backend',
+    (s) => s.replaceAll('name: gone', 'name: gone\n      namespace: elsewhere'),
+    false,
+  );
+  assert.deepEqual(
+    only.filter(([c]) => c === 'BackendNotFound'),
+    [],
+  );
+});
+
+test('a clean seed has no diagnostics', () => {
+  assert.deepEqual(itemsOf('gwapi-seed'), []);
+});
+
+test('each predicted route points at the HTTPRoute rule match it comes from (file, line, rule, match)', () => {
+  const t = texts('gwapi-merge-routes');
+  const p = predict(mergeResourceSets(...[...t].map(([f, x]) => readResources(x, f).resources)));
+  const text = t.get(ROUTES)!.split('\n');
+  const got = p.routes.map((r) => [
+    r.kind,
+    r.virtualService.name,
+    r.http,
+    r.match,
+    r.route.name,
+    text[r.range.start.line]!.trim(),
+  ]);
+  assert.deepEqual(got, [
+    ['HTTPRoute', 'aaa', 0, 0, 'simple.aaa.0', '- path: {type: PathPrefix, value: /short}'],
+    ['HTTPRoute', 'aaa', 1, null, 'simple.aaa.1', '- backendRefs:'],
+    ['HTTPRoute', 'bbb', 0, 0, 'simple.bbb.0', '- path: {type: PathPrefix, value: /much/longer}'],
+    ['HTTPRoute', 'bbb', 1, 0, 'simple.bbb.1', '- path: {type: Exact, value: /short}'],
+  ]);
+});
