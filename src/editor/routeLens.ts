@@ -13,13 +13,15 @@ import {
   formatRouteLens,
   SEND_REQUEST_TITLE,
 } from '../lab/lensText';
+import { outcomesLensText } from '../lab/requestLog';
 import { commandId } from '../lab/steps';
+import { REQUESTS_VIEW_ID } from './requestsView';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
 import { resolveRoute, type ResolvedRoute } from './resolveRoute';
 import { toVsRange } from './vsRange';
 
-type LensKind = 'route' | 'endpoints' | 'send';
+type LensKind = 'route' | 'endpoints' | 'send' | 'outcomes';
 
 class RouteLens extends vscode.CodeLens {
   constructor(
@@ -62,6 +64,9 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
         new RouteLens(range, 'endpoints', r, gw),
         new RouteLens(actionRange(r.range), 'send', r, gw),
       );
+      // What the gateway's access log says about this match, once the Requests view follows it.
+      if (this.ctx.requests.following || this.ctx.requests.log.size)
+        lenses.push(new RouteLens(actionRange(r.range), 'outcomes', r, gw));
     }
     for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
     return lenses;
@@ -76,6 +81,15 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
         command: commandId('sendRequestForMatch'),
         arguments: [routeArgs(lens.predicted)],
         tooltip: SEND_TOOLTIP,
+      };
+      return lens;
+    }
+    if (lens.kind === 'outcomes') {
+      const counts = this.ctx.requests.log.outcomesFor(lens.predicted.file, lens.predicted.range.start.line);
+      lens.command = {
+        title: outcomesLensText(counts),
+        command: `${REQUESTS_VIEW_ID}.focus`,
+        tooltip: "Requests to this match in the gateway's access log (the Gateway Requests view)",
       };
       return lens;
     }

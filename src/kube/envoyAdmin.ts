@@ -150,8 +150,7 @@ export function createEnvoyAdmin(deps: EnvoyAdminDeps): EnvoyAdmin {
     getConfigDump: (opts = {}) => read(opts.includeEds ? '/config_dump?include_eds' : '/config_dump', opts.signal),
     getClusters: (opts = {}) => read('/clusters?format=json', opts.signal),
     getJson: (path, opts = {}) => read(path.startsWith('/') ? path : `/${path}`, opts.signal),
-    getStats: (filter, opts = {}) =>
-      fetchOnce(`/stats?format=json&filter=${encodeURIComponent(filter)}`, opts.signal),
+    getStats: (filter, opts = {}) => fetchOnce(`/stats?format=json&filter=${encodeURIComponent(filter)}`, opts.signal),
     refresh: () => cache.clear(),
     async dispose() {
       const f = forward;

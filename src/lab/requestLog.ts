@@ -124,3 +124,18 @@ export function outcomesLensText(counts: Map<string, number>, windowMs = OUTCOME
     .map(([outcome, n]) => `${n}× ${outcome}`);
   return fitLens(`${head} ${parts.join(', ')}`, LENS_MAX);
 }
+
+/** What "send request" adds under the response: the gateway's own log line and why. */
+export function formatLoggedLine(r: RequestRecord | undefined, waitedMs: number, why?: string): string {
+  if (!r)
+    return `# the gateway's access log: no line for this request within ${Math.round(waitedMs / 1000)} s${why ? ` (${why})` : ''}\n`;
+  const x = r.explanation;
+  const lines = [
+    `# the gateway's access log (${r.pod}):`,
+    r.raw,
+    `# ${outcomeOf(r.entry)} ${x.cause}: ${x.explanation}`,
+    ...x.details.map((d) => `#   ${d}`),
+    ...(x.yaml ? [`# yaml: ${x.yaml.file}:${x.yaml.line} (${x.yaml.what})`] : []),
+  ];
+  return lines.join('\n') + '\n';
+}

@@ -36,7 +36,10 @@ function labMeshConfig() {
   const base = readFileSync(join(HERE, 'oracle', 'mesh-default-install.yaml'), 'utf8');
   const out = join(STATE, 'mesh.yaml');
   mkdirSync(STATE, { recursive: true });
-  writeFileSync(out, `${base}\n# added by istiod.mjs: access logging on, as the demo profile has it\naccessLogFile: ${ACCESS_LOG_FILE}\n`);
+  writeFileSync(
+    out,
+    `${base}\n# added by istiod.mjs: access logging on, as the demo profile has it\naccessLogFile: ${ACCESS_LOG_FILE}\n`,
+  );
   return out;
 }
 export const ISTIOD_LOG = join(LOGS, 'istiod.log');

@@ -53,7 +53,11 @@ test('follow: lines split across chunks arrive whole, in order; follow and since
   try {
     const lines: string[] = [];
     await followPodLog(s.core, pod, { container: 'istio-proxy', sinceSeconds: 300, onLine: (l) => lines.push(l) });
-    assert.deepEqual(lines, ['[2026-11-28T23:34:57.531Z] "GET /a HTTP/1.1" 200 - via_upstream', 'second line', 'third']);
+    assert.deepEqual(lines, [
+      '[2026-11-28T23:34:57.531Z] "GET /a HTTP/1.1" 200 - via_upstream',
+      'second line',
+      'third',
+    ]);
     assert.equal(
       s.seen[0],
       '/api/v1/namespaces/istio-system/pods/istio-ingressgateway-abc/log?container=istio-proxy&sinceSeconds=300&follow=true',
@@ -136,7 +140,9 @@ test('read once: the lines; a missing pod is a ClusterError "not-found" naming i
   const s = await apiServer((req, res) => {
     if (req.url?.includes('/pods/gone/')) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('{"kind":"Status","status":"Failure","message":"pods \\"gone\\" not found","reason":"NotFound","code":404}');
+      res.end(
+        '{"kind":"Status","status":"Failure","message":"pods \\"gone\\" not found","reason":"NotFound","code":404}',
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain' });

@@ -53,10 +53,13 @@ test('outcome counts per match within the window, and the lens text', () => {
   log.add('p', ok200, accessEntryOf(ok200)!, at('file:///vs.yaml', 20)); // another match
   log.add('p', nr404, accessEntryOf(nr404)!, none); // no match at all
   const counts = log.outcomesFor('file:///vs.yaml', 9, now);
-  assert.deepEqual([...counts], [
-    ['200', 12],
-    ['404 NR', 3],
-  ]);
+  assert.deepEqual(
+    [...counts],
+    [
+      ['200', 12],
+      ['404 NR', 3],
+    ],
+  );
   assert.equal(outcomesLensText(counts), 'last 5 min: 12× 200, 3× 404 NR');
   // six minutes later they are out of the window
   assert.equal(log.outcomesFor('file:///vs.yaml', 9, now + 6 * 60_000).size, 0);
@@ -98,5 +101,8 @@ test("Envoy's failure counters from /stats?format=json", () => {
       'upstream_cx_connect_fail outbound|80||simple.simple.svc.cluster.local 1',
     ],
   );
-  assert.equal(failureStatsLine(readFailureStats('not json')), 'no_route 0 · upstream_rq_5xx 0 · upstream_cx_connect_fail 0');
+  assert.equal(
+    failureStatsLine(readFailureStats('not json')),
+    'no_route 0 · upstream_rq_5xx 0 · upstream_cx_connect_fail 0',
+  );
 });
