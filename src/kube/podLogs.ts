@@ -37,7 +37,7 @@ export async function readPodLog(core: Core, pod: PodRef, opts: PodLogOptions = 
     method: 'GET',
     path: logPath(pod),
     query: logQuery(opts, false),
-    accept: 'text/plain',
+    accept: 'application/json, */*',
     call: { verb: 'get', resource: 'pods/log', namespace: pod.namespace, name: pod.name },
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
@@ -57,7 +57,7 @@ export async function followPodLog(core: Core, pod: PodRef, opts: FollowOptions)
   await core.transport.stream({
     path: logPath(pod),
     query: logQuery(opts, true),
-    accept: 'text/plain',
+    accept: 'application/json, */*',
     call: { verb: 'get', resource: 'pods/log', namespace: pod.namespace, name: pod.name },
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
