@@ -127,6 +127,12 @@ if (clusterSuites.length) {
         ...clusterEnv,
         ...require,
       });
+    // The gateway's access log in the Requests view, with the outcome lens (needs the cluster).
+    if (want('ui:requests'))
+      await run('ui:requests', process.execPath, ['--import', 'tsx', 'test/ui/requests.ui.mjs'], {
+        ...clusterEnv,
+        ...require,
+      });
   } finally {
     await run('cluster:down', 'bash', ['test/harness/cluster-down.sh']);
   }
