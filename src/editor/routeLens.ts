@@ -89,7 +89,8 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
       lens.command = {
         title: outcomesLensText(counts),
         command: `${REQUESTS_VIEW_ID}.focus`,
-        tooltip: "Requests to this match in the gateway's access log (the Gateway Requests view)",
+        tooltip:
+          'Requests whose access log line points at this match, from the Gateway Requests view (a 404 NR counts on the nearest route that missed)',
       };
       return lens;
     }

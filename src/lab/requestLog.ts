@@ -133,7 +133,7 @@ export function formatLoggedLine(r: RequestRecord | undefined, waitedMs: number,
   const lines = [
     `# the gateway's access log (${r.pod}):`,
     r.raw,
-    `# ${outcomeOf(r.entry)} ${x.cause}: ${x.explanation}`,
+    `# ${x.cause}: ${x.explanation}`,
     ...x.details.map((d) => `#   ${d}`),
     ...(x.yaml ? [`# yaml: ${x.yaml.file}:${x.yaml.line} (${x.yaml.what})`] : []),
   ];

@@ -5,7 +5,8 @@
 //   2. Envoy's counters (no_route, upstream_rq_5xx, upstream_cx_connect_fail) in a row;
 //   3. each request newest first with code/flags, its cause and explanation: 200 ok and 404 NR no-route;
 //   4. a click on the 200 opens istio-specs.yaml at its match;
-//   5. the match's outcome lens counts it (`last 5 min: …× 200`), no longer than LENS_MAX.
+//   5. the match's outcome lens counts it (`last 5 min: …× 200`), no longer than LENS_MAX;
+//   6. its "send" lens shows the gateway's own log line of that request, explained.
 //   LAB_KUBECONFIG=.cluster/kubeconfig node --import tsx test/ui/requests.ui.mjs   (needs the lab's cluster)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -144,13 +145,8 @@ async function main() {
   );
 
   // A click on the 200 jumps to its match in the YAML.
-  await page.evaluate(() => document.querySelector('.editor-group-container .monaco-editor')?.blur());
   await page.locator('.pane .monaco-list-row', { hasText: '200 GET simple.baihl.io/simple/nginx' }).first().click();
   await sleep(1000);
-  const selected = await page.evaluate(() => {
-    const ed = document.querySelector('.editor-group-container.active .monaco-editor');
-    return ed?.querySelector('.current-line')?.parentElement?.parentElement?.textContent ?? '';
-  });
   const tab = await page.locator('.tabs-container .tab.active').getAttribute('aria-label');
   check('a click opens the YAML behind the route', (tab ?? '').includes('istio-specs.yaml'), `${tab}`);
   await screenshot(page, RESULTS, 'requests-view-click');
@@ -167,7 +163,33 @@ async function main() {
   await screenshot(page, RESULTS, 'requests-lens');
   check('the match counts its recent outcomes in a lens', Boolean(lens), 'no "last 5 min: …× 200" lens');
   check(`the outcome lens is at most ${LENS_MAX} characters`, lens.length <= LENS_MAX, lens);
-  console.log(`     outcome lens: ${lens}; selected: ${selected.slice(0, 60)}`);
+  console.log(`     outcome lens: ${lens}`);
+
+  // "send" above the nginx match: the result shows the gateway's own log line of that request.
+  await page.locator(`${SELECTORS.activeEditor} ${SELECTORS.lens} a`, { hasText: 'send' }).nth(1).click();
+  let result = '';
+  // The result opens beside the YAML (its own editor group): read every editor's lines.
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
+    result = (
+      await page
+        .locator('.monaco-editor .view-lines')
+        .allInnerTexts()
+        .catch(() => [])
+    )
+      .join('\n')
+      .replace(/\u00a0/g, ' '); // Monaco draws spaces as no-break spaces
+    if (result.includes("the gateway's access log")) break;
+  }
+  await screenshot(page, RESULTS, 'requests-send');
+  const logged = result.slice(Math.max(0, result.indexOf("# the gateway's access log")));
+  console.log(`     send result: ${JSON.stringify(logged.slice(0, 500))}`);
+  check(
+    'send request shows its own access log line and why',
+    /# the gateway's access log \(istio-system\/istio-ingressgateway-/.test(result) &&
+      /"GET \/simple\/nginx HTTP\/1\.1" 200/.test(result) &&
+      /# ok: 200: routed/.test(result),
+    logged.slice(0, 400),
+  );
   say('done');
   return finish();
 }
