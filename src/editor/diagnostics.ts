@@ -13,7 +13,7 @@ import { errorText } from './show';
 import { toVsRange } from './vsRange';
 
 export const COLLECTION_NAME = 'istio-ingress-lab';
-const DEBOUNCE_MS = 300;
+const DEBOUNCE_MS = 100;
 /** Cluster objects are read again after this long (or after the kubeconfig changes). */
 const CLUSTER_TTL_MS = 60_000;
 /** A cluster that does not answer quickly leaves the diagnostics offline rather than late. */
