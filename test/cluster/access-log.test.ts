@@ -105,7 +105,15 @@ await whenCluster('access log on the lab cluster', () => {
   after(async () => {
     follow.abort();
     await following;
+    // The next test files compare the gateway's routes with the seed's: leave none of ours behind.
+    kubectl('-n', ns, 'delete', 'virtualservice/log-vs', 'gateway/log-gw', '--wait=true');
     kubectl('delete', 'namespace', ns, '--wait=false');
+    const admin = cluster.envoyAdmin({ namespace: gateway.namespace, name: gateway.name });
+    for (const deadline = performance.now() + 20_000; performance.now() < deadline; await sleep(250)) {
+      admin.refresh();
+      if (!JSON.stringify(await admin.getJson('/config_dump?resource=dynamic_route_configs')).includes('log.lab.io'))
+        break;
+    }
     await cluster.dispose();
   });
 
