@@ -18,6 +18,8 @@ import { LabContext } from './editor/ctx';
 import { watchKubeconfig } from './editor/kubeconfigWatch';
 import { followLabCluster } from './editor/labClusterProgress';
 import { registerResultDocuments } from './editor/show';
+import { followGatewayLog, stopGatewayLog } from './editor/commands/requestsLog';
+import { onNewRequests, registerRequestsView } from './editor/requestsView';
 import type { PromptSeam } from './editor/prompts';
 import { registerIstioDiagnostics } from './editor/quickFixes';
 import { L4LensProvider } from './editor/l4Lens';
@@ -72,6 +74,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
         showLog,
         traceRequest,
         showDrift,
+        followGatewayLog,
+        stopGatewayLog,
       },
       commandTitles(context.extension.packageJSON),
     ),
@@ -84,6 +88,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),
     registerResultDocuments(),
+    ...registerRequestsView(ctx.requests),
+    onNewRequests(ctx),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),
     vscode.workspace.onDidChangeTextDocument((e) => {

@@ -88,7 +88,9 @@ if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corp
 // The seed file's lenses at 1280x800, each clicked, in an installed extension with no cluster.
 if (want('ui:lenses')) await run('ui:lenses', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs']);
 
-const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace', 'ui:lenses:live'].filter(want);
+const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace', 'ui:lenses:live', 'ui:requests'].filter(
+  want,
+);
 if (clusterSuites.length) {
   // npm run lab as a newcomer runs it: the lab builds and starts its own cluster, which the suites below use.
   if (want('ui:lab')) await run('ui:lab', process.execPath, ['--import', 'tsx', 'test/ui/lab.ui.mjs']);
@@ -124,6 +126,12 @@ if (clusterSuites.length) {
     // The same lenses connected: the sample deployed, live route, endpoint count and drift, each clicked.
     if (want('ui:lenses:live'))
       await run('ui:lenses:live', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs'], {
+        ...clusterEnv,
+        ...require,
+      });
+    // The gateway's access log in the Requests view, with the outcome lens (needs the cluster).
+    if (want('ui:requests'))
+      await run('ui:requests', process.execPath, ['--import', 'tsx', 'test/ui/requests.ui.mjs'], {
         ...clusterEnv,
         ...require,
       });

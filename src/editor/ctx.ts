@@ -5,6 +5,7 @@ import { stepContextKey, type StepContext } from '../lab/steps';
 import { createCluster, type Cluster, type PortForwardHandle } from '../kube/index';
 import { Invalidation, type Change } from '../lab/invalidation';
 import { WorkspaceEngine } from './engine';
+import { GatewayLogTail } from './requestsView';
 import { LiveRoutes } from './liveRoutes';
 import { vscodePrompts, type PromptSeam } from './prompts';
 import { readSettings, type LabSettings } from './settings';
@@ -30,6 +31,8 @@ export class LabContext implements vscode.Disposable {
   prompts: PromptSeam = vscodePrompts;
   readonly engine: WorkspaceEngine;
   readonly live: LiveRoutes;
+  /** The gateway's access log, followed while the Requests view is open or a sent request waits for its line. */
+  readonly requests: GatewayLogTail;
   /** Every cache and what makes it stale (src/lab/invalidation.ts); changes are announced with changed(). */
   readonly invalidation = new Invalidation();
   private cluster: Cluster | undefined;
@@ -46,6 +49,8 @@ export class LabContext implements vscode.Disposable {
   ) {
     this.engine = new WorkspaceEngine(log, () => this.settings.sample.namespace);
     this.live = new LiveRoutes(this);
+    this.requests = new GatewayLogTail(this);
+    this.invalidation.register('requests.tail', () => this.requests.restart());
     this.invalidation.register('cluster.client', () => {
       void this.cluster?.dispose();
       this.cluster = undefined;
@@ -99,6 +104,7 @@ export class LabContext implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.requests.dispose();
     for (const f of this.forwards.splice(0)) void f.dispose();
     void this.cluster?.dispose();
     this.engine.dispose();

@@ -14,13 +14,15 @@ import {
   formatRouteLens,
   SEND_REQUEST_TITLE,
 } from '../lab/lensText';
+import { outcomesLensText } from '../lab/requestLog';
 import { commandId } from '../lab/steps';
+import { REQUESTS_VIEW_ID } from './requestsView';
 import type { LabContext } from './ctx';
 import type { GatewayRef, LiveState } from './liveRoutes';
 import { resolveRoute, resolveWith, type ResolvedRoute } from './resolveRoute';
 import { toVsRange } from './vsRange';
 
-type LensKind = 'route' | 'endpoints' | 'send';
+type LensKind = 'route' | 'endpoints' | 'send' | 'outcomes';
 
 class RouteLens extends vscode.CodeLens {
   constructor(
@@ -70,6 +72,9 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
         new RouteLens(range, 'endpoints', r, gw),
         new RouteLens(actionRange(r.range), 'send', r, gw),
       );
+      // What the gateway's access log says about this match, once the Requests view follows it.
+      if (this.ctx.requests.following || this.ctx.requests.log.size)
+        lenses.push(new RouteLens(actionRange(r.range), 'outcomes', r, gw));
     }
     // When the gateway's state is already in, or answers at once (no cluster, untrusted, cached), the lenses
     // come complete: VS Code then skips its resolve round and its debounce, so they appear in one step.
@@ -77,6 +82,10 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     for (const lens of lenses) {
       if (lens.kind === 'send') {
         sendCommand(lens);
+        continue;
+      }
+      if (lens.kind === 'outcomes') {
+        this.outcomesCommand(lens);
         continue;
       }
       if (!states.has(lens.gateway))
@@ -90,8 +99,21 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
   async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
     if (!(lens instanceof RouteLens)) return lens;
     if (lens.kind === 'send') return sendCommand(lens);
+    if (lens.kind === 'outcomes') return this.outcomesCommand(lens);
     const resolved = await resolveRoute(this.ctx, lens.predicted, lens.gateway);
     lens.command = lensCommand(lens.kind, resolved);
+    return lens;
+  }
+
+  /** The outcome lens reads the Requests view's records only: no cluster call. */
+  private outcomesCommand(lens: RouteLens): RouteLens {
+    const counts = this.ctx.requests.log.outcomesFor(lens.predicted.file, lens.predicted.range.start.line);
+    lens.command = {
+      title: outcomesLensText(counts),
+      command: `${REQUESTS_VIEW_ID}.focus`,
+      tooltip:
+        'Requests whose access log line points at this match, from the Gateway Requests view (a 404 NR counts on the nearest route that missed)',
+    };
     return lens;
   }
 }

@@ -37,6 +37,7 @@ import {
   type PodInfo,
   type Service,
 } from './objects';
+import { followPodLog, readPodLog, type FollowOptions, type PodLogOptions } from './podLogs';
 import { startPortForward, type PortForwardHandle } from './portForward';
 import { createTransport, type Log, type Transport } from './transport';
 
@@ -105,6 +106,11 @@ export interface Cluster {
   waitForDeploymentsAvailable(namespace: string, names: string[], opts?: WaitOptions): Promise<DeploymentProgress[]>;
   describeNamespaceContents(name: string, opts?: CallOptions): Promise<NamespaceContents>;
   deleteNamespace(name: string, opts: DeleteNamespaceOptions): Promise<void>;
+
+  /** A container's log lines now (GET pods/log), e.g. the gateway's access log of the last minutes. */
+  readPodLog(pod: PodRef, opts?: PodLogOptions): Promise<string[]>;
+  /** Follows a container's log (GET pods/log?follow=true): onLine per new line until the server ends it or opts.signal aborts. */
+  followPodLog(pod: PodRef, opts: FollowOptions): Promise<void>;
 
   portForward(namespace: string, pod: string, remotePort: number): Promise<PortForwardHandle>;
   /** The gateway pod's Envoy admin through a port-forward to its port 15000; one per pod, cached per refresh. */
@@ -326,6 +332,9 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
 
     describeNamespaceContents: (name, o) => describeNamespaceContents(need(), name, o),
     deleteNamespace: (name, o) => deleteNamespace(need(), name, o),
+
+    readPodLog: (pod, o) => readPodLog(need(), pod, o),
+    followPodLog: (pod, o) => followPodLog(need(), pod, o),
 
     async portForward(ns, pod, remotePort) {
       const c = need();

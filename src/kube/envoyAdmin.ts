@@ -21,6 +21,8 @@ export interface EnvoyAdmin {
   getClusters(opts?: { signal?: AbortSignal }): Promise<unknown>;
   /** Any other JSON admin path, e.g. /config_dump?resource=dynamic_route_configs or /server_info (cached the same way). */
   getJson(path: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  /** GET /stats?format=json&filter=<regex>, never cached: counters change with every request. */
+  getStats(filter: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   /** Forget cached answers (the next read goes to Envoy again). */
   refresh(): void;
   dispose(): Promise<void>;
@@ -148,6 +150,7 @@ export function createEnvoyAdmin(deps: EnvoyAdminDeps): EnvoyAdmin {
     getConfigDump: (opts = {}) => read(opts.includeEds ? '/config_dump?include_eds' : '/config_dump', opts.signal),
     getClusters: (opts = {}) => read('/clusters?format=json', opts.signal),
     getJson: (path, opts = {}) => read(path.startsWith('/') ? path : `/${path}`, opts.signal),
+    getStats: (filter, opts = {}) => fetchOnce(`/stats?format=json&filter=${encodeURIComponent(filter)}`, opts.signal),
     refresh: () => cache.clear(),
     async dispose() {
       const f = forward;

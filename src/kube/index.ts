@@ -21,3 +21,4 @@ export { parseManifests } from './manifests';
 export { deploymentProgress, endpointInfos, podInfo } from './objects';
 export type * from './objects';
 export type { Log } from './transport';
+export type { FollowOptions, PodLogOptions } from './podLogs';

@@ -25,8 +25,21 @@ export interface RequestSpec {
   summarize?: (body: unknown) => string;
 }
 
+/** A long-lived GET (pods/log?follow=true): text delivered as it comes. */
+export interface StreamSpec extends Omit<RequestSpec, 'method' | 'body' | 'contentType' | 'summarize'> {
+  /** Until the response headers arrive (default: the transport's timeout); the body itself may last. */
+  timeoutMs?: number;
+  /** Called with each piece of the body as it arrives (UTF-8, possibly mid-line). */
+  onData: (text: string) => void;
+}
+
 export interface Transport {
   request<T = unknown>(spec: RequestSpec): Promise<T>;
+  /**
+   * Resolves when the server ends the body or the caller aborts (spec.signal); rejects with a ClusterError
+   * for a refused call (401, 403, 404 ...), a server that does not answer in time, or a broken connection.
+   */
+  stream(spec: StreamSpec): Promise<void>;
   /** Base call description (context, server, user) merged into every error. */
   readonly who: Pick<CallDescription, 'context' | 'server' | 'user'>;
   dispose(): void;
@@ -210,8 +223,89 @@ export function createTransport(
     }
   }
 
+  async function stream(spec: StreamSpec): Promise<void> {
+    const call: CallDescription = { ...who, ...spec.call };
+    const what = describe(call, spec.query);
+    const started = Date.now();
+    const cluster = kc.getCurrentCluster();
+    if (!cluster)
+      throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
+    const opts = await credentials(call);
+    const url = new URL(cluster.server.replace(/\/$/, '') + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { ...(opts.headers ?? {}), Accept: spec.accept ?? '*/*' };
+    // The timeout covers only the wait for the response headers: a followed log may rightly stay open
+    // for hours. One controller so the timer can be cleared once the server has answered.
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, spec.timeoutMs ?? timeoutMs);
+    const onCallerAbort = () => ac.abort();
+    spec.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const lib = url.protocol === 'https:' ? https : http;
+        // No keep-alive agent's socket reuse for a stream that may never end: a fresh connection.
+        const agentOpts = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized };
+        const agent = kc.getCurrentCluster()?.proxyUrl
+          ? (opts.agent as http.Agent | undefined)
+          : url.protocol === 'https:'
+            ? new https.Agent({ ...agentOpts, servername: opts.servername })
+            : undefined;
+        const req = lib.request(
+          url,
+          { method: 'GET', headers, agent, auth: opts.auth ?? undefined, signal: ac.signal },
+          (res) => {
+            clearTimeout(timer);
+            const status = res.statusCode ?? 0;
+            res.setEncoding('utf8');
+            if (status < 200 || status > 299) {
+              if (status === 401) cached = undefined;
+              let text = '';
+              res.on('data', (c: string) => (text += c));
+              res.on('error', reject);
+              res.on('end', () =>
+                reject(
+                  new ApiException(status, 'Unsuccessful HTTP Request', text, res.headers as Record<string, string>),
+                ),
+              );
+              return;
+            }
+            log(`${what} → ${status} streaming ${Date.now() - started}ms`);
+            res.on('data', (c: string) => spec.onData(c));
+            res.on('error', reject);
+            res.on('end', () => resolve());
+            res.on('aborted', () => reject(new Error('the server closed the stream')));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      log(`${what} → ended ${Date.now() - started}ms`);
+    } catch (err) {
+      if (spec.signal?.aborted) {
+        log(`${what} → stopped ${Date.now() - started}ms`);
+        return;
+      }
+      let mapped: ClusterError;
+      if (timedOut) {
+        const e = new Error('timeout');
+        e.name = 'TimeoutError';
+        mapped = toClusterError(e, call);
+      } else mapped = err instanceof ClusterError ? err : toClusterError(err, call);
+      log(`${what} → ${mapped.status ?? mapped.kind} ${Date.now() - started}ms`);
+      throw mapped;
+    } finally {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
   return {
     request,
+    stream,
     who,
     dispose() {
       for (const a of agents.values()) a.destroy();

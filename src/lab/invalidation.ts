@@ -34,6 +34,9 @@ export const CACHE_DEPENDENCIES = {
   'cluster.client': ['cluster'],
   /** The client's API discovery (which Istio versions the cluster serves), asked again after a refresh. */
   'cluster.discovery': ['live'],
+  /** requestsView.ts: the gateway log followed and its explained requests (another cluster or gateway: start
+   *  over). Last, so it follows again through the new client. */
+  'requests.tail': ['cluster', 'gateway'],
 } as const satisfies Record<string, readonly Change[]>;
 
 export type CacheName = keyof typeof CACHE_DEPENDENCIES;

@@ -16,6 +16,10 @@ export interface LiveGateway {
   pod: PodInfo;
   /** The /config_dump JSON as Envoy printed it, for "Open Config Dump". */
   configDump: unknown;
+  /** The same, indexed (the access log explanations read routes and clusters from it). */
+  dumpIndex: ConfigDumpIndex;
+  /** /clusters?format=json indexed: endpoint health. */
+  clustersIndex: AdminClustersIndex;
   fetchedAt: number;
   findRoute(routeConfig: string, domains: readonly string[], match: RouteMatch): LiveRouteHit | undefined;
   /** Whether any live route carries this VirtualService's istio metadata (it is applied and pushed). */
@@ -55,6 +59,8 @@ export function buildLiveGateway(
   return {
     pod,
     configDump: configDumpJson,
+    dumpIndex: index,
+    clustersIndex: clusters,
     fetchedAt: Date.now(),
     findRoute(routeConfig, domains, match) {
       // Envoy picks the virtual host by the request's Host; any of the predicted domains stands for it.

@@ -209,6 +209,11 @@ suite('lab on the harness cluster', function () {
       ...(send[1]!.command!.arguments ?? []),
     );
     assert.match(text, /\/simple\/nginx\nHTTP 200/);
+    // and the gateway's own access log line of that request, read through the API server, explained
+    assert.match(
+      text,
+      /# the gateway's access log \(istio-system\/istio-ingressgateway-\S+\):\n\[[^\]]+\] "GET \/simple\/nginx HTTP\/1\.1" 200 .*\n# ok: 200: routed/,
+    );
   });
 
   test("Inspect Envoy: listener 8080, route http.8080 and both clusters' endpoints in istioctl's format", async () => {

@@ -104,8 +104,13 @@ start_server() {
     local labels
     labels=$("${KUBECTL[@]}" -n istio-system get pod "$name" -o jsonpath='{.metadata.labels}')
     node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace istio-system --ip "$ip" --labels "$labels" --out "$dir/bootstrap.json"
+    # The container's log (what `kubectl logs` returns, via the pod's kwok Logs object): Envoy's stdout,
+    # where istiod's meshConfig.accessLogFile=/dev/stdout puts the access log (flushed every second), and
+    # its stderr (Envoy's own log, also kept plain in envoy.log). $! stays Envoy's pid.
     setsid "${pre[@]}" "$ENVOY_BIN" -c "$dir/bootstrap.json" --disable-hot-restart --log-level info \
-      --component-log-level upstream:warning,config:warning,main:warning >"$dir/envoy.log" 2>&1 < /dev/null 9>&- &
+      --component-log-level upstream:warning,config:warning,main:warning --file-flush-interval-msec 1000 \
+      > >(perl "$HERE/container-log.pl" stdout "$dir/container.log" 9>&-) \
+      2> >(perl "$HERE/container-log.pl" stderr "$dir/container.log" "$dir/envoy.log" 9>&-) < /dev/null 9>&- &
   elif [[ "$kind" == nginx ]]; then
     nginx_conf "$dir" "$ip:$port"
     setsid "${pre[@]}" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/server.log" 2>&1 < /dev/null 9>&- &
@@ -177,7 +182,7 @@ up() {
       ip -n "$NODE_NETNS" route replace "$ip/32" dev "$hveth" src "$HOST_GW_IP"
       start_server "$dir" "$kind" "$ip" "$port" "$name" "$netns"
       echo "$ip:$port" > "$dir/address"
-      if [[ "$kind" == gateway ]]; then gateway_port_forward "$name" "$netns"; fi
+      if [[ "$kind" == gateway ]]; then gateway_port_forward "$name" "$netns"; gateway_logs "$name" "$dir"; fi
     else
       local lport; lport=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
       start_server "$dir" "$kind" 127.0.0.1 "$lport" "$name"
@@ -262,6 +267,24 @@ $forwards
 EOF
 }
 
+# gateway_logs <pod> <dir>: kwok's Logs object for the gateway pod: `kubectl logs` (GET pods/log, with
+# follow and sinceSeconds) reads the container log the harness writes, as a kubelet reads the runtime's.
+gateway_logs() {
+  local pod=$1 dir=$2
+  "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Logs
+metadata:
+  name: $pod
+  namespace: istio-system
+spec:
+  logs:
+    - containers: [istio-proxy]
+      logsFile: $dir/container.log
+      follow: true
+EOF
+}
+
 stop_one() { # stop_one <state dir>: stop the server, delete its network namespace
   local dir=$1
   if [[ -f "$dir/server.pid" ]]; then
@@ -277,6 +300,7 @@ stop_one() { # stop_one <state dir>: stop the server, delete its network namespa
   local key; key=$(basename "$dir")
   if [[ "${key%%.*}" == istio-system && -f "$KUBECONFIG_PATH" ]]; then
     "${KUBECTL[@]}" -n istio-system delete portforward.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    "${KUBECTL[@]}" -n istio-system delete logs.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   fi
   if [[ -f "$dir/netns" ]]; then
     local netns; netns=$(cat "$dir/netns")

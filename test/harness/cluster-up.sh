@@ -47,7 +47,7 @@ options:
   kubeVersion: $K8S_VERSION
   kwokVersion: $KWOK_VERSION
   etcdVersion: ${ETCD_VERSION#v}
-  enableCRDs: [PortForward, ClusterPortForward, Exec, ClusterExec]
+  enableCRDs: [PortForward, ClusterPortForward, Exec, ClusterExec, Logs]
   kubeApiserverBinary: $K8S_BIN/kube-apiserver
   kubeControllerManagerBinary: $K8S_BIN/kube-controller-manager
   kubeSchedulerBinary: $K8S_BIN/kube-scheduler

@@ -21,6 +21,27 @@ const REPO = resolve(HERE, '../..');
 const CLUSTER_DIR = join(REPO, '.cluster');
 const STATE = join(CLUSTER_DIR, 'istiod');
 const LOGS = join(CLUSTER_DIR, 'logs');
+
+/** Where the gateway's Envoy writes its access log: its stdout, which the harness (playing the container
+ * runtime) keeps as the container's log, so `kubectl logs` returns it. */
+export const ACCESS_LOG_FILE = '/dev/stdout';
+
+/**
+ * The mesh config istiod runs with: the default profile's (oracle/mesh-default-install.yaml, also the
+ * oracle's) plus `accessLogFile`, as the demo profile or `--set meshConfig.accessLogFile=/dev/stdout`
+ * turns access logging on. istiod then generates the gateway's access log config itself (Istio's
+ * default text format); nothing in the harness writes it.
+ */
+function labMeshConfig() {
+  const base = readFileSync(join(HERE, 'oracle', 'mesh-default-install.yaml'), 'utf8');
+  const out = join(STATE, 'mesh.yaml');
+  mkdirSync(STATE, { recursive: true });
+  writeFileSync(
+    out,
+    `${base}\n# added by istiod.mjs: access logging on, as the demo profile has it\naccessLogFile: ${ACCESS_LOG_FILE}\n`,
+  );
+  return out;
+}
 export const ISTIOD_LOG = join(LOGS, 'istiod.log');
 export const RELAY_LOG = join(LOGS, 'xds-relay.log');
 
@@ -169,7 +190,7 @@ export async function startIstiod({ timeoutMs = 90000 } = {}) {
         '--kubeconfig',
         v.kubeconfig,
         '--meshConfig',
-        join(HERE, 'oracle', 'mesh-default-install.yaml'),
+        labMeshConfig(),
         '--httpAddr',
         `127.0.0.1:${v.httpPort}`,
         '--httpsAddr',

@@ -14,8 +14,15 @@ function hub() {
 const expected: Record<Change, CacheName[]> = {
   documents: ['engine.predictions'],
   namespace: ['engine.predictions'],
-  cluster: ['live.gateways', 'diagnostics.clusterObjects', 'drift.dryRuns', 'ingress.address', 'cluster.client'],
-  gateway: ['live.gateways', 'ingress.address'],
+  cluster: [
+    'live.gateways',
+    'diagnostics.clusterObjects',
+    'drift.dryRuns',
+    'ingress.address',
+    'cluster.client',
+    'requests.tail',
+  ],
+  gateway: ['live.gateways', 'ingress.address', 'requests.tail'],
   live: ['live.gateways', 'diagnostics.clusterObjects', 'drift.dryRuns', 'cluster.discovery'],
   ingress: ['ingress.address'],
 };

@@ -10,11 +10,12 @@ import {
   type LabRequest,
   type LabResponse,
 } from '../../lab/requests';
+import { formatLoggedLine } from '../../lab/requestLog';
 import { sendWithCurl, sendWithNode, type SendResult } from '../../tools/curl';
 import type { LabContext } from '../ctx';
 import type { GatewayRef } from '../liveRoutes';
 import type { RouteCommandArgs } from '../routeLens';
-import { showText } from '../show';
+import { errorText, showText } from '../show';
 import type { CommandFactory } from './index';
 import { ingressAddressFor } from './ingress';
 
@@ -123,7 +124,22 @@ export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteC
     path,
     headers: exampleHeadersForMatch(predicted.route.match),
   };
+  const sentAt = Date.now();
   const { text } = await sendAll(ctx, [req]);
-  await showText(text, 'request.sh');
-  return text;
+  const logged = await loggedLine(ctx, req, sentAt);
+  const shown = `${text}\n${logged}`;
+  await showText(shown, 'request.sh');
+  return shown;
 };
+
+/** The gateway's access log line of a request just sent (Envoy flushes its log every second or so). */
+async function loggedLine(ctx: LabContext, req: LabRequest, sentAt: number): Promise<string> {
+  const waitMs = 8000;
+  try {
+    const rec = await ctx.requests.waitForSent({ host: req.host, path: req.path, sentAt }, waitMs);
+    const state = ctx.requests.state;
+    return formatLoggedLine(rec, waitMs, state.kind === 'error' ? state.message : undefined);
+  } catch (e) {
+    return formatLoggedLine(undefined, waitMs, errorText(e));
+  }
+}
