@@ -11,7 +11,11 @@ import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
 import { gatherLive } from './traceLive';
-import { showTracePanel } from './traceView';
+import { clusterStatNames, readStats, statsPath } from '../envoy/adminStats';
+import type { PodRef } from '../kube/index';
+import { countersMessage } from '../lab/traceHtml';
+import { errorText } from './show';
+import { COUNTERS_REFRESH_MS, showTracePanel, type LiveCounters } from './traceView';
 import { toVsRange } from './vsRange';
 
 /** What a lens (or a test) passes to skip the questions it already knows the answer to. */
@@ -31,6 +35,23 @@ export interface TraceResult {
   text: string;
   html: string;
   note?: string;
+}
+
+/** The gateway Envoy's counters of `cluster`, read fresh from /stats each time (never cached). */
+function liveCounters(ctx: LabContext, pod: PodRef, cluster: string): LiveCounters {
+  const path = statsPath(clusterStatNames(cluster));
+  const from = `${pod.namespace}/${pod.name}'s Envoy /stats, every ${COUNTERS_REFRESH_MS / 1000} s`;
+  return {
+    cluster,
+    async read() {
+      try {
+        const stats = readStats(await ctx.getCluster().envoyAdmin(pod).getJson(path, { fresh: true }));
+        return countersMessage({ stats }, cluster, `read ${new Date().toLocaleTimeString()} from ${from}`);
+      } catch (e) {
+        return countersMessage({ error: errorText(e) }, cluster, '');
+      }
+    },
+  };
 }
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -135,6 +156,8 @@ export const traceRequest: CommandFactory =
 
     const text = traceToText(trace);
     ctx.log.info(`trace (${trace.mode}):\n${text}`);
-    const html = showTracePanel(ctx.extensionUri, trace, note);
+    const counters =
+      connected.ok && trace.cluster ? liveCounters(ctx, connected.data.gatewayPodRef, trace.cluster) : undefined;
+    const html = await showTracePanel(ctx.extensionUri, trace, note, counters);
     return { trace, text, html, note };
   };

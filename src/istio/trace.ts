@@ -79,6 +79,8 @@ export interface Trace {
   /** The answer the client gets, as far as the trace can tell. */
   outcome: { status: number | 'forwarded'; summary: string };
   mode: 'live' | 'offline';
+  /** The Envoy cluster the winning route sends to first (its counters are the request's), when a route won. */
+  cluster?: string;
 }
 
 function targetPortOf(p: ServicePort): number {
@@ -369,6 +371,7 @@ export function traceRequest(
     source: configSource,
   });
   const first = clusters[0]?.name ?? '';
+  if (first) trace.cluster = first;
   const eps = live.endpointsFor?.(first);
   if (eps) {
     const healthy = eps.filter((e) => e.health === 'HEALTHY');
