@@ -11,7 +11,7 @@ import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
 import { gatherLive } from './traceLive';
-import { clusterStatNames, readStats, statsPath } from '../envoy/adminStats';
+import { clusterStatNames, clusterStatPrefix, readStats, statsPath } from '../envoy/adminStats';
 import type { PodRef } from '../kube/index';
 import { countersMessage } from '../lab/traceHtml';
 import { errorText } from './show';
@@ -38,17 +38,17 @@ export interface TraceResult {
 }
 
 /** The gateway Envoy's counters of `cluster`, read fresh from /stats each time (never cached). */
-function liveCounters(ctx: LabContext, pod: PodRef, cluster: string): LiveCounters {
-  const path = statsPath(clusterStatNames(cluster));
+function liveCounters(ctx: LabContext, pod: PodRef, cluster: string, statPrefix: string): LiveCounters {
+  const path = statsPath(clusterStatNames(statPrefix));
   const from = `${pod.namespace}/${pod.name}'s Envoy /stats, every ${COUNTERS_REFRESH_MS / 1000} s`;
   return {
     cluster,
     async read() {
       try {
         const stats = readStats(await ctx.getCluster().envoyAdmin(pod).getJson(path, { fresh: true }));
-        return countersMessage({ stats }, cluster, `read ${new Date().toLocaleTimeString()} from ${from}`);
+        return countersMessage({ stats }, statPrefix, `read ${new Date().toLocaleTimeString()} from ${from}`);
       } catch (e) {
-        return countersMessage({ error: errorText(e) }, cluster, '');
+        return countersMessage({ error: errorText(e) }, statPrefix, '');
       }
     },
   };
@@ -157,7 +157,14 @@ export const traceRequest: CommandFactory =
     const text = traceToText(trace);
     ctx.log.info(`trace (${trace.mode}):\n${text}`);
     const counters =
-      connected.ok && trace.cluster ? liveCounters(ctx, connected.data.gatewayPodRef, trace.cluster) : undefined;
+      connected.ok && trace.cluster
+        ? liveCounters(
+            ctx,
+            connected.data.gatewayPodRef,
+            trace.cluster,
+            clusterStatPrefix(connected.data.configDump, trace.cluster),
+          )
+        : undefined;
     const html = await showTracePanel(ctx.extensionUri, trace, note, counters);
     return { trace, text, html, note };
   };

@@ -29,6 +29,8 @@ export interface LiveTraceData {
   entries: EntryChoice[];
   gatewayPod: string;
   gatewayPodRef: PodRef;
+  /** The gateway Envoy's /config_dump (the clusters' stat names). */
+  configDump: unknown;
 }
 
 const ENTRY_LABELS: Record<EntryKind, string> = {
@@ -108,6 +110,7 @@ export async function gatherLive(
         entries,
         gatewayPod: `${g.pod.namespace}/${g.pod.name}`,
         gatewayPodRef: { namespace: g.pod.namespace, name: g.pod.name },
+        configDump: g.configDump,
       },
     };
   } catch (e) {

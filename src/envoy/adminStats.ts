@@ -35,13 +35,35 @@ export const CLUSTER_COUNTERS = [
 ] as const;
 export type ClusterCounter = (typeof CLUSTER_COUNTERS)[number];
 
-export function clusterStatNames(cluster: string): string[] {
-  return CLUSTER_COUNTERS.map((c) => `cluster.${cluster}.${c}`);
+/**
+ * The name a cluster's stats go under: its alt_stat_name when the control plane set one (istiod sets
+ * `outbound|80||simple.simple.svc.cluster.local;`, the trailing ';' ending the name for its stats tags),
+ * else its name. Read from a /config_dump's ClustersConfigDump (snake_case or camelCase).
+ */
+export function clusterStatPrefix(configDump: unknown, cluster: string): string {
+  const configs = (configDump as { configs?: unknown } | null)?.configs;
+  for (const c of Array.isArray(configs) ? (configs as Record<string, unknown>[]) : []) {
+    const lists = [c.static_clusters, c.staticClusters, c.dynamic_active_clusters, c.dynamicActiveClusters];
+    for (const list of lists) {
+      for (const entry of Array.isArray(list) ? (list as { cluster?: Record<string, unknown> }[]) : []) {
+        const cl = entry.cluster;
+        if (cl?.name !== cluster) continue;
+        const alt = cl.alt_stat_name ?? cl.altStatName;
+        return typeof alt === 'string' && alt ? alt : cluster;
+      }
+    }
+  }
+  return cluster;
+}
+
+/** `statPrefix`: clusterStatPrefix() of the cluster. */
+export function clusterStatNames(statPrefix: string): string[] {
+  return CLUSTER_COUNTERS.map((c) => `cluster.${statPrefix}.${c}`);
 }
 
 /** The cluster's counters; a counter Envoy does not list (never incremented with usedonly, or unknown cluster) is undefined. */
-export function clusterCounters(stats: StatsMap, cluster: string): Record<ClusterCounter, number | undefined> {
-  return Object.fromEntries(CLUSTER_COUNTERS.map((c) => [c, stats.get(`cluster.${cluster}.${c}`)])) as Record<
+export function clusterCounters(stats: StatsMap, statPrefix: string): Record<ClusterCounter, number | undefined> {
+  return Object.fromEntries(CLUSTER_COUNTERS.map((c) => [c, stats.get(`cluster.${statPrefix}.${c}`)])) as Record<
     ClusterCounter,
     number | undefined
   >;

@@ -26,15 +26,15 @@ export interface CountersMessage {
   note: string;
 }
 
-/** The counters of `cluster` in a /stats read, or dashes and why when the read failed. */
+/** The counters of a cluster (by its stat prefix, clusterStatPrefix) in a /stats read, or dashes and why the read failed. */
 export function countersMessage(
   read: { stats: StatsMap } | { error: string },
-  cluster: string,
+  statPrefix: string,
   note: string,
 ): CountersMessage {
   const values = Object.fromEntries(CLUSTER_COUNTERS.map((k) => [k, null])) as Record<ClusterCounter, number | null>;
   if ('error' in read) return { type: 'counters', values, note: `not refreshed: ${read.error}` };
-  const counters = clusterCounters(read.stats, cluster);
+  const counters = clusterCounters(read.stats, statPrefix);
   for (const k of CLUSTER_COUNTERS) values[k] = counters[k] ?? null;
   return { type: 'counters', values, note };
 }

@@ -256,7 +256,21 @@ suite('trace a request, live on the harness cluster', function () {
       if (now >= before + 3) break;
       await new Promise((res) => setTimeout(res, 250));
     }
-    assert.ok(now >= before + 3, `upstream_rq_2xx shown ${before} → ${now} after 3 requests`);
+    const gw = await api.ctx.live.gatewayPod();
+    const envoySays =
+      typeof gw === 'string'
+        ? gw
+        : JSON.stringify(
+            await api.ctx
+              .getCluster()
+              .envoyAdmin(gw)
+              .getJson('/stats?format=json&filter=simple\\.simple', { fresh: true })
+              .catch((e: unknown) => String(e)),
+          ).slice(0, 1500);
+    assert.ok(
+      now >= before + 3,
+      `upstream_rq_2xx shown ${before} → ${now} after 3 requests; panel: ${JSON.stringify(api.traceCounters())}; Envoy: ${envoySays}`,
+    );
   });
 
   test("entered by the NodePort: KUBE-NODEPORTS and the node's IP", async () => {

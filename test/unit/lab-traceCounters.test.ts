@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import {
   CONTROL_PLANE_STAT,
   clusterStatNames,
+  clusterStatPrefix,
   controlPlaneConnected,
   readStats,
   statsPath,
@@ -22,29 +23,57 @@ const sample = () =>
     ),
   );
 const cluster = 'outbound|80||simple.simple.svc.cluster.local';
-// As Envoy 1.40 answers /stats?format=json (a histograms entry included).
+// istiod names the stats of its clusters by alt_stat_name, ending in ';' (its stats tags' delimiter),
+// as the gateway's Envoy in the lab's cluster lists them.
+const statPrefix = `${cluster};`;
+// A /config_dump's clusters section as Envoy prints it, with istiod's cluster.
+const configDump = {
+  configs: [
+    { '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump', dynamic_listeners: [] },
+    {
+      '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+      static_clusters: [{ cluster: { name: 'prometheus_stats' } }],
+      dynamic_active_clusters: [
+        { version_info: '2026-11-29T00:07:32Z/4', cluster: { name: cluster, alt_stat_name: statPrefix, type: 'EDS' } },
+      ],
+    },
+  ],
+};
+// As Envoy 1.40 answers /stats?format=json (a string stat and a histograms entry included).
 const envoyStats = {
   stats: [
-    { name: `cluster.${cluster}.upstream_cx_connect_fail`, value: 1 },
-    { name: `cluster.${cluster}.upstream_rq_2xx`, value: 7 },
-    { name: `cluster.${cluster}.upstream_rq_5xx`, value: 2 },
+    { name: `cluster.${statPrefix}.version_text`, value: '2026-11-29T00:07:32Z/4' },
+    { name: `cluster.${statPrefix}.upstream_cx_connect_fail`, value: 1 },
+    { name: `cluster.${statPrefix}.upstream_rq_2xx`, value: 7 },
+    { name: `cluster.${statPrefix}.upstream_rq_5xx`, value: 2 },
     { name: CONTROL_PLANE_STAT, value: 0 },
     { histograms: { supported_quantiles: [0, 50], details: [] } },
   ],
 };
 
+test("a cluster's stats go under istiod's alt_stat_name, else its name", () => {
+  assert.equal(clusterStatPrefix(configDump, cluster), statPrefix);
+  assert.equal(clusterStatPrefix(configDump, 'prometheus_stats'), 'prometheus_stats');
+  assert.equal(
+    clusterStatPrefix(configDump, 'outbound|80||gone.simple.svc.cluster.local'),
+    'outbound|80||gone.simple.svc.cluster.local',
+  );
+  const camel = { configs: [{ dynamicActiveClusters: [{ cluster: { name: cluster, altStatName: statPrefix } }] }] };
+  assert.equal(clusterStatPrefix(camel, cluster), statPrefix);
+});
+
 test("the stats path asks Envoy for exactly the cluster's counters (RE2 filter, names escaped)", () => {
-  const p = statsPath(clusterStatNames(cluster));
+  const p = statsPath(clusterStatNames(statPrefix));
   assert.ok(p.startsWith('/stats?format=json&filter='));
   const regex = new RegExp(decodeURIComponent(p.split('filter=')[1]!));
-  assert.ok(regex.test(`cluster.${cluster}.upstream_rq_2xx`));
-  assert.ok(!regex.test(`cluster.${cluster}.upstream_rq_200`));
-  assert.ok(!regex.test(`cluster.outbound|80||simpleXsimple.svc.cluster.local.upstream_rq_2xx`), 'dots are literal');
+  assert.ok(regex.test(`cluster.${statPrefix}.upstream_rq_2xx`));
+  assert.ok(!regex.test(`cluster.${statPrefix}.upstream_rq_200`));
+  assert.ok(!regex.test(`cluster.outbound|80||simpleXsimple.svc.cluster.local;.upstream_rq_2xx`), 'dots are literal');
 });
 
 test('the counters of the cluster, a dash for one Envoy does not list, and the control plane state', () => {
   const stats = readStats(envoyStats);
-  const m = countersMessage({ stats }, cluster, 'read now');
+  const m = countersMessage({ stats }, statPrefix, 'read now');
   assert.deepEqual(m.values, {
     upstream_rq_2xx: 7,
     upstream_rq_4xx: null,
@@ -55,7 +84,7 @@ test('the counters of the cluster, a dash for one Envoy does not list, and the c
   assert.equal(controlPlaneConnected(readStats({ stats: [{ name: CONTROL_PLANE_STAT, value: 1 }] })), true);
   assert.equal(controlPlaneConnected(readStats({ stats: [] })), undefined);
   assert.throws(() => readStats({ configs: [] }), /not an Envoy \/stats\?format=json answer/);
-  const failed = countersMessage({ error: 'Cannot reach the API server.' }, cluster, '');
+  const failed = countersMessage({ error: 'Cannot reach the API server.' }, statPrefix, '');
   assert.equal(failed.note, 'not refreshed: Cannot reach the API server.');
   assert.ok(Object.values(failed.values).every((v) => v === null));
 });
@@ -63,7 +92,7 @@ test('the counters of the cluster, a dash for one Envoy does not list, and the c
 test('a live trace shows the counters under their names; the CSP allows only the nonce-d script, still nothing remote', () => {
   const t = traceRequest({ host: 'simple.baihl.io', path: '/simple/httpserver' }, sample());
   assert.equal(t.cluster, cluster);
-  const message = countersMessage({ stats: readStats(envoyStats) }, cluster, 'read 12:00:00 from the Envoy /stats');
+  const message = countersMessage({ stats: readStats(envoyStats) }, statPrefix, 'read 12:00:00 from the Envoy /stats');
   const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
   const html = renderTraceHtml(t, {
     cspSource,
