@@ -8,7 +8,7 @@
 //      the file's text is on screen.
 // Targets (issue 12): 150 ms for 1, 1 s for 2 on these machines. Printed, never asserted.
 //   node bench/vscode-latency.bench.mjs [rounds=5]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -116,6 +116,17 @@ async function quickOpen(page, file) {
   await page.locator(`.tabs-container .tab[aria-label*="${file}"]`).first().waitFor({ timeout: 15_000 });
 }
 
+/** The extension's output channel logs under code-server's user data. */
+function findLogs(dir) {
+  let out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out = out.concat(findLogs(p));
+    else if (e.name.includes('Istio Ingress Lab')) out.push(p);
+  }
+  return out;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function until(page, probe, timeoutMs = 30_000) {
@@ -178,6 +189,10 @@ async function main() {
     const textMs = await until(page, textWith('kind: VirtualService'));
     const openLensMs = (await until(page, lensWith('http.8080'))) + textMs;
     const openText = performance.now() - opened;
+    const stamp = (msAgo) => new Date(Date.now() - msAgo).toISOString().slice(11, 23);
+    console.log(
+      `  open timeline: quick open at ${stamp(openText)}, text at ${stamp(openLensMs - textMs)}, first lens at ${stamp(0)}`,
+    );
 
     // 1. edit: the 10,000-line file, its lenses in, then one character of one prefix edited ROUNDS times.
     await runFromPalette(page, 'View: Close All Editors').catch(() => {});
@@ -226,6 +241,10 @@ async function main() {
       },
     };
     console.log(JSON.stringify(result, null, 2));
+    // Where the extension's time went, from its own log (activation, the workspace scan).
+    for (const f of findLogs(join(scratch, 'user-data', 'logs')))
+      for (const l of readFileSync(f, 'utf8').split('\n'))
+        if (/activated|engine:|diagnostics:/.test(l)) console.log(`  log: ${l.slice(0, 200)}`);
   } catch (e) {
     await browser
       .contexts()[0]

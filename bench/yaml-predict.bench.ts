@@ -1,6 +1,7 @@
 // Reading a large multi-document YAML file, cold and after a one-document edit, and predicting its
 // routes, each as a ratio against baselines measured in the same run: js-yaml's loadAll of the same text
-// (the plain parse issue 11 sets the target against: predict at 10k VirtualServices within 3x) and the
+// (the plain parse issue 11 sets the target against: predict at 10k VirtualServices within 3x; each run is paired
+// with a baseline run just before it, and the ratio is the median of the pairs') and the
 // `yaml` package parsing the whole stream at once (what an editor would redo on every keystroke).
 // Run: npm run bench:yaml   (node --import tsx bench/yaml-predict.bench.ts [count,count,...], default 1000,10000,50000)
 import { loadAll } from 'js-yaml';
@@ -58,40 +59,75 @@ function median(fn: () => void, runs: number): number {
   return t.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
+const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * The ratio to the baseline with each run paired with a baseline run just before it, and the median of the
+ * pairs' ratios: on a shared machine the load changes between runs, and a pair sees about the same load.
+ */
+function paired(base: () => void, fn: () => void, runs: number): { ms: number; ratio: number } {
+  const ms: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    base();
+    const t1 = performance.now();
+    fn();
+    const t2 = performance.now();
+    ms.push(t2 - t1);
+    ratios.push((t2 - t1) / (t1 - t0));
+  }
+  return { ms: mid(ms), ratio: mid(ratios) };
+}
+
 for (const count of counts) {
   const docs = [gateway, ...Array.from({ length: count }, (_, i) => vs(i))];
   const text = docs.join('---\n');
   const edited = docs.map((d, i) => (i === Math.floor(count / 2) ? d.replace('/api', '/api/v2') : d)).join('---\n');
   const lines = text.split('\n').length;
   const runs = count >= 50_000 ? 1 : count >= 10_000 ? 3 : 5;
-  const jsYaml = median(() => void loadAll(text), runs);
+  const base = () => void loadAll(text);
+  const jsYaml = median(base, runs);
   // The yaml package's whole-file parse takes about 7x js-yaml; past 10k documents it only slows the run.
-  const yamlPkg = count <= 10_000 ? median(() => void parseAllDocuments(text).map((d) => d.toJS()), runs) : undefined;
-  const cold = median(() => {
-    clearYamlCache();
-    readResources(text, 'bench.yaml', { validate: true });
-  }, runs);
+  const yamlPkg =
+    count <= 10_000 ? paired(base, () => void parseAllDocuments(text).map((d) => d.toJS()), runs) : undefined;
+  const cold = paired(
+    base,
+    () => {
+      clearYamlCache();
+      readResources(text, 'bench.yaml', { validate: true });
+    },
+    runs,
+  );
   clearYamlCache();
   readResources(text, 'bench.yaml', { validate: true });
   let flip = false;
-  const afterEdit = median(() => {
-    flip = !flip;
-    readResources(flip ? edited : text, 'bench.yaml', { validate: true });
-  }, runs);
+  const afterEdit = paired(
+    base,
+    () => {
+      flip = !flip;
+      readResources(flip ? edited : text, 'bench.yaml', { validate: true });
+    },
+    runs,
+  );
   const { resources } = readResources(text, 'bench.yaml', { validate: true });
   let routes = 0;
-  const prediction = median(() => void (routes = predict(resources).routes.length), runs);
+  const prediction = paired(base, () => void (routes = predict(resources).routes.length), runs);
   // What `ingress-lab predict FILE` does: read cold (with validation) and predict.
-  const endToEnd = median(() => {
-    clearYamlCache();
-    routes = predict(readResources(text, 'bench.yaml', { validate: true }).resources).routes.length;
-  }, runs);
+  const endToEnd = paired(
+    base,
+    () => {
+      clearYamlCache();
+      routes = predict(readResources(text, 'bench.yaml', { validate: true }).resources).routes.length;
+    },
+    runs,
+  );
   const heap = process.memoryUsage().heapUsed / 2 ** 20;
-  const r = (t: number) => `${t.toFixed(1)} ms  ${(t / jsYaml).toFixed(2)}x`;
+  const r = (t: { ms: number; ratio: number }) => `${t.ms.toFixed(1)} ms  ${t.ratio.toFixed(2)}x`;
   console.log(
     `\nYAML: ${count} VirtualServices, ${lines} lines, ${(text.length / 2 ** 20).toFixed(1)} MiB; ${routes} predicted routes`,
   );
-  console.log(`baseline  js-yaml loadAll, whole file            ${r(jsYaml)}`);
+  console.log(`baseline  js-yaml loadAll, whole file            ${jsYaml.toFixed(1)} ms  1.00x`);
   if (yamlPkg !== undefined) console.log(`yaml.parseAllDocuments whole file (old reader)   ${r(yamlPkg)}`);
   console.log(`readResources cold, validated                    ${r(cold)}`);
   console.log(`readResources after a one-document edit          ${r(afterEdit)}`);

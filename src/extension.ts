@@ -119,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   // Steps start unchecked in every window; the cluster has to confirm them again.
   for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context), false);
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);
+  ctx.engine.warm();
 
   return { ctx, setPrompts: (seam) => (ctx.prompts = seam), lensText, traceCounters };
 }

@@ -3,15 +3,15 @@
 import { analyze, formatIstioctl, friendlyName, type Diagnostic } from '../istio/analyze';
 import { CliInputError, EXIT_OK, parseArgs, runGuarded, type CliIo, type Command } from './args';
 import { loadResources } from './predictCommand';
-import { DEFAULT_NAMESPACE } from '../istio/model';
+import { DEFAULT_NAMESPACE, type YamlProblem } from '../istio/model';
 
 export const EXIT_ISSUES = 1;
 
 const USAGE = `Usage: ingress-lab analyze FILE... [--namespace NS] [--output log|json] [--assume-complete] [--istio-only]
 
 Runs Istio's analyzers that concern ingress routes on the YAML files, offline, with Istio's codes and
-wording (IST0101, IST0112, IST0130, IST0131, IST0132, IST0145, IST0162, IST0165), one line per message as
-istioctl analyze prints it. Exit code 1 when an Error-level message is found, 2 for bad input.
+wording (IST0101, IST0106 for an object Istio's validation refuses, IST0112, IST0130, IST0131, IST0132, IST0145, IST0162, IST0165), one line per message as
+istioctl analyze prints it. Exit code 1 when an Error-level message is found, 2 for YAML that cannot be read.
 
   --namespace, -n NS     namespace for objects that name none, as kubectl apply -n (default: default)
   --output, -o FORMAT    log (istioctl's lines, default) or json
@@ -76,14 +76,18 @@ export const analyzeCommand: Command = {
           return t;
         },
       };
+      // An object Istio refuses is reported as istioctl analyze reports it (IST0106), not refused as input.
+      const readProblems: YamlProblem[] = [];
       const resources = await loadResources(
         recording,
         positionals,
         (options.namespace as string | undefined) ?? DEFAULT_NAMESPACE,
+        { keepInvalid: true, problems: readProblems },
       );
       let list = analyze(resources, {
         assumeComplete: options['assume-complete'] === true,
         sourceText: (f) => texts.get(f),
+        readProblems,
       });
       if (options['istio-only']) list = list.filter((d) => d.source === 'istio');
       if (options.output === 'json') io.stdout(`${JSON.stringify(diagnosticsJson(list), null, 2)}\n`);

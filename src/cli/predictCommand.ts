@@ -1,8 +1,9 @@
 // `ingress-lab predict FILE...`: the Envoy routes Istio would put on the gateway for every
 // VirtualService match in the files, without a cluster.
-import { readConfigDump } from '../envoy/configDump';
+import { emptyConfigDump } from '../envoy/configDump';
 import { routesTable } from '../envoy/tables';
 import type { RouteConfiguration } from '../envoy/types';
+import { predictAutoPassthrough, type AutoPassthroughChain } from '../istio/autoPassthrough';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import { predict } from '../istio/predict';
 import { predictClusters, type PredictedCluster } from '../istio/predictClusters';
@@ -11,7 +12,7 @@ import type { Prediction } from '../istio/prediction';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { writeJsonArray } from './jsonStream';
 import { CliInputError, EXIT_OK, parseArgs, readInputFile, runGuarded, type CliIo, type Command } from './args';
-import { DEFAULT_NAMESPACE } from '../istio/model';
+import { DEFAULT_NAMESPACE, type YamlProblem } from '../istio/model';
 
 const USAGE = `Usage: ingress-lab predict FILE... [--namespace NS] [--output table|json]
 
@@ -29,7 +30,17 @@ ingress gateway: listener, route configuration, virtual host and the route itsel
 `;
 
 /** Reads the YAML files; any YAML problem is bad input: one line per problem, `file:line:col: message`. */
-export async function loadResources(io: CliIo, files: string[], defaultNamespace: string) {
+/**
+ * Reads and validates the files. Any problem is refused (exit 2, the first one named) unless `keepInvalid`:
+ * then objects Istio would refuse come back as problems (analyze reports them as IST0106) and only YAML that
+ * cannot be read at all is refused.
+ */
+export async function loadResources(
+  io: CliIo,
+  files: string[],
+  defaultNamespace: string,
+  options: { keepInvalid?: boolean; problems?: YamlProblem[] } = {},
+) {
   if (!files.length) throw new CliInputError('no YAML files given (see ingress-lab predict --help)');
   const sets = [];
   for (const file of files) {
@@ -37,12 +48,14 @@ export async function loadResources(io: CliIo, files: string[], defaultNamespace
       defaultNamespace,
       validate: true,
     });
-    const [p] = problems;
+    const refused = options.keepInvalid ? problems.filter((p) => !p.invalid) : problems;
+    const [p] = refused;
     if (p) {
       const more =
-        problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+        refused.length > 1 ? ` (and ${refused.length - 1} more problem${refused.length > 2 ? 's' : ''})` : '';
       throw new CliInputError(`${file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}${more}`);
     }
+    if (options.keepInvalid) options.problems?.push(...problems);
     sets.push(resources);
   }
   return mergeResourceSets(...sets);
@@ -104,11 +117,15 @@ export function predictedConfigDump(
 
 /** The same table istioctl prints for a live gateway, from the predicted route configurations. */
 export function predictedRoutesTable(routeConfigs: RouteConfiguration[]): string {
-  return routesTable(readConfigDump(predictedConfigDump(routeConfigs)));
+  // the prediction's own route configurations, already in the dump's camelCase shape: no JSON round trip
+  const dump = emptyConfigDump();
+  dump.sections.add('routes');
+  for (const routeConfig of routeConfigs) dump.routeConfigs.push({ routeConfig, dynamic: true });
+  return routesTable(dump);
 }
 
 /** The TCP/TLS filter chains: listener, SNI, where the tcp_proxy sends the connection, and the rule it comes from. */
-export function l4RoutesTable(routes: L4Route[]): string {
+export function l4RoutesTable(routes: L4Route[], auto: readonly AutoPassthroughChain[] = []): string {
   const rows = [
     ['LISTENER', 'SNI', 'DESTINATION', 'FROM'],
     ...routes.map((r) => [
@@ -117,6 +134,7 @@ export function l4RoutesTable(routes: L4Route[]): string {
       r.cluster ?? (r.weightedClusters ?? []).map((c) => `${c.name} (${c.weight})`).join(', '),
       `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
     ]),
+    ...auto.map((c) => [c.listener, c.serverNames[0], c.cluster, `AUTO_PASSTHROUGH of Gateway ${c.gateway}`]),
   ];
   const widths = columnWidths(rows);
   return (
@@ -152,18 +170,19 @@ export const predictCommand: Command = {
       );
       const p = predict(resources, { metadataApiVersion: options['metadata-version'] as string | undefined });
       const l4 = predictL4Routes(resources);
+      const auto = predictAutoPassthrough(resources);
       if (options.output === 'json') writeJsonArray((t) => io.stdout(t), predictionJson(p));
       else if (options.output === 'config-dump')
         io.stdout(
-          `${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`,
+          `${JSON.stringify(predictedConfigDump(p.routeConfigs, predictListeners(p.httpChains, l4, auto), predictClusters(resources, (options['metadata-version'] as string | undefined) ?? 'v1')), null, 2)}\n`,
         );
       else {
         if (p.routeConfigs.length) io.stdout(predictedRoutesTable(p.routeConfigs));
-        if (l4.length)
+        if (l4.length || auto.length)
           io.stdout(
-            `${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4)}`,
+            `${p.routeConfigs.length ? '\n' : ''}TCP/TLS routes (filter chains with a tcp_proxy):\n${l4RoutesTable(l4, auto)}`,
           );
-        if (!p.routeConfigs.length && !l4.length)
+        if (!p.routeConfigs.length && !l4.length && !auto.length)
           io.stdout('no Gateway in the files: nothing is predicted for the ingress gateway\n');
       }
       const hasL4 = (n: Prediction['notOnGateway'][number]) =>

@@ -10,13 +10,16 @@ import { loadResources } from './predictCommand';
 const USAGE = `Usage: ingress-lab trace --host HOST --path PATH [options] FILE...
 
 Follows one request through the ingress: address, gateway Service, kube-proxy's iptables chains, the
-gateway pod, Envoy's listener, route configuration, virtual host, the winning route (and why each
+gateway pod, Envoy's listener and the filter chain the SNI selects, route configuration, virtual host, the winning route (and why each
 earlier route did not match), the rewritten path, the cluster and its endpoints.
 Offline it predicts Envoy's config from the YAML; --config-dump/--clusters use a real gateway's.
 
   --host HOST               Host header, e.g. simple.baihl.io
   --path PATH               request path, e.g. /simple/nginx
   --method M                HTTP method (default GET)
+  --tls                     a TLS connection (HTTPS, or TLS passthrough) with the host as SNI; port 443 by default
+  --sni NAME                the SNI the client sends (implies --tls)
+  --alpn P                  an ALPN protocol the client offers (repeatable; AUTO_PASSTHROUGH wants istio's)
   --header K=V              extra request header (repeatable)
   --entry KIND              loadBalancer | clusterIP | nodePort (default: loadBalancer when the Service has one)
   --address A, --port N     the address and port the client sends to
@@ -39,6 +42,9 @@ export const traceCommand: Command = {
       } = parseArgs('trace', args, {
         host: { kind: 'string' },
         path: { kind: 'string' },
+        tls: { kind: 'boolean' },
+        sni: { kind: 'string' },
+        alpn: { kind: 'strings' },
         method: { kind: 'string' },
         header: { kind: 'strings' },
         entry: { kind: 'string', choices: ['loadBalancer', 'clusterIP', 'nodePort'] },
@@ -54,8 +60,11 @@ export const traceCommand: Command = {
         io.stdout(USAGE);
         return EXIT_OK;
       }
-      if (!o.host || !o.path) throw new CliInputError('trace needs --host and --path (see ingress-lab trace --help)');
-      const path = String(o.path);
+      const tls = o.tls === true || o.sni !== undefined;
+      // A TLS trace may stop at a passthrough chain, where no path is read: `/` unless told.
+      if (!o.host || (!o.path && !tls))
+        throw new CliInputError('trace needs --host and --path (see ingress-lab trace --help)');
+      const path = String(o.path ?? '/');
       if (!path.startsWith('/')) throw new CliInputError(`--path must start with "/", not "${path.slice(0, 80)}"`);
       // Envoy's default max_request_headers_kb is 60: a longer request line is answered 431 before routing.
       if (path.length > 60 * 1024)
@@ -70,8 +79,11 @@ export const traceCommand: Command = {
       }
       const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? 'default');
       const live: LiveState = { legacyKubeProxy: o['legacy-iptables'] === true };
-      if (o['config-dump'])
-        live.routeConfigs = (await loadConfigDump(io, String(o['config-dump']))).routeConfigs.map((e) => e.routeConfig);
+      if (o['config-dump']) {
+        const dump = await loadConfigDump(io, String(o['config-dump']));
+        live.routeConfigs = dump.routeConfigs.map((e) => e.routeConfig);
+        if (dump.listeners.length) live.listeners = dump.listeners.map((e) => e.listener);
+      }
       if (o.clusters) {
         const index = new AdminClustersIndex(await loadAdminClusters(io, String(o.clusters)));
         live.endpointsFor = (cluster): PodEndpoint[] | undefined => {
@@ -92,6 +104,8 @@ export const traceCommand: Command = {
           entry: o.entry as EntryKind | undefined,
           address: o.address as string | undefined,
           port: o.port as number | undefined,
+          ...(tls ? { tls, ...(o.sni !== undefined ? { sni: String(o.sni) } : {}) } : {}),
+          ...(o.alpn ? { alpn: o.alpn as string[] } : {}),
         },
         resources,
         live,

@@ -1,6 +1,7 @@
 // Joins the engine's offline prediction to the workspace: every YAML file's resources, merged, predicted,
 // then the routes of one document picked out. Cached per document version and workspace generation.
 import * as vscode from 'vscode';
+import { findWorkspaceYaml, readWorkspaceFile } from './workspaceYaml';
 import { mergeResourceSets, readResources } from '../istio/yamlModel';
 import { predict } from '../istio/predict';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
@@ -63,17 +64,21 @@ export class WorkspaceEngine implements vscode.Disposable {
   }
 
   private async scan(): Promise<void> {
-    const files = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', MAX_WORKSPACE_YAML);
+    const started = Date.now();
+    const files = await findWorkspaceYaml(MAX_WORKSPACE_YAML);
+    const found = Date.now();
     await Promise.all(files.map((f) => this.loadFile(f)));
+    this.log.info(
+      `engine: workspace scanned: ${files.length} YAML files found in ${found - started} ms, read in ${Date.now() - found} ms`,
+    );
   }
 
   private async loadFile(uri: vscode.Uri): Promise<void> {
     try {
-      const stat = await vscode.workspace.fs.stat(uri);
+      const { mtime, text } = await readWorkspaceFile(uri);
       const cached = this.others.get(uri.toString());
-      if (cached && cached.mtime === stat.mtime) return;
-      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      this.others.set(uri.toString(), { mtime: stat.mtime, text, ...this.read(text, uri.toString()) });
+      if (cached && cached.mtime === mtime && cached.text === text) return;
+      this.others.set(uri.toString(), { mtime, text, ...this.read(text, uri.toString()) });
     } catch (e) {
       this.log.debug(`engine: skipped ${uri.fsPath}: ${(e as Error).message}`);
     }
@@ -85,6 +90,11 @@ export class WorkspaceEngine implements vscode.Disposable {
       resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources,
       namespace,
     };
+  }
+
+  /** Starts the workspace scan now (at activation), so the first file opened does not wait for it. */
+  warm(): void {
+    this.loaded().catch((e: unknown) => this.log.warn(`engine: workspace scan failed: ${String(e)}`));
   }
 
   /** Scans the workspace once, then loads the files changed on disk since. */

@@ -2,6 +2,9 @@
 // tcp_proxy destination Istio gives it on the gateway, predicted offline (src/istio/l4Routes.ts).
 import * as vscode from 'vscode';
 import { formatL4Hover, formatL4Lens } from '../lab/l4LensText';
+import { hostForDomains } from '../lab/requests';
+import { commandId } from '../lab/steps';
+import type { TraceArgs } from './traceCommand';
 import type { LabContext } from './ctx';
 import { toVsRange } from './vsRange';
 
@@ -19,8 +22,15 @@ export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProv
       (r) =>
         new vscode.CodeLens(toVsRange(r.range), {
           title: formatL4Lens(r),
-          command: '',
-          tooltip: `${r.section}[${r.rule}] of VirtualService ${r.virtualService.namespace}/${r.virtualService.name} on Gateway ${r.gateway}`,
+          tooltip: `${r.section}[${r.rule}] of VirtualService ${r.virtualService.namespace}/${r.virtualService.name} on Gateway ${r.gateway}${r.serverNames?.length ? ': click to trace a TLS connection with this SNI' : ''}`,
+          // a tls[] match is reached by its SNI: the lens traces a TLS connection that sends it
+          ...(r.serverNames?.length
+            ? (() => {
+                const sni = hostForDomains(r.serverNames, this.ctx.settings.sample.host);
+                const args: TraceArgs = { host: sni, path: '/', method: 'GET', tls: true, sni };
+                return { command: commandId('traceRequest'), arguments: [args] };
+              })()
+            : { command: '' }),
         }),
     );
   }

@@ -5,6 +5,12 @@ import { buildLiveGateway, type LiveGateway } from '../lab/liveView';
 import { parseSelector } from './settings';
 import { errorText } from './show';
 
+const UNTRUSTED_STATE = (): LiveState => ({
+  ok: false,
+  reason: 'untrusted workspace, so the cluster is not read',
+  error: new UntrustedWorkspaceError('Reading the gateway'),
+});
+
 export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string; error?: Error };
 
 /** Namespaces of the services behind `outbound|80||simple.simple.svc.cluster.local`-style cluster names. */
@@ -40,6 +46,8 @@ export class LiveRoutes {
   clear(): void {
     this.byPod.clear();
     this.chosen.clear();
+    this.answered.clear();
+    this.generation++;
   }
 
   /**
@@ -98,14 +106,31 @@ export class LiveRoutes {
     }
   }
 
+  /** What get(gw) last answered for this gateway, if that answer is in: lenses then need no second round. */
+  peek(gw?: GatewayRef): LiveState | undefined {
+    if (!this.ctx.prompts.isTrusted()) return UNTRUSTED_STATE();
+    return this.answered.get(this.gatewayKey(gw));
+  }
+
+  private readonly answered = new Map<string, LiveState>();
+
+  private gatewayKey(gw?: GatewayRef): string {
+    return gw ? `${gw.namespace}|${labelSelector(gw.selector)}` : '';
+  }
+
   /** Live view of a gateway's Envoy; never asks the cluster in an untrusted workspace. */
   async get(gw?: GatewayRef): Promise<LiveState> {
-    if (!this.ctx.prompts.isTrusted())
-      return {
-        ok: false,
-        reason: 'untrusted workspace, so the cluster is not read',
-        error: new UntrustedWorkspaceError('Reading the gateway'),
-      };
+    if (!this.ctx.prompts.isTrusted()) return UNTRUSTED_STATE();
+    const generation = this.generation;
+    const state = await this.read(gw);
+    // An answer started before a clear() is not remembered: it may describe the old cluster or gateway.
+    if (generation === this.generation) this.answered.set(this.gatewayKey(gw), state);
+    return state;
+  }
+
+  private generation = 0;
+
+  private async read(gw?: GatewayRef): Promise<LiveState> {
     const pod = await this.gatewayPod(gw);
     if (typeof pod === 'string') return { ok: false, reason: pod };
     const key = `${pod.namespace}/${pod.name}`;

@@ -4,7 +4,7 @@ import type { PredictedRoute } from '../istio/prediction';
 import type { LensSource, RouteView } from '../lab/lensText';
 import { describeMatch } from '../envoy/matchText';
 import type { LabContext } from './ctx';
-import type { GatewayRef } from './liveRoutes';
+import type { GatewayRef, LiveState } from './liveRoutes';
 import type { PodEndpoint } from '../envoy/index';
 
 export interface ResolvedRoute {
@@ -21,9 +21,13 @@ export interface ResolvedRoute {
 
 /** `gw`: the route's Gateway (namespace and selector), so the right gateway's Envoy is read. */
 export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
+  return resolveWith(p, await ctx.live.get(gw));
+}
+
+/** The route as the gateway's Envoy holds it (or the prediction, and why), from a live state already read. */
+export function resolveWith(p: PredictedRoute, live: LiveState): ResolvedRoute {
   const predictedView: RouteView = { routeConfig: p.routeConfig, virtualHost: p.virtualHost, route: p.route };
   const base = { predicted: p, view: predictedView, endpoints: [] as PodEndpoint[] };
-  const live = await ctx.live.get(gw);
   if (!live.ok) return { ...base, source: 'predicted', note: `Predicted: ${live.reason}` };
   const g = live.gateway;
   const pod = `${g.pod.namespace}/${g.pod.name}`;

@@ -16,7 +16,7 @@ import {
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
 import type { GatewayRef } from './liveRoutes';
-import { resolveRoute, type ResolvedRoute } from './resolveRoute';
+import { resolveRoute, resolveWith, type ResolvedRoute } from './resolveRoute';
 import { toVsRange } from './vsRange';
 
 type LensKind = 'route' | 'endpoints' | 'send';
@@ -53,7 +53,7 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     // Cheap exit for YAML without VirtualServices (the engine caches the parse per document version).
     if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
     const p = await this.ctx.engine.predictDocument(doc);
-    const lenses: vscode.CodeLens[] = [];
+    const lenses: RouteLens[] = [];
     for (const r of p.routes) {
       const range = toVsRange(r.range);
       const gw = p.gateways.get(r.gateway);
@@ -63,26 +63,37 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
         new RouteLens(actionRange(r.range), 'send', r, gw),
       );
     }
-    for (const n of p.notOnGateway) lenses.push(notOnGatewayLens(n));
-    return lenses;
+    // When the gateway's state is already in (or known unreadable), the lenses come complete: VS Code then
+    // skips its resolve round (and its debounce), so an edit's lenses appear in one step.
+    for (const lens of lenses) {
+      if (lens.kind === 'send') {
+        sendCommand(lens);
+        continue;
+      }
+      const live = this.ctx.live.peek(lens.gateway);
+      if (live) lens.command = lensCommand(lens.kind, resolveWith(lens.predicted, live));
+    }
+    return [...lenses, ...p.notOnGateway.map(notOnGatewayLens)];
   }
 
   async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
     if (!(lens instanceof RouteLens)) return lens;
-    if (lens.kind === 'send') {
-      // Needs no cluster data: the request follows from the match itself.
-      lens.command = {
-        title: SEND_REQUEST_TITLE,
-        command: commandId('sendRequestForMatch'),
-        arguments: [routeArgs(lens.predicted)],
-        tooltip: SEND_TOOLTIP,
-      };
-      return lens;
-    }
+    if (lens.kind === 'send') return sendCommand(lens);
     const resolved = await resolveRoute(this.ctx, lens.predicted, lens.gateway);
     lens.command = lensCommand(lens.kind, resolved);
     return lens;
   }
+}
+
+/** The send lens needs no cluster data: the request follows from the match itself. */
+function sendCommand(lens: RouteLens): RouteLens {
+  lens.command = {
+    title: SEND_REQUEST_TITLE,
+    command: commandId('sendRequestForMatch'),
+    arguments: [routeArgs(lens.predicted)],
+    tooltip: SEND_TOOLTIP,
+  };
+  return lens;
 }
 
 function lensCommand(kind: LensKind, r: ResolvedRoute): vscode.Command {

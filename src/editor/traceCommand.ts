@@ -25,6 +25,9 @@ export interface TraceArgs {
   method?: string;
   headers?: Record<string, string>;
   entry?: EntryKind;
+  /** A TLS connection (HTTPS or TLS passthrough), with this SNI (default: the host). */
+  tls?: boolean;
+  sni?: string;
   /** Trace with the workspace YAML only, even when a cluster answers. */
   offline?: boolean;
 }
@@ -119,6 +122,7 @@ export const traceRequest: CommandFactory =
       path,
       method,
       headers: args.headers ?? (args.path === undefined && path === d.path ? d.headers : {}),
+      ...(args.tls || args.sni ? { tls: true, ...(args.sni ? { sni: args.sni } : {}) } : {}),
     };
 
     let note: string | undefined;
@@ -144,7 +148,9 @@ export const traceRequest: CommandFactory =
         if (!picked) return undefined;
         entry = picked.entry;
       }
-      if (entry) Object.assign(req, { entry: entry.kind, address: entry.address, port: entry.port });
+      // The entries name the HTTP port; a TLS trace enters by the same address on the HTTPS port (443 or its NodePort).
+      if (entry)
+        Object.assign(req, { entry: entry.kind, address: entry.address, ...(req.tls ? {} : { port: entry.port }) });
       else if (args.entry) req.entry = args.entry;
       trace = runTrace(req, data.resources, data.live, prediction);
       note = `Live from ${data.gatewayPod}'s Envoy and the cluster's objects.`;

@@ -50,7 +50,9 @@ export async function gatherLive(
   try {
     const cluster = ctx.getCluster();
     const { gateway } = ctx.settings;
-    const routeConfigs = readConfigDump(g.configDump).routeConfigs.map((e) => e.routeConfig);
+    const dump = readConfigDump(g.configDump);
+    const routeConfigs = dump.routeConfigs.map((e) => e.routeConfig);
+    const listeners = dump.listeners.map((e) => e.listener);
     const clusterNames = routeConfigs.flatMap((rc) =>
       (rc.virtualHosts ?? []).flatMap((vh) => (vh.routes ?? []).flatMap(routeClusters)),
     );
@@ -86,6 +88,8 @@ export async function gatherLive(
       gatewayService,
       gatewayPods: pods.filter((p) => p.ip).map((p) => ({ name: p.name, ip: p.ip!, ready: p.ready, nodeName: p.node })),
       routeConfigs,
+      // the filter chain a TLS connection takes (SNI) is traced only when the dump has listeners
+      ...(listeners.length ? { listeners } : {}),
       endpointsFor: (name) => g.endpoints(name),
       legacyKubeProxy: isLegacyKubeProxy(reach?.version),
     };

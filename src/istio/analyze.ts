@@ -9,6 +9,7 @@ import { analyzeDestinationHosts } from './analyzers/destinationHosts';
 import { analyzeDestinationSubsets } from './analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from './analyzers/gatewayPorts';
 import { analyzeGatewaySecrets } from './analyzers/gatewaySecrets';
+import { analyzeSchemaValidation } from './analyzers/schemaValidation';
 import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
@@ -34,6 +35,7 @@ const LEVEL_NAME: Record<Severity, string> = { error: 'Error', warning: 'Warning
 export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): Diagnostic[] {
   const ctx = createContext(resources, options);
   const all: Diagnostic[] = [
+    ...analyzeSchemaValidation(options.readProblems ?? []),
     ...analyzeConflictingGateways(ctx),
     ...analyzeGatewayPorts(ctx),
     ...analyzeGatewaySecrets(ctx),

@@ -7,8 +7,8 @@
 //    an SNI host already taken on that listener port skips the match (Istio logs "duplicate SNI host names");
 //  - the chain's tcp_proxy goes to one cluster (stat_prefix = the cluster) or weighted clusters
 //    (stat_prefix = `<vs name>.<vs namespace>`).
-// AUTO_PASSTHROUGH (one chain per mesh Service port, SNI outbound_.<port>_.<subset>_.<host>) and TLS-terminating
-// TCP servers are not predicted yet.
+// AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts. TLS-terminating TCP servers are not
+// predicted yet.
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
 import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';

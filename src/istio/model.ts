@@ -267,4 +267,12 @@ export interface YamlProblem {
   range: Range;
   message: string;
   severity: 'error' | 'warning';
+  /** Set when the problem is an object the API server or Istio's webhook refuses (it was left out). */
+  invalid?: {
+    object: { kind: string; name: string; namespace: string };
+    /** Where the object starts (istioctl analyze names this line). */
+    objectRange: Range;
+    /** `spec.http[0].route[1].weight: weight -50 < 0` */
+    violation: string;
+  };
 }

@@ -3,7 +3,10 @@
 // define one, ServiceEntry hosts), one more per DestinationRule subset, and BlackHoleCluster
 // (pilot/pkg/networking/core/cluster.go buildOutboundClusters). It carries what `istioctl proxy-config clusters`
 // shows (name, type, the DestinationRule in the metadata); the clusters' settings (timeouts, TLS, circuit
-// breakers, load balancing) are not predicted. ExternalName Services get no cluster of their own name.
+// breakers, load balancing) are not predicted. ExternalName Services get no cluster of their own name. A gateway
+// with an AUTO_PASSTHROUGH server also gets the SNI-DNAT clusters `outbound_.<port>_.<subset>_.<host>` of every
+// mesh service port (autoPassthrough.ts).
+import { hasAutoPassthrough, meshServicePorts, sniDnatClusterName } from './autoPassthrough';
 import { DestinationRuleIndex } from './destinationRules';
 import { DEFAULT_INGRESS } from './gatewayWorkloads';
 import type { ResourceSet } from './model';
@@ -31,7 +34,13 @@ const SE_TYPE: Record<string, string> = {
 export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1'): PredictedCluster[] {
   const rules = new DestinationRuleIndex([...resources.destinationRules].sort(byCreation));
   const out: PredictedCluster[] = [{ '@type': TYPE, name: 'BlackHoleCluster', type: 'STATIC' }];
-  const add = (host: string, ports: number[], type: string, service: { name: string; namespace: string }) => {
+  const add = (
+    host: string,
+    ports: number[],
+    type: string,
+    service: { name: string; namespace: string },
+    name = (port: number, subset: string) => `outbound|${port}|${subset}|${host}`,
+  ) => {
     const rule = rules.ruleFor(host);
     const istio: Record<string, unknown> = {};
     if (rule)
@@ -41,9 +50,9 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
       for (const subset of ['', ...arr<{ name?: string }>(rule?.spec.subsets).map((s) => s.name ?? '')]) {
         out.push({
           '@type': TYPE,
-          name: `outbound|${port}|${subset}|${host}`,
+          name: name(port, subset),
           type,
-          metadata: { filterMetadata: { istio: { ...istio } } },
+          metadata: { filterMetadata: { istio: subset ? { ...istio, subset } : { ...istio } } },
         });
       }
     }
@@ -76,6 +85,15 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
       .filter(Boolean);
     for (const h of arr<string>(se.spec.hosts)) add(h, ports, type, { name: h, namespace: namespaceOf(se) });
   }
+  if (hasAutoPassthrough(resources))
+    for (const sp of meshServicePorts(resources))
+      add(
+        sp.host,
+        [sp.port],
+        sp.kind === 'ServiceEntry' ? (SE_TYPE[sp.resolution ?? 'NONE'] ?? 'ORIGINAL_DST') : 'EDS',
+        sp.service,
+        (port, subset) => sniDnatClusterName(port, subset, sp.host),
+      );
   const seen = new Set<string>();
   return out
     .filter((c) => (seen.has(c.name) ? false : (seen.add(c.name), true)))

@@ -3,21 +3,27 @@
 // (l4Routes.ts). It carries what `istioctl proxy-config listeners` and `ingress-lab listeners` show
 // (address, port, match, destination); the rest of Istio's listener (listener filters, HCM settings, TLS
 // contexts, access logs) is not predicted.
+import type { AutoPassthroughChain } from './autoPassthrough';
+import type { FilterChain, Listener } from '../envoy/types';
 import type { L4Route } from './l4Routes';
 import type { Prediction } from './prediction';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 
-export interface PredictedListener {
+export interface PredictedListener extends Listener {
   '@type': string;
   name: string;
   address: { socketAddress: { address: string; portValue: number } };
-  filterChains: Record<string, unknown>[];
+  filterChains: FilterChain[];
   trafficDirection: 'OUTBOUND';
 }
 
-export function predictListeners(httpChains: Prediction['httpChains'], l4: readonly L4Route[]): PredictedListener[] {
+export function predictListeners(
+  httpChains: Prediction['httpChains'],
+  l4: readonly L4Route[],
+  auto: readonly AutoPassthroughChain[] = [],
+): PredictedListener[] {
   const byName = new Map<string, PredictedListener>();
   const listener = (name: string) => {
     let l = byName.get(name);
@@ -40,9 +46,12 @@ export function predictListeners(httpChains: Prediction['httpChains'], l4: reado
     serverNames: string[] | undefined,
     filter: string,
     typedConfig: Record<string, unknown>,
+    applicationProtocols?: string[],
   ) =>
     listener(name).filterChains.push({
-      ...(serverNames?.length ? { filterChainMatch: { serverNames } } : {}),
+      ...(serverNames?.length
+        ? { filterChainMatch: { serverNames, ...(applicationProtocols ? { applicationProtocols } : {}) } }
+        : {}),
       filters: [{ name: filter, typedConfig }],
     });
   for (const c of httpChains) {
@@ -59,5 +68,17 @@ export function predictListeners(httpChains: Prediction['httpChains'], l4: reado
       ...(r.cluster ? { cluster: r.cluster } : { weightedClusters: { clusters: r.weightedClusters } }),
     });
   }
+  for (const c of auto)
+    addChain(
+      c.listener,
+      c.serverNames,
+      TCP_PROXY,
+      {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+        statPrefix: c.statPrefix,
+        cluster: c.cluster,
+      },
+      c.applicationProtocols,
+    );
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -5,11 +5,17 @@
 // (offline) or from the live cluster and the gateway's Envoy.
 import { normalizeRequestPath, type PathNormalization } from '../envoy/pathNormalization';
 import { matchRequest, rejectedBeforeRouting, type RequestMatchResult } from '../envoy/requestMatch';
-import type { Route, RouteConfiguration } from '../envoy/types';
+import { pickFilterChain } from '../envoy/filterChainMatch';
+import type { FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
+import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
+import { predictL4Routes } from './l4Routes';
+import { predictListeners } from './predictListeners';
 import { DEFAULT_INGRESS, findGatewayWorkloads, selectorMatches } from './gatewayWorkloads';
 import { parseSubsetKey } from './hosts';
 import { iptablesPath, type EntryKind, type KubeProxyEndpoint } from './kubeProxy';
-import type { ResourceSet, Service, ServicePort } from './model';
+import type { Deployment, ResourceSet, Service, ServicePort } from './model';
+import { DestinationRuleIndex } from './destinationRules';
+import { byCreation } from './predict';
 import type { Prediction } from './prediction';
 import { predict } from './predict';
 import { namespaceOf } from './model';
@@ -24,8 +30,14 @@ export interface TraceRequest {
   entry?: EntryKind;
   /** The address the client sends to (only used to name it). */
   address?: string;
-  /** The port the client sends to: the Service port (LB, ClusterIP) or the NodePort. Default 80 / the NodePort of 80. */
+  /** The port the client sends to: the Service port (LB, ClusterIP) or the NodePort. Default 80 (443 with TLS) / its NodePort. */
   port?: number;
+  /** The connection is TLS (HTTPS, or TLS passthrough); the client hello carries `sni`. */
+  tls?: boolean;
+  /** The SNI the client sends; with `tls` and no `sni`, the host (what curl and browsers send). */
+  sni?: string;
+  /** ALPN the client offers (Istio's AUTO_PASSTHROUGH chains want its mTLS protocols, e.g. `istio`). */
+  alpn?: string[];
 }
 
 /** What is known live; everything is optional: missing parts come from the YAML and Istio's rules. */
@@ -33,6 +45,8 @@ export interface LiveState {
   gatewayService?: Service;
   gatewayPods?: { name: string; ip: string; ready: boolean; nodeName?: string }[];
   routeConfigs?: RouteConfiguration[];
+  /** The gateway's listeners (from its /config_dump); without them the filter chain is not traced live. */
+  listeners?: Listener[];
   endpointsFor?: (cluster: string) => PodEndpoint[] | undefined;
   /** kube-proxy before 1.24 (the article's node) jumps straight to KUBE-SVC. */
   legacyKubeProxy?: boolean;
@@ -71,6 +85,9 @@ export interface TraceStep {
 
 export interface Trace {
   request: Required<Pick<TraceRequest, 'host' | 'path' | 'method'>> & {
+    /** The SNI of a TLS connection (none for plaintext, or a TLS client that sends none). */
+    sni?: string;
+    tls?: boolean;
     entry: EntryKind;
     address: string;
     port: number | string;
@@ -101,6 +118,9 @@ export function traceRequest(
   const steps: TraceStep[] = [];
   const isLive = !!live.routeConfigs;
   const method = req.method ?? 'GET';
+  const tls = req.tls === true || req.sni !== undefined;
+  const sni = tls ? (req.sni ?? req.host) : undefined;
+  const defaultPort = tls ? 443 : 80;
 
   // 1. the gateway Service and the port the request comes in on
   const svc =
@@ -116,8 +136,8 @@ export function traceRequest(
   const byPort =
     entry === 'nodePort' && req.port !== undefined
       ? ports.find((p) => p.nodePort === req.port)
-      : ports.find((p) => p.port === (entry === 'nodePort' ? 80 : (req.port ?? 80)));
-  const port: number | string = req.port ?? (entry === 'nodePort' ? (byPort?.nodePort ?? '<NodePort>') : 80);
+      : ports.find((p) => p.port === (entry === 'nodePort' ? defaultPort : (req.port ?? defaultPort)));
+  const port: number | string = req.port ?? (entry === 'nodePort' ? (byPort?.nodePort ?? '<NodePort>') : defaultPort);
   const address =
     req.address ??
     (entry === 'loadBalancer'
@@ -126,7 +146,15 @@ export function traceRequest(
         ? (clusterIP ?? '<ClusterIP>')
         : '<node IP>');
   const trace: Trace = {
-    request: { host: req.host, path: req.path, method, entry, address, port },
+    request: {
+      host: req.host,
+      path: req.path,
+      method,
+      ...(tls ? { tls, ...(sni ? { sni } : {}) } : {}),
+      entry,
+      address,
+      port,
+    },
     steps,
     outcome: { status: 'forwarded', summary: '' },
     mode: isLive ? 'live' : 'offline',
@@ -148,7 +176,16 @@ export function traceRequest(
     id: 'entry',
     title: 'Ingress address',
     value: `${address}:${port}`,
-    details: [`${req.method ?? 'GET'} http://${req.host}${req.path} sent to ${address}:${port}, ${entryWhere[entry]}.`],
+    details: [
+      `${req.method ?? 'GET'} ${tls ? 'https' : 'http'}://${req.host}${req.path} sent to ${address}:${port}, ${entryWhere[entry]}.`,
+      ...(tls
+        ? [
+            req.sni === undefined
+              ? `TLS with SNI ${sni}: the client names the host it dials, as curl and browsers do.`
+              : `TLS with SNI ${sni}.`,
+          ]
+        : []),
+    ],
     status: 'ok',
     source: svcSource,
   });
@@ -233,27 +270,128 @@ export function traceRequest(
     source: pods.length ? 'live' : 'predicted',
   });
 
-  // 3. Envoy: listener and route configuration
+  // 3. Envoy: listener, filter chain and route configuration
   const routeConfigs = live.routeConfigs ?? prediction.routeConfigs;
   const configSource: StepSource = isLive ? 'live' : 'predicted';
-  const rcName = `http.${targetPort}`;
-  const rc = routeConfigs.find((r) => r.name === rcName);
-  steps.push({
-    id: 'listener',
-    title: 'Envoy listener',
-    value: `0.0.0.0_${targetPort}`,
-    details: rc
-      ? [`Envoy's listener on 0.0.0.0:${targetPort} hands HTTP to route configuration ${rcName}.`]
-      : [
+  const listeners: Listener[] | undefined = isLive
+    ? live.listeners
+    : predictListeners(prediction.httpChains, predictL4Routes(resources), predictAutoPassthrough(resources));
+  const listenerName = `0.0.0.0_${targetPort}`;
+  const listener = listeners?.find(
+    (l) => l.name === listenerName || l.address?.socketAddress?.portValue === targetPort,
+  );
+  let rcName = `http.${targetPort}`;
+  if (listeners) {
+    if (!listener) {
+      steps.push({
+        id: 'listener',
+        title: 'Envoy listener',
+        value: listenerName,
+        details: [
           `No Gateway server resolves to port ${targetPort} (Gateway port ${byPort.port}), so Envoy has no listener there.`,
         ],
-    status: rc ? 'ok' : 'fail',
-    source: configSource,
-  });
+        status: 'fail',
+        source: configSource,
+      });
+      return fail(
+        0,
+        `connection refused: Envoy does not listen on ${targetPort}; add a Gateway server on port ${byPort.port}`,
+      );
+    }
+    const chains = listener.filterChains ?? [];
+    const pick = pickFilterChain(chains, { tls, sni, alpn: req.alpn }, listener.defaultFilterChain);
+    const chainText = (i: number) => `chain #${i} (${chainSummary(chains[i])})`;
+    const whyNot = pick.others.map((o) => `${chainText(o.index)} not taken: ${o.reason}.`);
+    if (!pick.chain) {
+      steps.push({
+        id: 'listener',
+        title: 'Envoy listener',
+        value: `${listener.name ?? listenerName}: no filter chain`,
+        details: [
+          `No filter chain of ${listener.name ?? listenerName} takes a ${tls ? `TLS connection with SNI ${sni ?? '(none)'}` : 'plaintext connection'}: Envoy closes it.`,
+          ...whyNot,
+          tls
+            ? 'Send the SNI of a Gateway server host (curl --resolve HOST:PORT:ADDRESS https://HOST/...), or add the host to a server on this port.'
+            : `Port ${byPort.port} serves TLS only: send HTTPS (--tls) with the server's host as SNI, or use an HTTP server's port.`,
+        ],
+        status: 'fail',
+        source: configSource,
+      });
+      return fail(0, `connection closed: no filter chain on ${listener.name ?? listenerName} matches`);
+    }
+    const chosen = pick.index === -1 ? 'the default chain' : chainText(pick.index ?? 0);
+    const filters = pick.chain.filters ?? [];
+    const hcm = filters.find((f) => f.name === 'envoy.filters.network.http_connection_manager');
+    const tcpProxy = filters.find((f) => f.name === 'envoy.filters.network.tcp_proxy');
+    const rds = (hcm?.typedConfig?.rds as { routeConfigName?: string } | undefined)?.routeConfigName;
+    const listenerStep = (value: string, what: string): TraceStep => ({
+      id: 'listener',
+      title: 'Envoy listener',
+      value,
+      details: [
+        `Envoy's listener ${listener.name ?? listenerName} on 0.0.0.0:${targetPort}: ${chosen} takes the connection, ${pick.how}; ${what}.`,
+        ...whyNot,
+      ],
+      status: 'ok',
+      source: configSource,
+    });
+    if (tcpProxy && !hcm) {
+      const tc = tcpProxy.typedConfig ?? {};
+      const weighted = (tc.weightedClusters as { clusters?: { name: string; weight?: number }[] } | undefined)
+        ?.clusters;
+      const clusters = typeof tc.cluster === 'string' ? [{ name: tc.cluster }] : (weighted ?? []);
+      steps.push(
+        listenerStep(
+          `${listener.name ?? listenerName} › ${sni ? `SNI ${sni}` : 'any connection'}`,
+          `its tcp_proxy forwards the ${tls ? 'TLS bytes unopened (the backend terminates TLS)' : 'TCP stream'} to ${clusters.map((c) => c.name).join(', ') || '(no cluster)'}`,
+        ),
+      );
+      steps.push({
+        id: 'cluster',
+        title: 'Cluster',
+        value: clusters.map((c) => (c.weight !== undefined ? `${c.name} (${c.weight})` : c.name)).join(', '),
+        details: clusters.map((c) => clusterExplanation(c.name, resources)),
+        status: clusters.length ? 'ok' : 'fail',
+        source: configSource,
+      });
+      const first = clusters[0]?.name ?? '';
+      return endpointHop(trace, steps, first, resources, live, `${tls ? 'TLS' : 'TCP'} connection`);
+    }
+    if (!rds) {
+      steps.push({
+        ...listenerStep(listener.name ?? listenerName, 'its filters route nowhere this trace knows'),
+        status: 'fail',
+      });
+      return fail(0, `connection handled by ${filters.map((f) => f.name).join(', ') || 'no filter'}`);
+    }
+    rcName = rds;
+    steps.push(
+      listenerStep(
+        `${listener.name ?? listenerName}${sni && chains.length > 1 ? ` › SNI ${sni}` : ''}`,
+        `${tls ? 'it terminates TLS and ' : ''}hands HTTP to route configuration ${rds}`,
+      ),
+    );
+  }
+  const rc = routeConfigs.find((r) => r.name === rcName);
+  if (!listeners)
+    steps.push({
+      id: 'listener',
+      title: 'Envoy listener',
+      value: listenerName,
+      details: rc
+        ? [`Envoy's listener on 0.0.0.0:${targetPort} hands HTTP to route configuration ${rcName}.`]
+        : [
+            `No Gateway server resolves to port ${targetPort} (Gateway port ${byPort.port}), so Envoy has no listener there.`,
+          ],
+      status: rc ? 'ok' : 'fail',
+      source: configSource,
+    });
   if (!rc)
     return fail(
       0,
-      `connection refused: Envoy does not listen on ${targetPort}; add a Gateway server on port ${byPort.port}`,
+      listeners
+        ? `route configuration ${rcName} is missing: Envoy waits for it and answers nothing (404 NR once it gives up)`
+        : `connection refused: Envoy does not listen on ${targetPort}; add a Gateway server on port ${byPort.port}`,
     );
   steps.push({
     id: 'routeConfig',
@@ -370,7 +508,18 @@ export function traceRequest(
     status: 'ok',
     source: configSource,
   });
-  const first = clusters[0]?.name ?? '';
+  return endpointHop(trace, steps, clusters[0]?.name ?? '', resources, live, `${method} ${m.upstreamPath ?? req.path}`);
+}
+
+/** The endpoint hop and the outcome: live endpoints from the gateway's Envoy, else the Pods in the YAML. */
+function endpointHop(
+  trace: Trace,
+  steps: TraceStep[],
+  first: string,
+  resources: ResourceSet,
+  live: LiveState,
+  what: string,
+): Trace {
   if (first) trace.cluster = first;
   const eps = live.endpointsFor?.(first);
   if (eps) {
@@ -386,15 +535,12 @@ export function traceRequest(
       source: 'live',
     });
     const [to] = healthy;
-    if (!to)
-      return fail(
-        503,
-        `503 Service Unavailable (${eps.length ? 'UH: no healthy upstream' : 'NC/UH: no endpoints'}) for ${first}`,
-      );
-    trace.outcome = {
-      status: 'forwarded',
-      summary: `forwarded to ${to.address}:${to.port} as ${method} ${m.upstreamPath}`,
-    };
+    trace.outcome = to
+      ? { status: 'forwarded', summary: `forwarded to ${to.address}:${to.port} as ${what}` }
+      : {
+          status: 503,
+          summary: `503 Service Unavailable (${eps.length ? 'UH: no healthy upstream' : 'NC/UH: no endpoints'}) for ${first}`,
+        };
     return trace;
   }
   const offline = offlineEndpoints(first, resources);
@@ -409,8 +555,26 @@ export function traceRequest(
   trace.outcome =
     offline.status === 'fail'
       ? { status: 503, summary: `503 Service Unavailable likely: ${offline.details[0]}` }
-      : { status: 'forwarded', summary: `forwarded to ${offline.value} as ${method} ${m.upstreamPath}` };
+      : { status: 'forwarded', summary: `forwarded to ${offline.value} as ${what}` };
   return trace;
+}
+
+/** A filter chain in a few words: its SNI match and where it sends traffic. */
+function chainSummary(c: FilterChain | undefined): string {
+  const names = c?.filterChainMatch?.serverNames;
+  const sni = names?.length ? `SNI ${names.join(', ')}` : 'any SNI';
+  const dest = (c?.filters ?? [])
+    .map((f) => {
+      const tc = f.typedConfig ?? {};
+      const rds = (tc.rds as { routeConfigName?: string } | undefined)?.routeConfigName;
+      if (rds) return `→ ${rds}`;
+      if (typeof tc.cluster === 'string') return `→ ${tc.cluster}`;
+      if (tc.weightedClusters) return '→ weighted clusters';
+      return '';
+    })
+    .filter(Boolean)
+    .join(' ');
+  return `${sni}${dest ? ` ${dest}` : ''}`;
 }
 
 function describeRoute(r: Route): string {
@@ -446,20 +610,45 @@ function originText(r: Route, prediction: Prediction): string {
   return same ? `(VirtualService ${vs}.${ns}, ${same.file}:${same.line})` : `(VirtualService ${vs}.${ns})`;
 }
 
+/** An Istio service cluster, `outbound|port|subset|host` or an SNI-DNAT `outbound_.port_.subset_.host`. */
+function clusterKey(cluster: string): { port: number; subset: string; host: string } | undefined {
+  return parseSubsetKey(cluster) ?? parseSniDnatName(cluster);
+}
+
 function clusterExplanation(cluster: string, resources: ResourceSet): string {
-  const key = parseSubsetKey(cluster);
+  const key = clusterKey(cluster);
   if (!key) return `${cluster}: not an Istio service cluster.`;
   const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
-  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).`;
-  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.`;
+  const sniDnat = cluster.startsWith('outbound_.') ? ' (SNI-DNAT: the SNI names the cluster)' : '';
+  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}`;
+  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}`;
+}
+
+interface PodStatus {
+  phase?: string;
+  podIP?: string;
+  conditions?: { type?: string; status?: string }[];
+}
+
+/** The pod's port behind a Service's targetPort: a number, or a container port's name. */
+function podPort(pod: Deployment, port: ServicePort): number | undefined {
+  const t = port.targetPort;
+  if (typeof t === 'number') return t;
+  if (typeof t === 'string' && /^\d+$/.test(t)) return Number(t);
+  if (typeof t === 'string')
+    for (const c of pod.spec.template?.spec?.containers ?? []) {
+      const p = c.ports?.find((cp) => cp.name === t);
+      if (p) return p.containerPort;
+    }
+  return typeof t === 'string' ? undefined : port.port;
 }
 
 function offlineEndpoints(
   cluster: string,
   resources: ResourceSet,
 ): { value: string; details: string[]; status: StepStatus } {
-  const key = parseSubsetKey(cluster);
+  const key = clusterKey(cluster);
   const svc =
     key && resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   if (!key || !svc)
@@ -479,19 +668,66 @@ function offlineEndpoints(
       ],
       status: 'fail',
     };
-  const deps = resources.deployments.filter(
+  const selected = resources.deployments.filter(
     (d) =>
       namespaceOf(d) === namespaceOf(svc) &&
+      Object.keys(svc.spec.selector ?? {}).length > 0 &&
       selectorMatches(svc.spec.selector, d.spec.template?.metadata?.labels ?? {}),
   );
   const sel = Object.entries(svc.spec.selector ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+  // Pods with an IP are the endpoints themselves, as the EndpointSlice controller lists them (a subset keeps the
+  // pods with its labels, as Envoy's subset load balancer does).
+  const subsetLabels = key.subset
+    ? new DestinationRuleIndex([...resources.destinationRules].sort(byCreation))
+        .ruleFor(key.host)
+        ?.spec.subsets?.find((s) => s.name === key.subset)?.labels
+    : undefined;
+  const pods = selected.filter((d) => d.kind === 'Pod');
+  const withIp = pods
+    .map((d) => ({ pod: d, status: (d as Deployment & { status?: PodStatus }).status }))
+    .filter(
+      ({ pod, status }) =>
+        !!status?.podIP &&
+        status.phase !== 'Succeeded' &&
+        status.phase !== 'Failed' &&
+        selectorMatches(subsetLabels, pod.spec.template?.metadata?.labels ?? {}),
+    );
+  if (withIp.length) {
+    const rows = withIp.map(({ pod, status }) => {
+      const ready =
+        !status?.conditions?.some((c) => c.type === 'Ready') ||
+        status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+      const p = podPort(pod, port);
+      return { pod, ip: status?.podIP ?? '', port: p, ready };
+    });
+    const ready = rows.filter((r) => r.ready && r.port !== undefined);
+    return {
+      value: ready.map((r) => `${r.ip}:${r.port}`).join(', ') || 'no ready pod',
+      details: rows.map(
+        (r) =>
+          `${r.ip}:${r.port ?? `<no container port named ${String(port.targetPort)}>`} pod ${r.pod.metadata.name}${r.ready ? '' : ' (not Ready: not an endpoint)'}${key.subset ? `, subset ${key.subset}` : ''}`,
+      ),
+      status: ready.length ? 'ok' : 'fail',
+    };
+  }
+  if (pods.length && key.subset && subsetLabels)
+    return {
+      value: 'none',
+      details: [
+        `No pod of Service ${svc.metadata.name} carries subset ${key.subset}'s labels ${Object.entries(subsetLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}: Envoy answers 503 (UH).`,
+      ],
+      status: 'fail',
+    };
+  const deps = selected.filter((d) => d.kind !== 'Pod');
   if (!deps.length)
     return {
       value: `pods ${sel}:${targetPortOf(port)}`,
       details: [
-        `Pods with ${sel} on port ${targetPortOf(port)}; no Deployment in the files selects them. Their IPs are known only in the cluster.`,
+        `Pods with ${sel} on port ${targetPortOf(port)}; no Deployment or Pod with an IP in the files. Their IPs are known only in the cluster.`,
       ],
       status: 'warn',
     };
@@ -505,12 +741,14 @@ function offlineEndpoints(
   };
 }
 
+/** `GET https://simple.baihl.io/ (TLS, SNI simple.baihl.io)`: the request as the text and the trace view title it. */
+export function requestLine(r: Trace['request']): string {
+  return `${r.method} ${r.tls ? 'https' : 'http'}://${r.host}${r.path}${r.tls ? ` (TLS, SNI ${r.sni || 'none'})` : ''}`;
+}
+
 /** The trace as text, for the CLI and the output channel. */
 export function traceToText(t: Trace): string {
-  const lines = [
-    `${t.request.method} http://${t.request.host}${t.request.path} via ${t.request.address}:${t.request.port} (${t.mode})`,
-    '',
-  ];
+  const lines = [`${requestLine(t.request)} via ${t.request.address}:${t.request.port} (${t.mode})`, ''];
   t.steps.forEach((s, i) => {
     const mark = s.status === 'ok' ? '✓' : s.status === 'warn' ? '!' : '✗';
     lines.push(`${String(i + 1).padStart(2)}. ${mark} ${s.title}: ${s.value}  [${s.source}]`);

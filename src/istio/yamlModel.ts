@@ -316,6 +316,11 @@ export function readResources(text: string, file: string, options: ReadOptions =
     }
     readObject(top, [], docRange, docIndex);
 
+    /** The document's first line after its `---`, comments included: where istioctl analyze names the object. */
+    function afterMarker(r: Range): Range {
+      return /^---/.test(chunk.text) ? { start: { line: r.start.line + 1, character: 0 }, end: r.end } : r;
+    }
+
     function readObject(raw: Record<string, unknown>, base: YamlPath, whole: Range, docIndex: number) {
       const kind = typeof raw.kind === 'string' ? raw.kind : '';
       const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : '';
@@ -361,6 +366,18 @@ export function readResources(text: string, file: string, options: ReadOptions =
             range: rangeAt(v.path),
             message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
             severity: 'error',
+            invalid: {
+              object: {
+                kind,
+                name: String(metadata.name),
+                namespace:
+                  typeof metadata.namespace === 'string' && metadata.namespace
+                    ? metadata.namespace
+                    : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+              },
+              objectRange: base.length ? rangeIn(base, whole) : afterMarker(whole),
+              violation: `${at ? `${at}: ` : ''}${v.message}`,
+            },
           });
         }
         return;

@@ -5,7 +5,7 @@
 // only. A live trace adds the Envoy counters of the request's cluster; one small script with a per-render
 // nonce (no inline handlers, no eval, nothing remote) writes the refreshed numbers into their cells.
 import { CLUSTER_COUNTERS, clusterCounters, type ClusterCounter, type StatsMap } from '../envoy/adminStats';
-import type { StepSource, StepStatus, Trace, TraceStep } from '../istio/trace';
+import { requestLine, type StepSource, type StepStatus, type Trace, type TraceStep } from '../istio/trace';
 
 export interface TraceHtmlOptions {
   /** webview.cspSource */
@@ -139,7 +139,7 @@ function stepBox(step: TraceStep, index: number): string {
 export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
   const e = escapeHtml;
   const r = t.request;
-  const requestLine = `${r.method} http://${r.host}${r.path}`;
+  const line = requestLine(r);
   const status = outcomeStatus(t);
   const hops = t.steps.map(stepBox).join('\n<li class="arrow" aria-hidden="true">→</li>\n');
   const rules = t.steps.flatMap((s) => (s.lines && s.id === 'iptables' ? s.lines : []));
@@ -150,11 +150,11 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource, o.counters?.nonce).replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(o.styleUri)}">
-<title>Trace ${e(requestLine)}</title>
+<title>Trace ${e(line)}</title>
 </head>
 <body>
 <header>
-  <h1><code class="request">${e(requestLine)}</code></h1>
+  <h1><code class="request">${e(line)}</code></h1>
   <p class="sub">via <code>${e(`${r.address}:${r.port}`)}</code> (${e(r.entry)}) · <span class="mode mode-${t.mode}">${t.mode === 'live' ? "live: read from the cluster and the gateway's Envoy" : 'offline: predicted from the workspace YAML'}</span></p>
 ${o.note ? `  <p class="note">${e(o.note)}</p>\n` : ''}</header>
 <ol class="path" aria-label="hops of the request">

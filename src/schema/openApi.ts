@@ -57,6 +57,24 @@ const WANT: Record<string, string> = {
 
 /** Checks `value` against `schema`; violations carry the path of the offending value. */
 export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out: Violation[], limit = 20): void {
+  // One mutable path for the walk, copied only into a violation: a path array per node was most of the garbage.
+  check(value, schema, [...path], out, limit);
+}
+
+/** The field groups of a schema's proto oneofs (a oneOf of `required` groups, alone or inside allOf), computed once. */
+const oneofCache = new WeakMap<Schema, string[][]>();
+function oneofGroups(schema: Schema): string[][] {
+  let groups = oneofCache.get(schema);
+  if (!groups) {
+    groups = [schema, ...(schema.allOf ?? [])]
+      .filter((g) => g.oneOf)
+      .map((g) => (g.oneOf ?? []).flatMap((s) => s.required ?? []));
+    oneofCache.set(schema, groups);
+  }
+  return groups;
+}
+
+function check(value: unknown, schema: Schema, path: (string | number)[], out: Violation[], limit: number): void {
   if (out.length >= limit) return;
   if (value === null || value === undefined) {
     // A null field is dropped by the API server (and by protobuf); only a null list item or map value is wrong.
@@ -70,68 +88,85 @@ export function checkSchema(value: unknown, schema: Schema, path: YamlPath, out:
         : t === 'integer' && typeof value === 'string' && /^-?\d+$/.test(value)
           ? ' (write it without quotes)'
           : '';
-    out.push({ path, message: `must be ${WANT[t] ?? t}, not ${describe(value)}${extra}` });
+    out.push({ path: [...path], message: `must be ${WANT[t] ?? t}, not ${describe(value)}${extra}` });
     return;
   }
   if (schema.enum && !schema.enum.includes(value)) {
-    out.push({ path, message: `must be one of ${schema.enum.join(', ')}, not ${describe(value)}` });
+    out.push({ path: [...path], message: `must be one of ${schema.enum.join(', ')}, not ${describe(value)}` });
     return;
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum)
-      out.push({ path, message: `must be at least ${schema.minimum}, not ${value}` });
+      out.push({ path: [...path], message: `must be at least ${schema.minimum}, not ${value}` });
     else if (schema.maximum !== undefined && value > schema.maximum)
-      out.push({ path, message: `must be at most ${schema.maximum}, not ${value}` });
+      out.push({ path: [...path], message: `must be at most ${schema.maximum}, not ${value}` });
     else if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647))
-      out.push({ path, message: `must fit in 32 bits, not ${value}` });
+      out.push({ path: [...path], message: `must fit in 32 bits, not ${value}` });
   }
   if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
-    out.push({ path, message: `must be at most ${schema.maxLength} characters long (it has ${value.length})` });
+    out.push({
+      path: [...path],
+      message: `must be at most ${schema.maxLength} characters long (it has ${value.length})`,
+    });
   }
-  for (const rule of schema['x-kubernetes-validations'] ?? []) {
-    const ok = celRule(rule.rule, value);
-    if (ok === false) out.push({ path, message: rule.message });
-  }
+  const rules = schema['x-kubernetes-validations'];
+  if (rules)
+    for (const rule of rules) {
+      const ok = celRule(rule.rule, value);
+      if (ok === false) out.push({ path: [...path], message: rule.message });
+    }
   if (Array.isArray(value)) {
     if (schema.maxItems !== undefined && value.length > schema.maxItems)
-      out.push({ path, message: `must have at most ${schema.maxItems} items (it has ${value.length})` });
+      out.push({ path: [...path], message: `must have at most ${schema.maxItems} items (it has ${value.length})` });
     if (schema.minItems !== undefined && value.length < schema.minItems)
-      out.push({ path, message: `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}` });
-    if (schema.items) {
-      value.forEach((item, i) => {
-        if (item === null) out.push({ path: [...path, i], message: 'must not be null (an empty "-" item?)' });
-        else checkSchema(item, schema.items!, [...path, i], out, limit);
+      out.push({
+        path: [...path],
+        message: `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}`,
       });
+    const items = schema.items;
+    if (items) {
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        const item: unknown = value[i];
+        if (item === null) out.push({ path: [...path], message: 'must not be null (an empty "-" item?)' });
+        else check(item, items, path, out, limit);
+        path.pop();
+      }
     }
     return;
   }
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     if (schema.maxProperties !== undefined && Object.keys(obj).length > schema.maxProperties)
-      out.push({ path, message: `must have at most ${schema.maxProperties} entries` });
-    for (const r of schema.required ?? [])
-      if (obj[r] === undefined || obj[r] === null) out.push({ path, message: `${r} is required` });
-    // Istio's proto oneofs: a oneOf of `required` groups, on its own or inside allOf (several oneofs).
-    for (const group of [schema, ...(schema.allOf ?? [])]) {
-      if (!group.oneOf) continue;
-      const set = group.oneOf.flatMap((s) => s.required ?? []).filter((k) => obj[k] !== undefined && obj[k] !== null);
-      if (set.length > 1)
-        out.push({ path, message: `only one of ${set.join(', ')} may be set (they are alternatives)` });
-    }
-    for (const [k, v] of Object.entries(obj)) {
-      const ps = schema.properties?.[k];
-      if (ps) checkSchema(v, ps, [...path, k], out, limit);
-      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-        if (v === null) out.push({ path: [...path, k], message: 'must not be null' });
-        else checkSchema(v, schema.additionalProperties, [...path, k], out, limit);
-      } else if (schema.properties && !schema.additionalProperties) {
-        const known = Object.keys(schema.properties);
-        const near = known.find((n) => closeTo(n, k));
+      out.push({ path: [...path], message: `must have at most ${schema.maxProperties} entries` });
+    if (schema.required)
+      for (const r of schema.required)
+        if (obj[r] === undefined || obj[r] === null) out.push({ path: [...path], message: `${r} is required` });
+    if (schema.oneOf || schema.allOf)
+      for (const group of oneofGroups(schema)) {
+        const set = group.filter((k) => obj[k] !== undefined && obj[k] !== null);
+        if (set.length > 1)
+          out.push({ path: [...path], message: `only one of ${set.join(', ')} may be set (they are alternatives)` });
+      }
+    const props = schema.properties;
+    const extra = schema.additionalProperties;
+    for (const k in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+      const v = obj[k];
+      const ps = props?.[k];
+      path.push(k);
+      if (ps) check(v, ps, path, out, limit);
+      else if (extra && typeof extra === 'object') {
+        if (v === null) out.push({ path: [...path], message: 'must not be null' });
+        else check(v, extra, path, out, limit);
+      } else if (props && !extra) {
+        const near = Object.keys(props).find((n) => closeTo(n, k));
         out.push({
-          path: [...path, k],
+          path: [...path],
           message: `unknown field "${k.length > 40 ? k.slice(0, 40) + '…' : k}"${near ? `; did you mean "${near}"?` : ''}`,
         });
       }
+      path.pop();
       if (out.length >= limit) return;
     }
   }
@@ -172,6 +207,17 @@ function closeTo(a: string, b: string): boolean {
   );
 }
 
+const atMostOneCache = new Map<string, string[]>();
+/** The fields of a `(has(self.a) ? 1 : 0) + ... <= 1` rule (none for another rule), parsed once per rule. */
+function atMostOneFields(rule: string): string[] {
+  let fields = atMostOneCache.get(rule);
+  if (!fields) {
+    fields = /<= 1$/.test(rule) ? [...rule.matchAll(/has\(self\.(\w+)\)/g)].flatMap((m) => m[1] ?? []) : [];
+    atMostOneCache.set(rule, fields);
+  }
+  return fields;
+}
+
 /** The CEL rules Istio's CRDs use; undefined for a rule this checker does not know (then it is not judged). */
 function celRule(rule: string, v: unknown): boolean | undefined {
   switch (rule) {
@@ -188,8 +234,8 @@ function celRule(rule: string, v: unknown): boolean | undefined {
       return v && typeof v === 'object' ? Object.keys(v).every((k) => k.length !== 0) : undefined;
     default: {
       // "(has(self.a) ? 1 : 0) + (has(self.b) ? 1 : 0) <= 1": at most one of a, b.
-      const fields = [...rule.matchAll(/has\(self\.(\w+)\)/g)].flatMap((m) => m[1] ?? []);
-      if (fields.length && /<= 1$/.test(rule) && v && typeof v === 'object') {
+      const fields = atMostOneFields(rule);
+      if (fields.length && v && typeof v === 'object') {
         return fields.filter((f) => (v as Record<string, unknown>)[f] !== undefined).length <= 1;
       }
       return undefined;

@@ -366,9 +366,10 @@ spec:
       lineOf(doc, 'gateways: [local, remote]'),
     );
 
-    // Trust the folder (through the seam) and say so the way VS Code does: settings change, analysis again.
+    // Trust the folder (through the seam) and announce it as the extension does on VS Code's
+    // onDidGrantWorkspaceTrust: another cluster view, so the cluster's objects are read and analysis runs again.
     prompts.trusted = true;
-    await config().update('sample.namespace', 'simple', vscode.ConfigurationTarget.Global);
+    api.ctx.changed('cluster', 'workspace trusted (test seam)');
     try {
       const connected = await diagnosticsUntil(
         file,

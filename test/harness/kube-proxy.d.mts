@@ -2,12 +2,7 @@
 export declare const NETNS: string;
 /** The address of the namespace's end of the veth (an address this script creates; usable as a LoadBalancer IP in tests). */
 export declare const NS_ADDR: string;
-export declare function harnessVars(): {
-  kubeProxyBin: string;
-  kubectlBin: string;
-  nodeName: string;
-  kubeconfig: string;
-};
+export declare function harnessVars(): { kubeProxyBin: string; kubectlBin: string; nodeName: string; kubeconfig: string };
 export declare function kubeProxyProblem(): string | undefined;
 export declare function cleanupKubeProxy(opts?: { log?: (line: string) => void }): void;
 export declare const hasGatewayChains: (nat: string) => boolean;
@@ -17,13 +12,7 @@ export interface KubeProxyHandle {
   logFile: string;
   version: string;
   saveNat(): string;
-  waitForNat(
-    ready: (nat: string) => boolean,
-    opts?: { timeoutMs?: number; intervalMs?: number },
-  ): Promise<{ nat: string; ms: number }>;
+  waitForNat(ready: (nat: string) => boolean, opts?: { timeoutMs?: number; intervalMs?: number }): Promise<{ nat: string; ms: number }>;
   stop(): Promise<void>;
 }
-export declare function startKubeProxy(opts?: {
-  log?: (line: string) => void;
-  verbosity?: number;
-}): Promise<KubeProxyHandle>;
+export declare function startKubeProxy(opts?: { log?: (line: string) => void; verbosity?: number }): Promise<KubeProxyHandle>;

@@ -92,8 +92,11 @@ interface Case {
   files: Record<string, string | Buffer | { fifo: true } | { symlink: string }>;
   /** Arguments; FILE names are replaced by their paths. */
   argv: string[];
-  /** refused: exit 2 with a line naming the file (and `field` when given); ok: exit 0; any: exit 0-2, clean. */
-  expect: 'refused' | 'ok' | 'any';
+  /**
+   * refused: exit 2 with a line naming the file (and `field` when given); reported: `analyze` on an object Istio
+   * refuses, exit 1 with istioctl's IST0106 line naming the file, line and field; ok: exit 0; any: exit 0-2, clean.
+   */
+  expect: 'refused' | 'reported' | 'ok' | 'any';
   field?: string;
   stdoutHas?: string;
 }
@@ -103,7 +106,13 @@ const invalid = (name: string, obj: Obj, field: string, extra: Obj[] = [GW]) => 
   for (const cmd of ['predict', 'analyze', 'trace'] as const) {
     const argv =
       cmd === 'trace' ? ['trace', '--host', 'simple.baihl.io', '--path', '/simple/nginx', 'in.yaml'] : [cmd, 'in.yaml'];
-    cases.push({ name: `${cmd}: ${name}`, files: { 'in.yaml': docs(obj, ...extra) }, argv, expect: 'refused', field });
+    cases.push({
+      name: `${cmd}: ${name}`,
+      files: { 'in.yaml': docs(obj, ...extra) },
+      argv,
+      expect: cmd === 'analyze' ? 'reported' : 'refused',
+      field,
+    });
   }
 };
 
@@ -664,7 +673,7 @@ for (const cmd of ['predict', 'analyze']) {
     `${cmd}: List with an invalid item`,
     { 'in.yaml': stringify({ apiVersion: 'v1', kind: 'List', items: [mutate(VS, 'spec.hosts', [123]), GW] }) },
     [cmd, 'in.yaml'],
-    'refused',
+    cmd === 'analyze' ? 'reported' : 'refused',
     'items[0].spec.hosts[0]',
   );
   anyCase(
@@ -841,6 +850,13 @@ for (const c of cases) {
       if (c.field) assert.ok(stderr.includes(c.field), `names ${c.field}: ${stderr}`);
       if (c.files['in.yaml'] !== undefined && typeof c.files['in.yaml'] === 'string' && c.field?.startsWith('spec'))
         assert.match(stderr, /in\.yaml:\d+:\d+: /, 'names file, line and column');
+    } else if (c.expect === 'reported') {
+      if (code !== 1) outcome.silent++;
+      assert.equal(code, 1, `reported with exit 1; stdout: ${stdout.slice(0, 300)} stderr: ${stderr}`);
+      const line = stdout.split('\n').find((l) => l.startsWith('Error [IST0106] '));
+      assert.ok(line, `an IST0106 line: ${stdout.slice(0, 500)}`);
+      assert.match(line, /^Error \[IST0106\] \(\w+ .+\/.+ .*in\.yaml:\d+\) Schema validation error: /);
+      if (c.field) assert.ok(line.includes(c.field), `names ${c.field}: ${line}`);
     } else if (c.expect === 'ok') {
       assert.equal(code, 0, `read and predicted: ${stderr}`);
       if (c.stdoutHas)

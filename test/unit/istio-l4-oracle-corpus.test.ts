@@ -1,10 +1,11 @@
 // TCP and TLS routes against Istio's own translation: for every corpus case, the tcp_proxy filter chains of
 // the oracle's listeners (listener, SNI server names, cluster or weighted clusters, stat prefix) are exactly
-// the ones predictL4Routes gives (AUTO_PASSTHROUGH chains excepted: not predicted yet, and no case has one).
+// the ones predictL4Routes and predictAutoPassthrough give (AUTO_PASSTHROUGH: SNI-DNAT names and Istio's mTLS ALPNs).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { predictAutoPassthrough } from '../../src/istio/autoPassthrough';
 import { predictL4Routes } from '../../src/istio/l4Routes';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 
@@ -14,7 +15,7 @@ const cases = readdirSync(corpus)
   .sort();
 
 interface Chain {
-  filterChainMatch?: { serverNames?: string[] };
+  filterChainMatch?: { serverNames?: string[]; applicationProtocols?: string[] };
   filters?: {
     name: string;
     typedConfig?: {
@@ -39,6 +40,7 @@ function oracleChains(listeners: { name: string; filterChains?: Chain[] }[]): st
           fc.filterChainMatch?.serverNames ?? null,
           tcp.cluster ?? tcp.weightedClusters?.clusters ?? null,
           tcp.statPrefix,
+          fc.filterChainMatch?.applicationProtocols ?? null,
         ]),
       );
     }
@@ -46,7 +48,10 @@ function oracleChains(listeners: { name: string; filterChains?: Chain[] }[]): st
   return out.sort();
 }
 
-test('the corpus has a TCP/TLS case', () => assert.ok(cases.includes('tls-passthrough-tcp')));
+test('the corpus has TCP/TLS cases, AUTO_PASSTHROUGH among them', () => {
+  assert.ok(cases.includes('tls-passthrough-tcp'));
+  assert.ok(cases.includes('tls-auto-passthrough'));
+});
 
 for (const name of cases) {
   test(`corpus ${name}: predicted TCP/TLS filter chains equal Istio's`, () => {
@@ -58,11 +63,21 @@ for (const name of cases) {
     const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as {
       listeners: { name: string; filterChains?: Chain[] }[];
     };
-    const predicted = predictL4Routes(mergeResourceSets(...sets))
-      .map((r) =>
-        JSON.stringify([r.listener, r.serverNames ?? null, r.cluster ?? r.weightedClusters ?? null, r.statPrefix]),
-      )
-      .sort();
+    const resources = mergeResourceSets(...sets);
+    const predicted = [
+      ...predictL4Routes(resources).map((r) =>
+        JSON.stringify([
+          r.listener,
+          r.serverNames ?? null,
+          r.cluster ?? r.weightedClusters ?? null,
+          r.statPrefix,
+          null,
+        ]),
+      ),
+      ...predictAutoPassthrough(resources).map((c) =>
+        JSON.stringify([c.listener, c.serverNames, c.cluster, c.statPrefix, c.applicationProtocols]),
+      ),
+    ].sort();
     assert.deepEqual(predicted, oracleChains(oracle.listeners));
   });
 }

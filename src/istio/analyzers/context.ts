@@ -1,7 +1,7 @@
 // What every analyzer sees: the objects to report on (the inputs, which have YAML ranges), the world
 // to look references up in (inputs plus, when connected, the cluster's objects), and how far an
 // offline world can be trusted to be complete.
-import type { Deployment, KubeObject, ResourceSet, Service } from '../model';
+import type { Deployment, KubeObject, ResourceSet, Service, YamlProblem } from '../model';
 import { emptyResourceSet, fromClusterObject } from '../yamlModel';
 import type { ObjectRef } from './types';
 import { namespaceOf } from '../model';
@@ -23,6 +23,8 @@ export interface AnalyzeOptions {
   assumeComplete?: boolean;
   /** Text of an input file, to compute quick-fix edits; without it diagnostics carry no fixes. */
   sourceText?: (file: string) => string | undefined;
+  /** The reader's problems: each invalid object among them becomes an IST0106 (the object itself was left out). */
+  readProblems?: readonly YamlProblem[];
 }
 
 export interface AnalysisContext {

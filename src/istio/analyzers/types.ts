@@ -4,7 +4,16 @@ import type { Range } from '../model';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export type IstioCode = 'IST0101' | 'IST0112' | 'IST0130' | 'IST0131' | 'IST0132' | 'IST0145' | 'IST0162' | 'IST0165';
+export type IstioCode =
+  | 'IST0101'
+  | 'IST0106'
+  | 'IST0112'
+  | 'IST0130'
+  | 'IST0131'
+  | 'IST0132'
+  | 'IST0145'
+  | 'IST0162'
+  | 'IST0165';
 
 interface MessageType {
   name: string;
@@ -15,6 +24,7 @@ interface MessageType {
 
 export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
   IST0101: { name: 'ReferencedResourceNotFound', severity: 'error', template: 'Referenced %s not found: %q' },
+  IST0106: { name: 'SchemaValidationError', severity: 'error', template: 'Schema validation error: %v' },
   IST0112: {
     name: 'VirtualServiceDestinationPortSelectorRequired',
     severity: 'error',
