@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as lensText from './lab/lensText';
+import { traceCounters } from './editor/traceView';
 import { STEPS, stepContextKey } from './lab/steps';
 import { checkCluster } from './editor/commands/checkCluster';
 import { cleanUp } from './editor/commands/cleanUp';
@@ -36,6 +37,8 @@ export interface LabApi {
   /** The prompt seam: tests answer modals and fake workspace trust through it. */
   setPrompts(seam: PromptSeam): void;
   lensText: typeof lensText;
+  /** The Envoy counters the open trace panel shows (tests compare them with Envoy's). */
+  traceCounters: typeof traceCounters;
 }
 
 const YAML: vscode.DocumentSelector = [{ language: 'yaml' }];
@@ -124,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);
   ctx.engine.warm();
 
-  return { ctx, setPrompts: (seam) => (ctx.prompts = seam), lensText };
+  return { ctx, setPrompts: (seam) => (ctx.prompts = seam), lensText, traceCounters };
 }
 
 export function deactivate(): void {}

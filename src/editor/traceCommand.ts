@@ -12,7 +12,11 @@ import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
 import { gatherLive } from './traceLive';
-import { showTracePanel } from './traceView';
+import { clusterStatNames, clusterStatPrefix, readStats, statsPath } from '../envoy/adminStats';
+import type { PodRef } from '../kube/index';
+import { countersMessage } from '../lab/traceHtml';
+import { errorText } from './show';
+import { COUNTERS_REFRESH_MS, showTracePanel, type LiveCounters } from './traceView';
 import { toVsRange } from './vsRange';
 
 /** What a lens (or a test) passes to skip the questions it already knows the answer to. */
@@ -35,6 +39,23 @@ export interface TraceResult {
   text: string;
   html: string;
   note?: string;
+}
+
+/** The gateway Envoy's counters of `cluster`, read fresh from /stats each time (never cached). */
+function liveCounters(ctx: LabContext, pod: PodRef, cluster: string, statPrefix: string): LiveCounters {
+  const path = statsPath(clusterStatNames(statPrefix));
+  const from = `${pod.namespace}/${pod.name}'s Envoy /stats, every ${COUNTERS_REFRESH_MS / 1000} s`;
+  return {
+    cluster,
+    async read() {
+      try {
+        const stats = readStats(await ctx.getCluster().envoyAdmin(pod).getJson(path, { fresh: true }));
+        return countersMessage({ stats }, statPrefix, `read ${new Date().toLocaleTimeString()} from ${from}`);
+      } catch (e) {
+        return countersMessage({ error: errorText(e) }, statPrefix, '');
+      }
+    },
+  };
 }
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -142,6 +163,15 @@ export const traceRequest: CommandFactory =
 
     const text = traceToText(trace);
     ctx.log.info(`trace (${trace.mode}):\n${text}`);
-    const html = showTracePanel(ctx.extensionUri, trace, note);
+    const counters =
+      connected.ok && trace.cluster
+        ? liveCounters(
+            ctx,
+            connected.data.gatewayPodRef,
+            trace.cluster,
+            clusterStatPrefix(connected.data.configDump, trace.cluster),
+          )
+        : undefined;
+    const html = await showTracePanel(ctx.extensionUri, trace, note, counters);
     return { trace, text, html, note };
   };

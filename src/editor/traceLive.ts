@@ -7,7 +7,7 @@ import type { EntryKind } from '../istio/kubeProxy';
 import type { ResourceSet } from '../istio/model';
 import type { LiveState } from '../istio/trace';
 import { clusterResourceSet } from '../istio/yamlModel';
-import { noneIfNotServed } from '../kube/index';
+import { noneIfNotServed, type PodRef } from '../kube/index';
 import type { LabContext } from './ctx';
 import { clusterNamespaces } from './liveRoutes';
 import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../lab/traceInputs';
@@ -28,6 +28,9 @@ export interface LiveTraceData {
   resources: ResourceSet;
   entries: EntryChoice[];
   gatewayPod: string;
+  gatewayPodRef: PodRef;
+  /** The gateway Envoy's /config_dump (the clusters' stat names). */
+  configDump: unknown;
 }
 
 const ENTRY_LABELS: Record<EntryKind, string> = {
@@ -110,6 +113,8 @@ export async function gatherLive(
         resources: mergeClusterAndWorkspace(clusterSet, workspace),
         entries,
         gatewayPod: `${g.pod.namespace}/${g.pod.name}`,
+        gatewayPodRef: { namespace: g.pod.namespace, name: g.pod.name },
+        configDump: g.configDump,
       },
     };
   } catch (e) {

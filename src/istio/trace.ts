@@ -96,6 +96,8 @@ export interface Trace {
   /** The answer the client gets, as far as the trace can tell. */
   outcome: { status: number | 'forwarded'; summary: string };
   mode: 'live' | 'offline';
+  /** The Envoy cluster the winning route sends to first (its counters are the request's), when a route won. */
+  cluster?: string;
 }
 
 function targetPortOf(p: ServicePort): number {
@@ -518,6 +520,7 @@ function endpointHop(
   live: LiveState,
   what: string,
 ): Trace {
+  if (first) trace.cluster = first;
   const eps = live.endpointsFor?.(first);
   if (eps) {
     const healthy = eps.filter((e) => e.health === 'HEALTHY');

@@ -19,9 +19,10 @@ export interface EnvoyAdmin {
   getConfigDump(opts?: { includeEds?: boolean; signal?: AbortSignal }): Promise<unknown>;
   /** GET /clusters?format=json: the parsed JSON. */
   getClusters(opts?: { signal?: AbortSignal }): Promise<unknown>;
-  /** Any other JSON admin path, e.g. /config_dump?resource=dynamic_route_configs or /server_info (cached the same way). */
-  getJson(path: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
-  /** GET /stats?format=json&filter=<regex>, never cached: counters change with every request. */
+  /** Any other JSON admin path, e.g. /config_dump?resource=dynamic_route_configs or /server_info (cached the
+   * same way, unless `fresh`: counters that move, read again each time and not cached). */
+  getJson(path: string, opts?: { signal?: AbortSignal; fresh?: boolean }): Promise<unknown>;
+  /** GET /stats?format=json&filter=<regex>: getJson fresh, for the counters a view sums. */
   getStats(filter: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   /** Forget cached answers (the next read goes to Envoy again). */
   refresh(): void;
@@ -98,7 +99,8 @@ export function createEnvoyAdmin(deps: EnvoyAdminDeps): EnvoyAdmin {
   const cache = new Map<string, Promise<unknown>>();
   let cachedGeneration = deps.generation();
 
-  async function read(path: string, signal?: AbortSignal): Promise<unknown> {
+  async function read(path: string, signal?: AbortSignal, fresh = false): Promise<unknown> {
+    if (fresh) return fetchOnce(path, signal);
     if (deps.generation() !== cachedGeneration) {
       cache.clear();
       cachedGeneration = deps.generation();
@@ -149,8 +151,8 @@ export function createEnvoyAdmin(deps: EnvoyAdminDeps): EnvoyAdmin {
     pod,
     getConfigDump: (opts = {}) => read(opts.includeEds ? '/config_dump?include_eds' : '/config_dump', opts.signal),
     getClusters: (opts = {}) => read('/clusters?format=json', opts.signal),
-    getJson: (path, opts = {}) => read(path.startsWith('/') ? path : `/${path}`, opts.signal),
-    getStats: (filter, opts = {}) => fetchOnce(`/stats?format=json&filter=${encodeURIComponent(filter)}`, opts.signal),
+    getJson: (path, opts = {}) => read(path.startsWith('/') ? path : `/${path}`, opts.signal, opts.fresh),
+    getStats: (filter, opts = {}) => read(`/stats?format=json&filter=${encodeURIComponent(filter)}`, opts.signal, true),
     refresh: () => cache.clear(),
     async dispose() {
       const f = forward;

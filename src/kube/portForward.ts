@@ -1,6 +1,12 @@
 // A local TCP port on 127.0.0.1 forwarded to a pod's port through the API server's pods/portforward
 // (client-node's PortForward over a WebSocket), like `kubectl port-forward`. One WebSocket per
 // accepted socket; a failing socket is closed and logged without touching the others.
+//
+// A WebSocket cut mid-answer (the API server killed or restarted, the stream reset) resets the local
+// socket, so the reader gets ECONNRESET rather than an end that looks like the end of the answer,
+// and lastError() says the API server went away. A WebSocket that stays open but silent (the API
+// server stopped, a dead network path) is found by a ping heartbeat, as kubectl's WebSocket
+// port-forward does, and treated the same way: no reader waits forever.
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
@@ -23,6 +29,24 @@ export interface PortForwardOptions {
   remotePort: number;
   who: Pick<CallDescription, 'context' | 'server' | 'user'>;
   log: Log;
+  /** Ping the API server this often on each open WebSocket; no pong by the next ping counts as a miss. */
+  heartbeatMs?: number;
+  /** Misses in a row after which the stream is taken as dead. */
+  heartbeatMisses?: number;
+}
+
+/** kubectl's WebSocket port-forward pings every 5 s; three unanswered pings (15 s) end the stream. */
+const defaultHeartbeatMs = 5_000;
+const defaultHeartbeatMisses = 3;
+
+/** The WebSocket ended without the API server closing it normally: it is gone or reset the stream. */
+function cutError(opts: PortForwardOptions, what: string): ClusterError {
+  const server = opts.who.server ? `the API server ${opts.who.server}` : 'the API server';
+  return new ClusterError(
+    'unreachable',
+    `Lost the connection to ${server} while forwarding to ${opts.namespace}/${opts.pod}:${opts.remotePort}: ${what}.`,
+    'Is the API server up (kubectl get --raw /readyz)? Try again once it answers; the next read opens a new connection.',
+  );
 }
 
 /** ws rejects a refused upgrade with "Unexpected server response: 403"; give it the HTTP status shape. */
@@ -50,7 +74,8 @@ export async function startPortForward(kc: KubeConfig, opts: PortForwardOptions)
       failed = true;
       last = err;
       log(`portforward ${pod} -n ${namespace} ${remotePort} → ${err.kind}: ${err.message}`);
-      socket.destroy();
+      // A reset, not an end: an HTTP reader without a length would take an end for a complete answer.
+      if (!socket.destroyed) socket.resetAndDestroy();
     };
     // The kubelet (here kwok) reports a failed dial on the error stream, just before it closes the
     // WebSocket: record it at once, so the client's "socket hang up" can be explained.
@@ -90,9 +115,7 @@ export async function startPortForward(kc: KubeConfig, opts: PortForwardOptions)
           return;
         }
         sockets2ws.set(socket, ws);
-        // The status callback of the stream is not always delivered: the WebSocket's close ends the socket.
-        ws.on('close', () => socket.end());
-        ws.on('error', () => socket.destroy());
+        watchWebSocket(ws, fail, socket);
       })
       .catch((err: unknown) => {
         const mapped = toClusterError(upgradeError(err), call);
@@ -106,6 +129,38 @@ export async function startPortForward(kc: KubeConfig, opts: PortForwardOptions)
             : mapped,
         );
       });
+  };
+
+  const heartbeatMs = opts.heartbeatMs ?? defaultHeartbeatMs;
+  const heartbeatMisses = opts.heartbeatMisses ?? defaultHeartbeatMisses;
+  const watchWebSocket = (ws: WebSocket, fail: (err: ClusterError) => void, socket: net.Socket) => {
+    let unanswered = 0;
+    const heartbeat = setInterval(() => {
+      if (unanswered >= heartbeatMisses) {
+        fail(cutError(opts, `no answer to ${unanswered} pings in ${(unanswered * heartbeatMs) / 1000} s`));
+        ws.terminate();
+        return;
+      }
+      unanswered++;
+      ws.ping();
+    }, heartbeatMs);
+    heartbeat.unref();
+    ws.on('pong', () => {
+      unanswered = 0;
+    });
+    // The status callback of the stream is not always delivered: the WebSocket's close ends the socket.
+    // 1000 is the API server closing the stream because the pod's side ended: a normal end. Anything
+    // else (1006: the TCP connection dropped without a close frame) is a cut.
+    const onClose = (code: number, reason: string) => {
+      clearInterval(heartbeat);
+      if (socket.destroyed) return; // the reader (or dispose) closed first: we closed the WebSocket
+      if (code === 1000) socket.end();
+      else fail(cutError(opts, `the stream was cut (WebSocket ${code}${reason ? ` ${reason}` : ''})`));
+    };
+    ws.on('close', (code: number, reason: Buffer) => onClose(code, reason.toString('utf8')));
+    ws.on('error', (err: Error) => fail(cutError(opts, `the stream failed (${err.message})`)));
+    // Closed between the upgrade and here: no close event will come.
+    if (ws.readyState === ws.CLOSED) onClose(1006, '');
   };
 
   const server = net.createServer(onConnection);

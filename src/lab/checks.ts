@@ -12,6 +12,8 @@ export interface CheckFacts {
   istioProblems?: string[];
   gatewayServices?: { name: string; type: string }[];
   gatewayPods?: { name: string; ready: boolean; phase?: string }[];
+  /** The Ready gateway pod's Envoy on its xDS stream to istiod (control_plane.connected_state), or why it was not read. */
+  controlPlane?: { pod: string; connected: boolean | undefined } | { pod: string; error: string };
   istioctl: { found: boolean; detail: string };
   curl: { found: boolean; detail: string };
 }
@@ -59,6 +61,14 @@ export function buildCheckReport(f: CheckFacts): CheckReport {
       );
     if (!ready.length && !f.istioProblems?.length)
       must(false, `no gateway pod is Ready in ${f.gatewayNamespace} (selector ${f.gatewaySelector}).`);
+    const cp = f.controlPlane;
+    if (cp && 'error' in cp) must(false, `could not read the Envoy admin of ${cp.pod}: ${cp.error}`);
+    else if (cp?.connected === true) must(true, `${cp.pod}'s Envoy is connected to istiod (xDS)`);
+    else if (cp?.connected === false)
+      must(
+        false,
+        `${cp.pod}'s Envoy is not connected to istiod: it keeps serving its last config, but nothing you apply reaches it until istiod is back. Check istiod: kubectl -n istio-system get pods -l app=istiod, and its logs.`,
+      );
   }
 
   may(

@@ -1,7 +1,10 @@
 // The trace webview's HTML: the request's hops as a left-to-right path of boxes (value, status colour,
 // where the value came from), each expandable to its explanation, the kube-proxy rules in a monospace
 // block, and the outcome at the end. Pure (no vscode import) so unit tests check escaping and the CSP.
-// No script at all: <details> does the expanding, so the CSP allows styles from the extension only.
+// No script for the trace itself: <details> does the expanding, so the CSP allows styles from the extension
+// only. A live trace adds the Envoy counters of the request's cluster; one small script with a per-render
+// nonce (no inline handlers, no eval, nothing remote) writes the refreshed numbers into their cells.
+import { CLUSTER_COUNTERS, clusterCounters, type ClusterCounter, type StatsMap } from '../envoy/adminStats';
 import { requestLine, type StepSource, type StepStatus, type Trace, type TraceStep } from '../istio/trace';
 
 export interface TraceHtmlOptions {
@@ -11,7 +14,37 @@ export interface TraceHtmlOptions {
   styleUri: string;
   /** A line under the request, e.g. why the trace is offline. */
   note?: string;
+  /** Live counters of the request's cluster from the gateway Envoy's /stats, refreshed by messages. */
+  counters?: { cluster: string; message: CountersMessage; nonce: string };
 }
+
+/** What the editor posts to the page on each refresh (and what the page first shows). */
+export interface CountersMessage {
+  type: 'counters';
+  values: Record<ClusterCounter, number | null>;
+  /** "read 12:00:01 from istio-system/gw's Envoy /stats, every 2 s" or why the read failed. */
+  note: string;
+}
+
+/** The counters of a cluster (by its stat prefix, clusterStatPrefix) in a /stats read, or dashes and why the read failed. */
+export function countersMessage(
+  read: { stats: StatsMap } | { error: string },
+  statPrefix: string,
+  note: string,
+): CountersMessage {
+  const values = Object.fromEntries(CLUSTER_COUNTERS.map((k) => [k, null])) as Record<ClusterCounter, number | null>;
+  if ('error' in read) return { type: 'counters', values, note: `not refreshed: ${read.error}` };
+  const counters = clusterCounters(read.stats, statPrefix);
+  for (const k of CLUSTER_COUNTERS) values[k] = counters[k] ?? null;
+  return { type: 'counters', values, note };
+}
+
+const COUNTER_TITLES: Record<ClusterCounter, string> = {
+  upstream_rq_2xx: 'answers 2xx from the upstream',
+  upstream_rq_4xx: 'answers 4xx from the upstream',
+  upstream_rq_5xx: 'answers 5xx from the upstream (Envoy-generated 503s count here too)',
+  upstream_cx_connect_fail: 'connections to an endpoint that failed',
+};
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -34,8 +67,38 @@ const SOURCE_TITLES: Record<StepSource, string> = {
 };
 const STATUS_MARKS: Record<StepStatus, string> = { ok: '✓', warn: '!', fail: '✗' };
 
-export function contentSecurityPolicy(cspSource: string): string {
-  return `default-src 'none'; style-src ${cspSource}; img-src ${cspSource}; font-src ${cspSource};`;
+export function contentSecurityPolicy(cspSource: string, scriptNonce?: string): string {
+  const script = scriptNonce ? ` script-src 'nonce-${scriptNonce}';` : '';
+  return `default-src 'none'; style-src ${cspSource}; img-src ${cspSource}; font-src ${cspSource};${script}`;
+}
+
+/** The page's only script: counters in, text out (textContent, never HTML). */
+const COUNTERS_SCRIPT = `window.addEventListener('message', (event) => {
+  const m = event.data;
+  if (!m || m.type !== 'counters') return;
+  for (const cell of document.querySelectorAll('[data-counter]')) {
+    const v = m.values[cell.getAttribute('data-counter')];
+    cell.textContent = typeof v === 'number' ? String(v) : '–';
+  }
+  const note = document.getElementById('counters-note');
+  if (note) note.textContent = String(m.note);
+});`;
+
+function countersSection(c: NonNullable<TraceHtmlOptions['counters']>): string {
+  const e = escapeHtml;
+  const head = CLUSTER_COUNTERS.map(
+    (k) => `<th scope="col" title="${e(COUNTER_TITLES[k])}"><code>${k}</code></th>`,
+  ).join('');
+  const cells = CLUSTER_COUNTERS.map((k) => {
+    const v = c.message.values[k];
+    return `<td data-counter="${k}">${typeof v === 'number' ? v : '–'}</td>`;
+  }).join('');
+  return `<section class="counters" id="counters" aria-live="polite">
+<h2>Envoy counters of <code>${e(c.cluster)}</code></h2>
+<table><tr>${head}</tr><tr>${cells}</tr></table>
+<p class="note" id="counters-note">${e(c.message.note)}</p>
+<script nonce="${e(c.nonce)}">${COUNTERS_SCRIPT}</script>
+</section>`;
 }
 
 export type OutcomeStatus = StepStatus;
@@ -84,7 +147,7 @@ export function renderTraceHtml(t: Trace, o: TraceHtmlOptions): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource).replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c)}">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.cspSource, o.counters?.nonce).replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${e(o.styleUri)}">
 <title>Trace ${e(line)}</title>
@@ -103,6 +166,7 @@ ${hops}
   <span class="summary">${e(t.outcome.summary)}</span>
 </li>
 </ol>
+${o.counters ? countersSection(o.counters) : ''}
 ${rules.length ? `<section class="rules"><h2>kube-proxy rules (iptables-save)</h2><pre class="lines">${rules.map(e).join('\n')}</pre></section>` : ''}
 <footer><p>Sources: ${(['live', 'yaml', 'predicted', 'default'] as StepSource[]).map((s) => `<span class="badge source-${s}">${s}</span> ${e(SOURCE_TITLES[s])}`).join(' · ')}. Click a hop for why it goes where it goes.</p></footer>
 </body>

@@ -226,6 +226,53 @@ suite('trace a request, live on the harness cluster', function () {
     assert.match(r.trace.outcome.summary, /^forwarded to 10\.244\.\d+\.\d+:80 as GET \/hello$/);
   });
 
+  test("the panel shows the Envoy counters of the request's cluster, and they rise as requests go through", async () => {
+    const r = await vscode.commands.executeCommand<TraceResult>('istioIngressLab.traceRequest', {
+      host: 'simple.baihl.io',
+      path: '/simple/httpserver',
+      method: 'GET',
+      entry: 'loadBalancer',
+    });
+    assert.equal(r.trace.cluster, 'outbound|80||simple.simple.svc.cluster.local');
+    assert.match(r.html, /Envoy counters of <code>outbound\|80\|\|simple\.simple\.svc\.cluster\.local<\/code>/);
+    assert.match(r.html, /<script nonce="[^"]+">/);
+    const first = api.traceCounters();
+    assert.ok(first, 'counters read for the panel');
+    assert.match(first.note, /^read .* from istio-system\/istio-ingressgateway-\S+'s Envoy \/stats, every 2 s$/);
+    const before = first.values.upstream_rq_2xx ?? 0;
+    for (let i = 0; i < 3; i++)
+      execFileSync('curl', [
+        '-sf',
+        '-o',
+        '/dev/null',
+        '-H',
+        'Host: simple.baihl.io',
+        'http://10.244.255.253/simple/httpserver',
+      ]);
+    const deadline = Date.now() + 20_000;
+    let now = before;
+    while (Date.now() < deadline) {
+      now = api.traceCounters()?.values.upstream_rq_2xx ?? 0;
+      if (now >= before + 3) break;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    const gw = await api.ctx.live.gatewayPod();
+    const envoySays =
+      typeof gw === 'string'
+        ? gw
+        : JSON.stringify(
+            await api.ctx
+              .getCluster()
+              .envoyAdmin(gw)
+              .getJson('/stats?format=json&filter=simple\\.simple', { fresh: true })
+              .catch((e: unknown) => String(e)),
+          ).slice(0, 1500);
+    assert.ok(
+      now >= before + 3,
+      `upstream_rq_2xx shown ${before} → ${now} after 3 requests; panel: ${JSON.stringify(api.traceCounters())}; Envoy: ${envoySays}`,
+    );
+  });
+
   test("entered by the NodePort: KUBE-NODEPORTS and the node's IP", async () => {
     prompts = new ScriptedPrompts();
     api.setPrompts(prompts);

@@ -194,7 +194,7 @@ up() {
     if [[ "$kind" == gateway ]]; then
       # Envoy's admin answers inside the pod once it started; its listeners come from istiod.
       if wait_in_netns "$netns" "http://127.0.0.1:15000/ready"; then
-        check_port_forward "$name" "$netns"
+        check_port_forward "$name"
         say "$ns/$name: gateway Envoy in the pod at $ip (admin 127.0.0.1:15000 in the pod; config from istiod via the xds-relay)"
       else
         echo "backends: $ns/$name: the gateway's Envoy is not LIVE yet (is istiod up? node test/harness/istiod.mjs status); log: $dir/envoy.log" >&2
@@ -221,31 +221,23 @@ wait_in_netns() { # wait_in_netns <netns> <url>: a 200 from inside the namespace
 }
 
 # check_port_forward <pod> <netns>: a port-forward to the pod's 15000 through the API server reaches
-# Envoy's admin. kwok has been seen (once in ten cluster starts) not to pick up a PortForward created
-# right after it started ("no forward found for port 15000"); creating it again fixes that.
+# Envoy's admin. (kwok 0.8.0 could miss a PortForward created while it served another port-forward,
+# "no forward found for port 15000"; the harness builds kwok with the fix, kwok-patch/build.sh.)
 check_port_forward() {
-  local pod=$1 netns=$2 log="$STATE/istio-system.$1/port-forward-check.log" pf port
-  for attempt in 1 2 3 4 5; do
-    "${KUBECTL[@]}" -n istio-system port-forward "pod/$pod" :15000 > "$log" 2>&1 &
-    pf=$!
-    port=""
-    for _ in $(seq 1 30); do
-      port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
-      [[ -n "$port" ]] && break
-      sleep 0.1
-    done
-    if [[ -n "$port" ]] && curl -sf -o /dev/null --max-time 3 "http://127.0.0.1:$port/ready"; then
-      kill "$pf" 2>/dev/null || true; wait "$pf" 2>/dev/null || true
-      return 0
-    fi
-    kill "$pf" 2>/dev/null || true; wait "$pf" 2>/dev/null || true
-    echo "backends: port-forward to $pod:15000 failed (attempt $attempt: $(tail -1 "$log")); creating its kwok PortForward again" >&2
-    "${KUBECTL[@]}" -n istio-system delete portforward.kwok.x-k8s.io "$pod" --ignore-not-found >/dev/null 2>&1 || true
-    sleep 0.5
-    gateway_port_forward "$pod" "$netns"
-    sleep 0.5
+  local pod=$1 log="$STATE/istio-system.$1/port-forward-check.log" pf port=""
+  "${KUBECTL[@]}" -n istio-system port-forward "pod/$pod" :15000 > "$log" 2>&1 &
+  pf=$!
+  for _ in $(seq 1 30); do
+    port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
+    [[ -n "$port" ]] && break
+    sleep 0.1
   done
-  echo "backends: port-forward to $pod:15000 does not reach Envoy's admin; see $log" >&2
+  if [[ -n "$port" ]] && curl -sf -o /dev/null --max-time 3 "http://127.0.0.1:$port/ready"; then
+    kill "$pf" 2>/dev/null || true; wait "$pf" 2>/dev/null || true
+    return 0
+  fi
+  kill "$pf" 2>/dev/null || true; wait "$pf" 2>/dev/null || true
+  echo "backends: port-forward to $pod:15000 does not reach Envoy's admin ($(tail -1 "$log")); see $log" >&2
 }
 
 # gateway_port_forward <pod> <netns>: kwok's PortForward for the gateway pod. `kubectl port-forward`

