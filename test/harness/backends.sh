@@ -106,11 +106,13 @@ start_server() {
     node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace istio-system --ip "$ip" --labels "$labels" --out "$dir/bootstrap.json"
     # The container's log (what `kubectl logs` returns, via the pod's kwok Logs object): Envoy's stdout,
     # where istiod's meshConfig.accessLogFile=/dev/stdout puts the access log (flushed every second), and
-    # its stderr (Envoy's own log, also kept plain in envoy.log). $! stays Envoy's pid.
+    # its stderr (Envoy's own log, also kept plain in envoy.log). $! stays Envoy's pid. The loggers get no
+    # stdout or stderr of ours: a caller that waits for this script's output to close (npm run lab) would wait
+    # for them, which live as long as Envoy.
     setsid "${pre[@]}" "$ENVOY_BIN" -c "$dir/bootstrap.json" --disable-hot-restart --log-level info \
       --component-log-level upstream:warning,config:warning,main:warning --file-flush-interval-msec 1000 \
-      > >(perl "$HERE/container-log.pl" stdout "$dir/container.log" 9>&-) \
-      2> >(perl "$HERE/container-log.pl" stderr "$dir/container.log" "$dir/envoy.log" 9>&-) < /dev/null 9>&- &
+      > >(perl "$HERE/container-log.pl" stdout "$dir/container.log" >/dev/null 2>&1 9>&-) \
+      2> >(perl "$HERE/container-log.pl" stderr "$dir/container.log" "$dir/envoy.log" >/dev/null 2>&1 9>&-) < /dev/null 9>&- &
   elif [[ "$kind" == nginx ]]; then
     nginx_conf "$dir" "$ip:$port"
     setsid "${pre[@]}" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/server.log" 2>&1 < /dev/null 9>&- &
