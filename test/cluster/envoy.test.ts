@@ -163,7 +163,7 @@ await whenCluster('gateway Envoy through port-forward', () => {
       );
       const pod = pods.find((p) => p.labels.app === app)!;
       assert.deepEqual(live.endpoints(predicted.route.route!.cluster!), [
-        { address: `${pod.ip}:80`, health: 'HEALTHY', pod: pod.name },
+        { address: pod.ip, port: 80, health: 'HEALTHY', pod: pod.name },
       ]);
     }
   });
