@@ -6,6 +6,7 @@ import type { PodEndpoint } from '../envoy/index';
 import { CliInputError, EXIT_OK, parseArgs, runGuarded, type Command } from './args';
 import { loadAdminClusters, loadConfigDump } from './envoyCommands';
 import { loadResources } from './predictCommand';
+import { DEFAULT_NAMESPACE } from '../istio/model';
 
 const USAGE = `Usage: ingress-lab trace --host HOST --path PATH [options] FILE...
 
@@ -77,7 +78,7 @@ export const traceCommand: Command = {
         if (eq <= 0) throw new CliInputError(`--header takes NAME=VALUE, not "${h}"`);
         headers[h.slice(0, eq).toLowerCase()] = h.slice(eq + 1);
       }
-      const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? 'default');
+      const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? DEFAULT_NAMESPACE);
       const live: LiveState = { legacyKubeProxy: o['legacy-iptables'] === true };
       if (o['config-dump']) {
         const dump = await loadConfigDump(io, String(o['config-dump']));

@@ -1,4 +1,5 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
+import { clusterNamespaces } from '../istio/hosts';
 import type { PodInfo } from '../kube/objects';
 import { UntrustedWorkspaceError, type LabContext } from './ctx';
 import { buildLiveGateway, type LiveGateway } from '../lab/liveView';
@@ -12,16 +13,6 @@ const UNTRUSTED_STATE = (): LiveState => ({
 });
 
 export type LiveState = { ok: true; gateway: LiveGateway } | { ok: false; reason: string; error?: Error };
-
-/** Namespaces of the services behind `outbound|80||simple.simple.svc.cluster.local`-style cluster names. */
-export function clusterNamespaces(names: Iterable<string>): string[] {
-  const out = new Set<string>();
-  for (const n of names) {
-    const m = /^outbound\|\d+\|[^|]*\|[^.]+\.([^.]+)\.svc\./.exec(n);
-    if (m?.[1]) out.add(m[1]);
-  }
-  return [...out];
-}
 
 /** The Gateway a route comes from, as far as its pods go: its namespace and its selector. */
 export interface GatewayRef {

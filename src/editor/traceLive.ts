@@ -9,7 +9,7 @@ import type { LiveState } from '../istio/trace';
 import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed, type PodRef } from '../kube/index';
 import type { LabContext } from './ctx';
-import { clusterNamespaces } from './liveRoutes';
+import { clusterNamespaces } from '../istio/hosts';
 import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../lab/traceInputs';
 import { errorText } from './show';
 import { routeClusters } from '../envoy/routeClusters';

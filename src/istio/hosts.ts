@@ -105,3 +105,14 @@ export function parseSubsetKey(
 
 export const subsetKey = (port: number, subset: string | undefined, host: string): string =>
   `outbound|${port}|${subset ?? ''}|${host}`;
+
+/** Namespaces of the Kubernetes Services behind outbound cluster names (`outbound|80||simple.simple.svc.cluster.local`). */
+export function clusterNamespaces(names: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    const key = parseSubsetKey(n);
+    const ns = key?.direction === 'outbound' ? /^[^.]+\.([^.]+)\.svc\./.exec(key.host)?.[1] : undefined;
+    if (ns) out.add(ns);
+  }
+  return [...out];
+}

@@ -161,13 +161,22 @@ export function createTransport(
     return opts;
   }
 
-  async function send(spec: RequestSpec, call: CallDescription): Promise<{ status: number; body: unknown }> {
+  /** The request's URL on the current context's server, and the credentials to send with it. */
+  async function target(
+    spec: Pick<RequestSpec, 'path' | 'query'>,
+    call: CallDescription,
+  ): Promise<{ url: URL; opts: AuthOptions }> {
     const cluster = kc.getCurrentCluster();
     if (!cluster)
       throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
     const opts = await credentials(call);
     const url = new URL(cluster.server.replace(/\/$/, '') + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return { url, opts };
+  }
+
+  async function send(spec: RequestSpec, call: CallDescription): Promise<{ status: number; body: unknown }> {
+    const { url, opts } = await target(spec, call);
 
     const timeout = AbortSignal.timeout(spec.timeoutMs ?? timeoutMs);
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
@@ -227,12 +236,7 @@ export function createTransport(
     const call: CallDescription = { ...who, ...spec.call };
     const what = describe(call, spec.query);
     const started = Date.now();
-    const cluster = kc.getCurrentCluster();
-    if (!cluster)
-      throw new ClusterError('bad-kubeconfig', 'The current context has no cluster.', 'Choose another context.');
-    const opts = await credentials(call);
-    const url = new URL(cluster.server.replace(/\/$/, '') + spec.path);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const { url, opts } = await target(spec, call);
     const headers: Record<string, string> = { ...(opts.headers ?? {}), Accept: spec.accept ?? '*/*' };
     // The timeout covers only the wait for the response headers: a followed log may rightly stay open
     // for hours. One controller so the timer can be cleared once the server has answered.

@@ -12,34 +12,17 @@ import { CONTROL_PLANE_STAT, controlPlaneConnected, readStats, statsPath } from 
 import { ClusterError, parseManifests, type PodInfo } from '../../src/kube/index';
 import { buildCheckReport, type CheckFacts } from '../../src/lab/checks';
 import { sendWithNode } from '../../src/tools/curl';
-import { labCluster, metric, ms, repo, seedManifestTexts, whenCluster } from './helpers';
+import { labCluster, metric, ms, repo, seedManifestTexts, whenCluster, sleep, until } from './helpers';
 
 const ns = 'simple';
 const host = 'simple.baihl.io';
 const harness = path.join(repo, 'test', 'harness');
-const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 const apiserver = (what: 'kill' | 'start') =>
   execFileSync('bash', [path.join(harness, 'apiserver.sh'), what], { stdio: 'inherit' });
 const istiod = (what: 'stop-istiod' | 'start') =>
   execFileSync(process.execPath, [path.join(harness, 'istiod.mjs'), what], { stdio: 'inherit' });
 const ingressIP = () =>
   (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP: string }).ingressIP;
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (performance.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s (last: ${String(last)})`);
-    await sleep(250);
-  }
-}
 
 /** What a user reads: one line, the kind the lab maps it to, no stack. */
 function assertOneClearError(err: unknown, kind: ClusterError['kind'], message: RegExp): void {

@@ -87,3 +87,28 @@ export function metric(name: string, value: number | string): void {
   const all = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   fs.writeFileSync(file, JSON.stringify({ ...all, ...metrics, at: new Date().toISOString() }, null, 2));
 }
+
+export const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
+
+/** Polls `probe` every 250 ms until it gives a value; fails naming `what` and the last error seen. */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (performance.now() > deadline) {
+      const why = last instanceof Error ? last.message : last === undefined ? '' : JSON.stringify(last);
+      throw new Error(`${what}: not within ${timeoutMs / 1000} s${why ? ` (last: ${why})` : ''}`);
+    }
+    await sleep(250);
+  }
+}

@@ -14,7 +14,7 @@ import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { sendWithCurl, sendWithNode } from '../../src/tools/curl';
 import { labNamespaces, readPodListeningSockets, readServiceNatRules } from '../../src/tools/labNetwork';
 import { locateTool } from '../../src/tools/locate';
-import { kubeconfigPath, labCluster, metric, ms, repo, seedManifestTexts, whenCluster } from './helpers';
+import { kubeconfigPath, labCluster, metric, ms, repo, seedManifestTexts, whenCluster, sleep, until } from './helpers';
 
 const run = promisify(execFile);
 const ns = 'simple';
@@ -43,7 +43,6 @@ const ingress = () =>
   };
 /** `iptables-save -t nat -c` in the node's network namespace: kube-proxy's rules with their counters. */
 const natRules = () => execFileSync('bash', [path.join(harness, 'node-net.sh'), 'save'], { encoding: 'utf8' });
-const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 
 /** Packets counted on the DNAT rule of the gateway's http2 port, and the pod IP:port it rewrites to. */
 function gatewayDnat(nat: string): { packets: number; to: string } | undefined {
@@ -52,26 +51,6 @@ function gatewayDnat(nat: string): { packets: number; to: string } | undefined {
     .find((l) => l.includes('"istio-system/istio-ingressgateway:http2"') && l.includes('-j DNAT'));
   const m = line && /^\[(\d+):\d+\] .*--to-destination (\S+)/.exec(line);
   return m ? { packets: Number(m[1]), to: m[2]! } : undefined;
-}
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => T | undefined | Promise<T | undefined>,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (performance.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    await sleep(250);
-  }
 }
 
 const curl = locateTool('curl', undefined);

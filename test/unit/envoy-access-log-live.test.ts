@@ -7,10 +7,10 @@
 // the right cause and the VirtualService line behind its route.
 // Skipped (with the reason) when the Envoy binary is not built: `bash test/harness/build.sh`.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ISTIO_JSON_FORMAT, ISTIO_TEXT_FORMAT, parseAccessLog, type AccessLogEntry } from '../../src/envoy/accessLog';
@@ -21,18 +21,7 @@ import { explainEntry, type ExplainContext } from '../../src/istio/accessLogExpl
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { at } from './helpers/at';
-import { prerequisite } from './helpers/prerequisite';
-
-function envoyBinary(): string | undefined {
-  if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
-  const versions = readFileSync(new URL('../harness/versions.sh', import.meta.url), 'utf8');
-  const v = /ENVOY_VERSION="([^"]+)"/.exec(versions)?.[1];
-  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  const bin = join(cache, 'istio-ingress-lab', `envoy-${v}`, 'envoy');
-  return existsSync(bin) ? bin : undefined;
-}
-const BIN = envoyBinary();
-const skip = prerequisite(!!BIN, 'Envoy binary not built (run bash test/harness/build.sh)');
+import { ENVOY_BIN, envoySkip, freePort, get, listen, startEnvoy } from './helpers/liveEnvoy';
 
 const corpus = new URL('../corpus/', import.meta.url).pathname;
 const SUBSETS = 'subsets-destinationrule';
@@ -55,31 +44,6 @@ let echo: Server;
 let envoy: ChildProcess | undefined;
 let dir = '';
 const ports = { subsets: 0, paths: 0, admin: 0, refused: 0 };
-
-const listen = (s: Server) =>
-  new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as { port: number }).port)));
-const freePort = async () => {
-  const s = createServer();
-  const p = await listen(s);
-  await new Promise((r) => s.close(r));
-  return p;
-};
-function get(
-  port: number,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const staticCluster = (name: string, port?: number) => ({
   name,
@@ -141,7 +105,7 @@ function listener(name: string, port: number, routeConfig: unknown) {
 }
 
 before(async () => {
-  if (!BIN) return;
+  if (!ENVOY_BIN) return;
   dir = mkdtempSync(join(tmpdir(), 'lab-accesslog-'));
   echo = createServer((_req, res) => res.end('ok'));
   const echoPort = await listen(echo);
@@ -163,36 +127,8 @@ before(async () => {
       ],
     },
   };
-  const cfg = join(dir, 'envoy.json');
-  writeFileSync(cfg, JSON.stringify(bootstrap));
   // Envoy flushes access log files every 10 s by default; the test reads them right after its requests.
-  envoy = spawn(
-    BIN,
-    [
-      '-c',
-      cfg,
-      '--file-flush-interval-msec',
-      '100',
-      '--disable-hot-restart',
-      '-l',
-      'error',
-      '--base-id',
-      String((process.pid % 50000) + 7),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  envoy.stderr!.on('data', (c) => (stderr += c));
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await get(ports.admin, '/ready')).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    if (envoy.exitCode !== null) throw new Error(`envoy exited: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`envoy did not become ready: ${stderr}`);
+  envoy = await startEnvoy(bootstrap, join(dir, 'envoy.json'), ports.admin, ['--file-flush-interval-msec', '100']);
 });
 
 after(() => {
@@ -279,7 +215,7 @@ const CASES: Case[] = [
 
 test(
   'real Envoy access log lines, text and JSON, parse alike and are explained with the YAML behind them',
-  { skip },
+  { skip: envoySkip },
   async () => {
     for (const c of CASES) {
       const r = await get(ports[c.port], c.path, { host: c.host, ...c.headers });

@@ -4,10 +4,10 @@
 // The same Envoy's /config_dump and /clusters?format=json feed the readers and tables.
 // Skipped (with the reason) when the Envoy binary is not built: `npm run harness:build` / test/harness/build.sh.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readAdminClusters } from '../../src/envoy/adminClusters';
@@ -23,51 +23,13 @@ import {
   routesTable,
 } from '../../src/envoy/tables';
 import { at } from './helpers/at';
-import { prerequisite } from './helpers/prerequisite';
-
-function envoyBinary(): string | undefined {
-  if (process.env.LAB_ENVOY_BIN) return process.env.LAB_ENVOY_BIN;
-  const versions = readFileSync(new URL('../harness/versions.sh', import.meta.url), 'utf8');
-  const v = /ENVOY_VERSION="([^"]+)"/.exec(versions)?.[1];
-  const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  const bin = join(cache, 'istio-ingress-lab', `envoy-${v}`, 'envoy');
-  return existsSync(bin) ? bin : undefined;
-}
-const BIN = envoyBinary();
-const skip = prerequisite(!!BIN, 'Envoy binary not built (run bash test/harness/build.sh)');
+import { ENVOY_BIN, envoySkip, freePort, get, listen, startEnvoy } from './helpers/liveEnvoy';
 
 let echo: Server;
 let envoy: ChildProcess | undefined;
 let listenPort = 0;
 let legacyPort = 0;
 let adminPort = 0;
-
-const listen = (s: Server) =>
-  new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as { port: number }).port)));
-const freePort = async () => {
-  const s = createServer();
-  const p = await listen(s);
-  await new Promise((r) => s.close(r));
-  return p;
-};
-
-function get(
-  port: number,
-  path: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 // Each route tags the request with its name so the echo server can tell which one Envoy took.
 const tag = (name: string) => ({ name, request_headers_to_add: [{ header: { key: 'x-route', value: name } }] });
@@ -239,7 +201,7 @@ function bootstrap(echoPort: number) {
 }
 
 before(async () => {
-  if (!BIN) return;
+  if (!ENVOY_BIN) return;
   echo = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ path: req.url, route: req.headers['x-route'] ?? null }));
@@ -249,24 +211,7 @@ before(async () => {
   legacyPort = await freePort();
   adminPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lab-envoy-'));
-  const cfg = join(dir, 'envoy.json');
-  writeFileSync(cfg, JSON.stringify(bootstrap(echoPort)));
-  envoy = spawn(BIN, ['-c', cfg, '--disable-hot-restart', '-l', 'error', '--base-id', String(process.pid % 60000)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  envoy.stderr!.on('data', (c) => (stderr += c));
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await get(adminPort, '/ready');
-      if (r.status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    if (envoy.exitCode !== null) throw new Error(`envoy exited: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`envoy did not become ready: ${stderr}`);
+  envoy = await startEnvoy(bootstrap(echoPort), join(dir, 'envoy.json'), adminPort);
 });
 
 after(() => {
@@ -312,7 +257,7 @@ const CASES: (RequestSpec & { legacy?: boolean })[] = [
   { authority: 'api.other.org', path: '/anything' },
 ];
 
-test('matchRequest agrees with real Envoy on route choice, status and upstream path', { skip }, async () => {
+test('matchRequest agrees with real Envoy on route choice, status and upstream path', { skip: envoySkip }, async () => {
   const dump = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
   const index = new ConfigDumpIndex(dump);
   assert.ok(index.routeConfig('http.8080') && index.routeConfig('http.8081'), 'both route configs in the live dump');
@@ -339,7 +284,7 @@ test('matchRequest agrees with real Envoy on route choice, status and upstream p
   }
 });
 
-test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip }, async () => {
+test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip: envoySkip }, async () => {
   const dump = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
   const listenerLines = [
     [
@@ -383,22 +328,26 @@ test('tables from a real Envoy 1.40 dump and /clusters?format=json', { skip }, a
   );
 });
 
-test('config_dump?resource=... (one entry per resource) and ?include_eds from the real Envoy', { skip }, async () => {
-  const full = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
-  const byResource = readConfigDump(
-    JSON.parse((await get(adminPort, '/config_dump?resource=static_route_configs')).body),
-  );
-  assert.deepEqual([...byResource.sections], ['routes']);
-  assert.equal(routesTable(byResource), routesTable(full));
-  const clusters = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_clusters')).body));
-  assert.equal(clustersTable(clusters), clustersTable(full));
-  const listeners = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_listeners')).body));
-  assert.equal(listenersTable(listeners), listenersTable(full));
-  const eds = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?include_eds')).body));
-  const echoPort = (echo.address() as { port: number }).port;
-  const endpoint = `127.0.0.1:${echoPort}`;
-  assert.equal(
-    edsEndpointsTable(eds),
-    `NAME${' '.repeat(endpoint.length + 5 - 4)}STATUS      LOCALITY     CLUSTER\n${endpoint}     HEALTHY                  backend\n`,
-  );
-});
+test(
+  'config_dump?resource=... (one entry per resource) and ?include_eds from the real Envoy',
+  { skip: envoySkip },
+  async () => {
+    const full = readConfigDump(JSON.parse((await get(adminPort, '/config_dump')).body));
+    const byResource = readConfigDump(
+      JSON.parse((await get(adminPort, '/config_dump?resource=static_route_configs')).body),
+    );
+    assert.deepEqual([...byResource.sections], ['routes']);
+    assert.equal(routesTable(byResource), routesTable(full));
+    const clusters = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_clusters')).body));
+    assert.equal(clustersTable(clusters), clustersTable(full));
+    const listeners = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?resource=static_listeners')).body));
+    assert.equal(listenersTable(listeners), listenersTable(full));
+    const eds = readConfigDump(JSON.parse((await get(adminPort, '/config_dump?include_eds')).body));
+    const echoPort = (echo.address() as { port: number }).port;
+    const endpoint = `127.0.0.1:${echoPort}`;
+    assert.equal(
+      edsEndpointsTable(eds),
+      `NAME${' '.repeat(endpoint.length + 5 - 4)}STATUS      LOCALITY     CLUSTER\n${endpoint}     HEALTHY                  backend\n`,
+    );
+  },
+);

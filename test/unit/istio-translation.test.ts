@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gateway, httpServer, predictTexts, service, virtualService } from './helpers/istioYaml';
+import { clusterNamespaces } from '../../src/istio/hosts';
 
 const GW = gateway('gw', httpServer(['app.example.com']));
 const routeOf = (vsBody: string, extra: Record<string, string> = {}) => {
@@ -532,4 +533,18 @@ describe('delegation', () => {
     const p = predictTexts({ 'gw.yaml': GW, 'api.yaml': leaf });
     assert.match(p.notOnGateway[0]!.reason, /delegate VirtualService.*none here delegates to it/);
   });
+});
+
+test('clusterNamespaces: the namespaces of the Services behind outbound cluster names, once each', () => {
+  assert.deepEqual(
+    clusterNamespaces([
+      'outbound|80||simple.simple.svc.cluster.local',
+      'outbound|80|v1|nginx.simple.svc.cluster.local',
+      'outbound|9080||reviews.bookinfo.svc.cluster.local',
+      'outbound|443||api.example.com',
+      'inbound|8080||',
+      'BlackHoleCluster',
+    ]),
+    ['simple', 'bookinfo'],
+  );
 });
