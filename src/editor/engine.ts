@@ -155,7 +155,11 @@ export class WorkspaceEngine implements vscode.Disposable {
     if (cached?.key === key && cached.doc === doc) return cached.value;
     const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
     const routing =
-      own.resources.virtualServices.length + own.resources.httpRoutes.length + own.resources.grpcRoutes.length;
+      own.resources.virtualServices.length +
+      own.resources.httpRoutes.length +
+      own.resources.grpcRoutes.length +
+      own.resources.tlsRoutes.length +
+      own.resources.tcpRoutes.length;
     const others = routing ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);

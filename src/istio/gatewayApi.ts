@@ -4,12 +4,13 @@
 // API requires. Followed from pilot/pkg/config/kube/gateway (conversion.go, route_collections.go,
 // gateway_collection.go) of the pinned istio.io/istio; the result goes through the same VirtualService
 // pipeline as user VirtualServices (predict.ts), with Istio's "gateway semantics" switched on.
-import { hostsMatch, subsetOf } from './hosts';
+import { hostsMatch, intersectHosts, subsetOf } from './hosts';
 import {
   namespaceOf,
   type Deployment,
   type Destination,
   type Gateway,
+  type GatewayServer,
   type HTTPMatchRequest,
   type HTTPRoute,
   type HTTPRouteDestination,
@@ -33,7 +34,11 @@ export interface K8sListener {
     namespaces?: { from?: string; selector?: unknown };
     kinds?: { group?: string; kind: string }[];
   };
-  tls?: { mode?: string; certificateRefs?: { name: string; namespace?: string }[] };
+  tls?: {
+    mode?: string;
+    certificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[];
+    options?: Record<string, string>;
+  };
 }
 
 export interface K8sGatewaySpec {
@@ -140,7 +145,7 @@ export const isGenerated = (vs: VirtualService): vs is GeneratedVirtualService =
   Array.isArray((vs as Partial<GeneratedVirtualService>).origins);
 
 /** A cheap test that a YAML text may hold objects whose rules become Envoy routes (lenses, hover, trace). */
-export const ROUTING_KIND = /kind:\s*(VirtualService|HTTPRoute|GRPCRoute)\b/;
+export const ROUTING_KIND = /kind:\s*(VirtualService|HTTPRoute|GRPCRoute|TLSRoute|TCPRoute)\b/;
 
 export const usesGatewaySemantics = (vs: VirtualService) => vs.metadata.annotations?.[ROUTE_SEMANTICS] === 'gateway';
 
@@ -153,6 +158,7 @@ export type GatewayApiReason =
   | 'RefNotPermitted'
   | 'InvalidKind'
   | 'UnsupportedProtocol'
+  | 'InvalidCertificateRef'
   | 'BackendPortNotOnService';
 
 /** A condition Istio would write in a route's or Gateway's status, placed on the value at fault. */
@@ -168,7 +174,7 @@ export interface GatewayApiCondition {
    */
   labOnly?: boolean;
   /** The namespace/kind whose absence the reason rests on, so an offline caller can judge if it knows enough. */
-  missing?: { kind: 'services' | 'k8sGateways'; namespace: string };
+  missing?: { kind: 'services' | 'k8sGateways' | 'secrets'; namespace: string };
 }
 
 export interface GatewayApiTranslation {
@@ -225,7 +231,11 @@ function allowedKinds(l: K8sListener): string[] {
     TLS: ['TLSRoute'],
     TCP: ['TCPRoute'],
   };
-  const supported = defaults[l.protocol] ?? [];
+  const supported = [
+    ...(defaults[l.protocol] ?? []),
+    // a TLS listener that terminates also takes TCPRoutes
+    ...(l.protocol === 'TLS' && l.tls?.mode === 'Terminate' ? ['TCPRoute'] : []),
+  ];
   const listed = l.allowedRoutes?.kinds;
   if (!listed?.length) return supported;
   return listed.filter((k) => (k.group ?? GROUP) === GROUP && supported.includes(k.kind)).map((k) => k.kind);
@@ -324,9 +334,121 @@ function backendAllowed(
   });
 }
 
+/** What buildTLS gives a listener: the server's TLS settings, and whether the listener is programmed. */
+interface ListenerTls {
+  settings: NonNullable<GatewayServer['tls']>;
+  valid: boolean;
+}
+
+/**
+ * buildTLS (conversion.go) for a listener's tls: Passthrough, or Terminate with at most two certificateRefs, each
+ * a Secret (group "", kind Secret) that exists and, in another namespace, is granted to Gateways by a
+ * ReferenceGrant; it becomes SDS resource `kubernetes-gateway://<ns>/<name>`. With no valid reference the
+ * listener is invalid: ResolvedRefs=False on it, and Istio generates no server. Istio also parses the Secret's
+ * key pair; the lab never reads a Secret's data, so a Secret it sees counts as valid, and a Secret counts as
+ * missing only where the inputs show Secrets of that namespace (`missing`).
+ */
+function listenerTls(
+  gw: KubeObject<K8sGatewaySpec>,
+  index: number,
+  tls: NonNullable<K8sListener['tls']>,
+  resources: ResourceSet,
+  conditions: GatewayApiCondition[],
+): ListenerTls {
+  if ((tls.mode ?? 'Terminate') === 'Passthrough') return { settings: { mode: 'PASSTHROUGH' }, valid: true };
+  const ns = namespaceOf(gw);
+  const at: YamlPath = ['spec', 'listeners', index, 'tls'];
+  const refs = tls.certificateRefs ?? [];
+  const fail = (
+    path: YamlPath,
+    reason: GatewayApiReason,
+    message: string,
+    missing?: GatewayApiCondition['missing'],
+  ) => ({
+    object: gw,
+    path,
+    type: 'ResolvedRefs' as const,
+    reason,
+    message: `listener ${gw.spec.listeners?.[index]?.name ?? index}: ${message}; Istio programs no server for this listener`,
+    ...(missing ? { missing } : {}),
+  });
+  if (refs.length > 2) {
+    conditions.push(
+      fail(
+        [...at, 'certificateRefs'],
+        'InvalidCertificateRef',
+        'TLS mode can only support up to 2 server certificates',
+      ),
+    );
+    return { settings: { mode: 'SIMPLE' }, valid: false };
+  }
+  const names: string[] = [];
+  const errors: GatewayApiCondition[] = [];
+  // Secrets the inputs do not show, assumed to exist: a finding only if the listener has nothing else
+  const assumed: GatewayApiCondition[] = [];
+  refs.forEach((ref, j) => {
+    names[j] = '';
+    const refAt: YamlPath = [...at, 'certificateRefs', j];
+    const group = ref.group ?? '';
+    const kind = ref.kind ?? 'Secret';
+    const text = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.name}.${ref.namespace ?? ''}`;
+    if (group !== '' || kind !== 'Secret') {
+      errors.push(
+        fail(
+          [...refAt, 'kind'],
+          'InvalidCertificateRef',
+          `invalid certificate reference ${text}, only secret is allowed`,
+        ),
+      );
+      return;
+    }
+    const credNs = ref.namespace ?? ns;
+    const inNs = resources.secrets.filter((x) => namespaceOf(x) === credNs);
+    if (!inNs.some((x) => x.metadata.name === ref.name)) {
+      const e = fail(
+        [...refAt, 'name'],
+        'InvalidCertificateRef',
+        `invalid certificate reference ${text}, secret ${credNs}/${ref.name} not found`,
+        { kind: 'secrets', namespace: credNs },
+      );
+      // offline, a Secret the inputs do not show is assumed to exist unless they show that namespace's Secrets
+      if (inNs.length) {
+        errors.push(e);
+        return;
+      }
+      assumed.push(e);
+    }
+    if (credNs !== ns && !backendAllowed(resources.referenceGrants, 'Gateway', ns, 'Secret', ref.name, credNs)) {
+      errors.push(
+        fail(
+          [...refAt, 'namespace'],
+          'RefNotPermitted',
+          `certificateRef ${ref.name}/${credNs} not accessible to a Gateway in namespace "${ns}" (missing a ReferenceGrant?)`,
+        ),
+      );
+      return;
+    }
+    names[j] = `kubernetes-gateway://${credNs}/${ref.name}`;
+  });
+  const valid = names.filter(Boolean).length;
+  if (valid === 0) {
+    conditions.push(...errors);
+    return { settings: { mode: 'SIMPLE' }, valid: false };
+  }
+  if (valid === assumed.length) conditions.push(...errors, ...assumed);
+  // one valid reference: Istio takes credNames[0], even when that is the invalid one (an empty name)
+  return {
+    settings:
+      valid === 1 ? { mode: 'SIMPLE', credentialName: names[0] ?? '' } : { mode: 'SIMPLE', credentialNames: names },
+    valid: true,
+  };
+}
+
+type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute';
+
 interface ConvertContext {
   route: KubeObject<RouteSpec<unknown>>;
-  kind: 'HTTPRoute' | 'GRPCRoute';
+  kind: RouteKind;
   /** Service ports by `namespace/name`. */
   services: Map<string, number[]>;
   grants: KubeObject[];
@@ -575,6 +697,95 @@ function convertRoute(ctx: ConvertContext): { http: HTTPRoute; origin: RuleOrigi
   return out;
 }
 
+/** A tcp[] or tls[] rule of a generated VirtualService (Istio's TCPRoute/TLSRoute shapes). */
+interface L4RuleOut {
+  match?: { sniHosts: string[] }[];
+  route: { destination: Destination; weight: number }[];
+}
+
+/**
+ * convertTLSRoute / convertTCPRoute with buildTCPDestination: a rule whose backends weigh 0 in all goes to
+ * `internal.cluster.local` subset zero-weight port 65535 (the spec requires rejecting the connection); otherwise
+ * its backends (weight 0 dropped; a single one weighs 0), a TLS rule matching the route's hostnames (or `*`) as SNI.
+ */
+function convertL4Rule(ctx: ConvertContext, rule: RouteRule<unknown>, n: number): L4RuleOut {
+  const refs = rule.backendRefs ?? [];
+  if (refs.reduce((sum, b) => sum + (b.weight ?? 1), 0) === 0)
+    return {
+      route: [
+        {
+          destination: { host: 'internal.cluster.local', subset: 'zero-weight', port: { number: 65535 } },
+          weight: 0,
+        },
+      ],
+    };
+  const kept = refs.map((b, i) => ({ b, i })).filter(({ b }) => (b.weight ?? 1) !== 0);
+  const weights = kept.length === 1 ? [0] : kept.map(({ b }) => b.weight ?? 1);
+  const route = kept.map(({ b, i }, k) => ({
+    destination: buildDestination(ctx, b, ['spec', 'rules', n, 'backendRefs', i]),
+    weight: weights[k] ?? 0,
+  }));
+  if (ctx.kind === 'TCPRoute') return { route };
+  const hostnames = ctx.route.spec.hostnames?.length ? ctx.route.spec.hostnames : ['*'];
+  return { match: [{ sniHosts: [...hostnames] }], route };
+}
+
+/**
+ * TLSRouteCollection / TCPRouteCollection: per accepted parent (by internal name), one VirtualService per host,
+ * named `<route>~tls~<n>~istio-autogenerated-k8s-gateway` (`~tcp~`), n counting across parents. A TLS route's
+ * hosts are its hostnames (or `*`), narrowed to the listener's hostname, whose rules keep only the SNI hosts that
+ * listener takes (constrainTLSRoutesToListenerHost); a TCP route's host is `*`.
+ */
+function l4VirtualServices(ctx: ConvertContext, parents: ParentInfo[]): GeneratedVirtualService[] {
+  const route = ctx.route;
+  const section = ctx.kind === 'TLSRoute' ? 'tls' : 'tcp';
+  const rules = (route.spec.rules ?? []).map((r, n) => ({ out: convertL4Rule(ctx, r, n), rule: n }));
+  const sorted = [...parents].sort((a, b) =>
+    a.internalName < b.internalName ? -1 : a.internalName > b.internalName ? 1 : 0,
+  );
+  const out: GeneratedVirtualService[] = [];
+  let count = 0;
+  for (const parent of sorted) {
+    let hosts = section === 'tls' ? (route.spec.hostnames?.length ? [...route.spec.hostnames] : ['*']) : ['*'];
+    let kept = rules;
+    const listenerHost = parent.listener.hostname ?? '';
+    if (section === 'tls' && listenerHost) {
+      hosts = intersectHosts(hosts, [listenerHost]);
+      kept = rules
+        .map((r) => ({
+          ...r,
+          out: {
+            ...r.out,
+            ...(r.out.match
+              ? { match: r.out.match.map((m) => ({ sniHosts: intersectHosts(m.sniHosts, [listenerHost]) })) }
+              : {}),
+          },
+        }))
+        .filter((r) => !r.out.match?.length || r.out.match.some((m) => m.sniHosts.length));
+    }
+    for (const host of hosts) {
+      const origin = kept.map((r) => r.rule);
+      const vs = synthetic(
+        route,
+        'VirtualService',
+        'networking.istio.io/v1',
+        `${route.metadata.name}~${section}~${count}~${AUTOGEN}`,
+        { hosts: [host], gateways: [parent.internalName], [section]: kept.map((r) => r.out) },
+        { [ROUTE_SEMANTICS]: 'gateway' },
+        // spec.tls[i](.match[j]) stands at the route rule it comes from (a TLSRoute rule has no matches)
+        (p) =>
+          p[0] === 'spec' && p[1] === section && typeof p[2] === 'number' && origin[p[2]] !== undefined
+            ? route.rangeAt(['spec', 'rules', origin[p[2]]!])
+            : route.rangeAt(p),
+      ) as unknown as GeneratedVirtualService;
+      vs.origins = [];
+      out.push(vs);
+      count++;
+    }
+  }
+  return out;
+}
+
 function uriRank(m: HTTPMatchRequest | undefined): number {
   const u = m?.uri;
   if (!u) return -1;
@@ -637,6 +848,22 @@ const byCreationThenName = (a: KubeObject, b: KubeObject) => {
   return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 };
 
+/**
+ * `resources` with Istio's internal config for its Gateway API objects added (internal Gateways and
+ * VirtualServices, the deployed gateway's Service and Deployment): what the VirtualService pipelines read.
+ */
+export function withGatewayApi(resources: ResourceSet, api = translateGatewayApi(resources)): ResourceSet {
+  if (!api.gateways.length && !api.virtualServices.length && !api.services.length && !api.deployments.length)
+    return resources;
+  return {
+    ...resources,
+    gateways: [...resources.gateways, ...api.gateways],
+    virtualServices: [...resources.virtualServices, ...api.virtualServices],
+    services: [...resources.services, ...api.services],
+    deployments: [...resources.deployments, ...api.deployments],
+  };
+}
+
 /** Istio's internal config for the Gateway API objects in `resources` (nothing when there are none). */
 export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslation {
   const out: GatewayApiTranslation = {
@@ -670,31 +897,26 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
       if (!l.tls && (l.protocol === 'HTTPS' || l.protocol === 'TLS')) return;
       const hosts = listenerHosts(ns, l);
       const name = `${gw.metadata.name}~${AUTOGEN}~${l.name}`;
-      const tls =
-        l.tls && (l.tls.mode ?? 'Terminate') === 'Terminate'
-          ? {
-              mode: 'SIMPLE',
-              credentialName: (l.tls.certificateRefs ?? [])
-                .map((c) => `${c.namespace && c.namespace !== ns ? `${c.namespace}/` : ''}${c.name}`)
-                .join(','),
-            }
-          : l.tls
-            ? { mode: 'PASSTHROUGH' }
-            : undefined;
-      out.gateways.push(
-        synthetic(
-          gw,
-          'Gateway',
-          'networking.istio.io/v1',
-          name,
-          {
-            selector: { [GATEWAY_NAME_LABEL]: gw.metadata.name },
-            servers: [{ port: { number: l.port, name: 'default', protocol }, hosts, ...(tls ? { tls } : {}) }],
-          },
-          { 'internal.istio.io/gateway-semantics': 'gateway' },
-          (p) => gw.rangeAt(p[0] === 'spec' ? ['spec', 'listeners', i] : p),
-        ),
-      );
+      const tls = l.tls ? listenerTls(gw, i, l.tls, resources, out.conditions) : undefined;
+      // a listener whose certificates are all invalid is not programmed: Istio emits no Gateway for it
+      // (GatewayCollection's Valid), though routes still attach to it (and go nowhere)
+      if (tls?.valid !== false)
+        out.gateways.push(
+          synthetic(
+            gw,
+            'Gateway',
+            'networking.istio.io/v1',
+            name,
+            {
+              selector: { [GATEWAY_NAME_LABEL]: gw.metadata.name },
+              servers: [
+                { port: { number: l.port, name: 'default', protocol }, hosts, ...(tls ? { tls: tls.settings } : {}) },
+              ],
+            },
+            { 'internal.istio.io/gateway-semantics': 'gateway' },
+            (p) => gw.rangeAt(p[0] === 'spec' ? ['spec', 'listeners', i] : p),
+          ),
+        );
       infos.push({
         gateway: gw,
         listener: l,
@@ -718,9 +940,11 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     string,
     { route: KubeObject; entries: { http: HTTPRoute; origin: RuleOrigin }[]; parent: ParentInfo; host: string }[]
   >();
-  const routes: [KubeObject, 'HTTPRoute' | 'GRPCRoute'][] = [
-    ...resources.httpRoutes.map((r): [KubeObject, 'HTTPRoute'] => [r, 'HTTPRoute']),
-    ...resources.grpcRoutes.map((r): [KubeObject, 'GRPCRoute'] => [r, 'GRPCRoute']),
+  const routes: [KubeObject, RouteKind][] = [
+    ...resources.httpRoutes.map((r): [KubeObject, RouteKind] => [r, 'HTTPRoute']),
+    ...resources.grpcRoutes.map((r): [KubeObject, RouteKind] => [r, 'GRPCRoute']),
+    ...resources.tlsRoutes.map((r): [KubeObject, RouteKind] => [r, 'TLSRoute']),
+    ...resources.tcpRoutes.map((r): [KubeObject, RouteKind] => [r, 'TCPRoute']),
   ];
   for (const [route, kind] of routes) {
     const spec = route.spec as RouteSpec<unknown>;
@@ -780,6 +1004,15 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
       }
     });
     if (!attached.length) continue;
+    if (kind === 'TLSRoute' || kind === 'TCPRoute') {
+      out.virtualServices.push(
+        ...l4VirtualServices(
+          ctx,
+          attached.map((a) => a.parent),
+        ),
+      );
+      continue;
+    }
     const entries = sortEntries(convertRoute(ctx));
     attached.sort((a, b) =>
       a.parent.internalName < b.parent.internalName ? -1 : a.parent.internalName > b.parent.internalName ? 1 : 0,

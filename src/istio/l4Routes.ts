@@ -9,6 +9,7 @@
 //    (stat_prefix = `<vs name>.<vs namespace>`).
 // AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts. TLS-terminating TCP servers are not
 // predicted yet.
+import { withGatewayApi } from './gatewayApi';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
 import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
@@ -74,7 +75,9 @@ function virtualServicesFor(vss: VirtualService[], gatewayName: string, proxyNam
   return [...priv, ...exported, ...pub];
 }
 
-export function predictL4Routes(resources: ResourceSet): L4Route[] {
+export function predictL4Routes(input: ResourceSet): L4Route[] {
+  // TLSRoutes and TCPRoutes become Istio's internal tls[]/tcp[] VirtualServices on the listeners' internal Gateways
+  const resources = withGatewayApi(input);
   const vss = [...resources.virtualServices].filter((v) => arr(v.spec.hosts).length).sort(byCreation);
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();

@@ -1,8 +1,9 @@
 // The gateway's listeners as far as the prediction knows them: one per `<bind>_<port>`, with a filter chain per
 // HTTP route configuration (HTTP: all traffic; HTTPS: its server hosts as SNI) and per TCP/TLS route
 // (l4Routes.ts). It carries what `istioctl proxy-config listeners` and `ingress-lab listeners` show
-// (address, port, match, destination); the rest of Istio's listener (listener filters, HCM settings, TLS
-// contexts, access logs) is not predicted.
+// (address, port, match, destination) and, for a TLS-terminating (SIMPLE) chain, the transport socket's SDS
+// certificate resources and ALPN as Istio writes them; the rest of Istio's listener (listener filters, HCM
+// settings, access logs) is not predicted.
 import type { AutoPassthroughChain } from './autoPassthrough';
 import type { FilterChain, Listener } from '../envoy/types';
 import type { L4Route } from './l4Routes';
@@ -47,19 +48,29 @@ export function predictListeners(
     filter: string,
     typedConfig: Record<string, unknown>,
     applicationProtocols?: string[],
+    sdsSecrets?: string[],
   ) =>
     listener(name).filterChains.push({
       ...(serverNames?.length
         ? { filterChainMatch: { serverNames, ...(applicationProtocols ? { applicationProtocols } : {}) } }
         : {}),
       filters: [{ name: filter, typedConfig }],
+      ...(sdsSecrets?.length ? { transportSocket: terminatingTls(sdsSecrets) } : {}),
     });
   for (const c of httpChains) {
-    addChain(c.listener, c.serverNames, HCM, {
-      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-      statPrefix: `outbound_${c.listener}`,
-      rds: { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName: c.routeConfig },
-    });
+    addChain(
+      c.listener,
+      c.serverNames,
+      HCM,
+      {
+        '@type':
+          'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+        statPrefix: `outbound_${c.listener}`,
+        rds: { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName: c.routeConfig },
+      },
+      undefined,
+      c.sdsSecrets,
+    );
   }
   for (const r of l4) {
     addChain(r.listener, r.serverNames, TCP_PROXY, {
@@ -81,4 +92,22 @@ export function predictListeners(
       c.applicationProtocols,
     );
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A SIMPLE server's DownstreamTlsContext (gateway.go, authentication.go): certificates by SDS over ADS, h2 and http/1.1. */
+function terminatingTls(sdsSecrets: string[]) {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typedConfig: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+      commonTlsContext: {
+        tlsCertificateSdsSecretConfigs: sdsSecrets.map((name) => ({
+          name,
+          sdsConfig: { ads: {}, resourceApiVersion: 'V3' },
+        })),
+        alpnProtocols: ['h2', 'http/1.1'],
+      },
+      requireClientCertificate: false,
+    },
+  };
 }

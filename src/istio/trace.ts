@@ -9,6 +9,7 @@ import { pickFilterChain } from '../envoy/filterChainMatch';
 import type { FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
 import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
 import { predictL4Routes } from './l4Routes';
+import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
 import { DEFAULT_INGRESS, findGatewayWorkloads, selectorMatches } from './gatewayWorkloads';
 import { parseSubsetKey } from './hosts';
@@ -123,10 +124,14 @@ export function traceRequest(
   const defaultPort = tls ? 443 : 80;
 
   // 1. the gateway Service and the port the request comes in on
+  // a Gateway API Gateway's deployed gateway (`<gw>-istio`) counts, as Istio deploys it
+  const withApi = withGatewayApi(resources);
   const svc =
     live.gatewayService ??
-    findGatewayWorkloads(resources.gateways, resources.services, resources.deployments).find((w) => w.service)?.service;
-  const svcSource: StepSource = live.gatewayService ? 'live' : svc ? 'yaml' : 'default';
+    findGatewayWorkloads(withApi.gateways, withApi.services, withApi.deployments).find((w) => w.service)?.service;
+  // the Service Istio's deployment controller creates for a Gateway API Gateway is predicted, not in the files
+  const deployed = !!svc && !resources.services.includes(svc);
+  const svcSource: StepSource = live.gatewayService ? 'live' : deployed ? 'predicted' : svc ? 'yaml' : 'default';
   const svcName = svc ? `${namespaceOf(svc)}/${svc.metadata.name}` : DEFAULT_INGRESS.id;
   const ports = svc?.spec.ports ?? DEFAULT_INGRESS.ports;
   const lbIPs = (svc?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').filter(Boolean);
@@ -211,6 +216,9 @@ export function traceRequest(
     details: [
       `Service ${svcName} (${svc?.spec.type ?? 'LoadBalancer'}) port ${byPort.name ? `"${byPort.name}" ` : ''}${byPort.port}${byPort.nodePort ? `, NodePort ${byPort.nodePort}` : ''}, targetPort ${targetPort}.`,
       svcSource === 'default' ? "No gateway Service in the files: assumed as Istio's default profile installs it." : '',
+      svcSource === 'predicted'
+        ? `Not in the files: the Service Istio deploys for the Gateway (one port per listener, targetPort = port).`
+        : '',
     ].filter(Boolean),
     status: 'ok',
     source: svcSource,

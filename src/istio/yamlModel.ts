@@ -57,6 +57,8 @@ export function emptyResourceSet(): ResourceSet {
     k8sGateways: [],
     httpRoutes: [],
     grpcRoutes: [],
+    tlsRoutes: [],
+    tcpRoutes: [],
     referenceGrants: [],
     gatewayClasses: [],
   };
@@ -83,6 +85,8 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.k8sGateways.push(...s.k8sGateways);
     out.httpRoutes.push(...s.httpRoutes);
     out.grpcRoutes.push(...s.grpcRoutes);
+    out.tlsRoutes.push(...s.tlsRoutes);
+    out.tcpRoutes.push(...s.tcpRoutes);
     out.referenceGrants.push(...s.referenceGrants);
     out.gatewayClasses.push(...s.gatewayClasses);
   }
@@ -272,6 +276,8 @@ const GATEWAY_API_KINDS: Record<string, keyof ResourceSet> = {
   Gateway: 'k8sGateways',
   HTTPRoute: 'httpRoutes',
   GRPCRoute: 'grpcRoutes',
+  TLSRoute: 'tlsRoutes',
+  TCPRoute: 'tcpRoutes',
   ReferenceGrant: 'referenceGrants',
   GatewayClass: 'gatewayClasses',
 };

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli';
 import type { Listener, RouteConfiguration } from '../../src/envoy/types';
+import { withGatewayApi } from '../../src/istio/gatewayApi';
 import { DEFAULT_INGRESS, findGatewayWorkloads } from '../../src/istio/gatewayWorkloads';
 import type { ResourceSet } from '../../src/istio/model';
 import { traceRequest, traceToText, type Trace, type TraceRequest } from '../../src/istio/trace';
@@ -186,9 +187,11 @@ for (const name of cases) {
   if (!tlsChains.length) continue;
   test(`corpus ${name}: the offline trace takes the filter chain Istio's own listeners take, for each SNI`, () => {
     const resources = corpusCase(name, name === 'tls-auto-passthrough' ? withAutoPort : '');
+    // a Gateway API Gateway's deployed gateway Service (`<gw>-istio`) included
+    const all = withGatewayApi(resources);
     const ports =
-      findGatewayWorkloads(resources.gateways, resources.services, resources.deployments).find((w) => w.service)
-        ?.ports ?? DEFAULT_INGRESS.ports;
+      findGatewayWorkloads(all.gateways, all.services, all.deployments).find((w) => w.service)?.ports ??
+      DEFAULT_INGRESS.ports;
     let compared = 0;
     for (const c of tlsChains) {
       const listenerPort = c.listener.address?.socketAddress?.portValue;
