@@ -436,6 +436,16 @@ function listenerTls(
     return { settings: { mode: 'SIMPLE' }, valid: false };
   }
   if (valid === assumed.length) conditions.push(...errors, ...assumed);
+  else if (valid === 1 && !names[0]) {
+    // Istio drops the error (some reference is valid) and takes credNames[0], which is empty
+    const first = errors[0];
+    if (first)
+      conditions.push({
+        ...first,
+        labOnly: true,
+        message: `${first.message.replace(/; Istio programs no server for this listener$/, '')}; Istio writes no condition because certificateRefs[1] is valid, but it takes the first, empty, name: the listener serves the gateway's own Istio workload certificate (SDS "default"), not certificateRefs[1]`,
+      });
+  }
   // one valid reference: Istio takes credNames[0], even when that is the invalid one (an empty name)
   return {
     settings:

@@ -26,6 +26,7 @@ import type {
   VirtualService,
 } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
+import { WORKLOAD_CERTIFICATE } from './predictListeners';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
 import { namespaceOf } from './model';
 import { isGenerated, translateGatewayApi, usesGatewaySemantics, withGatewayApi } from './gatewayApi';
@@ -414,17 +415,20 @@ function buildRoutesForVirtualService(
 }
 
 /**
- * The SDS resources a SIMPLE TLS server's chain reads its certificates from (credentials.ToResourceName): a
- * credentialName with a type (`kubernetes-gateway://ns/name`, from a Gateway API listener) as it is, otherwise
- * `kubernetes://<credentialName>`. Other modes (MUTUAL, ISTIO_MUTUAL, file certificates) are not predicted.
+ * The SDS resources a SIMPLE TLS server's chain reads its certificates from (listener.go BuildListenerTLSContext,
+ * credentials.ToResourceName): a credentialName with a type (`kubernetes-gateway://ns/name`, from a Gateway API
+ * listener) as it is, otherwise `kubernetes://<credentialName>`; no credentialName and no certificate files: the
+ * gateway's own workload certificate, SDS `default` (what a Gateway API listener whose first certificateRef is
+ * invalid gets). Other modes (MUTUAL, ISTIO_MUTUAL) and file certificates are not predicted.
  */
 function sdsSecrets(server: GatewayServer): string[] {
-  const tls = server.tls;
+  const tls = server.tls as (GatewayServer['tls'] & { serverCertificate?: unknown }) | undefined;
   if ((tls?.mode ?? '').toUpperCase() !== 'SIMPLE') return [];
   const names = tls?.credentialNames?.length ? tls.credentialNames : tls?.credentialName ? [tls.credentialName] : [];
+  if (!names.length) return tls?.serverCertificate ? [] : [WORKLOAD_CERTIFICATE];
   return names.map((n) =>
     n.startsWith('builtin://')
-      ? 'default'
+      ? WORKLOAD_CERTIFICATE
       : /^(kubernetes|kubernetes-gateway|configmap):\/\//.test(n)
         ? n
         : `kubernetes://${n}`,

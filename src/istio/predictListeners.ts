@@ -94,6 +94,9 @@ export function predictListeners(
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** The SDS resource of the gateway's own workload certificate, served by its agent (sds-grpc), not by istiod over ADS. */
+export const WORKLOAD_CERTIFICATE = 'default';
+
 /** A SIMPLE server's DownstreamTlsContext (gateway.go, authentication.go): certificates by SDS over ADS, h2 and http/1.1. */
 function terminatingTls(sdsSecrets: string[]) {
   return {
@@ -103,7 +106,19 @@ function terminatingTls(sdsSecrets: string[]) {
       commonTlsContext: {
         tlsCertificateSdsSecretConfigs: sdsSecrets.map((name) => ({
           name,
-          sdsConfig: { ads: {}, resourceApiVersion: 'V3' },
+          sdsConfig:
+            name === WORKLOAD_CERTIFICATE
+              ? {
+                  apiConfigSource: {
+                    apiType: 'GRPC',
+                    transportApiVersion: 'V3',
+                    grpcServices: [{ envoyGrpc: { clusterName: 'sds-grpc' } }],
+                    setNodeOnFirstMessageOnly: true,
+                  },
+                  initialFetchTimeout: '0s',
+                  resourceApiVersion: 'V3',
+                }
+              : { ads: {}, resourceApiVersion: 'V3' },
         })),
         alpnProtocols: ['h2', 'http/1.1'],
       },
