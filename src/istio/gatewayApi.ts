@@ -145,7 +145,7 @@ export const isGenerated = (vs: VirtualService): vs is GeneratedVirtualService =
   Array.isArray((vs as Partial<GeneratedVirtualService>).origins);
 
 /** A cheap test that a YAML text may hold objects whose rules become Envoy routes (lenses, hover, trace). */
-export const ROUTING_KIND = /kind:\s*(VirtualService|HTTPRoute|GRPCRoute|TLSRoute|TCPRoute)\b/;
+export const ROUTING_KIND = /kind:\s*(VirtualService|HTTPRoute|GRPCRoute)\b/;
 
 export const usesGatewaySemantics = (vs: VirtualService) => vs.metadata.annotations?.[ROUTE_SEMANTICS] === 'gateway';
 
@@ -707,6 +707,15 @@ function convertRoute(ctx: ConvertContext): { http: HTTPRoute; origin: RuleOrigi
   return out;
 }
 
+/** Where a generated tls[]/tcp[] VirtualService comes from: the route, and the rule index of each of its entries. */
+export interface L4Source {
+  kind: 'TLSRoute' | 'TCPRoute';
+  name: string;
+  rules: number[];
+}
+
+export const l4SourceOf = (vs: VirtualService): L4Source | undefined => (vs as { l4Source?: L4Source }).l4Source;
+
 /** A tcp[] or tls[] rule of a generated VirtualService (Istio's TCPRoute/TLSRoute shapes). */
 interface L4RuleOut {
   match?: { sniHosts: string[] }[];
@@ -787,8 +796,9 @@ function l4VirtualServices(ctx: ConvertContext, parents: ParentInfo[]): Generate
           p[0] === 'spec' && p[1] === section && typeof p[2] === 'number' && origin[p[2]] !== undefined
             ? route.rangeAt(['spec', 'rules', origin[p[2]]!])
             : route.rangeAt(p),
-      ) as unknown as GeneratedVirtualService;
+      ) as unknown as GeneratedVirtualService & { l4Source?: L4Source };
       vs.origins = [];
+      vs.l4Source = { kind: ctx.kind as L4Source['kind'], name: route.metadata.name, rules: origin };
       out.push(vs);
       count++;
     }

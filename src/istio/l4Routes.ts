@@ -9,7 +9,7 @@
 //    (stat_prefix = `<vs name>.<vs namespace>`).
 // AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts. TLS-terminating TCP servers are not
 // predicted yet.
-import { withGatewayApi } from './gatewayApi';
+import { l4SourceOf, withGatewayApi } from './gatewayApi';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
 import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
@@ -28,6 +28,8 @@ export interface L4Route {
   weightedClusters?: { name: string; weight: number }[];
   statPrefix: string;
   virtualService: { name: string; namespace: string };
+  /** For a TLSRoute or TCPRoute: the route and its rule the chain comes from (`virtualService` is Istio's internal one). */
+  source?: { kind: 'TLSRoute' | 'TCPRoute'; name: string; namespace: string; rule: number };
   file: string;
   /** The match entry (or the rule when it has no match). */
   range: Range;
@@ -75,6 +77,13 @@ function virtualServicesFor(vss: VirtualService[], gatewayName: string, proxyNam
   return [...priv, ...exported, ...pub];
 }
 
+/** A cheap test that a YAML text may hold tcp[]/tls[] rules (lenses, hover): VirtualServices with them, TLS/TCP routes. */
+export function mayHoldL4Routes(text: string): boolean {
+  return (
+    (/kind:\s*VirtualService/.test(text) && /^\s*(tcp|tls):/m.test(text)) || /kind:\s*(TLSRoute|TCPRoute)\b/.test(text)
+  );
+}
+
 export function predictL4Routes(input: ResourceSet): L4Route[] {
   // TLSRoutes and TCPRoutes become Istio's internal tls[]/tcp[] VirtualServices on the listeners' internal Gateways
   const resources = withGatewayApi(input);
@@ -109,11 +118,16 @@ export function predictL4Routes(input: ResourceSet): L4Route[] {
         );
         const base = (vs: VirtualService, section: 'tcp' | 'tls', rule: number, match: number | null) => {
           const range = vs.rangeAt(match === null ? ['spec', section, rule] : ['spec', section, rule, 'match', match]);
+          const from = l4SourceOf(vs);
+          const sourceRule = from?.rules[rule];
           return {
             section,
             gateway: gatewayName,
             listener,
             virtualService: { name: vs.metadata.name, namespace: namespaceOf(vs) },
+            ...(from && sourceRule !== undefined
+              ? { source: { kind: from.kind, name: from.name, namespace: namespaceOf(vs), rule: sourceRule } }
+              : {}),
             file: vs.file,
             range,
             line: range.start.line + 1,

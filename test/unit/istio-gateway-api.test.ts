@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { analyzeDocuments } from '../../src/istio/analyze';
-import { predictL4Routes } from '../../src/istio/l4Routes';
+import { mayHoldL4Routes, predictL4Routes } from '../../src/istio/l4Routes';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { itemsByFile } from '../../src/lab/diagnosticItems';
@@ -181,6 +181,9 @@ test('TLSRoute and TCPRoute rules: each filter chain points at the route rule it
     );
     for (const r of routes) {
       assert.equal(r.file, ROUTES);
+      assert.equal(r.source?.kind, name === 'gwapi-tcp' ? 'TCPRoute' : 'TLSRoute');
+      assert.equal(r.source?.rule, 0);
+      assert.ok(mayHoldL4Routes(t.get(ROUTES)!));
       assert.equal(text[r.range.start.line]!.trim(), '- backendRefs:', `${name} ${r.virtualService.name}`);
     }
   }
