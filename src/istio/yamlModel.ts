@@ -13,7 +13,7 @@ import {
   type YamlPath,
   type YamlProblem,
 } from './model';
-import { pathText, validateObject } from './validate';
+import { pathText, validateGatewayApiObject, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
@@ -383,9 +383,10 @@ export function readResources(text: string, file: string, options: ReadOptions =
               : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
-      const violations =
-        !options.validate || isGatewayApi(apiVersion)
-          ? []
+      const violations = !options.validate
+        ? []
+        : isGatewayApi(apiVersion)
+          ? validateGatewayApiObject(raw, kind, apiVersion.slice(apiVersion.indexOf('/') + 1))
           : validateObject(
               raw,
               kind,
@@ -399,7 +400,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
           problems.push({
             file,
             range: rangeAt(v.path),
-            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
+            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (${isGatewayApi(apiVersion) ? 'kubectl apply refuses' : 'kubectl apply and istioctl validate refuse'} this ${kind}; fix it to see its routes)`,
             severity: 'error',
             invalid: {
               object: {
