@@ -7,13 +7,15 @@
 //    an SNI host already taken on that listener port skips the match (Istio logs "duplicate SNI host names");
 //  - the chain's tcp_proxy goes to one cluster (stat_prefix = the cluster) or weighted clusters
 //    (stat_prefix = `<vs name>.<vs namespace>`).
-// AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts. TLS-terminating TCP servers are not
-// predicted yet.
+//  - a TLS server that terminates (SIMPLE): like a TCP server, its chain matching the server's hosts as SNI
+//    (none for `*`) with the server's certificates (serverSdsSecrets);
+// AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts.
 import { l4SourceOf, withGatewayApi } from './gatewayApi';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
 import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
 import { byCreation } from './predict';
+import { serverSdsSecrets } from './predictListeners';
 import { destinationCluster } from './routeTranslation';
 import { namespaceOf } from './model';
 
@@ -24,6 +26,8 @@ export interface L4Route {
   listener: string;
   /** The filter chain's server names (SNI); none for a TCP chain. */
   serverNames?: string[];
+  /** A TLS-terminating chain's SDS certificate resources. */
+  sdsSecrets?: string[];
   cluster?: string;
   weightedClusters?: { name: string; weight: number }[];
   statPrefix: string;
@@ -105,7 +109,8 @@ export function predictL4Routes(input: ResourceSet): L4Route[] {
         const protocol = protocolOf(server);
         const passthrough = (protocol === 'TLS' || protocol === 'HTTPS') && modeOf(server) === 'PASSTHROUGH';
         const plainTcp = (protocol === 'TCP' || protocol === 'TLS' || protocol === 'MONGO') && !server.tls;
-        if (!passthrough && !plainTcp) continue;
+        const terminating = protocol === 'TLS' && !!server.tls && !passthrough && modeOf(server) !== 'AUTO_PASSTHROUGH';
+        if (!passthrough && !plainTcp && !terminating) continue;
         const port = resolveListenerPort(workload, server.port.number, resources.deployments);
         const listener = `${server.bind || '0.0.0.0'}_${port}`;
         const serverHosts = sanitizeServerHosts(arr<string>(server.hosts), namespaceOf(gw));
@@ -135,7 +140,15 @@ export function predictL4Routes(input: ResourceSet): L4Route[] {
             match,
           };
         };
-        if (plainTcp) {
+        if (plainTcp || terminating) {
+          // a terminating chain matches the server's hosts as SNI (namespace prefixes dropped; `*`: any)
+          const sni = [...new Set(serverHosts.map((h) => h.slice(h.indexOf('/') + 1)))];
+          const tlsChain = terminating
+            ? {
+                ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}),
+                sdsSecrets: serverSdsSecrets(server),
+              }
+            : {};
           found: for (const vs of bound) {
             for (const [i, rule] of arr<L4Rule>((vs.spec as Record<string, unknown>).tcp).entries()) {
               const matches = arr<L4Match>(rule?.match);
@@ -144,6 +157,7 @@ export function predictL4Routes(input: ResourceSet): L4Route[] {
               if (!arr(rule.route).length) continue;
               out.push({
                 ...base(vs, 'tcp', i, matches.length ? hit : null),
+                ...tlsChain,
                 ...tcpProxy(rule, vs, server.port.number, services),
               });
               break found;

@@ -26,7 +26,7 @@ import type {
   VirtualService,
 } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
-import { WORKLOAD_CERTIFICATE } from './predictListeners';
+import { serverSdsSecrets } from './predictListeners';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
 import { namespaceOf } from './model';
 import { isGenerated, translateGatewayApi, usesGatewaySemantics, withGatewayApi } from './gatewayApi';
@@ -414,27 +414,6 @@ function buildRoutesForVirtualService(
   }
 }
 
-/**
- * The SDS resources a SIMPLE TLS server's chain reads its certificates from (listener.go BuildListenerTLSContext,
- * credentials.ToResourceName): a credentialName with a type (`kubernetes-gateway://ns/name`, from a Gateway API
- * listener) as it is, otherwise `kubernetes://<credentialName>`; no credentialName and no certificate files: the
- * gateway's own workload certificate, SDS `default` (what a Gateway API listener whose first certificateRef is
- * invalid gets). Other modes (MUTUAL, ISTIO_MUTUAL) and file certificates are not predicted.
- */
-function sdsSecrets(server: GatewayServer): string[] {
-  const tls = server.tls as (GatewayServer['tls'] & { serverCertificate?: unknown }) | undefined;
-  if ((tls?.mode ?? '').toUpperCase() !== 'SIMPLE') return [];
-  const names = tls?.credentialNames?.length ? tls.credentialNames : tls?.credentialName ? [tls.credentialName] : [];
-  if (!names.length) return tls?.serverCertificate ? [] : [WORKLOAD_CERTIFICATE];
-  return names.map((n) =>
-    n.startsWith('builtin://')
-      ? WORKLOAD_CERTIFICATE
-      : /^(kubernetes|kubernetes-gateway|configmap):\/\//.test(n)
-        ? n
-        : `kubernetes://${n}`,
-  );
-}
-
 /** Predicts every HTTP route configuration the gateways get, and where each route comes from. */
 export function predict(input: ResourceSet, options: PredictOptions = {}): Prediction {
   // The Gateway API's objects become Istio's internal Gateways and VirtualServices (and the deployed gateway)
@@ -479,7 +458,7 @@ export function predict(input: ResourceSet, options: PredictOptions = {}): Predi
       const tlsServer = group.servers.find((bs) => isTLSServer(bs.server));
       // an HTTPS server's chain matches its hosts by SNI (namespace prefixes dropped; `*` matches any)
       const sni = tlsServer ? [...new Set(tlsServer.hosts.map((h) => h.slice(h.indexOf('/') + 1)))] : [];
-      const sds = tlsServer ? sdsSecrets(tlsServer.server) : [];
+      const sds = tlsServer ? serverSdsSecrets(tlsServer.server) : [];
       httpChains.push({
         listener: group.listener,
         routeConfig: config.name,

@@ -7,6 +7,7 @@
 import type { AutoPassthroughChain } from './autoPassthrough';
 import type { FilterChain, Listener } from '../envoy/types';
 import type { L4Route } from './l4Routes';
+import type { GatewayServer } from './model';
 import type { Prediction } from './prediction';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
@@ -73,11 +74,18 @@ export function predictListeners(
     );
   }
   for (const r of l4) {
-    addChain(r.listener, r.serverNames, TCP_PROXY, {
-      '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
-      statPrefix: r.statPrefix,
-      ...(r.cluster ? { cluster: r.cluster } : { weightedClusters: { clusters: r.weightedClusters } }),
-    });
+    addChain(
+      r.listener,
+      r.serverNames,
+      TCP_PROXY,
+      {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+        statPrefix: r.statPrefix,
+        ...(r.cluster ? { cluster: r.cluster } : { weightedClusters: { clusters: r.weightedClusters } }),
+      },
+      undefined,
+      r.sdsSecrets,
+    );
   }
   for (const c of auto)
     addChain(
@@ -96,6 +104,27 @@ export function predictListeners(
 
 /** The SDS resource of the gateway's own workload certificate, served by its agent (sds-grpc), not by istiod over ADS. */
 export const WORKLOAD_CERTIFICATE = 'default';
+
+/**
+ * The SDS resources a SIMPLE TLS server's chain reads its certificates from (listener.go BuildListenerTLSContext,
+ * credentials.ToResourceName): a credentialName with a type (`kubernetes-gateway://ns/name`, from a Gateway API
+ * listener) as it is, otherwise `kubernetes://<credentialName>`; no credentialName and no certificate files: the
+ * gateway's own workload certificate, SDS `default` (what a Gateway API listener whose first certificateRef is
+ * invalid gets). Other modes (MUTUAL, ISTIO_MUTUAL) and file certificates are not predicted.
+ */
+export function serverSdsSecrets(server: GatewayServer): string[] {
+  const tls = server.tls as (GatewayServer['tls'] & { serverCertificate?: unknown }) | undefined;
+  if ((tls?.mode ?? '').toUpperCase() !== 'SIMPLE') return [];
+  const names = tls?.credentialNames?.length ? tls.credentialNames : tls?.credentialName ? [tls.credentialName] : [];
+  if (!names.length) return tls?.serverCertificate ? [] : [WORKLOAD_CERTIFICATE];
+  return names.map((n) =>
+    n.startsWith('builtin://')
+      ? WORKLOAD_CERTIFICATE
+      : /^(kubernetes|kubernetes-gateway|configmap):\/\//.test(n)
+        ? n
+        : `kubernetes://${n}`,
+  );
+}
 
 /** A SIMPLE server's DownstreamTlsContext (gateway.go, authentication.go): certificates by SDS over ADS, h2 and http/1.1. */
 function terminatingTls(sdsSecrets: string[]) {

@@ -351,7 +351,13 @@ export function traceRequest(
       steps.push(
         listenerStep(
           `${listener.name ?? listenerName} › ${sni ? `SNI ${sni}` : 'any connection'}`,
-          `its tcp_proxy forwards the ${tls ? 'TLS bytes unopened (the backend terminates TLS)' : 'TCP stream'} to ${clusters.map((c) => c.name).join(', ') || '(no cluster)'}`,
+          `its tcp_proxy forwards the ${
+            !tls
+              ? 'TCP stream'
+              : pick.chain.transportSocket
+                ? "bytes it decrypted (the chain terminates TLS with the gateway's certificate)"
+                : 'TLS bytes unopened (the backend terminates TLS)'
+          } to ${clusters.map((c) => c.name).join(', ') || '(no cluster)'}`,
         ),
       );
       steps.push({
