@@ -39,6 +39,12 @@ export interface TraceRequest {
   sni?: string;
   /** ALPN the client offers (Istio's AUTO_PASSTHROUGH chains want its mTLS protocols, e.g. `istio`). */
   alpn?: string[];
+  /**
+   * `<ns>/<name>` of the Istio Gateway (a Gateway API listener's internal one included) whose route is traced:
+   * offline, the request enters through the Service of the workload that Gateway selects (a Gateway API
+   * Gateway's `<gw>-istio`) rather than the first gateway Service of the inputs.
+   */
+  gateway?: string;
 }
 
 /** What is known live; everything is optional: missing parts come from the YAML and Istio's rules. */
@@ -126,9 +132,14 @@ export function traceRequest(
   // 1. the gateway Service and the port the request comes in on
   // a Gateway API Gateway's deployed gateway (`<gw>-istio`) counts, as Istio deploys it
   const withApi = withGatewayApi(resources);
+  const named = req.gateway
+    ? withApi.gateways.filter((g) => `${namespaceOf(g)}/${g.metadata.name}` === req.gateway)
+    : [];
   const svc =
     live.gatewayService ??
-    findGatewayWorkloads(withApi.gateways, withApi.services, withApi.deployments).find((w) => w.service)?.service;
+    findGatewayWorkloads(named.length ? named : withApi.gateways, withApi.services, withApi.deployments).find(
+      (w) => w.service,
+    )?.service;
   // the Service Istio's deployment controller creates for a Gateway API Gateway is predicted, not in the files
   const deployed = !!svc && !resources.services.includes(svc);
   const svcSource: StepSource = live.gatewayService ? 'live' : deployed ? 'predicted' : svc ? 'yaml' : 'default';
