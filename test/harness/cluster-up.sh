@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the lab's own cluster: a real kube-apiserver/controller-manager/scheduler/etcd run by
 # kwokctl (runtime binary, everything on 127.0.0.1), one fake node played by kwok, Istio's CRDs,
-# and istio-system with istiod and the istio-ingressgateway Deployment + LoadBalancer Service.
+# the Gateway API CRDs, and istio-system with istiod and the istio-ingressgateway Deployment +
+# LoadBalancer Service.
 # Then the data path, all real but the xds-relay STAND-IN:
 #   - the node as a network namespace with the real kube-proxy (node-net.sh),
 #   - the real istiod (pilot-discovery) on the host, and the xds-relay (istiod.mjs),
@@ -25,7 +26,7 @@ rm -f "$CLUSTER_DIR/stopping"   # set by cluster-down.sh
 
 # 1. Binaries (idempotent; seconds when cached).
 if ! [[ -x "$K8S_BIN/kube-apiserver" && -x "$K8S_BIN/kube-proxy" && -x "$ETCD_BIN/etcd" && -x "$KWOK_BIN/kwokctl" && -x "$ENVOY_BIN" \
-      && -x "$ISTIO_BIN/pilot-discovery" && -x "$ISTIO_BIN/xds-relay" ]]; then
+      && -x "$ISTIO_BIN/pilot-discovery" && -x "$ISTIO_BIN/istioctl" && -x "$ISTIO_BIN/xds-relay" ]]; then
   say "binaries missing in $HARNESS_CACHE; building them (test/harness/build.sh)"
   bash "$HERE/build.sh" 2>&1 | tee "$LOG_DIR/build.log"
 fi
@@ -82,6 +83,24 @@ else
   touch "$CRD_MARK"
 fi
 
+# 3b. The Gateway API CRDs (standard channel) of the version istiod is built against, from the Go module
+#     cache: istiod reads Gateway API objects and deploys a gateway for a Gateway of class istio.
+GWAPI_DIR=$(cd "$HARNESS_CACHE" && GOFLAGS= go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+GWAPI_CRDS="$GWAPI_DIR/config/crd/standard"
+[[ -d "$GWAPI_CRDS" ]] || die "no Gateway API CRDs at $GWAPI_CRDS (go mod download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION failed?)"
+GWAPI_MARK="$KWOK_WORKDIR/clusters/$CLUSTER_NAME/gateway-api-crds-$GATEWAY_API_VERSION"
+if [[ -f "$GWAPI_MARK" ]]; then
+  say "Gateway API CRDs $GATEWAY_API_VERSION already installed"
+else
+  say "installing the Gateway API CRDs (standard channel) from sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"
+  GWAPI_FILES=()
+  for f in "$GWAPI_CRDS"/gateway.networking.k8s.io_*.yaml; do [[ "$f" == *_vap_* ]] || GWAPI_FILES+=(-f "$f"); done
+  # (the channel's ValidatingAdmissionPolicy, vap_safeupgrades.yaml, comes with it, as `kubectl apply -f standard/` installs it)
+  "${KUBECTL[@]}" apply --server-side --force-conflicts "${GWAPI_FILES[@]}" -f "$GWAPI_CRDS/gateway.networking.k8s.io_vap_safeupgrades.yaml" > "$LOG_DIR/gateway-api-crds.log"
+  "${KUBECTL[@]}" wait --for condition=established --timeout=60s "${GWAPI_FILES[@]}" >/dev/null
+  touch "$GWAPI_MARK"
+fi
+
 # 4. The fake node; kwok assigns pod IPs from its podCIDR.
 "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
 apiVersion: v1
@@ -118,6 +137,10 @@ say "node $NODE_NAME Ready (podCIDR $POD_CIDR, InternalIP $HOST_GW_IP)"
 
 # 5. istio-system as Istio's default profile creates it: istiod and the ingress gateway.
 "${KUBECTL[@]}" apply -f "$HERE/manifests/istio-ingressgateway.yaml" -f "$HERE/manifests/istiod.yaml" >/dev/null
+# The injector's templates as the default profile installs them (rendered by the real istioctl); istiod's
+# gateway deployment controller deploys a Gateway's `<gw>-istio` from its `kube-gateway` template.
+node "$HERE/injector-config.mjs" "$ISTIO_BIN/istioctl" > "$CLUSTER_DIR/istio-sidecar-injector.yaml"
+"${KUBECTL[@]}" apply --server-side --force-conflicts -f "$CLUSTER_DIR/istio-sidecar-injector.yaml" >/dev/null
 # No cloud assigns the LoadBalancer an IP: the harness gives it INGRESS_IP, an address of the node.
 "${KUBECTL[@]}" -n istio-system patch service istio-ingressgateway --subresource=status --type=merge \
   -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$INGRESS_IP\",\"ipMode\":\"VIP\"}]}}}" >/dev/null
