@@ -167,7 +167,14 @@ export interface GatewayServer {
   hosts?: string[];
   bind?: string;
   name?: string;
-  tls?: { mode?: string; credentialName?: string; credentialNames?: string[]; httpsRedirect?: boolean };
+  tls?: {
+    mode?: string;
+    credentialName?: string;
+    credentialNames?: string[];
+    /** A certificate file in the gateway pod (instead of credentialName). */
+    serverCertificate?: string;
+    httpsRedirect?: boolean;
+  };
 }
 
 export interface GatewaySpec {

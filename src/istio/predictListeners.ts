@@ -113,7 +113,7 @@ export const WORKLOAD_CERTIFICATE = 'default';
  * invalid gets). Other modes (MUTUAL, ISTIO_MUTUAL) and file certificates are not predicted.
  */
 export function serverSdsSecrets(server: GatewayServer): string[] {
-  const tls = server.tls as (GatewayServer['tls'] & { serverCertificate?: unknown }) | undefined;
+  const tls = server.tls;
   if ((tls?.mode ?? '').toUpperCase() !== 'SIMPLE') return [];
   const names = tls?.credentialNames?.length ? tls.credentialNames : tls?.credentialName ? [tls.credentialName] : [];
   if (!names.length) return tls?.serverCertificate ? [] : [WORKLOAD_CERTIFICATE];
