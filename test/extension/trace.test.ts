@@ -166,6 +166,13 @@ suite('trace a request, offline', () => {
     ].join('\n');
     await vscode.workspace.fs.writeFile(uri, Buffer.from(content));
     try {
+      // the lens provider command needs the document's model; the trace reads the workspace once the file watcher
+      // has told the engine of the new file
+      await vscode.workspace.openTextDocument(uri);
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        if ((await api.ctx.engine.resources()).k8sGateways.some((g) => g.metadata.name === 'lab-gw')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       let trace: vscode.CodeLens[] = [];
       for (const deadline = Date.now() + 10_000; !trace.length && Date.now() < deadline; ) {
         const lenses =
