@@ -132,14 +132,15 @@ export function traceRequest(
   // 1. the gateway Service and the port the request comes in on
   // a Gateway API Gateway's deployed gateway (`<gw>-istio`) counts, as Istio deploys it
   const withApi = withGatewayApi(resources);
+  // Without a named Gateway, the inputs' own Istio Gateways decide (the default ingress when they select it and
+  // the files lack its Service); a Gateway API Gateway's deployed Service only when the inputs have no Istio Gateway.
   const named = req.gateway
     ? withApi.gateways.filter((g) => `${namespaceOf(g)}/${g.metadata.name}` === req.gateway)
     : [];
+  const candidates = named.length ? named : resources.gateways.length ? resources.gateways : withApi.gateways;
   const svc =
     live.gatewayService ??
-    findGatewayWorkloads(named.length ? named : withApi.gateways, withApi.services, withApi.deployments).find(
-      (w) => w.service,
-    )?.service;
+    findGatewayWorkloads(candidates, withApi.services, withApi.deployments).find((w) => w.service)?.service;
   // the Service Istio's deployment controller creates for a Gateway API Gateway is predicted, not in the files
   const deployed = !!svc && !resources.services.includes(svc);
   const svcSource: StepSource = live.gatewayService ? 'live' : deployed ? 'predicted' : svc ? 'yaml' : 'default';
