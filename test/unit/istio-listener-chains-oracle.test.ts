@@ -14,6 +14,7 @@ import { predictL4Routes } from '../../src/istio/l4Routes';
 import { predict } from '../../src/istio/predict';
 import { predictListeners } from '../../src/istio/predictListeners';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { canonical } from './helpers/canonicalJson';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
@@ -21,17 +22,6 @@ const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
 const cases = readdirSync(corpus)
   .filter((d) => existsSync(`${corpus}${d}/oracle.json`))
   .sort();
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, canonical(x)]),
-    );
-  return v;
-}
 
 /** One line per HCM or tcp_proxy chain: listener, SNI and ALPN, route configuration or cluster, transport socket. */
 function chains(listeners: Listener[]): string[] {
