@@ -11,7 +11,7 @@ import type { Diagnostic } from './types';
 const SPEC_DOCS = 'https://gateway-api.sigs.k8s.io/reference/spec/#routeconditionreason';
 
 export function analyzeGatewayApiStatus(ctx: AnalysisContext): Diagnostic[] {
-  const inputs = new Set([...ctx.inputs.httpRoutes, ...ctx.inputs.grpcRoutes, ...ctx.inputs.k8sGateways]);
+  const inputs = new Set([...ctx.subject.httpRoutes, ...ctx.subject.grpcRoutes, ...ctx.subject.k8sGateways]);
   if (!inputs.size) return [];
   const out: Diagnostic[] = [];
   for (const c of translateGatewayApi(ctx.world).conditions) {
