@@ -52,6 +52,39 @@ export class IncrementalAnalysis {
 
   /** The same result as analyzeDocuments(texts, options). */
   update(texts: ReadonlyMap<string, string>, options: AnalyzeDocumentsOptions = {}): AnalyzeDocumentsResult {
+    const steps = this.steps(texts, options);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same, with `pause()` awaited after every `sliceMs` of work: a first analysis of a large workspace then
+   * leaves the editor's thread to other work (the first lenses) in between. No other update may run meanwhile.
+   */
+  async updateInSlices(
+    texts: ReadonlyMap<string, string>,
+    options: AnalyzeDocumentsOptions,
+    pause: () => Promise<void>,
+    sliceMs = 15,
+  ): Promise<AnalyzeDocumentsResult> {
+    const steps = this.steps(texts, options);
+    let sliceStart = Date.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (Date.now() - sliceStart < sliceMs) continue;
+      await pause();
+      sliceStart = Date.now();
+    }
+  }
+
+  /** The update, one document (read, or analyzed by one analyzer) per step. */
+  private *steps(
+    texts: ReadonlyMap<string, string>,
+    options: AnalyzeDocumentsOptions,
+  ): Generator<void, AnalyzeDocumentsResult> {
     const { defaultNamespace = 'default', ...rest } = options;
     const optionsKey = [defaultNamespace, rest.assumeComplete, rest.clusterResources, rest.readProblems];
     if (optionsKey.some((v, i) => v !== this.optionsKey[i])) this.reset(optionsKey);
@@ -67,6 +100,7 @@ export class IncrementalAnalysis {
       for (const k of [...(before?.kinds ?? []), ...kinds]) changed.add(k);
       this.documents.set(file, { text, read: r, kinds, findings: [] });
       read++;
+      yield;
     }
     for (const [file, state] of this.documents) {
       if (texts.has(file)) continue;
@@ -97,12 +131,12 @@ export class IncrementalAnalysis {
     const base = createContext(this.inputs, { ...rest, sourceText }, { world: this.world, indexOf: this.indexOf });
     const all: Diagnostic[] = [...analyzeSchemaValidation(rest.readProblems ?? [])];
     const analyzed = new Set<string>();
-    ANALYZERS.forEach((analyzer, i) => {
+    for (const [i, analyzer] of ANALYZERS.entries()) {
       if (analyzer.reads === 'all') {
         const versions = this.versionsKey(KINDS);
         if (this.global[i]?.versions !== versions) this.global[i] = { versions, diagnostics: analyzer.run(base) };
         all.push(...(this.global[i]?.diagnostics ?? []));
-        return;
+        continue;
       }
       const versions = this.versionsKey(analyzer.reads);
       for (const file of order) {
@@ -113,10 +147,11 @@ export class IncrementalAnalysis {
           const ctx: AnalysisContext = { ...base, subject: doc.read.resources };
           found = doc.findings[i] = { versions, diagnostics: analyzer.run(ctx) };
           analyzed.add(file);
+          yield;
         }
         all.push(...found.diagnostics);
       }
-    });
+    }
     this.stats = { read, analyzed: analyzed.size, unchanged: false };
     this.last = {
       diagnostics: finishDiagnostics(this.inputs, all),

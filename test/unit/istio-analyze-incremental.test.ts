@@ -131,4 +131,19 @@ describe('incremental analysis after one edit', () => {
     assert.ok(result.diagnostics.some((d) => d.code === 'IST0132'));
     assert.deepEqual(result, analyzeDocuments(edited));
   });
+
+  test('in slices: the same result, with pauses between the documents', async () => {
+    let pauses = 0;
+    const result = await new IncrementalAnalysis().updateInSlices(
+      texts,
+      {},
+      async () => {
+        pauses++;
+        await Promise.resolve();
+      },
+      0,
+    );
+    assert.deepEqual(result, analyzeDocuments(texts));
+    assert.ok(pauses >= texts.size, `${pauses} pauses for ${texts.size} documents`);
+  });
 });
