@@ -227,7 +227,9 @@ export class IstioDiagnostics implements vscode.Disposable {
     }
     for (const [file, list] of items) {
       const key = JSON.stringify(list);
-      if (this.published.get(file)?.key === key) continue;
+      const before = this.published.get(file);
+      // nothing to clear on a file never published: 200 clean files are not 200 messages to the window
+      if (before?.key === key || (!before && !list.length)) continue;
       const entries = new Map<string, Published>();
       for (const item of list)
         entries.set(itemKey(item.code?.value, item.range, item.message), {
