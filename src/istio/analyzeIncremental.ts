@@ -178,7 +178,7 @@ export class IncrementalAnalysis {
     const inputs = { ...this.inputs };
     for (const k of changed)
       (inputs[k] as KubeObject[]) = this.order.flatMap(
-        (f) => (this.documents.get(f)?.read.resources[k] ?? []) as KubeObject[],
+        (f): KubeObject[] => this.documents.get(f)?.read.resources[k] ?? [],
       );
     this.inputs = inputs;
     const extra = worldExtra(inputs, options);

@@ -34,7 +34,7 @@ const EDITS: [RegExp, string][] = [
   [/prefix:/, 'exact:'],
   [/subset: (\S+)/, 'subset: $1-missing'],
   [/hosts:\n(\s+)- /, 'hosts:\n$1- other.example.com\n$1- '],
-  [/\n  namespace: \S+/, ''],
+  [/\n {2}namespace: \S+/, ''],
 ];
 
 function check(

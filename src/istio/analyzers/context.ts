@@ -55,7 +55,7 @@ export function indexCache(): AnalysisContext['indexOf'] {
   const cache = new WeakMap<object, Map<string, unknown>>();
   return <T, R>(objects: readonly T[], name: string, build: (objects: readonly T[]) => R): R => {
     let byName = cache.get(objects);
-    if (!byName) cache.set(objects, (byName = new Map()));
+    if (!byName) cache.set(objects, (byName = new Map<string, unknown>()));
     if (!byName.has(name)) byName.set(name, build(objects));
     return byName.get(name) as R;
   };
