@@ -129,12 +129,13 @@ export class IstioDiagnostics implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private readonly analysis = new IncrementalAnalysis();
+  private readonly analysis: IncrementalAnalysis;
   /** How long the last analysis after an edit of one document took (the first, whole-workspace one is no guide). */
   private lastEditMs = 0;
   private readonly published = new Map<string, { key: string; entries: Map<string, Published> }>();
 
   constructor(private readonly ctx: LabContext) {
+    this.analysis = new IncrementalAnalysis(ctx.engine.reads);
     this.cluster = new ClusterObjects(ctx, () => this.schedule(0));
     ctx.invalidation.register('diagnostics.clusterObjects', () => this.cluster.forget());
     const schedule = () => this.schedule();

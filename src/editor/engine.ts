@@ -2,7 +2,7 @@
 // then the routes of one document picked out. Cached per document version and workspace generation.
 import * as vscode from 'vscode';
 import { findWorkspaceYaml, readWorkspaceFile } from './workspaceYaml';
-import { mergeResourceSets, readResources } from '../istio/yamlModel';
+import { mergeResourceSets, SharedReads } from '../istio/yamlModel';
 import { predict } from '../istio/predict';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import type { ResourceSet, YamlProblem } from '../istio/model';
@@ -35,6 +35,8 @@ export class WorkspaceEngine implements vscode.Disposable {
   private readonly docCache = new Map<string, { key: string; doc: vscode.TextDocument; value: DocumentPrediction }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
+  /** The last read of each file, shared with the diagnostics (both read the document being edited). */
+  readonly reads = new SharedReads();
   /** Fires when another YAML file of the workspace changed (so lenses of open files may change too). */
   readonly onDidChange = this.changed.event;
 
@@ -89,7 +91,7 @@ export class WorkspaceEngine implements vscode.Disposable {
   private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
     const namespace = this.defaultNamespace();
     return {
-      resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources,
+      resources: this.reads.read(text, file, { defaultNamespace: namespace, validate: true }).resources,
       namespace,
     };
   }
@@ -153,7 +155,7 @@ export class WorkspaceEngine implements vscode.Disposable {
     const key = `${doc.version}:${this.generation}:${this.defaultNamespace()}`;
     const cached = this.docCache.get(file);
     if (cached?.key === key && cached.doc === doc) return cached.value;
-    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
+    const own = this.reads.read(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
     const routing =
       own.resources.virtualServices.length + own.resources.httpRoutes.length + own.resources.grpcRoutes.length;
     const others = routing ? await this.workspaceResources(file) : [];

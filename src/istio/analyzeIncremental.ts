@@ -13,7 +13,7 @@ import {
 import { analyzeSchemaValidation } from './analyzers/schemaValidation';
 import { createContext, indexCache, mergeWorldKind, worldExtra, type AnalysisContext } from './analyzers/context';
 import type { KubeObject, ResourceSet } from './model';
-import { emptyResourceSet, readResources, type ReadResult } from './yamlModel';
+import { emptyResourceSet, SharedReads, type ReadResult } from './yamlModel';
 
 type Kind = keyof ResourceSet;
 const KINDS = Object.keys(emptyResourceSet()) as Kind[];
@@ -49,6 +49,9 @@ export class IncrementalAnalysis {
   private optionsKey: unknown[] = [];
   private last: AnalyzeDocumentsResult | undefined;
   stats: IncrementalStats = { read: 0, analyzed: 0, unchanged: false };
+
+  /** `reads`: shared with another reader of the same texts (the editor's lenses), so each edit is read once. */
+  constructor(private readonly reads = new SharedReads()) {}
 
   /** The same result as analyzeDocuments(texts, options). */
   update(texts: ReadonlyMap<string, string>, options: AnalyzeDocumentsOptions = {}): AnalyzeDocumentsResult {
@@ -95,7 +98,7 @@ export class IncrementalAnalysis {
     for (const [file, text] of texts) {
       const before = this.documents.get(file);
       if (before?.text === text) continue;
-      const r = readResources(text, file, { defaultNamespace, validate: true });
+      const r = this.reads.read(text, file, { defaultNamespace, validate: true });
       const kinds = KINDS.filter((k) => r.resources[k].length > 0);
       for (const k of [...(before?.kinds ?? []), ...kinds]) changed.add(k);
       this.documents.set(file, { text, read: r, kinds, findings: [] });

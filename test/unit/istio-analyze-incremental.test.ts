@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { analyzeDocuments, type AnalyzeDocumentsOptions } from '../../src/istio/analyze';
 import { IncrementalAnalysis } from '../../src/istio/analyzeIncremental';
-import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { mergeResourceSets, readResources, SharedReads } from '../../src/istio/yamlModel';
 
 const CORPUS = fileURLToPath(new URL('../corpus/', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../samples/workspace/', import.meta.url));
@@ -145,5 +145,21 @@ describe('incremental analysis after one edit', () => {
     );
     assert.deepEqual(result, analyzeDocuments(texts));
     assert.ok(pauses >= texts.size, `${pauses} pauses for ${texts.size} documents`);
+  });
+});
+
+describe('SharedReads', () => {
+  test('the same text of the same file read again is the same result; another text or namespace is read', () => {
+    const reads = new SharedReads();
+    const text = readFileSync(join(SAMPLE, 'istio-specs.yaml'), 'utf8');
+    const first = reads.read(text, 'file:///a.yaml', { defaultNamespace: 'simple', validate: true });
+    assert.equal(reads.read(`${text}`, 'file:///a.yaml', { defaultNamespace: 'simple', validate: true }), first);
+    assert.notEqual(reads.read(text, 'file:///a.yaml', { defaultNamespace: 'other', validate: true }), first);
+    assert.notEqual(reads.read(`${text}\n`, 'file:///a.yaml', { defaultNamespace: 'simple', validate: true }), first);
+    const json = (r: unknown) => JSON.stringify(r); // the objects' rangeAt closures differ from read to read
+    assert.equal(
+      json(reads.read(text, 'file:///b.yaml', { defaultNamespace: 'simple', validate: true })),
+      json(readResources(text, 'file:///b.yaml', { defaultNamespace: 'simple', validate: true })),
+    );
   });
 });
