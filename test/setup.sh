@@ -21,6 +21,9 @@ step "Istio's own test data (istioctl's config dumps and tables, the analyzers' 
 istio_version=$(sed -n 's/^[[:space:]]*istio\.io\/istio[[:space:]]\(v[^[:space:]]*\).*/\1/p' test/harness/oracle/go.mod)
 go mod download -json "istio.io/istio@$istio_version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'
 
+step "the Gateway API CRDs the lab's cluster installs (sigs.k8s.io/gateway-api, the version istiod is built against)"
+(source test/harness/versions.sh && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+
 step "Istio translation oracle"
 bash test/harness/oracle/build.sh
 

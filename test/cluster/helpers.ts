@@ -62,10 +62,18 @@ export function labCluster(opts: { context?: string; kubeconfig?: string } = {})
   return { cluster, lines };
 }
 
-/** The seed's three manifests for the sample namespace and host, from samples/ (the extension's scaffold source). */
-export function seedManifestTexts(namespace = 'simple', host = 'simple.baihl.io'): { name: string; text: string }[] {
+/**
+ * The seed's manifests for the sample namespace and host, from samples/ (the extension's scaffold source):
+ * the two apps and istio-specs.yaml, or with `routing: 'gateway-api.yaml'` the Gateway API's Gateway and
+ * HTTPRoute instead.
+ */
+export function seedManifestTexts(
+  namespace = 'simple',
+  host = 'simple.baihl.io',
+  routing: 'istio-specs.yaml' | 'gateway-api.yaml' = 'istio-specs.yaml',
+): { name: string; text: string }[] {
   const dir = path.join(repo, 'samples');
-  return ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'].map((name) => ({
+  return ['simple.yaml', 'nginx.yaml', routing].map((name) => ({
     name,
     text: fs
       .readFileSync(path.join(dir, name), 'utf8')

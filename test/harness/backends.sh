@@ -5,10 +5,12 @@
 # node side carries HOST_GW_IP (the node's IP, the pods' default gateway), and runs in it:
 #   - Debian's nginx for pods whose image is nginx, bound to podIP:port,
 #   - test/harness/httpserver.mjs (stand-in for cncamp/httpserver: /hello, /healthz) otherwise,
-#   - for istio-system pods labelled istio=ingressgateway: the upstream Envoy with the gateway
-#     pod's bootstrap (gateway-pod.mjs; config from istiod through the xds-relay), and a kwok
-#     PortForward named after the pod that takes `kubectl port-forward` into the pod's namespace
-#     (socat to 127.0.0.1:<port> there, as the kubelet enters the pod's network namespace).
+#   - for gateway pods (istio-system's labelled istio=ingressgateway, and in any namespace those of a
+#     Gateway API Gateway's deployment, labelled gateway.networking.k8s.io/gateway-name, which istiod
+#     deploys): the upstream Envoy with the gateway pod's bootstrap (gateway-pod.mjs; config from
+#     istiod through the xds-relay), and a kwok PortForward named after the pod that takes
+#     `kubectl port-forward` into the pod's namespace (socat to 127.0.0.1:<port> there, as the
+#     kubelet enters the pod's network namespace).
 # The node namespace routes between pods, and the host reaches every pod IP through it.
 # Only addresses created here are ever contacted.
 # If network namespaces cannot be created (not root, no CAP_NET_ADMIN), the servers run on
@@ -33,19 +35,17 @@ die() { echo "backends: error: $*" >&2; exit 1; }
 
 short_id() { printf '%s' "$1" | md5sum | cut -c1-8; }
 
-# Pods to serve: "namespace name ip image port" lines.
+# Pods to serve: "namespace name ip image port" lines; image "gateway" for a gateway pod.
 list_pods() {
   local ns_filter=("$@")
-  local gateway_pods
-  gateway_pods=$("${KUBECTL[@]}" -n istio-system get pods -l istio=ingressgateway -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
-  "${KUBECTL[@]}" get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}|{.metadata.name}|{.status.podIP}|{.spec.containers[0].image}|{.spec.containers[0].ports[0].containerPort}{"\n"}{end}' |
+  "${KUBECTL[@]}" get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}|{.metadata.name}|{.status.podIP}|{.spec.containers[0].image}|{.spec.containers[0].ports[0].containerPort}|{.metadata.labels.istio}|{.metadata.labels.gateway\.networking\.k8s\.io/gateway-name}{"\n"}{end}' |
     # "|", not spaces: a pod without an IP yet leaves an empty field that must not shift the others
-    while IFS='|' read -r ns name ip image port; do
+    while IFS='|' read -r ns name ip image port istio_label gateway_name; do
       case "$ns" in kube-system|kube-public|kube-node-lease) continue ;; esac
-      if [[ "$ns" == istio-system ]]; then
-        # only the ingress gateway's pods run something here; istiod runs on the host (istiod.mjs)
-        grep -qx "$name" <<< "$gateway_pods" || continue
+      if [[ -n "$gateway_name" || ( "$ns" == istio-system && "$istio_label" == ingressgateway ) ]]; then
         image=gateway
+      elif [[ "$ns" == istio-system ]]; then
+        continue   # istiod runs on the host (istiod.mjs)
       fi
       if ((${#ns_filter[@]})) && ! printf '%s\n' "${ns_filter[@]}" | grep -qx "$ns"; then continue; fi
       [[ -n "$ip" ]] || { echo "skip $ns/$name: no pod IP yet" >&2; continue; }
@@ -95,15 +95,19 @@ http {
 EOF
 }
 
-# start_server <dir> <kind> <ip> <port> <name> [netns]: starts detached, records the pid.
+# start_server <dir> <kind> <ip> <port> <namespace> <name> [netns]: starts detached, records the pid.
 start_server() {
-  local dir=$1 kind=$2 ip=$3 port=$4 name=$5 netns=${6:-}
+  local dir=$1 kind=$2 ip=$3 port=$4 ns=$5 name=$6 netns=${7:-}
   local pre=()
   [[ -n "$netns" ]] && pre=(ip netns exec "$netns")
   if [[ "$kind" == gateway ]]; then
-    local labels
-    labels=$("${KUBECTL[@]}" -n istio-system get pod "$name" -o jsonpath='{.metadata.labels}')
-    node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace istio-system --ip "$ip" --labels "$labels" --out "$dir/bootstrap.json"
+    local labels account owner hash
+    labels=$("${KUBECTL[@]}" -n "$ns" get pod "$name" -o jsonpath='{.metadata.labels}')
+    IFS='|' read -r account owner hash < <("${KUBECTL[@]}" -n "$ns" get pod "$name" \
+      -o jsonpath='{.spec.serviceAccountName}|{.metadata.ownerReferences[0].name}|{.metadata.labels.pod-template-hash}{"\n"}')
+    # the workload is the Deployment: the ReplicaSet's name without its pod-template-hash
+    node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace "$ns" --ip "$ip" --labels "$labels" \
+      --workload "${owner%-"$hash"}" --service-account "$account" --out "$dir/bootstrap.json"
     # The container's log (what `kubectl logs` returns, via the pod's kwok Logs object): Envoy's stdout,
     # where istiod's meshConfig.accessLogFile=/dev/stdout puts the access log (flushed every second), and
     # its stderr (Envoy's own log, also kept plain in envoy.log). $! stays Envoy's pid. The loggers get no
@@ -182,12 +186,13 @@ up() {
       ip -n "$NODE_NETNS" link set "$hveth" up
       ip -n "$NODE_NETNS" addr add "$HOST_GW_IP/32" dev "$hveth" 2>/dev/null || true
       ip -n "$NODE_NETNS" route replace "$ip/32" dev "$hveth" src "$HOST_GW_IP"
-      start_server "$dir" "$kind" "$ip" "$port" "$name" "$netns"
+      start_server "$dir" "$kind" "$ip" "$port" "$ns" "$name" "$netns"
       echo "$ip:$port" > "$dir/address"
-      if [[ "$kind" == gateway ]]; then gateway_port_forward "$name" "$netns"; gateway_logs "$name" "$dir"; fi
+      echo "$kind" > "$dir/kind"
+      if [[ "$kind" == gateway ]]; then gateway_port_forward "$ns" "$name" "$netns"; gateway_logs "$ns" "$name" "$dir"; fi
     else
       local lport; lport=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-      start_server "$dir" "$kind" 127.0.0.1 "$lport" "$name"
+      start_server "$dir" "$kind" 127.0.0.1 "$lport" "$ns" "$name"
       echo "127.0.0.1:$lport" > "$dir/address"
       echo "$ip" > "$dir/pod-ip"
       map+="\"$ip:$port\":\"127.0.0.1:$lport\","
@@ -196,7 +201,7 @@ up() {
     if [[ "$kind" == gateway ]]; then
       # Envoy's admin answers inside the pod once it started; its listeners come from istiod.
       if wait_in_netns "$netns" "http://127.0.0.1:15000/ready"; then
-        check_port_forward "$name"
+        check_port_forward "$ns" "$name"
         say "$ns/$name: gateway Envoy in the pod at $ip (admin 127.0.0.1:15000 in the pod; config from istiod via the xds-relay)"
       else
         echo "backends: $ns/$name: the gateway's Envoy is not LIVE yet (is istiod up? node test/harness/istiod.mjs status); log: $dir/envoy.log" >&2
@@ -222,12 +227,12 @@ wait_in_netns() { # wait_in_netns <netns> <url>: a 200 from inside the namespace
   return 1
 }
 
-# check_port_forward <pod> <netns>: a port-forward to the pod's 15000 through the API server reaches
+# check_port_forward <namespace> <pod>: a port-forward to the pod's 15000 through the API server reaches
 # Envoy's admin. (kwok 0.8.0 could miss a PortForward created while it served another port-forward,
 # "no forward found for port 15000"; the harness builds kwok with the fix, kwok-patch/build.sh.)
 check_port_forward() {
-  local pod=$1 log="$STATE/istio-system.$1/port-forward-check.log" pf port=""
-  "${KUBECTL[@]}" -n istio-system port-forward "pod/$pod" :15000 > "$log" 2>&1 &
+  local ns=$1 pod=$2 log="$STATE/$1.$2/port-forward-check.log" pf port=""
+  "${KUBECTL[@]}" -n "$ns" port-forward "pod/$pod" :15000 > "$log" 2>&1 &
   pf=$!
   for _ in $(seq 1 30); do
     port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$log" | head -1)
@@ -242,11 +247,12 @@ check_port_forward() {
   echo "backends: port-forward to $pod:15000 does not reach Envoy's admin ($(tail -1 "$log")); see $log" >&2
 }
 
-# gateway_port_forward <pod> <netns>: kwok's PortForward for the gateway pod. `kubectl port-forward`
-# to any of its ports lands on 127.0.0.1:<port> inside the pod's network namespace, as a kubelet does.
+# gateway_port_forward <namespace> <pod> <netns>: kwok's PortForward for the gateway pod. `kubectl
+# port-forward` to any of its ports lands on 127.0.0.1:<port> inside the pod's network namespace, as a
+# kubelet does. (80/443: a Gateway API gateway's Envoy listens on the listener's own port.)
 gateway_port_forward() {
-  local pod=$1 netns=$2 forwards="" p
-  for p in 15000 8080 8443 15021 15090; do
+  local ns=$1 pod=$2 netns=$3 forwards="" p
+  for p in 15000 8080 8443 80 443 15021 15090; do
     forwards+="    - {ports: [$p], command: [ip, netns, exec, $netns, socat, '-', 'TCP:127.0.0.1:$p']}"$'\n'
   done
   "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
@@ -254,23 +260,24 @@ apiVersion: kwok.x-k8s.io/v1alpha1
 kind: PortForward
 metadata:
   name: $pod
-  namespace: istio-system
+  namespace: $ns
 spec:
   forwards:
 $forwards
 EOF
 }
 
-# gateway_logs <pod> <dir>: kwok's Logs object for the gateway pod: `kubectl logs` (GET pods/log, with
-# follow and sinceSeconds) reads the container log the harness writes, as a kubelet reads the runtime's.
+# gateway_logs <namespace> <pod> <dir>: kwok's Logs object for the gateway pod: `kubectl logs` (GET
+# pods/log, with follow and sinceSeconds) reads the container log the harness writes, as a kubelet reads
+# the runtime's.
 gateway_logs() {
-  local pod=$1 dir=$2
+  local ns=$1 pod=$2 dir=$3
   "${KUBECTL[@]}" apply -f - >/dev/null <<EOF
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Logs
 metadata:
   name: $pod
-  namespace: istio-system
+  namespace: $ns
 spec:
   logs:
     - containers: [istio-proxy]
@@ -292,9 +299,9 @@ stop_one() { # stop_one <state dir>: stop the server, delete its network namespa
   # nginx forks a worker; it exits with its master, but make sure by its own pid file.
   if [[ -f "$dir/nginx.pid" ]]; then kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true; fi
   local key; key=$(basename "$dir")
-  if [[ "${key%%.*}" == istio-system && -f "$KUBECONFIG_PATH" ]]; then
-    "${KUBECTL[@]}" -n istio-system delete portforward.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
-    "${KUBECTL[@]}" -n istio-system delete logs.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  if [[ "$(cat "$dir/kind" 2>/dev/null)" == gateway && -f "$KUBECONFIG_PATH" ]]; then
+    "${KUBECTL[@]}" -n "${key%%.*}" delete portforward.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    "${KUBECTL[@]}" -n "${key%%.*}" delete logs.kwok.x-k8s.io "${key#*.}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   fi
   if [[ -f "$dir/netns" ]]; then
     local netns; netns=$(cat "$dir/netns")

@@ -8,7 +8,11 @@
 // the readiness listener on 0.0.0.0:15021 and Prometheus stats on 0.0.0.0:15090, as in istio-proxy's
 // bootstrap; listeners 0.0.0.0:8080/8443 come from istiod.
 //
-//   node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON] --out FILE
+// The same bootstrap serves a Gateway API Gateway's deployed pod (`<gw>-istio-…`): its workload,
+// service account and labels come from the pod, and istiod gives it listeners on the Gateway's ports.
+//
+//   node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON]
+//        [--workload DEPLOYMENT] [--service-account NAME] --out FILE
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -67,10 +71,18 @@ const staticCluster = (name, address, port, http2) => ({
 
 /**
  * The gateway pod's bootstrap.
- * @param {{podName: string, namespace?: string, podIP: string, labels?: Record<string,string>, relay?: {address: string, port: number}}} p
+ * @param {{podName: string, namespace?: string, podIP: string, labels?: Record<string,string>, workload?: string,
+ *   serviceAccount?: string, relay?: {address: string, port: number}}} p
  */
-export function gatewayBootstrap({ podName, namespace = 'istio-system', podIP, labels = {}, relay = relayAddress() }) {
-  const workload = labels.app ?? 'istio-ingressgateway';
+export function gatewayBootstrap({
+  podName,
+  namespace = 'istio-system',
+  podIP,
+  labels = {},
+  workload = labels.app ?? 'istio-ingressgateway',
+  serviceAccount = 'istio-ingressgateway-service-account',
+  relay = relayAddress(),
+}) {
   return {
     node: {
       id: `router~${podIP}~${podName}.${namespace}~${namespace}.svc.cluster.local`,
@@ -85,7 +97,7 @@ export function gatewayBootstrap({ podName, namespace = 'istio-system', podIP, l
         MESH_ID: 'cluster.local',
         WORKLOAD_NAME: workload,
         OWNER: `kubernetes://apis/apps/v1/namespaces/${namespace}/deployments/${workload}`,
-        SERVICE_ACCOUNT: 'istio-ingressgateway-service-account',
+        SERVICE_ACCOUNT: serviceAccount,
         ENVOY_STATUS_PORT: STATUS_PORT,
         ENVOY_PROMETHEUS_PORT: PROMETHEUS_PORT,
         // pilot-agent sends the mesh's defaultConfig merged with the pod's; istiod lists a proxy in
@@ -171,7 +183,7 @@ export function gatewayBootstrap({ podName, namespace = 'istio-system', podIP, l
 function main(argv) {
   if (argv[0] !== 'bootstrap') {
     console.error(
-      'usage: node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON] --out FILE',
+      'usage: node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON] [--workload DEPLOYMENT] [--service-account NAME] --out FILE',
     );
     process.exitCode = 2;
     return;
@@ -183,7 +195,14 @@ function main(argv) {
   writeFileSync(
     a.out,
     JSON.stringify(
-      gatewayBootstrap({ podName: a.pod, namespace: a.namespace ?? 'istio-system', podIP: a.ip, labels }),
+      gatewayBootstrap({
+        podName: a.pod,
+        namespace: a.namespace ?? 'istio-system',
+        podIP: a.ip,
+        labels,
+        ...(a.workload ? { workload: a.workload } : {}),
+        ...(a['service-account'] ? { serviceAccount: a['service-account'] } : {}),
+      }),
       null,
       2,
     ),

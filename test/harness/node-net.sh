@@ -5,6 +5,7 @@
 #   lab-node0 10.244.255.249/30  <-veth->  lab-node1 10.244.255.250/30                       eth0 <pod IP>
 #   routes 10.244.255.253/32,              lo: 10.244.255.254 (node InternalIP, NodePorts),  default via
 #          10.244.255.254/32,                  10.244.255.253 (LoadBalancer IP)              10.244.255.254
+#          10.244.254.0/24,                    local 10.244.254.0/24 (LB_POOL: other LoadBalancer IPs)
 #          10.244.0.0/24 via .250          labh<id>: one veth per pod (backends.sh)
 #                                          iptables: kube-proxy's KUBE-SERVICES/KUBE-NODEPORTS/
 #                                          KUBE-SVC/KUBE-SEP; ip_forward=1
@@ -60,11 +61,15 @@ netns_up() {
   ip -n "$NODE_NETNS" addr replace "$HOST_GW_IP/32" dev lo
   ip -n "$NODE_NETNS" addr replace "$INGRESS_IP/32" dev lo
   ip -n "$NODE_NETNS" route replace default via "$NODE_LINK_HOST" dev lab-node1
+  # the other LoadBalancer IPs (sync.mjs hands them out): all the node's own, so an address no Service
+  # holds yet answers "connection refused" here instead of being routed back and forth
+  ip -n "$NODE_NETNS" route replace local "$LB_POOL" dev lo
   in_node sysctl -qw net.ipv4.ip_forward=1
   # the host reaches the node's addresses and the pods through the link (no forwarding on the host)
   ip route replace "$HOST_GW_IP/32" via "$NODE_LINK_NS" dev lab-node0
   ip route replace "$INGRESS_IP/32" via "$NODE_LINK_NS" dev lab-node0
   ip route replace "$POD_CIDR" via "$NODE_LINK_NS" dev lab-node0
+  ip route replace "$LB_POOL" via "$NODE_LINK_NS" dev lab-node0
 }
 
 kube_proxy_up() {
@@ -113,6 +118,7 @@ down() {
   # anything still inside the node namespace was started by the harness
   for pid in $(ip netns pids "$NODE_NETNS" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
   ip route del "$POD_CIDR" via "$NODE_LINK_NS" 2>/dev/null || true
+  ip route del "$LB_POOL" via "$NODE_LINK_NS" 2>/dev/null || true
   ip netns del "$NODE_NETNS" 2>/dev/null && say "deleted network namespace $NODE_NETNS (its iptables rules with it)" || true
   ip link del lab-node0 2>/dev/null || true
   rm -rf "$STATE"

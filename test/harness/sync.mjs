@@ -4,6 +4,8 @@
 // gone pods): the backends, and for a new gateway pod a new Envoy. It pushes no config: the
 // gateway's Envoy gets routes, clusters and endpoints from istiod alone (istiod.mjs).
 // So applying the sample is enough for requests through the gateway to work, as on a real cluster.
+// It also plays the cloud's LoadBalancer controller (lb-ips.mjs): a new LoadBalancer Service, such as
+// the `<gw>-istio` istiod deploys for a Gateway, gets an address of LB_POOL.
 // Started by cluster-up.sh (LAB_SYNC=0 disables it), stopped by cluster-down.sh.
 //   node test/harness/sync.mjs start|stop|status|once
 import { execFile, spawn } from 'node:child_process';
@@ -12,6 +14,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { assignLoadBalancerIPs } from './lb-ips.mjs';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -23,9 +26,13 @@ const LOG = join(CLUSTER_DIR, 'logs', 'sync.log');
 const INTERVAL_MS = Number(process.env.LAB_SYNC_INTERVAL_MS ?? 1500);
 const KINDS = 'pods';
 
-async function kubectlPath() {
-  const { stdout } = await run('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$K8S_BIN/kubectl"`]);
-  return stdout.trim();
+async function harnessVars() {
+  const { stdout } = await run('bash', [
+    '-c',
+    `source "${join(HERE, 'versions.sh')}" && echo "$K8S_BIN/kubectl" && echo "$LB_POOL"`,
+  ]);
+  const [kubectl, pool] = stdout.trim().split('\n');
+  return { kubectl, pool };
 }
 
 /** A hash of every pod's uid, resourceVersion and IP: changes when any pod does. */
@@ -52,10 +59,13 @@ async function syncOnce() {
 }
 
 async function loop() {
-  const kubectl = await kubectlPath();
+  const { kubectl, pool } = await harnessVars();
   let last = '';
   for (;;) {
     try {
+      for (const line of await assignLoadBalancerIPs(kubectl, KUBECONFIG, pool)) {
+        console.log(`${new Date().toISOString()} ${line}`);
+      }
       const fp = await fingerprint(kubectl);
       if (fp !== last) {
         const out = await syncOnce();

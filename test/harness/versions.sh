@@ -19,6 +19,8 @@ ENVOY_BIN="$HARNESS_CACHE/envoy-$ENVOY_VERSION/envoy"   # symlink to the binary 
 # istio.io/istio version pinned in istio-build/go.mod (the oracle's).
 ISTIO_MODULE_VERSION="$(awk '$1 == "istio.io/istio" { print $2; exit }' "$(dirname "${BASH_SOURCE[0]}")/istio-build/go.mod")"
 ISTIO_BIN="$HARNESS_CACHE/istio/$ISTIO_MODULE_VERSION"
+# The Gateway API CRDs (standard channel) cluster-up installs: the version istiod itself is built against.
+GATEWAY_API_VERSION="$(awk '$1 == "sigs.k8s.io/gateway-api" { print $2; exit }' "$(dirname "${BASH_SOURCE[0]}")/istio-build/go.mod")"
 
 # Runtime state of a running harness: all under the repo's git-ignored .cluster/.
 HARNESS_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -57,3 +59,7 @@ ENVOY_HTTP_PORT="${LAB_ENVOY_HTTP_PORT:-18080}"     # pod port 8080  -> here (li
 ENVOY_HTTPS_PORT="${LAB_ENVOY_HTTPS_PORT:-18443}"   # pod port 8443  -> here (only if a listener uses it)
 ENVOY_STATUS_PORT="${LAB_ENVOY_STATUS_PORT:-15521}" # pod port 15021 -> here (/healthz/ready)
 INGRESS_IP="${LAB_INGRESS_IP_ADDR:-10.244.255.253}"  # the LoadBalancer IP, an address of the node namespace
+# LoadBalancer IPs for every other LoadBalancer Service (a Gateway's deployed `<gw>-istio`): the cloud's
+# part, played by sync.mjs (lb-ips.mjs). The node namespace owns the whole range (a local route), the
+# host routes it to the node, and kube-proxy's DNAT takes each assigned address to its Service's pods.
+LB_POOL="${LAB_LB_POOL:-10.244.254.0/24}"

@@ -1,5 +1,7 @@
 // Step 3: create the namespace, server-side apply the three sample files, wait for the Deployments,
-// then show what `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` would show.
+// then show what the article's `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` shows.
+// The lab names Istio's kinds in full: where the Gateway API's CRDs are installed (the lab's own cluster,
+// most new clusters), kubectl takes `gateway` for gateways.gateway.networking.k8s.io.
 import * as vscode from 'vscode';
 import { formatNamespaceView, type NamespaceView } from '../../lab/getTable';
 import { readManifests } from '../../lab/manifests';
@@ -18,7 +20,12 @@ export const FIELD_MANAGER = 'istio-ingress-lab';
 /** The article's `kubectl get ...`: run by kubectl when it is installed, else built from the API's answers. */
 export async function namespaceListing(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<string> {
   const kubectl = ctx.tool('kubectl');
-  const args = ['get', 'pod,svc,deployment,endpoints,virtualservice,gateway', '-n', namespace];
+  const args = [
+    'get',
+    'pod,svc,deployment,endpoints,virtualservices.networking.istio.io,gateways.networking.istio.io',
+    '-n',
+    namespace,
+  ];
   if (kubectl.ok) {
     const kubeconfig = ctx.settings.kubeconfig;
     const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, {
@@ -31,7 +38,7 @@ export async function namespaceListing(ctx: LabContext, namespace: string, signa
   return `$ ${commandLine('kubectl', args)}   # built in${kubectl.ok ? '' : `: ${kubectl.message}`}\n${formatNamespaceView(await namespaceView(ctx, namespace, signal))}`;
 }
 
-/** The objects `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` lists. */
+/** The objects `kubectl get pod,svc,deployment,endpoints,virtualservices.networking.istio.io,gateways.networking.istio.io -n <ns>` lists. */
 export async function namespaceView(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<NamespaceView> {
   const cluster = ctx.getCluster();
   const o = { signal };
