@@ -195,7 +195,7 @@ export class IstioDiagnostics implements vscode.Disposable {
       const clusterResources = this.cluster.current();
       const defaultNamespace = this.ctx.engine.defaultNamespace();
       const started = Date.now();
-      // in slices: the first analysis of a large workspace must not hold back the first lenses
+      // in slices after 60 ms: the first analysis of a large workspace must not hold back the first lenses
       const result = await this.analysis.updateInSlices(
         texts,
         { defaultNamespace, ...(clusterResources ? { clusterResources } : {}) },

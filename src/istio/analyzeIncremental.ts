@@ -63,23 +63,26 @@ export class IncrementalAnalysis {
   }
 
   /**
-   * The same, with `pause()` awaited after every `sliceMs` of work: a first analysis of a large workspace then
-   * leaves the editor's thread to other work (the first lenses) in between. No other update may run meanwhile.
+   * The same, with `pause()` awaited after `firstSliceMs` of work and then after every `sliceMs`: a first
+   * analysis of a large workspace leaves the editor's thread to other work (the first lenses) in between, while
+   * the analysis after an edit (one document) runs in one go. No other update may run meanwhile.
    */
   async updateInSlices(
     texts: ReadonlyMap<string, string>,
     options: AnalyzeDocumentsOptions,
     pause: () => Promise<void>,
-    sliceMs = 15,
+    { sliceMs = 15, firstSliceMs = 60 }: { sliceMs?: number; firstSliceMs?: number } = {},
   ): Promise<AnalyzeDocumentsResult> {
     const steps = this.steps(texts, options);
     let sliceStart = Date.now();
+    let slice = firstSliceMs;
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
-      if (Date.now() - sliceStart < sliceMs) continue;
+      if (Date.now() - sliceStart < slice) continue;
       await pause();
       sliceStart = Date.now();
+      slice = sliceMs;
     }
   }
 

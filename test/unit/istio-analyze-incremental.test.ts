@@ -141,7 +141,7 @@ describe('incremental analysis after one edit', () => {
         pauses++;
         await Promise.resolve();
       },
-      0,
+      { sliceMs: 0, firstSliceMs: 0 },
     );
     assert.deepEqual(result, analyzeDocuments(texts));
     assert.ok(pauses >= texts.size, `${pauses} pauses for ${texts.size} documents`);
