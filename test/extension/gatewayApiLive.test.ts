@@ -36,6 +36,9 @@ suite('the Gateway API, live on the harness cluster', function () {
   this.timeout(180_000);
   let kubectl: (...args: string[]) => string;
   let api: LabApi;
+  /** A field of the Gateway as istiod wrote it, by kubectl's JSONPath. */
+  const gatewayField = (jsonpath: string) =>
+    kubectl('-n', NS, 'get', 'gateways.gateway.networking.k8s.io', 'simple-gateway', '-o', `jsonpath=${jsonpath}`);
 
   suiteSetup(async function () {
     api = await connectLabCluster(vscode, this);
@@ -50,15 +53,7 @@ suite('the Gateway API, live on the harness cluster', function () {
     });
     // istiod deploys the gateway; the harness starts its Envoy and the backends; istiod writes the address.
     for (let i = 0; ; i++) {
-      const programmed = kubectl(
-        '-n',
-        NS,
-        'get',
-        'gateways.gateway.networking.k8s.io',
-        'simple-gateway',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Programmed")].status}',
-      );
+      const programmed = gatewayField('{.status.conditions[?(@.type=="Programmed")].status}');
       const ready = kubectl(
         '-n',
         NS,
@@ -117,15 +112,7 @@ suite('the Gateway API, live on the harness cluster', function () {
   });
 
   test("the Requests view follows the deployed gateway's pod too, and explains its lines by that gateway's own routes", async () => {
-    const address = kubectl(
-      '-n',
-      NS,
-      'get',
-      'gateways.gateway.networking.k8s.io',
-      'simple-gateway',
-      '-o',
-      'jsonpath={.status.addresses[0].value}',
-    );
+    const address = gatewayField('{.status.addresses[0].value}');
     api.ctx.requests.start();
     const curl = (p: string) =>
       execFileSync(
