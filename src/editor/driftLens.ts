@@ -24,7 +24,7 @@ import { TRACE_LENS_TITLE } from '../lab/lensText';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
-import type { LiveGateway } from './liveRoutes';
+import type { LiveGateway } from '../lab/liveRoutes';
 import { actionRange } from './routeLens';
 import { errorText } from './show';
 import type { DriftCommandArgs } from './commands/drift';

@@ -11,7 +11,7 @@ import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../
 import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
-import { gatherLive } from './traceLive';
+import { gatherLive } from '../lab/traceLive';
 import { clusterStatNames, clusterStatPrefix, readStats, statsPath } from '../envoy/adminStats';
 import type { PodRef } from '../kube/index';
 import { countersMessage } from '../lab/traceHtml';

@@ -465,6 +465,28 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
   };
 }
 
+/** Files whose last read SharedReads keeps; past this it starts over (a long session with many untitled files). */
+const SHARED_READS_LIMIT = 5_000;
+
+/**
+ * The last read of each file, for readers of the same texts (the editor's lenses and its diagnostics both read
+ * the edited document): the second gets the first's result, without validating and building the objects again.
+ * The result is shared, so its readers never change it.
+ */
+export class SharedReads {
+  private readonly last = new Map<string, { text: string; options: string; result: ReadResult }>();
+
+  read(text: string, file: string, options: ReadOptions = {}): ReadResult {
+    const key = `${options.defaultNamespace ?? ''}|${options.validate ? 'validate' : ''}`;
+    const hit = this.last.get(file);
+    if (hit?.text === text && hit.options === key) return hit.result;
+    const result = readResources(text, file, options);
+    if (!hit && this.last.size >= SHARED_READS_LIMIT) this.last.clear();
+    this.last.set(file, { text, options: key, result });
+    return result;
+  }
+}
+
 /** Clears the per-document cache (tests and benchmarks measure cold reads with it). */
 export function clearYamlCache(): void {
   cache.clear();

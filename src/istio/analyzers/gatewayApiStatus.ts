@@ -13,11 +13,11 @@ const SPEC_DOCS = 'https://gateway-api.sigs.k8s.io/reference/spec/#routeconditio
 
 export function analyzeGatewayApiStatus(ctx: AnalysisContext): Diagnostic[] {
   const inputs = new Set([
-    ...ctx.inputs.httpRoutes,
-    ...ctx.inputs.grpcRoutes,
-    ...ctx.inputs.tlsRoutes,
-    ...ctx.inputs.tcpRoutes,
-    ...ctx.inputs.k8sGateways,
+    ...ctx.subject.httpRoutes,
+    ...ctx.subject.grpcRoutes,
+    ...ctx.subject.tlsRoutes,
+    ...ctx.subject.tcpRoutes,
+    ...ctx.subject.k8sGateways,
   ]);
   if (!inputs.size) return [];
   const out: Diagnostic[] = [];
