@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as lensText from './lab/lensText';
 import { traceCounters } from './editor/traceView';
-import { STEPS, stepContextKey } from './lab/steps';
+import { SAMPLE_VARIANTS, STEPS, stepContextKey } from './lab/steps';
 import { checkCluster } from './editor/commands/checkCluster';
 import { cleanUp } from './editor/commands/cleanUp';
 import { deploySample } from './editor/commands/deploy';
@@ -123,7 +123,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const labBin = process.env[LAB_BIN_ENV];
   if (labBin) context.environmentVariableCollection.prepend('PATH', `${labBin}${path.delimiter}`);
   // Steps start unchecked in every window; the cluster has to confirm them again.
-  for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context), false);
+  for (const v of SAMPLE_VARIANTS)
+    for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context, v), false);
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);
   ctx.engine.warm();
 

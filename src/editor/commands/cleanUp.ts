@@ -1,13 +1,15 @@
-// Step 7: delete the sample's namespace, after showing exactly what goes with it and asking.
+// Step 7: delete the sample's namespace, after showing exactly what goes with it and asking. For the Gateway
+// API sample that includes the gateway istiod deployed for the Gateway (it owns it, so it goes with it).
 import * as vscode from 'vscode';
 import type { CommandFactory } from './index';
 
-export const cleanUp: CommandFactory = (ctx) => async () => {
+export const cleanUp: CommandFactory = (ctx) => async (...args: unknown[]) => {
+  const variant = ctx.variantFor(args);
   const { namespace } = ctx.settings.sample;
   const cluster = ctx.getCluster();
   const contents = await cluster.describeNamespaceContents(namespace);
   if (!contents.exists) {
-    await ctx.setStep('cleanedUp', true);
+    await ctx.setStep('cleanedUp', true, variant);
     void ctx.prompts.info(`Istio Ingress Lab: namespace ${namespace} does not exist; nothing to delete.`);
     return [];
   }
@@ -40,8 +42,9 @@ export const cleanUp: CommandFactory = (ctx) => async () => {
     },
   );
   ctx.log.info(`clean up: deleted ${listing.join(', ')}`);
-  await ctx.setStep('cleanedUp', true);
-  await ctx.setStep('deployed', false);
+  await ctx.setStep('cleanedUp', true, variant);
+  await ctx.setStep('deployed', false, variant);
+  ctx.ingressAddresses.delete(variant);
   ctx.changed('live', 'Clean Up done');
   void ctx.prompts.info(`Istio Ingress Lab: deleted namespace ${namespace}.`);
   return listing;

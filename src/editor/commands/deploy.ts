@@ -2,23 +2,37 @@
 // then show what `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` would show.
 import * as vscode from 'vscode';
 import { formatNamespaceView, type NamespaceView } from '../../lab/getTable';
-import { readManifests } from '../../lab/manifests';
+import { deploymentsToWaitFor, readManifests } from '../../lab/manifests';
 import { commandLine, runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
-import { SAMPLE_FILES } from '../../lab/scaffold';
+import { sampleFiles } from '../../lab/scaffold';
+import type { SampleVariant } from '../../lab/steps';
+import { conditionOf } from '../../lab/gatewayStatus';
 import { deploymentProgress, type ApiObject } from '../../kube/objects';
 import { formatDeployPreview, isLabCluster } from '../../lab/deployPreview';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
-import { workspaceFolder } from './scaffold';
+import { folderArg, workspaceFolder } from './scaffold';
 import { noneIfNotServed } from '../../kube/index';
 
 export const FIELD_MANAGER = 'istio-ingress-lab';
 
+/** What the article's `kubectl get` lists: the Istio kinds, or the Gateway API's (named in full: both have a Gateway). */
+function listedKinds(variant: SampleVariant): string {
+  return variant === 'gatewayApi'
+    ? 'pod,svc,deployment,endpoints,gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io'
+    : 'pod,svc,deployment,endpoints,virtualservice,gateway';
+}
+
 /** The article's `kubectl get ...`: run by kubectl when it is installed, else built from the API's answers. */
-export async function namespaceListing(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<string> {
+export async function namespaceListing(
+  ctx: LabContext,
+  namespace: string,
+  signal?: AbortSignal,
+  variant: SampleVariant = 'virtualService',
+): Promise<string> {
   const kubectl = ctx.tool('kubectl');
-  const args = ['get', 'pod,svc,deployment,endpoints,virtualservice,gateway', '-n', namespace];
+  const args = ['get', listedKinds(variant), '-n', namespace];
   if (kubectl.ok) {
     const kubeconfig = ctx.settings.kubeconfig;
     const r = await runTool(kubectl.tool, kubeconfig ? [...args, '--kubeconfig', kubeconfig] : args, {
@@ -28,19 +42,27 @@ export async function namespaceListing(ctx: LabContext, namespace: string, signa
     if (!r.failure) return `$ ${commandLine('kubectl', args)}\n${r.stdout}`;
     ctx.log.warn(`kubectl failed (${r.failure}: ${r.stderr.trim()}); listing through the API instead`);
   }
-  return `$ ${commandLine('kubectl', args)}   # built in${kubectl.ok ? '' : `: ${kubectl.message}`}\n${formatNamespaceView(await namespaceView(ctx, namespace, signal))}`;
+  return `$ ${commandLine('kubectl', args)}   # built in${kubectl.ok ? '' : `: ${kubectl.message}`}\n${formatNamespaceView(await namespaceView(ctx, namespace, signal, variant))}`;
 }
 
 /** The objects `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` lists. */
-export async function namespaceView(ctx: LabContext, namespace: string, signal?: AbortSignal): Promise<NamespaceView> {
+export async function namespaceView(
+  ctx: LabContext,
+  namespace: string,
+  signal?: AbortSignal,
+  variant: SampleVariant = 'virtualService',
+): Promise<NamespaceView> {
   const cluster = ctx.getCluster();
   const o = { signal };
-  const [pods, services, deployments, virtualServices, gateways] = await Promise.all([
+  const api = variant === 'gatewayApi';
+  const [pods, services, deployments, virtualServices, gateways, k8sGateways, httpRoutes] = await Promise.all([
     cluster.listPods(namespace, o),
     cluster.listServices(namespace, o),
     cluster.listDeployments(namespace, o),
-    cluster.virtualServices(namespace, o).catch(noneIfNotServed),
-    cluster.gateways(namespace, o).catch(noneIfNotServed),
+    api ? [] : cluster.virtualServices(namespace, o).catch(noneIfNotServed),
+    api ? [] : cluster.gateways(namespace, o).catch(noneIfNotServed),
+    api ? cluster.listGatewayApi('Gateway', namespace, o).catch(noneIfNotServed) : [],
+    api ? cluster.listGatewayApi('HTTPRoute', namespace, o).catch(noneIfNotServed) : [],
   ]);
   const endpoints = await Promise.all(
     services.map(async (s) => ({
@@ -58,6 +80,16 @@ export async function namespaceView(ctx: LabContext, namespace: string, signal?:
       return { name: v.metadata.name, gateways: spec.gateways ?? [], hosts: spec.hosts ?? [] };
     }),
     gateways: gateways.map((g) => ({ name: g.metadata.name })),
+    k8sGateways: k8sGateways.map((g) => ({
+      name: g.metadata.name,
+      className: (g.spec as { gatewayClassName?: string } | undefined)?.gatewayClassName ?? '',
+      address: g.status?.addresses?.[0]?.value,
+      programmed: conditionOf(g.status?.conditions, 'Programmed')?.status,
+    })),
+    httpRoutes: httpRoutes.map((r) => ({
+      name: r.metadata.name,
+      hostnames: (r.spec as { hostnames?: string[] } | undefined)?.hostnames ?? [],
+    })),
   };
 }
 
@@ -75,13 +107,15 @@ async function confirmOutsideTheLab(ctx: LabContext, objects: ApiObject[], names
   return (await ctx.prompts.warn(preview.message, { modal: true, detail: preview.detail }, 'Deploy')) === 'Deploy';
 }
 
-/** Deploys the sample files of the first workspace folder, or of `target` when a caller names one. */
-export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri) => {
-  const folder = target instanceof vscode.Uri ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
+/** Deploys the sample files of the first workspace folder, or of the folder a caller names; the variant says which. */
+export const deploySample: CommandFactory = (ctx) => async (...args: unknown[]) => {
+  const variant = ctx.variantFor(args);
+  const target = folderArg(args);
+  const folder = target ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
   if (!folder) return undefined;
   const files: { name: string; text: string }[] = [];
   const missing: string[] = [];
-  for (const f of SAMPLE_FILES) {
+  for (const f of sampleFiles(variant)) {
     try {
       files.push({
         name: f,
@@ -96,7 +130,7 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
       `Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`,
       'Scaffold Sample',
     );
-    if (answer === 'Scaffold Sample') await vscode.commands.executeCommand('istioIngressLab.scaffoldSample');
+    if (answer === 'Scaffold Sample') await vscode.commands.executeCommand('istioIngressLab.scaffoldSample', variant);
     return undefined;
   }
   const { namespace } = ctx.settings.sample;
@@ -127,9 +161,7 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
       for (const r of results)
         ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
       ctx.changed('live', 'applied');
-      const deployments = read.manifests
-        .filter((m) => m.object.kind === 'Deployment')
-        .map((m) => m.object.metadata.name);
+      const deployments = deploymentsToWaitFor(read.manifests);
       progress.report({ message: `waiting for ${deployments.join(', ')}` });
       await cluster.waitForDeploymentsAvailable(namespace, deployments, {
         signal: abort.signal,
@@ -137,10 +169,10 @@ export const deploySample: CommandFactory = (ctx) => async (target?: vscode.Uri)
         onProgress: (ps) => progress.report({ message: ps.map((p) => `${p.name} ${p.message}`).join(', ') }),
       });
       const applied = results.map((r) => `${r.ref} ${r.action}`).join('\n');
-      return `${applied}\n\n${await namespaceListing(ctx, namespace, abort.signal)}`;
+      return `${applied}\n\n${await namespaceListing(ctx, namespace, abort.signal, variant)}`;
     },
   );
-  await ctx.setStep('deployed', true);
+  await ctx.setStep('deployed', true, variant);
   ctx.changed('live', 'Deploy Sample done');
   await showText(summary, 'deploy.txt');
   void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);

@@ -49,8 +49,9 @@ async function sendAll(
   );
 }
 
-export const sendRequests: CommandFactory = (ctx) => async () => {
-  const address = await ingressAddressFor(ctx);
+export const sendRequests: CommandFactory = (ctx) => async (...args: unknown[]) => {
+  const variant = ctx.variantFor(args);
+  const address = await ingressAddressFor(ctx, variant);
   if (!address)
     throw new Error(
       'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
@@ -62,7 +63,7 @@ export const sendRequests: CommandFactory = (ctx) => async () => {
   );
   await showText(text, 'requests.sh');
   const ok = responses.every((r) => r && r.status < 400);
-  await ctx.setStep('requestsSent', ok);
+  await ctx.setStep('requestsSent', ok, variant);
   if (!ok)
     void ctx.prompts.error(
       'Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).',
@@ -113,7 +114,8 @@ export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteC
     });
     if (!path) return undefined;
   }
-  const address = await ingressAddressFor(ctx);
+  // An HTTPRoute's rule is served by its Gateway's deployed gateway, not by the ingress gateway.
+  const address = await ingressAddressFor(ctx, predicted.kind ? 'gatewayApi' : 'virtualService');
   if (!address)
     throw new Error(
       'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
