@@ -28,6 +28,7 @@ import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
 import { DriftLensProvider } from './editor/driftLens';
+import { GatewayStatusLensProvider } from './editor/gatewayStatusLens';
 import { traceRequest } from './editor/traceCommand';
 import { LAB_BIN_ENV } from './tools/locate';
 
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, l4Lenses),
+    vscode.languages.registerCodeLensProvider(YAML, new GatewayStatusLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, l4Lenses),
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),

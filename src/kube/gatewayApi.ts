@@ -86,7 +86,12 @@ export async function getGatewayApi(
     return await core.transport.request<GatewayApiObject>({
       method: 'GET',
       path: `/apis/${gatewayApiGroup}/${r.version}${r.namespaced ? nsPath(namespace) : ''}/${r.plural}/${encodeURIComponent(name)}`,
-      call: { verb: 'get', resource: `${r.plural}.${gatewayApiGroup}`, namespace: r.namespaced ? namespace : undefined, name },
+      call: {
+        verb: 'get',
+        resource: `${r.plural}.${gatewayApiGroup}`,
+        namespace: r.namespaced ? namespace : undefined,
+        name,
+      },
       signal: o.signal,
       timeoutMs: o.timeoutMs,
     });

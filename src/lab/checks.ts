@@ -6,7 +6,11 @@ export interface GatewayApiFacts {
   /** The error when the cluster does not serve gateway.networking.k8s.io (its CRDs are missing). */
   notServed?: string;
   /** GatewayClass `istio` as istiod created it; undefined when there is none. */
-  gatewayClass?: { name: string; controller?: string; accepted?: { status: string; reason?: string; message?: string } };
+  gatewayClass?: {
+    name: string;
+    controller?: string;
+    accepted?: { status: string; reason?: string; message?: string };
+  };
 }
 
 export interface CheckFacts {
@@ -116,7 +120,8 @@ function gatewayApiLines(g: GatewayApiFacts, must: (ok: boolean, text: string) =
     );
     return;
   }
-  if (c.accepted?.status === 'True') must(true, `GatewayClass ${c.name} accepted by ${c.controller ?? 'its controller'}`);
+  if (c.accepted?.status === 'True')
+    must(true, `GatewayClass ${c.name} accepted by ${c.controller ?? 'its controller'}`);
   else
     must(
       false,

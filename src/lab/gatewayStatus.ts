@@ -144,7 +144,8 @@ export function statusLens(obj: GatewayApiObject): StatusLens | undefined {
     if (!obj.status?.conditions?.length)
       return {
         title: 'istiod: no status yet',
-        tooltip: 'No controller has written this Gateway\'s status: is its gatewayClassName one istiod serves (istio), and istiod running?',
+        tooltip:
+          "No controller has written this Gateway's status: is its gatewayClassName one istiod serves (istio), and istiod running?",
       };
     return { title: `istiod: ${r.summary}`, tooltip: r.details.join('\n') };
   }
@@ -153,7 +154,7 @@ export function statusLens(obj: GatewayApiObject): StatusLens | undefined {
     if (!parents.length)
       return {
         title: 'istiod: no status yet',
-        tooltip: 'No controller has written this route\'s status: do its parentRefs name a Gateway istiod serves?',
+        tooltip: "No controller has written this route's status: do its parentRefs name a Gateway istiod serves?",
       };
     const parts = parents.map((p) => {
       const ref = `${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`;

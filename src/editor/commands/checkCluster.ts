@@ -96,26 +96,28 @@ export async function gatherCheckFacts(
   return facts;
 }
 
-export const checkCluster: CommandFactory = (ctx) => async (...args: unknown[]) => {
-  const variant = ctx.variantFor(args);
-  const report = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: 'Istio Ingress Lab: checking the cluster',
-      cancellable: true,
-    },
-    async (_p, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return buildCheckReport(await gatherCheckFacts(ctx, abort.signal, variant));
-    },
-  );
-  await ctx.setStep('clusterReady', report.ok, variant);
-  await showText(formatCheckReport(report), 'cluster-check.txt');
-  if (report.ok) void ctx.prompts.info('Istio Ingress Lab: the cluster is ready for the lab.');
-  else
-    void ctx.prompts.error(
-      `Istio Ingress Lab: ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'the cluster is not ready.'}`,
+export const checkCluster: CommandFactory =
+  (ctx) =>
+  async (...args: unknown[]) => {
+    const variant = ctx.variantFor(args);
+    const report = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: 'Istio Ingress Lab: checking the cluster',
+        cancellable: true,
+      },
+      async (_p, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return buildCheckReport(await gatherCheckFacts(ctx, abort.signal, variant));
+      },
     );
-  return report;
-};
+    await ctx.setStep('clusterReady', report.ok, variant);
+    await showText(formatCheckReport(report), 'cluster-check.txt');
+    if (report.ok) void ctx.prompts.info('Istio Ingress Lab: the cluster is ready for the lab.');
+    else
+      void ctx.prompts.error(
+        `Istio Ingress Lab: ${report.lines.find((l) => !l.ok && !l.optional)?.text ?? 'the cluster is not ready.'}`,
+      );
+    return report;
+  };

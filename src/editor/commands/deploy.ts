@@ -108,73 +108,77 @@ async function confirmOutsideTheLab(ctx: LabContext, objects: ApiObject[], names
 }
 
 /** Deploys the sample files of the first workspace folder, or of the folder a caller names; the variant says which. */
-export const deploySample: CommandFactory = (ctx) => async (...args: unknown[]) => {
-  const variant = ctx.variantFor(args);
-  const target = folderArg(args);
-  const folder = target ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
-  if (!folder) return undefined;
-  const files: { name: string; text: string }[] = [];
-  const missing: string[] = [];
-  for (const f of sampleFiles(variant)) {
-    try {
-      files.push({
-        name: f,
-        text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, f))),
-      });
-    } catch {
-      missing.push(f);
+export const deploySample: CommandFactory =
+  (ctx) =>
+  async (...args: unknown[]) => {
+    const variant = ctx.variantFor(args);
+    const target = folderArg(args);
+    const folder = target ? { uri: target, name: target.fsPath } : workspaceFolder(ctx);
+    if (!folder) return undefined;
+    const files: { name: string; text: string }[] = [];
+    const missing: string[] = [];
+    for (const f of sampleFiles(variant)) {
+      try {
+        files.push({
+          name: f,
+          text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, f))),
+        });
+      } catch {
+        missing.push(f);
+      }
     }
-  }
-  if (missing.length) {
-    const answer = await ctx.prompts.error(
-      `Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`,
-      'Scaffold Sample',
-    );
-    if (answer === 'Scaffold Sample') await vscode.commands.executeCommand('istioIngressLab.scaffoldSample', variant);
-    return undefined;
-  }
-  const { namespace } = ctx.settings.sample;
-  const read = readManifests(files, namespace);
-  if (!read.ok) throw new Error(read.message);
-  const cluster = ctx.getCluster();
-  const objects = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-    ...read.manifests.map((m) => m.object),
-  ];
-  if (!(await confirmOutsideTheLab(ctx, objects, namespace))) return undefined;
+    if (missing.length) {
+      const answer = await ctx.prompts.error(
+        `Istio Ingress Lab: ${missing.join(', ')} not found in ${folder.name}. Scaffold the sample first.`,
+        'Scaffold Sample',
+      );
+      if (answer === 'Scaffold Sample') await vscode.commands.executeCommand('istioIngressLab.scaffoldSample', variant);
+      return undefined;
+    }
+    const { namespace } = ctx.settings.sample;
+    const read = readManifests(files, namespace);
+    if (!read.ok) throw new Error(read.message);
+    const cluster = ctx.getCluster();
+    const objects = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      ...read.manifests.map((m) => m.object),
+    ];
+    if (!(await confirmOutsideTheLab(ctx, objects, namespace))) return undefined;
 
-  const summary = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: 'Istio Ingress Lab: deploying the sample',
-      cancellable: true,
-    },
-    async (progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      progress.report({ message: `server-side apply of namespace ${namespace} and ${read.manifests.length} objects` });
-      const results = await cluster.serverSideApply(objects, {
-        fieldManager: FIELD_MANAGER,
-        namespace,
-        signal: abort.signal,
-      });
-      for (const r of results)
-        ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
-      ctx.changed('live', 'applied');
-      const deployments = deploymentsToWaitFor(read.manifests);
-      progress.report({ message: `waiting for ${deployments.join(', ')}` });
-      await cluster.waitForDeploymentsAvailable(namespace, deployments, {
-        signal: abort.signal,
-        timeoutMs: 180_000,
-        onProgress: (ps) => progress.report({ message: ps.map((p) => `${p.name} ${p.message}`).join(', ') }),
-      });
-      const applied = results.map((r) => `${r.ref} ${r.action}`).join('\n');
-      return `${applied}\n\n${await namespaceListing(ctx, namespace, abort.signal, variant)}`;
-    },
-  );
-  await ctx.setStep('deployed', true, variant);
-  ctx.changed('live', 'Deploy Sample done');
-  await showText(summary, 'deploy.txt');
-  void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);
-  return summary;
-};
+    const summary = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: 'Istio Ingress Lab: deploying the sample',
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        progress.report({
+          message: `server-side apply of namespace ${namespace} and ${read.manifests.length} objects`,
+        });
+        const results = await cluster.serverSideApply(objects, {
+          fieldManager: FIELD_MANAGER,
+          namespace,
+          signal: abort.signal,
+        });
+        for (const r of results)
+          ctx.log.info(`deploy: ${r.ref} ${r.action}${r.changes.length ? ` (${r.changes.join('; ')})` : ''}`);
+        ctx.changed('live', 'applied');
+        const deployments = deploymentsToWaitFor(read.manifests);
+        progress.report({ message: `waiting for ${deployments.join(', ')}` });
+        await cluster.waitForDeploymentsAvailable(namespace, deployments, {
+          signal: abort.signal,
+          timeoutMs: 180_000,
+          onProgress: (ps) => progress.report({ message: ps.map((p) => `${p.name} ${p.message}`).join(', ') }),
+        });
+        const applied = results.map((r) => `${r.ref} ${r.action}`).join('\n');
+        return `${applied}\n\n${await namespaceListing(ctx, namespace, abort.signal, variant)}`;
+      },
+    );
+    await ctx.setStep('deployed', true, variant);
+    ctx.changed('live', 'Deploy Sample done');
+    await showText(summary, 'deploy.txt');
+    void ctx.prompts.info(`Istio Ingress Lab: the sample runs in namespace ${namespace}.`);
+    return summary;
+  };

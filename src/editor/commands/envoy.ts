@@ -90,61 +90,63 @@ function sampleGateway(ctx: LabContext): { ref: GatewayRef; deployed: { namespac
   };
 }
 
-export const inspectEnvoy: CommandFactory = (ctx) => async (...args: unknown[]) => {
-  const variant = ctx.variantFor(args);
-  const gw = variant === 'gatewayApi' ? sampleGateway(ctx) : undefined;
-  const pod = await requirePod(ctx, gw?.ref);
-  const targets = await sampleTargets(ctx, variant);
-  const sections: string[] = [];
-  let listenerSeen = false;
-  const istioctl = ctx.tool('istioctl');
-  if (istioctl.ok) {
-    const t: ProxyTarget = {
-      // As Istio's docs name a deployed gateway: its Deployment (istioctl picks one of its pods).
-      pod: gw ? `deploy/${gw.deployed.name}` : pod.name,
-      namespace: pod.namespace,
-      kubeconfig: ctx.settings.kubeconfig || undefined,
-    };
-    const runs = [
-      listenersArgs(t, targets.port),
-      ...targets.routeConfigs.map((n) => routesArgs(t, n)),
-      ...targets.clusters.map((c) => endpointsArgs(t, c)),
-    ];
-    for (const args of runs) {
-      const r = await runTool(istioctl.tool, args, { log: (l) => ctx.log.info(l) });
-      sections.push(`$ ${r.commandLine}\n${r.failure ? `✗ ${r.failure}: ${r.stderr.trim()}` : r.stdout.trimEnd()}`);
-      if (args[1] === 'listeners' && !r.failure && routesIn(r.stdout, targets.routeConfigs)) listenerSeen = true;
+export const inspectEnvoy: CommandFactory =
+  (ctx) =>
+  async (...args: unknown[]) => {
+    const variant = ctx.variantFor(args);
+    const gw = variant === 'gatewayApi' ? sampleGateway(ctx) : undefined;
+    const pod = await requirePod(ctx, gw?.ref);
+    const targets = await sampleTargets(ctx, variant);
+    const sections: string[] = [];
+    let listenerSeen = false;
+    const istioctl = ctx.tool('istioctl');
+    if (istioctl.ok) {
+      const t: ProxyTarget = {
+        // As Istio's docs name a deployed gateway: its Deployment (istioctl picks one of its pods).
+        pod: gw ? `deploy/${gw.deployed.name}` : pod.name,
+        namespace: pod.namespace,
+        kubeconfig: ctx.settings.kubeconfig || undefined,
+      };
+      const runs = [
+        listenersArgs(t, targets.port),
+        ...targets.routeConfigs.map((n) => routesArgs(t, n)),
+        ...targets.clusters.map((c) => endpointsArgs(t, c)),
+      ];
+      for (const args of runs) {
+        const r = await runTool(istioctl.tool, args, { log: (l) => ctx.log.info(l) });
+        sections.push(`$ ${r.commandLine}\n${r.failure ? `✗ ${r.failure}: ${r.stderr.trim()}` : r.stdout.trimEnd()}`);
+        if (args[1] === 'listeners' && !r.failure && routesIn(r.stdout, targets.routeConfigs)) listenerSeen = true;
+      }
+    } else {
+      const live = await ctx.live.get(gw?.ref);
+      if (!live.ok) throw new Error(live.reason);
+      const g = live.gateway;
+      const pre = `# built in (${istioctl.message}), read from ${pod.name}'s Envoy admin`;
+      let listeners = g.listenersTable(targets.port);
+      let command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}`;
+      if (listeners.trim().split('\n').length <= 1) {
+        // Bound elsewhere (a test harness remaps ports): show every listener rather than an empty table.
+        listeners = g.listenersTable();
+        command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace}   # nothing bound to port ${targets.port}`;
+      }
+      listenerSeen = routesIn(listeners, targets.routeConfigs);
+      sections.push(pre);
+      sections.push(`${command}\n${listeners.trimEnd()}`);
+      for (const n of targets.routeConfigs)
+        sections.push(
+          `$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`,
+        );
+      for (const c of targets.clusters)
+        sections.push(
+          `$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`,
+        );
     }
-  } else {
-    const live = await ctx.live.get(gw?.ref);
-    if (!live.ok) throw new Error(live.reason);
-    const g = live.gateway;
-    const pre = `# built in (${istioctl.message}), read from ${pod.name}'s Envoy admin`;
-    let listeners = g.listenersTable(targets.port);
-    let command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}`;
-    if (listeners.trim().split('\n').length <= 1) {
-      // Bound elsewhere (a test harness remaps ports): show every listener rather than an empty table.
-      listeners = g.listenersTable();
-      command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace}   # nothing bound to port ${targets.port}`;
-    }
-    listenerSeen = routesIn(listeners, targets.routeConfigs);
-    sections.push(pre);
-    sections.push(`${command}\n${listeners.trimEnd()}`);
-    for (const n of targets.routeConfigs)
-      sections.push(
-        `$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`,
-      );
-    for (const c of targets.clusters)
-      sections.push(
-        `$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`,
-      );
-  }
-  sections.push(...(await labNodeSections(ctx, pod, gw?.deployed)));
-  const text = sections.join('\n\n') + '\n';
-  await showText(text, 'inspect-envoy.sh');
-  await ctx.setStep('envoyInspected', listenerSeen, variant);
-  return text;
-};
+    sections.push(...(await labNodeSections(ctx, pod, gw?.deployed)));
+    const text = sections.join('\n\n') + '\n';
+    await showText(text, 'inspect-envoy.sh');
+    await ctx.setStep('envoyInspected', listenerSeen, variant);
+    return text;
+  };
 
 export const openConfigDump: CommandFactory = (ctx) => async () => {
   const live = await ctx.live.get();

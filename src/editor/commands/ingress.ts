@@ -155,18 +155,20 @@ export function discoverIngressAddress(
     : discoverIstioIngressAddress(ctx, interactive);
 }
 
-export const findIngressAddress: CommandFactory = (ctx) => async (...args: unknown[]) => {
-  const variant = ctx.variantFor(args);
-  const address = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: finding the ingress address' },
-    (p) => discoverIngressAddress(ctx, true, variant, (message) => p.report({ message })),
-  );
-  if (address)
-    void ctx.prompts.info(
-      `Istio Ingress Lab: ${variant === 'gatewayApi' ? `Gateway ${GATEWAY_API_GATEWAY}` : 'the ingress gateway'} answers at ${address}.`,
+export const findIngressAddress: CommandFactory =
+  (ctx) =>
+  async (...args: unknown[]) => {
+    const variant = ctx.variantFor(args);
+    const address = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Istio Ingress Lab: finding the ingress address' },
+      (p) => discoverIngressAddress(ctx, true, variant, (message) => p.report({ message })),
     );
-  return address;
-};
+    if (address)
+      void ctx.prompts.info(
+        `Istio Ingress Lab: ${variant === 'gatewayApi' ? `Gateway ${GATEWAY_API_GATEWAY}` : 'the ingress gateway'} answers at ${address}.`,
+      );
+    return address;
+  };
 
 /** The address for requests: the one found earlier, the setting, or found now. */
 export async function ingressAddressFor(
