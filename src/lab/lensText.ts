@@ -22,13 +22,29 @@ export interface RouteView {
   route: Route;
 }
 
+/**
+ * The path rewrite as the user wrote it: `/hello` for a prefix rewrite, and also for the two regexes Istio
+ * makes of the Gateway API's URLRewrite (ReplaceFullPath: `/.*` to a literal path; ReplacePrefixMatch `/`:
+ * `^<prefix>(/?)(.*)` to `/\2`); any other regex as `s/pattern/substitution/`. Empty without a rewrite.
+ */
+export function describeRewrite(a: Route['route']): string {
+  const re = a?.regexRewrite;
+  if (re) {
+    const { regex } = re.pattern;
+    if (regex === '/.*' && !re.substitution.includes('\\')) return re.substitution;
+    if (/^\^.*\(\/\?\)\(\.\*\)$/.test(regex) && re.substitution === '/\\2') return '/';
+    return `s/${regex}/${re.substitution}/`;
+  }
+  return a?.prefixRewrite ?? '';
+}
+
 /** What happens to a matched request: rewrite, then where it goes. */
 export function describeAction(r: Route): string {
   const parts: string[] = [];
   const a = r.route;
   if (a) {
-    if (a.regexRewrite) parts.push(`${ARROW.trim()} s/${a.regexRewrite.pattern.regex}/${a.regexRewrite.substitution}/`);
-    else if (a.prefixRewrite !== undefined) parts.push(`${ARROW.trim()} ${a.prefixRewrite}`);
+    const rewrite = describeRewrite(a);
+    if (a.regexRewrite || a.prefixRewrite !== undefined) parts.push(`${ARROW.trim()} ${rewrite}`);
     if (a.hostRewriteLiteral) parts.push(`host ${a.hostRewriteLiteral}`);
   }
   const head = parts.join(' ');
@@ -63,11 +79,7 @@ export function formatRoute(v: RouteView): string {
 /** `predicted http.8080 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80`, at most LENS_MAX long. */
 export function formatRouteLens(v: RouteView, source: LensSource): string {
   const a = v.route.route;
-  const rewrite = a?.regexRewrite
-    ? `${ARROW}s/${a.regexRewrite.pattern.regex}/${a.regexRewrite.substitution}/`
-    : a?.prefixRewrite !== undefined
-      ? `${ARROW}${a.prefixRewrite}`
-      : '';
+  const rewrite = a?.regexRewrite || a?.prefixRewrite !== undefined ? `${ARROW}${describeRewrite(a)}` : '';
   const line = [
     `${source === 'live' ? LIVE_MARK : PREDICTED_MARK} ${v.routeConfig}`,
     v.virtualHost,

@@ -9,6 +9,7 @@ import {
   formatEndpoints,
   formatHoverMarkdown,
   formatNotOnGateway,
+  describeRewrite,
   formatRoute,
   formatRouteLens,
   LENS_MAX,
@@ -34,6 +35,44 @@ test("the sample's two matches read as the article describes them, short enough 
   assert.equal(
     formatRoute(samplePrediction().routes[0]!),
     'http.8080 › simple.baihl.io:80 › path /simple/httpserver → /hello › outbound|80||simple.simple.svc.cluster.local',
+  );
+});
+
+test("the Gateway API sample's two rules read as the user wrote their URLRewrites, not as Istio's regexes", () => {
+  const text = readFileSync(new URL('../../samples/gateway-api.yaml', import.meta.url), 'utf8')
+    .replaceAll('{{namespace}}', 'simple')
+    .replaceAll('{{host}}', 'simple.baihl.io');
+  const sets = [
+    ...['simple.yaml', 'nginx.yaml'].map(
+      (f) => readResources(readFileSync(new URL(`../../samples/workspace/${f}`, import.meta.url), 'utf8'), f).resources,
+    ),
+    readResources(text, 'gateway-api.yaml').resources,
+  ];
+  const routes = predict(mergeResourceSets(...sets)).routes;
+  // What Istio generates stays visible in the route itself (and the hover's JSON)...
+  assert.deepEqual(
+    routes.map((r) => r.route.route?.regexRewrite),
+    [
+      { pattern: { regex: '/.*' }, substitution: '/hello' },
+      { pattern: { regex: '^/simple/nginx(/?)(.*)' }, substitution: '/\\2' },
+    ],
+  );
+  // ...while the lens and the hover's one line say what the user asked for.
+  assert.deepEqual(
+    routes.map((r) => formatRouteLens(r, 'predicted')),
+    [
+      'predicted http.80 › simple.baihl.io:80 › /simple/httpserver → /hello › simple:80',
+      'predicted http.80 › simple.baihl.io:80 › /simple/nginx/* → / › nginx:80',
+    ],
+  );
+  assert.match(
+    formatRoute(routes[1]!),
+    /› prefix \/simple\/nginx\/ → \/ › outbound\|80\|\|nginx\.simple\.svc\.cluster\.local$/,
+  );
+  // Any other regex is shown as the substitution it is.
+  assert.equal(
+    describeRewrite({ cluster: 'c', regexRewrite: { pattern: { regex: '^/v1/(.*)' }, substitution: '/v2/\\1' } }),
+    's/^/v1/(.*)//v2/\\1/',
   );
 });
 

@@ -1,0 +1,115 @@
+// The Gateway API's lenses live on the lab's own cluster: the real istiod deploys `simple-gateway-istio`
+// for the Gateway in samples/gateway-api.yaml, and each HTTPRoute rule's lens reads that gateway's own
+// Envoy (the pod labelled gateway.networking.k8s.io/gateway-name), not the istio-ingressgateway.
+// Runs when .cluster/kubeconfig answers (npm run cluster:up); skipped otherwise, failed with LAB_REQUIRE_CLUSTER=1.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { connectLabCluster, EXTENSION_ID, withUntitledYaml } from './seam';
+
+const NS = 'gwapi-ext';
+const HOST = 'simple.baihl.io';
+const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+
+function harnessVar(name: string): string {
+  return execFileSync(
+    'bash',
+    ['-c', `source "$1" && echo "$${name}"`, 'bash', join(repo(), 'test/harness/versions.sh')],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
+}
+
+const sample = (file: string) =>
+  readFileSync(join(repo(), 'samples', file), 'utf8')
+    .replaceAll('{{namespace}}', NS)
+    .replaceAll('{{host}}', HOST);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+suite('the Gateway API, live on the harness cluster', function () {
+  this.timeout(180_000);
+  let kubectl: (...args: string[]) => string;
+
+  suiteSetup(async function () {
+    await connectLabCluster(vscode, this);
+    const bin = join(harnessVar('K8S_BIN'), 'kubectl');
+    const kubeconfig = join(repo(), '.cluster', 'kubeconfig');
+    kubectl = (...args: string[]) =>
+      execFileSync(bin, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync(bin, ['--kubeconfig', kubeconfig, 'create', 'namespace', NS], { stdio: 'ignore' });
+    execFileSync(bin, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '-f', '-'], {
+      input: ['simple.yaml', 'nginx.yaml', 'gateway-api.yaml'].map(sample).join('\n---\n'),
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    // istiod deploys the gateway; the harness starts its Envoy and the backends; istiod writes the address.
+    for (let i = 0; ; i++) {
+      const programmed = kubectl(
+        '-n',
+        NS,
+        'get',
+        'gateways.gateway.networking.k8s.io',
+        'simple-gateway',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Programmed")].status}',
+      );
+      const ready = kubectl(
+        '-n',
+        NS,
+        'get',
+        'pods',
+        '-l',
+        'gateway.networking.k8s.io/gateway-name=simple-gateway',
+        '-o',
+        'jsonpath={.items[*].status.podIP}',
+      );
+      if (programmed === 'True' && ready) break;
+      if (i > 240)
+        throw new Error(`the Gateway is not Programmed with a pod after 60 s (${programmed}, pods ${ready})`);
+      await sleep(250);
+    }
+    execFileSync('bash', [join(repo(), 'test/harness/backends.sh'), 'up', NS], { cwd: repo(), stdio: 'ignore' });
+  });
+  suiteTeardown(async () => {
+    kubectl?.('delete', 'namespace', NS, '--wait=false');
+    const config = vscode.workspace.getConfiguration('istioIngressLab');
+    for (const key of ['kubeconfig', 'ingress.probeAddresses']) {
+      await config.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test("each HTTPRoute rule's lens is live from the deployed gateway's Envoy (http.80), with its endpoint pods", async () => {
+    await withUntitledYaml(vscode, sample('gateway-api.yaml'), async (doc) => {
+      // A lens sits on the first line of its matches[] entry (`- path:`).
+      const lines = doc.getText().split('\n');
+      const entry = (value: string) => lines.findIndex((l) => l.includes(`value: ${value}`)) - 2;
+      let lenses: vscode.CodeLens[] = [];
+      // The first read finds the pod and its Envoy through a port-forward; istiod may still be pushing.
+      for (let i = 0; i < 40; i++) {
+        await vscode.commands.executeCommand('istioIngressLab.refresh');
+        lenses =
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100)) ??
+          [];
+        if (lenses.filter((l) => l.command?.title.startsWith('live ')).length >= 2) break;
+        await sleep(500);
+      }
+      const routes = lenses
+        .filter((l) => /^(live|predicted) /.test(l.command?.title ?? ''))
+        .map((l) => ({ line: l.range.start.line, title: l.command!.title }));
+      assert.deepEqual(routes, [
+        {
+          line: entry('/simple/httpserver'),
+          title: `live http.80 › ${HOST}:80 › /simple/httpserver → /hello › simple:80`,
+        },
+        { line: entry('/simple/nginx'), title: `live http.80 › ${HOST}:80 › /simple/nginx/* → / › nginx:80` },
+      ]);
+      const tooltips = lenses.map((l) => l.command?.tooltip ?? '').join('\n---\n');
+      assert.match(tooltips, new RegExp(`^10\\.244\\.\\d+\\.\\d+:80 HEALTHY \\(simple-[a-z0-9]+-[a-z0-9]+\\)$`, 'm'));
+      assert.match(tooltips, /^10\.244\.\d+\.\d+:80 HEALTHY \(nginx-deployment-[a-z0-9]+-[a-z0-9]+\)$/m);
+      assert.match(tooltips, /simple-gateway-istio-[a-z0-9]+-[a-z0-9]+/, 'the tooltip names the deployed gateway pod');
+    });
+  });
+});
