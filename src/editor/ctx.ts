@@ -44,11 +44,6 @@ export class LabContext implements vscode.Disposable {
     virtualService: new Map(),
     gatewayApi: new Map(),
   };
-  /**
-   * The sample the walkthrough commands act on: the one a walkthrough link named last (its argument), so the
-   * same command from the palette continues the walkthrough the user is in. The article's until then.
-   */
-  variant: SampleVariant = 'virtualService';
   /** The last ingress address that answered, per sample (the ingress gateway's, the Gateway's), so later steps need not ask again. */
   readonly ingressAddresses = new Map<SampleVariant, string>();
 
@@ -107,14 +102,13 @@ export class LabContext implements vscode.Disposable {
     return this.stepsByVariant.virtualService;
   }
 
-  /** The variant a command acts on: the one its arguments name (remembered), else the last one named. */
+  /**
+   * The sample a walkthrough command acts on: the Gateway API's when its arguments say so (the Gateway API
+   * walkthrough's links pass "gatewayApi"), else the article's; never remembered, so the palette's commands
+   * always mean the article's sample.
+   */
   variantFor(args: readonly unknown[]): SampleVariant {
-    const named = variantArg(args);
-    if (named && named !== this.variant) {
-      this.log.info(`walkthrough: the ${named === 'gatewayApi' ? 'Gateway API' : 'VirtualService'} sample`);
-      this.variant = named;
-    }
-    return this.variant;
+    return variantArg(args) ?? 'virtualService';
   }
 
   async setStep(step: StepContext, done: boolean, variant: SampleVariant = 'virtualService'): Promise<void> {
