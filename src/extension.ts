@@ -29,6 +29,7 @@ import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
 import { DriftLensProvider } from './editor/driftLens';
 import { GatewayStatusLensProvider } from './editor/gatewayStatusLens';
+import { showGatewayApiStatus } from './editor/commands/gatewayApiStatus';
 import { traceRequest } from './editor/traceCommand';
 import { LAB_BIN_ENV } from './tools/locate';
 
@@ -78,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
         showLog,
         traceRequest,
         showDrift,
+        showGatewayApiStatus,
         followGatewayLog,
         stopGatewayLog,
       },

@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import type { GatewayApiKind, GatewayApiObject } from '../kube/index';
 import { statusLens } from '../lab/gatewayStatus';
+import { commandId } from '../lab/steps';
+import type { StatusArgs } from './commands/gatewayApiStatus';
 import { readResources } from '../istio/yamlModel';
 import type { KubeObject } from '../istio/model';
 import type { LabContext } from './ctx';
@@ -56,7 +58,8 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider {
         new vscode.CodeLens(toVsRange(o.rangeAt(['kind'])), {
           title: lens.title,
           tooltip: `${kind} ${namespace}/${o.metadata.name} on the cluster, status written by istiod:\n${lens.tooltip}`,
-          command: '',
+          command: commandId('showGatewayApiStatus'),
+          arguments: [{ kind, namespace, name: o.metadata.name } satisfies StatusArgs],
         }),
       );
     }

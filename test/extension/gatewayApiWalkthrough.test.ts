@@ -90,23 +90,31 @@ suite('the Gateway API walkthrough on the harness cluster', function () {
     const uri = vscode.Uri.joinPath(folder, 'gateway-api.yaml');
     const doc = await vscode.workspace.openTextDocument(uri);
     const lines = doc.getText().split('\n');
-    let titles: { line: number; title: string; tooltip: string }[] = [];
+    let status: vscode.CodeLens[] = [];
     for (let i = 0; i < 60; i++) {
       await run('refresh');
       const lenses =
         (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-      titles = lenses
-        .filter((l) => l.command?.title.startsWith('istiod: '))
-        .map((l) => ({ line: l.range.start.line, title: l.command!.title, tooltip: l.command!.tooltip ?? '' }));
-      if (titles.length === 2 && titles.every((t) => !/\?|no address|no status/.test(t.title))) break;
+      status = lenses.filter((l) => l.command?.title.startsWith('istiod: '));
+      if (status.length === 2 && status.every((l) => !/\?|no address|no status/.test(l.command!.title))) break;
       await sleep(500);
     }
-    const gw = titles.find((t) => lines[t.line] === 'kind: Gateway');
-    const route = titles.find((t) => lines[t.line] === 'kind: HTTPRoute');
-    assert.match(gw?.title ?? JSON.stringify(titles), /^istiod: Accepted ✓ · Programmed ✓ · 10\.244\.254\.\d+$/);
-    assert.match(gw!.tooltip, /listener http: 1 attached route/);
-    assert.equal(route?.title, 'istiod: Accepted ✓ · ResolvedRefs ✓ (simple-gateway)');
-    assert.match(route.tooltip, /^ {2}Accepted=True Accepted/m);
+    const on = (kind: string) => status.find((l) => lines[l.range.start.line] === `kind: ${kind}`)?.command;
+    const gw = on('Gateway');
+    const route = on('HTTPRoute');
+    const shown = JSON.stringify(status.map((l) => l.command?.title));
+    assert.match(gw?.title ?? shown, /^istiod: Accepted ✓ · Programmed ✓ · 10\.244\.254\.\d+$/);
+    assert.match(gw!.tooltip ?? '', /listener http: 1 attached route/);
+    assert.equal(route?.title, 'istiod: Accepted ✓ · ResolvedRefs ✓ (simple-gateway)', shown);
+    assert.match(route.tooltip ?? '', /^ {2}Accepted=True Accepted/m);
+    // A click shows the whole status, read afresh.
+    const result = await vscode.commands.executeCommand<vscode.TextDocument>(gw!.command, ...(gw!.arguments ?? []));
+    assert.match(
+      result.getText(),
+      new RegExp(`^# Gateway ${NS}/simple-gateway, generation 1: the status istiod wrote`),
+    );
+    assert.match(result.getText(), /^# istiod: Accepted ✓ · Programmed ✓ · 10\.244\.254\.\d+$/m);
+    assert.match(result.getText(), /"type": "Programmed"/);
   });
 
   test("Find Ingress Address: waits for Programmed, takes the address istiod wrote into the Gateway's status", async () => {
