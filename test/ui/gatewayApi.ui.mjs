@@ -7,7 +7,8 @@
 //   1. Check Cluster: the Gateway API served, GatewayClass istio accepted (the cluster check's result tab)
 //   2. Scaffold: simple.yaml, nginx.yaml and gateway-api.yaml appear in the explorer
 //   3. Deploy: server-side apply; the gateway istiod deploys (simple-gateway-istio) is in the listing
-//   4. Find the Gateway's address: Programmed, the address istiod wrote (10.244.254.x) answers
+//   4. Find the Gateway's address: Programmed, the address istiod wrote (10.244.254.x) answers; in
+//      gateway-api.yaml the status lenses show it (Accepted, Programmed, the address; Accepted, ResolvedRefs)
 //   5. Send the requests: httpserver's "hello" and nginx's "Welcome to nginx!" through that address
 //   6. Look inside Envoy: route config http.80 of deploy/simple-gateway-istio
 //   7. Clean up: the dialog lists the Gateway, the HTTPRoute and the deployed gateway; "Delete" deletes them
@@ -33,7 +34,9 @@ import {
 import {
   SELECTORS,
   explorerRow,
+  lensTexts,
   notificationTexts,
+  openFromExplorer,
   openWorkbench,
   runFromPalette,
   runWorkbenchScript,
@@ -221,11 +224,28 @@ const afterStep = {
       'the deploy listing has the gateway istiod deployed for the Gateway, available',
       /deployment\.apps\/simple-gateway-istio +1\/1/,
     ),
-  findAddress: () =>
-    sees(
+  async findAddress() {
+    await sees(
       'the address report: the Gateway Programmed, its status address answers from here',
       /gatewayStatus +10\.244\.254\.\d+ +\[answers from here\]/,
-    ),
+    );
+    // The status istiod wrote, on the objects in the file.
+    await openFromExplorer(page, 'gateway-api.yaml');
+    const want = [
+      /^istiod: Accepted ✓ · Programmed ✓ · 10\.244\.254\.\d+$/,
+      /^istiod: Accepted ✓ · ResolvedRefs ✓ \(simple-gateway\)$/,
+    ];
+    const lenses = await lensTexts(page, {
+      until: (t) => want.every((w) => t.some((x) => w.test(x))),
+      timeout: 30_000,
+    });
+    await screenshot(page, RESULTS, 'gwapi-4-status-lenses');
+    check(
+      'gateway-api.yaml shows the status lenses: the Gateway Programmed with its address, the HTTPRoute Accepted and ResolvedRefs',
+      want.every((w) => lenses.some((x) => w.test(x))),
+      JSON.stringify(lenses),
+    );
+  },
   async sendRequests() {
     await sees("/simple/httpserver answers 200 with the httpserver's hello", /HTTP 200[^]*hello \[stranger\]/);
     await sees("/simple/nginx answers 200 with nginx's welcome page", /\/simple\/nginx\nHTTP 200[^]*Welcome to nginx!/);
