@@ -124,6 +124,12 @@ export class LiveRoutes {
   private async read(gw?: GatewayRef): Promise<LiveState> {
     const pod = await this.gatewayPod(gw);
     if (typeof pod === 'string') return { ok: false, reason: pod };
+    return this.ofPod(pod);
+  }
+
+  /** Live view of one gateway pod's Envoy, e.g. the one whose access log line the Requests view explains. */
+  ofPod(pod: PodInfo): Promise<LiveState> {
+    if (!this.ctx.prompts.isTrusted()) return Promise.resolve(UNTRUSTED_STATE());
     const key = `${pod.namespace}/${pod.name}`;
     let state = this.byPod.get(key);
     if (!state) {

@@ -7,9 +7,10 @@ import * as vscode from 'vscode';
 import type { AccessLogEntry } from '../envoy/accessLog';
 import { FAILURE_STATS_FILTER, failureStatsLine, readFailureStats, type FailureStats } from '../envoy/stats';
 import { explainEntry, type ExplainContext, type Explanation } from '../istio/accessLogExplain';
-import type { PodRef } from '../kube';
+import { GATEWAY_NAME_LABEL } from '../istio/gatewayApi';
+import { ClusterError, type PodRef } from '../kube';
 import type { PodInfo } from '../kube/objects';
-import { accessEntryOf, requestLabel, RequestLog, type RequestRecord } from '../lab/requestLog';
+import { accessEntryOf, podChanges, podKey, requestLabel, RequestLog, type RequestRecord } from '../lab/requestLog';
 import { commandId } from '../lab/steps';
 import { UntrustedWorkspaceError, type LabContext } from './ctx';
 import { errorText } from './show';
@@ -20,6 +21,8 @@ const PROXY_CONTAINER = 'istio-proxy';
 /** How far back the view starts: the window of the outcome lenses. */
 const SINCE_SECONDS = 300;
 const SHOWN = 200;
+/** How often the gateway pods are listed again: a new pod (a rollout, a new Gateway) is followed within this. */
+const RESCAN_MS = 5000;
 
 type Status = { kind: 'idle' } | { kind: 'following'; pods: string[] } | { kind: 'error'; message: string };
 
@@ -29,7 +32,9 @@ export class GatewayLogTail implements vscode.Disposable {
   private status: Status = { kind: 'idle' };
   private stats: FailureStats | undefined;
   private statsError: string | undefined;
-  private pending: { pod: string; line: string; entry: AccessLogEntry }[] = [];
+  private pending: { pod: PodInfo; line: string; entry: AccessLogEntry }[] = [];
+  /** The pods followed now, by namespace/name, each with its own stop. */
+  private readonly followers = new Map<string, { pod: PodInfo; abort: AbortController }>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly seen = new Set<string>();
   private readonly changedEmitter = new vscode.EventEmitter<void>();
@@ -65,6 +70,7 @@ export class GatewayLogTail implements vscode.Disposable {
   stop(): void {
     this.abort?.abort();
     this.abort = undefined;
+    this.followers.clear();
     if (this.status.kind === 'following') this.setStatus({ kind: 'idle' });
   }
 
@@ -85,27 +91,66 @@ export class GatewayLogTail implements vscode.Disposable {
     this.changedEmitter.fire();
   }
 
+  /**
+   * The gateway pods whose logs are followed: the configured gateway's (namespace, selector, or the chosen
+   * pod), and every pod Istio deployed for a Gateway API Gateway (labelled with its name), in any namespace.
+   */
+  private async gatewayPods(signal: AbortSignal): Promise<PodInfo[]> {
+    const { gateway } = this.ctx.settings;
+    const cluster = this.ctx.getCluster();
+    const [configured, deployed] = await Promise.all([
+      cluster.listPods(gateway.namespace, { labelSelector: gateway.selector, signal }),
+      gateway.pod ? [] : cluster.listPods('', { labelSelector: GATEWAY_NAME_LABEL, signal }),
+    ]);
+    const mine = gateway.pod ? configured.filter((p) => p.name === gateway.pod) : configured;
+    const byKey = new Map([...mine, ...deployed].map((p) => [podKey(p), p]));
+    return [...byKey.values()];
+  }
+
+  /** Lists the gateway pods now and every RESCAN_MS: follows the new ones, lets go of the gone ones. */
   private async run(signal: AbortSignal): Promise<void> {
-    let pods: PodInfo[];
-    try {
-      const { gateway } = this.ctx.settings;
-      pods = await this.ctx.getCluster().listPods(gateway.namespace, { labelSelector: gateway.selector, signal });
-      if (gateway.pod) pods = pods.filter((p) => p.name === gateway.pod);
-      if (!pods.length)
-        throw new Error(`no gateway pod in ${gateway.namespace} matches ${gateway.pod || gateway.selector}`);
-    } catch (e) {
-      if (signal.aborted) return;
-      this.fail(e);
-      return;
+    let first = true;
+    while (!signal.aborted) {
+      let pods: PodInfo[];
+      try {
+        pods = await this.gatewayPods(signal);
+        if (first && !pods.length) {
+          const { gateway } = this.ctx.settings;
+          throw new Error(`no gateway pod in ${gateway.namespace} matches ${gateway.pod || gateway.selector}`);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.fail(e);
+        return;
+      }
+      const { added, gone } = podChanges([...this.followers.keys()], pods);
+      for (const key of gone) {
+        this.followers.get(key)?.abort.abort();
+        this.followers.delete(key);
+        this.ctx.log.info(`requests: ${key} is gone; its log is no longer followed`);
+      }
+      for (const pod of added) {
+        const abort = new AbortController();
+        signal.addEventListener('abort', () => abort.abort(), { once: true });
+        this.followers.set(podKey(pod), { pod, abort });
+        void this.follow(pod, abort.signal);
+      }
+      if (first || added.length || gone.length) {
+        this.setStatus({ kind: 'following', pods: [...this.followers.keys()] });
+        this.statsPods = [...this.followers.values()].map(({ pod }) => ({ namespace: pod.namespace, name: pod.name }));
+        void this.readStatsNow();
+      }
+      first = false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, RESCAN_MS);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
     }
-    this.setStatus({ kind: 'following', pods: pods.map((p) => `${p.namespace}/${p.name}`) });
-    void this.readStats(pods, signal);
-    await Promise.all(pods.map((p) => this.follow({ namespace: p.namespace, name: p.name }, signal)));
   }
 
   /** Follows one pod; when the server ends the stream (kwok, a kubelet restart) it follows again from a bit back. */
-  private async follow(pod: PodRef, signal: AbortSignal): Promise<void> {
-    const key = `${pod.namespace}/${pod.name}`;
+  private async follow(pod: PodInfo, signal: AbortSignal): Promise<void> {
+    const key = podKey(pod);
     let since = SINCE_SECONDS;
     while (!signal.aborted) {
       const started = Date.now();
@@ -114,11 +159,17 @@ export class GatewayLogTail implements vscode.Disposable {
           container: PROXY_CONTAINER,
           sinceSeconds: since,
           signal,
-          onLine: (line) => this.onLine(key, line),
+          onLine: (line) => this.onLine(pod, line),
         });
       } catch (e) {
-        // 401, 403, a gone pod, a silent API server: shown in the view, not retried in a loop
-        if (!signal.aborted) this.fail(e);
+        if (signal.aborted) return;
+        // A pod deleted while followed (a rollout) is let go at the next listing; nothing is wrong.
+        if (e instanceof ClusterError && e.kind === 'not-found') {
+          this.ctx.log.info(`requests: ${key} answered 404 (deleted?); waiting for the next listing`);
+          return;
+        }
+        // 401, 403, a silent API server: shown in the view, not retried in a loop
+        this.fail(e);
         return;
       }
       if (signal.aborted) return;
@@ -141,7 +192,7 @@ export class GatewayLogTail implements vscode.Disposable {
     this.setStatus({ kind: 'error', message });
   }
 
-  private onLine(pod: string, line: string): void {
+  private onLine(pod: PodInfo, line: string): void {
     const entry = accessEntryOf(line);
     if (!entry) {
       this.log.otherLines++;
@@ -159,15 +210,19 @@ export class GatewayLogTail implements vscode.Disposable {
     this.flushTimer = undefined;
     const batch = this.pending.splice(0);
     if (!batch.length) return;
-    const ctx = await this.explainContext();
+    // Each line is explained by its own gateway's config: a Gateway API gateway's routes are not the ingress gateway's.
+    const contexts = new Map<string, Promise<ExplainContext>>();
     for (const { pod, line, entry } of batch) {
+      const key = podKey(pod);
+      let ctx = contexts.get(key);
+      if (!ctx) contexts.set(key, (ctx = this.explainContext(pod)));
       let x: Explanation;
       try {
-        x = explainEntry(entry, ctx);
+        x = explainEntry(entry, await ctx);
       } catch (e) {
         x = { cause: 'other', explanation: `Not explained: ${errorText(e)}`, details: [] };
       }
-      this.log.add(pod, line, entry, x);
+      this.log.add(key, line, entry, x);
     }
     this.changedEmitter.fire();
     this.recordsEmitter.fire();
@@ -175,7 +230,7 @@ export class GatewayLogTail implements vscode.Disposable {
     if (this.abort) void this.readStatsNow();
   }
 
-  private async explainContext(): Promise<ExplainContext> {
+  private async explainContext(pod: PodInfo): Promise<ExplainContext> {
     const out: ExplainContext = {};
     try {
       out.resources = await this.ctx.engine.resources();
@@ -183,7 +238,7 @@ export class GatewayLogTail implements vscode.Disposable {
     } catch (e) {
       this.ctx.log.warn(`requests: the workspace YAML could not be read: ${errorText(e)}`);
     }
-    const live = await this.ctx.live.get().catch((e: unknown) => ({ ok: false as const, reason: errorText(e) }));
+    const live = await this.ctx.live.ofPod(pod).catch((e: unknown) => ({ ok: false as const, reason: errorText(e) }));
     if (live.ok) {
       out.dump = live.gateway.dumpIndex;
       out.clusters = live.gateway.clustersIndex;
@@ -192,10 +247,6 @@ export class GatewayLogTail implements vscode.Disposable {
   }
 
   private statsPods: PodRef[] = [];
-  private async readStats(pods: PodRef[], _signal: AbortSignal): Promise<void> {
-    this.statsPods = pods.map((p) => ({ namespace: p.namespace, name: p.name }));
-    await this.readStatsNow();
-  }
 
   /** Envoy's counters, summed over the followed gateway pods. */
   private async readStatsNow(): Promise<void> {

@@ -1,4 +1,4 @@
-// What `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` prints, from the objects
+// What `kubectl get pod,svc,deployment,endpoints,virtualservices.networking.istio.io,gateways.networking.istio.io -n <ns>` prints, from the objects
 // the cluster returned: one block per kind, columns as kubectl names them. Pure.
 import { goTable } from '../envoy/goTabwriter';
 import type { DeploymentProgress, EndpointInfo, PodInfo, Service } from '../kube/objects';

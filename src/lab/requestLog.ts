@@ -40,6 +40,21 @@ export function requestLabel(e: AccessLogEntry): string {
 }
 
 /** Where a record's explanation points in the YAML, as `<file>#<0-based line>`: the key of the lens counts. */
+/** A pod as the Requests view names it: `namespace/name`. */
+export function podKey(p: { namespace: string; name: string }): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/** What a new listing of the gateway pods changes: pods to start following, and keys of pods now gone. */
+export function podChanges<P extends { namespace: string; name: string }>(
+  followed: readonly string[],
+  listed: readonly P[],
+): { added: P[]; gone: string[] } {
+  const now = new Set(listed.map(podKey));
+  const before = new Set(followed);
+  return { added: listed.filter((p) => !before.has(podKey(p))), gone: followed.filter((k) => !now.has(k)) };
+}
+
 export function matchKey(file: string, line0: number): string {
   return `${file}#${line0}`;
 }

@@ -103,18 +103,29 @@ await whenCluster('access log on the lab cluster', () => {
   });
 
   after(async () => {
-    follow.abort();
-    await following;
-    // The next test files compare the gateway's routes with the seed's: leave none of ours behind.
-    kubectl('-n', ns, 'delete', 'virtualservice/log-vs', 'gateway/log-gw', '--wait=true');
-    kubectl('delete', 'namespace', ns, '--wait=false');
-    const admin = cluster.envoyAdmin({ namespace: gateway.namespace, name: gateway.name });
-    for (const deadline = performance.now() + 20_000; performance.now() < deadline; await sleep(250)) {
-      admin.refresh();
-      if (!JSON.stringify(await admin.getJson('/config_dump?resource=dynamic_route_configs')).includes('log.lab.io'))
-        break;
+    // The client is disposed whatever fails here: an open port-forward would keep the test process alive.
+    try {
+      follow.abort();
+      await following;
+      // The next test files compare the gateway's routes with the seed's: leave none of ours behind.
+      kubectl(
+        '-n',
+        ns,
+        'delete',
+        'virtualservices.networking.istio.io/log-vs',
+        'gateways.networking.istio.io/log-gw',
+        '--wait=true',
+      );
+      kubectl('delete', 'namespace', ns, '--wait=false');
+      const admin = cluster.envoyAdmin({ namespace: gateway.namespace, name: gateway.name });
+      for (const deadline = performance.now() + 20_000; performance.now() < deadline; await sleep(250)) {
+        admin.refresh();
+        if (!JSON.stringify(await admin.getJson('/config_dump?resource=dynamic_route_configs')).includes('log.lab.io'))
+          break;
+      }
+    } finally {
+      await cluster.dispose();
     }
-    await cluster.dispose();
   });
 
   /** The explained log line of the request with that Host and path, once the gateway logged it (flush: 1 s). */

@@ -99,7 +99,10 @@ suite('lab on the harness cluster', function () {
     assert.ok(summary, JSON.stringify(prompts.shown));
     assert.match(summary, /deployments\.apps\/simple (created|configured|unchanged)/);
     assert.match(summary, /virtualservices\.networking\.istio\.io\/simple (created|configured|unchanged)/);
-    assert.match(summary, /\$ kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n simple/);
+    assert.match(
+      summary,
+      /\$ kubectl get pod,svc,deployment,endpoints,virtualservices\.networking\.istio\.io,gateways\.networking\.istio\.io -n simple/,
+    );
     assert.match(summary, /deployment\.apps\/nginx-deployment +1\/1/);
     assert.match(summary, /gateway\.networking\.istio\.io\/simple/);
     assert.equal(api.ctx.steps.get('deployed'), true);

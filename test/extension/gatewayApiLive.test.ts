@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { RequestRecord } from '../../src/lab/requestLog';
+import type { LabApi } from '../../src/extension';
 import { connectLabCluster, EXTENSION_ID, withUntitledYaml } from './seam';
 
 const NS = 'gwapi-ext';
@@ -33,9 +35,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 suite('the Gateway API, live on the harness cluster', function () {
   this.timeout(180_000);
   let kubectl: (...args: string[]) => string;
+  let api: LabApi;
 
   suiteSetup(async function () {
-    await connectLabCluster(vscode, this);
+    api = await connectLabCluster(vscode, this);
     const bin = join(harnessVar('K8S_BIN'), 'kubectl');
     const kubeconfig = join(repo(), '.cluster', 'kubeconfig');
     kubectl = (...args: string[]) =>
@@ -111,5 +114,45 @@ suite('the Gateway API, live on the harness cluster', function () {
       assert.match(tooltips, /^10\.244\.\d+\.\d+:80 HEALTHY \(nginx-deployment-[a-z0-9]+-[a-z0-9]+\)$/m);
       assert.match(tooltips, /simple-gateway-istio-[a-z0-9]+-[a-z0-9]+/, 'the tooltip names the deployed gateway pod');
     });
+  });
+
+  test("the Requests view follows the deployed gateway's pod too, and explains its lines by that gateway's own routes", async () => {
+    const address = kubectl(
+      '-n',
+      NS,
+      'get',
+      'gateways.gateway.networking.k8s.io',
+      'simple-gateway',
+      '-o',
+      'jsonpath={.status.addresses[0].value}',
+    );
+    api.ctx.requests.start();
+    const curl = (p: string) =>
+      execFileSync(
+        'curl',
+        ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${HOST}`, `http://${address}${p}`],
+        {
+          encoding: 'utf8',
+        },
+      );
+    let found: { ok?: RequestRecord; missing?: RequestRecord } = {};
+    for (let i = 0; i < 60 && !(found.ok && found.missing); i++) {
+      // Sent again until logged: the view lists the pods every few seconds and reads back 5 minutes.
+      if (i % 10 === 0) assert.deepEqual([curl('/simple/httpserver'), curl('/elsewhere')], ['200', '404']);
+      await sleep(500);
+      const mine = api.ctx.requests.log.newestFirst().filter((r) => r.pod.startsWith(`${NS}/simple-gateway-istio-`));
+      found = {
+        ok: mine.find((r) => r.entry.path === '/simple/httpserver'),
+        missing: mine.find((r) => r.entry.path === '/elsewhere'),
+      };
+    }
+    assert.ok(found.ok && found.missing, JSON.stringify(api.ctx.requests.state));
+    assert.equal(found.ok.explanation.cause, 'ok');
+    assert.equal(found.ok.explanation.routeConfig, 'http.80');
+    assert.equal(found.ok.explanation.cluster, `outbound|80||simple.${NS}.svc.cluster.local`);
+    // The 404 is explained against http.80 of this gateway, not the ingress gateway's http.8080.
+    assert.equal(found.missing.explanation.cause, 'no-route', found.missing.explanation.explanation);
+    assert.equal(found.missing.explanation.routeConfig, 'http.80');
+    api.ctx.requests.stop();
   });
 });

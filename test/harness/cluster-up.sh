@@ -67,38 +67,27 @@ EOF
 fi
 say "control plane ready: $("${KUBECTL[@]}" version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1)"
 
-# 3. Istio CRDs from istio.io/api's published YAML, read from the Go module cache.
-CRD_DIR=$(cd "$HARNESS_CACHE" && GOFLAGS= go mod download -json "istio.io/api@$ISTIO_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-CRD_FILE="$CRD_DIR/kubernetes/customresourcedefinitions.gen.yaml"
+# 3. Istio's CRDs from istio.io/api's published YAML, and the Gateway API CRDs (standard channel) of the
+#    version istiod is built against (istiod reads Gateway API objects and deploys a gateway for a Gateway
+#    of class istio), both read from the Go module cache and installed together (one apply, one wait).
+mod_dir() { (cd "$HARNESS_CACHE" && GOFLAGS= go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); }
+CRD_FILE="$(mod_dir "istio.io/api@$ISTIO_API_VERSION")/kubernetes/customresourcedefinitions.gen.yaml"
 [[ -f "$CRD_FILE" ]] || die "no Istio CRD YAML at $CRD_FILE (go mod download istio.io/api@$ISTIO_API_VERSION failed?)"
-# The marker lives in kwokctl's cluster directory, which goes away with the cluster.
-CRD_MARK="$KWOK_WORKDIR/clusters/$CLUSTER_NAME/istio-crds-$ISTIO_API_VERSION"
-if [[ -f "$CRD_MARK" ]]; then
-  say "Istio CRDs from istio.io/api@$ISTIO_API_VERSION already installed"
-else
-  say "installing Istio CRDs from istio.io/api@$ISTIO_API_VERSION"
-  "${KUBECTL[@]}" apply --server-side --force-conflicts -f "$CRD_FILE" > "$LOG_DIR/istio-crds.log"
-  # every one of them: a CRD not yet established answers 404 to a list that discovery already offers
-  "${KUBECTL[@]}" wait --for condition=established --timeout=60s -f "$CRD_FILE" >/dev/null
-  touch "$CRD_MARK"
-fi
-
-# 3b. The Gateway API CRDs (standard channel) of the version istiod is built against, from the Go module
-#     cache: istiod reads Gateway API objects and deploys a gateway for a Gateway of class istio.
-GWAPI_DIR=$(cd "$HARNESS_CACHE" && GOFLAGS= go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-GWAPI_CRDS="$GWAPI_DIR/config/crd/standard"
+GWAPI_CRDS="$(mod_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")/config/crd/standard"
 [[ -d "$GWAPI_CRDS" ]] || die "no Gateway API CRDs at $GWAPI_CRDS (go mod download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION failed?)"
-GWAPI_MARK="$KWOK_WORKDIR/clusters/$CLUSTER_NAME/gateway-api-crds-$GATEWAY_API_VERSION"
-if [[ -f "$GWAPI_MARK" ]]; then
-  say "Gateway API CRDs $GATEWAY_API_VERSION already installed"
+# The marker lives in kwokctl's cluster directory, which goes away with the cluster.
+CRD_MARK="$KWOK_WORKDIR/clusters/$CLUSTER_NAME/crds-istio-$ISTIO_API_VERSION-gateway-api-$GATEWAY_API_VERSION"
+if [[ -f "$CRD_MARK" ]]; then
+  say "Istio CRDs ($ISTIO_API_VERSION) and Gateway API CRDs ($GATEWAY_API_VERSION) already installed"
 else
-  say "installing the Gateway API CRDs (standard channel) from sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"
-  GWAPI_FILES=()
-  for f in "$GWAPI_CRDS"/gateway.networking.k8s.io_*.yaml; do [[ "$f" == *_vap_* ]] || GWAPI_FILES+=(-f "$f"); done
-  # (the channel's ValidatingAdmissionPolicy, vap_safeupgrades.yaml, comes with it, as `kubectl apply -f standard/` installs it)
-  "${KUBECTL[@]}" apply --server-side --force-conflicts "${GWAPI_FILES[@]}" -f "$GWAPI_CRDS/gateway.networking.k8s.io_vap_safeupgrades.yaml" > "$LOG_DIR/gateway-api-crds.log"
-  "${KUBECTL[@]}" wait --for condition=established --timeout=60s "${GWAPI_FILES[@]}" >/dev/null
-  touch "$GWAPI_MARK"
+  say "installing Istio CRDs from istio.io/api@$ISTIO_API_VERSION and the Gateway API CRDs (standard channel) from sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"
+  CRD_ARGS=(-f "$CRD_FILE")
+  for f in "$GWAPI_CRDS"/gateway.networking.k8s.io_*.yaml; do [[ "$f" == *_vap_* ]] || CRD_ARGS+=(-f "$f"); done
+  # (the channel's ValidatingAdmissionPolicy comes with it, as `kubectl apply -f standard/` installs it)
+  "${KUBECTL[@]}" apply --server-side --force-conflicts "${CRD_ARGS[@]}" -f "$GWAPI_CRDS/gateway.networking.k8s.io_vap_safeupgrades.yaml" > "$LOG_DIR/crds.log"
+  # every one of them: a CRD not yet established answers 404 to a list that discovery already offers
+  "${KUBECTL[@]}" wait --for condition=established --timeout=60s "${CRD_ARGS[@]}" >/dev/null
+  touch "$CRD_MARK"
 fi
 
 # 4. The fake node; kwok assigns pod IPs from its podCIDR.
@@ -139,8 +128,12 @@ say "node $NODE_NAME Ready (podCIDR $POD_CIDR, InternalIP $HOST_GW_IP)"
 "${KUBECTL[@]}" apply -f "$HERE/manifests/istio-ingressgateway.yaml" -f "$HERE/manifests/istiod.yaml" >/dev/null
 # The injector's templates as the default profile installs them (rendered by the real istioctl); istiod's
 # gateway deployment controller deploys a Gateway's `<gw>-istio` from its `kube-gateway` template.
-node "$HERE/injector-config.mjs" "$ISTIO_BIN/istioctl" > "$CLUSTER_DIR/istio-sidecar-injector.yaml"
-"${KUBECTL[@]}" apply --server-side --force-conflicts -f "$CLUSTER_DIR/istio-sidecar-injector.yaml" >/dev/null
+# Rendered once per istioctl version (1.2 s), kept beside the binary.
+INJECTOR_YAML="$ISTIO_BIN/istio-sidecar-injector.yaml"
+if [[ ! -s "$INJECTOR_YAML" || "$INJECTOR_YAML" -ot "$ISTIO_BIN/istioctl" ]]; then
+  node "$HERE/injector-config.mjs" "$ISTIO_BIN/istioctl" > "$INJECTOR_YAML.tmp" && mv "$INJECTOR_YAML.tmp" "$INJECTOR_YAML"
+fi
+"${KUBECTL[@]}" apply --server-side --force-conflicts -f "$INJECTOR_YAML" >/dev/null
 # No cloud assigns the LoadBalancer an IP: the harness gives it INGRESS_IP, an address of the node.
 "${KUBECTL[@]}" -n istio-system patch service istio-ingressgateway --subresource=status --type=merge \
   -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$INGRESS_IP\",\"ipMode\":\"VIP\"}]}}}" >/dev/null

@@ -5,7 +5,14 @@ import { test } from 'node:test';
 import { failureStatsLine, readFailureStats } from '../../src/envoy/stats';
 import type { Explanation } from '../../src/istio/accessLogExplain';
 import { LENS_MAX } from '../../src/lab/lensText';
-import { accessEntryOf, outcomesLensText, requestLabel, RequestLog } from '../../src/lab/requestLog';
+import {
+  accessEntryOf,
+  outcomesLensText,
+  podChanges,
+  podKey,
+  requestLabel,
+  RequestLog,
+} from '../../src/lab/requestLog';
 
 const ok200 =
   '[2026-11-28T23:34:57.531Z] "GET /simple/nginx HTTP/1.1" 200 - via_upstream - "-" 0 615 0 0 "10.244.255.254" "curl/7.88.1" "2d1ef87f-50ec-414e-80f0-96aff4d87f89" "simple.baihl.io" "10.244.0.4:80" outbound|80||nginx.simple.svc.cluster.local 10.244.0.1:53930 10.244.0.1:8080 10.244.255.254:55658 - -';
@@ -105,4 +112,20 @@ test("Envoy's failure counters from /stats?format=json", () => {
     failureStatsLine(readFailureStats('not json')),
     'no_route 0 · upstream_rq_5xx 0 · upstream_cx_connect_fail 0',
   );
+});
+
+test('a new listing of the gateway pods: new pods are followed, gone ones let go, the rest kept', () => {
+  const pod = (namespace: string, name: string) => ({ namespace, name });
+  const followed = ['istio-system/istio-ingressgateway-a', 'simple/simple-gateway-istio-old'];
+  const listed = [
+    pod('istio-system', 'istio-ingressgateway-a'),
+    pod('simple', 'simple-gateway-istio-new'),
+    pod('gwapi', 'other-gateway-istio-x'),
+  ];
+  assert.deepEqual(podChanges(followed, listed), {
+    added: [pod('simple', 'simple-gateway-istio-new'), pod('gwapi', 'other-gateway-istio-x')],
+    gone: ['simple/simple-gateway-istio-old'],
+  });
+  assert.deepEqual(podChanges(followed, []), { added: [], gone: followed });
+  assert.equal(podKey(pod('simple', 'p')), 'simple/p');
 });

@@ -258,12 +258,39 @@ const DEFAULT_USER_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
 };
 
-/** Writes the default user settings unless the user-data folder already has a settings.json (the lab's own state). */
+/**
+ * Writes the default user settings into the user-data folder (the lab's own state). A settings.json that is
+ * already there is the person's: a default added to the lab since it was written is added to it once (the
+ * keys offered are remembered in lab-defaults.json, so a default the person removed or changed stays as they
+ * left it), and a file that is not plain JSON (comments) is left alone.
+ */
 function writeDefaultSettings(dirs) {
   const file = join(dirs.userData, 'User', 'settings.json');
-  if (existsSync(file)) return;
+  const offeredFile = join(dirs.userData, 'User', 'lab-defaults.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(DEFAULT_USER_SETTINGS, null, 2));
+  const readJson = (f) => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const keys = Object.keys(DEFAULT_USER_SETTINGS);
+  if (!existsSync(file)) {
+    writeFileSync(file, JSON.stringify(DEFAULT_USER_SETTINGS, null, 2));
+    writeFileSync(offeredFile, JSON.stringify(keys));
+    return;
+  }
+  const current = readJson(file);
+  if (!current || typeof current !== 'object' || Array.isArray(current)) return;
+  // Before lab-defaults.json existed, every key in the file then was offered, and what it lacks was not.
+  const offered = new Set(readJson(offeredFile) ?? keys.filter((k) => k in current));
+  const added = keys.filter((k) => !offered.has(k) && !(k in current));
+  if (added.length) {
+    for (const k of added) current[k] = DEFAULT_USER_SETTINGS[k];
+    writeFileSync(file, JSON.stringify(current, null, 2));
+  }
+  writeFileSync(offeredFile, JSON.stringify([...new Set([...offered, ...keys])]));
 }
 
 const stateArgs = (dirs) => ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];

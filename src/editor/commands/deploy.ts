@@ -1,5 +1,7 @@
 // Step 3: create the namespace, server-side apply the three sample files, wait for the Deployments,
-// then show what `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` would show.
+// then show what the article's `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` shows.
+// The lab names Istio's kinds in full: where the Gateway API's CRDs are installed (the lab's own cluster,
+// most new clusters), kubectl takes `gateway` for gateways.gateway.networking.k8s.io.
 import * as vscode from 'vscode';
 import { formatNamespaceView, type NamespaceView } from '../../lab/getTable';
 import { deploymentsToWaitFor, readManifests } from '../../lab/manifests';
@@ -17,11 +19,11 @@ import { noneIfNotServed } from '../../kube/index';
 
 export const FIELD_MANAGER = 'istio-ingress-lab';
 
-/** What the article's `kubectl get` lists: the Istio kinds, or the Gateway API's (named in full: both have a Gateway). */
+/** What the article's `kubectl get` lists: the Istio kinds, or the Gateway API's (in full: both have a Gateway). */
 function listedKinds(variant: SampleVariant): string {
   return variant === 'gatewayApi'
     ? 'pod,svc,deployment,endpoints,gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io'
-    : 'pod,svc,deployment,endpoints,virtualservice,gateway';
+    : 'pod,svc,deployment,endpoints,virtualservices.networking.istio.io,gateways.networking.istio.io';
 }
 
 /** The article's `kubectl get ...`: run by kubectl when it is installed, else built from the API's answers. */
@@ -45,7 +47,7 @@ export async function namespaceListing(
   return `$ ${commandLine('kubectl', args)}   # built in${kubectl.ok ? '' : `: ${kubectl.message}`}\n${formatNamespaceView(await namespaceView(ctx, namespace, signal, variant))}`;
 }
 
-/** The objects `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` lists. */
+/** The objects the listing's `kubectl get` shows (listedKinds). */
 export async function namespaceView(
   ctx: LabContext,
   namespace: string,
