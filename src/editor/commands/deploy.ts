@@ -1,5 +1,6 @@
-// Step 3: create the namespace, server-side apply the three sample files, wait for the Deployments,
-// then show what the article's `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` shows.
+// Step 3: create the namespace, server-side apply the three sample files, wait for the Deployments (for the
+// Gateway API sample also the gateway istiod deploys), then show what the article's
+// `kubectl get pod,svc,deployment,endpoints,virtualservice,gateway -n <ns>` shows (or the Gateway API's kinds).
 // The lab names Istio's kinds in full: where the Gateway API's CRDs are installed (the lab's own cluster,
 // most new clusters), kubectl takes `gateway` for gateways.gateway.networking.k8s.io.
 import * as vscode from 'vscode';
