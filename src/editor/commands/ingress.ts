@@ -6,6 +6,7 @@ import { pickHttpPort } from '../../kube/ingressAddress';
 import type { GatewayApiObject, IngressAddresses, PodInfo } from '../../kube/index';
 import { candidatesOf, formatAddressReport, type ProbedAddress } from '../../lab/addresses';
 import {
+  conditionOf,
   formatGatewayAddressReport,
   gatewayApiCandidates,
   gatewayReadiness,
@@ -22,6 +23,20 @@ import type { CommandFactory } from './index';
 
 /** How long Find Ingress Address waits for istiod to program a Gateway it has just been given. */
 const PROGRAMMED_TIMEOUT_MS = 60_000;
+/**
+ * istiod writes the address once the load balancer assigned it; the rules that route it (kube-proxy's on the
+ * nodes, the cloud's) may follow a moment later. For a Gateway programmed this recently its address gets
+ * JUST_PROGRAMMED_PATIENCE_MS to answer before the next address is tried.
+ */
+const JUST_PROGRAMMED_MS = 60_000;
+const JUST_PROGRAMMED_PATIENCE_MS = 10_000;
+
+function justProgrammed(gw: GatewayApiObject): boolean {
+  const since = Date.parse(conditionOf(gw.status?.conditions, 'Programmed')?.lastTransitionTime ?? '');
+  return Number.isFinite(since) && Date.now() - since < JUST_PROGRAMMED_MS;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function probeAndChoose(
   ctx: LabContext,
@@ -29,13 +44,19 @@ async function probeAndChoose(
   interactive: boolean,
   pod: PodInfo | undefined,
   target: number,
-  firstAnswer = false,
+  firstAnswer: { patientMs: number } | undefined = undefined,
 ): Promise<ProbedAddress | undefined> {
   const { ingressAddress, probeAddresses } = ctx.settings;
   // Probing connects to each address; a user can turn it off (e.g. on networks that alert on scans).
-  // With firstAnswer, best first and no further once one answers (the Gateway's own address usually does).
+  // With firstAnswer, best first and no further once one answers (the Gateway's own address usually does);
+  // the first is given patientMs to answer, since a just-assigned load balancer address takes a moment.
   if (probeAddresses && firstAnswer) {
-    for (const c of candidates) if ((c.reachable = await probeTcp(c.address))) break;
+    const [first] = candidates;
+    if (first) {
+      const until = Date.now() + firstAnswer.patientMs;
+      while (!(first.reachable = await probeTcp(first.address)) && Date.now() < until) await sleep(500);
+    }
+    if (!first?.reachable) for (const c of candidates.slice(1)) if ((c.reachable = await probeTcp(c.address))) break;
   } else if (probeAddresses) await Promise.all(candidates.map(async (c) => (c.reachable = await probeTcp(c.address))));
   let chosen: ProbedAddress | undefined =
     candidates.find((c) => c.reachable) ?? (ingressAddress ? candidates[0] : undefined);
@@ -102,7 +123,7 @@ async function waitForProgrammed(
     const r = gatewayReadiness(gw);
     if ((r.programmed && r.addresses.length) || Date.now() > deadline) return gw;
     progress?.(`waiting for istiod to program Gateway ${name}: ${r.summary}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
   }
 }
 
@@ -130,7 +151,7 @@ async function discoverGatewayApiAddress(
     interactive,
     pods.find((p) => p.ready),
     listenerPort,
-    true,
+    { patientMs: justProgrammed(gw) ? JUST_PROGRAMMED_PATIENCE_MS : 0 },
   );
   if (interactive) await showText(formatGatewayAddressReport(gw, found, candidates, chosen), 'gateway-address.txt');
   if (!readiness.programmed)
