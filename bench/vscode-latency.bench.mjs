@@ -116,13 +116,13 @@ async function quickOpen(page, file) {
   await page.locator(`.tabs-container .tab[aria-label*="${file}"]`).first().waitFor({ timeout: 15_000 });
 }
 
-/** The extension's output channel logs under code-server's user data. */
+/** The extension's output channel and the extension host's log (when VS Code activated what), under user data. */
 function findLogs(dir) {
   let out = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out = out.concat(findLogs(p));
-    else if (e.name.includes('Istio Ingress Lab')) out.push(p);
+    else if (e.name.includes('Istio Ingress Lab') || e.name === 'remoteexthost.log') out.push(p);
   }
   return out;
 }
@@ -244,7 +244,12 @@ async function main() {
     // Where the extension's time went, from its own log (activation, the workspace scan).
     for (const f of findLogs(join(scratch, 'user-data', 'logs')))
       for (const l of readFileSync(f, 'utf8').split('\n'))
-        if (/activated|engine:|diagnostics:|lenses:/.test(l)) console.log(`  log: ${l.slice(0, 200)}`);
+        if (
+          /activated|engine:|diagnostics:|lenses:|Extension host with pid|_doActivateExtension istio-ingress-lab/.test(
+            l,
+          )
+        )
+          console.log(`  log: ${l.replace('ExtensionService#_doActivateExtension', 'activating').slice(0, 200)}`);
   } catch (e) {
     await browser
       .contexts()[0]

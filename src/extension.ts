@@ -46,6 +46,7 @@ export interface LabApi {
 const YAML: vscode.DocumentSelector = [{ language: 'yaml' }];
 
 export function activate(context: vscode.ExtensionContext): LabApi {
+  const started = Date.now();
   const log = vscode.window.createOutputChannel('Istio Ingress Lab', { log: true });
   const ctx = new LabContext(context.extensionUri, log);
   const l4Lenses = new L4LensProvider(ctx);
@@ -129,7 +130,10 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   // Steps start unchecked in every window; the cluster has to confirm them again.
   for (const v of SAMPLE_VARIANTS)
     for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context, v), false);
-  log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`);
+  // (the log's own timestamps can be late: the channel opens asynchronously, so the time is in the text)
+  log.info(
+    `activated in ${Date.now() - started} ms at ${new Date().toISOString()} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`,
+  );
   ctx.engine.warm();
 
   return { ctx, setPrompts: (seam) => (ctx.prompts = seam), lensText, traceCounters };

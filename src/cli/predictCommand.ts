@@ -132,7 +132,9 @@ export function l4RoutesTable(routes: L4Route[], auto: readonly AutoPassthroughC
       r.listener,
       r.serverNames?.join(',') ?? '*',
       r.cluster ?? (r.weightedClusters ?? []).map((c) => `${c.name} (${c.weight})`).join(', '),
-      `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
+      r.source
+        ? `${r.source.kind} ${r.source.name}.${r.source.namespace} rules[${r.source.rule}] ${r.file}:${r.line}`
+        : `${r.virtualService.name}.${r.virtualService.namespace} ${r.section}[${r.rule}]${r.match === null ? '' : `.match[${r.match}]`} ${r.file}:${r.line}`,
     ]),
     ...auto.map((c) => [c.listener, c.serverNames[0], c.cluster, `AUTO_PASSTHROUGH of Gateway ${c.gateway}`]),
   ];

@@ -6,25 +6,13 @@ import { createCluster, type Cluster, type PortForwardHandle } from '../kube/ind
 import { Invalidation, type Change } from '../lab/invalidation';
 import { WorkspaceEngine } from './engine';
 import { GatewayLogTail } from './requestsView';
-import { LiveRoutes } from './liveRoutes';
+import { LiveRoutes } from '../lab/liveRoutes';
+import { UntrustedWorkspaceError } from '../lab/trust';
 import { vscodePrompts, type PromptSeam } from './prompts';
 import { readSettings, type LabSettings } from './settings';
 import { locateTool, type LocateResult, type ToolName } from '../tools/locate';
 
-export const UNTRUSTED_MESSAGE =
-  'is disabled in an untrusted workspace: the lab runs no binary and writes nothing to a cluster until you trust this folder ' +
-  '(command "Workspaces: Manage Workspace Trust"). Route predictions in the editor still work.';
-
-/**
- * Thrown at the two doors of the lab (the cluster client and the binaries) in an untrusted workspace; the
- * command wrapper turns it into the one message above, so no command checks trust by itself.
- */
-export class UntrustedWorkspaceError extends Error {
-  override readonly name = 'UntrustedWorkspaceError';
-  constructor(readonly door: string) {
-    super(`${door} ${UNTRUSTED_MESSAGE}`);
-  }
-}
+export { UNTRUSTED_MESSAGE, UntrustedWorkspaceError } from '../lab/trust';
 
 export class LabContext implements vscode.Disposable {
   /** Replaceable by extension tests (see the returned API); every prompt and message goes through it. */

@@ -2,8 +2,11 @@
 // read through the workspace engine) analyzed together by src/istio/analyze.ts, and, when the workspace is
 // trusted and the cluster answers, with the cluster's objects too, so a reference to something that exists
 // only in the cluster is not flagged. Starts after the first YAML document opens, never during activation.
+// After an edit only the edited document is read and analyzed again (src/istio/analyzeIncremental.ts), and
+// only the files whose diagnostics changed are published.
 import * as vscode from 'vscode';
-import { analyzeDocuments, type QuickFix } from '../istio/analyze';
+import type { QuickFix } from '../istio/analyze';
+import { IncrementalAnalysis } from '../istio/analyzeIncremental';
 import type { Range, ResourceSet } from '../istio/model';
 import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed, type Cluster } from '../kube/index';
@@ -13,7 +16,8 @@ import { errorText } from './show';
 import { toVsRange } from './vsRange';
 
 export const COLLECTION_NAME = 'istio-ingress-lab';
-const DEBOUNCE_MS = 100;
+/** After an edit; longer when the last analysis was slow (see debounceMs). */
+const DEBOUNCE_MS = 25;
 /** Cluster objects are read again after this long (or after the kubeconfig changes). */
 const CLUSTER_TTL_MS = 60_000;
 /** A cluster that does not answer quickly leaves the diagnostics offline rather than late. */
@@ -125,12 +129,13 @@ export class IstioDiagnostics implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  /** What the last analysis saw; the same inputs are not analyzed twice. */
-  private lastInputs = '';
-  private lastRunMs = 0;
-  private readonly published = new Map<string, Map<string, Published>>();
+  private readonly analysis: IncrementalAnalysis;
+  /** How long the last analysis after an edit of one document took (the first, whole-workspace one is no guide). */
+  private lastEditMs = 0;
+  private readonly published = new Map<string, { key: string; entries: Map<string, Published> }>();
 
   constructor(private readonly ctx: LabContext) {
+    this.analysis = new IncrementalAnalysis(ctx.engine.reads);
     this.cluster = new ClusterObjects(ctx, () => this.schedule(0));
     ctx.invalidation.register('diagnostics.clusterObjects', () => this.cluster.forget());
     const schedule = () => this.schedule();
@@ -156,12 +161,12 @@ export class IstioDiagnostics implements vscode.Disposable {
   /** The quick fixes of a diagnostic this collection published (found by code, range and message). */
   fixesFor(uri: vscode.Uri, d: vscode.Diagnostic): QuickFix[] {
     const code = typeof d.code === 'object' ? String(d.code.value) : d.code === undefined ? undefined : String(d.code);
-    return this.published.get(uri.toString())?.get(itemKey(code, fromVsRange(d.range), d.message))?.fixes ?? [];
+    return this.published.get(uri.toString())?.entries.get(itemKey(code, fromVsRange(d.range), d.message))?.fixes ?? [];
   }
 
-  /** Debounce after an edit: longer when the last analysis was slow (it runs on the extension host's thread). */
+  /** Debounce after an edit: longer when an edit's analysis is slow (it runs on the extension host's thread). */
   private get debounceMs(): number {
-    return Math.max(DEBOUNCE_MS, 2 * this.lastRunMs);
+    return Math.max(DEBOUNCE_MS, this.lastEditMs);
   }
 
   private schedule(delay = this.debounceMs): void {
@@ -189,15 +194,21 @@ export class IstioDiagnostics implements vscode.Disposable {
       const texts = await this.ctx.engine.yamlTexts();
       const clusterResources = this.cluster.current();
       const defaultNamespace = this.ctx.engine.defaultNamespace();
-      const inputs = inputsKey(texts, clusterResources, defaultNamespace);
-      if (inputs === this.lastInputs) return;
       const started = Date.now();
-      const result = analyzeDocuments(texts, { defaultNamespace, ...(clusterResources ? { clusterResources } : {}) });
-      this.publish(itemsByFile(result, texts));
-      this.lastInputs = inputs;
-      this.lastRunMs = Date.now() - started;
+      // in slices after 60 ms: the first analysis of a large workspace must not hold back the first lenses
+      const result = await this.analysis.updateInSlices(
+        texts,
+        { defaultNamespace, ...(clusterResources ? { clusterResources } : {}) },
+        () => new Promise((resolve) => setImmediate(resolve)),
+      );
+      const { read, analyzed, unchanged } = this.analysis.stats;
+      if (unchanged) return;
+      const published = this.publish(itemsByFile(result, texts));
+      const ms = Date.now() - started;
+      if (read <= 1) this.lastEditMs = ms;
       this.ctx.log.debug(
-        `diagnostics: ${texts.size} files ${clusterResources ? 'with' : 'without'} the cluster's objects in ${this.lastRunMs} ms: ` +
+        `diagnostics: ${texts.size} files ${clusterResources ? 'with' : 'without'} the cluster's objects in ${ms} ms ` +
+          `(${read} read, ${analyzed} analyzed, ${published} published): ` +
           `${result.diagnostics.length} findings, ${result.problems.length} YAML problems`,
       );
     } catch (e) {
@@ -205,26 +216,35 @@ export class IstioDiagnostics implements vscode.Disposable {
     }
   }
 
-  private publish(items: Map<string, DiagnosticItem[]>): void {
+  /** Sets the diagnostics of the files whose items changed (VS Code redraws each file set); how many. */
+  private publish(items: Map<string, DiagnosticItem[]>): number {
+    let count = 0;
     for (const key of this.published.keys()) {
       if (!items.has(key)) {
         this.collection.delete(vscode.Uri.parse(key));
         this.published.delete(key);
+        count++;
       }
     }
     for (const [file, list] of items) {
+      const key = JSON.stringify(list);
+      const before = this.published.get(file);
+      // nothing to clear on a file never published: 200 clean files are not 200 messages to the window
+      if (before?.key === key || (!before && !list.length)) continue;
       const entries = new Map<string, Published>();
       for (const item of list)
         entries.set(itemKey(item.code?.value, item.range, item.message), {
           diagnostic: toVsDiagnostic(item),
           fixes: item.fixes,
         });
-      this.published.set(file, entries);
+      this.published.set(file, { key, entries });
       this.collection.set(
         vscode.Uri.parse(file),
         [...entries.values()].map((e) => e.diagnostic),
       );
+      count++;
     }
+    return count;
   }
 
   dispose(): void {
@@ -237,26 +257,3 @@ const fromVsRange = (r: vscode.Range): Range => ({
   start: { line: r.start.line, character: r.start.character },
   end: { line: r.end.line, character: r.end.character },
 });
-
-/**
- * What decides the result: every text (by length and a cheap hash, so a large workspace is not copied into a
- * string), the cluster snapshot's identity and the default namespace.
- */
-const snapshotIds = new WeakMap<ResourceSet, number>();
-let nextSnapshotId = 1;
-function inputsKey(texts: ReadonlyMap<string, string>, cluster: ResourceSet | undefined, ns: string): string {
-  let id = 0;
-  if (cluster) {
-    id = snapshotIds.get(cluster) ?? nextSnapshotId++;
-    snapshotIds.set(cluster, id);
-  }
-  const parts = [`${ns}|${id}`];
-  for (const [file, text] of texts) parts.push(`${file}|${text.length}|${hash(text)}`);
-  return parts.join('\n');
-}
-
-function hash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}

@@ -19,11 +19,12 @@ import {
   type LiveRoute,
   type PredictedPlacement,
 } from '../lab/drift';
+import { ROUTING_KIND } from '../istio/gatewayApi';
 import { TRACE_LENS_TITLE } from '../lab/lensText';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
-import type { LiveGateway } from './liveRoutes';
+import type { LiveGateway } from '../lab/liveRoutes';
 import { actionRange } from './routeLens';
 import { errorText } from './show';
 import type { DriftCommandArgs } from './commands/drift';
@@ -55,6 +56,9 @@ export function traceArgsFor(p: PredictedRoute, fallbackHost: string): TraceArgs
     path: examplePathForMatch(p.route.match),
     headers: exampleHeadersForMatch(p.route.match),
     method: m ?? 'GET',
+    // a route of an HTTPS server is reached over TLS (its SNI the host); through that Gateway's workload
+    ...(p.routeConfig.startsWith('https.') ? { tls: true } : {}),
+    gateway: p.gateway,
   };
 }
 
@@ -71,7 +75,8 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (!/kind:\s*VirtualService/.test(doc.getText())) return [];
+    // trace lenses on VirtualService, HTTPRoute and GRPCRoute matches; drift lenses on VirtualServices only
+    if (!ROUTING_KIND.test(doc.getText())) return [];
     const p = await this.ctx.engine.predictDocument(doc);
     const host = this.ctx.settings.sample.host;
     const lenses: vscode.CodeLens[] = p.routes.map(
@@ -96,6 +101,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     if (!live.ok) return lenses;
     const seen = new Set<string>();
     for (const r of p.routes) {
+      if (r.kind) continue; // an HTTPRoute/GRPCRoute rule: Istio's VirtualService for it is internal, nothing applied
       const key = `${r.http}/${r.match}`;
       if (seen.has(key)) continue; // one drift lens per match, even when several gateways get it
       seen.add(key);

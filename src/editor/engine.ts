@@ -2,7 +2,7 @@
 // then the routes of one document picked out. Cached per document version and workspace generation.
 import * as vscode from 'vscode';
 import { findWorkspaceYaml, readWorkspaceFile } from './workspaceYaml';
-import { mergeResourceSets, readResources } from '../istio/yamlModel';
+import { mergeResourceSets, SharedReads } from '../istio/yamlModel';
 import { predict } from '../istio/predict';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import type { ResourceSet, YamlProblem } from '../istio/model';
@@ -33,8 +33,15 @@ export class WorkspaceEngine implements vscode.Disposable {
   // keyed by URI, valid for that very document object: an untitled document closed and opened again gets the
   // same URI and version 1, and must not see the old one's prediction
   private readonly docCache = new Map<string, { key: string; doc: vscode.TextDocument; value: DocumentPrediction }>();
+  /** Predictions under way, so the providers asking for one document at once share one. */
+  private readonly predicting = new Map<
+    string,
+    { key: string; doc: vscode.TextDocument; value: Promise<DocumentPrediction> }
+  >();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
+  /** The last read of each file, shared with the diagnostics (both read the document being edited). */
+  readonly reads = new SharedReads();
   /** Fires when another YAML file of the workspace changed (so lenses of open files may change too). */
   readonly onDidChange = this.changed.event;
 
@@ -89,14 +96,28 @@ export class WorkspaceEngine implements vscode.Disposable {
   private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
     const namespace = this.defaultNamespace();
     return {
-      resources: readResources(text, file, { defaultNamespace: namespace, validate: true }).resources,
+      resources: this.reads.read(text, file, { defaultNamespace: namespace, validate: true }).resources,
       namespace,
     };
   }
 
-  /** Starts the workspace scan now (at activation), so the first file opened does not wait for it. */
+  /**
+   * Starts the workspace scan now (at activation), so the first file opened does not wait for it; then predicts
+   * the YAML editors already open, while VS Code still waits to ask for their lenses (its CodeLens debounce).
+   */
   warm(): void {
-    this.loaded().catch((e: unknown) => this.log.warn(`engine: workspace scan failed: ${String(e)}`));
+    this.loaded().then(
+      () => {
+        for (const editor of vscode.window.visibleTextEditors) {
+          const doc = editor.document;
+          if (doc.languageId !== 'yaml' || !this.isCandidate(doc.uri)) continue;
+          this.predictDocument(doc).catch((e: unknown) =>
+            this.log.warn(`engine: prediction of ${doc.uri.fsPath} failed: ${String(e)}`),
+          );
+        }
+      },
+      (e: unknown) => this.log.warn(`engine: workspace scan failed: ${String(e)}`),
+    );
   }
 
   /** Scans the workspace once, then loads the files changed on disk since. */
@@ -153,9 +174,24 @@ export class WorkspaceEngine implements vscode.Disposable {
     const key = `${doc.version}:${this.generation}:${this.defaultNamespace()}`;
     const cached = this.docCache.get(file);
     if (cached?.key === key && cached.doc === doc) return cached.value;
-    const own = readResources(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
+    // the lens, drift and L4 providers (and warm()) ask for the same document at once: one prediction
+    const running = this.predicting.get(file);
+    if (running?.key === key && running.doc === doc) return running.value;
+    const value = this.computePrediction(doc, file, key).finally(() => {
+      if (this.predicting.get(file)?.value === value) this.predicting.delete(file);
+    });
+    this.predicting.set(file, { key, doc, value });
+    return value;
+  }
+
+  private async computePrediction(doc: vscode.TextDocument, file: string, key: string): Promise<DocumentPrediction> {
+    const own = this.reads.read(doc.getText(), file, { defaultNamespace: this.defaultNamespace(), validate: true });
     const routing =
-      own.resources.virtualServices.length + own.resources.httpRoutes.length + own.resources.grpcRoutes.length;
+      own.resources.virtualServices.length +
+      own.resources.httpRoutes.length +
+      own.resources.grpcRoutes.length +
+      own.resources.tlsRoutes.length +
+      own.resources.tcpRoutes.length;
     const others = routing ? await this.workspaceResources(file) : [];
     const merged = mergeResourceSets(own.resources, ...others);
     const prediction = predict(merged);

@@ -1,6 +1,7 @@
 // CodeLens and hover on tcp[].match and tls[].match (or the rule when it has none): the listener, SNI and
 // tcp_proxy destination Istio gives it on the gateway, predicted offline (src/istio/l4Routes.ts).
 import * as vscode from 'vscode';
+import { mayHoldL4Routes } from '../istio/l4Routes';
 import { formatL4Hover, formatL4Lens } from '../lab/l4LensText';
 import { hostForDomains } from '../lab/requests';
 import { commandId } from '../lab/steps';
@@ -16,13 +17,13 @@ export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProv
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (!/kind:\s*VirtualService/.test(doc.getText()) || !/^\s*(tcp|tls):/m.test(doc.getText())) return [];
+    if (!mayHoldL4Routes(doc.getText())) return [];
     const p = await this.ctx.engine.predictDocument(doc);
     return p.l4Routes.map(
       (r) =>
         new vscode.CodeLens(toVsRange(r.range), {
           title: formatL4Lens(r),
-          tooltip: `${r.section}[${r.rule}] of VirtualService ${r.virtualService.namespace}/${r.virtualService.name} on Gateway ${r.gateway}${r.serverNames?.length ? ': click to trace a TLS connection with this SNI' : ''}`,
+          tooltip: `${r.source ? `rules[${r.source.rule}] of ${r.source.kind} ${r.source.namespace}/${r.source.name}` : `${r.section}[${r.rule}] of VirtualService ${r.virtualService.namespace}/${r.virtualService.name}`} on Gateway ${r.gateway}${r.serverNames?.length ? ': click to trace a TLS connection with this SNI' : ''}`,
           // a tls[] match is reached by its SNI: the lens traces a TLS connection that sends it
           ...(r.serverNames?.length
             ? (() => {
@@ -36,7 +37,7 @@ export class L4LensProvider implements vscode.CodeLensProvider, vscode.HoverProv
   }
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
-    if (!/kind:\s*VirtualService/.test(doc.getText()) || !/^\s*(tcp|tls):/m.test(doc.getText())) return undefined;
+    if (!mayHoldL4Routes(doc.getText())) return undefined;
     const p = await this.ctx.engine.predictDocument(doc);
     const hits = p.l4Routes.filter((r) => toVsRange(r.range).contains(pos));
     const [first] = hits;

@@ -4,7 +4,7 @@ import { ROUTING_KIND } from '../istio/gatewayApi';
 import { formatHoverMarkdown, formatNotOnGateway } from '../lab/lensText';
 import { commandId } from '../lab/steps';
 import type { LabContext } from './ctx';
-import { resolveRoute } from './resolveRoute';
+import { resolveRoute } from '../lab/resolveRoute';
 import { toVsRange } from './vsRange';
 
 export class RouteHoverProvider implements vscode.HoverProvider {
@@ -18,7 +18,7 @@ export class RouteHoverProvider implements vscode.HoverProvider {
     if (!routes.length && !missing.length) return undefined;
     const parts: vscode.MarkdownString[] = [];
     for (const r of routes) {
-      const resolved = await resolveRoute(this.ctx, r, p.gateways.get(r.gateway));
+      const resolved = await resolveRoute(this.ctx.live, r, p.gateways.get(r.gateway));
       const md = new vscode.MarkdownString(
         (resolved.missing ? `**${formatNotOnGateway(resolved.missing)}**\n\n` : '') +
           formatHoverMarkdown(resolved.view, resolved.source, resolved.endpoints, resolved.gatewayPod) +

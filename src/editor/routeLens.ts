@@ -18,8 +18,8 @@ import { outcomesLensText } from '../lab/requestLog';
 import { commandId } from '../lab/steps';
 import { REQUESTS_VIEW_ID } from './requestsView';
 import type { LabContext } from './ctx';
-import type { GatewayRef, LiveState } from './liveRoutes';
-import { resolveRoute, resolveWith, type ResolvedRoute } from './resolveRoute';
+import type { GatewayRef, LiveState } from '../lab/liveRoutes';
+import { resolveRoute, resolveWith, type ResolvedRoute } from '../lab/resolveRoute';
 import { toVsRange } from './vsRange';
 
 type LensKind = 'route' | 'endpoints' | 'send' | 'outcomes';
@@ -100,7 +100,7 @@ export class RouteLensProvider implements vscode.CodeLensProvider {
     if (!(lens instanceof RouteLens)) return lens;
     if (lens.kind === 'send') return sendCommand(lens);
     if (lens.kind === 'outcomes') return this.outcomesCommand(lens);
-    const resolved = await resolveRoute(this.ctx, lens.predicted, lens.gateway);
+    const resolved = await resolveRoute(this.ctx.live, lens.predicted, lens.gateway);
     lens.command = lensCommand(lens.kind, resolved);
     return lens;
   }

@@ -36,13 +36,3 @@ export function readSettings(): LabSettings {
     probeAddresses: c.get<boolean>('ingress.probeAddresses', true),
   };
 }
-
-/** Label selector "a=b,c=d" as a map (for matching the gateway Service and pods). */
-export function parseSelector(selector: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of selector.split(',')) {
-    const [k, v] = part.split('=').map((x) => x.trim());
-    if (k) out[k] = v ?? '';
-  }
-  return out;
-}

@@ -29,8 +29,4 @@ export async function showText(content: string, name: string): Promise<vscode.Te
   return doc;
 }
 
-/** The error text a user should read: a ClusterError's message and hint, or any error's message, never a stack. */
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.name === 'ClusterError' ? e.toString() : e.message;
-  return String(e);
-}
+export { errorText } from '../lab/errorText';

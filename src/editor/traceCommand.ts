@@ -11,7 +11,7 @@ import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../
 import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
-import { gatherLive } from './traceLive';
+import { gatherLive } from '../lab/traceLive';
 import { clusterStatNames, clusterStatPrefix, readStats, statsPath } from '../envoy/adminStats';
 import type { PodRef } from '../kube/index';
 import { countersMessage } from '../lab/traceHtml';
@@ -31,6 +31,8 @@ export interface TraceArgs {
   sni?: string;
   /** Trace with the workspace YAML only, even when a cluster answers. */
   offline?: boolean;
+  /** `<ns>/<name>` of the Gateway whose route is traced (offline: the request enters through its workload's Service). */
+  gateway?: string;
 }
 
 /** What the command returns (extension tests read it). */
@@ -124,6 +126,7 @@ export const traceRequest: CommandFactory =
       method,
       headers: args.headers ?? (args.path === undefined && path === d.path ? d.headers : {}),
       ...(args.tls || args.sni ? { tls: true, ...(args.sni ? { sni: args.sni } : {}) } : {}),
+      ...(args.gateway ? { gateway: args.gateway } : {}),
     };
 
     let note: string | undefined;

@@ -4,7 +4,7 @@
 import { namespaceOf, type KubeObject, type ResourceSet, type YamlProblem } from './model';
 import { mergeResourceSets, readResources } from './yamlModel';
 import { analyzeConflictingGateways } from './analyzers/conflictingGateways';
-import { createContext, type AnalyzeOptions } from './analyzers/context';
+import { createContext, type AnalysisContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
 import { analyzeDestinationSubsets } from './analyzers/destinationSubsets';
 import { analyzeGatewayPorts } from './analyzers/gatewayPorts';
@@ -32,33 +32,65 @@ export { applyTextEdits } from './analyzers/textEdits';
 const LEVEL_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const LEVEL_NAME: Record<Severity, string> = { error: 'Error', warning: 'Warning', info: 'Info' };
 
+/**
+ * One analyzer, and what its findings on one document's objects depend on besides that document: the kinds
+ * of the world it looks up (`all`: the whole world at once, run on every input together). The incremental
+ * analysis (analyzeIncremental.ts) runs an analyzer again for a document only when one of these changed.
+ */
+export interface Analyzer {
+  run(ctx: AnalysisContext): Diagnostic[];
+  reads: readonly (keyof ResourceSet)[] | 'all';
+}
+
+/** In istioctl's order; the result is sorted anyway, the order only decides which of two equal findings stays. */
+export const ANALYZERS: readonly Analyzer[] = [
+  { run: analyzeConflictingGateways, reads: ['gateways', 'deployments'] },
+  { run: analyzeGatewayPorts, reads: ['deployments', 'services'] },
+  { run: analyzeGatewaySecrets, reads: ['deployments', 'secrets'] },
+  { run: analyzeVirtualServiceGateways, reads: ['gateways'] },
+  { run: analyzeDestinationHosts, reads: ['services', 'serviceEntries'] },
+  { run: analyzeDestinationSubsets, reads: ['destinationRules'] },
+  { run: analyzeGatewayApiStatus, reads: 'all' },
+  {
+    run: (ctx) => ctx.subject.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
+    reads: [],
+  },
+  { run: (ctx) => ctx.subject.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)), reads: [] },
+];
+
 /** Analyzes `resources` (the objects to report on); references are also looked up in `clusterResources`. */
 export function analyze(resources: ResourceSet, options: AnalyzeOptions = {}): Diagnostic[] {
   const ctx = createContext(resources, options);
   const all: Diagnostic[] = [
     ...analyzeSchemaValidation(options.readProblems ?? []),
-    ...analyzeConflictingGateways(ctx),
-    ...analyzeGatewayPorts(ctx),
-    ...analyzeGatewaySecrets(ctx),
-    ...analyzeVirtualServiceGateways(ctx),
-    ...analyzeDestinationHosts(ctx),
-    ...analyzeDestinationSubsets(ctx),
-    ...analyzeGatewayApiStatus(ctx),
-    ...resources.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
-    ...resources.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)),
+    ...ANALYZERS.flatMap((a) => a.run(ctx)),
   ];
-  return sortAndDedupe(all.filter((d) => !suppressed(resources, d)));
+  return finishDiagnostics(resources, all);
+}
+
+/** Istio's per-object opt-out applied, then istioctl's order and dedupe. */
+export function finishDiagnostics(resources: ResourceSet, all: readonly Diagnostic[]): Diagnostic[] {
+  const suppress = suppressions(resources);
+  return sortAndDedupe(all.filter((d) => !suppressed(suppress, d)));
 }
 
 /** Istio's per-object opt-out: `galley.istio.io/analyze-suppress: "IST0101,IST0132"` (or `*`). */
 export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
 
-function suppressed(resources: ResourceSet, d: Diagnostic): boolean {
-  const all: KubeObject[] = [...resources.virtualServices, ...resources.gateways];
-  const o = all.find(
-    (x) => x.kind === d.object.kind && x.metadata.name === d.object.name && namespaceOf(x) === d.object.namespace,
-  );
-  const value = o?.metadata.annotations?.[SUPPRESS_ANNOTATION];
+const objectKey = (kind: string, namespace: string, name: string) => `${kind}|${namespace}|${name}`;
+
+/** The annotation of the first object of each kind/namespace/name (VirtualServices, then Gateways). */
+function suppressions(resources: ResourceSet): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const o of [...resources.virtualServices, ...resources.gateways] as KubeObject[]) {
+    const key = objectKey(o.kind, namespaceOf(o), o.metadata.name);
+    if (!out.has(key)) out.set(key, o.metadata.annotations?.[SUPPRESS_ANNOTATION]);
+  }
+  return out;
+}
+
+function suppressed(suppress: Map<string, unknown>, d: Diagnostic): boolean {
+  const value = suppress.get(objectKey(d.object.kind, d.object.namespace, d.object.name));
   if (typeof value !== 'string' || value === '') return false;
   return value.split(',').some((c) => c === '*' || c === d.code);
 }

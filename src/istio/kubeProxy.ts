@@ -127,7 +127,7 @@ export function iptablesPath(
     hops.push({
       chain: 'KUBE-SERVICES',
       rule: `-A KUBE-SERVICES -d ${svc.clusterIP ?? '<clusterIP>'}/32 -p ${p} -m comment --comment "${spn} cluster IP" -m ${p} --dport ${svc.port.port} -j ${svcChain}`,
-      explanation: `a packet to the ClusterIP ${svc.clusterIP}:${svc.port.port} jumps to the Service's chain (only on cluster nodes and pods: the ClusterIP is virtual)`,
+      explanation: `a packet to the ClusterIP ${svc.clusterIP ?? '<clusterIP>'}:${svc.port.port} jumps to the Service's chain (only on cluster nodes and pods: the ClusterIP is virtual)`,
     });
   } else if (entry === 'loadBalancer') {
     const ip = svc.loadBalancerIPs?.[0] ?? '<loadBalancerIP>';

@@ -7,12 +7,15 @@
 //    an SNI host already taken on that listener port skips the match (Istio logs "duplicate SNI host names");
 //  - the chain's tcp_proxy goes to one cluster (stat_prefix = the cluster) or weighted clusters
 //    (stat_prefix = `<vs name>.<vs namespace>`).
-// AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts. TLS-terminating TCP servers are not
-// predicted yet.
+//  - a TLS server that terminates (SIMPLE): like a TCP server, its chain matching the server's hosts as SNI
+//    (none for `*`) with the server's certificates (serverSdsSecrets);
+// AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts.
+import { l4SourceOf, withGatewayApi } from './gatewayApi';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
 import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
 import { byCreation } from './predict';
+import { serverSdsSecrets } from './predictListeners';
 import { destinationCluster } from './routeTranslation';
 import { namespaceOf } from './model';
 
@@ -23,10 +26,14 @@ export interface L4Route {
   listener: string;
   /** The filter chain's server names (SNI); none for a TCP chain. */
   serverNames?: string[];
+  /** A TLS-terminating chain's SDS certificate resources. */
+  sdsSecrets?: string[];
   cluster?: string;
   weightedClusters?: { name: string; weight: number }[];
   statPrefix: string;
   virtualService: { name: string; namespace: string };
+  /** For a TLSRoute or TCPRoute: the route and its rule the chain comes from (`virtualService` is Istio's internal one). */
+  source?: { kind: 'TLSRoute' | 'TCPRoute'; name: string; namespace: string; rule: number };
   file: string;
   /** The match entry (or the rule when it has no match). */
   range: Range;
@@ -74,7 +81,16 @@ function virtualServicesFor(vss: VirtualService[], gatewayName: string, proxyNam
   return [...priv, ...exported, ...pub];
 }
 
-export function predictL4Routes(resources: ResourceSet): L4Route[] {
+/** A cheap test that a YAML text may hold tcp[]/tls[] rules (lenses, hover): VirtualServices with them, TLS/TCP routes. */
+export function mayHoldL4Routes(text: string): boolean {
+  return (
+    (/kind:\s*VirtualService/.test(text) && /^\s*(tcp|tls):/m.test(text)) || /kind:\s*(TLSRoute|TCPRoute)\b/.test(text)
+  );
+}
+
+export function predictL4Routes(input: ResourceSet): L4Route[] {
+  // TLSRoutes and TCPRoutes become Istio's internal tls[]/tcp[] VirtualServices on the listeners' internal Gateways
+  const resources = withGatewayApi(input);
   const vss = [...resources.virtualServices].filter((v) => arr(v.spec.hosts).length).sort(byCreation);
   const gateways = [...resources.gateways].sort(byCreation);
   const services = new Map<string, ServiceSpec>();
@@ -93,7 +109,8 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
         const protocol = protocolOf(server);
         const passthrough = (protocol === 'TLS' || protocol === 'HTTPS') && modeOf(server) === 'PASSTHROUGH';
         const plainTcp = (protocol === 'TCP' || protocol === 'TLS' || protocol === 'MONGO') && !server.tls;
-        if (!passthrough && !plainTcp) continue;
+        const terminating = protocol === 'TLS' && !!server.tls && !passthrough && modeOf(server) !== 'AUTO_PASSTHROUGH';
+        if (!passthrough && !plainTcp && !terminating) continue;
         const port = resolveListenerPort(workload, server.port.number, resources.deployments);
         const listener = `${server.bind || '0.0.0.0'}_${port}`;
         const serverHosts = sanitizeServerHosts(arr<string>(server.hosts), namespaceOf(gw));
@@ -106,11 +123,16 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
         );
         const base = (vs: VirtualService, section: 'tcp' | 'tls', rule: number, match: number | null) => {
           const range = vs.rangeAt(match === null ? ['spec', section, rule] : ['spec', section, rule, 'match', match]);
+          const from = l4SourceOf(vs);
+          const sourceRule = from?.rules[rule];
           return {
             section,
             gateway: gatewayName,
             listener,
             virtualService: { name: vs.metadata.name, namespace: namespaceOf(vs) },
+            ...(from && sourceRule !== undefined
+              ? { source: { kind: from.kind, name: from.name, namespace: namespaceOf(vs), rule: sourceRule } }
+              : {}),
             file: vs.file,
             range,
             line: range.start.line + 1,
@@ -118,7 +140,15 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
             match,
           };
         };
-        if (plainTcp) {
+        if (plainTcp || terminating) {
+          // a terminating chain matches the server's hosts as SNI (namespace prefixes dropped; `*`: any)
+          const sni = [...new Set(serverHosts.map((h) => h.slice(h.indexOf('/') + 1)))];
+          const tlsChain = terminating
+            ? {
+                ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}),
+                sdsSecrets: serverSdsSecrets(server),
+              }
+            : {};
           found: for (const vs of bound) {
             for (const [i, rule] of arr<L4Rule>((vs.spec as Record<string, unknown>).tcp).entries()) {
               const matches = arr<L4Match>(rule?.match);
@@ -127,6 +157,7 @@ export function predictL4Routes(resources: ResourceSet): L4Route[] {
               if (!arr(rule.route).length) continue;
               out.push({
                 ...base(vs, 'tcp', i, matches.length ? hit : null),
+                ...tlsChain,
                 ...tcpProxy(rule, vs, server.port.number, services),
               });
               break found;

@@ -167,7 +167,14 @@ export interface GatewayServer {
   hosts?: string[];
   bind?: string;
   name?: string;
-  tls?: { mode?: string; credentialName?: string; httpsRedirect?: boolean };
+  tls?: {
+    mode?: string;
+    credentialName?: string;
+    credentialNames?: string[];
+    /** A certificate file in the gateway pod (instead of credentialName). */
+    serverCertificate?: string;
+    httpsRedirect?: boolean;
+  };
 }
 
 export interface GatewaySpec {
@@ -263,6 +270,9 @@ export interface ResourceSet {
   k8sGateways: KubeObject[];
   httpRoutes: KubeObject[];
   grpcRoutes: KubeObject[];
+  /** TLSRoute and TCPRoute (v1 in the standard channel; v1alpha2 in the experimental one). */
+  tlsRoutes: KubeObject[];
+  tcpRoutes: KubeObject[];
   referenceGrants: KubeObject[];
   gatewayClasses: KubeObject[];
 }

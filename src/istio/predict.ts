@@ -26,9 +26,10 @@ import type {
   VirtualService,
 } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
+import { serverSdsSecrets } from './predictListeners';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
 import { namespaceOf } from './model';
-import { isGenerated, translateGatewayApi, usesGatewaySemantics } from './gatewayApi';
+import { isGenerated, translateGatewayApi, usesGatewaySemantics, withGatewayApi } from './gatewayApi';
 
 export interface PredictOptions {
   /** API version Istio writes into route metadata (`v1` since Istio 1.22; older gateways show `v1alpha3`). */
@@ -417,13 +418,7 @@ function buildRoutesForVirtualService(
 export function predict(input: ResourceSet, options: PredictOptions = {}): Prediction {
   // The Gateway API's objects become Istio's internal Gateways and VirtualServices (and the deployed gateway)
   const api = translateGatewayApi(input);
-  const resources: ResourceSet = {
-    ...input,
-    gateways: [...input.gateways, ...api.gateways],
-    virtualServices: [...input.virtualServices, ...api.virtualServices],
-    services: [...input.services, ...api.services],
-    deployments: [...input.deployments, ...api.deployments],
-  };
+  const resources = withGatewayApi(input, api);
   const opts: Required<PredictOptions> = { metadataApiVersion: options.metadataApiVersion ?? 'v1' };
   // VirtualServices without hosts are delegates: they route only through a root's http[].delegate.
   const delegates = new Map(resources.virtualServices.filter((v) => !v.spec.hosts?.length).map((v) => [keyOf(v), v]));
@@ -463,10 +458,12 @@ export function predict(input: ResourceSet, options: PredictOptions = {}): Predi
       const tlsServer = group.servers.find((bs) => isTLSServer(bs.server));
       // an HTTPS server's chain matches its hosts by SNI (namespace prefixes dropped; `*` matches any)
       const sni = tlsServer ? [...new Set(tlsServer.hosts.map((h) => h.slice(h.indexOf('/') + 1)))] : [];
+      const sds = tlsServer ? serverSdsSecrets(tlsServer.server) : [];
       httpChains.push({
         listener: group.listener,
         routeConfig: config.name,
         ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}),
+        ...(sds.length ? { sdsSecrets: sds } : {}),
       });
       for (const vh of config.virtualHosts ?? []) {
         for (const r of vh.routes ?? []) {

@@ -49,7 +49,13 @@ export interface Prediction {
   /** The route configurations as Envoy would hold them (virtual hosts sorted, routes in evaluation order). */
   routeConfigs: RouteConfiguration[];
   /** The HTTP connection manager filter chains: which listener serves which route configuration, for which SNI. */
-  httpChains: { listener: string; routeConfig: string; serverNames?: string[] }[];
+  httpChains: {
+    listener: string;
+    routeConfig: string;
+    serverNames?: string[];
+    /** A TLS-terminating (SIMPLE) chain's SDS certificate resources (`kubernetes://<credentialName>`, ...). */
+    sdsSecrets?: string[];
+  }[];
   notOnGateway: NotOnGateway[];
   /** The Accepted/ResolvedRefs conditions Istio would write on Gateway API objects, computed offline. */
   gatewayApiConditions?: GatewayApiCondition[];

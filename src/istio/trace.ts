@@ -9,6 +9,7 @@ import { pickFilterChain } from '../envoy/filterChainMatch';
 import type { FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
 import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
 import { predictL4Routes } from './l4Routes';
+import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
 import { DEFAULT_INGRESS, findGatewayWorkloads, selectorMatches } from './gatewayWorkloads';
 import { parseSubsetKey } from './hosts';
@@ -38,6 +39,12 @@ export interface TraceRequest {
   sni?: string;
   /** ALPN the client offers (Istio's AUTO_PASSTHROUGH chains want its mTLS protocols, e.g. `istio`). */
   alpn?: string[];
+  /**
+   * `<ns>/<name>` of the Istio Gateway (a Gateway API listener's internal one included) whose route is traced:
+   * offline, the request enters through the Service of the workload that Gateway selects (a Gateway API
+   * Gateway's `<gw>-istio`) rather than the first gateway Service of the inputs.
+   */
+  gateway?: string;
 }
 
 /** What is known live; everything is optional: missing parts come from the YAML and Istio's rules. */
@@ -123,10 +130,20 @@ export function traceRequest(
   const defaultPort = tls ? 443 : 80;
 
   // 1. the gateway Service and the port the request comes in on
+  // a Gateway API Gateway's deployed gateway (`<gw>-istio`) counts, as Istio deploys it
+  const withApi = withGatewayApi(resources);
+  // Without a named Gateway, the inputs' own Istio Gateways decide (the default ingress when they select it and
+  // the files lack its Service); a Gateway API Gateway's deployed Service only when the inputs have no Istio Gateway.
+  const named = req.gateway
+    ? withApi.gateways.filter((g) => `${namespaceOf(g)}/${g.metadata.name}` === req.gateway)
+    : [];
+  const candidates = named.length ? named : resources.gateways.length ? resources.gateways : withApi.gateways;
   const svc =
     live.gatewayService ??
-    findGatewayWorkloads(resources.gateways, resources.services, resources.deployments).find((w) => w.service)?.service;
-  const svcSource: StepSource = live.gatewayService ? 'live' : svc ? 'yaml' : 'default';
+    findGatewayWorkloads(candidates, withApi.services, withApi.deployments).find((w) => w.service)?.service;
+  // the Service Istio's deployment controller creates for a Gateway API Gateway is predicted, not in the files
+  const deployed = !!svc && !resources.services.includes(svc);
+  const svcSource: StepSource = live.gatewayService ? 'live' : deployed ? 'predicted' : svc ? 'yaml' : 'default';
   const svcName = svc ? `${namespaceOf(svc)}/${svc.metadata.name}` : DEFAULT_INGRESS.id;
   const ports = svc?.spec.ports ?? DEFAULT_INGRESS.ports;
   const lbIPs = (svc?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').filter(Boolean);
@@ -211,6 +228,9 @@ export function traceRequest(
     details: [
       `Service ${svcName} (${svc?.spec.type ?? 'LoadBalancer'}) port ${byPort.name ? `"${byPort.name}" ` : ''}${byPort.port}${byPort.nodePort ? `, NodePort ${byPort.nodePort}` : ''}, targetPort ${targetPort}.`,
       svcSource === 'default' ? "No gateway Service in the files: assumed as Istio's default profile installs it." : '',
+      svcSource === 'predicted'
+        ? `Not in the files: the Service Istio deploys for the Gateway (one port per listener, targetPort = port).`
+        : '',
     ].filter(Boolean),
     status: 'ok',
     source: svcSource,
@@ -343,7 +363,13 @@ export function traceRequest(
       steps.push(
         listenerStep(
           `${listener.name ?? listenerName} › ${sni ? `SNI ${sni}` : 'any connection'}`,
-          `its tcp_proxy forwards the ${tls ? 'TLS bytes unopened (the backend terminates TLS)' : 'TCP stream'} to ${clusters.map((c) => c.name).join(', ') || '(no cluster)'}`,
+          `its tcp_proxy forwards the ${
+            !tls
+              ? 'TCP stream'
+              : pick.chain.transportSocket
+                ? "bytes it decrypted (the chain terminates TLS with the gateway's certificate)"
+                : 'TLS bytes unopened (the backend terminates TLS)'
+          } to ${clusters.map((c) => c.name).join(', ') || '(no cluster)'}`,
         ),
       );
       steps.push({

@@ -13,7 +13,7 @@ import {
   type YamlPath,
   type YamlProblem,
 } from './model';
-import { pathText, validateObject } from './validate';
+import { pathText, validateGatewayApiObject, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
@@ -57,6 +57,8 @@ export function emptyResourceSet(): ResourceSet {
     k8sGateways: [],
     httpRoutes: [],
     grpcRoutes: [],
+    tlsRoutes: [],
+    tcpRoutes: [],
     referenceGrants: [],
     gatewayClasses: [],
   };
@@ -83,6 +85,8 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.k8sGateways.push(...s.k8sGateways);
     out.httpRoutes.push(...s.httpRoutes);
     out.grpcRoutes.push(...s.grpcRoutes);
+    out.tlsRoutes.push(...s.tlsRoutes);
+    out.tcpRoutes.push(...s.tcpRoutes);
     out.referenceGrants.push(...s.referenceGrants);
     out.gatewayClasses.push(...s.gatewayClasses);
   }
@@ -272,6 +276,8 @@ const GATEWAY_API_KINDS: Record<string, keyof ResourceSet> = {
   Gateway: 'k8sGateways',
   HTTPRoute: 'httpRoutes',
   GRPCRoute: 'grpcRoutes',
+  TLSRoute: 'tlsRoutes',
+  TCPRoute: 'tcpRoutes',
   ReferenceGrant: 'referenceGrants',
   GatewayClass: 'gatewayClasses',
 };
@@ -377,9 +383,10 @@ export function readResources(text: string, file: string, options: ReadOptions =
               : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
-      const violations =
-        !options.validate || isGatewayApi(apiVersion)
-          ? []
+      const violations = !options.validate
+        ? []
+        : isGatewayApi(apiVersion)
+          ? validateGatewayApiObject(raw, kind, apiVersion.slice(apiVersion.indexOf('/') + 1))
           : validateObject(
               raw,
               kind,
@@ -393,7 +400,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
           problems.push({
             file,
             range: rangeAt(v.path),
-            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (kubectl apply and istioctl validate refuse this ${kind}; fix it to see its routes)`,
+            message: `${kind} ${String(metadata.name)}: ${at ? `${at}: ` : ''}${v.message} (${isGatewayApi(apiVersion) ? 'kubectl apply refuses' : 'kubectl apply and istioctl validate refuse'} this ${kind}; fix it to see its routes)`,
             severity: 'error',
             invalid: {
               object: {
@@ -456,6 +463,28 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
     rangeAt: () => empty,
     ...(raw.status ? { status: raw.status } : {}),
   };
+}
+
+/** Files whose last read SharedReads keeps; past this it starts over (a long session with many untitled files). */
+const SHARED_READS_LIMIT = 5_000;
+
+/**
+ * The last read of each file, for readers of the same texts (the editor's lenses and its diagnostics both read
+ * the edited document): the second gets the first's result, without validating and building the objects again.
+ * The result is shared, so its readers never change it.
+ */
+export class SharedReads {
+  private readonly last = new Map<string, { text: string; options: string; result: ReadResult }>();
+
+  read(text: string, file: string, options: ReadOptions = {}): ReadResult {
+    const key = `${options.defaultNamespace ?? ''}|${options.validate ? 'validate' : ''}`;
+    const hit = this.last.get(file);
+    if (hit?.text === text && hit.options === key) return hit.result;
+    const result = readResources(text, file, options);
+    if (!hit && this.last.size >= SHARED_READS_LIMIT) this.last.clear();
+    this.last.set(file, { text, options: key, result });
+    return result;
+  }
 }
 
 /** Clears the per-document cache (tests and benchmarks measure cold reads with it). */

@@ -20,6 +20,9 @@ export function formatL4Hover(r: L4Route): string {
     '',
     `| | |`,
     `|---|---|`,
+    ...(r.source
+      ? [`| Route | ${r.source.kind} ${cell(`${r.source.namespace}/${r.source.name}`)} rules[${r.source.rule}] |`]
+      : []),
     `| Gateway | ${cell(r.gateway)} |`,
     `| Listener | ${cell(r.listener)} |`,
     `| Filter chain match | ${r.serverNames?.length ? `SNI ${r.serverNames.map(cell).join(', ')}` : 'every connection'} |`,

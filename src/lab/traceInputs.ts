@@ -27,6 +27,8 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     k8sGateways: [...cluster.k8sGateways, ...fresh(workspace.k8sGateways)],
     httpRoutes: [...cluster.httpRoutes, ...fresh(workspace.httpRoutes)],
     grpcRoutes: [...cluster.grpcRoutes, ...fresh(workspace.grpcRoutes)],
+    tlsRoutes: [...cluster.tlsRoutes, ...fresh(workspace.tlsRoutes)],
+    tcpRoutes: [...cluster.tcpRoutes, ...fresh(workspace.tcpRoutes)],
     referenceGrants: [...cluster.referenceGrants, ...fresh(workspace.referenceGrants)],
     gatewayClasses: [...cluster.gatewayClasses, ...fresh(workspace.gatewayClasses)],
   };

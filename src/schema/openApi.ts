@@ -26,6 +26,9 @@ export interface Schema {
   maxItems?: number;
   minItems?: number;
   maxLength?: number;
+  minLength?: number;
+  /** An RE2 pattern (the Gateway API CRDs'); each compiles as a JavaScript RegExp (checked when generated). */
+  pattern?: string;
   maxProperties?: number;
   nullable?: boolean;
   oneOf?: Schema[];
@@ -109,6 +112,18 @@ function check(value: unknown, schema: Schema, path: (string | number)[], out: V
       message: `must be at most ${schema.maxLength} characters long (it has ${value.length})`,
     });
   }
+  if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) {
+    out.push({
+      path: [...path],
+      message: value.length ? `must be at least ${schema.minLength} characters long` : 'must not be empty',
+    });
+  }
+  if (typeof value === 'string' && schema.pattern !== undefined && !patternOf(schema.pattern).test(value)) {
+    out.push({
+      path: [...path],
+      message: `${describe(value)} does not match the pattern ${schema.pattern}`,
+    });
+  }
   const rules = schema['x-kubernetes-validations'];
   if (rules)
     for (const rule of rules) {
@@ -170,6 +185,16 @@ function check(value: unknown, schema: Schema, path: (string | number)[], out: V
       if (out.length >= limit) return;
     }
   }
+}
+
+const patterns = new Map<string, RegExp>();
+function patternOf(p: string): RegExp {
+  let re = patterns.get(p);
+  if (!re) {
+    re = new RegExp(p, 'u');
+    patterns.set(p, re);
+  }
+  return re;
 }
 
 function typeMatches(v: unknown, t: string, format?: string): boolean {

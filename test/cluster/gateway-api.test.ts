@@ -17,31 +17,29 @@ import { locateTool } from '../../src/tools/locate';
 import { translateGatewayApi } from '../../src/istio/gatewayApi';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
-import { kubeconfigPath, labCluster, metric, ms, repo, seedManifestTexts, until, whenCluster } from './helpers';
+import {
+  harnessVar,
+  istioctl,
+  kubeconfigPath,
+  labCluster,
+  metric,
+  ms,
+  repo,
+  seedManifestTexts,
+  until,
+  whenCluster,
+} from './helpers';
+import { canonical } from '../unit/helpers/canonicalJson';
 
 const run = promisify(execFile);
 const ns = 'gwapi-lab';
 const host = 'simple.baihl.io';
 const harness = path.join(repo, 'test', 'harness');
 
-function harnessVar(name: string): string {
-  return execFileSync('bash', ['-c', `source "$1" && echo "$${name}"`, 'bash', path.join(harness, 'versions.sh')], {
-    encoding: 'utf8',
-  }).trim();
-}
 const kubectlBin = path.join(harnessVar('K8S_BIN'), 'kubectl');
-const istioctlBin = path.join(harnessVar('ISTIO_BIN'), 'istioctl');
 const lbPool = harnessVar('LB_POOL');
 const kubectl = async (...args: string[]) =>
   (await run(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { maxBuffer: 64 << 20 })).stdout;
-const istioctl = async (...args: string[]) =>
-  (
-    await run(istioctlBin, args, {
-      env: { ...process.env, KUBECONFIG: kubeconfigPath },
-      timeout: 60_000,
-      maxBuffer: 64 << 20,
-    })
-  ).stdout;
 
 interface Condition {
   type: string;
@@ -67,18 +65,6 @@ const routeConditions = async (name: string) =>
     }
   ).status?.parents?.flatMap((p) => p.conditions ?? []) ?? [];
 const condition = (cs: Condition[] | undefined, type: string) => cs?.find((c) => c.type === type);
-
-/** Key order does not matter to Envoy; compare as sorted JSON. */
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, canonical(x)]),
-    );
-  return v;
-}
 
 const curl = locateTool('curl', undefined);
 const send = (address: string, p: string) => {
@@ -172,27 +158,31 @@ await whenCluster('the Gateway API on the lab: istiod deploys the gateway, the G
 
   test("istioctl: proxy-status lists the deployed gateway; its route http.80 equals the lab's offline prediction for the same files", async () => {
     const pod = await until('the deployed gateway in istioctl proxy-status', 30_000, async () => {
-      const line = (await istioctl('proxy-status')).split('\n').find((l) => l.startsWith('simple-gateway-istio-'));
+      const line = (await istioctl('proxy-status')).stdout
+        .split('\n')
+        .find((l) => l.startsWith('simple-gateway-istio-'));
       return line?.split(/\s+/)[0];
     });
     assert.ok(pod.endsWith(`.${ns}`), pod);
-    const table = await istioctl('proxy-config', 'routes', '-n', ns, 'deploy/simple-gateway-istio');
+    const table = (await istioctl('proxy-config', 'routes', '-n', ns, 'deploy/simple-gateway-istio')).stdout;
     assert.match(table, /http\.80\s+simple\.baihl\.io:80\s+simple\.baihl\.io\s+\/simple\/httpserver\s/);
     assert.match(table, /http\.80\s+simple\.baihl\.io:80\s+simple\.baihl\.io\s+PathPrefix:\/simple\/nginx\s/);
 
     const live = (
       JSON.parse(
-        await istioctl(
-          'proxy-config',
-          'route',
-          '-n',
-          ns,
-          'deploy/simple-gateway-istio',
-          '--name',
-          'http.80',
-          '-o',
-          'json',
-        ),
+        (
+          await istioctl(
+            'proxy-config',
+            'route',
+            '-n',
+            ns,
+            'deploy/simple-gateway-istio',
+            '--name',
+            'http.80',
+            '-o',
+            'json',
+          )
+        ).stdout,
       ) as {
         name: string;
       }[]

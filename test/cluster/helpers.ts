@@ -1,9 +1,11 @@
 // Shared by the tests against the lab's own cluster (test/harness, `npm run cluster:up`).
 // They run when .cluster/kubeconfig exists and the API server answers. With LAB_REQUIRE_CLUSTER=1
 // (CI) a missing cluster is a failure, not a skip.
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCluster, type Cluster } from '../../src/kube/index';
 
@@ -80,6 +82,25 @@ export function seedManifestTexts(
       .replaceAll('{{namespace}}', namespace)
       .replaceAll('{{host}}', host),
   }));
+}
+
+/** A variable of test/harness/versions.sh (binaries' directories, addresses), the one place they are pinned. */
+export function harnessVar(name: string): string {
+  return execFileSync(
+    'bash',
+    ['-c', `source "$1" && echo "$${name}"`, 'bash', path.join(repo, 'test', 'harness', 'versions.sh')],
+    { encoding: 'utf8' },
+  ).trim();
+}
+
+/** The real istioctl the harness built, on the lab's kubeconfig; rejects with its stderr when it fails. */
+export async function istioctl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const bin = path.join(harnessVar('ISTIO_BIN'), 'istioctl');
+  return promisify(execFile)(bin, args, {
+    env: { ...process.env, KUBECONFIG: kubeconfigPath },
+    timeout: 60_000,
+    maxBuffer: 64 << 20,
+  });
 }
 
 export const ms = (start: number) => Math.round(performance.now() - start);

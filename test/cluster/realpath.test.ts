@@ -5,36 +5,38 @@
 // extensions), and go on to the backends' pod namespaces. Read back with the REAL istioctl.
 // Faults a user can cause: istiod stopped and restarted, the gateway pod deleted, a port-forward dropped.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { sendWithCurl, sendWithNode } from '../../src/tools/curl';
 import { labNamespaces, readPodListeningSockets, readServiceNatRules } from '../../src/tools/labNetwork';
 import { locateTool } from '../../src/tools/locate';
-import { kubeconfigPath, labCluster, metric, ms, repo, seedManifestTexts, whenCluster, sleep, until } from './helpers';
+import {
+  harnessVar,
+  istioctl,
+  kubeconfigPath,
+  labCluster,
+  metric,
+  ms,
+  repo,
+  seedManifestTexts,
+  whenCluster,
+  sleep,
+  until,
+} from './helpers';
 
-const run = promisify(execFile);
 const ns = 'simple';
 const host = 'simple.baihl.io';
 const harness = path.join(repo, 'test', 'harness');
 
-function harnessVar(name: string): string {
-  return execFileSync('bash', ['-c', `source "$1" && echo "$${name}"`, 'bash', path.join(harness, 'versions.sh')], {
-    encoding: 'utf8',
-  }).trim();
-}
 const kubectlBin = path.join(harnessVar('K8S_BIN'), 'kubectl');
-const istioctlBin = path.join(harnessVar('ISTIO_BIN'), 'istioctl');
 const kubectl = (...args: string[]) =>
   execFileSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-const istioctl = (...args: string[]) =>
-  run(istioctlBin, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath }, timeout: 60_000, maxBuffer: 64 << 20 });
 const ingress = () =>
   JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as {
     ingressIP: string;

@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RequestRecord } from '../../src/lab/requestLog';
+import type { TraceResult } from '../../src/editor/traceCommand';
 import type { LabApi } from '../../src/extension';
-import { connectLabCluster, EXTENSION_ID, withUntitledYaml } from './seam';
+import { connectLabCluster, EXTENSION_ID, ScriptedPrompts, withUntitledYaml } from './seam';
 
 const NS = 'gwapi-ext';
 const HOST = 'simple.baihl.io';
@@ -36,6 +37,9 @@ suite('the Gateway API, live on the harness cluster', function () {
   this.timeout(180_000);
   let kubectl: (...args: string[]) => string;
   let api: LabApi;
+  /** A field of the Gateway as istiod wrote it, by kubectl's JSONPath. */
+  const gatewayField = (jsonpath: string) =>
+    kubectl('-n', NS, 'get', 'gateways.gateway.networking.k8s.io', 'simple-gateway', '-o', `jsonpath=${jsonpath}`);
 
   suiteSetup(async function () {
     api = await connectLabCluster(vscode, this);
@@ -50,15 +54,7 @@ suite('the Gateway API, live on the harness cluster', function () {
     });
     // istiod deploys the gateway; the harness starts its Envoy and the backends; istiod writes the address.
     for (let i = 0; ; i++) {
-      const programmed = kubectl(
-        '-n',
-        NS,
-        'get',
-        'gateways.gateway.networking.k8s.io',
-        'simple-gateway',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Programmed")].status}',
-      );
+      const programmed = gatewayField('{.status.conditions[?(@.type=="Programmed")].status}');
       const ready = kubectl(
         '-n',
         NS,
@@ -117,15 +113,7 @@ suite('the Gateway API, live on the harness cluster', function () {
   });
 
   test("the Requests view follows the deployed gateway's pod too, and explains its lines by that gateway's own routes", async () => {
-    const address = kubectl(
-      '-n',
-      NS,
-      'get',
-      'gateways.gateway.networking.k8s.io',
-      'simple-gateway',
-      '-o',
-      'jsonpath={.status.addresses[0].value}',
-    );
+    const address = gatewayField('{.status.addresses[0].value}');
     api.ctx.requests.start();
     const curl = (p: string) =>
       execFileSync(
@@ -154,5 +142,60 @@ suite('the Gateway API, live on the harness cluster', function () {
     assert.equal(found.missing.explanation.cause, 'no-route', found.missing.explanation.explanation);
     assert.equal(found.missing.explanation.routeConfig, 'http.80');
     api.ctx.requests.stop();
+  });
+
+  test("an HTTPRoute rule's trace lens follows the request live: the Gateway's address, kube-proxy's chains, the deployed gateway's Envoy, the endpoint pod", async () => {
+    const address = gatewayField('{.status.addresses[0].value}');
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, `${NS}-gateway-api.yaml`);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(sample('gateway-api.yaml')));
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const line =
+        doc
+          .getText()
+          .split('\n')
+          .findIndex((l) => l.includes('value: /simple/httpserver')) - 2;
+      let trace: vscode.CodeLens | undefined;
+      for (const deadline = Date.now() + 15_000; !trace && Date.now() < deadline; await sleep(200)) {
+        const lenses =
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+        trace = lenses.find(
+          (l) => l.command?.command === 'istioIngressLab.traceRequest' && l.range.start.line === line,
+        );
+      }
+      assert.ok(trace, 'a trace lens on the /simple/httpserver rule');
+      const prompts = new ScriptedPrompts();
+      prompts.answer(`LoadBalancer ${address}:80`);
+      api.setPrompts(prompts);
+      const r = await vscode.commands.executeCommand<TraceResult>(
+        trace.command!.command,
+        ...(trace.command!.arguments ?? []),
+      );
+      assert.ok(r, JSON.stringify(prompts.shown));
+      const s = Object.fromEntries(r.trace.steps.map((x) => [x.id, x]));
+      assert.equal(r.trace.mode, 'live', r.note);
+      assert.match(r.note ?? '', new RegExp(`^Live from ${NS}/simple-gateway-istio-`));
+      assert.equal(s.entry!.value, `${address}:80`);
+      assert.match(s.service!.value, new RegExp(`^${NS}/simple-gateway-istio \\S+ 80 → 80$`));
+      const pod = kubectl(
+        '-n',
+        NS,
+        'get',
+        'pods',
+        '-l',
+        'gateway.networking.k8s.io/gateway-name=simple-gateway',
+        '-o',
+        'jsonpath={.items[0].status.podIP}',
+      );
+      const dnat = s.iptables!.lines!.find((l) => l.includes('DNAT'));
+      assert.ok(dnat?.endsWith(`--to-destination ${pod}:80`), `${dnat} vs pod ${pod}`);
+      assert.equal(s.routeConfig!.value, 'http.80');
+      assert.equal(s.route!.source, 'live');
+      assert.equal(s.rewrite!.value, '/hello');
+      assert.match(s.endpoint!.details.join('\n'), /HEALTHY \(pod simple-[a-z0-9]+-[a-z0-9]+\)/);
+      assert.match(r.trace.outcome.summary, /^forwarded to 10\.244\.\d+\.\d+:80 as GET \/hello$/);
+    } finally {
+      await vscode.workspace.fs.delete(uri);
+    }
   });
 });

@@ -218,6 +218,56 @@ suite('lab without a cluster', () => {
     });
   });
 
+  test('lenses on TLSRoute and TCPRoute rules: the listener, the SNI and the tcp_proxy destination', async () => {
+    const content = [
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: Gateway',
+      'metadata: {name: l4-gw, namespace: simple}',
+      'spec:',
+      '  gatewayClassName: istio',
+      '  listeners:',
+      '  - {name: tls, port: 443, protocol: TLS, hostname: "*.baihl.io", tls: {mode: Passthrough}}',
+      '  - {name: tcp, port: 9000, protocol: TCP}',
+      '---',
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: TLSRoute',
+      'metadata: {name: l4-tls, namespace: simple}',
+      'spec:',
+      '  parentRefs:',
+      '  - name: l4-gw',
+      '  hostnames: [tls.baihl.io]',
+      '  rules:',
+      '  - backendRefs:',
+      '    - {name: simple, port: 80}',
+      '---',
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: TCPRoute',
+      'metadata: {name: l4-tcp, namespace: simple}',
+      'spec:',
+      '  parentRefs:',
+      '  - {name: l4-gw, sectionName: tcp}',
+      '  rules:',
+      '  - backendRefs:',
+      '    - {name: nginx, port: 80}',
+      '',
+    ].join('\n');
+    await withUntitledYaml(vscode, content, async (doc) => {
+      const lines = doc.getText().split('\n');
+      const rules = lines.map((l, i) => (l === '  - backendRefs:' ? i : -1)).filter((i) => i >= 0);
+      const titles = (await lensTitles(doc.uri)).filter((t) => t.title.startsWith('predicted: '));
+      assert.deepEqual(titles, [
+        {
+          line: rules[0],
+          title: 'predicted: 0.0.0.0_443 SNI tls.baihl.io → outbound|80||simple.simple.svc.cluster.local',
+        },
+        {
+          line: rules[1],
+          title: 'predicted: 0.0.0.0_9000 (all connections) → outbound|80||nginx.simple.svc.cluster.local',
+        },
+      ]);
+    });
+  });
+
   test('lenses follow edits of the document', async () => {
     await withUntitledYaml(vscode, readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'), async (doc) => {
       const edit = new vscode.WorkspaceEdit();

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { predict } from '../../src/istio/predict';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
+import { canonical } from './helpers/canonicalJson';
 
 const corpus = fileURLToPath(new URL('../corpus/', import.meta.url));
 const cases = readdirSync(corpus)
@@ -21,18 +22,6 @@ test('the corpus has at least 20 Gateway API cases (gwapi-*) with Istio output',
   const gwapi = cases.filter((c) => c.startsWith('gwapi-'));
   assert.ok(gwapi.length >= 20, `only ${gwapi.length} Gateway API cases`);
 });
-
-/** Key order does not matter to Envoy; compare as sorted JSON. */
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, x]) => [k, canonical(x)]),
-    );
-  return v;
-}
 
 for (const name of cases) {
   test(`corpus ${name}: predicted route configurations equal Istio's`, () => {

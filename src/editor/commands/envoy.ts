@@ -7,7 +7,7 @@ import { endpointsArgs, listenersArgs, routesArgs, type ProxyTarget } from '../.
 import { labNamespaces, readPodListeningSockets, readServiceNatRules } from '../../tools/labNetwork';
 import { runTool } from '../../tools/run';
 import type { LabContext } from '../ctx';
-import { resolveRoute } from '../resolveRoute';
+import { resolveRoute } from '../../lab/resolveRoute';
 import type { RouteCommandArgs } from '../routeLens';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
@@ -16,7 +16,7 @@ import { routeClusters } from '../../envoy/routeClusters';
 import { GATEWAY_NAME_LABEL } from '../../istio/gatewayApi';
 import { GATEWAY_API_GATEWAY } from '../../lab/scaffold';
 import type { SampleVariant } from '../../lab/steps';
-import type { GatewayRef } from '../liveRoutes';
+import type { GatewayRef } from '../../lab/liveRoutes';
 
 /** Listener port, route config names and clusters the sample's prediction puts on its gateway. */
 async function sampleTargets(
@@ -181,7 +181,7 @@ export const refresh: CommandFactory = (ctx) => () => {
 export const showRoute: CommandFactory = (ctx) => async (args?: RouteCommandArgs) => {
   if (!args) throw new Error('Use a lens above a VirtualService match to show its route.');
   const predicted = await findPredicted(ctx, args);
-  const r = await resolveRoute(ctx, predicted, predicted.gatewayRef);
+  const r = await resolveRoute(ctx.live, predicted, predicted.gatewayRef);
   const vs = predicted.virtualService;
   const lines = [
     `# ${vs.namespace}/${vs.name} http[${predicted.http}]${predicted.match === null ? '' : `.match[${predicted.match}]`} on gateway ${predicted.gateway}`,

@@ -13,7 +13,7 @@ import {
 import { formatLoggedLine } from '../../lab/requestLog';
 import { sendWithCurl, sendWithNode, type SendResult } from '../../tools/curl';
 import type { LabContext } from '../ctx';
-import type { GatewayRef } from '../liveRoutes';
+import type { GatewayRef } from '../../lab/liveRoutes';
 import type { RouteCommandArgs } from '../routeLens';
 import { errorText, showText } from '../show';
 import type { CommandFactory } from './index';

@@ -17,10 +17,10 @@ interface Entry {
   hosts: HostsBind;
 }
 
-export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
-  // selector~port -> gateway full name -> the last server's hosts on that port
+/** selector~port -> gateway full name -> the last server's hosts on that port. */
+function serversBySelectorPort(gateways: readonly Gateway[]): Map<string, Map<string, Entry>> {
   const table = new Map<string, Map<string, Entry>>();
-  for (const gw of ctx.world.gateways) {
+  for (const gw of gateways) {
     const sel = selectorString(gw.spec.selector);
     list(gw.spec.servers).forEach((server, i) => {
       const key = `${sel}~${server?.port?.number ?? 0}`;
@@ -31,9 +31,14 @@ export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
       table.set(key, byName);
     });
   }
+  return table;
+}
+
+export function analyzeConflictingGateways(ctx: AnalysisContext): Diagnostic[] {
+  const table = ctx.indexOf(ctx.world.gateways, 'conflictingGateways', serversBySelectorPort);
 
   const out: Diagnostic[] = [];
-  for (const gw of ctx.inputs.gateways) {
+  for (const gw of ctx.subject.gateways) {
     const name = fullName(gw);
     const sel = selectorString(gw.spec.selector);
     const hit: [string, Map<string, Entry>][] = [];

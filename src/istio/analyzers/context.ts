@@ -29,6 +29,11 @@ export interface AnalyzeOptions {
 
 export interface AnalysisContext {
   inputs: ResourceSet;
+  /**
+   * The objects to report on: the inputs, or one document's objects when the workspace is analyzed one
+   * document at a time (src/istio/analyzeIncremental.ts). References and "is it an input" still use inputs.
+   */
+  subject: ResourceSet;
   world: ResourceSet;
   assumeComplete: boolean;
   /**
@@ -38,6 +43,22 @@ export interface AnalysisContext {
   complete(kind: keyof ResourceSet): boolean;
   clusterMode: boolean;
   sourceText(file: string): string | undefined;
+  /**
+   * An index built from one list of the world, once per list: the incremental analysis keeps a list it did
+   * not change (and so its index) from one edit to the next.
+   */
+  indexOf<T, R>(objects: readonly T[], name: string, build: (objects: readonly T[]) => R): R;
+}
+
+/** Indexes per list object; a list is never changed once analyzed (a changed document gives a new list). */
+export function indexCache(): AnalysisContext['indexOf'] {
+  const cache = new WeakMap<object, Map<string, unknown>>();
+  return <T, R>(objects: readonly T[], name: string, build: (objects: readonly T[]) => R): R => {
+    let byName = cache.get(objects);
+    if (!byName) cache.set(objects, (byName = new Map<string, unknown>()));
+    if (!byName.has(name)) byName.set(name, build(objects));
+    return byName.get(name) as R;
+  };
 }
 
 /** The value when it is a list, else none: hand-written YAML may hold a string or a map where a list belongs. */
@@ -56,15 +77,18 @@ export const objectRef = (o: KubeObject): ObjectRef => ({
 
 const identity = (o: KubeObject) => `${o.kind}|${namespaceOf(o)}|${o.metadata.name}`;
 
-/** Inputs first; a cluster object with the same kind/namespace/name is shadowed by the edited one. */
+/** One kind of the world: inputs first; a cluster object with the same kind/namespace/name is shadowed by the edited one. */
+export function mergeWorldKind<T extends KubeObject>(inputs: readonly T[], cluster: readonly T[]): T[] {
+  if (!cluster.length) return [...inputs];
+  const seen = new Set(inputs.map(identity));
+  return [...inputs, ...cluster.filter((o) => !seen.has(identity(o)))];
+}
+
 function mergeWorld(inputs: ResourceSet, cluster: ResourceSet | undefined): ResourceSet {
   if (!cluster) return inputs;
   const out = emptyResourceSet();
-  const keys = Object.keys(out) as (keyof ResourceSet)[];
-  for (const k of keys) {
-    const seen = new Set(inputs[k].map(identity));
-    (out[k] as KubeObject[]).push(...inputs[k], ...(cluster[k] as KubeObject[]).filter((o) => !seen.has(identity(o))));
-  }
+  for (const k of Object.keys(out) as (keyof ResourceSet)[])
+    (out[k] as KubeObject[]) = mergeWorldKind(inputs[k] as KubeObject[], cluster[k] as KubeObject[]);
   return out;
 }
 
@@ -107,22 +131,37 @@ export function istioctlDefaultResources(istioNamespace = 'istio-system'): Resou
   return set;
 }
 
-export function createContext(inputs: ResourceSet, options: AnalyzeOptions = {}): AnalysisContext {
+/** What the world adds to the inputs: the cluster's objects, or offline and complete istioctl's default ingress. */
+export function worldExtra(inputs: ResourceSet, options: AnalyzeOptions): ResourceSet | undefined {
   const clusterMode = options.clusterResources !== undefined;
   const assumeComplete = options.assumeComplete ?? clusterMode;
   // Offline and complete: istioctl's offline default ingress stands in, unless the inputs define that Service.
   const definesIngress = inputs.services.some(
     (s) => s.metadata.name === 'istio-ingressgateway' && namespaceOf(s) === 'istio-system',
   );
-  const extra =
-    options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
+  return options.clusterResources ?? (assumeComplete && !definesIngress ? istioctlDefaultResources() : undefined);
+}
+
+/**
+ * `world` and `indexOf` are given by the incremental analysis (which keeps both from one edit to the next);
+ * by default the world is merged here and indexes live as long as this context.
+ */
+export function createContext(
+  inputs: ResourceSet,
+  options: AnalyzeOptions = {},
+  prepared: { world?: ResourceSet; indexOf?: AnalysisContext['indexOf'] } = {},
+): AnalysisContext {
+  const clusterMode = options.clusterResources !== undefined;
+  const assumeComplete = options.assumeComplete ?? clusterMode;
   return {
     inputs,
-    world: mergeWorld(inputs, extra),
+    subject: inputs,
+    world: prepared.world ?? mergeWorld(inputs, worldExtra(inputs, options)),
     assumeComplete,
     complete: (kind) => assumeComplete && (!clusterMode || (options.clusterResources?.[kind].length ?? 0) > 0),
     clusterMode,
     sourceText: options.sourceText ?? (() => undefined),
+    indexOf: prepared.indexOf ?? indexCache(),
   };
 }
 

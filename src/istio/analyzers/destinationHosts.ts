@@ -31,12 +31,21 @@ function visibleFrom(svc: Service, vsNamespace: string, exportTo: string[] | und
   return exportTo.some((e) => scopes.includes(e === '.' ? vsNamespace : e));
 }
 
+function servicesByNamespace(services: readonly Service[]): Map<string, Service[]> {
+  const byNamespace = new Map<string, Service[]>();
+  for (const s of services) {
+    const list = byNamespace.get(namespaceOf(s));
+    if (list) list.push(s);
+    else byNamespace.set(namespaceOf(s), [s]);
+  }
+  return byNamespace;
+}
+
 export function analyzeDestinationHosts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const byNamespace = new Map<string, Service[]>();
-  for (const s of ctx.world.services) byNamespace.set(namespaceOf(s), [...(byNamespace.get(namespaceOf(s)) ?? []), s]);
-  const seHosts = serviceEntryHosts(ctx.world.serviceEntries);
-  for (const vs of ctx.inputs.virtualServices) {
+  const byNamespace = ctx.indexOf(ctx.world.services, 'byNamespace', servicesByNamespace);
+  const seHosts = ctx.indexOf(ctx.world.serviceEntries, 'hosts', serviceEntryHosts);
+  for (const vs of ctx.subject.virtualServices) {
     for (const d of routeDestinations(vs)) check(ctx, byNamespace, seHosts, vs, d, 'host', out);
     for (const d of mirrorDestinations(vs)) check(ctx, byNamespace, seHosts, vs, d, 'mirror host', out);
   }

@@ -13,15 +13,22 @@ import { namespaceOf } from '../model';
 
 const key = (n: { namespace: string; name: string }) => `${n.namespace}/${n.name}`;
 
-export function analyzeDestinationSubsets(ctx: AnalysisContext): Diagnostic[] {
-  const rulesByHost = new Map<string, DestinationRule[]>();
-  for (const dr of ctx.world.destinationRules) {
+function destinationRulesByHost(rules: readonly DestinationRule[]): Map<string, DestinationRule[]> {
+  const byHost = new Map<string, DestinationRule[]>();
+  for (const dr of rules) {
     if (typeof dr.spec.host !== 'string') continue;
     const k = key(resourceNameFromHost(namespaceOf(dr), dr.spec.host));
-    rulesByHost.set(k, [...(rulesByHost.get(k) ?? []), dr]);
+    const list = byHost.get(k);
+    if (list) list.push(dr);
+    else byHost.set(k, [dr]);
   }
+  return byHost;
+}
+
+export function analyzeDestinationSubsets(ctx: AnalysisContext): Diagnostic[] {
+  const rulesByHost = ctx.indexOf(ctx.world.destinationRules, 'byHost', destinationRulesByHost);
   const out: Diagnostic[] = [];
-  for (const vs of ctx.inputs.virtualServices) {
+  for (const vs of ctx.subject.virtualServices) {
     for (const d of routeDestinations(vs)) check(ctx, vs, d, 'host+subset in destinationrule', rulesByHost, out);
     for (const d of mirrorDestinations(vs)) check(ctx, vs, d, 'mirror+subset in destinationrule', rulesByHost, out);
   }

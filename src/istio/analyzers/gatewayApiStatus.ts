@@ -1,7 +1,8 @@
-// The Accepted and ResolvedRefs conditions Istio writes on HTTPRoutes, GRPCRoutes and Gateways, computed
+// The Accepted and ResolvedRefs conditions Istio writes on routes (HTTP, gRPC, TLS, TCP) and Gateways, computed
 // offline by the same translation the prediction uses (src/istio/gatewayApi.ts) and placed on the value at
 // fault: the parentRef, sectionName or port that names nothing, the hostnames no listener takes, the
-// backendRef that does not exist or lacks a ReferenceGrant.
+// backendRef that does not exist or lacks a ReferenceGrant, a listener's certificateRef that is not a Secret,
+// does not exist or lacks a ReferenceGrant.
 import { translateGatewayApi } from '../gatewayApi';
 import { namespaceOf } from '../model';
 import type { AnalysisContext } from './context';
@@ -11,7 +12,13 @@ import type { Diagnostic } from './types';
 const SPEC_DOCS = 'https://gateway-api.sigs.k8s.io/reference/spec/#routeconditionreason';
 
 export function analyzeGatewayApiStatus(ctx: AnalysisContext): Diagnostic[] {
-  const inputs = new Set([...ctx.inputs.httpRoutes, ...ctx.inputs.grpcRoutes, ...ctx.inputs.k8sGateways]);
+  const inputs = new Set([
+    ...ctx.subject.httpRoutes,
+    ...ctx.subject.grpcRoutes,
+    ...ctx.subject.tlsRoutes,
+    ...ctx.subject.tcpRoutes,
+    ...ctx.subject.k8sGateways,
+  ]);
   if (!inputs.size) return [];
   const out: Diagnostic[] = [];
   for (const c of translateGatewayApi(ctx.world).conditions) {

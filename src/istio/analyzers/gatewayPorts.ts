@@ -40,7 +40,7 @@ function selectorRange(gw: Gateway) {
 export function analyzeGatewayPorts(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const judgeSelectors = ctx.complete('deployments') || ctx.world.deployments.some(isGatewayLikeWorkload);
-  for (const gw of ctx.inputs.gateways) {
+  for (const gw of ctx.subject.gateways) {
     const selector = mapping(gw.spec.selector);
     const sel = selectorString(selector);
     const pods = ctx.world.deployments.filter((d) => selectorMatches(selector, podLabels(d)));

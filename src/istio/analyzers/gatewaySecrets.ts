@@ -22,8 +22,12 @@ function secretKey(credentialName: string, namespace: string): string {
 
 export function analyzeGatewaySecrets(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const secrets = new Set(ctx.world.secrets.map((s) => `${namespaceOf(s)}/${s.metadata.name}`));
-  for (const gw of ctx.inputs.gateways) {
+  const secrets = ctx.indexOf(
+    ctx.world.secrets,
+    'names',
+    (all) => new Set(all.map((s) => `${namespaceOf(s)}/${s.metadata.name}`)),
+  );
+  for (const gw of ctx.subject.gateways) {
     const ns = workloadNamespace(ctx, gw);
     if (ns === undefined) {
       if (ctx.complete('deployments')) {

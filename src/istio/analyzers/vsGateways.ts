@@ -23,7 +23,7 @@ const HTTP_LIKE = new Set(['HTTP', 'HTTP2', 'HTTPS', 'GRPC', 'GRPC-WEB']);
 
 export function analyzeVirtualServiceGateways(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const vs of ctx.inputs.virtualServices) {
+  for (const vs of ctx.subject.virtualServices) {
     const vsNs = namespaceOf(vs);
     list(vs.spec.gateways).forEach((ref, i) => {
       if (typeof ref !== 'string' || ref === 'mesh') return;

@@ -9,7 +9,12 @@ import { checkSchema, type Schema, type Violation } from '../../schema/openApi';
 
 export type { Violation } from '../../schema/openApi';
 
-const CRD_SCHEMAS = (crds as unknown as { kinds: Record<string, { versions: string[]; spec: Schema }> }).kinds;
+type CrdSchemas = Record<string, { versions: string[]; spec: Schema }>;
+const CRD_SCHEMAS = (crds as unknown as { kinds: CrdSchemas }).kinds;
+/** The Gateway API kinds the lab reads, from the pinned gateway-api module's experimental CRDs (scripts/gen-crd-schemas.mjs). */
+const GATEWAY_API_SCHEMAS = (crds as unknown as { gatewayApiKinds: CrdSchemas; gatewayApiSource: string })
+  .gatewayApiKinds;
+const GATEWAY_API_SOURCE = (crds as unknown as { gatewayApiSource: string }).gatewayApiSource;
 
 const strMap: Schema = { type: 'object', additionalProperties: { type: 'string' } };
 const CORE_SCHEMAS: Record<string, Schema> = {
@@ -99,9 +104,32 @@ const METADATA: Schema = {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Every reason the API server or Istio would refuse this object; empty when it is valid. */
-export function validateObject(raw: Record<string, unknown>, kind: string, namespace: string): Violation[] {
+/**
+ * Every reason the API server would refuse a gateway.networking.k8s.io object: a version its CRD does not serve,
+ * metadata, and the CRD's schema (types, enums, patterns such as a listener's hostname, lengths, required fields).
+ * The CRDs' CEL rules are not evaluated (Istio's few are, in checkSchema): fewer refusals, never a false one.
+ */
+export function validateGatewayApiObject(raw: Record<string, unknown>, kind: string, version: string): Violation[] {
+  const crd = GATEWAY_API_SCHEMAS[kind];
+  if (!crd) return [];
+  if (!crd.versions.includes(version))
+    return [
+      {
+        path: ['apiVersion'],
+        message: `gateway.networking.k8s.io/${version} ${kind} is not served by the Gateway API CRDs (${GATEWAY_API_SOURCE.split(' ')[0]} serves ${crd.versions.join(', ')})`,
+      },
+    ];
   const out: Violation[] = [];
+  checkMetadata(raw, out);
+  if (raw.spec === undefined || raw.spec === null) {
+    out.push({ path: [], message: 'spec is required' });
+    return out;
+  }
+  checkSchema(raw.spec, crd.spec, ['spec'], out);
+  return out;
+}
+
+function checkMetadata(raw: Record<string, unknown>, out: Violation[]): void {
   checkSchema(raw.metadata, METADATA, ['metadata'], out);
   const md = (raw.metadata ?? {}) as Record<string, unknown>;
   if (typeof md.name === 'string' && (md.name.length > 253 || !DNS1123_SUBDOMAIN.test(md.name))) {
@@ -115,6 +143,13 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
       path: ['metadata', 'namespace'],
       message: `invalid namespace "${md.namespace.slice(0, 60)}": must be a lowercase RFC 1123 label`,
     });
+}
+
+/** Every reason the API server or Istio would refuse this object; empty when it is valid. */
+export function validateObject(raw: Record<string, unknown>, kind: string, namespace: string): Violation[] {
+  const out: Violation[] = [];
+  checkMetadata(raw, out);
+  const md = (raw.metadata ?? {}) as Record<string, unknown>;
   const spec = raw.spec;
   const schema = CRD_SCHEMAS[kind]?.spec ?? CORE_SCHEMAS[kind];
   if (!schema) return out;

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
+	"io"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,7 +14,11 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"istio.io/istio/pkg/config"
+	"istio.io/istio/pkg/config/schema/collections"
 	kubelib "istio.io/istio/pkg/kube"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
 )
 
 // Gateway API support: a Gateway of an Istio-managed class (istio) is served by a gateway that
@@ -205,4 +211,68 @@ func annotateGatewayAPICRDs(c kubelib.Client) {
 		}
 		return false, nil, nil
 	})
+}
+
+// asWatchedGatewayAPIVersion gives a gateway.networking.k8s.io object the version istiod watches (v1; v1beta1
+// for ReferenceGrant), as the API server serves a stored object at every version its CRD serves: a TCPRoute
+// applied as v1alpha2 (served by the experimental channel's CRD) is a v1 TCPRoute to istiod. The fake cluster
+// keeps each object at the version it was created with, so without this istiod would never see it.
+func asWatchedGatewayAPIVersion(d document, gvk schema.GroupVersionKind) ([]byte, error) {
+	if gvk.Group != gatewayv1.GroupName {
+		return d.raw, nil
+	}
+	s, ok := collections.All.FindByGroupKind(config.GroupVersionKind{Group: gvk.Group, Kind: gvk.Kind})
+	if !ok || s.Version() == gvk.Version {
+		return d.raw, nil
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(d.raw, &obj); err != nil {
+		return nil, fmt.Errorf("%s: %v", d.source, err)
+	}
+	obj["apiVersion"] = gvk.Group + "/" + s.Version()
+	return yaml.Marshal(obj)
+}
+
+// warnRefusedCertificates says on stderr why a Gateway API HTTPS/TLS listener yields no config: Istio's
+// buildTLS refuses a certificateRef whose Secret is not in the input or whose tls.crt/tls.key is not a key
+// pair (InvalidCertificateRef), and then generates nothing for the listener. (ReferenceGrants are Istio's to judge.)
+func (in *inputs) warnRefusedCertificates(w io.Writer) {
+	secrets := map[string]*corev1.Secret{}
+	for _, o := range in.kube {
+		if s, ok := o.(*corev1.Secret); ok {
+			secrets[s.Namespace+"/"+s.Name] = s
+		}
+	}
+	for _, o := range in.kube {
+		gw, ok := o.(*gatewayv1.Gateway)
+		if !ok {
+			continue
+		}
+		for _, l := range gw.Spec.Listeners {
+			if l.TLS == nil {
+				continue
+			}
+			for _, ref := range l.TLS.CertificateRefs {
+				if ref.Kind != nil && *ref.Kind != "Secret" {
+					continue
+				}
+				ns := gw.Namespace
+				if ref.Namespace != nil {
+					ns = string(*ref.Namespace)
+				}
+				key := ns + "/" + string(ref.Name)
+				s := secrets[key]
+				why := ""
+				if s == nil {
+					why = "is not in the input"
+				} else if _, err := tls.X509KeyPair(s.Data["tls.crt"], s.Data["tls.key"]); err != nil {
+					why = fmt.Sprintf("holds no valid key pair in tls.crt/tls.key (%v)", err)
+				}
+				if why != "" {
+					fmt.Fprintf(w, "oracle: warning: Gateway %s/%s listener %s: Secret %s %s; Istio refuses the certificateRef (InvalidCertificateRef) and generates nothing for a listener without a valid one\n",
+						gw.Namespace, gw.Name, l.Name, key, why)
+				}
+			}
+		}
+	}
 }

@@ -117,7 +117,11 @@ func (in *inputs) add(d document, position int) error {
 	if s, ok := collections.Pilot.FindByGroupVersionAliasesKind(resource.FromKubernetesGVK(&gvk)); ok {
 		return in.addConfig(d, s, position)
 	}
-	obj, _, err := kubelib.IstioCodec.UniversalDeserializer().Decode(d.raw, nil, nil)
+	raw, err := asWatchedGatewayAPIVersion(d, gvk)
+	if err != nil {
+		return err
+	}
+	obj, _, err := kubelib.IstioCodec.UniversalDeserializer().Decode(raw, nil, nil)
 	if err != nil {
 		return fmt.Errorf("%s: cannot read %s %s: %v", d.source, meta.APIVersion, meta.Kind, err)
 	}

@@ -75,6 +75,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "oracle: %v\n", err)
 		return 1
 	}
+	in.warnRefusedCertificates(os.Stderr)
 
 	var out []byte
 	start := time.Now()

@@ -1,9 +1,8 @@
 // For one predicted route: what the live gateway holds for it (if anything), and what to show.
 import { routeClusters, sameRouting } from '../envoy/routeClusters';
 import type { PredictedRoute } from '../istio/prediction';
-import type { LensSource, RouteView } from '../lab/lensText';
+import type { LensSource, RouteView } from './lensText';
 import { describeMatch } from '../envoy/matchText';
-import type { LabContext } from './ctx';
 import type { GatewayRef, LiveState } from './liveRoutes';
 import type { PodEndpoint } from '../envoy/index';
 
@@ -19,9 +18,14 @@ export interface ResolvedRoute {
   gatewayPod?: string;
 }
 
+/** The live state of a gateway (LiveRoutes.get). */
+export interface LiveSource {
+  get(gw?: GatewayRef): Promise<LiveState>;
+}
+
 /** `gw`: the route's Gateway (namespace and selector), so the right gateway's Envoy is read. */
-export async function resolveRoute(ctx: LabContext, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
-  return resolveWith(p, await ctx.live.get(gw));
+export async function resolveRoute(live: LiveSource, p: PredictedRoute, gw?: GatewayRef): Promise<ResolvedRoute> {
+  return resolveWith(p, await live.get(gw));
 }
 
 /** The route as the gateway's Envoy holds it (or the prediction, and why), from a live state already read. */

@@ -1,10 +1,19 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
 import { clusterNamespaces } from '../istio/hosts';
+import type { Cluster } from '../kube/index';
 import type { PodInfo } from '../kube/objects';
-import { UntrustedWorkspaceError, type LabContext } from './ctx';
-import { buildLiveGateway, type LiveGateway } from '../lab/liveView';
-import { parseSelector } from './settings';
-import { errorText } from './show';
+import { errorText } from './errorText';
+import { buildLiveGateway, type LiveGateway } from './liveView';
+import { UntrustedWorkspaceError } from './trust';
+
+/** What the live routes need from the editor's LabContext: its door to the cluster, settings, trust and log. */
+export interface LiveContext {
+  /** Throws UntrustedWorkspaceError in an untrusted workspace. */
+  getCluster(): Cluster;
+  readonly settings: { gateway: { namespace: string; selector: string; pod: string } };
+  readonly prompts: { isTrusted(): boolean };
+  readonly log: { info(message: string): void; warn(message: string): void };
+}
 
 const UNTRUSTED_STATE = (): LiveState => ({
   ok: false,
@@ -32,7 +41,7 @@ export class LiveRoutes {
   /** Gateway pod per label selector ('' = the settings' gateway). */
   private readonly chosen = new Map<string, Promise<PodInfo | string>>();
 
-  constructor(private readonly ctx: LabContext) {}
+  constructor(private readonly ctx: LiveContext) {}
 
   clear(): void {
     this.byPod.clear();
@@ -177,3 +186,13 @@ function readyOf(pods: PodInfo[], where: string, selector: string): PodInfo | st
 }
 
 export type { LiveGateway };
+
+/** Label selector "a=b,c=d" as a map (for matching the gateway Service and pods). */
+export function parseSelector(selector: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of selector.split(',')) {
+    const [k, v] = part.split('=').map((x) => x.trim());
+    if (k) out[k] = v ?? '';
+  }
+  return out;
+}

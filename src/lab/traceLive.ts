@@ -8,10 +8,11 @@ import type { ResourceSet } from '../istio/model';
 import type { LiveState } from '../istio/trace';
 import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed, type PodRef } from '../kube/index';
-import type { LabContext } from './ctx';
 import { clusterNamespaces } from '../istio/hosts';
-import { isLegacyKubeProxy, mergeClusterAndWorkspace } from '../lab/traceInputs';
-import { errorText } from './show';
+import { errorText } from './errorText';
+import type { LiveContext } from './liveRoutes';
+import type { LiveSource } from './resolveRoute';
+import { isLegacyKubeProxy, mergeClusterAndWorkspace } from './traceInputs';
 import { routeClusters } from '../envoy/routeClusters';
 
 /** One way into the gateway the user can pick: `10.244.255.253:80 (LoadBalancer)`. */
@@ -41,7 +42,7 @@ const ENTRY_LABELS: Record<EntryKind, string> = {
 
 /** Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline). */
 export async function gatherLive(
-  ctx: LabContext,
+  ctx: LiveContext & { live: LiveSource },
   workspace: ResourceSet,
 ): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
   const lg = await ctx.live.get();
