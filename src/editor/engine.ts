@@ -7,6 +7,7 @@ import { predict } from '../istio/predict';
 import { predictL4Routes, type L4Route } from '../istio/l4Routes';
 import type { ResourceSet, YamlProblem } from '../istio/model';
 import type { NotOnGateway, PredictedRoute, Prediction } from '../istio/prediction';
+import { gatewayRefs, type GatewayRef } from '../lab/liveRoutes';
 
 export interface DocumentPrediction {
   routes: PredictedRoute[];
@@ -16,7 +17,7 @@ export interface DocumentPrediction {
   problems: YamlProblem[];
   prediction: Prediction;
   /** Namespace and selector of every Gateway the prediction saw, by `namespace/name` (for finding its pods). */
-  gateways: Map<string, { namespace: string; selector: Record<string, string> }>;
+  gateways: Map<string, GatewayRef>;
 }
 
 const MAX_WORKSPACE_YAML = 500;
@@ -202,11 +203,9 @@ export class WorkspaceEngine implements vscode.Disposable {
         (r) =>
           r.virtualService.name === n.virtualService.name && r.virtualService.namespace === n.virtualService.namespace,
       );
-    const gateways = new Map(
-      [...merged.gateways, ...(prediction.generatedGateways ?? [])].map((g) => {
-        const namespace = g.metadata.namespace ?? this.defaultNamespace();
-        return [`${namespace}/${g.metadata.name}`, { namespace, selector: g.spec.selector ?? {} }] as const;
-      }),
+    const gateways = gatewayRefs(
+      [...merged.gateways, ...(prediction.generatedGateways ?? [])],
+      this.defaultNamespace(),
     );
     const value: DocumentPrediction = {
       gateways,

@@ -12,6 +12,7 @@ import type { CommandFactory } from './commands/index';
 import type { LabContext } from './ctx';
 
 import { gatherLive } from '../lab/traceLive';
+import { gatewayRefs } from '../lab/liveRoutes';
 import { clusterStatNames, clusterStatPrefix, readStats, statsPath } from '../envoy/adminStats';
 import type { PodRef } from '../kube/index';
 import { countersMessage } from '../lab/traceHtml';
@@ -139,7 +140,17 @@ export const traceRequest: CommandFactory =
           } as const)
         : await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Window, title: 'Istio Ingress Lab: reading the gateway for the trace' },
-            () => gatherLive(ctx, workspace),
+            () =>
+              gatherLive(
+                ctx,
+                workspace,
+                req.gateway
+                  ? gatewayRefs(
+                      [...workspace.gateways, ...(prediction.generatedGateways ?? [])],
+                      ctx.settings.sample.namespace,
+                    ).get(req.gateway)
+                  : undefined,
+              ),
           );
     if (connected.ok) {
       const { data } = connected;

@@ -1,5 +1,6 @@
 // The gateway's live Envoy, read once per refresh per gateway pod and shared by every lens and hover.
 import { clusterNamespaces } from '../istio/hosts';
+import type { Gateway } from '../istio/model';
 import type { Cluster } from '../kube/index';
 import type { PodInfo } from '../kube/objects';
 import { errorText } from './errorText';
@@ -29,7 +30,31 @@ export interface GatewayRef {
   selector: Record<string, string>;
 }
 
-function labelSelector(selector: Record<string, string>): string {
+/**
+ * Every Gateway of the inputs and of the prediction (a Gateway API listener's internal one) by `<ns>/<name>`,
+ * as far as its pods go; a Gateway without a namespace is in `defaultNamespace`.
+ */
+export function gatewayRefs(gateways: readonly Gateway[], defaultNamespace: string): Map<string, GatewayRef> {
+  return new Map(
+    gateways.map((g) => {
+      const namespace = g.metadata.namespace ?? defaultNamespace;
+      return [`${namespace}/${g.metadata.name}`, { namespace, selector: g.spec.selector ?? {} }] as const;
+    }),
+  );
+}
+
+/**
+ * Whether a Gateway's pods are other than the configured gateway's: its selector asks for labels the
+ * configured selector does not give (a Gateway API Gateway's `<gw>-istio`, an east-west gateway).
+ */
+export function selectsOtherPods(gw: GatewayRef | undefined, configuredSelector: string): gw is GatewayRef {
+  const configured = parseSelector(configuredSelector);
+  return (
+    !!gw && Object.keys(gw.selector).length > 0 && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v)
+  );
+}
+
+export function labelSelector(selector: Record<string, string>): string {
   return Object.entries(selector)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
@@ -58,9 +83,7 @@ export class LiveRoutes {
   gatewayPod(gw?: GatewayRef): Promise<PodInfo | string> {
     // Through the door first: a pod remembered from a trusted moment is not an answer in an untrusted one.
     this.ctx.getCluster();
-    const configured = parseSelector(this.ctx.settings.gateway.selector);
-    const own =
-      gw && Object.keys(gw.selector).length && !Object.entries(gw.selector).every(([k, v]) => configured[k] === v);
+    const own = selectsOtherPods(gw, this.ctx.settings.gateway.selector);
     const key = own ? labelSelector(gw.selector) : '';
     let pod = this.chosen.get(key);
     if (!pod) {

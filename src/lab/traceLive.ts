@@ -10,7 +10,7 @@ import { clusterResourceSet } from '../istio/yamlModel';
 import { noneIfNotServed, type PodRef } from '../kube/index';
 import { clusterNamespaces } from '../istio/hosts';
 import { errorText } from './errorText';
-import type { LiveContext } from './liveRoutes';
+import { labelSelector, selectsOtherPods, type GatewayRef, type LiveContext } from './liveRoutes';
 import type { LiveSource } from './resolveRoute';
 import { isLegacyKubeProxy, mergeClusterAndWorkspace } from './traceInputs';
 import { routeClusters } from '../envoy/routeClusters';
@@ -40,17 +40,32 @@ const ENTRY_LABELS: Record<EntryKind, string> = {
   nodePort: 'NodePort',
 };
 
-/** Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline). */
+/**
+ * Reads the cluster for the trace; `{ok: false}` with the reason when it cannot (the trace then runs offline).
+ * `routeGateway` is the traced route's Gateway: when it selects other pods than the configured gateway's (a
+ * Gateway API Gateway's `<gw>-istio`), the trace enters through that gateway's Service and reads its Envoy.
+ */
 export async function gatherLive(
   ctx: LiveContext & { live: LiveSource },
   workspace: ResourceSet,
+  routeGateway?: GatewayRef,
 ): Promise<{ ok: true; data: LiveTraceData } | { ok: false; reason: string }> {
-  const lg = await ctx.live.get();
+  const own = selectsOtherPods(routeGateway, ctx.settings.gateway.selector);
+  const lg = await ctx.live.get(own ? routeGateway : undefined);
   if (!lg.ok) return { ok: false, reason: lg.reason };
   const g = lg.gateway;
   try {
     const cluster = ctx.getCluster();
-    const { gateway } = ctx.settings;
+    // The gateway's Service and pods: the configured ones, or those the route's Gateway selects (in its own
+    // namespace or the configured one, as LiveRoutes finds its pod).
+    const gateway = own
+      ? {
+          namespaces: [...new Set([routeGateway.namespace, ctx.settings.gateway.namespace])],
+          selector: labelSelector(routeGateway.selector),
+        }
+      : { namespaces: [ctx.settings.gateway.namespace], selector: ctx.settings.gateway.selector };
+    const inGatewayNamespaces = async <T>(list: (ns: string) => Promise<T[]>) =>
+      (await Promise.all(gateway.namespaces.map(list))).flat();
     const dump = readConfigDump(g.configDump);
     const routeConfigs = dump.routeConfigs.map((e) => e.routeConfig);
     const listeners = dump.listeners.map((e) => e.listener);
@@ -58,15 +73,16 @@ export async function gatherLive(
       (rc.virtualHosts ?? []).flatMap((vh) => (vh.routes ?? []).flatMap(routeClusters)),
     );
     const [gatewayServices, pods, vss, gws, reach, backendServices] = await Promise.all([
-      cluster.listServices(gateway.namespace, { labelSelector: gateway.selector }),
-      cluster.listPods(gateway.namespace, { labelSelector: gateway.selector }),
+      inGatewayNamespaces((ns) => cluster.listServices(ns, { labelSelector: gateway.selector })),
+      inGatewayNamespaces((ns) => cluster.listPods(ns, { labelSelector: gateway.selector })),
       cluster.virtualServices().catch(noneIfNotServed),
       cluster.gateways().catch(noneIfNotServed),
       cluster.checkReachable({ timeoutMs: 5000 }),
       Promise.all(clusterNamespaces(clusterNames).map((ns) => cluster.listServices(ns))).then((x) => x.flat()),
     ]);
     const svc = gatewayServices.find((s) => s.spec.type === 'LoadBalancer') ?? gatewayServices[0];
-    if (!svc) return { ok: false, reason: `no Service in ${gateway.namespace} matches ${gateway.selector}` };
+    if (!svc)
+      return { ok: false, reason: `no Service in ${gateway.namespaces.join(' or ')} matches ${gateway.selector}` };
 
     // The gateway Service first: the trace enters through it.
     const clusterSet = clusterResourceSet([

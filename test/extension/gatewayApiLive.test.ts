@@ -154,7 +154,7 @@ suite('the Gateway API, live on the harness cluster', function () {
         doc
           .getText()
           .split('\n')
-          .findIndex((l) => l.includes('value: /simple/httpserver')) - 2;
+          .findIndex((l) => l.includes('value: /simple/httpserver')) - 1; // the action lenses sit on the match's second line
       let trace: vscode.CodeLens | undefined;
       for (const deadline = Date.now() + 15_000; !trace && Date.now() < deadline; await sleep(200)) {
         const lenses =
