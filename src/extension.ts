@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as lensText from './lab/lensText';
 import { traceCounters } from './editor/traceView';
-import { STEPS, stepContextKey } from './lab/steps';
+import { SAMPLE_VARIANTS, STEPS, stepContextKey } from './lab/steps';
 import { checkCluster } from './editor/commands/checkCluster';
 import { cleanUp } from './editor/commands/cleanUp';
 import { deploySample } from './editor/commands/deploy';
@@ -28,6 +28,8 @@ import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
 import { DriftLensProvider } from './editor/driftLens';
+import { GatewayStatusLensProvider } from './editor/gatewayStatusLens';
+import { showGatewayApiStatus } from './editor/commands/gatewayApiStatus';
 import { traceRequest } from './editor/traceCommand';
 import { LAB_BIN_ENV } from './tools/locate';
 
@@ -78,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
         showLog,
         traceRequest,
         showDrift,
+        showGatewayApiStatus,
         followGatewayLog,
         stopGatewayLog,
       },
@@ -88,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, l4Lenses),
+    vscode.languages.registerCodeLensProvider(YAML, new GatewayStatusLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, l4Lenses),
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),
@@ -124,7 +128,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const labBin = process.env[LAB_BIN_ENV];
   if (labBin) context.environmentVariableCollection.prepend('PATH', `${labBin}${path.delimiter}`);
   // Steps start unchecked in every window; the cluster has to confirm them again.
-  for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context), false);
+  for (const v of SAMPLE_VARIANTS)
+    for (const s of STEPS) void vscode.commands.executeCommand('setContext', stepContextKey(s.context, v), false);
   // (the log's own timestamps can be late: the channel opens asynchronously, so the time is in the text)
   log.info(
     `activated in ${Date.now() - started} ms at ${new Date().toISOString()} (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: predictions only'})`,

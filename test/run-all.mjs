@@ -88,9 +88,16 @@ if (want('oracle')) await run('oracle', 'bash', ['test/harness/oracle/regen-corp
 // The seed file's lenses at 1280x800, each clicked, in an installed extension with no cluster.
 if (want('ui:lenses')) await run('ui:lenses', process.execPath, ['--import', 'tsx', 'test/ui/lenses.ui.mjs']);
 
-const clusterSuites = ['ui:lab', 'cluster', 'extension', 'ui', 'ui:trace', 'ui:lenses:live', 'ui:requests'].filter(
-  want,
-);
+const clusterSuites = [
+  'ui:lab',
+  'cluster',
+  'extension',
+  'ui',
+  'ui:trace',
+  'ui:lenses:live',
+  'ui:requests',
+  'ui:gatewayapi',
+].filter(want);
 if (clusterSuites.length) {
   // npm run lab as a newcomer runs it: the lab builds and starts its own cluster, which the suites below use.
   if (want('ui:lab')) await run('ui:lab', process.execPath, ['--import', 'tsx', 'test/ui/lab.ui.mjs']);
@@ -132,6 +139,12 @@ if (clusterSuites.length) {
     // The gateway's access log in the Requests view, with the outcome lens (needs the cluster).
     if (want('ui:requests'))
       await run('ui:requests', process.execPath, ['--import', 'tsx', 'test/ui/requests.ui.mjs'], {
+        ...clusterEnv,
+        ...require,
+      });
+    // The Gateway API walkthrough clicked through step by step; last, since its Clean Up deletes the sample's namespace.
+    if (want('ui:gatewayapi'))
+      await run('ui:gatewayapi', process.execPath, ['--import', 'tsx', 'test/ui/gatewayApi.ui.mjs'], {
         ...clusterEnv,
         ...require,
       });

@@ -1,7 +1,7 @@
 // One object that every command and provider hangs off (rust-analyzer's Ctx): settings, log, the prompt
 // seam, the trust guard, the cluster connection, the engine and the live-route cache.
 import * as vscode from 'vscode';
-import { stepContextKey, type StepContext } from '../lab/steps';
+import { stepContextKey, variantArg, type SampleVariant, type StepContext } from '../lab/steps';
 import { createCluster, type Cluster, type PortForwardHandle } from '../kube/index';
 import { Invalidation, type Change } from '../lab/invalidation';
 import { WorkspaceEngine } from './engine';
@@ -27,9 +27,13 @@ export class LabContext implements vscode.Disposable {
   private readonly forwards: PortForwardHandle[] = [];
   private readonly lensesChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeLenses = this.lensesChanged.event;
-  readonly steps = new Map<StepContext, boolean>();
-  /** The last ingress address that answered, so later steps need not ask again. */
-  ingressAddress: string | undefined;
+  /** What each walkthrough's steps are known to be, as their context keys say. */
+  readonly stepsByVariant: Record<SampleVariant, Map<StepContext, boolean>> = {
+    virtualService: new Map(),
+    gatewayApi: new Map(),
+  };
+  /** The last ingress address that answered, per sample (the ingress gateway's, the Gateway's), so later steps need not ask again. */
+  readonly ingressAddresses = new Map<SampleVariant, string>();
 
   constructor(
     readonly extensionUri: vscode.Uri,
@@ -44,7 +48,7 @@ export class LabContext implements vscode.Disposable {
       this.cluster = undefined;
     });
     this.invalidation.register('cluster.discovery', () => this.cluster?.refresh());
-    this.invalidation.register('ingress.address', () => (this.ingressAddress = undefined));
+    this.invalidation.register('ingress.address', () => this.ingressAddresses.clear());
     this.invalidation.register('live.gateways', () => this.live.clear());
   }
 
@@ -81,10 +85,24 @@ export class LabContext implements vscode.Disposable {
     return locateTool(name, configured);
   }
 
-  async setStep(step: StepContext, done: boolean): Promise<void> {
-    this.steps.set(step, done);
-    this.log.info(`step ${step}: ${done ? 'done' : 'not done'}`);
-    await vscode.commands.executeCommand('setContext', stepContextKey(step), done);
+  /** The article's walkthrough's steps. */
+  get steps(): Map<StepContext, boolean> {
+    return this.stepsByVariant.virtualService;
+  }
+
+  /**
+   * The sample a walkthrough command acts on: the Gateway API's when its arguments say so (the Gateway API
+   * walkthrough's links pass "gatewayApi"), else the article's; never remembered, so the palette's commands
+   * always mean the article's sample.
+   */
+  variantFor(args: readonly unknown[]): SampleVariant {
+    return variantArg(args) ?? 'virtualService';
+  }
+
+  async setStep(step: StepContext, done: boolean, variant: SampleVariant = 'virtualService'): Promise<void> {
+    this.stepsByVariant[variant].set(step, done);
+    this.log.info(`step ${step}${variant === 'gatewayApi' ? ' (Gateway API)' : ''}: ${done ? 'done' : 'not done'}`);
+    await vscode.commands.executeCommand('setContext', stepContextKey(step, variant), done);
   }
 
   keepForward(f: PortForwardHandle): void {

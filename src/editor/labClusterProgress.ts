@@ -103,6 +103,9 @@ async function confirmReady(ctx: LabContext): Promise<void> {
   }
   const report = buildCheckReport(await gatherCheckFacts(ctx));
   await ctx.setStep('clusterReady', report.ok);
+  // The Gateway API walkthrough's first step too: the lab's cluster serves the Gateway API and istiod's class.
+  const gatewayApi = buildCheckReport(await gatherCheckFacts(ctx, undefined, 'gatewayApi'));
+  await ctx.setStep('clusterReady', gatewayApi.ok, 'gatewayApi');
   ctx.log.info(
     `lab cluster ready; check: ${
       report.ok

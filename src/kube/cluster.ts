@@ -7,6 +7,7 @@ import { sleep, itemsCount, type CallOptions, type Core } from './core';
 import { Discovery } from './discovery';
 import { createEnvoyAdmin, envoyAdminPort, type EnvoyAdmin, type PodRef } from './envoyAdmin';
 import { ClusterError, toClusterError } from './errors';
+import { getGatewayApi, listGatewayApi, type GatewayApiKind, type GatewayApiObject } from './gatewayApi';
 import { ingressAddresses, type IngressAddresses, type IngressAddressOptions } from './ingressAddress';
 import {
   istioNetworkingGroup,
@@ -101,6 +102,16 @@ export interface Cluster {
   virtualServices(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
   gateways(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
   destinationRules(namespace?: string, opts?: CallOptions): Promise<ApiObject[]>;
+
+  /** Gateway API objects (gateway.networking.k8s.io, the served version) with their status; '' lists all namespaces. */
+  listGatewayApi(kind: GatewayApiKind, namespace?: string, opts?: CallOptions): Promise<GatewayApiObject[]>;
+  /** One Gateway API object with its status, or undefined when it does not exist. */
+  getGatewayApi(
+    kind: GatewayApiKind,
+    namespace: string,
+    name: string,
+    opts?: CallOptions,
+  ): Promise<GatewayApiObject | undefined>;
 
   serverSideApply(objects: unknown[], opts?: ApplyOptions): Promise<ApplyResult[]>;
   waitForDeploymentsAvailable(namespace: string, names: string[], opts?: WaitOptions): Promise<DeploymentProgress[]>;
@@ -291,6 +302,9 @@ export function createCluster(opts: ClusterOptions = {}): Cluster {
     virtualServices: (ns, o) => cluster.listIstio('VirtualService', ns, o),
     gateways: (ns, o) => cluster.listIstio('Gateway', ns, o),
     destinationRules: (ns, o) => cluster.listIstio('DestinationRule', ns, o),
+
+    listGatewayApi: (kind, ns, o) => listGatewayApi(need(), kind, ns, o),
+    getGatewayApi: (kind, ns, name, o) => getGatewayApi(need(), kind, ns, name, o),
 
     async serverSideApply(objects, o = {}) {
       const c = need();

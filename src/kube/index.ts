@@ -22,3 +22,5 @@ export { deploymentProgress, endpointInfos, podInfo } from './objects';
 export type * from './objects';
 export type { Log } from './transport';
 export type { FollowOptions, PodLogOptions } from './podLogs';
+export { gatewayApiGroup } from './gatewayApi';
+export type { GatewayApiCondition as GatewayApiStatusCondition, GatewayApiKind, GatewayApiObject } from './gatewayApi';

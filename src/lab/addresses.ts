@@ -3,7 +3,7 @@
 import type { IngressAddresses, IngressAddress } from '../kube/ingressAddress';
 
 export interface ProbedAddress {
-  kind: IngressAddress['kind'] | 'override' | 'port-forward';
+  kind: IngressAddress['kind'] | 'override' | 'port-forward' | 'gatewayStatus';
   /** host:port, as curl takes it */
   address: string;
   where: string;

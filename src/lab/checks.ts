@@ -1,5 +1,22 @@
 // Step 1, "Check your cluster": the facts gathered, turned into lines that each say what is fine or what to do.
+import type { SampleVariant } from './steps';
+
+/** What the Gateway API walkthrough needs instead of the ingress gateway: the CRDs and istiod's GatewayClass. */
+export interface GatewayApiFacts {
+  /** The error when the cluster does not serve gateway.networking.k8s.io (its CRDs are missing). */
+  notServed?: string;
+  /** GatewayClass `istio` as istiod created it; undefined when there is none. */
+  gatewayClass?: {
+    name: string;
+    controller?: string;
+    accepted?: { status: string; reason?: string; message?: string };
+  };
+}
+
 export interface CheckFacts {
+  /** Which walkthrough asks; the Gateway API one checks the Gateway API instead of the ingress gateway. */
+  variant?: SampleVariant;
+  gatewayApi?: GatewayApiFacts;
   context?: { name: string; server: string; kubeconfig: string };
   /** The error text when the kubeconfig could not be read. */
   kubeconfigError?: string;
@@ -41,7 +58,9 @@ export function buildCheckReport(f: CheckFacts): CheckReport {
   if (f.serverVersion) must(true, `API server reachable (Kubernetes ${f.serverVersion})`);
   else if (f.context) must(false, `API server not reachable: ${f.apiError ?? 'unknown error'}`);
 
-  if (f.namespaceExists === false) {
+  if (f.variant === 'gatewayApi') {
+    if (f.serverVersion) gatewayApiLines(f.gatewayApi ?? {}, must);
+  } else if (f.namespaceExists === false) {
     must(
       false,
       `namespace ${f.gatewayNamespace} does not exist: Istio is not installed there. Install it (\`istioctl install --set profile=demo -y\`) or set istioIngressLab.gateway.namespace.`,
@@ -85,6 +104,29 @@ export function buildCheckReport(f: CheckFacts): CheckReport {
   );
 
   return { ok: lines.every((l) => l.ok || l.optional), lines };
+}
+
+function gatewayApiLines(g: GatewayApiFacts, must: (ok: boolean, text: string) => void): void {
+  if (g.notServed) {
+    must(false, g.notServed);
+    return;
+  }
+  must(true, 'the Gateway API is served (gateway.networking.k8s.io: Gateway, HTTPRoute)');
+  const c = g.gatewayClass;
+  if (!c) {
+    must(
+      false,
+      'no GatewayClass "istio": istiod creates it when it starts and sees the Gateway API CRDs. Install Istio (`istioctl install --set profile=minimal -y` is enough), or restart istiod if the CRDs came after it.',
+    );
+    return;
+  }
+  if (c.accepted?.status === 'True')
+    must(true, `GatewayClass ${c.name} accepted by ${c.controller ?? 'its controller'}`);
+  else
+    must(
+      false,
+      `GatewayClass ${c.name} is not accepted${c.accepted ? ` (${c.accepted.reason ?? c.accepted.status}${c.accepted.message ? `: ${c.accepted.message}` : ''})` : ' (no status: is istiod running? kubectl -n istio-system get pods -l app=istiod)'}.`,
+    );
 }
 
 export function formatCheckReport(r: CheckReport): string {

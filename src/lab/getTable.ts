@@ -10,6 +10,9 @@ export interface NamespaceView {
   endpoints: { service: string; endpoints: EndpointInfo[] }[];
   virtualServices: { name: string; gateways: string[]; hosts: string[] }[];
   gateways: { name: string }[];
+  /** Gateway API Gateways (kubectl's columns: CLASS, ADDRESS, PROGRAMMED). */
+  k8sGateways?: { name: string; className: string; address?: string; programmed?: string }[];
+  httpRoutes?: { name: string; hostnames: string[] }[];
 }
 
 function block(header: string[], rows: (string | number)[][]): string {
@@ -82,6 +85,25 @@ export function formatNamespaceView(v: NamespaceView): string {
       block(
         ['NAME'],
         v.gateways.map((g) => [`gateway.networking.istio.io/${g.name}`]),
+      ),
+    );
+  if (v.k8sGateways?.length)
+    out.push(
+      block(
+        ['NAME', 'CLASS', 'ADDRESS', 'PROGRAMMED'],
+        v.k8sGateways.map((g) => [
+          `gateway.gateway.networking.k8s.io/${g.name}`,
+          g.className,
+          g.address ?? '',
+          g.programmed ?? 'Unknown',
+        ]),
+      ),
+    );
+  if (v.httpRoutes?.length)
+    out.push(
+      block(
+        ['NAME', 'HOSTNAMES'],
+        v.httpRoutes.map((r) => [`httproute.gateway.networking.k8s.io/${r.name}`, JSON.stringify(r.hostnames)]),
       ),
     );
   return out.length ? out.join('\n') : 'No resources found.\n';

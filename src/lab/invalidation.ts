@@ -28,7 +28,9 @@ export const CACHE_DEPENDENCIES = {
   'diagnostics.clusterObjects': ['cluster', 'live'],
   /** driftLens.ts: server-side apply dry runs (keyed by document version and the live read's time). */
   'drift.dryRuns': ['cluster', 'live'],
-  /** ctx.ingressAddress: the last ingress address that answered. */
+  /** gatewayStatusLens.ts: the Gateway API objects' status as istiod wrote it on the cluster. */
+  'status.gatewayApi': ['cluster', 'live'],
+  /** ctx.ingressAddresses: the last ingress address that answered, per sample. */
   'ingress.address': ['cluster', 'gateway', 'ingress'],
   /** ctx.getCluster(): the client and its port-forwards. */
   'cluster.client': ['cluster'],

@@ -1,6 +1,8 @@
 // Reading the sample files into objects to apply: every YAML document with a kind, the namespace filled
 // in where a namespaced object has none (what `kubectl apply -n <ns>` does).
 import { parseAllDocuments } from 'yaml';
+import { deployedName, type K8sGatewaySpec } from '../istio/gatewayApi';
+import type { KubeObject } from '../istio/model';
 
 export interface Manifest {
   file: string;
@@ -59,4 +61,18 @@ export function readManifests(files: { name: string; text: string }[], namespace
   if (!manifests.length)
     return { ok: false, message: 'The sample files hold no Kubernetes objects: scaffold the sample first.' };
   return { ok: true, manifests };
+}
+
+/**
+ * The Deployments a deploy waits for: the manifests' own, and for each Gateway API Gateway of class istio
+ * the one istiod deploys for it (`<gw>-istio`), whose pod serves the Gateway's routes.
+ */
+export function deploymentsToWaitFor(manifests: readonly Manifest[]): string[] {
+  const names = manifests.filter((m) => m.object.kind === 'Deployment').map((m) => m.object.metadata.name);
+  for (const m of manifests) {
+    if (m.object.kind !== 'Gateway' || !m.object.apiVersion.startsWith('gateway.networking.k8s.io/')) continue;
+    const gw = m.object as unknown as KubeObject<K8sGatewaySpec>;
+    if (gw.spec?.gatewayClassName === 'istio') names.push(deployedName(gw));
+  }
+  return names;
 }

@@ -1,8 +1,25 @@
 // The lab's sample files: templates in samples/ with {{namespace}} and {{host}}, rendered from settings.
 // Pure: no vscode, no file system; the editor side reads templates and writes files.
 
+import type { SampleVariant } from './steps';
+
+/** The article's files: the two apps and the Istio Gateway + VirtualService. */
 export const SAMPLE_FILES = ['simple.yaml', 'nginx.yaml', 'istio-specs.yaml'] as const;
-export type SampleFile = (typeof SAMPLE_FILES)[number];
+/** The same apps behind a Kubernetes Gateway API Gateway and HTTPRoute. */
+export const GATEWAY_API_SAMPLE_FILES = ['simple.yaml', 'nginx.yaml', 'gateway-api.yaml'] as const;
+export type SampleFile = (typeof SAMPLE_FILES)[number] | (typeof GATEWAY_API_SAMPLE_FILES)[number];
+
+export function sampleFiles(variant: SampleVariant): readonly SampleFile[] {
+  return variant === 'gatewayApi' ? GATEWAY_API_SAMPLE_FILES : SAMPLE_FILES;
+}
+
+/** The file with the routing, opened after scaffolding (its lenses show the Envoy routes). */
+export function routingFile(variant: SampleVariant): SampleFile {
+  return variant === 'gatewayApi' ? 'gateway-api.yaml' : 'istio-specs.yaml';
+}
+
+/** The Gateway API sample's Gateway (samples/gateway-api.yaml); istiod deploys `<name>-istio` for it. */
+export const GATEWAY_API_GATEWAY = 'simple-gateway';
 
 export interface SampleParams {
   namespace: string;
@@ -48,11 +65,12 @@ export interface ScaffoldPlanEntry {
 
 /** Decides per file what scaffolding does, given the rendered samples and what the workspace already holds. */
 export function planScaffold(
-  rendered: Record<SampleFile, string>,
+  rendered: Partial<Record<SampleFile, string>>,
   existing: Partial<Record<SampleFile, string>>,
+  files: readonly SampleFile[] = SAMPLE_FILES,
 ): ScaffoldPlanEntry[] {
-  return SAMPLE_FILES.map((file) => {
-    const content = rendered[file];
+  return files.map((file) => {
+    const content = rendered[file] ?? '';
     const current = existing[file];
     const action: ScaffoldAction =
       current === undefined ? 'write' : normalizeEol(current) === normalizeEol(content) ? 'unchanged' : 'conflict';

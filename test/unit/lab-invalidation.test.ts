@@ -18,12 +18,13 @@ const expected: Record<Change, CacheName[]> = {
     'live.gateways',
     'diagnostics.clusterObjects',
     'drift.dryRuns',
+    'status.gatewayApi',
     'ingress.address',
     'cluster.client',
     'requests.tail',
   ],
   gateway: ['live.gateways', 'ingress.address', 'requests.tail'],
-  live: ['live.gateways', 'diagnostics.clusterObjects', 'drift.dryRuns', 'cluster.discovery'],
+  live: ['live.gateways', 'diagnostics.clusterObjects', 'drift.dryRuns', 'status.gatewayApi', 'cluster.discovery'],
   ingress: ['ingress.address'],
 };
 

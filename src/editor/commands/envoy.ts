@@ -13,13 +13,25 @@ import { showText } from '../show';
 import type { CommandFactory } from './index';
 import { findPredicted } from './requests';
 import { routeClusters } from '../../envoy/routeClusters';
+import { GATEWAY_NAME_LABEL } from '../../istio/gatewayApi';
+import { GATEWAY_API_GATEWAY } from '../../lab/scaffold';
+import type { SampleVariant } from '../../lab/steps';
+import type { GatewayRef } from '../../lab/liveRoutes';
 
-/** Listener port, route config names and clusters the sample's prediction puts on the gateway. */
-async function sampleTargets(ctx: LabContext): Promise<{ port: number; routeConfigs: string[]; clusters: string[] }> {
+/** Listener port, route config names and clusters the sample's prediction puts on its gateway. */
+async function sampleTargets(
+  ctx: LabContext,
+  variant: SampleVariant,
+): Promise<{ port: number; routeConfigs: string[]; clusters: string[] }> {
   const prediction = await ctx.engine.predictWorkspace();
   const host = ctx.settings.sample.host;
-  const routes = prediction.routes.filter((r) => r.domains.includes(host));
-  const port = Number(/_(\d+)$/.exec(routes[0]?.listener ?? '')?.[1] ?? 8080);
+  // The workspace may hold both samples: the HTTPRoute's routes are on the deployed gateway, the VirtualService's on the ingress gateway.
+  const routes = prediction.routes.filter(
+    (r) => r.domains.includes(host) && (variant === 'gatewayApi') === (r.kind !== undefined),
+  );
+  // Gateway API listeners listen on the listener port itself (80); the ingress gateway on its targetPort (8080).
+  const fallback = variant === 'gatewayApi' ? 80 : 8080;
+  const port = Number(/_(\d+)$/.exec(routes[0]?.listener ?? '')?.[1] ?? fallback);
   const routeConfigs = [...new Set(routes.map((r) => r.routeConfig))];
   const clusters = [...new Set(routes.flatMap((r) => routeClusters(r.route)))];
   return { port, routeConfigs: routeConfigs.length ? routeConfigs : [`http.${port}`], clusters };
@@ -36,12 +48,16 @@ function routesIn(listenersTable: string, routeConfigs: string[]): boolean {
  * the gateway Service with their packet counters, and the gateway pod's listening sockets.
  * Nothing for other clusters, whose nodes the lab cannot enter.
  */
-async function labNodeSections(ctx: LabContext, pod: { namespace: string; name: string }): Promise<string[]> {
+async function labNodeSections(
+  ctx: LabContext,
+  pod: { namespace: string; name: string },
+  service?: { namespace: string; name: string },
+): Promise<string[]> {
   if (!ctx.settings.kubeconfig) return [];
   const lab = labNamespaces(dirname(ctx.settings.kubeconfig));
   if (!lab.node) return [];
   const out: string[] = [];
-  const svc = (await ctx.getCluster().istioStatus()).gatewayService?.metadata;
+  const svc = service ?? (await ctx.getCluster().istioStatus()).gatewayService?.metadata;
   if (svc?.name) {
     const rules = await readServiceNatRules(lab.node, svc.namespace ?? pod.namespace, svc.name);
     out.push(
@@ -59,64 +75,78 @@ async function labNodeSections(ctx: LabContext, pod: { namespace: string; name: 
   return out;
 }
 
-async function requirePod(ctx: LabContext) {
-  const pod = await ctx.live.gatewayPod();
+async function requirePod(ctx: LabContext, gw?: GatewayRef) {
+  const pod = await ctx.live.gatewayPod(gw);
   if (typeof pod === 'string') throw new Error(`No gateway pod to inspect: ${pod}.`);
   return pod;
 }
 
-export const inspectEnvoy: CommandFactory = (ctx) => async () => {
-  const pod = await requirePod(ctx);
-  const targets = await sampleTargets(ctx);
-  const sections: string[] = [];
-  let listenerSeen = false;
-  const istioctl = ctx.tool('istioctl');
-  if (istioctl.ok) {
-    const t: ProxyTarget = {
-      pod: pod.name,
-      namespace: pod.namespace,
-      kubeconfig: ctx.settings.kubeconfig || undefined,
-    };
-    const runs = [
-      listenersArgs(t, targets.port),
-      ...targets.routeConfigs.map((n) => routesArgs(t, n)),
-      ...targets.clusters.map((c) => endpointsArgs(t, c)),
-    ];
-    for (const args of runs) {
-      const r = await runTool(istioctl.tool, args, { log: (l) => ctx.log.info(l) });
-      sections.push(`$ ${r.commandLine}\n${r.failure ? `✗ ${r.failure}: ${r.stderr.trim()}` : r.stdout.trimEnd()}`);
-      if (args[1] === 'listeners' && !r.failure && routesIn(r.stdout, targets.routeConfigs)) listenerSeen = true;
+/** The Gateway API sample's gateway: the pods istiod deployed for its Gateway, and their Deployment and Service. */
+function sampleGateway(ctx: LabContext): { ref: GatewayRef; deployed: { namespace: string; name: string } } {
+  const namespace = ctx.settings.sample.namespace;
+  return {
+    ref: { namespace, selector: { [GATEWAY_NAME_LABEL]: GATEWAY_API_GATEWAY } },
+    deployed: { namespace, name: `${GATEWAY_API_GATEWAY}-istio` },
+  };
+}
+
+export const inspectEnvoy: CommandFactory =
+  (ctx) =>
+  async (...args: unknown[]) => {
+    const variant = ctx.variantFor(args);
+    const gw = variant === 'gatewayApi' ? sampleGateway(ctx) : undefined;
+    const pod = await requirePod(ctx, gw?.ref);
+    const targets = await sampleTargets(ctx, variant);
+    const sections: string[] = [];
+    let listenerSeen = false;
+    const istioctl = ctx.tool('istioctl');
+    if (istioctl.ok) {
+      const t: ProxyTarget = {
+        // As Istio's docs name a deployed gateway: its Deployment (istioctl picks one of its pods).
+        pod: gw ? `deploy/${gw.deployed.name}` : pod.name,
+        namespace: pod.namespace,
+        kubeconfig: ctx.settings.kubeconfig || undefined,
+      };
+      const runs = [
+        listenersArgs(t, targets.port),
+        ...targets.routeConfigs.map((n) => routesArgs(t, n)),
+        ...targets.clusters.map((c) => endpointsArgs(t, c)),
+      ];
+      for (const args of runs) {
+        const r = await runTool(istioctl.tool, args, { log: (l) => ctx.log.info(l) });
+        sections.push(`$ ${r.commandLine}\n${r.failure ? `✗ ${r.failure}: ${r.stderr.trim()}` : r.stdout.trimEnd()}`);
+        if (args[1] === 'listeners' && !r.failure && routesIn(r.stdout, targets.routeConfigs)) listenerSeen = true;
+      }
+    } else {
+      const live = await ctx.live.get(gw?.ref);
+      if (!live.ok) throw new Error(live.reason);
+      const g = live.gateway;
+      const pre = `# built in (${istioctl.message}), read from ${pod.name}'s Envoy admin`;
+      let listeners = g.listenersTable(targets.port);
+      let command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}`;
+      if (listeners.trim().split('\n').length <= 1) {
+        // Bound elsewhere (a test harness remaps ports): show every listener rather than an empty table.
+        listeners = g.listenersTable();
+        command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace}   # nothing bound to port ${targets.port}`;
+      }
+      listenerSeen = routesIn(listeners, targets.routeConfigs);
+      sections.push(pre);
+      sections.push(`${command}\n${listeners.trimEnd()}`);
+      for (const n of targets.routeConfigs)
+        sections.push(
+          `$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`,
+        );
+      for (const c of targets.clusters)
+        sections.push(
+          `$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`,
+        );
     }
-  } else {
-    const live = await ctx.live.get();
-    if (!live.ok) throw new Error(live.reason);
-    const g = live.gateway;
-    const pre = `# built in (${istioctl.message}), read from ${pod.name}'s Envoy admin`;
-    let listeners = g.listenersTable(targets.port);
-    let command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace} --port ${targets.port}`;
-    if (listeners.trim().split('\n').length <= 1) {
-      // Bound elsewhere (a test harness remaps ports): show every listener rather than an empty table.
-      listeners = g.listenersTable();
-      command = `$ istioctl proxy-config listeners ${pod.name} -n ${pod.namespace}   # nothing bound to port ${targets.port}`;
-    }
-    listenerSeen = routesIn(listeners, targets.routeConfigs);
-    sections.push(pre);
-    sections.push(`${command}\n${listeners.trimEnd()}`);
-    for (const n of targets.routeConfigs)
-      sections.push(
-        `$ istioctl proxy-config routes ${pod.name} -n ${pod.namespace} --name ${n}\n${g.routesTable(n).trimEnd()}`,
-      );
-    for (const c of targets.clusters)
-      sections.push(
-        `$ istioctl proxy-config endpoints ${pod.name} -n ${pod.namespace} --cluster "${c}"\n${g.endpointsTable(c).trimEnd()}`,
-      );
-  }
-  sections.push(...(await labNodeSections(ctx, pod)));
-  const text = sections.join('\n\n') + '\n';
-  await showText(text, 'inspect-envoy.sh');
-  await ctx.setStep('envoyInspected', listenerSeen);
-  return text;
-};
+    sections.push(...(await labNodeSections(ctx, pod, gw?.deployed)));
+    const text = sections.join('\n\n') + '\n';
+    await showText(text, 'inspect-envoy.sh');
+    await ctx.setStep('envoyInspected', listenerSeen, variant);
+    return text;
+  };
 
 export const openConfigDump: CommandFactory = (ctx) => async () => {
   const live = await ctx.live.get();

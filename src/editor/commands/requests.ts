@@ -49,27 +49,30 @@ async function sendAll(
   );
 }
 
-export const sendRequests: CommandFactory = (ctx) => async () => {
-  const address = await ingressAddressFor(ctx);
-  if (!address)
-    throw new Error(
-      'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
+export const sendRequests: CommandFactory =
+  (ctx) =>
+  async (...args: unknown[]) => {
+    const variant = ctx.variantFor(args);
+    const address = await ingressAddressFor(ctx, variant);
+    if (!address)
+      throw new Error(
+        'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
+      );
+    const host = ctx.settings.sample.host;
+    const { text, responses } = await sendAll(
+      ctx,
+      ARTICLE_PATHS.map((path) => ({ address, host, path })),
     );
-  const host = ctx.settings.sample.host;
-  const { text, responses } = await sendAll(
-    ctx,
-    ARTICLE_PATHS.map((path) => ({ address, host, path })),
-  );
-  await showText(text, 'requests.sh');
-  const ok = responses.every((r) => r && r.status < 400);
-  await ctx.setStep('requestsSent', ok);
-  if (!ok)
-    void ctx.prompts.error(
-      'Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).',
-    );
-  else offerCopy(ctx, text);
-  return text;
-};
+    await showText(text, 'requests.sh');
+    const ok = responses.every((r) => r && r.status < 400);
+    await ctx.setStep('requestsSent', ok, variant);
+    if (!ok)
+      void ctx.prompts.error(
+        'Istio Ingress Lab: not every request succeeded; see the results (a 404 means no route matched, a 503 no healthy endpoint).',
+      );
+    else offerCopy(ctx, text);
+    return text;
+  };
 
 /** The predicted route a lens stood for (found again in the current text), with its Gateway's pods selector. */
 /** The curl commands, ready to paste into a terminal. */
@@ -113,7 +116,8 @@ export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteC
     });
     if (!path) return undefined;
   }
-  const address = await ingressAddressFor(ctx);
+  // An HTTPRoute's rule is served by its Gateway's deployed gateway, not by the ingress gateway.
+  const address = await ingressAddressFor(ctx, predicted.kind ? 'gatewayApi' : 'virtualService');
   if (!address)
     throw new Error(
       'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',

@@ -1,6 +1,16 @@
 // Step 2: write the three sample files into the workspace, never overwriting a file without asking.
+// The walkthrough's variant picks the routing file: istio-specs.yaml (VirtualService) or gateway-api.yaml.
 import * as vscode from 'vscode';
-import { checkSampleParams, planScaffold, renderSample, SAMPLE_FILES, type SampleFile } from '../../lab/scaffold';
+import {
+  checkSampleParams,
+  planScaffold,
+  renderSample,
+  routingFile,
+  sampleFiles,
+  SAMPLE_FILES,
+  GATEWAY_API_SAMPLE_FILES,
+  type SampleFile,
+} from '../../lab/scaffold';
 import type { LabContext } from '../ctx';
 import type { CommandFactory } from './index';
 
@@ -13,12 +23,15 @@ export interface ScaffoldOutcome {
   skipped: SampleFile[];
 }
 
-export async function renderedSamples(ctx: LabContext): Promise<Record<SampleFile, string>> {
+export async function renderedSamples(
+  ctx: LabContext,
+  files: readonly SampleFile[] = [...new Set([...SAMPLE_FILES, ...GATEWAY_API_SAMPLE_FILES])],
+): Promise<Partial<Record<SampleFile, string>>> {
   const params = ctx.settings.sample;
   const problems = checkSampleParams(params);
   if (problems.length) throw new Error(problems.join(' '));
-  const out = {} as Record<SampleFile, string>;
-  for (const f of SAMPLE_FILES) {
+  const out: Partial<Record<SampleFile, string>> = {};
+  for (const f of files) {
     const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(ctx.extensionUri, 'samples', f));
     out[f] = renderSample(new TextDecoder().decode(bytes), params);
   }
@@ -30,7 +43,7 @@ export function sampleContentProvider(ctx: LabContext): vscode.TextDocumentConte
   return {
     async provideTextDocumentContent(uri) {
       const file = uri.path.replace(/^\//, '') as SampleFile;
-      return (await renderedSamples(ctx))[file] ?? '';
+      return (await renderedSamples(ctx, [file]))[file] ?? '';
     },
   };
 }
@@ -53,18 +66,29 @@ export function workspaceFolder(ctx: LabContext): vscode.WorkspaceFolder | undef
   return folder;
 }
 
-/** Writes into the first workspace folder, or into `target` when a caller (a test, another command) names one. */
+/** The folder a caller (a test, another command) names among a command's arguments, if any. */
+export function folderArg(args: readonly unknown[]): vscode.Uri | undefined {
+  return args.find((a): a is vscode.Uri => a instanceof vscode.Uri);
+}
+
+/**
+ * Writes into the first workspace folder, or into the folder a caller names; the variant (a walkthrough
+ * link's argument, "gatewayApi") says which sample.
+ */
 export const scaffoldSample: CommandFactory =
   (ctx) =>
-  async (target?: vscode.Uri): Promise<ScaffoldOutcome | undefined> => {
-    const folder = target instanceof vscode.Uri ? { uri: target } : workspaceFolder(ctx);
+  async (...args: unknown[]): Promise<ScaffoldOutcome | undefined> => {
+    const variant = ctx.variantFor(args);
+    const target = folderArg(args);
+    const folder = target ? { uri: target } : workspaceFolder(ctx);
     if (!folder) return undefined;
-    const rendered = await renderedSamples(ctx);
+    const files = sampleFiles(variant);
+    const rendered = await renderedSamples(ctx, files);
     const existing: Partial<Record<SampleFile, string>> = {};
-    for (const f of SAMPLE_FILES) existing[f] = await readIfExists(vscode.Uri.joinPath(folder.uri, f));
+    for (const f of files) existing[f] = await readIfExists(vscode.Uri.joinPath(folder.uri, f));
     const outcome: ScaffoldOutcome = { folder: folder.uri.fsPath, written: [], unchanged: [], skipped: [] };
 
-    for (const entry of planScaffold(rendered, existing)) {
+    for (const entry of planScaffold(rendered, existing, files)) {
       const target = vscode.Uri.joinPath(folder.uri, entry.file);
       if (entry.action === 'unchanged') {
         outcome.unchanged.push(entry.file);
@@ -81,9 +105,9 @@ export const scaffoldSample: CommandFactory =
       `scaffold into ${outcome.folder}: wrote [${outcome.written.join(',')}] unchanged [${outcome.unchanged.join(',')}] skipped [${outcome.skipped.join(',')}]`,
     );
 
-    const present = outcome.written.length + outcome.unchanged.length + outcome.skipped.length === SAMPLE_FILES.length;
-    await ctx.setStep('scaffolded', present);
-    const specs = vscode.Uri.joinPath(folder.uri, 'istio-specs.yaml');
+    const present = outcome.written.length + outcome.unchanged.length + outcome.skipped.length === files.length;
+    await ctx.setStep('scaffolded', present, variant);
+    const specs = vscode.Uri.joinPath(folder.uri, routingFile(variant));
     await vscode.window.showTextDocument(specs, { preview: false });
     void ctx.prompts.info(
       `Istio Ingress Lab: ${outcome.written.length ? `wrote ${outcome.written.join(', ')}` : 'no file written'}` +

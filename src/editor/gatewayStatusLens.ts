@@ -1,0 +1,99 @@
+// A CodeLens on each Gateway API Gateway, HTTPRoute and GRPCRoute of a YAML file: the status istiod wrote
+// on the cluster's object (Accepted, Programmed and the address on a Gateway; Accepted and ResolvedRefs per
+// parent on a route), with every condition's reason and message in the tooltip. Shown only when the
+// cluster answers; offline the diagnostics give the same reasons computed from the YAML.
+import * as vscode from 'vscode';
+import type { GatewayApiKind, GatewayApiObject } from '../kube/index';
+import { statusLens } from '../lab/gatewayStatus';
+import { commandId } from '../lab/steps';
+import type { StatusArgs } from './commands/gatewayApiStatus';
+import { readResources } from '../istio/yamlModel';
+import type { KubeObject } from '../istio/model';
+import type { LabContext } from './ctx';
+import { errorText } from './show';
+import { toVsRange } from './vsRange';
+
+const GATEWAY_API_KIND = /apiVersion:\s*gateway\.networking\.k8s\.io\//;
+/** While istiod has not yet written a status (just applied), the lenses ask again this often, this many times. */
+const PENDING_RETRY_MS = 2000;
+const PENDING_RETRIES = 30;
+
+type Objects = Map<string, GatewayApiObject>;
+
+export class GatewayStatusLensProvider implements vscode.CodeLensProvider {
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
+  /** Per `kind/namespace`: the cluster's objects, read once per refresh. */
+  private readonly reads = new Map<string, Promise<Objects | undefined>>();
+  private retries = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: LabContext) {
+    this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
+    ctx.invalidation.register('status.gatewayApi', () => {
+      this.reads.clear();
+      this.retries = 0;
+    });
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!GATEWAY_API_KIND.test(doc.getText()) || !this.ctx.prompts.isTrusted()) return [];
+    const { resources } = readResources(doc.getText(), doc.uri.toString(), {
+      defaultNamespace: this.ctx.settings.sample.namespace,
+    });
+    const objects: [GatewayApiKind, KubeObject][] = [
+      ...resources.k8sGateways.map((o) => ['Gateway', o] as [GatewayApiKind, KubeObject]),
+      ...resources.httpRoutes.map((o) => ['HTTPRoute', o] as [GatewayApiKind, KubeObject]),
+      ...resources.grpcRoutes.map((o) => ['GRPCRoute', o] as [GatewayApiKind, KubeObject]),
+    ];
+    const lenses: vscode.CodeLens[] = [];
+    let pending = false;
+    for (const [kind, o] of objects) {
+      const namespace = o.metadata.namespace ?? this.ctx.settings.sample.namespace;
+      const live = (await this.read(kind, namespace))?.get(o.metadata.name);
+      if (!live) continue; // not on the cluster (or the cluster did not answer): nothing of istiod's to show
+      const lens = statusLens(live);
+      if (!lens) continue;
+      if (lens.title.endsWith('no status yet') || / \?|no address/.test(lens.title)) pending = true;
+      lenses.push(
+        new vscode.CodeLens(toVsRange(o.rangeAt(['kind'])), {
+          title: lens.title,
+          tooltip: `${kind} ${namespace}/${o.metadata.name} on the cluster, status written by istiod:\n${lens.tooltip}`,
+          command: commandId('showGatewayApiStatus'),
+          arguments: [{ kind, namespace, name: o.metadata.name } satisfies StatusArgs],
+        }),
+      );
+    }
+    if (pending) this.askAgainSoon();
+    return lenses;
+  }
+
+  /** istiod writes the status a moment after an apply: read again until it has, a bounded number of times. */
+  private askAgainSoon(): void {
+    if (this.retryTimer || this.retries >= PENDING_RETRIES) return;
+    this.retries++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.reads.clear();
+      this.ctx.refreshLenses();
+    }, PENDING_RETRY_MS);
+  }
+
+  private read(kind: GatewayApiKind, namespace: string): Promise<Objects | undefined> {
+    const key = `${kind}/${namespace}`;
+    let p = this.reads.get(key);
+    if (!p) {
+      p = this.ctx
+        .getCluster()
+        .listGatewayApi(kind, namespace, { timeoutMs: 5000 })
+        .then(
+          (items) => new Map(items.map((i) => [i.metadata.name, i])),
+          (e: unknown) => {
+            this.ctx.log.info(`status lens: ${kind}s of ${namespace} not read: ${errorText(e)}`);
+            return undefined;
+          },
+        );
+      this.reads.set(key, p);
+    }
+    return p;
+  }
+}
