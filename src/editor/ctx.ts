@@ -34,6 +34,8 @@ export class LabContext implements vscode.Disposable {
   };
   /** The last ingress address that answered, per sample (the ingress gateway's, the Gateway's), so later steps need not ask again. */
   readonly ingressAddresses = new Map<SampleVariant, string>();
+  /** Addresses found for other Gateway API Gateways (a lens's route), by `<ns>/<name>`. */
+  readonly gatewayAddresses = new Map<string, string>();
 
   constructor(
     readonly extensionUri: vscode.Uri,
@@ -48,7 +50,10 @@ export class LabContext implements vscode.Disposable {
       this.cluster = undefined;
     });
     this.invalidation.register('cluster.discovery', () => this.cluster?.refresh());
-    this.invalidation.register('ingress.address', () => this.ingressAddresses.clear());
+    this.invalidation.register('ingress.address', () => {
+      this.ingressAddresses.clear();
+      this.gatewayAddresses.clear();
+    });
     this.invalidation.register('live.gateways', () => this.live.clear());
   }
 

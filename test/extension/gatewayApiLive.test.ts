@@ -198,4 +198,33 @@ suite('the Gateway API, live on the harness cluster', function () {
       await vscode.workspace.fs.delete(uri);
     }
   });
+
+  test("an HTTPRoute rule's send lens sends to its own Gateway's address, not the ingress gateway's", async () => {
+    const address = gatewayField('{.status.addresses[0].value}');
+    const config = vscode.workspace.getConfiguration('istioIngressLab');
+    // The Gateway's own address is tried first and answers, so nothing else is probed.
+    await config.update('ingress.probeAddresses', true, vscode.ConfigurationTarget.Global);
+    const prompts = new ScriptedPrompts();
+    api.setPrompts(prompts);
+    await withUntitledYaml(vscode, sample('gateway-api.yaml'), async (doc) => {
+      let send: vscode.CodeLens | undefined;
+      for (const deadline = Date.now() + 15_000; !send && Date.now() < deadline; await sleep(200)) {
+        const lenses =
+          (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100)) ??
+          [];
+        send = lenses
+          .filter((l) => l.command?.command === 'istioIngressLab.sendRequestForMatch')
+          .sort((a, b) => a.range.start.line - b.range.start.line)[0];
+      }
+      assert.ok(send, 'a send lens on the first rule');
+      const shown = await vscode.commands.executeCommand<string>(
+        send.command!.command,
+        ...(send.command!.arguments ?? []),
+      );
+      assert.ok(shown, JSON.stringify(prompts.shown));
+      assert.ok(shown.includes(`http://${address}/simple/httpserver`), shown);
+      assert.match(shown, /hello \[stranger\]/);
+      assert.ok(!shown.includes('10.244.255.253'), 'not the ingress gateway');
+    });
+  });
 });

@@ -127,23 +127,29 @@ async function waitForProgrammed(
   }
 }
 
+/**
+ * The address of a Gateway API Gateway once Programmed: by default the sample's (the walkthrough's step),
+ * else the Gateway of the route a lens sends through.
+ */
 async function discoverGatewayApiAddress(
   ctx: LabContext,
   interactive: boolean,
   progress?: (m: string) => void,
+  gateway?: { namespace: string; name: string },
 ): Promise<string | undefined> {
   const { sample, ingressAddress } = ctx.settings;
+  const target = gateway ?? { namespace: sample.namespace, name: GATEWAY_API_GATEWAY };
   const cluster = ctx.getCluster();
-  const gw = await waitForProgrammed(ctx, sample.namespace, GATEWAY_API_GATEWAY, progress);
+  const gw = await waitForProgrammed(ctx, target.namespace, target.name, progress);
   const readiness = gatewayReadiness(gw);
   const serviceName = deployedName(gw as unknown as KubeObject<K8sGatewaySpec>);
   const listenerPort = httpListener(gw)?.port ?? 80;
-  const svc = await cluster.getService(sample.namespace, serviceName);
+  const svc = await cluster.getService(target.namespace, serviceName);
   const found: IngressAddresses | undefined = svc
     ? await cluster.ingressAddresses(svc, { port: listenerPort })
     : undefined;
   const candidates = gatewayApiCandidates(gw, found, ingressAddress || undefined);
-  const pods = await cluster.listPods(sample.namespace, { labelSelector: `${GATEWAY_NAME_LABEL}=${gw.metadata.name}` });
+  const pods = await cluster.listPods(target.namespace, { labelSelector: `${GATEWAY_NAME_LABEL}=${gw.metadata.name}` });
   // Gateway API listeners listen on the listener's port itself in the deployed gateway's pod.
   const chosen = await probeAndChoose(
     ctx,
@@ -156,13 +162,28 @@ async function discoverGatewayApiAddress(
   if (interactive) await showText(formatGatewayAddressReport(gw, found, candidates, chosen), 'gateway-address.txt');
   if (!readiness.programmed)
     throw new Error(
-      `Gateway ${sample.namespace}/${gw.metadata.name} is not Programmed after ${PROGRAMMED_TIMEOUT_MS / 1000} s (${readiness.summary}): see the report, and istiod's log.`,
+      `Gateway ${target.namespace}/${gw.metadata.name} is not Programmed after ${PROGRAMMED_TIMEOUT_MS / 1000} s (${readiness.summary}): see the report, and istiod's log.`,
     );
-  if (chosen) {
+  // Only the sample's Gateway is the walkthrough's step; another Gateway's address is remembered by its name.
+  if (chosen && !gateway) {
     ctx.ingressAddresses.set('gatewayApi', chosen.address);
     await ctx.setStep('addressFound', true, 'gatewayApi');
-  }
+  } else if (chosen) ctx.gatewayAddresses.set(`${target.namespace}/${target.name}`, chosen.address);
   return chosen?.address;
+}
+
+/** The address of the Gateway API Gateway a route is attached to: found before, or found now. */
+export async function gatewayAddressFor(
+  ctx: LabContext,
+  gateway: { namespace: string; name: string },
+): Promise<string | undefined> {
+  const { sample } = ctx.settings;
+  if (gateway.namespace === sample.namespace && gateway.name === GATEWAY_API_GATEWAY)
+    return ingressAddressFor(ctx, 'gatewayApi');
+  return (
+    ctx.gatewayAddresses.get(`${gateway.namespace}/${gateway.name}`) ??
+    (await discoverGatewayApiAddress(ctx, true, undefined, gateway))
+  );
 }
 
 export function discoverIngressAddress(

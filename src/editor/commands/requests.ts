@@ -17,7 +17,8 @@ import type { GatewayRef } from '../../lab/liveRoutes';
 import type { RouteCommandArgs } from '../routeLens';
 import { errorText, showText } from '../show';
 import type { CommandFactory } from './index';
-import { ingressAddressFor } from './ingress';
+import { gatewayAddressFor, ingressAddressFor } from './ingress';
+import { k8sGatewayOf } from '../../istio/gatewayApi';
 
 export const ARTICLE_PATHS = ['/simple/httpserver', '/simple/nginx'];
 
@@ -116,8 +117,9 @@ export const sendRequestForMatch: CommandFactory = (ctx) => async (args?: RouteC
     });
     if (!path) return undefined;
   }
-  // An HTTPRoute's rule is served by its Gateway's deployed gateway, not by the ingress gateway.
-  const address = await ingressAddressFor(ctx, predicted.kind ? 'gatewayApi' : 'virtualService');
+  // An HTTPRoute's rule is served by its own Gateway's deployed gateway, not by the ingress gateway.
+  const k8sGateway = predicted.kind ? k8sGatewayOf(predicted.gateway) : undefined;
+  const address = k8sGateway ? await gatewayAddressFor(ctx, k8sGateway) : await ingressAddressFor(ctx);
   if (!address)
     throw new Error(
       'No ingress address to send to: run "Find Ingress Address", or set istioIngressLab.ingress.address.',
