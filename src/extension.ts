@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
   const log = vscode.window.createOutputChannel('Istio Ingress Lab', { log: true });
   const ctx = new LabContext(context.extensionUri, log);
   const l4Lenses = new L4LensProvider(ctx);
+  const statusLenses = new GatewayStatusLensProvider(ctx);
   const kubeconfigChanged = () => ctx.changed('cluster', 'the kubeconfig file changed');
   let kubeWatch = watchKubeconfig(ctx.settings.kubeconfig, kubeconfigChanged);
 
@@ -91,7 +92,8 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerCodeLensProvider(YAML, new RouteLensProvider(ctx)),
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, l4Lenses),
-    vscode.languages.registerCodeLensProvider(YAML, new GatewayStatusLensProvider(ctx)),
+    vscode.languages.registerCodeLensProvider(YAML, statusLenses),
+    statusLenses,
     vscode.languages.registerHoverProvider(YAML, l4Lenses),
     registerIstioDiagnostics(ctx),
     followLabCluster(ctx),

@@ -20,7 +20,7 @@ const PENDING_RETRIES = 30;
 
 type Objects = Map<string, GatewayApiObject>;
 
-export class GatewayStatusLensProvider implements vscode.CodeLensProvider {
+export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
   /** Per `kind/namespace`: the cluster's objects, read once per refresh. */
   private readonly reads = new Map<string, Promise<Objects | undefined>>();
@@ -76,6 +76,11 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider {
       this.reads.clear();
       this.ctx.refreshLenses();
     }, PENDING_RETRY_MS);
+  }
+
+  dispose(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private read(kind: GatewayApiKind, namespace: string): Promise<Objects | undefined> {
