@@ -37,6 +37,18 @@ suite('the Gateway API, live on the harness cluster', function () {
   this.timeout(180_000);
   let kubectl: (...args: string[]) => string;
   let api: LabApi;
+  /** The IPs of the pods istiod deployed for the Gateway (one here), space-separated. */
+  const gatewayPodIPs = () =>
+    kubectl(
+      '-n',
+      NS,
+      'get',
+      'pods',
+      '-l',
+      'gateway.networking.k8s.io/gateway-name=simple-gateway',
+      '-o',
+      'jsonpath={.items[*].status.podIP}',
+    );
   /** A field of the Gateway as istiod wrote it, by kubectl's JSONPath. */
   const gatewayField = (jsonpath: string) =>
     kubectl('-n', NS, 'get', 'gateways.gateway.networking.k8s.io', 'simple-gateway', '-o', `jsonpath=${jsonpath}`);
@@ -55,16 +67,7 @@ suite('the Gateway API, live on the harness cluster', function () {
     // istiod deploys the gateway; the harness starts its Envoy and the backends; istiod writes the address.
     for (let i = 0; ; i++) {
       const programmed = gatewayField('{.status.conditions[?(@.type=="Programmed")].status}');
-      const ready = kubectl(
-        '-n',
-        NS,
-        'get',
-        'pods',
-        '-l',
-        'gateway.networking.k8s.io/gateway-name=simple-gateway',
-        '-o',
-        'jsonpath={.items[*].status.podIP}',
-      );
+      const ready = gatewayPodIPs();
       if (programmed === 'True' && ready) break;
       if (i > 240)
         throw new Error(`the Gateway is not Programmed with a pod after 60 s (${programmed}, pods ${ready})`);
@@ -177,16 +180,7 @@ suite('the Gateway API, live on the harness cluster', function () {
       assert.match(r.note ?? '', new RegExp(`^Live from ${NS}/simple-gateway-istio-`));
       assert.equal(s.entry!.value, `${address}:80`);
       assert.match(s.service!.value, new RegExp(`^${NS}/simple-gateway-istio \\S+ 80 → 80$`));
-      const pod = kubectl(
-        '-n',
-        NS,
-        'get',
-        'pods',
-        '-l',
-        'gateway.networking.k8s.io/gateway-name=simple-gateway',
-        '-o',
-        'jsonpath={.items[0].status.podIP}',
-      );
+      const pod = gatewayPodIPs();
       const dnat = s.iptables!.lines!.find((l) => l.includes('DNAT'));
       assert.ok(dnat?.endsWith(`--to-destination ${pod}:80`), `${dnat} vs pod ${pod}`);
       assert.equal(s.routeConfig!.value, 'http.80');
