@@ -128,6 +128,10 @@ async function main() {
     JSON.stringify([...seen.stepTitles]),
   );
   check('a toast says the cluster is ready', ready, JSON.stringify([...seen.progress]));
+  // A newcomer's first minute: nothing but the lab speaks (no "open the parent git repository?", no
+  // "your application on port 9876 is available" for istiod's own loopback port).
+  const others = [...seen.progress].filter((t) => !t.startsWith('Istio Ingress Lab: '));
+  check("every notification is the lab's own", others.length === 0, JSON.stringify(others));
   check(
     'the status bar says it is ready',
     [...seen.status].some((t) => t.includes('Lab cluster ready')),

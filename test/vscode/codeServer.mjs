@@ -256,6 +256,9 @@ const DEFAULT_USER_SETTINGS = {
   'security.workspace.trust.enabled': false,
   // The sample workspace sits inside this repository: no "open the parent repository?" prompt.
   'git.openRepositoryInParentFolders': 'never',
+  // The lab's cluster listens on loopback ports (istiod's ControlZ 9876, the API server); they are not the
+  // person's application, so no "Your application running on port 9876 is available" toast.
+  'remote.autoForwardPorts': false,
 };
 
 /**
