@@ -94,6 +94,11 @@ export class WorkspaceEngine implements vscode.Disposable {
     }
   }
 
+  /** An open document's objects, from the read the lenses and diagnostics share (no second parse). */
+  documentResources(doc: vscode.TextDocument): ResourceSet {
+    return this.read(doc.getText(), doc.uri.toString()).resources;
+  }
+
   private read(text: string, file: string): { resources: ResourceSet; namespace: string } {
     const namespace = this.defaultNamespace();
     return {

@@ -7,7 +7,6 @@ import type { GatewayApiKind, GatewayApiObject } from '../kube/index';
 import { statusLens } from '../lab/gatewayStatus';
 import { commandId } from '../lab/steps';
 import type { StatusArgs } from './commands/gatewayApiStatus';
-import { readResources } from '../istio/yamlModel';
 import type { KubeObject } from '../istio/model';
 import type { LabContext } from './ctx';
 import { errorText } from './show';
@@ -37,9 +36,7 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!GATEWAY_API_KIND.test(doc.getText()) || !this.ctx.prompts.isTrusted()) return [];
-    const { resources } = readResources(doc.getText(), doc.uri.toString(), {
-      defaultNamespace: this.ctx.settings.sample.namespace,
-    });
+    const resources = this.ctx.engine.documentResources(doc);
     const objects: [GatewayApiKind, KubeObject][] = [
       ...resources.k8sGateways.map((o) => ['Gateway', o] as [GatewayApiKind, KubeObject]),
       ...resources.httpRoutes.map((o) => ['HTTPRoute', o] as [GatewayApiKind, KubeObject]),

@@ -210,12 +210,14 @@ export class GatewayLogTail implements vscode.Disposable {
     this.flushTimer = undefined;
     const batch = this.pending.splice(0);
     if (!batch.length) return;
-    // Each line is explained by its own gateway's config: a Gateway API gateway's routes are not the ingress gateway's.
+    // Each line is explained by its own gateway's config: a Gateway API gateway's routes are not the ingress
+    // gateway's. The workspace is read once per batch, each pod's Envoy once.
+    const workspace = await this.workspaceContext();
     const contexts = new Map<string, Promise<ExplainContext>>();
     for (const { pod, line, entry } of batch) {
       const key = podKey(pod);
       let ctx = contexts.get(key);
-      if (!ctx) contexts.set(key, (ctx = this.explainContext(pod)));
+      if (!ctx) contexts.set(key, (ctx = this.liveContext(pod, workspace)));
       let x: Explanation;
       try {
         x = explainEntry(entry, await ctx);
@@ -230,20 +232,21 @@ export class GatewayLogTail implements vscode.Disposable {
     if (this.abort) void this.readStatsNow();
   }
 
-  private async explainContext(pod: PodInfo): Promise<ExplainContext> {
-    const out: ExplainContext = {};
+  private async workspaceContext(): Promise<ExplainContext> {
     try {
-      out.resources = await this.ctx.engine.resources();
-      out.prediction = await this.ctx.engine.predictWorkspace();
+      return { resources: await this.ctx.engine.resources(), prediction: await this.ctx.engine.predictWorkspace() };
     } catch (e) {
       this.ctx.log.warn(`requests: the workspace YAML could not be read: ${errorText(e)}`);
+      return {};
     }
+  }
+
+  /** The workspace's context plus the live config of the pod that logged the line. */
+  private async liveContext(pod: PodInfo, workspace: ExplainContext): Promise<ExplainContext> {
     const live = await this.ctx.live.ofPod(pod).catch((e: unknown) => ({ ok: false as const, reason: errorText(e) }));
-    if (live.ok) {
-      out.dump = live.gateway.dumpIndex;
-      out.clusters = live.gateway.clustersIndex;
-    } else this.ctx.log.info(`requests: explained from the prediction (no live config: ${live.reason})`);
-    return out;
+    if (live.ok) return { ...workspace, dump: live.gateway.dumpIndex, clusters: live.gateway.clustersIndex };
+    this.ctx.log.info(`requests: explained from the prediction (no live config: ${live.reason})`);
+    return workspace;
   }
 
   private statsPods: PodRef[] = [];
