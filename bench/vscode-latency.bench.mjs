@@ -170,10 +170,14 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const editor = SELECTORS.activeEditor;
+    // A lens on screen: VS Code keeps the widgets of lenses outside the viewport in the page, hidden (entry
+    // 35's "/p35 →" lens is there before the edit makes entry 350 read "/p35").
     const lensWith = (text) => ({
       what: `a lens with ${text}`,
       fn: ([sel, lens, t]) =>
-        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some((l) => l.textContent.includes(t)),
+        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some(
+          (l) => l.textContent.includes(t) && l.closest('[widgetid]')?.style.visibility !== 'hidden',
+        ),
       arg: [editor, SELECTORS.lens, text],
     });
     const textWith = (text) => ({ ...visibleText(editor), arg: [editor, text], what: `text ${text}` });
@@ -228,12 +232,12 @@ async function main() {
       const t0 = performance.now();
       await page.keyboard.press('Backspace');
       typed.push(await until(page, { ...textWith('"/p35"'), what: 'the edited text' }));
-      await until(page, lensWith('/p35 '), 10_000);
+      await until(page, lensWith('› /p35 →'), 10_000);
       lensOnly.push(performance.now() - t0);
       await until(page, squiggle, 10_000);
       lensed.push(performance.now() - t0);
       await page.keyboard.type('0'); // back to /p350, no diagnostic
-      await until(page, lensWith('/p350'), 10_000);
+      await until(page, lensWith('› /p350 →'), 10_000);
       await sleep(800);
     }
     const result = {
