@@ -225,6 +225,12 @@ async function main() {
     const typed = [];
     const lensed = [];
     const lensOnly = [];
+    const diagnosticOnly = [];
+    const noSquiggle = {
+      ...squiggle,
+      what: 'no squiggle',
+      fn: (sel) => !document.querySelector(sel)?.querySelector('[class*="squiggly-"]'),
+    };
     for (let r = 0; r < ROUNDS; r++) {
       await page.keyboard.press('End');
       await page.keyboard.press('ArrowLeft'); // before the closing quote
@@ -232,12 +238,17 @@ async function main() {
       const t0 = performance.now();
       await page.keyboard.press('Backspace');
       typed.push(await until(page, { ...textWith('"/p35"'), what: 'the edited text' }));
-      await until(page, lensWith('› /p35 →'), 10_000);
-      lensOnly.push(performance.now() - t0);
-      await until(page, squiggle, 10_000);
-      lensed.push(performance.now() - t0);
+      // the lens and the diagnostic come independently: each is timed from the key press
+      const [lensMs, diagnosticMs] = await Promise.all([
+        until(page, lensWith('› /p35 →'), 10_000).then(() => performance.now() - t0),
+        until(page, squiggle, 10_000).then(() => performance.now() - t0),
+      ]);
+      lensOnly.push(lensMs);
+      diagnosticOnly.push(diagnosticMs);
+      lensed.push(Math.max(lensMs, diagnosticMs));
       await page.keyboard.type('0'); // back to /p350, no diagnostic
       await until(page, lensWith('› /p350 →'), 10_000);
+      await until(page, noSquiggle, 10_000);
       await sleep(800);
     }
     const result = {
@@ -245,6 +256,7 @@ async function main() {
         lines: 9 + ENTRIES * 14,
         lensAndDiagnosticMs: Math.round(median(lensed)),
         lensMs: Math.round(median(lensOnly)),
+        diagnosticMs: Math.round(median(diagnosticOnly)),
         baselineTypedCharacterMs: Math.round(median(typed)),
         ratio: +(median(lensed) / median(typed)).toFixed(1),
         targetMs: 150,
