@@ -8,6 +8,7 @@
 // and envoy.filters.http.jwt_authn (pilot/pkg/security/authn/policy_applier.go convertToEnvoyJwtConfig).
 // CUSTOM policies (ext_authz, needing the mesh config's extension providers) are reported, not predicted.
 import type { Filter } from '../envoy/types';
+import { JWT_AUTHN_FILTER, RBAC_FILTER } from '../envoy/httpAuthz';
 import { formatIp, parseCidr, parseIp } from '../envoy/ip';
 import {
   namespaceOf,
@@ -19,8 +20,6 @@ import {
 } from './model';
 import { byCreation } from './predict';
 
-export const RBAC_FILTER = 'envoy.filters.http.rbac';
-export const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
 /** Istio's default mesh config (rootNamespace): a policy here without a selector applies to every workload. */
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
 const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
