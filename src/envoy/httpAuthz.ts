@@ -146,7 +146,9 @@ function metadataLeaf(m: Json, ctx: Ctx): Eval {
       : `metadata ${filter}:${path.join('.')}`;
   const ok = isObj(m.value) && valueMatches(m.value, v) !== (m.invert === true);
   if (v === undefined)
-    return ok ? yes(`${what} absent`) : no(filter === JWT_AUTHN_FILTER ? 'no validated JWT' : `${what} absent`);
+    return ok
+      ? yes(`${what} absent`)
+      : no(filter === JWT_AUTHN_FILTER && !ctx.metadata[filter] ? 'no validated JWT' : `${what} absent`);
   return ok ? yes(`${what} ${JSON.stringify(v)} matches`) : no(`${what} ${JSON.stringify(v)} does not match`);
 }
 
