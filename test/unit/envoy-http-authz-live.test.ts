@@ -2,7 +2,9 @@
 // Istio's own jwt_authn and rbac filters (the oracle's output) run in a real Envoy's HTTP connection manager, and for
 // each request of a fixed set the status Envoy answers and the %RESPONSE_CODE_DETAILS% it logs equal what
 // evaluateHttpAuthz says from the same filters. The client address the rules see comes from X-Forwarded-For (one
-// trusted hop), the peer address is 127.0.0.1. Skipped (with the reason) when the Envoy binary is not built.
+// trusted hop), the peer address is 127.0.0.1. The same Envoy also logs in Istio's default text format, and
+// explain-log's explanation of each of its real 401/403 lines names the RequestAuthentication, or the
+// AuthorizationPolicy and rule Envoy logged, with its YAML. Skipped (with the reason) when Envoy is not built.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ISTIO_TEXT_FORMAT, parseAccessLog } from '../../src/envoy/accessLog';
 import { evaluateHttpAuthz } from '../../src/envoy/httpAuthz';
+import { explainEntry } from '../../src/istio/accessLogExplain';
+import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import type { Filter, Listener } from '../../src/envoy/types';
 import { authzFiltersOf } from '../../src/istio/authz';
 import { envoySkip, freePort, get, startEnvoy } from './helpers/liveEnvoy';
@@ -63,7 +68,7 @@ function requests(): Req[] {
   ];
 }
 
-function bootstrap(filters: Filter[], listenPort: number, adminPort: number, logPath: string) {
+function bootstrap(filters: Filter[], listenPort: number, adminPort: number, logPath: string, istioLogPath: string) {
   return {
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } },
     static_resources: {
@@ -112,6 +117,14 @@ function bootstrap(filters: Filter[], listenPort: number, adminPort: number, log
                           },
                         },
                       },
+                      {
+                        name: 'envoy.access_loggers.file',
+                        typed_config: {
+                          '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+                          path: istioLogPath,
+                          log_format: { text_format_source: { inline_string: `${ISTIO_TEXT_FORMAT}\n` } },
+                        },
+                      },
                     ],
                   },
                 },
@@ -146,7 +159,7 @@ for (const name of cases) {
       try {
         // Envoy flushes access log files every 10 s by default
         envoy = await startEnvoy(
-          bootstrap(filters, listenPort, adminPort, logPath),
+          bootstrap(filters, listenPort, adminPort, logPath, join(dir, 'istio.log')),
           join(dir, 'envoy.json'),
           adminPort,
           ['--file-flush-interval-msec', '100'],
@@ -189,6 +202,38 @@ for (const name of cases) {
           actual.some((a) => / 40[13] /.test(a)),
           `${name}: no request was denied; the case shows nothing`,
         );
+        // explain-log on Envoy's own lines in Istio's format: the cause and the YAML behind each denial
+        const dirOf = `${corpus}${name}/`;
+        const resources = mergeResourceSets(
+          ...readdirSync(dirOf)
+            .filter((f) => f.endsWith('.yaml'))
+            .sort()
+            .map((f) => readResources(readFileSync(dirOf + f, 'utf8'), f).resources),
+        );
+        let istioLog = '';
+        for (let t = 0; t < 100 && istioLog.trim().split('\n').length < reqs.length; t++) {
+          await new Promise((res) => setTimeout(res, 50));
+          istioLog = existsSync(join(dir, 'istio.log')) ? readFileSync(join(dir, 'istio.log'), 'utf8') : '';
+        }
+        const entries = parseAccessLog(istioLog).flatMap((l) => (l.parsed.ok ? [l.parsed.entry] : []));
+        assert.equal(entries.length, reqs.length, istioLog);
+        for (const entry of entries.filter((x) => x.code === 401 || x.code === 403)) {
+          const ex = explainEntry(entry, { resources });
+          const policy = /^rbac_access_denied_matched_policy\[ns\[(.*)\]-policy\[(.*)\]-rule\[(\d+)\]\]$/.exec(
+            entry.details ?? '',
+          );
+          if (entry.code === 401) {
+            assert.equal(ex.cause, 'jwt-denied', ex.explanation);
+            assert.match(ex.yaml?.what ?? '', /^RequestAuthentication /);
+          } else if (policy) {
+            assert.equal(ex.cause, 'rbac-denied', ex.explanation);
+            assert.equal(ex.yaml?.what, `AuthorizationPolicy ${policy[1]}/${policy[2]} rules[${policy[3]}]`);
+            assert.match(ex.explanation, new RegExp(`DENY policy ${policy[1]}/${policy[2]} rule ${policy[3]} matched`));
+          } else {
+            assert.equal(ex.cause, 'rbac-denied', ex.explanation);
+            assert.match(ex.explanation, /no ALLOW policy matched/);
+          }
+        }
       } finally {
         envoy?.kill('SIGTERM');
         rmSync(dir, { recursive: true, force: true });
