@@ -9,6 +9,7 @@
 // CUSTOM policies (ext_authz, needing the mesh config's extension providers) are reported, not predicted.
 import type { Filter } from '../envoy/types';
 import { JWT_AUTHN_FILTER, RBAC_FILTER } from '../envoy/httpAuthz';
+
 import { formatIp, parseCidr, parseIp } from '../envoy/ip';
 import {
   namespaceOf,
