@@ -194,7 +194,5 @@ await whenCluster('AuthorizationPolicy on the lab cluster', () => {
 
   test('a request no rule matches passes the rbac filter and is routed to the sample (200)', async () => {
     assert.equal(curl('/simple/httpserver', ['x-lab-deny: no']), 200);
-    const e = await logged('/simple/httpserver');
-    assert.equal(e.code, 200);
   });
 });
