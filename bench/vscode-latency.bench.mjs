@@ -4,8 +4,10 @@
 //      above that match shows the new prefix and the editor shows the diagnostic the edit causes (the match
 //      becomes a duplicate of an earlier one: IST0131 unreachable). Baseline: time until the typed
 //      character is on screen.
-//   2. open: a workspace of 200 YAML files; a file is opened; time until its first lens. Baseline: time until
-//      the file's text is on screen.
+//   2. open: a workspace of 200 YAML files; a file is opened as soon as the Explorer shows (while VS Code
+//      still starts its extensions: a cold start); time until its first lens. Baseline: time until the
+//      file's text is on screen. Then (openSettled) other files of the same workspace, each opened for the
+//      first time once the window has settled, as a person opens files.
 // Targets (issue 12): 150 ms for 1, 1 s for 2 on these machines. Printed, never asserted.
 //   node bench/vscode-latency.bench.mjs [rounds=5]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -168,10 +170,14 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const editor = SELECTORS.activeEditor;
+    // A lens on screen: VS Code keeps the widgets of lenses outside the viewport in the page, hidden (entry
+    // 35's "/p35 →" lens is there before the edit makes entry 350 read "/p35").
     const lensWith = (text) => ({
       what: `a lens with ${text}`,
       fn: ([sel, lens, t]) =>
-        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some((l) => l.textContent.includes(t)),
+        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some(
+          (l) => l.textContent.includes(t) && l.closest('[widgetid]')?.style.visibility !== 'hidden',
+        ),
       arg: [editor, SELECTORS.lens, text],
     });
     const textWith = (text) => ({ ...visibleText(editor), arg: [editor, text], what: `text ${text}` });
@@ -194,6 +200,18 @@ async function main() {
       `  open timeline: quick open at ${stamp(openText)}, text at ${stamp(openLensMs - textMs)}, first lens at ${stamp(0)}`,
     );
 
+    // 2b. open once settled: the workbench and the extension host have started (a person opens a file a few
+    // seconds after the window); each file is opened for the first time.
+    const settled = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      await sleep(1500);
+      const file = `app-${10 + r}.yaml`;
+      await quickOpen(page, file);
+      const t = await until(page, textWith(`name: app-${10 + r}`));
+      // app files are on no Gateway's hosts: their lens says so (any lens is the lab's: no other provider)
+      settled.push((await until(page, lensWith(`app-${10 + r}`))) + t);
+    }
+
     // 1. edit: the 10,000-line file, its lenses in, then one character of one prefix edited ROUNDS times.
     await runFromPalette(page, 'View: Close All Editors').catch(() => {});
     await quickOpen(page, BIG);
@@ -207,6 +225,12 @@ async function main() {
     const typed = [];
     const lensed = [];
     const lensOnly = [];
+    const diagnosticOnly = [];
+    const noSquiggle = {
+      ...squiggle,
+      what: 'no squiggle',
+      fn: (sel) => !document.querySelector(sel)?.querySelector('[class*="squiggly-"]'),
+    };
     for (let r = 0; r < ROUNDS; r++) {
       await page.keyboard.press('End');
       await page.keyboard.press('ArrowLeft'); // before the closing quote
@@ -214,12 +238,17 @@ async function main() {
       const t0 = performance.now();
       await page.keyboard.press('Backspace');
       typed.push(await until(page, { ...textWith('"/p35"'), what: 'the edited text' }));
-      await until(page, lensWith('/p35 '), 10_000);
-      lensOnly.push(performance.now() - t0);
-      await until(page, squiggle, 10_000);
-      lensed.push(performance.now() - t0);
+      // the lens and the diagnostic come independently: each is timed from the key press
+      const [lensMs, diagnosticMs] = await Promise.all([
+        until(page, lensWith('› /p35 →'), 10_000).then(() => performance.now() - t0),
+        until(page, squiggle, 10_000).then(() => performance.now() - t0),
+      ]);
+      lensOnly.push(lensMs);
+      diagnosticOnly.push(diagnosticMs);
+      lensed.push(Math.max(lensMs, diagnosticMs));
       await page.keyboard.type('0'); // back to /p350, no diagnostic
-      await until(page, lensWith('/p350'), 10_000);
+      await until(page, lensWith('› /p350 →'), 10_000);
+      await until(page, noSquiggle, 10_000);
       await sleep(800);
     }
     const result = {
@@ -227,6 +256,7 @@ async function main() {
         lines: 9 + ENTRIES * 14,
         lensAndDiagnosticMs: Math.round(median(lensed)),
         lensMs: Math.round(median(lensOnly)),
+        diagnosticMs: Math.round(median(diagnosticOnly)),
         baselineTypedCharacterMs: Math.round(median(typed)),
         ratio: +(median(lensed) / median(typed)).toFixed(1),
         targetMs: 150,
@@ -237,6 +267,11 @@ async function main() {
         baselineTextMs: Math.round(textMs),
         ratio: +(openLensMs / textMs).toFixed(1),
         fromExplorerClickMs: Math.round(openText),
+        targetMs: 1000,
+      },
+      openSettled: {
+        firstLensAfterOpenMs: Math.round(median(settled)),
+        runs: settled.map(Math.round),
         targetMs: 1000,
       },
     };
