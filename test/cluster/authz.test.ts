@@ -22,17 +22,10 @@ import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { accessEntryOf } from '../../src/lab/requestLog';
 import { canonical } from '../unit/helpers/canonicalJson';
-import { kubeconfigPath, labCluster, metric, repo, seedManifestTexts, whenCluster } from './helpers';
+import { harnessVar, kubeconfigPath, labCluster, metric, repo, seedManifestTexts, whenCluster } from './helpers';
 
 const fixture = path.join(repo, 'test', 'cluster', 'fixtures', 'authz-deny.yaml');
-const kubectlBin = path.join(
-  execFileSync(
-    'bash',
-    ['-c', 'source "$1" && echo "$K8S_BIN"', 'bash', path.join(repo, 'test', 'harness', 'versions.sh')],
-    { encoding: 'utf8' },
-  ).trim(),
-  'kubectl',
-);
+const kubectlBin = path.join(harnessVar('K8S_BIN'), 'kubectl');
 const kubectl = (...args: string[]) =>
   execFileSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
@@ -192,7 +185,7 @@ await whenCluster('AuthorizationPolicy on the lab cluster', () => {
     });
   }
 
-  test('a request no rule matches passes the rbac filter and is routed to the sample (200)', async () => {
+  test('a request no rule matches passes the rbac filter and is routed to the sample (200)', () => {
     assert.equal(curl('/simple/httpserver', ['x-lab-deny: no']), 200);
   });
 });
