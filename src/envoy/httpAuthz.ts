@@ -1,9 +1,10 @@
 // Envoy's authentication and authorization HTTP filters on one request, pure: envoy.filters.http.jwt_authn
-// (tokens from their locations, issuer, expiry, audiences, the key id against the provider's local JWKS; the
-// signature itself is not checked) and envoy.filters.http.rbac (each filter in the HCM's order; a DENY filter denies
+// (tokens from their locations, issuer, expiry, audiences, the signature against the provider's local JWKS) and
+// envoy.filters.http.rbac (each filter in the HCM's order; a DENY filter denies
 // when a policy matches, an ALLOW filter when none does, a LOG filter and shadow rules never deny; policies are
 // tried in name order, as Envoy's policy map holds them). It says which filter and policy decided and why, with the
 // details string Envoy writes in the access log (%RESPONSE_CODE_DETAILS%).
+import { constants, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { cidrContains, parseCidr, parseIp, type IpAddress } from './ip';
 import {
   describeStringMatcher,
@@ -353,17 +354,80 @@ function evalJwt(f: Filter, ctx: Ctx, now: number): JwtResult {
       ? base64Safe(p.localJwks.inlineString)
       : undefined;
   const keys = jwks && Array.isArray(jwks.keys) ? jwks.keys.filter(isObj) : undefined;
-  if (keys && typeof header.kid === 'string' && !keys.some((k) => k.kid === undefined || k.kid === header.kid))
+  if (!keys) {
+    notes.push(
+      `Token from ${t!.location}, issuer ${iss}, subject ${text(payload.sub)} (provider ${match.n}); its signature is not checked here: the keys are not in the config (istiod fetches them from the jwksUri and inlines them, which the live gateway's config shows).`,
+    );
+    return { provider: match.n, payload, location: t!.location, notes };
+  }
+  const alg = text(header.alg);
+  const candidates = keys.filter(
+    (k) => (header.kid === undefined || k.kid === undefined || k.kid === header.kid) && keyFitsAlg(k, alg),
+  );
+  if (!candidates.length)
+    return {
+      provider: match.n,
+      location: t!.location,
+      failure: "Jwks doesn't have key to match kid or alg from Jwt",
+      notes: [`No key of the provider's JWKS has kid ${text(header.kid)} and algorithm ${alg}.`],
+    };
+  const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
+  const signature = base64UrlBytes(parts[2]!);
+  if (!signature || !candidates.some((k) => signatureValid(k, alg, signed, signature)))
     return {
       provider: match.n,
       location: t!.location,
       failure: 'Jwt verification fails',
-      notes: [`No key of the provider's JWKS has kid ${header.kid}.`],
+      notes: [`The token's ${alg} signature does not verify with the provider's JWKS.`],
     };
   notes.push(
-    `Token from ${t!.location}, issuer ${iss}, subject ${text(payload.sub)} (provider ${match.n}); its signature is not checked here, Envoy checks it against the JWKS.`,
+    `Token from ${t!.location}, issuer ${iss}, subject ${text(payload.sub)} (provider ${match.n}); its ${alg} signature verifies with the provider's JWKS.`,
   );
   return { provider: match.n, payload, location: t!.location, notes };
+}
+
+function base64UrlBytes(s: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined;
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+/** The JWS algorithms jwt_verify_lib accepts, by key type. */
+const ALG_KEY: Record<string, string> = {
+  RS256: 'RSA',
+  RS384: 'RSA',
+  RS512: 'RSA',
+  PS256: 'RSA',
+  PS384: 'RSA',
+  PS512: 'RSA',
+  ES256: 'EC',
+  ES384: 'EC',
+  ES512: 'EC',
+  EdDSA: 'OKP',
+};
+
+const keyFitsAlg = (k: Json, alg: string) =>
+  ALG_KEY[alg] !== undefined && k.kty === ALG_KEY[alg] && (k.alg === undefined || k.alg === alg);
+
+/** A JWS signature checked with the JWK (RSA PKCS#1 v1.5 or PSS, ECDSA with JOSE's r||s form, Ed25519). */
+function signatureValid(jwk: Json, alg: string, data: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    if (alg === 'EdDSA') return cryptoVerify(null, data, key, sig);
+    const hash = `sha${alg.slice(2)}`;
+    if (alg.startsWith('PS'))
+      return cryptoVerify(
+        hash,
+        data,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 },
+        sig,
+      );
+    if (alg.startsWith('ES')) return cryptoVerify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+    return cryptoVerify(hash, data, key, sig);
+  } catch {
+    return false;
+  }
 }
 
 function base64Safe(s: string): Json | undefined {

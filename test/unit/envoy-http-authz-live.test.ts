@@ -40,6 +40,10 @@ function requests(): Req[] {
   const groups = token('groups-scope.jwt');
   const [h, , s] = demo.split('.');
   const otherIssuer = `${h}.${b64({ iss: 'someone-else', sub: 'x', exp: 4685989700 })}.${s}`;
+  // the demo token's claims changed under its signature, and signed by a key id the JWKS lacks
+  const forged = `${h}.${b64({ iss: 'testing@secure.istio.io', sub: 'admin', exp: 4685989700 })}.${s}`;
+  const otherKid = `${b64({ alg: 'RS256', kid: 'nope', typ: 'JWT' })}.${demo.split('.')[1]}.${s}`;
+  const expired = `${h}.${b64({ iss: 'testing@secure.istio.io', sub: 'x', exp: 1000 })}.${s}`;
   const host = 'simple.baihl.io';
   return [
     { host, path: '/simple/httpserver' },
@@ -65,6 +69,10 @@ function requests(): Req[] {
     { host, path: '/simple/httpserver', headers: { authorization: `Bearer ${groups}` } },
     { host, path: '/simple/httpserver', headers: { authorization: 'Bearer not-a-token' } },
     { host, path: '/simple/httpserver', headers: { authorization: `Bearer ${otherIssuer}` } },
+    { host, path: '/simple/httpserver', headers: { authorization: `Bearer ${forged}` } },
+    { host, path: '/simple/httpserver', headers: { authorization: `Bearer ${otherKid}` } },
+    { host, path: '/simple/httpserver', headers: { authorization: `Bearer ${expired}` } },
+    { host, path: '/simple/nginx', headers: { 'x-token': `Bearer ${demo}` } },
   ];
 }
 
