@@ -57,14 +57,14 @@ export interface RequestMatchResult {
   status?: number;
 }
 
-interface NormalRequest {
+export interface NormalRequest {
   pathOnly: string;
   queryString: string;
   headers: Map<string, string[]>;
   query: [string, string][];
 }
 
-function normaliseRequest(req: RequestSpec): NormalRequest {
+export function normaliseRequest(req: RequestSpec): NormalRequest {
   const q = req.path.indexOf('?');
   let pathOnly = q >= 0 ? req.path.slice(0, q) : req.path;
   const hash = pathOnly.indexOf('#');
@@ -98,7 +98,7 @@ function normaliseRequest(req: RequestSpec): NormalRequest {
 
 export { fullMatchRegex } from './re2';
 
-function stringMatches(m: StringMatcher, value: string): boolean {
+export function stringMatches(m: StringMatcher, value: string): boolean {
   const ic = m.ignoreCase === true;
   const v = ic ? value.toLowerCase() : value;
   const lower = (s: string) => (ic ? s.toLowerCase() : s);
@@ -110,7 +110,7 @@ function stringMatches(m: StringMatcher, value: string): boolean {
   return false;
 }
 
-function describeStringMatcher(m: StringMatcher): string {
+export function describeStringMatcher(m: StringMatcher): string {
   const ic = m.ignoreCase ? ' (ignoring case)' : '';
   if (m.exact !== undefined) return `equal to "${m.exact}"${ic}`;
   if (m.prefix !== undefined) return `starting with "${m.prefix}"${ic}`;
@@ -132,7 +132,7 @@ function headerStringMatcher(h: HeaderMatcher): StringMatcher | undefined {
 }
 
 /** Why a header matcher rejects the request, or undefined when it accepts it. */
-function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): string | undefined {
+export function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): string | undefined {
   const name = h.name.toLowerCase();
   const values = headers.get(name);
   const invert = h.invertMatch === true;

@@ -6,7 +6,9 @@
 import { normalizeRequestPath, type PathNormalization } from '../envoy/pathNormalization';
 import { matchRequest, rejectedBeforeRouting, type RequestMatchResult } from '../envoy/requestMatch';
 import { pickFilterChain } from '../envoy/filterChainMatch';
-import type { FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
+import type { Filter, FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
+import { evaluateHttpAuthz, policyText, type HttpAuthzOutcome } from '../envoy/httpAuthz';
+import { authzFiltersOf, predictGatewayAuthz, type AuthzPrediction } from './authz';
 import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
 import { predictL4Routes } from './l4Routes';
 import { withGatewayApi } from './gatewayApi';
@@ -33,6 +35,11 @@ export interface TraceRequest {
   address?: string;
   /** The port the client sends to: the Service port (LB, ClusterIP) or the NodePort. Default 80 (443 with TLS) / its NodePort. */
   port?: number;
+  /**
+   * The client's address as the gateway's Envoy sees it (AuthorizationPolicy ipBlocks / remoteIpBlocks). Istio's
+   * gateway trusts no proxy in front of it by default, so X-Forwarded-For does not change it.
+   */
+  sourceIp?: string;
   /** The connection is TLS (HTTPS, or TLS passthrough); the client hello carries `sni`. */
   tls?: boolean;
   /** The SNI the client sends; with `tls` and no `sni`, the host (what curl and browsers send). */
@@ -74,6 +81,7 @@ export interface TraceStep {
     | 'pod'
     | 'listener'
     | 'routeConfig'
+    | 'authz'
     | 'virtualHost'
     | 'route'
     | 'rewrite'
@@ -138,9 +146,8 @@ export function traceRequest(
     ? withApi.gateways.filter((g) => `${namespaceOf(g)}/${g.metadata.name}` === req.gateway)
     : [];
   const candidates = named.length ? named : resources.gateways.length ? resources.gateways : withApi.gateways;
-  const svc =
-    live.gatewayService ??
-    findGatewayWorkloads(candidates, withApi.services, withApi.deployments).find((w) => w.service)?.service;
+  const workload = findGatewayWorkloads(candidates, withApi.services, withApi.deployments).find((w) => w.service);
+  const svc = live.gatewayService ?? workload?.service;
   // the Service Istio's deployment controller creates for a Gateway API Gateway is predicted, not in the files
   const deployed = !!svc && !resources.services.includes(svc);
   const svcSource: StepSource = live.gatewayService ? 'live' : deployed ? 'predicted' : svc ? 'yaml' : 'default';
@@ -301,6 +308,7 @@ export function traceRequest(
     (l) => l.name === listenerName || l.address?.socketAddress?.portValue === targetPort,
   );
   let rcName = `http.${targetPort}`;
+  let liveHttpFilters: Filter[] | undefined;
   if (listeners) {
     if (!listener) {
       steps.push({
@@ -344,6 +352,7 @@ export function traceRequest(
     const hcm = filters.find((f) => f.name === 'envoy.filters.network.http_connection_manager');
     const tcpProxy = filters.find((f) => f.name === 'envoy.filters.network.tcp_proxy');
     const rds = (hcm?.typedConfig?.rds as { routeConfigName?: string } | undefined)?.routeConfigName;
+    if (isLive && hcm) liveHttpFilters = (hcm.typedConfig?.httpFilters as Filter[] | undefined) ?? [];
     const listenerStep = (value: string, what: string): TraceStep => ({
       id: 'listener',
       title: 'Envoy listener',
@@ -442,6 +451,22 @@ export function traceRequest(
     steps
       .at(-1)!
       .details.push(`Envoy normalises the path to ${routedPath} before routing (Istio's default path normalization).`);
+  // 4a. the HTTP filters before the router: jwt_authn (RequestAuthentication) and rbac (AuthorizationPolicy)
+  const authz = authzStep(
+    req,
+    routedPath,
+    method,
+    targetPort,
+    sni,
+    ipt.hops.some((h) => h.rule.includes('KUBE-MARK-MASQ')),
+    liveHttpFilters,
+    isLive ? undefined : predictGatewayAuthz(resources, workload ?? DEFAULT_INGRESS),
+    configSource,
+  );
+  if (authz) {
+    steps.push(authz.step);
+    if (authz.outcome.status !== 200) return fail(authz.outcome.status, authz.outcome.summary);
+  }
   const m: RequestMatchResult = matchRequest(rc, {
     authority: req.host,
     path: routedPath,
@@ -535,6 +560,81 @@ export function traceRequest(
     source: configSource,
   });
   return endpointHop(trace, steps, clusters[0]?.name ?? '', resources, live, `${method} ${m.upstreamPath ?? req.path}`);
+}
+
+/**
+ * The authorization hop: Envoy runs jwt_authn and rbac on the request before the router picks a route, so a 401 or
+ * 403 comes before any 404. Live, the filters are the chosen chain's own; offline, the ones Istio would build from
+ * the AuthorizationPolicies and RequestAuthentications that reach the gateway. No step when none exist.
+ */
+function authzStep(
+  req: TraceRequest,
+  path: string,
+  method: string,
+  port: number,
+  sni: string | undefined,
+  masqueraded: boolean,
+  liveFilters: Filter[] | undefined,
+  predicted: AuthzPrediction | undefined,
+  source: StepSource,
+): { step: TraceStep; outcome: HttpAuthzOutcome } | undefined {
+  const filters = authzFiltersOf(liveFilters ?? predicted?.httpFilters);
+  const policies = predicted ? [...predicted.authorizationPolicies, ...predicted.requestAuthentications] : [];
+  if (!filters.length && !policies.length) return undefined;
+  const outcome = evaluateHttpAuthz(filters, {
+    authority: req.host,
+    path,
+    method,
+    headers: req.headers,
+    sourceIp: req.sourceIp,
+    destinationPort: port,
+    sni,
+  });
+  const details: string[] = [outcome.summary + '.'];
+  for (const a of policies)
+    details.push(
+      `${a.policy.kind} ${namespaceOf(a.policy)}/${a.policy.metadata.name} ${a.applies ? 'applies' : 'does not apply'}: ${a.reason}.`,
+    );
+  for (const n of predicted?.notPredicted ?? []) details.push(`${n}.`);
+  for (const n of outcome.jwt?.notes ?? []) details.push(n);
+  for (const r of outcome.rbac) {
+    const label = r.action === 'LOG' ? 'AUDIT' : r.action === 'none' ? 'dry-run only' : r.action;
+    for (const p of r.policies)
+      details.push(
+        `${label} ${policyText(p.name)}: ${p.matched ? 'matched' : 'no match'}${p.why ? ` (${p.why})` : ''}.`,
+      );
+    for (const p of r.shadow?.policies ?? [])
+      details.push(
+        `dry-run ${r.shadow?.action ?? ''} ${policyText(p.name)}: ${p.matched ? 'would match' : 'no match'} (not enforced).`,
+      );
+  }
+  const ipRules = filters.some((f) => JSON.stringify(f.typedConfig ?? {}).includes('RemoteIp'));
+  if (ipRules && !req.sourceIp)
+    details.push('The client address is not given (--source-ip): rules on ipBlocks/remoteIpBlocks do not match.');
+  if (ipRules && masqueraded)
+    details.push(
+      "kube-proxy masquerades this entry's traffic (externalTrafficPolicy: Cluster): the gateway sees a node address, not the client's, unless the Service keeps the source (externalTrafficPolicy: Local).",
+    );
+  const status: StepStatus = outcome.status === 200 ? 'ok' : 'fail';
+  return {
+    outcome,
+    step: {
+      id: 'authz',
+      title: 'Authorization',
+      value:
+        outcome.status === 401
+          ? `401 ${outcome.jwt?.failure ?? ''}`
+          : outcome.status === 403
+            ? '403 RBAC: access denied'
+            : filters.length
+              ? 'allowed'
+              : 'no policy on the gateway',
+      details,
+      ...(outcome.responseCodeDetails ? { lines: [outcome.responseCodeDetails] } : {}),
+      status,
+      source: liveFilters ? 'live' : source,
+    },
+  };
 }
 
 /** The endpoint hop and the outcome: live endpoints from the gateway's Envoy, else the Pods in the YAML. */
