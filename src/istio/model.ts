@@ -173,6 +173,19 @@ export interface GatewayServer {
     credentialNames?: string[];
     /** A certificate file in the gateway pod (instead of credentialName). */
     serverCertificate?: string;
+    privateKey?: string;
+    caCertificates?: string;
+    caCrl?: string;
+    tlsCertificates?: { serverCertificate?: string; privateKey?: string }[];
+    /** The Secret holding the CA for client validation (default: the credential's ca.crt or `<name>-cacert`). */
+    caCertCredentialName?: string;
+    subjectAltNames?: string[];
+    verifyCertificateSpki?: string[];
+    verifyCertificateHash?: string[];
+    minProtocolVersion?: string;
+    maxProtocolVersion?: string;
+    cipherSuites?: string[];
+    insecureSkipVerify?: boolean;
     httpsRedirect?: boolean;
   };
 }

@@ -1,0 +1,168 @@
+// A Gateway server's TLS settings as the gateway's Envoy holds them: the DownstreamTlsContext of a TLS-terminating
+// filter chain (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL), and what a client sees of it (whether a client
+// certificate is required). One home for the server side of TLS; the upstream side (DestinationRule tls) is
+// upstreamTls.ts. Follows listener.go BuildListenerTLSContext and security/model/authentication.go
+// (ApplyCredentialSDSToServerCommonTLSContext, ApplyToCommonTLSContext) of the pinned Istio.
+import type { GatewayServer } from './model';
+
+export type ServerTlsSettings = NonNullable<GatewayServer['tls']>;
+
+/** A filter chain's transport socket as Envoy prints it (`envoy.transport_sockets.tls` with its typed config). */
+export interface TransportSocket {
+  name: string;
+  typedConfig: Record<string, unknown>;
+}
+
+/** The SDS resource of the gateway's own workload certificate, served by its agent (sds-grpc), not by istiod over ADS. */
+export const WORKLOAD_CERTIFICATE = 'default';
+/** The SDS resource of the mesh's root certificate (ISTIO_MUTUAL client validation), served by the agent. */
+export const WORKLOAD_ROOT = 'ROOTCA';
+/** credentials.BuiltinGatewaySecretTypeURI: a credentialName that names the workload certificate. */
+const BUILTIN = 'builtin://';
+/** authentication.go SdsCaSuffix: the CA resource of a credential (its Secret's ca.crt, or the Secret `<name>-cacert`). */
+export const CA_SUFFIX = '-cacert';
+
+export const tlsMode = (tls: ServerTlsSettings | undefined) => (tls?.mode ?? '').toUpperCase();
+
+/** The modes whose chain terminates TLS at the gateway (the others pass it through, or the server has no TLS). */
+export const isTerminating = (tls: ServerTlsSettings | undefined) =>
+  !!tls && ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'].includes(tlsMode(tls));
+
+/** MUTUAL and ISTIO_MUTUAL: a client without a certificate fails the handshake (require_client_certificate). */
+export const requiresClientCertificate = (tls: ServerTlsSettings | undefined) =>
+  ['MUTUAL', 'ISTIO_MUTUAL'].includes(tlsMode(tls));
+
+/** MUTUAL, OPTIONAL_MUTUAL and ISTIO_MUTUAL validate a client certificate when one is presented. */
+export const validatesClientCertificate = (tls: ServerTlsSettings | undefined) =>
+  requiresClientCertificate(tls) || tlsMode(tls) === 'OPTIONAL_MUTUAL';
+
+/** credentials.ToResourceName: a typed name as it is, a plain Secret name as `kubernetes://<name>`. */
+const toResourceName = (n: string) =>
+  /^(kubernetes|kubernetes-gateway|configmap|file-cert|file-root):/.test(n) || n === WORKLOAD_CERTIFICATE
+    ? n
+    : `kubernetes://${n}`;
+
+/**
+ * The SDS resources a terminating server's chain reads its certificates from (ConstructSdsSecretConfigForCredential):
+ * a credentialName with a type (`kubernetes-gateway://ns/name`, from a Gateway API listener) as it is, otherwise
+ * `kubernetes://<credentialName>`; `builtin://` and ISTIO_MUTUAL: the gateway's own workload certificate (SDS
+ * `default`); certificate files in the pod: `file-cert:<cert>~<key>`; neither: `default`.
+ */
+export function serverSdsSecrets(server: GatewayServer): string[] {
+  const tls = server.tls;
+  if (!isTerminating(tls) || !tls) return [];
+  if (tlsMode(tls) === 'ISTIO_MUTUAL') return [WORKLOAD_CERTIFICATE];
+  const names = tls.credentialNames?.length ? tls.credentialNames : tls.credentialName ? [tls.credentialName] : [];
+  if (names.length) return names.map((n) => (n === BUILTIN ? WORKLOAD_CERTIFICATE : toResourceName(n)));
+  if (tls.tlsCertificates?.length)
+    return tls.tlsCertificates.map((c) =>
+      c.serverCertificate && c.privateKey ? `file-cert:${c.serverCertificate}~${c.privateKey}` : WORKLOAD_CERTIFICATE,
+    );
+  return tls.serverCertificate && tls.privateKey
+    ? [`file-cert:${tls.serverCertificate}~${tls.privateKey}`]
+    : [WORKLOAD_CERTIFICATE];
+}
+
+/**
+ * The SDS resource a validating server checks client certificates against: the credential's CA
+ * (`kubernetes://<first credentialName>-cacert`, which Istio's SDS serves from the Secret's ca.crt or from the Secret
+ * `<name>-cacert`), caCertCredentialName when given; `builtin://` and ISTIO_MUTUAL: the mesh root (ROOTCA); files:
+ * `file-root:<caCertificates>`.
+ */
+export function clientCaSdsSecret(tls: ServerTlsSettings): string {
+  if (tlsMode(tls) === 'ISTIO_MUTUAL') return WORKLOAD_ROOT;
+  const first = tls.credentialNames?.[0] ?? tls.credentialName;
+  if (first) {
+    const ca = tls.caCertCredentialName || `${first}${CA_SUFFIX}`;
+    return ca === `${BUILTIN}${CA_SUFFIX}` ? WORKLOAD_ROOT : toResourceName(ca);
+  }
+  return tls.caCertificates ? `file-root:${tls.caCertificates}` : WORKLOAD_ROOT;
+}
+
+/** ConstructSdsSecretConfig: ADS from istiod for credentials, the agent's sds-grpc for workload and file resources. */
+function sdsConfig(name: string) {
+  return {
+    name,
+    sdsConfig:
+      name === WORKLOAD_CERTIFICATE || name === WORKLOAD_ROOT || name.startsWith('file-')
+        ? {
+            apiConfigSource: {
+              apiType: 'GRPC',
+              transportApiVersion: 'V3',
+              grpcServices: [{ envoyGrpc: { clusterName: 'sds-grpc' } }],
+              setNodeOnFirstMessageOnly: true,
+            },
+            initialFetchTimeout: '0s',
+            resourceApiVersion: 'V3',
+          }
+        : { ads: {}, resourceApiVersion: 'V3' },
+  };
+}
+
+/** gateway.go convertTLSProtocol: the API's TLSV1_2 is Envoy's TLSv1_2; TLS_AUTO sets nothing. */
+const envoyTlsProtocol = (v: string | undefined) =>
+  v && /^TLSV1_[0-3]$/i.test(v) ? `TLSv1_${v.slice(-1)}` : undefined;
+
+const exact = (sans: readonly string[] | undefined) => (sans ?? []).map((s) => ({ exact: s }));
+
+/**
+ * The transport socket of a terminating server's chain (BuildListenerTLSContext). `transport: 'tcp'` is a TCP/TLS
+ * server's chain (an ISTIO_MUTUAL one speaks Istio's mTLS ALPNs); HTTPS chains offer h2 and http/1.1.
+ */
+export function downstreamTransportSocket(
+  server: GatewayServer,
+  transport: 'http' | 'tcp' = 'http',
+): TransportSocket | undefined {
+  const tls = server.tls;
+  if (!tls || !isTerminating(tls)) return undefined;
+  const mode = tlsMode(tls);
+  const common: Record<string, unknown> = {};
+  // applyServerTLSSettings: SIMPLE, MUTUAL and OPTIONAL_MUTUAL only (the mesh config's tlsDefaults are not read)
+  if (mode !== 'ISTIO_MUTUAL') {
+    const min = envoyTlsProtocol(tls.minProtocolVersion);
+    const max = envoyTlsProtocol(tls.maxProtocolVersion);
+    const params = {
+      ...(min ? { tlsMinimumProtocolVersion: min } : {}),
+      ...(tls.cipherSuites?.length ? { cipherSuites: [...tls.cipherSuites] } : {}),
+      ...(max ? { tlsMaximumProtocolVersion: max } : {}),
+    };
+    if (Object.keys(params).length) common.tlsParams = params;
+  }
+  common.tlsCertificateSdsSecretConfigs = serverSdsSecrets(server).map(sdsConfig);
+  const credential = mode !== 'ISTIO_MUTUAL' && !!(tls.credentialNames?.length || tls.credentialName);
+  const insecure = tls.insecureSkipVerify === true ? { trustChainVerification: 'ACCEPT_UNTRUSTED' } : {};
+  if (validatesClientCertificate(tls)) {
+    const defaultValidationContext = credential
+      ? {
+          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exact(tls.subjectAltNames) } : {}),
+          ...(tls.verifyCertificateSpki?.length ? { verifyCertificateSpki: [...tls.verifyCertificateSpki] } : {}),
+          ...(tls.verifyCertificateHash?.length ? { verifyCertificateHash: [...tls.verifyCertificateHash] } : {}),
+          ...insecure,
+        }
+      : {
+          // ApplyToCommonTLSContext (ISTIO_MUTUAL, files): SANs and a CRL file; no SPKI/hash pins
+          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exact(tls.subjectAltNames) } : {}),
+          ...(tls.caCrl ? { crl: { filename: tls.caCrl } } : {}),
+          ...insecure,
+        };
+    common.combinedValidationContext = {
+      defaultValidationContext,
+      validationContextSdsSecretConfig: sdsConfig(clientCaSdsSecret(tls)),
+    };
+  } else if (credential && tls.subjectAltNames?.length) {
+    // a SIMPLE credential server still writes its SANs into a (static) validation context
+    common.validationContext = { matchSubjectAltNames: exact(tls.subjectAltNames) };
+  }
+  common.alpnProtocols =
+    transport === 'tcp' && mode === 'ISTIO_MUTUAL'
+      ? ['istio-peer-exchange', 'h2', 'http/1.1'] // util.ALPNDownstreamWithMxc
+      : ['h2', 'http/1.1'];
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typedConfig: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+      commonTlsContext: common,
+      requireClientCertificate: requiresClientCertificate(tls),
+    },
+  };
+}
