@@ -22,6 +22,29 @@ const BUILTIN = 'builtin://';
 /** authentication.go SdsCaSuffix: the CA resource of a credential (its Secret's ca.crt, or the Secret `<name>-cacert`). */
 export const CA_SUFFIX = '-cacert';
 
+/** pkg/config/security ValidCipherSuites: the cipher suites Istio accepts by name. */
+const VALID_CIPHER_SUITES = new Set([
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-SHA',
+  'ECDHE-RSA-AES128-SHA',
+  'ECDHE-ECDSA-AES256-SHA',
+  'ECDHE-RSA-AES256-SHA',
+  'AES128-GCM-SHA256',
+  'AES256-GCM-SHA384',
+  'AES128-SHA',
+  'AES256-SHA',
+  'DES-CBC3-SHA',
+]);
+
+/** IsValidCipherSuite: a known name, empty or ALL, or an expression starting with an operator (`-`, `+`, `!`). */
+export const isValidCipherSuite = (cs: string) =>
+  cs === '' || cs === 'ALL' || !/^[\p{L}\p{N}]/u.test(cs) || VALID_CIPHER_SUITES.has(cs);
+
 export const tlsMode = (tls: ServerTlsSettings | undefined) => (tls?.mode ?? '').toUpperCase();
 
 /** The modes whose chain terminates TLS at the gateway (the others pass it through, or the server has no TLS). */
