@@ -202,9 +202,27 @@ export interface ConsistentHash {
   httpQueryParameterName?: string;
 }
 
+/** A DestinationRule's tls (ClientTLSSettings): how the gateway speaks to the upstream. */
+export interface ClientTlsSettings {
+  mode?: string;
+  credentialName?: string;
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  caCrl?: string;
+  subjectAltNames?: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
 export interface TrafficPolicy {
   loadBalancer?: { consistentHash?: ConsistentHash; simple?: string };
-  portLevelSettings?: { port?: { number?: number }; loadBalancer?: { consistentHash?: ConsistentHash } }[];
+  tls?: ClientTlsSettings;
+  portLevelSettings?: {
+    port?: { number?: number };
+    loadBalancer?: { consistentHash?: ConsistentHash };
+    tls?: ClientTlsSettings;
+  }[];
 }
 
 export interface DestinationRuleSpec {

@@ -59,11 +59,16 @@ export const requiresClientCertificate = (tls: ServerTlsSettings | undefined) =>
 export const validatesClientCertificate = (tls: ServerTlsSettings | undefined) =>
   requiresClientCertificate(tls) || tlsMode(tls) === 'OPTIONAL_MUTUAL';
 
-/** credentials.ToResourceName: a typed name as it is, a plain Secret name as `kubernetes://<name>`. */
-const toResourceName = (n: string) =>
-  /^(kubernetes|kubernetes-gateway|configmap|file-cert|file-root):/.test(n) || n === WORKLOAD_CERTIFICATE
-    ? n
-    : `kubernetes://${n}`;
+/**
+ * The SDS resource of a credentialName (ConstructSdsSecretConfigForCredential, credentials.ToResourceName):
+ * `builtin://` is the workload certificate (`default`, its CA `ROOTCA`), a typed name stays as it is, a plain Secret
+ * name becomes `kubernetes://<name>`.
+ */
+export function credentialResourceName(name: string): string {
+  if (name === BUILTIN) return WORKLOAD_CERTIFICATE;
+  if (name === `${BUILTIN}${CA_SUFFIX}`) return WORKLOAD_ROOT;
+  return /^(kubernetes|kubernetes-gateway|configmap):\/\//.test(name) ? name : `kubernetes://${name}`;
+}
 
 /**
  * The SDS resources a terminating server's chain reads its certificates from (ConstructSdsSecretConfigForCredential):
@@ -76,7 +81,7 @@ export function serverSdsSecrets(server: GatewayServer): string[] {
   if (!isTerminating(tls) || !tls) return [];
   if (tlsMode(tls) === 'ISTIO_MUTUAL') return [WORKLOAD_CERTIFICATE];
   const names = tls.credentialNames?.length ? tls.credentialNames : tls.credentialName ? [tls.credentialName] : [];
-  if (names.length) return names.map((n) => (n === BUILTIN ? WORKLOAD_CERTIFICATE : toResourceName(n)));
+  if (names.length) return names.map(credentialResourceName);
   if (tls.tlsCertificates?.length)
     return tls.tlsCertificates.map((c) =>
       c.serverCertificate && c.privateKey ? `file-cert:${c.serverCertificate}~${c.privateKey}` : WORKLOAD_CERTIFICATE,
@@ -96,18 +101,23 @@ export function clientCaSdsSecret(tls: ServerTlsSettings): string {
   if (tlsMode(tls) === 'ISTIO_MUTUAL') return WORKLOAD_ROOT;
   const first = tls.credentialNames?.[0] ?? tls.credentialName;
   if (first) {
-    const ca = tls.caCertCredentialName || `${first}${CA_SUFFIX}`;
-    return ca === `${BUILTIN}${CA_SUFFIX}` ? WORKLOAD_ROOT : toResourceName(ca);
+    return credentialResourceName(tls.caCertCredentialName || `${first}${CA_SUFFIX}`);
   }
   return tls.caCertificates ? `file-root:${tls.caCertificates}` : WORKLOAD_ROOT;
 }
 
-/** ConstructSdsSecretConfig: ADS from istiod for credentials, the agent's sds-grpc for workload and file resources. */
-function sdsConfig(name: string) {
+/**
+ * An SdsSecretConfig as Istio constructs it: a credential (`kubernetes://`, `kubernetes-gateway://`, `configmap://`)
+ * from istiod over ADS (ConstructSdsSecretConfigForCredential); the workload certificate and root (`default`,
+ * `ROOTCA`) and files in the pod (`file-cert:`, `file-root:`) from the agent's sds-grpc (pkg/model
+ * ConstructSdsSecretConfig; only `default` and `ROOTCA` carry initial_fetch_timeout 0s).
+ */
+export function sdsSecretConfig(name: string) {
+  const fromAgent = name === WORKLOAD_CERTIFICATE || name === WORKLOAD_ROOT;
   return {
     name,
     sdsConfig:
-      name === WORKLOAD_CERTIFICATE || name === WORKLOAD_ROOT || name.startsWith('file-')
+      fromAgent || name.startsWith('file-')
         ? {
             apiConfigSource: {
               apiType: 'GRPC',
@@ -115,7 +125,7 @@ function sdsConfig(name: string) {
               grpcServices: [{ envoyGrpc: { clusterName: 'sds-grpc' } }],
               setNodeOnFirstMessageOnly: true,
             },
-            initialFetchTimeout: '0s',
+            ...(fromAgent ? { initialFetchTimeout: '0s' } : {}),
             resourceApiVersion: 'V3',
           }
         : { ads: {}, resourceApiVersion: 'V3' },
@@ -126,7 +136,7 @@ function sdsConfig(name: string) {
 const envoyTlsProtocol = (v: string | undefined) =>
   v && /^TLSV1_[0-3]$/i.test(v) ? `TLSv1_${v.slice(-1)}` : undefined;
 
-const exact = (sans: readonly string[] | undefined) => (sans ?? []).map((s) => ({ exact: s }));
+export const exactSans = (sans: readonly string[] | undefined) => (sans ?? []).map((s) => ({ exact: s }));
 
 /**
  * The transport socket of a terminating server's chain (BuildListenerTLSContext). `transport: 'tcp'` is a TCP/TLS
@@ -151,30 +161,30 @@ export function downstreamTransportSocket(
     };
     if (Object.keys(params).length) common.tlsParams = params;
   }
-  common.tlsCertificateSdsSecretConfigs = serverSdsSecrets(server).map(sdsConfig);
+  common.tlsCertificateSdsSecretConfigs = serverSdsSecrets(server).map(sdsSecretConfig);
   const credential = mode !== 'ISTIO_MUTUAL' && !!(tls.credentialNames?.length || tls.credentialName);
   const insecure = tls.insecureSkipVerify === true ? { trustChainVerification: 'ACCEPT_UNTRUSTED' } : {};
   if (validatesClientCertificate(tls)) {
     const defaultValidationContext = credential
       ? {
-          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exact(tls.subjectAltNames) } : {}),
+          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exactSans(tls.subjectAltNames) } : {}),
           ...(tls.verifyCertificateSpki?.length ? { verifyCertificateSpki: [...tls.verifyCertificateSpki] } : {}),
           ...(tls.verifyCertificateHash?.length ? { verifyCertificateHash: [...tls.verifyCertificateHash] } : {}),
           ...insecure,
         }
       : {
           // ApplyToCommonTLSContext (ISTIO_MUTUAL, files): SANs and a CRL file; no SPKI/hash pins
-          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exact(tls.subjectAltNames) } : {}),
+          ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exactSans(tls.subjectAltNames) } : {}),
           ...(tls.caCrl ? { crl: { filename: tls.caCrl } } : {}),
           ...insecure,
         };
     common.combinedValidationContext = {
       defaultValidationContext,
-      validationContextSdsSecretConfig: sdsConfig(clientCaSdsSecret(tls)),
+      validationContextSdsSecretConfig: sdsSecretConfig(clientCaSdsSecret(tls)),
     };
   } else if (credential && tls.subjectAltNames?.length) {
     // a SIMPLE credential server still writes its SANs into a (static) validation context
-    common.validationContext = { matchSubjectAltNames: exact(tls.subjectAltNames) };
+    common.validationContext = { matchSubjectAltNames: exactSans(tls.subjectAltNames) };
   }
   common.alpnProtocols =
     transport === 'tcp' && mode === 'ISTIO_MUTUAL'

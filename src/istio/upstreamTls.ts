@@ -1,0 +1,101 @@
+// The upstream side of TLS: the transport socket of the gateway's outbound cluster from a DestinationRule's tls
+// (DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL), as pilot/pkg/networking/core/cluster_tls.go builds it
+// (buildUpstreamTLSSettings, buildUpstreamClusterTLSContext, constructUpstreamTLS). The server side (Gateway
+// servers) is serverTls.ts, which owns the SDS resource names both sides share.
+import type { ClientTlsSettings } from './model';
+import { CA_SUFFIX, credentialResourceName, exactSans, sdsSecretConfig, WORKLOAD_CERTIFICATE, WORKLOAD_ROOT } from './serverTls';
+import type { TransportSocket } from './serverTls';
+
+export interface UpstreamTlsContext {
+  /** The cluster's name: ISTIO_MUTUAL's SNI when neither the rule nor the auto SNI gives one. */
+  clusterName: string;
+  /** Istio's mTLS SNI for the cluster (`outbound_.<port>_.<subset>_.<host>`), ISTIO_MUTUAL's default. */
+  istioMtlsSni: string;
+  /** The port speaks HTTP/2 (http2, grpc, grpc-web): ALPN h2. */
+  http2: boolean;
+  /** The service's identities (`spiffe://...`), ISTIO_MUTUAL's SANs when the rule gives none. */
+  serviceAccounts: readonly string[];
+}
+
+/** defaultUpstreamCommonTLSContext: Envoy's client defaults made explicit (TLS 1.2 to 1.3). */
+const defaultTlsParams = () => ({ tlsMinimumProtocolVersion: 'TLSv1_2', tlsMaximumProtocolVersion: 'TLSv1_3' });
+
+/**
+ * The UpstreamTlsContext transport socket for a cluster whose DestinationRule sets `tls`; undefined for DISABLE,
+ * for no tls (Istio's auto mTLS then writes transport socket matches, which this does not predict), and for MUTUAL
+ * with neither credentialName nor client certificate files (Istio logs an error and leaves the cluster plain).
+ */
+export function upstreamTransportSocket(
+  tls: ClientTlsSettings | undefined,
+  ctx: UpstreamTlsContext,
+): TransportSocket | undefined {
+  const mode = (tls?.mode ?? '').toUpperCase();
+  if (!tls || !['SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'].includes(mode)) return undefined;
+  const common: Record<string, unknown> = { tlsParams: defaultTlsParams() };
+  let sni = tls.sni ?? '';
+  if (mode === 'ISTIO_MUTUAL') {
+    sni ||= ctx.istioMtlsSni || ctx.clusterName;
+    const sans = tls.subjectAltNames ?? ctx.serviceAccounts;
+    common.tlsCertificateSdsSecretConfigs = [sdsSecretConfig(WORKLOAD_CERTIFICATE)];
+    common.combinedValidationContext = {
+      defaultValidationContext: sans.length ? { matchSubjectAltNames: exactSans(sans) } : {},
+      validationContextSdsSecretConfig: sdsSecretConfig(WORKLOAD_ROOT),
+    };
+    // util.ALPNInMeshWithMxc / ALPNInMeshH2WithMxc
+    common.alpnProtocols = ctx.http2 ? ['istio-peer-exchange', 'istio', 'h2'] : ['istio-peer-exchange', 'istio'];
+  } else {
+    const mutual = mode === 'MUTUAL';
+    if (tls.credentialName) {
+      // ApplyCustomSDSToClientCommonTLSContext: the credential's key pair, its `-cacert` for validation
+      const cred = credentialResourceName(tls.credentialName);
+      if (mutual) common.tlsCertificateSdsSecretConfigs = [sdsSecretConfig(cred)];
+      if (!tls.insecureSkipVerify)
+        common.combinedValidationContext = {
+          defaultValidationContext: tls.subjectAltNames?.length
+            ? { matchSubjectAltNames: exactSans(tls.subjectAltNames) }
+            : {},
+          validationContextSdsSecretConfig: sdsSecretConfig(credentialResourceName(`${tls.credentialName}${CA_SUFFIX}`)),
+        };
+    } else {
+      if (mutual) {
+        if (!tls.clientCertificate || !tls.privateKey) return undefined;
+        common.tlsCertificateSdsSecretConfigs = [
+          sdsSecretConfig(`file-cert:${tls.clientCertificate}~${tls.privateKey}`),
+        ];
+      }
+      // no caCertificates: the system's roots (`file-root:system`); insecureSkipVerify: an empty validation context
+      if (tls.insecureSkipVerify) common.validationContext = {};
+      else
+        common.combinedValidationContext = {
+          defaultValidationContext: {
+            ...(tls.subjectAltNames?.length ? { matchSubjectAltNames: exactSans(tls.subjectAltNames) } : {}),
+            ...(tls.caCrl ? { crl: { filename: tls.caCrl } } : {}),
+          },
+          validationContextSdsSecretConfig: sdsSecretConfig(`file-root:${tls.caCertificates || 'system'}`),
+        };
+    }
+    if (ctx.http2) common.alpnProtocols = ['h2'];
+  }
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typedConfig: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      commonTlsContext: common,
+      ...(sni ? { sni } : {}),
+    },
+  };
+}
+
+/**
+ * kube.ConvertProtocol: a port's appProtocol, else its name (`grpc-web...`, else the prefix before `-`); a
+ * ServiceEntry port's protocol is its name here. HTTP2, GRPC and GRPC-Web are HTTP/2 clusters (isHttp2Cluster).
+ */
+export function isHttp2Port(name: string | undefined, appProtocol?: string): boolean {
+  const n = (name ?? '').toLowerCase();
+  const proto = appProtocol
+    ? appProtocol.toLowerCase()
+    : n.startsWith('grpc-web')
+      ? 'grpc-web'
+      : n.split('-')[0];
+  return ['http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c'].includes(proto ?? '');
+}
