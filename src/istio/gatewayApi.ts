@@ -299,6 +299,8 @@ function deployedDeployment(gw: KubeObject<K8sGatewaySpec>): Deployment {
     template: {
       metadata: { labels },
       spec: {
+        // the deployment controller's template runs the pods as the ServiceAccount it creates, named as the Deployment
+        serviceAccountName: deployedName(gw),
         containers: [{ name: 'istio-proxy', ports: (gw.spec.listeners ?? []).map((l) => ({ containerPort: l.port })) }],
       },
     },

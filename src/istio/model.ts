@@ -257,7 +257,10 @@ export interface DeploymentSpec {
   selector?: { matchLabels?: Record<string, string> };
   template?: {
     metadata?: { labels?: Record<string, string> };
-    spec?: { containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[] };
+    spec?: {
+      serviceAccountName?: string;
+      containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[];
+    };
   };
 }
 

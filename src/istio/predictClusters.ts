@@ -3,19 +3,19 @@
 // define one, ServiceEntry hosts), one more per DestinationRule subset, and BlackHoleCluster
 // (pilot/pkg/networking/core/cluster.go buildOutboundClusters). It carries what `istioctl proxy-config clusters`
 // shows (name, type, the DestinationRule in the metadata) and the transport socket a DestinationRule's tls gives
-// (upstreamTls.ts); the clusters' other settings (timeouts, circuit breakers, load balancing, auto mTLS's transport
-// socket matches) are not predicted. ExternalName Services get no cluster of their own name. A gateway
+// or Istio's auto mTLS gives (upstreamTls.ts); the clusters' other settings (timeouts, circuit breakers, load
+// balancing) are not predicted. ExternalName Services get no cluster of their own name. A gateway
 // with an AUTO_PASSTHROUGH server also gets the SNI-DNAT clusters `outbound_.<port>_.<subset>_.<host>` of every
 // mesh service port (autoPassthrough.ts).
 import { hasAutoPassthrough, meshServicePorts, sniDnatClusterName } from './autoPassthrough';
 import { DestinationRuleIndex } from './destinationRules';
 import { DEFAULT_INGRESS } from './gatewayWorkloads';
 import { translateGatewayApi } from './gatewayApi';
-import type { ResourceSet } from './model';
+import type { Deployment, ResourceSet } from './model';
 import { byCreation } from './predict';
 import { namespaceOf } from './model';
 import type { TransportSocket } from './serverTls';
-import { isHttp2Port, upstreamTransportSocket } from './upstreamTls';
+import { isHttp2Port, upstreamTransport } from './upstreamTls';
 
 export interface PredictedCluster {
   '@type': string;
@@ -23,6 +23,7 @@ export interface PredictedCluster {
   type: string;
   metadata?: { filterMetadata: { istio: Record<string, unknown> } };
   transportSocket?: TransportSocket;
+  transportSocketMatches?: Record<string, unknown>[];
 }
 
 const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -46,6 +47,7 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
     service: { name: string; namespace: string },
     serviceAccounts: readonly string[] = [],
     sniDnat = false,
+    meshExternal = false,
   ) => {
     const name = (port: number, subset: string) =>
       sniDnat ? sniDnatClusterName(port, subset, host) : `outbound|${port}|${subset}|${host}`;
@@ -57,20 +59,22 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
     for (const { port, http2 } of ports) {
       for (const subset of ['', ...arr<{ name?: string }>(rule?.spec.subsets).map((s) => s.name ?? '')]) {
         // SNI-DNAT clusters pass TLS through: no transport socket of their own (cluster_traffic_policy.go)
-        const transportSocket = sniDnat
-          ? undefined
-          : upstreamTransportSocket(rules.clientTls(host, port, subset), {
+        const transport = sniDnat
+          ? {}
+          : upstreamTransport(rules.clientTls(host, port, subset), {
               clusterName: name(port, subset),
               istioMtlsSni: sniDnatClusterName(port, subset, host),
               http2: !!http2,
               serviceAccounts,
+              meshExternal,
+              originalDst: type === 'ORIGINAL_DST',
             });
         out.push({
           '@type': TYPE,
           name: name(port, subset),
           type,
           metadata: { filterMetadata: { istio: subset ? { ...istio, subset } : { ...istio } } },
-          ...(transportSocket ? { transportSocket } : {}),
+          ...transport,
         });
       }
     }
@@ -91,7 +95,7 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
       ports,
       'EDS',
       { name: s.metadata.name, namespace: namespaceOf(s) },
-      serviceAccountsOf(s, resources),
+      serviceAccountsOf(s, [...resources.deployments, ...deployed.deployments]),
     );
   }
   if (!hasIngress)
@@ -100,14 +104,18 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
       DEFAULT_INGRESS.ports.map((p) => ({ port: p.port, http2: isHttp2Port(p.name) })),
       'EDS',
       { name: 'istio-ingressgateway', namespace: 'istio-system' },
+      // the default profile's gateway pods run as this ServiceAccount
+      ['spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'],
     );
   for (const se of resources.serviceEntries) {
     const type = SE_TYPE[String(se.spec.resolution ?? 'NONE').toUpperCase()] ?? 'ORIGINAL_DST';
     const ports = arr<{ number?: number; protocol?: string }>(se.spec.ports)
       .filter((p) => p.number)
       .map((p) => ({ port: p.number!, http2: isHttp2Port(p.protocol) }));
+    const external = String(se.spec.location ?? 'MESH_EXTERNAL').toUpperCase() !== 'MESH_INTERNAL';
+    const sans = arr<string>((se.spec as { subjectAltNames?: unknown }).subjectAltNames);
     for (const h of arr<string>(se.spec.hosts))
-      add(h, ports, type, { name: h, namespace: namespaceOf(se) }, arr<string>((se.spec as { subjectAltNames?: unknown }).subjectAltNames));
+      add(h, ports, type, { name: h, namespace: namespaceOf(se) }, sans, false, external);
   }
   if (hasAutoPassthrough(resources))
     for (const sp of meshServicePorts(resources))
@@ -130,15 +138,15 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
  * of each selected pod (a Pod without serviceAccountName: empty, as the pod spec says; a Deployment's pods: `default`,
  * as the API server defaults it), sorted. ISTIO_MUTUAL checks an upstream's certificate against them.
  */
-function serviceAccountsOf(s: ResourceSet['services'][number], resources: ResourceSet): string[] {
+function serviceAccountsOf(s: ResourceSet['services'][number], workloads: readonly Deployment[]): string[] {
   const selector = s.spec.selector as Record<string, string> | undefined;
   if (!selector || !Object.keys(selector).length) return [];
   const out = new Set<string>();
-  for (const d of resources.deployments) {
+  for (const d of workloads) {
     if (namespaceOf(d) !== namespaceOf(s)) continue;
     const labels = d.spec.template?.metadata?.labels ?? {};
     if (!Object.entries(selector).every(([k, v]) => labels[k] === String(v))) continue;
-    const sa = (d.spec.template?.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName;
+    const sa = d.spec.template?.spec?.serviceAccountName;
     out.add(`spiffe://cluster.local/ns/${namespaceOf(d)}/sa/${sa ?? (d.kind === 'Pod' ? '' : 'default')}`);
   }
   return [...out].sort();

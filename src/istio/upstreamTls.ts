@@ -15,6 +15,42 @@ export interface UpstreamTlsContext {
   http2: boolean;
   /** The service's identities (`spiffe://...`), ISTIO_MUTUAL's SANs when the rule gives none. */
   serviceAccounts: readonly string[];
+  /** A MESH_EXTERNAL ServiceEntry: no auto mTLS. */
+  meshExternal?: boolean;
+  /** An ORIGINAL_DST cluster (headless, resolution NONE): no auto mTLS. */
+  originalDst?: boolean;
+}
+
+/** Envoy's plaintext transport socket, what auto mTLS falls back to for endpoints without Istio's tlsMode label. */
+const RAW_BUFFER = {
+  name: 'envoy.transport_sockets.raw_buffer',
+  typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' },
+};
+
+/**
+ * The cluster's transport: a DestinationRule's tls as its transport socket (userSupplied), or, without one, Istio's
+ * auto mTLS (buildUpstreamTLSSettings autoDetected, applyUpstreamTLSSettings): ISTIO_MUTUAL for endpoints labelled
+ * `tlsMode: istio` (Istio's mTLS SNI and the service's identities), plaintext for the others, as transport socket
+ * matches. No auto mTLS for MESH_EXTERNAL ServiceEntries and ORIGINAL_DST clusters. Assumes the mesh's defaults
+ * (enableAutoMtls, PERMISSIVE peer authentication): PeerAuthentication is not read.
+ */
+export function upstreamTransport(
+  tls: ClientTlsSettings | undefined,
+  ctx: UpstreamTlsContext,
+): { transportSocket?: TransportSocket; transportSocketMatches?: Record<string, unknown>[] } {
+  if (tls) {
+    const transportSocket = upstreamTransportSocket(tls, ctx);
+    return transportSocket ? { transportSocket } : {};
+  }
+  if (ctx.meshExternal) return {};
+  const mtls = upstreamTransportSocket({ mode: 'ISTIO_MUTUAL' }, ctx);
+  if (!mtls || ctx.originalDst) return {};
+  return {
+    transportSocketMatches: [
+      { name: 'tlsMode-istio', match: { tlsMode: 'istio' }, transportSocket: mtls },
+      { name: 'tlsMode-disabled', match: {}, transportSocket: RAW_BUFFER },
+    ],
+  };
 }
 
 /** defaultUpstreamCommonTLSContext: Envoy's client defaults made explicit (TLS 1.2 to 1.3). */
