@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli';
 import type { Listener, RouteConfiguration } from '../../src/envoy/types';
 import { matchRequest } from '../../src/envoy/requestMatch';
+import { predict } from '../../src/istio/predict';
 import { traceRequest, traceToText, type Trace, type TraceRequest } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { memoryIo } from './helpers/memoryIo';
@@ -122,4 +123,27 @@ test('CLI: trace --client-cert', async () => {
     0,
   );
   assert.match(withCert.out.stdout, /=> forwarded to 10\.244\.1\.10:80/);
+});
+
+test('a frontend CA Secret that does not exist: InvalidCACertificateRef on the listeners it validates, which Istio does not program', () => {
+  const { resources, oracle } = load('gwapi-tls-frontend-missing-ca');
+  const conditions = (predict(resources).gatewayApiConditions ?? []).map((c) => [c.type, c.reason, c.message]);
+  const refused = ['https-mutual', 'https-optional', 'https-fallback'];
+  // the message is buildCaCertificateReference's (conversion.go), after the listener's name
+  assert.deepEqual(
+    conditions,
+    refused.map((l) => [
+      'ResolvedRefs',
+      'InvalidCACertificateRef',
+      `listener ${l}: invalid CA certificate reference /Secret/missing-ca., secret simple/missing-ca not found; Istio programs no server for this listener`,
+    ]),
+  );
+  // Istio's own listeners: no chain for those hosts, the others kept
+  const served = oracle.listeners.flatMap((l) => (l.filterChains ?? []).flatMap((c) => c.filterChainMatch?.serverNames ?? []));
+  assert.deepEqual(served.sort(), ['builtin.baihl.io', 'mesh.baihl.io', 'options.baihl.io']);
+  assert.match(
+    both('gwapi-tls-frontend-missing-ca', { host: 'mutual.baihl.io', path: '/', tls: true, clientCertificate: true })
+      .outcome.summary,
+    /no filter chain/,
+  );
 });
