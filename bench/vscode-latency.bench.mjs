@@ -170,10 +170,14 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const editor = SELECTORS.activeEditor;
+    // A lens on screen: VS Code keeps the widgets of lenses outside the viewport in the page, hidden (entry
+    // 35's "/p35 →" lens is there before the edit makes entry 350 read "/p35").
     const lensWith = (text) => ({
       what: `a lens with ${text}`,
       fn: ([sel, lens, t]) =>
-        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some((l) => l.textContent.includes(t)),
+        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some(
+          (l) => l.textContent.includes(t) && l.closest('[widgetid]')?.style.visibility !== 'hidden',
+        ),
       arg: [editor, SELECTORS.lens, text],
     });
     const textWith = (text) => ({ ...visibleText(editor), arg: [editor, text], what: `text ${text}` });
@@ -221,6 +225,12 @@ async function main() {
     const typed = [];
     const lensed = [];
     const lensOnly = [];
+    const diagnosticOnly = [];
+    const noSquiggle = {
+      ...squiggle,
+      what: 'no squiggle',
+      fn: (sel) => !document.querySelector(sel)?.querySelector('[class*="squiggly-"]'),
+    };
     for (let r = 0; r < ROUNDS; r++) {
       await page.keyboard.press('End');
       await page.keyboard.press('ArrowLeft'); // before the closing quote
@@ -228,12 +238,17 @@ async function main() {
       const t0 = performance.now();
       await page.keyboard.press('Backspace');
       typed.push(await until(page, { ...textWith('"/p35"'), what: 'the edited text' }));
-      await until(page, lensWith('/p35 '), 10_000);
-      lensOnly.push(performance.now() - t0);
-      await until(page, squiggle, 10_000);
-      lensed.push(performance.now() - t0);
+      // the lens and the diagnostic come independently: each is timed from the key press
+      const [lensMs, diagnosticMs] = await Promise.all([
+        until(page, lensWith('› /p35 →'), 10_000).then(() => performance.now() - t0),
+        until(page, squiggle, 10_000).then(() => performance.now() - t0),
+      ]);
+      lensOnly.push(lensMs);
+      diagnosticOnly.push(diagnosticMs);
+      lensed.push(Math.max(lensMs, diagnosticMs));
       await page.keyboard.type('0'); // back to /p350, no diagnostic
-      await until(page, lensWith('/p350'), 10_000);
+      await until(page, lensWith('› /p350 →'), 10_000);
+      await until(page, noSquiggle, 10_000);
       await sleep(800);
     }
     const result = {
@@ -241,6 +256,7 @@ async function main() {
         lines: 9 + ENTRIES * 14,
         lensAndDiagnosticMs: Math.round(median(lensed)),
         lensMs: Math.round(median(lensOnly)),
+        diagnosticMs: Math.round(median(diagnosticOnly)),
         baselineTypedCharacterMs: Math.round(median(typed)),
         ratio: +(median(lensed) / median(typed)).toFixed(1),
         targetMs: 150,
