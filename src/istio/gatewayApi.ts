@@ -554,7 +554,8 @@ function frontendValidation(
         `caCertificateRef ${credNs}/${ref.name} not accessible to a Gateway in namespace "${ns}" (missing a ReferenceGrant?)`,
       ),
     };
-  const insecure = validation?.mode === 'AllowInsecureFallback' && optionMode !== 'MUTUAL' && optionMode !== 'OPTIONAL_MUTUAL';
+  const insecure =
+    validation?.mode === 'AllowInsecureFallback' && optionMode !== 'MUTUAL' && optionMode !== 'OPTIONAL_MUTUAL';
   const mode =
     optionMode === 'MUTUAL' || optionMode === 'OPTIONAL_MUTUAL'
       ? optionMode

@@ -139,7 +139,7 @@ export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1
  * as the API server defaults it), sorted. ISTIO_MUTUAL checks an upstream's certificate against them.
  */
 function serviceAccountsOf(s: ResourceSet['services'][number], workloads: readonly Deployment[]): string[] {
-  const selector = s.spec.selector as Record<string, string> | undefined;
+  const selector = s.spec.selector;
   if (!selector || !Object.keys(selector).length) return [];
   const out = new Set<string>();
   for (const d of workloads) {

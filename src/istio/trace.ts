@@ -832,7 +832,8 @@ function clientCertificatePolicy(
 ): { required: boolean; validates: boolean; ca?: string; pinned: boolean } | undefined {
   const tc = chain.transportSocket as { typedConfig?: Record<string, unknown> } | undefined;
   const ctx = tc?.typedConfig;
-  if (!ctx || !String(ctx['@type'] ?? '').endsWith('DownstreamTlsContext')) return undefined;
+  const type = ctx?.['@type'];
+  if (!ctx || typeof type !== 'string' || !type.endsWith('DownstreamTlsContext')) return undefined;
   const common = (ctx.commonTlsContext ?? {}) as Record<string, unknown>;
   const combined = common.combinedValidationContext as
     | { defaultValidationContext?: Record<string, unknown>; validationContextSdsSecretConfig?: { name?: string } }

@@ -3,7 +3,14 @@
 // (buildUpstreamTLSSettings, buildUpstreamClusterTLSContext, constructUpstreamTLS). The server side (Gateway
 // servers) is serverTls.ts, which owns the SDS resource names both sides share.
 import type { ClientTlsSettings } from './model';
-import { CA_SUFFIX, credentialResourceName, exactSans, sdsSecretConfig, WORKLOAD_CERTIFICATE, WORKLOAD_ROOT } from './serverTls';
+import {
+  CA_SUFFIX,
+  credentialResourceName,
+  exactSans,
+  sdsSecretConfig,
+  WORKLOAD_CERTIFICATE,
+  WORKLOAD_ROOT,
+} from './serverTls';
 import type { TransportSocket } from './serverTls';
 
 export interface UpstreamTlsContext {
@@ -90,7 +97,9 @@ export function upstreamTransportSocket(
           defaultValidationContext: tls.subjectAltNames?.length
             ? { matchSubjectAltNames: exactSans(tls.subjectAltNames) }
             : {},
-          validationContextSdsSecretConfig: sdsSecretConfig(credentialResourceName(`${tls.credentialName}${CA_SUFFIX}`)),
+          validationContextSdsSecretConfig: sdsSecretConfig(
+            credentialResourceName(`${tls.credentialName}${CA_SUFFIX}`),
+          ),
         };
     } else {
       if (mutual) {
@@ -128,10 +137,6 @@ export function upstreamTransportSocket(
  */
 export function isHttp2Port(name: string | undefined, appProtocol?: string): boolean {
   const n = (name ?? '').toLowerCase();
-  const proto = appProtocol
-    ? appProtocol.toLowerCase()
-    : n.startsWith('grpc-web')
-      ? 'grpc-web'
-      : n.split('-')[0];
+  const proto = appProtocol ? appProtocol.toLowerCase() : n.startsWith('grpc-web') ? 'grpc-web' : n.split('-')[0];
   return ['http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c'].includes(proto ?? '');
 }

@@ -34,7 +34,7 @@ function load(name: string) {
   // SANs are the stand-in's, so those clusters are left out; every Service and ServiceEntry of the input is compared.
   const inputHosts = new Set([
     ...resources.services.map((s) => `${s.metadata.name}.${s.metadata.namespace ?? 'default'}.svc.cluster.local`),
-    ...resources.serviceEntries.flatMap((se) => (se.spec.hosts as string[] | undefined) ?? []),
+    ...resources.serviceEntries.flatMap((se) => se.spec.hosts ?? []),
   ]);
   const host = (c: { name: string }) => c.name.split('|')[3] ?? c.name.replace(/^outbound_\.\d+_\.[^_]*_\./, '');
   return { predicted: predictClusters(resources).filter((c) => inputHosts.has(host(c))), oracle: oracle.clusters };
@@ -64,7 +64,11 @@ for (const name of cases) {
         .filter((c) => byName.has(c.name))
         .map((c) =>
           JSON.stringify(
-            canonical([c.name, of.get(c.name)?.transportSocket ?? null, of.get(c.name)?.transportSocketMatches ?? null]),
+            canonical([
+              c.name,
+              of.get(c.name)?.transportSocket ?? null,
+              of.get(c.name)?.transportSocketMatches ?? null,
+            ]),
           ),
         );
     assert.deepEqual(lines(mine), lines(byName));

@@ -38,7 +38,10 @@ const lb = { entry: 'loadBalancer' as const };
 function both(name: string, req: TraceRequest): Trace {
   const { resources, oracle } = load(name);
   const offline = traceRequest({ ...lb, ...req }, resources);
-  const istio = traceRequest({ ...lb, ...req }, resources, { routeConfigs: oracle.routes, listeners: oracle.listeners });
+  const istio = traceRequest({ ...lb, ...req }, resources, {
+    routeConfigs: oracle.routes,
+    listeners: oracle.listeners,
+  });
   const strip = (t: Trace) => ({ steps: t.steps.map(({ source: _s, ...rest }) => rest), outcome: t.outcome });
   assert.deepEqual(strip(offline), strip(istio));
   return offline;
@@ -53,12 +56,10 @@ test("Istio's route configuration for an httpsRedirect server requires TLS on it
     authority: 'www.baihl.io',
     path: '/a?b=1',
   });
-  assert.deepEqual([plain.outcome, plain.status, plain.tlsRedirect, plain.route], [
-    'redirect',
-    301,
-    'https://www.baihl.io/a?b=1',
-    undefined,
-  ]);
+  assert.deepEqual(
+    [plain.outcome, plain.status, plain.tlsRedirect, plain.route],
+    ['redirect', 301, 'https://www.baihl.io/a?b=1', undefined],
+  );
   const secure = matchRequest(oracle.routes.find((r) => r.name === 'http.8080')!, {
     authority: 'www.baihl.io',
     path: '/a',
@@ -91,7 +92,12 @@ test('HTTPS without a client certificate: MUTUAL fails the handshake (no HTTP re
     false,
   );
 
-  const withCert = both('https-mutual-modes', { host: 'mutual.baihl.io', path: '/', tls: true, clientCertificate: true });
+  const withCert = both('https-mutual-modes', {
+    host: 'mutual.baihl.io',
+    path: '/',
+    tls: true,
+    clientCertificate: true,
+  });
   assert.equal(withCert.outcome.status, 'forwarded');
 
   const optional = both('https-mutual-modes', { host: 'optional.baihl.io', path: '/', tls: true });
@@ -99,7 +105,10 @@ test('HTTPS without a client certificate: MUTUAL fails the handshake (no HTTP re
   assert.match(optional.steps.find((s) => s.id === 'listener')!.details[0]!, /Client certificate optional/);
 
   // a Gateway API listener made MUTUAL by the Gateway's frontend validation, and one in AllowInsecureFallback
-  assert.match(both('gwapi-tls-options', { host: 'mutual.baihl.io', path: '/', tls: true }).outcome.summary, /^TLS handshake fails/);
+  assert.match(
+    both('gwapi-tls-options', { host: 'mutual.baihl.io', path: '/', tls: true }).outcome.summary,
+    /^TLS handshake fails/,
+  );
   assert.equal(
     both('gwapi-tls-options', { host: 'fallback.baihl.io', path: '/', tls: true, port: 8443 }).outcome.status,
     'forwarded',
@@ -139,7 +148,9 @@ test('a frontend CA Secret that does not exist: InvalidCACertificateRef on the l
     ]),
   );
   // Istio's own listeners: no chain for those hosts, the others kept
-  const served = oracle.listeners.flatMap((l) => (l.filterChains ?? []).flatMap((c) => c.filterChainMatch?.serverNames ?? []));
+  const served = oracle.listeners.flatMap((l) =>
+    (l.filterChains ?? []).flatMap((c) => c.filterChainMatch?.serverNames ?? []),
+  );
   assert.deepEqual(served.sort(), ['builtin.baihl.io', 'mesh.baihl.io', 'options.baihl.io']);
   assert.match(
     both('gwapi-tls-frontend-missing-ca', { host: 'mutual.baihl.io', path: '/', tls: true, clientCertificate: true })

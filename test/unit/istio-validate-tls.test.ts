@@ -41,15 +41,48 @@ const https = '    port: {number: 443, name: https, protocol: HTTPS}\n';
 
 /** One refused object per rule, and the field our line names (the webhook's checks: what istioctl analyze runs). */
 const BAD: [string, string][] = [
-  [gateway('mutual-no-ca', `${https}    tls: {mode: MUTUAL, serverCertificate: /c.pem, privateKey: /k.pem}`), 'spec.servers[0].tls.caCertificates: MUTUAL TLS requires a client CA bundle'],
-  [gateway('simple-no-cert', `${https}    tls: {mode: SIMPLE, privateKey: /k.pem}`), 'spec.servers[0].tls.serverCertificate: SIMPLE TLS requires a server certificate'],
-  [gateway('istio-mutual-cred', `${https}    tls: {mode: ISTIO_MUTUAL, credentialName: cert-a}`), 'spec.servers[0].tls.credentialName: ISTIO_MUTUAL TLS cannot have associated credentialName'],
-  [gateway('file-and-cred', `${https}    tls: {mode: SIMPLE, credentialName: cert-a, serverCertificate: /c.pem, privateKey: /k.pem}`), 'spec.servers[0].tls: only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be specified'],
-  [gateway('http-mutual', `    port: {number: 80, name: http, protocol: HTTP}\n    tls: {httpsRedirect: true, mode: MUTUAL, credentialName: cert-a}`), 'spec.servers[0].tls: server cannot have TLS settings for plain text HTTP ports'],
-  [gateway('tcp-redirect', `    port: {number: 31400, name: tcp, protocol: TCP}\n    tls: {httpsRedirect: true}`), 'spec.servers[0].tls: server cannot have TLS settings for non HTTPS/TLS ports'],
-  [rule('mutual-files', '{mode: MUTUAL, privateKey: /k.pem}'), 'spec.trafficPolicy.tls.clientCertificate: client certificate required for mutual tls'],
-  [rule('cred-and-ca', '{mode: SIMPLE, credentialName: cert-a, caCertificates: /ca.pem}'), 'spec.trafficPolicy.tls.credentialName: cannot specify client certificates or CA certificate or CA CRL If credentialName is set'],
-  [rule('insecure-ca', '{mode: SIMPLE, insecureSkipVerify: true, caCertificates: /ca.pem}'), 'spec.trafficPolicy.tls.insecureSkipVerify: cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true'],
+  [
+    gateway('mutual-no-ca', `${https}    tls: {mode: MUTUAL, serverCertificate: /c.pem, privateKey: /k.pem}`),
+    'spec.servers[0].tls.caCertificates: MUTUAL TLS requires a client CA bundle',
+  ],
+  [
+    gateway('simple-no-cert', `${https}    tls: {mode: SIMPLE, privateKey: /k.pem}`),
+    'spec.servers[0].tls.serverCertificate: SIMPLE TLS requires a server certificate',
+  ],
+  [
+    gateway('istio-mutual-cred', `${https}    tls: {mode: ISTIO_MUTUAL, credentialName: cert-a}`),
+    'spec.servers[0].tls.credentialName: ISTIO_MUTUAL TLS cannot have associated credentialName',
+  ],
+  [
+    gateway(
+      'file-and-cred',
+      `${https}    tls: {mode: SIMPLE, credentialName: cert-a, serverCertificate: /c.pem, privateKey: /k.pem}`,
+    ),
+    'spec.servers[0].tls: only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be specified',
+  ],
+  [
+    gateway(
+      'http-mutual',
+      `    port: {number: 80, name: http, protocol: HTTP}\n    tls: {httpsRedirect: true, mode: MUTUAL, credentialName: cert-a}`,
+    ),
+    'spec.servers[0].tls: server cannot have TLS settings for plain text HTTP ports',
+  ],
+  [
+    gateway('tcp-redirect', `    port: {number: 31400, name: tcp, protocol: TCP}\n    tls: {httpsRedirect: true}`),
+    'spec.servers[0].tls: server cannot have TLS settings for non HTTPS/TLS ports',
+  ],
+  [
+    rule('mutual-files', '{mode: MUTUAL, privateKey: /k.pem}'),
+    'spec.trafficPolicy.tls.clientCertificate: client certificate required for mutual tls',
+  ],
+  [
+    rule('cred-and-ca', '{mode: SIMPLE, credentialName: cert-a, caCertificates: /ca.pem}'),
+    'spec.trafficPolicy.tls.credentialName: cannot specify client certificates or CA certificate or CA CRL If credentialName is set',
+  ],
+  [
+    rule('insecure-ca', '{mode: SIMPLE, insecureSkipVerify: true, caCertificates: /ca.pem}'),
+    'spec.trafficPolicy.tls.insecureSkipVerify: cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true',
+  ],
 ];
 
 /** Accepted by Istio: the redirect-only HTTP server, OPTIONAL_MUTUAL by credential, ISTIO_MUTUAL with SANs. */

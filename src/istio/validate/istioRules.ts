@@ -561,7 +561,8 @@ function clientTlsErrors(tls: Obj, at: YamlPath, out: Violation[]) {
     if (mode === 'SIMPLE' && (set('caCertificates') || set('credentialName') || set('subjectAltNames')))
       out.push({
         path: [...at, 'insecureSkipVerify'],
-        message: 'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true',
+        message:
+          'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true',
       });
     if (mode === 'MUTUAL' && (set('caCertificates') || set('subjectAltNames')))
       out.push({
