@@ -7,7 +7,8 @@ import { normalizeRequestPath, type PathNormalization } from '../envoy/pathNorma
 import { matchRequest, rejectedBeforeRouting, type RequestMatchResult } from '../envoy/requestMatch';
 import { pickFilterChain } from '../envoy/filterChainMatch';
 import type { FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
-import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
+import { parseSniDnatName, predictAutoPassthrough, sniDnatClusterName } from './autoPassthrough';
+import { describeUpstreamTls } from './upstreamTls';
 import { predictL4Routes } from './l4Routes';
 import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
@@ -684,8 +685,24 @@ function clusterExplanation(cluster: string, resources: ResourceSet): string {
   const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
   const sniDnat = cluster.startsWith('outbound_.') ? ' (SNI-DNAT: the SNI names the cluster)' : '';
-  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}`;
-  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}`;
+  const tls = sniDnat
+    ? undefined
+    : describeUpstreamTls(
+        new DestinationRuleIndex([...resources.destinationRules].sort(byCreation)).clientTls(
+          key.host,
+          key.port,
+          key.subset,
+        ),
+        {
+          clusterName: cluster,
+          istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
+          http2: false,
+          serviceAccounts: [],
+        },
+      );
+  const upstream = tls ? ` ${tls}` : '';
+  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}${upstream}`;
+  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}${upstream}`;
 }
 
 interface PodStatus {

@@ -140,3 +140,24 @@ export function isHttp2Port(name: string | undefined, appProtocol?: string): boo
   const proto = appProtocol ? appProtocol.toLowerCase() : n.startsWith('grpc-web') ? 'grpc-web' : n.split('-')[0];
   return ['http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c'].includes(proto ?? '');
 }
+
+/**
+ * One sentence on how the gateway speaks to a cluster's endpoints when a DestinationRule sets tls (the trace's
+ * cluster hop): TLS with the SNI and client certificate the transport socket carries, or plaintext for DISABLE.
+ */
+export function describeUpstreamTls(tls: ClientTlsSettings | undefined, ctx: UpstreamTlsContext): string | undefined {
+  const mode = (tls?.mode ?? '').toUpperCase();
+  if (!tls || !mode) return undefined;
+  if (mode === 'DISABLE') return 'The gateway sends plaintext to it (DestinationRule tls DISABLE).';
+  const socket = upstreamTransportSocket(tls, ctx);
+  if (!socket)
+    return `DestinationRule tls ${mode} names neither credentialName nor clientCertificate/privateKey: Istio leaves the cluster plaintext.`;
+  const tc = socket.typedConfig as {
+    sni?: string;
+    commonTlsContext?: { tlsCertificateSdsSecretConfigs?: { name: string }[] };
+  };
+  const cert = tc.commonTlsContext?.tlsCertificateSdsSecretConfigs?.[0]?.name;
+  return `The gateway opens TLS to it (DestinationRule tls ${mode}${tc.sni ? `, SNI ${tc.sni}` : ', no SNI'}${
+    cert ? `, client certificate ${cert}` : ''
+  }${tls.insecureSkipVerify ? ', server certificate not verified' : ''}).`;
+}

@@ -158,3 +158,43 @@ test('a frontend CA Secret that does not exist: InvalidCACertificateRef on the l
     /no filter chain/,
   );
 });
+
+test("the cluster hop says how the gateway speaks to the upstream: the SNI and client certificate of Istio's cluster", () => {
+  const { oracle } = load('destinationrule-tls');
+  const clusters = (
+    oracle as unknown as { clusters: { name: string; transportSocket?: { typedConfig?: Record<string, unknown> } }[] }
+  ).clusters;
+  const tlsOf = (name: string) => {
+    const tc = clusters.find((c) => c.name === name)?.transportSocket?.typedConfig as
+      | { sni?: string; commonTlsContext?: { tlsCertificateSdsSecretConfigs?: { name: string }[] } }
+      | undefined;
+    return { sni: tc?.sni, cert: tc?.commonTlsContext?.tlsCertificateSdsSecretConfigs?.[0]?.name };
+  };
+  const hop = (path: string) => {
+    const t = both('destinationrule-tls', { host: 'simple.baihl.io', path });
+    const cluster = t.steps.find((s) => s.id === 'cluster')!;
+    return { value: cluster.value, text: cluster.details.join(' ') };
+  };
+  const simple = hop('/tls');
+  const simpleTls = tlsOf(simple.value);
+  assert.ok(simpleTls.sni);
+  assert.match(simple.text, new RegExp(`DestinationRule tls SIMPLE, SNI ${simpleTls.sni!.replace(/\./g, '\\.')}\\)`));
+  const mutual = hop('/mtls');
+  const mutualTls = tlsOf(mutual.value);
+  assert.ok(mutualTls.cert);
+  assert.ok(
+    mutual.text.includes(`tls MUTUAL, SNI ${mutualTls.sni}, client certificate ${mutualTls.cert}`),
+    mutual.text,
+  );
+  // the simple Service's rule: SIMPLE with insecureSkipVerify, an empty validation context in Istio's cluster
+  const insecure = hop('/');
+  assert.deepEqual(
+    (
+      clusters.find((c) => c.name === insecure.value)?.transportSocket?.typedConfig as {
+        commonTlsContext?: Record<string, unknown>;
+      }
+    ).commonTlsContext?.validationContext,
+    {},
+  );
+  assert.match(insecure.text, /tls SIMPLE, no SNI, server certificate not verified\)/);
+});
