@@ -178,7 +178,7 @@ test("the cluster hop says how the gateway speaks to the upstream: the SNI and c
   const simple = hop('/tls');
   const simpleTls = tlsOf(simple.value);
   assert.ok(simpleTls.sni);
-  assert.match(simple.text, new RegExp(`DestinationRule tls SIMPLE, SNI ${simpleTls.sni!.replace(/\./g, '\\.')}\\)`));
+  assert.ok(simple.text.includes(`DestinationRule tls SIMPLE, SNI ${simpleTls.sni})`), simple.text);
   const mutual = hop('/mtls');
   const mutualTls = tlsOf(mutual.value);
   assert.ok(mutualTls.cert);
