@@ -3,15 +3,14 @@
 // analyzers (test/harness/analyze-oracle, its IST0106 lines) when built; the valid TLS corpus cases pass.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli';
 import { readResources } from '../../src/istio/yamlModel';
-import { prerequisite } from './helpers/prerequisite';
+import { ANALYZE_ORACLE, analyzeOracleMissing } from './helpers/analyzeOracle';
 import { memoryIo } from './helpers/memoryIo';
 
 const gateway = (name: string, server: string) => `apiVersion: networking.istio.io/v1
@@ -108,30 +107,17 @@ test('each TLS setting Istio refuses is refused with one line naming the field; 
   assert.deepEqual(good.problems, []);
 });
 
-const ORACLE_DIR = fileURLToPath(new URL('../harness/analyze-oracle/', import.meta.url));
-const istioVersion = /^\s*istio\.io\/istio (\S+)/m.exec(readFileSync(join(ORACLE_DIR, 'go.mod'), 'utf8'))![1]!;
-const ORACLE = join(
-  process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-  'istio-ingress-lab',
-  'analyze-oracle',
-  istioVersion,
-  'analyze-oracle',
-);
-
 test(
   "the IST0106 lines are Istio's own (object, line, text), with the field named first",
   {
-    skip: prerequisite(
-      existsSync(ORACLE),
-      'the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh',
-    ),
+    skip: analyzeOracleMissing(),
   },
   async () => {
     const text = BAD.map(([y]) => y).join('') + GOOD;
     const dir = mkdtempSync(join(tmpdir(), 'validate-tls-'));
     try {
       writeFileSync(join(dir, 'tls.yaml'), text);
-      const { stdout } = await promisify(execFile)(ORACLE, ['--namespace=', 'tls.yaml'], { cwd: dir });
+      const { stdout } = await promisify(execFile)(ANALYZE_ORACLE, ['--namespace=', 'tls.yaml'], { cwd: dir });
       const istio = (JSON.parse(stdout) as { code: string; string: string }[])
         .filter((m) => m.code === 'IST0106')
         .map((m) => m.string)
