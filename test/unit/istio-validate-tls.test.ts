@@ -136,3 +136,67 @@ test(
     }
   },
 );
+
+/** Accepted with warnings (IST0133): one per rule of Istio's, and the field it names. */
+const WARNED: [string, string][] = [
+  [
+    gateway('https-redirect', `${https}    tls: {mode: SIMPLE, credentialName: cert-a, httpsRedirect: true}`),
+    'spec.servers[0].tls.httpsRedirect: tls.httpsRedirect should only be used with http servers',
+  ],
+  [
+    gateway(
+      'ciphers',
+      `${https}    tls: {mode: SIMPLE, credentialName: cert-a, cipherSuites: [NOT-A-CIPHER, AES128-SHA, AES128-SHA]}`,
+    ),
+    'spec.servers[0].tls.cipherSuites: ignoring invalid cipher suites: [NOT-A-CIPHER]',
+  ],
+  [
+    gateway('old-tls', `${https}    tls: {mode: SIMPLE, credentialName: cert-a, minProtocolVersion: TLSV1_0}`),
+    'spec.servers[0].tls.minProtocolVersion: TLS version below TLSV1_2 require setting compatible ciphers as by default they no longer include compatible ciphers.',
+  ],
+  [
+    gateway('passthrough-cert', `${https}    tls: {mode: PASSTHROUGH, credentialName: cert-a}`),
+    'spec.servers[0].tls: PASSTHROUGH mode does not use certificates, they will be ignored',
+  ],
+];
+
+test('TLS settings Istio accepts with a warning: IST0133 naming the field, and the object is still predicted', async () => {
+  for (const [yaml, message] of WARNED) {
+    assert.deepEqual(readResources(yaml, 'w.yaml', { validate: true }).problems, [], message);
+    const { io, out } = memoryIo({ 'w.yaml': yaml });
+    await main(['analyze', 'w.yaml'], io);
+    const lines = out.stdout.split('\n').filter((l) => l.includes('IST0133'));
+    assert.ok(
+      lines.some((l) => l.endsWith(`Schema validation warning: ${message}`)),
+      `${message}\n${out.stdout}`,
+    );
+  }
+});
+
+test(
+  "the IST0133 lines are Istio's own (object, line, text), with the field named first",
+  { skip: analyzeOracleMissing() },
+  async () => {
+    const text = WARNED.map(([y]) => y).join('') + GOOD;
+    const dir = mkdtempSync(join(tmpdir(), 'validate-tls-warn-'));
+    try {
+      writeFileSync(join(dir, 'tls.yaml'), text);
+      const { stdout } = await promisify(execFile)(ANALYZE_ORACLE, ['--namespace=', 'tls.yaml'], { cwd: dir });
+      const istio = (JSON.parse(stdout) as { code: string; string: string }[])
+        .filter((m) => m.code === 'IST0133')
+        .map((m) => m.string)
+        .sort();
+      const { io, out } = memoryIo({ 'tls.yaml': text });
+      await main(['analyze', 'tls.yaml'], io);
+      const ours = out.stdout
+        .split('\n')
+        .filter((l) => l.includes('IST0133'))
+        .map((l) => l.replace(/warning: spec\.[\w.[\]]+: /, 'warning: '))
+        .sort();
+      assert.deepEqual(ours, istio);
+      assert.ok(ours.length >= WARNED.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

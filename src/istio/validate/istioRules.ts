@@ -6,6 +6,7 @@ import type { YamlPath } from '../model';
 import { re2SyntaxError } from '../../envoy/re2';
 import { goDurationNanos } from '../../schema/goDuration';
 import type { Violation } from '../../schema/openApi';
+import { isValidCipherSuite } from '../serverTls';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -583,4 +584,77 @@ function clientTlsErrors(tls: Obj, at: YamlPath, out: Violation[]) {
       out.push({ path: [...at, 'clientCertificate'], message: 'client certificate required for mutual tls' });
     if (!set('privateKey')) out.push({ path: [...at, 'privateKey'], message: 'private key required for mutual tls' });
   }
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
+
+/**
+ * The warnings Istio's Gateway validation gives without refusing the object (istioctl analyze: IST0133
+ * SchemaValidationWarning), in its words: ValidateGateway's httpsRedirect on a server that is not HTTP, and
+ * validateTLSOptions's TLS versions below 1.2 without cipher suites, unknown or repeated cipher suites, certificates
+ * on a passthrough server, more than two tlsCertificates. Each names the field it is about.
+ */
+export function gatewayWarnings(spec: Obj): Violation[] {
+  const out: Violation[] = [];
+  list(spec.servers).forEach((s, i) => {
+    if (!isObj(s)) return;
+    const at: YamlPath = ['spec', 'servers', i];
+    const tls = isObj(s.tls) ? s.tls : undefined;
+    if (!tls) return;
+    const mode = str(tls.mode) ?? 'PASSTHROUGH';
+    const ciphers = list(tls.cipherSuites).filter((c): c is string => typeof c === 'string');
+    if ((tls.minProtocolVersion === 'TLSV1_0' || tls.minProtocolVersion === 'TLSV1_1') && !ciphers.length)
+      out.push({
+        path: [...at, 'tls', 'minProtocolVersion'],
+        message:
+          'TLS version below TLSV1_2 require setting compatible ciphers as by default they no longer include compatible ciphers.',
+      });
+    const valid = new Set<string>();
+    const invalid = new Set<string>();
+    const duplicate = new Set<string>();
+    for (const c of ciphers)
+      if (!isValidCipherSuite(c)) invalid.add(c);
+      else if (valid.has(c)) duplicate.add(c);
+      else valid.add(c);
+    const sorted = (x: Set<string>) => `[${[...x].sort().join(' ')}]`;
+    if (invalid.size)
+      out.push({ path: [...at, 'tls', 'cipherSuites'], message: `ignoring invalid cipher suites: ${sorted(invalid)}` });
+    if (duplicate.size)
+      out.push({
+        path: [...at, 'tls', 'cipherSuites'],
+        message: `ignoring duplicate cipher suites: ${sorted(duplicate)}`,
+      });
+    const has = (k: string) => (Array.isArray(tls[k]) ? list(tls[k]).length > 0 : !!tls[k]);
+    if (
+      mode !== 'ISTIO_MUTUAL' &&
+      (mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') &&
+      [
+        'caCrl',
+        'serverCertificate',
+        'privateKey',
+        'caCertificates',
+        'tlsCertificates',
+        'credentialName',
+        'credentialNames',
+      ].some(has)
+    )
+      out.push({ path: [...at, 'tls'], message: `${mode} mode does not use certificates, they will be ignored` });
+    if (
+      (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') &&
+      !has('credentialName') &&
+      !has('credentialNames') &&
+      list(tls.tlsCertificates).length > 2
+    )
+      out.push({
+        path: [...at, 'tls', 'tlsCertificates'],
+        message: `${mode === 'SIMPLE' ? 'SIMPLE TLS' : 'MUTUAL TLS'} can support up to 2 server certificates`,
+      });
+    const proto = isObj(s.port) ? (str(s.port.protocol)?.toUpperCase() ?? '') : '';
+    if (isObj(s.port) && !HTTP_PROTOCOLS.has(proto) && tls.httpsRedirect === true)
+      out.push({
+        path: [...at, 'tls', 'httpsRedirect'],
+        message: 'tls.httpsRedirect should only be used with http servers',
+      });
+  });
+  return out;
 }
