@@ -5,7 +5,7 @@
 // (ApplyCredentialSDSToServerCommonTLSContext, ApplyToCommonTLSContext) of the pinned Istio.
 import type { GatewayServer } from './model';
 
-export type ServerTlsSettings = NonNullable<GatewayServer['tls']>;
+type ServerTlsSettings = NonNullable<GatewayServer['tls']>;
 
 /** A filter chain's transport socket as Envoy prints it (`envoy.transport_sockets.tls` with its typed config). */
 export interface TransportSocket {
@@ -45,18 +45,18 @@ const VALID_CIPHER_SUITES = new Set([
 export const isValidCipherSuite = (cs: string) =>
   cs === '' || cs === 'ALL' || !/^[\p{L}\p{N}]/u.test(cs) || VALID_CIPHER_SUITES.has(cs);
 
-export const tlsMode = (tls: ServerTlsSettings | undefined) => (tls?.mode ?? '').toUpperCase();
+const tlsMode = (tls: ServerTlsSettings | undefined) => (tls?.mode ?? '').toUpperCase();
 
 /** The modes whose chain terminates TLS at the gateway (the others pass it through, or the server has no TLS). */
-export const isTerminating = (tls: ServerTlsSettings | undefined) =>
+const isTerminating = (tls: ServerTlsSettings | undefined) =>
   !!tls && ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL'].includes(tlsMode(tls));
 
 /** MUTUAL and ISTIO_MUTUAL: a client without a certificate fails the handshake (require_client_certificate). */
-export const requiresClientCertificate = (tls: ServerTlsSettings | undefined) =>
+const requiresClientCertificate = (tls: ServerTlsSettings | undefined) =>
   ['MUTUAL', 'ISTIO_MUTUAL'].includes(tlsMode(tls));
 
 /** MUTUAL, OPTIONAL_MUTUAL and ISTIO_MUTUAL validate a client certificate when one is presented. */
-export const validatesClientCertificate = (tls: ServerTlsSettings | undefined) =>
+const validatesClientCertificate = (tls: ServerTlsSettings | undefined) =>
   requiresClientCertificate(tls) || tlsMode(tls) === 'OPTIONAL_MUTUAL';
 
 /**
@@ -76,7 +76,7 @@ export function credentialResourceName(name: string): string {
  * `kubernetes://<credentialName>`; `builtin://` and ISTIO_MUTUAL: the gateway's own workload certificate (SDS
  * `default`); certificate files in the pod: `file-cert:<cert>~<key>`; neither: `default`.
  */
-export function serverSdsSecrets(server: GatewayServer): string[] {
+function serverSdsSecrets(server: GatewayServer): string[] {
   const tls = server.tls;
   if (!isTerminating(tls) || !tls) return [];
   if (tlsMode(tls) === 'ISTIO_MUTUAL') return [WORKLOAD_CERTIFICATE];
@@ -97,7 +97,7 @@ export function serverSdsSecrets(server: GatewayServer): string[] {
  * `<name>-cacert`), caCertCredentialName when given; `builtin://` and ISTIO_MUTUAL: the mesh root (ROOTCA); files:
  * `file-root:<caCertificates>`.
  */
-export function clientCaSdsSecret(tls: ServerTlsSettings): string {
+function clientCaSdsSecret(tls: ServerTlsSettings): string {
   if (tlsMode(tls) === 'ISTIO_MUTUAL') return WORKLOAD_ROOT;
   const first = tls.credentialNames?.[0] ?? tls.credentialName;
   if (first) {
