@@ -23,6 +23,7 @@ Offline it predicts Envoy's config from the YAML; --config-dump/--clusters use a
   --tls                     a TLS connection (HTTPS, or TLS passthrough) with the host as SNI; port 443 by default
   --sni NAME                the SNI the client sends (implies --tls)
   --alpn P                  an ALPN protocol the client offers (repeatable; AUTO_PASSTHROUGH wants istio's)
+  --client-cert             the TLS client presents a certificate (curl --cert); MUTUAL servers require one
   --header K=V              extra request header (repeatable; Authorization=Bearer TOKEN for a JWT)
   --source-ip IP            the client's address as the gateway sees it (AuthorizationPolicy ipBlocks)
   --entry KIND              loadBalancer | clusterIP | nodePort (default: loadBalancer when the Service has one)
@@ -49,6 +50,7 @@ export const traceCommand: Command = {
         tls: { kind: 'boolean' },
         sni: { kind: 'string' },
         alpn: { kind: 'strings' },
+        'client-cert': { kind: 'boolean' },
         method: { kind: 'string' },
         header: { kind: 'strings' },
         'source-ip': { kind: 'string' },
@@ -115,6 +117,7 @@ export const traceCommand: Command = {
           port: o.port as number | undefined,
           ...(tls ? { tls, ...(o.sni !== undefined ? { sni: String(o.sni) } : {}) } : {}),
           ...(o.alpn ? { alpn: o.alpn as string[] } : {}),
+          ...(o['client-cert'] === true ? { clientCertificate: true } : {}),
         },
         resources,
         live,

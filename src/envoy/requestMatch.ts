@@ -2,6 +2,7 @@
 // match accepts the request (path, prefix, path_separated_prefix or safe_regex on the path without query
 // string; case_sensitive; headers; query parameters). Every earlier route carries the reasons it did not
 // match, which is what the request trace shows. The chosen route's rewrite gives the upstream path.
+// A virtual host's require_tls redirects a plain request to https first.
 // Not evaluated: runtime_fraction, grpc, tls_context, dynamic_metadata, filter_state, match trees.
 import type {
   HeaderMatcher,
@@ -22,6 +23,7 @@ export interface RequestSpec {
   /** :path including any query string, e.g. "/simple/nginx?x=1". */
   path: string;
   method?: string;
+  /** `https` when the request arrived over TLS (Envoy's x-forwarded-proto at an edge proxy); default `http`. */
   scheme?: string;
   /** Extra request headers; names are case-insensitive. */
   headers?: Record<string, string | string[]>;
@@ -55,6 +57,11 @@ export interface RequestMatchResult {
   clusters?: { name: string; weight?: number }[];
   /** Status Envoy answers itself: 404 without vhost/route, the direct response, or the redirect code. */
   status?: number;
+  /**
+   * The virtual host requires TLS (require_tls) and the request came in plain: Envoy answers 301 to this https URL
+   * before any route is tried (SslRedirectRoute, Location `https://<Host><path>`).
+   */
+  tlsRedirect?: string;
 }
 
 export interface NormalRequest {
@@ -289,6 +296,15 @@ export function matchRequest(rc: RouteConfiguration, req: RequestSpec): RequestM
 
 export function matchInVirtualHost(choice: VirtualHostChoice, req: RequestSpec): RequestMatchResult {
   const vh: VirtualHost = choice.virtualHost;
+  // an edge proxy's requests are external, so EXTERNAL_ONLY redirects them as ALL does
+  if ((vh.requireTls === 'ALL' || vh.requireTls === 'EXTERNAL_ONLY') && (req.scheme ?? 'http') !== 'https')
+    return {
+      outcome: 'redirect',
+      virtualHost: choice,
+      misses: [],
+      status: 301,
+      tlsRedirect: `https://${req.authority}${req.path}`,
+    };
   const r = normaliseRequest(req);
   const misses: RouteMiss[] = [];
   const routes = vh.routes ?? [];

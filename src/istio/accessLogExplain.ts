@@ -588,8 +588,8 @@ function explainConnectFailure(
       );
     else facts.push(`cluster port ${parts.port}`);
     const rule = new DestinationRuleIndex(ctx.resources?.destinationRules ?? []).ruleFor(parts.host);
-    const tls = (rule?.spec.trafficPolicy as { tls?: { mode?: string } } | undefined)?.tls?.mode;
-    if (tls) facts.push(`DestinationRule ${rule!.metadata.name} sets tls.mode ${tls}`);
+    const tls = rule?.spec.trafficPolicy?.tls?.mode;
+    if (tls && rule) facts.push(`DestinationRule ${rule.metadata.name} sets tls.mode ${tls}`);
     const live = ctx.dump?.cluster(name) as
       | { transportSocket?: { name?: string }; transportSocketMatches?: unknown[] }
       | undefined;

@@ -173,6 +173,19 @@ export interface GatewayServer {
     credentialNames?: string[];
     /** A certificate file in the gateway pod (instead of credentialName). */
     serverCertificate?: string;
+    privateKey?: string;
+    caCertificates?: string;
+    caCrl?: string;
+    tlsCertificates?: { serverCertificate?: string; privateKey?: string }[];
+    /** The Secret holding the CA for client validation (default: the credential's ca.crt or `<name>-cacert`). */
+    caCertCredentialName?: string;
+    subjectAltNames?: string[];
+    verifyCertificateSpki?: string[];
+    verifyCertificateHash?: string[];
+    minProtocolVersion?: string;
+    maxProtocolVersion?: string;
+    cipherSuites?: string[];
+    insecureSkipVerify?: boolean;
     httpsRedirect?: boolean;
   };
 }
@@ -189,9 +202,27 @@ export interface ConsistentHash {
   httpQueryParameterName?: string;
 }
 
+/** A DestinationRule's tls (ClientTLSSettings): how the gateway speaks to the upstream. */
+export interface ClientTlsSettings {
+  mode?: string;
+  credentialName?: string;
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  caCrl?: string;
+  subjectAltNames?: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
 export interface TrafficPolicy {
   loadBalancer?: { consistentHash?: ConsistentHash; simple?: string };
-  portLevelSettings?: { port?: { number?: number }; loadBalancer?: { consistentHash?: ConsistentHash } }[];
+  tls?: ClientTlsSettings;
+  portLevelSettings?: {
+    port?: { number?: number };
+    loadBalancer?: { consistentHash?: ConsistentHash };
+    tls?: ClientTlsSettings;
+  }[];
 }
 
 export interface DestinationRuleSpec {
@@ -226,7 +257,10 @@ export interface DeploymentSpec {
   selector?: { matchLabels?: Record<string, string> };
   template?: {
     metadata?: { labels?: Record<string, string> };
-    spec?: { containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[] };
+    spec?: {
+      serviceAccountName?: string;
+      containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[];
+    };
   };
 }
 

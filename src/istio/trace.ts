@@ -9,7 +9,8 @@ import { pickFilterChain } from '../envoy/filterChainMatch';
 import type { Filter, FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
 import { evaluateHttpAuthz, policyText, type HttpAuthzOutcome } from '../envoy/httpAuthz';
 import { authzFiltersOf, predictGatewayAuthz, type AuthzPrediction } from './authz';
-import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
+import { parseSniDnatName, predictAutoPassthrough, sniDnatClusterName } from './autoPassthrough';
+import { describeUpstreamTls } from './upstreamTls';
 import { predictL4Routes } from './l4Routes';
 import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
@@ -46,6 +47,8 @@ export interface TraceRequest {
   sni?: string;
   /** ALPN the client offers (Istio's AUTO_PASSTHROUGH chains want its mTLS protocols, e.g. `istio`). */
   alpn?: string[];
+  /** The TLS client presents a certificate (curl --cert); MUTUAL servers refuse the handshake without one. */
+  clientCertificate?: boolean;
   /**
    * `<ns>/<name>` of the Istio Gateway (a Gateway API listener's internal one included) whose route is traced:
    * offline, the request enters through the Service of the workload that Gateway selects (a Gateway API
@@ -348,6 +351,30 @@ export function traceRequest(
       return fail(0, `connection closed: no filter chain on ${listener.name ?? listenerName} matches`);
     }
     const chosen = pick.index === -1 ? 'the default chain' : chainText(pick.index ?? 0);
+    const clientCert = tls ? clientCertificatePolicy(pick.chain) : undefined;
+    if (clientCert?.required && !req.clientCertificate) {
+      steps.push({
+        id: 'listener',
+        title: 'Envoy listener',
+        value: `${listener.name ?? listenerName}: TLS handshake fails`,
+        details: [
+          `${chosen} of ${listener.name ?? listenerName} takes the connection, ${pick.how}, and requires a client certificate (require_client_certificate: the server's tls.mode is MUTUAL or ISTIO_MUTUAL).`,
+          `The client sent none: Envoy ends the TLS handshake with an alert, so there is no HTTP response at all (curl exits 56 "alert certificate required" over TLS 1.3, 35 over TLS 1.2).`,
+          `Send a client certificate signed by the CA in ${clientCert.ca ?? 'the validation context'} (curl --cert CERT --key KEY; --client-cert here), or make the server OPTIONAL_MUTUAL to accept clients without one.`,
+          ...whyNot,
+        ],
+        status: 'fail',
+        source: configSource,
+      });
+      return fail(0, 'TLS handshake fails: the server requires a client certificate (MUTUAL) and the client sent none');
+    }
+    const certNote = !clientCert?.validates
+      ? ''
+      : req.clientCertificate
+        ? ` The client's certificate must chain to ${clientCert.ca ?? 'the validation context'}${clientCert.pinned ? ' and match its pinned SANs/SPKI/hashes' : ''} (not checked offline).`
+        : clientCert.required
+          ? ''
+          : ` Client certificate optional (OPTIONAL_MUTUAL): the handshake succeeds without one; one that is sent must chain to ${clientCert.ca ?? 'the validation context'}.`;
     const filters = pick.chain.filters ?? [];
     const hcm = filters.find((f) => f.name === 'envoy.filters.network.http_connection_manager');
     const tcpProxy = filters.find((f) => f.name === 'envoy.filters.network.tcp_proxy');
@@ -358,7 +385,7 @@ export function traceRequest(
       title: 'Envoy listener',
       value,
       details: [
-        `Envoy's listener ${listener.name ?? listenerName} on 0.0.0.0:${targetPort}: ${chosen} takes the connection, ${pick.how}; ${what}.`,
+        `Envoy's listener ${listener.name ?? listenerName} on 0.0.0.0:${targetPort}: ${chosen} takes the connection, ${pick.how}; ${what}.${certNote}`,
         ...whyNot,
       ],
       status: 'ok',
@@ -472,6 +499,7 @@ export function traceRequest(
     path: routedPath,
     method,
     headers: req.headers,
+    scheme: tls ? 'https' : 'http',
   });
   if (!m.virtualHost) {
     const domains = (rc.virtualHosts ?? []).flatMap((v) => v.domains);
@@ -497,6 +525,16 @@ export function traceRequest(
     status: 'ok',
     source: configSource,
   });
+  if (m.tlsRedirect) {
+    // the Gateway server's tls.httpsRedirect: Istio sets require_tls ALL on its virtual hosts
+    steps
+      .at(-1)!
+      .details.push(
+        `${vh.name} requires TLS (require_tls ${String(vh.requireTls)}, the Gateway server's tls.httpsRedirect): Envoy answers a plain request 301 to ${m.tlsRedirect} before trying any route.`,
+        `Send HTTPS to the gateway's HTTPS port (curl -L follows the redirect; --tls traces it).`,
+      );
+    return fail(301, `301 Moved Permanently to ${m.tlsRedirect}: the server redirects plain HTTP to HTTPS`);
+  }
   const missLines = m.misses.map(
     (miss) =>
       `#${miss.index} ${describeRoute(miss.route)} ${originText(miss.route, prediction)}: ${miss.reasons.join('; ')}`,
@@ -747,8 +785,24 @@ function clusterExplanation(cluster: string, resources: ResourceSet): string {
   const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
   const sniDnat = cluster.startsWith('outbound_.') ? ' (SNI-DNAT: the SNI names the cluster)' : '';
-  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}`;
-  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}`;
+  const tls = sniDnat
+    ? undefined
+    : describeUpstreamTls(
+        new DestinationRuleIndex([...resources.destinationRules].sort(byCreation)).clientTls(
+          key.host,
+          key.port,
+          key.subset,
+        ),
+        {
+          clusterName: cluster,
+          istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
+          http2: false,
+          serviceAccounts: [],
+        },
+      );
+  const upstream = tls ? ` ${tls}` : '';
+  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}${upstream}`;
+  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}${upstream}`;
 }
 
 interface PodStatus {
@@ -883,4 +937,32 @@ export function traceToText(t: Trace): string {
   });
   lines.push('', `=> ${t.outcome.summary}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a terminating chain's DownstreamTlsContext asks of the client's certificate: required
+ * (require_client_certificate), validated when sent (a validation context: OPTIONAL_MUTUAL too), against which SDS
+ * CA resource, and whether SANs, SPKI or hashes are pinned.
+ */
+function clientCertificatePolicy(
+  chain: FilterChain,
+): { required: boolean; validates: boolean; ca?: string; pinned: boolean } | undefined {
+  const tc = chain.transportSocket as { typedConfig?: Record<string, unknown> } | undefined;
+  const ctx = tc?.typedConfig;
+  const type = ctx?.['@type'];
+  if (!ctx || typeof type !== 'string' || !type.endsWith('DownstreamTlsContext')) return undefined;
+  const common = (ctx.commonTlsContext ?? {}) as Record<string, unknown>;
+  const combined = common.combinedValidationContext as
+    | { defaultValidationContext?: Record<string, unknown>; validationContextSdsSecretConfig?: { name?: string } }
+    | undefined;
+  const defaults = combined?.defaultValidationContext ?? {};
+  const required = ctx.requireClientCertificate === true;
+  return {
+    required,
+    validates: required || !!combined,
+    ...(combined?.validationContextSdsSecretConfig?.name ? { ca: combined.validationContextSdsSecretConfig.name } : {}),
+    pinned: ['matchSubjectAltNames', 'verifyCertificateSpki', 'verifyCertificateHash'].some(
+      (k) => ((defaults[k] as unknown[] | undefined) ?? []).length > 0,
+    ),
+  };
 }
