@@ -24,6 +24,7 @@ import { onNewRequests, registerRequestsView } from './editor/requestsView';
 import type { PromptSeam } from './editor/prompts';
 import { registerIstioDiagnostics } from './editor/quickFixes';
 import { L4LensProvider } from './editor/l4Lens';
+import { AuthzLensProvider } from './editor/authzLens';
 import { RouteHoverProvider } from './editor/routeHover';
 import { RouteLensProvider } from './editor/routeLens';
 import { SECTION } from './editor/settings';
@@ -93,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     vscode.languages.registerHoverProvider(YAML, new RouteHoverProvider(ctx)),
     vscode.languages.registerCodeLensProvider(YAML, l4Lenses),
     vscode.languages.registerCodeLensProvider(YAML, statusLenses),
+    vscode.languages.registerCodeLensProvider(YAML, new AuthzLensProvider(ctx)),
     statusLenses,
     vscode.languages.registerHoverProvider(YAML, l4Lenses),
     registerIstioDiagnostics(ctx),
