@@ -130,7 +130,7 @@ export function ruleLens(p: AuthorizationPolicy, i: number): string {
   return fitLens(`${actionText(p)}: ${ruleText(rule)}`);
 }
 
-/** `jwtRules[i]`: `JWT issuer https://a.io (inline JWKS) from header x-token "Bearer "`. */
+/** `jwtRules[i]`: `JWT issuer https://a.io (inline JWKS) from header x-token "Bearer "` (no `from` for the default places). */
 export function jwtRuleLens(r: JWTRule): string {
   const keys = r.jwks ? 'inline JWKS' : r.jwksUri ? `keys from ${r.jwksUri}` : 'keys from the issuer';
   const where = [
@@ -138,9 +138,10 @@ export function jwtRuleLens(r: JWTRule): string {
     ...(r.fromParams ?? []).map((q) => `?${q}`),
     ...(r.fromCookies ?? []).map((c) => `cookie ${c}`),
   ];
-  const from = where.length ? where.join(', ') : 'Authorization Bearer, ?access_token';
+  // the default locations (Authorization: Bearer, ?access_token) go unsaid: the lens has room for the issuer
+  const from = where.length ? ` from ${where.join(', ')}` : '';
   const aud = r.audiences?.length ? `, audiences ${list(r.audiences)}` : '';
-  return fitLens(`JWT issuer ${r.issuer ?? '(any)'} (${keys}${aud}) from ${from}`);
+  return fitLens(`JWT issuer ${r.issuer ?? '(any)'} (${keys}${aud})${from}`);
 }
 
 // ---- live: what the gateway Envoy's own filters hold ----

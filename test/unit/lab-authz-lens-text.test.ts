@@ -114,7 +114,7 @@ test('rule lenses say the action and what each rule matches', () => {
   assert.ok(ruleLens(allow, 0).length <= LENS_MAX);
   const ra = load('authz-jwt-request-principals').resources.requestAuthentications[0]!;
   assert.deepEqual(ra.spec.jwtRules!.map(jwtRuleLens), [
-    'JWT issuer testing@secure.istio.io (inline JWKS) from Authorization Bearer, ?access_token',
+    'JWT issuer testing@secure.istio.io (inline JWKS)',
     'JWT issuer auth.example.com (inline JWKS, audiences simple) from header x-token "Bearer "',
   ]);
 });
