@@ -79,8 +79,8 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
     const at = (range: vscode.Range, title: string, tooltip: string) =>
       lenses.push(new vscode.CodeLens(range, { title, tooltip, command: '' }));
     const policyLens = (p: AuthorizationPolicy | RequestAuthentication) => {
-      const head = toVsRange(p.range);
-      const first = new vscode.Range(head.start.line, 0, head.start.line, 0);
+      // on the kind's line, as the Gateway API status lens (a document's range starts at its `---`)
+      const first = toVsRange(p.rangeAt(['kind']));
       const a = attachmentLens(p, targets);
       at(first, a.title, a.tooltip);
       if (live?.ok === true && liveFilters)

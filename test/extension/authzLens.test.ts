@@ -93,7 +93,7 @@ suite('authorization lenses', function () {
     if (api) api.setPrompts(before);
   });
 
-  test('each policy says whether it reaches the ingress gateway and why; each rule what it matches', async () => {
+  test('each policy says on its kind line whether it reaches the ingress gateway and why; each rule what it matches', async () => {
     const doc = await vscode.workspace.openTextDocument(file());
     await vscode.window.showTextDocument(doc);
     const line = (needle: string, after = 0) => {
@@ -101,10 +101,10 @@ suite('authorization lenses', function () {
       assert.fail(`${needle} not in the file`);
     };
     const seen = await lensesUntil(doc.uri, (ls) => ls.some(([, t]) => t.startsWith('predicted')));
-    const second = line('name: deny-nginx') - 3; // its apiVersion line, after the ---
-    const third = line('kind: RequestAuthentication') - 1;
+    const second = line('kind: AuthorizationPolicy', 2);
+    const third = line('kind: RequestAuthentication');
     assert.deepEqual(seen, [
-      [0, "predicted ✗ ingress gateway: its selector app=simple does not match the gateway's pods"],
+      [1, "predicted ✗ ingress gateway: its selector app=simple does not match the gateway's pods"],
       [line('- {}'), 'DENY: every request'],
       [second, "predicted ✓ ingress gateway: its selector istio=ingressgateway matches the gateway's pods"],
       [line('- to:'), 'DENY: path /simple/nginx*'],
