@@ -153,16 +153,15 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
   private async liveState(gw: GatewayRef | undefined): Promise<LiveState | undefined> {
     const known = this.ctx.live.peek(gw);
     if (known) return known;
-    const pending = this.ctx.live.get(gw);
-    pending.catch(() => undefined);
+    // a failed read is no lens error: the lenses stay predicted (the route lens shows why the cluster is not read)
+    const pending = this.ctx.live.get(gw).catch(() => undefined);
     const soon = await Promise.race([pending, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
     if (soon === undefined && !this.refreshing) {
       this.refreshing = true;
       void pending
         .then((s) => {
-          if (s.ok) this.ctx.refreshLenses();
+          if (s?.ok) this.ctx.refreshLenses();
         })
-        .catch(() => undefined)
         .finally(() => (this.refreshing = false));
     }
     return soon;

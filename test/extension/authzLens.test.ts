@@ -5,12 +5,17 @@
 // Istio's own generator (test/corpus/authz-other-selector/oracle.json) puts the istio=ingressgateway policy's rule in
 // the gateway's DENY rbac filter and leaves the app=simple one out; test/unit/lab-authz-lens-text.test.ts holds the
 // lens words to Istio's output on every authz-* case.
+// The live suite (when .cluster/kubeconfig answers; failed with LAB_REQUIRE_CLUSTER=1) applies a DENY policy to the
+// lab's cluster: the policy's lens reads the real istiod's rbac filter from the gateway Envoy, the match's lens says
+// 403 from those filters, and the match's send lens gets 403 from the real gateway. The policy is deleted after.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LabApi } from '../../src/extension';
 import type { PromptSeam } from '../../src/editor/prompts';
-import { labApi, ScriptedPrompts } from './seam';
+import { connectLabCluster, EXTENSION_ID, labApi, ScriptedPrompts } from './seam';
 
 const workspaceFile = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
 
@@ -58,6 +63,7 @@ async function lensesUntil(
   uri: vscode.Uri,
   ok: (ls: [number, string][]) => boolean,
   timeoutMs = 20_000,
+  between: () => Thenable<unknown> = () => Promise.resolve(),
 ): Promise<[number, string][]> {
   await vscode.workspace.openTextDocument(uri);
   const until = Date.now() + timeoutMs;
@@ -71,6 +77,7 @@ async function lensesUntil(
       .sort((a, b) => a[0] - b[0]);
     if (ok(seen)) return seen;
     await new Promise((r) => setTimeout(r, 300));
+    await between();
   }
   assert.fail(`after ${timeoutMs} ms ${vscode.workspace.asRelativePath(uri)} shows ${JSON.stringify(seen)}`);
 }
@@ -122,5 +129,110 @@ suite('authorization lenses', function () {
     const nginxRoute = seen.find(([, t]) => t.startsWith('predicted http.8080') && t.includes('/simple/nginx*'));
     assert.ok(nginxRoute, JSON.stringify(seen));
     assert.deepEqual(refusals, [[nginxRoute[0], 'predicted: 403 by DENY istio-system/deny-nginx rule 0']]);
+  });
+});
+
+const repo = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+const harnessVar = (name: string) =>
+  execFileSync('bash', ['-c', `source "$1" && echo "$${name}"`, 'bash', join(repo(), 'test/harness/versions.sh')], {
+    encoding: 'utf8',
+  }).trim();
+
+const refresh = () => vscode.commands.executeCommand('istioIngressLab.refresh');
+
+const LIVE_POLICY = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: lens-deny-nginx
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels:
+      istio: ingressgateway
+  action: DENY
+  rules:
+  - to:
+    - operation:
+        paths: ["/simple/nginx*"]
+`;
+
+suite('authorization lenses, live on the harness cluster', function () {
+  this.timeout(180_000);
+  let api: LabApi;
+  let kubectl: (...args: string[]) => string;
+  const file = () => workspaceFile('authz-live.yaml');
+
+  suiteSetup(async function () {
+    api = await connectLabCluster(vscode, this);
+    const bin = join(harnessVar('K8S_BIN'), 'kubectl');
+    const kubeconfig = join(repo(), '.cluster', 'kubeconfig');
+    kubectl = (...args: string[]) =>
+      execFileSync(bin, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    const prompts = new ScriptedPrompts();
+    api.setPrompts(prompts);
+    assert.ok(await vscode.commands.executeCommand('istioIngressLab.deploySample'), JSON.stringify(prompts.shown));
+    writeFileSync(file().fsPath, LIVE_POLICY);
+    kubectl('apply', '-f', file().fsPath);
+    await vscode.commands.executeCommand('istioIngressLab.refresh');
+  });
+  suiteTeardown(async () => {
+    if (!api) return;
+    rmSync(file().fsPath, { force: true });
+    try {
+      kubectl('-n', 'istio-system', 'delete', 'authorizationpolicies.security.istio.io/lens-deny-nginx', '--wait=true');
+    } finally {
+      await vscode.commands.executeCommand('istioIngressLab.refresh');
+      await vscode.workspace
+        .getConfiguration('istioIngressLab')
+        .update('kubeconfig', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test("the policy's lens reads the gateway Envoy's rbac filter; the match's 403 lens and the real gateway agree", async () => {
+    const pod = kubectl(
+      '-n',
+      'istio-system',
+      'get',
+      'pods',
+      '-l',
+      'istio=ingressgateway',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    );
+    assert.ok(pod);
+    const liveOn = `live: on ${pod}'s DENY rbac filter (rule 0)`;
+    // istiod pushes the filter within a second or so; between tries the lab reads the gateway again (Refresh)
+    const policyLenses = await lensesUntil(file(), (ls) => ls.some(([, t]) => t === liveOn), 60_000, refresh);
+    assert.deepEqual(
+      policyLenses
+        .filter(([l]) => l === 1)
+        .map(([, t]) => t)
+        .sort(),
+      ["predicted ✓ ingress gateway: its selector istio=ingressgateway matches the gateway's pods", liveOn].sort(),
+    );
+    const specs = workspaceFile('istio-specs.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(specs));
+    const seen = await lensesUntil(
+      specs,
+      (ls) => ls.some(([, t]) => t === 'live: 403 by DENY istio-system/lens-deny-nginx rule 0'),
+      60_000,
+      refresh,
+    );
+    const nginxRoute = seen.find(([, t]) => t.startsWith('live http.8080') && t.includes('/simple/nginx*'));
+    assert.ok(nginxRoute, JSON.stringify(seen));
+    assert.deepEqual(
+      seen.filter(([, t]) => t.includes('403') || t.includes('401')),
+      [[nginxRoute[0], 'live: 403 by DENY istio-system/lens-deny-nginx rule 0']],
+    );
+    // the send lens of that match: the real gateway answers what the lens said
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs, 100)) ?? [];
+    const send = lenses.filter((l) => l.command?.command === 'istioIngressLab.sendRequestForMatch');
+    assert.equal(send.length, 2);
+    const text = await vscode.commands.executeCommand<string>(
+      send[1]!.command!.command,
+      ...(send[1]!.command!.arguments ?? []),
+    );
+    assert.match(text, /\/simple\/nginx\nHTTP 403/);
   });
 });
