@@ -160,6 +160,7 @@ suite('authorization lenses, live on the harness cluster', function () {
   this.timeout(180_000);
   let api: LabApi;
   let kubectl: (...args: string[]) => string;
+  let prompts: ScriptedPrompts;
   const file = () => workspaceFile('authz-live.yaml');
 
   suiteSetup(async function () {
@@ -168,7 +169,7 @@ suite('authorization lenses, live on the harness cluster', function () {
     const kubeconfig = join(repo(), '.cluster', 'kubeconfig');
     kubectl = (...args: string[]) =>
       execFileSync(bin, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-    const prompts = new ScriptedPrompts();
+    prompts = new ScriptedPrompts();
     api.setPrompts(prompts);
     assert.ok(await vscode.commands.executeCommand('istioIngressLab.deploySample'), JSON.stringify(prompts.shown));
     writeFileSync(file().fsPath, LIVE_POLICY);
@@ -225,6 +226,10 @@ suite('authorization lenses, live on the harness cluster', function () {
       [[nginxRoute[0], 'live: 403 by DENY istio-system/lens-deny-nginx rule 0']],
     );
     // the send lens of that match: the real gateway answers what the lens said
+    // (addresses are not probed here: the lab offers a port-forward to the gateway pod, as a user accepts it)
+    prompts.answer('Port-forward');
+    const address = await vscode.commands.executeCommand<string>('istioIngressLab.findIngressAddress');
+    assert.ok(address, JSON.stringify(prompts.shown));
     const lenses =
       (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', specs, 100)) ?? [];
     const send = lenses.filter((l) => l.command?.command === 'istioIngressLab.sendRequestForMatch');
@@ -233,6 +238,6 @@ suite('authorization lenses, live on the harness cluster', function () {
       send[1]!.command!.command,
       ...(send[1]!.command!.arguments ?? []),
     );
-    assert.match(text, /\/simple\/nginx\nHTTP 403/);
+    assert.match(text ?? JSON.stringify(prompts.shown), /\/simple\/nginx\nHTTP 403/);
   });
 });
