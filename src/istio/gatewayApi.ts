@@ -24,6 +24,15 @@ import {
   type VirtualService,
   type YamlPath,
 } from './model';
+import {
+  gatewayStatus,
+  listenerConflicts,
+  protocolError,
+  supportedKinds,
+  type ConfigError,
+  type GatewayStatusPrediction,
+  type ListenerState,
+} from './gatewayApiStatus';
 
 // ---- gateway.networking.k8s.io shapes (the fields Istio reads) ----
 
@@ -192,6 +201,8 @@ export interface GatewayApiTranslation {
   services: Service[];
   deployments: Deployment[];
   conditions: GatewayApiCondition[];
+  /** The status istiod writes on each Gateway it deploys, by `namespace/name` (gatewayApiStatus.ts). */
+  gatewayStatuses: Map<string, GatewayStatusPrediction>;
 }
 
 interface ParentInfo {
@@ -233,20 +244,7 @@ function listenerProtocol(p: string): string | undefined {
 
 /** GenerateGatewaySupportedKinds: what a listener accepts by default, or the allowed kinds it lists. */
 function allowedKinds(l: K8sListener): string[] {
-  const defaults: Record<string, string[]> = {
-    HTTP: ['HTTPRoute', 'GRPCRoute'],
-    HTTPS: ['HTTPRoute', 'GRPCRoute'],
-    TLS: ['TLSRoute'],
-    TCP: ['TCPRoute'],
-  };
-  const supported = [
-    ...(defaults[l.protocol] ?? []),
-    // a TLS listener that terminates also takes TCPRoutes
-    ...(l.protocol === 'TLS' && l.tls?.mode === 'Terminate' ? ['TCPRoute'] : []),
-  ];
-  const listed = l.allowedRoutes?.kinds;
-  if (!listed?.length) return supported;
-  return listed.filter((k) => (k.group ?? GROUP) === GROUP && supported.includes(k.kind)).map((k) => k.kind);
+  return supportedKinds(l).kinds.map((k) => k.kind);
 }
 
 /** buildHostnameMatch: `<namespace>/<hostname>` for each namespace the listener admits routes from. */
@@ -346,6 +344,8 @@ function backendAllowed(
 interface ListenerTls {
   settings: NonNullable<GatewayServer['tls']>;
   valid: boolean;
+  /** The error buildTLS returns (its status reason and message) when no reference is valid. */
+  error?: ConfigError;
 }
 
 /**
@@ -388,9 +388,15 @@ function listenerTls(
         'TLS mode can only support up to 2 server certificates',
       ),
     );
-    return { settings: { mode: 'SIMPLE' }, valid: false };
+    return {
+      settings: { mode: 'SIMPLE' },
+      valid: false,
+      error: { reason: 'InvalidCertificateRef', message: 'TLS mode can only support up to 2 server certificates' },
+    };
   }
   const names: string[] = [];
+  // joinErrors: the first error's reason, every message joined by "; "
+  const istioErrors: ConfigError[] = [];
   const errors: GatewayApiCondition[] = [];
   // Secrets the inputs do not show, assumed to exist: a finding only if the listener has nothing else
   const assumed: GatewayApiCondition[] = [];
@@ -401,6 +407,10 @@ function listenerTls(
     const kind = ref.kind ?? 'Secret';
     const text = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.name}.${ref.namespace ?? ''}`;
     if (group !== '' || kind !== 'Secret') {
+      istioErrors.push({
+        reason: 'InvalidCertificateRef',
+        message: `invalid certificate reference ${text}, only secret is allowed`,
+      });
       errors.push(
         fail(
           [...refAt, 'kind'],
@@ -421,12 +431,20 @@ function listenerTls(
       );
       // offline, a Secret the inputs do not show is assumed to exist unless they show that namespace's Secrets
       if (inNs.length) {
+        istioErrors.push({
+          reason: 'InvalidCertificateRef',
+          message: `invalid certificate reference ${text}, secret ${credNs}/${ref.name} not found`,
+        });
         errors.push(e);
         return;
       }
       assumed.push(e);
     }
     if (credNs !== ns && !backendAllowed(resources.referenceGrants, 'Gateway', ns, 'Secret', ref.name, credNs)) {
+      istioErrors.push({
+        reason: 'RefNotPermitted',
+        message: `certificateRef ${ref.name}/${credNs} not accessible to a Gateway in namespace "${ns}" (missing a ReferenceGrant?)`,
+      });
       errors.push(
         fail(
           [...refAt, 'namespace'],
@@ -441,7 +459,12 @@ function listenerTls(
   const valid = names.filter(Boolean).length;
   if (valid === 0) {
     conditions.push(...errors);
-    return { settings: { mode: 'SIMPLE' }, valid: false };
+    const first = istioErrors[0];
+    return {
+      settings: { mode: 'SIMPLE' },
+      valid: false,
+      ...(first ? { error: { reason: first.reason, message: istioErrors.map((e) => e.message).join('; ') } } : {}),
+    };
   }
   if (valid === assumed.length) conditions.push(...errors, ...assumed);
   else if (valid === 1 && !names[0]) {
@@ -900,18 +923,32 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     services: [],
     deployments: [],
     conditions: [],
+    gatewayStatuses: new Map(),
   };
   const classes = resources.gatewayClasses;
   const gateways = resources.k8sGateways as KubeObject<K8sGatewaySpec>[];
   const parents = new Map<string, ParentInfo[]>();
+  const listenerStates = new Map<string, ListenerState[]>();
+  /** Routes attached per Gateway and listener name (RouteAttachments: one per route and listener, however many refs). */
+  const attachedRoutes = new Map<string, Map<string, Set<string>>>();
   for (const gw of gateways) {
     const controller = controllerOf(gw.spec.gatewayClassName, classes);
     if (!controller || !ISTIO_CONTROLLERS.has(controller)) continue;
     const ns = namespaceOf(gw);
     const infos: ParentInfo[] = [];
+    const conflicts = listenerConflicts(gw.spec.listeners ?? []);
+    const states: ListenerState[] = [];
+    listenerStates.set(keyOf(gw), states);
     (gw.spec.listeners ?? []).forEach((l, i) => {
+      // a listener that conflicts with an earlier one gets no server (ReportListenerConflict)
+      const conflict = conflicts.get(l.name);
+      if (conflict) {
+        states.push({ listener: l, conflict, server: false });
+        return;
+      }
       const protocol = listenerProtocol(l.protocol);
       if (!protocol) {
+        states.push({ listener: l, protocolError: protocolError(l.protocol), server: true });
         out.conditions.push({
           object: gw,
           path: ['spec', 'listeners', i, 'protocol'],
@@ -922,10 +959,14 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
         return;
       }
       // HTTPS/TLS without a tls section yields no server (a placeholder listener)
-      if (!l.tls && (l.protocol === 'HTTPS' || l.protocol === 'TLS')) return;
+      if (!l.tls && (l.protocol === 'HTTPS' || l.protocol === 'TLS')) {
+        states.push({ listener: l, server: false });
+        return;
+      }
       const hosts = listenerHosts(ns, l);
       const name = `${gw.metadata.name}~${AUTOGEN}~${l.name}`;
       const tls = l.tls ? listenerTls(gw, i, l.tls, resources, out.conditions) : undefined;
+      states.push({ listener: l, server: true, ...(tls?.error ? { tlsError: tls.error } : {}) });
       // a listener whose certificates are all invalid is not programmed: Istio emits no Gateway for it
       // (GatewayCollection's Valid), though routes still attach to it (and go nowhere)
       if (tls?.valid !== false)
@@ -1010,6 +1051,9 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
           continue;
         }
         any = true;
+        const byListener = attachedRoutes.get(gwKey) ?? new Map<string, Set<string>>();
+        byListener.set(p.listener.name, (byListener.get(p.listener.name) ?? new Set()).add(`${kind}/${keyOf(route)}`));
+        attachedRoutes.set(gwKey, byListener);
         const banned = current
           .filter((o) => o !== p && o.listener.port === p.listener.port && o.listener.protocol === p.listener.protocol)
           .map((o) => o.listener.hostname ?? '')
@@ -1085,6 +1129,14 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     ) as GeneratedVirtualService;
     vs.origins = origins;
     out.virtualServices.push(vs);
+  }
+  for (const gw of gateways) {
+    const states = listenerStates.get(keyOf(gw));
+    // istiod assigns a Gateway it deploys to the deployed Service; one it does not deploy is left out
+    if (!states || !isManaged(gw)) continue;
+    const service = `${deployedName(gw)}.${namespaceOf(gw)}.svc.${DOMAIN}`;
+    const attached = new Map([...(attachedRoutes.get(keyOf(gw)) ?? [])].map(([l, set]) => [l, set.size]));
+    out.gatewayStatuses.set(keyOf(gw), gatewayStatus(states, attached, service));
   }
   return out;
 }
