@@ -138,12 +138,18 @@ const failed = (type: string, e: ConfigError, normally: 'True' | 'False' = 'True
 const byType = (a: StatusCondition, b: StatusCondition) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
 
 /** buildListener + ReportListenerCondition, or ReportListenerConflict; whether the listener counts as valid. */
-function listenerStatus(s: ListenerState, attachedRoutes: number): { status: ListenerStatusPrediction; valid: boolean } {
+function listenerStatus(
+  s: ListenerState,
+  attachedRoutes: number,
+): { status: ListenerStatusPrediction; valid: boolean } {
   const { kinds, valid: kindsValid } = supportedKinds(s.listener);
   const conditions = new Map<string, StatusCondition>();
   let valid = true;
   if (s.conflict) {
-    const e = { reason: s.conflict, message: 'Listener has a conflict with another listener attached to the same Gateway' };
+    const e = {
+      reason: s.conflict,
+      message: 'Listener has a conflict with another listener attached to the same Gateway',
+    };
     conditions.set('Accepted', failed('Accepted', e));
     conditions.set('Programmed', failed('Programmed', e));
     conditions.set('Conflicted', ok('Conflicted', e.reason, e.message));
@@ -158,10 +164,7 @@ function listenerStatus(s: ListenerState, attachedRoutes: number): { status: Lis
       conditions.set('Programmed', failed('Programmed', { reason: 'Invalid', message: 'Bad TLS configuration' }));
       // Istio files a certificateRef without a ReferenceGrant under the CA certificate's reason
       if (['RefNotPermitted', 'InvalidCACertificateRef', 'InvalidCACertificateKind'].includes(s.tlsError.reason))
-        conditions.set(
-          'Accepted',
-          failed('Accepted', { reason: 'NoValidCACertificate', message: s.tlsError.message }),
-        );
+        conditions.set('Accepted', failed('Accepted', { reason: 'NoValidCACertificate', message: s.tlsError.message }));
       valid = false;
     }
     if (s.protocolError) {
@@ -169,7 +172,8 @@ function listenerStatus(s: ListenerState, attachedRoutes: number): { status: Lis
       valid = false;
     }
   }
-  if (!kindsValid) conditions.set('ResolvedRefs', ok('ResolvedRefs', 'InvalidRouteKinds', 'Invalid route kinds', 'False'));
+  if (!kindsValid)
+    conditions.set('ResolvedRefs', ok('ResolvedRefs', 'InvalidRouteKinds', 'Invalid route kinds', 'False'));
   return {
     status: {
       name: s.listener.name,

@@ -56,10 +56,13 @@ for (const name of cases) {
     for (const gw of gateways) {
       const p = predicted.get(`${gw.namespace}/${gw.name}`)!;
       const conditions = p.conditions.map((c) => (c.type === 'Programmed' ? p.programmedWhilePending : c));
-      assert.deepEqual({ conditions, listeners: p.listeners }, {
-        conditions: gw.status.conditions,
-        listeners: gw.status.listeners,
-      });
+      assert.deepEqual(
+        { conditions, listeners: p.listeners },
+        {
+          conditions: gw.status.conditions,
+          listeners: gw.status.listeners,
+        },
+      );
       // no address while the LoadBalancer's is pending: the oracle's cluster assigns none
       assert.equal(gw.status.addresses, undefined);
     }
