@@ -405,7 +405,8 @@ function listenerTls(
     const refAt: YamlPath = [...at, 'certificateRefs', j];
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'Secret';
-    const text = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.name}.${ref.namespace ?? ''}`;
+    // secretObjectReferenceString of the reference as istiod reads it: the API server defaults group "" and kind Secret
+    const text = `${group}/${kind}/${ref.name}.${ref.namespace ?? ''}`;
     if (group !== '' || kind !== 'Secret') {
       istioErrors.push({
         reason: 'InvalidCertificateRef',

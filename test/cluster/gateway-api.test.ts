@@ -242,8 +242,9 @@ spec:
 
   test("broken Gateways: the status istiod writes (Gateway and listener conditions, supportedKinds, attachedRoutes) equals the lab's offline prediction", async () => {
     // A listener whose certificateRef names a Secret the namespace lacks (the namespace's Secrets are in the YAML,
-    // so the lab knows it is missing), one repeating another's port and hostname, one allowing only TCPRoutes on
-    // HTTP; an HTTPRoute attached to the Gateway.
+    // so the lab knows it is missing), TCP on the HTTP listener's port, one allowing only TCPRoutes on HTTP; an
+    // HTTPRoute attached to the Gateway. (Two listeners with the same port, protocol and hostname, a HostnameConflict,
+    // the CRD refuses.)
     const broken = `
 apiVersion: v1
 kind: Secret
@@ -258,7 +259,7 @@ spec:
   gatewayClassName: istio
   listeners:
     - {name: http, hostname: ${host}, port: 80, protocol: HTTP}
-    - {name: same-host, hostname: ${host}, port: 80, protocol: HTTP}
+    - {name: tcp-on-80, port: 80, protocol: TCP}
     - name: https
       hostname: ${host}
       port: 443
@@ -299,7 +300,7 @@ spec:
       ),
       [
         'http: ',
-        'same-host: Accepted HostnameConflict, Conflicted HostnameConflict, Programmed HostnameConflict',
+        'tcp-on-80: Accepted ProtocolConflict, Conflicted ProtocolConflict, Programmed ProtocolConflict',
         'https: Programmed Invalid, ResolvedRefs InvalidCertificateRef',
         'tcp-kinds: ResolvedRefs InvalidRouteKinds',
       ],

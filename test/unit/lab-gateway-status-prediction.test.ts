@@ -45,7 +45,7 @@ test('offline, the lens says which listener istiod will refuse and why', () => {
   );
   assert.match(
     lens.tooltip,
-    /ResolvedRefs=False InvalidCertificateRef: invalid certificate reference \/\/no-such-cert\./,
+    /ResolvedRefs=False InvalidCertificateRef: invalid certificate reference \/Secret\/no-such-cert\./,
   );
   assert.match(
     lens.tooltip,
@@ -55,7 +55,7 @@ test('offline, the lens says which listener istiod will refuse and why', () => {
 
 test('offline, conflicting listeners are named with their reason', () => {
   const lens = predictedStatusLens(caseOf('gwapi-listener-conflict').prediction);
-  assert.equal(lens.title, 'predicted: Accepted ✓ · Programmed ✓ · listener same-host: HostnameConflict (+1 more)');
+  assert.equal(lens.title, 'predicted: Accepted ✓ · Programmed ✓ · listener https-on-80: ProtocolConflict (+1 more)');
   assert.match(
     lens.tooltip,
     /listener tcp-on-80: 0 attached routes, kinds TCPRoute\n {2}Accepted=False ProtocolConflict/,
