@@ -1027,6 +1027,8 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
       conditions: out.conditions,
     };
     const attached: { parent: ParentInfo; banned: string[] }[] = [];
+    /** Whether some parentRef names a Gateway Istio serves: then Istio writes the route's status. */
+    let ours = false;
     (spec.parentRefs ?? []).forEach((ref, r) => {
       const refKind = ref.kind ?? 'Gateway';
       if ((ref.group ?? GROUP) !== GROUP || refKind !== 'Gateway') return; // Services (mesh) and others: not the gateway's
@@ -1038,11 +1040,13 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
           path: ['spec', 'parentRefs', r, 'name'],
           type: 'Accepted',
           reason: 'NoMatchingParent',
-          message: `parent gateway ${gwKey} not found (no Gateway of an Istio class by that name)`,
+          message: `parent gateway ${gwKey} not found (no Gateway of an Istio class by that name); istiod writes no status for this parentRef, as it may be another controller's (extractParentReferenceInfo ignores it)`,
           missing: { kind: 'k8sGateways', namespace: ref.namespace ?? ns },
+          labOnly: true,
         });
         return;
       }
+      ours = true;
       let lastDenied: { path: YamlPath; reason: GatewayApiReason; message: string } | undefined;
       let any = false;
       for (const p of current) {
@@ -1076,7 +1080,15 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
         });
       }
     });
-    if (!attached.length) continue;
+    if (!attached.length) {
+      // Istio resolves the backends of a route none of its Gateways accepts too (ResolvedRefs in its status)
+      if (ours) {
+        if (kind === 'TLSRoute' || kind === 'TCPRoute')
+          (spec.rules ?? []).forEach((rule, n) => convertL4Rule(ctx, rule, n));
+        else convertRoute(ctx);
+      }
+      continue;
+    }
     if (kind === 'TLSRoute' || kind === 'TCPRoute') {
       out.virtualServices.push(
         ...l4VirtualServices(

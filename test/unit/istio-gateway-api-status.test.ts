@@ -4,7 +4,8 @@
 // and observedGeneration). The address part: the oracle's fake cluster never gives the deployed LoadBalancer
 // Service an address, so its Programmed is AddressNotAssigned and it writes no status.addresses; the prediction's
 // `programmedWhilePending` is compared with it (`conditions` holds Programmed once the address is assigned, which
-// test/cluster/gateway-api.test.ts checks against the real istiod).
+// test/cluster/gateway-api.test.ts checks against the real istiod). And each route's parents: the conditions
+// that are not True are the ones the lab reports offline for that route (its own lab-only findings aside).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -21,7 +22,12 @@ interface OracleStatus {
   kind: string;
   namespace: string;
   name: string;
-  status: { conditions?: unknown[]; listeners?: unknown[]; addresses?: unknown[] };
+  status: {
+    conditions?: unknown[];
+    listeners?: unknown[];
+    addresses?: unknown[];
+    parents?: { conditions?: { type: string; status: string; reason: string; message: string }[] }[];
+  };
 }
 
 function load(dir: string) {
@@ -66,5 +72,44 @@ for (const name of cases) {
       // no address while the LoadBalancer's is pending: the oracle's cluster assigns none
       assert.equal(gw.status.addresses, undefined);
     }
+  });
+}
+
+for (const name of cases) {
+  test(`corpus ${name}: the route conditions Istio writes False are the ones the lab gives offline`, () => {
+    const dir = `${corpus}${name}/`;
+    const oracle = JSON.parse(readFileSync(`${dir}oracle.json`, 'utf8')) as { gatewayApiStatus?: OracleStatus[] };
+    const conditions = translateGatewayApi(load(dir)).conditions.filter(
+      (c) => !c.labOnly && c.object.kind !== 'Gateway',
+    );
+    const routes = (oracle.gatewayApiStatus ?? []).filter((s) => s.kind !== 'Gateway');
+    const key = (kind: string, namespace: string, n: string) => `${kind} ${namespace}/${n}`;
+    const written = routes.map((s) => ({
+      route: key(s.kind, s.namespace, s.name),
+      conditions: (s.status.parents ?? [])
+        .flatMap((p) => (p.conditions ?? []).filter((c) => c.status !== 'True'))
+        .map((c) => `${c.type}=False ${c.reason}: ${c.message}`)
+        .sort(),
+    }));
+    const offline = routes.map((s) => ({
+      route: key(s.kind, s.namespace, s.name),
+      conditions: conditions
+        .filter(
+          (c) =>
+            key(c.object.kind, c.object.metadata.namespace ?? '', c.object.metadata.name) ===
+            key(s.kind, s.namespace, s.name),
+        )
+        .map((c) => `${c.type}=False ${c.reason}: ${c.message}`)
+        .sort(),
+    }));
+    assert.deepEqual(offline, written);
+    // and no offline condition on a route Istio writes no status for
+    const known = new Set(written.map((w) => w.route));
+    assert.deepEqual(
+      conditions
+        .map((c) => key(c.object.kind, c.object.metadata.namespace ?? '', c.object.metadata.name))
+        .filter((k) => !known.has(k)),
+      [],
+    );
   });
 }

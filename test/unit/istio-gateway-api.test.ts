@@ -41,16 +41,19 @@ function itemsOf(name: string, edit: (s: string) => string = (s) => s, complete 
   return items.map((d) => [d.code?.value, d.severity, underlined(t.get(ROUTES)!, d.range)]).sort();
 }
 
-test('a parentRef to no Gateway, a sectionName no listener has, hostnames no listener takes: Accepted=False on each', () => {
+test('a sectionName no listener has, hostnames no listener takes: Accepted=False on each; a parentRef to no Gateway: a warning of the lab (istiod writes no status for it)', () => {
   assert.deepEqual(itemsOf('gwapi-not-accepted'), [
     ['NoMatchingListenerHostname', 'error', '["other.example.com"]'],
     ['NoMatchingParent', 'error', 'https'],
-    ['NoMatchingParent', 'error', 'nope'],
+    ['NoMatchingParent', 'warning', 'nope'],
   ]);
 });
 
-test('a route from a namespace the listener does not admit: NotAllowedByListeners on its parentRef', () => {
-  assert.deepEqual(itemsOf('gwapi-allowed-namespaces'), [['NotAllowedByListeners', 'error', 'name: gw…']]);
+test('a route from a namespace the listener does not admit: NotAllowedByListeners on its parentRef, and its missing backend still BackendNotFound', () => {
+  assert.deepEqual(itemsOf('gwapi-allowed-namespaces'), [
+    ['BackendNotFound', 'error', 'simple'],
+    ['NotAllowedByListeners', 'error', 'name: gw…'],
+  ]);
 });
 
 test('a backend that does not exist: ResolvedRefs=False BackendNotFound on its name', () => {
