@@ -66,7 +66,8 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
           new vscode.CodeLens(toVsRange(o.rangeAt(['kind'])), {
             title: p.title,
             tooltip: `Gateway ${namespace}/${o.metadata.name}: the status istiod will write, predicted from the YAML by Istio's rules:\n${p.tooltip}`,
-            command: '',
+            command: commandId('showGatewayApiStatus'),
+            arguments: [{ kind, namespace, name: o.metadata.name, predicted: true } satisfies StatusArgs],
           }),
         );
         continue;
@@ -112,9 +113,9 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
     const key = `${kind}/${namespace}`;
     let p = this.reads.get(key);
     if (!p) {
-      p = this.ctx
-        .getCluster()
-        .listGatewayApi(kind, namespace, { timeoutMs: 5000 })
+      // no kube context at all throws at once: the same "not read" as a cluster that does not answer
+      p = Promise.resolve()
+        .then(() => this.ctx.getCluster().listGatewayApi(kind, namespace, { timeoutMs: 5000 }))
         .then(
           (items) => new Map(items.map((i) => [i.metadata.name, i])),
           (e: unknown) => {

@@ -61,5 +61,19 @@ suite('the Gateway status lens, offline', function () {
       lens.command!.tooltip ?? '',
       new RegExp(`ResolvedRefs=False ${refs.reason}: ${refs.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
     );
+
+    // its click shows the whole predicted status, read-only, as istiod will write it (less the address)
+    const shown = await vscode.commands.executeCommand<vscode.TextDocument>(
+      lens.command!.command,
+      ...(lens.command!.arguments ?? []),
+    );
+    const json = shown.getText().replace(/^#.*\n/gm, '');
+    const status = JSON.parse(json) as { conditions: Condition[]; listeners: { conditions: Condition[] }[] };
+    assert.deepEqual(status.listeners[0]!.conditions, gw.listeners[0]!.conditions);
+    assert.deepEqual(
+      status.conditions.filter((c) => c.type !== 'Programmed'),
+      gw.conditions.filter((c) => c.type !== 'Programmed'),
+    );
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
