@@ -55,7 +55,7 @@ test('offline, the lens says which listener istiod will refuse and why', () => {
 
 test('offline, conflicting listeners are named with their reason', () => {
   const lens = predictedStatusLens(caseOf('gwapi-listener-conflict').prediction);
-  assert.equal(lens.title, 'predicted: Accepted ✓ · Programmed ✓ · listener https-on-80: ProtocolConflict (+1 more)');
+  assert.equal(lens.title, 'predicted: Accepted ✓ · Programmed ✓ · listener tls-on-80: ProtocolConflict (+1 more)');
   assert.match(
     lens.tooltip,
     /listener tcp-on-80: 0 attached routes, kinds TCPRoute\n {2}Accepted=False ProtocolConflict/,
