@@ -77,6 +77,8 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
       if (lens.title.endsWith('no status yet') || / \?|no address/.test(lens.title)) pending = true;
       const differences =
         prediction && live.status?.conditions?.length ? gatewayStatusDifferences(live, prediction) : [];
+      // istiod may not have caught up with an apply (a route not yet attached): read again a while
+      if (differences.length) pending = true;
       const differ = differences.length
         ? `\n\nDiffers from the prediction from the YAML (is the cluster's object the one in this file?):\n${differences.map((d) => `  ${d}`).join('\n')}`
         : '';
