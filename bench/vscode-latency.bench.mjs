@@ -9,6 +9,15 @@
 //      file's text is on screen. Then (openSettled) other files of the same workspace, each opened for the
 //      first time once the window has settled, as a person opens files.
 // Targets (issue 12): 150 ms for 1, 1 s for 2 on these machines. Printed, never asserted.
+//
+// VS Code's own floor under the lens times (src/vs/editor/contrib/codelens/browser/codelensController.ts and
+// codelensWidget.ts, the version code-server 4.139 ships): after an edit it asks the CodeLens providers again
+// no sooner than 250 ms after the last keystroke (`{ min: 250 }`), waits for every provider (merge-conflict's
+// too), and shows a changed lens text on a line that already had a lens only in its resolve round, another
+// 250 ms or more later; so an edited lens takes 500 ms plus the providers and drawing, whatever the
+// extension does. Every CodeLens provider registered anywhere in the window (merge-conflict's at
+// onStartupFinished) starts a file's first request over, so a file opened while the window starts waits
+// for the last extension to register. The diagnostic has no such floor.
 //   node bench/vscode-latency.bench.mjs [rounds=5]
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -170,10 +179,14 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const editor = SELECTORS.activeEditor;
+    // A lens on screen: VS Code keeps the widgets of lenses outside the viewport in the page, hidden (entry
+    // 35's "/p35 →" lens is there before the edit makes entry 350 read "/p35").
     const lensWith = (text) => ({
       what: `a lens with ${text}`,
       fn: ([sel, lens, t]) =>
-        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some((l) => l.textContent.includes(t)),
+        [...(document.querySelector(sel)?.querySelectorAll(lens) ?? [])].some(
+          (l) => l.textContent.includes(t) && l.closest('[widgetid]')?.style.visibility !== 'hidden',
+        ),
       arg: [editor, SELECTORS.lens, text],
     });
     const textWith = (text) => ({ ...visibleText(editor), arg: [editor, text], what: `text ${text}` });
@@ -221,6 +234,12 @@ async function main() {
     const typed = [];
     const lensed = [];
     const lensOnly = [];
+    const diagnosticOnly = [];
+    const noSquiggle = {
+      ...squiggle,
+      what: 'no squiggle',
+      fn: (sel) => !document.querySelector(sel)?.querySelector('[class*="squiggly-"]'),
+    };
     for (let r = 0; r < ROUNDS; r++) {
       await page.keyboard.press('End');
       await page.keyboard.press('ArrowLeft'); // before the closing quote
@@ -228,12 +247,17 @@ async function main() {
       const t0 = performance.now();
       await page.keyboard.press('Backspace');
       typed.push(await until(page, { ...textWith('"/p35"'), what: 'the edited text' }));
-      await until(page, lensWith('/p35 '), 10_000);
-      lensOnly.push(performance.now() - t0);
-      await until(page, squiggle, 10_000);
-      lensed.push(performance.now() - t0);
+      // the lens and the diagnostic come independently: each is timed from the key press
+      const [lensMs, diagnosticMs] = await Promise.all([
+        until(page, lensWith('› /p35 →'), 10_000).then(() => performance.now() - t0),
+        until(page, squiggle, 10_000).then(() => performance.now() - t0),
+      ]);
+      lensOnly.push(lensMs);
+      diagnosticOnly.push(diagnosticMs);
+      lensed.push(Math.max(lensMs, diagnosticMs));
       await page.keyboard.type('0'); // back to /p350, no diagnostic
-      await until(page, lensWith('/p350'), 10_000);
+      await until(page, lensWith('› /p350 →'), 10_000);
+      await until(page, noSquiggle, 10_000);
       await sleep(800);
     }
     const result = {
@@ -241,6 +265,7 @@ async function main() {
         lines: 9 + ENTRIES * 14,
         lensAndDiagnosticMs: Math.round(median(lensed)),
         lensMs: Math.round(median(lensOnly)),
+        diagnosticMs: Math.round(median(diagnosticOnly)),
         baselineTypedCharacterMs: Math.round(median(typed)),
         ratio: +(median(lensed) / median(typed)).toFixed(1),
         targetMs: 150,

@@ -11,11 +11,17 @@ const goMod = readFileSync(new URL('../test/harness/oracle/go.mod', import.meta.
 const version = /istio\.io\/api (\S+)/.exec(goMod)[1];
 const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
 const file = `${modcache}/istio.io/api@${version}/kubernetes/customresourcedefinitions.gen.yaml`;
-const kinds = ['VirtualService', 'Gateway', 'DestinationRule'];
+const kinds = {
+  VirtualService: 'networking.istio.io',
+  Gateway: 'networking.istio.io',
+  DestinationRule: 'networking.istio.io',
+  AuthorizationPolicy: 'security.istio.io',
+  RequestAuthentication: 'security.istio.io',
+};
 const out = { source: `istio.io/api@${version} kubernetes/customresourcedefinitions.gen.yaml`, kinds: {} };
 for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
   const crd = doc.toJS();
-  if (crd?.spec?.group !== 'networking.istio.io' || !kinds.includes(crd.spec.names.kind)) continue;
+  if (!crd?.spec?.group || kinds[crd.spec.names?.kind] !== crd.spec.group) continue;
   const byVersion = {};
   for (const v of crd.spec.versions) byVersion[v.name] = v.schema.openAPIV3Schema.properties.spec;
   // The versions share one schema; keep one copy and name the versions that may use it.

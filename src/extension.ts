@@ -102,8 +102,15 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     onNewRequests(ctx),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
     ctx.engine.onDidChange(() => ctx.refreshLenses()),
+    // An edit can change the lenses of other YAML editors (a Gateway's hosts, a Service's ports). VS Code asks
+    // the edited editor again by itself; the event would only restart its CodeLens debounce, so it fires only
+    // when another YAML document is on screen.
     vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document.languageId === 'yaml' && e.contentChanges.length) ctx.refreshLenses();
+      if (e.document.languageId !== 'yaml' || !e.contentChanges.length) return;
+      const others = vscode.window.visibleTextEditors.some(
+        (v) => v.document !== e.document && v.document.languageId === 'yaml',
+      );
+      if (others) ctx.refreshLenses();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.changed('cluster', 'workspace trusted')),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -7,11 +7,13 @@ import { CliInputError, EXIT_OK, parseArgs, runGuarded, type Command } from './a
 import { loadAdminClusters, loadConfigDump } from './envoyCommands';
 import { loadResources } from './predictCommand';
 import { DEFAULT_NAMESPACE } from '../istio/model';
+import { parseIp } from '../envoy/ip';
 
 const USAGE = `Usage: ingress-lab trace --host HOST --path PATH [options] FILE...
 
 Follows one request through the ingress: address, gateway Service, kube-proxy's iptables chains, the
-gateway pod, Envoy's listener and the filter chain the SNI selects, route configuration, virtual host, the winning route (and why each
+gateway pod, Envoy's listener and the filter chain the SNI selects, route configuration, the gateway's
+RequestAuthentication and AuthorizationPolicy filters (401/403 and the policy that decided), virtual host, the winning route (and why each
 earlier route did not match), the rewritten path, the cluster and its endpoints.
 Offline it predicts Envoy's config from the YAML; --config-dump/--clusters use a real gateway's.
 
@@ -21,7 +23,9 @@ Offline it predicts Envoy's config from the YAML; --config-dump/--clusters use a
   --tls                     a TLS connection (HTTPS, or TLS passthrough) with the host as SNI; port 443 by default
   --sni NAME                the SNI the client sends (implies --tls)
   --alpn P                  an ALPN protocol the client offers (repeatable; AUTO_PASSTHROUGH wants istio's)
-  --header K=V              extra request header (repeatable)
+  --client-cert             the TLS client presents a certificate (curl --cert); MUTUAL servers require one
+  --header K=V              extra request header (repeatable; Authorization=Bearer TOKEN for a JWT)
+  --source-ip IP            the client's address as the gateway sees it (AuthorizationPolicy ipBlocks)
   --entry KIND              loadBalancer | clusterIP | nodePort (default: loadBalancer when the Service has one)
   --address A, --port N     the address and port the client sends to
   --legacy-iptables         kube-proxy before 1.24 (no KUBE-EXT chains), as in the seed article
@@ -46,8 +50,10 @@ export const traceCommand: Command = {
         tls: { kind: 'boolean' },
         sni: { kind: 'string' },
         alpn: { kind: 'strings' },
+        'client-cert': { kind: 'boolean' },
         method: { kind: 'string' },
         header: { kind: 'strings' },
+        'source-ip': { kind: 'string' },
         entry: { kind: 'string', choices: ['loadBalancer', 'clusterIP', 'nodePort'] },
         address: { kind: 'string' },
         port: { kind: 'number' },
@@ -78,6 +84,9 @@ export const traceCommand: Command = {
         if (eq <= 0) throw new CliInputError(`--header takes NAME=VALUE, not "${h}"`);
         headers[h.slice(0, eq).toLowerCase()] = h.slice(eq + 1);
       }
+      const sourceIp = o['source-ip'] as string | undefined;
+      if (sourceIp !== undefined && !parseIp(sourceIp))
+        throw new CliInputError(`--source-ip takes an IPv4 or IPv6 address, not "${sourceIp.slice(0, 80)}"`);
       const resources = await loadResources(io, positionals, (o.namespace as string | undefined) ?? DEFAULT_NAMESPACE);
       const live: LiveState = { legacyKubeProxy: o['legacy-iptables'] === true };
       if (o['config-dump']) {
@@ -102,11 +111,13 @@ export const traceCommand: Command = {
           path,
           method: o.method as string | undefined,
           headers,
+          ...(sourceIp ? { sourceIp } : {}),
           entry: o.entry as EntryKind | undefined,
           address: o.address as string | undefined,
           port: o.port as number | undefined,
           ...(tls ? { tls, ...(o.sni !== undefined ? { sni: String(o.sni) } : {}) } : {}),
           ...(o.alpn ? { alpn: o.alpn as string[] } : {}),
+          ...(o['client-cert'] === true ? { clientCertificate: true } : {}),
         },
         resources,
         live,

@@ -11,6 +11,7 @@ import { UntrustedWorkspaceError } from '../lab/trust';
 import { vscodePrompts, type PromptSeam } from './prompts';
 import { readSettings, type LabSettings } from './settings';
 import { locateTool, type LocateResult, type ToolName } from '../tools/locate';
+import { GatewayAddresses } from '../lab/gatewayAddresses';
 
 export { UNTRUSTED_MESSAGE, UntrustedWorkspaceError } from '../lab/trust';
 
@@ -32,10 +33,8 @@ export class LabContext implements vscode.Disposable {
     virtualService: new Map(),
     gatewayApi: new Map(),
   };
-  /** The last ingress address that answered, per sample (the ingress gateway's, the Gateway's), so later steps need not ask again. */
-  readonly ingressAddresses = new Map<SampleVariant, string>();
-  /** Addresses found for other Gateway API Gateways (a lens's route), by `<ns>/<name>`. */
-  readonly gatewayAddresses = new Map<string, string>();
+  /** The address each gateway last answered at (the ingress gateway, each Gateway API Gateway). */
+  readonly addresses = new GatewayAddresses();
 
   constructor(
     readonly extensionUri: vscode.Uri,
@@ -50,10 +49,7 @@ export class LabContext implements vscode.Disposable {
       this.cluster = undefined;
     });
     this.invalidation.register('cluster.discovery', () => this.cluster?.refresh());
-    this.invalidation.register('ingress.address', () => {
-      this.ingressAddresses.clear();
-      this.gatewayAddresses.clear();
-    });
+    this.invalidation.register('ingress.address', () => this.addresses.clear());
     this.invalidation.register('live.gateways', () => this.live.clear());
   }
 

@@ -16,7 +16,7 @@ import { errorText } from './show';
 import { toVsRange } from './vsRange';
 
 export const COLLECTION_NAME = 'istio-ingress-lab';
-/** After an edit; longer when the last analysis was slow (see debounceMs). */
+/** Between edits in a burst; longer when the last analysis was slow (see debounceMs). */
 const DEBOUNCE_MS = 25;
 /** Cluster objects are read again after this long (or after the kubeconfig changes). */
 const CLUSTER_TTL_MS = 60_000;
@@ -132,6 +132,7 @@ export class IstioDiagnostics implements vscode.Disposable {
   private readonly analysis: IncrementalAnalysis;
   /** How long the last analysis after an edit of one document took (the first, whole-workspace one is no guide). */
   private lastEditMs = 0;
+  private lastRunEnded = 0;
   private readonly published = new Map<string, { key: string; entries: Map<string, Published> }>();
 
   constructor(private readonly ctx: LabContext) {
@@ -164,9 +165,14 @@ export class IstioDiagnostics implements vscode.Disposable {
     return this.published.get(uri.toString())?.entries.get(itemKey(code, fromVsRange(d.range), d.message))?.fixes ?? [];
   }
 
-  /** Debounce after an edit: longer when an edit's analysis is slow (it runs on the extension host's thread). */
+  /**
+   * How long to wait before analyzing: an edit after a pause is analyzed at once (the next turn of the event
+   * loop, so the events of one change run one analysis), edits in a burst wait as long as the last analysis
+   * took (at least 25 ms), so typing never keeps the extension host's thread busy.
+   */
   private get debounceMs(): number {
-    return Math.max(DEBOUNCE_MS, this.lastEditMs);
+    const wait = Math.max(DEBOUNCE_MS, this.lastEditMs);
+    return !this.running && Date.now() - this.lastRunEnded > wait ? 0 : wait;
   }
 
   private schedule(delay = this.debounceMs): void {
@@ -181,6 +187,7 @@ export class IstioDiagnostics implements vscode.Disposable {
       }
       this.running = this.run().finally(() => {
         this.running = undefined;
+        this.lastRunEnded = Date.now();
         if (this.again) {
           this.again = false;
           this.schedule(0);

@@ -30,6 +30,8 @@ export interface TraceArgs {
   /** A TLS connection (HTTPS or TLS passthrough), with this SNI (default: the host). */
   tls?: boolean;
   sni?: string;
+  /** The TLS client presents a certificate (a MUTUAL server refuses the handshake without one). */
+  clientCertificate?: boolean;
   /** Trace with the workspace YAML only, even when a cluster answers. */
   offline?: boolean;
   /** `<ns>/<name>` of the Gateway whose route is traced (offline: the request enters through its workload's Service). */
@@ -128,6 +130,7 @@ export const traceRequest: CommandFactory =
       headers: args.headers ?? (args.path === undefined && path === d.path ? d.headers : {}),
       ...(args.tls || args.sni ? { tls: true, ...(args.sni ? { sni: args.sni } : {}) } : {}),
       ...(args.gateway ? { gateway: args.gateway } : {}),
+      ...(args.clientCertificate ? { clientCertificate: true } : {}),
     };
 
     let note: string | undefined;

@@ -25,6 +25,9 @@ const MAP_OF_MESSAGES = new Set([
   'perFilterConfig',
   'typedConfigMap',
   'clusterStatsSinkConfigs',
+  // RBAC policies by name (`ns[simple]-policy[deny-admin]-rule[0]`), jwt_authn providers by name
+  'policies',
+  'providers',
 ]);
 // Fields whose whole value is user data (google.protobuf.Struct or a map of Structs): copied verbatim.
 const VERBATIM = new Set(['filterMetadata', 'fields']);

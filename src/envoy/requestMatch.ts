@@ -2,6 +2,7 @@
 // match accepts the request (path, prefix, path_separated_prefix or safe_regex on the path without query
 // string; case_sensitive; headers; query parameters). Every earlier route carries the reasons it did not
 // match, which is what the request trace shows. The chosen route's rewrite gives the upstream path.
+// A virtual host's require_tls redirects a plain request to https first.
 // Not evaluated: runtime_fraction, grpc, tls_context, dynamic_metadata, filter_state, match trees.
 import type {
   HeaderMatcher,
@@ -22,6 +23,7 @@ export interface RequestSpec {
   /** :path including any query string, e.g. "/simple/nginx?x=1". */
   path: string;
   method?: string;
+  /** `https` when the request arrived over TLS (Envoy's x-forwarded-proto at an edge proxy); default `http`. */
   scheme?: string;
   /** Extra request headers; names are case-insensitive. */
   headers?: Record<string, string | string[]>;
@@ -55,16 +57,21 @@ export interface RequestMatchResult {
   clusters?: { name: string; weight?: number }[];
   /** Status Envoy answers itself: 404 without vhost/route, the direct response, or the redirect code. */
   status?: number;
+  /**
+   * The virtual host requires TLS (require_tls) and the request came in plain: Envoy answers 301 to this https URL
+   * before any route is tried (SslRedirectRoute, Location `https://<Host><path>`).
+   */
+  tlsRedirect?: string;
 }
 
-interface NormalRequest {
+export interface NormalRequest {
   pathOnly: string;
   queryString: string;
   headers: Map<string, string[]>;
   query: [string, string][];
 }
 
-function normaliseRequest(req: RequestSpec): NormalRequest {
+export function normaliseRequest(req: RequestSpec): NormalRequest {
   const q = req.path.indexOf('?');
   let pathOnly = q >= 0 ? req.path.slice(0, q) : req.path;
   const hash = pathOnly.indexOf('#');
@@ -98,7 +105,7 @@ function normaliseRequest(req: RequestSpec): NormalRequest {
 
 export { fullMatchRegex } from './re2';
 
-function stringMatches(m: StringMatcher, value: string): boolean {
+export function stringMatches(m: StringMatcher, value: string): boolean {
   const ic = m.ignoreCase === true;
   const v = ic ? value.toLowerCase() : value;
   const lower = (s: string) => (ic ? s.toLowerCase() : s);
@@ -110,7 +117,7 @@ function stringMatches(m: StringMatcher, value: string): boolean {
   return false;
 }
 
-function describeStringMatcher(m: StringMatcher): string {
+export function describeStringMatcher(m: StringMatcher): string {
   const ic = m.ignoreCase ? ' (ignoring case)' : '';
   if (m.exact !== undefined) return `equal to "${m.exact}"${ic}`;
   if (m.prefix !== undefined) return `starting with "${m.prefix}"${ic}`;
@@ -132,7 +139,7 @@ function headerStringMatcher(h: HeaderMatcher): StringMatcher | undefined {
 }
 
 /** Why a header matcher rejects the request, or undefined when it accepts it. */
-function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): string | undefined {
+export function headerMismatch(h: HeaderMatcher, headers: Map<string, string[]>): string | undefined {
   const name = h.name.toLowerCase();
   const values = headers.get(name);
   const invert = h.invertMatch === true;
@@ -289,6 +296,15 @@ export function matchRequest(rc: RouteConfiguration, req: RequestSpec): RequestM
 
 export function matchInVirtualHost(choice: VirtualHostChoice, req: RequestSpec): RequestMatchResult {
   const vh: VirtualHost = choice.virtualHost;
+  // an edge proxy's requests are external, so EXTERNAL_ONLY redirects them as ALL does
+  if ((vh.requireTls === 'ALL' || vh.requireTls === 'EXTERNAL_ONLY') && (req.scheme ?? 'http') !== 'https')
+    return {
+      outcome: 'redirect',
+      virtualHost: choice,
+      misses: [],
+      status: 301,
+      tlsRedirect: `https://${req.authority}${req.path}`,
+    };
   const r = normaliseRequest(req);
   const misses: RouteMiss[] = [];
   const routes = vh.routes ?? [];

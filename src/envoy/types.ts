@@ -83,6 +83,8 @@ export interface VirtualHost {
   name: string;
   domains: string[];
   routes?: Route[];
+  /** ALL (or EXTERNAL_ONLY): a request that did not arrive over TLS gets a 301 to https instead of a route. */
+  requireTls?: string;
   [k: string]: unknown;
 }
 

@@ -14,6 +14,10 @@ import { namespaceOf, type ResourceSet } from './model';
 import type { Prediction } from './prediction';
 import { routeClusters } from '../envoy/routeClusters';
 import { describeMatch } from '../envoy/matchText';
+import { evaluateHttpAuthz, policyText, type HttpAuthzOutcome } from '../envoy/httpAuthz';
+import type { Filter } from '../envoy/types';
+import { authzFiltersOf, predictGatewayAuthz } from './authz';
+import { DEFAULT_INGRESS } from './gatewayWorkloads';
 
 export type Cause =
   | 'no-virtual-host'
@@ -28,6 +32,8 @@ export type Cause =
   | 'upstream-reset'
   | 'backend-not-found'
   | 'direct-response'
+  | 'rbac-denied'
+  | 'jwt-denied'
   | 'ok'
   | 'other';
 
@@ -257,6 +263,8 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
     .map((f) => `${f} (${FLAG_MEANING[f] ?? "see Envoy's access log documentation"})`)
     .join(', ');
 
+  // jwt_authn and rbac run before the router: their denials carry no route
+  if (RBAC_DENIED.test(details) || JWT_DENIED.test(details)) return explainAuthz(e, ctx, out, details);
   if (flags.has('NR') || details === 'route_not_found') return explainNotRouted(e, rc, match, out, link);
   if (flags.has('NC') || details === 'cluster_not_found') return explainNoCluster(e, ctx, out);
   if (flags.has('UH') || details === 'no_healthy_upstream') return explainNoHealthy(e, ctx, out);
@@ -306,6 +314,116 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
     e.code >= 400
       ? `${e.code}: Envoy routed the request and ${who} answered ${e.code} itself (${details || 'via_upstream'}); look at the application, not the gateway.`
       : `${e.code}: routed and answered by ${who}.`,
+  );
+}
+
+const RBAC_DENIED = /^rbac_access_denied_matched_policy\[(.*)\]$/;
+const JWT_DENIED = /^jwt_authn_access_denied\{(.*)\}$/;
+
+/** The gateway's jwt_authn and rbac filters for the logged request: the live listener's, else the predicted ones. */
+function authzFiltersFor(e: AccessLogEntry, ctx: ExplainContext): { filters: Filter[]; live: boolean } {
+  const port = portOf(e.downstreamLocalAddress);
+  if (ctx.dump) {
+    const listeners =
+      port !== undefined ? ctx.dump.listenersOnPort(port) : ctx.dump.dump.listeners.map((l) => l.listener);
+    for (const l of listeners)
+      for (const fc of l.filterChains ?? [])
+        for (const f of fc.filters ?? []) {
+          const http = (f.typedConfig as { httpFilters?: Filter[] } | undefined)?.httpFilters;
+          if (http) return { filters: authzFiltersOf(http), live: true };
+        }
+  }
+  return {
+    filters: ctx.resources ? predictGatewayAuthz(ctx.resources, DEFAULT_INGRESS).httpFilters : [],
+    live: false,
+  };
+}
+
+/** The logged request re-evaluated: the log has method, authority, path, user agent and the client address only. */
+function reevaluate(e: AccessLogEntry, filters: Filter[]): HttpAuthzOutcome | undefined {
+  if (!filters.length) return undefined;
+  const client = e.downstreamRemoteAddress?.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return evaluateHttpAuthz(filters, {
+    authority: e.authority ?? '',
+    path: e.path ?? '/',
+    method: e.method,
+    headers: e.userAgent ? { 'user-agent': e.userAgent } : {},
+    sourceIp: client,
+    destinationPort: portOf(e.downstreamLocalAddress),
+  });
+}
+
+/** 401 from jwt_authn (RequestAuthentication) or 403 from rbac (AuthorizationPolicy), with the policy's YAML. */
+function explainAuthz(e: AccessLogEntry, ctx: ExplainContext, out: Explanation, details: string): Explanation {
+  const jwt = JWT_DENIED.exec(details);
+  if (jwt) {
+    const reason = (jwt[1] ?? '').replace(/_/g, ' ');
+    const ra = ctx.resources?.requestAuthentications.find((r) => r.spec.jwtRules?.length);
+    if (ra)
+      out.yaml = {
+        file: ra.file,
+        line: ra.range.start.line + 1,
+        range: ra.range,
+        what: `RequestAuthentication ${namespaceOf(ra)}/${ra.metadata.name}`,
+      };
+    const missing = reason === 'Jwt is missing';
+    return done(
+      out,
+      'jwt-denied',
+      `${e.code}: ${reason} — the gateway's jwt_authn filter (from a RequestAuthentication) ${missing ? 'requires a token and the request has none' : 'rejected the token the request carries'}${ra ? `; RequestAuthentication ${namespaceOf(ra)}/${ra.metadata.name}` : ''}.`,
+    );
+  }
+  const matched = RBAC_DENIED.exec(details)?.[1] ?? 'none';
+  const { filters, live } = authzFiltersFor(e, ctx);
+  const outcome = reevaluate(e, filters);
+  const m = /^ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\]$/.exec(matched);
+  if (m) {
+    const [, ns = '', name = '', rule = '0'] = m;
+    const ap = ctx.resources?.authorizationPolicies.find((p) => p.metadata.name === name && namespaceOf(p) === ns);
+    if (ap) {
+      const range = ap.rangeAt(['spec', 'rules', Number(rule)]);
+      out.yaml = {
+        file: ap.file,
+        line: range.start.line + 1,
+        range,
+        what: `AuthorizationPolicy ${ns}/${name} rules[${rule}]`,
+      };
+    }
+    const why = outcome?.rbac.flatMap((r) => r.policies).find((p) => p.name === matched);
+    if (why)
+      out.details.push(
+        why.matched
+          ? `on the logged fields the rule matches: ${why.why}`
+          : `on the logged fields alone the rule does not match (${why.why}); it matched on what the log leaves out (other headers, the token's claims)`,
+      );
+    return done(
+      out,
+      'rbac-denied',
+      `${e.code}: RBAC: access denied — DENY ${policyText(matched)} matched${ap ? '' : ` (${live ? 'live config' : 'not in the YAML given'})`}.`,
+    );
+  }
+  // no policy named: an ALLOW filter that none of its policies let through
+  const allow = outcome?.rbac.find((r) => r.action === 'ALLOW');
+  for (const p of allow?.policies ?? [])
+    out.details.push(
+      `ALLOW ${policyText(p.name)}: ${p.matched ? 'matches on the logged fields' : `no match (${p.why})`}`,
+    );
+  const allows = (ctx.resources?.authorizationPolicies ?? []).filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW');
+  const first = allows[0];
+  if (first)
+    out.yaml = {
+      file: first.file,
+      line: first.range.start.line + 1,
+      range: first.range,
+      what: `AuthorizationPolicy ${namespaceOf(first)}/${first.metadata.name}`,
+    };
+  const names = allow?.policies.length
+    ? [...new Set(allow.policies.map((p) => policyText(p.name).replace(/ rule \d+$/, '')))]
+    : allows.map((p) => `policy ${namespaceOf(p)}/${p.metadata.name}`);
+  return done(
+    out,
+    'rbac-denied',
+    `${e.code}: RBAC: access denied — no ALLOW policy matched${names.length ? ` (${names.join(', ')})` : ''}: once an ALLOW policy applies to the gateway, a request that none allows is denied.`,
   );
 }
 
@@ -470,8 +588,8 @@ function explainConnectFailure(
       );
     else facts.push(`cluster port ${parts.port}`);
     const rule = new DestinationRuleIndex(ctx.resources?.destinationRules ?? []).ruleFor(parts.host);
-    const tls = (rule?.spec.trafficPolicy as { tls?: { mode?: string } } | undefined)?.tls?.mode;
-    if (tls) facts.push(`DestinationRule ${rule!.metadata.name} sets tls.mode ${tls}`);
+    const tls = rule?.spec.trafficPolicy?.tls?.mode;
+    if (tls && rule) facts.push(`DestinationRule ${rule.metadata.name} sets tls.mode ${tls}`);
     const live = ctx.dump?.cluster(name) as
       | { transportSocket?: { name?: string }; transportSocketMatches?: unknown[] }
       | undefined;

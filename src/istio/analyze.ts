@@ -12,6 +12,7 @@ import { analyzeGatewaySecrets } from './analyzers/gatewaySecrets';
 import { analyzeSchemaValidation } from './analyzers/schemaValidation';
 import type { Diagnostic, Severity } from './analyzers/types';
 import { analyzeUnreachableRules } from './analyzers/unreachableRules';
+import { analyzeGatewaySchemaWarnings } from './analyzers/schemaWarnings';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
 import { analyzeGatewayApiStatus } from './analyzers/gatewayApiStatus';
@@ -56,6 +57,7 @@ export const ANALYZERS: readonly Analyzer[] = [
     reads: [],
   },
   { run: (ctx) => ctx.subject.virtualServices.flatMap((vs) => analyzeUnreachableTcpTlsRules(vs)), reads: [] },
+  { run: (ctx) => ctx.subject.gateways.flatMap((gw) => analyzeGatewaySchemaWarnings(gw)), reads: [] },
 ];
 
 /** Analyzes `resources` (the objects to report on); references are also looked up in `clusterResources`. */

@@ -2,7 +2,14 @@
 // it asks for, as route.go's HashForHTTPDestination picks it: subset port-level, subset, port-level,
 // then the rule's own load balancer setting.
 import { compareSpecificity, resolveShortname, subsetOf } from './hosts';
-import { namespaceOf, type ConsistentHash, type Destination, type DestinationRule, type TrafficPolicy } from './model';
+import {
+  namespaceOf,
+  type ClientTlsSettings,
+  type ConsistentHash,
+  type Destination,
+  type DestinationRule,
+  type TrafficPolicy,
+} from './model';
 
 const portHash = (dest: Destination, tp: TrafficPolicy | undefined): ConsistentHash | undefined =>
   dest.port?.number
@@ -45,5 +52,24 @@ export class DestinationRuleIndex {
       portHash(dest, rule.trafficPolicy) ??
       rule.trafficPolicy?.loadBalancer?.consistentHash
     );
+  }
+
+  /**
+   * The tls a cluster of `host` on `port` (and `subset`) gets, as util.MergeSubsetTrafficPolicy merges it: a
+   * port-level setting replaces the rule's level wholesale (its tls, even when absent), then the subset's policy
+   * (its own port level first) overrides tls when it sets it or has a port-level entry for the port.
+   */
+  clientTls(host: string, port: number, subset = ''): ClientTlsSettings | undefined {
+    const rule = this.ruleFor(host)?.spec;
+    if (!rule) return undefined;
+    const atPort = (tp: TrafficPolicy | undefined) => {
+      const level = tp?.portLevelSettings?.find((s) => s.port?.number === port);
+      return level ? { tls: level.tls, portLevel: true } : { tls: tp?.tls, portLevel: false };
+    };
+    const original = atPort(rule.trafficPolicy);
+    const subsetPolicy = subset ? rule.subsets?.find((s) => s.name === subset)?.trafficPolicy : undefined;
+    if (!subsetPolicy) return original.tls;
+    const sub = atPort(subsetPolicy);
+    return sub.tls || sub.portLevel ? sub.tls : original.tls;
   }
 }

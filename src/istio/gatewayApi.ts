@@ -7,6 +7,7 @@
 // route_collections.go, gateway_collection.go) of the pinned istio.io/istio; the result goes through the same
 // VirtualService pipelines as user VirtualServices (predict.ts, l4Routes.ts), with Istio's "gateway semantics".
 import { hostsMatch, intersectHosts, subsetOf } from './hosts';
+import { CA_SUFFIX, isValidCipherSuite } from './serverTls';
 import {
   namespaceOf,
   type Deployment,
@@ -52,10 +53,19 @@ export interface K8sListener {
   };
 }
 
+/** A Gateway's client-certificate validation (spec.tls.frontend, Gateway API v1.4+): a default and per-port ones. */
+interface K8sFrontendTls {
+  validation?: {
+    caCertificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[];
+    mode?: string;
+  };
+}
+
 export interface K8sGatewaySpec {
   gatewayClassName?: string;
   listeners?: K8sListener[];
   addresses?: { type?: string; value: string }[];
+  tls?: { frontend?: { default?: K8sFrontendTls; perPort?: { port: number; tls?: K8sFrontendTls }[] } };
 }
 
 export interface ParentRef {
@@ -176,6 +186,8 @@ export type GatewayApiReason =
   | 'InvalidKind'
   | 'UnsupportedProtocol'
   | 'InvalidCertificateRef'
+  | 'InvalidCACertificateRef'
+  | 'InvalidCACertificateKind'
   | 'BackendPortNotOnService';
 
 /** A condition Istio would write in a route's or Gateway's status, placed on the value at fault. */
@@ -285,6 +297,8 @@ function deployedDeployment(gw: KubeObject<K8sGatewaySpec>): Deployment {
     template: {
       metadata: { labels },
       spec: {
+        // the deployment controller's template runs the pods as the ServiceAccount it creates, named as the Deployment
+        serviceAccountName: deployedName(gw),
         containers: [{ name: 'istio-proxy', ports: (gw.spec.listeners ?? []).map((l) => ({ containerPort: l.port })) }],
       },
     },
@@ -364,6 +378,21 @@ function listenerTls(
   conditions: GatewayApiCondition[],
 ): ListenerTls {
   if ((tls.mode ?? 'Terminate') === 'Passthrough') return { settings: { mode: 'PASSTHROUGH' }, valid: true };
+  // the listener's options Istio reads: the terminate mode (ISTIO_SIMPLE and ISTIO_MUTUAL take the gateway's
+  // workload certificate and ignore certificateRefs) and the cipher suites (only those Istio knows, no duplicates)
+  const optionMode = tls.options?.[TLS_TERMINATE_MODE];
+  if (optionMode === 'ISTIO_SIMPLE') return { settings: { mode: 'SIMPLE', credentialName: 'builtin://' }, valid: true };
+  if (optionMode === 'ISTIO_MUTUAL') return { settings: { mode: 'ISTIO_MUTUAL' }, valid: true };
+  const mode = optionMode === 'MUTUAL' || optionMode === 'OPTIONAL_MUTUAL' ? optionMode : 'SIMPLE';
+  const ciphers = [
+    ...new Set(
+      (tls.options?.[TLS_CIPHER_SUITES] ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(isValidCipherSuite),
+    ),
+  ];
+  const extra = ciphers.length && tls.options?.[TLS_CIPHER_SUITES] ? { cipherSuites: ciphers } : {};
   const ns = namespaceOf(gw);
   const at: YamlPath = ['spec', 'listeners', index, 'tls'];
   const refs = tls.certificateRefs ?? [];
@@ -389,7 +418,7 @@ function listenerTls(
       ),
     );
     return {
-      settings: { mode: 'SIMPLE' },
+      settings: { mode },
       valid: false,
       error: { reason: 'InvalidCertificateRef', message: 'TLS mode can only support up to 2 server certificates' },
     };
@@ -462,7 +491,7 @@ function listenerTls(
     conditions.push(...errors);
     const first = istioErrors[0];
     return {
-      settings: { mode: 'SIMPLE' },
+      settings: { mode },
       valid: false,
       ...(first ? { error: { reason: first.reason, message: istioErrors.map((e) => e.message).join('; ') } } : {}),
     };
@@ -479,11 +508,90 @@ function listenerTls(
       });
   }
   // one valid reference: Istio takes credNames[0], even when that is the invalid one (an empty name)
-  return {
-    settings:
-      valid === 1 ? { mode: 'SIMPLE', credentialName: names[0] ?? '' } : { mode: 'SIMPLE', credentialNames: names },
-    valid: true,
-  };
+  const credentials = valid === 1 ? { credentialName: names[0] ?? '' } : { credentialNames: names };
+  // the CA reference's error as buildTLS returns it (for the listener's status), beside the lab's condition
+  let caError: ConfigError | undefined;
+  const frontend = frontendValidation(gw, gw.spec.listeners?.[index]?.port, optionMode, resources, (p, r, m) => {
+    caError = { reason: r, message: m };
+    return fail(p, r, m);
+  });
+  if (frontend && 'error' in frontend) {
+    conditions.push(frontend.error);
+    return { settings: { mode, ...credentials }, valid: false, ...(caError ? { error: caError } : {}) };
+  }
+  return { settings: { mode, ...credentials, ...(frontend ?? {}), ...extra }, valid: true };
+}
+
+const TLS_TERMINATE_MODE = 'gateway.istio.io/tls-terminate-mode';
+const TLS_CIPHER_SUITES = 'gateway.istio.io/tls-cipher-suites';
+
+/**
+ * buildTLS's client validation from the Gateway's spec.tls.frontend (resolveGatewayTLS: the perPort entry of the
+ * listener's port, else the default): one caCertificateRef (a Secret, `kubernetes-gateway://<ns>/<name>-cacert`, or
+ * a ConfigMap, `configmap://...`) makes the listener MUTUAL, or OPTIONAL_MUTUAL with insecureSkipVerify in mode
+ * AllowInsecureFallback; the terminate-mode option still picks MUTUAL or OPTIONAL_MUTUAL. Istio parses the bundle;
+ * the lab never reads Secret or ConfigMap data, so a reference it sees (or cannot check) counts as valid.
+ */
+function frontendValidation(
+  gw: KubeObject<K8sGatewaySpec>,
+  port: number | undefined,
+  optionMode: string | undefined,
+  resources: ResourceSet,
+  fail: (path: YamlPath, reason: GatewayApiReason, message: string) => GatewayApiCondition,
+): Partial<NonNullable<GatewayServer['tls']>> | { error: GatewayApiCondition } | undefined {
+  const frontend = gw.spec.tls?.frontend;
+  if (!frontend) return undefined;
+  const perPort = (frontend.perPort ?? []).findIndex((p) => p.port === port);
+  const validation = perPort >= 0 ? frontend.perPort?.[perPort]?.tls?.validation : frontend.default?.validation;
+  const at: YamlPath =
+    perPort >= 0
+      ? ['spec', 'tls', 'frontend', 'perPort', perPort, 'tls', 'validation', 'caCertificateRefs']
+      : ['spec', 'tls', 'frontend', 'default', 'validation', 'caCertificateRefs'];
+  const refs = validation?.caCertificateRefs ?? [];
+  if (!refs.length) return undefined;
+  if (refs.length > 1) return { error: fail(at, 'InvalidCACertificateRef', 'only one caCertificateRef is supported') };
+  const ref = refs[0]!;
+  const ns = namespaceOf(gw);
+  const credNs = ref.namespace ?? ns;
+  const text = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.name}.${ref.namespace ?? ''}`;
+  const kind = (ref.group ?? '') === '' ? (ref.kind ?? '') : '';
+  if (kind !== 'Secret' && kind !== 'ConfigMap')
+    return {
+      error: fail(
+        [...at, 0, 'kind'],
+        'InvalidCACertificateKind',
+        `invalid CA certificate reference ${text}, only secret and configmap are allowed`,
+      ),
+    };
+  if (kind === 'Secret') {
+    const inNs = resources.secrets.filter((x) => namespaceOf(x) === credNs);
+    if (inNs.length && !inNs.some((x) => x.metadata.name === ref.name))
+      return {
+        error: fail(
+          [...at, 0, 'name'],
+          'InvalidCACertificateRef',
+          `invalid CA certificate reference ${text}, secret ${credNs}/${ref.name} not found`,
+        ),
+      };
+  }
+  const resource = `${kind === 'Secret' ? 'kubernetes-gateway' : 'configmap'}://${credNs}/${ref.name}${CA_SUFFIX}`;
+  if (credNs !== ns && !backendAllowed(resources.referenceGrants, 'Gateway', ns, kind, ref.name, credNs))
+    return {
+      error: fail(
+        [...at, 0, 'namespace'],
+        'RefNotPermitted',
+        `caCertificateRef ${credNs}/${ref.name} not accessible to a Gateway in namespace "${ns}" (missing a ReferenceGrant?)`,
+      ),
+    };
+  const insecure =
+    validation?.mode === 'AllowInsecureFallback' && optionMode !== 'MUTUAL' && optionMode !== 'OPTIONAL_MUTUAL';
+  const mode =
+    optionMode === 'MUTUAL' || optionMode === 'OPTIONAL_MUTUAL'
+      ? optionMode
+      : validation?.mode === 'AllowInsecureFallback'
+        ? 'OPTIONAL_MUTUAL'
+        : 'MUTUAL';
+  return { mode, caCertCredentialName: resource, insecureSkipVerify: insecure };
 }
 
 type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute';
@@ -1149,7 +1257,11 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     if (!states || !isManaged(gw)) continue;
     const service = `${deployedName(gw)}.${namespaceOf(gw)}.svc.${DOMAIN}`;
     const attached = new Map([...(attachedRoutes.get(keyOf(gw)) ?? [])].map(([l, set]) => [l, set.size]));
-    out.gatewayStatuses.set(keyOf(gw), gatewayStatus(states, attached, service));
+    const frontend = gw.spec.tls?.frontend;
+    const insecure = [frontend?.default?.validation, ...(frontend?.perPort ?? []).map((p) => p.tls?.validation)].some(
+      (v) => v?.mode === 'AllowInsecureFallback',
+    );
+    out.gatewayStatuses.set(keyOf(gw), gatewayStatus(states, attached, service, insecure));
   }
   return out;
 }

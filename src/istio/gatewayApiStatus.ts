@@ -201,6 +201,7 @@ export function gatewayStatus(
   listeners: readonly ListenerState[],
   attached: ReadonlyMap<string, number>,
   service: string,
+  insecureFrontend = false,
 ): GatewayStatusPrediction {
   const results = listeners.map((s) => listenerStatus(s, attached.get(s.listener.name) ?? 0));
   const validListeners = results.filter((r) => r.valid).length;
@@ -224,8 +225,18 @@ export function gatewayStatus(
         'False',
       )
     : programmed;
+  // spec.tls.frontend with a validation mode AllowInsecureFallback (default or per port)
+  const insecure = insecureFrontend
+    ? [
+        ok(
+          'InsecureFrontendValidationMode',
+          'ConfigurationChanged',
+          'Gateway is operating in AllowInsecureFallback mode for frontend validation',
+        ),
+      ]
+    : [];
   return {
-    conditions: [accepted, programmed, ok('ResolvedRefs', 'ResolvedRefs', 'All references resolved')],
+    conditions: [accepted, ...insecure, programmed, ok('ResolvedRefs', 'ResolvedRefs', 'All references resolved')],
     programmedWhilePending,
     listeners: results.map((r) => r.status),
     service,

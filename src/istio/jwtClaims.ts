@@ -6,8 +6,9 @@
 // fills that metadata; without it the match never succeeds.
 import type { MetadataMatcher, StringMatcher } from '../envoy/types';
 import type { StringMatch } from './model';
+import { JWT_AUTHN_FILTER } from '../envoy/httpAuthz';
 
-export const JWT_FILTER = 'envoy.filters.http.jwt_authn';
+export const JWT_FILTER = JWT_AUTHN_FILTER;
 const CLAIM_PREFIX = '@request.auth.claims';
 
 /** The claim path of a routing claim key, or undefined when the key is an ordinary header. */

@@ -8,14 +8,14 @@
 //  - the chain's tcp_proxy goes to one cluster (stat_prefix = the cluster) or weighted clusters
 //    (stat_prefix = `<vs name>.<vs namespace>`).
 //  - a TLS server that terminates (SIMPLE): like a TCP server, its chain matching the server's hosts as SNI
-//    (none for `*`) with the server's certificates (serverSdsSecrets);
+//    (none for `*`) with the server's certificates (serverTls.ts);
 // AUTO_PASSTHROUGH servers read no VirtualService: autoPassthrough.ts.
 import { l4SourceOf, withGatewayApi } from './gatewayApi';
 import { findGatewayWorkloads, resolveListenerPort, selectorMatches } from './gatewayWorkloads';
 import { intersectHosts, namesForNamespace, resolveGatewayName, resolveShortname, sanitizeServerHosts } from './hosts';
 import type { GatewayServer, KubeObject, Range, ResourceSet, ServiceSpec, VirtualService } from './model';
 import { byCreation } from './predict';
-import { serverSdsSecrets } from './predictListeners';
+import { downstreamTransportSocket, type TransportSocket } from './serverTls';
 import { destinationCluster } from './routeTranslation';
 import { namespaceOf } from './model';
 
@@ -27,7 +27,7 @@ export interface L4Route {
   /** The filter chain's server names (SNI); none for a TCP chain. */
   serverNames?: string[];
   /** A TLS-terminating chain's SDS certificate resources. */
-  sdsSecrets?: string[];
+  transportSocket?: TransportSocket;
   cluster?: string;
   weightedClusters?: { name: string; weight: number }[];
   statPrefix: string;
@@ -146,7 +146,7 @@ export function predictL4Routes(input: ResourceSet): L4Route[] {
           const tlsChain = terminating
             ? {
                 ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}),
-                sdsSecrets: serverSdsSecrets(server),
+                transportSocket: downstreamTransportSocket(server, 'tcp'),
               }
             : {};
           found: for (const vs of bound) {

@@ -173,6 +173,19 @@ export interface GatewayServer {
     credentialNames?: string[];
     /** A certificate file in the gateway pod (instead of credentialName). */
     serverCertificate?: string;
+    privateKey?: string;
+    caCertificates?: string;
+    caCrl?: string;
+    tlsCertificates?: { serverCertificate?: string; privateKey?: string }[];
+    /** The Secret holding the CA for client validation (default: the credential's ca.crt or `<name>-cacert`). */
+    caCertCredentialName?: string;
+    subjectAltNames?: string[];
+    verifyCertificateSpki?: string[];
+    verifyCertificateHash?: string[];
+    minProtocolVersion?: string;
+    maxProtocolVersion?: string;
+    cipherSuites?: string[];
+    insecureSkipVerify?: boolean;
     httpsRedirect?: boolean;
   };
 }
@@ -189,9 +202,27 @@ export interface ConsistentHash {
   httpQueryParameterName?: string;
 }
 
+/** A DestinationRule's tls (ClientTLSSettings): how the gateway speaks to the upstream. */
+export interface ClientTlsSettings {
+  mode?: string;
+  credentialName?: string;
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  caCrl?: string;
+  subjectAltNames?: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
 export interface TrafficPolicy {
   loadBalancer?: { consistentHash?: ConsistentHash; simple?: string };
-  portLevelSettings?: { port?: { number?: number }; loadBalancer?: { consistentHash?: ConsistentHash } }[];
+  tls?: ClientTlsSettings;
+  portLevelSettings?: {
+    port?: { number?: number };
+    loadBalancer?: { consistentHash?: ConsistentHash };
+    tls?: ClientTlsSettings;
+  }[];
 }
 
 export interface DestinationRuleSpec {
@@ -226,7 +257,10 @@ export interface DeploymentSpec {
   selector?: { matchLabels?: Record<string, string> };
   template?: {
     metadata?: { labels?: Record<string, string> };
-    spec?: { containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[] };
+    spec?: {
+      serviceAccountName?: string;
+      containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[];
+    };
   };
 }
 
@@ -241,6 +275,90 @@ export interface ServiceEntrySpec {
   endpoints?: { address?: string; ports?: Record<string, number>; labels?: Record<string, string> }[];
 }
 
+// ---- security.istio.io ----
+
+/** A policy's target: a Gateway API Gateway (or Service, ServiceEntry, GatewayClass for waypoints). */
+export interface PolicyTargetReference {
+  group?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+export interface AuthorizationSource {
+  principals?: string[];
+  notPrincipals?: string[];
+  requestPrincipals?: string[];
+  notRequestPrincipals?: string[];
+  namespaces?: string[];
+  notNamespaces?: string[];
+  serviceAccounts?: string[];
+  notServiceAccounts?: string[];
+  trustDomains?: string[];
+  notTrustDomains?: string[];
+  ipBlocks?: string[];
+  notIpBlocks?: string[];
+  remoteIpBlocks?: string[];
+  notRemoteIpBlocks?: string[];
+}
+
+export interface AuthorizationOperation {
+  hosts?: string[];
+  notHosts?: string[];
+  ports?: string[];
+  notPorts?: string[];
+  methods?: string[];
+  notMethods?: string[];
+  paths?: string[];
+  notPaths?: string[];
+}
+
+export interface AuthorizationCondition {
+  key: string;
+  values?: string[];
+  notValues?: string[];
+}
+
+export interface AuthorizationRule {
+  from?: { source?: AuthorizationSource }[];
+  to?: { operation?: AuthorizationOperation }[];
+  when?: AuthorizationCondition[];
+}
+
+export interface AuthorizationPolicySpec {
+  selector?: { matchLabels?: Record<string, string> };
+  targetRef?: PolicyTargetReference;
+  targetRefs?: PolicyTargetReference[];
+  /** ALLOW when absent. */
+  action?: 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
+  provider?: { name?: string };
+  rules?: AuthorizationRule[];
+}
+
+export interface JWTRule {
+  issuer?: string;
+  audiences?: string[];
+  jwksUri?: string;
+  jwks?: string;
+  fromHeaders?: { name: string; prefix?: string }[];
+  fromParams?: string[];
+  fromCookies?: string[];
+  outputPayloadToHeader?: string;
+  outputClaimToHeaders?: { header: string; claim: string }[];
+  forwardOriginalToken?: boolean;
+  spaceDelimitedClaims?: string[];
+  timeout?: string;
+}
+
+export interface RequestAuthenticationSpec {
+  selector?: { matchLabels?: Record<string, string> };
+  targetRef?: PolicyTargetReference;
+  targetRefs?: PolicyTargetReference[];
+  jwtRules?: JWTRule[];
+}
+
+export type AuthorizationPolicy = KubeObject<AuthorizationPolicySpec>;
+export type RequestAuthentication = KubeObject<RequestAuthenticationSpec>;
 export type VirtualService = KubeObject<VirtualServiceSpec>;
 export type ServiceEntry = KubeObject<ServiceEntrySpec>;
 /**
@@ -275,6 +393,9 @@ export interface ResourceSet {
   tcpRoutes: KubeObject[];
   referenceGrants: KubeObject[];
   gatewayClasses: KubeObject[];
+  /** security.istio.io: what the gateway's RBAC and jwt_authn filters are built from (src/istio/authz.ts). */
+  authorizationPolicies: AuthorizationPolicy[];
+  requestAuthentications: RequestAuthentication[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

@@ -26,7 +26,7 @@ import type {
   VirtualService,
 } from './model';
 import type { NotOnGateway, PredictedRoute, Prediction, RouteOrigin } from './prediction';
-import { serverSdsSecrets } from './predictListeners';
+import { downstreamTransportSocket } from './serverTls';
 import { isCatchAllRoute, translateRoute } from './routeTranslation';
 import { namespaceOf } from './model';
 import { isGenerated, translateGatewayApi, usesGatewaySemantics, withGatewayApi } from './gatewayApi';
@@ -458,12 +458,12 @@ export function predict(input: ResourceSet, options: PredictOptions = {}): Predi
       const tlsServer = group.servers.find((bs) => isTLSServer(bs.server));
       // an HTTPS server's chain matches its hosts by SNI (namespace prefixes dropped; `*` matches any)
       const sni = tlsServer ? [...new Set(tlsServer.hosts.map((h) => h.slice(h.indexOf('/') + 1)))] : [];
-      const sds = tlsServer ? serverSdsSecrets(tlsServer.server) : [];
+      const transportSocket = tlsServer ? downstreamTransportSocket(tlsServer.server) : undefined;
       httpChains.push({
         listener: group.listener,
         routeConfig: config.name,
         ...(sni.length && !sni.includes('*') ? { serverNames: sni } : {}),
-        ...(sds.length ? { sdsSecrets: sds } : {}),
+        ...(transportSocket ? { transportSocket } : {}),
       });
       for (const vh of config.virtualHosts ?? []) {
         for (const r of vh.routes ?? []) {

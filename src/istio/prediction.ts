@@ -2,6 +2,7 @@
 import type { Route, RouteConfiguration } from '../envoy/types';
 import type { Gateway, Range } from './model';
 import type { GatewayApiCondition } from './gatewayApi';
+import type { TransportSocket } from './serverTls';
 
 export interface ObjectRef {
   name: string;
@@ -53,8 +54,8 @@ export interface Prediction {
     listener: string;
     routeConfig: string;
     serverNames?: string[];
-    /** A TLS-terminating (SIMPLE) chain's SDS certificate resources (`kubernetes://<credentialName>`, ...). */
-    sdsSecrets?: string[];
+    /** A TLS-terminating chain's DownstreamTlsContext (serverTls.ts): certificates, client validation, TLS versions. */
+    transportSocket?: TransportSocket;
   }[];
   notOnGateway: NotOnGateway[];
   /** The Accepted/ResolvedRefs conditions Istio would write on Gateway API objects, computed offline. */

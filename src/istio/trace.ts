@@ -6,8 +6,11 @@
 import { normalizeRequestPath, type PathNormalization } from '../envoy/pathNormalization';
 import { matchRequest, rejectedBeforeRouting, type RequestMatchResult } from '../envoy/requestMatch';
 import { pickFilterChain } from '../envoy/filterChainMatch';
-import type { FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
-import { parseSniDnatName, predictAutoPassthrough } from './autoPassthrough';
+import type { Filter, FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
+import { evaluateHttpAuthz, policyText, type HttpAuthzOutcome } from '../envoy/httpAuthz';
+import { authzFiltersOf, predictGatewayAuthz, type AuthzPrediction } from './authz';
+import { parseSniDnatName, predictAutoPassthrough, sniDnatClusterName } from './autoPassthrough';
+import { describeUpstreamTls } from './upstreamTls';
 import { predictL4Routes } from './l4Routes';
 import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
@@ -33,12 +36,19 @@ export interface TraceRequest {
   address?: string;
   /** The port the client sends to: the Service port (LB, ClusterIP) or the NodePort. Default 80 (443 with TLS) / its NodePort. */
   port?: number;
+  /**
+   * The client's address as the gateway's Envoy sees it (AuthorizationPolicy ipBlocks / remoteIpBlocks). Istio's
+   * gateway trusts no proxy in front of it by default, so X-Forwarded-For does not change it.
+   */
+  sourceIp?: string;
   /** The connection is TLS (HTTPS, or TLS passthrough); the client hello carries `sni`. */
   tls?: boolean;
   /** The SNI the client sends; with `tls` and no `sni`, the host (what curl and browsers send). */
   sni?: string;
   /** ALPN the client offers (Istio's AUTO_PASSTHROUGH chains want its mTLS protocols, e.g. `istio`). */
   alpn?: string[];
+  /** The TLS client presents a certificate (curl --cert); MUTUAL servers refuse the handshake without one. */
+  clientCertificate?: boolean;
   /**
    * `<ns>/<name>` of the Istio Gateway (a Gateway API listener's internal one included) whose route is traced:
    * offline, the request enters through the Service of the workload that Gateway selects (a Gateway API
@@ -74,6 +84,7 @@ export interface TraceStep {
     | 'pod'
     | 'listener'
     | 'routeConfig'
+    | 'authz'
     | 'virtualHost'
     | 'route'
     | 'rewrite'
@@ -138,9 +149,8 @@ export function traceRequest(
     ? withApi.gateways.filter((g) => `${namespaceOf(g)}/${g.metadata.name}` === req.gateway)
     : [];
   const candidates = named.length ? named : resources.gateways.length ? resources.gateways : withApi.gateways;
-  const svc =
-    live.gatewayService ??
-    findGatewayWorkloads(candidates, withApi.services, withApi.deployments).find((w) => w.service)?.service;
+  const workload = findGatewayWorkloads(candidates, withApi.services, withApi.deployments).find((w) => w.service);
+  const svc = live.gatewayService ?? workload?.service;
   // the Service Istio's deployment controller creates for a Gateway API Gateway is predicted, not in the files
   const deployed = !!svc && !resources.services.includes(svc);
   const svcSource: StepSource = live.gatewayService ? 'live' : deployed ? 'predicted' : svc ? 'yaml' : 'default';
@@ -301,6 +311,7 @@ export function traceRequest(
     (l) => l.name === listenerName || l.address?.socketAddress?.portValue === targetPort,
   );
   let rcName = `http.${targetPort}`;
+  let liveHttpFilters: Filter[] | undefined;
   if (listeners) {
     if (!listener) {
       steps.push({
@@ -340,16 +351,41 @@ export function traceRequest(
       return fail(0, `connection closed: no filter chain on ${listener.name ?? listenerName} matches`);
     }
     const chosen = pick.index === -1 ? 'the default chain' : chainText(pick.index ?? 0);
+    const clientCert = tls ? clientCertificatePolicy(pick.chain) : undefined;
+    if (clientCert?.required && !req.clientCertificate) {
+      steps.push({
+        id: 'listener',
+        title: 'Envoy listener',
+        value: `${listener.name ?? listenerName}: TLS handshake fails`,
+        details: [
+          `${chosen} of ${listener.name ?? listenerName} takes the connection, ${pick.how}, and requires a client certificate (require_client_certificate: the server's tls.mode is MUTUAL or ISTIO_MUTUAL).`,
+          `The client sent none: Envoy ends the TLS handshake with an alert, so there is no HTTP response at all (curl exits 56 "alert certificate required" over TLS 1.3, 35 over TLS 1.2).`,
+          `Send a client certificate signed by the CA in ${clientCert.ca ?? 'the validation context'} (curl --cert CERT --key KEY; --client-cert here), or make the server OPTIONAL_MUTUAL to accept clients without one.`,
+          ...whyNot,
+        ],
+        status: 'fail',
+        source: configSource,
+      });
+      return fail(0, 'TLS handshake fails: the server requires a client certificate (MUTUAL) and the client sent none');
+    }
+    const certNote = !clientCert?.validates
+      ? ''
+      : req.clientCertificate
+        ? ` The client's certificate must chain to ${clientCert.ca ?? 'the validation context'}${clientCert.pinned ? ' and match its pinned SANs/SPKI/hashes' : ''} (not checked offline).`
+        : clientCert.required
+          ? ''
+          : ` Client certificate optional (OPTIONAL_MUTUAL): the handshake succeeds without one; one that is sent must chain to ${clientCert.ca ?? 'the validation context'}.`;
     const filters = pick.chain.filters ?? [];
     const hcm = filters.find((f) => f.name === 'envoy.filters.network.http_connection_manager');
     const tcpProxy = filters.find((f) => f.name === 'envoy.filters.network.tcp_proxy');
     const rds = (hcm?.typedConfig?.rds as { routeConfigName?: string } | undefined)?.routeConfigName;
+    if (isLive && hcm) liveHttpFilters = (hcm.typedConfig?.httpFilters as Filter[] | undefined) ?? [];
     const listenerStep = (value: string, what: string): TraceStep => ({
       id: 'listener',
       title: 'Envoy listener',
       value,
       details: [
-        `Envoy's listener ${listener.name ?? listenerName} on 0.0.0.0:${targetPort}: ${chosen} takes the connection, ${pick.how}; ${what}.`,
+        `Envoy's listener ${listener.name ?? listenerName} on 0.0.0.0:${targetPort}: ${chosen} takes the connection, ${pick.how}; ${what}.${certNote}`,
         ...whyNot,
       ],
       status: 'ok',
@@ -442,11 +478,28 @@ export function traceRequest(
     steps
       .at(-1)!
       .details.push(`Envoy normalises the path to ${routedPath} before routing (Istio's default path normalization).`);
+  // 4a. the HTTP filters before the router: jwt_authn (RequestAuthentication) and rbac (AuthorizationPolicy)
+  const authz = authzStep(
+    req,
+    routedPath,
+    method,
+    targetPort,
+    sni,
+    ipt.hops.some((h) => h.rule.includes('KUBE-MARK-MASQ')),
+    liveHttpFilters,
+    isLive ? undefined : predictGatewayAuthz(resources, workload ?? DEFAULT_INGRESS),
+    configSource,
+  );
+  if (authz) {
+    steps.push(authz.step);
+    if (authz.outcome.status !== 200) return fail(authz.outcome.status, authz.outcome.summary);
+  }
   const m: RequestMatchResult = matchRequest(rc, {
     authority: req.host,
     path: routedPath,
     method,
     headers: req.headers,
+    scheme: tls ? 'https' : 'http',
   });
   if (!m.virtualHost) {
     const domains = (rc.virtualHosts ?? []).flatMap((v) => v.domains);
@@ -472,6 +525,16 @@ export function traceRequest(
     status: 'ok',
     source: configSource,
   });
+  if (m.tlsRedirect) {
+    // the Gateway server's tls.httpsRedirect: Istio sets require_tls ALL on its virtual hosts
+    steps
+      .at(-1)!
+      .details.push(
+        `${vh.name} requires TLS (require_tls ${String(vh.requireTls)}, the Gateway server's tls.httpsRedirect): Envoy answers a plain request 301 to ${m.tlsRedirect} before trying any route.`,
+        `Send HTTPS to the gateway's HTTPS port (curl -L follows the redirect; --tls traces it).`,
+      );
+    return fail(301, `301 Moved Permanently to ${m.tlsRedirect}: the server redirects plain HTTP to HTTPS`);
+  }
   const missLines = m.misses.map(
     (miss) =>
       `#${miss.index} ${describeRoute(miss.route)} ${originText(miss.route, prediction)}: ${miss.reasons.join('; ')}`,
@@ -535,6 +598,81 @@ export function traceRequest(
     source: configSource,
   });
   return endpointHop(trace, steps, clusters[0]?.name ?? '', resources, live, `${method} ${m.upstreamPath ?? req.path}`);
+}
+
+/**
+ * The authorization hop: Envoy runs jwt_authn and rbac on the request before the router picks a route, so a 401 or
+ * 403 comes before any 404. Live, the filters are the chosen chain's own; offline, the ones Istio would build from
+ * the AuthorizationPolicies and RequestAuthentications that reach the gateway. No step when none exist.
+ */
+function authzStep(
+  req: TraceRequest,
+  path: string,
+  method: string,
+  port: number,
+  sni: string | undefined,
+  masqueraded: boolean,
+  liveFilters: Filter[] | undefined,
+  predicted: AuthzPrediction | undefined,
+  source: StepSource,
+): { step: TraceStep; outcome: HttpAuthzOutcome } | undefined {
+  const filters = authzFiltersOf(liveFilters ?? predicted?.httpFilters);
+  const policies = predicted ? [...predicted.authorizationPolicies, ...predicted.requestAuthentications] : [];
+  if (!filters.length && !policies.length) return undefined;
+  const outcome = evaluateHttpAuthz(filters, {
+    authority: req.host,
+    path,
+    method,
+    headers: req.headers,
+    sourceIp: req.sourceIp,
+    destinationPort: port,
+    sni,
+  });
+  const details: string[] = [outcome.summary + '.'];
+  for (const a of policies)
+    details.push(
+      `${a.policy.kind} ${namespaceOf(a.policy)}/${a.policy.metadata.name} ${a.applies ? 'applies' : 'does not apply'}: ${a.reason}.`,
+    );
+  for (const n of predicted?.notPredicted ?? []) details.push(`${n}.`);
+  for (const n of outcome.jwt?.notes ?? []) details.push(n);
+  for (const r of outcome.rbac) {
+    const label = r.action === 'LOG' ? 'AUDIT' : r.action === 'none' ? 'dry-run only' : r.action;
+    for (const p of r.policies)
+      details.push(
+        `${label} ${policyText(p.name)}: ${p.matched ? 'matched' : 'no match'}${p.why ? ` (${p.why})` : ''}.`,
+      );
+    for (const p of r.shadow?.policies ?? [])
+      details.push(
+        `dry-run ${r.shadow?.action ?? ''} ${policyText(p.name)}: ${p.matched ? 'would match' : 'no match'} (not enforced).`,
+      );
+  }
+  const ipRules = filters.some((f) => JSON.stringify(f.typedConfig ?? {}).includes('RemoteIp'));
+  if (ipRules && !req.sourceIp)
+    details.push('The client address is not given (--source-ip): rules on ipBlocks/remoteIpBlocks do not match.');
+  if (ipRules && masqueraded)
+    details.push(
+      "kube-proxy masquerades this entry's traffic (externalTrafficPolicy: Cluster): the gateway sees a node address, not the client's, unless the Service keeps the source (externalTrafficPolicy: Local).",
+    );
+  const status: StepStatus = outcome.status === 200 ? 'ok' : 'fail';
+  return {
+    outcome,
+    step: {
+      id: 'authz',
+      title: 'Authorization',
+      value:
+        outcome.status === 401
+          ? `401 ${outcome.jwt?.failure ?? ''}`
+          : outcome.status === 403
+            ? '403 RBAC: access denied'
+            : filters.length
+              ? 'allowed'
+              : 'no policy on the gateway',
+      details,
+      ...(outcome.responseCodeDetails ? { lines: [outcome.responseCodeDetails] } : {}),
+      status,
+      source: liveFilters ? 'live' : source,
+    },
+  };
 }
 
 /** The endpoint hop and the outcome: live endpoints from the gateway's Envoy, else the Pods in the YAML. */
@@ -647,8 +785,24 @@ function clusterExplanation(cluster: string, resources: ResourceSet): string {
   const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
   const sniDnat = cluster.startsWith('outbound_.') ? ' (SNI-DNAT: the SNI names the cluster)' : '';
-  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}`;
-  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}`;
+  const tls = sniDnat
+    ? undefined
+    : describeUpstreamTls(
+        new DestinationRuleIndex([...resources.destinationRules].sort(byCreation)).clientTls(
+          key.host,
+          key.port,
+          key.subset,
+        ),
+        {
+          clusterName: cluster,
+          istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
+          http2: false,
+          serviceAccounts: [],
+        },
+      );
+  const upstream = tls ? ` ${tls}` : '';
+  if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}${upstream}`;
+  return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}${upstream}`;
 }
 
 interface PodStatus {
@@ -783,4 +937,32 @@ export function traceToText(t: Trace): string {
   });
   lines.push('', `=> ${t.outcome.summary}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a terminating chain's DownstreamTlsContext asks of the client's certificate: required
+ * (require_client_certificate), validated when sent (a validation context: OPTIONAL_MUTUAL too), against which SDS
+ * CA resource, and whether SANs, SPKI or hashes are pinned.
+ */
+function clientCertificatePolicy(
+  chain: FilterChain,
+): { required: boolean; validates: boolean; ca?: string; pinned: boolean } | undefined {
+  const tc = chain.transportSocket as { typedConfig?: Record<string, unknown> } | undefined;
+  const ctx = tc?.typedConfig;
+  const type = ctx?.['@type'];
+  if (!ctx || typeof type !== 'string' || !type.endsWith('DownstreamTlsContext')) return undefined;
+  const common = (ctx.commonTlsContext ?? {}) as Record<string, unknown>;
+  const combined = common.combinedValidationContext as
+    | { defaultValidationContext?: Record<string, unknown>; validationContextSdsSecretConfig?: { name?: string } }
+    | undefined;
+  const defaults = combined?.defaultValidationContext ?? {};
+  const required = ctx.requireClientCertificate === true;
+  return {
+    required,
+    validates: required || !!combined,
+    ...(combined?.validationContextSdsSecretConfig?.name ? { ca: combined.validationContextSdsSecretConfig.name } : {}),
+    pinned: ['matchSubjectAltNames', 'verifyCertificateSpki', 'verifyCertificateHash'].some(
+      (k) => ((defaults[k] as unknown[] | undefined) ?? []).length > 0,
+    ),
+  };
 }

@@ -61,6 +61,8 @@ export function emptyResourceSet(): ResourceSet {
     tcpRoutes: [],
     referenceGrants: [],
     gatewayClasses: [],
+    authorizationPolicies: [],
+    requestAuthentications: [],
   };
 }
 
@@ -89,6 +91,8 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.tcpRoutes.push(...s.tcpRoutes);
     out.referenceGrants.push(...s.referenceGrants);
     out.gatewayClasses.push(...s.gatewayClasses);
+    out.authorizationPolicies.push(...s.authorizationPolicies);
+    out.requestAuthentications.push(...s.requestAuthentications);
   }
   return out;
 }
@@ -239,6 +243,8 @@ const KINDS: Record<string, keyof ResourceSet> = {
   Gateway: 'gateways',
   DestinationRule: 'destinationRules',
   ServiceEntry: 'serviceEntries',
+  AuthorizationPolicy: 'authorizationPolicies',
+  RequestAuthentication: 'requestAuthentications',
   Secret: 'secrets',
   Service: 'services',
   Deployment: 'deployments',
@@ -294,6 +300,8 @@ function bucketOf(apiVersion: string, kind: string): keyof ResourceSet | undefin
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
   if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
+  if (kind === 'AuthorizationPolicy' || kind === 'RequestAuthentication')
+    return apiVersion.startsWith('security.istio.io/');
   return apiVersion.startsWith('networking.istio.io/');
 }
 

@@ -30,7 +30,7 @@ export const CACHE_DEPENDENCIES = {
   'drift.dryRuns': ['cluster', 'live'],
   /** gatewayStatusLens.ts: the Gateway API objects' status as istiod wrote it on the cluster. */
   'status.gatewayApi': ['cluster', 'live'],
-  /** ctx.ingressAddresses: the last ingress address that answered, per sample. */
+  /** ctx.addresses (src/lab/gatewayAddresses.ts): the address each gateway last answered at. */
   'ingress.address': ['cluster', 'gateway', 'ingress'],
   /** ctx.getCluster(): the client and its port-forwards. */
   'cluster.client': ['cluster'],

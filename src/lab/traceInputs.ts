@@ -13,6 +13,8 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
       ...cluster.services,
       ...cluster.destinationRules,
       ...cluster.serviceEntries,
+      ...cluster.authorizationPolicies,
+      ...cluster.requestAuthentications,
     ].map(keyOf),
   );
   const fresh = <T extends KubeObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
@@ -31,6 +33,8 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     tcpRoutes: [...cluster.tcpRoutes, ...fresh(workspace.tcpRoutes)],
     referenceGrants: [...cluster.referenceGrants, ...fresh(workspace.referenceGrants)],
     gatewayClasses: [...cluster.gatewayClasses, ...fresh(workspace.gatewayClasses)],
+    authorizationPolicies: [...cluster.authorizationPolicies, ...fresh(workspace.authorizationPolicies)],
+    requestAuthentications: [...cluster.requestAuthentications, ...fresh(workspace.requestAuthentications)],
   };
 }
 

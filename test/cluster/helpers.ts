@@ -1,13 +1,14 @@
 // Shared by the tests against the lab's own cluster (test/harness, `npm run cluster:up`).
 // They run when .cluster/kubeconfig exists and the API server answers. With LAB_REQUIRE_CLUSTER=1
 // (CI) a missing cluster is a failure, not a skip.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createCluster, type Cluster } from '../../src/kube/index';
+import { versionVars } from '../harness/versions.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const kubeconfigPath = process.env.LAB_KUBECONFIG ?? path.join(repo, '.cluster', 'kubeconfig');
@@ -86,11 +87,7 @@ export function seedManifestTexts(
 
 /** A variable of test/harness/versions.sh (binaries' directories, addresses), the one place they are pinned. */
 export function harnessVar(name: string): string {
-  return execFileSync(
-    'bash',
-    ['-c', `source "$1" && echo "$${name}"`, 'bash', path.join(repo, 'test', 'harness', 'versions.sh')],
-    { encoding: 'utf8' },
-  ).trim();
+  return versionVars(name)[name] ?? '';
 }
 
 /** The real istioctl the harness built, on the lab's kubeconfig; rejects with its stderr when it fails. */

@@ -285,6 +285,46 @@ suite('lab without a cluster', () => {
     });
   });
 
+  test("an edit asks other YAML editors on screen for their lenses again, and leaves the edited one to VS Code's own refresh", async () => {
+    const gateway = await vscode.workspace.openTextDocument({
+      language: 'yaml',
+      content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'),
+    });
+    const other = await vscode.workspace.openTextDocument({ language: 'yaml', content: 'kind: Service\n' });
+    const firedOnEdit = async (doc: vscode.TextDocument) => {
+      let fired = false;
+      const sub = api.ctx.onDidChangeLenses(() => (fired = true));
+      try {
+        const edit = new vscode.WorkspaceEdit();
+        edit.insert(doc.uri, new vscode.Position(0, 0), '# edited\n');
+        assert.ok(await vscode.workspace.applyEdit(edit));
+        await new Promise((r) => setTimeout(r, 200));
+        return fired;
+      } finally {
+        sub.dispose();
+      }
+    };
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.window.showTextDocument(gateway);
+      assert.equal(await firedOnEdit(gateway), false, 'alone on screen: VS Code re-asks the edited editor itself');
+      await vscode.window.showTextDocument(other, vscode.ViewColumn.Beside);
+      // the extension host learns of the new editor shortly after showTextDocument resolves
+      for (let i = 0; i < 40 && vscode.window.visibleTextEditors.length < 2; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(
+        await firedOnEdit(gateway),
+        true,
+        `another YAML editor on screen may depend on the edit (${vscode.window.visibleTextEditors.map((e) => e.document.uri.toString() + ' ' + e.document.languageId).join(', ')})`,
+      );
+    } finally {
+      for (const d of [other, gateway]) {
+        await vscode.window.showTextDocument(d);
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      }
+    }
+  });
+
   test('lenses refresh when a setting changes and when the kubeconfig file changes (a context switch)', async () => {
     const fired = () =>
       new Promise<boolean>((resolve) => {

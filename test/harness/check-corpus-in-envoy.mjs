@@ -5,18 +5,17 @@
 // This is what makes "the real Envoy serves Istio's generated config" hold beyond the seed.
 // Each case runs in its own Envoy (ephemeral ports on 127.0.0.1, temp xDS directory).
 // Usage: node test/harness/check-corpus-in-envoy.mjs [CASE...]   exit 1 if any case fails
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootstrap, convertOracle, writeXds } from './gateway-envoy.mjs';
+import { versionVars } from './versions.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CORPUS = process.env.LAB_CORPUS_DIR ? resolve(process.env.LAB_CORPUS_DIR) : resolve(HERE, '../corpus');
-const envoyBin = execFileSync('bash', ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$ENVOY_BIN"`], {
-  encoding: 'utf8',
-}).trim();
+const envoyBin = versionVars('ENVOY_BIN').ENVOY_BIN;
 if (!existsSync(envoyBin)) {
   console.error(`check-corpus-in-envoy: no envoy at ${envoyBin}; run: npm run harness:build`);
   process.exit(1);

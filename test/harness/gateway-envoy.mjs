@@ -33,6 +33,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { versionVars } from './versions.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, '../..');
@@ -45,12 +46,7 @@ export const KUBECONFIG = join(CLUSTER_DIR, 'kubeconfig');
 
 /** Versions and cache paths come from versions.sh, the single place they are pinned. */
 function harnessVars() {
-  const out = execFileSync(
-    'bash',
-    ['-c', `source "${join(HERE, 'versions.sh')}" && echo "$ENVOY_BIN" && echo "$K8S_BIN"`],
-    { encoding: 'utf8' },
-  );
-  const [envoyBin, k8sBin] = out.trim().split('\n');
+  const { ENVOY_BIN: envoyBin, K8S_BIN: k8sBin } = versionVars('ENVOY_BIN', 'K8S_BIN');
   return { envoyBin, kubectl: join(k8sBin, 'kubectl') };
 }
 

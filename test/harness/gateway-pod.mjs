@@ -13,12 +13,10 @@
 //
 //   node test/harness/gateway-pod.mjs bootstrap --pod NAME --namespace NS --ip IP [--labels JSON]
 //        [--workload DEPLOYMENT] [--service-account NAME] --out FILE
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
+import { versionVars } from './versions.mjs';
 
 export const ADMIN_PORT = 15000;
 export const STATUS_PORT = 15021;
@@ -27,9 +25,7 @@ export const PROMETHEUS_PORT = 15090;
 export const ISTIO_VERSION = '1.31-dev';
 
 function relayAddress() {
-  const out = execFileSync('bash', ['-c', 'source "$1" && echo "$XDS_RELAY_ADDR"', 'bash', join(HERE, 'versions.sh')], {
-    encoding: 'utf8',
-  }).trim();
+  const out = versionVars('XDS_RELAY_ADDR').XDS_RELAY_ADDR;
   const i = out.lastIndexOf(':');
   return { address: out.slice(0, i), port: Number(out.slice(i + 1)) };
 }

@@ -15,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { versionVars } from './versions.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -58,17 +59,7 @@ export function istioVars() {
     'ISTIOD_HTTPS_PORT',
     'XDS_RELAY_ADDR',
   ];
-  const out = execFileSync(
-    'bash',
-    ['-c', `source "$1" && printf '%s\\n' ${names.map((n) => `"$${n}"`).join(' ')}`, 'bash', join(HERE, 'versions.sh')],
-    { encoding: 'utf8' },
-  );
-  const v = Object.fromEntries(
-    out
-      .trimEnd()
-      .split('\n')
-      .map((val, i) => [names[i], val]),
-  );
+  const v = versionVars(...names);
   return {
     bin: v.ISTIO_BIN,
     pilotDiscovery: join(v.ISTIO_BIN, 'pilot-discovery'),

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, c
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { versionVars } from './versions.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -36,19 +37,11 @@ const PREFIX = 30;
 
 /** Versions and paths come from versions.sh, the single place they are pinned. */
 export function harnessVars() {
-  const out = execFileSync(
-    'bash',
-    [
-      '-c',
-      'source "$1" && printf "%s\\n" "$K8S_BIN" "$NODE_NAME" "$KUBECONFIG_PATH"',
-      'bash',
-      join(HERE, 'versions.sh'),
-    ],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const [k8sBin, nodeName, kubeconfig] = out.trim().split('\n');
+  const {
+    K8S_BIN: k8sBin,
+    NODE_NAME: nodeName,
+    KUBECONFIG_PATH: kubeconfig,
+  } = versionVars('K8S_BIN', 'NODE_NAME', 'KUBECONFIG_PATH');
   return { kubeProxyBin: join(k8sBin, 'kube-proxy'), kubectlBin: join(k8sBin, 'kubectl'), nodeName, kubeconfig };
 }
 

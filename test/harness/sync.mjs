@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { assignLoadBalancerIPs } from './lb-ips.mjs';
+import { versionVars } from './versions.mjs';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,13 +27,9 @@ const LOG = join(CLUSTER_DIR, 'logs', 'sync.log');
 const INTERVAL_MS = Number(process.env.LAB_SYNC_INTERVAL_MS ?? 1500);
 const KINDS = 'pods';
 
-async function harnessVars() {
-  const { stdout } = await run('bash', [
-    '-c',
-    `source "${join(HERE, 'versions.sh')}" && echo "$K8S_BIN/kubectl" && echo "$LB_POOL"`,
-  ]);
-  const [kubectl, pool] = stdout.trim().split('\n');
-  return { kubectl, pool };
+function harnessVars() {
+  const { K8S_BIN, LB_POOL } = versionVars('K8S_BIN', 'LB_POOL');
+  return { kubectl: join(K8S_BIN, 'kubectl'), pool: LB_POOL };
 }
 
 /** A hash of every pod's uid, resourceVersion and IP: changes when any pod does. */
@@ -59,7 +56,7 @@ async function syncOnce() {
 }
 
 async function loop() {
-  const { kubectl, pool } = await harnessVars();
+  const { kubectl, pool } = harnessVars();
   let last = '';
   for (;;) {
     try {

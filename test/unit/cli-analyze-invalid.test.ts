@@ -4,13 +4,13 @@
 // when built: the same IST0106 lines, ours naming the field before Istio's text.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli';
+import { ANALYZE_ORACLE, analyzeOracleMissing } from './helpers/analyzeOracle';
 import { memoryIo } from './helpers/memoryIo';
 
 const BAD = `apiVersion: networking.istio.io/v1
@@ -97,22 +97,10 @@ test('analyze: YAML that cannot be read at all is still refused (exit 2)', async
   assert.match(out.stderr, /^ingress-lab: broken\.yaml:\d+:\d+: /);
 });
 
-const ORACLE_DIR = fileURLToPath(new URL('../harness/analyze-oracle/', import.meta.url));
-const istioVersion = /^\s*istio\.io\/istio (\S+)/m.exec(readFileSync(join(ORACLE_DIR, 'go.mod'), 'utf8'))![1]!;
-const ORACLE = join(
-  process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-  'istio-ingress-lab',
-  'analyze-oracle',
-  istioVersion,
-  'analyze-oracle',
-);
-
 test(
   "the IST0106 lines are Istio's own (object, line, text), with the field named first",
   {
-    skip: existsSync(ORACLE)
-      ? false
-      : 'the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh',
+    skip: analyzeOracleMissing(),
   },
   async () => {
     // Istio's webhook checks only (a CRD schema error stops istioctl from reading the file at all)
@@ -120,7 +108,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'analyze-invalid-'));
     try {
       writeFileSync(join(dir, 'bad.yaml'), text);
-      const { stdout } = await promisify(execFile)(ORACLE, ['--namespace=', 'bad.yaml'], { cwd: dir });
+      const { stdout } = await promisify(execFile)(ANALYZE_ORACLE, ['--namespace=', 'bad.yaml'], { cwd: dir });
       const istio = (JSON.parse(stdout) as { code: string; string: string }[])
         .filter((m) => m.code === 'IST0106')
         .map((m) => m.string);

@@ -6,31 +6,19 @@
 // Skipped, saying how to build it, when the oracle binary is not there.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { formatIstioctl, type Diagnostic } from '../../src/istio/analyze';
 import { analyzeTexts, ingressGatewayWorkload, type Files } from './helpers/analyzeYaml';
 import { seedManifests } from './helpers/istioYaml';
-import { prerequisite } from './helpers/prerequisite';
+import { ANALYZE_ORACLE, analyzeOracleMissing } from './helpers/analyzeOracle';
 
 const run = promisify(execFile);
-const ORACLE_DIR = fileURLToPath(new URL('../harness/analyze-oracle/', import.meta.url));
-const istioVersion = /^\s*istio\.io\/istio (\S+)/m.exec(readFileSync(join(ORACLE_DIR, 'go.mod'), 'utf8'))![1]!;
-const ORACLE = join(
-  process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-  'istio-ingress-lab',
-  'analyze-oracle',
-  istioVersion,
-  'analyze-oracle',
-);
-const skip = prerequisite(
-  existsSync(ORACLE),
-  'the Istio analyzer oracle is not built: run bash test/harness/analyze-oracle/build.sh',
-);
+const ORACLE = ANALYZE_ORACLE;
+const skip = analyzeOracleMissing();
 
 const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162', 'IST0165']);
 /** Codes where we put the message on the line Istio's ErrorLine gives (the others: Istio gives the object's line, we a more exact one). */

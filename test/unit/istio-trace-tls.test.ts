@@ -181,6 +181,9 @@ for (const name of cases) {
         listener: l,
         sni: n.replace(/^\*\./, 'lab.'),
         alpn: c.filterChainMatch?.applicationProtocols,
+        requiresClientCertificate:
+          (c.transportSocket as { typedConfig?: { requireClientCertificate?: boolean } } | undefined)?.typedConfig
+            ?.requireClientCertificate === true,
       })),
     ),
   );
@@ -197,15 +200,29 @@ for (const name of cases) {
       const listenerPort = c.listener.address?.socketAddress?.portValue;
       const sp = ports.find((p) => (p.targetPort ?? p.port) === listenerPort);
       if (!sp) continue;
-      const req: TraceRequest = { ...lb, host: c.sni, path: '/', sni: c.sni, port: sp.port, alpn: c.alpn };
       const strip = (t: Trace) => ({
         steps: t.steps.map(({ source: _s, ...rest }) => rest),
         outcome: t.outcome,
       });
-      const offline = traceRequest(req, resources);
-      const onIstios = traceRequest(req, resources, { routeConfigs: oracle.routes, listeners: oracle.listeners });
-      assert.deepEqual(strip(offline), strip(onIstios), `SNI ${c.sni}`);
-      assert.equal(step(offline, 'listener').status, 'ok', traceToText(offline));
+      // with a client certificate every chain takes the connection; without one, exactly the chains whose
+      // DownstreamTlsContext (Istio's) requires a certificate (MUTUAL, ISTIO_MUTUAL) fail the handshake
+      for (const clientCertificate of [true, false]) {
+        const req: TraceRequest = {
+          ...lb,
+          host: c.sni,
+          path: '/',
+          sni: c.sni,
+          port: sp.port,
+          alpn: c.alpn,
+          clientCertificate,
+        };
+        const offline = traceRequest(req, resources);
+        const onIstios = traceRequest(req, resources, { routeConfigs: oracle.routes, listeners: oracle.listeners });
+        assert.deepEqual(strip(offline), strip(onIstios), `SNI ${c.sni}`);
+        const refuses = !clientCertificate && c.requiresClientCertificate;
+        assert.equal(step(offline, 'listener').status, refuses ? 'fail' : 'ok', traceToText(offline));
+        if (refuses) assert.equal(offline.outcome.status, 0);
+      }
       compared++;
     }
     assert.ok(compared > 0, 'no chain reachable through the gateway Service');

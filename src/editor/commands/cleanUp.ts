@@ -2,6 +2,7 @@
 // API sample that includes the gateway istiod deployed for the Gateway (it owns it, so it goes with it).
 import * as vscode from 'vscode';
 import type { CommandFactory } from './index';
+import { sampleGateway } from '../../lab/gatewayAddresses';
 
 export const cleanUp: CommandFactory =
   (ctx) =>
@@ -46,7 +47,8 @@ export const cleanUp: CommandFactory =
     ctx.log.info(`clean up: deleted ${listing.join(', ')}`);
     await ctx.setStep('cleanedUp', true, variant);
     await ctx.setStep('deployed', false, variant);
-    ctx.ingressAddresses.delete(variant);
+    ctx.addresses.forget(sampleGateway(variant, namespace));
+    ctx.addresses.forgetNamespace(namespace);
     ctx.changed('live', 'Clean Up done');
     void ctx.prompts.info(`Istio Ingress Lab: deleted namespace ${namespace}.`);
     return listing;

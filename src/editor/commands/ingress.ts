@@ -20,6 +20,7 @@ import { probeTcp } from '../../tools/probe';
 import type { LabContext } from '../ctx';
 import { showText } from '../show';
 import type { CommandFactory } from './index';
+import { INGRESS_GATEWAY, sampleGateway } from '../../lab/gatewayAddresses';
 
 /** How long Find Ingress Address waits for istiod to program a Gateway it has just been given. */
 const PROGRAMMED_TIMEOUT_MS = 60_000;
@@ -99,7 +100,7 @@ async function discoverIstioIngressAddress(ctx: LabContext, interactive: boolean
   const chosen = await probeAndChoose(ctx, candidates, interactive, istio.readyPod, target);
   if (interactive) await showText(formatAddressReport(found, candidates, chosen), 'ingress-address.txt');
   if (chosen) {
-    ctx.ingressAddresses.set('virtualService', chosen.address);
+    ctx.addresses.set(INGRESS_GATEWAY, chosen.address);
     await ctx.setStep('addressFound', true);
   }
   return chosen?.address;
@@ -164,11 +165,9 @@ async function discoverGatewayApiAddress(
     throw new Error(
       `Gateway ${target.namespace}/${gw.metadata.name} is not Programmed after ${PROGRAMMED_TIMEOUT_MS / 1000} s (${readiness.summary}): see the report, and istiod's log.`,
     );
-  // Only the sample's Gateway is the walkthrough's step; another Gateway's address is remembered by its name.
-  if (chosen && !gateway) {
-    ctx.ingressAddresses.set('gatewayApi', chosen.address);
-    await ctx.setStep('addressFound', true, 'gatewayApi');
-  } else if (chosen) ctx.gatewayAddresses.set(`${target.namespace}/${target.name}`, chosen.address);
+  if (chosen) ctx.addresses.set({ kind: 'gateway', ...target }, chosen.address);
+  // Only the sample's Gateway is the walkthrough's step.
+  if (chosen && !gateway) await ctx.setStep('addressFound', true, 'gatewayApi');
   return chosen?.address;
 }
 
@@ -181,7 +180,7 @@ export async function gatewayAddressFor(
   if (gateway.namespace === sample.namespace && gateway.name === GATEWAY_API_GATEWAY)
     return ingressAddressFor(ctx, 'gatewayApi');
   return (
-    ctx.gatewayAddresses.get(`${gateway.namespace}/${gateway.name}`) ??
+    ctx.addresses.get({ kind: 'gateway', ...gateway }) ??
     (await discoverGatewayApiAddress(ctx, true, undefined, gateway))
   );
 }
@@ -218,7 +217,7 @@ export async function ingressAddressFor(
   variant: SampleVariant = 'virtualService',
 ): Promise<string | undefined> {
   return (
-    ctx.ingressAddresses.get(variant) ??
+    ctx.addresses.get(sampleGateway(variant, ctx.settings.sample.namespace)) ??
     (ctx.settings.ingressAddress || (await discoverIngressAddress(ctx, true, variant)))
   );
 }

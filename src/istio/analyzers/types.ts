@@ -12,6 +12,7 @@ export type IstioCode =
   | 'IST0130'
   | 'IST0131'
   | 'IST0132'
+  | 'IST0133'
   | 'IST0145'
   | 'IST0162'
   | 'IST0165';
@@ -47,6 +48,7 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
     severity: 'warning',
     template: 'one or more host %v defined in VirtualService %s not found in Gateway %s.',
   },
+  IST0133: { name: 'SchemaWarning', severity: 'warning', template: 'Schema validation warning: %v' },
   IST0145: {
     name: 'ConflictingGateways',
     severity: 'error',

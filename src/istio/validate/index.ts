@@ -5,6 +5,7 @@
 import type { YamlPath } from '../model';
 import crds from './crdSchemas.gen.json';
 import { destinationRuleRules, gatewayRules, virtualServiceRules } from './istioRules';
+import { authorizationPolicyRules, requestAuthenticationRules } from './securityRules';
 import { checkSchema, type Schema, type Violation } from '../../schema/openApi';
 
 export type { Violation } from '../../schema/openApi';
@@ -154,7 +155,8 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
   const schema = CRD_SCHEMAS[kind]?.spec ?? CORE_SCHEMAS[kind];
   if (!schema) return out;
   if (spec === undefined || spec === null) {
-    if (CRD_SCHEMAS[kind]) out.push({ path: [], message: 'spec is required' });
+    // An AuthorizationPolicy without spec is Istio's allow-nothing policy (the API server takes it as it is).
+    if (CRD_SCHEMAS[kind] && kind !== 'AuthorizationPolicy') out.push({ path: [], message: 'spec is required' });
     return out;
   }
   const before = out.length;
@@ -165,6 +167,9 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
     if (kind === 'VirtualService') virtualServiceRules(s, namespace, out);
     else if (kind === 'Gateway') gatewayRules(s, typeof md.name === 'string' ? md.name : '', out);
     else if (kind === 'DestinationRule') destinationRuleRules(s, namespace, out);
+    else if (kind === 'AuthorizationPolicy')
+      authorizationPolicyRules(s, typeof md.name === 'string' ? md.name : '', namespace, out);
+    else if (kind === 'RequestAuthentication') requestAuthenticationRules(s, out);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import type { YamlPath } from '../model';
 import { re2SyntaxError } from '../../envoy/re2';
 import { goDurationNanos } from '../../schema/goDuration';
 import type { Violation } from '../../schema/openApi';
+import { isValidCipherSuite } from '../serverTls';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -445,24 +446,75 @@ export function gatewayRules(spec: Obj, name: string, out: Violation[]) {
         out.push({ path: at, message: 'server must have TLS settings for HTTPS/TLS protocols' });
       else if (!isTLSProto && isObj(tls)) {
         const isHttp = ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY'].includes(proto);
-        const redirectOnly = Object.keys(tls).every((k) => k === 'httpsRedirect');
+        // only an https redirect is allowed on an HTTP server: a passthrough mode (the default) and no certificates
+        const passthrough = ['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(str(tls.mode) ?? 'PASSTHROUGH');
         if (!isHttp)
           out.push({ path: [...at, 'tls'], message: 'server cannot have TLS settings for non HTTPS/TLS ports' });
-        else if (!redirectOnly)
+        else if (!passthrough || tls.caCertificates || tls.privateKey || tls.serverCertificate)
           out.push({ path: [...at, 'tls'], message: 'server cannot have TLS settings for plain text HTTP ports' });
       }
     }
-    if (
-      isObj(tls) &&
-      (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') &&
-      !tls.credentialName &&
-      !tls.credentialNames &&
-      !tls.serverCertificate &&
-      !tls.tlsCertificates
-    ) {
-      out.push({ path: [...at, 'tls'], message: `server certificate required for ${tls.mode} mode` });
-    }
+    if (isObj(tls)) serverTlsErrors(tls, [...at, 'tls'], out);
   });
+}
+
+/**
+ * validateTLSOptions's errors (its warnings, e.g. unknown cipher suites or httpsRedirect on a non-HTTP server, do not
+ * refuse the object): ISTIO_MUTUAL takes no certificates of its own; one certificate source at most; without a
+ * credentialName, SIMPLE needs a server certificate and key, MUTUAL and OPTIONAL_MUTUAL also caCertificates; a CRL
+ * neither with SIMPLE nor with a credential.
+ */
+function serverTlsErrors(tls: Obj, at: YamlPath, out: Violation[]) {
+  const mode = str(tls.mode) ?? 'PASSTHROUGH';
+  const set = (k: string) => (Array.isArray(tls[k]) ? list(tls[k]).length > 0 : !!tls[k]);
+  if (mode === 'ISTIO_MUTUAL') {
+    const fields: [string, string][] = [
+      ['serverCertificate', 'server certificate'],
+      ['privateKey', 'private key'],
+      ['caCertificates', 'CA bundle'],
+      ['tlsCertificates', 'tlsCertificates'],
+      ['credentialName', 'credentialName'],
+      ['credentialNames', 'credentialNames'],
+    ];
+    for (const [k, what] of fields)
+      if (set(k)) out.push({ path: [...at, k], message: `ISTIO_MUTUAL TLS cannot have associated ${what}` });
+    return;
+  }
+  const sources =
+    Number(set('serverCertificate') && set('privateKey')) +
+    Number(set('credentialName')) +
+    Number(set('credentialNames')) +
+    Number(set('tlsCertificates'));
+  if (sources > 1)
+    out.push({
+      path: at,
+      message:
+        'only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be specified',
+    });
+  const terminating = mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL';
+  // with a credentialName the certificates (and the client CA) come from the Secret
+  if (terminating && (set('credentialName') || set('credentialNames'))) return;
+  if (terminating) {
+    const prefix = mode === 'SIMPLE' ? 'SIMPLE TLS' : 'MUTUAL TLS';
+    if (mode !== 'SIMPLE' && !set('caCertificates'))
+      out.push({ path: [...at, 'caCertificates'], message: `${prefix} requires a client CA bundle` });
+    const certs = set('tlsCertificates')
+      ? list(tls.tlsCertificates).map((c, i) => ({ c: isObj(c) ? c : {}, path: [...at, 'tlsCertificates', i] }))
+      : [{ c: tls, path: at }];
+    for (const { c, path } of certs) {
+      if (!str(c.serverCertificate))
+        out.push({ path: [...path, 'serverCertificate'], message: `${prefix} requires a server certificate` });
+      if (!str(c.privateKey)) out.push({ path: [...path, 'privateKey'], message: `${prefix} requires a private key` });
+    }
+  }
+  if (set('caCrl')) {
+    if (set('credentialName'))
+      out.push({
+        path: [...at, 'caCrl'],
+        message: 'CRL is not supported with credentialName. CRL has to be specified in the credential',
+      });
+    if (mode === 'SIMPLE') out.push({ path: [...at, 'caCrl'], message: 'CRL is not supported with SIMPLE TLS' });
+  }
 }
 
 export function destinationRuleRules(spec: Obj, namespace: string, out: Violation[]) {
@@ -484,8 +536,10 @@ export function destinationRuleRules(spec: Obj, namespace: string, out: Violatio
   });
   const pls = (tp: unknown, at: YamlPath) => {
     if (!isObj(tp)) return;
+    if (isObj(tp.tls)) clientTlsErrors(tp.tls, [...at, 'tls'], out);
     list(tp.portLevelSettings).forEach((p, i) => {
       if (!isObj(p)) return;
+      if (isObj(p.tls)) clientTlsErrors(p.tls, [...at, 'portLevelSettings', i, 'tls'], out);
       if (!isObj(p.port))
         out.push({ path: [...at, 'portLevelSettings', i], message: 'portTrafficPolicy must have valid port' });
       else if (portError(p.port.number))
@@ -495,4 +549,112 @@ export function destinationRuleRules(spec: Obj, namespace: string, out: Violatio
   pls(spec.trafficPolicy, ['spec', 'trafficPolicy']);
   list(spec.subsets).forEach((s, i) => isObj(s) && pls(s.trafficPolicy, ['spec', 'subsets', i, 'trafficPolicy']));
   exportToErrors(spec.exportTo, namespace, out);
+}
+
+/**
+ * agent.ValidateTLS for a DestinationRule's tls: insecureSkipVerify excludes a CA (and SANs); a credentialName
+ * excludes certificate files; MUTUAL without a credentialName needs clientCertificate and privateKey.
+ */
+function clientTlsErrors(tls: Obj, at: YamlPath, out: Violation[]) {
+  const mode = str(tls.mode) ?? 'DISABLE';
+  const set = (k: string) => (Array.isArray(tls[k]) ? true : !!tls[k]);
+  if (tls.insecureSkipVerify === true) {
+    if (mode === 'SIMPLE' && (set('caCertificates') || set('credentialName') || set('subjectAltNames')))
+      out.push({
+        path: [...at, 'insecureSkipVerify'],
+        message:
+          'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true',
+      });
+    if (mode === 'MUTUAL' && (set('caCertificates') || set('subjectAltNames')))
+      out.push({
+        path: [...at, 'insecureSkipVerify'],
+        message: 'cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set true',
+      });
+  }
+  if ((mode === 'SIMPLE' || mode === 'MUTUAL') && set('credentialName')) {
+    if (set('clientCertificate') || set('caCertificates') || set('privateKey') || set('caCrl'))
+      out.push({
+        path: [...at, 'credentialName'],
+        message: 'cannot specify client certificates or CA certificate or CA CRL If credentialName is set',
+      });
+    return;
+  }
+  if (mode === 'MUTUAL') {
+    if (!set('clientCertificate'))
+      out.push({ path: [...at, 'clientCertificate'], message: 'client certificate required for mutual tls' });
+    if (!set('privateKey')) out.push({ path: [...at, 'privateKey'], message: 'private key required for mutual tls' });
+  }
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
+
+/**
+ * The warnings Istio's Gateway validation gives without refusing the object (istioctl analyze: IST0133
+ * SchemaValidationWarning), in its words: ValidateGateway's httpsRedirect on a server that is not HTTP, and
+ * validateTLSOptions's TLS versions below 1.2 without cipher suites, unknown or repeated cipher suites, certificates
+ * on a passthrough server, more than two tlsCertificates. Each names the field it is about.
+ */
+export function gatewayWarnings(spec: Obj): Violation[] {
+  const out: Violation[] = [];
+  list(spec.servers).forEach((s, i) => {
+    if (!isObj(s)) return;
+    const at: YamlPath = ['spec', 'servers', i];
+    const tls = isObj(s.tls) ? s.tls : undefined;
+    if (!tls) return;
+    const mode = str(tls.mode) ?? 'PASSTHROUGH';
+    const ciphers = list(tls.cipherSuites).filter((c): c is string => typeof c === 'string');
+    if ((tls.minProtocolVersion === 'TLSV1_0' || tls.minProtocolVersion === 'TLSV1_1') && !ciphers.length)
+      out.push({
+        path: [...at, 'tls', 'minProtocolVersion'],
+        message:
+          'TLS version below TLSV1_2 require setting compatible ciphers as by default they no longer include compatible ciphers.',
+      });
+    const valid = new Set<string>();
+    const invalid = new Set<string>();
+    const duplicate = new Set<string>();
+    for (const c of ciphers)
+      if (!isValidCipherSuite(c)) invalid.add(c);
+      else if (valid.has(c)) duplicate.add(c);
+      else valid.add(c);
+    const sorted = (x: Set<string>) => `[${[...x].sort().join(' ')}]`;
+    if (invalid.size)
+      out.push({ path: [...at, 'tls', 'cipherSuites'], message: `ignoring invalid cipher suites: ${sorted(invalid)}` });
+    if (duplicate.size)
+      out.push({
+        path: [...at, 'tls', 'cipherSuites'],
+        message: `ignoring duplicate cipher suites: ${sorted(duplicate)}`,
+      });
+    const has = (k: string) => (Array.isArray(tls[k]) ? list(tls[k]).length > 0 : !!tls[k]);
+    if (
+      mode !== 'ISTIO_MUTUAL' &&
+      (mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') &&
+      [
+        'caCrl',
+        'serverCertificate',
+        'privateKey',
+        'caCertificates',
+        'tlsCertificates',
+        'credentialName',
+        'credentialNames',
+      ].some(has)
+    )
+      out.push({ path: [...at, 'tls'], message: `${mode} mode does not use certificates, they will be ignored` });
+    if (
+      (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') &&
+      !has('credentialName') &&
+      !has('credentialNames') &&
+      list(tls.tlsCertificates).length > 2
+    )
+      out.push({
+        path: [...at, 'tls', 'tlsCertificates'],
+        message: `${mode === 'SIMPLE' ? 'SIMPLE TLS' : 'MUTUAL TLS'} can support up to 2 server certificates`,
+      });
+    const proto = isObj(s.port) ? (str(s.port.protocol)?.toUpperCase() ?? '') : '';
+    if (isObj(s.port) && !HTTP_PROTOCOLS.has(proto) && tls.httpsRedirect === true)
+      out.push({
+        path: [...at, 'tls', 'httpsRedirect'],
+        message: 'tls.httpsRedirect should only be used with http servers',
+      });
+  });
+  return out;
 }
