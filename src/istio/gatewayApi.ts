@@ -188,6 +188,9 @@ export type GatewayApiReason =
   | 'InvalidCertificateRef'
   | 'InvalidCACertificateRef'
   | 'InvalidCACertificateKind'
+  | 'ProtocolConflict'
+  | 'HostnameConflict'
+  | 'InvalidRouteKinds'
   | 'BackendPortNotOnService';
 
 /** A condition Istio would write in a route's or Gateway's status, placed on the value at fault. */
@@ -1051,7 +1054,30 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     (gw.spec.listeners ?? []).forEach((l, i) => {
       // a listener that conflicts with an earlier one gets no server (ReportListenerConflict)
       const conflict = conflicts.get(l.name);
+      const kinds = supportedKinds(l);
+      if (!kinds.valid)
+        out.conditions.push({
+          object: gw,
+          path: ['spec', 'listeners', i, 'allowedRoutes', 'kinds'],
+          type: 'ResolvedRefs',
+          reason: 'InvalidRouteKinds',
+          message: `listener ${l.name}: Invalid route kinds (a ${l.protocol} listener takes ${
+            supportedKinds({ ...l, allowedRoutes: {} })
+              .kinds.map((k) => k.kind)
+              .join(', ') || 'no route kind'
+          }); routes of the others do not attach`,
+        });
       if (conflict) {
+        const first = (gw.spec.listeners ?? []).find(
+          (o) => o.port === l.port && o.name !== l.name && !conflicts.has(o.name),
+        );
+        out.conditions.push({
+          object: gw,
+          path: ['spec', 'listeners', i],
+          type: 'Accepted',
+          reason: conflict as GatewayApiReason,
+          message: `listener ${l.name}: Listener has a conflict with another listener attached to the same Gateway${first ? ` (${first.name} on port ${l.port})` : ''}; Istio programs no server for this listener`,
+        });
         states.push({ listener: l, conflict, server: false });
         return;
       }

@@ -201,3 +201,26 @@ test('the Gateway API Gateway behind an internal Gateway name, for the lens that
   assert.equal(k8sGatewayOf('simple/simple'), undefined, 'an Istio Gateway');
   assert.equal(k8sGatewayOf('mesh'), undefined);
 });
+
+test("listeners Istio refuses for a conflict or route kinds their protocol cannot take: the reason istiod writes (the oracle's) on the listener", () => {
+  for (const name of ['gwapi-listener-conflict', 'gwapi-listener-invalid']) {
+    const oracle = JSON.parse(readFileSync(`${corpus}${name}/oracle.json`, 'utf8')) as {
+      gatewayApiStatus: {
+        kind: string;
+        status: { listeners: { name: string; conditions: { type: string; status: string; reason: string }[] }[] };
+      }[];
+    };
+    const listeners = oracle.gatewayApiStatus.find((s) => s.kind === 'Gateway')!.status.listeners;
+    // istiod's reason per troubled listener: Conflicted=True's, or ResolvedRefs=False's
+    const want = listeners
+      .flatMap((l) => {
+        const c =
+          l.conditions.find((x) => x.type === 'Conflicted' && x.status === 'True') ??
+          l.conditions.find((x) => x.type === 'ResolvedRefs' && x.status === 'False');
+        return c ? [[c.reason, 'error', c.type === 'Conflicted' ? `name: ${l.name}…` : 'kinds:…']] : [];
+      })
+      .sort();
+    assert.ok(want.length >= 2, name);
+    assert.deepEqual(itemsOf(name), want, name);
+  }
+});
