@@ -8,6 +8,7 @@
 // The live suite (when .cluster/kubeconfig answers; failed with LAB_REQUIRE_CLUSTER=1) applies a DENY policy to the
 // lab's cluster: the policy's lens reads the real istiod's rbac filter from the gateway Envoy, the match's lens says
 // 403 from those filters, and the match's send lens gets 403 from the real gateway. The policy is deleted after.
+// (The file is named so that it runs after cluster.test.ts, whose first tests meet the sample undeployed.)
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
