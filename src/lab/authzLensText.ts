@@ -38,7 +38,8 @@ const labelsText = (labels: Record<string, string>) =>
 
 /**
  * The policy's own lens: `predicted ✓ ingress gateway: its selector istio=ingressgateway matches the gateway's pods`
- * or `predicted ✗ ingress gateway: …`, the reason being attachment()'s. With several gateways, the ones it reaches.
+ * or `predicted ✗ ingress gateway: …`, the reason being attachment()'s. With several gateways, the first it reaches and
+ * how many more (the tooltip names each, with its reason).
  */
 export function attachmentLens(
   policy: AuthorizationPolicy | RequestAuthentication,
@@ -60,7 +61,7 @@ export function attachmentLens(
   // the title keeps the reason without its parenthesis (the labels it compared); the tooltip has all of it
   const reason = shown.a.reason.replace(/ \([^()]*\)$/, '');
   const title = shown.a.applies
-    ? `predicted ✓ ${applying.map((r) => r.t.label).join(', ')}: ${reason}`
+    ? `predicted ✓ ${shown.t.label}${applying.length > 1 ? ` +${applying.length - 1} more` : ''}: ${reason}`
     : `predicted ✗ ${shown.t.label}: ${reason}`;
   return { title: fitLens(title), tooltip, applies: applying.length > 0 };
 }

@@ -93,6 +93,17 @@ test('the attachment lens gives the engine reason for a selector that misses the
     /Does not apply to ingress gateway \(namespace istio-system, pods app=istio-ingressgateway,istio=ingressgateway\)/,
   );
   const root = load('authz-root-namespace').resources.authorizationPolicies[0]!;
+  const gw = {
+    namespace: 'simple',
+    labels: { 'gateway.networking.k8s.io/gateway-name': 'gw' },
+    label: 'Gateway simple/gw',
+  };
+  const both = attachmentLens(root, [ingress, gw]);
+  assert.equal(both.title, 'predicted ✓ ingress gateway +1 more: no selector, in the root namespace istio-system');
+  assert.match(
+    both.tooltip,
+    /Applies to Gateway simple\/gw \(namespace simple, pods gateway\.networking\.k8s\.io\/gateway-name=gw\): no selector, in the root namespace istio-system\./,
+  );
   assert.equal(
     attachmentLens(root, [ingress]).title,
     'predicted ✓ ingress gateway: no selector, in the root namespace istio-system',
