@@ -464,7 +464,9 @@ function listenerTls(
     const secret = inNs.find((x) => x.metadata.name === ref.name);
     const pairError = secret && certificatePairError(secret);
     if (pairError) {
-      errors.push(fail([...refAt, 'name'], 'InvalidCertificateRef', `invalid certificate reference ${text}, ${pairError}`));
+      errors.push(
+        fail([...refAt, 'name'], 'InvalidCertificateRef', `invalid certificate reference ${text}, ${pairError}`),
+      );
       return;
     }
     if (!secret) {
@@ -575,7 +577,11 @@ function frontendValidation(
     const bundleError = secret && caBundleError(secret);
     if (bundleError)
       return {
-        error: fail([...at, 0, 'name'], 'InvalidCACertificateRef', `invalid CA certificate reference ${text}, ${bundleError}`),
+        error: fail(
+          [...at, 0, 'name'],
+          'InvalidCACertificateRef',
+          `invalid CA certificate reference ${text}, ${bundleError}`,
+        ),
       };
   }
   const resource = `${kind === 'Secret' ? 'kubernetes-gateway' : 'configmap'}://${credNs}/${ref.name}${CA_SUFFIX}`;

@@ -328,7 +328,9 @@ describe("analyze agrees with Istio's own analyzers", { skip }, () => {
     // the corpus's Secrets (good-cert, bad-cert, mismatched-key, rsa-key) in the gateway workload's namespace
     const secrets = readFileSync(new URL('../corpus/gwapi-https-bad-key-pair/05-secrets.yaml', import.meta.url), 'utf8')
       .replaceAll('namespace: simple', 'namespace: istio-system')
-      .concat('---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ca-only\n  namespace: istio-system\nstringData:\n  ca.crt: x\n');
+      .concat(
+        '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ca-only\n  namespace: istio-system\nstringData:\n  ca.crt: x\n',
+      );
     const server = (name: string, cn: string, mode = 'SIMPLE') =>
       `  - port: {number: 443, name: ${name}, protocol: HTTPS}\n    hosts: [${name}.baihl.io]\n    tls: {mode: ${mode}, credentialName: ${cn}}\n`;
     const gateway = `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: tls\n  namespace: simple\nspec:\n  selector:\n    istio: ingressgateway\n  servers:\n${server('good', 'good-cert')}${server('malformed', 'bad-cert')}${server('mismatch', 'mismatched-key')}${server('keytype', 'rsa-key')}${server('caonly', 'ca-only')}${server('mutual', 'good-cert', 'MUTUAL')}`;
@@ -338,7 +340,9 @@ describe("analyze agrees with Istio's own analyzers", { skip }, () => {
       ['IST0161 gateway.yaml:15', 'IST0161 gateway.yaml:24'],
     );
     // the lab also finds the two keys that are not their certificate's and the MUTUAL server without a CA
-    const lab = analyzeTexts(withIngress({ 'secrets.yaml': secrets, 'gateway.yaml': gateway }), { assumeComplete: true })
+    const lab = analyzeTexts(withIngress({ 'secrets.yaml': secrets, 'gateway.yaml': gateway }), {
+      assumeComplete: true,
+    })
       .filter((d) => d.code === 'IST0161' && d.source === 'ingress-lab')
       .map((d) => d.range.start.line + 1);
     assert.deepEqual(lab, [18, 21, 27]);

@@ -155,7 +155,17 @@ test("HTTPS listeners whose Secret holds no servable pair: InvalidCertificateRef
   );
   // a Secret without tls.crt/tls.key: ExtractCertInfo's message, not "malformed"
   const noPair = analyzeDocuments(
-    new Map([...t].map(([f, x]) => [f, f === '05-secrets.yaml' ? x.replace(/ {2}tls\.crt: .*\n {2}tls\.key: .*\n(?=---\n# |---\napiVersion: v1\nkind: Secret\nmetadata:\n {2}name: mismatched)/, '  ca.crt: eA==\n') : x])),
+    new Map(
+      [...t].map(([f, x]) => [
+        f,
+        f === '05-secrets.yaml'
+          ? x.replace(
+              / {2}tls\.crt: .*\n {2}tls\.key: .*\n(?=---\n# |---\napiVersion: v1\nkind: Secret\nmetadata:\n {2}name: mismatched)/,
+              '  ca.crt: eA==\n',
+            )
+          : x,
+      ]),
+    ),
     { assumeComplete: true },
   ).diagnostics.map((d) => d.message);
   assert.ok(

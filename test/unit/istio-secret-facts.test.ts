@@ -88,7 +88,10 @@ test("PEM inputs switched, a certificate in the key, no PEM at all: Go's words",
   assert.equal(err('not pem', key), 'tls: failed to find any PEM data in certificate input');
   assert.equal(err(crt, 'not pem'), 'tls: failed to find any PEM data in key input');
   // a PEM block whose base64 is broken is skipped, as encoding/pem skips it
-  assert.equal(err(crt.replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!'), key), 'tls: failed to find any PEM data in certificate input');
+  assert.equal(
+    err(crt.replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!'), key),
+    'tls: failed to find any PEM data in certificate input',
+  );
   assert.equal(
     err(crt, '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n'),
     'tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [EC PARAMETERS]',
@@ -143,7 +146,10 @@ test("no Secret value in the engine's objects, nor in predict -o json or analyze
   const needles = secretNeedles();
   assert.ok(needles.length > 20);
   const files = Object.fromEntries(
-    ['00-backends.yaml', '05-secrets.yaml', '10-gateway-api.yaml'].map((f) => [f, readFileSync(new URL(f, CASE), 'utf8')]),
+    ['00-backends.yaml', '05-secrets.yaml', '10-gateway-api.yaml'].map((f) => [
+      f,
+      readFileSync(new URL(f, CASE), 'utf8'),
+    ]),
   );
   // a stringData copy and kubectl's last-applied-configuration annotation carry the same values
   files['06-string-data.yaml'] =
@@ -170,4 +176,54 @@ test("no Secret value in the engine's objects, nor in predict -o json or analyze
   await main(['analyze', '-o', 'json', '--assume-complete', ...names], analyzed.io);
   assert.match(analyzed.out.stdout, /the certificate is malformed: tls: private key does not match public key/);
   leaks('analyze -o json', analyzed.out.stdout + analyzed.out.stderr);
+});
+
+test('IST0161 on an Istio Gateway: one line with file, line, field and what to do; a -cacert Secret gives MUTUAL its CA', async () => {
+  const secrets = SECRETS.replaceAll('namespace: simple', 'namespace: istio-system');
+  const gateway = (servers: string) =>
+    `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: tls\n  namespace: simple\nspec:\n  selector:\n    istio: ingressgateway\n  servers:\n${servers}`;
+  const server = (name: string, cn: string, mode = 'SIMPLE') =>
+    `  - port: {number: 443, name: ${name}, protocol: HTTPS}\n    hosts: [${name}.baihl.io]\n    tls: {mode: ${mode}, credentialName: ${cn}}\n`;
+  const pod = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: gw\n  namespace: istio-system\n  labels: {istio: ingressgateway}\nspec: {containers: [{name: istio-proxy, image: proxyv2}]}\n`;
+  const run = async (files: Record<string, string>) => {
+    const { io, out } = memoryIo(files);
+    await main(['analyze', '--assume-complete', ...Object.keys(files)], io);
+    return out.stdout.split('\n').filter((l) => l.includes('IST0161'));
+  };
+  const lines = await run({
+    'pod.yaml': pod,
+    'secrets.yaml': secrets,
+    'gw.yaml': gateway(
+      server('good', 'good-cert') +
+        server('mismatch', 'mismatched-key') +
+        server('mutual', 'good-cert', 'MUTUAL') +
+        server('optional', 'good-cert', 'OPTIONAL_MUTUAL'),
+    ),
+  });
+  assert.deepEqual(lines, [
+    "Error [IST0161] (Gateway simple/tls gw.yaml:15) The credential referenced by the Gateway tls in namespace istio-system is invalid, which can cause the traffic not to work as expected: spec.servers[1].tls.credentialName mismatched-key: Secret istio-system/mismatched-key: tls.key and tls.crt are not a key pair (tls: private key does not match public key), so the gateway's Envoy cannot load this certificate; put the certificate's own key in tls.key",
+    'Error [IST0161] (Gateway simple/tls gw.yaml:18) The credential referenced by the Gateway tls in namespace istio-system is invalid, which can cause the traffic not to work as expected: spec.servers[2].tls.credentialName good-cert: MUTUAL needs a CA to check client certificates with, but Secret istio-system/good-cert has no ca.crt and there is no Secret istio-system/good-cert-cacert: istiod sends the gateway no CA for this server, so clients cannot complete the handshake; add ca.crt (the CA that signs client certificates) to good-cert or create Secret good-cert-cacert',
+    'Error [IST0161] (Gateway simple/tls gw.yaml:21) The credential referenced by the Gateway tls in namespace istio-system is invalid, which can cause the traffic not to work as expected: spec.servers[3].tls.credentialName good-cert: OPTIONAL_MUTUAL needs a CA to check client certificates with, but Secret istio-system/good-cert has no ca.crt and there is no Secret istio-system/good-cert-cacert: istiod sends the gateway no CA for this server, so clients cannot complete the handshake; add ca.crt (the CA that signs client certificates) to good-cert or create Secret good-cert-cacert',
+  ]);
+  // GetCaCert reads the Secret <name>-cacert first: one with ca.crt is the CA, one without is the finding
+  const caSecret = (data: string) =>
+    `---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: good-cert-cacert\n  namespace: istio-system\nstringData:\n${data}`;
+  const mutual = gateway(server('mutual', 'good-cert', 'MUTUAL'));
+  assert.deepEqual(
+    await run({
+      'pod.yaml': pod,
+      'secrets.yaml': secrets + caSecret(`  ca.crt: |\n${pem('good-cert', 'tls.crt').replace(/^/gm, '    ')}\n`),
+      'gw.yaml': mutual,
+    }),
+    [],
+  );
+  const [noCa] = await run({
+    'pod.yaml': pod,
+    'secrets.yaml': secrets + caSecret('  other: x\n'),
+    'gw.yaml': mutual,
+  });
+  assert.match(
+    noCa ?? '',
+    /but Secret istio-system\/good-cert-cacert has no ca\.crt \(found secret, but didn't have expected keys cacert or ca\.crt; found: other\): .* add ca\.crt .* to good-cert-cacert$/,
+  );
 });

@@ -122,7 +122,10 @@ function credentialProblem(
   if (!secret || !facts) return undefined;
   const name = `Secret ${namespaceOf(secret)}/${secret.metadata.name}`;
   if (facts.tlsPair === 'missing')
-    return { why: `${name}: ${facts.tlsPairError ?? 'no certificate and key'}; add tls.crt and tls.key`, labOnly: false };
+    return {
+      why: `${name}: ${facts.tlsPairError ?? 'no certificate and key'}; add tls.crt and tls.key`,
+      labOnly: false,
+    };
   const cert = facts.certificate;
   if (cert && 'error' in cert)
     return {
