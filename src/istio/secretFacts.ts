@@ -8,7 +8,7 @@
 //   crypto/x509 CertPool.AppendCertsFromPEM what buildCaCertificateReference checks a CA bundle with
 // node:crypto parses the DER (OpenSSL, not Go's parser): a certificate OpenSSL reads and Go refuses is the one
 // place the verdicts can differ, and then Go's own error text is not known here (see MALFORMED_CERTIFICATE).
-import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 
 /** What a Secret holds, without its values. */
 export interface SecretFacts {
@@ -43,10 +43,29 @@ export interface SecretFacts {
  */
 export const MALFORMED_CERTIFICATE = 'x509: malformed certificate';
 
+/**
+ * Facts already computed, by a SHA-256 digest of the values (never the values): OpenSSL takes about a millisecond to
+ * decode a private key, and the editor reads a file again on every edit. The facts do not depend on the time.
+ */
+const memo = new Map<string, SecretFacts>();
+const MEMO_LIMIT = 1_000;
+
 /** Reduces a Secret (as read from YAML or the API: base64 `data`, plain `stringData`) to its facts. */
 export function secretFacts(raw: { data?: unknown; stringData?: unknown }): SecretFacts {
   const data = secretData(raw);
   const keys = [...data.keys()].sort();
+  const digest = createHash('sha256');
+  for (const k of keys) digest.update(`${k}\0${data.get(k)!.length}\0`).update(data.get(k)!);
+  const id = digest.digest('base64');
+  const known = memo.get(id);
+  if (known) return known;
+  const facts = computeFacts(data, keys);
+  memo.set(id, facts);
+  if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+  return facts;
+}
+
+function computeFacts(data: Map<string, Buffer>, keys: string[]): SecretFacts {
   const root = extractRoot(data);
   const facts: SecretFacts = {
     keys,
