@@ -478,6 +478,10 @@ function listenerTls(
     const secret = inNs.find((x) => x.metadata.name === ref.name);
     const pairError = secret && certificatePairError(secret);
     if (pairError) {
+      istioErrors.push({
+        reason: 'InvalidCertificateRef',
+        message: `invalid certificate reference ${text}, ${pairError}`,
+      });
       errors.push(
         fail([...refAt, 'name'], 'InvalidCertificateRef', `invalid certificate reference ${text}, ${pairError}`),
       );

@@ -146,9 +146,9 @@ test("HTTPS listeners whose Secret holds no servable pair: InvalidCertificateRef
     .sort();
   // buildSecretReference (conversion.go): "invalid certificate reference <ref>, the certificate is malformed: <X509KeyPair's error>"
   assert.deepEqual(messages, [
-    'ResolvedRefs=False (InvalidCertificateRef): listener key-type: invalid certificate reference //rsa-key., the certificate is malformed: tls: private key type does not match public key type; Istio programs no server for this listener',
-    'ResolvedRefs=False (InvalidCertificateRef): listener malformed: invalid certificate reference //bad-cert., the certificate is malformed: x509: malformed certificate; Istio programs no server for this listener',
-    'ResolvedRefs=False (InvalidCertificateRef): listener mismatch: invalid certificate reference //mismatched-key., the certificate is malformed: tls: private key does not match public key; Istio programs no server for this listener',
+    'ResolvedRefs=False (InvalidCertificateRef): listener key-type: invalid certificate reference /Secret/rsa-key., the certificate is malformed: tls: private key type does not match public key type; Istio programs no server for this listener',
+    'ResolvedRefs=False (InvalidCertificateRef): listener malformed: invalid certificate reference /Secret/bad-cert., the certificate is malformed: x509: malformed certificate; Istio programs no server for this listener',
+    'ResolvedRefs=False (InvalidCertificateRef): listener mismatch: invalid certificate reference /Secret/mismatched-key., the certificate is malformed: tls: private key does not match public key; Istio programs no server for this listener',
   ]);
   // as in Istio's output (oracle.json), only the good listener has a route configuration
   const p = predict(mergeResourceSets(...[...t].map(([f, x]) => readResources(x, f).resources)));
@@ -174,7 +174,7 @@ test("HTTPS listeners whose Secret holds no servable pair: InvalidCertificateRef
   assert.ok(
     noPair.some((m) =>
       m.includes(
-        "invalid certificate reference //bad-cert., found secret, but didn't have expected keys (cert and key) or (tls.crt and tls.key); found: ca.crt;",
+        "invalid certificate reference /Secret/bad-cert., found secret, but didn't have expected keys (cert and key) or (tls.crt and tls.key); found: ca.crt;",
       ),
     ),
     noPair.join('\n'),
