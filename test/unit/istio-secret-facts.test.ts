@@ -142,7 +142,7 @@ function secretNeedles(): string[] {
   return out;
 }
 
-test("no Secret value in the engine's objects, nor in predict -o json or analyze -o json", async () => {
+test("no Secret value in the engine's objects, nor in predict -o json, trace --tls or analyze -o json", async () => {
   const needles = secretNeedles();
   assert.ok(needles.length > 20);
   const files = Object.fromEntries(
@@ -172,6 +172,10 @@ test("no Secret value in the engine's objects, nor in predict -o json or analyze
   const dump = memoryIo(files);
   assert.equal(await main(['predict', '-o', 'config-dump', ...names], dump.io), 0);
   leaks('predict -o config-dump', dump.out.stdout + dump.out.stderr);
+  const traced = memoryIo(files);
+  assert.equal(await main(['trace', '--host', 'good.baihl.io', '--tls', ...names], traced.io), 0);
+  assert.match(traced.out.stdout, /TLS, SNI good\.baihl\.io/);
+  leaks('trace --tls', traced.out.stdout + traced.out.stderr);
   const analyzed = memoryIo(files);
   await main(['analyze', '-o', 'json', '--assume-complete', ...names], analyzed.io);
   assert.match(analyzed.out.stdout, /the certificate is malformed: tls: private key does not match public key/);
