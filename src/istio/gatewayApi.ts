@@ -20,6 +20,7 @@ import {
   type KubeObject,
   type Range,
   type ResourceSet,
+  type SecretRef,
   type Service,
   type StringMatch,
   type VirtualService,
@@ -357,6 +358,25 @@ function backendAllowed(
   });
 }
 
+/**
+ * buildSecretReference's verdict on a Secret's values (from its facts, src/istio/secretFacts.ts): ExtractCertInfo's
+ * error as is, tls.X509KeyPair's after "the certificate is malformed:". Undefined for a good pair or unread values.
+ */
+function certificatePairError(secret: SecretRef): string | undefined {
+  const facts = secret.spec.facts;
+  if (!facts || facts.tlsPair === 'valid') return undefined;
+  const error = facts.tlsPairError ?? facts.tlsPair;
+  return facts.tlsPair === 'missing' ? error : `the certificate is malformed: ${error}`;
+}
+
+/** buildCaCertificateReference's verdict on a CA Secret's values: ExtractRoot's error, or a bundle that does not parse. */
+function caBundleError(secret: SecretRef): string | undefined {
+  const facts = secret.spec.facts;
+  if (!facts) return undefined;
+  if (!facts.hasCaCert) return facts.caCertError ?? 'no CA certificate';
+  return facts.caCertParses ? undefined : 'the bundle is malformed';
+}
+
 /** What buildTLS gives a listener: the server's TLS settings, and whether the listener is programmed. */
 interface ListenerTls {
   settings: NonNullable<GatewayServer['tls']>;
@@ -370,8 +390,8 @@ interface ListenerTls {
  * a Secret (group "", kind Secret) that exists and, in another namespace, is granted to Gateways by a
  * ReferenceGrant; it becomes SDS resource `kubernetes-gateway://<ns>/<name>`. With no valid reference the
  * listener is invalid: ResolvedRefs=False on it, and Istio generates no server. Istio also parses the Secret's
- * key pair; the lab never reads a Secret's data, so a Secret it sees counts as valid, and a Secret counts as
- * missing only where the inputs show Secrets of that namespace (`missing`).
+ * key pair (ExtractCertInfo, tls.X509KeyPair): the lab judges it from the Secret's facts (src/istio/secretFacts.ts),
+ * and a Secret counts as missing only where the inputs show Secrets of that namespace (`missing`).
  */
 function listenerTls(
   gw: KubeObject<K8sGatewaySpec>,
@@ -455,7 +475,19 @@ function listenerTls(
     }
     const credNs = ref.namespace ?? ns;
     const inNs = resources.secrets.filter((x) => namespaceOf(x) === credNs);
-    if (!inNs.some((x) => x.metadata.name === ref.name)) {
+    const secret = inNs.find((x) => x.metadata.name === ref.name);
+    const pairError = secret && certificatePairError(secret);
+    if (pairError) {
+      istioErrors.push({
+        reason: 'InvalidCertificateRef',
+        message: `invalid certificate reference ${text}, ${pairError}`,
+      });
+      errors.push(
+        fail([...refAt, 'name'], 'InvalidCertificateRef', `invalid certificate reference ${text}, ${pairError}`),
+      );
+      return;
+    }
+    if (!secret) {
       const e = fail(
         [...refAt, 'name'],
         'InvalidCertificateRef',
@@ -532,8 +564,9 @@ const TLS_CIPHER_SUITES = 'gateway.istio.io/tls-cipher-suites';
  * buildTLS's client validation from the Gateway's spec.tls.frontend (resolveGatewayTLS: the perPort entry of the
  * listener's port, else the default): one caCertificateRef (a Secret, `kubernetes-gateway://<ns>/<name>-cacert`, or
  * a ConfigMap, `configmap://...`) makes the listener MUTUAL, or OPTIONAL_MUTUAL with insecureSkipVerify in mode
- * AllowInsecureFallback; the terminate-mode option still picks MUTUAL or OPTIONAL_MUTUAL. Istio parses the bundle;
- * the lab never reads Secret or ConfigMap data, so a reference it sees (or cannot check) counts as valid.
+ * AllowInsecureFallback; the terminate-mode option still picks MUTUAL or OPTIONAL_MUTUAL. Istio parses the bundle:
+ * a CA Secret is judged from its facts (src/istio/secretFacts.ts); the lab does not read ConfigMaps, so a ConfigMap
+ * reference counts as valid.
  */
 function frontendValidation(
   gw: KubeObject<K8sGatewaySpec>,
@@ -568,12 +601,22 @@ function frontendValidation(
     };
   if (kind === 'Secret') {
     const inNs = resources.secrets.filter((x) => namespaceOf(x) === credNs);
-    if (inNs.length && !inNs.some((x) => x.metadata.name === ref.name))
+    const secret = inNs.find((x) => x.metadata.name === ref.name);
+    if (inNs.length && !secret)
       return {
         error: fail(
           [...at, 0, 'name'],
           'InvalidCACertificateRef',
           `invalid CA certificate reference ${text}, secret ${credNs}/${ref.name} not found`,
+        ),
+      };
+    const bundleError = secret && caBundleError(secret);
+    if (bundleError)
+      return {
+        error: fail(
+          [...at, 0, 'name'],
+          'InvalidCACertificateRef',
+          `invalid CA certificate reference ${text}, ${bundleError}`,
         ),
       };
   }

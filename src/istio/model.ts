@@ -1,5 +1,6 @@
 // Typed views of the Kubernetes/Istio objects the lab reads, each tied to where it stands in its file.
 // Positions are 0-based (line, character), like VS Code's; the CLI prints 1-based lines.
+import type { SecretFacts } from './secretFacts';
 
 export interface Position {
   line: number;
@@ -362,10 +363,11 @@ export type RequestAuthentication = KubeObject<RequestAuthenticationSpec>;
 export type VirtualService = KubeObject<VirtualServiceSpec>;
 export type ServiceEntry = KubeObject<ServiceEntrySpec>;
 /**
- * A Secret as the engine knows it: name, namespace, labels and its `type` (kept in spec). Its data, stringData
- * and annotations (kubectl's last-applied-configuration holds the data) never enter the engine.
+ * A Secret as the engine knows it: name, namespace, labels, its `type` and the facts Istio checks in its values
+ * (src/istio/secretFacts.ts; absent when the values were not read). Its data, stringData and annotations
+ * (kubectl's last-applied-configuration holds the data) never enter the engine.
  */
-export type SecretRef = KubeObject<{ type?: string }>;
+export type SecretRef = KubeObject<{ type?: string; facts?: SecretFacts }>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & {

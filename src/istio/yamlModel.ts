@@ -10,11 +10,13 @@ import {
   type KubeObject,
   type Range,
   type ResourceSet,
+  type SecretRef,
   type YamlPath,
   type YamlProblem,
 } from './model';
 import { pathText, validateGatewayApiObject, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
+import { secretFacts } from './secretFacts';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -132,6 +134,8 @@ function parseChunk(text: string): ParsedChunk {
   stats.parsed++;
   const quick = fastChunk(text);
   if (quick) {
+    // a Secret's values are read for its facts only: such a document is not kept in the cache
+    if (holdsSecret(quick.value)) return quick;
     cache.set(text, quick);
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     return quick;
@@ -252,7 +256,7 @@ const KINDS: Record<string, keyof ResourceSet> = {
   Pod: 'deployments',
 };
 
-/** A Secret's metadata without annotations (last-applied-configuration carries the data), and its type. */
+/** A Secret's metadata without annotations (last-applied-configuration carries the data). */
 function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'] {
   const { name, namespace, labels, creationTimestamp } = metadata as KubeObject['metadata'] & {
     creationTimestamp?: string;
@@ -264,7 +268,11 @@ function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'
     ...(creationTimestamp ? { creationTimestamp } : {}),
   };
 }
-const secretSpec = (raw: Record<string, unknown>) => (typeof raw.type === 'string' ? { type: raw.type } : {});
+/** A Secret's type and the facts Istio checks in its values; the values themselves stop here. */
+const secretSpec = (raw: Record<string, unknown>): SecretRef['spec'] => ({
+  ...(typeof raw.type === 'string' ? { type: raw.type } : {}),
+  facts: secretFacts(raw),
+});
 
 /**
  * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a

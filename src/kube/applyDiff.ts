@@ -41,11 +41,27 @@ function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function walk(a: unknown, b: unknown, path: string, out: string[], limit: number): void {
+/**
+ * A Secret's values and kubectl's copy of them (last-applied-configuration): the preview and the log say that they
+ * change, never what they are (no secrets in logs).
+ */
+const HIDDEN = /^(data|stringData)\.|^metadata\.annotations\.kubectl\.kubernetes\.io\/last-applied-configuration$/;
+
+function walk(a: unknown, b: unknown, path: string, out: string[], limit: number, secret = false): void {
   if (out.length >= limit) return;
   if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (secret && HIDDEN.test(path)) {
+    out.push(`${path}: ${a === undefined ? 'added' : b === undefined ? 'removed' : 'changed'} (value hidden)`);
+    return;
+  }
   const bothObjects = a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) {
+    // a whole data map added or removed: its keys only
+    if (secret && (path === 'data' || path === 'stringData')) {
+      const keys = Object.keys(((a ?? b) as Record<string, unknown> | null) ?? {}).sort();
+      out.push(`${path}: ${a === undefined ? 'added' : 'removed'} (keys ${keys.join(', ')}; values hidden)`);
+      return;
+    }
     out.push(`${path || '(object)'}: ${show(a)} → ${show(b)}`);
     return;
   }
@@ -54,19 +70,19 @@ function walk(a: unknown, b: unknown, path: string, out: string[], limit: number
       out.push(`${path}: ${a.length} → ${b.length} items`);
       return;
     }
-    a.forEach((x, i) => walk(x, b[i], `${path}[${i}]`, out, limit));
+    a.forEach((x, i) => walk(x, b[i], `${path}[${i}]`, out, limit, secret));
     return;
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort();
-  for (const k of keys) walk(ao[k], bo[k], path ? `${path}.${k}` : k, out, limit);
+  for (const k of keys) walk(ao[k], bo[k], path ? `${path}.${k}` : k, out, limit, secret);
 }
 
 /** Changed fields between the live object and the applied (or dry-run) result. Empty: nothing changes. */
 export function changedFields(live: ApiObject, applied: ApiObject, limit = 20): string[] {
   const out: string[] = [];
-  walk(comparable(live), comparable(applied), '', out, limit);
+  walk(comparable(live), comparable(applied), '', out, limit, live.kind === 'Secret' || applied.kind === 'Secret');
   return out;
 }
 

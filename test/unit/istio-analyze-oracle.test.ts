@@ -6,7 +6,7 @@
 // Skipped, saying how to build it, when the oracle binary is not there.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -20,7 +20,17 @@ const run = promisify(execFile);
 const ORACLE = ANALYZE_ORACLE;
 const skip = analyzeOracleMissing();
 
-const CODES = new Set(['IST0101', 'IST0112', 'IST0130', 'IST0131', 'IST0132', 'IST0145', 'IST0162', 'IST0165']);
+const CODES = new Set([
+  'IST0101',
+  'IST0112',
+  'IST0130',
+  'IST0131',
+  'IST0132',
+  'IST0145',
+  'IST0161',
+  'IST0162',
+  'IST0165',
+]);
 /** Codes where we put the message on the line Istio's ErrorLine gives (the others: Istio gives the object's line, we a more exact one). */
 const SAME_LINE = new Set(['IST0112', 'IST0132']);
 
@@ -312,6 +322,30 @@ describe("analyze agrees with Istio's own analyzers", { skip }, () => {
     );
     await compare({ ...seed(), 'other.yaml': second('simple.baihl.io', 8081) }, 'simple');
     await compare({ ...seed(), 'other.yaml': second('"*.baihl.io"') }, 'simple');
+  });
+
+  test("credentials (IST0161): a certificate that does not parse, a Secret without a pair; the lab's own findings are not Istio's", async () => {
+    // the corpus's Secrets (good-cert, bad-cert, mismatched-key, rsa-key) in the gateway workload's namespace
+    const secrets = readFileSync(new URL('../corpus/gwapi-https-bad-key-pair/05-secrets.yaml', import.meta.url), 'utf8')
+      .replaceAll('namespace: simple', 'namespace: istio-system')
+      .concat(
+        '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ca-only\n  namespace: istio-system\nstringData:\n  ca.crt: x\n',
+      );
+    const server = (name: string, cn: string, mode = 'SIMPLE') =>
+      `  - port: {number: 443, name: ${name}, protocol: HTTPS}\n    hosts: [${name}.baihl.io]\n    tls: {mode: ${mode}, credentialName: ${cn}}\n`;
+    const gateway = `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: tls\n  namespace: simple\nspec:\n  selector:\n    istio: ingressgateway\n  servers:\n${server('good', 'good-cert')}${server('malformed', 'bad-cert')}${server('mismatch', 'mismatched-key')}${server('keytype', 'rsa-key')}${server('caonly', 'ca-only')}${server('mutual', 'good-cert', 'MUTUAL')}`;
+    const r = await compare(withIngress({ 'secrets.yaml': secrets, 'gateway.yaml': gateway }), 'simple');
+    assert.deepEqual(
+      r.theirs.map((m) => `${m.code} ${m.reference}`),
+      ['IST0161 gateway.yaml:15', 'IST0161 gateway.yaml:24'],
+    );
+    // the lab also finds the two keys that are not their certificate's and the MUTUAL server without a CA
+    const lab = analyzeTexts(withIngress({ 'secrets.yaml': secrets, 'gateway.yaml': gateway }), {
+      assumeComplete: true,
+    })
+      .filter((d) => d.code === 'IST0161' && d.source === 'ingress-lab')
+      .map((d) => d.range.start.line + 1);
+    assert.deepEqual(lab, [18, 21, 27]);
   });
 
   test('the suppress annotation', async () => {

@@ -198,3 +198,23 @@ test("the cluster hop says how the gateway speaks to the upstream: the SNI and c
   );
   assert.match(insecure.text, /tls SIMPLE, no SNI, server certificate not verified\)/);
 });
+
+test("a frontend CA Secret without a bundle: InvalidCACertificateRef in ExtractRoot's words, the same listeners refused", () => {
+  const { resources, oracle } = load('gwapi-tls-frontend-bad-ca');
+  const conditions = (predict(resources).gatewayApiConditions ?? []).map((c) => [c.type, c.reason, c.message]);
+  assert.deepEqual(
+    conditions,
+    ['https-mutual', 'https-optional', 'https-fallback'].map((l) => [
+      'ResolvedRefs',
+      'InvalidCACertificateRef',
+      `listener ${l}: invalid CA certificate reference /Secret/no-bundle., found secret, but didn't have expected keys cacert or ca.crt; found: tls.crt; Istio programs no server for this listener`,
+    ]),
+  );
+  const served = oracle.listeners.flatMap((l) =>
+    (l.filterChains ?? []).flatMap((c) => c.filterChainMatch?.serverNames ?? []),
+  );
+  assert.deepEqual(served.sort(), ['builtin.baihl.io', 'mesh.baihl.io', 'options.baihl.io']);
+  // the bundle that parses (gwapi-tls-options' client-ca) is accepted
+  const good = load('gwapi-tls-options');
+  assert.deepEqual(predict(good.resources).gatewayApiConditions ?? [], []);
+});

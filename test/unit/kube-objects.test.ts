@@ -65,6 +65,34 @@ test('changedFields names each changed field with before and after, ignoring ser
   ]);
 });
 
+test("changedFields on a Secret says which values change, never the values (nor kubectl's copy of them)", () => {
+  const secret = (data: Record<string, string> | undefined, note: string): ApiObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 'cert',
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': note, team: 'a' },
+    },
+    ...(data ? { data } : {}),
+  });
+  const before = secret({ 'tls.crt': 'T0xEQ0VSVA==', 'tls.key': 'T0xES0VZ' }, '{"data":{"tls.key":"T0xES0VZ"}}');
+  const after = secret({ 'tls.crt': 'TkVXQ0VSVA==', 'ca.crt': 'Q0E=' }, '{"data":{"tls.key":"TkVXS0VZ"}}');
+  const lines = changedFields(before, after);
+  assert.deepEqual(lines, [
+    'data.ca.crt: added (value hidden)',
+    'data.tls.crt: changed (value hidden)',
+    'data.tls.key: removed (value hidden)',
+    'metadata.annotations.kubectl.kubernetes.io/last-applied-configuration: changed (value hidden)',
+  ]);
+  assert.deepEqual(changedFields(secret(undefined, ''), secret({ 'tls.key': 'T0xES0VZ' }, '')), [
+    'data: added (keys tls.key; values hidden)',
+  ]);
+  // other objects still show their values
+  assert.deepEqual(changedFields({ ...before, kind: 'ConfigMap' }, { ...after, kind: 'ConfigMap' }).slice(0, 1), [
+    'data.ca.crt: (none) → "Q0E="',
+  ]);
+});
+
 test('applyOrder puts Namespaces and CRDs first and keeps the file order otherwise', () => {
   const o = (kind: string, name: string): ApiObject => ({ apiVersion: 'v1', kind, metadata: { name } });
   const order = applyOrder([

@@ -2,7 +2,7 @@
 // offline by the same translation the prediction uses (src/istio/gatewayApi.ts) and placed on the value at
 // fault: the parentRef, sectionName or port that names nothing, the hostnames no listener takes, the
 // backendRef that does not exist or lacks a ReferenceGrant, a listener's certificateRef that is not a Secret,
-// does not exist or lacks a ReferenceGrant.
+// does not exist, holds no valid key pair (its facts, src/istio/secretFacts.ts) or lacks a ReferenceGrant.
 import { translateGatewayApi } from '../gatewayApi';
 import { namespaceOf } from '../model';
 import type { AnalysisContext } from './context';

@@ -14,6 +14,7 @@ export type IstioCode =
   | 'IST0132'
   | 'IST0133'
   | 'IST0145'
+  | 'IST0161'
   | 'IST0162'
   | 'IST0165';
 
@@ -53,6 +54,12 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
     name: 'ConflictingGateways',
     severity: 'error',
     template: 'Conflict with gateways %s (workload selector %s, port %s, hosts %v).',
+  },
+  IST0161: {
+    name: 'InvalidGatewayCredential',
+    severity: 'error',
+    template:
+      'The credential referenced by the Gateway %s in namespace %s is invalid, which can cause the traffic not to work as expected.',
   },
   IST0162: {
     name: 'GatewayPortNotDefinedOnService',

@@ -24,6 +24,7 @@ export const CLAIMED: Record<string, string> = {
   VirtualServiceIneffectiveMatch: 'IST0131',
   VirtualServiceHostNotFoundInGateway: 'IST0132',
   ConflictingGateways: 'IST0145',
+  InvalidGatewayCredential: 'IST0161',
   GatewayPortNotDefinedOnService: 'IST0162',
   ReferencedInternalGateway: 'IST0165',
 };
