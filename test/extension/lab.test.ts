@@ -290,7 +290,11 @@ suite('lab without a cluster', () => {
       language: 'yaml',
       content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'),
     });
-    const other = await vscode.workspace.openTextDocument({ language: 'yaml', content: 'kind: Service\n' });
+    // (set again after opening: VS Code's language detection may take a short untitled text for another language)
+    const other = await vscode.languages.setTextDocumentLanguage(
+      await vscode.workspace.openTextDocument({ language: 'yaml', content: 'apiVersion: v1\nkind: Service\n' }),
+      'yaml',
+    );
     const firedOnEdit = async (doc: vscode.TextDocument) => {
       let fired = false;
       const sub = api.ctx.onDidChangeLenses(() => (fired = true));
