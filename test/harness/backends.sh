@@ -95,6 +95,29 @@ http {
 EOF
 }
 
+# pod_credentials <dir> <namespace> <pod> <service account>: what the kubelet puts into a gateway pod for
+# pilot-agent (the istio-proxy container's volumes `istio-token` and `istiod-ca-cert`): a service account
+# token for audience istio-ca bound to the pod, from the API server's TokenRequest, and the mesh's root
+# certificate from the ConfigMap istio-ca-root-cert that istiod writes into every namespace. The
+# xds-relay presents them to istiod's TLS port for this pod (istio-build/xds-relay/auth.go). The token
+# is written 0600 and never printed.
+pod_credentials() {
+  local dir=$1 ns=$2 name=$3 account=$4 uid root=""
+  uid=$("${KUBECTL[@]}" -n "$ns" get pod "$name" -o jsonpath='{.metadata.uid}')
+  ( umask 077
+    "${KUBECTL[@]}" -n "$ns" create token "$account" --audience istio-ca --duration 12h \
+      --bound-object-kind Pod --bound-object-name "$name" --bound-object-uid "$uid" > "$dir/istio-token.tmp" ) ||
+    die "$ns/$name: TokenRequest for service account $account failed"
+  mv "$dir/istio-token.tmp" "$dir/istio-token"
+  for _ in $(seq 1 100); do   # istiod writes the ConfigMap a moment after it starts or the namespace appears
+    root=$("${KUBECTL[@]}" -n "$ns" get configmap istio-ca-root-cert -o jsonpath='{.data.root-cert\.pem}' 2>/dev/null || true)
+    [[ -n "$root" ]] && break
+    sleep 0.2
+  done
+  [[ -n "$root" ]] || die "$ns/$name: no ConfigMap $ns/istio-ca-root-cert (istiod writes it; is istiod up? node test/harness/istiod.mjs status)"
+  printf '%s\n' "$root" > "$dir/root-cert.pem"
+}
+
 # start_server <dir> <kind> <ip> <port> <namespace> <name> [netns]: starts detached, records the pid.
 start_server() {
   local dir=$1 kind=$2 ip=$3 port=$4 ns=$5 name=$6 netns=${7:-}
@@ -105,6 +128,7 @@ start_server() {
     labels=$("${KUBECTL[@]}" -n "$ns" get pod "$name" -o jsonpath='{.metadata.labels}')
     IFS='|' read -r account owner hash < <("${KUBECTL[@]}" -n "$ns" get pod "$name" \
       -o jsonpath='{.spec.serviceAccountName}|{.metadata.ownerReferences[0].name}|{.metadata.labels.pod-template-hash}{"\n"}')
+    pod_credentials "$dir" "$ns" "$name" "$account"
     # the workload is the Deployment: the ReplicaSet's name without its pod-template-hash
     node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace "$ns" --ip "$ip" --labels "$labels" \
       --workload "${owner%-"$hash"}" --service-account "$account" --out "$dir/bootstrap.json"
