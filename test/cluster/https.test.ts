@@ -22,6 +22,8 @@ import { predictL4Routes } from '../../src/istio/l4Routes';
 import { predict } from '../../src/istio/predict';
 import { predictListeners } from '../../src/istio/predictListeners';
 import { traceRequest } from '../../src/istio/trace';
+import { LiveRoutes } from '../../src/lab/liveRoutes';
+import { gatherLive } from '../../src/lab/traceLive';
 import type { ResourceSet } from '../../src/istio/model';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
@@ -190,18 +192,28 @@ await whenCluster('HTTPS through the ingress gateway on the lab cluster', () => 
     assert.deepEqual(chains(live), predictedChains('https-gateway.yaml'));
   });
 
-  test('the trace of the HTTPS request takes the same filter chain live (the gateway Envoy) and offline', async () => {
+  test("the editor's live trace of the HTTPS request (LoadBalancer 443) takes the same filter chain as the offline trace", async () => {
+    // what the trace command reads from the cluster (src/lab/traceLive.ts, through LiveRoutes as the editor does)
+    const ctx = {
+      getCluster: () => cluster,
+      settings: { gateway: { namespace: 'istio-system', selector: 'istio=ingressgateway', pod: '' } },
+      prompts: { isTrusted: () => true },
+      log: { info: () => undefined, warn: () => undefined },
+    };
     const ws = workspace('https-gateway.yaml');
-    const dump = await liveDump();
-    const req = { host: HOST, path: '/simple/httpserver', tls: true };
-    const liveTrace = traceRequest(req, ws, {
-      routeConfigs: dump.routeConfigs.map((r) => r.routeConfig),
-      listeners: dump.listeners.map((l) => l.listener),
-    });
+    const connected = await gatherLive({ ...ctx, live: new LiveRoutes(ctx) }, ws);
+    assert.ok(connected.ok, connected.ok ? '' : connected.reason);
+    const { data } = connected;
+    const lb = data.entries.find((e) => e.kind === 'loadBalancer');
+    assert.ok(lb, 'a LoadBalancer entry');
+    assert.equal(lb.address, ingressIP());
+    // the editor enters a TLS trace by the entry's address on the HTTPS port
+    const req = { host: HOST, path: '/simple/httpserver', tls: true, entry: lb.kind, address: lb.address };
+    const liveTrace = traceRequest(req, data.resources, data.live);
     const offline = traceRequest(req, ws);
     const listenerStep = (t: typeof offline) => t.steps.find((s) => s.id === 'listener');
     assert.equal(liveTrace.mode, 'live');
-    assert.equal(listenerStep(liveTrace)?.source, 'live');
+    assert.deepEqual([liveTrace.request.port, listenerStep(liveTrace)?.source], [443, 'live']);
     assert.equal(listenerStep(liveTrace)?.value, LISTENER);
     assert.deepEqual(listenerStep(liveTrace)?.details, listenerStep(offline)?.details);
     assert.equal(liveTrace.outcome.status, 'forwarded', liveTrace.outcome.summary);
