@@ -1,10 +1,14 @@
 // A CodeLens on each Gateway API Gateway, HTTPRoute and GRPCRoute of a YAML file: the status istiod wrote
 // on the cluster's object (Accepted, Programmed and the address on a Gateway; Accepted and ResolvedRefs per
-// parent on a route), with every condition's reason and message in the tooltip. Shown only when the
-// cluster answers; offline the diagnostics give the same reasons computed from the YAML.
+// parent on a route), with every condition's reason and message in the tooltip; on a Gateway, said when it
+// differs from what the YAML predicts. A Gateway the cluster does not hold (offline, or not applied) gets the
+// status istiod will write, predicted from the workspace's YAML (src/istio/gatewayApiStatus.ts); a route's reasons
+// are then in the diagnostics.
 import * as vscode from 'vscode';
 import type { GatewayApiKind, GatewayApiObject } from '../kube/index';
-import { statusLens } from '../lab/gatewayStatus';
+import { gatewayStatusDifferences, predictedStatusLens, statusLens } from '../lab/gatewayStatus';
+import { translateGatewayApi } from '../istio/gatewayApi';
+import type { GatewayStatusPrediction } from '../istio/gatewayApiStatus';
 import { commandId } from '../lab/steps';
 import type { StatusArgs } from './commands/gatewayApiStatus';
 import type { KubeObject } from '../istio/model';
@@ -44,17 +48,44 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
     ];
     const lenses: vscode.CodeLens[] = [];
     let pending = false;
+    // the Gateways' statuses as istiod will compute them, from every YAML of the workspace (routes attach from other files)
+    let predictions: Promise<Map<string, GatewayStatusPrediction>> | undefined;
+    const predicted = (namespace: string, name: string) => {
+      predictions ??= this.ctx.engine.resources().then((r) => translateGatewayApi(r).gatewayStatuses);
+      return predictions.then((m) => m.get(`${namespace}/${name}`));
+    };
     for (const [kind, o] of objects) {
       const namespace = o.metadata.namespace ?? this.ctx.settings.sample.namespace;
       const live = (await this.read(kind, namespace))?.get(o.metadata.name);
-      if (!live) continue; // not on the cluster (or the cluster did not answer): nothing of istiod's to show
+      const prediction = kind === 'Gateway' ? await predicted(namespace, o.metadata.name) : undefined;
+      if (!live) {
+        // not on the cluster (or the cluster did not answer): what istiod will write, if the lab can tell
+        if (!prediction) continue;
+        const p = predictedStatusLens(prediction);
+        lenses.push(
+          new vscode.CodeLens(toVsRange(o.rangeAt(['kind'])), {
+            title: p.title,
+            tooltip: `Gateway ${namespace}/${o.metadata.name}: the status istiod will write, predicted from the YAML by Istio's rules:\n${p.tooltip}`,
+            command: commandId('showGatewayApiStatus'),
+            arguments: [{ kind, namespace, name: o.metadata.name, predicted: true } satisfies StatusArgs],
+          }),
+        );
+        continue;
+      }
       const lens = statusLens(live);
       if (!lens) continue;
       if (lens.title.endsWith('no status yet') || / \?|no address/.test(lens.title)) pending = true;
+      const differences =
+        prediction && live.status?.conditions?.length ? gatewayStatusDifferences(live, prediction) : [];
+      // istiod may not have caught up with an apply (a route not yet attached): read again a while
+      if (differences.length) pending = true;
+      const differ = differences.length
+        ? `\n\nDiffers from the prediction from the YAML (is the cluster's object the one in this file?):\n${differences.map((d) => `  ${d}`).join('\n')}`
+        : '';
       lenses.push(
         new vscode.CodeLens(toVsRange(o.rangeAt(['kind'])), {
-          title: lens.title,
-          tooltip: `${kind} ${namespace}/${o.metadata.name} on the cluster, status written by istiod:\n${lens.tooltip}`,
+          title: differences.length ? `${lens.title} · differs from the prediction` : lens.title,
+          tooltip: `${kind} ${namespace}/${o.metadata.name} on the cluster, status written by istiod:\n${lens.tooltip}${differ}`,
           command: commandId('showGatewayApiStatus'),
           arguments: [{ kind, namespace, name: o.metadata.name } satisfies StatusArgs],
         }),
@@ -84,9 +115,9 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
     const key = `${kind}/${namespace}`;
     let p = this.reads.get(key);
     if (!p) {
-      p = this.ctx
-        .getCluster()
-        .listGatewayApi(kind, namespace, { timeoutMs: 5000 })
+      // no kube context at all throws at once: the same "not read" as a cluster that does not answer
+      p = Promise.resolve()
+        .then(() => this.ctx.getCluster().listGatewayApi(kind, namespace, { timeoutMs: 5000 }))
         .then(
           (items) => new Map(items.map((i) => [i.metadata.name, i])),
           (e: unknown) => {

@@ -25,6 +25,15 @@ import {
   type VirtualService,
   type YamlPath,
 } from './model';
+import {
+  gatewayStatus,
+  listenerConflicts,
+  protocolError,
+  supportedKinds,
+  type ConfigError,
+  type GatewayStatusPrediction,
+  type ListenerState,
+} from './gatewayApiStatus';
 
 // ---- gateway.networking.k8s.io shapes (the fields Istio reads) ----
 
@@ -179,6 +188,9 @@ export type GatewayApiReason =
   | 'InvalidCertificateRef'
   | 'InvalidCACertificateRef'
   | 'InvalidCACertificateKind'
+  | 'ProtocolConflict'
+  | 'HostnameConflict'
+  | 'InvalidRouteKinds'
   | 'BackendPortNotOnService';
 
 /** A condition Istio would write in a route's or Gateway's status, placed on the value at fault. */
@@ -204,6 +216,8 @@ export interface GatewayApiTranslation {
   services: Service[];
   deployments: Deployment[];
   conditions: GatewayApiCondition[];
+  /** The status istiod writes on each Gateway it deploys, by `namespace/name` (gatewayApiStatus.ts). */
+  gatewayStatuses: Map<string, GatewayStatusPrediction>;
 }
 
 interface ParentInfo {
@@ -245,20 +259,7 @@ function listenerProtocol(p: string): string | undefined {
 
 /** GenerateGatewaySupportedKinds: what a listener accepts by default, or the allowed kinds it lists. */
 function allowedKinds(l: K8sListener): string[] {
-  const defaults: Record<string, string[]> = {
-    HTTP: ['HTTPRoute', 'GRPCRoute'],
-    HTTPS: ['HTTPRoute', 'GRPCRoute'],
-    TLS: ['TLSRoute'],
-    TCP: ['TCPRoute'],
-  };
-  const supported = [
-    ...(defaults[l.protocol] ?? []),
-    // a TLS listener that terminates also takes TCPRoutes
-    ...(l.protocol === 'TLS' && l.tls?.mode === 'Terminate' ? ['TCPRoute'] : []),
-  ];
-  const listed = l.allowedRoutes?.kinds;
-  if (!listed?.length) return supported;
-  return listed.filter((k) => (k.group ?? GROUP) === GROUP && supported.includes(k.kind)).map((k) => k.kind);
+  return supportedKinds(l).kinds.map((k) => k.kind);
 }
 
 /** buildHostnameMatch: `<namespace>/<hostname>` for each namespace the listener admits routes from. */
@@ -360,6 +361,8 @@ function backendAllowed(
 interface ListenerTls {
   settings: NonNullable<GatewayServer['tls']>;
   valid: boolean;
+  /** The error buildTLS returns (its status reason and message) when no reference is valid. */
+  error?: ConfigError;
 }
 
 /**
@@ -417,9 +420,15 @@ function listenerTls(
         'TLS mode can only support up to 2 server certificates',
       ),
     );
-    return { settings: { mode }, valid: false };
+    return {
+      settings: { mode },
+      valid: false,
+      error: { reason: 'InvalidCertificateRef', message: 'TLS mode can only support up to 2 server certificates' },
+    };
   }
   const names: string[] = [];
+  // joinErrors: the first error's reason, every message joined by "; "
+  const istioErrors: ConfigError[] = [];
   const errors: GatewayApiCondition[] = [];
   // Secrets the inputs do not show, assumed to exist: a finding only if the listener has nothing else
   const assumed: GatewayApiCondition[] = [];
@@ -428,8 +437,13 @@ function listenerTls(
     const refAt: YamlPath = [...at, 'certificateRefs', j];
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'Secret';
-    const text = `${ref.group ?? ''}/${ref.kind ?? ''}/${ref.name}.${ref.namespace ?? ''}`;
+    // secretObjectReferenceString of the reference as istiod reads it: the API server defaults group "" and kind Secret
+    const text = `${group}/${kind}/${ref.name}.${ref.namespace ?? ''}`;
     if (group !== '' || kind !== 'Secret') {
+      istioErrors.push({
+        reason: 'InvalidCertificateRef',
+        message: `invalid certificate reference ${text}, only secret is allowed`,
+      });
       errors.push(
         fail(
           [...refAt, 'kind'],
@@ -450,12 +464,20 @@ function listenerTls(
       );
       // offline, a Secret the inputs do not show is assumed to exist unless they show that namespace's Secrets
       if (inNs.length) {
+        istioErrors.push({
+          reason: 'InvalidCertificateRef',
+          message: `invalid certificate reference ${text}, secret ${credNs}/${ref.name} not found`,
+        });
         errors.push(e);
         return;
       }
       assumed.push(e);
     }
     if (credNs !== ns && !backendAllowed(resources.referenceGrants, 'Gateway', ns, 'Secret', ref.name, credNs)) {
+      istioErrors.push({
+        reason: 'RefNotPermitted',
+        message: `certificateRef ${ref.name}/${credNs} not accessible to a Gateway in namespace "${ns}" (missing a ReferenceGrant?)`,
+      });
       errors.push(
         fail(
           [...refAt, 'namespace'],
@@ -470,7 +492,12 @@ function listenerTls(
   const valid = names.filter(Boolean).length;
   if (valid === 0) {
     conditions.push(...errors);
-    return { settings: { mode }, valid: false };
+    const first = istioErrors[0];
+    return {
+      settings: { mode },
+      valid: false,
+      ...(first ? { error: { reason: first.reason, message: istioErrors.map((e) => e.message).join('; ') } } : {}),
+    };
   }
   if (valid === assumed.length) conditions.push(...errors, ...assumed);
   else if (valid === 1 && !names[0]) {
@@ -485,10 +512,15 @@ function listenerTls(
   }
   // one valid reference: Istio takes credNames[0], even when that is the invalid one (an empty name)
   const credentials = valid === 1 ? { credentialName: names[0] ?? '' } : { credentialNames: names };
-  const frontend = frontendValidation(gw, gw.spec.listeners?.[index]?.port, optionMode, resources, fail);
+  // the CA reference's error as buildTLS returns it (for the listener's status), beside the lab's condition
+  let caError: ConfigError | undefined;
+  const frontend = frontendValidation(gw, gw.spec.listeners?.[index]?.port, optionMode, resources, (p, r, m) => {
+    caError = { reason: r, message: m };
+    return fail(p, r, m);
+  });
   if (frontend && 'error' in frontend) {
     conditions.push(frontend.error);
-    return { settings: { mode, ...credentials }, valid: false };
+    return { settings: { mode, ...credentials }, valid: false, ...(caError ? { error: caError } : {}) };
   }
   return { settings: { mode, ...credentials, ...(frontend ?? {}), ...extra }, valid: true };
 }
@@ -1003,18 +1035,55 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     services: [],
     deployments: [],
     conditions: [],
+    gatewayStatuses: new Map(),
   };
   const classes = resources.gatewayClasses;
   const gateways = resources.k8sGateways as KubeObject<K8sGatewaySpec>[];
   const parents = new Map<string, ParentInfo[]>();
+  const listenerStates = new Map<string, ListenerState[]>();
+  /** Routes attached per Gateway and listener name (RouteAttachments: one per route and listener, however many refs). */
+  const attachedRoutes = new Map<string, Map<string, Set<string>>>();
   for (const gw of gateways) {
     const controller = controllerOf(gw.spec.gatewayClassName, classes);
     if (!controller || !ISTIO_CONTROLLERS.has(controller)) continue;
     const ns = namespaceOf(gw);
     const infos: ParentInfo[] = [];
+    const conflicts = listenerConflicts(gw.spec.listeners ?? []);
+    const states: ListenerState[] = [];
+    listenerStates.set(keyOf(gw), states);
     (gw.spec.listeners ?? []).forEach((l, i) => {
+      // a listener that conflicts with an earlier one gets no server (ReportListenerConflict)
+      const conflict = conflicts.get(l.name);
+      const kinds = supportedKinds(l);
+      if (!kinds.valid)
+        out.conditions.push({
+          object: gw,
+          path: ['spec', 'listeners', i, 'allowedRoutes', 'kinds'],
+          type: 'ResolvedRefs',
+          reason: 'InvalidRouteKinds',
+          message: `listener ${l.name}: Invalid route kinds (a ${l.protocol} listener takes ${
+            supportedKinds({ ...l, allowedRoutes: {} })
+              .kinds.map((k) => k.kind)
+              .join(', ') || 'no route kind'
+          }); routes of the others do not attach`,
+        });
+      if (conflict) {
+        const first = (gw.spec.listeners ?? []).find(
+          (o) => o.port === l.port && o.name !== l.name && !conflicts.has(o.name),
+        );
+        out.conditions.push({
+          object: gw,
+          path: ['spec', 'listeners', i],
+          type: 'Accepted',
+          reason: conflict as GatewayApiReason,
+          message: `listener ${l.name}: Listener has a conflict with another listener attached to the same Gateway${first ? ` (${first.name} on port ${l.port})` : ''}; Istio programs no server for this listener`,
+        });
+        states.push({ listener: l, conflict, server: false });
+        return;
+      }
       const protocol = listenerProtocol(l.protocol);
       if (!protocol) {
+        states.push({ listener: l, protocolError: protocolError(l.protocol), server: true });
         out.conditions.push({
           object: gw,
           path: ['spec', 'listeners', i, 'protocol'],
@@ -1025,10 +1094,14 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
         return;
       }
       // HTTPS/TLS without a tls section yields no server (a placeholder listener)
-      if (!l.tls && (l.protocol === 'HTTPS' || l.protocol === 'TLS')) return;
+      if (!l.tls && (l.protocol === 'HTTPS' || l.protocol === 'TLS')) {
+        states.push({ listener: l, server: false });
+        return;
+      }
       const hosts = listenerHosts(ns, l);
       const name = `${gw.metadata.name}~${AUTOGEN}~${l.name}`;
       const tls = l.tls ? listenerTls(gw, i, l.tls, resources, out.conditions) : undefined;
+      states.push({ listener: l, server: true, ...(tls?.error ? { tlsError: tls.error } : {}) });
       // a listener whose certificates are all invalid is not programmed: Istio emits no Gateway for it
       // (GatewayCollection's Valid), though routes still attach to it (and go nowhere)
       if (tls?.valid !== false)
@@ -1088,6 +1161,8 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
       conditions: out.conditions,
     };
     const attached: { parent: ParentInfo; banned: string[] }[] = [];
+    /** Whether some parentRef names a Gateway Istio serves: then Istio writes the route's status. */
+    let ours = false;
     (spec.parentRefs ?? []).forEach((ref, r) => {
       const refKind = ref.kind ?? 'Gateway';
       if ((ref.group ?? GROUP) !== GROUP || refKind !== 'Gateway') return; // Services (mesh) and others: not the gateway's
@@ -1099,11 +1174,13 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
           path: ['spec', 'parentRefs', r, 'name'],
           type: 'Accepted',
           reason: 'NoMatchingParent',
-          message: `parent gateway ${gwKey} not found (no Gateway of an Istio class by that name)`,
+          message: `parent gateway ${gwKey} not found (no Gateway of an Istio class by that name); istiod writes no status for this parentRef, as it may be another controller's (extractParentReferenceInfo ignores it)`,
           missing: { kind: 'k8sGateways', namespace: ref.namespace ?? ns },
+          labOnly: true,
         });
         return;
       }
+      ours = true;
       let lastDenied: { path: YamlPath; reason: GatewayApiReason; message: string } | undefined;
       let any = false;
       for (const p of current) {
@@ -1113,6 +1190,9 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
           continue;
         }
         any = true;
+        const byListener = attachedRoutes.get(gwKey) ?? new Map<string, Set<string>>();
+        byListener.set(p.listener.name, (byListener.get(p.listener.name) ?? new Set()).add(`${kind}/${keyOf(route)}`));
+        attachedRoutes.set(gwKey, byListener);
         const banned = current
           .filter((o) => o !== p && o.listener.port === p.listener.port && o.listener.protocol === p.listener.protocol)
           .map((o) => o.listener.hostname ?? '')
@@ -1134,7 +1214,15 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
         });
       }
     });
-    if (!attached.length) continue;
+    if (!attached.length) {
+      // Istio resolves the backends of a route none of its Gateways accepts too (ResolvedRefs in its status)
+      if (ours) {
+        if (kind === 'TLSRoute' || kind === 'TCPRoute')
+          (spec.rules ?? []).forEach((rule, n) => convertL4Rule(ctx, rule, n));
+        else convertRoute(ctx);
+      }
+      continue;
+    }
     if (kind === 'TLSRoute' || kind === 'TCPRoute') {
       out.virtualServices.push(
         ...l4VirtualServices(
@@ -1188,6 +1276,18 @@ export function translateGatewayApi(resources: ResourceSet): GatewayApiTranslati
     ) as GeneratedVirtualService;
     vs.origins = origins;
     out.virtualServices.push(vs);
+  }
+  for (const gw of gateways) {
+    const states = listenerStates.get(keyOf(gw));
+    // istiod assigns a Gateway it deploys to the deployed Service; one it does not deploy is left out
+    if (!states || !isManaged(gw)) continue;
+    const service = `${deployedName(gw)}.${namespaceOf(gw)}.svc.${DOMAIN}`;
+    const attached = new Map([...(attachedRoutes.get(keyOf(gw)) ?? [])].map(([l, set]) => [l, set.size]));
+    const frontend = gw.spec.tls?.frontend;
+    const insecure = [frontend?.default?.validation, ...(frontend?.perPort ?? []).map((p) => p.tls?.validation)].some(
+      (v) => v?.mode === 'AllowInsecureFallback',
+    );
+    out.gatewayStatuses.set(keyOf(gw), gatewayStatus(states, attached, service, insecure));
   }
   return out;
 }

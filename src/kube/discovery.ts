@@ -88,11 +88,34 @@ export class Discovery {
     return p;
   }
 
+  /** The versions of `group` that serve `kind`, the preferred one first (none when the group is not served). */
+  private async versionsServing(group: string, kind: string, signal?: AbortSignal): Promise<string[]> {
+    const g = group ? await this.group(group, signal) : undefined;
+    if (!g) return [];
+    const preferred = g.preferredVersion?.version;
+    const versions = g.versions.map((v) => v.version).sort((a, b) => +(b === preferred) - +(a === preferred));
+    const out: string[] = [];
+    for (const v of versions) {
+      const list = await this.resources(group, v, signal);
+      if (list?.some((r) => r.kind === kind && !r.name.includes('/'))) out.push(v);
+    }
+    return out;
+  }
+
   async resolve(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ResolvedResource> {
     const { group, version } = splitApiVersion(apiVersion);
     const list = await this.resources(group, version, signal);
     const found = list?.find((r) => r.kind === kind && !r.name.includes('/'));
     if (!found) {
+      // The kind at another version of its group (a v1alpha2 TCPRoute on a cluster with the Gateway API's
+      // standard channel, which serves v1 only): say which one to write.
+      const served = await this.versionsServing(group, kind, signal);
+      if (served.length)
+        throw new ClusterError(
+          'not-found',
+          `The cluster serves ${kind} as ${served.map((v) => `${group}/${v}`).join(', ')}, not ${apiVersion}.`,
+          `Write apiVersion: ${group}/${served[0]}${group === 'gateway.networking.k8s.io' ? ` (${version} is served only where the Gateway API's experimental channel is installed)` : ''}.`,
+        );
       const isIstio = group.endsWith('istio.io');
       throw new ClusterError(
         'not-found',

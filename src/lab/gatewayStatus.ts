@@ -4,6 +4,7 @@
 import type { GatewayApiObject, GatewayApiStatusCondition } from '../kube/index';
 import type { IngressAddresses } from '../kube/ingressAddress';
 import { hostPort, type ProbedAddress } from './addresses';
+import type { GatewayStatusPrediction, StatusCondition } from '../istio/gatewayApiStatus';
 
 type Condition = GatewayApiStatusCondition;
 
@@ -167,4 +168,90 @@ export function statusLens(obj: GatewayApiObject): StatusLens | undefined {
     };
   }
   return undefined;
+}
+
+/** The listener's trouble in a few words: a conflict, a refused certificate (with what Istio says), invalid kinds. */
+function listenerTrouble(cs: readonly StatusCondition[]): string | undefined {
+  const conflicted = cs.find((c) => c.type === 'Conflicted' && c.status === 'True');
+  if (conflicted) return conflicted.reason;
+  const refs = cs.find((c) => c.type === 'ResolvedRefs' && c.status === 'False');
+  if (refs) {
+    // Istio's certificate messages end with what is wrong: "invalid certificate reference //x., secret ns/x not found"
+    const what = refs.reason === 'InvalidRouteKinds' ? '' : (refs.message.split(', ').at(-1) ?? '');
+    return `${refs.reason}${what ? ` (${what})` : ''}`;
+  }
+  const other = cs.find((c) => c.type !== 'Conflicted' && c.status === 'False');
+  return other ? `${other.type} ✗ ${other.reason}` : undefined;
+}
+
+const asCondition = (c: StatusCondition): Condition => ({ ...c });
+
+/**
+ * The status lens on a Gateway before istiod has written one (offline, or not applied yet): what istiod will write,
+ * predicted from the YAML (src/istio/gatewayApiStatus.ts). `predicted: Accepted ✓ · Programmed ✓ · listener https:
+ * InvalidCertificateRef (secret simple/cert not found)`; Programmed as once the deployed Service has its address.
+ */
+export function predictedStatusLens(p: GatewayStatusPrediction): StatusLens {
+  const cs = p.conditions.map(asCondition);
+  const troubles = p.listeners.flatMap((l) => {
+    const t = listenerTrouble(l.conditions);
+    return t ? [`listener ${l.name}: ${t}`] : [];
+  });
+  const title = [
+    conditionMark(conditionOf(cs, 'Accepted'), 'Accepted'),
+    conditionMark(conditionOf(cs, 'Programmed'), 'Programmed'),
+    ...(troubles.length ? [troubles[0] + (troubles.length > 1 ? ` (+${troubles.length - 1} more)` : '')] : []),
+  ].join(' · ');
+  const listenerLines = p.listeners.flatMap((l) => [
+    `listener ${l.name}: ${l.attachedRoutes} attached route${l.attachedRoutes === 1 ? '' : 's'}, kinds ${l.supportedKinds.map((k) => k.kind).join(', ') || 'none'}`,
+    ...conditionLines(l.conditions.map(asCondition)).map((x) => `  ${x}`),
+  ]);
+  return {
+    title: `predicted: ${title}`,
+    tooltip: [
+      ...conditionLines(cs),
+      `(until Service ${p.service} has an address istiod writes ${p.programmedWhilePending.status === 'True' ? 'Programmed=True' : `Programmed=False ${p.programmedWhilePending.reason}`})`,
+      ...listenerLines,
+    ].join('\n'),
+  };
+}
+
+/**
+ * Where the status istiod wrote on a Gateway differs from the prediction: each condition's status and reason, on the
+ * Gateway and on each listener, and each listener's attachedRoutes. Programmed on the Gateway matches either of its
+ * predicted forms (address assigned or still pending); messages, times and generations are not compared.
+ */
+export function gatewayStatusDifferences(live: GatewayApiObject, p: GatewayStatusPrediction): string[] {
+  const out: string[] = [];
+  const key = (c: { status: string; reason?: string } | undefined) =>
+    c ? `${c.status} ${c.reason ?? ''}`.trim() : 'none';
+  const compare = (
+    where: string,
+    got: readonly Condition[] | undefined,
+    want: readonly StatusCondition[],
+    alt?: StatusCondition,
+  ) => {
+    const types = new Set([...(got ?? []).map((c) => c.type), ...want.map((c) => c.type)]);
+    for (const t of [...types].sort()) {
+      const g = conditionOf(got, t);
+      const w = want.find((c) => c.type === t);
+      if (key(g) === key(w) || (alt && t === alt.type && key(g) === key(alt))) continue;
+      out.push(`${where}${t}: istiod wrote ${key(g)}, predicted ${key(w)}`);
+    }
+  };
+  compare('', live.status?.conditions, p.conditions, p.programmedWhilePending);
+  const liveListeners = live.status?.listeners ?? [];
+  for (const l of p.listeners) {
+    const g = liveListeners.find((x) => x.name === l.name);
+    if (!g) {
+      out.push(`listener ${l.name}: istiod wrote no status for it`);
+      continue;
+    }
+    compare(`listener ${l.name} `, g.conditions, l.conditions);
+    if ((g.attachedRoutes ?? 0) !== l.attachedRoutes)
+      out.push(
+        `listener ${l.name} attachedRoutes: istiod wrote ${g.attachedRoutes ?? 0}, predicted ${l.attachedRoutes}`,
+      );
+  }
+  return out;
 }

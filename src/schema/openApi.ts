@@ -243,7 +243,14 @@ function atMostOneFields(rule: string): string[] {
   return fields;
 }
 
-/** The CEL rules Istio's CRDs use; undefined for a rule this checker does not know (then it is not judged). */
+type Listener = { name?: unknown; port?: unknown; protocol?: unknown; hostname?: unknown; tls?: { mode?: unknown } };
+const listeners = (v: unknown): Listener[] | undefined =>
+  Array.isArray(v) ? v.filter((l): l is Listener => !!l && typeof l === 'object') : undefined;
+/** A listener's tls.mode after the API server's defaulting (Terminate). */
+const tlsMode = (l: Listener) =>
+  l.tls?.mode === undefined ? 'Terminate' : typeof l.tls.mode === 'string' ? l.tls.mode : '';
+
+/** The CEL rules Istio's and the Gateway API's CRDs use; undefined for a rule this checker does not know (then it is not judged). */
 function celRule(rule: string, v: unknown): boolean | undefined {
   switch (rule) {
     case "duration(self) >= duration('1ms')": {
@@ -257,6 +264,29 @@ function celRule(rule: string, v: unknown): boolean | undefined {
       return v && typeof v === 'object' ? Object.keys(v).every((k) => !k.includes('*')) : undefined;
     case 'self.all(key, key.size() != 0)':
       return v && typeof v === 'object' ? Object.keys(v).every((k) => k.length !== 0) : undefined;
+    // the Gateway API's listener rules (its CRD); the API server checks them after defaulting tls.mode to Terminate
+    case "self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)":
+      return listeners(v)?.every((l) => !['HTTP', 'TCP', 'UDP'].includes(String(l.protocol)) || l.tls === undefined);
+    case "self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)":
+      return listeners(v)?.every((l) => l.protocol !== 'HTTPS' || l.tls === undefined || tlsMode(l) === 'Terminate');
+    case "self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))":
+      return listeners(v)?.every((l) => l.protocol !== 'TLS' || (l.tls !== undefined && tlsMode(l) !== ''));
+    case "self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)":
+      return listeners(v)?.every((l) => !['TCP', 'UDP'].includes(String(l.protocol)) || !l.hostname);
+    case 'self.all(l1, self.exists_one(l2, l1.name == l2.name))': {
+      const names = listeners(v)?.map((l) => l.name);
+      return names && new Set(names).size === names.length;
+    }
+    case 'self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))': {
+      const keys = listeners(v)?.map((l) => JSON.stringify([l.port, l.protocol, l.hostname ?? null]));
+      return keys && new Set(keys).size === keys.length;
+    }
+    case "self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true": {
+      if (!v || typeof v !== 'object') return undefined;
+      const tls = v as { mode?: unknown; certificateRefs?: unknown[]; options?: Record<string, unknown> };
+      if ((tls.mode ?? 'Terminate') !== 'Terminate') return true;
+      return (tls.certificateRefs?.length ?? 0) > 0 || Object.keys(tls.options ?? {}).length > 0;
+    }
     default: {
       // "(has(self.a) ? 1 : 0) + (has(self.b) ? 1 : 0) <= 1": at most one of a, b.
       const fields = atMostOneFields(rule);

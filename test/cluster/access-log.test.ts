@@ -18,46 +18,11 @@ import { predict } from '../../src/istio/predict';
 import { readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { accessEntryOf } from '../../src/lab/requestLog';
-import { kubeconfigPath, labCluster, metric, repo, whenCluster } from './helpers';
+import { curlStatus, kubectl, labCluster, metric, repo, sleep, whenCluster } from './helpers';
 
 const ns = 'lab-log';
 const fixture = path.join(repo, 'test', 'cluster', 'fixtures', 'access-log-causes.yaml');
-const kubectlBin = path.join(
-  execFileSync(
-    'bash',
-    ['-c', 'source "$1" && echo "$K8S_BIN"', 'bash', path.join(repo, 'test', 'harness', 'versions.sh')],
-    {
-      encoding: 'utf8',
-    },
-  ).trim(),
-  'kubectl',
-);
-const kubectl = (...args: string[]) =>
-  execFileSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
-const ingressIP = () =>
-  (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP: string }).ingressIP;
-
-/** curl as a user types it: the Host header, the ingress IP; the status code only. */
-function curl(host: string, urlPath: string): number {
-  const out = execFileSync(
-    'curl',
-    [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '--max-time',
-      '10',
-      '-H',
-      `Host: ${host}`,
-      `http://${ingressIP()}${urlPath}`,
-    ],
-    { encoding: 'utf8' },
-  );
-  return Number(out);
-}
+const curl = curlStatus;
 
 /** 1-based line of the first line at or after `from` that contains `text`. */
 function lineOf(text: string, from = 1): number {

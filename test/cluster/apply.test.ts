@@ -243,6 +243,25 @@ await whenCluster('apply, rollout, endpoints, namespace clean-up', () => {
     assert.ok(!contents.items.some((i) => i.resource === 'events.events.k8s.io'), 'events listed once');
   });
 
+  test("a kind the cluster serves at another version: one line naming the version to write (a tutorial's v1alpha2 TCPRoute, the standard channel serving v1)", async () => {
+    const [route] = parseManifests(
+      [
+        'apiVersion: gateway.networking.k8s.io/v1alpha2',
+        'kind: TCPRoute',
+        'metadata: {name: tcp, namespace: default}',
+        'spec: {parentRefs: [{name: gw}], rules: [{backendRefs: [{name: simple, port: 80}]}]}',
+      ].join('\n'),
+      'tcp-route.yaml',
+    );
+    const err = await failure(cluster.serverSideApply([route!], { dryRun: true, namespace: 'default' }));
+    assert.equal(err.kind, 'not-found');
+    assert.equal(
+      err.message,
+      'The cluster serves TCPRoute as gateway.networking.k8s.io/v1, not gateway.networking.k8s.io/v1alpha2.',
+    );
+    assert.match(err.hint ?? '', /^Write apiVersion: gateway\.networking\.k8s\.io\/v1 \(v1alpha2 is served only where/);
+  });
+
   test('Istio objects read back in the served version (networking.istio.io/v1)', async () => {
     const vs = await cluster.virtualServices(ns);
     const gw = await cluster.gateways(ns);

@@ -22,39 +22,13 @@ import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { accessEntryOf } from '../../src/lab/requestLog';
 import { canonical } from '../unit/helpers/canonicalJson';
-import { harnessVar, kubeconfigPath, labCluster, metric, repo, seedManifestTexts, whenCluster } from './helpers';
+import { curlStatus, kubectl, labCluster, metric, repo, seedManifestTexts, sleep, whenCluster } from './helpers';
+
+const curl = (urlPath: string, headers: string[] = []) => curlStatus(HOST, urlPath, headers);
 
 const fixture = path.join(repo, 'test', 'cluster', 'fixtures', 'authz-deny.yaml');
-const kubectlBin = path.join(harnessVar('K8S_BIN'), 'kubectl');
-const kubectl = (...args: string[]) =>
-  execFileSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
-const ingressIP = () =>
-  (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP: string }).ingressIP;
 const ns = 'simple';
 const HOST = 'simple.baihl.io';
-
-/** curl as a user types it: the Host header, the ingress IP, extra headers; the status code only. */
-function curl(urlPath: string, headers: string[] = []): number {
-  const out = execFileSync(
-    'curl',
-    [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '--max-time',
-      '10',
-      '-H',
-      `Host: ${HOST}`,
-      ...headers.flatMap((h) => ['-H', h]),
-      `http://${ingressIP()}${urlPath}`,
-    ],
-    { encoding: 'utf8' },
-  );
-  return Number(out);
-}
 
 /** The authorization filters of the gateway Envoy's 0.0.0.0_8080 HTTP connection manager. */
 function liveAuthzFilters(dump: ReturnType<typeof readConfigDump>): Filter[] {

@@ -4,7 +4,6 @@
 // gateway serving its last config without istiod (as Envoy does), and reads working again after.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,7 +11,7 @@ import { CONTROL_PLANE_STAT, controlPlaneConnected, readStats, statsPath } from 
 import { ClusterError, parseManifests, type PodInfo } from '../../src/kube/index';
 import { buildCheckReport, type CheckFacts } from '../../src/lab/checks';
 import { sendWithNode } from '../../src/tools/curl';
-import { labCluster, metric, ms, repo, seedManifestTexts, whenCluster, sleep, until } from './helpers';
+import { ingressIP, labCluster, metric, ms, repo, seedManifestTexts, whenCluster, sleep, until } from './helpers';
 
 const ns = 'simple';
 const host = 'simple.baihl.io';
@@ -21,8 +20,6 @@ const apiserver = (what: 'kill' | 'start') =>
   execFileSync('bash', [path.join(harness, 'apiserver.sh'), what], { stdio: 'inherit' });
 const istiod = (what: 'stop-istiod' | 'start') =>
   execFileSync(process.execPath, [path.join(harness, 'istiod.mjs'), what], { stdio: 'inherit' });
-const ingressIP = () =>
-  (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP: string }).ingressIP;
 
 /** What a user reads: one line, the kind the lab maps it to, no stack. */
 function assertOneClearError(err: unknown, kind: ClusterError['kind'], message: RegExp): void {

@@ -239,4 +239,94 @@ spec:
       assert.deepEqual(written, mine, name);
     }
   });
+
+  test("broken Gateways: the status istiod writes (Gateway and listener conditions, supportedKinds, attachedRoutes) equals the lab's offline prediction", async () => {
+    // A listener whose certificateRef names a Secret the namespace lacks (the namespace's Secrets are in the YAML,
+    // so the lab knows it is missing), TCP on the HTTP listener's port, one allowing only TCPRoutes on HTTP; an
+    // HTTPRoute attached to the Gateway. (Two listeners with the same port, protocol and hostname, a HostnameConflict,
+    // the CRD refuses.)
+    const broken = `
+apiVersion: v1
+kind: Secret
+metadata: {name: unrelated, namespace: ${ns}}
+type: Opaque
+stringData: {note: not a certificate}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: broken-gateway, namespace: ${ns}}
+spec:
+  gatewayClassName: istio
+  listeners:
+    - {name: http, hostname: ${host}, port: 80, protocol: HTTP}
+    - {name: tcp-on-80, port: 80, protocol: TCP}
+    - name: https
+      hostname: ${host}
+      port: 443
+      protocol: HTTPS
+      tls: {certificateRefs: [{name: no-such-cert}]}
+    - name: tcp-kinds
+      hostname: tcp.${host}
+      port: 8080
+      protocol: HTTP
+      allowedRoutes: {kinds: [{kind: TCPRoute}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-broken, namespace: ${ns}}
+spec:
+  parentRefs: [{name: broken-gateway}]
+  hostnames: [${host}]
+  rules:
+    - backendRefs: [{name: simple, port: 80}]
+`;
+    await cluster.serverSideApply(parseManifests(broken, 'broken-gateway.yaml'), { namespace: ns });
+    const predicted = translateGatewayApi(
+      mergeResourceSets(
+        ...[...files, { name: 'broken-gateway.yaml', text: broken }].map(
+          (f) => readResources(f.text, f.name).resources,
+        ),
+      ),
+    ).gatewayStatuses.get(`${ns}/broken-gateway`);
+    assert.ok(predicted, 'the lab predicts a status for broken-gateway');
+    // the reasons this test is about, as predicted (the comparison below is with istiod's own)
+    assert.deepEqual(
+      predicted.listeners.map(
+        (l) =>
+          `${l.name}: ${l.conditions
+            .filter((c) => c.status === (c.type === 'Conflicted' ? 'True' : 'False'))
+            .map((c) => `${c.type} ${c.reason}`)
+            .join(', ')}`,
+      ),
+      [
+        'http: ',
+        'tcp-on-80: Accepted ProtocolConflict, Conflicted ProtocolConflict, Programmed ProtocolConflict',
+        'https: Programmed Invalid, ResolvedRefs InvalidCertificateRef',
+        'tcp-kinds: ResolvedRefs InvalidRouteKinds',
+      ],
+    );
+    const strip = (cs: Condition[] | undefined) =>
+      (cs ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
+    // istiod writes the listeners at once and Programmed=True once the LoadBalancer Service has its address
+    const written = await until("istiod's status of Gateway broken-gateway, Programmed", 90_000, async () => {
+      const s = await gatewayStatus('broken-gateway');
+      return condition(s.conditions, 'Programmed')?.status === 'True' &&
+        s.listeners?.length === 4 &&
+        s.listeners.find((l) => l.name === 'http')?.attachedRoutes === 1
+        ? s
+        : undefined;
+    });
+    assert.deepEqual(
+      {
+        conditions: strip(written.conditions),
+        listeners: written.listeners?.map((l) => ({
+          name: l.name,
+          attachedRoutes: l.attachedRoutes,
+          conditions: strip(l.conditions),
+          supportedKinds: (l as { supportedKinds?: unknown[] }).supportedKinds,
+        })),
+      },
+      { conditions: predicted.conditions, listeners: predicted.listeners },
+    );
+  });
 });

@@ -1,7 +1,7 @@
 // Shared by the tests against the lab's own cluster (test/harness, `npm run cluster:up`).
 // They run when .cluster/kubeconfig exists and the API server answers. With LAB_REQUIRE_CLUSTER=1
 // (CI) a missing cluster is a failure, not a skip.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -137,4 +137,39 @@ export async function until<T>(
     }
     await sleep(250);
   }
+}
+
+/** kubectl on the lab's cluster (the harness's own binary), as argument arrays; its output. */
+export function kubectl(...args: string[]): Buffer {
+  return execFileSync(path.join(harnessVar('K8S_BIN'), 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** The ingress gateway's LoadBalancer address, as cluster-up wrote it. */
+export function ingressIP(): string {
+  return (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP: string })
+    .ingressIP;
+}
+
+/** curl as a user types it: a Host header, the ingress address, extra headers; the status code only. */
+export function curlStatus(host: string, urlPath: string, headers: string[] = []): number {
+  const out = execFileSync(
+    'curl',
+    [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--max-time',
+      '10',
+      '-H',
+      `Host: ${host}`,
+      ...headers.flatMap((h) => ['-H', h]),
+      `http://${ingressIP()}${urlPath}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  return Number(out);
 }

@@ -279,7 +279,7 @@ suite('diagnostics while editing', function () {
       assert.deepEqual(got, [
         ['BackendNotFound', 'Error', 'nginz'],
         ['NoMatchingParent', 'Error', 'https'],
-        ['NoMatchingParent', 'Error', 'no-such-gw'],
+        ['NoMatchingParent', 'Warning', 'no-such-gw'],
       ]);
       assert.ok(
         list.every((d) => /^(Accepted|ResolvedRefs)=False \(/.test(d.message)),

@@ -96,7 +96,8 @@ suite('the Gateway API walkthrough on the harness cluster', function () {
       const lenses =
         (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
       status = lenses.filter((l) => l.command?.title.startsWith('istiod: '));
-      if (status.length === 2 && status.every((l) => !/\?|no address|no status/.test(l.command!.title))) break;
+      // (istiod writes the route's attachment a moment later: until then its status differs from the prediction)
+      if (status.length === 2 && status.every((l) => !/\?|no address|no status|differs/.test(l.command!.title))) break;
       await sleep(500);
     }
     const on = (kind: string) => status.find((l) => lines[l.range.start.line] === `kind: ${kind}`)?.command;

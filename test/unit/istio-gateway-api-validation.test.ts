@@ -97,3 +97,51 @@ test('every Gateway API object of the corpus is valid', () => {
     }
   assert.ok(seen > 40, `${seen}`);
 });
+
+test("the listener rules of the Gateway CRD (its CEL validations) are refused with the CRD's message", () => {
+  // each second listener breaks one rule; the messages are the CRD's own (the real API server answered the
+  // repeated port/protocol/hostname with the same text in test/cluster/gateway-api.test.ts's first draft)
+  const cases: [string, string][] = [
+    [
+      '  - {name: http-again, port: 80, protocol: HTTP}',
+      'Combination of port, protocol and hostname must be unique for each listener',
+    ],
+    ['  - {name: http, port: 81, protocol: HTTP}', 'Listener name must be unique within the Gateway'],
+    [
+      '  - {name: plain, port: 81, protocol: HTTP, tls: {mode: Terminate, options: {a: b}}}',
+      "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+    ],
+    [
+      '  - {name: https, port: 443, protocol: HTTPS, tls: {mode: Passthrough}}',
+      'tls mode must be Terminate for protocol HTTPS',
+    ],
+    ['  - {name: tls, port: 443, protocol: TLS}', 'tls mode must be set for protocol TLS'],
+    [
+      '  - {name: tcp, port: 9000, protocol: TCP, hostname: tcp.example.com}',
+      "hostname must not be specified for protocols ['TCP', 'UDP']",
+    ],
+    [
+      '  - {name: https, port: 443, protocol: HTTPS, tls: {}}',
+      'certificateRefs or options must be specified when mode is Terminate',
+    ],
+  ];
+  for (const [listener, message] of cases) {
+    const { resources, problems } = read(gateway(listener));
+    assert.equal(resources.k8sGateways.length, 0, listener);
+    assert.ok(
+      problems.some(([, m]) => String(m).includes(`: ${message}`)),
+      `${listener}: ${JSON.stringify(problems)}`,
+    );
+  }
+  // and the same listeners written correctly are read
+  for (const ok of [
+    '  - {name: http-other, port: 80, protocol: HTTP, hostname: other.example.com}',
+    '  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: cert}]}}',
+    '  - {name: tls, port: 443, protocol: TLS, tls: {mode: Passthrough}}',
+    '  - {name: tcp, port: 9000, protocol: TCP}',
+  ]) {
+    const { resources, problems } = read(gateway(ok));
+    assert.deepEqual(problems, [], ok);
+    assert.equal(resources.k8sGateways.length, 1, ok);
+  }
+});

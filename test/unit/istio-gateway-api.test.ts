@@ -41,16 +41,19 @@ function itemsOf(name: string, edit: (s: string) => string = (s) => s, complete 
   return items.map((d) => [d.code?.value, d.severity, underlined(t.get(ROUTES)!, d.range)]).sort();
 }
 
-test('a parentRef to no Gateway, a sectionName no listener has, hostnames no listener takes: Accepted=False on each', () => {
+test('a sectionName no listener has, hostnames no listener takes: Accepted=False on each; a parentRef to no Gateway: a warning of the lab (istiod writes no status for it)', () => {
   assert.deepEqual(itemsOf('gwapi-not-accepted'), [
     ['NoMatchingListenerHostname', 'error', '["other.example.com"]'],
     ['NoMatchingParent', 'error', 'https'],
-    ['NoMatchingParent', 'error', 'nope'],
+    ['NoMatchingParent', 'warning', 'nope'],
   ]);
 });
 
-test('a route from a namespace the listener does not admit: NotAllowedByListeners on its parentRef', () => {
-  assert.deepEqual(itemsOf('gwapi-allowed-namespaces'), [['NotAllowedByListeners', 'error', 'name: gw…']]);
+test('a route from a namespace the listener does not admit: NotAllowedByListeners on its parentRef, and its missing backend still BackendNotFound', () => {
+  assert.deepEqual(itemsOf('gwapi-allowed-namespaces'), [
+    ['BackendNotFound', 'error', 'simple'],
+    ['NotAllowedByListeners', 'error', 'name: gw…'],
+  ]);
 });
 
 test('a backend that does not exist: ResolvedRefs=False BackendNotFound on its name', () => {
@@ -197,4 +200,33 @@ test('the Gateway API Gateway behind an internal Gateway name, for the lens that
   });
   assert.equal(k8sGatewayOf('simple/simple'), undefined, 'an Istio Gateway');
   assert.equal(k8sGatewayOf('mesh'), undefined);
+});
+
+test("listeners Istio refuses for a conflict or route kinds their protocol cannot take: the reason istiod writes (the oracle's) on the listener", () => {
+  for (const name of ['gwapi-listener-conflict', 'gwapi-listener-invalid']) {
+    const oracle = JSON.parse(readFileSync(`${corpus}${name}/oracle.json`, 'utf8')) as {
+      gatewayApiStatus: {
+        kind: string;
+        status: { listeners: { name: string; conditions: { type: string; status: string; reason: string }[] }[] };
+      }[];
+    };
+    const listeners = oracle.gatewayApiStatus.find((s) => s.kind === 'Gateway')!.status.listeners;
+    // istiod's reason per troubled listener: Conflicted=True's, or ResolvedRefs=False's
+    const want = listeners
+      .flatMap((l) => {
+        const c =
+          l.conditions.find((x) => x.type === 'Conflicted' && x.status === 'True') ??
+          l.conditions.find((x) => x.type === 'ResolvedRefs' && x.status === 'False');
+        // on the listener for a conflict, on its allowedRoutes.kinds list for the kinds
+        return c ? [[c.reason, 'error', c.type === 'Conflicted' ? `name: ${l.name}…` : '- kind:']] : [];
+      })
+      .sort();
+    assert.ok(want.length >= 2, name);
+    const got = itemsOf(name).map(([code, severity, text]) => [
+      code,
+      severity,
+      String(text).startsWith('- kind:') ? '- kind:' : text,
+    ]);
+    assert.deepEqual(got, want, name);
+  }
 });

@@ -49,6 +49,7 @@ func generate(t test.Failer, in *inputs, o options) []byte {
 	normalizeRoutes(routes)
 	clusters := s.Clusters(proxy)
 	endpoints := s.Endpoints(proxy)
+	statuses := gatewayAPIStatuses(t, s)
 
 	// Listeners, route configurations, clusters and load assignments are sets in xDS (Envoy looks
 	// them up by name), and istiod builds some of them from Go maps (the gateway's listeners come
@@ -63,7 +64,11 @@ func generate(t test.Failer, in *inputs, o options) []byte {
 	writeList(t, &buf, "listeners", listeners, false)
 	writeList(t, &buf, "routes", routes, false)
 	writeList(t, &buf, "clusters", clusters, false)
-	writeList(t, &buf, "endpoints", endpoints, true)
+	// only inputs with Gateway API objects have statuses; other cases' output stays as it was
+	writeList(t, &buf, "endpoints", endpoints, len(statuses) == 0)
+	if len(statuses) > 0 {
+		writeStatuses(t, &buf, statuses)
+	}
 	buf.WriteString("}\n")
 	return buf.Bytes()
 }
