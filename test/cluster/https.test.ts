@@ -28,20 +28,13 @@ import type { ResourceSet } from '../../src/istio/model';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { canonical } from '../unit/helpers/canonicalJson';
-import { harnessVar, kubeconfigPath, labCluster, metric, repo, seedManifestTexts, until, whenCluster } from './helpers';
+import { ingressIP, kubectl, labCluster, metric, repo, seedManifestTexts, until, whenCluster } from './helpers';
 
 const HOST = 'simple.baihl.io';
 const ns = 'simple';
 const LISTENER = '0.0.0.0_8443';
 const HCM = 'envoy.filters.network.http_connection_manager';
 const fixture = (name: string) => path.join(repo, 'test', 'cluster', 'fixtures', name);
-const kubectlBin = path.join(harnessVar('K8S_BIN'), 'kubectl');
-// output kept from the log: it may carry a Secret's name, never print what a command returns
-const kubectl = (...args: string[]) =>
-  execFileSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-const ingressIP = () =>
-  (JSON.parse(fs.readFileSync(path.join(repo, '.cluster', 'ingress.json'), 'utf8')) as { ingressIP: string }).ingressIP;
-
 const openssl = (dir: string, ...args: string[]) =>
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 
