@@ -218,6 +218,7 @@ up() {
       if ! start_server "$dir" "$kind" "$ip" "$port" "$ns" "$name" "$netns"; then
         # as a kubelet whose volumes cannot be mounted: this pod does not start (the next sync tries again), the others do
         echo "backends: $ns/$name: not started, its credentials could not be made" >&2
+        stop_one "$dir"   # no half-made pod directory (one without an address) is left for the next run
         continue
       fi
       echo "$ip:$port" > "$dir/address"
