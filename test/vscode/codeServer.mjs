@@ -376,7 +376,13 @@ export function removeScratch(scratch) {
     console.log(`[vscode] kept scratch folder ${scratch}`);
     return;
   }
-  rmSync(scratch, { recursive: true, force: true });
+  // A child of the stopped editor may still write into the folder for a moment (ENOTEMPTY): retry, and
+  // never fail a run that passed because a temporary folder outlived it.
+  try {
+    rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (e) {
+    console.log(`[vscode] could not remove scratch folder ${scratch}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
