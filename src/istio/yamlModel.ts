@@ -285,7 +285,10 @@ function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<
   return {
     replicas: 1,
     template: {
-      metadata: { labels: metadata.labels ?? {}, ...(metadata.annotations ? { annotations: metadata.annotations } : {}) },
+      metadata: {
+        labels: metadata.labels ?? {},
+        ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+      },
       spec: spec && typeof spec === 'object' ? spec : {},
     },
   };

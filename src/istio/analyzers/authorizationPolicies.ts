@@ -106,7 +106,11 @@ export function analyzeAuthorizationPolicies(ctx: AnalysisContext): Diagnostic[]
   return out;
 }
 
-function noMatchingWorkloads(ctx: AnalysisContext, policy: AuthorizationPolicy, pods: Map<string, Labels[]>): Diagnostic[] {
+function noMatchingWorkloads(
+  ctx: AnalysisContext,
+  policy: AuthorizationPolicy,
+  pods: Map<string, Labels[]>,
+): Diagnostic[] {
   const ns = namespaceOf(policy);
   const raw = (policy.spec as Record<string, unknown>).selector;
   // Go's GetSelector() != nil: `selector: {}` is a selector (matching every pod), `selector:` (null) is none
@@ -126,7 +130,11 @@ function noMatchingWorkloads(ctx: AnalysisContext, policy: AuthorizationPolicy, 
       args: [fault === 'selector' ? selectorString(matchLabels) : ''],
       file: policy.file,
       range: istioctlObjectRange(ctx, policy),
-      valueRange: fault === 'selector' ? policy.rangeAt(['spec', 'selector']) : policy.rangeAt(['metadata', 'namespace']),
+      // the editor underlines the labels no pod carries, or the namespace without pods in the mesh
+      valueRange:
+        fault === 'selector'
+          ? policy.rangeAt(['spec', 'selector', 'matchLabels'])
+          : policy.rangeAt(['metadata', 'namespace']),
       object: objectRef(policy),
     }),
   ];
