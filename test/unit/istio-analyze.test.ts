@@ -816,11 +816,9 @@ describe('IST0127 and IST0101 namespace (AuthorizationPolicy)', () => {
     assert.equal(d.severity, 'error');
     // notNamespaces[1] has no namespaces[1]: Istio names the object's line
     assert.equal(d.range.start.line, 0);
-    assert.equal(d.valueRange?.start.line, lineOf(sources, 'notNamespaces'));
-    assert.equal(
-      sources.split('\n')[d.valueRange!.start.line]!.slice(d.valueRange!.start.character, d.valueRange!.end.character),
-      'other',
-    );
+    const v = d.valueRange ?? assert.fail('no valueRange');
+    assert.equal(v.start.line, lineOf(sources, 'notNamespaces'));
+    assert.equal(at(sources.split('\n'), v.start.line).slice(v.start.character, v.end.character), 'other');
     const first = edit(files, 'authz.yaml', '[istio-system, other]', '[missing, istio-system]');
     const d0 = only(analyzeTexts(first, { ...NS, assumeComplete: true }), 'IST0101');
     assert.equal(d0.range.start.line, lineOf(sources, 'namespaces: [simple]'));
