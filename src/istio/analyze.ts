@@ -136,8 +136,9 @@ export function analyzeDocuments(
   };
 }
 
-/** The object as istioctl names it: `VirtualService simple/simple`. */
-export const friendlyName = (d: Diagnostic): string => `${d.object.kind} ${d.object.namespace}/${d.object.name}`;
+/** The object as istioctl names it: `VirtualService simple/simple`, a cluster-scoped one `Namespace simple`. */
+export const friendlyName = (d: Diagnostic): string =>
+  d.object.namespace ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : `${d.object.kind} ${d.object.name}`;
 
 /** One line as `istioctl analyze` prints it (diag.Message.String), with our 1-based line. */
 export function formatIstioctl(d: Diagnostic): string {

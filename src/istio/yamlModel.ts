@@ -431,10 +431,13 @@ export function readResources(text: string, file: string, options: ReadOptions =
               object: {
                 kind,
                 name: String(metadata.name),
+                // a Namespace is cluster-scoped: istioctl names it `Namespace <name>`
                 namespace:
-                  typeof metadata.namespace === 'string' && metadata.namespace
-                    ? metadata.namespace
-                    : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+                  kind === 'Namespace'
+                    ? ''
+                    : typeof metadata.namespace === 'string' && metadata.namespace
+                      ? metadata.namespace
+                      : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
               },
               objectRange: base.length ? rangeIn(base, whole) : afterMarker(whole),
               violation: `${at ? `${at}: ` : ''}${v.message}`,

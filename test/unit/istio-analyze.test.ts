@@ -3,7 +3,7 @@
 // removes what it fixes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyze, analyzeDocuments } from '../../src/istio/analyze';
+import { analyze, analyzeDocuments, formatIstioctl } from '../../src/istio/analyze';
 import { fromClusterObject } from '../../src/istio/yamlModel';
 import { emptyResourceSet } from '../../src/istio/yamlModel';
 import type { Gateway } from '../../src/istio/model';
@@ -824,6 +824,18 @@ describe('IST0127 and IST0101 namespace (AuthorizationPolicy)', () => {
     assert.equal(d0.range.start.line, lineOf(sources, 'namespaces: [simple]'));
     // offline without the whole cluster, namespaces are not judged
     assert.deepEqual(analyzeTexts(first, NS), []);
+  });
+
+  test('a Namespace is cluster-scoped: read without a namespace, named `Namespace <name>` when refused', () => {
+    const ns = readTexts({ 'ns.yaml': injected }, 'simple').namespaces;
+    assert.deepEqual(
+      ns.map((n) => [n.metadata.name, n.metadata.namespace]),
+      [['simple', undefined]],
+    );
+    const { problems } = analyzeDocuments({ 'ns.yaml': injected.replace('name: simple', 'name: Simple') }, NS);
+    assert.deepEqual(analyze(emptyResourceSet(), { readProblems: problems }).map(formatIstioctl), [
+      `Error [IST0106] (Namespace Simple ns.yaml:1) Schema validation error: metadata.name: invalid name "Simple": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+    ]);
   });
 
   test('the suppress annotation; cluster mode without Namespaces judges workloads only', () => {
