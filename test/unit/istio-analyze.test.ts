@@ -826,6 +826,35 @@ describe('IST0127 and IST0101 namespace (AuthorizationPolicy)', () => {
     assert.deepEqual(analyzeTexts(first, NS), []);
   });
 
+  test('quick fixes: the selector to the labels of a pod in the mesh, a namespace to the nearest Namespace', () => {
+    const files = { ...seed(), 'authz.yaml': typo, 'ns.yaml': injected };
+    const o = { ...NS, assumeComplete: true };
+    const d = only(analyzeTexts(files, o), 'IST0127');
+    const fix = fixTitled(d, 'Change selector to app=simple (the labels of Deployment simple/simple)');
+    assert.equal(fix.isPreferred, true);
+    const fixed = applyFix(files, fix);
+    assert.match(fixed['authz.yaml']!, /matchLabels:\n {6}app: simple\n/);
+    assert.deepEqual(analyzeTexts(fixed, o), []);
+
+    const typoNs = {
+      ...files,
+      'authz.yaml': sources,
+      'ns.yaml': `${injected}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n`,
+    };
+    const wrong = edit(typoNs, 'authz.yaml', 'namespaces: [simple]', 'namespaces: [simpel]');
+    const n = only(analyzeTexts(wrong, o), 'IST0101');
+    assert.equal(n.message, 'Referenced namespace not found: "simpel"');
+    assert.deepEqual(
+      n.fixes?.map((f) => [f.title, f.isPreferred === true]),
+      [
+        ['Change namespace to simple', true],
+        ['Change namespace to other', false],
+        ['Change namespace to istio-system', false],
+      ],
+    );
+    assert.deepEqual(analyzeTexts(applyFix(wrong, fixTitled(n, 'Change namespace to simple')), o), []);
+  });
+
   test('a Namespace is cluster-scoped: read without a namespace, named `Namespace <name>` when refused', () => {
     const ns = readTexts({ 'ns.yaml': injected }, 'simple').namespaces;
     assert.deepEqual(

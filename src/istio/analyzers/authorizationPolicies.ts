@@ -26,7 +26,8 @@ import {
   selectorString,
   type AnalysisContext,
 } from './context';
-import { makeDiagnostic, type Diagnostic } from './types';
+import { editDistance, replaceRange, yamlScalar } from './textEdits';
+import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
 
 /** inject.IgnoredNamespaces: istioctl analyze reads no object of these (nor these Namespaces). */
 const IGNORED_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
@@ -61,17 +62,22 @@ const ambient = (pod: Deployment): boolean =>
       .annotations as Labels,
   )[AMBIENT_REDIRECTION] === 'enabled';
 
-/** initPodLabelsMap: per namespace, the labels of its pods in the mesh (a namespace with pods is a key). */
-function meshPodLabels(ctx: AnalysisContext, namespaces: ReadonlyMap<string, KubeObject>): Map<string, Labels[]> {
-  const out = new Map<string, Labels[]>();
+interface MeshPod {
+  pod: Deployment;
+  labels: Labels;
+}
+
+/** initPodLabelsMap: per namespace, its pods in the mesh (a namespace with pods is a key). */
+function meshPods(ctx: AnalysisContext, namespaces: ReadonlyMap<string, KubeObject>): Map<string, MeshPod[]> {
+  const out = new Map<string, MeshPod[]>();
   const namespacesComplete = ctx.complete('namespaces');
   for (const pod of ctx.world.deployments) {
     const ns = namespaceOf(pod);
     if (IGNORED_NAMESPACES.has(ns)) continue;
-    const labels = out.get(ns) ?? [];
-    out.set(ns, labels);
-    if (podInMesh(pod, namespaces, namespacesComplete) !== false) labels.push(podLabels(pod));
-    else if (ambient(pod)) labels.push(podLabels(pod));
+    const inNamespace = out.get(ns) ?? [];
+    out.set(ns, inNamespace);
+    if (podInMesh(pod, namespaces, namespacesComplete) !== false || ambient(pod))
+      inNamespace.push({ pod, labels: podLabels(pod) });
   }
   return out;
 }
@@ -91,14 +97,14 @@ export function analyzeAuthorizationPolicies(ctx: AnalysisContext): Diagnostic[]
     (all) => new Map(all.filter((n) => !IGNORED_NAMESPACES.has(n.metadata.name)).map((n) => [n.metadata.name, n])),
   );
   const exact = ctx.complete('deployments') && ctx.complete('namespaces');
-  let pods: Map<string, Labels[]> | undefined;
+  let pods: Map<string, MeshPod[]> | undefined;
   const out: Diagnostic[] = [];
   for (const policy of ctx.subject.authorizationPolicies) {
     const ns = namespaceOf(policy);
     if (IGNORED_NAMESPACES.has(ns)) continue;
     const judged = exact || (ns !== DEFAULT_ROOT_NAMESPACE && ctx.world.deployments.some((d) => namespaceOf(d) === ns));
     if (judged) {
-      pods ??= meshPodLabels(ctx, namespaces);
+      pods ??= meshPods(ctx, namespaces);
       out.push(...noMatchingWorkloads(ctx, policy, pods));
     }
     if (ctx.complete('namespaces')) out.push(...namespacesNotFound(ctx, policy, [...namespaces.keys()]));
@@ -109,14 +115,15 @@ export function analyzeAuthorizationPolicies(ctx: AnalysisContext): Diagnostic[]
 function noMatchingWorkloads(
   ctx: AnalysisContext,
   policy: AuthorizationPolicy,
-  pods: Map<string, Labels[]>,
+  pods: Map<string, MeshPod[]>,
 ): Diagnostic[] {
   const ns = namespaceOf(policy);
   const raw = (policy.spec as Record<string, unknown>).selector;
   // Go's GetSelector() != nil: `selector: {}` is a selector (matching every pod), `selector:` (null) is none
   const hasSelector = raw !== undefined && raw !== null;
   const matchLabels = hasSelector ? mapping(mapping(raw as Record<string, unknown>).matchLabels as Labels) : {};
-  const matches = (set: readonly Labels[] | undefined) => (set ?? []).some((l) => selectorMatches(matchLabels, l));
+  const matches = (set: readonly MeshPod[] | undefined) =>
+    (set ?? []).some((p) => selectorMatches(matchLabels, p.labels));
   let fault: 'selector' | 'namespace' | undefined;
   if (ns === DEFAULT_ROOT_NAMESPACE) {
     if (hasSelector && ![...pods.values()].some(matches)) fault = 'selector';
@@ -136,8 +143,46 @@ function noMatchingWorkloads(
           ? policy.rangeAt(['spec', 'selector', 'matchLabels'])
           : policy.rangeAt(['metadata', 'namespace']),
       object: objectRef(policy),
+      fixes:
+        fault === 'selector'
+          ? selectorFixes(
+              policy,
+              matchLabels,
+              ns === DEFAULT_ROOT_NAMESPACE ? [...pods.values()].flat() : (pods.get(ns) ?? []),
+            )
+          : [],
     }),
   ];
+}
+
+/**
+ * "Change selector to app=simple": for pods in scope that carry every label key of the selector, their values in
+ * place of the selector's (the keys stay, so the policy keeps selecting the same kind of workload). The 3 nearest;
+ * the nearest preferred when it is the only one or a typo (as for Gateway names).
+ */
+function selectorFixes(policy: AuthorizationPolicy, matchLabels: Labels, pods: readonly MeshPod[]): QuickFix[] {
+  const keys = Object.keys(matchLabels).sort();
+  if (!keys.length) return [];
+  const typed = selectorString(matchLabels);
+  const candidates = new Map<string, { pod: Deployment; wanted: Labels; d: number }>();
+  for (const { pod, labels } of pods) {
+    if (!keys.every((k) => k in labels)) continue;
+    const wanted = Object.fromEntries(keys.map((k) => [k, String(labels[k])]));
+    const text = selectorString(wanted);
+    if (!candidates.has(text)) candidates.set(text, { pod, wanted, d: editDistance(typed, text) });
+  }
+  const ranked = [...candidates].sort(([a, x], [b, y]) => x.d - y.d || (a < b ? -1 : 1)).slice(0, 3);
+  const best = ranked[0]?.[1].d ?? Infinity;
+  const preferred = ranked.length === 1 || (best <= 2 && ranked.filter(([, c]) => c.d === best).length === 1);
+  return ranked.map(([text, { pod, wanted }], i) => ({
+    title: `Change selector to ${text} (the labels of ${pod.kind} ${namespaceOf(pod)}/${pod.metadata.name})`,
+    edits: keys
+      .filter((k) => String(matchLabels[k]) !== wanted[k])
+      .map((k) =>
+        replaceRange(policy.file, policy.rangeAt(['spec', 'selector', 'matchLabels', k]), yamlScalar(wanted[k]!)),
+      ),
+    ...(i === 0 && preferred ? { isPreferred: true } : {}),
+  }));
 }
 
 function namespacesNotFound(ctx: AnalysisContext, policy: AuthorizationPolicy, names: readonly string[]): Diagnostic[] {
@@ -165,10 +210,32 @@ function namespacesNotFound(ctx: AnalysisContext, policy: AuthorizationPolicy, n
               : istioctlObjectRange(ctx, policy),
             valueRange: policy.rangeAt(['spec', 'rules', i, 'from', j, 'source', field, k]),
             object: objectRef(policy),
+            fixes: namespaceFixes(policy, ['spec', 'rules', i, 'from', j, 'source', field, k], value, names),
           }),
         );
       }
     });
   });
   return out;
+}
+
+/** "Change namespace to simple": the 3 Namespaces nearest a plain name; the nearest preferred when it is a typo. */
+function namespaceFixes(
+  policy: AuthorizationPolicy,
+  path: (string | number)[],
+  value: string,
+  names: readonly string[],
+): QuickFix[] {
+  if (value.includes('*')) return [];
+  const ranked = names
+    .map((n) => ({ n, d: editDistance(value, n) }))
+    .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
+    .slice(0, 3);
+  const best = ranked[0];
+  const typo = best !== undefined && best.d <= 2 && ranked.filter((r) => r.d === best.d).length === 1;
+  return ranked.map((r, i) => ({
+    title: `Change namespace to ${r.n}`,
+    edits: [replaceRange(policy.file, policy.rangeAt(path), yamlScalar(r.n))],
+    ...(i === 0 && typo ? { isPreferred: true } : {}),
+  }));
 }
