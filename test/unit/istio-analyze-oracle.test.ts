@@ -502,6 +502,22 @@ describe("analyze agrees with Istio's own analyzers", { skip }, () => {
         'IST0127 istio-system/root-system corners.yaml:128 app=system',
       ],
     );
+    // two Namespaces of one name: the last read counts (here: not injected)
+    const twice = await compare(
+      {
+        'twice.yaml': [
+          ns('twice', '{istio-injection: enabled}'),
+          ns('twice'),
+          pod('p', 'twice', '{app: a}'),
+          policy('wide', 'twice', '  {}\n'),
+        ].join('---\n'),
+      },
+      'twice',
+    );
+    assert.deepEqual(
+      twice.theirs.map((m) => m.code),
+      ['IST0127'],
+    );
   });
 
   test('the suppress annotation', async () => {

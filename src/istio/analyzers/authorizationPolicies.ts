@@ -91,6 +91,7 @@ function namespaceMatch(ns: string, exp: string): boolean {
 }
 
 export function analyzeAuthorizationPolicies(ctx: AnalysisContext): Diagnostic[] {
+  // the last of a name: Istio's store keeps the last object read
   const namespaces = ctx.indexOf(
     ctx.world.namespaces,
     'namespacesByName',
