@@ -257,10 +257,11 @@ export interface DeploymentSpec {
   replicas?: number;
   selector?: { matchLabels?: Record<string, string> };
   template?: {
-    metadata?: { labels?: Record<string, string> };
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec?: {
       serviceAccountName?: string;
       containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[];
+      initContainers?: { name: string; image?: string }[];
     };
   };
 }
@@ -398,6 +399,11 @@ export interface ResourceSet {
   /** security.istio.io: what the gateway's RBAC and jwt_authn filters are built from (src/istio/authz.ts). */
   authorizationPolicies: AuthorizationPolicy[];
   requestAuthentications: RequestAuthentication[];
+  /**
+   * Namespace objects (cluster-scoped: no metadata.namespace), for their names and labels: Istio's authz analyzer
+   * looks up the namespaces a policy names, and a namespace's `istio-injection` label puts its pods in the mesh.
+   */
+  namespaces: KubeObject[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

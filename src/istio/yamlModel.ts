@@ -65,6 +65,7 @@ export function emptyResourceSet(): ResourceSet {
     gatewayClasses: [],
     authorizationPolicies: [],
     requestAuthentications: [],
+    namespaces: [],
   };
 }
 
@@ -95,6 +96,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.gatewayClasses.push(...s.gatewayClasses);
     out.authorizationPolicies.push(...s.authorizationPolicies);
     out.requestAuthentications.push(...s.requestAuthentications);
+    out.namespaces.push(...s.namespaces);
   }
   return out;
 }
@@ -254,6 +256,7 @@ const KINDS: Record<string, keyof ResourceSet> = {
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
   Pod: 'deployments',
+  Namespace: 'namespaces',
 };
 
 /** A Secret's metadata without annotations (last-applied-configuration carries the data). */
@@ -275,13 +278,19 @@ const secretSpec = (raw: Record<string, unknown>): SecretRef['spec'] => ({
 });
 
 /**
- * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
- * one-replica template. The object keeps kind Pod and its own YAML ranges.
+ * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels, annotations and spec
+ * as a one-replica template. The object keeps kind Pod and its own YAML ranges.
  */
 function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<string, unknown> {
   return {
     replicas: 1,
-    template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} },
+    template: {
+      metadata: {
+        labels: metadata.labels ?? {},
+        ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+      },
+      spec: spec && typeof spec === 'object' ? spec : {},
+    },
   };
 }
 
@@ -306,7 +315,7 @@ function bucketOf(apiVersion: string, kind: string): keyof ResourceSet | undefin
 }
 
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret' || kind === 'Namespace') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   if (kind === 'AuthorizationPolicy' || kind === 'RequestAuthentication')
     return apiVersion.startsWith('security.istio.io/');
@@ -422,10 +431,13 @@ export function readResources(text: string, file: string, options: ReadOptions =
               object: {
                 kind,
                 name: String(metadata.name),
+                // a Namespace is cluster-scoped: istioctl names it `Namespace <name>`
                 namespace:
-                  typeof metadata.namespace === 'string' && metadata.namespace
-                    ? metadata.namespace
-                    : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+                  kind === 'Namespace'
+                    ? ''
+                    : typeof metadata.namespace === 'string' && metadata.namespace
+                      ? metadata.namespace
+                      : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
               },
               objectRange: base.length ? rangeIn(base, whole) : afterMarker(whole),
               violation: `${at ? `${at}: ` : ''}${v.message}`,
@@ -440,7 +452,10 @@ export function readResources(text: string, file: string, options: ReadOptions =
         metadata: {
           ...metadata,
           name: String(metadata.name),
-          ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+          // a Namespace is cluster-scoped: kubectl apply -n gives it no namespace
+          ...(metadata.namespace || !options.defaultNamespace || kind === 'Namespace'
+            ? {}
+            : { namespace: options.defaultNamespace }),
         },
         spec: spec,
         file,

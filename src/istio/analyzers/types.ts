@@ -9,6 +9,7 @@ export type IstioCode =
   | 'IST0101'
   | 'IST0106'
   | 'IST0112'
+  | 'IST0127'
   | 'IST0130'
   | 'IST0131'
   | 'IST0132'
@@ -33,6 +34,11 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
     severity: 'error',
     template:
       'This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a port in the destination is required to disambiguate.',
+  },
+  IST0127: {
+    name: 'NoMatchingWorkloadsFound',
+    severity: 'warning',
+    template: 'No matching workloads for this resource with the following labels: %s',
   },
   IST0130: {
     name: 'VirtualServiceUnreachableRule',
