@@ -15,6 +15,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
       ...cluster.serviceEntries,
       ...cluster.authorizationPolicies,
       ...cluster.requestAuthentications,
+      ...cluster.meshConfigs,
     ].map(keyOf),
   );
   const fresh = <T extends KubeObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
@@ -35,6 +36,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     gatewayClasses: [...cluster.gatewayClasses, ...fresh(workspace.gatewayClasses)],
     authorizationPolicies: [...cluster.authorizationPolicies, ...fresh(workspace.authorizationPolicies)],
     requestAuthentications: [...cluster.requestAuthentications, ...fresh(workspace.requestAuthentications)],
+    meshConfigs: [...cluster.meshConfigs, ...fresh(workspace.meshConfigs)],
   };
 }
 
