@@ -577,7 +577,7 @@ function extAuthzRuns(f: Filter, index: number, ctx: Ctx): ExternalAuthzResult |
     let v: unknown = ctx.metadata[text(enabled.filter)];
     for (const k of keys) v = isObj(v) ? v[k] : undefined;
     const sm = isObj(enabled.value) && isObj(enabled.value.stringMatch) ? enabled.value.stringMatch : undefined;
-    if (typeof v !== 'string' || !sm || !stringMatches(sm as StringMatcher, v)) return undefined;
+    if (typeof v !== 'string' || !sm || !stringMatches(sm, v)) return undefined;
     enabledBy = v;
   }
   const http = isObj(tc.httpService) ? tc.httpService : undefined;

@@ -80,7 +80,7 @@ function timeoutOf(t: unknown): { value?: string; error?: string } {
 
 function statusOnError(status: unknown): { value?: Json; error?: string } {
   if (status === undefined || status === '') return {};
-  const s = String(status);
+  const s = typeof status === 'string' || typeof status === 'number' ? String(status) : JSON.stringify(status);
   const code = /^[-+]?\d+$/.test(s) ? Number(s) : NaN;
   if (Number.isNaN(code)) return { error: `invalid statusOnError value ${s}` };
   const name = STATUS_CODES[code];

@@ -458,5 +458,7 @@ export interface YamlProblem {
     objectRange: Range;
     /** `spec.http[0].route[1].weight: weight -50 < 0` */
     violation: string;
+    /** Refused by Istio's webhook (kubectl apply) but not reported by `istioctl analyze`. */
+    webhookOnly?: boolean;
   };
 }

@@ -8,7 +8,6 @@ import { isMap, isSeq, isScalar, LineCounter, parse as parseYaml, parseDocument,
 import {
   DEFAULT_NAMESPACE,
   type KubeObject,
-  type MeshConfig,
   type MeshConfigMap,
   type Range,
   type ResourceSet,
@@ -288,7 +287,7 @@ function meshConfigSpec(raw: Record<string, unknown>): { spec: MeshConfigMap['sp
     if (mesh === null || mesh === undefined) return { spec: { mesh: {} } };
     if (typeof mesh !== 'object' || Array.isArray(mesh))
       return { spec: {}, error: 'data.mesh is not a YAML mapping: istiod would not take this mesh config' };
-    return { spec: { mesh: mesh as MeshConfig } };
+    return { spec: { mesh } };
   } catch (e) {
     return {
       spec: {},
@@ -469,6 +468,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
               },
               objectRange: base.length ? rangeIn(base, whole) : afterMarker(whole),
               violation: `${at ? `${at}: ` : ''}${v.message}`,
+              ...(v.webhookOnly ? { webhookOnly: true } : {}),
             },
           });
         }

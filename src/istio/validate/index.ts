@@ -155,8 +155,9 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
   const schema = CRD_SCHEMAS[kind]?.spec ?? CORE_SCHEMAS[kind];
   if (!schema) return out;
   if (CRD_SCHEMAS[kind]) {
+    // istioctl analyze validates the spec without the metadata: only the webhook (kubectl apply) refuses this
     const dryRun = dryRunRefusal(md, kind, spec, namespace);
-    if (dryRun) out.push(dryRun);
+    if (dryRun) out.push({ ...dryRun, webhookOnly: true });
   }
   if (spec === undefined || spec === null) {
     // An AuthorizationPolicy without spec is Istio's allow-nothing policy (the API server takes it as it is).
@@ -194,7 +195,8 @@ function dryRunRefusal(
   const annotations =
     md.annotations && typeof md.annotations === 'object' ? (md.annotations as Record<string, unknown>) : {};
   if (!(DRY_RUN in annotations)) return undefined;
-  const val = String(annotations[DRY_RUN] ?? '');
+  const raw = annotations[DRY_RUN];
+  const val = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
   const at = ['metadata', 'annotations', DRY_RUN];
   const who = `${namespace}/${typeof md.name === 'string' ? md.name : ''}`;
   if (kind !== 'AuthorizationPolicy')
