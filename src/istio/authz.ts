@@ -624,6 +624,12 @@ export function meshConfigOf(resources: Partial<Pick<ResourceSet, 'meshConfigs'>
 }
 const ISTIOD_NAMESPACE = 'istio-system';
 
+/** The mesh config's rootNamespace (policies there without a selector apply to every workload), else istio-system. */
+export function rootNamespaceOf(resources: Partial<Pick<ResourceSet, 'meshConfigs'>>): string {
+  const root = meshConfigOf(resources)?.rootNamespace;
+  return typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE;
+}
+
 /** The CUSTOM, jwt_authn and rbac HTTP filters istiod gives the gateway proxy, and which policies reach it. */
 export function predictGatewayAuthz(
   resources: Pick<ResourceSet, 'authorizationPolicies' | 'requestAuthentications'> &
@@ -632,9 +638,7 @@ export function predictGatewayAuthz(
   root?: string,
 ): AuthzPrediction {
   const mesh = meshConfigOf(resources);
-  const rootNamespace =
-    root ??
-    (typeof mesh?.rootNamespace === 'string' && mesh.rootNamespace ? mesh.rootNamespace : DEFAULT_ROOT_NAMESPACE);
+  const rootNamespace = root ?? rootNamespaceOf(resources);
   const aps = resources.authorizationPolicies.map((p) => attachment(p, proxy, rootNamespace));
   const ras = resources.requestAuthentications.map((p) => attachment(p, proxy, rootNamespace));
   const applied = inLookupOrder(

@@ -196,12 +196,22 @@ export function liveAttachmentLens(
         : `live: not on ${pod}: its jwt_authn filter has no provider for ${issuers.join(', ') || 'these rules'}`,
     );
   }
-  const prefix = `ns[${namespaceOf(policy)}]-policy[${policy.metadata.name}]-rule[`;
-  const held = [...live.rbac].filter(([name]) => name.startsWith(prefix));
+  const key = `ns[${namespaceOf(policy)}]-policy[${policy.metadata.name}]-rule[`;
+  // a CUSTOM policy's rules carry its provider's prefix (istio-ext-authz-<provider>-), and a suffix when denied instead
+  const custom = (name: string) => name.startsWith('istio-ext-authz-') && name.includes(`-${key}`);
+  const held = [...live.rbac].filter(([name]) => name.startsWith(key) || custom(name));
   if (!held.length) return fitLens(`live: not on ${pod}: its rbac filters hold no rule of this policy`);
-  const [, first] = held[0]!;
+  const [firstName, first] = held[0]!;
   const action = first.action === 'LOG' ? 'AUDIT' : first.action;
-  const rules = held.map(([name]) => name.slice(prefix.length, -1)).join(', ');
+  const rules = held
+    .map(([name]) => /^(\d+)\]/.exec(name.slice(name.indexOf(key) + key.length))?.[1] ?? '?')
+    .join(', ');
+  if (custom(firstName))
+    return fitLens(
+      first.shadow
+        ? `live: on ${pod}'s CUSTOM rbac filter, sending its matches to ext_authz (rule ${rules})`
+        : `live: on ${pod}'s DENY rbac filter: Istio could not use its CUSTOM provider (rule ${rules})`,
+    );
   return fitLens(`live: on ${pod}'s ${action} rbac filter${first.shadow ? ' (shadow)' : ''} (rule ${rules})`);
 }
 

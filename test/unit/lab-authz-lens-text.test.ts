@@ -59,7 +59,6 @@ for (const name of authzCases)
     const live = liveAuthzFilters(oracleHttpFilters(listeners));
     const oracleText = JSON.stringify(listeners);
     for (const p of resources.authorizationPolicies) {
-      if (p.spec.action === 'CUSTOM') continue; // ext_authz, named not predicted
       const inIstio = oracleText.includes(`ns[${namespaceOf(p)}]-policy[${p.metadata.name}]-rule[`);
       const lens = attachmentLens(p, [proxy]);
       assert.equal(lens.applies, inIstio, `${p.metadata.name}: ${lens.title}`);
@@ -67,6 +66,14 @@ for (const name of authzCases)
       assert.ok(lens.title.length <= LENS_MAX, lens.title);
       const liveTitle = liveAttachmentLens(p, live, 'gw-pod');
       assert.ok(liveTitle.startsWith(inIstio ? "live: on gw-pod's " : 'live: not on gw-pod'), liveTitle);
+      // a CUSTOM policy's rules: in the shadow rules that trigger ext_authz, or deny rules when Istio cannot use its provider
+      if (inIstio && p.spec.action === 'CUSTOM')
+        assert.match(
+          liveTitle,
+          oracleText.includes(`policy[${p.metadata.name}]-rule[0]-deny-due-to-bad-CUSTOM-action`)
+            ? /^live: on gw-pod's DENY rbac filter: Istio could not use its CUSTOM provider \(rule \d/
+            : /^live: on gw-pod's CUSTOM rbac filter, sending its matches to ext_authz \(rule \d/,
+        );
     }
     for (const ra of resources.requestAuthentications) {
       const issuers = (ra.spec.jwtRules ?? []).map((r) => r.issuer ?? '');
