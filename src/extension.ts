@@ -103,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
     ...registerRequestsView(ctx.requests),
     onNewRequests(ctx),
     vscode.workspace.registerTextDocumentContentProvider(SAMPLE_SCHEME, sampleContentProvider(ctx)),
-    ctx.engine.onDidChange(() => ctx.refreshLenses()),
+    ctx.engine.onDidChange(() => ctx.refreshLenses('a workspace YAML file changed on disk')),
     // An edit can change the lenses of other YAML editors (a Gateway's hosts, a Service's ports). VS Code asks
     // the edited editor again by itself; the event would only restart its CodeLens debounce, so it fires only
     // when another YAML document is on screen.
@@ -112,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       const others = vscode.window.visibleTextEditors.some(
         (v) => v.document !== e.document && v.document.languageId === 'yaml',
       );
-      if (others) ctx.refreshLenses();
+      if (others) ctx.refreshLenses('another YAML editor was edited');
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.changed('cluster', 'workspace trusted')),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -132,7 +132,7 @@ export function activate(context: vscode.ExtensionContext): LabApi {
       ];
       const hit = changes.filter(([key]) => affects(key));
       for (const [key, change] of hit) ctx.changed(change, `setting ${SECTION}.${key}`);
-      if (!hit.length) ctx.refreshLenses(); // a tool path or display setting: nothing cached depends on it
+      if (!hit.length) ctx.refreshLenses('settings changed'); // a tool path or display setting: nothing cached depends on it
     }),
   );
   // The lab's own tools (the real istioctl) in the terminals too, as the article types them.

@@ -21,6 +21,7 @@ import {
 import { parseSelector, selectsOtherPods, type GatewayRef, type LiveState } from '../lab/liveRoutes';
 import { examplePathForMatch, exampleHeadersForMatch, hostForDomains } from '../lab/requests';
 import type { LabContext } from './ctx';
+import type { DocumentPrediction } from './engine';
 import { toVsRange } from './vsRange';
 
 const POLICY_KIND = /kind:\s*(AuthorizationPolicy|RequestAuthentication)\b/;
@@ -37,11 +38,14 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
     const policies = POLICY_KIND.test(text);
     const routing = ROUTING_KIND.test(text);
     if (!policies && !routing) return [];
-    const workspace = await this.ctx.engine.resources();
     const lenses: vscode.CodeLens[] = [];
-    if (policies) lenses.push(...(await this.policyLenses(doc, workspace)));
-    if (routing && (workspace.authorizationPolicies.length || workspace.requestAuthentications.length))
-      lenses.push(...(await this.refusalLenses(doc, workspace)));
+    if (policies) lenses.push(...(await this.policyLenses(doc, await this.ctx.engine.resources())));
+    if (routing) {
+      // the route lenses' prediction has merged the workspace already (cached per document version): no second merge
+      const p = await this.ctx.engine.predictDocument(doc);
+      if (p.resources.authorizationPolicies.length || p.resources.requestAuthentications.length)
+        lenses.push(...(await this.refusalLenses(p)));
+    }
     return lenses;
   }
 
@@ -112,8 +116,8 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
   }
 
   /** On each match whose example request the gateway's filters refuse: who refuses it. */
-  private async refusalLenses(doc: vscode.TextDocument, workspace: ResourceSet): Promise<vscode.CodeLens[]> {
-    const p = await this.ctx.engine.predictDocument(doc);
+  private async refusalLenses(p: DocumentPrediction): Promise<vscode.CodeLens[]> {
+    const workspace = p.resources;
     const lenses: vscode.CodeLens[] = [];
     const predicted = new Map<string, ReturnType<typeof predictGatewayAuthz>>();
     for (const r of p.routes) {
@@ -160,7 +164,7 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
       this.refreshing = true;
       void pending
         .then((s) => {
-          if (s?.ok) this.ctx.refreshLenses();
+          if (s?.ok) this.ctx.refreshLenses('policies: the gateway answered');
         })
         .finally(() => (this.refreshing = false));
     }

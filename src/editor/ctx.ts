@@ -57,7 +57,7 @@ export class LabContext implements vscode.Disposable {
   changed(change: Change, why: string): void {
     const cleared = this.invalidation.changed(change);
     this.log.info(`changed: ${change} (${why}); cleared ${cleared.join(', ') || 'nothing'}`);
-    this.refreshLenses();
+    this.refreshLenses(`${change} changed`);
   }
 
   get settings(): LabSettings {
@@ -74,8 +74,22 @@ export class LabContext implements vscode.Disposable {
     return this.cluster;
   }
 
-  refreshLenses(): void {
-    this.lensesChanged.fire();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly refreshReasons = new Set<string>();
+
+  /**
+   * Asks VS Code for every editor's lenses again. Calls that come together (a live read landing for several
+   * providers, a batch of access log lines) make one request: each request replaces the lenses' commands, and a
+   * click in the 250 ms or more before VS Code draws the new ones is lost (its "Actual command not found").
+   */
+  refreshLenses(why: string): void {
+    this.refreshReasons.add(why);
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.log.info(`lenses: asked again (${[...this.refreshReasons].join('; ')})`);
+      this.refreshReasons.clear();
+      this.lensesChanged.fire();
+    }, 50);
   }
 
   /** The door to binaries: a tool is located (and so can be run) only in a trusted workspace. */
@@ -111,6 +125,7 @@ export class LabContext implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.requests.dispose();
     for (const f of this.forwards.splice(0)) void f.dispose();
     void this.cluster?.dispose();

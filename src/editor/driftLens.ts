@@ -95,7 +95,7 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     const pending = this.ctx.live.get();
     const live = await Promise.race([pending, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
     if (!live) {
-      void pending.then((l) => l.ok && this.ctx.refreshLenses());
+      void pending.then((l) => l.ok && this.ctx.refreshLenses('drift: the gateway answered'));
       return lenses;
     }
     if (!live.ok) return lenses;

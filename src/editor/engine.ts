@@ -16,6 +16,8 @@ export interface DocumentPrediction {
   notOnGateway: NotOnGateway[];
   problems: YamlProblem[];
   prediction: Prediction;
+  /** Every object the prediction saw: this document's and, when it holds routes, the rest of the workspace's. */
+  resources: ResourceSet;
   /** Namespace and selector of every Gateway the prediction saw, by `namespace/name` (for finding its pods). */
   gateways: Map<string, GatewayRef>;
 }
@@ -219,6 +221,7 @@ export class WorkspaceEngine implements vscode.Disposable {
       notOnGateway: prediction.notOnGateway.filter((n) => n.file === file && !hasL4(n)),
       problems: own.problems,
       prediction,
+      resources: merged,
     };
     this.docCache.set(file, { key, doc, value });
     return value;

@@ -102,7 +102,7 @@ export class GatewayStatusLensProvider implements vscode.CodeLensProvider, vscod
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.reads.clear();
-      this.ctx.refreshLenses();
+      this.ctx.refreshLenses('Gateway API status: read again');
     }, PENDING_RETRY_MS);
   }
 

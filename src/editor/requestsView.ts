@@ -41,7 +41,7 @@ export class GatewayLogTail implements vscode.Disposable {
   /** Fires when the view has something new to show (records, counters, the tail's state). */
   readonly onDidChange = this.changedEmitter.event;
   private readonly recordsEmitter = new vscode.EventEmitter<void>();
-  /** Fires after new records are explained (the outcome lenses read again). */
+  /** Fires after new records that point at a match in the YAML are explained (the outcome lenses read again). */
   readonly onDidAddRecords = this.recordsEmitter.event;
   private readonly waiters = new Set<() => void>();
 
@@ -214,6 +214,7 @@ export class GatewayLogTail implements vscode.Disposable {
     // gateway's. The workspace is read once per batch, each pod's Envoy once.
     const workspace = await this.workspaceContext();
     const contexts = new Map<string, Promise<ExplainContext>>();
+    let atMatch = false;
     for (const { pod, line, entry } of batch) {
       const key = podKey(pod);
       let ctx = contexts.get(key);
@@ -225,9 +226,11 @@ export class GatewayLogTail implements vscode.Disposable {
         x = { cause: 'other', explanation: `Not explained: ${errorText(e)}`, details: [] };
       }
       this.log.add(key, line, entry, x);
+      atMatch ||= x.yaml !== undefined;
     }
     this.changedEmitter.fire();
-    this.recordsEmitter.fire();
+    // only these change an outcome lens; asking for the lenses again costs the user a click (see refreshLenses)
+    if (atMatch) this.recordsEmitter.fire();
     for (const w of [...this.waiters]) w();
     if (this.abort) void this.readStatsNow();
   }
@@ -309,7 +312,7 @@ export function onNewRequests(ctx: LabContext): vscode.Disposable {
   const sub = ctx.requests.onDidAddRecords(() => {
     timer ??= setTimeout(() => {
       timer = undefined;
-      ctx.refreshLenses();
+      ctx.refreshLenses('new access log lines');
     }, 1000);
   });
   return {

@@ -146,7 +146,17 @@ const harnessVar = (name: string) =>
     encoding: 'utf8',
   }).trim();
 
-const refresh = () => vscode.commands.executeCommand('istioIngressLab.refresh');
+/**
+ * Refresh, as a user who applied with kubectl presses it, then wait until the gateways' Envoys have been read again.
+ * Asking for lenses right after a refresh gets the predicted ones while the read is under way, and a refresh on
+ * every try would drop each read before it lands (a read that starts before a refresh is not remembered); under
+ * load a read through the port-forward takes longer than the pause between tries.
+ */
+async function refreshAndRead(api: LabApi, uri: vscode.Uri): Promise<void> {
+  await vscode.commands.executeCommand('istioIngressLab.refresh');
+  const p = await api.ctx.engine.predictDocument(await vscode.workspace.openTextDocument(uri));
+  await Promise.all([api.ctx.live.get(), ...[...p.gateways.values()].map((g) => api.ctx.live.get(g))]);
+}
 
 const LIVE_POLICY = `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -210,8 +220,13 @@ suite('authorization lenses, live on the harness cluster', function () {
     );
     assert.ok(pod);
     const liveOn = `live: on ${pod}'s DENY rbac filter (rule 0)`;
-    // istiod pushes the filter within a second or so; between tries the lab reads the gateway again (Refresh)
-    const policyLenses = await lensesUntil(file(), (ls) => ls.some(([, t]) => t === liveOn), 60_000, refresh);
+    // istiod pushes the filter within a second or so; between tries the lab reads the gateway again (Refresh, then the read)
+    const policyLenses = await lensesUntil(
+      file(),
+      (ls) => ls.some(([, t]) => t === liveOn),
+      60_000,
+      () => refreshAndRead(api, file()),
+    );
     assert.deepEqual(
       policyLenses
         .filter(([l]) => l === 1)
@@ -225,7 +240,7 @@ suite('authorization lenses, live on the harness cluster', function () {
       specs,
       (ls) => ls.some(([, t]) => t === 'live: 403 by DENY istio-system/lens-deny-nginx rule 0'),
       60_000,
-      refresh,
+      () => refreshAndRead(api, specs),
     );
     const nginxRoute = seen.find(([, t]) => t.startsWith('live http.8080') && t.includes('/simple/nginx*'));
     assert.ok(nginxRoute, JSON.stringify(seen));

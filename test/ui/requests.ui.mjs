@@ -8,10 +8,10 @@
 //   5. the match's outcome lens counts it (`last 5 min: …× 200`), no longer than LENS_MAX;
 //   6. its "send" lens shows the gateway's own log line of that request, explained.
 //   LAB_KUBECONFIG=.cluster/kubeconfig node --import tsx test/ui/requests.ui.mjs   (needs the lab's cluster)
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checklist } from '../counts.mjs';
+import { curlStatus } from '../cluster/helpers.ts';
 import { LENS_MAX } from '../../src/lab/lensText.ts';
 import { deploySampleOnCluster, SAMPLE_HOST } from './sampleOnCluster.mjs';
 import {
@@ -26,7 +26,14 @@ import {
   startCodeServer,
   workbenchUrl,
 } from '../vscode/codeServer.mjs';
-import { SELECTORS, openFromExplorer, openWorkbench, runWorkbenchScript, screenshot } from '../vscode/workbench.mjs';
+import {
+  SELECTORS,
+  clickLens,
+  openFromExplorer,
+  openWorkbench,
+  runWorkbenchScript,
+  screenshot,
+} from '../vscode/workbench.mjs';
 
 const RESULTS = join(REPO, 'test-results/ui');
 const t0 = Date.now();
@@ -45,27 +52,7 @@ let browser;
 let scratch;
 let page;
 
-function curl(path) {
-  const { ingressIP } = JSON.parse(readFileSync(join(REPO, '.cluster', 'ingress.json'), 'utf8'));
-  return execFileSync(
-    'curl',
-    [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '--max-time',
-      '10',
-      '-H',
-      `Host: ${SAMPLE_HOST}`,
-      `http://${ingressIP}${path}`,
-    ],
-    {
-      encoding: 'utf8',
-    },
-  );
-}
+const curl = (path) => curlStatus(SAMPLE_HOST, path);
 
 /** The rows of the Gateway Requests view: label and description as drawn. */
 async function viewRows() {
@@ -110,11 +97,15 @@ async function main() {
   );
 
   // The article's request, and one no route takes.
-  const ok = curl('/simple/nginx');
-  const nr = curl('/simple/none');
-  say(`curl /simple/nginx → ${ok}, /simple/none → ${nr}`);
-  const want = (r) => r.label.startsWith('200 GET simple.baihl.io/simple/nginx');
-  const wantNr = (r) => r.label.startsWith('404 NR GET simple.baihl.io/simple/none');
+  // Paths of this run only: the gateway's log still holds the requests of earlier runs and suites.
+  const run = Date.now().toString(36);
+  const okPath = `/simple/nginx?run=${run}`;
+  const nrPath = `/simple/none-${run}`;
+  const ok = curl(okPath);
+  const nr = curl(nrPath);
+  say(`curl ${okPath} → ${ok}, ${nrPath} → ${nr}`);
+  const want = (r) => r.label === `200 GET simple.baihl.io${okPath}`;
+  const wantNr = (r) => r.label === `404 NR GET simple.baihl.io${nrPath}`;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
     rows = (await viewRows()) ?? [];
     if (rows.some(want) && rows.some(wantNr) && rows.some((r) => /no_route [1-9]/.test(r.label))) break;
@@ -145,10 +136,31 @@ async function main() {
   );
 
   // A click on the 200 jumps to its match in the YAML.
-  await page.locator('.pane .monaco-list-row', { hasText: '200 GET simple.baihl.io/simple/nginx' }).first().click();
-  await sleep(1000);
+  await page
+    .locator('.pane .monaco-list-row', { hasText: `200 GET simple.baihl.io${okPath}` })
+    .first()
+    .click();
+  // The YAML was open already: the click is seen by the cursor, which goes to the match (status bar "Ln N, Col M (K selected)").
+  const matchLine =
+    readFileSync(join(workspace, 'istio-specs.yaml'), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('prefix: "/simple/nginx"')) + 1;
+  let cursor = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(250)) {
+    cursor = (
+      await page
+        .locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ })
+        .first()
+        .innerText()
+    ).trim();
+    if (cursor.startsWith(`Ln ${matchLine},`)) break;
+  }
   const tab = await page.locator('.tabs-container .tab.active').getAttribute('aria-label');
-  check('a click opens the YAML behind the route', (tab ?? '').includes('istio-specs.yaml'), `${tab}`);
+  check(
+    'a click opens the YAML behind the route, at its match',
+    (tab ?? '').includes('istio-specs.yaml') && cursor.startsWith(`Ln ${matchLine},`) && cursor.includes('selected'),
+    `${tab}; ${cursor}; the match is on line ${matchLine}`,
+  );
   await screenshot(page, RESULTS, 'requests-view-click');
 
   // The outcome lens above the match.
@@ -166,11 +178,10 @@ async function main() {
   console.log(`     outcome lens: ${lens}`);
 
   // "send" above the nginx match: the result shows the gateway's own log line of that request.
-  await page.locator(`${SELECTORS.activeEditor} ${SELECTORS.lens} a`, { hasText: 'send' }).nth(1).click();
   let result = '';
   // The result opens beside the YAML (its own editor group): read every editor's lines.
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
-    result = (
+  const readEditors = async () =>
+    (
       await page
         .locator('.monaco-editor .view-lines')
         .allInnerTexts()
@@ -178,8 +189,12 @@ async function main() {
     )
       .join('\n')
       .replace(/\u00a0/g, ' '); // Monaco draws spaces as no-break spaces
-    if (result.includes("the gateway's access log")) break;
-  }
+  await clickLens(
+    page,
+    scratch,
+    page.locator(`${SELECTORS.activeEditor} ${SELECTORS.lens} a`, { hasText: 'send' }).nth(1),
+    async () => (result = await readEditors()).includes("the gateway's access log"),
+  );
   await screenshot(page, RESULTS, 'requests-send');
   const logged = result.slice(Math.max(0, result.indexOf("# the gateway's access log")));
   console.log(`     send result: ${JSON.stringify(logged.slice(0, 500))}`);

@@ -1,6 +1,6 @@
 // Driving the VS Code workbench in Chromium the way a person does: explorer double clicks, the F1 palette,
 // reading what the editor shows. Selectors are the workbench's own DOM classes (stable across 1.9x releases).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killGroup, removeScratch, runMain, sleep } from './codeServer.mjs';
 
@@ -89,8 +89,11 @@ export async function screenshot(page, dir, name) {
  */
 export function runWorkbenchScript(main, state, errorShot) {
   runMain(async () => {
+    let failed = true;
     try {
-      return await main();
+      const code = await main();
+      failed = code !== 0;
+      return code;
     } catch (err) {
       const { page } = state();
       if (page) await screenshot(page, errorShot.dir, errorShot.name);
@@ -99,7 +102,54 @@ export function runWorkbenchScript(main, state, errorShot) {
       const { browser, server, scratch } = state();
       await Promise.race([browser?.close().catch(() => {}), sleep(5000)]);
       await killGroup(server?.proc);
+      if (scratch && failed) printHostLogs(scratch);
       if (scratch) removeScratch(scratch);
     }
   });
+}
+
+/** How many lens clicks VS Code has dropped so far: its extension host logs each as "Actual command not found". */
+export function lostClicks(scratch) {
+  const logs = join(scratch, 'user-data', 'logs');
+  if (!existsSync(logs)) return 0;
+  return readdirSync(logs, { recursive: true })
+    .map(String)
+    .filter((f) => /exthost\d*[\\/]remoteexthost\.log$/.test(f))
+    .reduce((n, f) => n + readFileSync(join(logs, f), 'utf8').split('Actual command not found').length - 1, 0);
+}
+
+/**
+ * Clicks a lens and waits until `reacted()` holds. When VS Code drops the click (it ran a command of lenses it had
+ * just replaced, microsoft/vscode#226936) the click is made again, once, as a person whose click did nothing would,
+ * and the run says so.
+ */
+export async function clickLens(page, scratch, lens, reacted, timeoutMs = 30_000) {
+  for (let attempt = 1; ; attempt++) {
+    const lost = lostClicks(scratch);
+    await lens.click();
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(500)) {
+      if (await reacted()) return true;
+      if (attempt === 1 && lostClicks(scratch) > lost) break;
+    }
+    if (attempt === 2 || lostClicks(scratch) === lost) return false;
+    console.log('     VS Code dropped the click ("Actual command not found"); clicking again');
+  }
+}
+
+/**
+ * After a failure, what the extension host said: VS Code's own errors and warnings, and the end of the lab's output
+ * channel. CI keeps only a run's output, and the scratch folder holding these logs is removed.
+ */
+function printHostLogs(scratch) {
+  const logs = join(scratch, 'user-data', 'logs');
+  if (!existsSync(logs)) return;
+  const files = readdirSync(logs, { recursive: true }).map(String);
+  const show = (title, file, keep) => {
+    const lines = readFileSync(join(logs, file), 'utf8').split('\n').filter(keep);
+    if (lines.length) console.log(`----- ${title} (${file})\n${lines.slice(-40).join('\n')}`);
+  };
+  for (const f of files.filter((f) => /exthost\d*[\\/]remoteexthost\.log$/.test(f)))
+    show("the extension host's errors and warnings", f, (l) => /\[(error|warning)\]/.test(l));
+  for (const f of files.filter((f) => /istio-ingress-lab\.istio-ingress-lab[\\/].*\.log$/.test(f)))
+    show("the end of the lab's log", f, (l) => l.trim() !== '');
 }
