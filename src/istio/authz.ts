@@ -630,6 +630,54 @@ export function rootNamespaceOf(resources: Partial<Pick<ResourceSet, 'meshConfig
   return typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE;
 }
 
+/** Where a CUSTOM policy's requests go: its provider's external authorizer, or why istiod denies them instead. */
+export interface CustomProvider {
+  name: string;
+  kind?: 'http' | 'grpc';
+  /** `host:port` of the authorizer. */
+  service?: string;
+  failOpen?: boolean;
+  /** Why istiod cannot use the provider (its rules then deny). */
+  error?: string;
+}
+
+/** The provider a CUSTOM policy names, resolved against the mesh config as istiod resolves it (extauthz.go). */
+export function customProvider(
+  resources: Pick<ResourceSet, 'authorizationPolicies'> &
+    Partial<Pick<ResourceSet, 'meshConfigs' | 'services' | 'serviceEntries'>>,
+  name: string,
+  proxy?: PolicyTarget,
+): CustomProvider {
+  const mesh = meshConfigOf(resources);
+  if (proxy) {
+    const root = rootNamespaceOf(resources);
+    const onGateway = new Set(
+      resources.authorizationPolicies
+        .filter((p) => actionOf(p) === 'CUSTOM' && attachment(p, proxy, root).applies)
+        .map((p) => p.spec.provider?.name ?? ''),
+    );
+    if (onGateway.size > 1 && onGateway.has(name))
+      return {
+        name,
+        error: `one of ${onGateway.size} CUSTOM providers on the gateway (${[...onGateway].sort().join(', ')}), which needs istiod's PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS (off by default)`,
+      };
+  }
+  const providers = resolveExtAuthzProviders(mesh, hostRegistry(resources));
+  const p = providers.get(name);
+  if (!p)
+    return {
+      name,
+      error: `not among the ext_authz extensionProviders of ${mesh ? `ConfigMap ${ISTIOD_NAMESPACE}/istio` : "the default install's mesh config (no ConfigMap istio-system/istio here)"} (${[...providers.keys()].join(', ') || 'none'})`,
+    };
+  if (p.error) return { name, kind: p.kind, error: p.error };
+  return {
+    name,
+    kind: p.kind,
+    ...(p.service ? { service: p.service } : {}),
+    failOpen: p.typedConfig?.failureModeAllow === true,
+  };
+}
+
 /** The CUSTOM, jwt_authn and rbac HTTP filters istiod gives the gateway proxy, and which policies reach it. */
 export function predictGatewayAuthz(
   resources: Pick<ResourceSet, 'authorizationPolicies' | 'requestAuthentications'> &

@@ -4,7 +4,7 @@
 // example request. Pure, so the wording is tested without VS Code.
 import { evaluateHttpAuthz, JWT_AUTHN_FILTER, policyText, RBAC_FILTER, type AuthzRequest } from '../envoy/httpAuthz';
 import type { Filter } from '../envoy/types';
-import { attachment, authzFiltersOf, type PolicyTarget } from '../istio/authz';
+import { attachment, authzFiltersOf, type CustomProvider, type PolicyTarget } from '../istio/authz';
 import {
   namespaceOf,
   type AuthorizationCondition,
@@ -129,6 +129,23 @@ export function actionText(p: AuthorizationPolicy): string {
 export function ruleLens(p: AuthorizationPolicy, i: number): string {
   const rule = p.spec.rules?.[i] ?? {};
   return fitLens(`${actionText(p)}: ${ruleText(rule)}`);
+}
+
+/**
+ * A CUSTOM policy's `provider`: `ext_authz → ext-authz.auth.svc.cluster.local:8000 (HTTP check, failOpen)`, or
+ * `provider x unusable: Istio denies what the rules match` with the reason in the tooltip.
+ */
+export function providerLens(p: CustomProvider): { title: string; tooltip: string } {
+  if (p.error)
+    return {
+      title: fitLens(`provider ${p.name} unusable: Istio denies what the rules match (403)`),
+      tooltip: `ext_authz provider ${p.name}: ${p.error}. istiod then turns the policy's rules into DENY rules.`,
+    };
+  const how = `${p.kind === 'grpc' ? 'gRPC Check' : 'HTTP check'}${p.failOpen ? ', failOpen' : ''}`;
+  return {
+    title: fitLens(`ext_authz → ${p.service ?? '?'} (${how})`),
+    tooltip: `Requests the rules match are sent to the external authorizer ${p.service ?? '?'} (${how}), which allows or denies them; its answer is not predicted.`,
+  };
 }
 
 /** `jwtRules[i]`: `JWT issuer https://a.io (inline JWKS) from header x-token "Bearer "` (no `from` for the default places). */

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Filter, Listener } from '../../src/envoy/types';
-import { predictGatewayAuthz } from '../../src/istio/authz';
+import { customProvider, predictGatewayAuthz } from '../../src/istio/authz';
 import { withGatewayApi } from '../../src/istio/gatewayApi';
 import { DEFAULT_INGRESS, findGatewayWorkloads } from '../../src/istio/gatewayWorkloads';
 import { namespaceOf, type ResourceSet } from '../../src/istio/model';
@@ -19,6 +19,7 @@ import {
   liveAttachmentLens,
   liveAuthzFilters,
   refusalLens,
+  providerLens,
   ruleLens,
 } from '../../src/lab/authzLensText';
 import { LENS_MAX } from '../../src/lab/lensText';
@@ -82,6 +83,31 @@ for (const name of authzCases)
       assert.ok(liveAttachmentLens(ra, live, 'gw-pod').startsWith(inIstio ? 'live: gw-pod' : 'live: not on'));
     }
   });
+
+test("a CUSTOM policy's provider lens names the authorizer exactly where Istio built an ext_authz filter for it", () => {
+  const custom = authzCases.filter((c) => c.startsWith('authz-custom-'));
+  assert.ok(custom.length >= 3);
+  for (const name of custom) {
+    const { resources, listeners } = load(name);
+    const ext = hcmHttpFilters(listeners.find((l) => l.name === '0.0.0.0_8080'))
+      .flat()
+      .filter((f) => f.name === 'envoy.filters.http.ext_authz');
+    for (const p of resources.authorizationPolicies.filter((x) => x.spec.action === 'CUSTOM')) {
+      const provider = p.spec.provider?.name ?? '';
+      const built = ext.find((f) => JSON.stringify(f).includes(`"prefix":"istio-ext-authz-${provider}"`));
+      const lens = providerLens(customProvider(resources, provider, DEFAULT_INGRESS));
+      assert.ok(lens.title.length <= LENS_MAX, lens.title);
+      if (built) {
+        const cluster = /"(?:cluster|clusterName)":"outbound\|(\d+)\|\|([^"]+)"/.exec(JSON.stringify(built))!;
+        assert.match(
+          lens.title,
+          new RegExp(`^ext_authz → ${cluster[2]!.replace(/\./g, '\\.')}:${cluster[1]} \\((HTTP check|gRPC Check)`),
+        );
+      } else
+        assert.match(lens.title, new RegExp(`^provider ${provider} unusable: Istio denies what the rules match`), name);
+    }
+  }
+});
 
 test('the attachment lens gives the engine reason for a selector that misses the gateway and for the root namespace', () => {
   const { resources } = load('authz-other-selector');
