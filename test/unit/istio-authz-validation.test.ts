@@ -30,6 +30,11 @@ const dryRun = (kind: string, name: string, value: string, spec: string) =>
 /** Each invalid object and the fields our refusal names (Istio's text is checked against Istio below). */
 const INVALID: { yaml: string; fields: string[] }[] = [
   { yaml: ap('deny-no-rules', '  action: DENY\n'), fields: ['spec.rules'] },
+  { yaml: ap('deny-empty-rules', '  action: DENY\n  rules: []\n'), fields: ['spec.rules'] },
+  {
+    yaml: ap('custom-empty-rules', '  action: CUSTOM\n  provider:\n    name: ext\n  rules: []\n'),
+    fields: ['spec.rules'],
+  },
   {
     yaml: ap(
       'bad-ip',
