@@ -376,6 +376,49 @@ export type Service = KubeObject<ServiceSpec> & {
 };
 export type Deployment = KubeObject<DeploymentSpec>;
 
+/** meshconfig.MeshConfig.ExtensionProvider's ext_authz kinds (mesh/v1alpha1/config.proto), as the mesh YAML spells them. */
+export interface ExtAuthzRequestBody {
+  maxRequestBytes?: number;
+  allowPartialMessage?: boolean;
+  packAsBytes?: boolean;
+}
+export interface ExtAuthzGrpcProvider {
+  service?: string;
+  port?: number;
+  /** A protobuf duration ("10s", "0.5s"); 600s when absent. */
+  timeout?: string;
+  failOpen?: boolean;
+  statusOnError?: string;
+  includeRequestBodyInCheck?: ExtAuthzRequestBody;
+}
+export interface ExtAuthzHttpProvider extends ExtAuthzGrpcProvider {
+  pathPrefix?: string;
+  includeRequestHeadersInCheck?: string[];
+  /** Deprecated: read only when includeRequestHeadersInCheck is empty. */
+  includeHeadersInCheck?: string[];
+  includeAdditionalHeadersInCheck?: Record<string, string>;
+  headersToUpstreamOnAllow?: string[];
+  headersToDownstreamOnDeny?: string[];
+  headersToDownstreamOnAllow?: string[];
+}
+export interface ExtensionProvider {
+  name?: string;
+  envoyExtAuthzHttp?: ExtAuthzHttpProvider;
+  envoyExtAuthzGrpc?: ExtAuthzGrpcProvider;
+  /** Other kinds (tracing, logging, metrics...) have other keys: the engine does not read them. */
+  [kind: string]: unknown;
+}
+/** The parts of meshconfig.MeshConfig the engine reads. */
+export interface MeshConfig {
+  rootNamespace?: string;
+  extensionProviders?: ExtensionProvider[];
+}
+/**
+ * ConfigMap `istio`, where istiod reads its mesh config (the YAML in its `mesh` key, parsed); only ConfigMaps of that
+ * name are read, never their other keys. `mesh` is absent when the key is missing or is not a YAML mapping.
+ */
+export type MeshConfigMap = KubeObject<{ mesh?: MeshConfig }>;
+
 /** Everything the engine reads, grouped by kind, in input order. */
 export interface ResourceSet {
   virtualServices: VirtualService[];
@@ -404,6 +447,8 @@ export interface ResourceSet {
    * looks up the namespaces a policy names, and a namespace's `istio-injection` label puts its pods in the mesh.
    */
   namespaces: KubeObject[];
+  /** ConfigMaps named istio: the mesh config (extensionProviders for CUSTOM policies) is the one in istio-system. */
+  meshConfigs: MeshConfigMap[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */
@@ -419,5 +464,7 @@ export interface YamlProblem {
     objectRange: Range;
     /** `spec.http[0].route[1].weight: weight -50 < 0` */
     violation: string;
+    /** Refused by Istio's webhook (kubectl apply) but not reported by `istioctl analyze`. */
+    webhookOnly?: boolean;
   };
 }

@@ -4,10 +4,11 @@
 // into its documents first (a `---` line at column 0 always starts a document, even inside a block
 // scalar) and each document is parsed on its own and cached by its text: an edit re-reads only the
 // document that changed.
-import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document, type Node } from 'yaml';
 import {
   DEFAULT_NAMESPACE,
   type KubeObject,
+  type MeshConfigMap,
   type Range,
   type ResourceSet,
   type SecretRef,
@@ -66,6 +67,7 @@ export function emptyResourceSet(): ResourceSet {
     authorizationPolicies: [],
     requestAuthentications: [],
     namespaces: [],
+    meshConfigs: [],
   };
 }
 
@@ -97,6 +99,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.authorizationPolicies.push(...s.authorizationPolicies);
     out.requestAuthentications.push(...s.requestAuthentications);
     out.namespaces.push(...s.namespaces);
+    out.meshConfigs.push(...s.meshConfigs);
   }
   return out;
 }
@@ -252,6 +255,8 @@ const KINDS: Record<string, keyof ResourceSet> = {
   AuthorizationPolicy: 'authorizationPolicies',
   RequestAuthentication: 'requestAuthentications',
   Secret: 'secrets',
+  // only ConfigMaps named istio (istiod's mesh config), see meshConfigSpec
+  ConfigMap: 'meshConfigs',
   Service: 'services',
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
@@ -271,6 +276,29 @@ function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'
     ...(creationTimestamp ? { creationTimestamp } : {}),
   };
 }
+/** The ConfigMap istiod reads its mesh config from (in its own namespace); other ConfigMaps are not read. */
+export const MESH_CONFIGMAP = 'istio';
+
+/** The mesh config in a ConfigMap's `mesh` key, parsed; `error` says why there is none. */
+function meshConfigSpec(raw: Record<string, unknown>): { spec: MeshConfigMap['spec']; error?: string } {
+  const data = raw.data && typeof raw.data === 'object' ? (raw.data as Record<string, unknown>) : {};
+  const text = data.mesh;
+  if (typeof text !== 'string')
+    return { spec: {}, error: 'has no `mesh` key (data.mesh), where istiod reads its mesh config' };
+  try {
+    const mesh: unknown = parseYaml(text);
+    if (mesh === null || mesh === undefined) return { spec: { mesh: {} } };
+    if (typeof mesh !== 'object' || Array.isArray(mesh))
+      return { spec: {}, error: 'data.mesh is not a YAML mapping: istiod would not take this mesh config' };
+    return { spec: { mesh } };
+  } catch (e) {
+    return {
+      spec: {},
+      error: `data.mesh is not valid YAML (${firstLine((e as Error).message)}): istiod would not take this mesh config`,
+    };
+  }
+}
+
 /** A Secret's type and the facts Istio checks in its values; the values themselves stop here. */
 const secretSpec = (raw: Record<string, unknown>): SecretRef['spec'] => ({
   ...(typeof raw.type === 'string' ? { type: raw.type } : {}),
@@ -315,7 +343,8 @@ function bucketOf(apiVersion: string, kind: string): keyof ResourceSet | undefin
 }
 
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret' || kind === 'Namespace') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret' || kind === 'Namespace' || kind === 'ConfigMap')
+    return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   if (kind === 'AuthorizationPolicy' || kind === 'RequestAuthentication')
     return apiVersion.startsWith('security.istio.io/');
@@ -388,6 +417,8 @@ export function readResources(text: string, file: string, options: ReadOptions =
       const rawMetadata = (
         raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
       ) as KubeObject['metadata'];
+      if (kind === 'ConfigMap' && rawMetadata.name !== MESH_CONFIGMAP) return;
+      const mesh = kind === 'ConfigMap' ? meshConfigSpec(raw) : undefined;
       const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
       if (typeof metadata.name !== 'string' || metadata.name === '') {
         problems.push({
@@ -403,10 +434,19 @@ export function readResources(text: string, file: string, options: ReadOptions =
           ? podAsWorkload(metadata, raw.spec)
           : kind === 'Secret'
             ? secretSpec(raw)
-            : raw.spec && typeof raw.spec === 'object'
-              ? raw.spec
-              : {};
+            : mesh
+              ? mesh.spec
+              : raw.spec && typeof raw.spec === 'object'
+                ? raw.spec
+                : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
+      if (mesh?.error)
+        problems.push({
+          file,
+          range: rangeAt(['data', 'mesh']),
+          message: `ConfigMap ${metadata.name}: ${mesh.error}`,
+          severity: 'warning',
+        });
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
       const violations = !options.validate
         ? []
@@ -441,6 +481,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
               },
               objectRange: base.length ? rangeIn(base, whole) : afterMarker(whole),
               violation: `${at ? `${at}: ` : ''}${v.message}`,
+              ...(v.webhookOnly ? { webhookOnly: true } : {}),
             },
           });
         }
@@ -482,12 +523,20 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
   if (!bucketOf(typeof raw.apiVersion === 'string' ? raw.apiVersion : '', kind)) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
+  if (kind === 'ConfigMap' && rawMetadata.name !== MESH_CONFIGMAP) return undefined;
   const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
   return {
     apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
     kind,
     metadata,
-    spec: kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {}),
+    spec:
+      kind === 'Pod'
+        ? podAsWorkload(metadata, raw.spec)
+        : kind === 'Secret'
+          ? secretSpec(raw)
+          : kind === 'ConfigMap'
+            ? meshConfigSpec(raw).spec
+            : (raw.spec ?? {}),
     file,
     docIndex: 0,
     range: empty,

@@ -16,6 +16,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
       ...cluster.authorizationPolicies,
       ...cluster.requestAuthentications,
       ...cluster.namespaces,
+      ...cluster.meshConfigs,
     ].map(keyOf),
   );
   const fresh = <T extends KubeObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
@@ -37,6 +38,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     authorizationPolicies: [...cluster.authorizationPolicies, ...fresh(workspace.authorizationPolicies)],
     requestAuthentications: [...cluster.requestAuthentications, ...fresh(workspace.requestAuthentications)],
     namespaces: [...cluster.namespaces, ...fresh(workspace.namespaces)],
+    meshConfigs: [...cluster.meshConfigs, ...fresh(workspace.meshConfigs)],
   };
 }
 

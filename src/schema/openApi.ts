@@ -11,6 +11,8 @@ export type YamlPath = readonly (string | number)[];
 export interface Violation {
   path: YamlPath;
   message: string;
+  /** Istio's webhook refuses it but `istioctl analyze` does not report it (its analyzer validates without metadata). */
+  webhookOnly?: boolean;
 }
 
 export interface Schema {

@@ -30,7 +30,7 @@ const defaultProxyVersion = "1.31.0"
 
 // generate runs Istio's discovery server in-process on the inputs and returns the JSON document.
 func generate(t test.Failer, in *inputs, o options) []byte {
-	meshCfg, err := loadMeshConfig(o.meshConfigFile)
+	meshCfg, err := loadMeshConfig(o.meshConfigFile, o.meshConfigYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,8 @@ func gatewayProxy(in *inputs, o options) *model.Proxy {
 const (
 	meshDefaultInstall = "default-install"
 	meshBuiltin        = "builtin"
+	// istiodNamespace holds the istio ConfigMap istiod reads (its own namespace in the default install).
+	istiodNamespace = "istio-system"
 )
 
 // meshDefaultInstallYAML is the mesh config a default-profile install gives istiod; without it the
@@ -110,7 +112,15 @@ const (
 var meshDefaultInstallYAML string
 
 // loadMeshConfig returns nil for "builtin": FakeDiscoveryServer then uses mesh.DefaultMeshConfig().
-func loadMeshConfig(path string) (*meshconfig.MeshConfig, error) {
+// fromConfigMap, when not empty, is the input's istio ConfigMap's `mesh` key (--mesh-config was not given).
+func loadMeshConfig(path, fromConfigMap string) (*meshconfig.MeshConfig, error) {
+	if fromConfigMap != "" {
+		m, err := mesh.ApplyMeshConfigDefaults(fromConfigMap)
+		if err != nil {
+			return nil, fmt.Errorf("the mesh key of ConfigMap %s/istio is not a valid mesh config: %v", istiodNamespace, err)
+		}
+		return m, nil
+	}
 	var data string
 	switch path {
 	case meshBuiltin:

@@ -159,6 +159,13 @@ func (in *inputs) addConfig(d document, s resource.Schema, position int) error {
 // Service and pod of Istio's default profile, and EndpointSlices for Services whose Pods were given.
 func (in *inputs) complete(o *options) error {
 	defaultTargetPorts(in.kube)
+	if cm := in.meshConfigMap(); cm != nil && !o.meshConfigSet {
+		mesh, ok := cm.Data["mesh"]
+		if !ok {
+			return fmt.Errorf("ConfigMap %s/%s has no `mesh` key: istiod reads its mesh config from there", cm.Namespace, cm.Name)
+		}
+		o.meshConfigYAML = mesh
+	}
 	gw, err := in.k8sGateway(o.k8sGateway)
 	if err != nil {
 		return err
@@ -185,6 +192,17 @@ func (in *inputs) complete(o *options) error {
 	}
 	if !o.noEndpointSlices {
 		in.kube = append(in.kube, synthesizeEndpointSlices(in.kube)...)
+	}
+	return nil
+}
+
+// meshConfigMap is the ConfigMap istiod reads its mesh config from (`istio` in its own namespace, istio-system),
+// when the input holds it.
+func (in *inputs) meshConfigMap() *corev1.ConfigMap {
+	for _, o := range in.kube {
+		if c, ok := o.(*corev1.ConfigMap); ok && c.Namespace == istiodNamespace && c.Name == "istio" {
+			return c
+		}
 	}
 	return nil
 }
