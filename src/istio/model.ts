@@ -368,6 +368,11 @@ export type ServiceEntry = KubeObject<ServiceEntrySpec>;
  * (kubectl's last-applied-configuration holds the data) never enter the engine.
  */
 export type SecretRef = KubeObject<{ type?: string; facts?: SecretFacts }>;
+/**
+ * A ConfigMap as the engine knows it: what Istio checks in its data when a BackendTLSPolicy names it as a CA
+ * (ExtractRootFromString: a non-empty `cacert` or `ca.crt`); the data itself does not enter the engine.
+ */
+export type ConfigMapRef = KubeObject<{ caCertError?: string }>;
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & {
@@ -386,6 +391,8 @@ export interface ResourceSet {
   serviceEntries: ServiceEntry[];
   /** Secrets, metadata only (Gateways name them by credentialName). */
   secrets: SecretRef[];
+  /** ConfigMaps, reduced to whether they hold a CA bundle (BackendTLSPolicy's caCertificateRefs name them). */
+  configMaps: ConfigMapRef[];
   /** gateway.networking.k8s.io objects (src/istio/gatewayApi.ts turns them into Istio's internal config). */
   k8sGateways: KubeObject[];
   httpRoutes: KubeObject[];
@@ -395,6 +402,8 @@ export interface ResourceSet {
   tcpRoutes: KubeObject[];
   referenceGrants: KubeObject[];
   gatewayClasses: KubeObject[];
+  /** BackendTLSPolicy: the upstream TLS of a Service's clusters (src/istio/upstreamTls.ts). */
+  backendTlsPolicies: KubeObject[];
   /** security.istio.io: what the gateway's RBAC and jwt_authn filters are built from (src/istio/authz.ts). */
   authorizationPolicies: AuthorizationPolicy[];
   requestAuthentications: RequestAuthentication[];

@@ -11,12 +11,13 @@ import {
   type Range,
   type ResourceSet,
   type SecretRef,
+  type ConfigMapRef,
   type YamlPath,
   type YamlProblem,
 } from './model';
 import { pathText, validateGatewayApiObject, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
-import { secretFacts } from './secretFacts';
+import { caBundleError, secretFacts } from './secretFacts';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -56,6 +57,7 @@ export function emptyResourceSet(): ResourceSet {
     deployments: [],
     serviceEntries: [],
     secrets: [],
+    configMaps: [],
     k8sGateways: [],
     httpRoutes: [],
     grpcRoutes: [],
@@ -63,6 +65,7 @@ export function emptyResourceSet(): ResourceSet {
     tcpRoutes: [],
     referenceGrants: [],
     gatewayClasses: [],
+    backendTlsPolicies: [],
     authorizationPolicies: [],
     requestAuthentications: [],
   };
@@ -86,6 +89,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.deployments.push(...s.deployments);
     out.serviceEntries.push(...s.serviceEntries);
     out.secrets.push(...s.secrets);
+    out.configMaps.push(...s.configMaps);
     out.k8sGateways.push(...s.k8sGateways);
     out.httpRoutes.push(...s.httpRoutes);
     out.grpcRoutes.push(...s.grpcRoutes);
@@ -93,6 +97,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.tcpRoutes.push(...s.tcpRoutes);
     out.referenceGrants.push(...s.referenceGrants);
     out.gatewayClasses.push(...s.gatewayClasses);
+    out.backendTlsPolicies.push(...s.backendTlsPolicies);
     out.authorizationPolicies.push(...s.authorizationPolicies);
     out.requestAuthentications.push(...s.requestAuthentications);
   }
@@ -250,6 +255,7 @@ const KINDS: Record<string, keyof ResourceSet> = {
   AuthorizationPolicy: 'authorizationPolicies',
   RequestAuthentication: 'requestAuthentications',
   Secret: 'secrets',
+  ConfigMap: 'configMaps',
   Service: 'services',
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
@@ -274,6 +280,12 @@ const secretSpec = (raw: Record<string, unknown>): SecretRef['spec'] => ({
   facts: secretFacts(raw),
 });
 
+/** A ConfigMap's CA facts (ExtractRootFromString on its data); its data stops here. */
+const configMapSpec = (raw: Record<string, unknown>): ConfigMapRef['spec'] => {
+  const error = caBundleError(raw.data);
+  return error ? { caCertError: error } : {};
+};
+
 /**
  * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
  * one-replica template. The object keeps kind Pod and its own YAML ranges.
@@ -294,6 +306,7 @@ const GATEWAY_API_KINDS: Record<string, keyof ResourceSet> = {
   TCPRoute: 'tcpRoutes',
   ReferenceGrant: 'referenceGrants',
   GatewayClass: 'gatewayClasses',
+  BackendTLSPolicy: 'backendTlsPolicies',
 };
 
 const isGatewayApi = (apiVersion: string) => apiVersion.startsWith('gateway.networking.k8s.io/');
@@ -306,7 +319,7 @@ function bucketOf(apiVersion: string, kind: string): keyof ResourceSet | undefin
 }
 
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret' || kind === 'ConfigMap') return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   if (kind === 'AuthorizationPolicy' || kind === 'RequestAuthentication')
     return apiVersion.startsWith('security.istio.io/');
@@ -394,7 +407,9 @@ export function readResources(text: string, file: string, options: ReadOptions =
           ? podAsWorkload(metadata, raw.spec)
           : kind === 'Secret'
             ? secretSpec(raw)
-            : raw.spec && typeof raw.spec === 'object'
+            : kind === 'ConfigMap'
+              ? configMapSpec(raw)
+              : raw.spec && typeof raw.spec === 'object'
               ? raw.spec
               : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
@@ -472,7 +487,14 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
     apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
     kind,
     metadata,
-    spec: kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {}),
+    spec:
+      kind === 'Pod'
+        ? podAsWorkload(metadata, raw.spec)
+        : kind === 'Secret'
+          ? secretSpec(raw)
+          : kind === 'ConfigMap'
+            ? configMapSpec(raw)
+            : (raw.spec ?? {}),
     file,
     docIndex: 0,
     range: empty,
