@@ -249,9 +249,7 @@ function resolveTarget(
   if (kind === 'ServiceEntry') {
     const se = resources.serviceEntries.find((s) => s.metadata.name === name && namespaceOf(s) === ns);
     if (!se) return notFound;
-    const port = section
-      ? (se.spec.ports ?? []).find((p) => (p as { name?: string }).name === section)
-      : undefined;
+    const port = section ? (se.spec.ports ?? []).find((p) => (p as { name?: string }).name === section) : undefined;
     if (section && !port) return { error: `sectionName "${section}" does not exist in ServiceEntry ${ns}/${name}` };
     return { kind, hosts: se.spec.hosts ?? [], ...(port?.number ? { port: port.number } : {}) };
   }
@@ -340,7 +338,10 @@ function ancestorGateways(resources: ResourceSet, kind: string, ns: string, name
     );
     if (!sends) continue;
     for (const p of spec.parentRefs ?? [])
-      if ((p.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' && (p.kind ?? 'Gateway') === 'Gateway')
+      if (
+        (p.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' &&
+        (p.kind ?? 'Gateway') === 'Gateway'
+      )
         out.add(`${p.namespace ?? rns}/${str(p.name)}`);
   }
   return [...out];
@@ -392,9 +393,7 @@ export function backendTlsDestinationRules(resources: ResourceSet): SynthesizedD
         host: first.host,
         trafficPolicy: {
           ...(tls ? { tls } : {}),
-          ...(ports.size
-            ? { portLevelSettings: [...ports].map(([number, t]) => ({ port: { number }, tls: t })) }
-            : {}),
+          ...(ports.size ? { portLevelSettings: [...ports].map(([number, t]) => ({ port: { number }, tls: t })) } : {}),
         },
       },
       backendPolicies: [...new Set(sorted.map((a) => `${namespaceOf(a.policy)}/${a.policy.metadata.name}`))],

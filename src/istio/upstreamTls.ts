@@ -174,6 +174,6 @@ function caSource(tls: ClientTlsSettings): string {
   const cred = tls.credentialName ?? '';
   if (cred.startsWith('configmap://')) return `CA from ConfigMap ${cred.slice('configmap://'.length)} (ca.crt)`;
   if (cred.startsWith('invalid://'))
-    return 'no usable CA: the policy\'s CA reference does not resolve, so Istio blocks the traffic';
+    return "no usable CA: the policy's CA reference does not resolve, so Istio blocks the traffic";
   return "CA: the system's certificates";
 }

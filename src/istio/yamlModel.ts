@@ -410,8 +410,8 @@ export function readResources(text: string, file: string, options: ReadOptions =
             : kind === 'ConfigMap'
               ? configMapSpec(raw)
               : raw.spec && typeof raw.spec === 'object'
-              ? raw.spec
-              : {};
+                ? raw.spec
+                : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
       const violations = !options.validate

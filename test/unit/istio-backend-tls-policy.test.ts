@@ -84,12 +84,11 @@ ${validation}`;
 
 test('a policy the API server refuses is one line naming the field, and nothing is predicted from it', () => {
   const refused: [string, string][] = [
+    [policy('    wellKnownCACertificates: System\n'), 'BackendTLSPolicy p: spec.validation: hostname is required'],
     [
-      policy('    wellKnownCACertificates: System\n'),
-      'BackendTLSPolicy p: spec.validation: hostname is required',
-    ],
-    [
-      policy('    hostname: a.example\n    wellKnownCACertificates: System\n    caCertificateRefs:\n    - {group: "", kind: ConfigMap, name: ca}\n'),
+      policy(
+        '    hostname: a.example\n    wellKnownCACertificates: System\n    caCertificateRefs:\n    - {group: "", kind: ConfigMap, name: ca}\n',
+      ),
       'BackendTLSPolicy p: spec.validation: must not contain both CACertificateRefs and WellKnownCACertificates',
     ],
     [
