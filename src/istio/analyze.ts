@@ -15,6 +15,7 @@ import { analyzeUnreachableRules } from './analyzers/unreachableRules';
 import { analyzeGatewaySchemaWarnings } from './analyzers/schemaWarnings';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
+import { analyzeBackendTlsPolicies } from './analyzers/backendTlsPolicy';
 import { analyzeGatewayApiStatus } from './analyzers/gatewayApiStatus';
 
 export type { AnalyzeOptions } from './analyzers/context';
@@ -52,6 +53,20 @@ export const ANALYZERS: readonly Analyzer[] = [
   { run: analyzeDestinationHosts, reads: ['services', 'serviceEntries'] },
   { run: analyzeDestinationSubsets, reads: ['destinationRules'] },
   { run: analyzeGatewayApiStatus, reads: 'all' },
+  {
+    run: analyzeBackendTlsPolicies,
+    reads: [
+      'services',
+      'serviceEntries',
+      'configMaps',
+      'secrets',
+      'backendTlsPolicies',
+      'httpRoutes',
+      'grpcRoutes',
+      'tlsRoutes',
+      'tcpRoutes',
+    ],
+  },
   {
     run: (ctx) => ctx.subject.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
     reads: [],

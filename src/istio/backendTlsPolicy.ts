@@ -20,7 +20,7 @@ const VALID = 'Configuration is valid';
 interface Condition {
   reason: string;
   message: string;
-  error?: { reason: string; message: string };
+  error?: { reason: BackendTlsPolicyReason; message: string };
 }
 interface TargetRef {
   group?: string;
@@ -51,6 +51,27 @@ export interface BackendTlsPolicyStatus {
   namespace: string;
   name: string;
   status: { ancestors: PolicyAncestorStatus[] };
+}
+
+/** The reasons Istio writes on a policy's False conditions (backend_policies.go). */
+export type BackendTlsPolicyReason =
+  | 'TargetNotFound'
+  | 'Conflicted'
+  | 'Invalid'
+  | 'NoValidCACertificate'
+  | 'InvalidCACertificateRef'
+  | 'InvalidKind'
+  | 'IgnoredByIstio';
+
+/** A condition Istio writes False on a policy, placed on the field at fault (the analyzer's finding). */
+export interface BackendTlsPolicyFinding {
+  policy: KubeObject;
+  path: (string | number)[];
+  type: 'Accepted' | 'ResolvedRefs';
+  reason: BackendTlsPolicyReason;
+  message: string;
+  /** The kind and namespace whose absence the finding rests on (an offline caller judges if it knows enough). */
+  missing?: { kind: 'services' | 'serviceEntries' | 'configMaps'; namespace: string };
 }
 
 /** What one policy gives one target host: the tls, service-wide or for the port named sectionName. */
@@ -91,18 +112,17 @@ function referenceKind(group: string, kind: string): 'Service' | 'ServiceEntry' 
 interface Evaluation {
   statuses: BackendTlsPolicyStatus[];
   attachments: Attachment[];
+  findings: BackendTlsPolicyFinding[];
 }
 
-const memo = new WeakMap<ResourceSet, Evaluation>();
 /** Which policy each tls object was made from (the merge with user rules keeps the objects). */
 const origin = new WeakMap<ClientTlsSettings, string>();
 
 /** Every BackendTLSPolicy's attachments and status, as the controller computes them. */
 function evaluate(resources: ResourceSet): Evaluation {
-  const known = memo.get(resources);
-  if (known) return known;
   const statuses: BackendTlsPolicyStatus[] = [];
   const attachments: Attachment[] = [];
+  const findings: BackendTlsPolicyFinding[] = [];
   const active = resources.backendTlsPolicies.filter((p) => !ignored(p));
   for (const policy of resources.backendTlsPolicies) {
     const ns = namespaceOf(policy);
@@ -145,15 +165,45 @@ function evaluate(resources: ResourceSet): Evaluation {
     if (sans.length) tls.subjectAltNames = sans;
     const credential = caCredential(validation, ns, conds, resources);
     if (credential) tls.credentialName = credential;
+    for (const type of ['Accepted', 'ResolvedRefs'] as const) {
+      const error = conds[type]!.error;
+      if (!error) continue;
+      const cm = error.message.includes('(of kind ConfigMap) not found');
+      findings.push({
+        policy,
+        path: validation.wellKnownCACertificates
+          ? ['spec', 'validation', 'wellKnownCACertificates']
+          : ['spec', 'validation', 'caCertificateRefs', 0],
+        type,
+        reason: error.reason,
+        message: error.message,
+        ...(cm ? { missing: { kind: 'configMaps' as const, namespace: ns } } : {}),
+      });
+    }
 
     const ancestors: { ref: PolicyAncestorStatus['ancestorRef']; controller: string; conditions: PolicyCondition[] }[] =
       [];
     const gateways = new Set<string>();
-    refs.forEach((t) => {
+    refs.forEach((t, i) => {
       const target = resolveTarget(t, ns, resources);
-      if ('error' in target)
+      if ('error' in target) {
         conds.Accepted!.error = { reason: 'TargetNotFound', message: `targetRefs invalid: ${target.error}` };
-      else {
+        const kind = referenceKind(str(t.group), str(t.kind));
+        findings.push({
+          policy,
+          path: ['spec', 'targetRefs', i],
+          type: 'Accepted',
+          ...conds.Accepted!.error,
+          ...(target.error.endsWith(' not found') && (kind === 'Service' || kind === 'ServiceEntry')
+            ? {
+                missing: {
+                  kind: kind === 'Service' ? ('services' as const) : ('serviceEntries' as const),
+                  namespace: ns,
+                },
+              }
+            : {}),
+        });
+      } else {
         const rival = active.find(
           (o) =>
             o !== policy &&
@@ -161,12 +211,13 @@ function evaluate(resources: ResourceSet): Evaluation {
             (specOf(o).targetRefs ?? []).some((r) => sameTarget(t, r)) &&
             higherPriority(o, policy),
         );
-        if (rival)
+        if (rival) {
           conds.Accepted!.error = {
             reason: 'Conflicted',
             message: `Conflicts with BackendTLSPolicy "${rival.metadata.name}" targeting the same backend`,
           };
-        else
+          findings.push({ policy, path: ['spec', 'targetRefs', i], type: 'Accepted', ...conds.Accepted!.error });
+        } else
           for (const host of target.hosts)
             attachments.push({
               policy,
@@ -187,9 +238,7 @@ function evaluate(resources: ResourceSet): Evaluation {
       });
     statuses.push(statusOf(policy, ancestors));
   }
-  const out = { statuses, attachments };
-  memo.set(resources, out);
-  return out;
+  return { statuses, attachments, findings };
 }
 
 const MESH_CONTROLLER = 'istio.io/mesh-controller';
@@ -345,6 +394,11 @@ function ancestorGateways(resources: ResourceSet, kind: string, ns: string, name
         out.add(`${p.namespace ?? rns}/${str(p.name)}`);
   }
   return [...out];
+}
+
+/** The conditions Istio writes False on the policies, each on the field at fault. */
+export function backendTlsPolicyFindings(resources: ResourceSet): BackendTlsPolicyFinding[] {
+  return evaluate(resources).findings;
 }
 
 /** The BackendTLSPolicy statuses Istio writes, in input order. */

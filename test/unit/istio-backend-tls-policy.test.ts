@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { analyze } from '../../src/istio/analyze';
 import { backendTlsPolicyStatuses } from '../../src/istio/backendTlsPolicy';
 import { traceRequest, traceToText } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
@@ -158,4 +159,39 @@ test("the trace's hop to the backend names the policy, the SNI and the CA of Ist
   assert.match(missing.text, /BackendTLSPolicy simple\/nginx-tls, SNI nginx\.baihl\.io, no usable CA/);
   // the port without a policy keeps the trace's plain words
   assert.doesNotMatch(hop('gwapi-backend-tls-missing', 'apps.baihl.io', '/simple').text, /no usable CA/);
+});
+
+test('the analysis reports each condition Istio writes False on a policy, on the field at fault', () => {
+  const dir = `${corpus}gwapi-backend-tls-missing/`;
+  const text = readFileSync(`${dir}10-gateway-api.yaml`, 'utf8');
+  const lines = text.split('\n');
+  const found = analyze(load('gwapi-backend-tls-missing')).filter((d) => d.object.kind === 'BackendTLSPolicy');
+  const seen = found.map((d) => `${d.object.name} ${lines[d.range.start.line]!.trim()} ${d.message}`).sort();
+  assert.deepEqual(seen, [
+    'ghost-tls - group: "" Accepted=False (TargetNotFound): targetRefs invalid: reference simple/ghost (of kind Service) not found',
+    'nginx-tls - group: "" Accepted=False (NoValidCACertificate): Certificate reference invalid: reference simple/no-such-ca (of kind ConfigMap) not found',
+    'nginx-tls - group: "" ResolvedRefs=False (InvalidCACertificateRef): Certificate reference not found: reference simple/no-such-ca (of kind ConfigMap) not found',
+    'web-tls - group: "" Accepted=False (NoValidCACertificate): Certificate reference invalid: found secret, but didn\'t have expected keys cacert or ca.crt; found: tls.crt',
+    'web-tls - group: "" ResolvedRefs=False (InvalidCACertificateRef): Certificate invalid: found secret, but didn\'t have expected keys cacert or ca.crt; found: tls.crt',
+  ]);
+  // and what Istio writes agrees: every False condition of the policies' Service ancestors is among them
+  const written = oracleOf('gwapi-backend-tls-missing')
+    .filter((s) => s.kind === 'BackendTLSPolicy')
+    .flatMap((s) =>
+      (s.status.ancestors ?? []).flatMap((a) =>
+        a.conditions.filter((c) => c.status === 'False').map((c) => `${s.name} ${c.type}=False (${c.reason})`),
+      ),
+    );
+  for (const w of written)
+    assert.ok(
+      found.some((d) => `${d.object.name} ${d.message}`.startsWith(w)),
+      `${w} not reported`,
+    );
+  // a policy whose target Service is merely not in the files (no Service of that namespace at all) is not a finding
+  assert.deepEqual(
+    analyze(
+      readResources(policy('    hostname: a.example\n    wellKnownCACertificates: System\n'), 'p.yaml').resources,
+    ).filter((d) => d.object.kind === 'BackendTLSPolicy'),
+    [],
+  );
 });
