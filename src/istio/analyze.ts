@@ -16,6 +16,7 @@ import { analyzeUnreachableRules } from './analyzers/unreachableRules';
 import { analyzeGatewaySchemaWarnings } from './analyzers/schemaWarnings';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
+import { analyzeBackendTlsPolicies } from './analyzers/backendTlsPolicy';
 import { analyzeGatewayApiStatus } from './analyzers/gatewayApiStatus';
 
 export type { AnalyzeOptions } from './analyzers/context';
@@ -54,6 +55,20 @@ export const ANALYZERS: readonly Analyzer[] = [
   { run: analyzeDestinationSubsets, reads: ['destinationRules'] },
   { run: analyzeGatewayApiStatus, reads: 'all' },
   { run: analyzeAuthorizationPolicies, reads: ['deployments', 'namespaces'] },
+  {
+    run: analyzeBackendTlsPolicies,
+    reads: [
+      'services',
+      'serviceEntries',
+      'configMaps',
+      'secrets',
+      'backendTlsPolicies',
+      'httpRoutes',
+      'grpcRoutes',
+      'tlsRoutes',
+      'tcpRoutes',
+    ],
+  },
   {
     run: (ctx) => ctx.subject.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
     reads: [],

@@ -24,6 +24,7 @@ import {
 
 import { formatIp, parseCidr, parseIp } from '../envoy/ip';
 import {
+  MESH_CONFIGMAP,
   namespaceOf,
   type AuthorizationPolicy,
   type AuthorizationRule,
@@ -619,13 +620,14 @@ function customFilters(
 }
 
 /** The mesh config istiod reads: ConfigMap istio in its namespace (istio-system), when the input holds it. */
-export function meshConfigOf(resources: Partial<Pick<ResourceSet, 'meshConfigs'>>): MeshConfig | undefined {
-  return resources.meshConfigs?.find((c) => namespaceOf(c) === ISTIOD_NAMESPACE)?.spec.mesh;
+export function meshConfigOf(resources: Partial<Pick<ResourceSet, 'configMaps'>>): MeshConfig | undefined {
+  return resources.configMaps?.find((c) => c.metadata.name === MESH_CONFIGMAP && namespaceOf(c) === ISTIOD_NAMESPACE)
+    ?.spec.mesh;
 }
 const ISTIOD_NAMESPACE = 'istio-system';
 
 /** The mesh config's rootNamespace (policies there without a selector apply to every workload), else istio-system. */
-export function rootNamespaceOf(resources: Partial<Pick<ResourceSet, 'meshConfigs'>>): string {
+export function rootNamespaceOf(resources: Partial<Pick<ResourceSet, 'configMaps'>>): string {
   const root = meshConfigOf(resources)?.rootNamespace;
   return typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE;
 }
@@ -644,7 +646,7 @@ export interface CustomProvider {
 /** The provider a CUSTOM policy names, resolved against the mesh config as istiod resolves it (extauthz.go). */
 export function customProvider(
   resources: Pick<ResourceSet, 'authorizationPolicies'> &
-    Partial<Pick<ResourceSet, 'meshConfigs' | 'services' | 'serviceEntries'>>,
+    Partial<Pick<ResourceSet, 'configMaps' | 'services' | 'serviceEntries'>>,
   name: string,
   proxy?: PolicyTarget,
 ): CustomProvider {
@@ -681,7 +683,7 @@ export function customProvider(
 /** The CUSTOM, jwt_authn and rbac HTTP filters istiod gives the gateway proxy, and which policies reach it. */
 export function predictGatewayAuthz(
   resources: Pick<ResourceSet, 'authorizationPolicies' | 'requestAuthentications'> &
-    Partial<Pick<ResourceSet, 'meshConfigs' | 'services' | 'serviceEntries'>>,
+    Partial<Pick<ResourceSet, 'configMaps' | 'services' | 'serviceEntries'>>,
   proxy: PolicyTarget,
   root?: string,
 ): AuthzPrediction {

@@ -369,6 +369,16 @@ export type ServiceEntry = KubeObject<ServiceEntrySpec>;
  * (kubectl's last-applied-configuration holds the data) never enter the engine.
  */
 export type SecretRef = KubeObject<{ type?: string; facts?: SecretFacts }>;
+/**
+ * A ConfigMap as the engine knows it, reduced to what Istio reads of it; the data itself does not enter the engine:
+ * - `caCertError`: what Istio finds wrong in it as a CA when a BackendTLSPolicy names it (ExtractRootFromString: a
+ *   non-empty `cacert` or `ca.crt`);
+ * - `mesh`: for ConfigMap `istio` (MESH_CONFIGMAP), where istiod reads its mesh config, the YAML of its `mesh` key,
+ *   parsed (absent when the key is missing or is not a YAML mapping).
+ */
+export type ConfigMapRef = KubeObject<{ caCertError?: string; mesh?: MeshConfig }>;
+/** The ConfigMap istiod reads its mesh config from, in its own namespace. */
+export const MESH_CONFIGMAP = 'istio';
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & {
@@ -413,11 +423,6 @@ export interface MeshConfig {
   rootNamespace?: string;
   extensionProviders?: ExtensionProvider[];
 }
-/**
- * ConfigMap `istio`, where istiod reads its mesh config (the YAML in its `mesh` key, parsed); only ConfigMaps of that
- * name are read, never their other keys. `mesh` is absent when the key is missing or is not a YAML mapping.
- */
-export type MeshConfigMap = KubeObject<{ mesh?: MeshConfig }>;
 
 /** Everything the engine reads, grouped by kind, in input order. */
 export interface ResourceSet {
@@ -430,6 +435,8 @@ export interface ResourceSet {
   serviceEntries: ServiceEntry[];
   /** Secrets, metadata only (Gateways name them by credentialName). */
   secrets: SecretRef[];
+  /** ConfigMaps, reduced to their CA bundle's validity (BackendTLSPolicy's caCertificateRefs) and the mesh config. */
+  configMaps: ConfigMapRef[];
   /** gateway.networking.k8s.io objects (src/istio/gatewayApi.ts turns them into Istio's internal config). */
   k8sGateways: KubeObject[];
   httpRoutes: KubeObject[];
@@ -439,6 +446,8 @@ export interface ResourceSet {
   tcpRoutes: KubeObject[];
   referenceGrants: KubeObject[];
   gatewayClasses: KubeObject[];
+  /** BackendTLSPolicy: the upstream TLS of a Service's clusters (src/istio/upstreamTls.ts). */
+  backendTlsPolicies: KubeObject[];
   /** security.istio.io: what the gateway's RBAC and jwt_authn filters are built from (src/istio/authz.ts). */
   authorizationPolicies: AuthorizationPolicy[];
   requestAuthentications: RequestAuthentication[];
@@ -447,8 +456,6 @@ export interface ResourceSet {
    * looks up the namespaces a policy names, and a namespace's `istio-injection` label puts its pods in the mesh.
    */
   namespaces: KubeObject[];
-  /** ConfigMaps named istio: the mesh config (extensionProviders for CUSTOM policies) is the one in istio-system. */
-  meshConfigs: MeshConfigMap[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */

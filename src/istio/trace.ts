@@ -12,6 +12,7 @@ import { authzFiltersOf, predictGatewayAuthz, type AuthzPrediction } from './aut
 import { EXT_AUTHZ_POLICY_PREFIX } from './extAuthz';
 import { parseSniDnatName, predictAutoPassthrough, sniDnatClusterName } from './autoPassthrough';
 import { describeUpstreamTls } from './upstreamTls';
+import { backendTlsDestinationRules, backendTlsPolicyOf } from './backendTlsPolicy';
 import { predictL4Routes } from './l4Routes';
 import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
@@ -811,21 +812,22 @@ function clusterExplanation(cluster: string, resources: ResourceSet): string {
   const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
   const sniDnat = cluster.startsWith('outbound_.') ? ' (SNI-DNAT: the SNI names the cluster)' : '';
-  const tls = sniDnat
+  const clientTls = sniDnat
     ? undefined
-    : describeUpstreamTls(
-        new DestinationRuleIndex([...resources.destinationRules].sort(byCreation)).clientTls(
-          key.host,
-          key.port,
-          key.subset,
-        ),
-        {
-          clusterName: cluster,
-          istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
-          http2: false,
-          serviceAccounts: [],
-        },
-      );
+    : new DestinationRuleIndex(
+        [...resources.destinationRules].sort(byCreation),
+        backendTlsDestinationRules(resources),
+      ).clientTls(key.host, key.port, key.subset);
+  const tls = describeUpstreamTls(
+    clientTls,
+    {
+      clusterName: cluster,
+      istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
+      http2: false,
+      serviceAccounts: [],
+    },
+    backendTlsPolicyOf(clientTls),
+  );
   const upstream = tls ? ` ${tls}` : '';
   if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}${upstream}`;
   return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}${upstream}`;

@@ -7,17 +7,18 @@
 import { isMap, isSeq, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document, type Node } from 'yaml';
 import {
   DEFAULT_NAMESPACE,
+  MESH_CONFIGMAP,
   type KubeObject,
-  type MeshConfigMap,
   type Range,
   type ResourceSet,
   type SecretRef,
+  type ConfigMapRef,
   type YamlPath,
   type YamlProblem,
 } from './model';
 import { pathText, validateGatewayApiObject, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
-import { secretFacts } from './secretFacts';
+import { caBundleError, secretFacts } from './secretFacts';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -57,6 +58,7 @@ export function emptyResourceSet(): ResourceSet {
     deployments: [],
     serviceEntries: [],
     secrets: [],
+    configMaps: [],
     k8sGateways: [],
     httpRoutes: [],
     grpcRoutes: [],
@@ -64,10 +66,10 @@ export function emptyResourceSet(): ResourceSet {
     tcpRoutes: [],
     referenceGrants: [],
     gatewayClasses: [],
+    backendTlsPolicies: [],
     authorizationPolicies: [],
     requestAuthentications: [],
     namespaces: [],
-    meshConfigs: [],
   };
 }
 
@@ -89,6 +91,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.deployments.push(...s.deployments);
     out.serviceEntries.push(...s.serviceEntries);
     out.secrets.push(...s.secrets);
+    out.configMaps.push(...s.configMaps);
     out.k8sGateways.push(...s.k8sGateways);
     out.httpRoutes.push(...s.httpRoutes);
     out.grpcRoutes.push(...s.grpcRoutes);
@@ -96,10 +99,10 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.tcpRoutes.push(...s.tcpRoutes);
     out.referenceGrants.push(...s.referenceGrants);
     out.gatewayClasses.push(...s.gatewayClasses);
+    out.backendTlsPolicies.push(...s.backendTlsPolicies);
     out.authorizationPolicies.push(...s.authorizationPolicies);
     out.requestAuthentications.push(...s.requestAuthentications);
     out.namespaces.push(...s.namespaces);
-    out.meshConfigs.push(...s.meshConfigs);
   }
   return out;
 }
@@ -255,8 +258,7 @@ const KINDS: Record<string, keyof ResourceSet> = {
   AuthorizationPolicy: 'authorizationPolicies',
   RequestAuthentication: 'requestAuthentications',
   Secret: 'secrets',
-  // only ConfigMaps named istio (istiod's mesh config), see meshConfigSpec
-  ConfigMap: 'meshConfigs',
+  ConfigMap: 'configMaps',
   Service: 'services',
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
@@ -276,11 +278,8 @@ function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'
     ...(creationTimestamp ? { creationTimestamp } : {}),
   };
 }
-/** The ConfigMap istiod reads its mesh config from (in its own namespace); other ConfigMaps are not read. */
-export const MESH_CONFIGMAP = 'istio';
-
 /** The mesh config in a ConfigMap's `mesh` key, parsed; `error` says why there is none. */
-function meshConfigSpec(raw: Record<string, unknown>): { spec: MeshConfigMap['spec']; error?: string } {
+function meshConfigSpec(raw: Record<string, unknown>): { spec: Pick<ConfigMapRef['spec'], 'mesh'>; error?: string } {
   const data = raw.data && typeof raw.data === 'object' ? (raw.data as Record<string, unknown>) : {};
   const text = data.mesh;
   if (typeof text !== 'string')
@@ -304,6 +303,15 @@ const secretSpec = (raw: Record<string, unknown>): SecretRef['spec'] => ({
   ...(typeof raw.type === 'string' ? { type: raw.type } : {}),
   facts: secretFacts(raw),
 });
+
+/** A ConfigMap's CA facts (ExtractRootFromString on its data) and, for ConfigMap istio, its mesh config; its data stops here. */
+const configMapSpec = (
+  raw: Record<string, unknown>,
+  mesh: { spec: Pick<ConfigMapRef['spec'], 'mesh'> } | undefined,
+): ConfigMapRef['spec'] => {
+  const error = caBundleError(raw.data);
+  return { ...(error ? { caCertError: error } : {}), ...(mesh?.spec ?? {}) };
+};
 
 /**
  * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels, annotations and spec
@@ -331,6 +339,7 @@ const GATEWAY_API_KINDS: Record<string, keyof ResourceSet> = {
   TCPRoute: 'tcpRoutes',
   ReferenceGrant: 'referenceGrants',
   GatewayClass: 'gatewayClasses',
+  BackendTLSPolicy: 'backendTlsPolicies',
 };
 
 const isGatewayApi = (apiVersion: string) => apiVersion.startsWith('gateway.networking.k8s.io/');
@@ -417,8 +426,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
       const rawMetadata = (
         raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
       ) as KubeObject['metadata'];
-      if (kind === 'ConfigMap' && rawMetadata.name !== MESH_CONFIGMAP) return;
-      const mesh = kind === 'ConfigMap' ? meshConfigSpec(raw) : undefined;
+      const mesh = kind === 'ConfigMap' && rawMetadata.name === MESH_CONFIGMAP ? meshConfigSpec(raw) : undefined;
       const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
       if (typeof metadata.name !== 'string' || metadata.name === '') {
         problems.push({
@@ -434,8 +442,8 @@ export function readResources(text: string, file: string, options: ReadOptions =
           ? podAsWorkload(metadata, raw.spec)
           : kind === 'Secret'
             ? secretSpec(raw)
-            : mesh
-              ? mesh.spec
+            : kind === 'ConfigMap'
+              ? configMapSpec(raw, mesh)
               : raw.spec && typeof raw.spec === 'object'
                 ? raw.spec
                 : {};
@@ -523,7 +531,6 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
   if (!bucketOf(typeof raw.apiVersion === 'string' ? raw.apiVersion : '', kind)) return undefined;
   const empty: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const rawMetadata = (raw.metadata ?? {}) as KubeObject['metadata'];
-  if (kind === 'ConfigMap' && rawMetadata.name !== MESH_CONFIGMAP) return undefined;
   const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
   return {
     apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
@@ -535,7 +542,7 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
         : kind === 'Secret'
           ? secretSpec(raw)
           : kind === 'ConfigMap'
-            ? meshConfigSpec(raw).spec
+            ? configMapSpec(raw, rawMetadata.name === MESH_CONFIGMAP ? meshConfigSpec(raw) : undefined)
             : (raw.spec ?? {}),
     file,
     docIndex: 0,

@@ -68,12 +68,17 @@ function withProvider(provider: string) {
   return predictGatewayAuthz(resources, DEFAULT_INGRESS);
 }
 
-test('only ConfigMap istio is read, and only its mesh key; a mesh key that is not YAML is a warning on that line', () => {
+test('only ConfigMap istio gives a mesh config, only from its mesh key; a mesh key that is not YAML is a warning on that line', () => {
   const other = configMap('other', 'istio-system', 'rootNamespace: x');
   const broken = configMap('istio', 'istio-system', 'extensionProviders: [');
   const { resources, problems } = readResources([other, broken].join('---\n'), 'cm.yaml');
-  assert.equal(resources.meshConfigs.length, 1);
-  assert.equal(resources.meshConfigs[0]!.spec.mesh, undefined);
+  assert.deepEqual(
+    resources.configMaps.map((c) => [c.metadata.name, 'mesh' in c.spec]),
+    [
+      ['other', false],
+      ['istio', false],
+    ],
+  );
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.severity, 'warning');
   assert.match(problems[0]!.message, /^ConfigMap istio: data\.mesh is not valid YAML \(.*\): istiod would not take/);

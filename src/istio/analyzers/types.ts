@@ -2,6 +2,7 @@
 // istio/istio pkg/config/analysis/msg/messages.yaml) placed on an exact YAML range, with quick fixes.
 import type { Range } from '../model';
 import type { GatewayApiReason } from '../gatewayApi';
+import type { BackendTlsPolicyReason } from '../backendTlsPolicy';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -110,7 +111,7 @@ export interface RelatedLocation {
 
 export interface Diagnostic {
   /** Istio's analyzer code, or for the Gateway API the condition reason Istio writes in the object's status. */
-  code: IstioCode | GatewayApiReason;
+  code: IstioCode | GatewayApiReason | BackendTlsPolicyReason;
   /** Istio's message name, e.g. ReferencedResourceNotFound. */
   name: string;
   /** Istio's level for the code. */

@@ -20,7 +20,9 @@ import (
 	"istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/config/schema/gvr"
 	kubelib "istio.io/istio/pkg/kube"
+	"istio.io/istio/pkg/kube/kclient/clienttest"
 	"istio.io/istio/pkg/test"
 )
 
@@ -40,6 +42,9 @@ func generate(t test.Failer, in *inputs, o options) []byte {
 		MeshConfig:        meshCfg,
 		KubeClientModifier: func(c kubelib.Client) {
 			annotateGatewayAPICRDs(c)
+			// FakeDiscoveryServer installs the route kinds' CRDs but not BackendTLSPolicy's (standard channel
+			// since Gateway API v1.4); without its CRD istiod's informer never starts and ignores the policies.
+			clienttest.MakeCRD(t, c, gvr.BackendTLSPolicy)
 		},
 	})
 	proxy := s.SetupProxy(gatewayProxy(in, o))

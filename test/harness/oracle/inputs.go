@@ -10,7 +10,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
@@ -128,6 +130,11 @@ func (in *inputs) add(d document, position int) error {
 	// kubectl apply puts namespaced objects without a namespace into "default"; so do we.
 	if m, ok := obj.(metav1.Object); ok && m.GetNamespace() == "" && !clusterScopedKinds[meta.Kind] {
 		m.SetNamespace("default")
+	}
+	// The API server gives every object a UID; Istio tells BackendTLSPolicies apart by it (btlsIsConflicted skips
+	// the one with its own UID, so without UIDs no policy would ever conflict with another).
+	if m, ok := obj.(metav1.Object); ok && m.GetUID() == "" && gvk.Group == gatewayv1.GroupName {
+		m.SetUID(types.UID("oracle-" + meta.Kind + "-" + m.GetNamespace() + "-" + m.GetName()))
 	}
 	in.kube = append(in.kube, obj)
 	return nil
