@@ -36,7 +36,16 @@ for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
 // the standard channel's fields and served versions, so nothing a cluster with either channel accepts is refused.
 const gwVersion = /sigs\.k8s\.io\/gateway-api (\S+)/.exec(goMod)[1];
 const gwDir = `${modcache}/sigs.k8s.io/gateway-api@${gwVersion}/config/crd/experimental`;
-const gwKinds = ['Gateway', 'GatewayClass', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'TLSRoute', 'TCPRoute'];
+const gwKinds = [
+  'Gateway',
+  'GatewayClass',
+  'HTTPRoute',
+  'GRPCRoute',
+  'ReferenceGrant',
+  'TLSRoute',
+  'TCPRoute',
+  'BackendTLSPolicy',
+];
 out.gatewayApiSource = `sigs.k8s.io/gateway-api@${gwVersion} config/crd/experimental`;
 out.gatewayApiKinds = {};
 for (const f of readdirSync(gwDir).filter((n) => n.endsWith('.yaml') && n.startsWith('gateway.networking.k8s.io_'))) {

@@ -15,7 +15,7 @@ const USAGE = `Usage: ingress-lab explain-log [options] [LOG|-] [YAML...]
 Explains each line of the ingress gateway's access log (Istio's default text format, or its JSON
 encoding): why the request got its status (no-virtual-host, no-route, cluster-not-found,
 no-healthy-upstream, upstream-connect-failure, overflow, timeout, rate-limited, downstream-reset,
-upstream-reset, backend-not-found, direct-response, rbac-denied, jwt-denied, ok) and the VirtualService match
+upstream-reset, backend-not-found, direct-response, rbac-denied, jwt-denied, ext-authz, ok) and the VirtualService match
 behind the route (the AuthorizationPolicy rule or RequestAuthentication behind a 403 or 401).
 LOG is a file with the log (e.g. kubectl logs -n istio-system deploy/istio-ingressgateway > gw.log);
 "-" or no LOG reads standard input. The YAML files after it link each line to its VirtualService.

@@ -3,7 +3,7 @@
 // HTTPRoute match, the policy that would refuse the match's example request (the one the send lens sends).
 // The decisions are src/istio/authz.ts's and src/envoy/httpAuthz.ts's; the words are src/lab/authzLensText.ts's.
 import * as vscode from 'vscode';
-import { predictGatewayAuthz, type PolicyTarget } from '../istio/authz';
+import { customProvider, predictGatewayAuthz, rootNamespaceOf, type PolicyTarget } from '../istio/authz';
 import { GATEWAY_NAME_LABEL, ROUTING_KIND } from '../istio/gatewayApi';
 import { DEFAULT_INGRESS } from '../istio/gatewayWorkloads';
 import { namespaceOf, type AuthorizationPolicy, type RequestAuthentication, type ResourceSet } from '../istio/model';
@@ -15,6 +15,7 @@ import {
   liveAttachmentLens,
   liveAuthzFilters,
   refusalLens,
+  providerLens,
   ruleLens,
   type NamedTarget,
 } from '../lab/authzLensText';
@@ -85,7 +86,7 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
     const policyLens = (p: AuthorizationPolicy | RequestAuthentication) => {
       // on the kind's line, as the Gateway API status lens (a document's range starts at its `---`)
       const first = toVsRange(p.rangeAt(['kind']));
-      const a = attachmentLens(p, targets);
+      const a = attachmentLens(p, targets, rootNamespaceOf(workspace));
       at(first, a.title, a.tooltip);
       if (live?.ok === true && liveFilters)
         at(
@@ -96,6 +97,10 @@ export class AuthzLensProvider implements vscode.CodeLensProvider {
     };
     for (const p of own.authorizationPolicies) {
       policyLens(p);
+      if (p.spec.action === 'CUSTOM' && p.spec.provider?.name) {
+        const provider = providerLens(customProvider(workspace, p.spec.provider.name, targets[0]));
+        at(toVsRange(p.rangeAt(['spec', 'provider'])), provider.title, provider.tooltip);
+      }
       for (const [i] of (p.spec.rules ?? []).entries())
         at(
           toVsRange(p.rangeAt(['spec', 'rules', i])),

@@ -68,10 +68,14 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
   /** Dry runs per document version, VirtualService and gateway read: one API call per VirtualService per refresh. */
   private readonly applied = new Map<string, Promise<AppliedComparison>>();
+  private readonly settled = new Map<string, AppliedComparison>();
 
   constructor(private readonly ctx: LabContext) {
     this.onDidChangeCodeLenses = ctx.onDidChangeLenses;
-    ctx.invalidation.register('drift.dryRuns', () => this.applied.clear());
+    ctx.invalidation.register('drift.dryRuns', () => {
+      this.applied.clear();
+      this.settled.clear();
+    });
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
@@ -109,12 +113,23 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
     }
     for (const n of p.notOnGateway)
       lenses.push(new DriftLens(toVsRange(n.range), doc, n.virtualService, { missing: n }));
+    // A drift whose dry run is in comes complete: VS Code then has nothing to resolve on the match's action line,
+    // whose lenses (send, trace) it redraws only once every lens of the line is resolved. Until it does, a click
+    // on them runs a command of the lenses it replaced, which is gone (microsoft/vscode#226936).
+    for (const lens of lenses)
+      if (lens instanceof DriftLens) {
+        const applied = this.appliedNow(lens, live.gateway);
+        if (applied) this.setCommand(lens, this.driftWith(lens, live.gateway, applied));
+      }
     return lenses;
   }
 
   async resolveCodeLens(lens: vscode.CodeLens): Promise<vscode.CodeLens> {
     if (!(lens instanceof DriftLens)) return lens;
-    const d = await this.drift(lens);
+    return this.setCommand(lens, await this.drift(lens));
+  }
+
+  private setCommand(lens: DriftLens, d: Drift): DriftLens {
     const refresh = d.state === 'applied-pending' || d.state === 'unknown';
     // A long reason would push the line past the Explorer: the lens keeps the state, the tooltip the reason.
     const title = d.title.length > DRIFT_LENS_MAX ? driftTitle(d.state) : d.title;
@@ -138,8 +153,12 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
         live: { kind: 'unknown', reason: lg.reason },
         now: Date.now(),
       });
+    return this.driftWith(lens, lg.gateway, await this.appliedComparison(lens.doc, lens.vs, lg.gateway));
+  }
+
+  private driftWith(lens: DriftLens, gateway: LiveGateway, comparison: AppliedComparison): Drift {
     const http = 'predicted' in lens.placement ? lens.placement.predicted.http : lens.placement.missing.http;
-    const applied = appliedForHttp(await this.appliedComparison(lens.doc, lens.vs, lg.gateway), http);
+    const applied = appliedForHttp(comparison, http);
     let predicted: PredictedPlacement;
     let live: LiveRoute;
     if ('predicted' in lens.placement) {
@@ -147,25 +166,40 @@ export class DriftLensProvider implements vscode.CodeLensProvider {
       predicted = { onGateway: true };
       live = compareLiveRoute(
         p.route,
-        lg.gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route,
-        lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name),
+        gateway.findRoute(p.routeConfig, p.domains, p.route.match)?.route,
+        gateway.hasVirtualService(lens.vs.namespace, lens.vs.name),
       );
     } else {
       predicted = { onGateway: false, reason: lens.placement.missing.reason };
-      live = { kind: 'missing', virtualServiceSeen: lg.gateway.hasVirtualService(lens.vs.namespace, lens.vs.name) };
+      live = { kind: 'missing', virtualServiceSeen: gateway.hasVirtualService(lens.vs.namespace, lens.vs.name) };
     }
     return computeDrift({ applied, predicted, live, now: Date.now() });
   }
 
+  private appliedKey(doc: vscode.TextDocument, vs: VsRef, g: LiveGateway): string {
+    return `${doc.uri.toString()}#${doc.version}#${vs.namespace}/${vs.name}#${g.fetchedAt}`;
+  }
+
   private appliedComparison(doc: vscode.TextDocument, vs: VsRef, g: LiveGateway): Promise<AppliedComparison> {
-    const key = `${doc.uri.toString()}#${doc.version}#${vs.namespace}/${vs.name}#${g.fetchedAt}`;
+    const key = this.appliedKey(doc, vs, g);
     let result = this.applied.get(key);
     if (!result) {
-      if (this.applied.size > 200) this.applied.clear();
+      if (this.applied.size > 200) {
+        this.applied.clear();
+        this.settled.clear();
+      }
       result = this.dryRun(doc, vs);
       this.applied.set(key, result);
+      void result.then((r) => {
+        if (this.applied.get(key) === result) this.settled.set(key, r);
+      });
     }
     return result;
+  }
+
+  /** The dry run's answer for this lens if it is in (same document version, object and gateway read). */
+  private appliedNow(lens: DriftLens, g: LiveGateway): AppliedComparison | undefined {
+    return this.settled.get(this.appliedKey(lens.doc, lens.vs, g));
   }
 
   /** Server-side apply dry run of the editor's VirtualService: what would change in the cluster. */

@@ -2,9 +2,12 @@
 // (tokens from their locations, issuer, expiry, audiences, the signature against the provider's local JWKS) and
 // envoy.filters.http.rbac (each filter in the HCM's order; a DENY filter denies
 // when a policy matches, an ALLOW filter when none does, a LOG filter and shadow rules never deny; policies are
-// tried in name order, as Envoy's policy map holds them). It says which filter and policy decided and why, with the
-// details string Envoy writes in the access log (%RESPONSE_CODE_DETAILS%).
+// tried in name order, as Envoy's policy map holds them), and whether an envoy.filters.http.ext_authz filter asks its
+// external service (filter_enabled_metadata against the rbac filters' shadow metadata; the service's answer is not
+// predicted). It says which filter and policy decided and why, with the details string Envoy writes in the access log
+// (%RESPONSE_CODE_DETAILS%).
 import { constants, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { statusOfName } from './httpStatusCodes';
 import { cidrContains, parseCidr, parseIp, type IpAddress } from './ip';
 import {
   describeStringMatcher,
@@ -18,6 +21,7 @@ import type { Filter, HeaderMatcher, StringMatcher } from './types';
 
 export const RBAC_FILTER = 'envoy.filters.http.rbac';
 export const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
+export const EXT_AUTHZ_HTTP_FILTER = 'envoy.filters.http.ext_authz';
 
 export interface AuthzRequest extends RequestSpec {
   /** The peer address Envoy sees (direct_remote_ip): the client, or whatever address kube-proxy left on the packet. */
@@ -67,9 +71,29 @@ export interface JwtResult {
   notes: string[];
 }
 
+/** An ext_authz filter that runs on the request: the external service decides, which nothing here can predict. */
+export interface ExternalAuthzResult {
+  /** Index of the filter among the HCM's http_filters. */
+  index: number;
+  kind: 'http' | 'grpc';
+  /** The authorization service, `host:port` (from the filter's cluster). */
+  service: string;
+  /** The metadata value that enabled the filter: the rbac filter's matching shadow policy (Istio's CUSTOM policy). */
+  enabledBy?: string;
+  /** failure_mode_allow: the request goes on when the service cannot be reached. */
+  failOpen: boolean;
+  /** The status sent when the service cannot be reached (403 unless status_on_error says otherwise). */
+  statusOnError: number;
+}
+
 export interface HttpAuthzOutcome {
-  /** 200 when the request reaches the router, else 401 (jwt_authn) or 403 (rbac). */
+  /**
+   * 200 when the request reaches the router, else 401 (jwt_authn) or 403 (rbac). With `external`, what follows if the
+   * external service allows the request.
+   */
   status: 200 | 401 | 403;
+  /** The ext_authz filter that asks an external service (the first; later filters are evaluated as if it allowed). */
+  external?: ExternalAuthzResult;
   /** What Envoy writes as %RESPONSE_CODE_DETAILS% for a denial. */
   responseCodeDetails?: string;
   /** One line: who decided and why. */
@@ -458,6 +482,7 @@ export function evaluateHttpAuthz(httpFilters: readonly Filter[], request: Authz
   const now = request.now ?? Math.floor(Date.now() / 1000);
   const rbac: RbacFilterResult[] = [];
   let jwt: JwtResult | undefined;
+  let external: ExternalAuthzResult | undefined;
   for (const [index, f] of httpFilters.entries()) {
     if (f.name === JWT_AUTHN_FILTER) {
       jwt = evalJwt(f, ctx, now);
@@ -466,10 +491,15 @@ export function evaluateHttpAuthz(httpFilters: readonly Filter[], request: Authz
           status: 401,
           responseCodeDetails: `jwt_authn_access_denied{${jwt.failure.replace(/ /g, '_')}}`,
           summary: `401 ${jwt.failure} — RequestAuthentication rejects the token in ${jwt.location ?? 'the request'}`,
+          ...(external ? { external } : {}),
           jwt,
           rbac,
         };
       if (jwt.payload) ctx.metadata[JWT_AUTHN_FILTER] = { payload: jwt.payload };
+      continue;
+    }
+    if (f.name === EXT_AUTHZ_HTTP_FILTER) {
+      external ??= extAuthzRuns(f, index, ctx);
       continue;
     }
     if (f.name !== RBAC_FILTER) continue;
@@ -488,6 +518,14 @@ export function evaluateHttpAuthz(httpFilters: readonly Filter[], request: Authz
       ...(shadow ? { shadow } : {}),
     };
     rbac.push(r);
+    // Envoy's rbac filter writes the shadow rules' matching policy as dynamic metadata (what ext_authz may look for)
+    if (shadow?.matchedPolicy) {
+      const prefix = typeof tc.shadowRulesStatPrefix === 'string' ? tc.shadowRulesStatPrefix : '';
+      ctx.metadata[RBAC_FILTER] = {
+        ...ctx.metadata[RBAC_FILTER],
+        [`${prefix}shadow_effective_policy_id`]: shadow.matchedPolicy,
+      };
+    }
     if (!allowed) {
       const why =
         action === 'DENY'
@@ -497,21 +535,66 @@ export function evaluateHttpAuthz(httpFilters: readonly Filter[], request: Authz
         status: 403,
         responseCodeDetails: `rbac_access_denied_matched_policy[${r.matchedPolicy ?? 'none'}]`,
         summary: `403 RBAC: access denied — ${why}`,
+        ...(external ? { external } : {}),
         ...(jwt ? { jwt } : {}),
         rbac,
       };
     }
   }
   const allowedBy = rbac.filter((r) => r.action === 'ALLOW' && r.matchedPolicy);
+  const summary = allowedBy.length
+    ? `allowed: ALLOW ${policyText(allowedBy[0]!.matchedPolicy!)} matched${whyOf(allowedBy[0]!)}`
+    : rbac.length
+      ? 'allowed: no DENY policy matched'
+      : 'no authorization filter';
   return {
     status: 200,
-    summary: allowedBy.length
-      ? `allowed: ALLOW ${policyText(allowedBy[0]!.matchedPolicy!)} matched${whyOf(allowedBy[0]!)}`
-      : rbac.length
-        ? 'allowed: no DENY policy matched'
-        : 'no authorization filter',
+    summary: external
+      ? `decided by the external authorizer ${external.service}${external.enabledBy ? ` (${policyText(external.enabledBy)} matched)` : ''}; if it allows: ${summary.replace(/^allowed: /, '')}`
+      : summary,
+    ...(external ? { external } : {}),
     ...(jwt ? { jwt } : {}),
     rbac,
+  };
+}
+
+/** `outbound|8000||ext-authz.auth.svc.cluster.local` → `ext-authz.auth.svc.cluster.local:8000`. */
+function clusterService(cluster: string, fallbackHost: string): string {
+  const parts = cluster.split('|');
+  return parts.length === 4 && parts[1] ? `${parts[3]}:${parts[1]}` : cluster || fallbackHost;
+}
+
+/**
+ * Whether an ext_authz filter calls its service for this request: always, or when filter_enabled_metadata matches the
+ * dynamic metadata earlier filters wrote (Istio's CUSTOM policies: the rbac filter's matching shadow policy).
+ */
+function extAuthzRuns(f: Filter, index: number, ctx: Ctx): ExternalAuthzResult | undefined {
+  const tc = f.typedConfig ?? {};
+  const enabled = isObj(tc.filterEnabledMetadata) ? tc.filterEnabledMetadata : undefined;
+  let enabledBy: string | undefined;
+  if (enabled) {
+    const keys = list(enabled.path).map((p) => text(p.key));
+    let v: unknown = ctx.metadata[text(enabled.filter)];
+    for (const k of keys) v = isObj(v) ? v[k] : undefined;
+    const sm = isObj(enabled.value) && isObj(enabled.value.stringMatch) ? enabled.value.stringMatch : undefined;
+    if (typeof v !== 'string' || !sm || !stringMatches(sm, v)) return undefined;
+    enabledBy = v;
+  }
+  const http = isObj(tc.httpService) ? tc.httpService : undefined;
+  const grpc = isObj(tc.grpcService) ? tc.grpcService : undefined;
+  const uri = http && isObj(http.serverUri) ? http.serverUri : {};
+  const envoyGrpc = grpc && isObj(grpc.envoyGrpc) ? grpc.envoyGrpc : {};
+  const service = http
+    ? clusterService(text(uri.cluster), text(uri.uri).replace(/^https?:\/\//, ''))
+    : clusterService(text(envoyGrpc.clusterName), text(envoyGrpc.authority));
+  const code = isObj(tc.statusOnError) ? tc.statusOnError.code : undefined;
+  return {
+    index,
+    kind: http ? 'http' : 'grpc',
+    service,
+    ...(enabledBy ? { enabledBy } : {}),
+    failOpen: tc.failureModeAllow === true,
+    statusOnError: typeof code === 'number' ? code : typeof code === 'string' ? (statusOfName(code) ?? 403) : 403,
   };
 }
 
@@ -522,6 +605,12 @@ const whyOf = (r: RbacFilterResult) => {
 
 /** `ns[simple]-policy[deny-admin]-rule[0]` in words: `policy simple/deny-admin rule 0` (other names as they are). */
 export function policyText(envoyName: string): string {
-  const m = /^(?:istio-ext-authz-(?:[^-]+-)?)?ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\]$/.exec(envoyName);
-  return m ? `policy ${m[1]}/${m[2]} rule ${m[3]}` : envoyName;
+  const m =
+    /^(istio-ext-authz-(?:(.*?)-)?)?ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\](-deny-due-to-bad-CUSTOM-action)?$/.exec(
+      envoyName,
+    );
+  if (!m) return envoyName;
+  const base = `policy ${m[3]}/${m[4]} rule ${m[5]}`;
+  if (!m[1]) return base;
+  return `CUSTOM ${base} (provider ${m[2] ?? '?'}${m[6] ? ', which Istio could not use: denied' : ''})`;
 }

@@ -34,6 +34,7 @@ export type Cause =
   | 'direct-response'
   | 'rbac-denied'
   | 'jwt-denied'
+  | 'ext-authz'
   | 'ok'
   | 'other';
 
@@ -265,6 +266,7 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
 
   // jwt_authn and rbac run before the router: their denials carry no route
   if (RBAC_DENIED.test(details) || JWT_DENIED.test(details)) return explainAuthz(e, ctx, out, details);
+  if (EXT_AUTHZ.test(details)) return explainExtAuthz(e, ctx, out, details);
   if (flags.has('NR') || details === 'route_not_found') return explainNotRouted(e, rc, match, out, link);
   if (flags.has('NC') || details === 'cluster_not_found') return explainNoCluster(e, ctx, out);
   if (flags.has('UH') || details === 'no_healthy_upstream') return explainNoHealthy(e, ctx, out);
@@ -319,6 +321,8 @@ export function explainEntry(e: AccessLogEntry, ctx: ExplainContext = {}): Expla
 
 const RBAC_DENIED = /^rbac_access_denied_matched_policy\[(.*)\]$/;
 const JWT_DENIED = /^jwt_authn_access_denied\{(.*)\}$/;
+/** Envoy's ext_authz details: the external authorizer said no, or could not be asked (status_on_error). */
+const EXT_AUTHZ = /^ext_authz_(denied|error)$/;
 
 /** The gateway's jwt_authn and rbac filters for the logged request: the live listener's, else the predicted ones. */
 function authzFiltersFor(e: AccessLogEntry, ctx: ExplainContext): { filters: Filter[]; live: boolean } {
@@ -376,9 +380,12 @@ function explainAuthz(e: AccessLogEntry, ctx: ExplainContext, out: Explanation, 
   const matched = RBAC_DENIED.exec(details)?.[1] ?? 'none';
   const { filters, live } = authzFiltersFor(e, ctx);
   const outcome = reevaluate(e, filters);
-  const m = /^ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\]$/.exec(matched);
+  const m =
+    /^(?:istio-ext-authz-(?:.*?-)?)?ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\](-deny-due-to-bad-CUSTOM-action)?$/.exec(
+      matched,
+    );
   if (m) {
-    const [, ns = '', name = '', rule = '0'] = m;
+    const [, ns = '', name = '', rule = '0', badCustom] = m;
     const ap = ctx.resources?.authorizationPolicies.find((p) => p.metadata.name === name && namespaceOf(p) === ns);
     if (ap) {
       const range = ap.rangeAt(['spec', 'rules', Number(rule)]);
@@ -399,7 +406,7 @@ function explainAuthz(e: AccessLogEntry, ctx: ExplainContext, out: Explanation, 
     return done(
       out,
       'rbac-denied',
-      `${e.code}: RBAC: access denied — DENY ${policyText(matched)} matched${ap ? '' : ` (${live ? 'live config' : 'not in the YAML given'})`}.`,
+      `${e.code}: RBAC: access denied — DENY ${policyText(matched)} matched${ap ? '' : ` (${live ? 'live config' : 'not in the YAML given'})`}${badCustom ? ": istiod could not send this CUSTOM policy's requests to its provider (not among the mesh config's extensionProviders, broken, or one of several providers), so it denies them" : ''}.`,
     );
   }
   // no policy named: an ALLOW filter that none of its policies let through
@@ -424,6 +431,38 @@ function explainAuthz(e: AccessLogEntry, ctx: ExplainContext, out: Explanation, 
     out,
     'rbac-denied',
     `${e.code}: RBAC: access denied — no ALLOW policy matched${names.length ? ` (${names.join(', ')})` : ''}: once an ALLOW policy applies to the gateway, a request that none allows is denied.`,
+  );
+}
+
+/** 403 (or status_on_error) from ext_authz: the external authorizer of a CUSTOM policy denied, or could not be asked. */
+function explainExtAuthz(e: AccessLogEntry, ctx: ExplainContext, out: Explanation, details: string): Explanation {
+  const { filters, live } = authzFiltersFor(e, ctx);
+  const ext = reevaluate(e, filters)?.external;
+  const policy = ext?.enabledBy
+    ? /^istio-ext-authz-(?:.*?-)?ns\[([^\]]*)\]-policy\[([^\]]*)\]-rule\[(\d+)\]$/.exec(ext.enabledBy)
+    : null;
+  const ap = policy
+    ? ctx.resources?.authorizationPolicies.find((p) => p.metadata.name === policy[2] && namespaceOf(p) === policy[1])
+    : undefined;
+  if (ap && policy) {
+    const range = ap.rangeAt(['spec', 'rules', Number(policy[3])]);
+    out.yaml = {
+      file: ap.file,
+      line: range.start.line + 1,
+      range,
+      what: `AuthorizationPolicy ${policy[1]}/${policy[2]} rules[${policy[3]}]`,
+    };
+  }
+  const who = ext ? `the external authorizer ${ext.service}` : 'the external authorizer';
+  const why = ext?.enabledBy
+    ? ` (${policyText(ext.enabledBy)} sent the request there${live ? ', live config' : ''})`
+    : '';
+  return done(
+    out,
+    'ext-authz',
+    details === 'ext_authz_denied'
+      ? `${e.code}: ${who} denied the request${why}; its reasons are in its own logs.`
+      : `${e.code}: the gateway could not get an answer from ${who}${why}: unreachable, timed out or failing; the provider is not failOpen, so Envoy answers its statusOnError.`,
   );
 }
 

@@ -3,6 +3,7 @@
 // the exact YAML range, with quick fixes where the fix is clear. Pure: no I/O.
 import { namespaceOf, type KubeObject, type ResourceSet, type YamlProblem } from './model';
 import { mergeResourceSets, readResources } from './yamlModel';
+import { analyzeAuthorizationPolicies } from './analyzers/authorizationPolicies';
 import { analyzeConflictingGateways } from './analyzers/conflictingGateways';
 import { createContext, type AnalysisContext, type AnalyzeOptions } from './analyzers/context';
 import { analyzeDestinationHosts } from './analyzers/destinationHosts';
@@ -15,6 +16,7 @@ import { analyzeUnreachableRules } from './analyzers/unreachableRules';
 import { analyzeGatewaySchemaWarnings } from './analyzers/schemaWarnings';
 import { analyzeUnreachableTcpTlsRules } from './analyzers/unreachableTcpTls';
 import { analyzeVirtualServiceGateways } from './analyzers/vsGateways';
+import { analyzeBackendTlsPolicies } from './analyzers/backendTlsPolicy';
 import { analyzeGatewayApiStatus } from './analyzers/gatewayApiStatus';
 
 export type { AnalyzeOptions } from './analyzers/context';
@@ -52,6 +54,21 @@ export const ANALYZERS: readonly Analyzer[] = [
   { run: analyzeDestinationHosts, reads: ['services', 'serviceEntries'] },
   { run: analyzeDestinationSubsets, reads: ['destinationRules'] },
   { run: analyzeGatewayApiStatus, reads: 'all' },
+  { run: analyzeAuthorizationPolicies, reads: ['deployments', 'namespaces'] },
+  {
+    run: analyzeBackendTlsPolicies,
+    reads: [
+      'services',
+      'serviceEntries',
+      'configMaps',
+      'secrets',
+      'backendTlsPolicies',
+      'httpRoutes',
+      'grpcRoutes',
+      'tlsRoutes',
+      'tcpRoutes',
+    ],
+  },
   {
     run: (ctx) => ctx.subject.virtualServices.flatMap((vs) => analyzeUnreachableRules(vs, ctx.sourceText(vs.file))),
     reads: [],
@@ -81,10 +98,14 @@ export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
 
 const objectKey = (kind: string, namespace: string, name: string) => `${kind}|${namespace}|${name}`;
 
-/** The annotation of the first object of each kind/namespace/name (VirtualServices, then Gateways). */
+/** The annotation of the first object of each kind/namespace/name (the kinds diagnostics are put on). */
 function suppressions(resources: ResourceSet): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  for (const o of [...resources.virtualServices, ...resources.gateways] as KubeObject[]) {
+  for (const o of [
+    ...resources.virtualServices,
+    ...resources.gateways,
+    ...resources.authorizationPolicies,
+  ] as KubeObject[]) {
     const key = objectKey(o.kind, namespaceOf(o), o.metadata.name);
     if (!out.has(key)) out.set(key, o.metadata.annotations?.[SUPPRESS_ANNOTATION]);
   }
@@ -130,8 +151,9 @@ export function analyzeDocuments(
   };
 }
 
-/** The object as istioctl names it: `VirtualService simple/simple`. */
-export const friendlyName = (d: Diagnostic): string => `${d.object.kind} ${d.object.namespace}/${d.object.name}`;
+/** The object as istioctl names it: `VirtualService simple/simple`, a cluster-scoped one `Namespace simple`. */
+export const friendlyName = (d: Diagnostic): string =>
+  d.object.namespace ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : `${d.object.kind} ${d.object.name}`;
 
 /** One line as `istioctl analyze` prints it (diag.Message.String), with our 1-based line. */
 export function formatIstioctl(d: Diagnostic): string {

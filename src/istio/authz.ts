@@ -6,15 +6,29 @@
 // ALLOW; a policy without rules never matches; dry-run policies go to shadow rules) with each rule translated as
 // pilot/pkg/security/authz/model (model.go New/Generate, generator.go, permission.go, principal.go, matcher/) does,
 // and envoy.filters.http.jwt_authn (pilot/pkg/security/authn/policy_applier.go convertToEnvoyJwtConfig).
-// CUSTOM policies (ext_authz, needing the mesh config's extension providers) are reported, not predicted.
+// CUSTOM policies come first (listener_builder.go: the CUSTOM builder's filters before jwt_authn): per provider an
+// rbac filter whose shadow rules name the matching policy and the ext_authz filter that then asks the provider's
+// service (builder.go buildHTTP for IsCustomBuilder, the providers from the mesh config's extensionProviders,
+// src/istio/extAuthz.ts); a provider that is missing or broken, or several providers, give deny-all rbac rules.
 import type { Filter } from '../envoy/types';
 import { JWT_AUTHN_FILTER, RBAC_FILTER } from '../envoy/httpAuthz';
+import {
+  EXT_AUTHZ_FILTER,
+  EXT_AUTHZ_POLICY_PREFIX,
+  EXT_AUTHZ_SHADOW_PREFIX,
+  extAuthzFilter,
+  hostRegistry,
+  resolveExtAuthzProviders,
+  type ResolvedProvider,
+} from './extAuthz';
 
 import { formatIp, parseCidr, parseIp } from '../envoy/ip';
 import {
+  MESH_CONFIGMAP,
   namespaceOf,
   type AuthorizationPolicy,
   type AuthorizationRule,
+  type MeshConfig,
   type PolicyTargetReference,
   type RequestAuthentication,
   type ResourceSet,
@@ -41,12 +55,12 @@ export interface PolicyAttachment<T> {
 }
 
 export interface AuthzPrediction {
-  /** The HTTP filters in the order the HCM holds them: jwt_authn, then rbac (AUDIT, DENY, ALLOW). */
+  /** The HTTP filters in the order the HCM holds them: CUSTOM's rbac and ext_authz, jwt_authn, rbac (AUDIT, DENY, ALLOW). */
   httpFilters: Filter[];
   authorizationPolicies: PolicyAttachment<AuthorizationPolicy>[];
   requestAuthentications: PolicyAttachment<RequestAuthentication>[];
-  /** What the prediction leaves out (CUSTOM policies), one line each. */
-  notPredicted: string[];
+  /** Why a CUSTOM policy became deny rules, and where the mesh config came from, one line each. */
+  notes: string[];
 }
 
 const actionOf = (p: AuthorizationPolicy): AuthzAction => p.spec.action ?? 'ALLOW';
@@ -408,6 +422,13 @@ export function rulePolicy(rule: AuthorizationRule, policyNs: string): { policy?
 export const rbacPolicyName = (namespace: string, name: string, rule: number) =>
   `ns[${namespace}]-policy[${name}]-rule[${rule}]`;
 
+/** builder.go policyName for a CUSTOM policy: the provider's prefix, which its ext_authz filter looks for. */
+const customPolicyName = (provider: string, namespace: string, name: string, rule: number) =>
+  `${EXT_AUTHZ_POLICY_PREFIX}-${provider ? `${provider}-` : ''}${rbacPolicyName(namespace, name, rule)}`;
+
+/** badCustomActionSuffix: a CUSTOM policy Istio cannot send to its provider denies what it matches. */
+export const BAD_CUSTOM_SUFFIX = '-deny-due-to-bad-CUSTOM-action';
+
 const MATCH_NEVER: Json = {
   permissions: [{ notRule: { any: true } }],
   principals: [{ notId: { any: true } }],
@@ -428,13 +449,7 @@ function rbacFilter(policies: AuthorizationPolicy[], action: Exclude<AuthzAction
   let shadow: Json | undefined;
   for (const p of policies) {
     const target = isDryRun(p) ? (shadow ??= rules()) : (enforce ??= rules());
-    const into = target.policies as Record<string, Json>;
-    const ns = namespaceOf(p);
-    for (const [i, rule] of (p.spec.rules ?? []).entries()) {
-      const { policy } = rulePolicy(rule ?? {}, ns);
-      if (policy) into[rbacPolicyName(ns, p.metadata.name, i)] = policy;
-    }
-    if (!p.spec.rules?.length) into[rbacPolicyName(ns, p.metadata.name, 0)] = MATCH_NEVER;
+    policiesOf(p, (i) => rbacPolicyName(namespaceOf(p), p.metadata.name, i), target.policies as Record<string, Json>);
   }
   const strip = (r: Json | undefined) =>
     r && Object.keys(r.policies as Json).length === 0 ? (({ policies: _p, ...rest }) => rest)(r) : r;
@@ -521,12 +536,159 @@ function inLookupOrder<T extends AuthorizationPolicy | RequestAuthentication>(
   return namespaces.flatMap((ns) => sorted.filter((p) => namespaceOf(p) === ns));
 }
 
-/** The jwt_authn and rbac HTTP filters istiod gives the gateway proxy, and which policies reach it. */
+/** The rules of one action's policies, by name (builder.go build: a policy without rules never matches). */
+function policiesOf(p: AuthorizationPolicy, name: (rule: number) => string, into: Record<string, Json>) {
+  const ns = namespaceOf(p);
+  for (const [i, rule] of (p.spec.rules ?? []).entries()) {
+    const { policy } = rulePolicy(rule ?? {}, ns);
+    if (policy) into[name(i)] = policy;
+  }
+  if (!p.spec.rules?.length) into[name(0)] = MATCH_NEVER;
+}
+
+const rbacTyped = (config: Json): Filter => ({
+  name: RBAC_FILTER,
+  typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC', ...config },
+});
+const withPolicies = (policies: Record<string, Json>): Json => ({
+  action: 'DENY',
+  ...(Object.keys(policies).length ? { policies } : {}),
+});
+
+/**
+ * builder.go build + buildHTTP with IsCustomBuilder: the policies grouped by provider (dry-run ones apart), then per
+ * provider in name order an rbac filter in shadow mode (stat prefix istio_ext_authz_) and the provider's ext_authz
+ * filter; a provider the mesh config lacks or cannot build, or more than one provider (PILOT_ENABLE_MULTIPLE_CUSTOM_
+ * AUTHZ_PROVIDERS is off by default), gives an rbac filter that denies what the enforced policies match.
+ */
+function customFilters(
+  policies: AuthorizationPolicy[],
+  providers: Map<string, ResolvedProvider>,
+  notes: string[],
+): Filter[] {
+  const enforce = new Map<string, Record<string, Json>>();
+  const shadow = new Map<string, Record<string, Json>>();
+  const policyNames = new Map<string, string[]>();
+  for (const p of policies) {
+    const provider = p.spec.provider?.name ?? '';
+    if (!enforce.has(provider)) {
+      enforce.set(provider, {});
+      shadow.set(provider, {});
+    }
+    policyNames.set(provider, [...(policyNames.get(provider) ?? []), `${namespaceOf(p)}/${p.metadata.name}`]);
+    const into = (isDryRun(p) ? shadow : enforce).get(provider)!;
+    policiesOf(p, (i) => customPolicyName(provider, namespaceOf(p), p.metadata.name, i), into);
+  }
+  const names = [...enforce.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const badDeny = (provider: string) => {
+    const rules: Record<string, Json> = {};
+    for (const [k, v] of Object.entries(enforce.get(provider)!)) rules[k + BAD_CUSTOM_SUFFIX] = v;
+    return rbacTyped({ rules: withPolicies(rules) });
+  };
+  const who = (provider: string) => `CUSTOM ${policyNames.get(provider)!.join(', ')}`;
+  if (names.length > 1) {
+    notes.push(
+      `${names.length} CUSTOM providers on one gateway (${names.join(', ')}) need istiod's PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS (off by default): Istio turns every CUSTOM policy into DENY rules instead`,
+    );
+    return names.map(badDeny);
+  }
+  const out: Filter[] = [];
+  for (const provider of names) {
+    const resolved = providers.get(provider);
+    if (!resolved || resolved.error) {
+      notes.push(
+        `${who(provider)}: ${
+          resolved
+            ? `the mesh config's provider ${provider} is broken (${resolved.error})`
+            : `provider ${JSON.stringify(provider)} is not among the mesh config's ext_authz extensionProviders (${[...providers.keys()].join(', ') || 'none'})`
+        }: Istio denies the requests its rules match (403)`,
+      );
+      out.push(badDeny(provider));
+      continue;
+    }
+    const dry = shadow.get(provider)!;
+    out.push(
+      rbacTyped({
+        ...(Object.keys(dry).length ? { rules: withPolicies(dry) } : {}),
+        shadowRules: withPolicies(enforce.get(provider)!),
+        shadowRulesStatPrefix: EXT_AUTHZ_SHADOW_PREFIX,
+      }),
+      extAuthzFilter(provider, resolved),
+    );
+  }
+  return out;
+}
+
+/** The mesh config istiod reads: ConfigMap istio in its namespace (istio-system), when the input holds it. */
+export function meshConfigOf(resources: Partial<Pick<ResourceSet, 'configMaps'>>): MeshConfig | undefined {
+  return resources.configMaps?.find((c) => c.metadata.name === MESH_CONFIGMAP && namespaceOf(c) === ISTIOD_NAMESPACE)
+    ?.spec.mesh;
+}
+const ISTIOD_NAMESPACE = 'istio-system';
+
+/** The mesh config's rootNamespace (policies there without a selector apply to every workload), else istio-system. */
+export function rootNamespaceOf(resources: Partial<Pick<ResourceSet, 'configMaps'>>): string {
+  const root = meshConfigOf(resources)?.rootNamespace;
+  return typeof root === 'string' && root ? root : DEFAULT_ROOT_NAMESPACE;
+}
+
+/** Where a CUSTOM policy's requests go: its provider's external authorizer, or why istiod denies them instead. */
+export interface CustomProvider {
+  name: string;
+  kind?: 'http' | 'grpc';
+  /** `host:port` of the authorizer. */
+  service?: string;
+  failOpen?: boolean;
+  /** Why istiod cannot use the provider (its rules then deny). */
+  error?: string;
+}
+
+/** The provider a CUSTOM policy names, resolved against the mesh config as istiod resolves it (extauthz.go). */
+export function customProvider(
+  resources: Pick<ResourceSet, 'authorizationPolicies'> &
+    Partial<Pick<ResourceSet, 'configMaps' | 'services' | 'serviceEntries'>>,
+  name: string,
+  proxy?: PolicyTarget,
+): CustomProvider {
+  const mesh = meshConfigOf(resources);
+  if (proxy) {
+    const root = rootNamespaceOf(resources);
+    const onGateway = new Set(
+      resources.authorizationPolicies
+        .filter((p) => actionOf(p) === 'CUSTOM' && attachment(p, proxy, root).applies)
+        .map((p) => p.spec.provider?.name ?? ''),
+    );
+    if (onGateway.size > 1 && onGateway.has(name))
+      return {
+        name,
+        error: `one of ${onGateway.size} CUSTOM providers on the gateway (${[...onGateway].sort().join(', ')}), which needs istiod's PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS (off by default)`,
+      };
+  }
+  const providers = resolveExtAuthzProviders(mesh, hostRegistry(resources));
+  const p = providers.get(name);
+  if (!p)
+    return {
+      name,
+      error: `not among the ext_authz extensionProviders of ${mesh ? `ConfigMap ${ISTIOD_NAMESPACE}/istio` : "the default install's mesh config (no ConfigMap istio-system/istio here)"} (${[...providers.keys()].join(', ') || 'none'})`,
+    };
+  if (p.error) return { name, kind: p.kind, error: p.error };
+  return {
+    name,
+    kind: p.kind,
+    ...(p.service ? { service: p.service } : {}),
+    failOpen: p.typedConfig?.failureModeAllow === true,
+  };
+}
+
+/** The CUSTOM, jwt_authn and rbac HTTP filters istiod gives the gateway proxy, and which policies reach it. */
 export function predictGatewayAuthz(
-  resources: Pick<ResourceSet, 'authorizationPolicies' | 'requestAuthentications'>,
+  resources: Pick<ResourceSet, 'authorizationPolicies' | 'requestAuthentications'> &
+    Partial<Pick<ResourceSet, 'configMaps' | 'services' | 'serviceEntries'>>,
   proxy: PolicyTarget,
-  rootNamespace = DEFAULT_ROOT_NAMESPACE,
+  root?: string,
 ): AuthzPrediction {
+  const mesh = meshConfigOf(resources);
+  const rootNamespace = root ?? rootNamespaceOf(resources);
   const aps = resources.authorizationPolicies.map((p) => attachment(p, proxy, rootNamespace));
   const ras = resources.requestAuthentications.map((p) => attachment(p, proxy, rootNamespace));
   const applied = inLookupOrder(
@@ -534,13 +696,14 @@ export function predictGatewayAuthz(
     proxy,
     rootNamespace,
   );
-  const notPredicted = applied
-    .filter((p) => actionOf(p) === 'CUSTOM')
-    .map(
-      (p) =>
-        `CUSTOM policy ${namespaceOf(p)}/${p.metadata.name} (ext_authz provider ${p.spec.provider?.name ?? '?'}) is not predicted`,
+  const notes: string[] = [];
+  const custom = applied.filter((p) => actionOf(p) === 'CUSTOM');
+  if (custom.length && !mesh)
+    notes.push(
+      `No ConfigMap ${ISTIOD_NAMESPACE}/istio with a mesh config in the input: the CUSTOM policies are predicted with the default install's mesh config, which defines no extensionProviders`,
     );
   const filters = [
+    ...(custom.length ? customFilters(custom, resolveExtAuthzProviders(mesh, hostRegistry(resources)), notes) : []),
     jwtFilter(
       inLookupOrder(
         ras.filter((a) => a.applies).map((a) => a.policy),
@@ -555,12 +718,12 @@ export function predictGatewayAuthz(
       ),
     ),
   ].filter((f): f is Filter => !!f);
-  return { httpFilters: filters, authorizationPolicies: aps, requestAuthentications: ras, notPredicted };
+  return { httpFilters: filters, authorizationPolicies: aps, requestAuthentications: ras, notes };
 }
 
 /** The jwt_authn, rbac and ext_authz filters of an HCM's http_filters, in order (what the prediction covers). */
 export function authzFiltersOf(httpFilters: readonly Filter[] | undefined): Filter[] {
   return (httpFilters ?? []).filter(
-    (f) => f.name === RBAC_FILTER || f.name === JWT_AUTHN_FILTER || f.name === 'envoy.filters.http.ext_authz',
+    (f) => f.name === RBAC_FILTER || f.name === JWT_AUTHN_FILTER || f.name === EXT_AUTHZ_FILTER,
   );
 }

@@ -1,6 +1,8 @@
 // The DestinationRule that applies to a destination host, and the consistent hash (sticky sessions)
 // it asks for, as route.go's HashForHTTPDestination picks it: subset port-level, subset, port-level,
-// then the rule's own load balancer setting.
+// then the rule's own load balancer setting. The rules Istio synthesizes from BackendTLSPolicies
+// (backendTlsPolicy.ts) join a user's rule for the same host under it (model/destination_rule.go mergeDestinationRule).
+import type { SynthesizedDestinationRule } from './backendTlsPolicy';
 import { compareSpecificity, resolveShortname, subsetOf } from './hosts';
 import {
   namespaceOf,
@@ -22,11 +24,15 @@ export class DestinationRuleIndex {
   private wildcards: string[] | undefined;
   private readonly resolved = new Map<string, DestinationRule | undefined>();
 
-  constructor(rules: readonly DestinationRule[]) {
+  constructor(rules: readonly DestinationRule[], backendPolicyRules: readonly SynthesizedDestinationRule[] = []) {
     // The first rule for a host wins, as Istio keeps the oldest one when rules conflict.
     for (const r of rules) {
       const host = resolveShortname(r.spec.host ?? '', namespaceOf(r));
       if (host && !this.byHost.has(host)) this.byHost.set(host, r);
+    }
+    for (const b of backendPolicyRules) {
+      const user = this.byHost.get(b.spec.host);
+      this.byHost.set(b.spec.host, user ? underUserRule(user, b) : b);
     }
   }
 
@@ -72,4 +78,35 @@ export class DestinationRuleIndex {
     const sub = atPort(subsetPolicy);
     return sub.tls || sub.portLevel ? sub.tls : original.tls;
   }
+}
+
+/**
+ * mergeBackendPolicyTrafficPolicy: the user's rule with the backend policy's traffic policy under it. The user's
+ * top-level fields win (MergeTrafficPolicy); port-level entries for ports the user's rule lacks are added, and a
+ * user entry for the same port without tls takes the policy's. The merged rule is named after the synthesized one:
+ * it has no creation time, so Istio meets it first and merges the user's rule into it.
+ */
+function underUserRule(user: DestinationRule, backend: SynthesizedDestinationRule): SynthesizedDestinationRule {
+  const u = user.spec.trafficPolicy;
+  const b = backend.spec.trafficPolicy ?? {};
+  const ports = (u?.portLevelSettings ?? []).map((p) => {
+    const bp = b.portLevelSettings?.find((x) => x.port?.number === p.port?.number);
+    return p.tls || !bp?.tls ? p : { ...p, tls: bp.tls };
+  });
+  for (const bp of b.portLevelSettings ?? [])
+    if (!ports.some((p) => p.port?.number === bp.port?.number)) ports.push(bp);
+  const tls = u?.tls ?? b.tls;
+  return {
+    ...backend,
+    spec: {
+      ...user.spec,
+      host: backend.spec.host,
+      trafficPolicy: {
+        ...b,
+        ...u,
+        ...(tls ? { tls } : {}),
+        ...(ports.length ? { portLevelSettings: ports } : {}),
+      },
+    },
+  };
 }

@@ -257,10 +257,11 @@ export interface DeploymentSpec {
   replicas?: number;
   selector?: { matchLabels?: Record<string, string> };
   template?: {
-    metadata?: { labels?: Record<string, string> };
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec?: {
       serviceAccountName?: string;
       containers?: { name: string; image?: string; ports?: { containerPort: number; name?: string }[] }[];
+      initContainers?: { name: string; image?: string }[];
     };
   };
 }
@@ -368,12 +369,60 @@ export type ServiceEntry = KubeObject<ServiceEntrySpec>;
  * (kubectl's last-applied-configuration holds the data) never enter the engine.
  */
 export type SecretRef = KubeObject<{ type?: string; facts?: SecretFacts }>;
+/**
+ * A ConfigMap as the engine knows it, reduced to what Istio reads of it; the data itself does not enter the engine:
+ * - `caCertError`: what Istio finds wrong in it as a CA when a BackendTLSPolicy names it (ExtractRootFromString: a
+ *   non-empty `cacert` or `ca.crt`);
+ * - `mesh`: for ConfigMap `istio` (MESH_CONFIGMAP), where istiod reads its mesh config, the YAML of its `mesh` key,
+ *   parsed (absent when the key is missing or is not a YAML mapping).
+ */
+export type ConfigMapRef = KubeObject<{ caCertError?: string; mesh?: MeshConfig }>;
+/** The ConfigMap istiod reads its mesh config from, in its own namespace. */
+export const MESH_CONFIGMAP = 'istio';
 export type Gateway = KubeObject<GatewaySpec>;
 export type DestinationRule = KubeObject<DestinationRuleSpec>;
 export type Service = KubeObject<ServiceSpec> & {
   status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 };
 export type Deployment = KubeObject<DeploymentSpec>;
+
+/** meshconfig.MeshConfig.ExtensionProvider's ext_authz kinds (mesh/v1alpha1/config.proto), as the mesh YAML spells them. */
+export interface ExtAuthzRequestBody {
+  maxRequestBytes?: number;
+  allowPartialMessage?: boolean;
+  packAsBytes?: boolean;
+}
+export interface ExtAuthzGrpcProvider {
+  service?: string;
+  port?: number;
+  /** A protobuf duration ("10s", "0.5s"); 600s when absent. */
+  timeout?: string;
+  failOpen?: boolean;
+  statusOnError?: string;
+  includeRequestBodyInCheck?: ExtAuthzRequestBody;
+}
+export interface ExtAuthzHttpProvider extends ExtAuthzGrpcProvider {
+  pathPrefix?: string;
+  includeRequestHeadersInCheck?: string[];
+  /** Deprecated: read only when includeRequestHeadersInCheck is empty. */
+  includeHeadersInCheck?: string[];
+  includeAdditionalHeadersInCheck?: Record<string, string>;
+  headersToUpstreamOnAllow?: string[];
+  headersToDownstreamOnDeny?: string[];
+  headersToDownstreamOnAllow?: string[];
+}
+export interface ExtensionProvider {
+  name?: string;
+  envoyExtAuthzHttp?: ExtAuthzHttpProvider;
+  envoyExtAuthzGrpc?: ExtAuthzGrpcProvider;
+  /** Other kinds (tracing, logging, metrics...) have other keys: the engine does not read them. */
+  [kind: string]: unknown;
+}
+/** The parts of meshconfig.MeshConfig the engine reads. */
+export interface MeshConfig {
+  rootNamespace?: string;
+  extensionProviders?: ExtensionProvider[];
+}
 
 /** Everything the engine reads, grouped by kind, in input order. */
 export interface ResourceSet {
@@ -386,6 +435,8 @@ export interface ResourceSet {
   serviceEntries: ServiceEntry[];
   /** Secrets, metadata only (Gateways name them by credentialName). */
   secrets: SecretRef[];
+  /** ConfigMaps, reduced to their CA bundle's validity (BackendTLSPolicy's caCertificateRefs) and the mesh config. */
+  configMaps: ConfigMapRef[];
   /** gateway.networking.k8s.io objects (src/istio/gatewayApi.ts turns them into Istio's internal config). */
   k8sGateways: KubeObject[];
   httpRoutes: KubeObject[];
@@ -395,9 +446,16 @@ export interface ResourceSet {
   tcpRoutes: KubeObject[];
   referenceGrants: KubeObject[];
   gatewayClasses: KubeObject[];
+  /** BackendTLSPolicy: the upstream TLS of a Service's clusters (src/istio/upstreamTls.ts). */
+  backendTlsPolicies: KubeObject[];
   /** security.istio.io: what the gateway's RBAC and jwt_authn filters are built from (src/istio/authz.ts). */
   authorizationPolicies: AuthorizationPolicy[];
   requestAuthentications: RequestAuthentication[];
+  /**
+   * Namespace objects (cluster-scoped: no metadata.namespace), for their names and labels: Istio's authz analyzer
+   * looks up the namespaces a policy names, and a namespace's `istio-injection` label puts its pods in the mesh.
+   */
+  namespaces: KubeObject[];
 }
 
 /** A YAML document that could not be read; the rest of the file still is. */
@@ -413,5 +471,7 @@ export interface YamlProblem {
     objectRange: Range;
     /** `spec.http[0].route[1].weight: weight -50 < 0` */
     violation: string;
+    /** Refused by Istio's webhook (kubectl apply) but not reported by `istioctl analyze`. */
+    webhookOnly?: boolean;
   };
 }

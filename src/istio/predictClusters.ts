@@ -2,12 +2,13 @@
 // port of every Service it can see (Kubernetes Services, Istio's default ingress Service when the inputs do not
 // define one, ServiceEntry hosts), one more per DestinationRule subset, and BlackHoleCluster
 // (pilot/pkg/networking/core/cluster.go buildOutboundClusters). It carries what `istioctl proxy-config clusters`
-// shows (name, type, the DestinationRule in the metadata) and the transport socket a DestinationRule's tls gives
-// or Istio's auto mTLS gives (upstreamTls.ts); the clusters' other settings (timeouts, circuit breakers, load
+// shows (name, type, the DestinationRule in the metadata) and the transport socket a DestinationRule's tls, a
+// BackendTLSPolicy (backendTlsPolicy.ts) or Istio's auto mTLS gives (upstreamTls.ts); the clusters' other settings (timeouts, circuit breakers, load
 // balancing) are not predicted. ExternalName Services get no cluster of their own name. A gateway
 // with an AUTO_PASSTHROUGH server also gets the SNI-DNAT clusters `outbound_.<port>_.<subset>_.<host>` of every
 // mesh service port (autoPassthrough.ts).
 import { hasAutoPassthrough, meshServicePorts, sniDnatClusterName } from './autoPassthrough';
+import { backendTlsDestinationRules } from './backendTlsPolicy';
 import { DestinationRuleIndex } from './destinationRules';
 import { DEFAULT_INGRESS } from './gatewayWorkloads';
 import { translateGatewayApi } from './gatewayApi';
@@ -38,7 +39,10 @@ const SE_TYPE: Record<string, string> = {
 };
 
 export function predictClusters(resources: ResourceSet, metadataApiVersion = 'v1'): PredictedCluster[] {
-  const rules = new DestinationRuleIndex([...resources.destinationRules].sort(byCreation));
+  const rules = new DestinationRuleIndex(
+    [...resources.destinationRules].sort(byCreation),
+    backendTlsDestinationRules(resources),
+  );
   const out: PredictedCluster[] = [{ '@type': TYPE, name: 'BlackHoleCluster', type: 'STATIC' }];
   const add = (
     host: string,

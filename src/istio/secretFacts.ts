@@ -97,6 +97,17 @@ function secretData(raw: { data?: unknown; stringData?: unknown }): Map<string, 
   return out;
 }
 
+/**
+ * ExtractRootFromString's error for a ConfigMap's data (plain strings; binaryData is not read), or undefined when it
+ * holds a non-empty `cacert` or `ca.crt`. Istio does not parse the bundle here (getBackendTLSCredentialName).
+ */
+export function caBundleError(data: unknown): string | undefined {
+  const d = new Map<string, Buffer>();
+  if (data && typeof data === 'object' && !Array.isArray(data))
+    for (const [k, v] of Object.entries(data)) d.set(k, Buffer.from(typeof v === 'string' ? v : '', 'utf8'));
+  return extractRoot(d).error;
+}
+
 /** Go's truncatedKeysMessage: the first three sorted names, then how many more. */
 function truncatedKeys(keys: string[]): string {
   return keys.length < 3 ? keys.join(', ') : `${keys.slice(0, 3).join(', ')}, and ${keys.length - 3} more...`;

@@ -67,6 +67,8 @@ const validatesClientCertificate = (tls: ServerTlsSettings | undefined) =>
 export function credentialResourceName(name: string): string {
   if (name === BUILTIN) return WORKLOAD_CERTIFICATE;
   if (name === `${BUILTIN}${CA_SUFFIX}`) return WORKLOAD_ROOT;
+  // a BackendTLSPolicy's CA that does not resolve (credentials.InvalidSecretTypeURI): one name, with or without -cacert
+  if (name.startsWith('invalid://')) return 'invalid://';
   return /^(kubernetes|kubernetes-gateway|configmap):\/\//.test(name) ? name : `kubernetes://${name}`;
 }
 

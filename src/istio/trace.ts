@@ -9,8 +9,10 @@ import { pickFilterChain } from '../envoy/filterChainMatch';
 import type { Filter, FilterChain, Listener, Route, RouteConfiguration } from '../envoy/types';
 import { evaluateHttpAuthz, policyText, type HttpAuthzOutcome } from '../envoy/httpAuthz';
 import { authzFiltersOf, predictGatewayAuthz, type AuthzPrediction } from './authz';
+import { EXT_AUTHZ_POLICY_PREFIX } from './extAuthz';
 import { parseSniDnatName, predictAutoPassthrough, sniDnatClusterName } from './autoPassthrough';
 import { describeUpstreamTls } from './upstreamTls';
+import { backendTlsDestinationRules, backendTlsPolicyOf } from './backendTlsPolicy';
 import { predictL4Routes } from './l4Routes';
 import { withGatewayApi } from './gatewayApi';
 import { predictListeners } from './predictListeners';
@@ -113,6 +115,11 @@ export interface Trace {
   steps: TraceStep[];
   /** The answer the client gets, as far as the trace can tell. */
   outcome: { status: number | 'forwarded'; summary: string };
+  /**
+   * The external authorizer (`host:port`) an ext_authz filter asks about this request (a CUSTOM policy matched): its
+   * answer is not predicted, and the outcome is what follows if it allows the request.
+   */
+  externalAuthorizer?: string;
   mode: 'live' | 'offline';
   /** The Envoy cluster the winning route sends to first (its counters are the request's), when a route won. */
   cluster?: string;
@@ -133,6 +140,16 @@ export function traceRequest(
   live: LiveState = {},
   prediction: Prediction = predict(resources),
 ): Trace {
+  const trace = traceHops(req, resources, live, prediction);
+  if (trace.externalAuthorizer)
+    trace.outcome = {
+      ...trace.outcome,
+      summary: `decided by the external authorizer ${trace.externalAuthorizer}; if it allows the request: ${trace.outcome.summary}`,
+    };
+  return trace;
+}
+
+function traceHops(req: TraceRequest, resources: ResourceSet, live: LiveState, prediction: Prediction): Trace {
   const steps: TraceStep[] = [];
   const isLive = !!live.routeConfigs;
   const method = req.method ?? 'GET';
@@ -492,6 +509,7 @@ export function traceRequest(
   );
   if (authz) {
     steps.push(authz.step);
+    if (authz.outcome.external) trace.externalAuthorizer = authz.outcome.external.service;
     if (authz.outcome.status !== 200) return fail(authz.outcome.status, authz.outcome.summary);
   }
   const m: RequestMatchResult = matchRequest(rc, {
@@ -601,8 +619,8 @@ export function traceRequest(
 }
 
 /**
- * The authorization hop: Envoy runs jwt_authn and rbac on the request before the router picks a route, so a 401 or
- * 403 comes before any 404. Live, the filters are the chosen chain's own; offline, the ones Istio would build from
+ * The authorization hop: Envoy runs ext_authz (CUSTOM policies), jwt_authn and rbac on the request before the router
+ * picks a route, so a 401 or 403 comes before any 404; an external authorizer's answer is named, not predicted. Live, the filters are the chosen chain's own; offline, the ones Istio would build from
  * the AuthorizationPolicies and RequestAuthentications that reach the gateway. No step when none exist.
  */
 function authzStep(
@@ -633,7 +651,7 @@ function authzStep(
     details.push(
       `${a.policy.kind} ${namespaceOf(a.policy)}/${a.policy.metadata.name} ${a.applies ? 'applies' : 'does not apply'}: ${a.reason}.`,
     );
-  for (const n of predicted?.notPredicted ?? []) details.push(`${n}.`);
+  for (const n of predicted?.notes ?? []) details.push(`${n}.`);
   for (const n of outcome.jwt?.notes ?? []) details.push(n);
   for (const r of outcome.rbac) {
     const label = r.action === 'LOG' ? 'AUDIT' : r.action === 'none' ? 'dry-run only' : r.action;
@@ -643,9 +661,16 @@ function authzStep(
       );
     for (const p of r.shadow?.policies ?? [])
       details.push(
-        `dry-run ${r.shadow?.action ?? ''} ${policyText(p.name)}: ${p.matched ? 'would match' : 'no match'} (not enforced).`,
+        p.name.startsWith(EXT_AUTHZ_POLICY_PREFIX)
+          ? `${policyText(p.name)}: ${p.matched ? 'matched: the request goes to the external authorizer' : 'no match'}${p.why ? ` (${p.why})` : ''}.`
+          : `dry-run ${r.shadow?.action ?? ''} ${policyText(p.name)}: ${p.matched ? 'would match' : 'no match'} (not enforced).`,
       );
   }
+  const ext = outcome.external;
+  if (ext)
+    details.push(
+      `ext_authz sends the request (${ext.kind === 'grpc' ? 'a gRPC Check' : 'an HTTP check'}) to the external authorizer ${ext.service}, which allows or denies it with a status of its own: its answer is not predicted; ${ext.failOpen ? 'when it cannot be reached the request goes on (failOpen)' : `when it cannot be reached Envoy answers ${ext.statusOnError}`}. What follows assumes it allows the request.`,
+    );
   const ipRules = filters.some((f) => JSON.stringify(f.typedConfig ?? {}).includes('RemoteIp'));
   if (ipRules && !req.sourceIp)
     details.push('The client address is not given (--source-ip): rules on ipBlocks/remoteIpBlocks do not match.');
@@ -653,7 +678,7 @@ function authzStep(
     details.push(
       "kube-proxy masquerades this entry's traffic (externalTrafficPolicy: Cluster): the gateway sees a node address, not the client's, unless the Service keeps the source (externalTrafficPolicy: Local).",
     );
-  const status: StepStatus = outcome.status === 200 ? 'ok' : 'fail';
+  const status: StepStatus = outcome.status !== 200 ? 'fail' : ext ? 'warn' : 'ok';
   return {
     outcome,
     step: {
@@ -664,9 +689,11 @@ function authzStep(
           ? `401 ${outcome.jwt?.failure ?? ''}`
           : outcome.status === 403
             ? '403 RBAC: access denied'
-            : filters.length
-              ? 'allowed'
-              : 'no policy on the gateway',
+            : ext
+              ? `decided by the external authorizer ${ext.service}`
+              : filters.length
+                ? 'allowed'
+                : 'no policy on the gateway',
       details,
       ...(outcome.responseCodeDetails ? { lines: [outcome.responseCodeDetails] } : {}),
       status,
@@ -785,21 +812,22 @@ function clusterExplanation(cluster: string, resources: ResourceSet): string {
   const svc = resources.services.find((s) => `${s.metadata.name}.${namespaceOf(s)}.svc.cluster.local` === key.host);
   const subset = key.subset ? ` subset ${key.subset}` : '';
   const sniDnat = cluster.startsWith('outbound_.') ? ' (SNI-DNAT: the SNI names the cluster)' : '';
-  const tls = sniDnat
+  const clientTls = sniDnat
     ? undefined
-    : describeUpstreamTls(
-        new DestinationRuleIndex([...resources.destinationRules].sort(byCreation)).clientTls(
-          key.host,
-          key.port,
-          key.subset,
-        ),
-        {
-          clusterName: cluster,
-          istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
-          http2: false,
-          serviceAccounts: [],
-        },
-      );
+    : new DestinationRuleIndex(
+        [...resources.destinationRules].sort(byCreation),
+        backendTlsDestinationRules(resources),
+      ).clientTls(key.host, key.port, key.subset);
+  const tls = describeUpstreamTls(
+    clientTls,
+    {
+      clusterName: cluster,
+      istioMtlsSni: sniDnatClusterName(key.port, key.subset, key.host),
+      http2: false,
+      serviceAccounts: [],
+    },
+    backendTlsPolicyOf(clientTls),
+  );
   const upstream = tls ? ` ${tls}` : '';
   if (!svc) return `${cluster}: Service ${key.host} port ${key.port}${subset} (not in the files).${sniDnat}${upstream}`;
   return `${cluster}: Service ${svc.metadata.name}.${namespaceOf(svc)} port ${key.port}${subset}.${sniDnat}${upstream}`;

@@ -142,10 +142,15 @@ export function isHttp2Port(name: string | undefined, appProtocol?: string): boo
 }
 
 /**
- * One sentence on how the gateway speaks to a cluster's endpoints when a DestinationRule sets tls (the trace's
- * cluster hop): TLS with the SNI and client certificate the transport socket carries, or plaintext for DISABLE.
+ * One sentence on how the gateway speaks to a cluster's endpoints when a DestinationRule or a BackendTLSPolicy
+ * (`policy`, its `ns/name`) sets tls (the trace's cluster hop): TLS with the SNI, the CA it checks the backend's
+ * certificate against and the client certificate the transport socket carries, or plaintext for DISABLE.
  */
-export function describeUpstreamTls(tls: ClientTlsSettings | undefined, ctx: UpstreamTlsContext): string | undefined {
+export function describeUpstreamTls(
+  tls: ClientTlsSettings | undefined,
+  ctx: UpstreamTlsContext,
+  policy?: string,
+): string | undefined {
   const mode = (tls?.mode ?? '').toUpperCase();
   if (!tls || !mode) return undefined;
   if (mode === 'DISABLE') return 'The gateway sends plaintext to it (DestinationRule tls DISABLE).';
@@ -157,7 +162,18 @@ export function describeUpstreamTls(tls: ClientTlsSettings | undefined, ctx: Ups
     commonTlsContext?: { tlsCertificateSdsSecretConfigs?: { name: string }[] };
   };
   const cert = tc.commonTlsContext?.tlsCertificateSdsSecretConfigs?.[0]?.name;
-  return `The gateway opens TLS to it (DestinationRule tls ${mode}${tc.sni ? `, SNI ${tc.sni}` : ', no SNI'}${
+  const source = policy ? `BackendTLSPolicy ${policy}` : `DestinationRule tls ${mode}`;
+  const ca = policy ? `, ${caSource(tls)}` : '';
+  return `The gateway opens TLS to it (${source}${tc.sni ? `, SNI ${tc.sni}` : ', no SNI'}${ca}${
     cert ? `, client certificate ${cert}` : ''
   }${tls.insecureSkipVerify ? ', server certificate not verified' : ''}).`;
+}
+
+/** Where the backend's certificate is checked against, from a credentialName a BackendTLSPolicy gives. */
+function caSource(tls: ClientTlsSettings): string {
+  const cred = tls.credentialName ?? '';
+  if (cred.startsWith('configmap://')) return `CA from ConfigMap ${cred.slice('configmap://'.length)} (ca.crt)`;
+  if (cred.startsWith('invalid://'))
+    return "no usable CA: the policy's CA reference does not resolve, so Istio blocks the traffic";
+  return "CA: the system's certificates";
 }

@@ -4,19 +4,21 @@
 // into its documents first (a `---` line at column 0 always starts a document, even inside a block
 // scalar) and each document is parsed on its own and cached by its text: an edit re-reads only the
 // document that changed.
-import { isMap, isSeq, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, isScalar, LineCounter, parse as parseYaml, parseDocument, type Document, type Node } from 'yaml';
 import {
   DEFAULT_NAMESPACE,
+  MESH_CONFIGMAP,
   type KubeObject,
   type Range,
   type ResourceSet,
   type SecretRef,
+  type ConfigMapRef,
   type YamlPath,
   type YamlProblem,
 } from './model';
 import { pathText, validateGatewayApiObject, validateObject } from './validate';
 import { fastParse, needsFullParser, type FastParsed } from './yamlFast';
-import { secretFacts } from './secretFacts';
+import { caBundleError, secretFacts } from './secretFacts';
 
 /** Aliases expanded per document before we call the file hostile (a "billion laughs" stops here). */
 const MAX_ALIAS_COUNT = 100;
@@ -56,6 +58,7 @@ export function emptyResourceSet(): ResourceSet {
     deployments: [],
     serviceEntries: [],
     secrets: [],
+    configMaps: [],
     k8sGateways: [],
     httpRoutes: [],
     grpcRoutes: [],
@@ -63,8 +66,10 @@ export function emptyResourceSet(): ResourceSet {
     tcpRoutes: [],
     referenceGrants: [],
     gatewayClasses: [],
+    backendTlsPolicies: [],
     authorizationPolicies: [],
     requestAuthentications: [],
+    namespaces: [],
   };
 }
 
@@ -86,6 +91,7 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.deployments.push(...s.deployments);
     out.serviceEntries.push(...s.serviceEntries);
     out.secrets.push(...s.secrets);
+    out.configMaps.push(...s.configMaps);
     out.k8sGateways.push(...s.k8sGateways);
     out.httpRoutes.push(...s.httpRoutes);
     out.grpcRoutes.push(...s.grpcRoutes);
@@ -93,8 +99,10 @@ export function mergeResourceSets(...sets: ResourceSet[]): ResourceSet {
     out.tcpRoutes.push(...s.tcpRoutes);
     out.referenceGrants.push(...s.referenceGrants);
     out.gatewayClasses.push(...s.gatewayClasses);
+    out.backendTlsPolicies.push(...s.backendTlsPolicies);
     out.authorizationPolicies.push(...s.authorizationPolicies);
     out.requestAuthentications.push(...s.requestAuthentications);
+    out.namespaces.push(...s.namespaces);
   }
   return out;
 }
@@ -250,10 +258,12 @@ const KINDS: Record<string, keyof ResourceSet> = {
   AuthorizationPolicy: 'authorizationPolicies',
   RequestAuthentication: 'requestAuthentications',
   Secret: 'secrets',
+  ConfigMap: 'configMaps',
   Service: 'services',
   Deployment: 'deployments',
   // A Pod is a workload too: Gateways select pods, and `kubectl get pods -o yaml` is what users have.
   Pod: 'deployments',
+  Namespace: 'namespaces',
 };
 
 /** A Secret's metadata without annotations (last-applied-configuration carries the data). */
@@ -268,20 +278,55 @@ function secretMetadata(metadata: KubeObject['metadata']): KubeObject['metadata'
     ...(creationTimestamp ? { creationTimestamp } : {}),
   };
 }
+/** The mesh config in a ConfigMap's `mesh` key, parsed; `error` says why there is none. */
+function meshConfigSpec(raw: Record<string, unknown>): { spec: Pick<ConfigMapRef['spec'], 'mesh'>; error?: string } {
+  const data = raw.data && typeof raw.data === 'object' ? (raw.data as Record<string, unknown>) : {};
+  const text = data.mesh;
+  if (typeof text !== 'string')
+    return { spec: {}, error: 'has no `mesh` key (data.mesh), where istiod reads its mesh config' };
+  try {
+    const mesh: unknown = parseYaml(text);
+    if (mesh === null || mesh === undefined) return { spec: { mesh: {} } };
+    if (typeof mesh !== 'object' || Array.isArray(mesh))
+      return { spec: {}, error: 'data.mesh is not a YAML mapping: istiod would not take this mesh config' };
+    return { spec: { mesh } };
+  } catch (e) {
+    return {
+      spec: {},
+      error: `data.mesh is not valid YAML (${firstLine((e as Error).message)}): istiod would not take this mesh config`,
+    };
+  }
+}
+
 /** A Secret's type and the facts Istio checks in its values; the values themselves stop here. */
 const secretSpec = (raw: Record<string, unknown>): SecretRef['spec'] => ({
   ...(typeof raw.type === 'string' ? { type: raw.type } : {}),
   facts: secretFacts(raw),
 });
 
+/** A ConfigMap's CA facts (ExtractRootFromString on its data) and, for ConfigMap istio, its mesh config; its data stops here. */
+const configMapSpec = (
+  raw: Record<string, unknown>,
+  mesh: { spec: Pick<ConfigMapRef['spec'], 'mesh'> } | undefined,
+): ConfigMapRef['spec'] => {
+  const error = caBundleError(raw.data);
+  return { ...(error ? { caCertError: error } : {}), ...(mesh?.spec ?? {}) };
+};
+
 /**
- * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels and spec as a
- * one-replica template. The object keeps kind Pod and its own YAML ranges.
+ * The workload shape the engine reads (a Deployment's pod template) for a Pod: its labels, annotations and spec
+ * as a one-replica template. The object keeps kind Pod and its own YAML ranges.
  */
 function podAsWorkload(metadata: KubeObject['metadata'], spec: unknown): Record<string, unknown> {
   return {
     replicas: 1,
-    template: { metadata: { labels: metadata.labels ?? {} }, spec: spec && typeof spec === 'object' ? spec : {} },
+    template: {
+      metadata: {
+        labels: metadata.labels ?? {},
+        ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+      },
+      spec: spec && typeof spec === 'object' ? spec : {},
+    },
   };
 }
 
@@ -294,6 +339,7 @@ const GATEWAY_API_KINDS: Record<string, keyof ResourceSet> = {
   TCPRoute: 'tcpRoutes',
   ReferenceGrant: 'referenceGrants',
   GatewayClass: 'gatewayClasses',
+  BackendTLSPolicy: 'backendTlsPolicies',
 };
 
 const isGatewayApi = (apiVersion: string) => apiVersion.startsWith('gateway.networking.k8s.io/');
@@ -306,7 +352,8 @@ function bucketOf(apiVersion: string, kind: string): keyof ResourceSet | undefin
 }
 
 function isIstioOrCore(apiVersion: string, kind: string): boolean {
-  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret') return apiVersion === 'v1';
+  if (kind === 'Service' || kind === 'Pod' || kind === 'Secret' || kind === 'Namespace' || kind === 'ConfigMap')
+    return apiVersion === 'v1';
   if (kind === 'Deployment') return apiVersion.startsWith('apps/');
   if (kind === 'AuthorizationPolicy' || kind === 'RequestAuthentication')
     return apiVersion.startsWith('security.istio.io/');
@@ -379,6 +426,7 @@ export function readResources(text: string, file: string, options: ReadOptions =
       const rawMetadata = (
         raw.metadata && typeof raw.metadata === 'object' ? raw.metadata : {}
       ) as KubeObject['metadata'];
+      const mesh = kind === 'ConfigMap' && rawMetadata.name === MESH_CONFIGMAP ? meshConfigSpec(raw) : undefined;
       const metadata = kind === 'Secret' ? secretMetadata(rawMetadata) : rawMetadata;
       if (typeof metadata.name !== 'string' || metadata.name === '') {
         problems.push({
@@ -394,10 +442,19 @@ export function readResources(text: string, file: string, options: ReadOptions =
           ? podAsWorkload(metadata, raw.spec)
           : kind === 'Secret'
             ? secretSpec(raw)
-            : raw.spec && typeof raw.spec === 'object'
-              ? raw.spec
-              : {};
+            : kind === 'ConfigMap'
+              ? configMapSpec(raw, mesh)
+              : raw.spec && typeof raw.spec === 'object'
+                ? raw.spec
+                : {};
       const rangeAt = (path: YamlPath): Range => rangeIn(base.length ? [...base, ...path] : path, whole);
+      if (mesh?.error)
+        problems.push({
+          file,
+          range: rangeAt(['data', 'mesh']),
+          message: `ConfigMap ${metadata.name}: ${mesh.error}`,
+          severity: 'warning',
+        });
       // An object the API server or Istio would refuse is reported and left out: nothing is predicted from it.
       const violations = !options.validate
         ? []
@@ -422,13 +479,17 @@ export function readResources(text: string, file: string, options: ReadOptions =
               object: {
                 kind,
                 name: String(metadata.name),
+                // a Namespace is cluster-scoped: istioctl names it `Namespace <name>`
                 namespace:
-                  typeof metadata.namespace === 'string' && metadata.namespace
-                    ? metadata.namespace
-                    : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
+                  kind === 'Namespace'
+                    ? ''
+                    : typeof metadata.namespace === 'string' && metadata.namespace
+                      ? metadata.namespace
+                      : (options.defaultNamespace ?? DEFAULT_NAMESPACE),
               },
               objectRange: base.length ? rangeIn(base, whole) : afterMarker(whole),
               violation: `${at ? `${at}: ` : ''}${v.message}`,
+              ...(v.webhookOnly ? { webhookOnly: true } : {}),
             },
           });
         }
@@ -440,7 +501,10 @@ export function readResources(text: string, file: string, options: ReadOptions =
         metadata: {
           ...metadata,
           name: String(metadata.name),
-          ...(metadata.namespace || !options.defaultNamespace ? {} : { namespace: options.defaultNamespace }),
+          // a Namespace is cluster-scoped: kubectl apply -n gives it no namespace
+          ...(metadata.namespace || !options.defaultNamespace || kind === 'Namespace'
+            ? {}
+            : { namespace: options.defaultNamespace }),
         },
         spec: spec,
         file,
@@ -472,7 +536,14 @@ export function fromClusterObject(raw: Record<string, unknown>, file: string): K
     apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : '',
     kind,
     metadata,
-    spec: kind === 'Pod' ? podAsWorkload(metadata, raw.spec) : kind === 'Secret' ? secretSpec(raw) : (raw.spec ?? {}),
+    spec:
+      kind === 'Pod'
+        ? podAsWorkload(metadata, raw.spec)
+        : kind === 'Secret'
+          ? secretSpec(raw)
+          : kind === 'ConfigMap'
+            ? configMapSpec(raw, rawMetadata.name === MESH_CONFIGMAP ? meshConfigSpec(raw) : undefined)
+            : (raw.spec ?? {}),
     file,
     docIndex: 0,
     range: empty,

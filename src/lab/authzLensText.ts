@@ -4,7 +4,7 @@
 // example request. Pure, so the wording is tested without VS Code.
 import { evaluateHttpAuthz, JWT_AUTHN_FILTER, policyText, RBAC_FILTER, type AuthzRequest } from '../envoy/httpAuthz';
 import type { Filter } from '../envoy/types';
-import { attachment, authzFiltersOf, type PolicyTarget } from '../istio/authz';
+import { attachment, authzFiltersOf, type CustomProvider, type PolicyTarget } from '../istio/authz';
 import {
   namespaceOf,
   type AuthorizationCondition,
@@ -131,6 +131,23 @@ export function ruleLens(p: AuthorizationPolicy, i: number): string {
   return fitLens(`${actionText(p)}: ${ruleText(rule)}`);
 }
 
+/**
+ * A CUSTOM policy's `provider`: `ext_authz → ext-authz.auth.svc.cluster.local:8000 (HTTP check, failOpen)`, or
+ * `provider x unusable: Istio denies what the rules match` with the reason in the tooltip.
+ */
+export function providerLens(p: CustomProvider): { title: string; tooltip: string } {
+  if (p.error)
+    return {
+      title: fitLens(`provider ${p.name} unusable: Istio denies what the rules match (403)`),
+      tooltip: `ext_authz provider ${p.name}: ${p.error}. istiod then turns the policy's rules into DENY rules.`,
+    };
+  const how = `${p.kind === 'grpc' ? 'gRPC Check' : 'HTTP check'}${p.failOpen ? ', failOpen' : ''}`;
+  return {
+    title: fitLens(`ext_authz → ${p.service ?? '?'} (${how})`),
+    tooltip: `Requests the rules match are sent to the external authorizer ${p.service ?? '?'} (${how}), which allows or denies them; its answer is not predicted.`,
+  };
+}
+
 /** `jwtRules[i]`: `JWT issuer https://a.io (inline JWKS) from header x-token "Bearer "` (no `from` for the default places). */
 export function jwtRuleLens(r: JWTRule): string {
   const keys = r.jwks ? 'inline JWKS' : r.jwksUri ? `keys from ${r.jwksUri}` : 'keys from the issuer';
@@ -196,12 +213,22 @@ export function liveAttachmentLens(
         : `live: not on ${pod}: its jwt_authn filter has no provider for ${issuers.join(', ') || 'these rules'}`,
     );
   }
-  const prefix = `ns[${namespaceOf(policy)}]-policy[${policy.metadata.name}]-rule[`;
-  const held = [...live.rbac].filter(([name]) => name.startsWith(prefix));
+  const key = `ns[${namespaceOf(policy)}]-policy[${policy.metadata.name}]-rule[`;
+  // a CUSTOM policy's rules carry its provider's prefix (istio-ext-authz-<provider>-), and a suffix when denied instead
+  const custom = (name: string) => name.startsWith('istio-ext-authz-') && name.includes(`-${key}`);
+  const held = [...live.rbac].filter(([name]) => name.startsWith(key) || custom(name));
   if (!held.length) return fitLens(`live: not on ${pod}: its rbac filters hold no rule of this policy`);
-  const [, first] = held[0]!;
+  const [firstName, first] = held[0]!;
   const action = first.action === 'LOG' ? 'AUDIT' : first.action;
-  const rules = held.map(([name]) => name.slice(prefix.length, -1)).join(', ');
+  const rules = held
+    .map(([name]) => /^(\d+)\]/.exec(name.slice(name.indexOf(key) + key.length))?.[1] ?? '?')
+    .join(', ');
+  if (custom(firstName))
+    return fitLens(
+      first.shadow
+        ? `live: on ${pod}'s CUSTOM rbac filter, sending its matches to ext_authz (rule ${rules})`
+        : `live: on ${pod}'s DENY rbac filter: Istio could not use its CUSTOM provider (rule ${rules})`,
+    );
   return fitLens(`live: on ${pod}'s ${action} rbac filter${first.shadow ? ' (shadow)' : ''} (rule ${rules})`);
 }
 

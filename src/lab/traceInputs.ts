@@ -15,6 +15,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
       ...cluster.serviceEntries,
       ...cluster.authorizationPolicies,
       ...cluster.requestAuthentications,
+      ...cluster.namespaces,
     ].map(keyOf),
   );
   const fresh = <T extends KubeObject>(xs: T[]) => xs.filter((x) => !seen.has(keyOf(x)));
@@ -26,6 +27,7 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     deployments: [...cluster.deployments, ...workspace.deployments],
     serviceEntries: [...cluster.serviceEntries, ...fresh(workspace.serviceEntries)],
     secrets: [...cluster.secrets, ...fresh(workspace.secrets)],
+    configMaps: [...cluster.configMaps, ...fresh(workspace.configMaps)],
     k8sGateways: [...cluster.k8sGateways, ...fresh(workspace.k8sGateways)],
     httpRoutes: [...cluster.httpRoutes, ...fresh(workspace.httpRoutes)],
     grpcRoutes: [...cluster.grpcRoutes, ...fresh(workspace.grpcRoutes)],
@@ -33,8 +35,10 @@ export function mergeClusterAndWorkspace(cluster: ResourceSet, workspace: Resour
     tcpRoutes: [...cluster.tcpRoutes, ...fresh(workspace.tcpRoutes)],
     referenceGrants: [...cluster.referenceGrants, ...fresh(workspace.referenceGrants)],
     gatewayClasses: [...cluster.gatewayClasses, ...fresh(workspace.gatewayClasses)],
+    backendTlsPolicies: [...cluster.backendTlsPolicies, ...fresh(workspace.backendTlsPolicies)],
     authorizationPolicies: [...cluster.authorizationPolicies, ...fresh(workspace.authorizationPolicies)],
     requestAuthentications: [...cluster.requestAuthentications, ...fresh(workspace.requestAuthentications)],
+    namespaces: [...cluster.namespaces, ...fresh(workspace.namespaces)],
   };
 }
 

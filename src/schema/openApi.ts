@@ -11,6 +11,8 @@ export type YamlPath = readonly (string | number)[];
 export interface Violation {
   path: YamlPath;
   message: string;
+  /** Istio's webhook refuses it but `istioctl analyze` does not report it (its analyzer validates without metadata). */
+  webhookOnly?: boolean;
 }
 
 export interface Schema {
@@ -250,6 +252,34 @@ const listeners = (v: unknown): Listener[] | undefined =>
 const tlsMode = (l: Listener) =>
   l.tls?.mode === undefined ? 'Terminate' : typeof l.tls.mode === 'string' ? l.tls.mode : '';
 
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** A BackendTLSPolicy's validation: whether it names CA refs and a well-known CA set. */
+function backendTlsValidation(v: unknown, ok: (refs: boolean, wellKnown: boolean) => boolean): boolean | undefined {
+  const o = record(v);
+  if (!o) return undefined;
+  return ok(Array.isArray(o.caCertificateRefs) && o.caCertificateRefs.length > 0, !!o.wellKnownCACertificates);
+}
+
+/** A subjectAltNames entry: its type and whether hostname and uri are set and non-empty. */
+function sanEntry(v: unknown, ok: (type: unknown, hostname: boolean, uri: boolean) => boolean): boolean | undefined {
+  const o = record(v);
+  return o ? ok(o.type, !!o.hostname, !!o.uri) : undefined;
+}
+
+/** Policy targetRefs as a target key (group, kind, name) and the sectionName ('' when unset). */
+function targetRefs(v: unknown): { target: string; section: string }[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.map((r) => {
+    const o = record(r) ?? {};
+    return {
+      target: JSON.stringify([o.group ?? null, o.kind ?? null, o.name ?? null]),
+      section: typeof o.sectionName === 'string' ? o.sectionName : '',
+    };
+  });
+}
+
 /** The CEL rules Istio's and the Gateway API's CRDs use; undefined for a rule this checker does not know (then it is not judged). */
 function celRule(rule: string, v: unknown): boolean | undefined {
   switch (rule) {
@@ -286,6 +316,28 @@ function celRule(rule: string, v: unknown): boolean | undefined {
       const tls = v as { mode?: unknown; certificateRefs?: unknown[]; options?: Record<string, unknown> };
       if ((tls.mode ?? 'Terminate') !== 'Terminate') return true;
       return (tls.certificateRefs?.length ?? 0) > 0 || Object.keys(tls.options ?? {}).length > 0;
+    }
+    // BackendTLSPolicy's rules (its CRD): one CA source, SAN entries whose value matches their type, and targetRefs
+    // to one target either all with or all without a distinct sectionName
+    case '!(has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 && has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")':
+      return backendTlsValidation(v, (refs, wk) => !(refs && wk));
+    case '(has(self.caCertificateRefs) && size(self.caCertificateRefs) > 0 || has(self.wellKnownCACertificates) && self.wellKnownCACertificates != "")':
+      return backendTlsValidation(v, (refs, wk) => refs || wk);
+    case '!(self.type == "Hostname" && (!has(self.hostname) || self.hostname == ""))':
+      return sanEntry(v, (type, hostname) => !(type === 'Hostname' && !hostname));
+    case '!(self.type != "Hostname" && has(self.hostname) && self.hostname != "")':
+      return sanEntry(v, (type, hostname) => !(type !== 'Hostname' && hostname));
+    case '!(self.type == "URI" && (!has(self.uri) || self.uri == ""))':
+      return sanEntry(v, (type, _h, uri) => !(type === 'URI' && !uri));
+    case '!(self.type != "URI" && has(self.uri) && self.uri != "")':
+      return sanEntry(v, (type, _h, uri) => !(type !== 'URI' && uri));
+    case "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))": {
+      const refs = targetRefs(v);
+      return refs?.every((a) => refs.every((b) => a.target !== b.target || !a.section === !b.section));
+    }
+    case "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))": {
+      const keys = targetRefs(v)?.map((r) => JSON.stringify([r.target, r.section]));
+      return keys && new Set(keys).size === keys.length;
     }
     default: {
       // "(has(self.a) ? 1 : 0) + (has(self.b) ? 1 : 0) <= 1": at most one of a, b.

@@ -286,11 +286,15 @@ suite('lab without a cluster', () => {
   });
 
   test("an edit asks other YAML editors on screen for their lenses again, and leaves the edited one to VS Code's own refresh", async () => {
-    const gateway = await vscode.workspace.openTextDocument({
-      language: 'yaml',
-      content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'),
-    });
-    // (set again after opening: VS Code's language detection may take a short untitled text for another language)
+    // (set again after opening: VS Code's language detection may take an untitled text for another language, and
+    // did once for this one after its edit: it became plaintext, so the edit was not a YAML editor's)
+    const gateway = await vscode.languages.setTextDocumentLanguage(
+      await vscode.workspace.openTextDocument({
+        language: 'yaml',
+        content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'),
+      }),
+      'yaml',
+    );
     const other = await vscode.languages.setTextDocumentLanguage(
       await vscode.workspace.openTextDocument({ language: 'yaml', content: 'apiVersion: v1\nkind: Service\n' }),
       'yaml',

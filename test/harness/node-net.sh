@@ -108,10 +108,13 @@ kube_proxy_up() {
   say "kube-proxy pid $(cat "$STATE/kube-proxy.pid") in netns $NODE_NETNS (iptables mode); log $LOG_DIR/kube-proxy.log"
 }
 
-# wait_rules: until kube-proxy wrote the gateway Service's chains (KUBE-SVC jump for it)
+# wait_rules: until kube-proxy wrote the gateway Service's chains (KUBE-SVC jump for it). Whether kube-proxy still
+# runs is asked of its pid, not its command line: while setsid and `ip netns exec` exec their way to kube-proxy,
+# /proc/<pid>/cmdline reads empty for a moment, and a loaded machine once took that for an exit.
 wait_rules() {
+  local pid; pid=$(cat "$STATE/kube-proxy.pid")
   for _ in $(seq 1 150); do
-    alive "$STATE/kube-proxy.pid" kube-proxy || { tail -15 "$LOG_DIR/kube-proxy.log" >&2; die "kube-proxy exited; log $LOG_DIR/kube-proxy.log"; }
+    kill -0 "$pid" 2>/dev/null || { tail -15 "$LOG_DIR/kube-proxy.log" >&2; die "kube-proxy exited; log $LOG_DIR/kube-proxy.log"; }
     if in_node iptables-save -t nat 2>/dev/null | grep -q -- '--comment "istio-system/istio-ingressgateway:http2.*-j KUBE-SVC-'; then return 0; fi
     sleep 0.2
   done

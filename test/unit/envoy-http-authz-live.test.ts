@@ -1,7 +1,8 @@
 // The authorization evaluator against a real Envoy (the harness's upstream binary): for every authz-* corpus case,
-// Istio's own jwt_authn and rbac filters (the oracle's output) run in a real Envoy's HTTP connection manager, and for
-// each request of a fixed set the status Envoy answers and the %RESPONSE_CODE_DETAILS% it logs equal what
-// evaluateHttpAuthz says from the same filters. The client address the rules see comes from X-Forwarded-For (one
+// Istio's own ext_authz, jwt_authn and rbac filters (the oracle's output) run in a real Envoy's HTTP connection
+// manager, and for each request of a fixed set the status Envoy answers and the %RESPONSE_CODE_DETAILS% it logs equal
+// what evaluateHttpAuthz says from the same filters (no external authorizer listens: where evaluateHttpAuthz says
+// ext_authz asks one, Envoy fails open or answers the provider's statusOnError with ext_authz_error). The client address the rules see comes from X-Forwarded-For (one
 // trusted hop), the peer address is 127.0.0.1. The same Envoy also logs in Istio's default text format, and
 // explain-log's explanation of each of its real 401/403 lines names the RequestAuthentication, or the
 // AuthorizationPolicy and rule Envoy logged, with its YAML. Skipped (with the reason) when Envoy is not built.
@@ -203,11 +204,13 @@ for (const name of cases) {
             sourceIp: '127.0.0.1',
             remoteIp: r.client ?? '127.0.0.1',
           });
+          // no authorizer listens here: Envoy calls it, gets no answer, and fails open or answers status_on_error
+          if (o.external && !o.external.failOpen) return `${i} ${o.external.statusOnError} ext_authz_error`;
           return `${i} ${o.status} ${o.responseCodeDetails ?? ''}`.trim();
         });
         assert.deepEqual(predicted, actual);
         assert.ok(
-          actual.some((a) => / 40[13] /.test(a)),
+          actual.some((a) => / 40[13] /.test(a) || a.endsWith(' ext_authz_error')),
           `${name}: no request was denied; the case shows nothing`,
         );
         // explain-log on Envoy's own lines in Istio's format: the cause and the YAML behind each denial
@@ -225,18 +228,32 @@ for (const name of cases) {
         }
         const entries = parseAccessLog(istioLog).flatMap((l) => (l.parsed.ok ? [l.parsed.entry] : []));
         assert.equal(entries.length, reqs.length, istioLog);
-        for (const entry of entries.filter((x) => x.code === 401 || x.code === 403)) {
+        for (const entry of entries.filter(
+          (x) => x.code === 401 || x.code === 403 || x.details === 'ext_authz_error',
+        )) {
           const ex = explainEntry(entry, { resources });
-          const policy = /^rbac_access_denied_matched_policy\[ns\[(.*)\]-policy\[(.*)\]-rule\[(\d+)\]\]$/.exec(
-            entry.details ?? '',
-          );
-          if (entry.code === 401) {
+          const policy =
+            /^rbac_access_denied_matched_policy\[(istio-ext-authz-.*?-)?ns\[(.*)\]-policy\[(.*)\]-rule\[(\d+)\](-deny-due-to-bad-CUSTOM-action)?\]$/.exec(
+              entry.details ?? '',
+            );
+          if (entry.details === 'ext_authz_error') {
+            assert.equal(ex.cause, 'ext-authz', ex.explanation);
+            assert.match(
+              ex.explanation,
+              /could not get an answer from the external authorizer [^ ]+:\d+ \(CUSTOM policy /,
+            );
+            assert.match(ex.yaml?.what ?? '', /^AuthorizationPolicy .* rules\[\d+\]$/);
+          } else if (entry.code === 401) {
             assert.equal(ex.cause, 'jwt-denied', ex.explanation);
             assert.match(ex.yaml?.what ?? '', /^RequestAuthentication /);
           } else if (policy) {
             assert.equal(ex.cause, 'rbac-denied', ex.explanation);
-            assert.equal(ex.yaml?.what, `AuthorizationPolicy ${policy[1]}/${policy[2]} rules[${policy[3]}]`);
-            assert.match(ex.explanation, new RegExp(`DENY policy ${policy[1]}/${policy[2]} rule ${policy[3]} matched`));
+            assert.equal(ex.yaml?.what, `AuthorizationPolicy ${policy[2]}/${policy[3]} rules[${policy[4]}]`);
+            assert.match(
+              ex.explanation,
+              new RegExp(`DENY ${policy[1] ? 'CUSTOM ' : ''}policy ${policy[2]}/${policy[3]} rule ${policy[4]} `),
+            );
+            if (policy[5]) assert.match(ex.explanation, /could not send this CUSTOM policy's requests to its provider/);
           } else {
             assert.equal(ex.cause, 'rbac-denied', ex.explanation);
             assert.match(ex.explanation, /no ALLOW policy matched/);

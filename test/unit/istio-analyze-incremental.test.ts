@@ -35,6 +35,8 @@ const EDITS: [RegExp, string][] = [
   [/subset: (\S+)/, 'subset: $1-missing'],
   [/hosts:\n(\s+)- /, 'hosts:\n$1- other.example.com\n$1- '],
   [/\n {2}namespace: \S+/, ''],
+  [/istio-injection: enabled/, 'istio-injection: disabled'],
+  [/namespaces: \[/, 'namespaces: [missing, '],
 ];
 
 function check(
@@ -91,6 +93,21 @@ describe('incremental analysis gives what analyzeDocuments gives', () => {
       assert.ok(findings > 100, `the edits found ${findings} problems: too few to compare`);
     });
   }
+
+  test('the sample with AuthorizationPolicies and Namespaces (IST0127 and IST0101 namespace hang on other documents)', () => {
+    const texts = yamlFiles(SAMPLE);
+    texts.set(
+      'file:///ws/authz.yaml',
+      'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: app\n  namespace: simple\nspec:\n  selector:\n    matchLabels: {app: simple}\n  rules:\n  - from:\n    - source:\n        namespaces: [simple, istio-system]\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: wide\n  namespace: simple\nspec: {}\n',
+    );
+    texts.set(
+      'file:///ws/namespaces.yaml',
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: simple\n  labels: {istio-injection: enabled}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n',
+    );
+    let findings = 0;
+    for (const [label, o] of OPTIONS) findings += editSequence(`authz ${label}`, texts, o);
+    assert.ok(findings > 10, `the edits found ${findings} problems: too few to compare`);
+  });
 
   test('all corpus workspaces as one (conflicting gateways and shared names across documents)', () => {
     const all = new Map<string, string>();

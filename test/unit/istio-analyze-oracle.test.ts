@@ -1,7 +1,7 @@
 // Differential test: src/istio/analyze.ts against Istio's own analyzers (test/harness/analyze-oracle, built
-// from istio.io/istio at the pinned version by its build.sh). For every case, the messages of our seven codes
-// that istioctl's analyzers print for the files (Services and Pods read from them, istioctl's default ingress
-// added) must be exactly ours with assumeComplete and without the lab's extra checks: same code, level,
+// from istio.io/istio at the pinned version by its build.sh). For every case, the messages of our codes
+// that istioctl's analyzers print for the files (Services, Pods and Namespaces read from them, istioctl's default
+// ingress added) must be exactly ours with assumeComplete and without the lab's extra checks: same code, level,
 // object and wording, and the same line where we put the message where Istio does.
 // Skipped, saying how to build it, when the oracle binary is not there.
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { formatIstioctl, type Diagnostic } from '../../src/istio/analyze';
 import { analyzeTexts, ingressGatewayWorkload, type Files } from './helpers/analyzeYaml';
 import { seedManifests } from './helpers/istioYaml';
+import { istioModuleDir } from './helpers/istioTestdata';
 import { ANALYZE_ORACLE, analyzeOracleMissing } from './helpers/analyzeOracle';
 
 const run = promisify(execFile);
@@ -23,6 +24,7 @@ const skip = analyzeOracleMissing();
 const CODES = new Set([
   'IST0101',
   'IST0112',
+  'IST0127',
   'IST0130',
   'IST0131',
   'IST0132',
@@ -31,8 +33,15 @@ const CODES = new Set([
   'IST0162',
   'IST0165',
 ]);
-/** Codes where we put the message on the line Istio's ErrorLine gives (the others: Istio gives the object's line, we a more exact one). */
-const SAME_LINE = new Set(['IST0112', 'IST0132']);
+/**
+ * Messages we put on the line Istio gives (ErrorLine, or the object's line for IST0127); the others: Istio gives
+ * the object's line, we a more exact one.
+ */
+const sameLine = (code: string, message: string) =>
+  code === 'IST0112' ||
+  code === 'IST0132' ||
+  code === 'IST0127' ||
+  (code === 'IST0101' && message.startsWith('Referenced namespace not found'));
 
 interface OracleMessage {
   code: string;
@@ -101,12 +110,20 @@ async function compare(filesIn: Files, ns: string, expectDifference: ExpectedDif
   const onlyIstio = theirKeys.filter((k) => !oursKeys.includes(k) && !expectDifference.knownIstioOnly?.test(k));
   const onlyOurs = oursKeys.filter((k) => !theirKeys.includes(k));
   assert.deepEqual({ onlyIstio, onlyOurs }, { onlyIstio: expectDifference.onlyIstio ?? [], onlyOurs: [] });
-  for (const d of ours.filter((x) => SAME_LINE.has(x.code))) {
-    const m = theirs.find(
-      (t) => key(t.code, t.level, t.origin, t.message) === key(d.code, LEVEL[d.severity], originOf(d), d.message),
-    );
-    assert.equal(m?.reference, `${d.file}:${d.range.start.line + 1}`, formatIstioctl(d));
-  }
+  // each such message, with its file:line, once on both sides
+  const located = (list: string[]) => list.sort();
+  assert.deepEqual(
+    located(ours.filter((d) => sameLine(d.code, d.message)).map((d) => `${formatIstioctl(d)}`)),
+    located(
+      theirs
+        .filter(
+          (t) =>
+            sameLine(t.code, t.message) &&
+            !expectDifference.knownIstioOnly?.test(key(t.code, t.level, t.origin, t.message)),
+        )
+        .map((t) => `${t.level} [${t.code}] (${t.origin} ${t.reference}) ${t.message}`),
+    ),
+  );
   return { ours, theirs };
 }
 
@@ -346,6 +363,161 @@ describe("analyze agrees with Istio's own analyzers", { skip }, () => {
       .filter((d) => d.code === 'IST0161' && d.source === 'ingress-lab')
       .map((d) => d.range.start.line + 1);
     assert.deepEqual(lab, [18, 21, 27]);
+  });
+
+  test("AuthorizationPolicies (IST0127, IST0101 namespace): Istio's own test data", async () => {
+    const file = 'authorizationpolicies.yaml';
+    const text = readFileSync(join(istioModuleDir(), 'pkg/config/analysis/analyzers/testdata', file), 'utf8');
+    const r = await compare({ [file]: text }, 'default');
+    assert.deepEqual(
+      r.theirs.map((m) => `${m.code} ${m.origin}`),
+      [
+        'IST0101 AuthorizationPolicy httpbin/httpbin-bogus-not-ns',
+        'IST0101 AuthorizationPolicy httpbin/httpbin-bogus-not-ns',
+        'IST0101 AuthorizationPolicy httpbin/httpbin-bogus-ns',
+        'IST0101 AuthorizationPolicy httpbin/httpbin-bogus-ns',
+        'IST0127 AuthorizationPolicy httpbin-empty/httpbin-empty-namespace-wide',
+        'IST0127 AuthorizationPolicy httpbin/httpbin-nopods',
+        'IST0127 AuthorizationPolicy istio-system/meshwide-httpbin-v1',
+        'IST0127 AuthorizationPolicy test-ambient/no-workload',
+      ],
+    );
+  });
+
+  test('AuthorizationPolicies on the seed: the ingress gateway, its namespace, the sources it names', async () => {
+    const policy = (name: string, ns: string, spec: string) =>
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n${spec}`;
+    const policies = [
+      policy(
+        'gateway',
+        'istio-system',
+        '  selector:\n    matchLabels:\n      istio: ingressgateway\n  action: DENY\n  rules:\n  - to:\n    - operation:\n        paths: ["/admin*"]\n',
+      ),
+      policy(
+        'simple-wide',
+        'simple',
+        '  rules:\n  - from:\n    - source:\n        namespaces:\n        - istio-system\n        - simple\n',
+      ),
+      policy('simple-app', 'simple', '  selector:\n    matchLabels: {app: simple}\n'),
+    ].join('---\n');
+    const namespaces = (injection: string) =>
+      ['simple', 'istio-system']
+        .map(
+          (n) =>
+            `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n  labels: {istio-injection: ${injection}}\n`,
+        )
+        .join('---\n');
+    // istioctl's dummy gateway pod has an istio-proxy container without an image: not in the mesh
+    const bare = await compare({ ...seed(), 'authz.yaml': policies }, 'simple');
+    assert.deepEqual(
+      bare.theirs.map((m) => `${m.code} ${m.origin} ${m.message}`),
+      [
+        'IST0101 AuthorizationPolicy simple/simple-wide Referenced namespace not found: "istio-system"',
+        'IST0101 AuthorizationPolicy simple/simple-wide Referenced namespace not found: "simple"',
+        'IST0127 AuthorizationPolicy istio-system/gateway No matching workloads for this resource with the following labels: istio=ingressgateway',
+        'IST0127 AuthorizationPolicy simple/simple-app No matching workloads for this resource with the following labels: app=simple',
+        'IST0127 AuthorizationPolicy simple/simple-wide No matching workloads for this resource with the following labels: ',
+      ],
+    );
+    // the real gateway (its istio-proxy has an image) and injected namespaces: nothing to say
+    const injected = await compare(
+      withIngress({ ...seed(), 'authz.yaml': policies, 'ns.yaml': namespaces('enabled') }),
+      'simple',
+    );
+    assert.deepEqual(injected.theirs, []);
+    const disabled = await compare(
+      withIngress({ ...seed(), 'authz.yaml': policies, 'ns.yaml': namespaces('disabled') }),
+      'simple',
+    );
+    assert.deepEqual(
+      disabled.theirs.map((m) => m.code),
+      ['IST0127', 'IST0127'],
+    );
+  });
+
+  test('AuthorizationPolicies: the corners of mesh membership, selectors, namespace patterns and lines', async () => {
+    const ns = (name: string, labels = '') =>
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n${labels ? `  labels: ${labels}\n` : ''}`;
+    const pod = (name: string, namespace: string, labels: string, extra = '', containers = '[{name: app, image: x}]') =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  labels: ${labels}\n${extra}spec:\n  containers: ${containers}\n`;
+    const policy = (name: string, namespace: string, spec: string, before = '') =>
+      `${before}apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n${spec}`;
+    const docs = [
+      ns('injected', '{istio-injection: enabled}'),
+      ns('Mixed-Case'),
+      ns('kube-system', '{istio-injection: enabled}'),
+      ns('team-test'),
+      pod('opted-out', 'injected', '{app: out, sidecar.istio.io/inject: "false"}'),
+      pod('annotated', 'plain', '{app: annotated}', '  annotations: {sidecar.istio.io/inject: "true"}\n'),
+      pod('ambient', 'plain', '{app: ambient}', '  annotations: {ambient.istio.io/redirection: enabled}\n'),
+      pod(
+        'native-sidecar',
+        'plain',
+        '{app: native}',
+        '',
+        '[{name: app, image: x}]\n  initContainers: [{name: istio-proxy, image: proxyv2}]',
+      ),
+      pod('no-image', 'plain', '{app: noimage}', '', '[{name: istio-proxy}]'),
+      pod('system', 'kube-system', '{app: system, sidecar.istio.io/inject: "true"}'),
+      policy(
+        'opted-out',
+        'injected',
+        '  selector: {matchLabels: {app: out}}\n',
+        "# a comment is the object's first line\n",
+      ),
+      policy('annotated', 'plain', '  selector: {matchLabels: {app: annotated}}\n'),
+      policy('ambient', 'plain', '  selector:\n    matchLabels:\n      app: ambient\n'),
+      policy('native', 'plain', '  selector: {matchLabels: {app: native}}\n'),
+      policy('noimage', 'plain', '  selector: {matchLabels: {app: noimage}}\n', '\n'),
+      policy('root-system', 'istio-system', '  selector: {matchLabels: {app: system}}\n'),
+      policy('root-empty-selector', 'istio-system', '  selector: {}\n'),
+      policy('root-null-selector', 'istio-system', '  selector:\n'),
+      policy('ignored', 'kube-system', '  selector: {matchLabels: {app: nothing}}\n'),
+      policy(
+        'sources',
+        'plain',
+        '  rules:\n  - from:\n    - source:\n        namespaces: ["mixed-case", "kube-system", "team-*", "*-test", "*-none", "none-*"]\n    - source:\n        notNamespaces:\n        - "injected"\n        - "nowhere"\n        - "elsewhere"\n  - from:\n    - source:\n        namespaces: [injected]\n        notNamespaces: [a-missing, b-missing]\n',
+      ),
+    ];
+    const r = await compare({ 'corners.yaml': docs.join('---\n') }, 'plain');
+    assert.deepEqual(
+      r.theirs.map(
+        (m) =>
+          `${m.code} ${m.origin.replace('AuthorizationPolicy ', '')} ${m.reference} ${m.message.replace(/^.*: /, '')}`,
+      ),
+      [
+        // a notNamespaces entry without a namespaces entry of its index: the object's line
+        'IST0101 plain/sources corners.yaml:160 "b-missing"',
+        'IST0101 plain/sources corners.yaml:160 "elsewhere"',
+        'IST0101 plain/sources corners.yaml:160 "nowhere"',
+        // kube-system is a Namespace of the files, but istioctl reads nothing of it
+        'IST0101 plain/sources corners.yaml:169 "*-none"',
+        'IST0101 plain/sources corners.yaml:169 "kube-system"',
+        'IST0101 plain/sources corners.yaml:169 "none-*"',
+        // ... with one: that entry's line
+        'IST0101 plain/sources corners.yaml:177 "a-missing"',
+        'IST0127 plain/noimage corners.yaml:120 app=noimage',
+        // the comment above the object is its first line
+        'IST0127 injected/opted-out corners.yaml:84 app=out',
+        'IST0127 istio-system/root-system corners.yaml:128 app=system',
+      ],
+    );
+    // two Namespaces of one name: the last read counts (here: not injected)
+    const twice = await compare(
+      {
+        'twice.yaml': [
+          ns('twice', '{istio-injection: enabled}'),
+          ns('twice'),
+          pod('p', 'twice', '{app: a}'),
+          policy('wide', 'twice', '  {}\n'),
+        ].join('---\n'),
+      },
+      'twice',
+    );
+    assert.deepEqual(
+      twice.theirs.map((m) => m.code),
+      ['IST0127'],
+    );
   });
 
   test('the suppress annotation', async () => {
@@ -596,5 +768,101 @@ describe('analyze agrees with Istio on generated cases', { skip }, () => {
       reached.port += theirs.filter((m) => m.code === 'IST0162').length;
     }
     assert.ok(reached.selector >= 5 && reached.port >= 10, `the generator must reach both: ${JSON.stringify(reached)}`);
+  });
+  test('IST0127 / IST0101 namespace: 4 worlds of Namespaces and pods (sidecars, inject labels and annotations, ambient, ignored namespaces) x 40 AuthorizationPolicies', async (t) => {
+    const reached = { workloads: 0, namespaces: 0 };
+    for (const seedNo of [1, 2, 3, 4]) {
+      const r = prng(seedNo * 7919);
+      const docs: string[] = [];
+      const nsPool = ['apps', 'web', 'prod-a', 'team-test', 'kube-system', 'istio-system'];
+      for (const name of nsPool) {
+        if (r.next() < 0.35) continue;
+        const label = r.pick([
+          '',
+          '',
+          '\n  labels: {istio-injection: enabled}',
+          '\n  labels: {istio-injection: disabled}',
+        ]);
+        docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}${label}\n`);
+      }
+      const markers = [
+        { labels: '', annotations: '', containers: '[{name: app, image: x}]' },
+        { labels: '', annotations: '', containers: '[{name: app, image: x}, {name: istio-proxy, image: proxyv2}]' },
+        { labels: '', annotations: '', containers: '[{name: istio-proxy}]' },
+        { labels: ', sidecar.istio.io/inject: "true"', annotations: '', containers: '[{name: app, image: x}]' },
+        { labels: ', sidecar.istio.io/inject: "false"', annotations: '', containers: '[{name: app, image: x}]' },
+        { labels: '', annotations: '{sidecar.istio.io/inject: "true"}', containers: '[{name: app, image: x}]' },
+        { labels: '', annotations: '{sidecar.istio.io/inject: "false"}', containers: '[{name: app, image: x}]' },
+        { labels: '', annotations: '{ambient.istio.io/redirection: enabled}', containers: '[{name: app, image: x}]' },
+      ];
+      for (let w = 0; w < 8; w++) {
+        const ns = r.pick([...nsPool, 'other']);
+        const m = r.pick(markers);
+        const labels = `{app: ${r.pick(['a', 'b', 'c'])}, version: ${r.pick(['v1', 'v2'])}${m.labels}}`;
+        const annotations = m.annotations ? `\n  annotations: ${m.annotations}` : '';
+        docs.push(
+          r.next() < 0.5
+            ? `apiVersion: v1\nkind: Pod\nmetadata:\n  name: w${w}\n  namespace: ${ns}\n  labels: ${labels}${annotations}\nspec:\n  containers: ${m.containers}\n`
+            : `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w${w}\n  namespace: ${ns}\nspec:\n  selector: {matchLabels: ${labels}}\n  template:\n    metadata:\n      labels: ${labels}${annotations.replace('\n  ', '\n      ')}\n    spec:\n      containers: ${m.containers}\n`,
+        );
+      }
+      const patterns = [
+        'apps',
+        'APPS',
+        'web',
+        'prod-*',
+        '*-test',
+        '*-a',
+        'nope-*',
+        '*',
+        'missing',
+        'kube-system',
+        'istio-system',
+        'other',
+      ];
+      const list = () => Array.from({ length: 1 + Math.floor(r.next() * 3) }, () => JSON.stringify(r.pick(patterns)));
+      const field = (name: string) =>
+        r.next() < 0.5
+          ? `        ${name}: [${list().join(', ')}]\n`
+          : `        ${name}:\n${list()
+              .map((p) => `        - ${p}\n`)
+              .join('')}`;
+      for (let p = 0; p < 40; p++) {
+        const ns = r.pick(['istio-system', 'istio-system', 'apps', 'web', 'other', 'empty', 'kube-system']);
+        const selector = r.pick([
+          '',
+          '  selector:\n',
+          '  selector: {}\n',
+          `  selector:\n    matchLabels: {app: ${r.pick(['a', 'b', 'c', 'd'])}}\n`,
+          `  selector:\n    matchLabels: {app: ${r.pick(['a', 'b'])}, version: ${r.pick(['v1', 'v2'])}}\n`,
+        ]);
+        let rules = '';
+        if (r.next() < 0.7) {
+          rules = '  rules:\n';
+          for (let i = 0; i < 1 + Math.floor(r.next() * 2); i++) {
+            rules += '  - from:\n';
+            for (let j = 0; j < 1 + Math.floor(r.next() * 2); j++) {
+              const fields = [
+                ...(r.next() < 0.7 ? [field('namespaces')] : []),
+                ...(r.next() < 0.4 ? [field('notNamespaces')] : []),
+              ];
+              rules += `    - source:\n${fields.length ? fields.join('') : '        principals: ["cluster.local/ns/x/sa/y"]\n'}`;
+            }
+          }
+        }
+        const body = selector + rules;
+        docs.push(
+          `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: ap-${p}\n  namespace: ${ns}\nspec:${body ? `\n${body}` : ' {}\n'}`,
+        );
+      }
+      const { theirs } = await compare({ 'world.yaml': docs.join('---\n') }, 'apps');
+      reached.workloads += theirs.filter((m) => m.code === 'IST0127').length;
+      reached.namespaces += theirs.filter((m) => m.code === 'IST0101').length;
+    }
+    t.diagnostic(`Istio's messages: ${reached.workloads} IST0127, ${reached.namespaces} IST0101`);
+    assert.ok(
+      reached.workloads >= 20 && reached.namespaces >= 20,
+      `the generator must reach both: ${JSON.stringify(reached)}`,
+    );
   });
 });

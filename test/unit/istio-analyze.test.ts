@@ -3,7 +3,7 @@
 // removes what it fixes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyze, analyzeDocuments } from '../../src/istio/analyze';
+import { analyze, analyzeDocuments, formatIstioctl } from '../../src/istio/analyze';
 import { fromClusterObject } from '../../src/istio/yamlModel';
 import { emptyResourceSet } from '../../src/istio/yamlModel';
 import type { Gateway } from '../../src/istio/model';
@@ -755,6 +755,136 @@ ${bind ? `    bind: ${bind}\n` : ''}`;
   });
 });
 
+describe('IST0127 and IST0101 namespace (AuthorizationPolicy)', () => {
+  const policy = (name: string, ns: string, spec: string, annotations = '') =>
+    `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${annotations}spec:\n${spec}`;
+  const injected = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: simple\n  labels: {istio-injection: enabled}\n';
+  const typo = policy('typo', 'simple', '  selector:\n    matchLabels:\n      app: simpel\n');
+  const sources = policy(
+    'sources',
+    'simple',
+    '  selector:\n    matchLabels: {app: simple}\n  rules:\n  - from:\n    - source:\n        namespaces: [simple]\n        notNamespaces: [istio-system, other]\n',
+  );
+
+  test("a selector no pod in the mesh matches: a warning on the object's line, the editor underlines the selector", () => {
+    const files = { ...seed(), 'authz.yaml': typo, 'ns.yaml': injected };
+    const d = only(analyzeTexts(files, { ...NS, assumeComplete: true }), 'IST0127');
+    assert.equal(d.severity, 'warning');
+    assert.equal(d.message, 'No matching workloads for this resource with the following labels: app=simpel');
+    assert.deepEqual(d.object, { kind: 'AuthorizationPolicy', name: 'typo', namespace: 'simple' });
+    assert.equal(d.range.start.line, 0, 'istioctl names the first line of the object');
+    assert.equal(d.valueRange?.start.line, lineOf(typo, 'app: simpel'));
+    assert.equal(d.docsUrl, 'https://istio.io/latest/docs/reference/config/analysis/ist0127/');
+    // the namespace is injected: the seed's pods are in the mesh and app=simple matches
+    const fixed = edit(files, 'authz.yaml', 'app: simpel', 'app: simple');
+    assert.deepEqual(analyzeTexts(fixed, { ...NS, assumeComplete: true }), []);
+    // not injected (no label, no sidecar): no pod of the namespace is in the mesh
+    const plain = { ...fixed, 'ns.yaml': injected.replace('enabled', 'disabled') };
+    assert.deepEqual(codes(analyzeTexts(plain, { ...NS, assumeComplete: true })), ['IST0127']);
+  });
+
+  test('offline without the whole cluster: a policy is judged where the files show workloads of its namespace, mesh membership unknown counts in', () => {
+    const root = policy('gateway', 'istio-system', '  selector:\n    matchLabels: {istio: ingressgateway}\n');
+    const elsewhere = policy('elsewhere', 'other', '  selector:\n    matchLabels: {app: x}\n');
+    const files = { ...seed(), 'authz.yaml': [typo, root, elsewhere, sources].join('---\n') };
+    const ds = analyzeTexts(files, NS);
+    assert.deepEqual(
+      ds.map((d) => `${d.code} ${d.object.name}`),
+      ['IST0127 typo'],
+    );
+    // with assumeComplete, istioctl's view: the dummy gateway pod is not in the mesh, no Namespace exists
+    assert.deepEqual(
+      analyzeTexts(files, { ...NS, assumeComplete: true }).map((d) => `${d.code} ${d.object.name} ${d.message}`),
+      [
+        'IST0101 sources Referenced namespace not found: "other"',
+        'IST0101 sources Referenced namespace not found: "istio-system"',
+        'IST0101 sources Referenced namespace not found: "simple"',
+        'IST0127 elsewhere No matching workloads for this resource with the following labels: app=x',
+        'IST0127 gateway No matching workloads for this resource with the following labels: istio=ingressgateway',
+        'IST0127 sources No matching workloads for this resource with the following labels: app=simple',
+        'IST0127 typo No matching workloads for this resource with the following labels: app=simpel',
+      ],
+    );
+  });
+
+  test('a namespace no Namespace matches: an error on the entry; a notNamespaces entry on the namespaces line of its index (as Istio), underlined where it is', () => {
+    const ns = (n: string) =>
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n  labels: {istio-injection: enabled}\n`;
+    const files = { ...seed(), 'authz.yaml': sources, 'ns.yaml': [ns('simple'), ns('istio-system')].join('---\n') };
+    const d = only(analyzeTexts(files, { ...NS, assumeComplete: true }), 'IST0101');
+    assert.equal(d.message, 'Referenced namespace not found: "other"');
+    assert.equal(d.severity, 'error');
+    // notNamespaces[1] has no namespaces[1]: Istio names the object's line
+    assert.equal(d.range.start.line, 0);
+    const v = d.valueRange ?? assert.fail('no valueRange');
+    assert.equal(v.start.line, lineOf(sources, 'notNamespaces'));
+    assert.equal(at(sources.split('\n'), v.start.line).slice(v.start.character, v.end.character), 'other');
+    const first = edit(files, 'authz.yaml', '[istio-system, other]', '[missing, istio-system]');
+    const d0 = only(analyzeTexts(first, { ...NS, assumeComplete: true }), 'IST0101');
+    assert.equal(d0.range.start.line, lineOf(sources, 'namespaces: [simple]'));
+    // offline without the whole cluster, namespaces are not judged
+    assert.deepEqual(analyzeTexts(first, NS), []);
+  });
+
+  test('quick fixes: the selector to the labels of a pod in the mesh, a namespace to the nearest Namespace', () => {
+    const files = { ...seed(), 'authz.yaml': typo, 'ns.yaml': injected };
+    const o = { ...NS, assumeComplete: true };
+    const d = only(analyzeTexts(files, o), 'IST0127');
+    const fix = fixTitled(d, 'Change selector to app=simple (the labels of Deployment simple/simple)');
+    assert.equal(fix.isPreferred, true);
+    const fixed = applyFix(files, fix);
+    assert.match(fixed['authz.yaml']!, /matchLabels:\n {6}app: simple\n/);
+    assert.deepEqual(analyzeTexts(fixed, o), []);
+
+    const typoNs = {
+      ...files,
+      'authz.yaml': sources,
+      'ns.yaml': `${injected}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n`,
+    };
+    const wrong = edit(typoNs, 'authz.yaml', 'namespaces: [simple]', 'namespaces: [simpel]');
+    const n = only(analyzeTexts(wrong, o), 'IST0101');
+    assert.equal(n.message, 'Referenced namespace not found: "simpel"');
+    assert.deepEqual(
+      n.fixes?.map((f) => [f.title, f.isPreferred === true]),
+      [
+        ['Change namespace to simple', true],
+        ['Change namespace to other', false],
+        ['Change namespace to istio-system', false],
+      ],
+    );
+    assert.deepEqual(analyzeTexts(applyFix(wrong, fixTitled(n, 'Change namespace to simple')), o), []);
+  });
+
+  test('a Namespace is cluster-scoped: read without a namespace, named `Namespace <name>` when refused', () => {
+    const ns = readTexts({ 'ns.yaml': injected }, 'simple').namespaces;
+    assert.deepEqual(
+      ns.map((n) => [n.metadata.name, n.metadata.namespace]),
+      [['simple', undefined]],
+    );
+    const { problems } = analyzeDocuments({ 'ns.yaml': injected.replace('name: simple', 'name: Simple') }, NS);
+    assert.deepEqual(analyze(emptyResourceSet(), { readProblems: problems }).map(formatIstioctl), [
+      `Error [IST0106] (Namespace Simple ns.yaml:1) Schema validation error: metadata.name: invalid name "Simple": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+    ]);
+  });
+
+  test('the suppress annotation; cluster mode without Namespaces judges workloads only', () => {
+    const suppressed = policy(
+      'typo',
+      'simple',
+      '  selector:\n    matchLabels:\n      app: simpel\n',
+      '  annotations:\n    galley.istio.io/analyze-suppress: IST0127\n',
+    );
+    assert.deepEqual(analyzeTexts({ ...seed(), 'authz.yaml': suppressed }, { ...NS, assumeComplete: true }), []);
+    const cluster = emptyResourceSet();
+    cluster.deployments.push(...readTexts(seed(), 'simple').deployments);
+    const inputs = readTexts({ 'authz.yaml': [typo, sources].join('---\n') }, 'simple');
+    assert.deepEqual(
+      analyze(inputs, { clusterResources: cluster }).map((d) => `${d.code} ${d.object.name}`),
+      ['IST0127 typo'],
+    );
+  });
+});
+
 describe('cluster mode', () => {
   const clusterGateway = (name: string, namespace: string) =>
     fromClusterObject(
@@ -833,6 +963,8 @@ describe('hand-written YAML of any shape', () => {
       ...seedManifests().map((m) => m.text),
       ingressGatewayWorkload(),
       'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: nginx, namespace: simple}\nspec:\n  host: nginx\n  subsets: [{name: v1, labels: {version: v1}}]\n',
+      'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: simple}\nspec:\n  selector: {matchLabels: {app: simple}}\n  rules:\n  - from:\n    - source: {namespaces: [simple, "x-*"], notNamespaces: [other]}\n',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: simple, labels: {istio-injection: enabled}}\n',
     ]
       .join('\n---\n')
       .split(/^---$/m)
@@ -854,7 +986,10 @@ describe('hand-written YAML of any shape', () => {
         for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
         parent[path[path.length - 1]!] = replacement;
         const text = docs.map((d) => stringify(d)).join('---\n');
-        const ds = analyzeTexts({ 'all.yaml': text }, NS);
+        const ds = [
+          ...analyzeTexts({ 'all.yaml': text }, NS),
+          ...analyzeTexts({ 'all.yaml': text }, { ...NS, assumeComplete: true }),
+        ];
         assert.ok(Array.isArray(ds), path.join('.'));
         for (const d of ds) assert.ok(d.range.start.line >= 0 && d.message.length > 0);
         runs++;

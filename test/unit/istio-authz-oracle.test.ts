@@ -36,16 +36,20 @@ function oracleFilters(listeners: Listener[]): Map<string, Filter[]> {
   return out;
 }
 
-test('the corpus has authorization cases (authz-*) whose oracle output holds rbac and jwt_authn filters', () => {
+test('the corpus has authorization cases (authz-*) whose oracle output holds rbac, jwt_authn and ext_authz filters', () => {
   const authz = cases.filter((c) => c.startsWith('authz-'));
   assert.ok(authz.length >= 8, `only ${authz.length} authz cases`);
   const text = authz.map((c) => readFileSync(`${corpus}${c}/oracle.json`, 'utf8')).join('');
   assert.match(text, /"envoy\.filters\.http\.rbac"/);
   assert.match(text, /"envoy\.filters\.http\.jwt_authn"/);
+  // CUSTOM policies with the mesh config of the case's istio ConfigMap: an HTTP and a gRPC provider, and deny rules
+  assert.match(text, /"httpService"/);
+  assert.match(text, /"grpcService"/);
+  assert.match(text, /-deny-due-to-bad-CUSTOM-action"/);
 });
 
 for (const name of cases) {
-  test(`corpus ${name}: predicted jwt_authn and rbac filters equal Istio's on every HTTP listener`, () => {
+  test(`corpus ${name}: predicted ext_authz, jwt_authn and rbac filters equal Istio's on every HTTP listener`, () => {
     const dir = `${corpus}${name}/`;
     const sets = readdirSync(dir)
       .filter((f) => f.endsWith('.yaml'))

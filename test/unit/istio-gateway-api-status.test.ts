@@ -87,7 +87,7 @@ for (const name of cases) {
     const conditions = translateGatewayApi(load(dir)).conditions.filter(
       (c) => !c.labOnly && c.object.kind !== 'Gateway',
     );
-    const routes = (oracle.gatewayApiStatus ?? []).filter((s) => s.kind !== 'Gateway');
+    const routes = (oracle.gatewayApiStatus ?? []).filter((s) => s.kind.endsWith('Route'));
     const key = (kind: string, namespace: string, n: string) => `${kind} ${namespace}/${n}`;
     const written = routes.map((s) => ({
       route: key(s.kind, s.namespace, s.name),

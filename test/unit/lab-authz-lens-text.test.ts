@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Filter, Listener } from '../../src/envoy/types';
-import { predictGatewayAuthz } from '../../src/istio/authz';
+import { customProvider, predictGatewayAuthz } from '../../src/istio/authz';
 import { withGatewayApi } from '../../src/istio/gatewayApi';
 import { DEFAULT_INGRESS, findGatewayWorkloads } from '../../src/istio/gatewayWorkloads';
 import { namespaceOf, type ResourceSet } from '../../src/istio/model';
@@ -19,6 +19,7 @@ import {
   liveAttachmentLens,
   liveAuthzFilters,
   refusalLens,
+  providerLens,
   ruleLens,
 } from '../../src/lab/authzLensText';
 import { LENS_MAX } from '../../src/lab/lensText';
@@ -59,7 +60,6 @@ for (const name of authzCases)
     const live = liveAuthzFilters(oracleHttpFilters(listeners));
     const oracleText = JSON.stringify(listeners);
     for (const p of resources.authorizationPolicies) {
-      if (p.spec.action === 'CUSTOM') continue; // ext_authz, named not predicted
       const inIstio = oracleText.includes(`ns[${namespaceOf(p)}]-policy[${p.metadata.name}]-rule[`);
       const lens = attachmentLens(p, [proxy]);
       assert.equal(lens.applies, inIstio, `${p.metadata.name}: ${lens.title}`);
@@ -67,6 +67,14 @@ for (const name of authzCases)
       assert.ok(lens.title.length <= LENS_MAX, lens.title);
       const liveTitle = liveAttachmentLens(p, live, 'gw-pod');
       assert.ok(liveTitle.startsWith(inIstio ? "live: on gw-pod's " : 'live: not on gw-pod'), liveTitle);
+      // a CUSTOM policy's rules: in the shadow rules that trigger ext_authz, or deny rules when Istio cannot use its provider
+      if (inIstio && p.spec.action === 'CUSTOM')
+        assert.match(
+          liveTitle,
+          oracleText.includes(`policy[${p.metadata.name}]-rule[0]-deny-due-to-bad-CUSTOM-action`)
+            ? /^live: on gw-pod's DENY rbac filter: Istio could not use its CUSTOM provider \(rule \d/
+            : /^live: on gw-pod's CUSTOM rbac filter, sending its matches to ext_authz \(rule \d/,
+        );
     }
     for (const ra of resources.requestAuthentications) {
       const issuers = (ra.spec.jwtRules ?? []).map((r) => r.issuer ?? '');
@@ -75,6 +83,31 @@ for (const name of authzCases)
       assert.ok(liveAttachmentLens(ra, live, 'gw-pod').startsWith(inIstio ? 'live: gw-pod' : 'live: not on'));
     }
   });
+
+test("a CUSTOM policy's provider lens names the authorizer exactly where Istio built an ext_authz filter for it", () => {
+  const custom = authzCases.filter((c) => c.startsWith('authz-custom-'));
+  assert.ok(custom.length >= 3);
+  for (const name of custom) {
+    const { resources, listeners } = load(name);
+    const ext = hcmHttpFilters(listeners.find((l) => l.name === '0.0.0.0_8080'))
+      .flat()
+      .filter((f) => f.name === 'envoy.filters.http.ext_authz');
+    for (const p of resources.authorizationPolicies.filter((x) => x.spec.action === 'CUSTOM')) {
+      const provider = p.spec.provider?.name ?? '';
+      const built = ext.find((f) => JSON.stringify(f).includes(`"prefix":"istio-ext-authz-${provider}"`));
+      const lens = providerLens(customProvider(resources, provider, DEFAULT_INGRESS));
+      assert.ok(lens.title.length <= LENS_MAX, lens.title);
+      if (built) {
+        const cluster = /"(?:cluster|clusterName)":"outbound\|(\d+)\|\|([^"]+)"/.exec(JSON.stringify(built))!;
+        assert.match(
+          lens.title,
+          new RegExp(`^ext_authz → ${cluster[2]!.replace(/\./g, '\\.')}:${cluster[1]} \\((HTTP check|gRPC Check)`),
+        );
+      } else
+        assert.match(lens.title, new RegExp(`^provider ${provider} unusable: Istio denies what the rules match`), name);
+    }
+  }
+});
 
 test('the attachment lens gives the engine reason for a selector that misses the gateway and for the root namespace', () => {
   const { resources } = load('authz-other-selector');

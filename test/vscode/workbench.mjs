@@ -119,9 +119,9 @@ export function lostClicks(scratch) {
 }
 
 /**
- * Clicks a lens and waits until `reacted()` holds. When VS Code drops the click (it ran a command of lenses it had
- * just replaced, microsoft/vscode#226936) the click is made again, once, as a person whose click did nothing would,
- * and the run says so.
+ * Clicks a lens and waits until `reacted()` holds. When VS Code drops the click (the lens still holds a command of
+ * lenses VS Code has replaced and released, microsoft/vscode#226936) the run says so, scrolls the editor a line
+ * down and up, as a person whose click did nothing might, and clicks again, once.
  */
 export async function clickLens(page, scratch, lens, reacted, timeoutMs = 30_000) {
   for (let attempt = 1; ; attempt++) {
@@ -132,7 +132,12 @@ export async function clickLens(page, scratch, lens, reacted, timeoutMs = 30_000
       if (attempt === 1 && lostClicks(scratch) > lost) break;
     }
     if (attempt === 2 || lostClicks(scratch) === lost) return false;
-    console.log('     VS Code dropped the click ("Actual command not found"); clicking again');
+    // The dropped lens keeps its stale command until VS Code resolves the lenses in view again, which a scroll does.
+    console.log('     VS Code dropped the click ("Actual command not found"); scrolling a line and clicking again');
+    await page.mouse.wheel(0, 40);
+    await sleep(500);
+    await page.mouse.wheel(0, -40);
+    await sleep(1000);
   }
 }
 

@@ -1,7 +1,7 @@
 // What every analyzer sees: the objects to report on (the inputs, which have YAML ranges), the world
 // to look references up in (inputs plus, when connected, the cluster's objects), and how far an
 // offline world can be trusted to be complete.
-import type { Deployment, KubeObject, ResourceSet, Service, YamlProblem } from '../model';
+import type { Deployment, KubeObject, Range, ResourceSet, Service, YamlProblem } from '../model';
 import { emptyResourceSet, fromClusterObject } from '../yamlModel';
 import type { ObjectRef } from './types';
 import { namespaceOf } from '../model';
@@ -195,3 +195,20 @@ export const podLabels = (
       >,
     ).labels as Record<string, string>,
   );
+
+/**
+ * The line `istioctl analyze` names for an object when its analyzer gives no field's line: the document's first
+ * line that is neither empty nor `---` (kubeyaml.YAMLReader: a leading comment counts). Without the source text,
+ * the object's first key.
+ */
+export function istioctlObjectRange(ctx: AnalysisContext, o: KubeObject): Range {
+  const text = ctx.sourceText(o.file);
+  const fallback = o.rangeAt([]);
+  if (text === undefined) return fallback;
+  const lines = text.split('\n');
+  for (let line = o.range.start.line; line <= fallback.start.line && line < lines.length; line++) {
+    const l = lines[line]!;
+    if (l !== '' && l !== '---') return { start: { line, character: 0 }, end: { line, character: l.length } };
+  }
+  return fallback;
+}

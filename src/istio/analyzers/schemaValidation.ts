@@ -15,6 +15,8 @@ export function analyzeSchemaValidation(problems: readonly YamlProblem[]): Diagn
             range: p.invalid.objectRange,
             valueRange: p.range,
             object: p.invalid.object,
+            // the webhook refuses it, istioctl analyze does not say so: the lab's own finding, in the same words
+            ...(p.invalid.webhookOnly ? { source: 'ingress-lab' as const } : {}),
           }),
         ]
       : [],

@@ -83,3 +83,16 @@ export function addMapEntryAfter(
 }
 
 export const replaceRange = (file: string, range: Range, newText: string): TextEdit => ({ file, range, newText });
+
+/** Levenshtein distance, for telling a typo from a different name. */
+export function editDistance(a: string, b: string): number {
+  // Two rows of the distance table; row[j] is the distance between a's prefix so far and b's first j characters.
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (const [i, ca] of [...a].entries()) {
+    const cur = [i + 1];
+    for (const [j, cb] of [...b].entries())
+      cur.push(Math.min((prev[j + 1] ?? 0) + 1, (cur[j] ?? 0) + 1, (prev[j] ?? 0) + (ca === cb ? 0 : 1)));
+    prev = cur;
+  }
+  return prev.at(-1) ?? 0;
+}

@@ -2,6 +2,7 @@
 // istio/istio pkg/config/analysis/msg/messages.yaml) placed on an exact YAML range, with quick fixes.
 import type { Range } from '../model';
 import type { GatewayApiReason } from '../gatewayApi';
+import type { BackendTlsPolicyReason } from '../backendTlsPolicy';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -9,6 +10,7 @@ export type IstioCode =
   | 'IST0101'
   | 'IST0106'
   | 'IST0112'
+  | 'IST0127'
   | 'IST0130'
   | 'IST0131'
   | 'IST0132'
@@ -33,6 +35,11 @@ export const MESSAGE_TYPES: Record<IstioCode, MessageType> = {
     severity: 'error',
     template:
       'This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a port in the destination is required to disambiguate.',
+  },
+  IST0127: {
+    name: 'NoMatchingWorkloadsFound',
+    severity: 'warning',
+    template: 'No matching workloads for this resource with the following labels: %s',
   },
   IST0130: {
     name: 'VirtualServiceUnreachableRule',
@@ -104,7 +111,7 @@ export interface RelatedLocation {
 
 export interface Diagnostic {
   /** Istio's analyzer code, or for the Gateway API the condition reason Istio writes in the object's status. */
-  code: IstioCode | GatewayApiReason;
+  code: IstioCode | GatewayApiReason | BackendTlsPolicyReason;
   /** Istio's message name, e.g. ReferencedResourceNotFound. */
   name: string;
   /** Istio's level for the code. */

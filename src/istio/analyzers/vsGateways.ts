@@ -5,7 +5,7 @@
 import { hostsMatch, namesForNamespace, sanitizeServerHosts } from '../hosts';
 import type { Gateway, VirtualService } from '../model';
 import { fullName, list, objectRef, type AnalysisContext } from './context';
-import { appendToSequence, replaceRange, yamlScalar } from './textEdits';
+import { appendToSequence, editDistance, replaceRange, yamlScalar } from './textEdits';
 import { makeDiagnostic, type Diagnostic, type QuickFix } from './types';
 import { namespaceOf } from '../model';
 
@@ -133,19 +133,6 @@ function renameGatewayFixes(vs: VirtualService, index: number, gateways: Gateway
       ...(i === preferred ? { isPreferred: true } : {}),
     };
   });
-}
-
-/** Levenshtein distance, for telling a typo from a different name. */
-function editDistance(a: string, b: string): number {
-  // Two rows of the distance table; row[j] is the distance between a's prefix so far and b's first j characters.
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (const [i, ca] of [...a].entries()) {
-    const cur = [i + 1];
-    for (const [j, cb] of [...b].entries())
-      cur.push(Math.min((prev[j + 1] ?? 0) + 1, (cur[j] ?? 0) + 1, (prev[j] ?? 0) + (ca === cb ? 0 : 1)));
-    prev = cur;
-  }
-  return prev.at(-1) ?? 0;
 }
 
 /** "Add host h to Gateway ns/name": appended to the hosts of its first HTTP(S) server. */

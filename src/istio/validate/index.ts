@@ -154,6 +154,11 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
   const spec = raw.spec;
   const schema = CRD_SCHEMAS[kind]?.spec ?? CORE_SCHEMAS[kind];
   if (!schema) return out;
+  if (CRD_SCHEMAS[kind]) {
+    // istioctl analyze validates the spec without the metadata: only the webhook (kubectl apply) refuses this
+    const dryRun = dryRunRefusal(md, kind, spec, namespace);
+    if (dryRun) out.push({ ...dryRun, webhookOnly: true });
+  }
   if (spec === undefined || spec === null) {
     // An AuthorizationPolicy without spec is Istio's allow-nothing policy (the API server takes it as it is).
     if (CRD_SCHEMAS[kind] && kind !== 'AuthorizationPolicy') out.push({ path: [], message: 'spec is required' });
@@ -172,6 +177,43 @@ export function validateObject(raw: Record<string, unknown>, kind: string, names
     else if (kind === 'RequestAuthentication') requestAuthenticationRules(s, out);
   }
   return out;
+}
+
+const DRY_RUN = 'istio.io/dry-run';
+const GO_BOOL = /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/;
+
+/**
+ * validation.go checkDryRunAnnotation, which Istio's webhook runs on every config before its own rules: only an
+ * AuthorizationPolicy may carry istio.io/dry-run, only with action ALLOW or DENY, and only with a Go boolean.
+ */
+function dryRunRefusal(
+  md: Record<string, unknown>,
+  kind: string,
+  spec: unknown,
+  namespace: string,
+): Violation | undefined {
+  const annotations =
+    md.annotations && typeof md.annotations === 'object' ? (md.annotations as Record<string, unknown>) : {};
+  if (!(DRY_RUN in annotations)) return undefined;
+  const raw = annotations[DRY_RUN];
+  const val = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
+  const at = ['metadata', 'annotations', DRY_RUN];
+  const who = `${namespace}/${typeof md.name === 'string' ? md.name : ''}`;
+  if (kind !== 'AuthorizationPolicy')
+    return { path: at, message: `${who} has unsupported annotation ${DRY_RUN}, please remove the annotation` };
+  const s = spec && typeof spec === 'object' ? (spec as Record<string, unknown>) : {};
+  const action = typeof s.action === 'string' ? s.action : 'ALLOW';
+  if (action !== 'ALLOW' && action !== 'DENY')
+    return {
+      path: at,
+      message: `the annotation ${DRY_RUN} currently only supports action ALLOW/DENY, found action ${action} in ${who}`,
+    };
+  if (!GO_BOOL.test(val))
+    return {
+      path: at,
+      message: `${who} has annotation ${DRY_RUN} with invalid value (${val}): strconv.ParseBool: parsing ${JSON.stringify(val)}: invalid syntax`,
+    };
+  return undefined;
 }
 
 /** `spec.http[0].match[1].uri`: a path as kubectl and istioctl print it. */

@@ -221,7 +221,8 @@ export function authorizationPolicyRules(spec: Obj, name: string, namespace: str
   const out = prefixed(sink, `invalid policy ${name}.${namespace}: `);
   selectionErrors(spec, out);
   const action = typeof spec.action === 'string' ? spec.action : 'ALLOW';
-  const rules = Array.isArray(spec.rules) ? spec.rules : undefined;
+  // Go reads `rules: []` as a nil list: refused like no rules at all
+  const rules = Array.isArray(spec.rules) && spec.rules.length ? spec.rules : undefined;
   const provider = isObj(spec.provider) ? spec.provider : undefined;
   if (action === 'CUSTOM') {
     if (!rules)

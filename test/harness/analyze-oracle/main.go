@@ -4,9 +4,9 @@
 //
 // It analyzes the files the way istioctl analyze sees a cluster that holds exactly these objects: Services
 // and Pods are read from the files (istioctl --use-kube=false would drop them and skip the analyzers that
-// need them), every Deployment also stands for one running Pod with its template's labels, and istioctl's
-// offline default ingress gateway (pod + Service in istio-system) is added unless the files define that
-// Service. A --namespace of "" analyzes and prints every namespace (istioctl -A).
+// need them), every Deployment also stands for one running Pod with its template's labels, annotations and
+// containers, and istioctl's offline default ingress gateway (pod + Service in istio-system) is added unless
+// the files define that Service. A --namespace of "" analyzes and prints every namespace (istioctl -A).
 //
 // Usage: analyze-oracle [--namespace NS] FILE...
 // Output: [{"code","level","origin","reference","message","string"}...], istioctl's order.
@@ -93,7 +93,8 @@ func main() {
 	_ = enc.Encode(out)
 }
 
-// podsForDeployments writes one Pod per Deployment: labels of the pod template, in the Deployment's namespace.
+// podsForDeployments writes one Pod per Deployment: labels, annotations and containers of the pod template, in
+// the Deployment's namespace.
 // It returns whether the documents define the Service istio-system/istio-ingressgateway.
 func podsForDeployments(b []byte, defaultNamespace string, out *bytes.Buffer) bool {
 	definesIngress := false
@@ -107,8 +108,13 @@ func podsForDeployments(b []byte, defaultNamespace string, out *bytes.Buffer) bo
 			Spec struct {
 				Template struct {
 					Metadata struct {
-						Labels map[string]string `json:"labels"`
+						Labels      map[string]string `json:"labels"`
+						Annotations map[string]string `json:"annotations"`
 					} `json:"metadata"`
+					Spec struct {
+						Containers     []any `json:"containers"`
+						InitContainers []any `json:"initContainers"`
+					} `json:"spec"`
 				} `json:"template"`
 			} `json:"spec"`
 		}
@@ -125,12 +131,20 @@ func podsForDeployments(b []byte, defaultNamespace string, out *bytes.Buffer) bo
 		if ns == "" {
 			ns = defaultNamespace
 		}
-		pod := map[string]any{
-			"apiVersion": "v1",
-			"kind":       "Pod",
-			"metadata":   map[string]any{"name": obj.Metadata.Name + "-pod", "namespace": ns, "labels": obj.Spec.Template.Metadata.Labels},
-			"spec":       map[string]any{"containers": []any{map[string]any{"name": "main", "image": "example"}}},
+		// The pod's containers and annotations are the template's (whether the pod is in the mesh hangs on them);
+		// a template without containers gets one, as a pod must have.
+		spec := map[string]any{"containers": obj.Spec.Template.Spec.Containers}
+		if len(obj.Spec.Template.Spec.Containers) == 0 {
+			spec["containers"] = []any{map[string]any{"name": "main", "image": "example"}}
 		}
+		if len(obj.Spec.Template.Spec.InitContainers) > 0 {
+			spec["initContainers"] = obj.Spec.Template.Spec.InitContainers
+		}
+		metadata := map[string]any{"name": obj.Metadata.Name + "-pod", "namespace": ns, "labels": obj.Spec.Template.Metadata.Labels}
+		if len(obj.Spec.Template.Metadata.Annotations) > 0 {
+			metadata["annotations"] = obj.Spec.Template.Metadata.Annotations
+		}
+		pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
 		j, _ := json.Marshal(pod)
 		out.WriteString("---\n")
 		out.Write(j)

@@ -40,11 +40,14 @@ func controllerStatus(c *gateway.Controller) *status.StatusCollections {
 	return *(**status.StatusCollections)(unsafe.Pointer(f.UnsafeAddr()))
 }
 
-// statusKinds orders the printed objects as Istio's TestStatusQueue.Dump does (Gateways, then routes).
-var statusKinds = map[string]int{"gateways": 0, "httproutes": 1, "grpcroutes": 2, "tlsroutes": 3, "tcproutes": 4}
+// statusKinds orders the printed objects as Istio's TestStatusQueue.Dump does (Gateways, then routes), then policies.
+var statusKinds = map[string]int{
+	"gateways": 0, "httproutes": 1, "grpcroutes": 2, "tlsroutes": 3, "tcproutes": 4, "backendtlspolicies": 5,
+}
 
 var resourceKinds = map[string]string{
 	"gateways": "Gateway", "httproutes": "HTTPRoute", "grpcroutes": "GRPCRoute", "tlsroutes": "TLSRoute", "tcproutes": "TCPRoute",
+	"backendtlspolicies": "BackendTLSPolicy",
 }
 
 // gatewayAPIStatuses waits until every status istiod computes is queued and returns them as JSON lines for

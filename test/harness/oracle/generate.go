@@ -20,7 +20,9 @@ import (
 	"istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/config/schema/gvr"
 	kubelib "istio.io/istio/pkg/kube"
+	"istio.io/istio/pkg/kube/kclient/clienttest"
 	"istio.io/istio/pkg/test"
 )
 
@@ -30,7 +32,7 @@ const defaultProxyVersion = "1.31.0"
 
 // generate runs Istio's discovery server in-process on the inputs and returns the JSON document.
 func generate(t test.Failer, in *inputs, o options) []byte {
-	meshCfg, err := loadMeshConfig(o.meshConfigFile)
+	meshCfg, err := loadMeshConfig(o.meshConfigFile, o.meshConfigYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +42,9 @@ func generate(t test.Failer, in *inputs, o options) []byte {
 		MeshConfig:        meshCfg,
 		KubeClientModifier: func(c kubelib.Client) {
 			annotateGatewayAPICRDs(c)
+			// FakeDiscoveryServer installs the route kinds' CRDs but not BackendTLSPolicy's (standard channel
+			// since Gateway API v1.4); without its CRD istiod's informer never starts and ignores the policies.
+			clienttest.MakeCRD(t, c, gvr.BackendTLSPolicy)
 		},
 	})
 	proxy := s.SetupProxy(gatewayProxy(in, o))
@@ -101,6 +106,8 @@ func gatewayProxy(in *inputs, o options) *model.Proxy {
 const (
 	meshDefaultInstall = "default-install"
 	meshBuiltin        = "builtin"
+	// istiodNamespace holds the istio ConfigMap istiod reads (its own namespace in the default install).
+	istiodNamespace = "istio-system"
 )
 
 // meshDefaultInstallYAML is the mesh config a default-profile install gives istiod; without it the
@@ -110,7 +117,15 @@ const (
 var meshDefaultInstallYAML string
 
 // loadMeshConfig returns nil for "builtin": FakeDiscoveryServer then uses mesh.DefaultMeshConfig().
-func loadMeshConfig(path string) (*meshconfig.MeshConfig, error) {
+// fromConfigMap, when not empty, is the input's istio ConfigMap's `mesh` key (--mesh-config was not given).
+func loadMeshConfig(path, fromConfigMap string) (*meshconfig.MeshConfig, error) {
+	if fromConfigMap != "" {
+		m, err := mesh.ApplyMeshConfigDefaults(fromConfigMap)
+		if err != nil {
+			return nil, fmt.Errorf("the mesh key of ConfigMap %s/istio is not a valid mesh config: %v", istiodNamespace, err)
+		}
+		return m, nil
+	}
 	var data string
 	switch path {
 	case meshBuiltin:

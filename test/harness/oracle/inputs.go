@@ -10,7 +10,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
@@ -129,6 +131,11 @@ func (in *inputs) add(d document, position int) error {
 	if m, ok := obj.(metav1.Object); ok && m.GetNamespace() == "" && !clusterScopedKinds[meta.Kind] {
 		m.SetNamespace("default")
 	}
+	// The API server gives every object a UID; Istio tells BackendTLSPolicies apart by it (btlsIsConflicted skips
+	// the one with its own UID, so without UIDs no policy would ever conflict with another).
+	if m, ok := obj.(metav1.Object); ok && m.GetUID() == "" && gvk.Group == gatewayv1.GroupName {
+		m.SetUID(types.UID("oracle-" + meta.Kind + "-" + m.GetNamespace() + "-" + m.GetName()))
+	}
 	in.kube = append(in.kube, obj)
 	return nil
 }
@@ -159,6 +166,13 @@ func (in *inputs) addConfig(d document, s resource.Schema, position int) error {
 // Service and pod of Istio's default profile, and EndpointSlices for Services whose Pods were given.
 func (in *inputs) complete(o *options) error {
 	defaultTargetPorts(in.kube)
+	if cm := in.meshConfigMap(); cm != nil && !o.meshConfigSet {
+		mesh, ok := cm.Data["mesh"]
+		if !ok {
+			return fmt.Errorf("ConfigMap %s/%s has no `mesh` key: istiod reads its mesh config from there", cm.Namespace, cm.Name)
+		}
+		o.meshConfigYAML = mesh
+	}
 	gw, err := in.k8sGateway(o.k8sGateway)
 	if err != nil {
 		return err
@@ -185,6 +199,17 @@ func (in *inputs) complete(o *options) error {
 	}
 	if !o.noEndpointSlices {
 		in.kube = append(in.kube, synthesizeEndpointSlices(in.kube)...)
+	}
+	return nil
+}
+
+// meshConfigMap is the ConfigMap istiod reads its mesh config from (`istio` in its own namespace, istio-system),
+// when the input holds it.
+func (in *inputs) meshConfigMap() *corev1.ConfigMap {
+	for _, o := range in.kube {
+		if c, ok := o.(*corev1.ConfigMap); ok && c.Namespace == istiodNamespace && c.Name == "istio" {
+			return c
+		}
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func run() int {
 	flag.BoolVar(&opts.noDefaultGateway, "no-default-gateway", false, "do not add the default istio-ingressgateway Service/pod when the input lacks them")
 	flag.BoolVar(&opts.noEndpointSlices, "no-synthesized-endpointslices", false, "do not synthesize EndpointSlices for Services whose Pods are given without slices")
 	flag.StringVar(&opts.meshConfigFile, "mesh-config", meshDefaultInstall,
-		"mesh config: a YAML file (the istio ConfigMap's `mesh` key), \""+meshDefaultInstall+"\" (the default profile's, embedded from mesh-default-install.yaml) or \""+meshBuiltin+"\" (Istio's compiled-in defaults, FakeDiscoveryServer's own choice)")
+		"mesh config: a YAML file (the istio ConfigMap's `mesh` key), \""+meshDefaultInstall+"\" (the default profile's, embedded from mesh-default-install.yaml) or \""+meshBuiltin+"\" (Istio's compiled-in defaults, FakeDiscoveryServer's own choice); without the flag, the `mesh` key of the input's ConfigMap istio-system/istio when it has one, else "+meshDefaultInstall)
 	flag.StringVar(&opts.k8sGateway, "k8s-gateway", "", "namespace/name of the Gateway API Gateway whose deployed gateway is the proxy (default: the first Gateway of class istio in the input, if any)")
 	flag.BoolVar(&opts.verbose, "v", false, "print Istio's own logs (warnings) on stderr")
 	flag.Usage = usage
@@ -61,6 +61,9 @@ func run() int {
 	flag.Visit(func(f *flag.Flag) {
 		if f.Name == "gateway-pod" {
 			opts.gatewayPodSet = true
+		}
+		if f.Name == "mesh-config" {
+			opts.meshConfigSet = true
 		}
 	})
 
@@ -123,7 +126,11 @@ type options struct {
 	noDefaultGateway bool
 	noEndpointSlices bool
 	meshConfigFile   string
-	verbose          bool
+	meshConfigSet    bool
+	// meshConfigYAML is the `mesh` key of the input's istio ConfigMap (istio-system/istio), when it has one
+	// and --mesh-config is not given: what istiod reads in a real cluster.
+	meshConfigYAML string
+	verbose        bool
 }
 
 func readFile(path string) ([]byte, error) {

@@ -3,6 +3,7 @@
 // istio.io/istio module in the Go module cache (never copied), for the analyzers whose codes the lab claims.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { analyzeAuthorizationPolicies } from '../../../src/istio/analyzers/authorizationPolicies';
 import { analyzeConflictingGateways } from '../../../src/istio/analyzers/conflictingGateways';
 import { createContext, type AnalysisContext } from '../../../src/istio/analyzers/context';
 import { analyzeDestinationHosts } from '../../../src/istio/analyzers/destinationHosts';
@@ -20,6 +21,7 @@ import { istioModuleDir } from './istioTestdata';
 export const CLAIMED: Record<string, string> = {
   ReferencedResourceNotFound: 'IST0101',
   VirtualServiceDestinationPortSelectorRequired: 'IST0112',
+  NoMatchingWorkloadsFound: 'IST0127',
   VirtualServiceUnreachableRule: 'IST0130',
   VirtualServiceIneffectiveMatch: 'IST0131',
   VirtualServiceHostNotFoundInGateway: 'IST0132',
@@ -31,6 +33,7 @@ export const CLAIMED: Record<string, string> = {
 
 /** Each Istio analyzer of the grid -> the lab's check for the same thing (undefined: not built yet). */
 export const LAB_ANALYZERS: Record<string, ((ctx: AnalysisContext) => Diagnostic[]) | undefined> = {
+  'authz.AuthorizationPoliciesAnalyzer': analyzeAuthorizationPolicies,
   'gateway.IngressGatewayPortAnalyzer': analyzeGatewayPorts,
   'gateway.ConflictingGatewayAnalyzer': analyzeConflictingGateways,
   'gateway.SecretAnalyzer': analyzeGatewaySecrets,
