@@ -376,7 +376,7 @@ function traceHops(req: TraceRequest, resources: ResourceSet, live: LiveState, p
         value: `${listener.name ?? listenerName}: TLS handshake fails`,
         details: [
           `${chosen} of ${listener.name ?? listenerName} takes the connection, ${pick.how}, and requires a client certificate (require_client_certificate: the server's tls.mode is MUTUAL or ISTIO_MUTUAL).`,
-          `The client sent none: Envoy ends the TLS handshake with an alert, so there is no HTTP response at all (curl exits 56 "alert certificate required" over TLS 1.3, 35 over TLS 1.2).`,
+          `The client sent none: Envoy ends the TLS handshake with an alert, so there is no HTTP response at all (curl exits 56 "alert certificate required" over TLS 1.3, or 16 or 55 when it was already sending the request as the alert came; 35 over TLS 1.2).`,
           `Send a client certificate signed by the CA in ${clientCert.ca ?? 'the validation context'} (curl --cert CERT --key KEY; --client-cert here), or make the server OPTIONAL_MUTUAL to accept clients without one.`,
           ...whyNot,
         ],

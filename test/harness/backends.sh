@@ -95,6 +95,34 @@ http {
 EOF
 }
 
+# pod_credentials <dir> <namespace> <pod> <service account>: what the kubelet puts into a gateway pod for
+# pilot-agent (the istio-proxy container's volumes `istio-token` and `istiod-ca-cert`): a service account
+# token for audience istio-ca bound to the pod, from the API server's TokenRequest, and the mesh's root
+# certificate from the ConfigMap istio-ca-root-cert that istiod writes into every namespace. The
+# xds-relay presents them to istiod's TLS port for this pod (istio-build/xds-relay/auth.go). The token
+# is written 0600 and never printed.
+pod_credentials() {
+  local dir=$1 ns=$2 name=$3 account=$4 uid root=""
+  uid=$("${KUBECTL[@]}" -n "$ns" get pod "$name" -o jsonpath='{.metadata.uid}') || return 1
+  if ! ( umask 077
+         "${KUBECTL[@]}" -n "$ns" create token "$account" --audience istio-ca --duration 12h \
+           --bound-object-kind Pod --bound-object-name "$name" --bound-object-uid "$uid" > "$dir/istio-token.tmp" ); then
+    echo "backends: $ns/$name: TokenRequest for service account $account failed" >&2
+    return 1
+  fi
+  mv "$dir/istio-token.tmp" "$dir/istio-token"
+  for _ in $(seq 1 100); do   # istiod writes the ConfigMap a moment after it starts or the namespace appears
+    root=$("${KUBECTL[@]}" -n "$ns" get configmap istio-ca-root-cert -o jsonpath='{.data.root-cert\.pem}' 2>/dev/null || true)
+    [[ -n "$root" ]] && break
+    sleep 0.2
+  done
+  if [[ -z "$root" ]]; then
+    echo "backends: $ns/$name: no ConfigMap $ns/istio-ca-root-cert (istiod writes it; is istiod up? node test/harness/istiod.mjs status)" >&2
+    return 1
+  fi
+  printf '%s\n' "$root" > "$dir/root-cert.pem"
+}
+
 # start_server <dir> <kind> <ip> <port> <namespace> <name> [netns]: starts detached, records the pid.
 start_server() {
   local dir=$1 kind=$2 ip=$3 port=$4 ns=$5 name=$6 netns=${7:-}
@@ -105,9 +133,10 @@ start_server() {
     labels=$("${KUBECTL[@]}" -n "$ns" get pod "$name" -o jsonpath='{.metadata.labels}')
     IFS='|' read -r account owner hash < <("${KUBECTL[@]}" -n "$ns" get pod "$name" \
       -o jsonpath='{.spec.serviceAccountName}|{.metadata.ownerReferences[0].name}|{.metadata.labels.pod-template-hash}{"\n"}')
+    pod_credentials "$dir" "$ns" "$name" "$account" || return 1
     # the workload is the Deployment: the ReplicaSet's name without its pod-template-hash
     node "$HERE/gateway-pod.mjs" bootstrap --pod "$name" --namespace "$ns" --ip "$ip" --labels "$labels" \
-      --workload "${owner%-"$hash"}" --service-account "$account" --out "$dir/bootstrap.json"
+      --workload "${owner%-"$hash"}" --service-account "$account" --out "$dir/bootstrap.json" || return 1
     # The container's log (what `kubectl logs` returns, via the pod's kwok Logs object): Envoy's stdout,
     # where istiod's meshConfig.accessLogFile=/dev/stdout puts the access log (flushed every second), and
     # its stderr (Envoy's own log, also kept plain in envoy.log). $! stays Envoy's pid. The loggers get no
@@ -186,7 +215,12 @@ up() {
       ip -n "$NODE_NETNS" link set "$hveth" up
       ip -n "$NODE_NETNS" addr add "$HOST_GW_IP/32" dev "$hveth" 2>/dev/null || true
       ip -n "$NODE_NETNS" route replace "$ip/32" dev "$hveth" src "$HOST_GW_IP"
-      start_server "$dir" "$kind" "$ip" "$port" "$ns" "$name" "$netns"
+      if ! start_server "$dir" "$kind" "$ip" "$port" "$ns" "$name" "$netns"; then
+        # as a kubelet whose volumes cannot be mounted: this pod does not start (the next sync tries again), the others do
+        echo "backends: $ns/$name: not started, its credentials could not be made" >&2
+        stop_one "$dir"   # no half-made pod directory (one without an address) is left for the next run
+        continue
+      fi
       echo "$ip:$port" > "$dir/address"
       echo "$kind" > "$dir/kind"
       if [[ "$kind" == gateway ]]; then gateway_port_forward "$ns" "$name" "$netns"; gateway_logs "$ns" "$name" "$dir"; fi

@@ -30,6 +30,8 @@ if ! [[ -x "$K8S_BIN/kube-apiserver" && -x "$K8S_BIN/kube-proxy" && -x "$ETCD_BI
   say "binaries missing in $HARNESS_CACHE; building them (test/harness/build.sh)"
   bash "$HERE/build.sh" 2>&1 | tee "$LOG_DIR/build.log"
 fi
+# The xds-relay is this repository's own source: rebuilt when it changed (seconds; nothing when up to date).
+bash "$HERE/istio-build/build.sh" >/dev/null 2>>"$LOG_DIR/build.log"
 KUBECTL=("$K8S_BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH")
 
 # 2. Control plane.

@@ -222,7 +222,25 @@ export async function startRelay() {
   const v = istioVars();
   let pid = runningPid('xds-relay', v.relay);
   if (pid) return pid;
-  pid = launch('xds-relay', v.relay, ['--listen', v.relayAddr, '--upstream', `127.0.0.1:${v.grpcPort}`], {}, RELAY_LOG);
+  // Each gateway Envoy's stream goes to istiod's TLS port as its own pod, with the token and root certificate
+  // backends.sh (the kubelet's part) wrote for that pod, as pilot-agent connects; istiod serves credentialName
+  // secrets only to a proxy it authenticated (xds-relay/auth.go).
+  pid = launch(
+    'xds-relay',
+    v.relay,
+    [
+      '--listen',
+      v.relayAddr,
+      '--upstream',
+      `127.0.0.1:${v.grpcPort}`,
+      '--secure-upstream',
+      `127.0.0.1:${v.securePort}`,
+      '--pod-dir',
+      join(CLUSTER_DIR, 'backends'),
+    ],
+    {},
+    RELAY_LOG,
+  );
   const [host, port] = [v.relayAddr.slice(0, v.relayAddr.lastIndexOf(':')), Number(v.relayAddr.split(':').pop())];
   const { connect } = await import('node:net');
   for (let i = 0; i < 50; i++) {

@@ -99,6 +99,12 @@ kube_proxy_up() {
     --conntrack-tcp-timeout-close-wait=0 \
     --v=2 >"$LOG_DIR/kube-proxy.log" 2>&1 < /dev/null &
   echo $! > "$STATE/kube-proxy.pid"
+  # $! is the forked shell until it has exec'd setsid, ip and kube-proxy; checked by name before that (a loaded
+  # machine), it looked like an exited kube-proxy and cluster-up failed. Wait for the exec (or the process's end).
+  for _ in $(seq 1 50); do
+    { alive "$STATE/kube-proxy.pid" kube-proxy || ! kill -0 "$(cat "$STATE/kube-proxy.pid")" 2>/dev/null; } && break
+    sleep 0.1
+  done
   say "kube-proxy pid $(cat "$STATE/kube-proxy.pid") in netns $NODE_NETNS (iptables mode); log $LOG_DIR/kube-proxy.log"
 }
 

@@ -11,10 +11,15 @@
 //   - passes every DiscoveryResponse from istiod to Envoy unchanged except inside the resources,
 //     where it removes only what upstream Envoy cannot load (see scrub.go); version_info, nonce,
 //     type_url and resource names are untouched.
+//
 // When either side ends its stream the relay ends the other, so Envoy reconnects as it would to
 // istiod (and istiod sees the proxy disconnect). It keeps no config of its own.
 //
-//   xds-relay --listen 10.244.255.249:15010 --upstream 127.0.0.1:15010 [--log FILE]
+//	xds-relay --listen 10.244.255.249:15010 --upstream 127.0.0.1:15010 [--log FILE]
+//	xds-relay --listen ... --secure-upstream 127.0.0.1:15012 --pod-dir .cluster/backends
+//
+// With --secure-upstream each Envoy stream goes to istiod's TLS port authenticated as its own pod, as
+// pilot-agent connects (auth.go); that is what istiod requires before it serves credentialName secrets.
 package main
 
 import (
@@ -46,9 +51,11 @@ const maxMsg = 256 << 20
 type relay struct {
 	discovery.UnimplementedAggregatedDiscoveryServiceServer
 	upstream *grpc.ClientConn
-	streams  sync.WaitGroup
-	seq      int
-	mu       sync.Mutex
+	// secure, when set, replaces upstream: one authenticated connection per Envoy stream (auth.go).
+	secure  *secureUpstream
+	streams sync.WaitGroup
+	seq     int
+	mu      sync.Mutex
 }
 
 func (r *relay) StreamAggregatedResources(down discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
@@ -68,7 +75,25 @@ func (r *relay) StreamAggregatedResources(down discovery.AggregatedDiscoveryServ
 		}
 		ctx = metadata.NewOutgoingContext(ctx, out)
 	}
-	up, err := discovery.NewAggregatedDiscoveryServiceClient(r.upstream).StreamAggregatedResources(ctx)
+	conn := r.upstream
+	var first *discovery.DiscoveryRequest
+	if r.secure != nil {
+		// As pilot-agent does for its Envoy: the pod's own credentials, on istiod's TLS port. The pod is
+		// known from the node of Envoy's first request.
+		var err error
+		if first, err = down.Recv(); err != nil {
+			return nil
+		}
+		c, who, err := r.secure.dial(down.Context(), first.GetNode().GetId())
+		if err != nil {
+			log.Printf("stream %d: %v", id, err)
+			return status.Errorf(codes.Unauthenticated, "xds-relay: %v", err)
+		}
+		defer c.Close()
+		conn = c
+		log.Printf("stream %d: authenticating to istiod's TLS port as %s", id, who)
+	}
+	up, err := discovery.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
 	if err != nil {
 		log.Printf("stream %d: istiod unreachable: %v", id, err)
 		return status.Errorf(codes.Unavailable, "xds-relay: istiod unreachable: %v", err)
@@ -77,7 +102,12 @@ func (r *relay) StreamAggregatedResources(down discovery.AggregatedDiscoveryServ
 	errs := make(chan error, 2)
 	go func() { // Envoy -> istiod, unchanged
 		for {
-			req, err := down.Recv()
+			req, err := first, error(nil)
+			if req != nil {
+				first = nil
+			} else {
+				req, err = down.Recv()
+			}
 			if err != nil {
 				errs <- fmt.Errorf("from Envoy: %w", err)
 				return
@@ -154,6 +184,9 @@ func summarize(rs []removal) string {
 func main() {
 	listen := flag.String("listen", "127.0.0.1:15910", "address Envoy connects to (ADS, gRPC)")
 	upstream := flag.String("upstream", "127.0.0.1:15010", "istiod's plaintext xDS address")
+	secureAddr := flag.String("secure-upstream", "", "istiod's TLS xDS address (15012); with --pod-dir, each Envoy's stream authenticates there with its pod's token")
+	podDir := flag.String("pod-dir", "", "directory of <namespace>.<pod>/{istio-token,root-cert.pem}, written by the kubelet's stand-in (backends.sh)")
+	istiodSAN := flag.String("istiod-san", "istiod.istio-system.svc", "the name istiod's serving certificate must carry (pilot-agent's discoveryAddress host)")
 	logFile := flag.String("log", "", "log file (default stderr)")
 	flag.Parse()
 	if *logFile != "" {
@@ -177,11 +210,21 @@ func main() {
 		os.Exit(1)
 	}
 	srv := grpc.NewServer(grpc.MaxRecvMsgSize(maxMsg), grpc.MaxSendMsgSize(maxMsg))
-	discovery.RegisterAggregatedDiscoveryServiceServer(srv, &relay{upstream: conn})
+	r := &relay{upstream: conn}
+	target := *upstream
+	if *secureAddr != "" {
+		if *podDir == "" {
+			fmt.Fprintln(os.Stderr, "xds-relay: --secure-upstream needs --pod-dir")
+			os.Exit(2)
+		}
+		r.secure = &secureUpstream{addr: *secureAddr, podDir: *podDir, serverName: *istiodSAN}
+		target = *secureAddr + " (TLS, each pod's service account token)"
+	}
+	discovery.RegisterAggregatedDiscoveryServiceServer(srv, r)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() { <-sig; srv.Stop() }()
-	log.Printf("xds-relay (STAND-IN for istio-proxy's own extensions) listening on %s, istiod at %s", *listen, *upstream)
+	log.Printf("xds-relay (STAND-IN for istio-proxy's own extensions) listening on %s, istiod at %s", *listen, target)
 	if err := srv.Serve(lis); err != nil {
 		log.Printf("serve: %v", err)
 	}
