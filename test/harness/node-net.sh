@@ -109,8 +109,8 @@ kube_proxy_up() {
 }
 
 # wait_rules: until kube-proxy wrote the gateway Service's chains (KUBE-SVC jump for it). Whether kube-proxy still
-# runs is asked of its pid, not its command line: while setsid and `ip netns exec` exec their way to kube-proxy,
-# /proc/<pid>/cmdline reads empty for a moment, and a loaded machine once took that for an exit.
+# runs is asked of its pid, not its command line, which is the forked shell's until setsid and `ip netns exec` have
+# exec'd their way to kube-proxy (see kube_proxy_up).
 wait_rules() {
   local pid; pid=$(cat "$STATE/kube-proxy.pid")
   for _ in $(seq 1 150); do
