@@ -11,9 +11,8 @@
 // service (builder.go buildHTTP for IsCustomBuilder, the providers from the mesh config's extensionProviders,
 // src/istio/extAuthz.ts); a provider that is missing or broken, or several providers, give deny-all rbac rules.
 import type { Filter } from '../envoy/types';
-import { JWT_AUTHN_FILTER, RBAC_FILTER } from '../envoy/httpAuthz';
+import { EXT_AUTHZ_HTTP_FILTER, JWT_AUTHN_FILTER, RBAC_FILTER } from '../envoy/httpAuthz';
 import {
-  EXT_AUTHZ_FILTER,
   EXT_AUTHZ_POLICY_PREFIX,
   EXT_AUTHZ_SHADOW_PREFIX,
   extAuthzFilter,
@@ -724,6 +723,6 @@ export function predictGatewayAuthz(
 /** The jwt_authn, rbac and ext_authz filters of an HCM's http_filters, in order (what the prediction covers). */
 export function authzFiltersOf(httpFilters: readonly Filter[] | undefined): Filter[] {
   return (httpFilters ?? []).filter(
-    (f) => f.name === RBAC_FILTER || f.name === JWT_AUTHN_FILTER || f.name === EXT_AUTHZ_FILTER,
+    (f) => f.name === RBAC_FILTER || f.name === JWT_AUTHN_FILTER || f.name === EXT_AUTHZ_HTTP_FILTER,
   );
 }

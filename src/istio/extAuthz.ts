@@ -4,7 +4,7 @@
 // fails a check, or whose service Istio's registry does not hold (model.LookupCluster), carries its error instead:
 // a CUSTOM policy naming it gets a deny-all rbac filter (src/istio/authz.ts).
 import type { Filter } from '../envoy/types';
-import { RBAC_FILTER } from '../envoy/httpAuthz';
+import { EXT_AUTHZ_HTTP_FILTER, RBAC_FILTER } from '../envoy/httpAuthz';
 import { STATUS_CODES } from '../envoy/httpStatusCodes';
 import { formatProtoDuration } from './duration';
 import {
@@ -15,7 +15,6 @@ import {
   type ResourceSet,
 } from './model';
 
-export const EXT_AUTHZ_FILTER = 'envoy.filters.http.ext_authz';
 /** authzmodel.RBACExtAuthzShadowRulesStatPrefix: the CUSTOM rbac filter's shadow rules stat prefix. */
 export const EXT_AUTHZ_SHADOW_PREFIX = 'istio_ext_authz_';
 /** extAuthzMatchPrefix: CUSTOM policies' names start with `istio-ext-authz-<provider>-`. */
@@ -244,7 +243,7 @@ export function resolveExtAuthzProviders(
 /** generateFilterMatcherForProvider: ext_authz runs when the CUSTOM rbac filter's shadow rules matched this provider's policy. */
 export function extAuthzFilter(provider: string, resolved: ResolvedProvider): Filter {
   return {
-    name: EXT_AUTHZ_FILTER,
+    name: EXT_AUTHZ_HTTP_FILTER,
     typedConfig: {
       ...resolved.typedConfig,
       filterEnabledMetadata: {

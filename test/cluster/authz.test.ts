@@ -8,7 +8,6 @@
 // of the same request says the same, live (the gateway's own filters) and offline (the YAML); a request no rule
 // matches is routed to the sample's backend (200).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -22,7 +21,17 @@ import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { accessEntryOf } from '../../src/lab/requestLog';
 import { canonical } from '../unit/helpers/canonicalJson';
-import { curlStatus, kubectl, labCluster, metric, repo, seedManifestTexts, sleep, whenCluster } from './helpers';
+import {
+  curlStatus,
+  deploySeed,
+  kubectl,
+  labCluster,
+  metric,
+  repo,
+  seedManifestTexts,
+  sleep,
+  whenCluster,
+} from './helpers';
 
 const curl = (urlPath: string, headers: string[] = []) => curlStatus(HOST, urlPath, headers);
 
@@ -58,15 +67,7 @@ await whenCluster('AuthorizationPolicy on the lab cluster', () => {
 
   before(async () => {
     // The sample deployed (idempotent), its pods served by real backends: the gateway has listener 0.0.0.0_8080.
-    await cluster.serverSideApply(
-      seed.flatMap((f) => parseManifests(f.text, f.name)),
-      { namespace: ns },
-    );
-    await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], { timeoutMs: 90_000, pollMs: 500 });
-    execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', ns], { cwd: repo, stdio: 'ignore' });
-    const status = await cluster.istioStatus();
-    assert.ok(status.readyPod, status.problems.map((p) => p.message).join('; '));
-    gateway = status.readyPod;
+    gateway = await deploySeed(cluster, seed, ns);
     for (let i = 0, code = 0; (code = curl('/simple/httpserver')) !== 200; i++) {
       assert.ok(i < 120, `the sample is routed within 60 s (last answer ${code})`);
       await sleep(500);

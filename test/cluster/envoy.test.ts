@@ -2,18 +2,17 @@
 // gateway pod's port 15000, the lens data of both seed matches against Envoy's live routes and the pod
 // IPs, and the article's two curl requests through the real Envoy to the real backends.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildLiveGateway } from '../../src/lab/liveView';
 import { jsonEqual } from '../../src/envoy/index';
-import { envoyAdminPort, parseManifests, type PodInfo } from '../../src/kube/index';
+import { envoyAdminPort, type PodInfo } from '../../src/kube/index';
 import { getJson } from '../../src/kube/envoyAdmin';
 import { sendWithCurl, sendWithNode } from '../../src/tools/curl';
 import { locateTool } from '../../src/tools/locate';
 import { predictTexts } from '../unit/helpers/istioYaml';
-import { labCluster, metric, ms, repo, seedManifestTexts, whenCluster } from './helpers';
+import { deploySeed, labCluster, metric, ms, repo, seedManifestTexts, whenCluster } from './helpers';
 
 const ns = 'simple';
 const host = 'simple.baihl.io';
@@ -25,16 +24,7 @@ await whenCluster('gateway Envoy through port-forward', () => {
 
   before(async () => {
     // The sample deployed (idempotent), its pods served by real backends at their IPs, Envoy's endpoints refreshed.
-    await cluster.serverSideApply(
-      seedManifestTexts(ns, host).flatMap((f) => parseManifests(f.text, f.name)),
-      { namespace: ns },
-    );
-    await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], { timeoutMs: 90_000, pollMs: 500 });
-    // the backends in the pods' namespaces at once (sync.mjs would within seconds); istiod pushes the config
-    execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', ns], { cwd: repo, stdio: 'inherit' });
-    const status = await cluster.istioStatus();
-    assert.ok(status.readyPod, status.problems.map((p) => p.message).join('; '));
-    gateway = status.readyPod;
+    gateway = await deploySeed(cluster, seedManifestTexts(ns, host), ns);
   });
 
   test("port-forward to the gateway pod's 15000 reaches Envoy's admin: /server_info, first byte measured", async () => {

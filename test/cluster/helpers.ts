@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createCluster, type Cluster } from '../../src/kube/index';
+import { createCluster, parseManifests, type Cluster, type PodInfo } from '../../src/kube/index';
 import { versionVars } from '../harness/versions.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -83,6 +83,29 @@ export function seedManifestTexts(
       .replaceAll('{{namespace}}', namespace)
       .replaceAll('{{host}}', host),
   }));
+}
+
+/**
+ * The sample applied (idempotent) to `namespace`, its pods served by real backends at their IPs (backends.sh at
+ * once; sync.mjs would within seconds), istiod pushing the config: the gateway pod that is Ready.
+ */
+export async function deploySeed(
+  cluster: Cluster,
+  seed: { name: string; text: string }[],
+  namespace: string,
+): Promise<PodInfo> {
+  await cluster.serverSideApply(
+    seed.flatMap((f) => parseManifests(f.text, f.name)),
+    { namespace },
+  );
+  await cluster.waitForDeploymentsAvailable(namespace, ['simple', 'nginx-deployment'], {
+    timeoutMs: 90_000,
+    pollMs: 500,
+  });
+  execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', namespace], { cwd: repo, stdio: 'ignore' });
+  const status = await cluster.istioStatus();
+  if (!status.readyPod) throw new Error(status.problems.map((p) => p.message).join('; '));
+  return status.readyPod;
 }
 
 /** A variable of test/harness/versions.sh (binaries' directories, addresses), the one place they are pinned. */

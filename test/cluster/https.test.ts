@@ -28,7 +28,17 @@ import type { ResourceSet } from '../../src/istio/model';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
 import { parseManifests, type PodInfo } from '../../src/kube/index';
 import { canonical } from '../unit/helpers/canonicalJson';
-import { ingressIP, kubectl, labCluster, metric, repo, seedManifestTexts, until, whenCluster } from './helpers';
+import {
+  deploySeed,
+  ingressIP,
+  kubectl,
+  labCluster,
+  metric,
+  repo,
+  seedManifestTexts,
+  until,
+  whenCluster,
+} from './helpers';
 
 const HOST = 'simple.baihl.io';
 const ns = 'simple';
@@ -127,15 +137,7 @@ await whenCluster('HTTPS through the ingress gateway on the lab cluster', () => 
   }
 
   before(async () => {
-    await cluster.serverSideApply(
-      seed.flatMap((f) => parseManifests(f.text, f.name)),
-      { namespace: ns },
-    );
-    await cluster.waitForDeploymentsAvailable(ns, ['simple', 'nginx-deployment'], { timeoutMs: 90_000, pollMs: 500 });
-    execFileSync('bash', [path.join(repo, 'test/harness/backends.sh'), 'up', ns], { cwd: repo, stdio: 'ignore' });
-    const status = await cluster.istioStatus();
-    assert.ok(status.readyPod, status.problems.map((p) => p.message).join('; '));
-    gateway = status.readyPod;
+    gateway = await deploySeed(cluster, seed, ns);
     makePki(pki);
     // the Secrets as a user creates them, from the files (no key material on a command line)
     kubectl('-n', 'istio-system', 'delete', 'secret', 'simple-cred', 'simple-cred-cacert', '--ignore-not-found');

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RBAC_FILTER } from '../../src/envoy/httpAuthz';
+import { EXT_AUTHZ_HTTP_FILTER, RBAC_FILTER } from '../../src/envoy/httpAuthz';
 import { BAD_CUSTOM_SUFFIX, predictGatewayAuthz } from '../../src/istio/authz';
-import { EXT_AUTHZ_FILTER } from '../../src/istio/extAuthz';
 import { DEFAULT_INGRESS } from '../../src/istio/gatewayWorkloads';
 import { traceRequest } from '../../src/istio/trace';
 import { mergeResourceSets, readResources } from '../../src/istio/yamlModel';
@@ -91,7 +90,7 @@ test("the corpus case's filters need its ConfigMap: without it, the default inst
   const full = predictGatewayAuthz(load('authz-custom-http'), DEFAULT_INGRESS);
   assert.deepEqual(
     full.httpFilters.map((f) => f.name),
-    [RBAC_FILTER, EXT_AUTHZ_FILTER, RBAC_FILTER],
+    [RBAC_FILTER, EXT_AUTHZ_HTTP_FILTER, RBAC_FILTER],
   );
   assert.deepEqual(full.notes, []);
   const bare = predictGatewayAuthz(load('authz-custom-http', '05-mesh-config.yaml'), DEFAULT_INGRESS);
@@ -171,7 +170,7 @@ test('a provider istiod cannot build gives deny rules, with its error in the not
   const ok = withProvider('  envoyExtAuthzHttp:\n    service: auth/ext-authz.auth.svc.cluster.local\n    port: 8000');
   assert.deepEqual(
     ok.httpFilters.map((f) => f.name),
-    [RBAC_FILTER, EXT_AUTHZ_FILTER],
+    [RBAC_FILTER, EXT_AUTHZ_HTTP_FILTER],
   );
   const cases: [string, RegExp][] = [
     [
