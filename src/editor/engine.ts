@@ -68,6 +68,18 @@ export class WorkspaceEngine implements vscode.Disposable {
     watcher.onDidChange((u) => invalidate(u, false), undefined, this.disposables);
     watcher.onDidCreate((u) => invalidate(u, false), undefined, this.disposables);
     watcher.onDidDelete((u) => invalidate(u, true), undefined, this.disposables);
+    // A workspace file opened before the watcher has reported it (a file just written; a loaded machine once took
+    // more than 20 s) is read now: the editor already shows it, so its objects count for the other files' lenses.
+    vscode.workspace.onDidOpenTextDocument(
+      (d) => {
+        const key = d.uri.toString();
+        if (d.languageId !== 'yaml' || d.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(d.uri)) return;
+        if (this.others.has(key) || this.pending.has(key) || !this.scanned) return;
+        invalidate(d.uri, false);
+      },
+      undefined,
+      this.disposables,
+    );
     this.disposables.push(watcher, this.changed);
   }
 
