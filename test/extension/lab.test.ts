@@ -1,7 +1,7 @@
 // What a user sees without a cluster: scaffolding (also over existing files), lenses and hovers on the
 // sample files in predicted mode, settings, and the untrusted-workspace guard. Runs in the real extension host.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -286,19 +286,15 @@ suite('lab without a cluster', () => {
   });
 
   test("an edit asks other YAML editors on screen for their lenses again, and leaves the edited one to VS Code's own refresh", async () => {
-    // (set again after opening: VS Code's language detection may take an untitled text for another language, and
-    // did once for this one after its edit: it became plaintext, so the edit was not a YAML editor's)
-    const gateway = await vscode.languages.setTextDocumentLanguage(
-      await vscode.workspace.openTextDocument({
-        language: 'yaml',
-        content: readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'),
-      }),
-      'yaml',
-    );
-    const other = await vscode.languages.setTextDocumentLanguage(
-      await vscode.workspace.openTextDocument({ language: 'yaml', content: 'apiVersion: v1\nkind: Service\n' }),
-      'yaml',
-    );
+    // YAML files outside the workspace: an untitled text's language is VS Code's guess, and twice its language
+    // detection made these plaintext after the edit (the edit was then no YAML editor's); a .yaml file stays YAML.
+    const dir = mkdtempSync(join(tmpdir(), 'ilab-edit-'));
+    const yamlFile = async (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return vscode.workspace.openTextDocument(vscode.Uri.file(join(dir, name)));
+    };
+    const gateway = await yamlFile('gateway.yaml', readFileSync(workspaceFile('istio-specs.yaml').fsPath, 'utf8'));
+    const other = await yamlFile('other.yaml', 'apiVersion: v1\nkind: Service\n');
     const firedOnEdit = async (doc: vscode.TextDocument) => {
       let fired = false;
       const sub = api.ctx.onDidChangeLenses(() => (fired = true));
@@ -330,6 +326,7 @@ suite('lab without a cluster', () => {
         await vscode.window.showTextDocument(d);
         await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
