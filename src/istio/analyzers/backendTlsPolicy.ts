@@ -3,7 +3,7 @@
 // the CA reference that does not resolve (Istio then blocks the traffic), an unknown wellKnownCACertificates.
 import { backendTlsPolicyFindings } from '../backendTlsPolicy';
 import { namespaceOf } from '../model';
-import type { AnalysisContext } from './context';
+import { missingIsFinding, type AnalysisContext } from './context';
 import type { Diagnostic } from './types';
 
 /** The Gateway API reference's page for policy condition reasons. */
@@ -15,13 +15,7 @@ export function analyzeBackendTlsPolicies(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of backendTlsPolicyFindings(ctx.world)) {
     if (!inputs.has(f.policy)) continue;
-    // offline, a missing object is a finding only where the inputs show that kind in that namespace
-    if (
-      f.missing &&
-      !ctx.complete(f.missing.kind) &&
-      !ctx.world[f.missing.kind].some((o) => namespaceOf(o) === f.missing?.namespace)
-    )
-      continue;
+    if (!missingIsFinding(ctx, f.missing)) continue;
     out.push({
       code: f.reason,
       name: `${f.type}=False`,

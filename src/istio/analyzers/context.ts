@@ -165,6 +165,19 @@ export function createContext(
   };
 }
 
+/**
+ * Whether an object found missing is a finding: when its kind is complete, or (offline) where the inputs show objects
+ * of that kind in that namespace, so an object merely left out of the files is not reported.
+ */
+export function missingIsFinding(
+  ctx: AnalysisContext,
+  missing: { kind: keyof ResourceSet; namespace: string } | undefined,
+): boolean {
+  return (
+    !missing || ctx.complete(missing.kind) || ctx.world[missing.kind].some((o) => namespaceOf(o) === missing.namespace)
+  );
+}
+
 /** Kubernetes label selector semantics (klabels.SelectorFromSet): an empty selector matches everything. */
 export function selectorMatches(
   selector: Record<string, string> | undefined,

@@ -5,7 +5,7 @@
 // does not exist, holds no valid key pair (its facts, src/istio/secretFacts.ts) or lacks a ReferenceGrant.
 import { translateGatewayApi } from '../gatewayApi';
 import { namespaceOf } from '../model';
-import type { AnalysisContext } from './context';
+import { missingIsFinding, type AnalysisContext } from './context';
 import type { Diagnostic } from './types';
 
 /** The Gateway API reference's page for route and listener condition reasons. */
@@ -23,13 +23,7 @@ export function analyzeGatewayApiStatus(ctx: AnalysisContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const c of translateGatewayApi(ctx.world).conditions) {
     if (!inputs.has(c.object)) continue;
-    // offline, a missing object is a finding only where the inputs show that kind in that namespace
-    if (
-      c.missing &&
-      !ctx.complete(c.missing.kind) &&
-      !ctx.world[c.missing.kind].some((o) => namespaceOf(o) === c.missing?.namespace)
-    )
-      continue;
+    if (!missingIsFinding(ctx, c.missing)) continue;
     const range = c.object.rangeAt(c.path);
     out.push({
       code: c.reason,
